@@ -1,0 +1,42 @@
+# edigate: `make run` and `make test` each install what is needed, build, then run or test.
+BUILD     ?= build
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps configure build test run bench fuzz fuzz-build clean format
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD) -DEDIGATE_WERROR=ON $(CMAKE_ARGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+run: build
+	./scripts/demo.sh $(BUILD)/edigate
+
+bench: build
+	$(BUILD)/tests/bench/edi_bench
+
+# libFuzzer targets with ASan+UBSan (clang). FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 600
+fuzz-build: deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DEDIGATE_FUZZ=ON -DEDIGATE_TESTS=OFF \
+	  -DEDIGATE_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_x12 fuzz_edifact
+
+fuzz: fuzz-build
+	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD) build-fuzz

@@ -1,0 +1,78 @@
+// Transaction-set schemas: the data files in edi/schemas (format: docs/schema-format.md),
+// compiled once into a form the validator walks quickly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edigate/edi/delimiters.hpp"
+
+namespace edigate::edi {
+
+enum class ElementType : unsigned char { an, a, id, n, r, dt, tm, b };
+
+struct ElementRule {
+  std::uint16_t position = 0;  // 1-based
+  bool mandatory = false;
+  ElementType type = ElementType::an;
+  std::uint8_t decimals = 0;  // Nn: implied decimal places
+  std::uint32_t min_length = 0;
+  std::uint32_t max_length = 0;
+  std::uint32_t max_repeat = 1;
+  std::string codes;  // space-separated allowed values, or empty
+  std::string name;
+  std::vector<ElementRule> components;  // non-empty for a composite
+};
+
+struct SegmentRule {
+  std::string tag;
+  bool mandatory = false;
+  std::uint32_t max_use = 1;
+  std::vector<ElementRule> elements;  // in position order
+  std::uint16_t max_position = 0;     // highest position defined
+};
+
+// A node of the segment-order tree: a segment, or a loop whose first child is its trigger.
+struct SchemaNode {
+  bool is_loop = false;
+  std::string loop_id;
+  bool mandatory = false;
+  std::uint32_t max_use = 1;
+  bool hierarchical = false;     // HL / CPS loop: rebuilt from its first segment
+  std::string hierarchy_levels;  // allowed HL03 codes, space-separated
+  const SegmentRule* segment = nullptr;  // for a segment node, and a loop's trigger
+  std::vector<SchemaNode> children;      // loop children
+};
+
+struct TransactionSchema {
+  Standard standard = Standard::x12;
+  std::string version;         // "004010", "D96A"
+  std::string id;              // "850", "ORDERS"
+  std::string functional_group;  // X12 GS01
+  std::string name;
+  std::string source;          // file it came from, for messages
+  SchemaNode root;             // a loop holding the whole set
+  std::vector<std::unique_ptr<SegmentRule>> segments;  // owns the rules nodes point to
+};
+
+class SchemaRegistry {
+ public:
+  // The schemas compiled into the binary, loaded on first use.
+  static const SchemaRegistry& builtin();
+
+  // Loads one schema file's text. Returns an error "file:line: what is wrong", or "".
+  std::string add(std::string_view text, std::string_view source);
+
+  // X12: version is GS08/ST03 ("004010", "005010X222A1": the first six characters are used).
+  const TransactionSchema* find(Standard standard, std::string_view version,
+                                std::string_view id) const;
+  const std::vector<std::unique_ptr<TransactionSchema>>& all() const { return schemas_; }
+
+ private:
+  std::vector<std::unique_ptr<TransactionSchema>> schemas_;
+};
+
+}  // namespace edigate::edi

@@ -1,0 +1,75 @@
+// A view of one segment as the reader found it. Views point into the reader's buffer and stay
+// valid until the next call to Reader::next() that reads a new segment (that is, while the
+// events of this segment are being delivered).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "edigate/edi/delimiters.hpp"
+#include "edigate/edi/location.hpp"
+
+namespace edigate::edi {
+
+// Iterates over the parts of a value separated by `separator`, honouring an EDIFACT release
+// character (a released separator is data, not a boundary). Parts are raw (still escaped).
+class PartIterator {
+ public:
+  PartIterator(std::string_view value, char separator, char release)
+      : rest_(value), separator_(separator), release_(release), done_(false) {}
+  // Returns false when there are no more parts.
+  bool next(std::string_view& part);
+
+ private:
+  std::string_view rest_;
+  char separator_;
+  char release_;
+  bool done_;
+};
+
+// Removes release characters: "A?+B" -> "A+B". Returns the input unchanged when release is 0.
+std::string unescape(std::string_view raw, char release);
+
+class Segment {
+ public:
+  Segment() = default;
+  Segment(const char* data, const std::uint32_t* bounds, std::size_t count,
+          const Delimiters* delimiters, const Location* location)
+      : data_(data), bounds_(bounds), count_(count), delimiters_(delimiters),
+        location_(location) {}
+
+  // The segment id ("BEG", "UNH").
+  std::string_view tag() const { return {data_, bounds_[0]}; }
+  // The whole segment without its terminator.
+  std::string_view raw() const { return {data_, bounds_[count_]}; }
+  // Number of data elements after the tag, as written (trailing empty ones included).
+  std::size_t size() const { return count_; }
+  // Raw element at a 1-based position; empty when absent.
+  std::string_view operator[](std::size_t position) const;
+  // Raw component (1-based) of the given repetition (1-based) of an element.
+  std::string_view component(std::size_t position, std::size_t component,
+                             std::size_t repetition = 1) const;
+  // Element with release characters removed.
+  std::string text(std::size_t position) const;
+  // Byte offset of an element's first byte relative to the segment start.
+  std::uint32_t element_offset(std::size_t position) const;
+  const Delimiters& delimiters() const { return *delimiters_; }
+  // Location of the segment's first byte (element, component, repetition are 0).
+  const Location& location() const { return *location_; }
+  // Location of an element (and optionally a component) of this segment.
+  Location location_of(std::size_t position, std::size_t component = 0,
+                       std::size_t repetition = 0) const;
+
+ private:
+  const char* data_ = nullptr;
+  // bounds_[i] is the offset of the separator that ends part i (0 = tag); bounds_[count_] is
+  // the segment length.
+  const std::uint32_t* bounds_ = nullptr;
+  std::size_t count_ = 0;
+  const Delimiters* delimiters_ = nullptr;
+  const Location* location_ = nullptr;
+};
+
+}  // namespace edigate::edi

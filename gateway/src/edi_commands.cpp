@@ -1,0 +1,45 @@
+#include "edi_commands.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include "input.hpp"
+#include "parse_command.hpp"
+
+namespace edigate::cli {
+namespace {
+
+struct Options {
+  std::string file;
+  bool json = false;
+};
+
+// Runs `body` on the opened input; exit code 2 when the input cannot be opened.
+template <typename Body>
+void with_input(const Options& options, int& exit_code, Body body) {
+  InputFile input(options.file);
+  if (!input.ok()) {
+    std::cerr << "edigate: cannot read " << input.error() << "\n";
+    exit_code = 2;
+    return;
+  }
+  exit_code = body(input);
+}
+
+}  // namespace
+
+void add_edi_commands(CLI::App& app, int& exit_code) {
+  CLI::App* edi = app.add_subcommand("edi", "Read, validate and acknowledge X12 and EDIFACT");
+  edi->require_subcommand(1);
+
+  auto parse_options = std::make_shared<Options>();
+  CLI::App* parse = edi->add_subcommand("parse", "Print the envelope and segment tree of a file");
+  parse->add_option("FILE", parse_options->file, "EDI file, or - for standard input")->required();
+  parse->add_flag("--json", parse_options->json, "One JSON object per interchange");
+  parse->callback([parse_options, &exit_code] {
+    with_input(*parse_options, exit_code,
+               [&](InputFile& in) { return run_parse(in.source(), parse_options->json); });
+  });
+}
+
+}  // namespace edigate::cli
