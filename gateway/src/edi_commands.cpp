@@ -5,6 +5,7 @@
 
 #include "input.hpp"
 #include "parse_command.hpp"
+#include "validate_command.hpp"
 
 namespace edigate::cli {
 namespace {
@@ -39,6 +40,20 @@ void add_edi_commands(CLI::App& app, int& exit_code) {
   parse->callback([parse_options, &exit_code] {
     with_input(*parse_options, exit_code,
                [&](InputFile& in) { return run_parse(in.source(), parse_options->json); });
+  });
+
+  auto validate_options = std::make_shared<Options>();
+  CLI::App* validate = edi->add_subcommand(
+      "validate",
+      "Check envelopes and transaction sets against their schemas.\n"
+      "Exit status: 0 valid, 1 problems found, 2 cannot read the input or bad usage");
+  validate->add_option("FILE", validate_options->file, "EDI file, or - for standard input")
+      ->required();
+  validate->add_flag("--json", validate_options->json, "One JSON document for machines");
+  validate->callback([validate_options, &exit_code] {
+    with_input(*validate_options, exit_code, [&](InputFile& in) {
+      return run_validate(in.source(), validate_options->file, validate_options->json);
+    });
   });
 }
 

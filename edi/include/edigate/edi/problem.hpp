@@ -105,10 +105,19 @@ enum class ProblemCode : std::uint16_t {
 };
 
 struct Problem {
+  Problem() = default;
+  Problem(ProblemCode c, Severity s, const Location& l, std::string m)
+      : code(c), severity(s), location(l), message(std::move(m)) {}
+
   ProblemCode code{};
   Severity severity = Severity::error;
   Location location;
   std::string message;  // says what is wrong in words an integration engineer uses
+  // Detail for acknowledgements (AK3/AK4, IK3/IK4, UCS/UCD), filled when known:
+  std::string segment_id;   // the segment concerned (the missing one for a missing segment)
+  std::string loop_id;      // the schema loop the segment belongs to
+  std::string element_ref;  // data element reference number or name
+  std::string value;        // the offending value (an invalid code, a bad date)
 
   bool is_error() const { return severity == Severity::error; }
 };

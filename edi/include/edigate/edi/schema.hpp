@@ -29,10 +29,12 @@ struct ElementRule {
 
 struct SegmentRule {
   std::string tag;
+  std::uint32_t key = 0;  // the tag packed into an integer for fast comparison
   bool mandatory = false;
   std::uint32_t max_use = 1;
   std::vector<ElementRule> elements;  // in position order
   std::uint16_t max_position = 0;     // highest position defined
+  std::uint16_t element_count = 0;    // elements in the standard; 0 = not checked
 };
 
 // A node of the segment-order tree: a segment, or a loop whose first child is its trigger.

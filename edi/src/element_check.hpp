@@ -1,0 +1,29 @@
+// Checks one segment's elements against its rule: presence, type, length, codes,
+// repetitions, components.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "edigate/edi/problem.hpp"
+#include "edigate/edi/schema.hpp"
+#include "edigate/edi/segment.hpp"
+
+namespace edigate::edi::detail {
+
+class ElementChecker {
+ public:
+  // Appends the problems of `segment` under `rule` to `out`.
+  void check(const Segment& segment, const SegmentRule& rule, std::vector<Problem>& out);
+
+ private:
+  void check_element(const Segment& segment, const ElementRule& rule, std::vector<Problem>& out);
+  void check_repetition(const Segment& segment, const ElementRule& rule, std::string_view value,
+                        std::size_t repetition, std::vector<Problem>& out);
+  void check_value(const Segment& segment, const ElementRule& rule, std::string_view value,
+                   const Location& location, std::vector<Problem>& out);
+  std::string scratch_;
+  std::vector<std::string_view> parts_;  // components of the composite being checked
+};
+
+}  // namespace edigate::edi::detail

@@ -1,0 +1,50 @@
+// The segment-order state machine of one transaction set: where each segment may appear,
+// loops and their repeats, mandatory segments, maximum use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "edigate/edi/problem.hpp"
+#include "edigate/edi/schema.hpp"
+
+namespace edigate::edi::detail {
+
+class SegmentOrder {
+ public:
+  explicit SegmentOrder(std::size_t max_nesting) : max_nesting_(max_nesting) {}
+
+  void start(const TransactionSchema& schema);
+  // Places a segment; returns its rule (nullptr when it does not fit anywhere) and the loop
+  // node whose iteration it starts (nullptr when it is not a loop trigger).
+  struct Placement {
+    const SegmentRule* rule = nullptr;
+    const SchemaNode* loop_started = nullptr;
+    std::string_view loop_id;  // loop the segment sits in ("" at the top level)
+  };
+  Placement place(std::string_view tag, const Location& at, std::vector<Problem>& out);
+  // Reports mandatory segments and loops that never appeared (at the trailer).
+  void finish(const Location& at, std::vector<Problem>& out);
+
+ private:
+  struct Frame {
+    const SchemaNode* node;
+    std::size_t index;                  // child last matched
+    std::vector<std::uint32_t> counts;  // uses of each child in this iteration
+  };
+  bool search(std::uint32_t key, std::size_t& depth, std::size_t& child) const;
+  void report_missing(const Frame& frame, std::size_t from, std::size_t to, const Location& at,
+                      std::vector<Problem>& out) const;
+  void push_frame(const SchemaNode* node);
+  bool known_tag(std::uint32_t key) const { return known_.count(key) != 0; }
+
+  std::size_t max_nesting_;
+  const TransactionSchema* schema_ = nullptr;
+  std::vector<Frame> frames_;  // frames_[0] is the root; reused across sets
+  std::size_t depth_ = 0;      // frames in use
+  std::unordered_set<std::uint32_t> known_;  // every tag of the current schema
+};
+
+}  // namespace edigate::edi::detail

@@ -1,0 +1,262 @@
+#include "edigate/edi/validator.hpp"
+
+#include <unordered_set>
+
+#include "element_check.hpp"
+#include "segment_order.hpp"
+
+namespace edigate::edi {
+
+bool SetResult::has_errors() const {
+  for (const Problem& p : problems) {
+    if (p.is_error()) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// HL (X12) and CPS (EDIFACT) hierarchies: ids unique, parents seen before, levels allowed.
+class HierarchyCheck {
+ public:
+  void reset() { ids_.clear(); }
+
+  void check(const Segment& segment, const SchemaNode& loop, std::vector<Problem>& out) {
+    const std::string id = segment.text(1);
+    const std::string parent = segment.text(2);
+    if (!id.empty() && !ids_.insert(id).second) {
+      add(out, ProblemCode::hierarchy_id_duplicate, segment, 1,
+          "hierarchical id " + id + " is used twice in this set", id);
+    }
+    if (!parent.empty() && ids_.count(parent) == 0) {
+      add(out, ProblemCode::hierarchy_parent_unknown, segment, 2,
+          "parent id " + parent + " does not name an earlier level", parent);
+    }
+    if (loop.hierarchy_levels.empty()) return;
+    const std::string level = segment.text(3);
+    if (!level.empty() && loop.hierarchy_levels.find(level) == std::string::npos) {
+      add(out, ProblemCode::element_invalid_code, segment, 3,
+          "hierarchical level code " + level + " is not one of " + loop.hierarchy_levels, level);
+    }
+  }
+
+ private:
+  static void add(std::vector<Problem>& out, ProblemCode code, const Segment& segment,
+                  std::size_t element, std::string message, const std::string& value) {
+    Problem p{code, Severity::error, segment.location_of(element), std::move(message)};
+    p.segment_id = std::string(segment.tag());
+    p.value = value;
+    out.push_back(std::move(p));
+  }
+
+  std::unordered_set<std::string> ids_;
+};
+
+class Run {
+ public:
+  Run(const SchemaRegistry& schemas, const ValidatorOptions& options, Reader& reader,
+      ValidationListener& listener)
+      : schemas_(schemas),
+        options_(options),
+        reader_(reader),
+        listener_(listener),
+        order_(reader.options().limits.max_nesting),
+        max_problems_(reader.options().limits.max_problems_per_set) {}
+
+  std::uint64_t run() {
+    for (Event e = reader_.next(); e.kind != EventKind::end_of_input; e = reader_.next()) {
+      on_event(e);
+    }
+    return errors_;
+  }
+
+ private:
+  void on_event(const Event& e) {
+    switch (e.kind) {
+      case EventKind::interchange_start: return start_interchange();
+      case EventKind::group_start: return start_group(reader_.group());
+      case EventKind::transaction_start: return start_set();
+      case EventKind::segment: return body_segment();
+      case EventKind::transaction_end: return end_set(e);
+      case EventKind::group_end: return end_group();
+      case EventKind::interchange_end: return end_interchange();
+      case EventKind::problem: return route(reader_.problem());
+      default: return;
+    }
+  }
+
+  void start_interchange() {
+    interchange_ = InterchangeResult{reader_.interchange(), {}, 0};
+    in_interchange_ = true;
+    listener_.on_interchange_start(interchange_.header);
+  }
+
+  void start_group(const GroupHeader& header) {
+    group_ = GroupResult{header, {}, 0, 0, false};
+    in_group_ = true;
+    ++interchange_.groups;
+    listener_.on_group_start(group_.header);
+  }
+
+  void start_set() {
+    // EDIFACT messages without UNG: one implied group per interchange.
+    if (!in_group_ && reader_.interchange().standard == Standard::edifact) {
+      start_group(GroupHeader{});
+      group_.implied = true;
+      --interchange_.groups;
+    }
+    set_ = SetResult{reader_.transaction(), {}, false, 0};
+    in_set_ = true;
+    ++group_.sets;
+    hierarchy_.reset();
+    schema_ = find_schema();
+    set_.supported = schema_ != nullptr;
+    listener_.on_set_start(set_.header);
+    if (schema_ != nullptr) {
+      order_.start(*schema_);
+      check_segment();
+    }
+  }
+
+  const TransactionSchema* find_schema() {
+    const Standard standard = reader_.interchange().standard;
+    const TransactionHeader& t = set_.header;
+    const TransactionSchema* schema = schemas_.find(standard, t.version, t.id);
+    if (schema == nullptr && options_.require_schema) {
+      Problem p{ProblemCode::set_not_supported, Severity::error, t.location,
+                "no schema for " + std::string(to_string(standard)) + " " + t.id + " version " +
+                    t.version};
+      add_set_problem(std::move(p));
+    }
+    if (schema != nullptr && standard == Standard::x12 && !schema->functional_group.empty() &&
+        in_group_ && !group_.implied && reader_.group().functional_id != schema->functional_group) {
+      add_set_problem(Problem{ProblemCode::set_group_mismatch, Severity::error, t.location,
+                              "transaction set " + t.id + " belongs in a " +
+                                  schema->functional_group + " group, not " +
+                                  reader_.group().functional_id});
+    }
+    return schema;
+  }
+
+  void body_segment() {
+    if (schema_ != nullptr) check_segment();
+  }
+
+  void check_segment() {
+    const Segment& segment = reader_.segment();
+    const Location& at = segment.location();
+    const std::size_t before = scratch_.size();
+    const auto placed = order_.place(segment.tag(), at, scratch_);
+    if (placed.rule != nullptr) {
+      elements_.check(segment, *placed.rule, scratch_);
+      if (placed.loop_started != nullptr && placed.loop_started->hierarchical) {
+        hierarchy_.check(segment, *placed.loop_started, scratch_);
+      }
+    }
+    for (std::size_t i = before; i < scratch_.size(); ++i) {
+      if (scratch_[i].loop_id.empty()) scratch_[i].loop_id = std::string(placed.loop_id);
+      add_set_problem(std::move(scratch_[i]));
+    }
+    scratch_.clear();
+  }
+
+  void end_set(const Event& e) {
+    if (!in_set_) return;
+    if (schema_ != nullptr) {
+      if (!e.implied) check_segment();
+      order_.finish(e.location, scratch_);
+      for (Problem& p : scratch_) add_set_problem(std::move(p));
+      scratch_.clear();
+    }
+    set_.segments = reader_.segments_in_transaction();
+    if (set_.has_errors()) ++group_.sets_with_errors;
+    listener_.on_set_end(set_);
+    in_set_ = false;
+    schema_ = nullptr;
+  }
+
+  void end_group() {
+    if (!in_group_) return;
+    listener_.on_group_end(group_);
+    in_group_ = false;
+  }
+
+  void end_interchange() {
+    if (in_group_ && group_.implied) end_group();
+    listener_.on_interchange_end(interchange_);
+    in_interchange_ = false;
+  }
+
+  // Fills the segment id for a reader problem about the segment just read.
+  void annotate(Problem& p) const {
+    const Scope scope = scope_of(p.code);
+    if ((scope == Scope::segment || scope == Scope::element) && p.segment_id.empty() &&
+        p.location.segment == reader_.segment().location().segment) {
+      p.segment_id = std::string(reader_.segment().tag());
+    }
+  }
+
+  void route(const Problem& problem) {
+    Problem p = problem;
+    annotate(p);
+    switch (scope_of(p.code)) {
+      case Scope::transaction:
+      case Scope::segment:
+      case Scope::element:
+        if (in_set_) return add_set_problem(std::move(p));
+        break;
+      case Scope::group:
+        if (in_group_) {
+          count(p);
+          listener_.on_problem(p);
+          group_.problems.push_back(std::move(p));
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    count(p);
+    listener_.on_problem(p);
+    if (in_interchange_) interchange_.problems.push_back(std::move(p));
+  }
+
+  void add_set_problem(Problem p) {
+    count(p);
+    listener_.on_problem(p);
+    if (set_.problems.size() < max_problems_) set_.problems.push_back(std::move(p));
+  }
+
+  void count(const Problem& p) {
+    if (p.is_error()) ++errors_;
+  }
+
+  const SchemaRegistry& schemas_;
+  const ValidatorOptions& options_;
+  Reader& reader_;
+  ValidationListener& listener_;
+  detail::SegmentOrder order_;
+  detail::ElementChecker elements_;
+  HierarchyCheck hierarchy_;
+  std::size_t max_problems_;
+  const TransactionSchema* schema_ = nullptr;
+  InterchangeResult interchange_;
+  GroupResult group_;
+  SetResult set_;
+  bool in_interchange_ = false;
+  bool in_group_ = false;
+  bool in_set_ = false;
+  std::vector<Problem> scratch_;
+  std::uint64_t errors_ = 0;
+};
+
+}  // namespace
+
+Validator::Validator(const SchemaRegistry& schemas, ValidatorOptions options)
+    : schemas_(schemas), options_(options) {}
+
+std::uint64_t Validator::run(Reader& reader, ValidationListener& listener) {
+  return Run(schemas_, options_, reader, listener).run();
+}
+
+}  // namespace edigate::edi
