@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "ack_command.hpp"
 #include "input.hpp"
 #include "parse_command.hpp"
 #include "validate_command.hpp"
@@ -54,6 +55,28 @@ void add_edi_commands(CLI::App& app, int& exit_code) {
     with_input(*validate_options, exit_code, [&](InputFile& in) {
       return run_validate(in.source(), validate_options->file, validate_options->json);
     });
+  });
+
+  auto ack_file = std::make_shared<Options>();
+  auto ack_options = std::make_shared<AckCommandOptions>();
+  CLI::App* ack = edi->add_subcommand(
+      "ack",
+      "Write the acknowledgements of a received file (TA1, 997, 999 or CONTRL) to stdout.\n"
+      "Exit status: 0 all accepted, 1 the acks report errors, 2 cannot read or bad usage");
+  ack->add_option("FILE", ack_file->file, "EDI file, or - for standard input")->required();
+  ack->add_option("--type", ack_options->type,
+                  "auto (999 for 005010+, 997 before, CONTRL for EDIFACT; TA1 when requested "
+                  "or the interchange has errors), 997, 999, TA1, CONTRL")
+      ->capture_default_str();
+  ack->add_option("--first-control", ack_options->first_control,
+                  "First control number for the ack envelopes (the gateway allocates them "
+                  "from its store)")
+      ->capture_default_str();
+  ack->add_option("--usage", ack_options->usage, "P or T (default: as received)")
+      ->check(CLI::IsMember({"P", "T"}));
+  ack->callback([ack_file, ack_options, &exit_code] {
+    with_input(*ack_file, exit_code,
+               [&](InputFile& in) { return run_ack(in.source(), *ack_options); });
   });
 }
 

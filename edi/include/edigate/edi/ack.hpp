@@ -1,0 +1,91 @@
+// Acknowledgements of received EDI: TA1, 997 (004010), 999 (005010) and EDIFACT CONTRL.
+//
+//   edi::AckCollector collector;             // a ValidationListener
+//   edi::Validator().run(reader, collector);
+//   auto acks = edi::build_acks(collector.interchanges(), options, allocator);
+//
+// One acknowledgement interchange is built per received interchange, addressed back to its
+// sender, with control numbers from the allocator. Every transaction set is reported (not only
+// the first error), with the standard codes for each problem (see ack_codes() in problem.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "edigate/edi/control_numbers.hpp"
+#include "edigate/edi/validator.hpp"
+
+namespace edigate::edi {
+
+enum class AckType : unsigned char {
+  automatic,  // X12: 999 for groups of version 005010 and later, 997 before; EDIFACT: CONTRL.
+              // X12 also gets a TA1 when ISA14 asks for one or the interchange has errors.
+  ta1,
+  x997,
+  x999,
+  contrl,
+};
+
+const char* to_string(AckType type);
+
+// What was received, as the acknowledgement needs it (kept small: one record per set).
+struct ReceivedSet {
+  TransactionHeader header;
+  std::vector<Problem> problems;  // errors only
+  bool supported = false;
+};
+
+struct ReceivedGroup {
+  GroupHeader header;
+  std::vector<Problem> problems;  // group-level errors
+  std::vector<ReceivedSet> sets;
+  std::uint64_t declared_sets = 0;  // GE01 / UNE; 0 when the trailer was missing
+  bool implied = false;             // EDIFACT messages outside UNG
+};
+
+struct ReceivedInterchange {
+  InterchangeHeader header;
+  std::vector<Problem> problems;  // interchange-level problems (warnings included)
+  std::vector<ReceivedGroup> groups;
+};
+
+// Collects validation results for building acknowledgements.
+class AckCollector final : public ValidationListener {
+ public:
+  void on_interchange_start(const InterchangeHeader& header) override;
+  void on_group_start(const GroupHeader& header) override;
+  void on_set_end(const SetResult& set) override;
+  void on_group_end(const GroupResult& group) override;
+  void on_interchange_end(const InterchangeResult& result) override;
+  const std::vector<ReceivedInterchange>& interchanges() const { return done_; }
+
+ private:
+  ReceivedInterchange current_;
+  std::vector<ReceivedInterchange> done_;
+};
+
+struct AckOptions {
+  AckType type = AckType::automatic;
+  // Timestamp written in the envelopes, UTC: CCYYMMDD and HHMM.
+  std::string date;
+  std::string time;
+  // Report accepted sets too (AK2/AK5 or UCM with action 7), not only the rejected ones.
+  bool report_accepted = true;
+  // Usage indicator of the ack interchange (ISA15 / UNB 0035); empty: copy the received one.
+  std::string usage;
+};
+
+struct BuiltAck {
+  AckType type = AckType::automatic;  // what was built: ta1 (alone), x997, x999 or contrl
+  std::string bytes;                  // the whole acknowledgement interchange
+  std::string control_number;         // its ISA13 / UNB 0020
+  std::string partner;                // the received interchange's sender id (the addressee)
+};
+
+// Builds one acknowledgement interchange per received interchange (an interchange that
+// cannot be acknowledged, for lack of a readable header, is skipped).
+std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& received,
+                                 const AckOptions& options, ControlNumberAllocator& numbers);
+
+}  // namespace edigate::edi
