@@ -34,7 +34,8 @@ void AckCollector::on_group_end(const GroupResult& group) {
     if (p.is_error()) g.problems.push_back(p);
   }
   const bool count_wrong = std::any_of(g.problems.begin(), g.problems.end(), [](const Problem& p) {
-    return p.code == ProblemCode::group_count_mismatch || p.code == ProblemCode::group_trailer_missing;
+    return p.code == ProblemCode::group_count_mismatch ||
+           p.code == ProblemCode::group_trailer_missing;
   });
   g.declared_sets = count_wrong ? 0 : group.sets;
 }
@@ -47,11 +48,16 @@ void AckCollector::on_interchange_end(const InterchangeResult& result) {
 
 const char* to_string(AckType type) {
   switch (type) {
-    case AckType::automatic: return "automatic";
-    case AckType::ta1: return "TA1";
-    case AckType::x997: return "997";
-    case AckType::x999: return "999";
-    case AckType::contrl: return "CONTRL";
+    case AckType::automatic:
+      return "automatic";
+    case AckType::ta1:
+      return "TA1";
+    case AckType::x997:
+      return "997";
+    case AckType::x999:
+      return "999";
+    case AckType::contrl:
+      return "CONTRL";
   }
   return "?";
 }
@@ -126,10 +132,11 @@ void segment_errors_x12(const ReceivedSet& set, bool v999, char component, Segme
 // The response to one transaction set: AK2 ... AK5 (or IK5).
 void set_response_x12(const ReceivedSet& set, bool v999, char component, SegmentList& out) {
   auto& ak2 = out.add("AK2").el(set.header.id).el(set.header.control_number);
-  if (v999 && !set.header.version.empty()) ak2.el(set.header.version);
+  if (v999 && !set.header.implementation.empty()) ak2.el(set.header.implementation);
   segment_errors_x12(set, v999, component, out);
   std::vector<std::string> codes;
-  for (const Problem& p : set.problems) add_unique(codes, v999 ? ack_codes(p.code).ik5 : ack_codes(p.code).ak5);
+  for (const Problem& p : set.problems)
+    add_unique(codes, v999 ? ack_codes(p.code).ik5 : ack_codes(p.code).ak5);
   auto& ak5 = out.add(v999 ? "IK5" : "AK5").el(set_rejected(set) ? "R" : "A");
   for (const std::string& c : codes) ak5.el(c);
 }
@@ -148,8 +155,8 @@ void group_ack_x12(const ReceivedGroup& g, bool v999, const AckOptions& options,
   for (const Problem& p : g.problems) add_unique(codes, ack_codes(p.code).ak9);
   const std::uint64_t received = g.sets.size();
   const char* status = !codes.empty() || (received > 0 && accepted == 0) ? "R"
-                       : accepted == received                             ? "A"
-                                                                          : "P";
+                       : accepted == received                            ? "A"
+                                                                         : "P";
   auto& ak9 = out.add("AK9")
                   .el(status)
                   .el(std::to_string(g.declared_sets != 0 ? g.declared_sets : received))

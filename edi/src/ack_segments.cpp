@@ -60,9 +60,9 @@ std::string AckEnvelope::x12(const SegmentList& ta1, const std::vector<GroupAck>
   // ISA is fixed width: written by hand so the padding is exact.
   out_ = "ISA";
   for (const std::string& field :
-       {std::string("00"), pad("", 10), std::string("00"), pad("", 10), pad(h.receiver_qualifier, 2),
-        pad(h.receiver_id, 15), pad(h.sender_qualifier, 2), pad(h.sender_id, 15),
-        options_.date.substr(2, 6), options_.time.substr(0, 4),
+       {std::string("00"), pad("", 10), std::string("00"), pad("", 10),
+        pad(h.receiver_qualifier, 2), pad(h.receiver_id, 15), pad(h.sender_qualifier, 2),
+        pad(h.sender_id, 15), options_.date.substr(2, 6), options_.time.substr(0, 4),
         repetition ? std::string(1, d_.repetition) : std::string("U"), pad(h.version, 5), control_,
         std::string("0"), usage}) {
     out_.push_back(d_.element);
@@ -78,10 +78,18 @@ std::string AckEnvelope::x12(const SegmentList& ta1, const std::vector<GroupAck>
     const std::string group_control = next(ControlKind::group);
     const std::string set_control = next(ControlKind::transaction);
     const std::string version =
-        g.v999 ? "005010X231A1" : (rg.header.version.empty() ? "004010" : rg.header.version.substr(0, 6));
+        g.v999 ? "005010X231A1"
+               : (rg.header.version.empty() ? "004010" : rg.header.version.substr(0, 6));
     SegmentList head;
-    head.add("GS").el("FA").el(rg.header.receiver_id).el(rg.header.sender_id).el(options_.date)
-        .el(options_.time).el(group_control).el("X").el(version);
+    head.add("GS")
+        .el("FA")
+        .el(rg.header.receiver_id)
+        .el(rg.header.sender_id)
+        .el(options_.date)
+        .el(options_.time)
+        .el(group_control)
+        .el("X")
+        .el(version);
     auto& st = head.add("ST").el(g.v999 ? "999" : "997").el(set_control);
     if (g.v999) st.el(version);
     write_all(head);
@@ -112,7 +120,9 @@ std::string AckEnvelope::contrl(const ReceivedInterchange& r, const AckOptions& 
   };
   const std::string c(1, d_.component);
   SegmentList list;
-  auto& unb = list.add("UNB").el(h.syntax_id + c + h.version).el(party(h.receiver_id, h.receiver_qualifier))
+  auto& unb = list.add("UNB")
+                  .el(h.syntax_id + c + h.version)
+                  .el(party(h.receiver_id, h.receiver_qualifier))
                   .el(party(h.sender_id, h.sender_qualifier))
                   .el((syntax4 ? options.date : options.date.substr(2, 6)) + c + options.time)
                   .el(escape(control_));
@@ -129,7 +139,9 @@ std::string AckEnvelope::contrl(const ReceivedInterchange& r, const AckOptions& 
       break;
     }
   }
-  auto& uci = list.add("UCI").el(escape(h.control_number)).el(party(h.sender_id, h.sender_qualifier))
+  auto& uci = list.add("UCI")
+                  .el(escape(h.control_number))
+                  .el(party(h.sender_id, h.sender_qualifier))
                   .el(party(h.receiver_id, h.receiver_qualifier))
                   .el(interchange_error.empty() ? "7" : "4");
   if (!interchange_error.empty()) uci.el(std::string(interchange_error));
@@ -144,7 +156,8 @@ std::string AckEnvelope::contrl(const ReceivedInterchange& r, const AckOptions& 
           break;
         }
       }
-      auto& ucm = list.add("UCM").el(escape(s.header.control_number))
+      auto& ucm = list.add("UCM")
+                      .el(escape(s.header.control_number))
                       .el(escape(s.header.id) + c + version + c + release + c + s.header.agency +
                           (s.header.association.empty() ? "" : c + escape(s.header.association)))
                       .el(set_rejected(s) ? "4" : "7");

@@ -22,7 +22,9 @@ struct AckSegment {
 
 class SegmentList {
  public:
-  AckSegment& add(std::string tag) { return segments_.emplace_back(AckSegment{std::move(tag), {}}); }
+  AckSegment& add(std::string tag) {
+    return segments_.emplace_back(AckSegment{std::move(tag), {}});
+  }
   bool empty() const { return segments_.empty(); }
   std::size_t size() const { return segments_.size(); }
   const std::deque<AckSegment>& segments() const { return segments_; }

@@ -11,7 +11,9 @@ std::uint64_t InMemoryControlNumbers::next(ControlKind kind, std::string_view pa
 std::string format_control(std::uint64_t number, ControlKind kind, bool x12) {
   std::string digits = std::to_string(number);
   if (!x12) return digits;
-  const std::size_t width = kind == ControlKind::interchange ? 9 : kind == ControlKind::transaction ? 4 : 0;
+  const std::size_t width = kind == ControlKind::interchange   ? 9
+                            : kind == ControlKind::transaction ? 4
+                                                               : 0;
   if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
   return digits;
 }

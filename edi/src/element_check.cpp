@@ -201,8 +201,9 @@ void ElementChecker::check_value(const Segment& segment, const ElementRule& rule
   }
   const Finding f = judge(rule, value, d.decimal);
   if (f.what == nullptr) return;
-  add(out, f.code, at, label(segment, rule, at) + " '" + std::string(value.substr(0, 40)) + "' " + f.what,
-      segment, rule, value);
+  add(out, f.code, at,
+      label(segment, rule, at) + " '" + std::string(value.substr(0, 40)) + "' " + f.what, segment,
+      rule, value);
 }
 
 }  // namespace edigate::edi::detail

@@ -55,8 +55,8 @@ void report_field(ProblemSink& sink, const Segment& segment, std::size_t positio
 }
 
 // Checks that a required element (or component) is present and within max length.
-void require(ProblemSink& sink, const Segment& segment, std::size_t position,
-             std::size_t component, std::size_t max, ProblemCode code, const char* what) {
+void require(ProblemSink& sink, const Segment& segment, std::size_t position, std::size_t component,
+             std::size_t max, ProblemCode code, const char* what) {
   const std::string_view v =
       component == 0 ? segment[position] : segment.component(position, component);
   if (v.empty() || v.size() > max) report_field(sink, segment, position, component, code, what, v);
@@ -125,13 +125,11 @@ void check_st(const Segment& st, ProblemSink& sink) {
 void check_unb(const Segment& unb, ProblemSink& sink) {
   const std::string_view syntax = unb.component(1, 1);
   if (syntax.size() != 4 || syntax.substr(0, 3) != "UNO" || !all_alpha(syntax)) {
-    report_field(sink, unb, 1, 1, ProblemCode::unb_invalid, "UNB syntax identifier (0001)",
-                 syntax);
+    report_field(sink, unb, 1, 1, ProblemCode::unb_invalid, "UNB syntax identifier (0001)", syntax);
   }
   const std::string_view version = unb.component(1, 2);
   if (version.empty() || !all_digits(version)) {
-    report_field(sink, unb, 1, 2, ProblemCode::unb_invalid, "UNB syntax version (0002)",
-                 version);
+    report_field(sink, unb, 1, 2, ProblemCode::unb_invalid, "UNB syntax version (0002)", version);
   }
   require(sink, unb, 2, 1, 35, ProblemCode::invalid_sender_id, "UNB sender identification (0004)");
   require(sink, unb, 3, 1, 35, ProblemCode::invalid_receiver_id,
@@ -147,8 +145,8 @@ void check_unb(const Segment& unb, ProblemSink& sink) {
   require(sink, unb, 5, 0, 14, ProblemCode::invalid_interchange_control,
           "UNB interchange control reference (0020)");
   if (!unb[11].empty() && unb[11] != "1") {
-    report_field(sink, unb, 11, 0, ProblemCode::invalid_test_indicator,
-                 "UNB test indicator (0035)", unb[11]);
+    report_field(sink, unb, 11, 0, ProblemCode::invalid_test_indicator, "UNB test indicator (0035)",
+                 unb[11]);
   }
 }
 

@@ -6,7 +6,7 @@ namespace edigate::edi::detail {
 namespace {
 
 constexpr std::array<std::size_t, 17> kIsaWidths = {0, 2, 10, 2, 10, 2, 15, 2, 15,
-                                                    6, 4, 1,  5, 9, 1,  1, 1};
+                                                    6, 4, 1,  5, 9,  1, 1,  1};
 
 bool is_line_break(char c) { return c == '\r' || c == '\n'; }
 
@@ -82,8 +82,8 @@ void classify_delimiters(IsaResult& result) {
   const std::string& isa11 = result.fields[11];
   const std::string& isa12 = result.fields[12];
   // ISA11 is the repetition separator from version 00402 on; before that it is "U".
-  d.repetition = (isa11.size() == 1 && valid_delimiter(isa11[0]) && isa12 >= "00402") ? isa11[0]
-                                                                                       : 0;
+  d.repetition =
+      (isa11.size() == 1 && valid_delimiter(isa11[0]) && isa12 >= "00402") ? isa11[0] : 0;
   d.component = result.fields[16].empty() ? 0 : result.fields[16][0];
   if (!valid_delimiter(d.component) || d.component == d.element) {
     result.status = IsaStatus::bad_component_separator;

@@ -11,18 +11,18 @@ namespace edigate::edi::detail {
 
 enum class IsaStatus : unsigned char {
   ok,
-  incomplete,                  // more input is needed to read the ISA
-  invalid,                     // not 16 elements within the allowed length
-  bad_element_separator,       // TA1 026
-  bad_component_separator,     // TA1 027
-  bad_segment_terminator,      // TA1 004
+  incomplete,               // more input is needed to read the ISA
+  invalid,                  // not 16 elements within the allowed length
+  bad_element_separator,    // TA1 026
+  bad_component_separator,  // TA1 027
+  bad_segment_terminator,   // TA1 004
 };
 
 struct IsaResult {
   IsaStatus status = IsaStatus::invalid;
   Delimiters delimiters;
   std::array<std::string, 17> fields;  // fields[1..16] = ISA01..ISA16 as written
-  std::size_t length = 0;  // bytes consumed through the terminator and any CR/LF after it
+  std::size_t length = 0;    // bytes consumed through the terminator and any CR/LF after it
   bool nonstandard = false;  // not the fixed 106-byte layout
   bool wrapped = false;      // line breaks inside the ISA (a file wrapped at a fixed width)
   std::string detail;        // what was nonstandard or invalid

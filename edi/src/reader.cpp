@@ -80,8 +80,8 @@ struct Reader::Impl final : detail::ProblemSink {
   bool in_interchange = false;
   bool in_group = false;
   bool in_set = false;
-  bool wrapped = false;        // the interchange is wrapped at a fixed width: drop line breaks
-  bool edifact_groups = false; // UNG seen in this interchange
+  bool wrapped = false;           // the interchange is wrapped at a fixed width: drop line breaks
+  bool edifact_groups = false;    // UNG seen in this interchange
   bool edifact_messages = false;  // UNH outside UNG seen in this interchange
   InterchangeHeader interchange;
   GroupHeader group;
@@ -201,8 +201,8 @@ struct Reader::Impl final : detail::ProblemSink {
               std::string message) override {
     if (in_set && ++problems_in_set > options.limits.max_problems_per_set) return;
     problems.push_back(Problem{code, severity, location, std::move(message)});
-    queue.push_back({Event{EventKind::problem, location, {}, false},
-                     static_cast<int>(problems.size() - 1)});
+    queue.push_back(
+        {Event{EventKind::problem, location, {}, false}, static_cast<int>(problems.size() - 1)});
   }
 
   void error(ProblemCode code, const Location& location, std::string message) {
@@ -378,8 +378,9 @@ struct Reader::Impl final : detail::ProblemSink {
       const Location at = here();
       const std::uint64_t skipped = skip_to_header();
       error(ProblemCode::unrecognized_data, at,
-            std::to_string(skipped) + " bytes that are not part of an interchange (expected ISA, "
-                                      "UNA or UNB); skipped");
+            std::to_string(skipped) +
+                " bytes that are not part of an interchange (expected ISA, "
+                "UNA or UNB); skipped");
     }
   }
 
@@ -405,23 +406,26 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     scratch.push_back(r.delimiters.segment);
     bounds.clear();
-    detail::scan_segment(scratch.data(), scratch.size(), {r.delimiters.element, r.delimiters.segment, 0},
-                         scratch.size(), 17, bounds);
+    detail::scan_segment(scratch.data(), scratch.size(),
+                         {r.delimiters.element, r.delimiters.segment, 0}, scratch.size(), 17,
+                         bounds);
     bind_segment(scratch.data());
   }
 
   void start_x12() {
     ensure(detail::kMaxIsaLength);
-    detail::IsaResult r = detail::read_isa(data + pos, size - pos, eof || size - pos >= detail::kMaxIsaLength);
+    detail::IsaResult r =
+        detail::read_isa(data + pos, size - pos, eof || size - pos >= detail::kMaxIsaLength);
     ++segment_number;
     const Location at = here();
     if (r.status != detail::IsaStatus::ok) {
-      static constexpr ProblemCode kCodes[] = {
-          ProblemCode::isa_invalid, ProblemCode::isa_invalid, ProblemCode::isa_invalid,
-          ProblemCode::invalid_element_separator, ProblemCode::invalid_component_separator,
-          ProblemCode::invalid_segment_terminator};
-      error(kCodes[static_cast<int>(r.status)], at,
-            r.detail + "; the interchange is skipped");
+      static constexpr ProblemCode kCodes[] = {ProblemCode::isa_invalid,
+                                               ProblemCode::isa_invalid,
+                                               ProblemCode::isa_invalid,
+                                               ProblemCode::invalid_element_separator,
+                                               ProblemCode::invalid_component_separator,
+                                               ProblemCode::invalid_segment_terminator};
+      error(kCodes[static_cast<int>(r.status)], at, r.detail + "; the interchange is skipped");
       advance_counting_lines(3);
       skip_to_header();
       return;
@@ -469,9 +473,10 @@ struct Reader::Impl final : detail::ProblemSink {
     d.repetition = p[7] == ' ' ? 0 : p[7];
     d.segment = p[8];
     const char seps[] = {d.component, d.element, d.segment};
-    const bool distinct = d.component != d.element && d.component != d.segment &&
-                          d.element != d.segment && (d.release == 0 || (d.release != d.element &&
-                                                     d.release != d.segment && d.release != d.component));
+    const bool distinct =
+        d.component != d.element && d.component != d.segment && d.element != d.segment &&
+        (d.release == 0 ||
+         (d.release != d.element && d.release != d.segment && d.release != d.component));
     const bool usable = distinct && std::none_of(std::begin(seps), std::end(seps), is_alnum);
     if (!usable || (d.decimal != '.' && d.decimal != ',')) {
       error(ProblemCode::invalid_una, at,
@@ -594,6 +599,10 @@ struct Reader::Impl final : detail::ProblemSink {
   bool x12() const { return interchange.standard == Standard::x12; }
 
   void body_segment() {
+    if (!in_set && !in_group && x12() && segment.tag() == "TA1") {
+      push(EventKind::segment, segment_location);  // an interchange acknowledgment
+      return;
+    }
     if (!in_set) {
       error(ProblemCode::segment_outside_set, segment_location,
             "segment " + std::string(segment.tag()) + " is outside a " +
@@ -678,8 +687,8 @@ struct Reader::Impl final : detail::ProblemSink {
     if (x12()) {
       t.id = std::string(segment[1]);
       t.control_number = std::string(segment[2]);
-      t.version = segment.size() >= 3 && !segment[3].empty() ? std::string(segment[3])
-                                                              : group.version;
+      t.implementation = std::string(segment[3]);
+      t.version = t.implementation.empty() ? group.version : t.implementation;
     } else {
       t.control_number = segment.text(1);
       t.id = std::string(segment.component(2, 1));
@@ -804,8 +813,8 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     if (!same_control(segment[2], group.control_number)) {
       error(ProblemCode::group_control_mismatch, segment.location_of(2),
-            "group trailer control number " + std::string(segment[2]) +
-                " does not match header " + group.control_number);
+            "group trailer control number " + std::string(segment[2]) + " does not match header " +
+                group.control_number);
     }
     push(EventKind::group_end, segment_location);
     in_group = false;
@@ -826,9 +835,9 @@ struct Reader::Impl final : detail::ProblemSink {
       close_set_implied();
     }
     if (in_group) {
-      error(ProblemCode::group_trailer_missing, segment_location,
-            "group " + group.control_number + " has no trailer before " +
-                std::string(segment.tag()));
+      error(
+          ProblemCode::group_trailer_missing, segment_location,
+          "group " + group.control_number + " has no trailer before " + std::string(segment.tag()));
       close_group_implied();
     }
     const std::uint64_t expected =
@@ -901,9 +910,9 @@ const ReaderOptions& Reader::options() const { return impl_->options; }
 
 const char* to_string(EventKind kind) {
   static constexpr const char* kNames[] = {
-      "interchange_start", "group_start",  "transaction_start", "segment",
-      "element",           "repetition",   "component",         "transaction_end",
-      "group_end",         "interchange_end", "problem",        "end_of_input"};
+      "interchange_start", "group_start",     "transaction_start", "segment",
+      "element",           "repetition",      "component",         "transaction_end",
+      "group_end",         "interchange_end", "problem",           "end_of_input"};
   return kNames[static_cast<int>(kind)];
 }
 

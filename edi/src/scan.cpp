@@ -14,7 +14,7 @@ struct ScanState {
   std::size_t max_elements;
   std::uint32_t line_breaks = 0;
   bool has_release = false;
-  bool escaped = false;  // the previous byte was an unescaped release character
+  bool escaped = false;   // the previous byte was an unescaped release character
   bool overflow = false;  // separators beyond max_elements were dropped
 
   void add_bound(std::size_t offset) {

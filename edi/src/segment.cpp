@@ -75,8 +75,6 @@ Location Segment::location_of(std::size_t position, std::size_t component,
   return l;
 }
 
-const char* to_string(Standard standard) {
-  return standard == Standard::x12 ? "X12" : "EDIFACT";
-}
+const char* to_string(Standard standard) { return standard == Standard::x12 ? "X12" : "EDIFACT"; }
 
 }  // namespace edigate::edi

@@ -42,8 +42,8 @@ class SegmentOrder {
 
   std::size_t max_nesting_;
   const TransactionSchema* schema_ = nullptr;
-  std::vector<Frame> frames_;  // frames_[0] is the root; reused across sets
-  std::size_t depth_ = 0;      // frames in use
+  std::vector<Frame> frames_;                // frames_[0] is the root; reused across sets
+  std::size_t depth_ = 0;                    // frames in use
   std::unordered_set<std::uint32_t> known_;  // every tag of the current schema
 };
 

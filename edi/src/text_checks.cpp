@@ -3,7 +3,9 @@
 namespace edigate::edi::detail {
 namespace {
 
-int two_digits(std::string_view s, std::size_t at) { return (s[at] - '0') * 10 + (s[at + 1] - '0'); }
+int two_digits(std::string_view s, std::size_t at) {
+  return (s[at] - '0') * 10 + (s[at + 1] - '0');
+}
 
 bool leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
@@ -26,7 +28,8 @@ bool all_alpha(std::string_view s) {
 bool valid_date(std::string_view s) {
   if ((s.size() != 8 && s.size() != 6) || !all_digits(s)) return false;
   const std::size_t at = s.size() - 4;
-  const int year = s.size() == 8 ? two_digits(s, 0) * 100 + two_digits(s, 2) : 2000 + two_digits(s, 0);
+  const int year =
+      s.size() == 8 ? two_digits(s, 0) * 100 + two_digits(s, 2) : 2000 + two_digits(s, 0);
   const int month = two_digits(s, at);
   const int day = two_digits(s, at + 2);
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

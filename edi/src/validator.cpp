@@ -73,15 +73,24 @@ class Run {
  private:
   void on_event(const Event& e) {
     switch (e.kind) {
-      case EventKind::interchange_start: return start_interchange();
-      case EventKind::group_start: return start_group(reader_.group());
-      case EventKind::transaction_start: return start_set();
-      case EventKind::segment: return body_segment();
-      case EventKind::transaction_end: return end_set(e);
-      case EventKind::group_end: return end_group();
-      case EventKind::interchange_end: return end_interchange();
-      case EventKind::problem: return route(reader_.problem());
-      default: return;
+      case EventKind::interchange_start:
+        return start_interchange();
+      case EventKind::group_start:
+        return start_group(reader_.group());
+      case EventKind::transaction_start:
+        return start_set();
+      case EventKind::segment:
+        return body_segment();
+      case EventKind::transaction_end:
+        return end_set(e);
+      case EventKind::group_end:
+        return end_group();
+      case EventKind::interchange_end:
+        return end_interchange();
+      case EventKind::problem:
+        return route(reader_.problem());
+      default:
+        return;
     }
   }
 

@@ -9,12 +9,18 @@ namespace edigate::cli {
 namespace {
 
 bool parse_type(const std::string& text, edi::AckType& type) {
-  if (text == "auto") type = edi::AckType::automatic;
-  else if (text == "997") type = edi::AckType::x997;
-  else if (text == "999") type = edi::AckType::x999;
-  else if (text == "TA1" || text == "ta1") type = edi::AckType::ta1;
-  else if (text == "CONTRL" || text == "contrl") type = edi::AckType::contrl;
-  else return false;
+  if (text == "auto")
+    type = edi::AckType::automatic;
+  else if (text == "997")
+    type = edi::AckType::x997;
+  else if (text == "999")
+    type = edi::AckType::x999;
+  else if (text == "TA1" || text == "ta1")
+    type = edi::AckType::ta1;
+  else if (text == "CONTRL" || text == "contrl")
+    type = edi::AckType::contrl;
+  else
+    return false;
   return true;
 }
 
@@ -33,11 +39,15 @@ void stamp_now(edi::AckOptions& options) {
 class ErrorCounter final : public edi::ValidationListener {
  public:
   explicit ErrorCounter(edi::AckCollector& inner) : inner_(inner) {}
-  void on_interchange_start(const edi::InterchangeHeader& h) override { inner_.on_interchange_start(h); }
+  void on_interchange_start(const edi::InterchangeHeader& h) override {
+    inner_.on_interchange_start(h);
+  }
   void on_group_start(const edi::GroupHeader& h) override { inner_.on_group_start(h); }
   void on_set_end(const edi::SetResult& s) override { inner_.on_set_end(s); }
   void on_group_end(const edi::GroupResult& g) override { inner_.on_group_end(g); }
-  void on_interchange_end(const edi::InterchangeResult& r) override { inner_.on_interchange_end(r); }
+  void on_interchange_end(const edi::InterchangeResult& r) override {
+    inner_.on_interchange_end(r);
+  }
   void on_problem(const edi::Problem& p) override {
     if (p.is_error()) std::cerr << edi::to_string(p) << "\n";
   }

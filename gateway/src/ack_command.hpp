@@ -9,9 +9,9 @@
 namespace edigate::cli {
 
 struct AckCommandOptions {
-  std::string type = "auto";     // auto, 997, 999, TA1, CONTRL
+  std::string type = "auto";  // auto, 997, 999, TA1, CONTRL
   std::uint64_t first_control = 1;
-  std::string usage;             // P or T; empty: as received
+  std::string usage;  // P or T; empty: as received
 };
 
 // Writes one acknowledgement interchange per received interchange to stdout. Returns 0 when

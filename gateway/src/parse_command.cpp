@@ -39,7 +39,8 @@ json element_json(std::string_view value, const edi::Delimiters& d) {
 
 json segment_json(const edi::Segment& s) {
   json elements = json::array();
-  for (std::size_t i = 1; i <= s.size(); ++i) elements.push_back(element_json(s[i], s.delimiters()));
+  for (std::size_t i = 1; i <= s.size(); ++i)
+    elements.push_back(element_json(s[i], s.delimiters()));
   return json{{"tag", std::string(s.tag())},
               {"segment", s.location().segment},
               {"offset", s.location().offset},
@@ -72,10 +73,14 @@ json interchange_json(const edi::InterchangeHeader& h) {
 }
 
 json group_json(const edi::GroupHeader& g) {
-  return json{{"functional_id", g.functional_id}, {"sender", g.sender_id},
-              {"receiver", g.receiver_id},        {"date", g.date},
-              {"time", g.time},                   {"control_number", g.control_number},
-              {"version", g.version},             {"transactions", json::array()}};
+  return json{{"functional_id", g.functional_id},
+              {"sender", g.sender_id},
+              {"receiver", g.receiver_id},
+              {"date", g.date},
+              {"time", g.time},
+              {"control_number", g.control_number},
+              {"version", g.version},
+              {"transactions", json::array()}};
 }
 
 json transaction_json(const edi::TransactionHeader& t) {
@@ -93,9 +98,9 @@ class TextTree {
     switch (e.kind) {
       case K::interchange_start: {
         const auto& h = r.interchange();
-        std::cout << "interchange " << edi::to_string(h.standard) << " " << h.version
-                  << " control " << h.control_number << " from " << h.sender_qualifier << ":"
-                  << h.sender_id << " to " << h.receiver_qualifier << ":" << h.receiver_id << "\n";
+        std::cout << "interchange " << edi::to_string(h.standard) << " " << h.version << " control "
+                  << h.control_number << " from " << h.sender_qualifier << ":" << h.sender_id
+                  << " to " << h.receiver_qualifier << ":" << h.receiver_id << "\n";
         break;
       }
       case K::group_start:

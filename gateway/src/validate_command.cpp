@@ -67,15 +67,18 @@ class Printer final : public edi::ValidationListener {
   void finish() {
     const Totals& t = totals_;
     if (json_) {
-      json summary{{"valid", t.errors == 0},         {"interchanges", t.interchanges},
-                   {"groups", t.groups},             {"transaction_sets", t.sets},
+      json summary{{"valid", t.errors == 0},
+                   {"interchanges", t.interchanges},
+                   {"groups", t.groups},
+                   {"transaction_sets", t.sets},
                    {"sets_with_errors", t.sets_with_errors},
-                   {"errors", t.errors},             {"warnings", t.warnings}};
+                   {"errors", t.errors},
+                   {"warnings", t.warnings}};
       std::cout << "\n],\"summary\":" << dump(summary) << "}\n";
       return;
     }
-    std::cout << name_ << ": " << (t.errors == 0 ? "valid" : "INVALID") << ": "
-              << t.interchanges << " interchange(s), " << t.groups << " group(s), " << t.sets
+    std::cout << name_ << ": " << (t.errors == 0 ? "valid" : "INVALID") << ": " << t.interchanges
+              << " interchange(s), " << t.groups << " group(s), " << t.sets
               << " transaction set(s) (" << t.sets_with_errors << " with errors); " << t.errors
               << " error(s), " << t.warnings << " warning(s)\n";
   }

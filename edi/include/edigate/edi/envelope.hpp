@@ -12,18 +12,18 @@ namespace edigate::edi {
 struct InterchangeHeader {
   Standard standard = Standard::x12;
   Delimiters delimiters;
-  std::string sender_qualifier;    // ISA05 / UNB S002 0007
-  std::string sender_id;           // ISA06 (trimmed) / UNB S002 0004
-  std::string receiver_qualifier;  // ISA07 / UNB S003 0007
-  std::string receiver_id;         // ISA08 (trimmed) / UNB S003 0010
-  std::string date;                // ISA09 YYMMDD / UNB S004 0017
-  std::string time;                // ISA10 HHMM / UNB S004 0019
-  std::string control_number;      // ISA13 / UNB 0020
-  std::string version;             // ISA12 ("00401") / UNB S001 0002 syntax version ("3", "4")
-  std::string syntax_id;           // EDIFACT UNB S001 0001 ("UNOA"); empty for X12
-  bool ack_requested = false;      // ISA14 = 1 / UNB 0031 = 1
-  bool test = false;               // ISA15 = T / UNB 0035 = 1
-  bool has_service_string = false; // EDIFACT: UNA present
+  std::string sender_qualifier;     // ISA05 / UNB S002 0007
+  std::string sender_id;            // ISA06 (trimmed) / UNB S002 0004
+  std::string receiver_qualifier;   // ISA07 / UNB S003 0007
+  std::string receiver_id;          // ISA08 (trimmed) / UNB S003 0010
+  std::string date;                 // ISA09 YYMMDD / UNB S004 0017
+  std::string time;                 // ISA10 HHMM / UNB S004 0019
+  std::string control_number;       // ISA13 / UNB 0020
+  std::string version;              // ISA12 ("00401") / UNB S001 0002 syntax version ("3", "4")
+  std::string syntax_id;            // EDIFACT UNB S001 0001 ("UNOA"); empty for X12
+  bool ack_requested = false;       // ISA14 = 1 / UNB 0031 = 1
+  bool test = false;                // ISA15 = T / UNB 0035 = 1
+  bool has_service_string = false;  // EDIFACT: UNA present
   Location location;
 };
 
@@ -44,6 +44,7 @@ struct TransactionHeader {
   std::string control_number;  // ST02 / UNH 0062
   // X12: ST03 if present, otherwise the group's GS08; EDIFACT: 0052 + 0054 ("D96A").
   std::string version;
+  std::string implementation;  // X12 ST03 implementation convention reference, as written
   std::string agency;          // EDIFACT 0051 ("UN")
   std::string association;     // EDIFACT 0057 ("EAN008")
   Location location;

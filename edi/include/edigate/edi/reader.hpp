@@ -31,7 +31,8 @@ enum class EventKind : unsigned char {
   interchange_start,  // ISA or UNB read: interchange() is valid, segment() is the header
   group_start,        // GS or UNG: group() is valid
   transaction_start,  // ST or UNH: transaction() is valid
-  segment,            // a segment inside a transaction set / message: segment()
+  segment,            // a segment inside a transaction set / message: segment(); also an X12
+                      // TA1 between interchange header and first group (in_transaction() false)
   element,            // (element events only) one element of the last segment; text is raw
   repetition,         // (element events only) one repetition of a repeated element
   component,          // (element events only) one component of a composite element

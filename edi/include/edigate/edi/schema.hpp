@@ -43,20 +43,20 @@ struct SchemaNode {
   std::string loop_id;
   bool mandatory = false;
   std::uint32_t max_use = 1;
-  bool hierarchical = false;     // HL / CPS loop: rebuilt from its first segment
-  std::string hierarchy_levels;  // allowed HL03 codes, space-separated
+  bool hierarchical = false;             // HL / CPS loop: rebuilt from its first segment
+  std::string hierarchy_levels;          // allowed HL03 codes, space-separated
   const SegmentRule* segment = nullptr;  // for a segment node, and a loop's trigger
   std::vector<SchemaNode> children;      // loop children
 };
 
 struct TransactionSchema {
   Standard standard = Standard::x12;
-  std::string version;         // "004010", "D96A"
-  std::string id;              // "850", "ORDERS"
+  std::string version;           // "004010", "D96A"
+  std::string id;                // "850", "ORDERS"
   std::string functional_group;  // X12 GS01
   std::string name;
-  std::string source;          // file it came from, for messages
-  SchemaNode root;             // a loop holding the whole set
+  std::string source;                                  // file it came from, for messages
+  SchemaNode root;                                     // a loop holding the whole set
   std::vector<std::unique_ptr<SegmentRule>> segments;  // owns the rules nodes point to
 };
 

@@ -37,8 +37,7 @@ class Segment {
   Segment() = default;
   Segment(const char* data, const std::uint32_t* bounds, std::size_t count,
           const Delimiters* delimiters, const Location* location)
-      : data_(data), bounds_(bounds), count_(count), delimiters_(delimiters),
-        location_(location) {}
+      : data_(data), bounds_(bounds), count_(count), delimiters_(delimiters), location_(location) {}
 
   // The segment id ("BEG", "UNH").
   std::string_view tag() const { return {data_, bounds_[0]}; }

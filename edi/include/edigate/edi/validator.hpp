@@ -24,7 +24,7 @@ struct GroupResult {
   std::vector<Problem> problems;  // group-level problems
   std::uint64_t sets = 0;         // sets received
   std::uint64_t sets_with_errors = 0;
-  bool implied = false;           // EDIFACT: no UNG, a group made up for the messages
+  bool implied = false;  // EDIFACT: no UNG, a group made up for the messages
 };
 
 struct InterchangeResult {
