@@ -95,7 +95,8 @@ struct Reader::Impl final : detail::ProblemSink {
   ControlSet set_controls;
 
   // Current segment.
-  std::vector<std::uint32_t> bounds;
+  detail::Scanner scanner;
+  detail::Bounds bounds;
   std::string scratch;
   Location segment_location;
   Segment segment;
@@ -106,10 +107,10 @@ struct Reader::Impl final : detail::ProblemSink {
   std::vector<Problem> problems;
   int current_problem = -1;
   bool finished = false;
+  bool direct_segment = false;  // step() read a body segment to return without the queue
 
-  explicit Impl(ReaderOptions o) : options(std::move(o)) {
-    bounds.reserve(options.limits.max_elements_per_segment + 2);
-  }
+  explicit Impl(ReaderOptions o)
+      : options(std::move(o)), bounds(std::max<std::size_t>(options.limits.max_elements_per_segment, 17)) {}
 
   // ---- input window -------------------------------------------------------------------
 
@@ -183,6 +184,7 @@ struct Reader::Impl final : detail::ProblemSink {
 
   // An envelope header starts here: "ISA", "UNA" or "UNB" followed by a non-alphanumeric.
   bool at_interchange_header() {
+    if (pos < size && data[pos] != 'I' && data[pos] != 'U') return false;
     if (ensure(4) < 4) return false;
     const char* p = data + pos;
     const bool tag = (p[0] == 'I' && p[1] == 'S' && p[2] == 'A') ||
@@ -214,7 +216,14 @@ struct Reader::Impl final : detail::ProblemSink {
       queue.clear();
       problems.clear();
       queue_pos = 0;
-      while (queue.empty() && !finished) step();
+      while (queue.empty() && !finished) {
+        step();
+        if (direct_segment) {  // the common case: one body segment, nothing else to report
+          direct_segment = false;
+          current_problem = -1;
+          return Event{EventKind::segment, segment_location, {}, false};
+        }
+      }
       if (queue.empty()) return Event{EventKind::end_of_input, here(), {}, false};
     }
     const Pending& p = queue[queue_pos++];
@@ -224,9 +233,10 @@ struct Reader::Impl final : detail::ProblemSink {
 
   // ---- reading segments ----------------------------------------------------------------
 
-  detail::ScanDelimiters scan_delimiters() const {
-    const Delimiters& d = interchange.delimiters;
-    return {d.element, d.segment, d.release};
+  // Rebuilds the scanner after the interchange's delimiters were learned.
+  void use_delimiters(const Delimiters& d) {
+    interchange.delimiters = d;
+    scanner = detail::Scanner({d.element, d.segment, d.release});
   }
 
   void bind_segment(const char* start) {
@@ -243,8 +253,7 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     scratch.push_back(interchange.delimiters.segment);
     bounds.clear();
-    detail::scan_segment(scratch.data(), scratch.size(), scan_delimiters(), scratch.size(),
-                         options.limits.max_elements_per_segment, bounds);
+    scanner.scan(scratch.data(), scratch.size(), scratch.size(), bounds);
     bind_segment(scratch.data());
   }
 
@@ -281,8 +290,7 @@ struct Reader::Impl final : detail::ProblemSink {
       if (pos >= size) return false;
       bounds.clear();
       detail::ScanResult r =
-          detail::scan_segment(data + pos, size - pos, scan_delimiters(), limits.max_segment_length,
-                               limits.max_elements_per_segment, bounds);
+          scanner.scan(data + pos, size - pos, limits.max_segment_length, bounds);
       if (r.status == detail::ScanStatus::incomplete) {
         if (fill()) continue;
         r.length = size - pos;  // the last segment of the input has no terminator
@@ -406,9 +414,8 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     scratch.push_back(r.delimiters.segment);
     bounds.clear();
-    detail::scan_segment(scratch.data(), scratch.size(),
-                         {r.delimiters.element, r.delimiters.segment, 0}, scratch.size(), 17,
-                         bounds);
+    detail::Scanner({r.delimiters.element, r.delimiters.segment, 0})
+        .scan(scratch.data(), scratch.size(), scratch.size(), bounds);
     bind_segment(scratch.data());
   }
 
@@ -432,7 +439,7 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     begin_interchange(Standard::x12);
     segment_location = at;
-    interchange.delimiters = r.delimiters;
+    use_delimiters(r.delimiters);
     bind_isa(r);
     interchange.location = at;
     interchange.sender_qualifier = r.fields[5];
@@ -509,7 +516,7 @@ struct Reader::Impl final : detail::ProblemSink {
       return;
     }
     begin_interchange(Standard::edifact);
-    interchange.delimiters = d;
+    use_delimiters(d);
     interchange.has_service_string = una;
     if (!read_segment()) return;
     read_unb();
@@ -564,7 +571,10 @@ struct Reader::Impl final : detail::ProblemSink {
 
   void dispatch_x12() {
     const std::string_view tag = segment.tag();
-    if (tag == "ST") {
+    const char first = tag.empty() ? '\0' : tag[0];
+    if (first != 'S' && first != 'G' && first != 'I') {
+      body_segment();
+    } else if (tag == "ST") {
       open_set();
     } else if (tag == "SE") {
       close_set();
@@ -581,7 +591,9 @@ struct Reader::Impl final : detail::ProblemSink {
 
   void dispatch_edifact() {
     const std::string_view tag = segment.tag();
-    if (tag == "UNH") {
+    if (tag.empty() || tag[0] != 'U') {
+      body_segment();
+    } else if (tag == "UNH") {
       open_set();
     } else if (tag == "UNT") {
       close_set();
@@ -615,6 +627,10 @@ struct Reader::Impl final : detail::ProblemSink {
               "transaction set has more than " +
                   std::to_string(options.limits.max_segments_per_set) + " segments");
       }
+      return;
+    }
+    if (queue.empty() && !options.element_events) {
+      direct_segment = true;
       return;
     }
     push(EventKind::segment, segment_location);

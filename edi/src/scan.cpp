@@ -9,17 +9,18 @@
 namespace edigate::edi::detail {
 namespace {
 
+// Kept in registers during a scan: separators go straight into the Bounds array.
 struct ScanState {
-  std::vector<std::uint32_t>& bounds;
-  std::size_t max_elements;
+  std::uint32_t* cursor;
+  std::uint32_t* limit;  // no separator is stored at or past this
   std::uint32_t line_breaks = 0;
   bool has_release = false;
   bool escaped = false;   // the previous byte was an unescaped release character
-  bool overflow = false;  // separators beyond max_elements were dropped
+  bool overflow = false;  // separators beyond the limit were dropped
 
   void add_bound(std::size_t offset) {
-    if (bounds.size() < max_elements) {
-      bounds.push_back(static_cast<std::uint32_t>(offset));
+    if (cursor < limit) {
+      *cursor++ = static_cast<std::uint32_t>(offset);
     } else {
       overflow = true;
     }
@@ -49,8 +50,15 @@ std::size_t scan_scalar(const char* data, std::size_t from, std::size_t to, Scan
 }
 
 #if defined(__SSE2__)
-inline std::uint32_t match_mask(__m128i lo, __m128i hi, char c) {
-  const __m128i needle = _mm_set1_epi8(c);
+// Line breaks are rare (at most one per segment), so clearing bits beats a popcount, which
+// baseline x86-64 (no POPCNT) turns into a library call.
+inline std::uint32_t bit_count(std::uint32_t mask) {
+  std::uint32_t n = 0;
+  for (; mask != 0; mask &= mask - 1) ++n;
+  return n;
+}
+
+inline std::uint32_t match_mask(__m128i lo, __m128i hi, __m128i needle) {
   const auto a = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, needle)));
   const auto b = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, needle)));
   return a | (b << 16);
@@ -84,10 +92,25 @@ void apply_release(std::uint32_t release_mask, std::uint32_t& terminators,
 
 }  // namespace
 
-ScanResult scan_segment(const char* data, std::size_t size, ScanDelimiters d,
-                        std::size_t max_length, std::size_t max_elements,
-                        std::vector<std::uint32_t>& bounds) {
-  ScanState state{bounds, max_elements};
+Scanner::Scanner(ScanDelimiters delimiters) : d_(delimiters) {
+#if defined(__SSE2__)
+  segment_ = _mm_set1_epi8(d_.segment);
+  element_ = _mm_set1_epi8(d_.element);
+  release_ = _mm_set1_epi8(d_.release);
+  line_feed_ = _mm_set1_epi8('\n');
+#endif
+}
+
+ScanResult Scanner::scan(const char* data, std::size_t size, std::size_t max_length,
+                         Bounds& bounds) const {
+  const ScanDelimiters d = d_;
+  ScanState state{bounds.begin(), bounds.begin() + bounds.separator_limit()};
+  const auto finish = [&](std::size_t length) {
+    *state.cursor++ = static_cast<std::uint32_t>(length);
+    bounds.set_size(static_cast<std::size_t>(state.cursor - bounds.begin()));
+    return ScanResult{ScanStatus::complete, length, state.line_breaks, state.has_release,
+                      state.overflow};
+  };
   const std::size_t limit = std::min(size, max_length + 1);
   std::size_t i = 0;
 #if defined(__SSE2__)
@@ -95,11 +118,11 @@ ScanResult scan_segment(const char* data, std::size_t size, ScanDelimiters d,
     const auto* p = reinterpret_cast<const __m128i*>(data + i);
     const __m128i lo = _mm_loadu_si128(p);
     const __m128i hi = _mm_loadu_si128(p + 1);
-    std::uint32_t terminators = match_mask(lo, hi, d.segment);
-    std::uint32_t separators = match_mask(lo, hi, d.element);
-    std::uint32_t breaks = match_mask(lo, hi, '\n');
+    std::uint32_t terminators = match_mask(lo, hi, segment_);
+    std::uint32_t separators = match_mask(lo, hi, element_);
+    std::uint32_t breaks = match_mask(lo, hi, line_feed_);
     if (d.release != 0) {
-      const std::uint32_t releases = match_mask(lo, hi, d.release);
+      const std::uint32_t releases = match_mask(lo, hi, release_);
       if (releases != 0 || state.escaped) {
         state.has_release = state.has_release || releases != 0;
         apply_release(releases, terminators, separators, breaks, state);
@@ -111,24 +134,23 @@ ScanResult scan_segment(const char* data, std::size_t size, ScanDelimiters d,
       for (std::uint32_t s = separators & before; s != 0; s &= s - 1) {
         state.add_bound(i + static_cast<std::size_t>(__builtin_ctz(s)));
       }
-      state.line_breaks += static_cast<std::uint32_t>(__builtin_popcount(breaks & before));
+      state.line_breaks += bit_count(breaks & before);
       const std::size_t length = i + static_cast<std::size_t>(end);
-      bounds.push_back(static_cast<std::uint32_t>(length));
-      return {ScanStatus::complete, length, state.line_breaks, state.has_release, state.overflow};
+      return finish(length);
     }
     for (std::uint32_t s = separators; s != 0; s &= s - 1) {
       state.add_bound(i + static_cast<std::size_t>(__builtin_ctz(s)));
     }
-    state.line_breaks += static_cast<std::uint32_t>(__builtin_popcount(breaks));
+    state.line_breaks += bit_count(breaks);
   }
 #endif
   if (i < limit) {
     const std::size_t end = scan_scalar(data, i, limit, d, state);
     if (end < limit && end <= max_length) {
-      bounds.push_back(static_cast<std::uint32_t>(end));
-      return {ScanStatus::complete, end, state.line_breaks, state.has_release, state.overflow};
+      return finish(end);
     }
   }
+  bounds.set_size(static_cast<std::size_t>(state.cursor - bounds.begin()));
   if (limit > max_length) return {ScanStatus::too_long, 0, 0, false, false};
   return {ScanStatus::incomplete, 0, 0, false, false};
 }
