@@ -304,3 +304,87 @@ TEST_CASE("999 uses IK3/IK4/IK5 and TA1 carries the interchange note code", "[ac
   CHECK(acks[0].type == AckType::ta1);
   CHECK(acks[0].bytes.find("TA1*000000101*241105*1432*R*001~IEA*0*") != std::string::npos);
 }
+
+namespace {
+
+constexpr const char* kSchemaOrders = R"(<?xml version="1.0"?>
+<transaction standard="EDIFACT" version="D96A" id="ORDERS" name="Purchase order">
+  <segment tag="UNH" req="M" max="1">
+    <element pos="1" req="M" type="AN" min="1" max="14"/>
+    <composite pos="2" req="M">
+      <component pos="1" req="M" type="ID" min="1" max="6" codes="ORDERS"/>
+      <component pos="2" req="M" type="ID" min="1" max="3"/>
+      <component pos="3" req="M" type="ID" min="1" max="3"/>
+      <component pos="4" req="M" type="ID" min="1" max="2"/>
+      <component pos="5" req="O" type="AN" min="1" max="6"/>
+    </composite>
+  </segment>
+  <segment tag="BGM" req="M" max="1">
+    <composite pos="1" req="O"><component pos="1" req="O" type="AN" min="1" max="3" codes="220 105"/></composite>
+    <element pos="2" req="O" type="AN" min="1" max="35"/>
+  </segment>
+  <segment tag="DTM" req="M" max="35">
+    <composite pos="1" req="M">
+      <component pos="1" req="M" type="AN" min="1" max="3"/>
+      <component pos="2" req="O" type="AN" min="1" max="35"/>
+      <component pos="3" req="O" type="AN" min="1" max="3"/>
+    </composite>
+  </segment>
+  <loop id="SG25" req="M" max="200000">
+    <segment tag="LIN" req="M" max="1"><element pos="1" req="O" type="R" min="1" max="6"/></segment>
+    <segment tag="QTY" req="O" max="99">
+      <composite pos="1" req="M">
+        <component pos="1" req="M" type="AN" min="1" max="3"/>
+        <component pos="2" req="M" type="R" min="1" max="15"/>
+      </composite>
+    </segment>
+  </loop>
+  <segment tag="UNS" req="M" max="1"><element pos="1" req="M" type="A" min="1" max="1"/></segment>
+  <segment tag="UNT" req="M" max="1">
+    <element pos="1" req="M" type="R" min="1" max="6"/>
+    <element pos="2" req="M" type="AN" min="1" max="14"/>
+  </segment>
+</transaction>)";
+
+std::string orders(const std::string& ref, const std::string& body) {
+  std::size_t segments = 2;
+  for (char c : body) segments += c == '\'' ? 1 : 0;
+  return "UNH+" + ref + "+ORDERS:D:96A:UN'" + body + "UNT+" + std::to_string(segments) + "+" + ref +
+         "'";
+}
+
+}  // namespace
+
+TEST_CASE("CONTRL reports rejected messages with UCM/UCS/UCD", "[ack]") {
+  SchemaRegistry schemas;
+  REQUIRE(schemas.add(kSchemaOrders, "ORDERS.xml").empty());
+  const std::string input =
+      "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'" +
+      orders("1", "BGM+220+PO?+1'DTM+137:20241105:102'LIN+1'QTY+21:48'UNS+S'") +
+      orders("2", "BGM+999+PO2'LIN+1'QTY+21:4X'UNS+S'") + "UNZ+2+REF1'";
+  Reader reader(input);
+  AckCollector collector;
+  Validator(schemas).run(reader, collector);
+  REQUIRE(collector.interchanges().size() == 1);
+  const auto& sets = collector.interchanges()[0].groups.at(0).sets;
+  REQUIRE(sets.size() == 2);
+  CHECK(sets[0].problems.empty());
+  AckOptions options;
+  options.date = "20241106";
+  options.time = "0900";
+  InMemoryControlNumbers numbers(7);
+  const auto acks = build_acks(collector.interchanges(), options, numbers);
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].type == AckType::contrl);
+  // Message 2: BGM 1001 '999' is not a valid code, mandatory DTM missing before LIN, QTY value
+  // '4X' is not numeric.
+  CHECK(acks[0].bytes ==
+        "UNA:+.? 'UNB+UNOC:3+RECEIVER:14+SENDER:14+241106:0900+7'UNH+7+CONTRL:D:3:UN'"
+        "UCI+REF1+SENDER:14+RECEIVER:14+7'UCM+1+ORDERS:D:96A:UN+7'"
+        "UCM+2+ORDERS:D:96A:UN+4'UCS+2'UCD+12+1:1'UCS+3+13'UCS+4'UCD+19+1:2'"
+        "UNT+10+7'UNZ+1+7'");
+  Reader again(acks[0].bytes);
+  for (Event e = again.next(); e.kind != EventKind::end_of_input; e = again.next()) {
+    if (e.kind == EventKind::problem) FAIL(to_string(again.problem()));
+  }
+}
