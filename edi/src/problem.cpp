@@ -310,14 +310,19 @@ constexpr bool rows_in_order() {
   return true;
 }
 static_assert(rows_in_order(), "kProblems must list every ProblemCode in declaration order");
-static_assert(kProblems.size() ==
-              static_cast<std::size_t>(ProblemCode::interchange_control_duplicate) + 1);
+static_assert(kProblems.size() == kProblemCodeCount);
 
 const ProblemInfo& info(ProblemCode code) { return kProblems[static_cast<std::size_t>(code)]; }
 
 }  // namespace
 
 Scope scope_of(ProblemCode code) { return info(code).scope; }
+
+const char* to_string(Scope scope) {
+  static constexpr const char* kNames[] = {"input",       "interchange", "group",
+                                           "transaction", "segment",     "element"};
+  return kNames[static_cast<int>(scope)];
+}
 std::string_view name_of(ProblemCode code) { return info(code).name; }
 const AckCodes& ack_codes(ProblemCode code) { return info(code).ack; }
 

@@ -110,7 +110,13 @@ struct Reader::Impl final : detail::ProblemSink {
   bool direct_segment = false;  // step() read a body segment to return without the queue
 
   explicit Impl(ReaderOptions o)
-      : options(std::move(o)), bounds(std::max<std::size_t>(options.limits.max_elements_per_segment, 17)) {}
+      : options(std::move(o)),
+        bounds(std::max<std::size_t>(options.limits.max_elements_per_segment, 17)) {
+    // Before the first segment, segment() is an empty segment, not one with null pointers
+    // (a problem event can come first, and its consumers may look at the segment).
+    static constexpr std::uint32_t kEmptyBounds[1] = {0};
+    segment = Segment("", kEmptyBounds, 0, &interchange.delimiters, &segment_location);
+  }
 
   // ---- input window -------------------------------------------------------------------
 
@@ -300,6 +306,7 @@ struct Reader::Impl final : detail::ProblemSink {
       ++segment_number;
       if (in_set) ++segments_in_set;
       segment_location = here();
+      if (r.length == size - pos) check_dangling_release(r.length);
       if (r.status == detail::ScanStatus::too_long) {
         error(ProblemCode::segment_too_long, segment_location,
               "segment is longer than the limit of " + std::to_string(limits.max_segment_length) +
@@ -309,6 +316,20 @@ struct Reader::Impl final : detail::ProblemSink {
       }
       finish_segment(r);
       return true;
+    }
+  }
+
+  // The input ends inside a segment whose last byte is an unescaped release character: the
+  // sender meant to escape something that never came (often a truncated file).
+  void check_dangling_release(std::size_t length) {
+    const char release = interchange.delimiters.release;
+    std::size_t run = 0;
+    while (release != 0 && run < length && data[pos + length - 1 - run] == release) ++run;
+    if (run % 2 == 1) {
+      Location at = segment_location;
+      at.offset += length - 1;
+      error(ProblemCode::release_at_end, at,
+            "input ends with a release character that escapes nothing");
     }
   }
 

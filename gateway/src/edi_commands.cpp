@@ -6,6 +6,7 @@
 #include "ack_command.hpp"
 #include "input.hpp"
 #include "parse_command.hpp"
+#include "problems_command.hpp"
 #include "validate_command.hpp"
 
 namespace edigate::cli {
@@ -56,6 +57,10 @@ void add_edi_commands(CLI::App& app, int& exit_code) {
       return run_validate(in.source(), validate_options->file, validate_options->json);
     });
   });
+
+  CLI::App* problems = edi->add_subcommand(
+      "problems", "List every problem code with its TA1, 997/999 and CONTRL codes (Markdown)");
+  problems->callback([&exit_code] { exit_code = run_problems(); });
 
   auto ack_file = std::make_shared<Options>();
   auto ack_options = std::make_shared<AckCommandOptions>();

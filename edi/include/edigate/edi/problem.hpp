@@ -2,6 +2,7 @@
 // a severity, a message and a location, and the reader keeps going after reporting one.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -104,6 +105,10 @@ enum class ProblemCode : std::uint16_t {
   interchange_control_duplicate,  // TA1 025, CONTRL 26
 };
 
+// Number of ProblemCode values (they run from 0 to kProblemCodeCount - 1).
+inline constexpr std::size_t kProblemCodeCount =
+    static_cast<std::size_t>(ProblemCode::interchange_control_duplicate) + 1;
+
 struct Problem {
   Problem() = default;
   Problem(ProblemCode c, Severity s, const Location& l, std::string m)
@@ -123,6 +128,7 @@ struct Problem {
 };
 
 Scope scope_of(ProblemCode code);
+const char* to_string(Scope scope);
 std::string_view name_of(ProblemCode code);  // stable snake_case identifier (JSON, logs)
 
 // Standard acknowledgement codes for a problem; empty when the standard has none for it.
