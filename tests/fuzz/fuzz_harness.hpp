@@ -1,0 +1,140 @@
+// Shared by the EDI fuzz targets. One input goes through the reader twice:
+//   1. in memory, with element events and small limits, touching every view the reader hands out;
+//   2. from a Source that returns it in small uneven pieces (buffer refills land everywhere),
+//      through the Validator with the builtin schemas.
+// Invariants that must hold for any input abort the process, so libFuzzer reports them.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <string_view>
+
+#include "edigate/edi/reader.hpp"
+#include "edigate/edi/validator.hpp"
+
+namespace edigate::fuzz {
+
+inline volatile std::size_t g_sink = 0;
+
+// Reads the first and last byte of a view, so AddressSanitizer sees a view that runs off its
+// buffer.
+inline void touch(std::string_view v) {
+  if (!v.empty()) g_sink = g_sink + static_cast<unsigned char>(v.front()) + v.back();
+}
+
+inline void check(bool condition) {
+  if (!condition) std::abort();
+}
+
+inline edi::ReaderOptions small_limits() {
+  edi::ReaderOptions options;
+  edi::Limits& l = options.limits;
+  l.max_element_length = 48;
+  l.max_segment_length = 256;
+  l.max_elements_per_segment = 24;
+  l.max_components_per_element = 6;
+  l.max_repetitions = 6;
+  l.max_segments_per_set = 64;
+  l.max_nesting = 4;
+  l.max_problems_per_set = 8;
+  l.stream_buffer = 64;  // raised by the reader to hold a segment
+  return options;
+}
+
+inline void touch_segment(const edi::Segment& s) {
+  touch(s.tag());
+  touch(s.raw());
+  for (std::size_t i = 1; i <= s.size() + 1; ++i) {
+    touch(s[i]);
+    touch(s.component(i, 1));
+    touch(s.component(i, 2, 2));
+    touch(s.text(i));
+    g_sink = g_sink + s.element_offset(i) + s.location_of(i, 1, 1).offset;
+  }
+}
+
+inline void touch_problem(const edi::Problem& p, std::size_t input_size) {
+  check(p.location.offset <= input_size);
+  touch(edi::to_string(p));
+  touch(edi::name_of(p.code));
+  touch(edi::ack_codes(p.code).ta1);
+}
+
+inline void read_in_memory(std::string_view input) {
+  edi::Reader reader(input, [] {
+    edi::ReaderOptions options = small_limits();
+    options.element_events = true;
+    return options;
+  }());
+  for (edi::Event e = reader.next(); e.kind != edi::EventKind::end_of_input; e = reader.next()) {
+    check(e.location.offset <= input.size());
+    touch(e.text);
+    if (e.kind == edi::EventKind::problem) {
+      touch_problem(reader.problem(), input.size());
+    } else if (e.kind != edi::EventKind::element && e.kind != edi::EventKind::repetition &&
+               e.kind != edi::EventKind::component && !e.implied) {
+      touch_segment(reader.segment());
+    }
+  }
+  check(reader.bytes_read() <= input.size());
+}
+
+// Hands out the input a few bytes at a time; the piece sizes follow the input's own bytes.
+class ChunkedSource final : public edi::Source {
+ public:
+  explicit ChunkedSource(std::string_view input) : rest_(input) {}
+  long read(char* buffer, std::size_t capacity) override {
+    if (rest_.empty()) return 0;
+    const std::size_t piece = 1 + static_cast<unsigned char>(rest_.front()) % 13;
+    const std::size_t n = std::min({piece, capacity, rest_.size()});
+    std::memcpy(buffer, rest_.data(), n);
+    rest_.remove_prefix(n);
+    return static_cast<long>(n);
+  }
+
+ private:
+  std::string_view rest_;
+};
+
+class TouchingListener final : public edi::ValidationListener {
+ public:
+  explicit TouchingListener(std::size_t input_size) : input_size_(input_size) {}
+  void on_set_end(const edi::SetResult& r) override { g_sink = g_sink + r.segments; }
+  void on_problem(const edi::Problem& p) override { touch_problem(p, input_size_); }
+
+ private:
+  std::size_t input_size_;
+};
+
+inline void validate_streamed(std::string_view input) {
+  ChunkedSource source(input);
+  edi::Reader reader(source, small_limits());
+  TouchingListener listener(input.size());
+  edi::Validator validator(edi::SchemaRegistry::builtin());
+  validator.run(reader, listener);
+}
+
+// Runs one fuzz input. Inputs that do not start with one of `starts` get `header` in front,
+// which steers the fuzzer into interchange bodies instead of "unrecognized data".
+inline int run_input(const std::uint8_t* data, std::size_t size, std::string_view header,
+                     std::initializer_list<std::string_view> starts) {
+  const std::string_view raw(reinterpret_cast<const char*>(data), size);
+  const bool steer = std::none_of(starts.begin(), starts.end(),
+                                  [&](std::string_view s) { return raw.substr(0, s.size()) == s; });
+  // An exact-size heap copy: a read one byte past the end is caught by AddressSanitizer.
+  const std::size_t total = (steer ? header.size() : 0) + size;
+  const std::unique_ptr<char[]> copy(new char[std::max<std::size_t>(total, 1)]);
+  if (steer) std::memcpy(copy.get(), header.data(), header.size());
+  if (size != 0) std::memcpy(copy.get() + (steer ? header.size() : 0), data, size);
+  const std::string_view input(copy.get(), total);
+  read_in_memory(input);
+  validate_streamed(input);
+  return 0;
+}
+
+}  // namespace edigate::fuzz
