@@ -10,6 +10,7 @@
 #include "envelope_checks.hpp"
 #include "isa.hpp"
 #include "scan.hpp"
+#include "schema_key.hpp"
 #include "text_checks.hpp"
 
 namespace edigate::edi {
@@ -108,6 +109,7 @@ struct Reader::Impl final : detail::ProblemSink {
   int current_problem = -1;
   bool finished = false;
   bool direct_segment = false;  // step() read a body segment to return without the queue
+  bool fast_path = false;       // fast_body_segment() may be tried (see update_fast_path)
 
   explicit Impl(ReaderOptions o)
       : options(std::move(o)),
@@ -222,6 +224,10 @@ struct Reader::Impl final : detail::ProblemSink {
       queue.clear();
       problems.clear();
       queue_pos = 0;
+      if (fast_path && fast_body_segment()) {
+        current_problem = -1;
+        return Event{EventKind::segment, segment_location, {}, false};
+      }
       while (queue.empty() && !finished) {
         step();
         if (direct_segment) {  // the common case: one body segment, nothing else to report
@@ -317,6 +323,61 @@ struct Reader::Impl final : detail::ProblemSink {
       finish_segment(r);
       return true;
     }
+  }
+
+  // The fast path applies inside a set of an ordinary interchange: not wrapped, no element
+  // events, a terminator that is not itself a line break.
+  void update_fast_path() {
+    const char t = interchange.delimiters.segment;
+    fast_path = in_set && !wrapped && !options.element_events && t != '\n' && t != '\r';
+  }
+
+  bool is_envelope_tag(std::string_view tag) const {
+    using detail::tag_key;
+    // Most body tags differ in the first byte: only S, G, I (X12) and U (EDIFACT) need a look.
+    const char first = tag.empty() ? '\0' : tag[0];
+    if (x12() ? (first != 'S' && first != 'G' && first != 'I') : first != 'U') return false;
+    const std::uint32_t key = tag_key(tag);
+    if (x12()) {
+      static constexpr std::uint32_t kTags[] = {tag_key("SE"), tag_key("ST"),  tag_key("GE"),
+                                                tag_key("GS"), tag_key("IEA"), tag_key("ISA")};
+      return std::find(std::begin(kTags), std::end(kTags), key) != std::end(kTags);
+    }
+    static constexpr std::uint32_t kTags[] = {tag_key("UNT"), tag_key("UNH"), tag_key("UNE"),
+                                              tag_key("UNG"), tag_key("UNZ"), tag_key("UNA"),
+                                              tag_key("UNB")};
+    return std::find(std::begin(kTags), std::end(kTags), key) != std::end(kTags);
+  }
+
+  // The common case in one straight path: a complete body segment already in the buffer,
+  // within every limit. Returns false, having changed nothing, for anything else (an envelope
+  // segment, a lone CR, the end of the buffer, a limit reached); the general path handles it.
+  bool fast_body_segment() {
+    std::size_t p = pos;
+    std::uint64_t breaks = 0;
+    while (p < size && (data[p] == '\n' || data[p] == '\r')) {
+      if (data[p] == '\r' && (p + 1 >= size || data[p + 1] != '\n')) return false;
+      breaks += data[p] == '\n' ? 1 : 0;
+      ++p;
+    }
+    if (p >= size) return false;
+    const Limits& limits = options.limits;
+    const detail::ScanResult r =
+        scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
+    if (r.status != detail::ScanStatus::complete || r.too_many_elements ||
+        r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
+        is_envelope_tag(std::string_view(data + p, bounds[0]))) {
+      return false;
+    }
+    line += breaks;
+    pos = p;
+    ++segment_number;
+    ++segments_in_set;
+    segment_location = here();
+    bind_segment(data + pos);
+    line += r.line_breaks;
+    pos += r.length + 1;
+    return true;
   }
 
   // The input ends inside a segment whose last byte is an unescaped release character: the
@@ -416,6 +477,7 @@ struct Reader::Impl final : detail::ProblemSink {
   void begin_interchange(Standard standard) {
     in_interchange = true;
     in_group = in_set = false;
+    fast_path = false;
     edifact_groups = edifact_messages = false;
     groups_in_interchange = messages_in_interchange = sets_in_group = 0;
     group_controls.clear();
@@ -699,6 +761,7 @@ struct Reader::Impl final : detail::ProblemSink {
       if (edifact_groups) mixed_groups();
     }
     in_set = true;
+    update_fast_path();
     segments_in_set = 1;
     problems_in_set = 0;
     segment_location.segment_in_set = 1;
@@ -757,11 +820,13 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     push(EventKind::transaction_end, segment_location);
     in_set = false;
+    fast_path = false;
   }
 
   void close_set_implied() {
     push(EventKind::transaction_end, here(), true);
     in_set = false;
+    fast_path = false;
   }
 
   // -- groups

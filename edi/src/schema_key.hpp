@@ -8,7 +8,7 @@ namespace edigate::edi::detail {
 
 // The first three bytes and the length: tags of schemas are 1-3 characters, so a longer tag
 // from the input never equals a schema key.
-inline std::uint32_t tag_key(std::string_view tag) {
+constexpr std::uint32_t tag_key(std::string_view tag) {
   std::uint32_t key = 0;
   const std::size_t n = tag.size() < 3 ? tag.size() : 3;
   for (std::size_t i = 0; i < n; ++i) {
