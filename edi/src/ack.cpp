@@ -33,11 +33,7 @@ void AckCollector::on_group_end(const GroupResult& group) {
   for (const Problem& p : group.problems) {
     if (p.is_error()) g.problems.push_back(p);
   }
-  const bool count_wrong = std::any_of(g.problems.begin(), g.problems.end(), [](const Problem& p) {
-    return p.code == ProblemCode::group_count_mismatch ||
-           p.code == ProblemCode::group_trailer_missing;
-  });
-  g.declared_sets = count_wrong ? 0 : group.sets;
+  g.declared_sets = group.has_trailer ? group.declared_sets : 0;
 }
 
 void AckCollector::on_interchange_end(const InterchangeResult& result) {

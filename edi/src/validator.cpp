@@ -1,5 +1,6 @@
 #include "edigate/edi/validator.hpp"
 
+#include <charconv>
 #include <unordered_set>
 
 #include "element_check.hpp"
@@ -84,7 +85,7 @@ class Run {
       case EventKind::transaction_end:
         return end_set(e);
       case EventKind::group_end:
-        return end_group();
+        return end_group(e);
       case EventKind::interchange_end:
         return end_interchange();
       case EventKind::problem:
@@ -101,7 +102,8 @@ class Run {
   }
 
   void start_group(const GroupHeader& header) {
-    group_ = GroupResult{header, {}, 0, 0, false};
+    group_ = GroupResult{};
+    group_.header = header;
     in_group_ = true;
     ++interchange_.groups;
     listener_.on_group_start(group_.header);
@@ -184,14 +186,19 @@ class Run {
     schema_ = nullptr;
   }
 
-  void end_group() {
+  void end_group(const Event& e) {
     if (!in_group_) return;
+    if (!e.implied) {
+      group_.has_trailer = true;
+      const std::string_view count = reader_.segment()[1];
+      std::from_chars(count.data(), count.data() + count.size(), group_.declared_sets);
+    }
     listener_.on_group_end(group_);
     in_group_ = false;
   }
 
   void end_interchange() {
-    if (in_group_ && group_.implied) end_group();
+    if (in_group_ && group_.implied) end_group(Event{EventKind::group_end, {}, {}, true});
     listener_.on_interchange_end(interchange_);
     in_interchange_ = false;
   }

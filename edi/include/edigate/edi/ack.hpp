@@ -40,7 +40,7 @@ struct ReceivedGroup {
   GroupHeader header;
   std::vector<Problem> problems;  // group-level errors
   std::vector<ReceivedSet> sets;
-  std::uint64_t declared_sets = 0;  // GE01 / UNE; 0 when the trailer was missing
+  std::uint64_t declared_sets = 0;  // GE01 / UNE 0060; 0 when the trailer was missing
   bool implied = false;             // EDIFACT messages outside UNG
 };
 

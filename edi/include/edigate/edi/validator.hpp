@@ -24,7 +24,9 @@ struct GroupResult {
   std::vector<Problem> problems;  // group-level problems
   std::uint64_t sets = 0;         // sets received
   std::uint64_t sets_with_errors = 0;
-  bool implied = false;  // EDIFACT: no UNG, a group made up for the messages
+  std::uint64_t declared_sets = 0;  // the trailer's count (GE01 / UNE 0060); 0 when missing
+  bool has_trailer = false;         // false when the trailer was missing (implied end)
+  bool implied = false;             // EDIFACT: no UNG, a group made up for the messages
 };
 
 struct InterchangeResult {
