@@ -19,9 +19,10 @@ struct FieldCheck {
 
 bool auth_qualifier(std::string_view v) { return in_list(v, "00 01 02 03 04 05 06"); }
 bool security_qualifier(std::string_view v) { return in_list(v, "00 01"); }
-bool ten_chars(std::string_view v) { return v.size() <= 10; }
+// Space padding beyond the fixed width is only nonstandard (the isa_nonstandard warning).
+bool ten_chars(std::string_view v) { return trim(v).size() <= 10; }
 bool id_qualifier(std::string_view v) { return in_list(trim(v), kIdQualifiers); }
-bool interchange_id(std::string_view v) { return !trim(v).empty() && v.size() <= 15; }
+bool interchange_id(std::string_view v) { return !trim(v).empty() && trim(v).size() <= 15; }
 bool isa_date(std::string_view v) { return v.size() == 6 && valid_date(v); }
 bool isa_time(std::string_view v) { return v.size() == 4 && valid_time(v); }
 bool version5(std::string_view v) { return v.size() == 5 && all_digits(v); }

@@ -44,12 +44,27 @@ bool same_control(std::string_view a, std::string_view b) {
   return x && y && *x == *y;
 }
 
+// Does `value` hold `separator` outside a release sequence ("a?:b" holds no ':')?
+bool has_separator(std::string_view value, char separator, char release) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (release != 0 && value[i] == release) {
+      ++i;
+    } else if (value[i] == separator) {
+      return true;
+    }
+  }
+  return false;
+}
+
 class ControlSet {
  public:
-  // Returns false when the control number was already seen.
+  // Returns false when the control number was already seen. Numbers are kept without leading
+  // zeros, as same_control compares them.
   bool insert(std::string_view control) {
     if (seen_.size() >= kMaxRememberedControls) return true;
-    return seen_.emplace(detail::trim(control)).second;
+    const auto number = parse_count(control);
+    return seen_.emplace(number ? std::to_string(*number) : std::string(detail::trim(control)))
+        .second;
   }
   void clear() { seen_.clear(); }
 
@@ -98,6 +113,7 @@ struct Reader::Impl final : detail::ProblemSink {
   // Current segment.
   detail::Scanner scanner;
   detail::Bounds bounds;
+  detail::Bounds isa_bounds{16};  // the ISA always has 16 elements, whatever the limit
   std::string scratch;
   Location segment_location;
   Segment segment;
@@ -112,8 +128,7 @@ struct Reader::Impl final : detail::ProblemSink {
   bool fast_path = false;       // fast_body_segment() may be tried (see update_fast_path)
 
   explicit Impl(ReaderOptions o)
-      : options(std::move(o)),
-        bounds(std::max<std::size_t>(options.limits.max_elements_per_segment, 17)) {
+      : options(std::move(o)), bounds(options.limits.max_elements_per_segment) {
     // Before the first segment, segment() is an empty segment, not one with null pointers
     // (a problem event can come first, and its consumers may look at the segment).
     static constexpr std::uint32_t kEmptyBounds[1] = {0};
@@ -180,8 +195,11 @@ struct Reader::Impl final : detail::ProblemSink {
     }
   }
 
+  // Skips n bytes, counting their line breaks (CRLF and a lone CR count as one).
   void advance_counting_lines(std::size_t n) {
-    line += static_cast<std::uint64_t>(std::count(data + pos, data + pos + n, '\n'));
+    for (std::size_t i = pos; i < pos + n; ++i) {
+      if (data[i] == '\n' || (data[i] == '\r' && (i + 1 >= size || data[i + 1] != '\n'))) ++line;
+    }
     pos += n;
   }
 
@@ -198,6 +216,13 @@ struct Reader::Impl final : detail::ProblemSink {
     const bool tag = (p[0] == 'I' && p[1] == 'S' && p[2] == 'A') ||
                      (p[0] == 'U' && p[1] == 'N' && (p[2] == 'A' || p[2] == 'B'));
     return tag && !is_alnum(p[3]);
+  }
+
+  // A stray interchange trailer: "IEA" or "UNZ" followed by a non-alphanumeric.
+  bool at_interchange_trailer() {
+    if (ensure(4) < 4) return false;
+    const std::string_view tag(data + pos, 3);
+    return (tag == "IEA" || tag == "UNZ") && !is_alnum(data[pos + 3]);
   }
 
   // ---- events -------------------------------------------------------------------------
@@ -308,6 +333,12 @@ struct Reader::Impl final : detail::ProblemSink {
         r.length = size - pos;  // the last segment of the input has no terminator
         bounds.push_back(static_cast<std::uint32_t>(r.length));
         r.status = detail::ScanStatus::complete;
+      }
+      // finish_segment looks at the byte after a CR terminator (CRLF or a lone CR). Bring it
+      // into the window now: fill() moves the window, which must not happen once it is bound.
+      if (r.status == detail::ScanStatus::complete && r.length + 1 == size - pos &&
+          interchange.delimiters.segment == '\r' && fill()) {
+        continue;
       }
       ++segment_number;
       if (in_set) ++segments_in_set;
@@ -464,6 +495,12 @@ struct Reader::Impl final : detail::ProblemSink {
       start_x12();
     } else if (starts_with("UNA") || starts_with("UNB")) {
       start_edifact();
+    } else if (at_interchange_trailer()) {
+      const Location at = here();
+      const std::string tag(data + pos, 3);
+      skip_to_header();
+      error(ProblemCode::interchange_trailer_unexpected, at,
+            tag + " without a matching interchange header; skipped");
     } else {
       const Location at = here();
       const std::uint64_t skipped = skip_to_header();
@@ -476,6 +513,7 @@ struct Reader::Impl final : detail::ProblemSink {
 
   void begin_interchange(Standard standard) {
     in_interchange = true;
+    wrapped = false;
     in_group = in_set = false;
     fast_path = false;
     edifact_groups = edifact_messages = false;
@@ -496,10 +534,11 @@ struct Reader::Impl final : detail::ProblemSink {
       scratch += r.fields[i];
     }
     scratch.push_back(r.delimiters.segment);
-    bounds.clear();
+    isa_bounds.clear();
     detail::Scanner({r.delimiters.element, r.delimiters.segment, 0})
-        .scan(scratch.data(), scratch.size(), scratch.size(), bounds);
-    bind_segment(scratch.data());
+        .scan(scratch.data(), scratch.size(), scratch.size(), isa_bounds);
+    segment = Segment(scratch.data(), isa_bounds.data(), isa_bounds.size() - 1,
+                      &interchange.delimiters, &segment_location);
   }
 
   void start_x12() {
@@ -566,7 +605,9 @@ struct Reader::Impl final : detail::ProblemSink {
     const bool distinct =
         d.component != d.element && d.component != d.segment && d.element != d.segment &&
         (d.release == 0 ||
-         (d.release != d.element && d.release != d.segment && d.release != d.component));
+         (d.release != d.element && d.release != d.segment && d.release != d.component)) &&
+        (d.repetition == 0 || (d.repetition != d.element && d.repetition != d.segment &&
+                               d.repetition != d.component && d.repetition != d.release));
     const bool usable = distinct && std::none_of(std::begin(seps), std::end(seps), is_alnum);
     if (!usable || (d.decimal != '.' && d.decimal != ',')) {
       error(ProblemCode::invalid_una, at,
@@ -725,14 +766,14 @@ struct Reader::Impl final : detail::ProblemSink {
     for (std::size_t i = 1; i <= segment.size(); ++i) {
       const std::string_view value = segment[i];
       push(EventKind::element, segment.location_of(i), false, value);
-      const bool repeated = d.repetition != 0 && value.find(d.repetition) != std::string_view::npos;
-      const bool composite = value.find(d.component) != std::string_view::npos;
+      const bool repeated = d.repetition != 0 && has_separator(value, d.repetition, d.release);
+      const bool composite = has_separator(value, d.component, d.release);
       if (!repeated && !composite) continue;
       PartIterator reps(value, repeated ? d.repetition : '\0', d.release);
       std::string_view rep;
       for (std::size_t r = 1; reps.next(rep); ++r) {
         if (repeated) push(EventKind::repetition, segment.location_of(i, 0, r), false, rep);
-        if (rep.find(d.component) == std::string_view::npos) continue;
+        if (!has_separator(rep, d.component, d.release)) continue;
         PartIterator parts(rep, d.component, d.release);
         std::string_view part;
         for (std::size_t c = 1; parts.next(part); ++c) {
