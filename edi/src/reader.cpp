@@ -411,6 +411,19 @@ struct Reader::Impl final : detail::ProblemSink {
     return true;
   }
 
+  // Past the element limit the scanner stops recording separators, so the last kept element
+  // would run to the end of the segment; end it at its own separator instead.
+  void truncate_last_element() {
+    const std::size_t count = bounds.size() - 1;
+    if (count == 0) return;
+    const std::string_view last = segment[count];
+    const Delimiters& d = interchange.delimiters;
+    std::string_view kept;
+    PartIterator parts(last, d.element, d.release);
+    parts.next(kept);
+    bounds.begin()[count] = static_cast<std::uint32_t>(segment.element_offset(count) + kept.size());
+  }
+
   // The input ends inside a segment whose last byte is an unescaped release character: the
   // sender meant to escape something that never came (often a truncated file).
   void check_dangling_release(std::size_t length) {
@@ -432,6 +445,7 @@ struct Reader::Impl final : detail::ProblemSink {
       bind_segment(data + pos);
     }
     if (r.too_many_elements) {
+      truncate_last_element();
       error(ProblemCode::too_many_elements_limit, segment.location_of(segment.size()),
             "segment has more than " + std::to_string(options.limits.max_elements_per_segment) +
                 " elements; the rest are ignored");
@@ -766,18 +780,25 @@ struct Reader::Impl final : detail::ProblemSink {
     for (std::size_t i = 1; i <= segment.size(); ++i) {
       const std::string_view value = segment[i];
       push(EventKind::element, segment.location_of(i), false, value);
+      const char* start = segment.raw().data();
+      // A component's or repetition's location points at its own first byte.
+      auto located = [&](std::size_t c, std::size_t r, std::string_view part) {
+        Location l = segment.location_of(i, c, r);
+        l.offset = segment.location().offset + static_cast<std::uint64_t>(part.data() - start);
+        return l;
+      };
       const bool repeated = d.repetition != 0 && has_separator(value, d.repetition, d.release);
       const bool composite = has_separator(value, d.component, d.release);
       if (!repeated && !composite) continue;
       PartIterator reps(value, repeated ? d.repetition : '\0', d.release);
       std::string_view rep;
       for (std::size_t r = 1; reps.next(rep); ++r) {
-        if (repeated) push(EventKind::repetition, segment.location_of(i, 0, r), false, rep);
+        if (repeated) push(EventKind::repetition, located(0, r, rep), false, rep);
         if (!has_separator(rep, d.component, d.release)) continue;
         PartIterator parts(rep, d.component, d.release);
         std::string_view part;
         for (std::size_t c = 1; parts.next(part); ++c) {
-          push(EventKind::component, segment.location_of(i, c, repeated ? r : 0), false, part);
+          push(EventKind::component, located(c, repeated ? r : 0, part), false, part);
         }
       }
     }

@@ -78,6 +78,7 @@ TEST_CASE("too_many_elements_limit", "[reader][limits]") {
       CHECK(reader.segment().tag() == "PO1");
       CHECK(reader.segment().size() == 8);
       CHECK(reader.segment()[7] == "123");
+      CHECK(reader.segment()[8] == "VP");  // the ignored rest does not run into the last one
     }
   }
   CHECK(seen == std::vector<std::string>{"too_many_elements_limit"});
