@@ -53,12 +53,12 @@ struct SegmentData {
 
 // A transaction set (ST..SE) or message (UNH..UNT).
 struct Transaction {
-  std::string id;              // ST01 ("850") / UNH S009 0065 ("ORDERS")
-  std::string control_number;  // ST02 / UNH 0062
-  std::string version;         // X12 ST03 (empty when absent) / UNH 0052 ("D")
-  std::string release;         // EDIFACT UNH 0054 ("96A")
-  std::string agency;          // EDIFACT UNH 0051 ("UN")
-  std::string association;     // EDIFACT UNH 0057 ("EAN008")
+  std::string id;                     // ST01 ("850") / UNH S009 0065 ("ORDERS")
+  std::string control_number;         // ST02 / UNH 0062
+  std::string version;                // X12 ST03 (empty when absent) / UNH 0052 ("D")
+  std::string release;                // EDIFACT UNH 0054 ("96A")
+  std::string agency;                 // EDIFACT UNH 0051 ("UN")
+  std::string association;            // EDIFACT UNH 0057 ("EAN008")
   std::vector<SegmentData> segments;  // body only: header and trailer are not included
 
   bool operator==(const Transaction&) const = default;
@@ -85,26 +85,29 @@ struct Group {
 struct Interchange {
   Standard standard = Standard::x12;
   Delimiters delimiters = Delimiters::x12_default();
-  bool has_service_string = false;  // EDIFACT: UNA present
-  std::string syntax_id;            // EDIFACT UNB S001 0001 ("UNOC"); empty for X12
-  std::string version;              // ISA12 ("00401") / UNB S001 0002 ("3", "4")
-  std::string authorization_qualifier = "00";  // ISA01
-  std::string authorization;                   // ISA02 (trailing spaces dropped)
-  std::string security_qualifier = "00";       // ISA03
-  std::string security;                        // ISA04 (trailing spaces dropped)
-  std::string sender_qualifier;     // ISA05 / UNB S002 0007
-  std::string sender_id;            // ISA06 (trailing spaces dropped) / UNB S002 0004
-  std::string receiver_qualifier;   // ISA07 / UNB S003 0007
-  std::string receiver_id;          // ISA08 (trailing spaces dropped) / UNB S003 0010
-  std::string date;                 // ISA09 YYMMDD / UNB S004 0017
-  std::string time;                 // ISA10 HHMM / UNB S004 0019
-  std::string control_number;       // ISA13 / UNB 0020
-  std::string recipient_reference;  // EDIFACT UNB S005 0022
-  std::string application_reference;  // EDIFACT UNB 0026
-  std::string priority;               // EDIFACT UNB 0029
-  std::string agreement_id;           // EDIFACT UNB 0032
-  bool ack_requested = false;         // ISA14 = 1 / UNB 0031 = 1
-  bool test = false;                  // ISA15 = T (else P) / UNB 0035 = 1
+  bool has_service_string = false;      // EDIFACT: UNA present
+  std::string syntax_id;                // EDIFACT UNB S001 0001 ("UNOC"); empty for X12
+  std::string version;                  // ISA12 ("00401") / UNB S001 0002 ("3", "4")
+  std::string authorization_qualifier;  // ISA01 (written as "00" when empty)
+  std::string authorization;            // ISA02 (trailing spaces dropped)
+  std::string security_qualifier;       // ISA03 (written as "00" when empty)
+  std::string security;                 // ISA04 (trailing spaces dropped)
+  std::string sender_qualifier;         // ISA05 / UNB S002 0007
+  std::string sender_id;                // ISA06 (trailing spaces dropped) / UNB S002 0004
+  std::string receiver_qualifier;       // ISA07 / UNB S003 0007
+  std::string receiver_id;              // ISA08 (trailing spaces dropped) / UNB S003 0010
+  std::string date;                     // ISA09 YYMMDD / UNB S004 0017
+  std::string time;                     // ISA10 HHMM / UNB S004 0019
+  std::string control_number;           // ISA13 / UNB 0020
+  std::string recipient_reference;      // EDIFACT UNB S005 0022
+  std::string application_reference;    // EDIFACT UNB 0026
+  std::string priority;                 // EDIFACT UNB 0029
+  std::string agreement_id;             // EDIFACT UNB 0032
+  bool ack_requested = false;           // ISA14 = 1 / UNB 0031 = 1
+  bool test = false;                    // ISA15 = T (else P) / UNB 0035 = 1
+  // Segments between the header and the first group: the TA1 acknowledgements of an X12
+  // interchange. The writer puts them right after the ISA.
+  std::vector<SegmentData> interchange_segments;
   std::vector<Group> groups;
   // Sets or messages outside any group: EDIFACT messages without UNG (X12 ST outside GS is
   // kept here too, and the writer refuses it).
