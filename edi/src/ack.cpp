@@ -1,8 +1,9 @@
 #include "edigate/edi/ack.hpp"
 
 #include <algorithm>
+#include <deque>
 
-#include "ack_segments.hpp"
+#include "edigate/edi/writer.hpp"
 #include "text_checks.hpp"
 
 namespace edigate::edi {
@@ -62,7 +63,15 @@ const char* to_string(AckType type) {
 
 namespace {
 
-using detail::SegmentList;
+// The segments of one acknowledgement body; a deque keeps references from add() valid.
+class Body {
+ public:
+  SegmentData& add(std::string tag) { return segments_.emplace_back(std::move(tag)); }
+  std::vector<SegmentData> take() { return {segments_.begin(), segments_.end()}; }
+
+ private:
+  std::deque<SegmentData> segments_;
+};
 
 bool set_rejected(const ReceivedSet& s) { return !s.problems.empty(); }
 
@@ -92,8 +101,18 @@ bool is_999(const ReceivedGroup& g, AckType type) {
   return g.header.version.substr(0, 6) >= "005010";
 }
 
+// The element position of a problem: "3", or a composite "3:1" / "3:1:2" (C030 / C030 5010).
+void add_position(SegmentData& segment, const Location& at, bool with_repetition) {
+  std::vector<std::string> parts{std::to_string(at.element)};
+  if (at.component != 0 || (with_repetition && at.repetition != 0)) {
+    parts.push_back(at.component != 0 ? std::to_string(at.component) : "");
+  }
+  if (with_repetition && at.repetition != 0) parts.push_back(std::to_string(at.repetition));
+  segment.add_composite(std::move(parts));
+}
+
 // AK3/AK4 (997) or IK3/IK4 (999) for one set's problems, grouped by segment.
-void segment_errors_x12(const ReceivedSet& set, bool v999, char component, SegmentList& out) {
+void segment_errors_x12(const ReceivedSet& set, bool v999, Body& out) {
   std::uint64_t open_segment = 0;
   for (const Problem& p : set.problems) {
     const AckCodes& codes = ack_codes(p.code);
@@ -103,49 +122,42 @@ void segment_errors_x12(const ReceivedSet& set, bool v999, char component, Segme
     const bool element_level = !el_code.empty() && p.location.element != 0;
     if (!element_level || open_segment != p.location.segment) {
       out.add(v999 ? "IK3" : "AK3")
-          .el(p.segment_id)
-          .el(std::to_string(p.location.segment_in_set))
-          .el(p.loop_id.size() <= 4 ? p.loop_id : "")
-          .el(element_level ? "8" : std::string(seg_code));
+          .add(p.segment_id)
+          .add(std::to_string(p.location.segment_in_set))
+          .add(p.loop_id.size() <= 4 ? p.loop_id : "")
+          .add(element_level ? "8" : std::string(seg_code));
       open_segment = element_level ? p.location.segment : 0;
     }
     if (!element_level) continue;
-    std::string position = std::to_string(p.location.element);
-    if (p.location.component != 0 || p.location.repetition != 0) {
-      position += component + std::to_string(p.location.component);
-    }
-    if (v999 && p.location.repetition != 0) {
-      position += component + std::to_string(p.location.repetition);
-    }
-    out.add(v999 ? "IK4" : "AK4")
-        .el(position)
-        .el(element_ref(p))
-        .el(std::string(el_code))
-        .el(safe_copy(p.value));
+    SegmentData& ak4 = out.add(v999 ? "IK4" : "AK4");
+    add_position(ak4, p.location, v999);
+    ak4.add(element_ref(p)).add(std::string(el_code)).add(safe_copy(p.value));
   }
 }
 
 // The response to one transaction set: AK2 ... AK5 (or IK5).
-void set_response_x12(const ReceivedSet& set, bool v999, char component, SegmentList& out) {
-  auto& ak2 = out.add("AK2").el(set.header.id).el(set.header.control_number);
-  if (v999 && !set.header.implementation.empty()) ak2.el(set.header.implementation);
-  segment_errors_x12(set, v999, component, out);
+void set_response_x12(const ReceivedSet& set, bool v999, Body& out) {
+  SegmentData& ak2 = out.add("AK2").add(set.header.id).add(set.header.control_number);
+  if (v999 && !set.header.implementation.empty()) ak2.add(set.header.implementation);
+  segment_errors_x12(set, v999, out);
   std::vector<std::string> codes;
-  for (const Problem& p : set.problems)
+  for (const Problem& p : set.problems) {
     add_unique(codes, v999 ? ack_codes(p.code).ik5 : ack_codes(p.code).ak5);
-  auto& ak5 = out.add(v999 ? "IK5" : "AK5").el(set_rejected(set) ? "R" : "A");
-  for (const std::string& c : codes) ak5.el(c);
+  }
+  SegmentData& ak5 = out.add(v999 ? "IK5" : "AK5").add(set_rejected(set) ? "R" : "A");
+  for (const std::string& c : codes) ak5.add(c);
 }
 
-// One 997/999 transaction set acknowledging one received functional group.
-void group_ack_x12(const ReceivedGroup& g, bool v999, const AckOptions& options, char component,
-                   SegmentList& out) {
-  auto& ak1 = out.add("AK1").el(g.header.functional_id).el(g.header.control_number);
-  if (v999) ak1.el(g.header.version);
+// The body of one 997/999 acknowledging one received functional group: AK1 ... AK9.
+std::vector<SegmentData> group_ack_x12(const ReceivedGroup& g, bool v999,
+                                       const AckOptions& options) {
+  Body out;
+  SegmentData& ak1 = out.add("AK1").add(g.header.functional_id).add(g.header.control_number);
+  if (v999) ak1.add(g.header.version);
   std::uint64_t accepted = 0;
   for (const ReceivedSet& s : g.sets) {
     if (!set_rejected(s)) ++accepted;
-    if (set_rejected(s) || options.report_accepted) set_response_x12(s, v999, component, out);
+    if (set_rejected(s) || options.report_accepted) set_response_x12(s, v999, out);
   }
   std::vector<std::string> codes;
   for (const Problem& p : g.problems) add_unique(codes, ack_codes(p.code).ak9);
@@ -153,16 +165,17 @@ void group_ack_x12(const ReceivedGroup& g, bool v999, const AckOptions& options,
   const char* status = !codes.empty() || (received > 0 && accepted == 0) ? "R"
                        : accepted == received                            ? "A"
                                                                          : "P";
-  auto& ak9 = out.add("AK9")
-                  .el(status)
-                  .el(std::to_string(g.declared_sets != 0 ? g.declared_sets : received))
-                  .el(std::to_string(received))
-                  .el(std::to_string(accepted));
-  for (const std::string& c : codes) ak9.el(c);
+  SegmentData& ak9 = out.add("AK9")
+                         .add(status)
+                         .add(std::to_string(g.declared_sets != 0 ? g.declared_sets : received))
+                         .add(std::to_string(received))
+                         .add(std::to_string(accepted));
+  for (const std::string& c : codes) ak9.add(c);
+  return out.take();
 }
 
 // TA1 for a received interchange: the first TA1-coded error decides.
-void ta1_segment(const ReceivedInterchange& r, SegmentList& out) {
+SegmentData ta1_segment(const ReceivedInterchange& r) {
   std::string_view note = "000";
   for (const Problem& p : r.problems) {
     if (p.is_error() && !ack_codes(p.code).ta1.empty()) {
@@ -170,18 +183,155 @@ void ta1_segment(const ReceivedInterchange& r, SegmentList& out) {
       break;
     }
   }
-  out.add("TA1")
-      .el(r.header.control_number)
-      .el(r.header.date)
-      .el(r.header.time)
-      .el(note == "000" ? "A" : "R")
-      .el(std::string(note));
+  return SegmentData("TA1", {r.header.control_number, r.header.date, r.header.time,
+                             note == "000" ? "A" : "R", std::string(note)});
 }
 
 bool interchange_has_ta1_error(const ReceivedInterchange& r) {
   return std::any_of(r.problems.begin(), r.problems.end(), [](const Problem& p) {
     return p.is_error() && !ack_codes(p.code).ta1.empty();
   });
+}
+
+// The acknowledgement's envelope: addressed back to the sender, received delimiters.
+Interchange reply_envelope(const ReceivedInterchange& r, const AckOptions& options,
+                           ControlNumberAllocator& numbers) {
+  const InterchangeHeader& h = r.header;
+  const bool x12 = h.standard == Standard::x12;
+  Interchange out;
+  out.standard = h.standard;
+  out.delimiters = h.delimiters;
+  out.has_service_string = h.has_service_string;
+  out.syntax_id = h.syntax_id;
+  out.version = h.version;
+  out.sender_qualifier = h.receiver_qualifier;
+  out.sender_id = h.receiver_id;
+  out.receiver_qualifier = h.sender_qualifier;
+  out.receiver_id = h.sender_id;
+  out.date = x12 || h.version < "4" ? options.date.substr(2, 6) : options.date;
+  out.time = options.time.substr(0, 4);
+  out.control_number = format_control(numbers.next(ControlKind::interchange, h.sender_id),
+                                      ControlKind::interchange, x12);
+  out.test = options.usage.empty() ? h.test : options.usage == "T";
+  return out;
+}
+
+std::string next_control(ControlNumberAllocator& numbers, ControlKind kind,
+                         const ReceivedInterchange& r) {
+  const bool x12 = r.header.standard == Standard::x12;
+  return format_control(numbers.next(kind, r.header.sender_id), kind, x12);
+}
+
+// One FA group holding the 997/999 for one received group.
+Group x12_ack_group(const ReceivedInterchange& r, const ReceivedGroup& g, bool v999,
+                    const AckOptions& options, ControlNumberAllocator& numbers) {
+  Group out;
+  out.functional_id = "FA";
+  out.sender_id = g.header.receiver_id;
+  out.receiver_id = g.header.sender_id;
+  out.date = options.date;
+  out.time = options.time.substr(0, 4);
+  out.control_number = next_control(numbers, ControlKind::group, r);
+  out.agency = "X";
+  out.version =
+      v999 ? "005010X231A1" : (g.header.version.empty() ? "004010" : g.header.version.substr(0, 6));
+  Transaction set;
+  set.id = v999 ? "999" : "997";
+  set.control_number = next_control(numbers, ControlKind::transaction, r);
+  if (v999) set.version = out.version;
+  set.segments = group_ack_x12(g, v999, options);
+  out.transactions.push_back(std::move(set));
+  return out;
+}
+
+// The first code of the given scope among problems, for UCI/UCM.
+std::string_view first_contrl_code(const std::vector<Problem>& problems, Scope scope) {
+  for (const Problem& p : problems) {
+    if (p.is_error() && scope_of(p.code) == scope && !ack_codes(p.code).contrl.empty()) {
+      return ack_codes(p.code).contrl;
+    }
+  }
+  return {};
+}
+
+// UCM for one message, then a UCS per segment in error and a UCD per element in error.
+void message_response(const ReceivedSet& s, Body& out) {
+  const std::string& version = s.header.version;
+  const std::string v = version.size() > 3 ? version.substr(0, version.size() - 3) : version;
+  const std::string release = version.size() > 3 ? version.substr(version.size() - 3) : "";
+  std::vector<std::string> id{s.header.id, v, release, s.header.agency};
+  if (!s.header.association.empty()) id.push_back(s.header.association);
+  SegmentData& ucm = out.add("UCM").add(s.header.control_number).add_composite(std::move(id));
+  ucm.add(set_rejected(s) ? "4" : "7");
+  const std::string_view message_error = first_contrl_code(s.problems, Scope::transaction);
+  if (!message_error.empty()) ucm.add(std::string(message_error));
+  std::uint64_t open_segment = 0;
+  for (const Problem& p : s.problems) {
+    const Scope scope = scope_of(p.code);
+    if (scope != Scope::segment && scope != Scope::element) continue;
+    const std::string code(ack_codes(p.code).contrl);
+    const bool element_level = scope == Scope::element && p.location.element != 0;
+    if (!element_level || open_segment != p.location.segment) {
+      SegmentData& ucs = out.add("UCS").add(std::to_string(p.location.segment_in_set));
+      if (!element_level) ucs.add(code);
+      open_segment = element_level ? p.location.segment : 0;
+    }
+    if (element_level) add_position(out.add("UCD").add(code), p.location, false);
+  }
+}
+
+// The CONTRL message body: UCI, then a UCM per message.
+std::vector<SegmentData> contrl_body(const ReceivedInterchange& r, const AckOptions& options) {
+  const InterchangeHeader& h = r.header;
+  Body out;
+  SegmentData& uci = out.add("UCI").add(h.control_number);
+  uci.add_composite({h.sender_id, h.sender_qualifier})
+      .add_composite({h.receiver_id, h.receiver_qualifier});
+  const std::string_view error = first_contrl_code(r.problems, Scope::interchange);
+  uci.add(error.empty() ? "7" : "4");
+  if (!error.empty()) uci.add(std::string(error));
+  for (const ReceivedGroup& g : r.groups) {
+    for (const ReceivedSet& s : g.sets) {
+      if (set_rejected(s) || options.report_accepted) message_response(s, out);
+    }
+  }
+  return out.take();
+}
+
+Transaction contrl_message(const ReceivedInterchange& r, const AckOptions& options,
+                           ControlNumberAllocator& numbers) {
+  const bool syntax4 = r.header.version >= "4";
+  Transaction out;
+  out.id = "CONTRL";
+  out.control_number = next_control(numbers, ControlKind::transaction, r);
+  out.version = syntax4 ? "4" : "D";
+  out.release = syntax4 ? "1" : "3";
+  out.agency = "UN";
+  out.segments = contrl_body(r, options);
+  return out;
+}
+
+// Fills the acknowledgement interchange for one received X12 interchange; returns its type.
+AckType x12_ack(const ReceivedInterchange& r, const AckOptions& options,
+                ControlNumberAllocator& numbers, Interchange& out) {
+  if (options.type == AckType::ta1) {
+    out.interchange_segments.push_back(ta1_segment(r));
+    return AckType::ta1;
+  }
+  if (options.type == AckType::automatic &&
+      (r.header.ack_requested || interchange_has_ta1_error(r))) {
+    out.interchange_segments.push_back(ta1_segment(r));
+  }
+  AckType type = AckType::ta1;
+  for (const ReceivedGroup& g : r.groups) {
+    const bool v999 = is_999(g, options.type);
+    type = v999 ? AckType::x999 : AckType::x997;
+    out.groups.push_back(x12_ack_group(r, g, v999, options, numbers));
+  }
+  if (out.groups.empty() && out.interchange_segments.empty()) {
+    out.interchange_segments.push_back(ta1_segment(r));
+  }
+  return type;
 }
 
 }  // namespace
@@ -191,38 +341,25 @@ std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& receive
   std::vector<BuiltAck> acks;
   for (const ReceivedInterchange& r : received) {
     const bool x12 = r.header.standard == Standard::x12;
-    if (x12 && options.type == AckType::contrl) continue;
-    if (!x12 && options.type != AckType::contrl && options.type != AckType::automatic) continue;
-    detail::AckEnvelope envelope(r, options, numbers);
+    // An explicit type is for one standard: skip interchanges of the other.
+    const bool x12_type = options.type != AckType::contrl && options.type != AckType::automatic;
+    if ((x12 && options.type == AckType::contrl) || (!x12 && x12_type)) continue;
+    Interchange envelope = reply_envelope(r, options, numbers);
     BuiltAck ack;
     ack.partner = r.header.sender_id;
-    if (!x12) {
-      ack.type = AckType::contrl;
-      ack.bytes = envelope.contrl(r, options);
-    } else if (options.type == AckType::ta1) {
-      ack.type = AckType::ta1;
-      SegmentList ta1;
-      ta1_segment(r, ta1);
-      ack.bytes = envelope.x12(ta1, {});
+    ack.control_number = envelope.control_number;
+    if (x12) {
+      ack.type = x12_ack(r, options, numbers, envelope);
     } else {
-      SegmentList ta1;
-      if (options.type == AckType::automatic &&
-          (r.header.ack_requested || interchange_has_ta1_error(r))) {
-        ta1_segment(r, ta1);
-      }
-      std::vector<detail::GroupAck> groups;
-      for (const ReceivedGroup& g : r.groups) {
-        const bool v999 = is_999(g, options.type);
-        ack.type = v999 ? AckType::x999 : AckType::x997;
-        detail::GroupAck group{v999, {}};
-        group_ack_x12(g, v999, options, r.header.delimiters.component, group.body);
-        groups.push_back(std::move(group));
-      }
-      if (groups.empty() && ta1.empty()) ta1_segment(r, ta1);
-      if (groups.empty()) ack.type = AckType::ta1;
-      ack.bytes = envelope.x12(ta1, groups);
+      ack.type = AckType::contrl;
+      envelope.messages.push_back(contrl_message(r, options, numbers));
     }
-    ack.control_number = envelope.control_number();
+    WriteResult written = write_interchange(envelope);
+    if (written.ok()) {
+      ack.bytes = std::move(written.bytes);
+    } else {
+      ack.error = written.error->message;
+    }
     acks.push_back(std::move(ack));
   }
   return acks;

@@ -79,6 +79,7 @@ struct AckOptions {
 struct BuiltAck {
   AckType type = AckType::automatic;  // what was built: ta1 (alone), x997, x999 or contrl
   std::string bytes;                  // the whole acknowledgement interchange
+  std::string error;                  // why it could not be written (bytes then empty)
   std::string control_number;         // its ISA13 / UNB 0020
   std::string partner;                // the received interchange's sender id (the addressee)
 };
