@@ -4,15 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include "edigate/edi/reader.hpp"
+#include "json_output.hpp"
 
 namespace edigate::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string quoted(std::string_view text) {
-  return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // One element as JSON: a string, an array of components, or {"repetitions": [...]}.
 json element_json(std::string_view value, const edi::Delimiters& d) {
@@ -45,19 +42,6 @@ json segment_json(const edi::Segment& s) {
               {"segment", s.location().segment},
               {"offset", s.location().offset},
               {"elements", elements}};
-}
-
-json problem_json(const edi::Problem& p) {
-  const edi::Location& l = p.location;
-  return json{{"severity", p.is_error() ? "error" : "warning"},
-              {"code", std::string(edi::name_of(p.code))},
-              {"message", p.message},
-              {"offset", l.offset},
-              {"line", l.line},
-              {"segment", l.segment},
-              {"segment_in_set", l.segment_in_set},
-              {"element", l.element},
-              {"component", l.component}};
 }
 
 json interchange_json(const edi::InterchangeHeader& h) {
@@ -171,9 +155,7 @@ class JsonTree {
       group_["transactions"].push_back(std::move(transaction_));
     }
   }
-  static void print(const json& j) {
-    std::cout << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
-  }
+  static void print(const json& j) { std::cout << dump(j) << "\n"; }
   json interchange_;
   json group_;
   json transaction_;
@@ -196,7 +178,5 @@ int run_parse(edi::Source& source, bool as_json) {
   }
   return errors ? 1 : 0;
 }
-
-std::string json_quote(std::string_view text) { return quoted(text); }
 
 }  // namespace edigate::cli

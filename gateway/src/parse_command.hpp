@@ -12,7 +12,4 @@ namespace edigate::cli {
 // text mode, as {"problem": ...} lines in JSON mode). Returns 0, or 1 when errors were found.
 int run_parse(edi::Source& source, bool as_json);
 
-// A JSON string literal for text that may hold any bytes (invalid UTF-8 is replaced).
-std::string json_quote(std::string_view text);
-
 }  // namespace edigate::cli

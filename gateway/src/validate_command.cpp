@@ -5,30 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "edigate/edi/validator.hpp"
+#include "json_output.hpp"
 
 namespace edigate::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-json problem_json(const edi::Problem& p) {
-  const edi::Location& l = p.location;
-  json j{{"severity", p.is_error() ? "error" : "warning"},
-         {"code", std::string(edi::name_of(p.code))},
-         {"message", p.message},
-         {"offset", l.offset},
-         {"line", l.line},
-         {"segment", l.segment},
-         {"segment_in_set", l.segment_in_set},
-         {"element", l.element},
-         {"component", l.component},
-         {"repetition", l.repetition}};
-  if (!p.segment_id.empty()) j["segment_id"] = p.segment_id;
-  if (!p.loop_id.empty()) j["loop_id"] = p.loop_id;
-  return j;
-}
 
 struct Totals {
   std::uint64_t interchanges = 0;
