@@ -33,7 +33,7 @@ class InMemoryControlNumbers final : public ControlNumberAllocator {
 };
 
 // ISA13: 9 digits zero-padded; GS06: as is; ST02: at least 4 digits zero-padded;
-// EDIFACT (x12 = false): as is.
+// EDIFACT (x12 = false): as is. Numbers beyond the field (9 digits X12, 14 EDIFACT) wrap to 1.
 std::string format_control(std::uint64_t number, ControlKind kind, bool x12);
 
 }  // namespace edigate::edi
