@@ -334,6 +334,19 @@ AckType x12_ack(const ReceivedInterchange& r, const AckOptions& options,
   return type;
 }
 
+// An ack is only sent if it reads back cleanly: a received envelope too damaged to address a
+// reply to (no sender id, say) must not turn into an ack the partner cannot parse.
+std::string self_check(std::string_view bytes) {
+  Reader reader(bytes);
+  for (Event e = reader.next(); e.kind != EventKind::end_of_input; e = reader.next()) {
+    if (e.kind == EventKind::problem && reader.problem().is_error()) {
+      return "the received envelope cannot be acknowledged: the reply would be invalid (" +
+             reader.problem().message + ")";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& received,
@@ -355,10 +368,11 @@ std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& receive
       envelope.messages.push_back(contrl_message(r, options, numbers));
     }
     WriteResult written = write_interchange(envelope);
-    if (written.ok()) {
-      ack.bytes = std::move(written.bytes);
+    if (!written.ok()) {
+      ack.error = "cannot write the acknowledgement: " + written.error->message;
     } else {
-      ack.error = written.error->message;
+      ack.error = self_check(written.bytes);
+      if (ack.error.empty()) ack.bytes = std::move(written.bytes);
     }
     acks.push_back(std::move(ack));
   }

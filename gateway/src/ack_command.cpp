@@ -72,9 +72,18 @@ int run_ack(edi::Source& source, const AckCommandOptions& command) {
   const std::uint64_t errors = edi::Validator().run(reader, counter);
   edi::InMemoryControlNumbers numbers(command.first_control);
   const auto acks = edi::build_acks(collector.interchanges(), options, numbers);
-  for (const edi::BuiltAck& ack : acks) std::cout << ack.bytes << "\n";
+  bool unwritten = false;
+  for (const edi::BuiltAck& ack : acks) {
+    if (!ack.error.empty()) {
+      std::cerr << "edigate: no acknowledgement for interchange from '" << ack.partner
+                << "': " << ack.error << "\n";
+      unwritten = true;
+      continue;
+    }
+    std::cout << ack.bytes << "\n";
+  }
   if (acks.empty()) std::cerr << "edigate: no interchange to acknowledge\n";
-  return errors == 0 && !acks.empty() ? 0 : 1;
+  return errors == 0 && !acks.empty() && !unwritten ? 0 : 1;
 }
 
 }  // namespace edigate::cli

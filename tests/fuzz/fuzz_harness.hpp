@@ -14,6 +14,8 @@
 #include <memory>
 #include <string_view>
 
+#include "edigate/edi/ack.hpp"
+#include "edigate/edi/ack_reader.hpp"
 #include "edigate/edi/reader.hpp"
 #include "edigate/edi/validator.hpp"
 
@@ -101,15 +103,45 @@ class ChunkedSource final : public edi::Source {
   std::string_view rest_;
 };
 
+// Touches every problem and collects what acknowledgements need.
 class TouchingListener final : public edi::ValidationListener {
  public:
   explicit TouchingListener(std::size_t input_size) : input_size_(input_size) {}
-  void on_set_end(const edi::SetResult& r) override { g_sink = g_sink + r.segments; }
+  void on_interchange_start(const edi::InterchangeHeader& h) override {
+    acks.on_interchange_start(h);
+  }
+  void on_group_start(const edi::GroupHeader& h) override { acks.on_group_start(h); }
+  void on_set_end(const edi::SetResult& r) override {
+    g_sink = g_sink + r.segments;
+    acks.on_set_end(r);
+  }
+  void on_group_end(const edi::GroupResult& g) override { acks.on_group_end(g); }
+  void on_interchange_end(const edi::InterchangeResult& r) override { acks.on_interchange_end(r); }
   void on_problem(const edi::Problem& p) override { touch_problem(p, input_size_); }
+
+  edi::AckCollector acks;
 
  private:
   std::size_t input_size_;
 };
+
+// Whatever was received, the acknowledgements we send must be clean interchanges that read
+// back as acknowledgements: a partner must never get an ack it cannot parse.
+inline void check_acks(const edi::AckCollector& collector) {
+  edi::AckOptions options;
+  options.date = "20241106";
+  options.time = "0900";
+  edi::InMemoryControlNumbers numbers;
+  for (const edi::BuiltAck& ack : edi::build_acks(collector.interchanges(), options, numbers)) {
+    check(ack.error.empty() != ack.bytes.empty());  // either an ack or a reason
+    edi::Reader reader(ack.bytes);
+    for (edi::Event e = reader.next(); e.kind != edi::EventKind::end_of_input; e = reader.next()) {
+      check(e.kind != edi::EventKind::problem || !reader.problem().is_error());
+    }
+    const edi::AckReport report = edi::read_acks(ack.bytes);
+    check(report.problems.empty());
+  }
+}
 
 inline void validate_streamed(std::string_view input) {
   ChunkedSource source(input);
@@ -117,6 +149,7 @@ inline void validate_streamed(std::string_view input) {
   TouchingListener listener(input.size());
   edi::Validator validator(edi::SchemaRegistry::builtin());
   validator.run(reader, listener);
+  check_acks(listener.acks);
 }
 
 // Runs one fuzz input. Inputs that do not start with one of `starts` get `header` in front,

@@ -84,8 +84,9 @@ struct BuiltAck {
   std::string partner;                // the received interchange's sender id (the addressee)
 };
 
-// Builds one acknowledgement interchange per received interchange (an interchange that
-// cannot be acknowledged, for lack of a readable header, is skipped).
+// Builds one acknowledgement per received interchange (of the standard the type is for). Each
+// ack is read back before it is returned; one that would not read cleanly (the received
+// envelope lacks a sender id, say) comes back with `error` set and no bytes.
 std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& received,
                                  const AckOptions& options, ControlNumberAllocator& numbers);
 
