@@ -148,6 +148,14 @@ void set_response_x12(const ReceivedSet& set, bool v999, Body& out) {
   for (const std::string& c : codes) ak5.add(c);
 }
 
+// AK902: the count the group trailer declared, or the sets received when the trailer was
+// missing or its count cannot be written in AK902 (N0, at most 6 digits).
+std::uint64_t declared_count(const ReceivedGroup& g) {
+  constexpr std::uint64_t kMaxAk902 = 999'999;
+  if (g.declared_sets == 0 || g.declared_sets > kMaxAk902) return g.sets.size();
+  return g.declared_sets;
+}
+
 // The body of one 997/999 acknowledging one received functional group: AK1 ... AK9.
 std::vector<SegmentData> group_ack_x12(const ReceivedGroup& g, bool v999,
                                        const AckOptions& options) {
@@ -167,7 +175,7 @@ std::vector<SegmentData> group_ack_x12(const ReceivedGroup& g, bool v999,
                                                                          : "P";
   SegmentData& ak9 = out.add("AK9")
                          .add(status)
-                         .add(std::to_string(g.declared_sets != 0 ? g.declared_sets : received))
+                         .add(std::to_string(declared_count(g)))
                          .add(std::to_string(received))
                          .add(std::to_string(accepted));
   for (const std::string& c : codes) ak9.add(c);
