@@ -1,5 +1,6 @@
 #include "element_check.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "text_checks.hpp"
@@ -8,6 +9,14 @@ namespace edigate::edi::detail {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Element values are short: a plain loop beats a call to memchr.
+bool contains(std::string_view value, char c) {
+  for (char x : value) {
+    if (x == c) return true;
+  }
+  return false;
+}
 
 // Digits in a numeric value (sign and decimal mark are not counted in its length).
 std::size_t digit_count(std::string_view v) {
@@ -45,6 +54,14 @@ bool alphabetic(std::string_view v) {
   return true;
 }
 
+bool in_code_list(const ElementRule& rule, std::string_view v) {
+  if (v.size() <= 8) {
+    return std::binary_search(rule.short_codes.begin(), rule.short_codes.end(), pack_code(v));
+  }
+  return std::binary_search(rule.long_codes.begin(), rule.long_codes.end(), v,
+                            [](std::string_view a, std::string_view b) { return a < b; });
+}
+
 struct Finding {
   ProblemCode code;
   const char* what;
@@ -77,7 +94,7 @@ Finding judge(const ElementRule& rule, std::string_view v, char decimal_mark) {
   const std::size_t length = numeric ? digit_count(v) : v.size();
   if (length < rule.min_length) return {ProblemCode::element_too_short, "is too short"};
   if (length > rule.max_length) return {ProblemCode::element_too_long, "is too long"};
-  if (!rule.codes.empty() && !in_list(v, rule.codes)) {
+  if (rule.has_codes() && !in_code_list(rule, v)) {
     return {ProblemCode::element_invalid_code, "is not a valid code"};
   }
   return {ProblemCode::element_invalid_code, nullptr};
@@ -102,11 +119,51 @@ void add(std::vector<Problem>& out, ProblemCode code, const Location& at, std::s
   out.push_back(std::move(p));
 }
 
+// ---- cold paths: reporting (kept out of line so the checks above stay small) -------------
+
+[[gnu::noinline, gnu::cold]] void report_missing(const Segment& segment, const ElementRule& rule,
+                                                 std::size_t position, std::size_t component,
+                                                 std::size_t repetition,
+                                                 std::vector<Problem>& out) {
+  const Location at = segment.location_of(position, component, repetition);
+  add(out, ProblemCode::element_mandatory_missing, at,
+      label(segment, rule, at) + " is mandatory and missing", segment, rule, {});
+}
+
+[[gnu::noinline, gnu::cold]] void report(const Segment& segment, const ElementRule& rule,
+                                         ProblemCode code, const char* what, std::string_view value,
+                                         std::size_t position, std::size_t component,
+                                         std::size_t repetition, std::vector<Problem>& out) {
+  const Location at = segment.location_of(position, component, repetition);
+  std::string message = label(segment, rule, at);
+  if (!value.empty() && code != ProblemCode::element_too_many_components) {
+    message += " '" + std::string(value.substr(0, 40)) + "'";
+  }
+  add(out, code, at, message + " " + what, segment, rule, value);
+}
+
 }  // namespace
 
 void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
                            std::vector<Problem>& out) {
-  for (const ElementRule& element : rule.elements) check_element(segment, element, out);
+  // Most segments hold no component or repetition separator at all: one look at the whole
+  // segment spares a look at each element.
+  const Delimiters& d = segment.delimiters();
+  const std::string_view raw = segment.raw();
+  const std::string_view body = raw.substr(std::min(raw.size(), segment.tag().size()));
+  segment_has_components_ = body.find(d.component) != std::string_view::npos;
+  segment_has_repetitions_ = d.repetition != 0 && body.find(d.repetition) != std::string_view::npos;
+  // Only present elements are visited; absent ones matter only when mandatory.
+  const std::size_t present = std::min(segment.size(), rule.by_position.size() - 1);
+  for (std::size_t position = 1; position <= present; ++position) {
+    const ElementRule* element = rule.by_position[position];
+    if (element != nullptr) check_element(segment, *element, out);
+  }
+  for (const std::uint16_t position : rule.mandatory_positions) {
+    if (position > segment.size()) {
+      report_missing(segment, *rule.by_position[position], position, 0, 0, out);
+    }
+  }
   if (rule.element_count != 0 && segment.size() > rule.element_count) {
     Problem p{ProblemCode::element_too_many, Severity::error,
               segment.location_of(rule.element_count + 1),
@@ -121,15 +178,11 @@ void ElementChecker::check_element(const Segment& segment, const ElementRule& ru
                                    std::vector<Problem>& out) {
   const std::string_view value = segment[rule.position];
   if (value.empty()) {
-    if (rule.mandatory) {
-      const Location at = segment.location_of(rule.position);
-      add(out, ProblemCode::element_mandatory_missing, at,
-          label(segment, rule, at) + " is mandatory and missing", segment, rule, {});
-    }
+    if (rule.mandatory) report_missing(segment, rule, rule.position, 0, 0, out);
     return;
   }
   const Delimiters& d = segment.delimiters();
-  if (d.repetition == 0 || value.find(d.repetition) == std::string_view::npos) {
+  if (!segment_has_repetitions_ || !contains(value, d.repetition)) {
     check_repetition(segment, rule, value, 0, out);
     return;
   }
@@ -138,11 +191,9 @@ void ElementChecker::check_element(const Segment& segment, const ElementRule& ru
   std::size_t count = 0;
   while (reps.next(rep)) {
     if (++count > rule.max_repeat) {
-      const Location at = segment.location_of(rule.position, 0, count);
-      add(out, ProblemCode::element_too_many_repetitions, at,
-          label(segment, rule, at) + " repeats more than " + std::to_string(rule.max_repeat) +
-              " times",
-          segment, rule, {});
+      report(segment, rule, ProblemCode::element_too_many_repetitions,
+             ("repeats more than " + std::to_string(rule.max_repeat) + " times").c_str(), {},
+             rule.position, 0, count, out);
       return;
     }
     check_repetition(segment, rule, rep, count, out);
@@ -152,58 +203,57 @@ void ElementChecker::check_element(const Segment& segment, const ElementRule& ru
 void ElementChecker::check_repetition(const Segment& segment, const ElementRule& rule,
                                       std::string_view value, std::size_t repetition,
                                       std::vector<Problem>& out) {
-  const Delimiters& d = segment.delimiters();
-  const bool has_components = value.find(d.component) != std::string_view::npos;
   if (rule.components.empty()) {
-    const Location at = segment.location_of(rule.position, 0, repetition);
-    if (has_components) {
-      add(out, ProblemCode::element_too_many_components, at,
-          label(segment, rule, at) + " is a simple element but holds components", segment, rule,
-          value);
+    if (segment_has_components_ && contains(value, segment.delimiters().component)) {
+      report(segment, rule, ProblemCode::element_too_many_components,
+             "is a simple element but holds components", value, rule.position, 0, repetition, out);
       return;
     }
-    check_value(segment, rule, value, at, out);
+    check_value(segment, rule, value, {rule.position, 0, repetition}, out);
     return;
   }
+  check_composite(segment, rule, value, repetition, out);
+}
+
+void ElementChecker::check_composite(const Segment& segment, const ElementRule& rule,
+                                     std::string_view value, std::size_t repetition,
+                                     std::vector<Problem>& out) {
+  const Delimiters& d = segment.delimiters();
   PartIterator parts(value, d.component, d.release);
   std::string_view part;
-  std::size_t index = 0;
   std::vector<std::string_view>& given = parts_;
   given.clear();
   while (parts.next(part)) given.push_back(part);
   if (given.size() > rule.components.back().position) {
-    const Location at = segment.location_of(rule.position, given.size(), repetition);
-    add(out, ProblemCode::element_too_many_components, at,
-        label(segment, rule, at) + " has more components than defined", segment, rule, value);
+    report(segment, rule, ProblemCode::element_too_many_components,
+           "has more components than defined", value, rule.position, given.size(), repetition, out);
   }
   for (const ElementRule& component : rule.components) {
-    index = component.position;
+    const std::size_t index = component.position;
     const std::string_view v = index <= given.size() ? given[index - 1] : std::string_view{};
-    const Location at = segment.location_of(rule.position, index, repetition);
     if (v.empty()) {
       if (component.mandatory) {
-        add(out, ProblemCode::element_mandatory_missing, at,
-            label(segment, component, at) + " is mandatory and missing", segment, component, {});
+        report_missing(segment, component, rule.position, index, repetition, out);
       }
       continue;
     }
-    check_value(segment, component, v, at, out);
+    check_value(segment, component, v, {rule.position, index, repetition}, out);
   }
 }
 
 void ElementChecker::check_value(const Segment& segment, const ElementRule& rule,
-                                 std::string_view value, const Location& at,
+                                 std::string_view value, const Position& position,
                                  std::vector<Problem>& out) {
   const Delimiters& d = segment.delimiters();
-  if (d.release != 0 && value.find(d.release) != std::string_view::npos) {
+  if (d.release != 0 && contains(value, d.release)) {
     scratch_ = unescape(value, d.release);
     value = scratch_;
   }
   const Finding f = judge(rule, value, d.decimal);
-  if (f.what == nullptr) return;
-  add(out, f.code, at,
-      label(segment, rule, at) + " '" + std::string(value.substr(0, 40)) + "' " + f.what, segment,
-      rule, value);
+  if (f.what != nullptr) {
+    report(segment, rule, f.code, f.what, value, position.element, position.component,
+           position.repetition, out);
+  }
 }
 
 }  // namespace edigate::edi::detail

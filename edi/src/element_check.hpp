@@ -20,9 +20,19 @@ class ElementChecker {
   void check_element(const Segment& segment, const ElementRule& rule, std::vector<Problem>& out);
   void check_repetition(const Segment& segment, const ElementRule& rule, std::string_view value,
                         std::size_t repetition, std::vector<Problem>& out);
+  void check_composite(const Segment& segment, const ElementRule& rule, std::string_view value,
+                       std::size_t repetition, std::vector<Problem>& out);
+  // Where a value sits: element, component, repetition (1-based; 0 when not concerned).
+  struct Position {
+    std::size_t element;
+    std::size_t component;
+    std::size_t repetition;
+  };
   void check_value(const Segment& segment, const ElementRule& rule, std::string_view value,
-                   const Location& location, std::vector<Problem>& out);
+                   const Position& position, std::vector<Problem>& out);
   std::string scratch_;
+  bool segment_has_components_ = false;
+  bool segment_has_repetitions_ = false;
   std::vector<std::string_view> parts_;  // components of the composite being checked
 };
 

@@ -60,8 +60,7 @@ class Scanner {
   // element separator (up to the limit Bounds was made with) and finally the segment length.
   // Never reads past `size`. Returns too_long when no terminator occurs within `max_length`
   // bytes, incomplete when `size` ends first.
-  ScanResult scan(const char* data, std::size_t size, std::size_t max_length,
-                  Bounds& bounds) const;
+  ScanResult scan(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds) const;
 
  private:
   ScanDelimiters d_;

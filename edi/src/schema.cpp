@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <pugixml.hpp>
 #include <stdexcept>
 
@@ -65,6 +66,16 @@ ElementType element_type(const pugi::xml_node& node, std::uint8_t& decimals) {
   fail(node, "type='" + std::string(t) + "' is not one of AN A ID N0-N9 R DT TM B");
 }
 
+std::vector<std::string> split_words(std::string_view text) {
+  std::vector<std::string> words;
+  while (!text.empty()) {
+    const std::size_t space = text.find(' ');
+    if (space != 0) words.emplace_back(text.substr(0, space));
+    text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
+  }
+  return words;
+}
+
 ElementRule element_rule(const pugi::xml_node& node) {
   ElementRule rule;
   rule.position = static_cast<std::uint16_t>(number(node, "pos", 0));
@@ -76,6 +87,15 @@ ElementRule element_rule(const pugi::xml_node& node) {
   if (rule.min_length > rule.max_length) fail(node, "min is greater than max");
   rule.max_repeat = number(node, "repeat", 1);
   rule.codes = node.attribute("codes").value();
+  for (const std::string& code : split_words(rule.codes)) {
+    if (code.size() <= 8) {
+      rule.short_codes.push_back(pack_code(code));
+    } else {
+      rule.long_codes.push_back(code);
+    }
+  }
+  std::sort(rule.short_codes.begin(), rule.short_codes.end());
+  std::sort(rule.long_codes.begin(), rule.long_codes.end());
   rule.name = node.attribute("name").value();
   return rule;
 }
@@ -137,8 +157,24 @@ class SchemaBuilder {
       }
     }
     rule->max_position = rule->elements.empty() ? 0 : rule->elements.back().position;
+    rule->by_position.assign(rule->max_position + 1u, nullptr);
+    for (const ElementRule& e : rule->elements) {
+      rule->by_position[e.position] = &e;
+      if (e.mandatory) rule->mandatory_positions.push_back(e.position);
+    }
     schema_.segments.push_back(std::move(rule));
     return schema_.segments.back().get();
+  }
+
+  static void index_children(SchemaNode& node) {
+    const std::size_t n = node.children.size();
+    node.child_keys.resize(n);
+    node.next_mandatory.assign(n + 1, static_cast<std::uint32_t>(n));
+    for (std::size_t i = n; i-- > 0;) {
+      node.child_keys[i] = node.children[i].segment->key;
+      node.next_mandatory[i] =
+          node.children[i].mandatory ? static_cast<std::uint32_t>(i) : node.next_mandatory[i + 1];
+    }
   }
 
   void children(const pugi::xml_node& node, SchemaNode& parent) {
@@ -157,6 +193,7 @@ class SchemaBuilder {
       }
       parent.children.push_back(std::move(child));
     }
+    index_children(parent);
   }
 
   void loop(const pugi::xml_node& node, SchemaNode& out) {
@@ -166,6 +203,7 @@ class SchemaBuilder {
     out.max_use = number(node, "max", 1);
     out.hierarchical = static_cast<bool>(node.attribute("hierarchy"));
     out.hierarchy_levels = node.attribute("hierarchy").value();
+    out.hierarchy_level_list = split_words(out.hierarchy_levels);
     children(node, out);
     if (out.children.empty() || out.children.front().is_loop) {
       fail(node, "loop " + out.loop_id + " must start with a segment (its trigger)");
@@ -182,6 +220,13 @@ std::string version_key(Standard standard, std::string_view version) {
 }
 
 }  // namespace
+
+std::uint64_t pack_code(std::string_view code) {
+  if (code.size() > 8) return 0;
+  std::uint64_t key = 0;
+  std::memcpy(&key, code.data(), code.size());
+  return key;
+}
 
 std::string SchemaRegistry::add(std::string_view text, std::string_view source) {
   pugi::xml_document doc;

@@ -29,12 +29,6 @@ std::string unescape(std::string_view raw, char release) {
   return out;
 }
 
-std::string_view Segment::operator[](std::size_t position) const {
-  if (position == 0 || position > count_) return {};
-  const std::uint32_t begin = bounds_[position - 1] + 1;
-  return {data_ + begin, bounds_[position] - begin};
-}
-
 std::string_view Segment::component(std::size_t position, std::size_t component,
                                     std::size_t repetition) const {
   std::string_view value = (*this)[position];

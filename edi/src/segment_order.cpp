@@ -1,5 +1,7 @@
 #include "segment_order.hpp"
 
+#include <algorithm>
+
 #include "schema_key.hpp"
 
 namespace edigate::edi::detail {
@@ -17,8 +19,6 @@ bool looks_like_tag(std::string_view tag) {
   }
   return true;
 }
-
-std::uint32_t trigger_key(const SchemaNode& node) { return node.segment->key; }
 
 }  // namespace
 
@@ -45,9 +45,9 @@ bool SegmentOrder::search(std::uint32_t key, std::size_t& depth, std::size_t& ch
     const Frame& f = frames_[d];
     // Inside a loop its trigger starts a new iteration, which the parent frame handles.
     const std::size_t from = (d > 0 && f.index == 0) ? 1 : f.index;
-    const auto& children = f.node->children;
-    for (std::size_t i = from; i < children.size(); ++i) {
-      if (trigger_key(children[i]) == key) {
+    const std::vector<std::uint32_t>& keys = f.node->child_keys;
+    for (std::size_t i = from; i < keys.size(); ++i) {
+      if (keys[i] == key) {
         depth = d;
         child = i;
         return true;
@@ -59,9 +59,12 @@ bool SegmentOrder::search(std::uint32_t key, std::size_t& depth, std::size_t& ch
 
 void SegmentOrder::report_missing(const Frame& frame, std::size_t from, std::size_t to,
                                   const Location& at, std::vector<Problem>& out) const {
-  for (std::size_t j = from; j < to && j < frame.counts.size(); ++j) {
+  const std::vector<std::uint32_t>& next = frame.node->next_mandatory;
+  to = std::min(to, frame.counts.size());
+  // Visits only the mandatory children in [from, to).
+  for (std::size_t j = from < to ? next[from] : to; j < to; j = next[j + 1]) {
     const SchemaNode& child = frame.node->children[j];
-    if (!child.mandatory || frame.counts[j] != 0) continue;
+    if (frame.counts[j] != 0) continue;
     Problem p{ProblemCode::segment_mandatory_missing, Severity::error, at,
               (child.is_loop ? "mandatory loop " + child.loop_id + " (" + child.segment->tag + ")"
                              : "mandatory segment " + child.segment->tag) +

@@ -1,5 +1,6 @@
 #include "edigate/edi/validator.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <unordered_set>
 
@@ -18,39 +19,77 @@ bool SetResult::has_errors() const {
 namespace {
 
 // HL (X12) and CPS (EDIFACT) hierarchies: ids unique, parents seen before, levels allowed.
+// Ids almost always count 1, 2, 3...: while they do, "seen before" is a comparison with the
+// last id and nothing is stored; the first id out of that order switches to a set.
 class HierarchyCheck {
  public:
-  void reset() { ids_.clear(); }
+  void reset() {
+    ids_.clear();
+    last_ = 0;
+    sequential_ = true;
+  }
 
   void check(const Segment& segment, const SchemaNode& loop, std::vector<Problem>& out) {
-    const std::string id = segment.text(1);
-    const std::string parent = segment.text(2);
-    if (!id.empty() && !ids_.insert(id).second) {
+    const std::string_view id = segment[1];
+    const std::string_view parent = segment[2];
+    if (!id.empty() && !remember(id)) {
       add(out, ProblemCode::hierarchy_id_duplicate, segment, 1,
-          "hierarchical id " + id + " is used twice in this set", id);
+          "hierarchical id " + std::string(id) + " is used twice in this set", id);
     }
-    if (!parent.empty() && ids_.count(parent) == 0) {
+    if (!parent.empty() && !seen(parent)) {
       add(out, ProblemCode::hierarchy_parent_unknown, segment, 2,
-          "parent id " + parent + " does not name an earlier level", parent);
+          "parent id " + std::string(parent) + " does not name an earlier level", parent);
     }
     if (loop.hierarchy_levels.empty()) return;
-    const std::string level = segment.text(3);
-    if (!level.empty() && loop.hierarchy_levels.find(level) == std::string::npos) {
+    const std::string_view level = segment[3];
+    const auto& levels = loop.hierarchy_level_list;
+    if (!level.empty() && std::find(levels.begin(), levels.end(), level) == levels.end()) {
       add(out, ProblemCode::element_invalid_code, segment, 3,
-          "hierarchical level code " + level + " is not one of " + loop.hierarchy_levels, level);
+          "hierarchical level code " + std::string(level) + " is not one of " +
+              loop.hierarchy_levels,
+          level);
     }
   }
 
  private:
+  static std::uint64_t number(std::string_view text) {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    return ec == std::errc() && end == text.data() + text.size() && text[0] != '0' ? n : 0;
+  }
+
+  // Records an id; false when it was already there.
+  bool remember(std::string_view id) {
+    if (sequential_ && number(id) == last_ + 1) {
+      ++last_;
+      return true;
+    }
+    if (sequential_) {  // leave the fast path: the set takes over from here
+      sequential_ = false;
+      for (std::uint64_t n = 1; n <= last_; ++n) ids_.insert(std::to_string(n));
+    }
+    return ids_.emplace(id).second;
+  }
+
+  bool seen(std::string_view id) const {
+    if (sequential_) {
+      const std::uint64_t n = number(id);
+      return n != 0 && n <= last_;
+    }
+    return ids_.count(std::string(id)) != 0;
+  }
+
   static void add(std::vector<Problem>& out, ProblemCode code, const Segment& segment,
-                  std::size_t element, std::string message, const std::string& value) {
+                  std::size_t element, std::string message, std::string_view value) {
     Problem p{code, Severity::error, segment.location_of(element), std::move(message)};
     p.segment_id = std::string(segment.tag());
-    p.value = value;
+    p.value = std::string(value);
     out.push_back(std::move(p));
   }
 
   std::unordered_set<std::string> ids_;
+  std::uint64_t last_ = 0;
+  bool sequential_ = true;
 };
 
 class Run {

@@ -23,6 +23,11 @@ struct ElementRule {
   std::uint32_t max_length = 0;
   std::uint32_t max_repeat = 1;
   std::string codes;  // space-separated allowed values, or empty
+  // The same compiled for the validator: codes of up to 8 bytes packed into integers (sorted),
+  // and the longer ones as strings (sorted).
+  std::vector<std::uint64_t> short_codes;
+  std::vector<std::string> long_codes;
+  bool has_codes() const { return !short_codes.empty() || !long_codes.empty(); }
   std::string name;
   std::vector<ElementRule> components;  // non-empty for a composite
 };
@@ -35,6 +40,10 @@ struct SegmentRule {
   std::vector<ElementRule> elements;  // in position order
   std::uint16_t max_position = 0;     // highest position defined
   std::uint16_t element_count = 0;    // elements in the standard; 0 = not checked
+  // Compiled for the validator: the rule at each position (nullptr where none is defined;
+  // index 0 unused) and the mandatory positions, so a check visits only what is present.
+  std::vector<const ElementRule*> by_position;
+  std::vector<std::uint16_t> mandatory_positions;
 };
 
 // A node of the segment-order tree: a segment, or a loop whose first child is its trigger.
@@ -43,10 +52,15 @@ struct SchemaNode {
   std::string loop_id;
   bool mandatory = false;
   std::uint32_t max_use = 1;
-  bool hierarchical = false;             // HL / CPS loop: rebuilt from its first segment
-  std::string hierarchy_levels;          // allowed HL03 codes, space-separated
-  const SegmentRule* segment = nullptr;  // for a segment node, and a loop's trigger
-  std::vector<SchemaNode> children;      // loop children
+  bool hierarchical = false;                      // HL / CPS loop: rebuilt from its first segment
+  std::string hierarchy_levels;                   // allowed HL03 codes, space-separated
+  std::vector<std::string> hierarchy_level_list;  // the same, split
+  const SegmentRule* segment = nullptr;           // for a segment node, and a loop's trigger
+  std::vector<SchemaNode> children;               // loop children
+  // Compiled for the validator: each child's trigger tag key, and for each index the first
+  // mandatory child at or after it (children.size() when none).
+  std::vector<std::uint32_t> child_keys;
+  std::vector<std::uint32_t> next_mandatory;
 };
 
 struct TransactionSchema {
@@ -59,6 +73,9 @@ struct TransactionSchema {
   SchemaNode root;                                     // a loop holding the whole set
   std::vector<std::unique_ptr<SegmentRule>> segments;  // owns the rules nodes point to
 };
+
+// A code of up to 8 bytes as an integer (0 for longer ones): code lists compare integers.
+std::uint64_t pack_code(std::string_view code);
 
 class SchemaRegistry {
  public:

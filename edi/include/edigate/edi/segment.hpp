@@ -46,7 +46,11 @@ class Segment {
   // Number of data elements after the tag, as written (trailing empty ones included).
   std::size_t size() const { return count_; }
   // Raw element at a 1-based position; empty when absent.
-  std::string_view operator[](std::size_t position) const;
+  std::string_view operator[](std::size_t position) const {
+    if (position == 0 || position > count_) return {};
+    const std::uint32_t begin = bounds_[position - 1] + 1;
+    return {data_ + begin, bounds_[position] - begin};
+  }
   // Raw component (1-based) of the given repetition (1-based) of an element.
   std::string_view component(std::size_t position, std::size_t component,
                              std::size_t repetition = 1) const;
