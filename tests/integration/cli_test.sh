@@ -50,7 +50,7 @@ check "validate --json is one JSON document" 0 sh -c "\"$bin\" edi validate --js
 check "help on each command" 0 "$bin" edi ack --help
 expect_output "ack help lists types" "CONTRL"
 check "ack of envelope errors exits 1" 1 "$bin" edi ack --first-control 41 "$bad"
-expect_output "997 with AK5 code 4" "AK5\*R\*[0-9*]*4~"
+expect_output "997 with AK5 code 4" "AK5\*R\*4"
 expect_output "ack control number from --first-control" "000000041"
 check "ack is itself readable" 0 sh -c "\"$bin\" edi ack \"$bad\" 2>/dev/null | \"$bin\" edi parse -"
 check "TA1 alone" 1 "$bin" edi ack --type TA1 "$bad"
