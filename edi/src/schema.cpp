@@ -214,8 +214,15 @@ class SchemaBuilder {
   TransactionSchema& schema_;
 };
 
-std::string version_key(Standard standard, std::string_view version) {
+// CONTRL is a service message: its UNH carries the syntax version ("D:3" for syntax 3, "4:1"
+// for syntax 4, "2:2" before), not a directory. Those map to the directory schemas with the
+// matching layout.
+std::string version_key(Standard standard, std::string_view version, std::string_view id) {
   if (standard == Standard::x12) return std::string(version.substr(0, 6));
+  if (id == "CONTRL") {
+    if (version == "D3" || version == "22" || version == "21" || version == "2") return "D96A";
+    if (!version.empty() && version[0] == '4') return "D01B";
+  }
   return std::string(version);
 }
 
@@ -266,7 +273,7 @@ std::string SchemaRegistry::add(std::string_view text, std::string_view source) 
 
 const TransactionSchema* SchemaRegistry::find(Standard standard, std::string_view version,
                                               std::string_view id) const {
-  const std::string key = version_key(standard, version);
+  const std::string key = version_key(standard, version, id);
   for (const auto& s : schemas_) {
     if (s->standard == standard && s->id == id && s->version == key) return s.get();
   }

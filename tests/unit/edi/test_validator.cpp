@@ -1,5 +1,7 @@
 // Schema validation and acknowledgements, against a small schema written for these tests.
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -386,5 +388,35 @@ TEST_CASE("CONTRL reports rejected messages with UCM/UCS/UCD", "[ack]") {
   Reader again(acks[0].bytes);
   for (Event e = again.next(); e.kind != EventKind::end_of_input; e = again.next()) {
     if (e.kind == EventKind::problem) FAIL(to_string(again.problem()));
+  }
+}
+
+TEST_CASE("our CONTRL and 997/999 acks validate against the built-in schemas", "[ack][schemas]") {
+  const std::vector<std::string> files = {"edi/edifact/orders-d96a-basic.edi",
+                                          "edi/x12/850-4010-basic.edi",
+                                          "edi/x12/multi-group-versions.edi"};
+  for (const std::string& name : files) {
+    INFO(name);
+    std::ifstream in(std::string(EDIGATE_FIXTURES) + "/" + name, std::ios::binary);
+    const std::string input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(!input.empty());
+    Reader reader(input);
+    AckCollector collector;
+    Validator().run(reader, collector);
+    AckOptions options;
+    options.date = "20241106";
+    options.time = "0900";
+    InMemoryControlNumbers numbers;
+    for (const BuiltAck& ack : build_acks(collector.interchanges(), options, numbers)) {
+      REQUIRE(ack.error.empty());
+      Reader again(ack.bytes);
+      Collected result;
+      Validator().run(again, result);
+      std::string all;
+      for (const Problem& p : result.all) all += to_string(p) + "\n";
+      INFO(ack.bytes);
+      INFO(all);
+      CHECK(result.all.empty());
+    }
   }
 }
