@@ -129,8 +129,13 @@ struct Reader::Impl final : detail::ProblemSink {
 
   explicit Impl(ReaderOptions o)
       : options(std::move(o)), bounds(options.limits.max_elements_per_segment) {
-    // Before the first segment, segment() is an empty segment, not one with null pointers
-    // (a problem event can come first, and its consumers may look at the segment).
+    unbind_segment();
+  }
+
+  // segment() becomes an empty segment: before the first one, and whenever the bytes of the
+  // last one are about to move (a refill), so no view ever points at stale bytes. Problems
+  // reported while reading the next segment may be looked at with segment() in hand.
+  void unbind_segment() {
     static constexpr std::uint32_t kEmptyBounds[1] = {0};
     segment = Segment("", kEmptyBounds, 0, &interchange.delimiters, &segment_location);
   }
@@ -150,6 +155,7 @@ struct Reader::Impl final : detail::ProblemSink {
   bool fill() {
     if (eof) return false;
     if (pos > 0) {
+      unbind_segment();
       std::memmove(buffer.data(), buffer.data() + pos, size - pos);
       base += pos;
       size -= pos;
@@ -343,15 +349,18 @@ struct Reader::Impl final : detail::ProblemSink {
       ++segment_number;
       if (in_set) ++segments_in_set;
       segment_location = here();
-      if (r.length == size - pos) check_dangling_release(r.length);
       if (r.status == detail::ScanStatus::too_long) {
+        unbind_segment();
         error(ProblemCode::segment_too_long, segment_location,
               "segment is longer than the limit of " + std::to_string(limits.max_segment_length) +
                   " bytes; skipped");
         skip_long_segment();
         continue;
       }
+      const bool at_end = r.length == size - pos;
+      const bool dangling = at_end && ends_with_release(r.length);
       finish_segment(r);
+      if (dangling) report_dangling_release(r.length);
       return true;
     }
   }
@@ -426,16 +435,18 @@ struct Reader::Impl final : detail::ProblemSink {
 
   // The input ends inside a segment whose last byte is an unescaped release character: the
   // sender meant to escape something that never came (often a truncated file).
-  void check_dangling_release(std::size_t length) {
+  bool ends_with_release(std::size_t length) const {
     const char release = interchange.delimiters.release;
     std::size_t run = 0;
     while (release != 0 && run < length && data[pos + length - 1 - run] == release) ++run;
-    if (run % 2 == 1) {
-      Location at = segment_location;
-      at.offset += length - 1;
-      error(ProblemCode::release_at_end, at,
-            "input ends with a release character that escapes nothing");
-    }
+    return run % 2 == 1;
+  }
+
+  void report_dangling_release(std::size_t length) {
+    Location at = segment_location;
+    at.offset += length - 1;
+    error(ProblemCode::release_at_end, at,
+          "input ends with a release character that escapes nothing");
   }
 
   void finish_segment(const detail::ScanResult& r) {
