@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 
+#include "edigate/edi/ack_reader.hpp"
 #include "edigate/edi/writer.hpp"
 #include "text_checks.hpp"
 
@@ -342,14 +343,14 @@ AckType x12_ack(const ReceivedInterchange& r, const AckOptions& options,
   return type;
 }
 
-// An ack is only sent if it reads back cleanly: a received envelope too damaged to address a
-// reply to (no sender id, say) must not turn into an ack the partner cannot parse.
+// An ack is only sent if it reads back cleanly, as an interchange and as an acknowledgement:
+// a received envelope too damaged to reply to (no sender id, no control number to quote) must
+// not turn into an ack the partner cannot parse.
 std::string self_check(std::string_view bytes) {
-  Reader reader(bytes);
-  for (Event e = reader.next(); e.kind != EventKind::end_of_input; e = reader.next()) {
-    if (e.kind == EventKind::problem && reader.problem().is_error()) {
+  for (const Problem& p : read_acks(bytes).problems) {
+    if (p.is_error()) {
       return "the received envelope cannot be acknowledged: the reply would be invalid (" +
-             reader.problem().message + ")";
+             p.message + ")";
     }
   }
   return {};
