@@ -56,7 +56,7 @@ TEST_CASE("X12 element events with repetitions and components", "[reader][elemen
   CHECK(same_location(ref[0].location, at(base + 4, 2, 4, 2, 1)));
   CHECK(same_location(ref[1].location, at(base + 7, 2, 4, 2, 2)));
   CHECK(same_location(ref[2].location, at(base + 7, 2, 4, 2, 2, 0, 1)));
-  CHECK(same_location(ref[4].location, at(base + 9, 2, 4, 2, 2, 2, 1)));  // '1' of A>1
+  CHECK(same_location(ref[4].location, at(base + 9, 2, 4, 2, 2, 2, 1)));   // '1' of A>1
   CHECK(same_location(ref[7].location, at(base + 13, 2, 4, 2, 2, 2, 2)));  // '2' of B>2
   CHECK(same_location(ref[8].location, at(base + 15, 2, 4, 2, 2, 0, 3)));  // C
   CHECK(same_location(ref[10].location, at(base + 18, 2, 4, 2, 4)));
