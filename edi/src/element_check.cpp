@@ -153,11 +153,26 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
   const std::string_view body = raw.substr(std::min(raw.size(), segment.tag().size()));
   segment_has_components_ = body.find(d.component) != std::string_view::npos;
   segment_has_repetitions_ = d.repetition != 0 && body.find(d.repetition) != std::string_view::npos;
+  const bool has_release = d.release != 0 && body.find(d.release) != std::string_view::npos;
+  // A simple element in a segment without repetitions, components or release characters (the
+  // common case) is judged right here; anything else takes the general path.
+  const bool plain = !segment_has_components_ && !segment_has_repetitions_ && !has_release;
   // Only present elements are visited; absent ones matter only when mandatory.
   const std::size_t present = std::min(segment.size(), rule.by_position.size() - 1);
   for (std::size_t position = 1; position <= present; ++position) {
     const ElementRule* element = rule.by_position[position];
-    if (element != nullptr) check_element(segment, *element, out);
+    if (element == nullptr) continue;
+    if (plain && element->components.empty()) {
+      const std::string_view value = segment[position];
+      if (value.empty()) {
+        if (element->mandatory) report_missing(segment, *element, position, 0, 0, out);
+        continue;
+      }
+      const Finding f = judge(*element, value, d.decimal);
+      if (f.what != nullptr) report(segment, *element, f.code, f.what, value, position, 0, 0, out);
+      continue;
+    }
+    check_element(segment, *element, out);
   }
   for (const std::uint16_t position : rule.mandatory_positions) {
     if (position > segment.size()) {
