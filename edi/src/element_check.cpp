@@ -153,10 +153,10 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
   const std::string_view body = raw.substr(std::min(raw.size(), segment.tag().size()));
   segment_has_components_ = body.find(d.component) != std::string_view::npos;
   segment_has_repetitions_ = d.repetition != 0 && body.find(d.repetition) != std::string_view::npos;
-  const bool has_release = d.release != 0 && body.find(d.release) != std::string_view::npos;
+  segment_has_release_ = d.release != 0 && body.find(d.release) != std::string_view::npos;
   // A simple element in a segment without repetitions, components or release characters (the
   // common case) is judged right here; anything else takes the general path.
-  const bool plain = !segment_has_components_ && !segment_has_repetitions_ && !has_release;
+  const bool plain = !segment_has_components_ && !segment_has_repetitions_ && !segment_has_release_;
   // Only present elements are visited; absent ones matter only when mandatory.
   const std::size_t present = std::min(segment.size(), rule.by_position.size() - 1);
   for (std::size_t position = 1; position <= present; ++position) {
@@ -234,11 +234,22 @@ void ElementChecker::check_composite(const Segment& segment, const ElementRule& 
                                      std::string_view value, std::size_t repetition,
                                      std::vector<Problem>& out) {
   const Delimiters& d = segment.delimiters();
-  PartIterator parts(value, d.component, d.release);
-  std::string_view part;
   std::vector<std::string_view>& given = parts_;
   given.clear();
-  while (parts.next(part)) given.push_back(part);
+  if (segment_has_release_) {
+    PartIterator parts(value, d.component, d.release);
+    std::string_view part;
+    while (parts.next(part)) given.push_back(part);
+  } else {  // no release character: a plain split
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i] == d.component) {
+        given.push_back(value.substr(start, i - start));
+        start = i + 1;
+      }
+    }
+    given.push_back(value.substr(start));
+  }
   if (given.size() > rule.components.back().position) {
     report(segment, rule, ProblemCode::element_too_many_components,
            "has more components than defined", value, rule.position, given.size(), repetition, out);
@@ -252,7 +263,14 @@ void ElementChecker::check_composite(const Segment& segment, const ElementRule& 
       }
       continue;
     }
-    check_value(segment, component, v, {rule.position, index, repetition}, out);
+    if (segment_has_release_) {
+      check_value(segment, component, v, {rule.position, index, repetition}, out);
+      continue;
+    }
+    const Finding f = judge(component, v, d.decimal);
+    if (f.what != nullptr) {
+      report(segment, component, f.code, f.what, v, rule.position, index, repetition, out);
+    }
   }
 }
 

@@ -33,6 +33,7 @@ class ElementChecker {
   std::string scratch_;
   bool segment_has_components_ = false;
   bool segment_has_repetitions_ = false;
+  bool segment_has_release_ = false;
   std::vector<std::string_view> parts_;  // components of the composite being checked
 };
 
