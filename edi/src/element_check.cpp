@@ -54,7 +54,7 @@ bool alphabetic(std::string_view v) {
   return true;
 }
 
-bool in_code_list(const ElementRule& rule, std::string_view v) {
+[[gnu::noinline]] bool in_code_list(const ElementRule& rule, std::string_view v) {
   if (v.size() <= 8) {
     return std::binary_search(rule.short_codes.begin(), rule.short_codes.end(), pack_code(v));
   }
@@ -68,7 +68,10 @@ struct Finding {
 };
 
 // The first problem of a non-empty value under its rule, or nullptr-what when it is fine.
-Finding judge(const ElementRule& rule, std::string_view v, char decimal_mark) {
+// Inlined into each caller: it runs for every value, and a call would cost as much as the
+// checks themselves.
+[[gnu::always_inline]] inline Finding judge(const ElementRule& rule, std::string_view v,
+                                            char decimal_mark) {
   switch (rule.type) {
     case ElementType::n:
       if (!valid_integer(v)) return {ProblemCode::element_invalid_character, "is not numeric"};
