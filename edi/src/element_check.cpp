@@ -18,6 +18,18 @@ bool contains(std::string_view value, char c) {
   return false;
 }
 
+// Whether a separator occurs in a value other than escaped by the release character.
+bool holds_unescaped(std::string_view value, char separator, char release) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (release != 0 && value[i] == release) {
+      ++i;  // the next byte is data
+    } else if (value[i] == separator) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Digits in a numeric value (sign and decimal mark are not counted in its length).
 std::size_t digit_count(std::string_view v) {
   std::size_t n = 0;
@@ -54,12 +66,21 @@ bool alphabetic(std::string_view v) {
   return true;
 }
 
-[[gnu::noinline]] bool in_code_list(const ElementRule& rule, std::string_view v) {
-  if (v.size() <= 8) {
-    return std::binary_search(rule.short_codes.begin(), rule.short_codes.end(), pack_code(v));
-  }
+[[gnu::noinline]] bool in_long_codes(const ElementRule& rule, std::string_view v) {
   return std::binary_search(rule.long_codes.begin(), rule.long_codes.end(), v,
                             [](std::string_view a, std::string_view b) { return a < b; });
+}
+
+// Most qualifier lists are short: a scan of a few integers beats a binary search.
+inline bool in_code_list(const ElementRule& rule, std::string_view v) {
+  if (v.size() > 8) return in_long_codes(rule, v);
+  const std::uint64_t key = pack_code(v);
+  const std::vector<std::uint64_t>& codes = rule.short_codes;
+  if (codes.size() > 8) return std::binary_search(codes.begin(), codes.end(), key);
+  for (const std::uint64_t code : codes) {
+    if (code == key) return true;
+  }
+  return false;
 }
 
 struct Finding {
@@ -72,6 +93,15 @@ struct Finding {
 // checks themselves.
 [[gnu::always_inline]] inline Finding judge(const ElementRule& rule, std::string_view v,
                                             char decimal_mark) {
+  // Most values are AN or ID: length and code list only, decided without the type switch.
+  if (rule.type == ElementType::an || rule.type == ElementType::id) {
+    if (v.size() < rule.min_length) return {ProblemCode::element_too_short, "is too short"};
+    if (v.size() > rule.max_length) return {ProblemCode::element_too_long, "is too long"};
+    if (rule.has_codes() && !in_code_list(rule, v)) {
+      return {ProblemCode::element_invalid_code, "is not a valid code"};
+    }
+    return {ProblemCode::element_invalid_code, nullptr};
+  }
   switch (rule.type) {
     case ElementType::n:
       if (!valid_integer(v)) return {ProblemCode::element_invalid_character, "is not numeric"};
@@ -145,37 +175,58 @@ void add(std::vector<Problem>& out, ProblemCode code, const Location& at, std::s
   add(out, code, at, message + " " + what, segment, rule, value);
 }
 
+// For a segment read without ReaderOptions::segment_marks: one look at the whole segment
+// spares a look at each element.
+std::uint8_t marks_of(const Segment& segment) {
+  const Delimiters& d = segment.delimiters();
+  const std::string_view raw = segment.raw();
+  const std::string_view body = raw.substr(std::min(raw.size(), segment.tag().size()));
+  const auto has = [&](char c) { return c != 0 && body.find(c) != std::string_view::npos; };
+  return static_cast<std::uint8_t>((has(d.component) ? Segment::kComponent : 0) |
+                                   (has(d.repetition) ? Segment::kRepetition : 0) |
+                                   (has(d.release) ? Segment::kRelease : 0));
+}
+
 }  // namespace
 
 void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
                            std::vector<Problem>& out) {
-  // Most segments hold no component or repetition separator at all: one look at the whole
-  // segment spares a look at each element.
+  // The reader says which inner separators the segment holds, so most values need no look
+  // for them at all.
   const Delimiters& d = segment.delimiters();
-  const std::string_view raw = segment.raw();
-  const std::string_view body = raw.substr(std::min(raw.size(), segment.tag().size()));
-  segment_has_components_ = body.find(d.component) != std::string_view::npos;
-  segment_has_repetitions_ = d.repetition != 0 && body.find(d.repetition) != std::string_view::npos;
-  segment_has_release_ = d.release != 0 && body.find(d.release) != std::string_view::npos;
-  // A simple element in a segment without repetitions, components or release characters (the
-  // common case) is judged right here; anything else takes the general path.
-  const bool plain = !segment_has_components_ && !segment_has_repetitions_ && !segment_has_release_;
+  const std::uint8_t marks =
+      (segment.marks() & Segment::kKnown) != 0 ? segment.marks() : marks_of(segment);
+  has_component_map_ = (marks & Segment::kComponentMap) != 0;
+  segment_has_components_ = (marks & Segment::kComponent) != 0;
+  segment_has_repetitions_ = d.repetition != 0 && (marks & Segment::kRepetition) != 0;
+  segment_has_release_ = d.release != 0 && (marks & Segment::kRelease) != 0;
   // Only present elements are visited; absent ones matter only when mandatory.
   const std::size_t present = std::min(segment.size(), rule.by_position.size() - 1);
   for (std::size_t position = 1; position <= present; ++position) {
     const ElementRule* element = rule.by_position[position];
     if (element == nullptr) continue;
-    if (plain && element->components.empty()) {
-      const std::string_view value = segment[position];
-      if (value.empty()) {
-        if (element->mandatory) report_missing(segment, *element, position, 0, 0, out);
-        continue;
-      }
-      const Finding f = judge(*element, value, d.decimal);
-      if (f.what != nullptr) report(segment, *element, f.code, f.what, value, position, 0, 0, out);
+    const std::string_view value = segment[position];
+    // Values with a release or repetition character take the general path; the common case
+    // is judged right here.
+    if (segment_has_release_ || (segment_has_repetitions_ && contains(value, d.repetition))) {
+      check_element(segment, *element, out);
       continue;
     }
-    check_element(segment, *element, out);
+    if (value.empty()) {
+      if (element->mandatory) report_missing(segment, *element, position, 0, 0, out);
+      continue;
+    }
+    if (!element->components.empty()) {
+      check_components(segment, *element, value, 0, out);
+      continue;
+    }
+    if (segment_has_components_ && contains(value, d.component)) {
+      report(segment, *element, ProblemCode::element_too_many_components,
+             "is a simple element but holds components", value, position, 0, 0, out);
+      continue;
+    }
+    const Finding f = judge(*element, value, d.decimal);
+    if (f.what != nullptr) report(segment, *element, f.code, f.what, value, position, 0, 0, out);
   }
   for (const std::uint16_t position : rule.mandatory_positions) {
     if (position > segment.size()) {
@@ -222,7 +273,8 @@ void ElementChecker::check_repetition(const Segment& segment, const ElementRule&
                                       std::string_view value, std::size_t repetition,
                                       std::vector<Problem>& out) {
   if (rule.components.empty()) {
-    if (segment_has_components_ && contains(value, segment.delimiters().component)) {
+    const Delimiters& d = segment.delimiters();
+    if (segment_has_components_ && holds_unescaped(value, d.component, d.release)) {
       report(segment, rule, ProblemCode::element_too_many_components,
              "is a simple element but holds components", value, rule.position, 0, repetition, out);
       return;
@@ -236,23 +288,16 @@ void ElementChecker::check_repetition(const Segment& segment, const ElementRule&
 void ElementChecker::check_composite(const Segment& segment, const ElementRule& rule,
                                      std::string_view value, std::size_t repetition,
                                      std::vector<Problem>& out) {
+  if (!segment_has_release_) {
+    check_components(segment, rule, value, repetition, out);
+    return;
+  }
   const Delimiters& d = segment.delimiters();
   std::vector<std::string_view>& given = parts_;
   given.clear();
-  if (segment_has_release_) {
-    PartIterator parts(value, d.component, d.release);
-    std::string_view part;
-    while (parts.next(part)) given.push_back(part);
-  } else {  // no release character: a plain split
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (value[i] == d.component) {
-        given.push_back(value.substr(start, i - start));
-        start = i + 1;
-      }
-    }
-    given.push_back(value.substr(start));
-  }
+  PartIterator parts(value, d.component, d.release);
+  std::string_view part;
+  while (parts.next(part)) given.push_back(part);
   if (given.size() > rule.components.back().position) {
     report(segment, rule, ProblemCode::element_too_many_components,
            "has more components than defined", value, rule.position, given.size(), repetition, out);
@@ -266,13 +311,96 @@ void ElementChecker::check_composite(const Segment& segment, const ElementRule& 
       }
       continue;
     }
-    if (segment_has_release_) {
-      check_value(segment, component, v, {rule.position, index, repetition}, out);
-      continue;
+    check_value(segment, component, v, {rule.position, index, repetition}, out);
+  }
+}
+
+// Without release characters a composite is walked once: each component is judged as its
+// separator is found, against the rules kept in position order. The separators come from the
+// reader's component map when the segment has one (no byte is looked at again), else from a
+// look at each byte.
+void ElementChecker::check_components(const Segment& segment, const ElementRule& rule,
+                                      std::string_view value, std::size_t repetition,
+                                      std::vector<Problem>& out) {
+  if (!has_component_map_) {
+    check_components_bytewise(segment, rule, value, repetition, out);
+    return;
+  }
+  const Delimiters& d = segment.delimiters();
+  // The segment is shorter than 64 bytes, so the value's offset and size are too.
+  const auto offset = static_cast<std::size_t>(value.data() - segment.raw().data());
+  std::uint64_t separators = segment.component_map() >> offset;
+  separators &= (std::uint64_t{1} << value.size()) - 1;
+  const ElementRule* next = rule.components.data();
+  const ElementRule* const last = next + rule.components.size();
+  std::size_t index = 1;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t stop =
+        separators != 0 ? static_cast<std::size_t>(__builtin_ctzll(separators)) : value.size();
+    while (next != last && next->position < index) ++next;  // a gap in the definition
+    if (next != last && next->position == index) {
+      judge_component(segment, *next, value.substr(start, stop - start), rule.position, index,
+                      repetition, d.decimal, out);
+      ++next;
     }
-    const Finding f = judge(component, v, d.decimal);
-    if (f.what != nullptr) {
-      report(segment, component, f.code, f.what, v, rule.position, index, repetition, out);
+    if (separators == 0) break;
+    separators &= separators - 1;
+    start = stop + 1;
+    ++index;
+  }
+  finish_components(segment, rule, value, index, next, repetition, out);
+}
+
+void ElementChecker::check_components_bytewise(const Segment& segment, const ElementRule& rule,
+                                               std::string_view value, std::size_t repetition,
+                                               std::vector<Problem>& out) {
+  const Delimiters& d = segment.delimiters();
+  const ElementRule* next = rule.components.data();
+  const ElementRule* const last = next + rule.components.size();
+  std::size_t index = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0;; ++i) {
+    if (i < value.size() && value[i] != d.component) continue;
+    while (next != last && next->position < index) ++next;  // a gap in the definition
+    if (next != last && next->position == index) {
+      judge_component(segment, *next, value.substr(start, i - start), rule.position, index,
+                      repetition, d.decimal, out);
+      ++next;
+    }
+    if (i == value.size()) break;
+    start = i + 1;
+    ++index;
+  }
+  finish_components(segment, rule, value, index, next, repetition, out);
+}
+
+void ElementChecker::judge_component(const Segment& segment, const ElementRule& component,
+                                     std::string_view v, std::size_t element, std::size_t index,
+                                     std::size_t repetition, char decimal_mark,
+                                     std::vector<Problem>& out) {
+  if (v.empty()) {
+    if (component.mandatory) report_missing(segment, component, element, index, repetition, out);
+    return;
+  }
+  const Finding f = judge(component, v, decimal_mark);
+  if (f.what != nullptr)
+    report(segment, component, f.code, f.what, v, element, index, repetition, out);
+}
+
+// After the last component given: too many of them, or mandatory ones never reached.
+void ElementChecker::finish_components(const Segment& segment, const ElementRule& rule,
+                                       std::string_view value, std::size_t given,
+                                       const ElementRule* next, std::size_t repetition,
+                                       std::vector<Problem>& out) {
+  const ElementRule* const last = rule.components.data() + rule.components.size();
+  if (given > last[-1].position) {
+    report(segment, rule, ProblemCode::element_too_many_components,
+           "has more components than defined", value, rule.position, given, repetition, out);
+  }
+  for (; next != last; ++next) {
+    if (next->mandatory) {
+      report_missing(segment, *next, rule.position, next->position, repetition, out);
     }
   }
 }

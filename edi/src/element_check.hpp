@@ -22,6 +22,19 @@ class ElementChecker {
                         std::size_t repetition, std::vector<Problem>& out);
   void check_composite(const Segment& segment, const ElementRule& rule, std::string_view value,
                        std::size_t repetition, std::vector<Problem>& out);
+  void check_components(const Segment& segment, const ElementRule& rule, std::string_view value,
+                        std::size_t repetition, std::vector<Problem>& out);
+  void check_components_bytewise(const Segment& segment, const ElementRule& rule,
+                                 std::string_view value, std::size_t repetition,
+                                 std::vector<Problem>& out);
+  [[gnu::always_inline]] inline void judge_component(const Segment& segment,
+                                                     const ElementRule& component,
+                                                     std::string_view v, std::size_t element,
+                                                     std::size_t index, std::size_t repetition,
+                                                     char decimal_mark, std::vector<Problem>& out);
+  void finish_components(const Segment& segment, const ElementRule& rule, std::string_view value,
+                         std::size_t given, const ElementRule* next, std::size_t repetition,
+                         std::vector<Problem>& out);
   // Where a value sits: element, component, repetition (1-based; 0 when not concerned).
   struct Position {
     std::size_t element;
@@ -34,6 +47,7 @@ class ElementChecker {
   bool segment_has_components_ = false;
   bool segment_has_repetitions_ = false;
   bool segment_has_release_ = false;
+  bool has_component_map_ = false;       // the segment carries the reader's component map
   std::vector<std::string_view> parts_;  // components of the composite being checked
 };
 

@@ -161,10 +161,25 @@ void check_ung(const Segment& ung, ProblemSink& sink) {
 void check_unh(const Segment& unh, ProblemSink& sink) {
   require(sink, unh, 1, 0, 14, ProblemCode::set_control_invalid,
           "UNH message reference number (0062)");
-  require(sink, unh, 2, 1, 6, ProblemCode::set_id_invalid, "UNH message type (0065)");
-  require(sink, unh, 2, 2, 3, ProblemCode::set_id_invalid, "UNH message version (0052)");
-  require(sink, unh, 2, 3, 3, ProblemCode::set_id_invalid, "UNH message release (0054)");
-  require(sink, unh, 2, 4, 3, ProblemCode::set_id_invalid, "UNH controlling agency (0051)");
+  // S009 is split once: this runs for every message.
+  static constexpr struct {
+    std::size_t max;
+    const char* what;
+  } kS009[] = {{6, "UNH message type (0065)"},
+               {3, "UNH message version (0052)"},
+               {3, "UNH message release (0054)"},
+               {3, "UNH controlling agency (0051)"}};
+  const Delimiters& d = unh.delimiters();
+  PartIterator parts(unh[2], d.component, d.release);
+  std::size_t component = 0;
+  for (const auto& field : kS009) {
+    std::string_view v;
+    if (!parts.next(v)) v = {};
+    ++component;
+    if (v.empty() || v.size() > field.max) {
+      report_field(sink, unh, 2, component, ProblemCode::set_id_invalid, field.what, v);
+    }
+  }
 }
 
 }  // namespace edigate::edi::detail

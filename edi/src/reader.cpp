@@ -279,12 +279,13 @@ struct Reader::Impl final : detail::ProblemSink {
   // Rebuilds the scanner after the interchange's delimiters were learned.
   void use_delimiters(const Delimiters& d) {
     interchange.delimiters = d;
-    scanner = detail::Scanner({d.element, d.segment, d.release});
+    scanner = detail::Scanner(
+        {d.element, d.segment, d.release, d.component, d.repetition, options.segment_marks});
   }
 
-  void bind_segment(const char* start) {
+  void bind_segment(const char* start, const detail::ScanResult& r) {
     segment = Segment(start, bounds.data(), bounds.size() - 1, &interchange.delimiters,
-                      &segment_location);
+                      &segment_location, r.marks, r.component_map);
   }
 
   // Re-tokenizes a segment of a wrapped interchange with its line breaks removed.
@@ -296,8 +297,9 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     scratch.push_back(interchange.delimiters.segment);
     bounds.clear();
-    scanner.scan(scratch.data(), scratch.size(), scratch.size(), bounds);
-    bind_segment(scratch.data());
+    const detail::ScanResult r =
+        scanner.scan(scratch.data(), scratch.size(), scratch.size(), bounds);
+    bind_segment(scratch.data(), r);
   }
 
   void check_element_lengths(std::size_t length) {
@@ -339,6 +341,8 @@ struct Reader::Impl final : detail::ProblemSink {
         r.length = size - pos;  // the last segment of the input has no terminator
         bounds.push_back(static_cast<std::uint32_t>(r.length));
         r.status = detail::ScanStatus::complete;
+        r.marks = Segment::kAnyMark;  // an incomplete scan does not say
+        r.component_map = 0;
       }
       // finish_segment looks at the byte after a CR terminator (CRLF or a lone CR). Bring it
       // into the window now: fill() moves the window, which must not happen once it is bound.
@@ -402,8 +406,10 @@ struct Reader::Impl final : detail::ProblemSink {
     }
     if (p >= size) return false;
     const Limits& limits = options.limits;
-    const detail::ScanResult r =
-        scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
+    detail::ScanResult r;
+    if (!scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
+      r = scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
+    }
     if (r.status != detail::ScanStatus::complete || r.too_many_elements ||
         r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
         is_envelope_tag(std::string_view(data + p, bounds[0]))) {
@@ -414,7 +420,7 @@ struct Reader::Impl final : detail::ProblemSink {
     ++segment_number;
     ++segments_in_set;
     segment_location = here();
-    bind_segment(data + pos);
+    bind_segment(data + pos, r);
     line += r.line_breaks;
     pos += r.length + 1;
     return true;
@@ -453,10 +459,15 @@ struct Reader::Impl final : detail::ProblemSink {
     if (wrapped && (r.line_breaks > 0 || std::memchr(data + pos, '\r', r.length) != nullptr)) {
       unwrap_segment(r.length);
     } else {
-      bind_segment(data + pos);
+      bind_segment(data + pos, r);
     }
     if (r.too_many_elements) {
       truncate_last_element();
+      // The scan's marks covered the elements now cut off: say "maybe" instead.
+      detail::ScanResult visible = r;
+      visible.marks = Segment::kAnyMark;
+      visible.component_map = 0;
+      bind_segment(segment.raw().data(), visible);
       error(ProblemCode::too_many_elements_limit, segment.location_of(segment.size()),
             "segment has more than " + std::to_string(options.limits.max_elements_per_segment) +
                 " elements; the rest are ignored");
@@ -687,7 +698,9 @@ struct Reader::Impl final : detail::ProblemSink {
     h.ack_requested = s[9] == "1";
     h.test = s[11] == "1";
     if (!h.has_service_string && h.version == "4" && h.delimiters.element == '+') {
-      h.delimiters.repetition = '*';
+      Delimiters d = h.delimiters;
+      d.repetition = '*';
+      use_delimiters(d);  // the scanner looks for the repetition separator too
     }
     push(EventKind::interchange_start, segment_location);
     detail::check_unb(s, *this);
@@ -853,21 +866,45 @@ struct Reader::Impl final : detail::ProblemSink {
     }
   }
 
+  // Fills `transaction` from the header segment. Strings are assigned, not rebuilt, so a set
+  // header costs no allocation once the first one has sized them.
   void read_set_header() {
     TransactionHeader& t = transaction;
-    t = {};
     t.location = segment_location;
     if (x12()) {
-      t.id = std::string(segment[1]);
-      t.control_number = std::string(segment[2]);
-      t.implementation = std::string(segment[3]);
-      t.version = t.implementation.empty() ? group.version : t.implementation;
+      t.id.assign(segment[1]);
+      t.control_number.assign(segment[2]);
+      t.implementation.assign(segment[3]);
+      t.version.assign(t.implementation.empty() ? std::string_view(group.version)
+                                                : std::string_view(t.implementation));
+      t.agency.clear();
+      t.association.clear();
+      return;
+    }
+    const std::string_view reference = segment[1];
+    const char release = interchange.delimiters.release;
+    if (release == 0 || reference.find(release) == std::string_view::npos) {
+      t.control_number.assign(reference);
     } else {
       t.control_number = segment.text(1);
-      t.id = std::string(segment.component(2, 1));
-      t.version = std::string(segment.component(2, 2)) + std::string(segment.component(2, 3));
-      t.agency = std::string(segment.component(2, 4));
-      t.association = std::string(segment.component(2, 5));
+    }
+    // S009 message identifier: type, version, release, agency, association code.
+    std::string_view parts[5];
+    split_components(segment[2], parts);
+    t.id.assign(parts[0]);
+    t.version.assign(parts[1]).append(parts[2]);
+    t.agency.assign(parts[3]);
+    t.association.assign(parts[4]);
+    t.implementation.clear();
+  }
+
+  // The first N components of a composite (empty past its end), in one pass.
+  template <std::size_t N>
+  void split_components(std::string_view value, std::string_view (&parts)[N]) const {
+    const Delimiters& d = interchange.delimiters;
+    PartIterator it(value, d.component, d.release);
+    for (std::string_view& part : parts) {
+      if (!it.next(part)) part = {};
     }
   }
 

@@ -2,19 +2,21 @@
 
 #include <algorithm>
 
+#include "edigate/edi/segment.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
 namespace edigate::edi::detail {
-namespace {
-
 // Kept in registers during a scan: separators go straight into the Bounds array.
 struct ScanState {
   std::uint32_t* cursor;
   std::uint32_t* limit;  // no separator is stored at or past this
   std::uint32_t line_breaks = 0;
   bool has_release = false;
+  bool has_component = false;
+  bool has_repetition = false;
   bool escaped = false;   // the previous byte was an unescaped release character
   bool overflow = false;  // separators beyond the limit were dropped
 
@@ -27,7 +29,10 @@ struct ScanState {
   }
 };
 
+namespace {
+
 // Byte-at-a-time scan from `from` to `to`; returns the terminator offset or `to`.
+template <bool kMarks>
 std::size_t scan_scalar(const char* data, std::size_t from, std::size_t to, ScanDelimiters d,
                         ScanState& state) {
   for (std::size_t i = from; i < to; ++i) {
@@ -37,6 +42,10 @@ std::size_t scan_scalar(const char* data, std::size_t from, std::size_t to, Scan
       continue;
     }
     if (c == d.segment) return i;
+    if constexpr (kMarks) {
+      state.has_component = state.has_component || (c == d.component && c != 0);
+      state.has_repetition = state.has_repetition || (c == d.repetition && c != 0);
+    }
     if (c == d.element) {
       state.add_bound(i);
     } else if (c == '\n') {
@@ -57,6 +66,8 @@ inline std::uint32_t bit_count(std::uint32_t mask) {
   for (; mask != 0; mask &= mask - 1) ++n;
   return n;
 }
+
+inline bool any(__m128i v) { return _mm_movemask_epi8(v) != 0; }
 
 inline std::uint32_t match_mask(__m128i lo, __m128i hi, __m128i needle) {
   const auto a = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, needle)));
@@ -98,22 +109,35 @@ Scanner::Scanner(ScanDelimiters delimiters) : d_(delimiters) {
   element_ = _mm_set1_epi8(d_.element);
   release_ = _mm_set1_epi8(d_.release);
   line_feed_ = _mm_set1_epi8('\n');
+  // A delimiter not in use is looked for as the segment terminator, which never counts.
+  component_ = _mm_set1_epi8(d_.component != 0 ? d_.component : d_.segment);
+  repetition_ = _mm_set1_epi8(d_.repetition != 0 ? d_.repetition : d_.segment);
 #endif
 }
 
-ScanResult Scanner::scan(const char* data, std::size_t size, std::size_t max_length,
-                         Bounds& bounds) const {
-  const ScanDelimiters d = d_;
+template <bool kMarks>
+ScanResult Scanner::scan_impl(const char* data, std::size_t size, std::size_t max_length,
+                              Bounds& bounds) const {
+  const char release = d_.release;
   ScanState state{bounds.begin(), bounds.begin() + bounds.separator_limit()};
   const auto finish = [&](std::size_t length) {
     *state.cursor++ = static_cast<std::uint32_t>(length);
     bounds.set_size(static_cast<std::size_t>(state.cursor - bounds.begin()));
-    return ScanResult{ScanStatus::complete, length, state.line_breaks, state.has_release,
-                      state.overflow};
+    const auto marks =
+        kMarks ? static_cast<std::uint8_t>(Segment::kKnown |
+                                           (state.has_component ? Segment::kComponent : 0) |
+                                           (state.has_repetition ? Segment::kRepetition : 0) |
+                                           (state.has_release ? Segment::kRelease : 0))
+               : std::uint8_t{Segment::kAnyMark};
+    return ScanResult{ScanStatus::complete, length, state.line_breaks, state.overflow, marks, 0};
   };
   const std::size_t limit = std::min(size, max_length + 1);
   std::size_t i = 0;
 #if defined(__SSE2__)
+  // Component and repetition characters only need a yes or no: accumulated in vectors, and
+  // looked at once, when the segment ends.
+  __m128i components = _mm_setzero_si128();
+  __m128i repetitions = _mm_setzero_si128();
   for (; i + 32 <= limit; i += 32) {
     const auto* p = reinterpret_cast<const __m128i*>(data + i);
     const __m128i lo = _mm_loadu_si128(p);
@@ -121,16 +145,23 @@ ScanResult Scanner::scan(const char* data, std::size_t size, std::size_t max_len
     std::uint32_t terminators = match_mask(lo, hi, segment_);
     std::uint32_t separators = match_mask(lo, hi, element_);
     std::uint32_t breaks = match_mask(lo, hi, line_feed_);
-    if (d.release != 0) {
-      const std::uint32_t releases = match_mask(lo, hi, release_);
+    std::uint32_t releases = 0;
+    if (release != 0) {
+      releases = match_mask(lo, hi, release_);
       if (releases != 0 || state.escaped) {
-        state.has_release = state.has_release || releases != 0;
         apply_release(releases, terminators, separators, breaks, state);
       }
     }
     if (terminators != 0) {
       const int end = __builtin_ctz(terminators);
       const std::uint32_t before = (1u << end) - 1;
+      if constexpr (kMarks) {
+        const std::uint32_t inner_c = match_mask(lo, hi, component_) & before;
+        const std::uint32_t inner_r = match_mask(lo, hi, repetition_) & before;
+        state.has_component = inner_c != 0 || any(components);
+        state.has_repetition = inner_r != 0 || any(repetitions);
+        state.has_release = state.has_release || (releases & before) != 0;
+      }
       for (std::uint32_t s = separators & before; s != 0; s &= s - 1) {
         state.add_bound(i + static_cast<std::size_t>(__builtin_ctz(s)));
       }
@@ -142,17 +173,31 @@ ScanResult Scanner::scan(const char* data, std::size_t size, std::size_t max_len
       state.add_bound(i + static_cast<std::size_t>(__builtin_ctz(s)));
     }
     state.line_breaks += bit_count(breaks);
+    if constexpr (kMarks) {
+      state.has_release = state.has_release || releases != 0;
+      components = _mm_or_si128(
+          components, _mm_or_si128(_mm_cmpeq_epi8(lo, component_), _mm_cmpeq_epi8(hi, component_)));
+      repetitions = _mm_or_si128(repetitions, _mm_or_si128(_mm_cmpeq_epi8(lo, repetition_),
+                                                           _mm_cmpeq_epi8(hi, repetition_)));
+    }
+  }
+  if constexpr (kMarks) {
+    state.has_component = any(components);
+    state.has_repetition = any(repetitions);
   }
 #endif
   if (i < limit) {
-    const std::size_t end = scan_scalar(data, i, limit, d, state);
+    const std::size_t end = scan_scalar<kMarks>(data, i, limit, d_, state);
     if (end < limit && end <= max_length) {
       return finish(end);
     }
   }
   bounds.set_size(static_cast<std::size_t>(state.cursor - bounds.begin()));
-  if (limit > max_length) return {ScanStatus::too_long, 0, 0, false, false};
-  return {ScanStatus::incomplete, 0, 0, false, false};
+  if (limit > max_length) return {ScanStatus::too_long, 0, 0, false, 0};
+  return {ScanStatus::incomplete, 0, 0, false, 0};
 }
+
+template ScanResult Scanner::scan_impl<true>(const char*, std::size_t, std::size_t, Bounds&) const;
+template ScanResult Scanner::scan_impl<false>(const char*, std::size_t, std::size_t, Bounds&) const;
 
 }  // namespace edigate::edi::detail

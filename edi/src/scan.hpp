@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "edigate/edi/segment.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -36,7 +38,10 @@ class Bounds {
 struct ScanDelimiters {
   char element;
   char segment;
-  char release;  // 0: none
+  char release;         // 0: none
+  char component = 0;   // 0: not looked for
+  char repetition = 0;  // 0: none
+  bool marks = false;   // note which inner separators occur (ScanResult::marks)
 };
 
 enum class ScanStatus : unsigned char { complete, incomplete, too_long };
@@ -45,8 +50,9 @@ struct ScanResult {
   ScanStatus status;
   std::size_t length;         // segment length, terminator excluded (complete only)
   std::uint32_t line_breaks;  // LF bytes inside the segment
-  bool has_release;           // a release character occurs in the segment
   bool too_many_elements;     // more than max_elements separators; the rest were not recorded
+  std::uint8_t marks;         // Segment::Marks: inner separators that occur (all set unless asked)
+  std::uint64_t component_map = 0;  // with Segment::kComponentMap: see Segment::component_map
 };
 
 // Finds segments with the delimiters of one interchange. Made once per interchange: the SIMD
@@ -60,15 +66,118 @@ class Scanner {
   // element separator (up to the limit Bounds was made with) and finally the segment length.
   // Never reads past `size`. Returns too_long when no terminator occurs within `max_length`
   // bytes, incomplete when `size` ends first.
-  ScanResult scan(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds) const;
+  ScanResult scan(const char* data, std::size_t size, std::size_t max_length,
+                  Bounds& bounds) const {
+    return d_.marks ? scan_impl<true>(data, size, max_length, bounds)
+                    : scan_impl<false>(data, size, max_length, bounds);
+  }
+
+  // The common case, inline: the segment and its terminator lie in the first 64 bytes, with
+  // no release character before the terminator and no more separators than the limit. Fills
+  // `bounds` and `r` as scan() would and returns true; returns false for anything else, and
+  // scan() must then be used (it overwrites whatever was stored here).
+  bool scan_short(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds,
+                  ScanResult& r) const {
+#if defined(__SSE2__)
+    if (size < 32 || max_length < 31) return false;
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data));
+    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16));
+    std::uint64_t terminators = mask(v0, v1, segment_);
+    if (terminators == 0) {
+      // Longer segments (X12 LIN, N3 and the like): one more block, the first one's
+      // separators kept aside.
+      if (size < 64 || max_length < 63) return false;
+      const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 32));
+      const __m128i v3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 48));
+      terminators = std::uint64_t{mask(v2, v3, segment_)} << 32;
+      if (terminators == 0) return false;
+      return cut(bounds, r, terminators, masks_of(v0, v1), masks_of(v2, v3));
+    }
+    return cut(bounds, r, terminators, masks_of(v0, v1), BlockMasks{});
+#else
+    (void)data, (void)size, (void)max_length, (void)bounds, (void)r;
+    return false;
+#endif
+  }
 
  private:
+#if defined(__SSE2__)
+  // Where the delimiters other than the terminator are in one 32-byte block.
+  struct BlockMasks {
+    std::uint32_t separators = 0;
+    std::uint32_t line_feeds = 0;
+    std::uint32_t releases = 0;
+    std::uint32_t components = 0;
+    std::uint32_t repetitions = 0;
+  };
+
+  BlockMasks masks_of(__m128i lo, __m128i hi) const {
+    BlockMasks m;
+    m.separators = mask(lo, hi, element_);
+    m.line_feeds = mask(lo, hi, line_feed_);
+    if (d_.release != 0) m.releases = mask(lo, hi, release_);
+    if (d_.marks) {
+      m.components = mask(lo, hi, component_);
+      m.repetitions = mask(lo, hi, repetition_);
+    }
+    return m;
+  }
+
+  // scan_short's second half: the segment ends at the first terminator bit (of 64).
+  bool cut(Bounds& bounds, ScanResult& r, std::uint64_t terminators, const BlockMasks& a,
+           const BlockMasks& b) const {
+    const auto join = [](std::uint32_t lo, std::uint32_t hi) {
+      return std::uint64_t{lo} | (std::uint64_t{hi} << 32);
+    };
+    const int end = __builtin_ctzll(terminators);
+    const std::uint64_t before = (std::uint64_t{1} << end) - 1;
+    if ((join(a.releases, b.releases) & before) != 0) return false;
+    std::uint32_t* out = bounds.begin();
+    std::uint32_t* const cap = out + bounds.separator_limit();
+    for (std::uint64_t s = join(a.separators, b.separators) & before; s != 0; s &= s - 1) {
+      if (out == cap) return false;
+      *out++ = static_cast<std::uint32_t>(__builtin_ctzll(s));
+    }
+    *out++ = static_cast<std::uint32_t>(end);
+    bounds.set_size(static_cast<std::size_t>(out - bounds.begin()));
+    r.status = ScanStatus::complete;
+    r.length = static_cast<std::size_t>(end);
+    r.too_many_elements = false;
+    r.line_breaks = 0;
+    for (std::uint64_t lf = join(a.line_feeds, b.line_feeds) & before; lf != 0; lf &= lf - 1) {
+      ++r.line_breaks;
+    }
+    if (d_.marks) {
+      const std::uint64_t components = join(a.components, b.components) & before;
+      r.component_map = components;
+      r.marks = static_cast<std::uint8_t>(
+          Segment::kKnown | Segment::kComponentMap | (components != 0 ? Segment::kComponent : 0) |
+          ((join(a.repetitions, b.repetitions) & before) != 0 ? Segment::kRepetition : 0));
+    } else {
+      r.component_map = 0;
+      r.marks = Segment::kAnyMark;
+    }
+    return true;
+  }
+#endif
+
+  template <bool kMarks>
+  ScanResult scan_impl(const char* data, std::size_t size, std::size_t max_length,
+                       Bounds& bounds) const;
+
   ScanDelimiters d_;
 #if defined(__SSE2__)
+  static std::uint32_t mask(__m128i lo, __m128i hi, __m128i needle) {
+    const auto a = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, needle)));
+    const auto b = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, needle)));
+    return a | (b << 16);
+  }
   __m128i segment_;
   __m128i element_;
   __m128i release_;
   __m128i line_feed_;
+  __m128i component_;
+  __m128i repetition_;
 #endif
 };
 

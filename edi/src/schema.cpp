@@ -113,6 +113,15 @@ ElementRule composite_rule(const pugi::xml_node& node) {
     rule.components.push_back(element_rule(c));
   }
   if (rule.components.empty()) fail(node, "composite has no components");
+  // The validator walks components in position order: sorted, each position once.
+  std::sort(rule.components.begin(), rule.components.end(),
+            [](const ElementRule& a, const ElementRule& b) { return a.position < b.position; });
+  for (std::size_t i = 1; i < rule.components.size(); ++i) {
+    if (rule.components[i].position == rule.components[i - 1].position) {
+      fail(node, "composite defines component position " +
+                     std::to_string(rule.components[i].position) + " twice");
+    }
+  }
   return rule;
 }
 
@@ -204,6 +213,9 @@ class SchemaBuilder {
     out.hierarchical = static_cast<bool>(node.attribute("hierarchy"));
     out.hierarchy_levels = node.attribute("hierarchy").value();
     out.hierarchy_level_list = split_words(out.hierarchy_levels);
+    for (const std::string& level : out.hierarchy_level_list) {
+      out.hierarchy_level_keys.push_back(pack_code(level));
+    }
     children(node, out);
     if (out.children.empty() || out.children.front().is_loop) {
       fail(node, "loop " + out.loop_id + " must start with a segment (its trigger)");
@@ -227,13 +239,6 @@ std::string version_key(Standard standard, std::string_view version, std::string
 }
 
 }  // namespace
-
-std::uint64_t pack_code(std::string_view code) {
-  if (code.size() > 8) return 0;
-  std::uint64_t key = 0;
-  std::memcpy(&key, code.data(), code.size());
-  return key;
-}
 
 std::string SchemaRegistry::add(std::string_view text, std::string_view source) {
   pugi::xml_document doc;

@@ -37,7 +37,9 @@ void SegmentOrder::push_frame(const SchemaNode* node) {
   Frame& f = frames_[depth_++];
   f.node = node;
   f.index = 0;
-  f.counts.assign(node->children.size(), 0);
+  f.children = node->children.size();
+  if (f.counts.size() < f.children) f.counts.resize(f.children);
+  std::fill_n(f.counts.data(), f.children, 0u);
 }
 
 bool SegmentOrder::search(std::uint32_t key, std::size_t& depth, std::size_t& child) const {
@@ -57,12 +59,11 @@ bool SegmentOrder::search(std::uint32_t key, std::size_t& depth, std::size_t& ch
   return false;
 }
 
-void SegmentOrder::report_missing(const Frame& frame, std::size_t from, std::size_t to,
-                                  const Location& at, std::vector<Problem>& out) const {
+void SegmentOrder::report_missing_slow(const Frame& frame, std::size_t from, std::size_t to,
+                                       const Location& at, std::vector<Problem>& out) const {
   const std::vector<std::uint32_t>& next = frame.node->next_mandatory;
-  to = std::min(to, frame.counts.size());
   // Visits only the mandatory children in [from, to).
-  for (std::size_t j = from < to ? next[from] : to; j < to; j = next[j + 1]) {
+  for (std::size_t j = next[from]; j < to; j = next[j + 1]) {
     const SchemaNode& child = frame.node->children[j];
     if (frame.counts[j] != 0) continue;
     Problem p{ProblemCode::segment_mandatory_missing, Severity::error, at,
@@ -96,7 +97,7 @@ SegmentOrder::Placement SegmentOrder::place(std::string_view tag, const Location
   }
   while (depth_ - 1 > d) {
     const Frame& inner = frames_[depth_ - 1];
-    report_missing(inner, inner.index + 1, inner.counts.size(), at, out);
+    report_missing(inner, inner.index + 1, inner.children, at, out);
     --depth_;
   }
   Frame& frame = frames_[d];
@@ -130,12 +131,12 @@ SegmentOrder::Placement SegmentOrder::place(std::string_view tag, const Location
 void SegmentOrder::finish(const Location& at, std::vector<Problem>& out) {
   while (depth_ > 1) {
     const Frame& inner = frames_[depth_ - 1];
-    report_missing(inner, inner.index + 1, inner.counts.size(), at, out);
+    report_missing(inner, inner.index + 1, inner.children, at, out);
     --depth_;
   }
   const Frame& root = frames_[0];
   // The trailer (last child) is the reader's business: it reports a missing SE/UNT itself.
-  report_missing(root, root.index + 1, root.counts.size() - 1, at, out);
+  report_missing(root, root.index + 1, root.children - 1, at, out);
 }
 
 }  // namespace edigate::edi::detail

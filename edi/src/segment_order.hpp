@@ -2,6 +2,7 @@
 // loops and their repeats, mandatory segments, maximum use.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -31,12 +32,24 @@ class SegmentOrder {
  private:
   struct Frame {
     const SchemaNode* node;
-    std::size_t index;                  // child last matched
-    std::vector<std::uint32_t> counts;  // uses of each child in this iteration
+    std::size_t index;     // child last matched
+    std::size_t children;  // node->children.size()
+    // Uses of each child in this iteration (the first `children` entries count; the vector
+    // keeps its capacity when the frame is reused).
+    std::vector<std::uint32_t> counts;
   };
   bool search(std::uint32_t key, std::size_t& depth, std::size_t& child) const;
+  // Reports the mandatory children of `frame` in [from, to) that did not occur. Most calls
+  // have no mandatory child in the range: that is decided here, without a call.
   void report_missing(const Frame& frame, std::size_t from, std::size_t to, const Location& at,
-                      std::vector<Problem>& out) const;
+                      std::vector<Problem>& out) const {
+    to = std::min(to, frame.children);
+    if (from < to && frame.node->next_mandatory[from] < to) {
+      report_missing_slow(frame, from, to, at, out);
+    }
+  }
+  void report_missing_slow(const Frame& frame, std::size_t from, std::size_t to, const Location& at,
+                           std::vector<Problem>& out) const;
   void push_frame(const SchemaNode* node);
   bool known_tag(std::uint32_t key) const { return known_.count(key) != 0; }
 

@@ -42,8 +42,7 @@ class HierarchyCheck {
     }
     if (loop.hierarchy_levels.empty()) return;
     const std::string_view level = segment[3];
-    const auto& levels = loop.hierarchy_level_list;
-    if (!level.empty() && std::find(levels.begin(), levels.end(), level) == levels.end()) {
+    if (!level.empty() && !allowed_level(loop, level)) {
       add(out, ProblemCode::element_invalid_code, segment, 3,
           "hierarchical level code " + std::string(level) + " is not one of " +
               loop.hierarchy_levels,
@@ -52,10 +51,25 @@ class HierarchyCheck {
   }
 
  private:
+  static bool allowed_level(const SchemaNode& loop, std::string_view level) {
+    if (level.size() > 8) {
+      const auto& levels = loop.hierarchy_level_list;
+      return std::find(levels.begin(), levels.end(), level) != levels.end();
+    }
+    const std::uint64_t key = pack_code(level);
+    const auto& keys = loop.hierarchy_level_keys;
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  }
+
+  // A positive decimal number without leading zeros, or 0 for anything else.
   static std::uint64_t number(std::string_view text) {
+    if (text.empty() || text.size() > 18 || text[0] == '0') return 0;
     std::uint64_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    return ec == std::errc() && end == text.data() + text.size() && text[0] != '0' ? n : 0;
+    for (const char c : text) {
+      if (c < '0' || c > '9') return 0;
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
   }
 
   // Records an id; false when it was already there.

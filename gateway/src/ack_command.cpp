@@ -66,7 +66,9 @@ int run_ack(edi::Source& source, const AckCommandOptions& command) {
   }
   options.usage = command.usage;
   stamp_now(options);
-  edi::Reader reader(source);
+  edi::ReaderOptions reader_options;
+  reader_options.segment_marks = true;  // the validator looks inside elements
+  edi::Reader reader(source, reader_options);
   edi::AckCollector collector;
   ErrorCounter counter(collector);
   const std::uint64_t errors = edi::Validator().run(reader, counter);

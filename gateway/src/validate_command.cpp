@@ -77,7 +77,9 @@ class Printer final : public edi::ValidationListener {
 }  // namespace
 
 int run_validate(edi::Source& source, const std::string& name, bool as_json) {
-  edi::Reader reader(source);
+  edi::ReaderOptions options;
+  options.segment_marks = true;  // the validator looks inside elements
+  edi::Reader reader(source, options);
   edi::Validator validator;
   Printer printer(name == "-" ? "<stdin>" : name, as_json);
   validator.run(reader, printer);

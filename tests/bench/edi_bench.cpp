@@ -370,7 +370,9 @@ struct ValidateTally {
 };
 
 ValidateTally validate(std::string_view input, const edi::ValidatorOptions& options) {
-  edi::Reader reader(input);
+  edi::ReaderOptions reader_options;
+  reader_options.segment_marks = true;  // as `edigate edi validate` reads
+  edi::Reader reader(input, reader_options);
   CountingListener listener;
   edi::Validator validator(edi::SchemaRegistry::builtin(), options);
   const std::uint64_t errors = validator.run(reader, listener);

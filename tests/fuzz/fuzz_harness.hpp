@@ -1,7 +1,11 @@
-// Shared by the EDI fuzz targets. One input goes through the reader twice:
-//   1. in memory, with element events and small limits, touching every view the reader hands out;
-//   2. from a Source that returns it in small uneven pieces (buffer refills land everywhere),
-//      through the Validator with the builtin schemas.
+// Shared by the EDI fuzz targets. One input goes through:
+//   1. the reader in memory, with element events and small limits, touching every view the
+//      reader hands out;
+//   2. the Validator with the builtin schemas, from a Source that returns it in small uneven
+//      pieces (buffer refills land everywhere), with and without segment marks, which must
+//      give the same problems; the acknowledgements built from it must read back;
+//   3. the document tree and the writer (an interchange read cleanly writes back to the same
+//      tree) and the acknowledgement reader.
 // Invariants that must hold for any input abort the process, so libFuzzer reports them.
 #pragma once
 
@@ -16,8 +20,10 @@
 
 #include "edigate/edi/ack.hpp"
 #include "edigate/edi/ack_reader.hpp"
+#include "edigate/edi/document.hpp"
 #include "edigate/edi/reader.hpp"
 #include "edigate/edi/validator.hpp"
+#include "edigate/edi/writer.hpp"
 
 namespace edigate::fuzz {
 
@@ -117,9 +123,13 @@ class TouchingListener final : public edi::ValidationListener {
   }
   void on_group_end(const edi::GroupResult& g) override { acks.on_group_end(g); }
   void on_interchange_end(const edi::InterchangeResult& r) override { acks.on_interchange_end(r); }
-  void on_problem(const edi::Problem& p) override { touch_problem(p, input_size_); }
+  void on_problem(const edi::Problem& p) override {
+    touch_problem(p, input_size_);
+    problems.emplace_back(p.code, p.location.offset);
+  }
 
   edi::AckCollector acks;
+  std::vector<std::pair<edi::ProblemCode, std::uint64_t>> problems;
 
  private:
   std::size_t input_size_;
@@ -143,13 +153,44 @@ inline void check_acks(const edi::AckCollector& collector) {
   }
 }
 
-inline void validate_streamed(std::string_view input) {
+inline std::vector<std::pair<edi::ProblemCode, std::uint64_t>> validate_streamed(
+    std::string_view input, bool segment_marks) {
   ChunkedSource source(input);
-  edi::Reader reader(source, small_limits());
+  edi::ReaderOptions options = small_limits();
+  options.segment_marks = segment_marks;
+  edi::Reader reader(source, options);
   TouchingListener listener(input.size());
   edi::Validator validator(edi::SchemaRegistry::builtin());
   validator.run(reader, listener);
-  check_acks(listener.acks);
+  if (segment_marks) check_acks(listener.acks);
+  return std::move(listener.problems);
+}
+
+// The scanner's segment marks only let the validator skip looks: with or without them it must
+// find the same problems at the same places.
+inline void validate_both_ways(std::string_view input) {
+  check(validate_streamed(input, true) == validate_streamed(input, false));
+}
+
+// The writer's promise: an interchange read without any problem, written back out, reads back
+// without errors as the same tree. (The writer may refuse a tree, with a reason: a value that
+// holds an X12 delimiter, say.) Received acknowledgements are read too: whatever the bytes,
+// the ack reader gives an answer, never a crash.
+inline void write_back(std::string_view input) {
+  const edi::Document first = edi::read_document(input);
+  for (const edi::Problem& p : edi::read_acks(input).problems) touch_problem(p, input.size());
+  if (!first.problems.empty()) return;
+  for (const edi::Interchange& interchange : first.interchanges) {
+    const edi::WriteResult written = edi::write_interchange(interchange);
+    if (!written.ok()) {
+      check(!written.error->message.empty());
+      continue;
+    }
+    const edi::Document second = edi::read_document(written.bytes);
+    for (const edi::Problem& p : second.problems) check(!p.is_error());
+    check(second.interchanges.size() == 1);
+    check(second.interchanges[0] == interchange);
+  }
 }
 
 // Runs one fuzz input. Inputs that do not start with one of `starts` get `header` in front,
@@ -166,7 +207,8 @@ inline int run_input(const std::uint8_t* data, std::size_t size, std::string_vie
   if (size != 0) std::memcpy(copy.get() + (steer ? header.size() : 0), data, size);
   const std::string_view input(copy.get(), total);
   read_in_memory(input);
-  validate_streamed(input);
+  validate_both_ways(input);
+  write_back(input);
   return 0;
 }
 

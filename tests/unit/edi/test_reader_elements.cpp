@@ -155,3 +155,159 @@ TEST_CASE("problem names, scopes and acknowledgement codes", "[reader][elements]
   CHECK_FALSE(warning.is_error());
   CHECK(to_string(warning) == "warning at offset 0, line 1: short ISA [isa_nonstandard]");
 }
+
+namespace {
+
+// The marks the reader should give a segment: exact when no release character occurs.
+std::uint8_t expected_marks(std::string_view raw, const Delimiters& d) {
+  std::uint8_t m = 0;
+  for (char c : raw) {
+    if (c == d.component) m |= Segment::kComponent;
+    if (d.repetition != 0 && c == d.repetition) m |= Segment::kRepetition;
+    if (d.release != 0 && c == d.release) m |= Segment::kRelease;
+  }
+  return m;
+}
+
+struct SegmentMarks {
+  std::string raw;
+  std::uint8_t marks;
+  std::uint64_t component_map;
+};
+
+// Every body segment's marks, from a reader with the given options.
+std::vector<SegmentMarks> marks_of(const std::string& input, const ReaderOptions& options) {
+  Reader reader(input, options);
+  std::vector<SegmentMarks> out;
+  for (Event e = reader.next(); e.kind != EventKind::end_of_input; e = reader.next()) {
+    if (e.kind == EventKind::segment) {
+      const Segment& s = reader.segment();
+      out.push_back({std::string(s.raw()), s.marks(), s.component_map()});
+    }
+  }
+  return out;
+}
+
+// Where the component separators of a segment are, as a component map says.
+std::uint64_t expected_map(std::string_view raw, char component) {
+  std::uint64_t map = 0;
+  for (std::size_t i = 0; i < raw.size() && i < 64; ++i) {
+    if (raw[i] == component) map |= std::uint64_t{1} << i;
+  }
+  return map;
+}
+
+constexpr std::uint8_t kSeparatorBits = Segment::kAnyMark;
+
+}  // namespace
+
+TEST_CASE("Segment marks say exactly which inner separators an X12 segment holds",
+          "[reader][elements][marks]") {
+  // Segments of every length across the scanner's 32-byte blocks, with a component (>) or a
+  // repetition (^) separator placed before, at and after block edges, and after the terminator
+  // in the same block (which must not count for the segment before it).
+  std::string body;
+  int sets_segments = 0;
+  for (std::size_t length = 1; length <= 80; ++length) {
+    for (const char inner : {'\0', '>', '^'}) {
+      std::string value(length, 'X');
+      if (inner != '\0') value[(length * 7) % length] = inner;
+      body += "REF*ZZ*" + value + "~";
+      ++sets_segments;
+    }
+  }
+  const std::string input = make_isa('*', '^', "00501") +
+                            "\nGS*PO*S*R*20241105*1432*7*X*005010~ST*850*0001~" + body + "SE*" +
+                            std::to_string(sets_segments + 2) + "*0001~GE*1*7~IEA*1*000000001~";
+  Delimiters d;
+  d.element = '*';
+  d.component = '>';
+  d.repetition = '^';
+  d.segment = '~';
+  ReaderOptions fast;
+  fast.segment_marks = true;
+  ReaderOptions general = element_events();
+  general.segment_marks = true;
+  std::size_t mapped = 0;
+  for (const ReaderOptions& options : {fast, general}) {
+    const auto marks = marks_of(input, options);
+    REQUIRE(marks.size() == static_cast<std::size_t>(sets_segments));
+    for (const SegmentMarks& m : marks) {
+      INFO(m.raw);
+      CHECK((m.marks & Segment::kKnown) != 0);
+      CHECK(static_cast<int>(m.marks & kSeparatorBits) == expected_marks(m.raw, d));
+      if ((m.marks & Segment::kComponentMap) != 0) {
+        ++mapped;
+        CHECK(m.raw.size() < 64);
+        CHECK(m.component_map == expected_map(m.raw, d.component));
+      }
+    }
+  }
+  CHECK(mapped > 0);  // the fast path's segments of up to 63 bytes carry a map
+  // Not asked for: every segment says "maybe".
+  for (const SegmentMarks& m : marks_of(input, ReaderOptions{})) {
+    CHECK(m.marks == Segment::kAnyMark);
+  }
+}
+
+TEST_CASE("Segment marks never hide a separator in EDIFACT with release characters",
+          "[reader][elements][marks]") {
+  const std::string input =
+      "UNA:+.? 'UNB+UNOC:3+S+R+241105:1432+1'UNH+1+ORDERS:D:96A:UN'"
+      "FTX+AAI+++PLAIN TEXT WITHOUT ANYTHING'"
+      "FTX+AAI+++ESCAPED ?: COLON'"
+      "DTM+137:20241105:102'"
+      "FTX+AAI+++A LONG FREE TEXT THAT RUNS OVER MORE THAN ONE BLOCK OF THE SCANNER?+ AND ON'"
+      "UNT+6+1'UNZ+1+1'";
+  Delimiters d;
+  d.element = '+';
+  d.component = ':';
+  d.release = '?';
+  d.segment = '\'';
+  ReaderOptions options;
+  options.segment_marks = true;
+  const auto marks = marks_of(input, options);
+  REQUIRE(marks.size() == 4);
+  CHECK((marks[0].marks & kSeparatorBits) == 0);
+  CHECK((marks[2].marks & kSeparatorBits) == Segment::kComponent);
+  CHECK((marks[2].marks & Segment::kComponentMap) != 0);
+  CHECK(marks[2].component_map == expected_map(marks[2].raw, d.component));
+  for (const SegmentMarks& m : marks) {
+    INFO(m.raw);
+    const std::uint8_t exact = expected_marks(m.raw, d);
+    CHECK((m.marks & exact) == exact);  // never a clear bit for a character that is there
+  }
+  // A segment with a release character never has a map: "?:" is not a separator.
+  CHECK((marks[1].marks & Segment::kRelease) != 0);
+  CHECK((marks[1].marks & Segment::kComponentMap) == 0);
+  CHECK((marks[3].marks & Segment::kRelease) != 0);
+}
+
+TEST_CASE("Segment marks see the syntax 4 repetition separator of an interchange without UNA",
+          "[reader][elements][marks]") {
+  // No UNA: syntax level 4 brings '*' as the repetition separator, learned from UNB after the
+  // default delimiters were in use (a fuzz finding: the scanner kept looking for none).
+  const std::string input =
+      "UNB+UNOC:4+S+R+20241105:1432+1'UNH+1+ORDERS:D:01B:UN'RFF+ON:A*ON:B'UNT+3+1'UNZ+1+1'";
+  ReaderOptions options;
+  options.segment_marks = true;
+  const auto marks = marks_of(input, options);
+  REQUIRE(marks.size() == 1);
+  CHECK((marks[0].marks & Segment::kRepetition) != 0);
+}
+
+TEST_CASE("a segment cut at the element limit says 'maybe' for its marks",
+          "[reader][elements][marks]") {
+  // The release character is in the part cut off: marks of the whole scan would claim one
+  // the visible segment does not hold (a fuzz finding).
+  const std::string input =
+      "UNA:+.? 'UNB+UNOC:3+S+R+241105:1432+1'UNH+1+ORDERS:D:96A:UN'"
+      "FTX+AAI+A:B+C+D?+E'UNT+3+1'UNZ+1+1'";
+  ReaderOptions options;
+  options.segment_marks = true;
+  options.limits.max_elements_per_segment = 2;
+  const auto marks = marks_of(input, options);
+  REQUIRE(marks.size() == 1);
+  CHECK(marks[0].raw == "FTX+AAI+A:B");
+  CHECK(marks[0].marks == Segment::kAnyMark);
+}

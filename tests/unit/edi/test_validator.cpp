@@ -110,10 +110,28 @@ const SchemaRegistry& test_schemas() {
   return registry;
 }
 
+// Reader options with or without segment marks: the validator must find the same problems
+// either way (with marks it skips looks, and splits short composites by the component map).
+ReaderOptions marks_option(bool segment_marks) {
+  ReaderOptions options;
+  options.segment_marks = segment_marks;
+  return options;
+}
+
+std::vector<std::string> described(const std::vector<Problem>& problems) {
+  std::vector<std::string> out;
+  for (const Problem& p : problems) out.push_back(to_string(p));
+  return out;
+}
+
 Collected validate(const std::string& input) {
-  Reader reader(input);
+  Collected without;
+  Reader plain(input, marks_option(false));
+  Validator(test_schemas()).run(plain, without);
+  Reader reader(input, marks_option(true));
   Collected out;
   Validator(test_schemas()).run(reader, out);
+  CHECK(described(out.all) == described(without.all));
   return out;
 }
 
@@ -252,12 +270,13 @@ TEST_CASE("unsupported sets and wrong functional groups", "[validator]") {
 }
 
 TEST_CASE("997 reports every set with AK3/AK4/AK5 and AK9", "[ack]") {
+  const bool segment_marks = GENERATE(false, true);
   const std::string input = interchange({
       set850("0001", kGoodBody),
       set850("0002", "BEG*00*XX*PO-2**20241105~PO1*1*1*EA~"),
       set850("0003", "REF*DP*1~PO1*1*1*EA~"),
   });
-  Reader reader(input);
+  Reader reader(input, marks_option(segment_marks));
   AckCollector collector;
   Validator(test_schemas()).run(reader, collector);
   AckOptions options;
@@ -286,9 +305,10 @@ TEST_CASE("997 reports every set with AK3/AK4/AK5 and AK9", "[ack]") {
 }
 
 TEST_CASE("999 uses IK3/IK4/IK5 and TA1 carries the interchange note code", "[ack]") {
+  const bool segment_marks = GENERATE(false, true);
   std::string input = interchange({set850("0001", "BEG*00*SA*PO-1**20241105~PO1*1*1*EA~")});
   input.replace(input.find("IEA*1*000000101"), 15, "IEA*1*000000999");
-  Reader reader(input);
+  Reader reader(input, marks_option(segment_marks));
   AckCollector collector;
   Validator(test_schemas()).run(reader, collector);
   AckOptions options;
@@ -358,13 +378,14 @@ std::string orders(const std::string& ref, const std::string& body) {
 }  // namespace
 
 TEST_CASE("CONTRL reports rejected messages with UCM/UCS/UCD", "[ack]") {
+  const bool segment_marks = GENERATE(false, true);
   SchemaRegistry schemas;
   REQUIRE(schemas.add(kSchemaOrders, "ORDERS.xml").empty());
   const std::string input =
       "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'" +
       orders("1", "BGM+220+PO?+1'DTM+137:20241105:102'LIN+1'QTY+21:48'UNS+S'") +
       orders("2", "BGM+999+PO2'LIN+1'QTY+21:4X'UNS+S'") + "UNZ+2+REF1'";
-  Reader reader(input);
+  Reader reader(input, marks_option(segment_marks));
   AckCollector collector;
   Validator(schemas).run(reader, collector);
   REQUIRE(collector.interchanges().size() == 1);
@@ -419,4 +440,21 @@ TEST_CASE("our CONTRL and 997/999 acks validate against the built-in schemas", "
       CHECK(result.all.empty());
     }
   }
+}
+
+TEST_CASE("an escaped component separator in a simple element is data, an unescaped one is not",
+          "[validator][release]") {
+  const bool segment_marks = GENERATE(false, true);
+  SchemaRegistry schemas;
+  REQUIRE(schemas.add(kSchemaOrders, "ORDERS.xml").empty());
+  const std::string input =
+      "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'" +
+      orders("1", "BGM+220+PO?:1'DTM+137:20241105:102'LIN+1'QTY+21:48'UNS+S'") +
+      orders("2", "BGM+220+PO:1'DTM+137:20241105:102'LIN+1'QTY+21:48'UNS+S'") + "UNZ+2+REF1'";
+  Reader reader(input, marks_option(segment_marks));
+  Collected c;
+  Validator(schemas).run(reader, c);
+  REQUIRE(c.sets.size() == 2);
+  CHECK(c.sets[0].problems.empty());
+  CHECK(codes(c.sets[1]) == std::vector<ProblemCode>{ProblemCode::element_too_many_components});
 }

@@ -57,6 +57,10 @@ struct ReaderOptions {
   // Deliver element, repetition and component events after each segment event. Off by
   // default: most consumers index the Segment view directly, which is faster.
   bool element_events = false;
+  // While scanning each segment, also note which inner separators (component, repetition,
+  // release) it holds, so Segment::marks() is exact instead of "maybe". A consumer that looks
+  // inside elements (the Validator) saves more than the ~10% of tokenizing this costs.
+  bool segment_marks = false;
 };
 
 class Reader {

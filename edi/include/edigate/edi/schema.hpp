@@ -52,11 +52,12 @@ struct SchemaNode {
   std::string loop_id;
   bool mandatory = false;
   std::uint32_t max_use = 1;
-  bool hierarchical = false;                      // HL / CPS loop: rebuilt from its first segment
-  std::string hierarchy_levels;                   // allowed HL03 codes, space-separated
-  std::vector<std::string> hierarchy_level_list;  // the same, split
-  const SegmentRule* segment = nullptr;           // for a segment node, and a loop's trigger
-  std::vector<SchemaNode> children;               // loop children
+  bool hierarchical = false;                        // HL / CPS loop: rebuilt from its first segment
+  std::string hierarchy_levels;                     // allowed HL03 codes, space-separated
+  std::vector<std::string> hierarchy_level_list;    // the same, split
+  std::vector<std::uint64_t> hierarchy_level_keys;  // and packed (pack_code; 0 if longer)
+  const SegmentRule* segment = nullptr;             // for a segment node, and a loop's trigger
+  std::vector<SchemaNode> children;                 // loop children
   // Compiled for the validator: each child's trigger tag key, and for each index the first
   // mandatory child at or after it (children.size() when none).
   std::vector<std::uint32_t> child_keys;
@@ -75,7 +76,14 @@ struct TransactionSchema {
 };
 
 // A code of up to 8 bytes as an integer (0 for longer ones): code lists compare integers.
-std::uint64_t pack_code(std::string_view code);
+inline std::uint64_t pack_code(std::string_view code) {
+  if (code.size() > 8) return 0;
+  std::uint64_t key = 0;
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    key |= std::uint64_t{static_cast<unsigned char>(code[i])} << (8 * i);
+  }
+  return key;
+}
 
 class SchemaRegistry {
  public:

@@ -34,10 +34,31 @@ std::string unescape(std::string_view raw, char release);
 
 class Segment {
  public:
+  // Which separators below the element level occur in the segment, as the reader saw while
+  // scanning it (ReaderOptions::segment_marks). Without kKnown every separator bit is set,
+  // meaning "maybe": a consumer must look. With kKnown a clear bit means "certainly absent"; a
+  // set bit means "look" (a release character may escape it). kComponentMap says that
+  // component_map() holds the position of every component separator.
+  enum Marks : std::uint8_t {
+    kComponent = 1,
+    kRepetition = 2,
+    kRelease = 4,
+    kAnyMark = kComponent | kRepetition | kRelease,
+    kKnown = 8,
+    kComponentMap = 16,
+  };
+
   Segment() = default;
   Segment(const char* data, const std::uint32_t* bounds, std::size_t count,
-          const Delimiters* delimiters, const Location* location)
-      : data_(data), bounds_(bounds), count_(count), delimiters_(delimiters), location_(location) {}
+          const Delimiters* delimiters, const Location* location, std::uint8_t marks = kAnyMark,
+          std::uint64_t component_map = 0)
+      : data_(data),
+        bounds_(bounds),
+        count_(count),
+        delimiters_(delimiters),
+        location_(location),
+        component_map_(component_map),
+        marks_(marks) {}
 
   // The segment id ("BEG", "UNH").
   std::string_view tag() const { return {data_, bounds_[0]}; }
@@ -64,6 +85,11 @@ class Segment {
   // Location of an element (and optionally a component) of this segment.
   Location location_of(std::size_t position, std::size_t component = 0,
                        std::size_t repetition = 0) const;
+  // Segment::Marks bits: which inner separators may occur in it.
+  std::uint8_t marks() const { return marks_; }
+  // With kComponentMap (segments shorter than 64 bytes without release characters): bit i is
+  // set when byte i of raw() is a component separator.
+  std::uint64_t component_map() const { return component_map_; }
 
  private:
   const char* data_ = nullptr;
@@ -73,6 +99,8 @@ class Segment {
   std::size_t count_ = 0;
   const Delimiters* delimiters_ = nullptr;
   const Location* location_ = nullptr;
+  std::uint64_t component_map_ = 0;
+  std::uint8_t marks_ = kAnyMark;
 };
 
 }  // namespace edigate::edi
