@@ -12,6 +12,9 @@ packages=(
   libpugixml-dev                  # reading schema, config and mapping files
   libxml2-dev libxml2-utils       # XSD validation (mapping and config files)
   libssl-dev zlib1g-dev libsqlite3-dev libcurl4-openssl-dev   # later modules
+  libssh-dev                      # SFTP server (libssh 0.10)
+  openssh-client openssh-server openssh-sftp-server python3-paramiko   # SFTP tests
+  openssl                         # AS2 tests: `openssl cms` as an independent S/MIME peer
 )
 
 missing=()

@@ -1,7 +1,9 @@
 // edigate: the EDI/B2B gateway. One binary, with subcommands.
 #include <CLI/CLI.hpp>
 
+#include "as2_commands.hpp"
 #include "edi_commands.hpp"
+#include "sftp_commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"edigate: EDI/B2B gateway (X12, EDIFACT, AS2, SFTP)"};
@@ -9,6 +11,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "edigate 0.1.0");
   int exit_code = 0;
   edigate::cli::add_edi_commands(app, exit_code);
+  edigate::cli::add_sftp_commands(app, exit_code);
+  edigate::cli::add_as2_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,15 @@
+// Base64 for MIC values and base64 transfer encoding.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "edigate/as2/result.hpp"
+
+namespace edigate::as2 {
+
+std::string base64_encode(std::string_view bytes);
+// Accepts line breaks and spaces anywhere (MIME bodies).
+Result<std::string> base64_decode(std::string_view text);
+
+}  // namespace edigate::as2

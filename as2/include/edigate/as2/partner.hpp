@@ -1,0 +1,36 @@
+// What the as2 logic needs to know about a trading partner and about us.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "edigate/as2/cms.hpp"
+#include "edigate/as2/credentials.hpp"
+#include "edigate/as2/mic.hpp"
+
+namespace edigate::as2 {
+
+enum class Compression : unsigned char { none, before_signing, after_signing };
+
+// Inbound policy and outbound choices for one partner.
+struct PartnerProfile {
+  std::string as2_id;
+  Certificate certificate;  // verifies their signatures, encrypts to them
+  bool require_signed = true;
+  bool require_encrypted = true;
+  bool accept_sha1_signatures = true;  // inbound; IBM Sterling still sends SHA-1
+  // Outbound
+  SignOptions sign;
+  EncryptOptions encrypt;
+  bool sign_outbound = true;
+  bool encrypt_outbound = true;
+  Compression compression = Compression::none;
+};
+
+// Our station: AS2 id and the identity we sign and decrypt with.
+struct LocalStation {
+  std::string as2_id;
+  Identity identity;
+};
+
+}  // namespace edigate::as2

@@ -1,0 +1,205 @@
+#include "edigate/as2/cms.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "content_cipher.hpp"
+#include "edigate/as2/limits.hpp"
+#include "ossl.hpp"
+#include "text.hpp"
+
+namespace edigate::as2 {
+namespace {
+
+struct CipherEntry {
+  ContentCipher cipher;
+  std::string_view name;
+};
+constexpr CipherEntry kCiphers[] = {
+    {ContentCipher::aes128_cbc, "aes128-cbc"}, {ContentCipher::aes192_cbc, "aes192-cbc"},
+    {ContentCipher::aes256_cbc, "aes256-cbc"}, {ContentCipher::aes128_gcm, "aes128-gcm"},
+    {ContentCipher::aes256_gcm, "aes256-gcm"}, {ContentCipher::des3_cbc, "3des-cbc"},
+};
+
+const EVP_CIPHER* evp_cipher(ContentCipher c) {
+  switch (c) {
+    case ContentCipher::aes128_cbc:
+      return EVP_aes_128_cbc();
+    case ContentCipher::aes192_cbc:
+      return EVP_aes_192_cbc();
+    case ContentCipher::aes256_cbc:
+      return EVP_aes_256_cbc();
+    case ContentCipher::aes128_gcm:
+      return EVP_aes_128_gcm();
+    case ContentCipher::aes256_gcm:
+      return EVP_aes_256_gcm();
+    case ContentCipher::des3_cbc:
+      return EVP_des_ede3_cbc();
+  }
+  return EVP_aes_256_cbc();
+}
+
+std::string der_of(CMS_ContentInfo* cms) {
+  Bio out(BIO_new(BIO_s_mem()));
+  if (i2d_CMS_bio(out.get(), cms) != 1) return {};
+  return bio_contents(out.get());
+}
+
+Cms parse_cms(std::string_view der) {
+  Bio in = memory_bio(der);
+  return Cms(d2i_CMS_bio(in.get(), nullptr));  // DER and BER (indefinite length) alike
+}
+
+std::optional<DigestAlgorithm> digest_of(const X509_ALGOR* alg) {
+  const ASN1_OBJECT* obj = nullptr;
+  X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
+  char name[80];
+  OBJ_obj2txt(name, sizeof name, obj, 0);
+  return parse_digest_name(name);
+}
+
+struct CertStack {
+  STACK_OF(X509) * stack = sk_X509_new_null();
+  ~CertStack() { sk_X509_free(stack); }
+};
+
+Result<CMS_SignerInfo*> only_signer(CMS_ContentInfo* cms) {
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+  if (infos == nullptr || sk_CMS_SignerInfo_num(infos) != 1)
+    return Error{ErrorCode::authentication_failed, "signature must have exactly one signer"};
+  return sk_CMS_SignerInfo_value(infos, 0);
+}
+
+// A valid signature over the signed attributes with a wrong content digest means the content
+// was changed in transit (integrity), not that someone else signed (authentication).
+Error verify_failure(CMS_SignerInfo* si, const Certificate& expected) {
+  const std::string detail = openssl_error();
+  if (CMS_signed_get_attr_count(si) > 0) {
+    CMS_SignerInfo_set1_signer_cert(si, expected.get());
+    const int attrs_ok = CMS_SignerInfo_verify(si);
+    ERR_clear_error();
+    if (attrs_ok == 1)
+      return Error{ErrorCode::integrity_check_failed,
+                   "signed content does not match its digest: " + detail};
+  }
+  return Error{ErrorCode::authentication_failed, "signature does not verify: " + detail};
+}
+
+}  // namespace
+
+std::string_view cipher_name(ContentCipher c) {
+  for (const auto& e : kCiphers) {
+    if (e.cipher == c) return e.name;
+  }
+  return "aes256-cbc";
+}
+
+std::optional<ContentCipher> parse_cipher_name(std::string_view name) {
+  std::string key;
+  for (char ch : name) {
+    if (ch != '-' && ch != '_') key.push_back(lower_char(ch));
+  }
+  for (const auto& e : kCiphers) {
+    std::string k;
+    for (char ch : e.name) {
+      if (ch != '-') k.push_back(ch);
+    }
+    if (k == key) return e.cipher;
+  }
+  return std::nullopt;
+}
+
+Result<std::string> sign_detached(std::string_view content, const Identity& signer,
+                                  const SignOptions& options) {
+  if (options.digest == DigestAlgorithm::sha1 && !options.allow_sha1)
+    return Error{ErrorCode::unsupported, "SHA-1 signing is not allowed for this partner"};
+  unsigned int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
+  Cms cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
+  if (!cms) return Error{ErrorCode::crypto_error, openssl_error()};
+  const unsigned int signer_flags =
+      options.signed_attributes ? 0u : static_cast<unsigned int>(CMS_NOATTR);
+  if (CMS_add1_signer(cms.get(), signer.certificate.get(), signer.key.get(),
+                      digest_md(options.digest), signer_flags) == nullptr)
+    return Error{ErrorCode::crypto_error, "cannot add signer: " + openssl_error()};
+  Bio data = memory_bio(content);
+  if (CMS_final(cms.get(), data.get(), nullptr, flags) != 1)
+    return Error{ErrorCode::crypto_error, "signing failed: " + openssl_error()};
+  return der_of(cms.get());
+}
+
+Result<VerifiedSignature> verify_detached(std::string_view signature_der, std::string_view content,
+                                          const Certificate& expected) {
+  Cms cms = parse_cms(signature_der);
+  if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+    ERR_clear_error();
+    return Error{ErrorCode::authentication_failed, "signature is not CMS SignedData"};
+  }
+  auto si = only_signer(cms.get());
+  if (!si) return si.error();
+  if (CMS_SignerInfo_cert_cmp(*si, expected.get()) != 0)
+    return Error{ErrorCode::authentication_failed,
+                 "message is signed by a certificate that is not the partner's (expected " +
+                     expected.subject() + ")"};
+  X509_ALGOR* dig = nullptr;
+  CMS_SignerInfo_get0_algs(*si, nullptr, nullptr, &dig, nullptr);
+  auto digest = digest_of(dig);
+  if (!digest) return Error{ErrorCode::unsupported, "unsupported signature digest algorithm"};
+  CertStack certs;
+  sk_X509_push(certs.stack, expected.get());
+  Bio data = memory_bio(content);
+  // Only the pinned certificate is trusted; embedded certificates are ignored (NOINTERN).
+  const unsigned int flags = CMS_BINARY | CMS_DETACHED | CMS_NOINTERN | CMS_NO_SIGNER_CERT_VERIFY;
+  if (CMS_verify(cms.get(), certs.stack, nullptr, data.get(), nullptr, flags) != 1)
+    return verify_failure(*si, expected);
+  return VerifiedSignature{expected, *digest, CMS_signed_get_attr_count(*si) > 0};
+}
+
+Result<std::string> encrypt(std::string_view content, const Certificate& recipient,
+                            const EncryptOptions& options) {
+  if (options.cipher == ContentCipher::des3_cbc && !options.allow_3des)
+    return Error{ErrorCode::unsupported,
+                 "3DES is accepted inbound only unless the partner profile allows it"};
+  const unsigned int flags = CMS_BINARY | CMS_PARTIAL;
+  Cms cms(CMS_encrypt(nullptr, nullptr, evp_cipher(options.cipher), flags));
+  if (!cms) return Error{ErrorCode::crypto_error, openssl_error()};
+  CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms.get(), recipient.get(), CMS_KEY_PARAM);
+  if (ri == nullptr)
+    return Error{ErrorCode::crypto_error, "cannot add recipient: " + openssl_error()};
+  if (options.rsa_oaep) {
+    EVP_PKEY_CTX* pctx = CMS_RecipientInfo_get0_pkey_ctx(ri);
+    if (pctx == nullptr || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_oaep_md(pctx, EVP_sha256()) <= 0)
+      return Error{ErrorCode::crypto_error, "cannot select RSA-OAEP: " + openssl_error()};
+  }
+  Bio data = memory_bio(content);
+  if (CMS_final(cms.get(), data.get(), nullptr, flags) != 1)
+    return Error{ErrorCode::crypto_error, "encryption failed: " + openssl_error()};
+  return der_of(cms.get());
+}
+
+Result<Decrypted> decrypt(std::string_view der, const Identity& recipient,
+                          std::size_t max_recipients) {
+  const Error failed{ErrorCode::decryption_failed, "the message could not be decrypted"};
+  Cms cms = parse_cms(der);
+  if (!cms) {
+    ERR_clear_error();
+    return failed;
+  }
+  STACK_OF(CMS_RecipientInfo)* recipients = CMS_get0_RecipientInfos(cms.get());
+  if (recipients == nullptr ||
+      static_cast<std::size_t>(sk_CMS_RecipientInfo_num(recipients)) > max_recipients)
+    return failed;  // not enveloped, or more private-key operations than we spend on one message
+  std::string cipher = content_cipher_name(der);  // read before decrypting: same work on every path
+  Bio out(BIO_new(BIO_s_mem()));
+  // No certificate: OpenSSL tries each recipient and, on a key-transport failure, goes on with
+  // a random key (its Bleichenbacher/MMA countermeasure), so all failures end the same way.
+  const int ok =
+      CMS_decrypt(cms.get(), recipient.key.get(), nullptr, nullptr, out.get(), CMS_BINARY);
+  ERR_clear_error();
+  if (ok != 1) return failed;
+  const bool gcm = OBJ_obj2nid(CMS_get0_type(cms.get())) == NID_id_smime_ct_authEnvelopedData;
+  return Decrypted{bio_contents(out.get()), gcm, std::move(cipher)};
+}
+
+}  // namespace edigate::as2

@@ -1,0 +1,191 @@
+#include "edigate/as2/receive.hpp"
+
+#include "edigate/as2/compression.hpp"
+#include "signed_entity.hpp"
+#include "text.hpp"
+
+namespace edigate::as2 {
+namespace {
+
+std::string unquote(std::string_view v) {
+  v = trim(v);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  return std::string(v);
+}
+
+// Unwraps one layer at a time; remembers what it saw on the way.
+class Unwrapper {
+ public:
+  Unwrapper(ReceiveOutcome& out, const LocalStation& local, const PartnerProfile& partner,
+            const Limits& limits)
+      : out_(out), local_(local), partner_(partner), limits_(limits) {}
+
+  Result<Ok> run(MimeEntity entity) {
+    for (std::size_t layer = 0; layer < limits_.mime.max_depth; ++layer) {
+      const std::string type = entity.content_type();
+      if (type == "application/pkcs7-mime" || type == "application/x-pkcs7-mime") {
+        auto next = open_pkcs7_mime(entity);
+        if (!next) return next.error();
+        entity = std::move(*next);
+      } else if (type == "multipart/signed") {
+        auto next = check_signature(entity);
+        if (!next) return next.error();
+        entity = std::move(*next);
+      } else {
+        return take_payload(entity);
+      }
+    }
+    return Error{ErrorCode::limit_exceeded, "too many security layers"};
+  }
+
+ private:
+  Result<MimeEntity> open_pkcs7_mime(const MimeEntity& entity) {
+    const std::string smime_type = lower(header_param(entity.header("Content-Type"), "smime-type"));
+    auto der = entity.decoded_body();
+    if (!der) return der.error();
+    if (smime_type == "compressed-data") {
+      auto content = decompress_cms(*der, limits_.max_decompressed_bytes);
+      if (!content) return content.error();
+      out_.was_compressed = true;
+      return reparse(*content, ErrorCode::decompression_failed);
+    }
+    if (out_.was_encrypted) return Error{ErrorCode::bad_input, "message is encrypted twice"};
+    auto plain = decrypt(*der, local_.identity, limits_.max_recipients);
+    if (!plain) return plain.error();
+    out_.was_encrypted = true;
+    out_.authenticated_encryption = plain->authenticated;
+    out_.content_cipher = plain->cipher;
+    return reparse(plain->content, ErrorCode::decryption_failed);
+  }
+
+  Result<MimeEntity> reparse(std::string_view bytes, ErrorCode on_failure) {
+    auto entity = parse_mime(bytes, limits_.mime);
+    if (!entity)
+      return Error{
+          entity.error().code == ErrorCode::limit_exceeded ? ErrorCode::limit_exceeded : on_failure,
+          "unwrapped content is not a MIME entity: " + entity.error().message};
+    return entity;
+  }
+
+  Result<MimeEntity> check_signature(const MimeEntity& entity) {
+    if (out_.was_signed) return Error{ErrorCode::bad_input, "message is signed twice"};
+    auto verified = verify_signed_entity(entity, partner_.certificate);
+    if (!verified) return verified.error();
+    if (verified->digest == DigestAlgorithm::sha1 && !partner_.accept_sha1_signatures)
+      return Error{ErrorCode::insufficient_security,
+                   "SHA-1 signatures are not accepted from this partner"};
+    out_.was_signed = true;
+    out_.signature_digest = verified->digest;
+    out_.signature_had_attributes = verified->had_signed_attributes;
+    out_.signer_subject = verified->signer.subject();
+    const DigestAlgorithm alg =
+        out_.mdn_request.signed_receipt ? out_.mdn_request.micalg : verified->digest;
+    out_.mic = compute_mic(entity.parts[0].raw, alg);  // the exact received bytes
+    return entity.parts[0];
+  }
+
+  Result<Ok> take_payload(const MimeEntity& entity) {
+    auto payload = entity.decoded_body();
+    if (!payload) return payload.error();
+    out_.payload = std::move(*payload);
+    out_.payload_content_type = std::string(entity.header("Content-Type"));
+    if (!out_.was_signed) {
+      const bool wrapped = out_.was_encrypted || out_.was_compressed;
+      out_.mic = compute_mic(wrapped ? std::string_view(entity.raw) : std::string_view(entity.body),
+                             out_.mdn_request.micalg);
+    }
+    if (partner_.require_encrypted && !out_.was_encrypted)
+      return Error{ErrorCode::insufficient_security, "partner policy requires encryption"};
+    if (partner_.require_signed && !out_.was_signed)
+      return Error{ErrorCode::insufficient_security, "partner policy requires a signature"};
+    return Ok{};
+  }
+
+  ReceiveOutcome& out_;
+  const LocalStation& local_;
+  const PartnerProfile& partner_;
+  const Limits& limits_;
+};
+
+// AS2 ids are 1-128 printable ASCII characters (RFC 4130 6.2).
+bool valid_as2_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxAs2IdLength) return false;
+  for (char c : id) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+Result<const PartnerProfile*> identify(ReceiveOutcome& out, const Headers& headers,
+                                       const LocalStation& local, const PartnerLookup& partners) {
+  out.as2_from = unquote(find_header(headers, "AS2-From"));
+  out.as2_to = unquote(find_header(headers, "AS2-To"));
+  out.message_id = std::string(trim(find_header(headers, "Message-ID")));
+  if (!valid_as2_id(out.as2_from) || !valid_as2_id(out.as2_to))
+    return Error{ErrorCode::bad_input,
+                 "AS2-From and AS2-To must be 1-128 printable ASCII characters"};
+  if (out.message_id.size() > kMaxMessageIdLength)
+    return Error{ErrorCode::bad_input, "Message-ID longer than 998"};
+  if (out.as2_to != local.as2_id)
+    return Error{ErrorCode::unknown_partner, "AS2-To " + out.as2_to + " is not us"};
+  const PartnerProfile* partner = partners ? partners(out.as2_from) : nullptr;
+  if (partner == nullptr)
+    return Error{ErrorCode::unknown_partner, "unknown partner " + out.as2_from};
+  return partner;
+}
+
+void attach_mdn(ReceiveOutcome& out, const LocalStation& local) {
+  if (!out.mdn_request.requested) return;
+  MdnFields fields;
+  fields.original_recipient = out.as2_to.empty() ? local.as2_id : out.as2_to;
+  fields.original_message_id = out.message_id;
+  if (is_positive(out.disposition)) fields.received_mic = out.mic;
+  fields.status = out.disposition;
+  const MdnAddressing addressing{local.as2_id, out.as2_from, make_message_id(local.as2_id)};
+  const bool sign = out.mdn_request.signed_receipt && local.identity.key;
+  auto mdn =
+      build_mdn(fields, addressing, sign ? &local.identity : nullptr, out.mdn_request.micalg);
+  if (mdn) out.mdn = std::move(*mdn);
+}
+
+}  // namespace
+
+MdnRequest read_mdn_request(const Headers& headers) {
+  MdnRequest r;
+  r.notification_to = std::string(find_header(headers, "Disposition-Notification-To"));
+  r.requested = !r.notification_to.empty();
+  r.async_url = std::string(trim(find_header(headers, "Receipt-Delivery-Option")));
+  const std::string_view options = find_header(headers, "Disposition-Notification-Options");
+  const std::string micalg = header_param("x;" + std::string(options), "signed-receipt-micalg");
+  // "optional, sha-256, sha1": skip the importance token, take the first supported algorithm.
+  const auto alg = first_supported_micalg(micalg);
+  r.signed_receipt = lower(options).find("pkcs7-signature") != std::string::npos;
+  r.micalg = alg.value_or(DigestAlgorithm::sha256);
+  return r;
+}
+
+ReceiveOutcome receive(const Headers& headers, std::string_view body, const LocalStation& local,
+                       const PartnerLookup& partners, const Limits& limits) {
+  ReceiveOutcome out;
+  out.mdn_request = read_mdn_request(headers);
+  auto fail = [&](const Error& e) {
+    out.disposition = disposition_for(e.code);
+    out.error = e.message;
+    out.payload.clear();
+    attach_mdn(out, local);
+    return out;
+  };
+  if (body.size() > limits.max_message_bytes)
+    return fail({ErrorCode::limit_exceeded, "message too large"});
+  auto partner = identify(out, headers, local, partners);
+  if (!partner) return fail(partner.error());
+  auto entity = parse_mime(headers, body, limits.mime);
+  if (!entity) return fail(entity.error());
+  Unwrapper unwrapper(out, local, **partner, limits);
+  auto done = unwrapper.run(std::move(*entity));
+  if (!done) return fail(done.error());
+  attach_mdn(out, local);
+  return out;
+}
+
+}  // namespace edigate::as2

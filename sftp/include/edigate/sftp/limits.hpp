@@ -1,0 +1,34 @@
+// Every size or count a partner controls has a named default here and a setting in ServerLimits.
+#pragma once
+
+#include <cstdint>
+
+namespace edigate::sftp {
+
+inline constexpr std::uint32_t kDefaultMaxPacketBytes = 256 * 1024;  // one SFTP request
+inline constexpr std::uint32_t kDefaultMaxReadBytes = 64 * 1024;     // one READ reply
+inline constexpr std::uint32_t kDefaultMaxOpenHandles = 16;          // per session
+inline constexpr std::uint32_t kDefaultMaxSessionsPerPartner = 4;
+inline constexpr std::uint32_t kDefaultMaxSessionsTotal = 64;
+inline constexpr std::uint32_t kDefaultMaxAuthAttempts = 3;
+inline constexpr std::uint32_t kDefaultIdleSeconds = 300;
+inline constexpr std::uint32_t kDefaultLoginGraceSeconds = 30;       // kex + auth must finish
+inline constexpr std::uint64_t kDefaultMaxUploadBytes = 4ull << 30;  // one file
+inline constexpr std::uint32_t kDefaultMaxPathBytes = 1024;          // one path from a client
+inline constexpr std::uint32_t kDefaultMaxListEntries = 10000;       // one directory listing
+
+struct ServerLimits {
+  std::uint32_t max_packet_bytes = kDefaultMaxPacketBytes;
+  std::uint32_t max_read_bytes = kDefaultMaxReadBytes;
+  std::uint32_t max_open_handles = kDefaultMaxOpenHandles;
+  std::uint32_t max_sessions_per_partner = kDefaultMaxSessionsPerPartner;
+  std::uint32_t max_sessions_total = kDefaultMaxSessionsTotal;
+  std::uint32_t max_auth_attempts = kDefaultMaxAuthAttempts;
+  std::uint32_t idle_seconds = kDefaultIdleSeconds;
+  std::uint32_t login_grace_seconds = kDefaultLoginGraceSeconds;
+  std::uint64_t max_upload_bytes = kDefaultMaxUploadBytes;
+  std::uint32_t max_path_bytes = kDefaultMaxPathBytes;
+  std::uint32_t max_list_entries = kDefaultMaxListEntries;
+};
+
+}  // namespace edigate::sftp

@@ -1,0 +1,34 @@
+// What the SFTP server needs to run: where to listen, its host keys, its partners and limits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "edigate/sftp/limits.hpp"
+#include "edigate/sftp/result.hpp"
+
+namespace edigate::sftp {
+
+struct PartnerAccount {
+  std::string id;                            // the SSH user name the partner logs in with
+  std::vector<std::string> authorized_keys;  // OpenSSH public key lines ("ssh-ed25519 AAAA... c")
+  std::string jail_dir;                      // holds inbox/ and outbox/
+  bool legacy_algorithms = false;            // this partner needs the legacy algorithm set
+};
+
+struct ServerConfig {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 2222;  // 0 picks a free port (tests)
+  std::string host_key_dir;   // ssh_host_ed25519_key, ssh_host_rsa_key
+  std::string journal_path;   // durable record of uploads (JournalSink)
+  std::string ready_file;     // if set, the bound port is written here
+  ServerLimits limits;
+  std::vector<PartnerAccount> partners;
+};
+
+// Reads the XML configuration (format in docs/sftp.md). Relative paths are taken relative to
+// the directory of the file.
+Result<ServerConfig> load_server_config(const std::string& path);
+
+}  // namespace edigate::sftp

@@ -1,0 +1,194 @@
+#include "connection.hpp"
+
+#define WITH_SERVER
+#include <libssh/server.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "algorithms.hpp"
+#include "jail.hpp"
+#include "log.hpp"
+#include "sftp_session.hpp"
+
+namespace edigate::sftp {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool key_authorized(const PartnerAccount& partner, ssh_key offered) {
+  for (const std::string& line : partner.authorized_keys) {
+    // "type base64 [comment]"
+    const std::size_t sp1 = line.find(' ');
+    if (sp1 == std::string::npos) continue;
+    const std::size_t sp2 = line.find(' ', sp1 + 1);
+    const std::string type = line.substr(0, sp1);
+    const std::string b64 = line.substr(sp1 + 1, sp2 == std::string::npos ? sp2 : sp2 - sp1 - 1);
+    ssh_key key = nullptr;
+    if (ssh_pki_import_pubkey_base64(b64.c_str(), ssh_key_type_from_name(type.c_str()), &key) !=
+        SSH_OK) {
+      continue;
+    }
+    const bool same = ssh_key_cmp(key, offered, SSH_KEY_CMP_PUBLIC) == 0;
+    ssh_key_free(key);
+    if (same) return true;
+  }
+  return false;
+}
+
+const PartnerAccount* find_partner(const ServerConfig& config, const char* user) {
+  if (user == nullptr) return nullptr;
+  for (const PartnerAccount& p : config.partners) {
+    if (p.id == user) return &p;
+  }
+  return nullptr;
+}
+
+enum class AuthStep { pending, success, failure };
+
+// ssh_message_auth_publickey_state is marked deprecated in 0.10 in favour of callbacks; the
+// message API keeps the whole authentication in one readable loop.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+AuthStep try_publickey(ssh_message msg, const PartnerAccount* partner) {
+  const bool match = partner != nullptr && key_authorized(*partner, ssh_message_auth_pubkey(msg));
+  const enum ssh_publickey_state_e state = ssh_message_auth_publickey_state(msg);
+  if (match && state == SSH_PUBLICKEY_STATE_NONE) {
+    ssh_message_auth_reply_pk_ok_simple(msg);
+    return AuthStep::pending;
+  }
+  if (match && state == SSH_PUBLICKEY_STATE_VALID) {
+    ssh_message_auth_reply_success(msg, 0);
+    return AuthStep::success;
+  }
+  return AuthStep::failure;
+}
+#pragma GCC diagnostic pop
+
+const PartnerAccount* authenticate(ssh_session session, const ServerConfig& config) {
+  const auto deadline = Clock::now() + std::chrono::seconds(config.limits.login_grace_seconds);
+  std::uint32_t failures = 0;
+  while (Clock::now() < deadline) {
+    ssh_message msg = ssh_message_get(session);
+    if (msg == nullptr) {
+      log_event(std::string("connection ended before authentication: ") + ssh_get_error(session));
+      return nullptr;
+    }
+    if (ssh_message_type(msg) == SSH_REQUEST_SERVICE) {
+      // "ssh-userauth" is the one service: libssh's default reply accepts it.
+      ssh_message_reply_default(msg);
+      ssh_message_free(msg);
+      continue;
+    }
+    if (ssh_message_type(msg) != SSH_REQUEST_AUTH) {
+      // Nothing but authentication is served before it succeeded (CVE-2018-10933 pattern).
+      log_event("refused request type " + std::to_string(ssh_message_type(msg)) +
+                " before authentication");
+      ssh_message_reply_default(msg);
+      ssh_message_free(msg);
+      return nullptr;
+    }
+    const char* user = ssh_message_auth_user(msg);
+    const PartnerAccount* partner = find_partner(config, user);
+    const int method = ssh_message_subtype(msg);
+    AuthStep step = AuthStep::failure;
+    if (method == SSH_AUTH_METHOD_PUBLICKEY) step = try_publickey(msg, partner);
+    if (step == AuthStep::success) {
+      ssh_message_free(msg);
+      return partner;
+    }
+    if (step == AuthStep::failure) {
+      // The "none" probe every client sends first does not count as an attempt.
+      if (method != SSH_AUTH_METHOD_NONE) ++failures;
+      if (method != SSH_AUTH_METHOD_NONE) {
+        log_event("authentication failed for user '" + std::string(user ? user : "") +
+                  "' method=" + std::to_string(method));
+      }
+      ssh_message_auth_set_methods(msg, SSH_AUTH_METHOD_PUBLICKEY);
+      ssh_message_reply_default(msg);
+    }
+    ssh_message_free(msg);
+    if (failures >= config.limits.max_auth_attempts) {
+      log_event("too many authentication attempts (max_auth_attempts): disconnecting");
+      return nullptr;
+    }
+  }
+  log_event("login grace time exceeded");
+  return nullptr;
+}
+
+// Waits for a session channel and its "sftp" subsystem request; refuses shells, exec, forwarding.
+ssh_channel open_sftp_channel(ssh_session session, const PartnerAccount& partner) {
+  ssh_channel channel = nullptr;
+  while (true) {
+    ssh_message msg = ssh_message_get(session);
+    if (msg == nullptr) break;
+    const int type = ssh_message_type(msg);
+    const int subtype = ssh_message_subtype(msg);
+    if (type == SSH_REQUEST_CHANNEL_OPEN && subtype == SSH_CHANNEL_SESSION && channel == nullptr) {
+      channel = ssh_message_channel_request_open_reply_accept(msg);
+    } else if (type == SSH_REQUEST_CHANNEL && subtype == SSH_CHANNEL_REQUEST_SUBSYSTEM &&
+               channel != nullptr &&
+               std::strcmp(ssh_message_channel_request_subsystem(msg), "sftp") == 0) {
+      ssh_message_channel_request_reply_success(msg);
+      ssh_message_free(msg);
+      return channel;
+    } else {
+      if (!(type == SSH_REQUEST_CHANNEL && subtype == SSH_CHANNEL_REQUEST_ENV)) {
+        log_event("partner=" + partner.id + " refused request type=" + std::to_string(type) +
+                  " subtype=" + std::to_string(subtype) + " (only the sftp subsystem is served)");
+      }
+      ssh_message_reply_default(msg);
+    }
+    ssh_message_free(msg);
+  }
+  if (channel != nullptr) ssh_channel_free(channel);
+  return nullptr;
+}
+
+void serve_partner(ssh_session session, const PartnerAccount& partner,
+                   const ConnectionContext& ctx) {
+  std::string negotiated;
+  if (!negotiated_modern(session, negotiated) && !partner.legacy_algorithms) {
+    log_event("partner=" + partner.id + " used legacy algorithms without opt-in (" + negotiated +
+              "): disconnecting");
+    return;
+  }
+  long idle = static_cast<long>(ctx.config.limits.idle_seconds);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &idle);
+  ssh_channel channel = open_sftp_channel(session, partner);
+  if (channel == nullptr) return;
+  Jail jail;
+  if (Status s = jail.open(partner.jail_dir); !s.ok()) {
+    log_event("partner=" + partner.id + " " + s.message);
+  } else {
+    SftpSession sftp(session, channel, partner, ctx.config.limits, ctx.sink, jail);
+    sftp.run();
+  }
+  ssh_channel_send_eof(channel);
+  ssh_channel_close(channel);
+  ssh_channel_free(channel);
+}
+
+}  // namespace
+
+void serve_connection(ssh_session session, const ConnectionContext& ctx) {
+  long grace = static_cast<long>(ctx.config.limits.login_grace_seconds);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &grace);
+  if (ssh_handle_key_exchange(session) != SSH_OK) {
+    log_event(std::string("key exchange failed: ") + ssh_get_error(session));
+  } else if (const PartnerAccount* partner = authenticate(session, ctx.config)) {
+    if (!ctx.admit(partner->id)) {
+      log_event("partner=" + partner->id + " over max_sessions_per_partner: disconnecting");
+    } else {
+      log_event("partner=" + partner->id + " authenticated");
+      serve_partner(session, *partner, ctx);
+      ctx.release(partner->id);
+      log_event("partner=" + partner->id + " session ended");
+    }
+  }
+  ssh_disconnect(session);
+  ssh_free(session);
+}
+
+}  // namespace edigate::sftp

@@ -1,0 +1,119 @@
+#include "edigate/sftp/push.hpp"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "jail.hpp"
+#include "log.hpp"
+
+namespace edigate::sftp {
+namespace {
+
+struct CurlFree {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct FileClose {
+  void operator()(FILE* f) const { std::fclose(f); }
+};
+struct SlistFree {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+std::string fingerprint_base64(const std::string& pinned) {
+  const std::string prefix = "SHA256:";
+  return pinned.rfind(prefix, 0) == 0 ? pinned.substr(prefix.size()) : pinned;
+}
+
+// Errors that another attempt cannot fix.
+bool permanent(CURLcode code) {
+  return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_LOGIN_DENIED ||
+         code == CURLE_REMOTE_ACCESS_DENIED || code == CURLE_REMOTE_FILE_NOT_FOUND ||
+         code == CURLE_READ_ERROR || code == CURLE_URL_MALFORMAT;
+}
+
+std::string escaped(CURL* curl, const std::string& name) {
+  char* e = curl_easy_escape(curl, name.c_str(), static_cast<int>(name.size()));
+  std::string out = e != nullptr ? e : "";
+  curl_free(e);
+  return out;
+}
+
+CURLcode attempt(const PushTarget& t, const std::string& local, const std::string& name,
+                 std::string& error) {
+  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  std::unique_ptr<FILE, FileClose> in(std::fopen(local.c_str(), "rb"));
+  if (!curl || !in) {
+    error = "cannot open " + local;
+    return CURLE_READ_ERROR;
+  }
+  const std::string upload_name = t.temp_then_rename ? "." + name + ".part" : name;
+  const std::string url = "sftp://" + t.host + ":" + std::to_string(t.port) + t.remote_dir + "/" +
+                          escaped(curl.get(), upload_name);
+  std::unique_ptr<curl_slist, SlistFree> post;
+  if (t.temp_then_rename) {
+    const std::string cmd =
+        "rename \"" + t.remote_dir + "/" + upload_name + "\" \"" + t.remote_dir + "/" + name + "\"";
+    post.reset(curl_slist_append(nullptr, cmd.c_str()));
+    curl_easy_setopt(curl.get(), CURLOPT_POSTQUOTE, post.get());
+  }
+  const std::string pin = fingerprint_base64(t.host_key_sha256);
+  char errbuf[CURL_ERROR_SIZE] = "";
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "sftp");
+  curl_easy_setopt(c, CURLOPT_USERNAME, t.user.c_str());
+  curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, static_cast<long>(CURLSSH_AUTH_PUBLICKEY));
+  curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, t.private_key_file.c_str());
+  if (!t.public_key_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSH_PUBLIC_KEYFILE, t.public_key_file.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256, pin.c_str());
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_READDATA, in.get());
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, t.connect_timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  const CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) error = std::string(curl_easy_strerror(rc)) + ": " + errbuf;
+  return rc;
+}
+
+}  // namespace
+
+Result<PushOutcome> push_file(const PushTarget& t, const std::string& local_path,
+                              const std::string& remote_name) {
+  if (!valid_file_name(remote_name)) {
+    return Status::error(ErrorCode::refused, "invalid remote file name");
+  }
+  if (t.host_key_sha256.empty()) {
+    return Status::error(ErrorCode::refused, "no host key fingerprint pinned for " + t.host);
+  }
+  std::mt19937 rng(std::random_device{}());
+  unsigned backoff = t.initial_backoff_ms;
+  std::string error;
+  for (unsigned n = 1; n <= t.max_attempts; ++n) {
+    const CURLcode rc = attempt(t, local_path, remote_name, error);
+    const std::string where = t.user + "@" + t.host + ":" + t.remote_dir + "/" + remote_name;
+    if (rc == CURLE_OK) {
+      log_event("push ok " + where + " attempt=" + std::to_string(n));
+      return PushOutcome{n, t.remote_dir + "/" + remote_name};
+    }
+    log_event("push failed " + where + " attempt=" + std::to_string(n) + ": " + error);
+    if (permanent(rc)) {
+      return Status::error(ErrorCode::refused, error);
+    }
+    if (n < t.max_attempts) {
+      // Full jitter: a random wait in [backoff/2, backoff] spreads retries from many pushes.
+      std::uniform_int_distribution<unsigned> wait(backoff / 2, backoff);
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait(rng)));
+      backoff *= 2;
+    }
+  }
+  return Status::error(ErrorCode::network, error);
+}
+
+}  // namespace edigate::sftp

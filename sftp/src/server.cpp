@@ -1,0 +1,224 @@
+#include "edigate/sftp/server.hpp"
+
+#define WITH_SERVER
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <libssh/server.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "algorithms.hpp"
+#include "connection.hpp"
+#include "host_keys.hpp"
+#include "log.hpp"
+
+namespace edigate::sftp {
+
+class ServerState {
+ public:
+  ServerState(ServerConfig c, UploadSink& s) : config(std::move(c)), sink(s) {}
+  ~ServerState() {
+    if (bind != nullptr) ssh_bind_free(bind);
+    if (listen_fd >= 0) ::close(listen_fd);
+    if (wake[0] >= 0) ::close(wake[0]);
+    if (wake[1] >= 0) ::close(wake[1]);
+  }
+
+  ServerConfig config;
+  UploadSink& sink;
+  ssh_bind bind = nullptr;
+  int listen_fd = -1;
+  int wake[2] = {-1, -1};
+  std::uint16_t port = 0;
+
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::set<int> session_fds;  // shut down on stop()
+  std::map<std::string, std::uint32_t> per_partner;
+  bool stopping = false;
+};
+
+namespace {
+
+bool set_option(ssh_bind bind, ssh_bind_options_e option, const void* value) {
+  return ssh_bind_options_set(bind, option, value) == SSH_OK;
+}
+
+Status configure_bind(ServerState& s, const std::vector<std::string>& host_keys) {
+  s.bind = ssh_bind_new();
+  if (s.bind == nullptr) return Status::error(ErrorCode::network, "ssh_bind_new failed");
+  bool legacy = false;
+  for (const PartnerAccount& p : s.config.partners) legacy = legacy || p.legacy_algorithms;
+  const AlgorithmSet& algos = legacy ? legacy_algorithms() : modern_algorithms();
+  bool process_config = false;  // never read /etc/libssh: our settings are the whole policy
+  bool ok = set_option(s.bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &process_config);
+  for (const std::string& key : host_keys) {
+    ok = ok && set_option(s.bind, SSH_BIND_OPTIONS_HOSTKEY, key.c_str());
+  }
+  ok = ok && set_option(s.bind, SSH_BIND_OPTIONS_KEY_EXCHANGE, algos.kex) &&
+       set_option(s.bind, SSH_BIND_OPTIONS_CIPHERS_C_S, algos.ciphers) &&
+       set_option(s.bind, SSH_BIND_OPTIONS_CIPHERS_S_C, algos.ciphers) &&
+       set_option(s.bind, SSH_BIND_OPTIONS_HMAC_C_S, algos.macs) &&
+       set_option(s.bind, SSH_BIND_OPTIONS_HMAC_S_C, algos.macs) &&
+       set_option(s.bind, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, algos.host_keys) &&
+       set_option(s.bind, SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES, algos.pubkeys);
+  if (!ok) {
+    return Status::error(ErrorCode::crypto,
+                         std::string("SSH server options: ") + ssh_get_error(s.bind));
+  }
+  return Status::success();
+}
+
+Status listen_socket(ServerState& s) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(s.config.port);
+  if (::inet_pton(AF_INET, s.config.listen_address.c_str(), &addr.sin_addr) != 1) {
+    return Status::error(ErrorCode::bad_config,
+                         "listen address must be IPv4: " + s.config.listen_address);
+  }
+  s.listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(s.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (s.listen_fd < 0 ||
+      ::bind(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(s.listen_fd, 64) != 0) {
+    return Status::error(ErrorCode::network, "cannot listen on " + s.config.listen_address + ":" +
+                                                 std::to_string(s.config.port) + ": " +
+                                                 std::strerror(errno));
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  s.port = ntohs(addr.sin_port);
+  return Status::success();
+}
+
+Status check_jails(const ServerConfig& config) {
+  for (const PartnerAccount& p : config.partners) {
+    for (const char* area : {"/inbox", "/outbox"}) {
+      const std::string dir = p.jail_dir + area;
+      if (::access(dir.c_str(), F_OK) != 0) {
+        return Status::error(ErrorCode::bad_config, "partner " + p.id + ": missing " + dir);
+      }
+    }
+  }
+  return Status::success();
+}
+
+void session_thread(ServerState& s, ssh_session session, int fd) {
+  ConnectionContext ctx{s.config, s.sink,
+                        [&s](const std::string& id) {
+                          std::lock_guard lock(s.mutex);
+                          std::uint32_t& n = s.per_partner[id];
+                          if (n >= s.config.limits.max_sessions_per_partner) return false;
+                          ++n;
+                          return true;
+                        },
+                        [&s](const std::string& id) {
+                          std::lock_guard lock(s.mutex);
+                          --s.per_partner[id];
+                        }};
+  serve_connection(session, ctx);  // closes fd through ssh_free
+  std::lock_guard lock(s.mutex);
+  s.session_fds.erase(fd);
+  s.all_done.notify_all();
+}
+
+void admit_connection(ServerState& s, int fd) {
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.session_fds.size() >= s.config.limits.max_sessions_total) {
+      log_event("connection refused: max_sessions_total reached");
+      ::close(fd);
+      return;
+    }
+    s.session_fds.insert(fd);
+  }
+  ssh_session session = ssh_new();
+  if (session == nullptr || ssh_bind_accept_fd(s.bind, session, fd) != SSH_OK) {
+    log_event(std::string("accept failed: ") + ssh_get_error(s.bind));
+    if (session != nullptr) ssh_free(session);
+    ::close(fd);
+    std::lock_guard lock(s.mutex);
+    s.session_fds.erase(fd);
+    return;
+  }
+  std::thread(session_thread, std::ref(s), session, fd).detach();
+}
+
+}  // namespace
+
+SftpServer::SftpServer(ServerConfig config, UploadSink& sink)
+    : state_(std::make_unique<ServerState>(std::move(config), sink)) {}
+
+SftpServer::~SftpServer() {
+  stop();
+  std::unique_lock lock(state_->mutex);
+  state_->all_done.wait(lock, [this] { return state_->session_fds.empty(); });
+}
+
+Status SftpServer::start() {
+  ssh_init();
+  if (Status s = check_jails(state_->config); !s.ok()) return s;
+  Result<std::vector<std::string>> keys = ensure_host_keys(state_->config.host_key_dir);
+  if (!keys.ok()) return keys.status();
+  if (Status s = configure_bind(*state_, keys.value()); !s.ok()) return s;
+  if (::pipe2(state_->wake, O_CLOEXEC) != 0) {
+    return Status::error(ErrorCode::io, "pipe: " + std::string(std::strerror(errno)));
+  }
+  if (Status s = listen_socket(*state_); !s.ok()) return s;
+  log_event("listening on " + state_->config.listen_address + ":" + std::to_string(state_->port));
+  if (!state_->config.ready_file.empty()) {
+    std::ofstream(state_->config.ready_file) << state_->port << "\n";
+  }
+  return Status::success();
+}
+
+std::uint16_t SftpServer::port() const { return state_->port; }
+
+Status SftpServer::run() {
+  ServerState& s = *state_;
+  while (true) {
+    pollfd fds[2] = {{s.listen_fd, POLLIN, 0}, {s.wake[0], POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return Status::error(ErrorCode::network, std::string("poll: ") + std::strerror(errno));
+    }
+    if ((fds[1].revents & POLLIN) != 0) break;
+    if ((fds[0].revents & POLLIN) != 0) {
+      const int fd = ::accept4(s.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      // SFTP replies are small packets; Nagle's algorithm would hold them behind the ACK of
+      // the previous one and stall the client's request pipeline.
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      admit_connection(s, fd);
+    }
+  }
+  std::unique_lock lock(s.mutex);
+  for (const int fd : s.session_fds) ::shutdown(fd, SHUT_RDWR);
+  s.all_done.wait(lock, [&s] { return s.session_fds.empty(); });
+  log_event("stopped");
+  return Status::success();
+}
+
+void SftpServer::stop() {
+  std::lock_guard lock(state_->mutex);
+  if (state_->stopping || state_->wake[1] < 0) return;
+  state_->stopping = true;
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t n = ::write(state_->wake[1], &byte, 1);
+}
+
+}  // namespace edigate::sftp

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Hostile SFTP/SSH client for the edigate SFTP server tests (paramiko, Debian python3-paramiko).
+
+Each subcommand prints one line and exits 0 when the server behaved as required, 1 otherwise.
+Usage: sftp_client.py PORT USER KEYFILE COMMAND [ARGS]
+"""
+import os
+import socket
+import sys
+import time
+
+import paramiko
+from paramiko.common import cMSG_USERAUTH_SUCCESS
+from paramiko.message import Message
+from paramiko.py3compat import long  # marks a uint64 field for paramiko's packer
+from paramiko.sftp import CMD_READ, CMD_DATA
+
+
+def connect(port, user, keyfile):
+    key = paramiko.Ed25519Key.from_private_key_file(keyfile)
+    transport = paramiko.Transport(("127.0.0.1", port))
+    transport.connect(username=user, pkey=key)
+    return transport, paramiko.SFTPClient.from_transport(transport)
+
+
+def refused(action):
+    try:
+        action()
+    except (IOError, OSError, EOFError, paramiko.SSHException):
+        return True
+    return False
+
+
+def bad_names(sftp):
+    names = ["inbox/a\x00b.edi", "inbox/a\x01b.edi", "inbox/line\nbreak.edi", "inbox/del\x7f.edi"]
+    return all(refused(lambda n=n: sftp.open(n, "w").close()) for n in names)
+
+
+def huge_read(sftp, limit, asked):
+    """A read far over max_read_bytes is answered with at most max_read_bytes (short reads are
+    legal SFTP). libssh 0.10.6 itself ends the session on a READ of 256 KiB ("Too large
+    SSH_FXP_READ length"), which also serves nothing over the limit."""
+    f = sftp.open("outbox/big.edi", "r")
+    try:
+        t, msg = sftp._request(CMD_READ, f.handle, long(0), asked)
+    except (EOFError, paramiko.SSHException):
+        return asked >= 0x40000
+    data = msg.get_string() if t == CMD_DATA else b""
+    f.close()
+    return 0 < len(data) <= limit
+
+
+def too_many_handles(sftp, limit):
+    files = [sftp.open("outbox/big.edi", "r") for _ in range(limit)]
+    over = refused(lambda: sftp.open("outbox/big.edi", "r"))
+    for f in files:
+        f.close()
+    again = sftp.open("outbox/big.edi", "r")  # handles are released on close
+    again.close()
+    return over
+
+
+def too_big_upload(sftp, limit):
+    def upload():
+        with sftp.open("inbox/too-big.edi", "w") as f:
+            f.write(b"x" * (limit + 1))
+    return refused(upload)
+
+
+def auth_attempts(port, user, keyfile, limit):
+    """Wrong keys on one connection: after `limit` failures the server hangs up. The attempt
+    that meets the closed connection fails in paramiko as an authentication error, an EOF or,
+    when the hang-up arrives while paramiko is still writing, a connection reset."""
+    wrong = paramiko.Ed25519Key.from_private_key_file(keyfile)
+    transport = paramiko.Transport(("127.0.0.1", port))
+    transport.start_client(timeout=10)
+    for _ in range(limit + 1):
+        try:
+            transport.auth_publickey(user, wrong)
+        except (paramiko.AuthenticationException, paramiko.SSHException, EOFError, OSError):
+            pass
+    deadline = time.time() + 5  # the hang-up reaches paramiko's reader thread asynchronously
+    while transport.is_active() and time.time() < deadline:
+        time.sleep(0.05)
+    closed = not transport.is_active()
+    transport.close()
+    return closed
+
+
+def killed_mid_upload(sftp):
+    f = sftp.open("inbox/killed.edi", "w")
+    f.write(b"ISA" * 40000)
+    f.flush()
+    os._exit(0)  # no CLOSE, no disconnect: the socket just goes away with the process
+
+
+def forged_userauth_success(port):
+    """CVE-2018-10933 pattern: skip authentication by sending USERAUTH_SUCCESS ourselves."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    transport = paramiko.Transport(sock)
+    transport.start_client(timeout=10)
+    m = Message()
+    m.add_byte(cMSG_USERAUTH_SUCCESS)
+    transport._send_message(m)
+    transport.authenticated = True  # make paramiko itself believe it, as the exploit did
+    try:
+        chan = transport.open_session(timeout=5)
+        chan.invoke_subsystem("sftp")
+        paramiko.SFTPClient(chan).listdir("/")
+        return False
+    except Exception:
+        return True
+    finally:
+        transport.close()
+
+
+def main():
+    port, user, keyfile, command = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    args = sys.argv[5:]
+    if command == "forged-success":
+        ok = forged_userauth_success(port)
+    elif command == "auth-attempts":
+        ok = auth_attempts(port, user, keyfile, int(args[0]))
+    elif command == "login-refused":
+        ok = refused(lambda: connect(port, user, keyfile))
+    elif command == "sessions-over-limit":
+        limit = int(args[0])
+        held = [connect(port, user, keyfile) for _ in range(limit)]
+        ok = refused(lambda: connect(port, user, keyfile)[1].listdir("/"))
+        for t, s in held:
+            t.close()
+    else:
+        transport, sftp = connect(port, user, keyfile)
+        if command == "bad-names":
+            ok = bad_names(sftp)
+        elif command == "huge-read":
+            ok = huge_read(sftp, int(args[0]), int(args[1], 0))
+        elif command == "too-many-handles":
+            ok = too_many_handles(sftp, int(args[0]))
+        elif command == "too-big-upload":
+            ok = too_big_upload(sftp, int(args[0]))
+        elif command == "hold-upload":
+            f = sftp.open("inbox/held.edi", "w")
+            f.write(b"UNB" * 1000)
+            f.flush()
+            time.sleep(float(args[0]))
+            ok = True
+        elif command == "kill-mid-upload":
+            killed_mid_upload(sftp)
+        elif command == "idle":
+            time.sleep(float(args[0]))
+            ok = refused(lambda: sftp.listdir("/"))
+        else:
+            raise SystemExit("unknown command " + command)
+        transport.close()
+    print(command, "ok" if ok else "NOT REFUSED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `edigate sftp push` against a real OpenSSH sshd started here on a loopback port with its own
+# configuration, host key and authorized_keys: temp name + rename, pinned host key, retries.
+# Usage: sftp_push_test.sh EDIGATE
+set -uo pipefail
+bin=$(realpath "$1")
+tmp=$(mktemp -d)
+here=$(cd "$(dirname "$0")" && pwd)
+cleanup() {
+  stop_test_sshd
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+check() {  # check NAME EXPECTED_STATUS COMMAND...
+  local name=$1 expected=$2
+  shift 2
+  "$@" >"$tmp/out" 2>&1
+  local status=$?
+  if [ "$status" -eq "$expected" ]; then passed=$((passed + 1)); else
+    failed=$((failed + 1))
+    echo "FAIL: $name: exit $status, expected $expected"
+    tail -5 "$tmp/out"
+  fi
+}
+said() {  # said NAME PATTERN: the last command printed it
+  if grep -q -- "$2" "$tmp/out"; then passed=$((passed + 1)); else
+    failed=$((failed + 1))
+    echo "FAIL: $1: output lacks '$2'"
+  fi
+}
+
+cd "$tmp" || exit 1
+ssh-keygen -q -t ed25519 -N '' -f host_key
+ssh-keygen -q -t ed25519 -N '' -f other_host_key
+ssh-keygen -q -t ed25519 -N '' -f client_key
+ssh-keygen -q -t ed25519 -N '' -f stranger_key
+mkdir remote
+. "$here/test_sshd.sh"
+start_test_sshd "$tmp" || exit 1
+port=$sshd_port
+fp=$(ssh-keygen -l -E sha256 -f host_key.pub | awk '{print $2}')
+wrong=$(ssh-keygen -l -E sha256 -f other_host_key.pub | awk '{print $2}')
+user=$(id -un)
+head -c 100000 /dev/urandom >outbound.edi
+push() {  # push EXTRA_ARGS...
+  "$bin" sftp push outbound.edi --host 127.0.0.1 --port "$port" --user "$user" \
+    --remote-dir "$tmp/remote" --backoff-ms 50 "$@"
+}
+
+check "push with pinned host key" 0 push --key client_key --host-key-sha256 "$fp" --as order-7.edi
+check "pushed file arrived intact" 0 cmp outbound.edi remote/order-7.edi
+check "no temporary name left behind" 1 sh -c 'ls -A remote | grep -q part'
+check "push without rename" 0 push --key client_key --host-key-sha256 "$fp" --as direct.edi --no-rename
+check "direct push arrived" 0 cmp outbound.edi remote/direct.edi
+check "wrong host key refused" 1 push --key client_key --host-key-sha256 "$wrong" --as evil.edi
+said "wrong host key says why" "SSL peer certificate or SSH remote key was not OK"
+check "wrong host key: nothing uploaded" 1 sh -c 'ls -A remote | grep -q evil'
+check "wrong host key is not retried" 1 grep -q "attempt=2" "$tmp/out"
+check "unknown client key refused" 1 push --key stranger_key --host-key-sha256 "$fp" --as stranger.edi
+check "no fingerprint, no push" 2 "$bin" sftp push outbound.edi --host 127.0.0.1 --user "$user" \
+  --key client_key --remote-dir "$tmp/remote"
+check "bad remote name refused" 1 push --key client_key --host-key-sha256 "$fp" --as "../x.edi"
+dead=$(free_port)
+check "unreachable server retried then failed" 1 "$bin" sftp push outbound.edi --host 127.0.0.1 \
+  --port "$dead" --user "$user" --key client_key --host-key-sha256 "$fp" --remote-dir /tmp \
+  --attempts 3 --backoff-ms 20
+said "three attempts made" "attempt=3"
+
+echo "sftp_push_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || { echo "--- sshd log"; tail -20 "$tmp/sshd.log"; }
+[ "$failed" -eq 0 ]

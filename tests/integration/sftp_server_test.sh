@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The edigate SFTP server driven by OpenSSH's sftp client (batch mode) and a hostile paramiko
+# client: normal exchange, path escapes, symlinks, bad names, limits, killed uploads, forged auth.
+# Usage: sftp_server_test.sh EDIGATE
+set -uo pipefail
+bin=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+client="/usr/bin/python3 $here/sftp_client.py"
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  [ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+check() {  # check NAME EXPECTED_STATUS COMMAND...
+  local name=$1 expected=$2
+  shift 2
+  "$@" >"$tmp/out" 2>&1
+  local status=$?
+  if [ "$status" -eq "$expected" ]; then pass; else
+    fail "$name: exit $status, expected $expected"
+    tail -5 "$tmp/out"
+  fi
+}
+logged() {  # logged NAME PATTERN: the server logged it
+  if grep -q -- "$2" "$tmp/server.log"; then pass; else fail "$1: server log lacks '$2'"; fi
+}
+absent() {  # absent NAME PATH
+  if [ ! -e "$2" ] && [ ! -L "$2" ]; then pass; else fail "$1: $2 exists"; fi
+}
+
+cd "$tmp" || exit 1
+for p in acme beta oldpeer; do
+  mkdir -p "jails/$p/inbox" "jails/$p/outbox"
+  ssh-keygen -q -t ed25519 -N '' -C "$p" -f "$p.key"
+done
+echo "secret of beta" >jails/beta/outbox/beta-only.edi
+echo "ISA*00*ack" >jails/acme/outbox/ack-1.edi
+head -c 300000 /dev/urandom >jails/oldpeer/outbox/big.edi
+ln -s /etc/passwd jails/acme/outbox/planted-link.edi
+ln -s ../../beta/outbox/beta-only.edi jails/acme/outbox/relative-link.edi
+mkdir -p jails/mallory && ln -s /etc jails/mallory/outbox && mkdir jails/mallory/inbox
+ssh-keygen -q -t ed25519 -N '' -f mallory.key
+
+partner() { echo "<partner id=\"$1\" jail=\"jails/$1\" ${2:-}><key>$(cat "$1.key.pub")</key></partner>"; }
+cat >server.xml <<XML
+<sftp listen="127.0.0.1" port="0" host_keys="host_keys" journal="journal.log" ready_file="port">
+  <limits max_open_handles="4" max_sessions_per_partner="2" idle_seconds="3" max_read_bytes="65536"
+          max_upload_bytes="1000000" max_auth_attempts="3"/>
+  $(partner acme) $(partner beta) $(partner mallory) $(partner oldpeer 'legacy_algorithms="true"')
+</sftp>
+XML
+
+"$bin" sftp serve --config server.xml >"$tmp/server.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
+port=$(cat port)
+[ -n "$port" ] || { echo "server did not start"; cat "$tmp/server.log"; exit 1; }
+
+check "host keys are created 0600" 0 sh -c \
+  '[ "$(stat -c %a host_keys/ssh_host_ed25519_key)" = 600 ] && [ "$(stat -c %a host_keys/ssh_host_rsa_key)" = 600 ]'
+
+sftp_as() {  # sftp_as USER BATCHFILE [ssh options...]
+  local user=$1 batch=$2
+  shift 2
+  timeout 30 sftp -b "$batch" -i "${key:-$user.key}" -P "$port" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes "$@" "$user@127.0.0.1"
+}
+
+# --- the normal exchange ------------------------------------------------------------------
+printf 'ISA*00*          *00*          *ZZ*ACME\n' >order.edi
+cat >normal.batch <<'B'
+ls
+put order.edi inbox/order-1.edi
+ls -l inbox
+get outbox/ack-1.edi got-ack.edi
+rm outbox/ack-1.edi
+B
+check "upload, list, download, delete" 0 sftp_as acme normal.batch
+check "upload kept its name" 0 cmp order.edi jails/acme/inbox/order-1.edi
+check "download from outbox" 0 grep -q "ISA\*00\*ack" got-ack.edi
+absent "delete from outbox" jails/acme/outbox/ack-1.edi
+check "ingestion recorded durably" 0 grep -q "event=ingested partner=\"acme\" file=\"order-1.edi\" size=$(stat -c %s order.edi)" journal.log
+check "no temporary file left" 1 sh -c 'ls -A jails/acme/inbox | grep -q edigate-upload'
+echo "put order.edi inbox/order-1.edi" >again.batch
+check "an upload waiting in inbox is not overwritten" 1 sftp_as acme again.batch
+logged "overwrite refused" "a file of that name is waiting in inbox/"
+
+# --- escapes ------------------------------------------------------------------------------
+one() { echo "$2" >"$1.batch"; }
+one dotdot-get "get ../beta/outbox/beta-only.edi stolen1"
+check "../ download refused" 1 sftp_as acme dotdot-get.batch
+one dotdot-inbox "get inbox/../../beta/outbox/beta-only.edi stolen2"
+check "inbox/../../ refused" 1 sftp_as acme dotdot-inbox.batch
+one dotdot-put "put order.edi ../escaped.edi"
+check "../ upload refused" 1 sftp_as acme dotdot-put.batch
+absent "nothing written above the jail" jails/acme/escaped.edi
+logged "traversal logged" "path refused ('..' in path)"
+one absolute "get /etc/passwd stolen3"
+check "absolute path outside the jail refused" 1 sftp_as acme absolute.batch
+one absolute-other "get /jails/beta/outbox/beta-only.edi stolen4"
+check "absolute path to another jail refused" 1 sftp_as acme absolute-other.batch
+logged "absolute path logged" "outside inbox/ and outbox/"
+one upload-outbox "put order.edi outbox/x.edi"
+check "upload into outbox refused" 1 sftp_as acme upload-outbox.batch
+one delete-inbox "rm inbox/order-1.edi"
+check "delete in inbox refused" 1 sftp_as acme delete-inbox.batch
+one mkdir "mkdir inbox/sub"
+check "mkdir refused" 1 sftp_as acme mkdir.batch
+one planted "get outbox/planted-link.edi stolen5"
+check "planted absolute symlink refused" 1 sftp_as acme planted.batch
+one planted-rel "get outbox/relative-link.edi stolen6"
+check "planted relative symlink to another jail refused" 1 sftp_as acme planted-rel.batch
+logged "symlink logged" "symlink refused"
+one mallory "ls outbox"
+check "symlinked area directory refused" 1 sftp_as mallory mallory.batch
+for f in stolen1 stolen2 stolen3 stolen4 stolen5 stolen6; do absent "nothing stolen ($f)" "$f"; done
+key=beta.key check "another partner's key is not acme's" 255 sftp_as acme normal.batch
+check "beta's key for user acme refused (paramiko)" 0 $client "$port" acme beta.key login-refused
+logged "failed authentication logged" "authentication failed for user 'acme'"
+check "password authentication is not offered" 255 timeout 20 ssh -p "$port" -o StrictHostKeyChecking=no \
+  -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o PreferredAuthentications=password acme@127.0.0.1 true
+check "a shell is refused" 255 timeout 20 ssh -i acme.key -p "$port" -o StrictHostKeyChecking=no \
+  -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes acme@127.0.0.1 true
+logged "shell refusal logged" "only the sftp subsystem is served"
+
+# --- hostile client (paramiko, legacy-opt-in partner: paramiko has no AES-GCM/ChaCha20) -----
+check "NUL and control bytes in names refused" 0 $client "$port" oldpeer oldpeer.key bad-names
+logged "NUL logged" "NUL byte in path"
+logged "control byte logged" "control byte in path"
+check "read length over max_read_bytes capped" 0 $client "$port" oldpeer oldpeer.key huge-read 65536 200000
+check "read length 2^32-1 ends that session only" 0 $client "$port" oldpeer oldpeer.key huge-read 65536 0xFFFFFFFF
+logged "absurd read length logged" "Too large SSH_FXP_READ length"
+logged "capped read logged" "capped to max_read_bytes"
+check "too many handles refused, handles freed on close" 0 $client "$port" oldpeer oldpeer.key too-many-handles 4
+logged "handle limit logged" "too many open handles"
+check "sessions over the per-partner limit refused" 0 $client "$port" oldpeer oldpeer.key sessions-over-limit 2
+logged "session limit logged" "over max_sessions_per_partner"
+check "upload over max_upload_bytes refused" 0 $client "$port" oldpeer oldpeer.key too-big-upload 1000000
+logged "upload limit logged" "upload larger than max_upload_bytes"
+check "too-big upload not ingested" 1 grep -q 'file="too-big.edi" size' journal.log
+check "too-big upload recorded as partial" 0 grep -q 'event=partial partner="oldpeer" file="too-big.edi"' journal.log
+absent "too-big upload not in inbox" jails/oldpeer/inbox/too-big.edi
+check "auth attempts limited to 3 per connection" 0 $client "$port" oldpeer beta.key auth-attempts 3
+logged "auth attempt limit logged" "too many authentication attempts"
+check "forged USERAUTH_SUCCESS (CVE-2018-10933) does not log in" 0 $client "$port" acme acme.key forged-success
+logged "forged USERAUTH_SUCCESS rejected" "rejected packet (type 52)"
+check "legacy algorithms refused for a partner without opt-in" 1 $client "$port" acme acme.key huge-read 1 1
+logged "legacy refusal logged" "partner=acme used legacy algorithms without opt-in"
+$client "$port" oldpeer oldpeer.key kill-mid-upload >/dev/null 2>&1
+for _ in $(seq 50); do grep -q 'event=partial' journal.log && break; sleep 0.1; done
+check "killed upload recorded as partial" 0 grep -q 'event=partial partner="oldpeer" file="killed.edi"' journal.log
+check "killed upload not ingested" 1 grep -q 'file="killed.edi" size' journal.log
+absent "killed upload not in inbox" jails/oldpeer/inbox/killed.edi
+check "killed upload leaves no temporary file" 1 sh -c 'ls -A jails/oldpeer/inbox | grep -q edigate-upload'
+check "idle session closed" 0 $client "$port" oldpeer oldpeer.key idle 4
+logged "idle logged" "idle for 3s"
+one list "ls -l inbox"
+check "server still serves after all that" 0 sftp_as acme list.batch
+
+# --- stopping the server with an upload open ------------------------------------------------
+$client "$port" oldpeer oldpeer.key hold-upload 5 >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 50); do grep -q "upload started file=held.edi" "$tmp/server.log" && break; sleep 0.1; done
+kill -TERM "${pids[0]}"
+wait "${pids[0]}"
+check "SIGTERM stops the server cleanly" 0 test $? -eq 0
+logged "stop logged" "sftp: stopped"
+check "upload cut by the stop recorded as partial" 0 grep -q 'event=partial partner="oldpeer" file="held.edi"' journal.log
+absent "upload cut by the stop not in inbox" jails/oldpeer/inbox/held.edi
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+
+# --- a second server with only modern-algorithm partners --------------------------------------
+mkdir -p m && sed -e 's#jail="jails/#jail="../jails/#g' \
+  -e 's#<partner id="oldpeer"[^<]*<key>[^<]*</key></partner>##' server.xml >m/server.xml
+"$bin" sftp serve --config m/server.xml >"$tmp/m/server.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -s m/port ] && break; sleep 0.1; done
+mport=$(cat m/port)
+check "legacy cipher not offered by default" 255 timeout 20 ssh -p "$mport" -o Ciphers=aes128-ctr \
+  -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes acme@127.0.0.1 true
+check "legacy kex not offered by default" 255 timeout 20 ssh -p "$mport" -o KexAlgorithms=diffie-hellman-group14-sha256 \
+  -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes acme@127.0.0.1 true
+timeout 20 ssh -vvv -p "$mport" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -o PreferredAuthentications=none acme@127.0.0.1 true >"$tmp/kex.log" 2>&1
+check "strict kex (Terrapin) negotiated" 0 grep -q "kex-strict-s-v00@openssh.com" "$tmp/kex.log"
+check "curve25519 kex negotiated" 0 grep -q "kex: algorithm: curve25519-sha256" "$tmp/kex.log"
+
+echo "sftp_server_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || { echo "--- server log"; cat "$tmp/server.log"; }
+[ "$failed" -eq 0 ]

@@ -1,0 +1,249 @@
+// The receiver against our own sender: every security permutation, MDN and MIC checks, and
+// each negative case with its exact disposition.
+#include <catch2/catch.hpp>
+#include <edigate/as2/receive.hpp>
+
+#include "as2_test_support.hpp"
+
+using namespace edigate::as2;
+namespace t = edigate::as2::test;
+
+namespace {
+
+const std::string kPayload =
+    "ISA*00*          *00*          *ZZ*PARTNER~\nGS*PO*A*B~\nST*850*0001~\n";
+
+// The partner packs, we receive; returns the outcome and checks the MDN against the MIC.
+ReceiveOutcome round_trip(const PartnerProfile& partner_view_of_us, const PackRequest& request,
+                          int bits, const PartnerProfile& our_view_of_partner,
+                          PackedMessage* packed_out = nullptr) {
+  auto packed = pack(request, t::partner_station(bits), partner_view_of_us);
+  REQUIRE(packed.ok());
+  if (packed_out != nullptr) *packed_out = *packed;
+  const PartnerLookup lookup = [&](std::string_view id) {
+    return id == our_view_of_partner.as2_id ? &our_view_of_partner : nullptr;
+  };
+  return receive(packed->http.headers, packed->http.body, t::local_station(bits), lookup);
+}
+
+}  // namespace
+
+TEST_CASE("receive: all security permutations round-trip with a matching signed MDN",
+          "[as2][receive]") {
+  for (int bits : {2048, 3072}) {
+    for (ContentCipher cipher : {ContentCipher::aes128_cbc, ContentCipher::aes256_gcm}) {
+      for (int security = 0; security < 4; ++security) {
+        for (Compression compression :
+             {Compression::none, Compression::before_signing, Compression::after_signing}) {
+          for (bool async : {false, true}) {
+            PartnerProfile us = t::as_partner_of_partner(bits);
+            us.sign_outbound = (security & 1) != 0;
+            us.encrypt_outbound = (security & 2) != 0;
+            us.encrypt.cipher = cipher;
+            us.compression = compression;
+            PartnerProfile them = t::partner_profile(bits);
+            them.require_signed = us.sign_outbound;
+            them.require_encrypted = us.encrypt_outbound;
+            PackRequest request;
+            request.payload = kPayload;
+            if (async) request.mdn.async_url = "https://partner.example/mdn";
+            PackedMessage packed;
+            INFO("bits " << bits << " cipher " << cipher_name(cipher) << " security " << security
+                         << " compression " << static_cast<int>(compression) << " async " << async);
+            const ReceiveOutcome out = round_trip(us, request, bits, them, &packed);
+            REQUIRE(out.error == "");
+            CHECK(out.disposition == DispositionStatus::processed);
+            CHECK(out.payload == kPayload);
+            CHECK(out.was_signed == us.sign_outbound);
+            CHECK(out.was_encrypted == us.encrypt_outbound);
+            CHECK(out.was_compressed == (compression != Compression::none));
+            CHECK(out.mdn_request.async_url == request.mdn.async_url);
+            REQUIRE(out.mic);
+            CHECK(mic_matches(*out.mic, packed.expected_mic));
+            REQUIRE(out.mdn);
+            auto mdn = parse_mdn(out.mdn->headers, out.mdn->body,
+                                 &t::identity("edigate", bits).certificate);
+            REQUIRE(mdn.ok());
+            CHECK(mdn->signed_mdn);
+            CHECK(mdn->status == DispositionStatus::processed);
+            CHECK(mdn->original_message_id == packed.message_id);
+            REQUIRE(mdn->received_mic);
+            CHECK(mic_matches(*mdn->received_mic, packed.expected_mic));
+          }
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+struct Scenario {
+  PartnerProfile us = t::as_partner_of_partner();
+  PartnerProfile them = t::partner_profile();
+  PackRequest request;
+  Scenario() { request.payload = kPayload; }
+  ReceiveOutcome run() { return round_trip(us, request, 2048, them); }
+};
+
+DispositionStatus mdn_status(const ReceiveOutcome& out) {
+  REQUIRE(out.mdn);
+  auto mdn = parse_mdn(out.mdn->headers, out.mdn->body, &t::identity("edigate").certificate);
+  REQUIRE(mdn.ok());
+  REQUIRE(mdn->status);
+  CHECK_FALSE(mdn->received_mic);  // no MIC in a failed MDN
+  return *mdn->status;
+}
+
+}  // namespace
+
+TEST_CASE("receive: unsigned where signing is required is insufficient-message-security",
+          "[as2][receive]") {
+  Scenario s;
+  s.us.sign_outbound = false;
+  const ReceiveOutcome out = s.run();
+  CHECK(out.disposition == DispositionStatus::insufficient_message_security);
+  CHECK(out.payload.empty());
+  CHECK(mdn_status(out) == DispositionStatus::insufficient_message_security);
+}
+
+TEST_CASE("receive: unencrypted where encryption is required is insufficient-message-security",
+          "[as2][receive]") {
+  Scenario s;
+  s.us.encrypt_outbound = false;
+  CHECK(mdn_status(s.run()) == DispositionStatus::insufficient_message_security);
+}
+
+TEST_CASE("receive: signed by a certificate that is not the partner's is authentication-failed",
+          "[as2][receive]") {
+  Scenario s;
+  s.them.certificate = t::identity("stranger").certificate;
+  const ReceiveOutcome out = s.run();
+  CHECK(mdn_status(out) == DispositionStatus::authentication_failed);
+  CHECK(out.error.find("not the partner") != std::string::npos);
+}
+
+TEST_CASE("receive: encrypted to another key is decryption-failed", "[as2][receive]") {
+  Scenario s;
+  s.us.certificate = t::identity("stranger").certificate;
+  CHECK(mdn_status(s.run()) == DispositionStatus::decryption_failed);
+}
+
+TEST_CASE(
+    "receive: tampered signature is authentication-failed, tampered content integrity-check-failed",
+    "[as2][receive]") {
+  Scenario s;
+  s.us.encrypt_outbound = false;
+  s.them.require_encrypted = false;
+  auto packed = pack(s.request, t::partner_station(), s.us);
+  REQUIRE(packed.ok());
+  const PartnerLookup lookup = [&](std::string_view) { return &s.them; };
+  std::string body = packed->http.body;
+  const std::size_t sig_end = body.rfind("\r\n--");
+  body[sig_end - 5] = static_cast<char>(body[sig_end - 5] ^ 1);  // last bytes of the RSA signature
+  auto out = receive(packed->http.headers, body, t::local_station(), lookup);
+  CHECK(mdn_status(out) == DispositionStatus::authentication_failed);
+
+  body = packed->http.body;
+  body.replace(body.find("GS*PO"), 5, "GS*IN");
+  out = receive(packed->http.headers, body, t::local_station(), lookup);
+  CHECK(mdn_status(out) == DispositionStatus::integrity_check_failed);
+}
+
+TEST_CASE("receive: decompression bomb is decompression-failed", "[as2][receive]") {
+  Scenario s;
+  s.us.compression = Compression::before_signing;
+  const std::string bomb(2 << 20, 'A');  // compresses ~1000:1
+  s.request.payload = bomb;
+  auto packed = pack(s.request, t::partner_station(), s.us);
+  REQUIRE(packed.ok());
+  Limits limits;
+  limits.max_decompressed_bytes = 1 << 20;
+  const PartnerLookup lookup = [&](std::string_view) { return &s.them; };
+  auto out = receive(packed->http.headers, packed->http.body, t::local_station(), lookup, limits);
+  CHECK(mdn_status(out) == DispositionStatus::decompression_failed);
+}
+
+TEST_CASE("receive: unknown partner and wrong AS2-To", "[as2][receive]") {
+  Scenario s;
+  s.them.as2_id = "SOMEONE ELSE";
+  CHECK(mdn_status(s.run()) == DispositionStatus::authentication_failed);
+
+  Scenario wrong_to;
+  auto packed = pack(wrong_to.request, t::partner_station(), wrong_to.us);
+  REQUIRE(packed.ok());
+  Headers headers = packed->http.headers;
+  for (Header& h : headers) {
+    if (h.name == "AS2-To") h.value = "NOT US";
+  }
+  const PartnerLookup lookup = [&](std::string_view) { return &wrong_to.them; };
+  const ReceiveOutcome out = receive(headers, packed->http.body, t::local_station(), lookup);
+  CHECK(mdn_status(out) == DispositionStatus::authentication_failed);
+  CHECK(out.error.find("is not us") != std::string::npos);
+
+  for (const std::string& bad :
+       {std::string(129, 'A'), std::string("TAB\tID"), std::string("\xC3\xA9t\xC3\xA9")}) {
+    for (Header& h : headers) {
+      if (h.name == "AS2-From") h.value = bad;
+    }
+    const ReceiveOutcome rejected = receive(headers, packed->http.body, t::local_station(), lookup);
+    CHECK(rejected.disposition == DispositionStatus::unexpected_processing_error);
+    CHECK(rejected.error.find("printable ASCII") != std::string::npos);
+  }
+}
+
+TEST_CASE("receive: unsigned message asking for a signed MDN gets the requested micalg",
+          "[as2][receive]") {
+  Scenario s;
+  s.us.sign_outbound = false;
+  s.them.require_signed = false;
+  s.request.mdn.micalg = DigestAlgorithm::sha512;
+  PackedMessage packed;
+  const ReceiveOutcome out = round_trip(s.us, s.request, 2048, s.them, &packed);
+  REQUIRE(out.disposition == DispositionStatus::processed);
+  REQUIRE(out.mdn);
+  CHECK(header_param(find_header(out.mdn->headers, "Content-Type"), "micalg") == "sha-512");
+  REQUIRE(out.mic);
+  CHECK(out.mic->algorithm == DigestAlgorithm::sha512);
+  CHECK(mic_matches(*out.mic, packed.expected_mic));
+}
+
+TEST_CASE("receive: micalg list spelled sha_256 and headers folded on input", "[as2][receive]") {
+  Scenario s;
+  auto packed = pack(s.request, t::partner_station(), s.us);
+  REQUIRE(packed.ok());
+  Headers headers = packed->http.headers;
+  for (Header& h : headers) {
+    if (h.name == "Disposition-Notification-Options")
+      h.value =
+          "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, md5, "
+          "SHA_256";
+  }
+  // A folded Content-Type as an HTTP stack that does not unfold would hand it over.
+  const std::string entity = build_entity(headers, packed->http.body);
+  auto split = split_headers(entity);
+  REQUIRE(split.ok());
+  const PartnerLookup lookup = [&](std::string_view) { return &s.them; };
+  auto out = receive(split->first, split->second, t::local_station(), lookup);
+  CHECK(out.disposition == DispositionStatus::processed);
+  REQUIRE(out.mic);
+  CHECK(out.mic->algorithm == DigestAlgorithm::sha256);
+  auto folded =
+      parse_mime("Content-Type: application/pkcs7-mime;\r\n smime-type=enveloped-data\r\n\r\n");
+  REQUIRE(folded.ok());
+  CHECK(header_param(folded->header("Content-Type"), "smime-type") == "enveloped-data");
+}
+
+TEST_CASE("receive: a retry keeps its Message-ID; an MDN is produced only when requested",
+          "[as2][receive]") {
+  Scenario s;
+  s.request.message_id = "<retry-1@PARTNER A>";
+  s.request.mdn.requested = false;
+  PackedMessage packed;
+  const ReceiveOutcome out = round_trip(s.us, s.request, 2048, s.them, &packed);
+  CHECK(packed.message_id == "<retry-1@PARTNER A>");
+  CHECK(out.message_id == "<retry-1@PARTNER A>");
+  CHECK(out.as2_from == "PARTNER A");
+  CHECK(out.disposition == DispositionStatus::processed);
+  CHECK_FALSE(out.mdn);
+}

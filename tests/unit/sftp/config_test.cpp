@@ -1,0 +1,42 @@
+#include <catch2/catch.hpp>
+
+#include "edigate/sftp/server_config.hpp"
+#include "temp_dir.hpp"
+
+using namespace edigate::sftp;
+
+TEST_CASE("sftp config: partners, keys, limits and paths relative to the file") {
+  edigate::test::TempDir dir;
+  const auto file = dir.write("conf/sftp.xml", R"(<sftp listen="127.0.0.1" port="0">
+    <limits max_open_handles="3" idle_seconds="9"/>
+    <partner id="acme" jail="jails/acme" legacy_algorithms="true">
+      <key>ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA acme</key>
+    </partner>
+  </sftp>)");
+  auto config = load_server_config(file.string());
+  REQUIRE(config.ok());
+  const ServerConfig& c = config.value();
+  CHECK(c.port == 0);
+  CHECK(c.limits.max_open_handles == 3);
+  CHECK(c.limits.idle_seconds == 9);
+  CHECK(c.limits.max_read_bytes == kDefaultMaxReadBytes);
+  REQUIRE(c.partners.size() == 1);
+  CHECK(c.partners[0].jail_dir == (dir.path() / "conf/jails/acme").string());
+  CHECK(c.partners[0].legacy_algorithms);
+  CHECK(c.host_key_dir == (dir.path() / "conf/host_keys").string());
+}
+
+TEST_CASE("sftp config: clear errors for bad files") {
+  edigate::test::TempDir dir;
+  CHECK(load_server_config((dir.path() / "missing.xml").string()).status().code ==
+        ErrorCode::bad_config);
+  const auto no_key = dir.write("a.xml", R"(<sftp><partner id="x" jail="j"/></sftp>)");
+  CHECK(load_server_config(no_key.string()).status().message.find("has no <key>") !=
+        std::string::npos);
+  const auto bad_limit = dir.write("b.xml", R"(<sftp><limits max_open_handles="-1"/>
+      <partner id="x" jail="j"><key>k</key></partner></sftp>)");
+  CHECK(load_server_config(bad_limit.string()).status().message.find("max_open_handles") !=
+        std::string::npos);
+  const auto broken = dir.write("c.xml", "<sftp><partner");
+  CHECK(!load_server_config(broken.string()).ok());
+}
