@@ -195,8 +195,10 @@ class Loader {
     rule.count = parse_path(x.attribute("count").value());
     rule.required = x.attribute("required").as_bool();
     rule.values = words(x.attribute("values").value(), ' ');
+    rule.computed = x.attribute("computed").value();
     rule.line = line(x);
-    if (rule.field.empty() && rule.constant.empty() && !rule.required && rule.values.empty()) {
+    if (rule.field.empty() && rule.constant.empty() && !rule.required && rule.values.empty() &&
+        rule.computed.empty()) {
       error(x, "an element needs a field, a value or a rule");
     }
     if (rule.implied >= 0 && rule.type != ValueType::decimal) {
@@ -248,6 +250,7 @@ class Loader {
     node.always = x.attribute("always").as_bool();
     node.required = x.attribute("required").as_bool();
     node.code = x.attribute("code").value();
+    node.use = x.attribute("use").value();
     node.file = file_;
     node.line = line(x);
     for (const pugi::xml_node c : x.children()) {
@@ -402,12 +405,37 @@ class Compiler {
 
   bool run() {
     const std::size_t before = issues_.size();
+    resolve_uses(map_.root);
     map_.root.scope.clear();
     compile_children(map_.root);
     return issues_.size() == before;
   }
 
  private:
+  static const MapNode* find_id(const MapNode& node, std::string_view id) {
+    if (node.id == id) return &node;
+    for (const MapNode& c : node.children) {
+      if (const MapNode* found = find_id(c, id)) return found;
+    }
+    return nullptr;
+  }
+
+  // <level use="item"/>: a copy of that level's content (one level deep: the copy itself may
+  // not use another).
+  void resolve_uses(MapNode& node) {
+    for (MapNode& c : node.children) {
+      if (!c.use.empty() && c.children.empty()) {
+        const MapNode* source = find_id(map_.root, c.use);
+        if (source == nullptr || source->kind != NodeKind::level || !source->use.empty()) {
+          issue(c, "use='" + c.use + "' names no level with content of its own");
+          continue;
+        }
+        c.children = source->children;
+      }
+      resolve_uses(c);
+    }
+  }
+
   void compile_children(MapNode& parent) {
     for (MapNode& child : parent.children) {
       if (child.required) parent.has_required_children = true;

@@ -49,6 +49,7 @@ struct ElementRule {
   bool required = false;
   std::vector<std::string> values;  // partner rule: allowed values (raw EDI codes)
   const CodeTable* codes = nullptr;
+  std::string computed;  // outbound: "hierarchy-structure"
   long line = 0;
 };
 
@@ -85,6 +86,7 @@ struct MapNode {
   std::vector<DateTimeRule> datetimes;
   std::vector<RepeatRule> repeats;
   std::string code;  // level: HL03 code
+  std::string use;   // level: takes the content of the level with this id
   std::vector<MapNode> children;
   std::string file;
   long line = 0;

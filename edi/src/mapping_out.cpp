@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <set>
 
 #include "edigate/edi/document.hpp"
 #include "edigate/edi/mapping.hpp"
@@ -126,6 +127,12 @@ class Renderer {
 
   void render_segment(const MapNode& node, const json& object, const std::string& path,
                       bool force) {
+    // Two nodes that fill the same array with the same segment (an 856 DTM before the HL loop
+    // and one in the shipment level) write its entries once.
+    if (!node.array.empty() && node.when.empty()) {
+      const json* array = member(object, node.array, node.array.keys.size());
+      if (array != nullptr && !written_arrays_.emplace(array, node.tag).second) return;
+    }
     instances(node, object, path, force, [&](const json& target, const std::string& at, bool f) {
       emit(node, target, at, f);
     });
@@ -153,6 +160,7 @@ class Renderer {
   bool element(const ElementRule& e, Pos pos, const json& target, const std::string& path,
                SegmentData& seg, bool& more) {
     if (!e.constant.empty()) set_element(seg, pos, e.constant);
+    if (e.computed == "hierarchy-structure") set_element(seg, pos, hierarchy_structure());
     if (e.field.empty()) return false;
     const std::string at = join(path, e.field);
     const json* value = lookup(target, e.field, at, more);
@@ -220,6 +228,17 @@ class Renderer {
       default:
         return "text";
     }
+  }
+
+  // What the hierarchy will be written as: S-O-P-I (0001) when any order has packs, else S-O-I.
+  std::string hierarchy_structure() const {
+    const auto orders = root_.find("orders");
+    if (orders != root_.end() && orders->is_array()) {
+      for (const json& order : *orders) {
+        if (order.is_object() && order.contains("packs")) return "0001";
+      }
+    }
+    return "0004";
   }
 
   // The value at `field`; for an appending path the next unused entry of its array.
@@ -367,6 +386,7 @@ class Renderer {
   std::vector<Issue>& issues_;
   std::vector<SegmentData> out_;
   std::map<const json*, std::size_t> consumed_;
+  std::set<std::pair<const json*, std::string>> written_arrays_;
   std::size_t hl_count_ = 0;
 };
 
