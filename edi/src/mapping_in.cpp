@@ -57,6 +57,7 @@ struct InboundMapper::Impl {
   std::vector<HlEntry> hl_other;      // other ids
   std::string json;
   std::string scratch;
+  Location totals_at;
 
   // --- set start ------------------------------------------------------------------------------
 
@@ -235,6 +236,7 @@ struct InboundMapper::Impl {
 
   void apply(const MapNode& node, TreeNode* object, const Segment& s,
              std::vector<Problem>& problems) {
+    if (node.scope == "totals") totals_at = s.location();
     TreeNode* target = open(node, object);
     for (const ElementRule& e : node.elements) element(e, e.pos, target, s, problems);
     for (const DateTimeRule& dt : node.datetimes) datetime(dt, target, s);
@@ -450,6 +452,32 @@ struct InboundMapper::Impl {
     if (map == nullptr) return;
     pop_to(0, end, problems);
     for (const Default& d : map->defaults) apply_default(root, d.field, d.value);
+    if (map->info.document == DocumentType::freight_invoice) check_freight_totals(problems);
+  }
+
+  // The sum of every line charge must be the invoice's total charge (210 L305).
+  void check_freight_totals(std::vector<Problem>& problems) {
+    const TreeNode* totals = root->find("totals");
+    const TreeNode* charge = totals != nullptr ? totals->find("charge") : nullptr;
+    Fixed expected;
+    if (charge == nullptr || !parse_fixed(charge->text, expected)) return;
+    Fixed sum;
+    if (const TreeNode* lines = root->find("lines")) {
+      for (const TreeNode* line : lines->items) {
+        const TreeNode* charges = line->find("charges");
+        for (const TreeNode* c : charges != nullptr ? charges->items : std::vector<TreeNode*>{}) {
+          const TreeNode* amount = c->find("amount");
+          Fixed value;
+          if (amount != nullptr && parse_fixed(amount->text, value)) sum = add(sum, value);
+        }
+      }
+    }
+    if (equal(sum, expected)) return;
+    Problem p{ProblemCode::totals_mismatch, Severity::warning, totals_at,
+              "the line charges add up to " + to_string(sum) + " but the total charge is " +
+                  charge->text};
+    p.segment_id = "totals";
+    problems.push_back(std::move(p));
   }
 
   void apply_default(TreeNode* object, std::string_view path, std::string_view value) {

@@ -1,5 +1,6 @@
 #include "mapping_values.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -186,6 +187,62 @@ bool edifact_datetime_out(std::string_view canonical, std::string& value, std::s
   value += t.substr(0, t.size() >= 6 ? 6 : 4);
   format = t.size() >= 6 ? "204" : "203";
   return true;
+}
+
+bool parse_fixed(std::string_view canonical, Fixed& out) {
+  if (!is_canonical_decimal(canonical)) return false;
+  const bool negative = canonical.front() == '-';
+  if (negative) canonical.remove_prefix(1);
+  out = Fixed{};
+  int digits = 0;
+  bool fraction = false;
+  for (const char c : canonical) {
+    if (c == '.') {
+      fraction = true;
+      continue;
+    }
+    if (++digits > 30) return false;
+    out.units = out.units * 10 + (c - '0');
+    if (fraction) ++out.scale;
+  }
+  if (negative) out.units = -out.units;
+  return true;
+}
+
+namespace {
+Fixed rescaled(Fixed v, int scale) {
+  while (v.scale < scale) {
+    v.units *= 10;
+    ++v.scale;
+  }
+  return v;
+}
+}  // namespace
+
+Fixed add(Fixed a, Fixed b) {
+  const int scale = std::max(a.scale, b.scale);
+  a = rescaled(a, scale);
+  b = rescaled(b, scale);
+  return Fixed{a.units + b.units, scale};
+}
+
+bool equal(Fixed a, Fixed b) {
+  const int scale = std::max(a.scale, b.scale);
+  return rescaled(a, scale).units == rescaled(b, scale).units;
+}
+
+std::string to_string(Fixed value) {
+  const bool negative = value.units < 0;
+  UInt128 u = negative ? static_cast<UInt128>(-value.units) : static_cast<UInt128>(value.units);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  } while (u != 0);
+  const auto scale = static_cast<std::size_t>(value.scale);
+  if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
+  if (scale > 0) digits.insert(digits.size() - scale, ".");
+  return (negative ? "-" : "") + digits;
 }
 
 }  // namespace edigate::edi::mapping

@@ -36,4 +36,17 @@ bool edifact_datetime_out(std::string_view canonical, std::string& value, std::s
 bool split_datetime(std::string_view canonical, std::string_view& date, std::string_view& time,
                     std::string_view& offset);
 
+// Exact decimal arithmetic for totals checks: a fixed-point value with `scale` places.
+__extension__ typedef __int128 Int128;            // GCC and Clang; 38 digits
+__extension__ typedef unsigned __int128 UInt128;  // (-Wpedantic asks for the marker)
+struct Fixed {
+  Int128 units = 0;
+  int scale = 0;
+};
+// Parses a canonical decimal (at most 30 digits); false when it is not one.
+bool parse_fixed(std::string_view canonical, Fixed& out);
+Fixed add(Fixed a, Fixed b);
+bool equal(Fixed a, Fixed b);
+std::string to_string(Fixed value);
+
 }  // namespace edigate::edi::mapping
