@@ -195,7 +195,15 @@ struct InboundMapper::Impl {
     }
   }
 
+  // The last entry of a root array (made when there is none): where `under` nodes go.
+  TreeNode* under_object(const FieldPath& under) {
+    TreeNode* array = array_at(root, under);
+    if (array->items.empty()) array->items.push_back(tree.make(Kind::object));
+    return array->items.back();
+  }
+
   TreeNode* open(const MapNode& node, TreeNode* object) {
+    if (!node.under.empty() && object == root) object = under_object(node.under);
     if (!node.array.empty()) return append_object(object, node.array);
     if (!node.into.empty()) return object_at(object, node.into);
     return object;
@@ -384,6 +392,7 @@ struct InboundMapper::Impl {
   }
 
   TreeNode* open_level(const MapNode& level, TreeNode* parent, TreeNode*& holder) {
+    if (!level.under.empty() && parent == root) parent = under_object(level.under);
     if (level.array.empty()) {
       holder = nullptr;
       return parent;
@@ -396,9 +405,10 @@ struct InboundMapper::Impl {
 
   void hierarchy_segment(const MapNode& h, std::size_t depth, const Segment& s,
                          std::vector<Problem>& problems) {
-    const std::string_view id = s[1];
-    const std::string_view code = s[3];
-    HlEntry* parent = find_hl(s[2]);
+    const std::string_view id = s[h.id_pos];
+    const std::string_view code = h.code_pos == 0 ? std::string_view{} : s[h.code_pos];
+    const std::string_view parent_id = h.parent_pos == 0 ? std::string_view{} : s[h.parent_pos];
+    HlEntry* parent = find_hl(parent_id);
     const MapNode* level = nullptr;
     TreeNode* object = nullptr;
     TreeNode* holder = nullptr;
@@ -419,7 +429,7 @@ struct InboundMapper::Impl {
       if (parent != nullptr) adopt(*level, object, *parent);
     }
     HlEntry& entry = add_hl(id);
-    entry.parent.assign(s[2]);
+    entry.parent.assign(parent_id);
     entry.level = level;
     entry.object = object;
     entry.holder = holder;
@@ -432,7 +442,7 @@ struct InboundMapper::Impl {
   // `level` (a pack) arrived below `below` (an item) although the canonical nesting has it the
   // other way round: the item moves into the pack (a copy when it is already in another one).
   void adopt(const MapNode& level, TreeNode* object, HlEntry& below) {
-    if (below.level == nullptr || below.object == nullptr) return;
+    if (below.level == nullptr || below.object == nullptr || below.level->code.empty()) return;
     const MapNode* inner = child_level(level, below.level->code);
     if (inner == nullptr || inner->array.empty()) return;
     TreeNode* target = array_at(object, inner->array);

@@ -251,6 +251,12 @@ class Loader {
     node.required = x.attribute("required").as_bool();
     node.code = x.attribute("code").value();
     node.use = x.attribute("use").value();
+    node.under = parse_path(x.attribute("under").value());
+    if (node.kind == NodeKind::hierarchy) {
+      node.id_pos = static_cast<std::uint16_t>(x.attribute("id-pos").as_uint(1));
+      node.parent_pos = static_cast<std::uint16_t>(x.attribute("parent-pos").as_uint(2));
+      node.code_pos = static_cast<std::uint16_t>(x.attribute("code-pos").as_uint(3));
+    }
     node.file = file_;
     node.line = line(x);
     for (const pugi::xml_node c : x.children()) {
@@ -420,17 +426,20 @@ class Compiler {
     return nullptr;
   }
 
-  // <level use="item"/>: a copy of that level's content (one level deep: the copy itself may
-  // not use another).
+  // <level use="item"/> stands for the level with id "item" (a pack level may use itself for
+  // packs inside packs). Runs after every overlay change, so the pointers stay valid.
   void resolve_uses(MapNode& node) {
     for (MapNode& c : node.children) {
-      if (!c.use.empty() && c.children.empty()) {
+      c.used = nullptr;
+      if (!c.use.empty()) {
         const MapNode* source = find_id(map_.root, c.use);
-        if (source == nullptr || source->kind != NodeKind::level || !source->use.empty()) {
-          issue(c, "use='" + c.use + "' names no level with content of its own");
+        if (source == nullptr || source->kind != NodeKind::level || !source->use.empty() ||
+            !c.children.empty()) {
+          issue(c, "use='" + c.use + "' must name a level with content of its own, and the "
+                   "level that uses it has none");
           continue;
         }
-        c.children = source->children;
+        c.used = source;
       }
       resolve_uses(c);
     }
@@ -518,7 +527,9 @@ const MapInfo& info_of(const Map& map) { return map.info; }
 
 const MapNode* child_level(const MapNode& parent, std::string_view code) {
   for (const MapNode& c : parent.children) {
-    if (c.kind == NodeKind::level && c.code == code) return &c;
+    if (c.kind != NodeKind::level) continue;
+    const MapNode& level = resolved(c);
+    if (code.empty() || level.code == code) return &level;
   }
   return nullptr;
 }

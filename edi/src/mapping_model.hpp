@@ -86,7 +86,11 @@ struct MapNode {
   std::vector<DateTimeRule> datetimes;
   std::vector<RepeatRule> repeats;
   std::string code;  // level: HL03 code
-  std::string use;   // level: takes the content of the level with this id
+  std::string use;   // level: stands for the level with this id (which may contain it)
+  FieldPath under;   // level, loop: its objects go into the last entry of this root array
+  // hierarchy: where HL01/CPS 7164 (id), HL02/7166 (parent) and HL03 (code) are; 0: none
+  std::uint16_t id_pos = 1, parent_pos = 2, code_pos = 3;
+  const MapNode* used = nullptr;  // filled by compile() from `use`
   std::vector<MapNode> children;
   std::string file;
   long line = 0;
@@ -108,8 +112,12 @@ class Map {
   std::vector<Default> defaults;
 };
 
-// The level nodes of a hierarchy that may hold level `code` directly below `parent` (null: the
-// hierarchy's top).
+// The level that may hold level `code` directly below `parent` (a level or the hierarchy);
+// with code_pos 0 (CPS) the first child level, whatever its code. `use` levels resolve to the
+// level they stand for.
 const MapNode* child_level(const MapNode& parent, std::string_view code);
+inline const MapNode& resolved(const MapNode& node) {
+  return node.used != nullptr ? *node.used : node;
+}
 
 }  // namespace edigate::edi::mapping

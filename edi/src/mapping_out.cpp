@@ -38,6 +38,7 @@ class Renderer {
 
   std::vector<SegmentData> run() {
     render_children(map_.root, root_, "");
+    check_repeats();
     return std::move(out_);
   }
 
@@ -88,6 +89,24 @@ class Renderer {
   template <typename Each>
   void instances(const MapNode& node, const json& object, const std::string& path, bool force,
                  Each each) {
+    if (!node.under.empty() && &object == &root_) {
+      // `under="orders"`: the node's objects are in each entry of that document array.
+      const json* owners = member(root_, node.under, node.under.keys.size());
+      if (owners == nullptr || !owners->is_array()) return;
+      const std::string base = join("", node.under);
+      for (std::size_t i = 0; i < owners->size(); ++i) {
+        if ((*owners)[i].is_object()) {
+          instances_in(node, (*owners)[i], base + "/" + std::to_string(i), force, each);
+        }
+      }
+      return;
+    }
+    instances_in(node, object, path, force, each);
+  }
+
+  template <typename Each>
+  void instances_in(const MapNode& node, const json& object, const std::string& path, bool force,
+                    Each each) {
     if (!node.array.empty()) {
       const json* array = member(object, node.array, node.array.keys.size());
       if (array == nullptr) return;
@@ -116,12 +135,14 @@ class Renderer {
 
   void render_loop(const MapNode& loop, const json& object, const std::string& path) {
     instances(loop, object, path, false, [&](const json& item, const std::string& at, bool) {
-      // A loop with neither array nor into is written only when its first segment has data.
+      // A loop with neither array nor into is written when any of its segments has data (a
+      // PCI group for a GIN with the SSCC); its first segment opens it in any case.
       const bool own = !loop.array.empty() || !loop.into.empty();
       const std::size_t before = out_.size();
-      render_segment(loop.children.front(), item, at, own);
-      if (out_.size() == before) return;
+      const std::size_t produced_before = produced_;
+      render_segment(loop.children.front(), item, at, true);
       render_children(loop, item, at);
+      if (!own && produced_ == produced_before) out_.resize(before);
     });
   }
 
@@ -148,8 +169,9 @@ class Renderer {
         produced |= element(e, e.pos, target, path, seg, more);
       }
       for (const DateTimeRule& dt : node.datetimes) produced |= datetime(dt, target, path, seg);
-      for (const RepeatRule& r : node.repeats) produced |= repeat(r, target, path, seg);
+      for (const RepeatRule& r : node.repeats) produced |= repeat(r, target, path, seg, more);
       if (!produced && !(force && n == 0) && !node.always) return;
+      if (produced) ++produced_;
       normalize(seg);
       out_.push_back(std::move(seg));
       if (!more) return;
@@ -295,29 +317,42 @@ class Renderer {
     return true;
   }
 
-  bool repeat(const RepeatRule& r, const json& target, const std::string& path, SegmentData& seg) {
+  // Writes the next entries of the array (a later segment may take the rest: LIN then PIA).
+  bool repeat(const RepeatRule& r, const json& target, const std::string& path, SegmentData& seg,
+              bool& more) {
     const json* array = member(target, r.array, r.array.keys.size());
     if (array == nullptr || !array->is_array()) return false;
     const std::string base = join(path, r.array);
+    std::size_t& used = consumed_[array];
+    if (used == 0) repeated_.emplace_back(array, base + " (" + seg.tag + ")");
     bool produced = false;
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      if (i >= r.count) {
-        issue(base, "more than " + std::to_string(r.count) + " entries fit in one " + seg.tag);
-        break;
-      }
-      const auto first = static_cast<std::uint16_t>(r.first + i * r.step);
-      bool more = false;
+    for (std::size_t n = 0; n < r.count && used < array->size(); ++n, ++used) {
+      const auto first = static_cast<std::uint16_t>(r.first + n * r.step);
+      bool unused = false;
       for (const ElementRule& e : r.elements) {
         const Pos pos{static_cast<std::uint16_t>(first + e.pos.element - 1), e.pos.component};
-        produced |= element(e, pos, (*array)[i], base + "/" + std::to_string(i), seg, more);
+        produced |= element(e, pos, (*array)[used], base + "/" + std::to_string(used), seg, unused);
       }
     }
+    more = more || used < array->size();
     return produced;
+  }
+
+  // Entries of repeated groups that no segment had room for.
+  void check_repeats() {
+    for (const auto& [array, where] : repeated_) {
+      const std::size_t used = consumed_[array];
+      if (used < array->size()) {
+        issue(where, std::to_string(array->size() - used) + " entries do not fit the segments "
+                                                             "the map writes them into");
+      }
+    }
   }
 
   // --- hierarchy ------------------------------------------------------------------------------
 
   void render_hierarchy(const MapNode& h, const json& object, const std::string& path) {
+    hierarchy_ = &h;
     render_levels(h, object, path, "");
   }
 
@@ -326,13 +361,15 @@ class Renderer {
   static const MapNode& pick_level(const MapNode& parent, const MapNode& first, const json& item) {
     const MapNode* best = &first;
     int best_score = -1;
-    for (const MapNode& c : parent.children) {
-      if (c.kind != NodeKind::level || c.array.keys != first.array.keys) continue;
+    for (const MapNode& child : parent.children) {
+      if (child.kind != NodeKind::level) continue;
+      const MapNode& c = resolved(child);
+      if (c.array.keys != first.array.keys) continue;
       int score = 0;
-      for (const MapNode& g : c.children) {
-        if (g.kind == NodeKind::level && !g.array.empty() && item.contains(g.array.keys.front())) {
-          ++score;
-        }
+      for (const MapNode& grandchild : c.children) {
+        if (grandchild.kind != NodeKind::level) continue;
+        const MapNode& g = resolved(grandchild);
+        if (!g.array.empty() && item.contains(g.array.keys.front())) ++score;
       }
       if (score > best_score) {
         best = &c;
@@ -345,8 +382,9 @@ class Renderer {
   void render_levels(const MapNode& parent, const json& object, const std::string& path,
                      const std::string& parent_id) {
     std::vector<const std::vector<std::string>*> done;
-    for (const MapNode& level : parent.children) {
-      if (level.kind != NodeKind::level) continue;
+    for (const MapNode& child : parent.children) {
+      if (child.kind != NodeKind::level) continue;
+      const MapNode& level = resolved(child);
       if (level.array.empty()) {
         render_level(level, object, path, parent_id);
         continue;
@@ -364,16 +402,25 @@ class Renderer {
   void render_level(const MapNode& level, const json& object, const std::string& path,
                     const std::string& parent_id) {
     const std::string id = std::to_string(++hl_count_);
-    bool children = false;
-    for (const MapNode& c : level.children) {
-      if (c.kind != NodeKind::level || c.array.empty()) continue;
-      const json* a = member(object, c.array, c.array.keys.size());
-      children = children || (a != nullptr && a->is_array() && !a->empty());
+    const MapNode& h = *hierarchy_;
+    SegmentData segment(h.tag);
+    if (h.id_pos > 0) set_element(segment, Pos{h.id_pos, 0}, id);
+    if (h.parent_pos > 0 && !parent_id.empty()) {
+      set_element(segment, Pos{h.parent_pos, 0}, parent_id);
     }
-    SegmentData hl("HL");
-    hl.add(id).add(parent_id).add(level.code).add(children ? "1" : "0");
-    normalize(hl);
-    out_.push_back(std::move(hl));
+    if (h.code_pos > 0) set_element(segment, Pos{h.code_pos, 0}, level.code);
+    if (h.tag == "HL") {  // HL04: whether levels follow below this one
+      bool children = false;
+      for (const MapNode& child : level.children) {
+        if (child.kind != NodeKind::level) continue;
+        const MapNode& c = resolved(child);
+        const json* a = c.array.empty() ? nullptr : member(object, c.array, c.array.keys.size());
+        children = children || (a != nullptr && a->is_array() && !a->empty());
+      }
+      set_element(segment, Pos{4, 0}, children ? "1" : "0");
+    }
+    normalize(segment);
+    out_.push_back(std::move(segment));
     render_children(level, object, path);
     render_levels(level, object, path, id);
   }
@@ -387,7 +434,10 @@ class Renderer {
   std::vector<SegmentData> out_;
   std::map<const json*, std::size_t> consumed_;
   std::set<std::pair<const json*, std::string>> written_arrays_;
+  std::vector<std::pair<const json*, std::string>> repeated_;
   std::size_t hl_count_ = 0;
+  std::size_t produced_ = 0;  // segments written with data from the document
+  const MapNode* hierarchy_ = nullptr;
 };
 
 void apply_default(json& object, std::string_view path, const std::string& value) {
