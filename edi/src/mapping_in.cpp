@@ -137,7 +137,7 @@ struct InboundMapper::Impl {
     if (map == nullptr) return;
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
-      for (std::size_t i = 0; i < parent.children.size(); ++i) {
+      for (const std::uint16_t i : parent.match_order) {
         if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
         const MapNode& child = parent.children[i];
         if (child.kind == NodeKind::segment && matches(child, s)) {
@@ -177,8 +177,12 @@ struct InboundMapper::Impl {
     }
   }
 
-  void close(const Frame& f, const Location& at, std::vector<Problem>& problems) {
+  // Partner rules: required children that did not occur in this instance. The problem points
+  // at the instance's first segment (the PO1 of the line that lacks its REF), or at the set's
+  // trailer for the set as a whole.
+  void close(const Frame& f, const Location& end, std::vector<Problem>& problems) {
     if (f.counts.empty() || f.object == nullptr) return;
+    const Location& at = f.node->kind == NodeKind::root ? end : f.start;
     for (std::size_t i = 0; i < f.counts.size(); ++i) {
       const MapNode& child = f.node->children[i];
       if (!child.required || f.counts[i] > 0) continue;

@@ -445,7 +445,20 @@ class Compiler {
     }
   }
 
+  static bool specific(const MapNode& node) {
+    const MapNode& first = node.kind == NodeKind::loop ? node.children.front() : node;
+    return !first.when.empty();
+  }
+
   void compile_children(MapNode& parent) {
+    parent.match_order.clear();
+    for (int pass = 0; pass < 2; ++pass) {
+      for (std::size_t i = 0; i < parent.children.size(); ++i) {
+        const MapNode& c = parent.children[i];
+        if (c.kind == NodeKind::loop && c.children.empty()) continue;
+        if (specific(c) == (pass == 0)) parent.match_order.push_back(static_cast<std::uint16_t>(i));
+      }
+    }
     for (MapNode& child : parent.children) {
       if (child.required) parent.has_required_children = true;
       compile(child, parent.scope);

@@ -91,6 +91,9 @@ struct MapNode {
   // hierarchy: where HL01/CPS 7164 (id), HL02/7166 (parent) and HL03 (code) are; 0: none
   std::uint16_t id_pos = 1, parent_pos = 2, code_pos = 3;
   const MapNode* used = nullptr;  // filled by compile() from `use`
+  // Children in the order a received segment is matched against them: those with a `when`
+  // (REF with IA) before the catch-alls (REF), each group in file order. Filled by compile().
+  std::vector<std::uint16_t> match_order;
   std::vector<MapNode> children;
   std::string file;
   long line = 0;
