@@ -342,7 +342,9 @@ struct InboundMapper::Impl {
                     std::string message, std::vector<Problem>& problems) {
     Problem p{code, Severity::error, s.location_of(pos.element, pos.component), std::move(message)};
     p.segment_id = std::string(s.tag());
-    p.element_ref = std::to_string(pos.element);
+    // element_ref stays empty: the map knows positions, not data element numbers (AK402 is
+    // optional).
+
     p.value = std::string(value);
     problems.push_back(std::move(p));
   }
