@@ -123,7 +123,7 @@ struct InboundMapper::Impl {
   }
 
   bool matches(const MapNode& node, const Segment& s) const {
-    if (node.tag != s.tag()) return false;
+    if (node.tag_key != tag_key(s.tag())) return false;
     for (const Condition& c : node.when) {
       const std::string_view v = raw(s, c.pos);
       bool any = false;
@@ -155,7 +155,7 @@ struct InboundMapper::Impl {
           if (object != nullptr) apply(child.children.front(), object, s, problems);
           return;
         }
-        if (child.kind == NodeKind::hierarchy && child.tag == s.tag()) {
+        if (child.kind == NodeKind::hierarchy && child.tag_key == tag_key(s.tag())) {
           pop_to(d + 1, s.location(), problems);
           count(d, i);
           hierarchy_segment(child, d, s, problems);
@@ -202,8 +202,8 @@ struct InboundMapper::Impl {
   // The last entry of a root array (made when there is none): where `under` nodes go.
   TreeNode* under_object(const FieldPath& under) {
     TreeNode* array = array_at(root, under);
-    if (array->items.empty()) array->items.push_back(tree.make(Kind::object));
-    return array->items.back();
+    if (array->last == nullptr) array->append(tree.make(Kind::object));
+    return array->last;
   }
 
   TreeNode* open(const MapNode& node, TreeNode* object) {
@@ -228,7 +228,7 @@ struct InboundMapper::Impl {
   TreeNode* append_object(TreeNode* object, const FieldPath& path) {
     TreeNode* array = array_at(object, path);
     TreeNode* item = tree.make(Kind::object);
-    array->items.push_back(item);
+    array->append(item);
     return item;
   }
 
@@ -237,7 +237,7 @@ struct InboundMapper::Impl {
     if (path.append) {
       TreeNode* s = tree.make(Kind::string);
       s->text.assign(value);
-      array_at(object, path)->items.push_back(s);
+      array_at(object, path)->append(s);
       return;
     }
     for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
@@ -248,7 +248,7 @@ struct InboundMapper::Impl {
 
   void apply(const MapNode& node, TreeNode* object, const Segment& s,
              std::vector<Problem>& problems) {
-    if (node.scope == "totals") totals_at = s.location();
+    if (node.totals) totals_at = s.location();
     TreeNode* target = open(node, object);
     for (const ElementRule& e : node.elements) element(e, e.pos, target, s, problems);
     for (const DateTimeRule& dt : node.datetimes) datetime(dt, target, s);
@@ -405,7 +405,7 @@ struct InboundMapper::Impl {
     }
     holder = array_at(parent, level.array);
     TreeNode* item = tree.make(Kind::object);
-    holder->items.push_back(item);
+    holder->append(item);
     return item;
   }
 
@@ -453,11 +453,11 @@ struct InboundMapper::Impl {
     if (inner == nullptr || inner->array.empty()) return;
     TreeNode* target = array_at(object, inner->array);
     if (below.adopted || below.holder == nullptr) {
-      target->items.push_back(tree.clone(below.object));
+      target->append(tree.clone(below.object));
       return;
     }
-    std::erase(below.holder->items, below.object);
-    target->items.push_back(below.object);
+    below.holder->remove(below.object);
+    target->append(below.object);
     below.holder = target;
     below.adopted = true;
   }
@@ -479,9 +479,10 @@ struct InboundMapper::Impl {
     if (charge == nullptr || !parse_fixed(charge->text, expected)) return;
     Fixed sum;
     if (const TreeNode* lines = root->find("lines")) {
-      for (const TreeNode* line : lines->items) {
+      for (const TreeNode* line = lines->first; line != nullptr; line = line->next) {
         const TreeNode* charges = line->find("charges");
-        for (const TreeNode* c : charges != nullptr ? charges->items : std::vector<TreeNode*>{}) {
+        for (const TreeNode* c = charges != nullptr ? charges->first : nullptr; c != nullptr;
+             c = c->next) {
           const TreeNode* amount = c->find("amount");
           Fixed value;
           if (amount != nullptr && parse_fixed(amount->text, value)) sum = add(sum, value);
@@ -509,7 +510,7 @@ struct InboundMapper::Impl {
     if (child == nullptr) child = tree.member(object, key, Kind::object);
     if (child->kind == Kind::object) return apply_default(child, rest, value);
     if (child->kind == Kind::array) {
-      for (TreeNode* item : child->items) {
+      for (TreeNode* item = child->first; item != nullptr; item = item->next) {
         if (item->kind == Kind::object) apply_default(item, rest, value);
       }
     }
@@ -521,10 +522,8 @@ struct InboundMapper::Impl {
     doc.group = &group;
     doc.set = &result;
     doc.map = map;
-    json.clear();
     if (map != nullptr && (options.map_sets_with_errors || !result.has_errors())) {
-      write_json(*root, json);
-      doc.json = json;
+      doc.json = std::string_view(json.data(), write_json(*root, json));
     }
     sink.on_document(doc);
     map = nullptr;

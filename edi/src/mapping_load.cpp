@@ -469,6 +469,8 @@ class Compiler {
     node.scope = parent_scope;
     if (!node.array.empty()) node.scope = join(parent_scope, node.array);
     if (!node.into.empty()) node.scope = join(parent_scope, node.into);
+    node.tag_key = tag_key(node.tag);
+    node.totals = node.scope == "totals";
     if (node.kind == NodeKind::loop &&
         (node.children.empty() || node.children.front().kind != NodeKind::segment)) {
       issue(node, "a loop starts with a segment");
