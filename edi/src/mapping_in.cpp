@@ -188,7 +188,10 @@ struct InboundMapper::Impl {
       if (!child.required || f.counts[i] > 0) continue;
       const MapNode& segment = child.kind == NodeKind::loop ? child.children.front() : child;
       std::string what = segment.tag;
-      for (const Condition& c : segment.when) what += " with " + c.values.front();
+      for (const Condition& c : segment.when) {
+        what += " with ";
+        for (std::size_t v = 0; v < c.values.size(); ++v) what += (v > 0 ? "/" : "") + c.values[v];
+      }
       Problem p{ProblemCode::segment_mandatory_missing, Severity::error, at,
                 "partner rule: " + what + " is required" +
                     (f.node->kind == NodeKind::root ? std::string(" in the set")

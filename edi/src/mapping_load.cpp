@@ -466,9 +466,11 @@ class Compiler {
   }
 
   void compile(MapNode& node, const std::string& parent_scope) {
-    node.scope = parent_scope;
-    if (!node.array.empty()) node.scope = join(parent_scope, node.array);
-    if (!node.into.empty()) node.scope = join(parent_scope, node.into);
+    // `under` nodes live in an entry of a root array (DESADV packs in orders[]).
+    const std::string base = node.under.empty() ? parent_scope : join("", node.under);
+    node.scope = base;
+    if (!node.array.empty()) node.scope = join(base, node.array);
+    if (!node.into.empty()) node.scope = join(base, node.into);
     node.tag_key = tag_key(node.tag);
     node.totals = node.scope == "totals";
     if (node.kind == NodeKind::loop &&

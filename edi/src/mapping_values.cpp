@@ -144,8 +144,37 @@ std::string_view zone_offset(std::string_view code) {
   return {};
 }
 
+namespace {
+
+// The zone of a 303 value (CCYYMMDDHHMMZZZ): "UTC"/"GMT" or an hour offset such as "+01".
+bool zone_in(std::string_view zone, std::string& out) {
+  if (zone == "UTC" || zone == "GMT" || zone == "Z") {
+    out = "Z";
+    return true;
+  }
+  if (zone.size() < 3 || (zone[0] != '+' && zone[0] != '-') || !all_digits(zone.substr(1))) {
+    return false;
+  }
+  const std::string_view digits = zone.substr(1);
+  if (digits.size() != 2 && digits.size() != 4) return false;
+  out = std::string(1, zone[0]) + std::string(digits.substr(0, 2)) + ":" +
+        (digits.size() == 4 ? std::string(digits.substr(2)) : std::string("00"));
+  return true;
+}
+
+}  // namespace
+
 bool edifact_datetime_in(std::string_view value, std::string_view format, std::string& out) {
   std::string date, time;
+  if (format == "303" && value.size() > 12) {
+    std::string zone;
+    if (!date_in(value.substr(0, 8), date) || !time_in(value.substr(8, 4), time) ||
+        !zone_in(value.substr(12), zone)) {
+      return false;
+    }
+    out = date + "T" + time + zone;
+    return true;
+  }
   if (format == "102" || format.empty()) return date_in(value, out);
   if (format == "101") return value.size() == 6 && date_in(value, out);
   if ((format == "203" && value.size() == 12) || (format == "204" && value.size() == 14) ||
@@ -184,6 +213,20 @@ bool edifact_datetime_out(std::string_view canonical, std::string& value, std::s
   }
   std::string t;
   if (!time_out(time, t)) return false;
+  if (!offset.empty()) {  // 303: CCYYMMDDHHMM and the zone ("UTC", "+01"); no seconds
+    value += t.substr(0, 4);
+    if (offset == "Z") {
+      value += "UTC";
+    } else if (offset.size() == 6 && offset.substr(3) == ":00") {
+      value += offset.substr(0, 3);
+    } else if (offset.size() == 6) {
+      value += std::string(offset.substr(0, 3)) + std::string(offset.substr(4, 2));
+    } else {
+      return false;
+    }
+    format = "303";
+    return true;
+  }
   value += t.substr(0, t.size() >= 6 ? 6 : 4);
   format = t.size() >= 6 ? "204" : "203";
   return true;

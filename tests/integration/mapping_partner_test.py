@@ -132,6 +132,42 @@ with tempfile.TemporaryDirectory() as tmp:
             stdin=json.dumps(asn))
     check("--type mismatch refused", r.returncode == 1 and "not purchase_order" in r.stderr, r.stderr)
 
+    # --- the EDIFACT customer: ORDERS in, DESADV out ------------------------------------------
+    euro = source / "mappings" / "partners" / "euro-customer"
+    orders_file = fixtures / "partners/euro-customer/orders-d96a-euro-customer.edi"
+    r = run("map", "in", "--partner", euro, orders_file)
+    check("euro ORDERS maps", r.returncode == 0, r.stderr)
+    order = docs(r.stdout)[0]
+    check("STK becomes PCE, KAR becomes CT",
+          [l["unit"] for l in order["lines"]] == ["PCE", "CT", "PCE"], order.get("lines"))
+    check("FTX+ZZZ kept as extensions.delivery_note",
+          order["extensions"].get("delivery_note", "").startswith("Bitte Lieferschein"))
+    check("RFF+ZZZ is extensions.department, not a reference",
+          order["extensions"].get("department") == "ABT-12"
+          and all(r["qualifier"] != "ZZZ" for r in order["references"]))
+    text = orders_file.read_text()
+    no_price = tmp / "no-price.edi"
+    no_price.write_text(text.replace("PRI+AAB:41.5'\n", "").replace("UNT+38+", "UNT+37+"))
+    contrl = tmp / "contrl.edi"
+    r = run("map", "in", "--partner", euro, "--acks", contrl, no_price)
+    check("a line without PRI fails", r.returncode == 1 and "PRI with AAA/AAB" in r.stderr, r.stderr)
+    c = contrl.read_text()
+    check("CONTRL rejects the message (UCM action 4)", "UCM+LDN22001+ORDERS:D:96A:UN+4'" in c, c)
+    check("CONTRL UCS 13 (missing) at the LIN of the line", "UCS+30+13'" in c, c)
+
+    r = run("map", "in", "--partner", plain, "--standard-maps", source / "mappings" / "standard",
+            fixtures / "desadv-d96a-despatch-advices.edi")
+    desadv = docs(r.stdout)[0]
+    r = run("map", "out", "--partner", euro, "--standard", "edifact", "--type", "ship_notice", "-",
+            stdin=json.dumps(desadv))
+    check("euro DESADV out", r.returncode == 0, r.stderr)
+    check("PCE goes out as STK", "QTY+12:30:STK'" in r.stdout, r.stdout[:800])
+    check("our ids in the UNB", "UNB+UNOC:3+4098765000003:14+9008390000007:14+" in r.stdout)
+    written = tmp / "desadv.edi"
+    written.write_text(r.stdout)
+    v = run("edi", "validate", written)
+    check("euro DESADV validates", v.returncode == 0, v.stdout)
+
     # --- map check ------------------------------------------------------------------------------
     shipped = sorted((source / "mappings").rglob("*.xml"))
     r = run("map", "check", *shipped)
