@@ -117,7 +117,10 @@ struct InboundMapper::Impl {
   std::string_view text(const Segment& s, Pos pos) {
     const std::string_view r = raw(s, pos);
     const char release = s.delimiters().release;
-    if (release == 0 || r.find(release) == std::string_view::npos) return r;
+    if (release == 0 || (s.marks() & (Segment::kKnown | Segment::kRelease)) == Segment::kKnown ||
+        r.find(release) == std::string_view::npos) {
+      return r;
+    }
     scratch = unescape(r, release);
     return scratch;
   }
@@ -135,9 +138,12 @@ struct InboundMapper::Impl {
 
   void on_segment(const Segment& s, std::vector<Problem>& problems) {
     if (map == nullptr) return;
+    const std::uint32_t key = tag_key(s.tag());
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
-      for (const std::uint16_t i : parent.match_order) {
+      for (std::size_t m = 0; m < parent.match_keys.size(); ++m) {
+        if (parent.match_keys[m] != key) continue;
+        const std::uint16_t i = parent.match_order[m];
         if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
         const MapNode& child = parent.children[i];
         if (child.kind == NodeKind::segment && matches(child, s)) {
@@ -155,7 +161,7 @@ struct InboundMapper::Impl {
           if (object != nullptr) apply(child.children.front(), object, s, problems);
           return;
         }
-        if (child.kind == NodeKind::hierarchy && child.tag_key == tag_key(s.tag())) {
+        if (child.kind == NodeKind::hierarchy) {
           pop_to(d + 1, s.location(), problems);
           count(d, i);
           hierarchy_segment(child, d, s, problems);
@@ -235,18 +241,21 @@ struct InboundMapper::Impl {
     return item;
   }
 
-  void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
-    if (value.empty()) return;
+  // The string node a field path names (made when absent; a new entry for "x[]" paths).
+  TreeNode* slot(TreeNode* object, const FieldPath& path) {
     if (path.append) {
       TreeNode* s = tree.make(Kind::string);
-      s->text.assign(value);
       array_at(object, path)->append(s);
-      return;
+      return s;
     }
     for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
       object = tree.member(object, path.keys[k], Kind::object);
     }
-    tree.member(object, path.keys.back(), Kind::string)->text.assign(value);
+    return tree.member(object, path.keys.back(), Kind::string);
+  }
+
+  void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
+    if (!value.empty()) slot(object, path)->text.assign(value);
   }
 
   void apply(const MapNode& node, TreeNode* object, const Segment& s,
@@ -282,36 +291,41 @@ struct InboundMapper::Impl {
     const std::string_view value = text(s, pos);
     if (e.required || !e.values.empty()) check_rule(e, pos, value, s, problems);
     if (e.field.empty() || value.empty()) return;
-    std::string converted;
+    if (e.codes != nullptr) return translated(e, pos, value, target, s, problems);
+    std::string& out = slot(target, e.field)->text;
     bool ok = true;
     switch (e.type) {
       case ValueType::text:
-        if (e.codes != nullptr) {
-          const auto it = e.codes->to_canonical.find(value);
-          if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
-          if (e.codes->strict) {
-            rule_problem(ProblemCode::element_invalid_code, pos, s, value,
-                         "partner rule: '" + std::string(value) + "' has no translation for " +
-                             e.codes->field,
-                         problems);
-          }
-        }
-        return set_value(target, e.field, value);
+        out.assign(value);
+        return;
       case ValueType::decimal:
-        ok = decimal_in(value, e.implied, s.delimiters().decimal, converted);
+        ok = decimal_in(value, e.implied, s.delimiters().decimal, out);
         break;
       case ValueType::integer:
-        ok = integer_in(value, converted);
+        ok = integer_in(value, out);
         break;
       case ValueType::date:
-        ok = date_in(value, converted);
+        ok = date_in(value, out);
         break;
       case ValueType::time:
-        ok = time_in(value, converted);
+        ok = time_in(value, out);
         break;
     }
     // A value the Validator has already reported keeps its raw form: nothing is lost.
-    set_value(target, e.field, ok ? std::string_view(converted) : value);
+    if (!ok) out.assign(value);
+  }
+
+  void translated(const ElementRule& e, Pos pos, std::string_view value, TreeNode* target,
+                  const Segment& s, std::vector<Problem>& problems) {
+    const auto it = e.codes->to_canonical.find(value);
+    if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
+    if (e.codes->strict) {
+      rule_problem(ProblemCode::element_invalid_code, pos, s, value,
+                   "partner rule: '" + std::string(value) + "' has no translation for " +
+                       e.codes->field,
+                   problems);
+    }
+    set_value(target, e.field, value);
   }
 
   void check_rule(const ElementRule& e, Pos pos, std::string_view value, const Segment& s,

@@ -463,6 +463,11 @@ class Compiler {
       if (child.required) parent.has_required_children = true;
       compile(child, parent.scope);
     }
+    parent.match_keys.clear();
+    for (const std::uint16_t i : parent.match_order) {
+      const MapNode& c = parent.children[i];
+      parent.match_keys.push_back(c.kind == NodeKind::level ? 0 : c.tag_key);
+    }
   }
 
   void compile(MapNode& node, const std::string& parent_scope) {
