@@ -502,7 +502,7 @@ bool measure(const Case& c, std::size_t target) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Peak RSS of `edigate edi validate` on a big file
+// Peak RSS of `edigate edi validate` and `edigate map in` on a big file
 
 bool write_big_x12(const std::string& path, std::uint64_t target) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -529,7 +529,7 @@ struct ChildResult {
   long max_rss_kb = 0;
 };
 
-bool run_child(const std::string& binary, const std::string& file, ChildResult& result) {
+bool run_child(const std::vector<std::string>& args, ChildResult& result) {
   const auto start = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid < 0) return false;
@@ -539,8 +539,10 @@ bool run_child(const std::string& binary, const std::string& file, ChildResult& 
       dup2(null, STDOUT_FILENO);
       dup2(null, STDERR_FILENO);
     }
-    const char* argv[] = {binary.c_str(), "edi", "validate", file.c_str(), nullptr};
-    execv(binary.c_str(), const_cast<char* const*>(argv));
+    std::vector<const char*> argv;
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    execv(argv[0], const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   rusage usage{};
@@ -552,7 +554,8 @@ bool run_child(const std::string& binary, const std::string& file, ChildResult& 
 }
 
 void measure_rss(const std::string& binary, std::uint64_t target) {
-  std::printf("\nPeak RSS of `edigate edi validate` on a %.0f MB X12 856 file\n",
+  std::printf("\nPeak RSS of `edigate edi validate` and `edigate map in` on a %.0f MB X12 856 "
+              "file (map in writes its JSON to /dev/null)\n",
               static_cast<double>(target) / 1e6);
   if (access(binary.c_str(), X_OK) != 0) {
     std::printf("  skipped: %s is not an executable\n", binary.c_str());
@@ -565,19 +568,29 @@ void measure_rss(const std::string& binary, std::uint64_t target) {
     return;
   }
   const std::string file = dir + "/big-856.edi";
-  ChildResult child;
   if (!write_big_x12(file, target)) {
     std::printf("  skipped: cannot write %s\n", file.c_str());
-  } else if (!run_child(binary, file, child)) {
-    std::printf("  could not run %s: %s\n", binary.c_str(), std::strerror(errno));
   } else {
     struct stat st {};
     stat(file.c_str(), &st);
-    const int code = WIFEXITED(child.status) ? WEXITSTATUS(child.status) : -WTERMSIG(child.status);
-    std::printf("  file %lld bytes, exit status %d (0 valid, 1 invalid), %.2f s, %.1f MB/s\n",
-                static_cast<long long>(st.st_size), code, child.seconds,
-                mb_per_s(static_cast<std::size_t>(st.st_size), child.seconds));
-    std::printf("  peak RSS (ru_maxrss): %.1f MB\n", static_cast<double>(child.max_rss_kb) / 1024);
+    const std::vector<std::vector<std::string>> commands = {
+        {binary, "edi", "validate", file},
+        {binary, "map", "in", "--partner", EDIGATE_PLAIN_PARTNER, "--standard-maps",
+         EDIGATE_STANDARD_MAPS, file},
+    };
+    for (const auto& command : commands) {
+      ChildResult child;
+      if (!run_child(command, child)) {
+        std::printf("  could not run %s: %s\n", binary.c_str(), std::strerror(errno));
+        continue;
+      }
+      const int code =
+          WIFEXITED(child.status) ? WEXITSTATUS(child.status) : -WTERMSIG(child.status);
+      std::printf("  edigate %s %s: exit status %d, %.2f s, %.1f MB/s, peak RSS %.1f MB\n",
+                  command[1].c_str(), command[2].c_str(), code, child.seconds,
+                  mb_per_s(static_cast<std::size_t>(st.st_size), child.seconds),
+                  static_cast<double>(child.max_rss_kb) / 1024);
+    }
   }
   std::remove(file.c_str());
   rmdir(dir.c_str());

@@ -1,0 +1,229 @@
+// The mapping engine on small maps written for these tests: HL levels that arrive in another
+// order than the canonical nesting, overlays (replace, remove, codes, defaults, rules), HL
+// numbering on the way out, and what a bad map gets told.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "../sftp/temp_dir.hpp"
+#include "edigate/edi/mapping.hpp"
+
+using namespace edigate::edi;
+using edigate::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kShipNoticeMap = R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="ship_notice" standard="x12" transaction="856">
+  <segment id="bsn" tag="BSN">
+    <element pos="2" field="shipment_id"/>
+    <datetime field="shipment_date" date="3" time="4"/>
+    <element pos="5" computed="hierarchy-structure"/>
+  </segment>
+  <hierarchy>
+    <level code="S">
+      <level code="O" array="orders">
+        <segment tag="PRF"><element pos="1" field="order_number"/></segment>
+        <level id="pack" code="P" array="packs">
+          <segment tag="MAN" when="1=GM"><element pos="2" field="sscc"/></segment>
+          <level code="I" array="items" use="item"/>
+        </level>
+        <level id="item" code="I" array="items">
+          <segment tag="LIN"><element pos="3" field="id"/></segment>
+          <segment tag="SN1">
+            <element pos="2" field="quantity" type="decimal"/>
+            <element pos="3" field="unit"/>
+          </segment>
+        </level>
+      </level>
+    </level>
+  </hierarchy>
+</mapping>
+)";
+
+// Structure 0002: the item comes before the packs it is in (one item, two cartons).
+constexpr const char* k856Structure0002 =
+    "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*00401*"
+    "000000001*0*P*>~\n"
+    "GS*SH*SENDER*RECEIVER*20250314*1200*1*X*004010~\n"
+    "ST*856*0001~\n"
+    "BSN*00*ASN-1*20250314*1200*0002~\n"
+    "HL*1**S~\n"
+    "HL*2*1*O~\n"
+    "PRF*PO-1~\n"
+    "HL*3*2*I~\n"
+    "LIN**UP*012345678905~\n"
+    "SN1**48*EA~\n"
+    "HL*4*3*P~\n"
+    "MAN*GM*000123450000000017~\n"
+    "HL*5*3*P~\n"
+    "MAN*GM*000123450000000024~\n"
+    "SE*13*0001~\n"
+    "GE*1*1~\n"
+    "IEA*1*000000001~\n";
+
+class Collect final : public mapping::DocumentSink {
+ public:
+  void on_document(const mapping::MappedDocument& d) override {
+    docs.push_back(d.json.empty() ? json() : json::parse(d.json));
+    for (const Problem& p : d.set->problems) problems.push_back(p);
+  }
+  std::vector<json> docs;
+  std::vector<Problem> problems;
+};
+
+mapping::Partner partner_with(const std::vector<std::filesystem::path>& files) {
+  mapping::Partner p;
+  p.id = "test";
+  for (const auto& f : files) {
+    std::vector<mapping::Issue> issues;
+    auto map = mapping::load_map(f, issues);
+    for (const auto& i : issues) FAIL(i.to_string());
+    p.maps.push_back(map);
+  }
+  return p;
+}
+
+Collect map_in(const mapping::Partner& partner, std::string_view edi) {
+  Reader reader(edi);
+  Collect collect;
+  mapping::InboundOptions options;
+  options.map_sets_with_errors = true;
+  mapping::InboundMapper mapper(partner, collect, nullptr, options);
+  ValidatorOptions validator;
+  validator.deliver_segments = true;
+  Validator(SchemaRegistry::builtin(), validator).run(reader, mapper);
+  return collect;
+}
+
+}  // namespace
+
+TEST_CASE("items above their packs (HL 0002) move into them", "[mapping]") {
+  TempDir dir;
+  const auto partner = partner_with({dir.write("856.xml", kShipNoticeMap)});
+  const Collect out = map_in(partner, k856Structure0002);
+  REQUIRE(out.docs.size() == 1);
+  const json& order = out.docs[0]["orders"][0];
+  CHECK(order["order_number"] == "PO-1");
+  CHECK_FALSE(order.contains("items"));  // the item left the order for its packs
+  REQUIRE(order["packs"].size() == 2);
+  CHECK(order["packs"][0]["sscc"] == "000123450000000017");
+  CHECK(order["packs"][0]["items"][0]["id"] == "012345678905");
+  CHECK(order["packs"][1]["items"][0]["quantity"] == "48");  // a copy in the second carton
+  CHECK(out.docs[0]["shipment_date"] == "2025-03-14T12:00");
+}
+
+TEST_CASE("HL segments are numbered on the way out, with child flags and BSN05", "[mapping]") {
+  TempDir dir;
+  mapping::Partner partner = partner_with({dir.write("856.xml", kShipNoticeMap)});
+  partner.x12 = mapping::Identity{};
+  partner.x12->our_qualifier = partner.x12->their_qualifier = "ZZ";
+  partner.x12->our_id = "US";
+  partner.x12->their_id = "THEM";
+  partner.x12->our_group_id = "US";
+  partner.x12->their_group_id = "THEM";
+  partner.x12->version = "004010";
+  partner.x12->delimiters = Delimiters::x12_default();
+  partner.x12->delimiters.repetition = 0;
+  const json with_packs = json::parse(R"({"type":"ship_notice","shipment_id":"A",
+    "orders":[{"order_number":"PO-1","packs":[{"sscc":"1","items":[{"id":"X"}]}]}]})");
+  const json without_packs = json::parse(R"({"type":"ship_notice","shipment_id":"B",
+    "orders":[{"order_number":"PO-2","items":[{"id":"Y"},{"id":"Z"}]}]})");
+  InMemoryControlNumbers numbers;
+  mapping::RenderOptions options;
+  options.date = "20250314";
+  options.time = "1200";
+  const auto result =
+      mapping::render_interchange(partner, Standard::x12, {with_packs, without_packs}, numbers,
+                                  options);
+  for (const auto& i : result.issues) FAIL(i.to_string());
+  const std::string& edi = result.bytes;
+  INFO(edi);
+  CHECK(edi.find("BSN**A***0001~HL*1**S*1~HL*2*1*O*1~PRF*PO-1~HL*3*2*P*1~MAN*GM*1~HL*4*3*I*0~"
+                 "LIN***X~") != std::string::npos);
+  CHECK(edi.find("BSN**B***0004~HL*1**S*1~HL*2*1*O*1~PRF*PO-2~HL*3*2*I*0~LIN***Y~HL*4*2*I*0~") !=
+        std::string::npos);
+  CHECK(edi.find("GS*SH*US*THEM*20250314*1200*1*X*004010~") != std::string::npos);
+}
+
+TEST_CASE("overlays replace, remove, translate and require", "[mapping]") {
+  TempDir dir;
+  dir.write("base.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="purchase_order" standard="x12" transaction="850">
+  <segment id="beg" tag="BEG"><element pos="3" field="order_number"/></segment>
+  <segment id="ref" tag="REF" array="references">
+    <element pos="1" field="qualifier"/><element pos="2" field="value"/>
+  </segment>
+  <segment id="cur" tag="CUR"><element pos="2" field="currency"/></segment>
+  <loop id="po1" array="lines">
+    <segment tag="PO1"><element pos="1" field="line_number"/><element pos="3" field="unit"/></segment>
+  </loop>
+</mapping>
+)");
+  const auto overlay = dir.write("overlay.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends="base.xml">
+  <replace ref="beg">
+    <segment tag="BEG"><element pos="3" field="extensions.their_number"/></segment>
+  </replace>
+  <remove ref="cur"/>
+  <codes field="lines.unit" strict="true"><code edi="PC" canonical="EA"/></codes>
+  <default field="currency" value="EUR"/>
+  <add in="po1">
+    <segment id="po1-ref" tag="REF" when="1=IA"><element pos="2" field="extensions.vendor"/></segment>
+  </add>
+  <rule ref="po1-ref" required="true"/>
+</mapping>
+)");
+  const auto partner = partner_with({overlay});
+  const std::string edi =
+      "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*"
+      "00401*000000001*0*P*>~GS*PO*SENDER*RECEIVER*20250314*1200*1*X*004010~ST*850*0001~"
+      "BEG*00*SA*PO-9**20250314~CUR*BY*USD~REF*DP*12~PO1*1*2*PC*3.5~REF*IA*77~PO1*2*1*BX*9~"
+      "CTT*2~SE*9*0001~GE*1*1~IEA*1*000000001~";
+  const Collect out = map_in(partner, edi);
+  REQUIRE(out.docs.size() == 1);
+  const json& doc = out.docs[0];
+  CHECK(doc["extensions"]["their_number"] == "PO-9");
+  CHECK_FALSE(doc.contains("order_number"));
+  CHECK(doc["currency"] == "EUR");  // CUR is no longer read, so the default applies
+  CHECK(doc["references"][0]["value"] == "12");
+  CHECK(doc["lines"][0]["unit"] == "EA");
+  CHECK(doc["lines"][0]["extensions"]["vendor"] == "77");
+  CHECK(doc["lines"][1]["unit"] == "BX");
+  std::vector<ProblemCode> codes;
+  for (const Problem& p : out.problems) codes.push_back(p.code);
+  CHECK(std::count(codes.begin(), codes.end(), ProblemCode::element_invalid_code) == 1);  // BX
+  CHECK(std::count(codes.begin(), codes.end(), ProblemCode::segment_mandatory_missing) == 1);
+  for (const Problem& p : out.problems) {
+    if (p.code == ProblemCode::segment_mandatory_missing) {
+      CHECK(p.segment_id == "REF");
+      CHECK(p.location.segment_in_set == 7);  // the PO1 of line 2
+    }
+  }
+}
+
+TEST_CASE("bad maps are refused with their line", "[mapping]") {
+  TempDir dir;
+  std::vector<mapping::Issue> issues;
+  const auto bad_use = dir.write("use.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="ship_notice" standard="x12" transaction="856">
+  <hierarchy>
+    <level code="S" use="nowhere"/>
+  </hierarchy>
+</mapping>
+)");
+  CHECK(mapping::load_map(bad_use, issues) == nullptr);
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].line == 4);
+  issues.clear();
+  const auto no_header = dir.write("header.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="ship_notice">
+  <segment tag="BSN"><element pos="2" field="shipment_id"/></segment>
+</mapping>
+)");
+  CHECK(mapping::load_map(no_header, issues) == nullptr);
+  REQUIRE_FALSE(issues.empty());
+  CHECK(issues[0].to_string().find("header.xml:2:") != std::string::npos);
+}
