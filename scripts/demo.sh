@@ -16,6 +16,9 @@ step "$bin" edi validate "$x12"
 step "$bin" edi ack "$x12"
 step "$bin" edi validate "$edifact"
 step "$bin" edi ack "$edifact"
+retailer="$here/mappings/partners/retailer"
+po="$here/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+step "$bin" map in --partner "$retailer" "$po"
 cat <<MSG
 
 Try next:
@@ -23,5 +26,7 @@ Try next:
   $bin edi validate --json FILE    # every problem with its location, for machines
   $bin edi ack --type 999 FILE     # 997, 999, TA1 or CONTRL for a received file
   $bin edi validate - < FILE       # '-' reads standard input
-  $bin edi --help
+  $bin map in --partner $retailer FILE > docs.jsonl    # canonical JSON
+  $bin map out --partner $retailer --type purchase_order docs.jsonl   # and back
+  $bin edi --help; $bin map --help
 MSG
