@@ -11,10 +11,15 @@ packages=(
   nlohmann-json3-dev              # JSON output
   libpugixml-dev                  # reading schema, config and mapping files
   libxml2-dev libxml2-utils       # XSD validation (mapping and config files)
-  libssl-dev zlib1g-dev libsqlite3-dev libcurl4-openssl-dev   # later modules
+  libssl-dev zlib1g-dev           # AS2: CMS (OpenSSL 3), compression
+  libsqlite3-dev sqlite3          # the gateway's store (and the sqlite3 shell for operators)
+  libcurl4-openssl-dev curl       # outbound HTTPS (AS2 send, ERP connectors); curl in tests
+  libboost-dev                    # Boost 1.74 Asio + Beast: the gateway's HTTP(S) listeners
+  libsystemd-dev                  # sd_notify and the watchdog
   libssh-dev                      # SFTP server (libssh 0.10)
   openssh-client openssh-server openssh-sftp-server python3-paramiko   # SFTP tests
   openssl                         # AS2 tests: `openssl cms` as an independent S/MIME peer
+  python3-jsonschema              # tests: canonical documents against docs/schemas
 )
 
 missing=()

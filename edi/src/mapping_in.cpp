@@ -488,7 +488,8 @@ struct InboundMapper::Impl {
     if (map->info.document == DocumentType::freight_invoice) check_freight_totals(problems);
   }
 
-  // The sum of every line charge must be the invoice's total charge (210 L305).
+  // The sum of every line charge must be the invoice's total charge (210 L305), and so must
+  // the amount due (B307).
   void check_freight_totals(std::vector<Problem>& problems) {
     const TreeNode* totals = root->find("totals");
     const TreeNode* charge = totals != nullptr ? totals->find("charge") : nullptr;
@@ -506,10 +507,21 @@ struct InboundMapper::Impl {
         }
       }
     }
-    if (equal(sum, expected)) return;
-    Problem p{ProblemCode::totals_mismatch, Severity::warning, totals_at,
-              "the line charges add up to " + to_string(sum) + " but the total charge is " +
-                  charge->text};
+    if (!equal(sum, expected)) {
+      totals_problem("the line charges add up to " + to_string(sum) +
+                         " but the total charge is " + charge->text,
+                     problems);
+    }
+    const TreeNode* due = root->find("amount_due");
+    Fixed amount;
+    if (due != nullptr && parse_fixed(due->text, amount) && !equal(amount, expected)) {
+      totals_problem("the amount due " + due->text + " is not the total charge " + charge->text,
+                     problems);
+    }
+  }
+
+  void totals_problem(std::string message, std::vector<Problem>& problems) const {
+    Problem p{ProblemCode::totals_mismatch, Severity::warning, totals_at, std::move(message)};
     p.segment_id = "totals";
     problems.push_back(std::move(p));
   }

@@ -22,18 +22,26 @@ class JsonOut {
   JsonOut(std::string& out, std::size_t size) : out_(out), size_(size) {}
 
   void reserve(std::size_t n) {
-    if (size_ + n <= out_.size()) return;
-    out_.resize(std::max(out_.size() * 2, size_ + n + 4096));
+    if (size_ + n > out_.size()) [[unlikely]] grow(n);
   }
   void put(char c) { out_[size_++] = c; }  // after reserve()
   void put(std::string_view s) {           // after reserve()
-    std::memcpy(out_.data() + size_, s.data(), s.size());
+    char* to = out_.data() + size_;
+    if (s.size() <= 16) {  // keys and most values: cheaper than a call to memcpy
+      for (std::size_t i = 0; i < s.size(); ++i) to[i] = s[i];
+    } else {
+      std::memcpy(to, s.data(), s.size());
+    }
     size_ += s.size();
   }
   std::size_t size() const { return size_; }
   void rewind(std::size_t size) { size_ = size; }
 
  private:
+  [[gnu::noinline]] void grow(std::size_t n) {
+    out_.resize(std::max(out_.size() * 2, size_ + n + 4096));
+  }
+
   std::string& out_;
   std::size_t size_;
 };

@@ -168,6 +168,14 @@ with tempfile.TemporaryDirectory() as tmp:
     v = run("edi", "validate", written)
     check("euro DESADV validates", v.returncode == 0, v.stdout)
 
+    # --- freight totals that do not reconcile: mapped, with a warning on L3 ----------------
+    r = run("map", "in", "--partner", plain, "--standard-maps", source / "mappings" / "standard",
+            fixtures / "210-4010-totals-mismatch.edi")
+    check("unreconciled 210 still maps", r.returncode == 0 and len(docs(r.stdout)) == 1, r.stderr)
+    check("the difference is reported on L3",
+          ":26: warning" in r.stderr and "add up to 345.00 but the total charge is 354.00" in r.stderr,
+          r.stderr)
+
     # --- map check ------------------------------------------------------------------------------
     shipped = sorted((source / "mappings").rglob("*.xml"))
     r = run("map", "check", *shipped)
