@@ -14,6 +14,7 @@ packages=(
   libssl-dev zlib1g-dev libsqlite3-dev libcurl4-openssl-dev   # later modules
   libssh-dev                      # SFTP server (libssh 0.10)
   openssh-client openssh-server openssh-sftp-server python3-paramiko   # SFTP tests
+  python3-jsonschema              # canonical JSON Schema test
   openssl                         # AS2 tests: `openssl cms` as an independent S/MIME peer
 )
 
