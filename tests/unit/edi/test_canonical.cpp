@@ -80,7 +80,8 @@ canonical::FreightInvoice invoice(const std::vector<std::vector<std::string>>& l
 
 }  // namespace
 
-TEST_CASE("each example document survives json -> struct -> json unchanged", "[canonical]") {
+TEST_CASE("canonical: each example document survives json -> struct -> json unchanged",
+          "[canonical]") {
   for (const char* type : {"purchase_order", "ship_notice", "freight_invoice", "shipment_status"}) {
     INFO(type);
     const json document = example(type);
@@ -89,7 +90,7 @@ TEST_CASE("each example document survives json -> struct -> json unchanged", "[c
   }
 }
 
-TEST_CASE("struct -> json -> struct is the identity", "[canonical]") {
+TEST_CASE("canonical: struct -> json -> struct is the identity", "[canonical]") {
   const canonical::PurchaseOrder po =
       canonical::purchase_order_from_json(example("purchase_order"));
   CHECK(canonical::purchase_order_from_json(canonical::to_json(po)) == po);
@@ -103,7 +104,7 @@ TEST_CASE("struct -> json -> struct is the identity", "[canonical]") {
   CHECK(canonical::shipment_status_from_json(canonical::to_json(ss)) == ss);
 }
 
-TEST_CASE("the reader fills the structs", "[canonical]") {
+TEST_CASE("canonical: the reader fills the structs", "[canonical]") {
   const canonical::PurchaseOrder po =
       canonical::purchase_order_from_json(example("purchase_order"));
   CHECK(po.order_number == "PO-4500012345");
@@ -134,7 +135,7 @@ TEST_CASE("the reader fills the structs", "[canonical]") {
   CHECK(ss.events[1].location->code == "CMH");
 }
 
-TEST_CASE("the writer leaves out absent fields", "[canonical]") {
+TEST_CASE("canonical: the writer leaves out absent fields", "[canonical]") {
   canonical::ShipmentStatus ss;
   ss.envelope.standard = "edifact";
   ss.envelope.version = "D01B";
@@ -152,7 +153,8 @@ TEST_CASE("the writer leaves out absent fields", "[canonical]") {
   CHECK(canonical::to_json(ss)["events"][0]["references"] == json::parse("[{}]"));
 }
 
-TEST_CASE("every broken document of the schema test is rejected at its path", "[canonical]") {
+TEST_CASE("canonical: every broken document of the schema test is rejected at its path",
+          "[canonical]") {
   const json cases = load_json("tests/integration/canonical_invalid_cases.json");
   REQUIRE(cases.size() > 30);
   for (const json& c : cases) {
@@ -173,7 +175,7 @@ TEST_CASE("every broken document of the schema test is rejected at its path", "[
   }
 }
 
-TEST_CASE("reader errors name the JSON pointer and the problem", "[canonical]") {
+TEST_CASE("canonical: reader errors name the JSON pointer and the problem", "[canonical]") {
   json po = minimal_po();
   CHECK(po_error(po) == "no error");
 
@@ -207,7 +209,7 @@ TEST_CASE("reader errors name the JSON pointer and the problem", "[canonical]") 
   CHECK(po_error(bad_extension) == "no error");
 }
 
-TEST_CASE("dates and date-times follow the ISO forms of the contract", "[canonical]") {
+TEST_CASE("canonical: dates and date-times follow the ISO forms of the contract", "[canonical]") {
   json po = minimal_po();
   const auto order_date = [&](const std::string& value) {
     po["order_date"] = value;
@@ -245,7 +247,8 @@ TEST_CASE("dates and date-times follow the ISO forms of the contract", "[canonic
   CHECK(po_error(po) == "no error");
 }
 
-TEST_CASE("decimals are strings with digits, an optional sign and fraction", "[canonical]") {
+TEST_CASE("canonical: decimals are strings with digits, an optional sign and fraction",
+          "[canonical]") {
   json po = minimal_po();
   const auto amount = [&](const json& value) {
     po["totals"] = {{"amount", value}};
@@ -260,7 +263,7 @@ TEST_CASE("decimals are strings with digits, an optional sign and fraction", "[c
   CHECK_FALSE(amount(nullptr));
 }
 
-TEST_CASE("packs nest to any depth below the limit", "[canonical]") {
+TEST_CASE("canonical: packs nest to any depth below the limit", "[canonical]") {
   const auto nested = [](int levels) {
     json sn = json::parse(R"({"type": "ship_notice", "shipment_id": "S1",
       "envelope": {"standard": "x12", "version": "004010", "transaction": "856"}})");
@@ -284,7 +287,7 @@ TEST_CASE("packs nest to any depth below the limit", "[canonical]") {
   CHECK(error_of([&] { (void)canonical::ship_notice_from_json(nested(40), 100); }) == "no error");
 }
 
-TEST_CASE("document_type names one of the four types", "[canonical]") {
+TEST_CASE("canonical: document_type names one of the four types", "[canonical]") {
   CHECK(canonical::document_type(minimal_po()) == "purchase_order");
   const auto type_error = [](const json& j) {
     return error_of([&] { (void)canonical::document_type(j); });
@@ -296,7 +299,7 @@ TEST_CASE("document_type names one of the four types", "[canonical]") {
   CHECK(type_error(json("purchase_order")) == "|document: expected an object");
 }
 
-TEST_CASE("freight totals reconcile in exact decimals", "[canonical]") {
+TEST_CASE("canonical: freight totals reconcile in exact decimals", "[canonical]") {
   using canonical::check_freight_totals;
   const canonical::FreightInvoice fi =
       canonical::freight_invoice_from_json(example("freight_invoice"));
