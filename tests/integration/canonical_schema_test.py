@@ -93,6 +93,22 @@ def check_schemas():
             for field in node.get("properties", {}):
                 if f"`{field}`" not in contract:
                     fail(f"{path}: field {field} is not in docs/canonical.md")
+            for field in node.get("required", []):
+                if field not in node.get("properties", {}):
+                    fail(f"{path}: required field {field} is not among the properties")
+            if "$ref" in node and resolve_ref(name, node["$ref"]) is None:
+                fail(f"{path}: $ref {node['$ref']} leads nowhere")
+
+
+def resolve_ref(name, ref):
+    """The subschema a "file#/json/pointer" or "#/json/pointer" $ref names, or None."""
+    file, _, pointer = ref.partition("#")
+    node = schemas.get(file or name)
+    for token in pointer.split("/")[1:]:
+        if not isinstance(node, dict) or token not in node:
+            return None
+        node = node[token]
+    return node
 
 
 def errors(validator, document):
@@ -140,6 +156,8 @@ def check_broken(validators, examples):
 
 def main():
     check_schemas()
+    if failures:  # validating with broken schemas would only add a traceback
+        return 1
     validators = {t: make_validator(t) for t in TYPES}
     examples = check_examples(validators)
     broken = check_broken(validators, examples) if all(t in examples for t in TYPES) else 0
