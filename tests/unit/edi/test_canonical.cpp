@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -77,6 +78,59 @@ canonical::FreightInvoice invoice(const std::vector<std::vector<std::string>>& l
   fi.totals->charge = total;
   return fi;
 }
+
+// A value for every property the schema `file` gives the subschema `node`, recursing into
+// objects and arrays; packs nest once. Proves that the reader knows every field the JSON
+// Schemas define, with a compatible rule.
+class MaximalDocument {
+ public:
+  json build(const std::string& type) {
+    return value(schema(type + ".schema.json"), type + ".schema.json", 0);
+  }
+
+ private:
+  json schema(const std::string& file) {
+    if (!schemas_.contains(file)) schemas_[file] = load_json("docs/schemas/" + file);
+    return schemas_[file];
+  }
+
+  json value(const json& node, const std::string& file, int packs) {
+    if (node.contains("$ref")) return referenced(node["$ref"].get<std::string>(), file, packs);
+    if (node.contains("const")) return node["const"];
+    if (node.contains("enum")) return node["enum"][0];
+    if (node.contains("anyOf")) return value(node["anyOf"][0], file, packs);
+    if (node.contains("pattern")) return sample_for(node["pattern"].get<std::string>());
+    const std::string type = node.value("type", "");
+    if (type == "boolean") return true;
+    if (type == "array") return json::array({value(node["items"], file, packs)});
+    if (type == "object" && node.contains("properties")) {
+      json object = json::object();
+      for (const auto& [name, property] : node["properties"].items()) {
+        if (name == "packs" && packs > 1) continue;
+        object[name] = value(property, file, name == "packs" ? packs + 1 : packs);
+      }
+      return object;
+    }
+    if (type == "object") return json::parse(R"({"partner_field": ["a", {"b": "c"}]})");
+    return "text";
+  }
+
+  json referenced(const std::string& ref, const std::string& file, int packs) {
+    const std::size_t hash = ref.find('#');
+    const std::string target = hash == 0 ? file : ref.substr(0, hash);
+    const json::json_pointer pointer(ref.substr(hash + 1));
+    return value(schema(target)[pointer], target, packs);
+  }
+
+  static json sample_for(const std::string& pattern) {
+    if (pattern.find("T(") != std::string::npos) return "2026-01-02T03:04:05+01:00";
+    if (pattern.find("-(0[1-9]") != std::string::npos) return "2026-01-02";
+    if (pattern.find("{18}") != std::string::npos) return "123456789012345678";
+    return "-12.50";  // the decimal pattern
+  }
+
+  std::map<std::string, json> schemas_;
+};
 
 }  // namespace
 
@@ -343,4 +397,17 @@ TEST_CASE("canonical: freight totals reconcile in exact decimals", "[canonical]"
   REQUIRE(bad.size() == 2);
   CHECK(bad[0] == "/totals/charge: \"x\" is not a decimal");
   CHECK(bad[1] == "/lines/1/charges/0/amount: \"ten\" is not a decimal");
+}
+
+TEST_CASE("canonical: the reader knows every field of the JSON Schemas", "[canonical]") {
+  MaximalDocument maximal;
+  for (const char* type : {"purchase_order", "ship_notice", "freight_invoice", "shipment_status"}) {
+    INFO(type);
+    const json document = maximal.build(type);
+    INFO(document.dump());
+    CHECK(round_trip(type, document) == document);  // an Error fails with its message
+  }
+  const json sn = maximal.build("ship_notice");  // packs inside packs, extensions inside items
+  CHECK(sn.at(json::json_pointer(
+            "/orders/0/packs/0/packs/0/items/0/extensions/partner_field/1/b")) == "c");
 }
