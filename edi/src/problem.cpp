@@ -301,6 +301,7 @@ constexpr std::array kProblems = {
                 "interchange_control_duplicate",
                 S::interchange,
                 {"025", {}, {}, {}, {}, {}, {}, {}, "26"}},
+    ProblemInfo{P::totals_mismatch, "totals_mismatch", S::segment, {}},
 };
 
 constexpr bool rows_in_order() {

@@ -204,6 +204,11 @@ class Run {
 
   void body_segment() {
     if (schema_ != nullptr) check_segment();
+    if (options_.deliver_segments && in_set_) {
+      listener_.on_segment(reader_.segment(), scratch_);
+      for (Problem& p : scratch_) add_set_problem(std::move(p));
+      scratch_.clear();
+    }
   }
 
   void check_segment() {
@@ -229,6 +234,11 @@ class Run {
     if (schema_ != nullptr) {
       if (!e.implied) check_segment();
       order_.finish(e.location, scratch_);
+      for (Problem& p : scratch_) add_set_problem(std::move(p));
+      scratch_.clear();
+    }
+    if (options_.deliver_segments) {
+      listener_.on_set_finish(e.location, scratch_);
       for (Problem& p : scratch_) add_set_problem(std::move(p));
       scratch_.clear();
     }

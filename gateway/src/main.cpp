@@ -3,6 +3,7 @@
 
 #include "as2_commands.hpp"
 #include "edi_commands.hpp"
+#include "map_commands.hpp"
 #include "sftp_commands.hpp"
 
 int main(int argc, char** argv) {
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "edigate 0.1.0");
   int exit_code = 0;
   edigate::cli::add_edi_commands(app, exit_code);
+  edigate::cli::add_map_commands(app, exit_code);
   edigate::cli::add_sftp_commands(app, exit_code);
   edigate::cli::add_as2_commands(app, exit_code);
   try {

@@ -103,11 +103,13 @@ enum class ProblemCode : std::uint16_t {
   element_invalid_decimal,       // CONTRL 19
   // Duplicates across interchanges (the gateway's store reports these)
   interchange_control_duplicate,  // TA1 025, CONTRL 26
+  // Business rules the mapper checks (warnings: the set is syntactically acceptable)
+  totals_mismatch,  // e.g. 210 L305 is not the sum of the L1 charges
 };
 
 // Number of ProblemCode values (they run from 0 to kProblemCodeCount - 1).
 inline constexpr std::size_t kProblemCodeCount =
-    static_cast<std::size_t>(ProblemCode::interchange_control_duplicate) + 1;
+    static_cast<std::size_t>(ProblemCode::totals_mismatch) + 1;
 
 struct Problem {
   Problem() = default;

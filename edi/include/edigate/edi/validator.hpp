@@ -41,6 +41,13 @@ class ValidationListener {
   virtual void on_interchange_start(const InterchangeHeader&) {}
   virtual void on_group_start(const GroupHeader&) {}
   virtual void on_set_start(const TransactionHeader&) {}
+  // With ValidatorOptions::deliver_segments: each body segment of a set after it was checked.
+  // Problems appended to `problems` become problems of the set: they count as errors and reach
+  // its acknowledgement.
+  virtual void on_segment(const Segment&, std::vector<Problem>& /*problems*/) {}
+  // With deliver_segments: the set's trailer was read (or found missing) at `end`; the last
+  // chance to add problems before on_set_end.
+  virtual void on_set_finish(const Location& /*end*/, std::vector<Problem>& /*problems*/) {}
   virtual void on_set_end(const SetResult&) {}
   virtual void on_group_end(const GroupResult&) {}
   virtual void on_interchange_end(const InterchangeResult&) {}
@@ -51,6 +58,8 @@ class ValidationListener {
 struct ValidatorOptions {
   // Report set_not_supported for sets without a schema (otherwise they pass unchecked).
   bool require_schema = true;
+  // Call ValidationListener::on_segment and on_set_finish (the inbound mapper needs them).
+  bool deliver_segments = false;
 };
 
 class Validator {

@@ -1,0 +1,578 @@
+// Inbound mapping: EDI segments -> canonical document, one per set, on the Validator's pass.
+//
+// The map is a tree of segments, loops and hierarchy levels. A segment is looked for among the
+// children of the innermost open loop first, then outwards (so a segment that belongs to an
+// outer loop closes the inner ones); a loop's first segment opens a new instance of it. HL
+// segments place their level by HL02: a level that arrives below one that cannot hold it (an
+// 0002 pack below its item) is attached to the nearest ancestor that can, and takes the item
+// in. Segments the map does not name are skipped (the Validator has judged them already).
+#include <charconv>
+
+#include "edigate/edi/mapping.hpp"
+#include "mapping_model.hpp"
+#include "mapping_tree.hpp"
+#include "mapping_values.hpp"
+
+namespace edigate::edi::mapping {
+namespace {
+
+using Kind = TreeNode::Kind;
+
+struct Frame {
+  const MapNode* node;
+  TreeNode* object;  // null: an unplaced level whose segments are skipped
+  std::vector<std::uint16_t> counts;
+  Location start;
+};
+
+struct HlEntry {
+  const MapNode* level = nullptr;
+  TreeNode* object = nullptr;
+  TreeNode* holder = nullptr;  // the array holding object
+  std::string id, parent;
+  bool adopted = false;
+};
+
+const MapNode kUnplaced{};
+
+}  // namespace
+
+struct InboundMapper::Impl {
+  Impl(const Partner& p, DocumentSink& s, ValidationListener* n, InboundOptions o)
+      : partner(p), sink(s), next(n), options(std::move(o)) {}
+
+  const Partner& partner;
+  DocumentSink& sink;
+  ValidationListener* next;
+  InboundOptions options;
+
+  InterchangeHeader interchange;
+  GroupHeader group;
+  TransactionHeader set;
+  const Map* map = nullptr;
+  Tree tree;
+  TreeNode* root = nullptr;
+  std::vector<Frame> stack;
+  std::vector<HlEntry> hl_by_number;  // HL01 1..n, the common case
+  std::vector<HlEntry> hl_other;      // other ids
+  std::string json;
+  std::string scratch;
+  Location totals_at;
+
+  // --- set start ------------------------------------------------------------------------------
+
+  void start_set(const TransactionHeader& header) {
+    set = header;
+    map = partner.find_inbound(interchange.standard, header.id, header.version);
+    tree.clear();
+    stack.clear();
+    hl_by_number.clear();
+    hl_other.clear();
+    if (map == nullptr) return;
+    root = tree.make(Kind::object);
+    put(root, "type", to_string(map->info.document));
+    write_envelope(tree.member(root, "envelope", Kind::object));
+    stack.push_back(Frame{&map->root, root, counts_for(map->root), header.location});
+  }
+
+  void put(TreeNode* object, std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    tree.member(object, key, Kind::string)->text.assign(value);
+  }
+
+  void write_envelope(TreeNode* e) {
+    const bool x12 = interchange.standard == Standard::x12;
+    put(e, "partner", partner.id);
+    put(e, "standard", x12 ? "x12" : "edifact");
+    put(e, "version", set.version);
+    put(e, "transaction", set.id);
+    TreeNode* sender = tree.member(e, "sender", Kind::object);
+    put(sender, "qualifier", interchange.sender_qualifier);
+    put(sender, "id", interchange.sender_id);
+    TreeNode* receiver = tree.member(e, "receiver", Kind::object);
+    put(receiver, "qualifier", interchange.receiver_qualifier);
+    put(receiver, "id", interchange.receiver_id);
+    put(e, "group_sender", group.sender_id);
+    put(e, "group_receiver", group.receiver_id);
+    put(e, "interchange_control_number", interchange.control_number);
+    put(e, "group_control_number", group.control_number);
+    put(e, "transaction_control_number", set.control_number);
+    if (interchange.test) tree.member(e, "test", Kind::literal)->text = "true";
+    put(e, "received_at", options.received_at);
+    put(e, "message_id", options.message_id);
+  }
+
+  static std::vector<std::uint16_t> counts_for(const MapNode& node) {
+    return node.has_required_children ? std::vector<std::uint16_t>(node.children.size(), 0)
+                                      : std::vector<std::uint16_t>{};
+  }
+
+  // --- segments -------------------------------------------------------------------------------
+
+  std::string_view raw(const Segment& s, Pos pos) const {
+    return pos.component == 0 ? s[pos.element] : s.component(pos.element, pos.component);
+  }
+
+  // The value with release characters removed (EDIFACT); a view when nothing was escaped.
+  std::string_view text(const Segment& s, Pos pos) {
+    const std::string_view r = raw(s, pos);
+    const char release = s.delimiters().release;
+    if (release == 0 || r.find(release) == std::string_view::npos) return r;
+    scratch = unescape(r, release);
+    return scratch;
+  }
+
+  bool matches(const MapNode& node, const Segment& s) const {
+    if (node.tag != s.tag()) return false;
+    for (const Condition& c : node.when) {
+      const std::string_view v = raw(s, c.pos);
+      bool any = false;
+      for (const std::string& allowed : c.values) any = any || v == allowed;
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  void on_segment(const Segment& s, std::vector<Problem>& problems) {
+    if (map == nullptr) return;
+    for (std::size_t d = stack.size(); d-- > 0;) {
+      const MapNode& parent = *stack[d].node;
+      for (std::size_t i = 0; i < parent.children.size(); ++i) {
+        if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
+        const MapNode& child = parent.children[i];
+        if (child.kind == NodeKind::segment && matches(child, s)) {
+          pop_to(d + 1, s.location(), problems);
+          count(d, i);
+          if (stack[d].object != nullptr) apply(child, stack[d].object, s, problems);
+          return;
+        }
+        if (child.kind == NodeKind::loop && matches(child.children.front(), s)) {
+          pop_to(d + 1, s.location(), problems);
+          count(d, i);
+          TreeNode* object = stack[d].object == nullptr ? nullptr : open(child, stack[d].object);
+          stack.push_back(Frame{&child, object, counts_for(child), s.location()});
+          count(d + 1, 0);
+          if (object != nullptr) apply(child.children.front(), object, s, problems);
+          return;
+        }
+        if (child.kind == NodeKind::hierarchy && child.tag == s.tag()) {
+          pop_to(d + 1, s.location(), problems);
+          count(d, i);
+          hierarchy_segment(child, d, s, problems);
+          return;
+        }
+      }
+    }
+  }
+
+  void count(std::size_t depth, std::size_t child) {
+    std::vector<std::uint16_t>& counts = stack[depth].counts;
+    if (!counts.empty() && counts[child] < 0xFFFF) ++counts[child];
+  }
+
+  void pop_to(std::size_t size, const Location& at, std::vector<Problem>& problems) {
+    while (stack.size() > size) {
+      close(stack.back(), at, problems);
+      stack.pop_back();
+    }
+  }
+
+  void close(const Frame& f, const Location& at, std::vector<Problem>& problems) {
+    if (f.counts.empty() || f.object == nullptr) return;
+    for (std::size_t i = 0; i < f.counts.size(); ++i) {
+      const MapNode& child = f.node->children[i];
+      if (!child.required || f.counts[i] > 0) continue;
+      const MapNode& segment = child.kind == NodeKind::loop ? child.children.front() : child;
+      std::string what = segment.tag;
+      for (const Condition& c : segment.when) what += " with " + c.values.front();
+      Problem p{ProblemCode::segment_mandatory_missing, Severity::error, at,
+                "partner rule: " + what + " is required" +
+                    (f.node->kind == NodeKind::root ? std::string(" in the set")
+                                                    : " in each " + f.node->tag + " loop")};
+      p.segment_id = segment.tag;
+      p.loop_id = f.node->kind == NodeKind::root ? std::string() : f.node->tag;
+      problems.push_back(std::move(p));
+    }
+  }
+
+  // The last entry of a root array (made when there is none): where `under` nodes go.
+  TreeNode* under_object(const FieldPath& under) {
+    TreeNode* array = array_at(root, under);
+    if (array->items.empty()) array->items.push_back(tree.make(Kind::object));
+    return array->items.back();
+  }
+
+  TreeNode* open(const MapNode& node, TreeNode* object) {
+    if (!node.under.empty() && object == root) object = under_object(node.under);
+    if (!node.array.empty()) return append_object(object, node.array);
+    if (!node.into.empty()) return object_at(object, node.into);
+    return object;
+  }
+
+  TreeNode* object_at(TreeNode* object, const FieldPath& path) {
+    for (const std::string& key : path.keys) object = tree.member(object, key, Kind::object);
+    return object;
+  }
+
+  TreeNode* array_at(TreeNode* object, const FieldPath& path) {
+    for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
+      object = tree.member(object, path.keys[k], Kind::object);
+    }
+    return tree.member(object, path.keys.back(), Kind::array);
+  }
+
+  TreeNode* append_object(TreeNode* object, const FieldPath& path) {
+    TreeNode* array = array_at(object, path);
+    TreeNode* item = tree.make(Kind::object);
+    array->items.push_back(item);
+    return item;
+  }
+
+  void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
+    if (value.empty()) return;
+    if (path.append) {
+      TreeNode* s = tree.make(Kind::string);
+      s->text.assign(value);
+      array_at(object, path)->items.push_back(s);
+      return;
+    }
+    for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
+      object = tree.member(object, path.keys[k], Kind::object);
+    }
+    tree.member(object, path.keys.back(), Kind::string)->text.assign(value);
+  }
+
+  void apply(const MapNode& node, TreeNode* object, const Segment& s,
+             std::vector<Problem>& problems) {
+    if (node.scope == "totals") totals_at = s.location();
+    TreeNode* target = open(node, object);
+    for (const ElementRule& e : node.elements) element(e, e.pos, target, s, problems);
+    for (const DateTimeRule& dt : node.datetimes) datetime(dt, target, s);
+    for (const RepeatRule& r : node.repeats) repeat(r, target, s, problems);
+  }
+
+  void repeat(const RepeatRule& r, TreeNode* target, const Segment& s,
+              std::vector<Problem>& problems) {
+    for (std::uint16_t n = 0; n < r.count; ++n) {
+      const auto base = static_cast<std::uint16_t>(r.first + n * r.step);
+      if (base > s.size()) break;
+      bool any = false;
+      for (const ElementRule& e : r.elements) {
+        any = any || !raw(s, shifted(e.pos, base)).empty();
+      }
+      if (!any) continue;
+      TreeNode* item = append_object(target, r.array);
+      for (const ElementRule& e : r.elements) element(e, shifted(e.pos, base), item, s, problems);
+    }
+  }
+
+  static Pos shifted(Pos pos, std::uint16_t base) {
+    return Pos{static_cast<std::uint16_t>(base + pos.element - 1), pos.component};
+  }
+
+  void element(const ElementRule& e, Pos pos, TreeNode* target, const Segment& s,
+               std::vector<Problem>& problems) {
+    const std::string_view value = text(s, pos);
+    if (e.required || !e.values.empty()) check_rule(e, pos, value, s, problems);
+    if (e.field.empty() || value.empty()) return;
+    std::string converted;
+    bool ok = true;
+    switch (e.type) {
+      case ValueType::text:
+        if (e.codes != nullptr) {
+          const auto it = e.codes->to_canonical.find(value);
+          if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
+          if (e.codes->strict) {
+            rule_problem(ProblemCode::element_invalid_code, pos, s, value,
+                         "partner rule: '" + std::string(value) + "' has no translation for " +
+                             e.codes->field,
+                         problems);
+          }
+        }
+        return set_value(target, e.field, value);
+      case ValueType::decimal:
+        ok = decimal_in(value, e.implied, s.delimiters().decimal, converted);
+        break;
+      case ValueType::integer:
+        ok = integer_in(value, converted);
+        break;
+      case ValueType::date:
+        ok = date_in(value, converted);
+        break;
+      case ValueType::time:
+        ok = time_in(value, converted);
+        break;
+    }
+    // A value the Validator has already reported keeps its raw form: nothing is lost.
+    set_value(target, e.field, ok ? std::string_view(converted) : value);
+  }
+
+  void check_rule(const ElementRule& e, Pos pos, std::string_view value, const Segment& s,
+                  std::vector<Problem>& problems) {
+    if (value.empty()) {
+      if (e.required) {
+        rule_problem(ProblemCode::element_mandatory_missing, pos, s, value,
+                     "partner rule: " + std::string(s.tag()) + position_name(pos) +
+                         " is required",
+                     problems);
+      }
+      return;
+    }
+    if (e.values.empty()) return;
+    for (const std::string& v : e.values) {
+      if (v == value) return;
+    }
+    rule_problem(ProblemCode::element_invalid_code, pos, s, value,
+                 "partner rule: " + std::string(s.tag()) + position_name(pos) + " '" +
+                     std::string(value) + "' is not one of the partner's codes",
+                 problems);
+  }
+
+  static std::string position_name(Pos pos) {
+    std::string out = (pos.element < 10 ? "0" : "") + std::to_string(pos.element);
+    if (pos.component > 0) out += "-" + std::to_string(pos.component);
+    return out;
+  }
+
+  void rule_problem(ProblemCode code, Pos pos, const Segment& s, std::string_view value,
+                    std::string message, std::vector<Problem>& problems) {
+    Problem p{code, Severity::error, s.location_of(pos.element, pos.component), std::move(message)};
+    p.segment_id = std::string(s.tag());
+    p.element_ref = std::to_string(pos.element);
+    p.value = std::string(value);
+    problems.push_back(std::move(p));
+  }
+
+  void datetime(const DateTimeRule& dt, TreeNode* target, const Segment& s) {
+    std::string out;
+    if (!dt.value.empty()) {
+      const std::string value(text(s, dt.value));
+      if (value.empty()) return;
+      const std::string_view format = dt.format.empty() ? "102" : raw(s, dt.format);
+      if (!edifact_datetime_in(value, format, out)) out = value;
+      return set_value(target, dt.field, out);
+    }
+    const std::string_view date = raw(s, dt.date);
+    if (date.empty()) return;
+    if (!date_in(date, out)) return set_value(target, dt.field, date);
+    std::string time;
+    if (!dt.time.empty() && time_in(raw(s, dt.time), time)) out += "T" + time;
+    const std::string_view zone = dt.zone.empty() ? std::string_view{} : raw(s, dt.zone);
+    if (!zone.empty()) {
+      if (!time.empty()) out += zone_offset(zone);
+      if (!dt.zone_field.empty()) set_value(target, dt.zone_field, zone);
+    }
+    set_value(target, dt.field, out);
+  }
+
+  // --- hierarchy (HL) -------------------------------------------------------------------------
+
+  HlEntry* find_hl(std::string_view id) {
+    if (id.empty()) return nullptr;
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+    if (ec == std::errc{} && end == id.data() + id.size() && n > 0 && n <= hl_by_number.size()) {
+      HlEntry& e = hl_by_number[n - 1];
+      if (e.id == id) return &e;
+    }
+    for (HlEntry& e : hl_other) {
+      if (e.id == id) return &e;
+    }
+    return nullptr;
+  }
+
+  HlEntry& add_hl(std::string_view id) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
+    const bool next_number = ec == std::errc{} && end == id.data() + id.size() &&
+                             n == hl_by_number.size() + 1;
+    HlEntry& e = next_number ? hl_by_number.emplace_back() : hl_other.emplace_back();
+    e.id.assign(id);
+    return e;
+  }
+
+  TreeNode* open_level(const MapNode& level, TreeNode* parent, TreeNode*& holder) {
+    if (!level.under.empty() && parent == root) parent = under_object(level.under);
+    if (level.array.empty()) {
+      holder = nullptr;
+      return parent;
+    }
+    holder = array_at(parent, level.array);
+    TreeNode* item = tree.make(Kind::object);
+    holder->items.push_back(item);
+    return item;
+  }
+
+  void hierarchy_segment(const MapNode& h, std::size_t depth, const Segment& s,
+                         std::vector<Problem>& problems) {
+    const std::string_view id = s[h.id_pos];
+    const std::string_view code = h.code_pos == 0 ? std::string_view{} : s[h.code_pos];
+    const std::string_view parent_id = h.parent_pos == 0 ? std::string_view{} : s[h.parent_pos];
+    HlEntry* parent = find_hl(parent_id);
+    const MapNode* level = nullptr;
+    TreeNode* object = nullptr;
+    TreeNode* holder = nullptr;
+    TreeNode* base = stack[depth].object;
+    if (parent != nullptr && parent->level != nullptr) {
+      level = child_level(*parent->level, code);
+      if (level != nullptr) object = open_level(*level, parent->object, holder);
+      for (HlEntry* a = find_hl(parent->parent); level == nullptr && a != nullptr;
+           a = find_hl(a->parent)) {
+        if (a->level != nullptr && (level = child_level(*a->level, code)) != nullptr) {
+          object = open_level(*level, a->object, holder);
+          adopt(*level, object, *parent);
+        }
+      }
+    }
+    if (level == nullptr && (level = child_level(h, code)) != nullptr && base != nullptr) {
+      object = open_level(*level, base, holder);
+      if (parent != nullptr) adopt(*level, object, *parent);
+    }
+    HlEntry& entry = add_hl(id);
+    entry.parent.assign(parent_id);
+    entry.level = level;
+    entry.object = object;
+    entry.holder = holder;
+    (void)problems;
+    stack.push_back(Frame{level != nullptr ? level : &kUnplaced, object,
+                          level != nullptr ? counts_for(*level) : std::vector<std::uint16_t>{},
+                          s.location()});
+  }
+
+  // `level` (a pack) arrived below `below` (an item) although the canonical nesting has it the
+  // other way round: the item moves into the pack (a copy when it is already in another one).
+  void adopt(const MapNode& level, TreeNode* object, HlEntry& below) {
+    if (below.level == nullptr || below.object == nullptr || below.level->code.empty()) return;
+    const MapNode* inner = child_level(level, below.level->code);
+    if (inner == nullptr || inner->array.empty()) return;
+    TreeNode* target = array_at(object, inner->array);
+    if (below.adopted || below.holder == nullptr) {
+      target->items.push_back(tree.clone(below.object));
+      return;
+    }
+    std::erase(below.holder->items, below.object);
+    target->items.push_back(below.object);
+    below.holder = target;
+    below.adopted = true;
+  }
+
+  // --- set end --------------------------------------------------------------------------------
+
+  void finish(const Location& end, std::vector<Problem>& problems) {
+    if (map == nullptr) return;
+    pop_to(0, end, problems);
+    for (const Default& d : map->defaults) apply_default(root, d.field, d.value);
+    if (map->info.document == DocumentType::freight_invoice) check_freight_totals(problems);
+  }
+
+  // The sum of every line charge must be the invoice's total charge (210 L305).
+  void check_freight_totals(std::vector<Problem>& problems) {
+    const TreeNode* totals = root->find("totals");
+    const TreeNode* charge = totals != nullptr ? totals->find("charge") : nullptr;
+    Fixed expected;
+    if (charge == nullptr || !parse_fixed(charge->text, expected)) return;
+    Fixed sum;
+    if (const TreeNode* lines = root->find("lines")) {
+      for (const TreeNode* line : lines->items) {
+        const TreeNode* charges = line->find("charges");
+        for (const TreeNode* c : charges != nullptr ? charges->items : std::vector<TreeNode*>{}) {
+          const TreeNode* amount = c->find("amount");
+          Fixed value;
+          if (amount != nullptr && parse_fixed(amount->text, value)) sum = add(sum, value);
+        }
+      }
+    }
+    if (equal(sum, expected)) return;
+    Problem p{ProblemCode::totals_mismatch, Severity::warning, totals_at,
+              "the line charges add up to " + to_string(sum) + " but the total charge is " +
+                  charge->text};
+    p.segment_id = "totals";
+    problems.push_back(std::move(p));
+  }
+
+  void apply_default(TreeNode* object, std::string_view path, std::string_view value) {
+    const std::size_t dot = path.find('.');
+    const std::string_view key = path.substr(0, dot);
+    if (dot == std::string_view::npos) {
+      TreeNode* v = tree.member(object, key, Kind::string);
+      if (v->kind == Kind::string && v->text.empty()) v->text.assign(value);
+      return;
+    }
+    const std::string_view rest = path.substr(dot + 1);
+    TreeNode* child = object->find(key);
+    if (child == nullptr) child = tree.member(object, key, Kind::object);
+    if (child->kind == Kind::object) return apply_default(child, rest, value);
+    if (child->kind == Kind::array) {
+      for (TreeNode* item : child->items) {
+        if (item->kind == Kind::object) apply_default(item, rest, value);
+      }
+    }
+  }
+
+  void end_set(const SetResult& result) {
+    MappedDocument doc;
+    doc.interchange = &interchange;
+    doc.group = &group;
+    doc.set = &result;
+    doc.map = map;
+    json.clear();
+    if (map != nullptr && (options.map_sets_with_errors || !result.has_errors())) {
+      write_json(*root, json);
+      doc.json = json;
+    }
+    sink.on_document(doc);
+    map = nullptr;
+  }
+};
+
+InboundMapper::InboundMapper(const Partner& partner, DocumentSink& sink, ValidationListener* next,
+                             InboundOptions options)
+    : impl_(std::make_unique<Impl>(partner, sink, next, std::move(options))) {}
+
+InboundMapper::~InboundMapper() = default;
+
+void InboundMapper::on_interchange_start(const InterchangeHeader& header) {
+  impl_->interchange = header;
+  impl_->group = GroupHeader{};
+  if (impl_->next != nullptr) impl_->next->on_interchange_start(header);
+}
+
+void InboundMapper::on_group_start(const GroupHeader& header) {
+  impl_->group = header;
+  if (impl_->next != nullptr) impl_->next->on_group_start(header);
+}
+
+void InboundMapper::on_set_start(const TransactionHeader& header) {
+  impl_->start_set(header);
+  if (impl_->next != nullptr) impl_->next->on_set_start(header);
+}
+
+void InboundMapper::on_segment(const Segment& segment, std::vector<Problem>& problems) {
+  impl_->on_segment(segment, problems);
+  if (impl_->next != nullptr) impl_->next->on_segment(segment, problems);
+}
+
+void InboundMapper::on_set_finish(const Location& end, std::vector<Problem>& problems) {
+  impl_->finish(end, problems);
+  if (impl_->next != nullptr) impl_->next->on_set_finish(end, problems);
+}
+
+void InboundMapper::on_set_end(const SetResult& result) {
+  impl_->end_set(result);
+  if (impl_->next != nullptr) impl_->next->on_set_end(result);
+}
+
+void InboundMapper::on_group_end(const GroupResult& result) {
+  impl_->group = GroupHeader{};
+  if (impl_->next != nullptr) impl_->next->on_group_end(result);
+}
+
+void InboundMapper::on_interchange_end(const InterchangeResult& result) {
+  if (impl_->next != nullptr) impl_->next->on_interchange_end(result);
+}
+
+void InboundMapper::on_problem(const Problem& problem) {
+  if (impl_->next != nullptr) impl_->next->on_problem(problem);
+}
+
+}  // namespace edigate::edi::mapping

@@ -1,0 +1,545 @@
+// Loading mapping files: XSD check (libxml2, file:line errors), reading (pugixml), overlays
+// (`extends` with add/replace/remove/rule/codes/default), then compile() into a Map.
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "edigate/edi/xml_check.hpp"
+#include "mapping_model.hpp"
+
+namespace edigate::edi::mapping {
+
+const char* mapping_xsd_text();  // generated from mappings/schema/mapping.xsd
+
+namespace {
+
+constexpr int kMaxExtendsDepth = 8;
+
+const XmlSchema& mapping_schema() {
+  static const XmlSchema schema = [] {
+    std::vector<XmlIssue> issues;
+    return XmlSchema::compile(mapping_xsd_text(), "mapping.xsd", issues);
+  }();
+  return schema;
+}
+
+class Loader {
+ public:
+  explicit Loader(std::vector<Issue>& issues) : issues_(issues) {}
+
+  std::shared_ptr<Map> load(const std::filesystem::path& path, int depth) {
+    const std::string file = path.string();
+    if (depth > kMaxExtendsDepth) return fail(file, 0, "extends chain deeper than 8 files");
+    std::string text;
+    if (!read(path, text)) return fail(file, 0, "cannot read the file");
+    if (!xsd_check(text, file)) return nullptr;
+    pugi::xml_document doc;
+    const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
+    if (!parsed) return fail(file, line_of(text, parsed.offset), parsed.description());
+    lines_.assign(text.begin(), text.end());
+    file_ = file;
+    const pugi::xml_node root = doc.document_element();
+    std::shared_ptr<Map> map;
+    if (const char* base = root.attribute("extends").value(); *base != '\0') {
+      const std::filesystem::path base_path = path.parent_path() / base;
+      const std::string saved_file = file_;
+      const std::string saved_text = lines_;
+      map = load(base_path, depth + 1);
+      file_ = saved_file;
+      lines_ = saved_text;
+      if (map == nullptr) return fail(file_, line(root), "cannot load the map it extends: " + std::string(base));
+      map->info.extends_chain.insert(map->info.extends_chain.begin(), map->info.file);
+    } else {
+      map = std::make_shared<Map>();
+      map->root.kind = NodeKind::root;
+      map->root.file = file_;
+    }
+    map->info.file = file_;
+    if (!read_header(root, *map)) return nullptr;
+    const std::size_t before = issues_.size();
+    for (const pugi::xml_node child : root.children()) {
+      if (child.type() == pugi::node_element) apply(child, *map);
+    }
+    if (issues_.size() != before) return nullptr;
+    return map;
+  }
+
+ private:
+  std::shared_ptr<Map> fail(const std::string& file, long at, std::string message) {
+    issues_.push_back(Issue{file, at, std::move(message)});
+    return nullptr;
+  }
+
+  static bool read(const std::filesystem::path& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    out = buffer.str();
+    return true;
+  }
+
+  bool xsd_check(const std::string& text, const std::string& file) {
+    const XmlSchema& schema = mapping_schema();
+    if (!schema.valid()) {
+      fail(file, 0, "the built-in mapping.xsd does not compile");
+      return false;
+    }
+    const std::vector<XmlIssue> found = schema.check(text, file);
+    for (const XmlIssue& i : found) issues_.push_back(Issue{i.file, i.line, i.message});
+    return found.empty();
+  }
+
+  static long line_of(std::string_view text, std::ptrdiff_t offset) {
+    if (offset < 0) return 0;
+    const auto end = text.begin() + std::min<std::ptrdiff_t>(offset, std::ssize(text));
+    return 1 + static_cast<long>(std::count(text.begin(), end, '\n'));
+  }
+  long line(const pugi::xml_node& node) const { return line_of(lines_, node.offset_debug()); }
+
+  void error(const pugi::xml_node& node, std::string message) {
+    issues_.push_back(Issue{file_, line(node), std::move(message)});
+  }
+
+  bool read_header(const pugi::xml_node& root, Map& map) {
+    if (const char* d = root.attribute("document").value(); *d != '\0') {
+      map.info.document = *parse_document_type(d);
+      has_document_ = true;
+    }
+    if (const char* s = root.attribute("standard").value(); *s != '\0') {
+      map.info.standard = std::string_view(s) == "x12" ? Standard::x12 : Standard::edifact;
+    }
+    if (const char* t = root.attribute("transaction").value(); *t != '\0') map.info.transaction = t;
+    if (const pugi::xml_attribute v = root.attribute("versions")) {
+      map.info.versions.clear();
+      std::istringstream words(v.value());
+      for (std::string w; words >> w;) map.info.versions.push_back(w);
+    }
+    if (map.info.transaction.empty() || (!has_document_ && map.info.extends_chain.empty())) {
+      error(root, "a mapping needs document, standard and transaction (or extends)");
+      return false;
+    }
+    return true;
+  }
+
+  // --- parsing attributes ---------------------------------------------------------------------
+
+  static Pos parse_pos(std::string_view text) {
+    Pos pos;
+    const std::size_t dot = text.find('.');
+    const std::string_view e = text.substr(0, dot);
+    std::from_chars(e.data(), e.data() + e.size(), pos.element);
+    if (dot != std::string_view::npos) {
+      const std::string_view c = text.substr(dot + 1);
+      std::from_chars(c.data(), c.data() + c.size(), pos.component);
+    }
+    return pos;
+  }
+
+  static FieldPath parse_path(std::string_view text) {
+    FieldPath path;
+    if (text.size() >= 2 && text.substr(text.size() - 2) == "[]") {
+      path.append = true;
+      text.remove_suffix(2);
+    }
+    while (!text.empty()) {
+      const std::size_t dot = text.find('.');
+      path.keys.emplace_back(text.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      text.remove_prefix(dot + 1);
+    }
+    return path;
+  }
+
+  static std::vector<std::string> words(std::string_view text, char separator) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+      const std::size_t at = text.find(separator);
+      if (at != 0) out.emplace_back(text.substr(0, at));
+      if (at == std::string_view::npos) break;
+      text.remove_prefix(at + 1);
+    }
+    return out;
+  }
+
+  static std::vector<Condition> parse_when(std::string_view text) {
+    std::vector<Condition> out;
+    for (const std::string& term : words(text, ' ')) {
+      const std::size_t eq = term.find('=');
+      out.push_back(Condition{parse_pos(std::string_view(term).substr(0, eq)),
+                              words(std::string_view(term).substr(eq + 1), '|')});
+    }
+    return out;
+  }
+
+  static ValueType parse_type(std::string_view t) {
+    if (t == "decimal") return ValueType::decimal;
+    if (t == "integer") return ValueType::integer;
+    if (t == "date") return ValueType::date;
+    if (t == "time") return ValueType::time;
+    return ValueType::text;
+  }
+
+  ElementRule read_element(const pugi::xml_node& x) {
+    ElementRule rule;
+    rule.pos = parse_pos(x.attribute("pos").value());
+    rule.field = parse_path(x.attribute("field").value());
+    rule.constant = x.attribute("value").value();
+    rule.type = parse_type(x.attribute("type").value());
+    rule.implied = x.attribute("implied") ? x.attribute("implied").as_int() : -1;
+    rule.width = x.attribute("width").as_int();
+    rule.count = parse_path(x.attribute("count").value());
+    rule.required = x.attribute("required").as_bool();
+    rule.values = words(x.attribute("values").value(), ' ');
+    rule.computed = x.attribute("computed").value();
+    rule.line = line(x);
+    if (rule.field.empty() && rule.constant.empty() && !rule.required && rule.values.empty() &&
+        rule.computed.empty()) {
+      error(x, "an element needs a field, a value or a rule");
+    }
+    if (rule.implied >= 0 && rule.type != ValueType::decimal) {
+      error(x, "implied decimals need type=\"decimal\"");
+    }
+    return rule;
+  }
+
+  DateTimeRule read_datetime(const pugi::xml_node& x) {
+    DateTimeRule rule;
+    rule.field = parse_path(x.attribute("field").value());
+    rule.date = parse_pos(x.attribute("date").value());
+    rule.time = parse_pos(x.attribute("time").value());
+    rule.zone = parse_pos(x.attribute("zone").value());
+    rule.value = parse_pos(x.attribute("value").value());
+    rule.format = parse_pos(x.attribute("format").value());
+    rule.zone_field = parse_path(x.attribute("zone-field").value());
+    if (rule.date.empty() == rule.value.empty()) {
+      error(x, "a datetime reads either date (and time, zone) or value (and format)");
+    }
+    return rule;
+  }
+
+  RepeatRule read_repeat(const pugi::xml_node& x) {
+    RepeatRule rule;
+    rule.first = static_cast<std::uint16_t>(x.attribute("first").as_uint());
+    rule.step = static_cast<std::uint16_t>(x.attribute("step").as_uint());
+    rule.count = static_cast<std::uint16_t>(x.attribute("count").as_uint());
+    rule.array = parse_path(x.attribute("array").value());
+    for (const pugi::xml_node e : x.children("element")) rule.elements.push_back(read_element(e));
+    if (rule.step == 0 || rule.count == 0) error(x, "a repeat needs step and count above 0");
+    return rule;
+  }
+
+  MapNode read_node(const pugi::xml_node& x) {
+    MapNode node;
+    const std::string_view name = x.name();
+    node.kind = name == "segment"     ? NodeKind::segment
+                : name == "loop"      ? NodeKind::loop
+                : name == "hierarchy" ? NodeKind::hierarchy
+                                      : NodeKind::level;
+    node.id = x.attribute("id").value();
+    node.tag = x.attribute("tag").value();
+    if (node.kind == NodeKind::hierarchy && node.tag.empty()) node.tag = "HL";
+    node.when = parse_when(x.attribute("when").value());
+    node.array = parse_path(x.attribute("array").value());
+    node.into = parse_path(x.attribute("into").value());
+    node.max = static_cast<std::uint16_t>(std::max(1u, x.attribute("max").as_uint(1)));
+    node.always = x.attribute("always").as_bool();
+    node.required = x.attribute("required").as_bool();
+    node.code = x.attribute("code").value();
+    node.use = x.attribute("use").value();
+    node.under = parse_path(x.attribute("under").value());
+    if (node.kind == NodeKind::hierarchy) {
+      node.id_pos = static_cast<std::uint16_t>(x.attribute("id-pos").as_uint(1));
+      node.parent_pos = static_cast<std::uint16_t>(x.attribute("parent-pos").as_uint(2));
+      node.code_pos = static_cast<std::uint16_t>(x.attribute("code-pos").as_uint(3));
+    }
+    node.file = file_;
+    node.line = line(x);
+    for (const pugi::xml_node c : x.children()) {
+      if (c.type() != pugi::node_element) continue;
+      const std::string_view cn = c.name();
+      if (cn == "element") {
+        node.elements.push_back(read_element(c));
+      } else if (cn == "datetime") {
+        node.datetimes.push_back(read_datetime(c));
+      } else if (cn == "repeat") {
+        node.repeats.push_back(read_repeat(c));
+      } else {
+        node.children.push_back(read_node(c));
+      }
+    }
+    if (node.kind == NodeKind::loop) node.tag = node.children.front().tag;
+    return node;
+  }
+
+  // --- overlays -------------------------------------------------------------------------------
+
+  // Finds the node with `id`: its parent's children and its index there.
+  static bool find(MapNode& parent, std::string_view id, std::vector<MapNode>*& siblings,
+                   std::size_t& index) {
+    for (std::size_t i = 0; i < parent.children.size(); ++i) {
+      if (parent.children[i].id == id) {
+        siblings = &parent.children;
+        index = i;
+        return true;
+      }
+      if (find(parent.children[i], id, siblings, index)) return true;
+    }
+    return false;
+  }
+
+  MapNode* find_node(Map& map, std::string_view id) {
+    if (id.empty()) return &map.root;
+    std::vector<MapNode>* siblings = nullptr;
+    std::size_t index = 0;
+    return find(map.root, id, siblings, index) ? &(*siblings)[index] : nullptr;
+  }
+
+  void apply(const pugi::xml_node& x, Map& map) {
+    const std::string_view name = x.name();
+    if (name == "segment" || name == "loop" || name == "hierarchy") {
+      map.root.children.push_back(read_node(x));
+    } else if (name == "codes") {
+      read_codes(x, map);
+    } else if (name == "default") {
+      const std::string field = x.attribute("field").value();
+      std::erase_if(map.defaults, [&](const Default& d) { return d.field == field; });
+      map.defaults.push_back(Default{field, x.attribute("value").value()});
+    } else if (name == "rule") {
+      apply_rule(x, map);
+    } else if (name == "add") {
+      apply_add(x, map);
+    } else if (name == "replace" || name == "remove") {
+      std::vector<MapNode>* siblings = nullptr;
+      std::size_t index = 0;
+      if (!find(map.root, x.attribute("ref").value(), siblings, index)) {
+        return error(x, "no node with id '" + std::string(x.attribute("ref").value()) + "'");
+      }
+      if (name == "remove") {
+        siblings->erase(siblings->begin() + static_cast<std::ptrdiff_t>(index));
+      } else {
+        MapNode replacement = read_node(x.first_child());
+        if (replacement.id.empty()) replacement.id = (*siblings)[index].id;
+        (*siblings)[index] = std::move(replacement);
+      }
+    }
+  }
+
+  void read_codes(const pugi::xml_node& x, Map& map) {
+    CodeTable table;
+    table.field = x.attribute("field").value();
+    table.strict = x.attribute("strict").as_bool();
+    for (const pugi::xml_node c : x.children("code")) {
+      const std::string edi = c.attribute("edi").value();
+      const std::string canonical = c.attribute("canonical").value();
+      table.to_canonical.emplace(edi, canonical);
+      table.to_edi.emplace(canonical, edi);  // the first EDI code for a canonical value wins
+    }
+    std::erase_if(map.codes, [&](const CodeTable& t) { return t.field == table.field; });
+    map.codes.push_back(std::move(table));
+  }
+
+  void apply_rule(const pugi::xml_node& x, Map& map) {
+    MapNode* node = find_node(map, x.attribute("ref").value());
+    if (node == nullptr || node->kind == NodeKind::root) {
+      return error(x, "no node with id '" + std::string(x.attribute("ref").value()) + "'");
+    }
+    if (!x.attribute("pos")) {
+      node->required = x.attribute("required").as_bool();
+      return;
+    }
+    const Pos pos = parse_pos(x.attribute("pos").value());
+    MapNode& segment = node->kind == NodeKind::loop ? node->children.front() : *node;
+    auto it = std::find_if(segment.elements.begin(), segment.elements.end(), [&](const auto& e) {
+      return e.pos.element == pos.element && e.pos.component == pos.component;
+    });
+    if (it == segment.elements.end()) {
+      segment.elements.push_back(ElementRule{});
+      it = std::prev(segment.elements.end());
+      it->pos = pos;
+      it->line = line(x);
+    }
+    if (x.attribute("required")) it->required = x.attribute("required").as_bool();
+    if (x.attribute("values")) it->values = words(x.attribute("values").value(), ' ');
+  }
+
+  void apply_add(const pugi::xml_node& x, Map& map) {
+    std::vector<MapNode> added;
+    for (const pugi::xml_node c : x.children()) {
+      if (c.type() == pugi::node_element) added.push_back(read_node(c));
+    }
+    if (const char* after = x.attribute("after").value(); *after != '\0') {
+      std::vector<MapNode>* siblings = nullptr;
+      std::size_t index = 0;
+      if (!find(map.root, after, siblings, index)) {
+        return error(x, "no node with id '" + std::string(after) + "'");
+      }
+      siblings->insert(siblings->begin() + static_cast<std::ptrdiff_t>(index) + 1,
+                       std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
+      return;
+    }
+    MapNode* in = find_node(map, x.attribute("in").value());
+    if (in == nullptr || in->kind == NodeKind::segment) {
+      return error(x, "no loop, level or hierarchy with id '" +
+                          std::string(x.attribute("in").value()) + "'");
+    }
+    for (MapNode& n : added) in->children.push_back(std::move(n));
+  }
+
+  std::vector<Issue>& issues_;
+  std::string file_;
+  std::string lines_;
+  bool has_document_ = false;
+};
+
+std::string join(const std::string& scope, const FieldPath& path) {
+  std::string out = scope;
+  for (const std::string& k : path.keys) {
+    if (!out.empty()) out += '.';
+    out += k;
+  }
+  return out;
+}
+
+class Compiler {
+ public:
+  Compiler(Map& map, std::vector<Issue>& issues) : map_(map), issues_(issues) {}
+
+  bool run() {
+    const std::size_t before = issues_.size();
+    resolve_uses(map_.root);
+    map_.root.scope.clear();
+    compile_children(map_.root);
+    return issues_.size() == before;
+  }
+
+ private:
+  static const MapNode* find_id(const MapNode& node, std::string_view id) {
+    if (node.id == id) return &node;
+    for (const MapNode& c : node.children) {
+      if (const MapNode* found = find_id(c, id)) return found;
+    }
+    return nullptr;
+  }
+
+  // <level use="item"/> stands for the level with id "item" (a pack level may use itself for
+  // packs inside packs). Runs after every overlay change, so the pointers stay valid.
+  void resolve_uses(MapNode& node) {
+    for (MapNode& c : node.children) {
+      c.used = nullptr;
+      if (!c.use.empty()) {
+        const MapNode* source = find_id(map_.root, c.use);
+        if (source == nullptr || source->kind != NodeKind::level || !source->use.empty() ||
+            !c.children.empty()) {
+          issue(c, "use='" + c.use + "' must name a level with content of its own, and the "
+                   "level that uses it has none");
+          continue;
+        }
+        c.used = source;
+      }
+      resolve_uses(c);
+    }
+  }
+
+  void compile_children(MapNode& parent) {
+    for (MapNode& child : parent.children) {
+      if (child.required) parent.has_required_children = true;
+      compile(child, parent.scope);
+    }
+  }
+
+  void compile(MapNode& node, const std::string& parent_scope) {
+    node.scope = parent_scope;
+    if (!node.array.empty()) node.scope = join(parent_scope, node.array);
+    if (!node.into.empty()) node.scope = join(parent_scope, node.into);
+    if (node.kind == NodeKind::loop &&
+        (node.children.empty() || node.children.front().kind != NodeKind::segment)) {
+      issue(node, "a loop starts with a segment");
+      return;
+    }
+    if (node.kind == NodeKind::segment && node.tag.size() < 2) issue(node, "a segment needs a tag");
+    for (ElementRule& e : node.elements) attach(e, node.scope);
+    for (RepeatRule& r : node.repeats) {
+      const std::string scope = join(node.scope, r.array);
+      for (ElementRule& e : r.elements) attach(e, scope);
+    }
+    compile_children(node);
+  }
+
+  void attach(ElementRule& rule, const std::string& scope) {
+    rule.codes = nullptr;
+    if (rule.field.empty()) return;
+    const std::string full = join(scope, rule.field);
+    for (const CodeTable& t : map_.codes) {
+      if (t.field == full) rule.codes = &t;
+    }
+  }
+
+  void issue(const MapNode& node, std::string message) {
+    issues_.push_back(Issue{node.file, node.line, std::move(message)});
+  }
+
+  Map& map_;
+  std::vector<Issue>& issues_;
+};
+
+}  // namespace
+
+std::string FieldPath::text() const {
+  std::string out = join("", *this);
+  if (append) out += "[]";
+  return out;
+}
+
+std::string Issue::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  return out + ": " + message;
+}
+
+const char* to_string(DocumentType type) {
+  switch (type) {
+    case DocumentType::purchase_order:
+      return "purchase_order";
+    case DocumentType::ship_notice:
+      return "ship_notice";
+    case DocumentType::freight_invoice:
+      return "freight_invoice";
+    case DocumentType::shipment_status:
+      return "shipment_status";
+  }
+  return "?";
+}
+
+std::optional<DocumentType> parse_document_type(std::string_view name) {
+  for (const DocumentType t : {DocumentType::purchase_order, DocumentType::ship_notice,
+                               DocumentType::freight_invoice, DocumentType::shipment_status}) {
+    if (name == to_string(t)) return t;
+  }
+  return std::nullopt;
+}
+
+const MapInfo& info_of(const Map& map) { return map.info; }
+
+const MapNode* child_level(const MapNode& parent, std::string_view code) {
+  for (const MapNode& c : parent.children) {
+    if (c.kind != NodeKind::level) continue;
+    const MapNode& level = resolved(c);
+    if (code.empty() || level.code == code) return &level;
+  }
+  return nullptr;
+}
+
+std::shared_ptr<const Map> load_map(const std::filesystem::path& file,
+                                    std::vector<Issue>& issues) {
+  std::shared_ptr<Map> map = Loader(issues).load(file, 0);
+  if (map == nullptr) return nullptr;
+  if (!Compiler(*map, issues).run()) return nullptr;
+  return map;
+}
+
+}  // namespace edigate::edi::mapping

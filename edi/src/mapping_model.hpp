@@ -1,0 +1,123 @@
+// The compiled form of a mapping file (private to the mapping engine). A Map is built once by
+// mapping_load.cpp and never changes; the inbound mapper and the outbound renderer only read it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edigate/edi/mapping.hpp"
+
+namespace edigate::edi::mapping {
+
+// An element position: element 1.., component 0 for the whole (simple) element.
+struct Pos {
+  std::uint16_t element = 0;
+  std::uint16_t component = 0;
+  bool empty() const { return element == 0; }
+};
+
+// A canonical field path relative to the current object: keys, and whether the last key is an
+// array of strings that each value is appended to ("lines[]").
+struct FieldPath {
+  std::vector<std::string> keys;
+  bool append = false;
+  bool empty() const { return keys.empty(); }
+  std::string text() const;
+};
+
+enum class ValueType : unsigned char { text, decimal, integer, date, time };
+
+struct CodeTable {
+  std::string field;  // full path from the document root: "lines.unit"
+  std::map<std::string, std::string, std::less<>> to_canonical;
+  std::map<std::string, std::string, std::less<>> to_edi;
+  bool strict = false;  // a code not in the table is an error (else it passes unchanged)
+};
+
+struct ElementRule {
+  Pos pos;
+  FieldPath field;
+  std::string constant;  // written outbound (and not read inbound)
+  ValueType type = ValueType::text;
+  int implied = -1;  // implied decimal places (X12 N2: 2); -1 none
+  int width = 0;     // date width 6 (YYMMDD) or 8
+  FieldPath count;   // outbound: number of entries of this root-relative array when unset
+  bool required = false;
+  std::vector<std::string> values;  // partner rule: allowed values (raw EDI codes)
+  const CodeTable* codes = nullptr;
+  std::string computed;  // outbound: "hierarchy-structure"
+  long line = 0;
+};
+
+struct DateTimeRule {
+  FieldPath field;
+  Pos date, time, zone;  // X12: separate date, time and time-code elements
+  Pos value, format;     // EDIFACT DTM C507: value and format qualifier (2379)
+  FieldPath zone_field;  // sibling field that keeps the X12 time code
+};
+
+struct RepeatRule {
+  std::uint16_t first = 0, step = 0, count = 0;
+  FieldPath array;
+  std::vector<ElementRule> elements;  // positions relative to each group (1 = first)
+};
+
+struct Condition {
+  Pos pos;
+  std::vector<std::string> values;
+};
+
+enum class NodeKind : unsigned char { root, segment, loop, hierarchy, level };
+
+struct MapNode {
+  NodeKind kind = NodeKind::segment;
+  std::string id;
+  std::string tag;  // segment tag; loop: its first segment's; hierarchy: "HL"
+  std::vector<Condition> when;
+  FieldPath array, into;
+  std::uint16_t max = 1;
+  bool always = false;
+  bool required = false;  // partner rule: must occur in each instance of its parent
+  std::vector<ElementRule> elements;
+  std::vector<DateTimeRule> datetimes;
+  std::vector<RepeatRule> repeats;
+  std::string code;  // level: HL03 code
+  std::string use;   // level: stands for the level with this id (which may contain it)
+  FieldPath under;   // level, loop: its objects go into the last entry of this root array
+  // hierarchy: where HL01/CPS 7164 (id), HL02/7166 (parent) and HL03 (code) are; 0: none
+  std::uint16_t id_pos = 1, parent_pos = 2, code_pos = 3;
+  const MapNode* used = nullptr;  // filled by compile() from `use`
+  std::vector<MapNode> children;
+  std::string file;
+  long line = 0;
+  // Filled by compile(): path of the object this node's fields write into, from the root.
+  std::string scope;
+  bool has_required_children = false;
+};
+
+struct Default {
+  std::string field;  // full path from the root: "currency", "lines.unit"
+  std::string value;
+};
+
+class Map {
+ public:
+  MapInfo info;
+  MapNode root;
+  std::deque<CodeTable> codes;
+  std::vector<Default> defaults;
+};
+
+// The level that may hold level `code` directly below `parent` (a level or the hierarchy);
+// with code_pos 0 (CPS) the first child level, whatever its code. `use` levels resolve to the
+// level they stand for.
+const MapNode* child_level(const MapNode& parent, std::string_view code);
+inline const MapNode& resolved(const MapNode& node) {
+  return node.used != nullptr ? *node.used : node;
+}
+
+}  // namespace edigate::edi::mapping
