@@ -88,6 +88,8 @@ void fields(V& v, S& x) {
   v.scalar("qualifier", x.qualifier, kText, Need::required);
   v.scalar("value", x.value);
   v.scalar("description", x.description);
+  v.scalar("line_number", x.line_number);
+  v.scalar("date", x.date, kDateOrDateTime);
 }
 
 template <class V, Is<Date> S>
@@ -116,14 +118,18 @@ void fields(V& v, S& x) {
   v.scalar("amount", x.amount, kDecimal);
   v.scalar("percent", x.percent, kDecimal);
   v.scalar("rate", x.rate, kDecimal);
+  v.scalar("rate_qualifier", x.rate_qualifier);
   v.scalar("quantity", x.quantity, kDecimal);
   v.scalar("unit", x.unit);
+  v.scalar("sequence", x.sequence);
   v.scalar("description", x.description);
 }
 
 template <class V, Is<Carrier> S>
 void fields(V& v, S& x) {
   v.scalar("scac", x.scac);
+  v.scalar("id", x.id);
+  v.scalar("id_qualifier", x.id_qualifier);
   v.scalar("name", x.name);
   v.scalar("transport_method", x.transport_method);
   v.scalar("routing", x.routing);
@@ -184,6 +190,7 @@ void fields(V& v, S& x) {
   v.scalar("release_number", x.release_number);
   v.scalar("order_date", x.order_date, kDate);
   v.scalar("currency", x.currency);
+  v.array("contacts", x.contacts);
   v.array("references", x.references);
   v.array("terms", x.terms);
   v.array("dates", x.dates);
@@ -211,6 +218,7 @@ void fields(V& v, S& x) {
 
 template <class V, Is<Equipment> S>
 void fields(V& v, S& x) {
+  v.scalar("type", x.type);
   v.scalar("initial", x.initial);
   v.scalar("number", x.number);
   v.scalar("seal", x.seal);
@@ -269,7 +277,6 @@ void fields(V& v, S& x) {
   v.scalar("purpose", x.purpose);
   v.scalar("shipment_id", x.shipment_id, kText, Need::required);
   v.scalar("shipment_date", x.shipment_date, kDateOrDateTime);
-  v.scalar("hierarchy_structure", x.hierarchy_structure);
   v.array("dates", x.dates);
   v.array("references", x.references);
   v.array("parties", x.parties);
@@ -286,7 +293,9 @@ void fields(V& v, S& x) {
 template <class V, Is<FreightLine> S>
 void fields(V& v, S& x) {
   v.scalar("line_number", x.line_number);
-  v.array("descriptions", x.descriptions);
+  v.scalar("description", x.description);
+  v.scalar("commodity_code", x.commodity_code);
+  v.scalar("commodity_code_qualifier", x.commodity_code_qualifier);
   v.scalar("quantity", x.quantity, kDecimal);
   v.scalar("unit", x.unit);
   v.scalar("weight", x.weight, kDecimal);
@@ -302,6 +311,7 @@ template <class V, Is<FreightTotals> S>
 void fields(V& v, S& x) {
   v.scalar("weight", x.weight, kDecimal);
   v.scalar("weight_qualifier", x.weight_qualifier);
+  v.scalar("weight_unit", x.weight_unit);
   v.scalar("charge", x.charge, kDecimal);
   v.scalar("lading_quantity", x.lading_quantity, kDecimal);
 }
@@ -339,6 +349,7 @@ template <class V, Is<EventEquipment> S>
 void fields(V& v, S& x) {
   v.scalar("scac", x.scac);
   v.scalar("number", x.number);
+  v.scalar("type", x.type);
 }
 
 template <class V, Is<StatusEvent> S>

@@ -83,6 +83,8 @@ struct Party {
 struct Reference {
   Text qualifier;  // required
   Text value, description;
+  Text line_number;  // the line of the referenced document (EDIFACT RFF C506 1156)
+  Text date;         // date or date-time (the DTM after an RFF)
   bool operator==(const Reference&) const = default;
 };
 
@@ -106,13 +108,17 @@ struct Description {
 struct Charge {
   Text indicator;  // "A" allowance, "C" charge
   Text code;
-  Text amount, percent, rate, quantity;  // decimals
-  Text unit, description;
+  Text amount, percent, rate;  // decimals
+  Text rate_qualifier;
+  Text quantity;  // decimal
+  Text unit, sequence, description;
   bool operator==(const Charge&) const = default;
 };
 
 struct Carrier {
-  Text scac, name, transport_method, routing, service_level;
+  Text scac;
+  Text id, id_qualifier;  // a carrier id that is not a SCAC (EDIFACT TDT C040), its agency
+  Text name, transport_method, routing, service_level;
   bool operator==(const Carrier&) const = default;
 };
 
@@ -153,6 +159,7 @@ struct PurchaseOrder {
   Text purpose, order_type;
   Text order_number;  // required
   Text release_number, order_date, currency;
+  std::vector<Contact> contacts;
   std::vector<Reference> references;
   std::vector<PaymentTerms> terms;
   std::vector<Date> dates;
@@ -174,7 +181,7 @@ struct Packaging {
 };
 
 struct Equipment {
-  Text initial, number, seal;
+  Text type, initial, number, seal;
   bool operator==(const Equipment&) const = default;
 };
 
@@ -223,7 +230,6 @@ struct ShipNotice {
   Text purpose;
   Text shipment_id;    // required
   Text shipment_date;  // date or date-time
-  Text hierarchy_structure;
   std::vector<Date> dates;
   std::vector<Reference> references;
   std::vector<Party> parties;
@@ -240,7 +246,7 @@ struct ShipNotice {
 
 struct FreightLine {
   Text line_number;
-  std::vector<Description> descriptions;
+  Text description, commodity_code, commodity_code_qualifier;
   Text quantity, unit, weight, weight_qualifier, weight_unit, lading_quantity, packaging_code;
   std::vector<Charge> charges;
   nlohmann::json extensions;
@@ -248,7 +254,7 @@ struct FreightLine {
 };
 
 struct FreightTotals {
-  Text weight, weight_qualifier, charge, lading_quantity;
+  Text weight, weight_qualifier, weight_unit, charge, lading_quantity;
   bool operator==(const FreightTotals&) const = default;
 };
 
@@ -273,7 +279,7 @@ struct EventLocation {
 };
 
 struct EventEquipment {
-  Text scac, number;
+  Text scac, number, type;
   bool operator==(const EventEquipment&) const = default;
 };
 
