@@ -117,13 +117,16 @@ struct InboundMapper::Impl {
   std::string_view text(const Segment& s, Pos pos) {
     const std::string_view r = raw(s, pos);
     const char release = s.delimiters().release;
-    if (release == 0 || r.find(release) == std::string_view::npos) return r;
+    if (release == 0 || (s.marks() & (Segment::kKnown | Segment::kRelease)) == Segment::kKnown ||
+        r.find(release) == std::string_view::npos) {
+      return r;
+    }
     scratch = unescape(r, release);
     return scratch;
   }
 
   bool matches(const MapNode& node, const Segment& s) const {
-    if (node.tag != s.tag()) return false;
+    if (node.tag_key != tag_key(s.tag())) return false;
     for (const Condition& c : node.when) {
       const std::string_view v = raw(s, c.pos);
       bool any = false;
@@ -135,9 +138,12 @@ struct InboundMapper::Impl {
 
   void on_segment(const Segment& s, std::vector<Problem>& problems) {
     if (map == nullptr) return;
+    const std::uint32_t key = tag_key(s.tag());
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
-      for (std::size_t i = 0; i < parent.children.size(); ++i) {
+      for (std::size_t m = 0; m < parent.match_keys.size(); ++m) {
+        if (parent.match_keys[m] != key) continue;
+        const std::uint16_t i = parent.match_order[m];
         if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
         const MapNode& child = parent.children[i];
         if (child.kind == NodeKind::segment && matches(child, s)) {
@@ -155,7 +161,7 @@ struct InboundMapper::Impl {
           if (object != nullptr) apply(child.children.front(), object, s, problems);
           return;
         }
-        if (child.kind == NodeKind::hierarchy && child.tag == s.tag()) {
+        if (child.kind == NodeKind::hierarchy) {
           pop_to(d + 1, s.location(), problems);
           count(d, i);
           hierarchy_segment(child, d, s, problems);
@@ -177,14 +183,21 @@ struct InboundMapper::Impl {
     }
   }
 
-  void close(const Frame& f, const Location& at, std::vector<Problem>& problems) {
+  // Partner rules: required children that did not occur in this instance. The problem points
+  // at the instance's first segment (the PO1 of the line that lacks its REF), or at the set's
+  // trailer for the set as a whole.
+  void close(const Frame& f, const Location& end, std::vector<Problem>& problems) {
     if (f.counts.empty() || f.object == nullptr) return;
+    const Location& at = f.node->kind == NodeKind::root ? end : f.start;
     for (std::size_t i = 0; i < f.counts.size(); ++i) {
       const MapNode& child = f.node->children[i];
       if (!child.required || f.counts[i] > 0) continue;
       const MapNode& segment = child.kind == NodeKind::loop ? child.children.front() : child;
       std::string what = segment.tag;
-      for (const Condition& c : segment.when) what += " with " + c.values.front();
+      for (const Condition& c : segment.when) {
+        what += " with ";
+        for (std::size_t v = 0; v < c.values.size(); ++v) what += (v > 0 ? "/" : "") + c.values[v];
+      }
       Problem p{ProblemCode::segment_mandatory_missing, Severity::error, at,
                 "partner rule: " + what + " is required" +
                     (f.node->kind == NodeKind::root ? std::string(" in the set")
@@ -198,8 +211,8 @@ struct InboundMapper::Impl {
   // The last entry of a root array (made when there is none): where `under` nodes go.
   TreeNode* under_object(const FieldPath& under) {
     TreeNode* array = array_at(root, under);
-    if (array->items.empty()) array->items.push_back(tree.make(Kind::object));
-    return array->items.back();
+    if (array->last == nullptr) array->append(tree.make(Kind::object));
+    return array->last;
   }
 
   TreeNode* open(const MapNode& node, TreeNode* object) {
@@ -224,27 +237,30 @@ struct InboundMapper::Impl {
   TreeNode* append_object(TreeNode* object, const FieldPath& path) {
     TreeNode* array = array_at(object, path);
     TreeNode* item = tree.make(Kind::object);
-    array->items.push_back(item);
+    array->append(item);
     return item;
   }
 
-  void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
-    if (value.empty()) return;
+  // The string node a field path names (made when absent; a new entry for "x[]" paths).
+  TreeNode* slot(TreeNode* object, const FieldPath& path) {
     if (path.append) {
       TreeNode* s = tree.make(Kind::string);
-      s->text.assign(value);
-      array_at(object, path)->items.push_back(s);
-      return;
+      array_at(object, path)->append(s);
+      return s;
     }
     for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
       object = tree.member(object, path.keys[k], Kind::object);
     }
-    tree.member(object, path.keys.back(), Kind::string)->text.assign(value);
+    return tree.member(object, path.keys.back(), Kind::string);
+  }
+
+  void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
+    if (!value.empty()) slot(object, path)->text.assign(value);
   }
 
   void apply(const MapNode& node, TreeNode* object, const Segment& s,
              std::vector<Problem>& problems) {
-    if (node.scope == "totals") totals_at = s.location();
+    if (node.totals) totals_at = s.location();
     TreeNode* target = open(node, object);
     for (const ElementRule& e : node.elements) element(e, e.pos, target, s, problems);
     for (const DateTimeRule& dt : node.datetimes) datetime(dt, target, s);
@@ -275,36 +291,41 @@ struct InboundMapper::Impl {
     const std::string_view value = text(s, pos);
     if (e.required || !e.values.empty()) check_rule(e, pos, value, s, problems);
     if (e.field.empty() || value.empty()) return;
-    std::string converted;
+    if (e.codes != nullptr) return translated(e, pos, value, target, s, problems);
+    std::string& out = slot(target, e.field)->text;
     bool ok = true;
     switch (e.type) {
       case ValueType::text:
-        if (e.codes != nullptr) {
-          const auto it = e.codes->to_canonical.find(value);
-          if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
-          if (e.codes->strict) {
-            rule_problem(ProblemCode::element_invalid_code, pos, s, value,
-                         "partner rule: '" + std::string(value) + "' has no translation for " +
-                             e.codes->field,
-                         problems);
-          }
-        }
-        return set_value(target, e.field, value);
+        out.assign(value);
+        return;
       case ValueType::decimal:
-        ok = decimal_in(value, e.implied, s.delimiters().decimal, converted);
+        ok = decimal_in(value, e.implied, s.delimiters().decimal, out);
         break;
       case ValueType::integer:
-        ok = integer_in(value, converted);
+        ok = integer_in(value, out);
         break;
       case ValueType::date:
-        ok = date_in(value, converted);
+        ok = date_in(value, out);
         break;
       case ValueType::time:
-        ok = time_in(value, converted);
+        ok = time_in(value, out);
         break;
     }
     // A value the Validator has already reported keeps its raw form: nothing is lost.
-    set_value(target, e.field, ok ? std::string_view(converted) : value);
+    if (!ok) out.assign(value);
+  }
+
+  void translated(const ElementRule& e, Pos pos, std::string_view value, TreeNode* target,
+                  const Segment& s, std::vector<Problem>& problems) {
+    const auto it = e.codes->to_canonical.find(value);
+    if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
+    if (e.codes->strict) {
+      rule_problem(ProblemCode::element_invalid_code, pos, s, value,
+                   "partner rule: '" + std::string(value) + "' has no translation for " +
+                       e.codes->field,
+                   problems);
+    }
+    set_value(target, e.field, value);
   }
 
   void check_rule(const ElementRule& e, Pos pos, std::string_view value, const Segment& s,
@@ -338,7 +359,9 @@ struct InboundMapper::Impl {
                     std::string message, std::vector<Problem>& problems) {
     Problem p{code, Severity::error, s.location_of(pos.element, pos.component), std::move(message)};
     p.segment_id = std::string(s.tag());
-    p.element_ref = std::to_string(pos.element);
+    // element_ref stays empty: the map knows positions, not data element numbers (AK402 is
+    // optional).
+
     p.value = std::string(value);
     problems.push_back(std::move(p));
   }
@@ -399,7 +422,7 @@ struct InboundMapper::Impl {
     }
     holder = array_at(parent, level.array);
     TreeNode* item = tree.make(Kind::object);
-    holder->items.push_back(item);
+    holder->append(item);
     return item;
   }
 
@@ -447,11 +470,11 @@ struct InboundMapper::Impl {
     if (inner == nullptr || inner->array.empty()) return;
     TreeNode* target = array_at(object, inner->array);
     if (below.adopted || below.holder == nullptr) {
-      target->items.push_back(tree.clone(below.object));
+      target->append(tree.clone(below.object));
       return;
     }
-    std::erase(below.holder->items, below.object);
-    target->items.push_back(below.object);
+    below.holder->remove(below.object);
+    target->append(below.object);
     below.holder = target;
     below.adopted = true;
   }
@@ -473,9 +496,10 @@ struct InboundMapper::Impl {
     if (charge == nullptr || !parse_fixed(charge->text, expected)) return;
     Fixed sum;
     if (const TreeNode* lines = root->find("lines")) {
-      for (const TreeNode* line : lines->items) {
+      for (const TreeNode* line = lines->first; line != nullptr; line = line->next) {
         const TreeNode* charges = line->find("charges");
-        for (const TreeNode* c : charges != nullptr ? charges->items : std::vector<TreeNode*>{}) {
+        for (const TreeNode* c = charges != nullptr ? charges->first : nullptr; c != nullptr;
+             c = c->next) {
           const TreeNode* amount = c->find("amount");
           Fixed value;
           if (amount != nullptr && parse_fixed(amount->text, value)) sum = add(sum, value);
@@ -503,7 +527,7 @@ struct InboundMapper::Impl {
     if (child == nullptr) child = tree.member(object, key, Kind::object);
     if (child->kind == Kind::object) return apply_default(child, rest, value);
     if (child->kind == Kind::array) {
-      for (TreeNode* item : child->items) {
+      for (TreeNode* item = child->first; item != nullptr; item = item->next) {
         if (item->kind == Kind::object) apply_default(item, rest, value);
       }
     }
@@ -515,10 +539,8 @@ struct InboundMapper::Impl {
     doc.group = &group;
     doc.set = &result;
     doc.map = map;
-    json.clear();
     if (map != nullptr && (options.map_sets_with_errors || !result.has_errors())) {
-      write_json(*root, json);
-      doc.json = json;
+      doc.json = std::string_view(json.data(), write_json(*root, json));
     }
     sink.on_document(doc);
     map = nullptr;

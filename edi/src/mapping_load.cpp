@@ -445,17 +445,39 @@ class Compiler {
     }
   }
 
+  static bool specific(const MapNode& node) {
+    const MapNode& first = node.kind == NodeKind::loop ? node.children.front() : node;
+    return !first.when.empty();
+  }
+
   void compile_children(MapNode& parent) {
+    parent.match_order.clear();
+    for (int pass = 0; pass < 2; ++pass) {
+      for (std::size_t i = 0; i < parent.children.size(); ++i) {
+        const MapNode& c = parent.children[i];
+        if (c.kind == NodeKind::loop && c.children.empty()) continue;
+        if (specific(c) == (pass == 0)) parent.match_order.push_back(static_cast<std::uint16_t>(i));
+      }
+    }
     for (MapNode& child : parent.children) {
       if (child.required) parent.has_required_children = true;
       compile(child, parent.scope);
     }
+    parent.match_keys.clear();
+    for (const std::uint16_t i : parent.match_order) {
+      const MapNode& c = parent.children[i];
+      parent.match_keys.push_back(c.kind == NodeKind::level ? 0 : c.tag_key);
+    }
   }
 
   void compile(MapNode& node, const std::string& parent_scope) {
-    node.scope = parent_scope;
-    if (!node.array.empty()) node.scope = join(parent_scope, node.array);
-    if (!node.into.empty()) node.scope = join(parent_scope, node.into);
+    // `under` nodes live in an entry of a root array (DESADV packs in orders[]).
+    const std::string base = node.under.empty() ? parent_scope : join("", node.under);
+    node.scope = base;
+    if (!node.array.empty()) node.scope = join(base, node.array);
+    if (!node.into.empty()) node.scope = join(base, node.into);
+    node.tag_key = tag_key(node.tag);
+    node.totals = node.scope == "totals";
     if (node.kind == NodeKind::loop &&
         (node.children.empty() || node.children.front().kind != NodeKind::segment)) {
       issue(node, "a loop starts with a segment");

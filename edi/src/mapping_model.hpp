@@ -91,6 +91,12 @@ struct MapNode {
   // hierarchy: where HL01/CPS 7164 (id), HL02/7166 (parent) and HL03 (code) are; 0: none
   std::uint16_t id_pos = 1, parent_pos = 2, code_pos = 3;
   const MapNode* used = nullptr;  // filled by compile() from `use`
+  // Children in the order a received segment is matched against them: those with a `when`
+  // (REF with IA) before the catch-alls (REF), each group in file order. Filled by compile().
+  std::vector<std::uint16_t> match_order;
+  std::vector<std::uint32_t> match_keys;  // tag_key of each child in match_order (compact scan)
+  std::uint32_t tag_key = 0;  // tag_key(tag)
+  bool totals = false;        // writes into the document's `totals` (for the totals check)
   std::vector<MapNode> children;
   std::string file;
   long line = 0;
@@ -111,6 +117,15 @@ class Map {
   std::deque<CodeTable> codes;
   std::vector<Default> defaults;
 };
+
+// A segment tag packed into an integer (tags are 2 or 3 characters) for quick comparison.
+inline std::uint32_t tag_key(std::string_view tag) {
+  std::uint32_t key = static_cast<std::uint32_t>(tag.size()) << 24;
+  for (std::size_t i = 0; i < tag.size() && i < 3; ++i) {
+    key |= static_cast<std::uint32_t>(static_cast<unsigned char>(tag[i])) << (8 * i);
+  }
+  return key;
+}
 
 // The level that may hold level `code` directly below `parent` (a level or the hierarchy);
 // with code_pos 0 (CPS) the first child level, whatever its code. `use` levels resolve to the

@@ -4,42 +4,66 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace edigate::edi::mapping {
 
+// Children (members of an object, items of an array) are an intrusive list, so building a
+// document costs no vector growth and a node is reset by clearing four pointers.
 struct TreeNode {
   enum class Kind : unsigned char { string, object, array, literal };  // literal: true, 12
-  struct Member {
-    std::string_view key;
-    TreeNode* value;
-  };
 
   Kind kind = Kind::object;
-  std::string text;              // string, literal
-  std::vector<Member> members;   // object
-  std::vector<TreeNode*> items;  // array
+  std::string_view key;  // as a member of an object
+  std::string text;      // string, literal
+  TreeNode* first = nullptr;
+  TreeNode* last = nullptr;
+  TreeNode* next = nullptr;
 
-  TreeNode* find(std::string_view key) const {
-    for (const Member& m : members) {
-      if (m.key == key) return m.value;
+  TreeNode* find(std::string_view name) const {
+    // Keys come from the compiled map, so the same key is usually the same bytes: compare the
+    // pointers first.
+    for (TreeNode* c = first; c != nullptr; c = c->next) {
+      if (c->key.data() == name.data() && c->key.size() == name.size()) return c;
+    }
+    for (TreeNode* c = first; c != nullptr; c = c->next) {
+      if (c->key == name) return c;
     }
     return nullptr;
+  }
+  void append(TreeNode* child) {
+    child->next = nullptr;
+    if (last != nullptr) {
+      last->next = child;
+    } else {
+      first = child;
+    }
+    last = child;
+  }
+  void remove(const TreeNode* child) {
+    TreeNode* before = nullptr;
+    for (TreeNode* c = first; c != nullptr; before = c, c = c->next) {
+      if (c != child) continue;
+      (before != nullptr ? before->next : first) = c->next;
+      if (last == c) last = before;
+      return;
+    }
   }
 };
 
 class Tree {
  public:
   TreeNode* make(TreeNode::Kind kind) {
-    if (used_ == nodes_.size()) nodes_.emplace_back();
-    TreeNode* n = &nodes_[used_++];
+    if (used_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<TreeNode[]>(kChunk));
+    TreeNode* n = &chunks_[used_ / kChunk][used_ % kChunk];
+    ++used_;
     n->kind = kind;
+    n->key = {};
     n->text.clear();
-    n->members.clear();
-    n->items.clear();
+    n->first = n->last = n->next = nullptr;
     return n;
   }
   void clear() { used_ = 0; }
@@ -48,26 +72,32 @@ class Tree {
   TreeNode* member(TreeNode* object, std::string_view key, TreeNode::Kind kind) {
     if (TreeNode* found = object->find(key)) return found;
     TreeNode* n = make(kind);
-    object->members.push_back({key, n});
+    n->key = key;
+    object->append(n);
     return n;
   }
   TreeNode* clone(const TreeNode* from) {
     TreeNode* n = make(from->kind);
+    n->key = from->key;
     n->text = from->text;
-    for (const TreeNode::Member& m : from->members) n->members.push_back({m.key, clone(m.value)});
-    for (const TreeNode* i : from->items) n->items.push_back(clone(i));
+    for (const TreeNode* c = from->first; c != nullptr; c = c->next) n->append(clone(c));
     return n;
   }
 
  private:
-  std::deque<TreeNode> nodes_;
+  // Nodes live in fixed chunks, reused from set to set with their strings' capacity, so a
+  // warmed-up mapper does not allocate.
+  static constexpr std::size_t kChunk = 512;
+  std::vector<std::unique_ptr<TreeNode[]>> chunks_;
   std::size_t used_ = 0;
 };
 
-// Appends `node` as compact JSON. Empty objects, arrays and strings are left out (a canonical
-// document never holds them).
-void write_json(const TreeNode& node, std::string& out);
+// Writes `node` as compact JSON from the start of `buffer` and returns its length; the buffer
+// only grows (its size is capacity, not content), so writing document after document into it
+// costs no allocation. Empty objects, arrays and strings are left out (a canonical document
+// never holds them).
+std::size_t write_json(const TreeNode& node, std::string& buffer);
+// Appends a JSON string literal.
 void write_json_string(std::string_view text, std::string& out);
-bool is_empty(const TreeNode& node);
 
 }  // namespace edigate::edi::mapping

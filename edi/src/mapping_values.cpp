@@ -29,7 +29,6 @@ std::string strip_leading_zeros(std::string_view digits) {
 }  // namespace
 
 bool decimal_in(std::string_view edi, int implied, char decimal_mark, std::string& out) {
-  out.clear();
   bool negative = false;
   if (!edi.empty() && (edi.front() == '-' || edi.front() == '+')) {
     negative = edi.front() == '-';
@@ -37,22 +36,34 @@ bool decimal_in(std::string_view edi, int implied, char decimal_mark, std::strin
   }
   const std::size_t mark = edi.find(decimal_mark == 0 ? '.' : decimal_mark);
   std::string_view whole = edi.substr(0, mark);
-  std::string_view fraction = mark == std::string_view::npos ? std::string_view{} : edi.substr(mark + 1);
+  std::string_view fraction =
+      mark == std::string_view::npos ? std::string_view{} : edi.substr(mark + 1);
   if ((whole.empty() && fraction.empty()) || (!whole.empty() && !all_digits(whole)) ||
-      (mark != std::string_view::npos && !fraction.empty() && !all_digits(fraction))) {
+      (!fraction.empty() && !all_digits(fraction))) {
     return false;
   }
-  std::string w(whole.empty() ? "0" : whole);
-  std::string f(fraction);
+  out.clear();
+  if (negative) out.push_back('-');
   if (implied > 0 && mark == std::string_view::npos) {
+    // "1250" with N2 is 12.50: the last `implied` digits are the fraction.
     const auto places = static_cast<std::size_t>(implied);
-    if (w.size() <= places) w.insert(0, places + 1 - w.size(), '0');
-    f = w.substr(w.size() - places);
-    w.erase(w.size() - places);
+    const std::size_t shown = whole.size() > places ? whole.size() - places : 0;
+    std::string_view head = whole.substr(0, shown);
+    while (head.size() > 1 && head.front() == '0') head.remove_prefix(1);
+    if (head.empty()) head = "0";
+    out.append(head);
+    out.push_back('.');
+    out.append(places - (whole.size() - shown), '0');
+    out.append(whole.substr(shown));
+  } else {
+    while (whole.size() > 1 && whole.front() == '0') whole.remove_prefix(1);
+    if (whole.empty()) whole = "0";
+    out.append(whole);
+    if (!fraction.empty()) {
+      out.push_back('.');
+      out.append(fraction);
+    }
   }
-  out = negative ? "-" : "";
-  out += strip_leading_zeros(w);
-  if (!f.empty()) out += "." + f;
   if (negative && out.find_first_not_of("0.", 1) == std::string::npos) out.erase(0, 1);  // -0
   return true;
 }
@@ -94,10 +105,19 @@ bool integer_in(std::string_view edi, std::string& out) {
 
 bool date_in(std::string_view edi, std::string& out) {
   if (!all_digits(edi) || (edi.size() != 8 && edi.size() != 6)) return false;
-  std::string full(edi);
-  if (edi.size() == 6) full.insert(0, edi.substr(0, 2) < "50" ? "20" : "19");
-  if (!valid_date(full)) return false;
-  out = full.substr(0, 4) + "-" + full.substr(4, 2) + "-" + full.substr(6, 2);
+  char full[8];
+  if (edi.size() == 6) {
+    const bool past = edi.substr(0, 2) >= "50";  // YYMMDD: 50-99 are 19xx
+    full[0] = past ? '1' : '2';
+    full[1] = past ? '9' : '0';
+    std::copy(edi.begin(), edi.end(), full + 2);
+  } else {
+    std::copy(edi.begin(), edi.end(), full);
+  }
+  if (!valid_date(std::string_view(full, 8))) return false;
+  const char iso[10] = {full[0], full[1], full[2], full[3], '-', full[4], full[5], '-', full[6],
+                        full[7]};
+  out.assign(iso, 10);
   return true;
 }
 
@@ -113,9 +133,17 @@ bool date_out(std::string_view canonical, int width, std::string& out) {
 bool time_in(std::string_view edi, std::string& out) {
   if (!all_digits(edi) || edi.size() < 4 || edi.size() == 5) return false;
   if (edi.substr(0, 2) > "23" || edi.substr(2, 2) > "59") return false;
-  out = std::string(edi.substr(0, 2)) + ":" + std::string(edi.substr(2, 2));
-  if (edi.size() >= 6) out += ":" + std::string(edi.substr(4, 2));
-  if (edi.size() > 6) out += "." + std::string(edi.substr(6));
+  out.assign(edi.substr(0, 2));
+  out.push_back(':');
+  out.append(edi.substr(2, 2));
+  if (edi.size() >= 6) {
+    out.push_back(':');
+    out.append(edi.substr(4, 2));
+  }
+  if (edi.size() > 6) {
+    out.push_back('.');
+    out.append(edi.substr(6));
+  }
   return true;
 }
 
@@ -144,8 +172,37 @@ std::string_view zone_offset(std::string_view code) {
   return {};
 }
 
+namespace {
+
+// The zone of a 303 value (CCYYMMDDHHMMZZZ): "UTC"/"GMT" or an hour offset such as "+01".
+bool zone_in(std::string_view zone, std::string& out) {
+  if (zone == "UTC" || zone == "GMT" || zone == "Z") {
+    out = "Z";
+    return true;
+  }
+  if (zone.size() < 3 || (zone[0] != '+' && zone[0] != '-') || !all_digits(zone.substr(1))) {
+    return false;
+  }
+  const std::string_view digits = zone.substr(1);
+  if (digits.size() != 2 && digits.size() != 4) return false;
+  out = std::string(1, zone[0]) + std::string(digits.substr(0, 2)) + ":" +
+        (digits.size() == 4 ? std::string(digits.substr(2)) : std::string("00"));
+  return true;
+}
+
+}  // namespace
+
 bool edifact_datetime_in(std::string_view value, std::string_view format, std::string& out) {
   std::string date, time;
+  if (format == "303" && value.size() > 12) {
+    std::string zone;
+    if (!date_in(value.substr(0, 8), date) || !time_in(value.substr(8, 4), time) ||
+        !zone_in(value.substr(12), zone)) {
+      return false;
+    }
+    out = date + "T" + time + zone;
+    return true;
+  }
   if (format == "102" || format.empty()) return date_in(value, out);
   if (format == "101") return value.size() == 6 && date_in(value, out);
   if ((format == "203" && value.size() == 12) || (format == "204" && value.size() == 14) ||
@@ -184,6 +241,20 @@ bool edifact_datetime_out(std::string_view canonical, std::string& value, std::s
   }
   std::string t;
   if (!time_out(time, t)) return false;
+  if (!offset.empty()) {  // 303: CCYYMMDDHHMM and the zone ("UTC", "+01"); no seconds
+    value += t.substr(0, 4);
+    if (offset == "Z") {
+      value += "UTC";
+    } else if (offset.size() == 6 && offset.substr(3) == ":00") {
+      value += offset.substr(0, 3);
+    } else if (offset.size() == 6) {
+      value += std::string(offset.substr(0, 3)) + std::string(offset.substr(4, 2));
+    } else {
+      return false;
+    }
+    format = "303";
+    return true;
+  }
   value += t.substr(0, t.size() >= 6 ? 6 : 4);
   format = t.size() >= 6 ? "204" : "203";
   return true;

@@ -33,6 +33,19 @@ std::string_view Segment::component(std::size_t position, std::size_t component,
                                     std::size_t repetition) const {
   std::string_view value = (*this)[position];
   const Delimiters& d = *delimiters_;
+  // Fast paths when the reader noted which separators the segment holds (segment_marks).
+  const bool known = (marks_ & kKnown) != 0;
+  if (known && repetition <= 1 && (marks_ & kRepetition) == 0) {
+    if ((marks_ & kComponent) == 0) return component == 1 ? value : std::string_view{};
+    if ((marks_ & kRelease) == 0) {
+      for (std::size_t c = 1; c < component; ++c) {
+        const std::size_t at = value.find(d.component);
+        if (at == std::string_view::npos) return {};
+        value.remove_prefix(at + 1);
+      }
+      return value.substr(0, value.find(d.component));
+    }
+  }
   if (repetition > 1 || d.repetition != 0) {
     PartIterator reps(value, d.repetition, d.release);
     std::string_view rep;

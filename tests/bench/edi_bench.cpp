@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "edigate/edi/reader.hpp"
+#include "edigate/edi/mapping.hpp"
 #include "edigate/edi/validator.hpp"
 
 #ifndef EDIGATE_BINARY
@@ -379,6 +380,46 @@ ValidateTally validate(std::string_view input, const edi::ValidatorOptions& opti
   return {errors, listener.sets, listener.problems};
 }
 
+// EDI -> canonical JSON with the standard maps, on the Validator's pass (as `edigate map in`).
+class JsonCounter final : public edi::mapping::DocumentSink {
+ public:
+  void on_document(const edi::mapping::MappedDocument& d) override {
+    if (d.json.empty()) ++unmapped;
+    ++documents;
+    json_bytes += d.json.size();
+  }
+  std::uint64_t documents = 0, unmapped = 0, json_bytes = 0;
+};
+
+struct MapTally {
+  std::uint64_t errors = 0, documents = 0, unmapped = 0, json_bytes = 0;
+};
+
+MapTally map_to_json(std::string_view input, const edi::mapping::Partner& partner) {
+  edi::ReaderOptions reader_options;
+  reader_options.segment_marks = true;
+  edi::Reader reader(input, reader_options);
+  JsonCounter counter;
+  edi::mapping::InboundMapper mapper(partner, counter);
+  edi::ValidatorOptions options;
+  options.deliver_segments = true;
+  const std::uint64_t errors =
+      edi::Validator(edi::SchemaRegistry::builtin(), options).run(reader, mapper);
+  return {errors, counter.documents, counter.unmapped, counter.json_bytes};
+}
+
+const edi::mapping::Partner& bench_partner() {
+  static const edi::mapping::Partner partner = [] {
+    edi::mapping::Partner p;
+    p.id = "bench";
+    std::vector<edi::mapping::Issue> issues;
+    p.standard_maps = edi::mapping::load_standard_maps(EDIGATE_STANDARD_MAPS, issues);
+    for (const auto& i : issues) std::printf("  map problem: %s\n", i.to_string().c_str());
+    return p;
+  }();
+  return partner;
+}
+
 double mb_per_s(std::size_t bytes, double seconds) {
   return static_cast<double>(bytes) / 1e6 / seconds;
 }
@@ -435,16 +476,27 @@ bool measure(const Case& c, std::size_t target) {
     std::printf("  note: no builtin schema for %s %s: the schema check did not run\n", c.set_id,
                 c.version);
   }
+  MapTally mapped;
+  print_row("Mapper, EDI -> canonical JSON", input.size(), best_seconds([&] {
+              mapped = map_to_json(in, bench_partner());
+              return mapped.documents;
+            }),
+            base_mbps);
+  std::printf("  (%llu documents, %.1f MB of JSON)\n",
+              static_cast<unsigned long long>(mapped.documents),
+              static_cast<double>(mapped.json_bytes) / 1e6);
   const bool clean = read.problems == 0 && read.sets == generated.sets && valid.errors == 0 &&
-                     valid.problems == 0 && valid.sets == generated.sets;
+                     valid.problems == 0 && valid.sets == generated.sets &&
+                     mapped.documents == generated.sets && mapped.unmapped == 0;
   if (!clean) {
     std::printf(
         "  GENERATOR CHECK FAILED: reader %llu problems, %llu/%llu sets; validator %llu "
-        "problems (%llu errors), %llu sets\n",
+        "problems (%llu errors), %llu sets; mapper %llu unmapped\n",
         static_cast<unsigned long long>(read.problems), static_cast<unsigned long long>(read.sets),
         static_cast<unsigned long long>(generated.sets),
         static_cast<unsigned long long>(valid.problems),
-        static_cast<unsigned long long>(valid.errors), static_cast<unsigned long long>(valid.sets));
+        static_cast<unsigned long long>(valid.errors), static_cast<unsigned long long>(valid.sets),
+        static_cast<unsigned long long>(mapped.unmapped));
   }
   return clean;
 }
