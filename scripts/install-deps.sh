@@ -18,6 +18,7 @@ packages=(
   libsystemd-dev                  # sd_notify and the watchdog
   libssh-dev                      # SFTP server (libssh 0.10)
   openssh-client openssh-server openssh-sftp-server python3-paramiko   # SFTP tests
+  python3-jsonschema              # canonical JSON Schema test
   openssl                         # AS2 tests: `openssl cms` as an independent S/MIME peer
   python3-jsonschema              # tests: canonical documents against docs/schemas
 )
