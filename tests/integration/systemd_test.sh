@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The hardened unit: systemd-analyze must rate its exposure 2.0 or lower, and `cmake --install`
+# must lay out the binary, the standard maps and the systemd files where the unit expects them.
+# Usage: systemd_test.sh SOURCE_DIR BUILD_DIR
+set -uo pipefail
+src=$1
+build=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+fail() { echo "FAIL: $*"; failed=1; }
+
+if command -v systemd-analyze >/dev/null; then
+  out=$(systemd-analyze security --offline=true "$src/systemd/edigate.service" 2>&1)
+  level=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for edigate.service: \([0-9.]*\).*/\1/p')
+  echo "exposure level: ${level:-unknown}"
+  [ -n "$level" ] || fail "no exposure level in: $(printf '%s\n' "$out" | tail -3)"
+  [ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }' || fail "exposure $level > 2.0"
+else
+  echo "systemd-analyze not installed: exposure not checked"
+fi
+
+DESTDIR="$tmp/root" cmake --install "$build" --prefix /usr >/dev/null || fail "cmake --install"
+for f in usr/bin/edigate usr/lib/systemd/system/edigate.service usr/lib/sysusers.d/edigate.conf \
+         usr/lib/tmpfiles.d/edigate.conf usr/share/edigate/mappings/schema/mapping.xsd \
+         usr/share/edigate/mappings/standard/x12/850.xml usr/share/doc/edigate/mapping.md; do
+  [ -e "$tmp/root/$f" ] || fail "not installed: /$f"
+done
+grep -q '^ExecStart=/usr/bin/edigate serve' "$src/systemd/edigate.service" || fail "ExecStart"
+[ "$failed" -eq 0 ] && echo "systemd_test: ok"
+exit "$failed"
