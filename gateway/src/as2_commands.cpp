@@ -27,7 +27,7 @@ struct UnpackOptions {
 };
 
 struct SendCommandOptions {
-  std::string url, file, partner_cert, expect_mic, ca_file;
+  std::string url, file, partner_cert, expect_mic, ca_file, tls_cert, tls_key;
   int attempts = 1;
 };
 
@@ -223,6 +223,8 @@ int run_send(const SendCommandOptions& o) {
   options.url = o.url;
   options.max_attempts = o.attempts;
   options.ca_file = o.ca_file;
+  options.client_cert_file = o.tls_cert;
+  options.client_key_file = o.tls_key;
   const as2::SendOutcome out = as2::send(message, partner, options);
   const char* status = out.status == as2::SendStatus::delivered  ? "delivered"
                        : out.status == as2::SendStatus::rejected ? "rejected"
@@ -250,6 +252,8 @@ void add_send(CLI::App* as2, int& exit_code) {
   c->add_option("--attempts", o->attempts, "Attempts (retries reuse the Message-ID)")
       ->capture_default_str();
   c->add_option("--cacert", o->ca_file, "CA file for an https URL");
+  c->add_option("--tls-cert", o->tls_cert, "Client certificate (PEM) for an https URL that asks");
+  c->add_option("--tls-key", o->tls_key, "Its private key (PEM; default: in --tls-cert)");
   c->callback([o, &exit_code] { exit_code = run_send(*o); });
 }
 

@@ -110,6 +110,43 @@ check "send to a 404 server is not retried" 1 "$bin" as2 send "http://127.0.0.1:
   --partner-cert partner.pem --expect-mic "$ourmic" --attempts 3
 expect_output "one attempt on 404" "attempts: 1"
 
+# send over HTTPS to a server that requires a client certificate (TLS 1.2+, verified peer).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca \
+  >/dev/null 2>&1
+for who in server client; do
+  openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=127.0.0.1 >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1\n' >$who.ext
+  openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem -days 2 \
+    -extfile $who.ext >/dev/null 2>&1
+done
+cat >tls_server.py <<'PY'
+import http.server, ssl
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(202); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("server.pem", "server.key")
+ctx.load_verify_locations("ca.pem")
+ctx.verify_mode = ssl.CERT_REQUIRED
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+open("port-tls", "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+python3 tls_server.py & echo $! >>pids
+for _ in $(seq 50); do [ -s port-tls ] && break; sleep 0.1; done
+check "https send without a client certificate fails" 1 "$bin" as2 send \
+  "https://127.0.0.1:$(cat port-tls)/as2" async --partner-cert partner.pem --expect-mic "$ourmic" \
+  --attempts 1 --cacert ca.pem
+check "https send with the client certificate is delivered" 0 "$bin" as2 send \
+  "https://127.0.0.1:$(cat port-tls)/as2" async --partner-cert partner.pem --expect-mic "$ourmic" \
+  --cacert ca.pem --tls-cert client.pem --tls-key client.key
+expect_output "https delivered" "status: delivered"
+check "https send to an untrusted server fails" 1 "$bin" as2 send \
+  "https://127.0.0.1:$(cat port-tls)/as2" async --partner-cert partner.pem --expect-mic "$ourmic" \
+  --attempts 1 --tls-cert client.pem --tls-key client.key
 
 check "bad usage exits 2" 2 "$bin" as2 unpack missing-file --cert us.pem --key us.key
 

@@ -24,6 +24,9 @@ struct SendOptions {
   long timeout_seconds = 120;
   std::size_t max_response_bytes = kDefaultMaxResponseBytes;
   std::string ca_file;  // empty: system trust store
+  // A client certificate for partners whose HTTPS endpoint asks for one (PEM files).
+  std::string client_cert_file;
+  std::string client_key_file;
   // Injected so tests (and the gateway's scheduler) control waiting.
   std::function<void(std::chrono::milliseconds)> sleep;
 };
