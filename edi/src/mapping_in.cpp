@@ -552,7 +552,8 @@ struct InboundMapper::Impl {
     doc.set = &result;
     doc.map = map;
     if (map != nullptr && (options.map_sets_with_errors || !result.has_errors())) {
-      doc.json = std::string_view(json.data(), write_json(*root, json));
+      const std::size_t length = write_json(*root, json);  // may grow (move) the buffer
+      doc.json = std::string_view(json.data(), length);
     }
     sink.on_document(doc);
     map = nullptr;

@@ -5,6 +5,7 @@
 // making (it may still fail schema rules: fuzzed data need not be sensible).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -62,7 +63,11 @@ class Collect final : public edi::mapping::DocumentSink {
   void on_document(const edi::mapping::MappedDocument& d) override {
     if (d.json.empty()) return;
     nlohmann::json doc = nlohmann::json::parse(d.json, nullptr, false);
-    check(!doc.is_discarded() && doc.is_object() && doc.contains("type"));
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("type")) {
+      std::fprintf(stderr, "not a canonical document: %.*s\n", static_cast<int>(d.json.size()),
+                   d.json.data());
+      std::abort();
+    }
     if (documents.size() < 8) documents.push_back(std::move(doc));
     standard = d.interchange->standard;
   }

@@ -10,7 +10,7 @@ fixtures="$here/../fixtures/edi"
 out=$(mktemp -d "${TMPDIR:-/tmp}/edigate-fuzz-mapping.XXXXXX")
 mkdir -p "$out/corpus" "$out/artifacts"
 status=0
-"$build/tests/fuzz/fuzz_mapping" "$out/corpus" "$fixtures/canonical" "$fixtures/x12" \
+"$build/tests/fuzz/fuzz_mapping" "$out/corpus" "$here/corpus/mapping" "$fixtures/canonical" "$fixtures/x12" \
   "$fixtures/edifact" -dict="$here/x12.dict" -max_total_time="$seconds" -timeout=10 \
   -rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$out/artifacts/" -print_final_stats=1 \
   >"$out/fuzz.log" 2>&1 || status=$?
