@@ -1,0 +1,116 @@
+#include "pipeline/process.hpp"
+
+#include <ctime>
+
+namespace edigate::gateway {
+namespace {
+
+// Collects what the mapper hands out, one ProcessedSet per transaction set.
+class SetCollector final : public edi::mapping::DocumentSink {
+ public:
+  explicit SetCollector(ProcessResult& result) : result_(result) {}
+
+  void on_document(const edi::mapping::MappedDocument& d) override {
+    ProcessedSet s;
+    s.index = result_.sets.size();
+    s.standard = d.interchange->standard;
+    s.transaction = d.set->header.id;
+    s.version = d.set->header.version;
+    s.sender_qualifier = d.interchange->sender_qualifier;
+    s.sender_id = d.interchange->sender_id;
+    s.interchange_control = d.interchange->control_number;
+    s.group_control = d.group->control_number;
+    s.set_control = d.set->header.control_number;
+    if (d.map != nullptr) s.document_type = to_string(edi::mapping::info_of(*d.map).document);
+    s.accepted = !d.set->has_errors();
+    s.json.assign(d.json);
+    s.problems = d.set->problems;
+    result_.sets.push_back(std::move(s));
+  }
+
+ private:
+  ProcessResult& result_;
+};
+
+// Between the mapper and the ack collector: notes interchanges and problems outside sets.
+class Recorder final : public edi::ValidationListener {
+ public:
+  Recorder(ProcessResult& result, edi::AckCollector& acks) : result_(result), acks_(acks) {}
+
+  void on_interchange_start(const edi::InterchangeHeader& h) override {
+    ProcessedInterchange i;
+    i.standard = h.standard;
+    i.sender_qualifier = h.sender_qualifier;
+    i.sender_id = h.sender_id;
+    i.receiver_qualifier = h.receiver_qualifier;
+    i.receiver_id = h.receiver_id;
+    i.control_number = h.control_number;
+    i.test = h.test;
+    result_.interchanges.push_back(std::move(i));
+    acks_.on_interchange_start(h);
+  }
+  void on_group_start(const edi::GroupHeader& h) override { acks_.on_group_start(h); }
+  void on_set_end(const edi::SetResult& s) override { acks_.on_set_end(s); }
+  void on_group_end(const edi::GroupResult& g) override {
+    for (const edi::Problem& p : g.problems) result_.problems.push_back(p);
+    acks_.on_group_end(g);
+  }
+  void on_interchange_end(const edi::InterchangeResult& r) override {
+    for (const edi::Problem& p : r.problems) result_.problems.push_back(p);
+    acks_.on_interchange_end(r);
+  }
+  void on_problem(const edi::Problem& p) override {
+    if (edi::scope_of(p.code) == edi::Scope::input) result_.problems.push_back(p);
+  }
+
+ private:
+  ProcessResult& result_;
+  edi::AckCollector& acks_;
+};
+
+void stamp(std::string& date, std::string& time) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[16];
+  if (date.empty()) {
+    std::strftime(buffer, sizeof buffer, "%Y%m%d", &utc);
+    date = buffer;
+  }
+  if (time.empty()) {
+    std::strftime(buffer, sizeof buffer, "%H%M", &utc);
+    time = buffer;
+  }
+}
+
+}  // namespace
+
+ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,
+                          const ProcessOptions& options) {
+  ProcessResult result;
+  edi::ReaderOptions reader_options;
+  reader_options.limits = options.limits;
+  reader_options.segment_marks = true;
+  edi::Reader reader(payload, reader_options);
+  edi::AckCollector collector;
+  Recorder recorder(result, collector);
+  SetCollector sets(result);
+  edi::mapping::InboundOptions inbound;
+  inbound.received_at = options.received_at;
+  inbound.message_id = options.message_id;
+  edi::mapping::InboundMapper mapper(partner, sets, &recorder, inbound);
+  edi::ValidatorOptions validator;
+  validator.deliver_segments = true;
+  result.errors = edi::Validator(edi::SchemaRegistry::builtin(), validator).run(reader, mapper);
+  if (options.send_acks && options.numbers != nullptr && !collector.interchanges().empty()) {
+    edi::AckOptions ack;
+    ack.type = options.ack_type;
+    ack.date = options.ack_date;
+    ack.time = options.ack_time;
+    stamp(ack.date, ack.time);
+    result.acks = edi::build_acks(collector.interchanges(), ack, *options.numbers);
+  }
+  return result;
+}
+
+}  // namespace edigate::gateway

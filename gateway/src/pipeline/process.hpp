@@ -1,0 +1,62 @@
+// The CPU step of the pipeline: a received EDI payload in, per transaction set the canonical
+// document (or why there is none) and the acknowledgements out. Pure: no store, no network;
+// the job that runs it persists what it returns.
+//
+//   ProcessOptions options;  options.ack_type = edi::AckType::automatic;  options.numbers = &cn;
+//   ProcessResult r = process_edi(payload, partner_maps, options);
+//   for (const ProcessedSet& s : r.sets) if (s.accepted) route(s.document_type, s.json);
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edigate/edi/ack.hpp"
+#include "edigate/edi/mapping.hpp"
+
+namespace edigate::gateway {
+
+struct ProcessedSet {
+  std::size_t index = 0;        // 0-based, in file order
+  std::string document_type;    // canonical type ("purchase_order"); empty when no map
+  edi::Standard standard = edi::Standard::x12;
+  std::string transaction;      // "850", "ORDERS"
+  std::string version;          // "004010", "D96A"
+  std::string sender_qualifier, sender_id;
+  std::string interchange_control, group_control, set_control;
+  bool accepted = false;        // no errors: validated and, with a map, mapped
+  std::string json;             // the canonical document when accepted and mapped
+  std::vector<edi::Problem> problems;
+};
+
+struct ProcessedInterchange {
+  edi::Standard standard = edi::Standard::x12;
+  std::string sender_qualifier, sender_id, receiver_qualifier, receiver_id;
+  std::string control_number;
+  bool test = false;
+};
+
+struct ProcessOptions {
+  bool send_acks = true;
+  edi::AckType ack_type = edi::AckType::automatic;
+  std::string ack_date, ack_time;  // CCYYMMDD, HHMM (UTC); empty: now
+  edi::ControlNumberAllocator* numbers = nullptr;  // required when send_acks
+  std::string received_at;  // envelope.received_at of the documents
+  std::string message_id;   // envelope.message_id
+  edi::Limits limits;
+};
+
+struct ProcessResult {
+  std::vector<ProcessedSet> sets;
+  std::vector<ProcessedInterchange> interchanges;
+  std::vector<edi::Problem> problems;  // outside any set (envelopes, unreadable bytes)
+  std::vector<edi::BuiltAck> acks;     // one per interchange acknowledged
+  std::uint64_t errors = 0;            // every error, sets included
+  bool readable() const { return !interchanges.empty(); }
+};
+
+ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,
+                          const ProcessOptions& options);
+
+}  // namespace edigate::gateway

@@ -1,0 +1,84 @@
+// The pipeline's EDI step on the canonical fixtures: documents per set, acknowledgements, and
+// what a rejected set and unreadable bytes give.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/process.hpp"
+
+using namespace edigate;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+const edi::mapping::Partner& retailer() {
+  static const edi::mapping::Partner partner = [] {
+    std::vector<edi::mapping::Issue> issues;
+    auto p = edi::mapping::load_partner(EDIGATE_SOURCE "/mappings/partners/retailer",
+                                        EDIGATE_SOURCE "/mappings/standard", issues);
+    REQUIRE(issues.empty());
+    return *p;
+  }();
+  return partner;
+}
+
+}  // namespace
+
+TEST_CASE("an 850 file gives one document per set and a 997", "[pipeline]") {
+  edi::InMemoryControlNumbers numbers(500);
+  gateway::ProcessOptions options;
+  options.numbers = &numbers;
+  options.message_id = "msg-1";
+  options.ack_date = "20261130";
+  options.ack_time = "1200";
+  const auto r = gateway::process_edi(
+      read(EDIGATE_FIXTURES "/edi/canonical/partners/retailer/850-4010-retailer.edi"), retailer(),
+      options);
+  REQUIRE(r.sets.size() == 2);
+  CHECK(r.errors == 0);
+  CHECK(r.sets[0].accepted);
+  CHECK(r.sets[0].document_type == "purchase_order");
+  CHECK(r.sets[0].interchange_control == "000118830");
+  const auto doc = nlohmann::json::parse(r.sets[1].json);
+  CHECK(doc["order_number"] == "0047712094");
+  CHECK(doc["envelope"]["message_id"] == "msg-1");
+  REQUIRE(r.acks.size() == 1);
+  CHECK(r.acks[0].type == edi::AckType::x997);
+  CHECK(r.acks[0].bytes.find("AK5*A~") != std::string::npos);
+  CHECK(r.acks[0].control_number == "000000500");
+  REQUIRE(r.interchanges.size() == 1);
+  CHECK(r.interchanges[0].sender_id == "6111470100");
+}
+
+TEST_CASE("a set that breaks a partner rule is rejected, the others still map", "[pipeline]") {
+  edi::InMemoryControlNumbers numbers;
+  gateway::ProcessOptions options;
+  options.numbers = &numbers;
+  const auto r = gateway::process_edi(
+      read(EDIGATE_FIXTURES
+           "/edi/canonical/partners/retailer/850-4010-retailer-line-missing-ref-ia.edi"),
+      retailer(), options);
+  REQUIRE(r.sets.size() == 1);
+  CHECK_FALSE(r.sets[0].accepted);
+  CHECK(r.sets[0].json.empty());
+  CHECK(r.errors > 0);
+  REQUIRE(r.acks.size() == 1);
+  CHECK(r.acks[0].bytes.find("AK3*REF*20*PO1*3~") != std::string::npos);
+}
+
+TEST_CASE("bytes that are not EDI give problems and no documents", "[pipeline]") {
+  edi::InMemoryControlNumbers numbers;
+  gateway::ProcessOptions options;
+  options.numbers = &numbers;
+  const auto r = gateway::process_edi("this is not an interchange", retailer(), options);
+  CHECK_FALSE(r.readable());
+  CHECK(r.sets.empty());
+  CHECK(r.acks.empty());
+  REQUIRE_FALSE(r.problems.empty());
+  CHECK(r.problems[0].code == edi::ProblemCode::unrecognized_data);
+}
