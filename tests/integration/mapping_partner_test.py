@@ -132,6 +132,32 @@ with tempfile.TemporaryDirectory() as tmp:
             stdin=json.dumps(asn))
     check("--type mismatch refused", r.returncode == 1 and "not purchase_order" in r.stderr, r.stderr)
 
+    # --- a 005010 partner rule reaches the 999 (IK3/IK5) ----------------------------------
+    p5010 = tmp / "partner-5010"
+    p5010.mkdir()
+    (p5010 / "partner.xml").write_text('''<?xml version="1.0"?>
+<partner xmlns="urn:edigate:mapping:1" id="strict5010">
+  <x12 our-id="US" their-id="THEM" version="005010"/>
+  <map file="850.xml"/>
+</partner>''')
+    (p5010 / "850.xml").write_text(f'''<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends="{source.resolve()}/mappings/standard/x12/850.xml"
+         versions="005010">
+  <add after="po1-ref">
+    <segment id="po1-ref-ia" tag="REF" when="1=IA">
+      <element pos="2" field="extensions.vendor_number"/>
+    </segment>
+  </add>
+  <rule ref="po1-ref-ia" required="true"/>
+</mapping>''')
+    ack999 = tmp / "ack999.edi"
+    r = run("map", "in", "--partner", p5010, "--standard-maps", source / "mappings" / "standard",
+            "--acks", ack999, fixtures / "850-5010-retail-orders.edi")
+    a = ack999.read_text()
+    check("5010 lines without REF*IA fail", r.returncode == 1, r.stderr)
+    check("999 IK3 code 3 for the missing REF at the first PO1", "IK3*REF*" in a and "*PO1*3~" in a, a)
+    check("999 rejects the sets", "IK5*R*" in a, a)
+
     # --- the EDIFACT customer: ORDERS in, DESADV out ------------------------------------------
     euro = source / "mappings" / "partners" / "euro-customer"
     orders_file = fixtures / "partners/euro-customer/orders-d96a-euro-customer.edi"
