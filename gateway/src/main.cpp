@@ -5,6 +5,7 @@
 #include "edi_commands.hpp"
 #include "map_commands.hpp"
 #include "sftp_commands.hpp"
+#include "store_commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"edigate: EDI/B2B gateway (X12, EDIFACT, AS2, SFTP)"};
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   edigate::cli::add_map_commands(app, exit_code);
   edigate::cli::add_sftp_commands(app, exit_code);
   edigate::cli::add_as2_commands(app, exit_code);
+  edigate::cli::add_store_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
