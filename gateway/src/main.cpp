@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "as2_commands.hpp"
+#include "config_commands.hpp"
 #include "edi_commands.hpp"
 #include "map_commands.hpp"
 #include "sftp_commands.hpp"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   edigate::cli::add_sftp_commands(app, exit_code);
   edigate::cli::add_as2_commands(app, exit_code);
   edigate::cli::add_store_commands(app, exit_code);
+  edigate::cli::add_config_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
