@@ -6,13 +6,17 @@
 //     --client-secret-file F] [--hmac-secret-file F] [--ca-file F] [--cert F --key F]
 //     [--connect-timeout-ms N] [--timeout-ms N] [--plain-http] [--id ID] [--idempotency-key K]
 //     [--type T] [--partner P] [--json TEXT] [--raw-edi TEXT] [--count N]
+//     [--pause-ms N] (between deliveries) [--threads N] (each delivers --count times)
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "connectors/file_connector.hpp"
 #include "connectors/http_connector.hpp"
@@ -87,16 +91,29 @@ int main(int argc, char** argv) {
   d.document_type = opt["--type"];
   d.partner = opt["--partner"];
   const int count = std::stoi(opt["--count"]);
-  for (int i = 1; i <= count; ++i) {
-    d.attempt = i;
-    const DeliveryResult r = connector->deliver(d);
-    nlohmann::json out = {{"outcome", outcome_name(r.outcome)},
-                          {"http_status", r.http_status},
-                          {"retry_after", r.retry_after.count()},
-                          {"error", r.error},
-                          {"response_excerpt", r.response_excerpt}};
-    if (http != nullptr) out["token_fetches"] = http->token_fetches();
-    std::cout << out.dump() << std::endl;
-  }
+  const int threads = std::stoi(opt["--threads"].empty() ? "1" : opt["--threads"]);
+  const auto pause =
+      std::chrono::milliseconds(std::stol(opt["--pause-ms"].empty() ? "0" : opt["--pause-ms"]));
+  std::mutex print_mutex;
+  // Each thread delivers `count` times through the one shared connector.
+  auto worker = [&] {
+    Delivery mine = d;
+    for (int i = 1; i <= count; ++i) {
+      if (i > 1) std::this_thread::sleep_for(pause);
+      mine.attempt = i;
+      const DeliveryResult r = connector->deliver(mine);
+      nlohmann::json out = {{"outcome", outcome_name(r.outcome)},
+                            {"http_status", r.http_status},
+                            {"retry_after", r.retry_after.count()},
+                            {"error", r.error},
+                            {"response_excerpt", r.response_excerpt}};
+      if (http != nullptr) out["token_fetches"] = http->token_fetches();
+      std::lock_guard lock(print_mutex);
+      std::cout << out.dump() << std::endl;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (std::thread& t : pool) t.join();
   return 0;
 }

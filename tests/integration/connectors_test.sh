@@ -147,12 +147,20 @@ expect "OAuth2 token fetched once, reused" oauth.jsonl "[x['outcome'] for x in r
   and {d['headers']['Authorization'] for d in docs}=={'Bearer tok-1'}
   and 'grant_type=client_credentials' in tokens[0]['body']"
 : >oauth.jsonl
+run "${oauth[@]}" --client-secret-file client_secret.txt --threads 6 --count 2
+expect "OAuth2 one token for concurrent deliveries" oauth.jsonl "[x['outcome'] for x in rs]==['delivered']*12
+  and r['token_fetches']==1 and len(tokens)==1 and len(docs)==12"
+: >oauth.jsonl
 control "$o" '{"token_uses":2}'
 run "${oauth[@]}" --client-secret-file client_secret.txt --count 3
 expect "OAuth2 token refreshed once after a 401" oauth.jsonl "[x['outcome'] for x in rs]==['delivered']*3
   and r['token_fetches']==2 and len(tokens)==2 and [d['status'] for d in docs]==[200,200,401,200]
-  and docs[-1]['headers']['Authorization']=='Bearer tok-3'"
-control "$o" '{"token_uses":0}'
+  and docs[-1]['headers']['Authorization']!=docs[0]['headers']['Authorization']"
+control "$o" '{"token_uses":0,"token_ttl":2}'
+: >oauth.jsonl
+run "${oauth[@]}" --client-secret-file client_secret.txt --count 2 --pause-ms 1200
+expect "OAuth2 token renewed before expires_in" oauth.jsonl "[x['outcome'] for x in rs]==['delivered']*2
+  and r['token_fetches']==2 and [d['status'] for d in docs]==[200,200]"
 run "${oauth[@]}" --client-secret-file wrong.txt
 expect "OAuth2 bad client secret: retry" oauth.jsonl "r['outcome']=='retry' and 'OAuth2 token: HTTP 401' in r['error']"
 

@@ -4,11 +4,12 @@ answers the way it is told.
 
   erp_stub.py --port-file F --record F [--tls-cert C --tls-key K [--client-ca CA]]
               [--bearer TOKEN | --basic USER:PASS | --hmac-secret S | --oauth ID:SECRET]
-              [--token-ttl SECONDS] [--token-uses N]
+              [--token-ttl SECONDS]
 
 Listens on 127.0.0.1, port 0 (the chosen port is written to --port-file once listening).
   POST /_control  JSON {"mode": "200"|"500"|"429"|"400"|"401"|"slow", "retry_after": N,
-                        "delay": SECONDS, "token_uses": N}   changes the behaviour (not recorded)
+                        "delay": SECONDS, "token_uses": N, "token_ttl": SECONDS}
+                  changes the behaviour (not recorded)
   POST /token     OAuth2 client-credentials token endpoint (with --oauth)
   POST other      the document endpoint: checks auth (401 on failure), then answers per mode
 Each request (control excepted) is appended to --record as one JSON line:
@@ -29,7 +30,7 @@ import time
 import urllib.parse
 
 LOCK = threading.Lock()
-STATE = {"mode": "200", "retry_after": None, "delay": 0.0, "token_uses": 0}
+STATE = {"mode": "200", "retry_after": None, "delay": 0.0, "token_uses": 0, "token_ttl": None}
 TOKENS = {}  # access token -> remaining uses (None: unlimited) and expiry
 TOKEN_SERIAL = [0]
 MAX_BODY = 16 * 1024 * 1024
@@ -150,10 +151,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             TOKEN_SERIAL[0] += 1
             token = "tok-%d" % TOKEN_SERIAL[0]
             uses = STATE["token_uses"] or None
-            TOKENS[token] = {"uses": uses, "expires": time.time() + ARGS.token_ttl}
+            ttl = STATE["token_ttl"] or ARGS.token_ttl
+            TOKENS[token] = {"uses": uses, "expires": time.time() + ttl}
         self.record(body, "ok", 200)
         self.answer(200, json.dumps({"access_token": token, "token_type": "Bearer",
-                                     "expires_in": ARGS.token_ttl}))
+                                     "expires_in": ttl}))
 
     def document(self, body):
         auth = check_auth(self.headers, body)

@@ -1,8 +1,11 @@
 #include "connectors/circuit_breaker.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
+#include <thread>
+#include <vector>
 
 using namespace edigate::gateway::connectors;
 using State = CircuitBreaker::State;
@@ -104,4 +107,21 @@ TEST_CASE("breaker connector skips deliveries while open", "[connectors]") {
   CHECK(c.deliver(d).outcome == DeliveryResult::delivered);
   CHECK(c.breaker().state() == State::closed);
   CHECK(state_name(State::half_open) == "half-open");
+}
+
+TEST_CASE("half-open lets exactly one of many concurrent callers through", "[connectors]") {
+  FakeClock clock;
+  CircuitBreaker b({.failure_threshold = 1, .cool_down = seconds(5)}, clock.fn());
+  b.record_failure();
+  clock.now += seconds(5);
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      for (int j = 0; j < 100; ++j)
+        if (b.allow()) ++allowed;
+    });
+  for (std::thread& t : threads) t.join();
+  CHECK(allowed == 1);
+  CHECK(b.state() == State::half_open);
 }
