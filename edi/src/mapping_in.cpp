@@ -82,7 +82,7 @@ struct InboundMapper::Impl {
 
   void write_envelope(TreeNode* e) {
     const bool x12 = interchange.standard == Standard::x12;
-    put(e, "partner", partner.id);
+    put(e, "partner", options.partner_id.empty() ? partner.id : options.partner_id);
     put(e, "standard", x12 ? "x12" : "edifact");
     put(e, "version", set.version);
     put(e, "transaction", set.id);

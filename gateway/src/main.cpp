@@ -5,6 +5,7 @@
 #include "config_commands.hpp"
 #include "edi_commands.hpp"
 #include "map_commands.hpp"
+#include "serve_command.hpp"
 #include "sftp_commands.hpp"
 #include "store_commands.hpp"
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   edigate::cli::add_edi_commands(app, exit_code);
   edigate::cli::add_map_commands(app, exit_code);
+  edigate::cli::add_serve_command(app, exit_code);
   edigate::cli::add_sftp_commands(app, exit_code);
   edigate::cli::add_as2_commands(app, exit_code);
   edigate::cli::add_store_commands(app, exit_code);

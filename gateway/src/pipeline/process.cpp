@@ -98,6 +98,7 @@ ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner&
   edi::mapping::InboundOptions inbound;
   inbound.received_at = options.received_at;
   inbound.message_id = options.message_id;
+  inbound.partner_id = options.partner_id;
   edi::mapping::InboundMapper mapper(partner, sets, &recorder, inbound);
   edi::ValidatorOptions validator;
   validator.deliver_segments = true;

@@ -44,6 +44,7 @@ struct ProcessOptions {
   edi::ControlNumberAllocator* numbers = nullptr;  // required when send_acks
   std::string received_at;  // envelope.received_at of the documents
   std::string message_id;   // envelope.message_id
+  std::string partner_id;   // envelope.partner (the gateway's partner id)
   edi::Limits limits;
 };
 

@@ -65,6 +65,7 @@ CREATE TABLE interchanges_seen (
   partner TEXT NOT NULL,
   sender TEXT NOT NULL,
   control TEXT NOT NULL,
+  message_id INTEGER NOT NULL DEFAULT 0,
   first_seen INTEGER NOT NULL,
   PRIMARY KEY (partner, sender, control)
 ) WITHOUT ROWID;

@@ -138,8 +138,12 @@ Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
   if (!txn.status().ok()) return txn.status();
   auto id = insert_message_locked(m, message_status::received);
   if (!id.ok()) return id.status();
-  auto job = enqueue_locked(first_job, JobRef{id.value(), std::nullopt}, now());
-  if (!job.ok()) return job.status();
+  std::int64_t job_id = 0;
+  if (!first_job.empty()) {
+    auto job = enqueue_locked(first_job, JobRef{id.value(), std::nullopt}, now());
+    if (!job.ok()) return job.status();
+    job_id = job.value();
+  }
   const nlohmann::json details = {
       {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
       {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
@@ -148,7 +152,7 @@ Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
                            details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
   if (!audit.ok()) return audit.status();
   if (auto s = txn.commit(); !s.ok()) return s;
-  return ReceivedMessage{id.value(), job.value()};
+  return ReceivedMessage{id.value(), job_id};
 }
 
 Result<std::int64_t> SqliteStore::add_outbound_message(const NewMessage& m) {
@@ -322,14 +326,22 @@ Result<std::vector<Document>> SqliteStore::list_documents(std::int64_t message_i
 }
 
 Result<bool> SqliteStore::record_interchange(std::string_view partner, std::string_view sender,
-                                             std::string_view control) {
+                                             std::string_view control, std::int64_t message_id) {
   std::lock_guard lock(mu_);
   Statement q(db_,
-              "INSERT INTO interchanges_seen (partner, sender, control, first_seen) "
-              "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
-  q.bind(1, partner).bind(2, sender).bind(3, control).bind(4, now());
+              "INSERT INTO interchanges_seen (partner, sender, control, message_id, first_seen) "
+              "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  q.bind(1, partner).bind(2, sender).bind(3, control).bind(4, message_id).bind(5, now());
   if (auto s = q.run(); !s.ok()) return s;
-  return sqlite3_changes(db_) == 1;
+  if (sqlite3_changes(db_) == 1 || message_id == 0) return sqlite3_changes(db_) == 1;
+  // Seen before: a duplicate, unless it was this same message (a job run again after a crash).
+  Statement seen(db_,
+                 "SELECT message_id FROM interchanges_seen WHERE partner = ? AND sender = ? "
+                 "AND control = ?");
+  seen.bind(1, partner).bind(2, sender).bind(3, control);
+  auto first = seen.single_int();
+  if (!first.ok()) return first.status();
+  return first.value() == message_id;
 }
 
 Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view partner,

@@ -213,7 +213,8 @@ class Store {
 
   // True the first time (partner, sender, control) is seen, false for a duplicate interchange.
   virtual Result<bool> record_interchange(std::string_view partner, std::string_view sender,
-                                          std::string_view control) = 0;
+                                          std::string_view control,
+                                          std::int64_t message_id = 0) = 0;
 
   // Jobs. claim() atomically takes the oldest ready job whose run_at has come and marks it
   // running under worker_id; complete/retry/dead fail with StoreErrc::conflict if the job is

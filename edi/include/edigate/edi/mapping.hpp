@@ -120,6 +120,7 @@ class DocumentSink {
 struct InboundOptions {
   std::string received_at;  // envelope.received_at (ISO 8601); empty: left out
   std::string message_id;   // envelope.message_id; empty: left out
+  std::string partner_id;   // envelope.partner; empty: the mapping profile's id
   // Map sets that have errors too (the document then says what could be read). Off: a set
   // with errors is reported to the sink with empty json.
   bool map_sets_with_errors = false;
