@@ -131,14 +131,17 @@ struct Reader {
   }
 
   void routes(pugi::xml_node root, const GatewayConfig& gateway, PartnerProfile& p) const {
-    std::set<edi::mapping::DocumentType> seen;
+    // A document type may go to several connectors (the ERP and an archive); the same pair
+    // twice would deliver twice.
+    std::set<std::pair<edi::mapping::DocumentType, std::string>> seen;
     for (pugi::xml_node r : root.children("route")) {
       Route route;
       route.document = edi::mapping::parse_document_type(r.attribute("document").value())
                            .value_or(edi::mapping::DocumentType::purchase_order);
       route.connector = r.attribute("connector").value();
-      if (!seen.insert(route.document).second) {
-        fail(r, std::string("a second route for ") + r.attribute("document").value());
+      if (!seen.insert({route.document, route.connector}).second) {
+        fail(r, std::string("a second route for ") + r.attribute("document").value() + " to " +
+                    route.connector);
       }
       if (gateway.find_connector(route.connector) == nullptr) {
         fail(r, "route to unknown connector '" + route.connector + "' (not in " +

@@ -185,7 +185,8 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Messages. add_received_message commits the message, its first job (kind first_job) and
+  // Messages. add_received_message commits the message, its first job (kind first_job; none
+  // when empty: a refused message kept for audit) and
   // its audit entry together; once it returns ok the transport may acknowledge. A second
   // inbound message with the same (partner, as2_message_id) fails with StoreErrc::duplicate.
   virtual Result<ReceivedMessage> add_received_message(const NewMessage& m,
@@ -212,6 +213,8 @@ class Store {
   virtual Result<std::vector<Document>> list_documents(std::int64_t message_id) = 0;
 
   // True the first time (partner, sender, control) is seen, false for a duplicate interchange.
+  // With a message id, the message that recorded it first gets true again (a job that runs a
+  // second time after a crash is not a duplicate of itself).
   virtual Result<bool> record_interchange(std::string_view partner, std::string_view sender,
                                           std::string_view control,
                                           std::int64_t message_id = 0) = 0;

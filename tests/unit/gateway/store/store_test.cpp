@@ -199,6 +199,11 @@ TEST_CASE("interchange control numbers are recorded per partner and sender", "[s
   CHECK_FALSE(store.record_interchange("acme", "ZZ:ACME", "000000001").value());
   CHECK(store.record_interchange("acme", "ZZ:ACME", "000000002").value());
   CHECK(store.record_interchange("globex", "ZZ:ACME", "000000001").value());
+  // Recorded by message 7: message 7 again (its job run again after a crash) is not a
+  // duplicate of itself; message 8 with the same interchange is.
+  CHECK(store.record_interchange("acme", "ZZ:ACME", "000000009", 7).value());
+  CHECK(store.record_interchange("acme", "ZZ:ACME", "000000009", 7).value());
+  CHECK_FALSE(store.record_interchange("acme", "ZZ:ACME", "000000009", 8).value());
 }
 
 TEST_CASE("delivery attempts and acknowledgements are kept and audited", "[store]") {
