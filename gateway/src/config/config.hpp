@@ -1,0 +1,246 @@
+// The gateway's configuration: edigate.xml and one profile per trading partner
+// (docs/operations.md, "Configuration" and "Partners").
+//
+//   config::LoadResult loaded = config::load_config("/etc/edigate/edigate.xml");
+//   if (!loaded.ok()) for (const auto& i : loaded.issues) std::cerr << i.to_string() << "\n";
+//   std::shared_ptr<const config::GatewayConfig> cfg = loaded.config;
+//
+// Both files are XSD-checked (gateway/schema/*.xsd, compiled in; no DTD, no external entities)
+// before they are read, then cross-checked: routes name existing connectors, partner ids and AS2
+// ids are unique, certificate and key files load, secret files are readable, and each partner's
+// mapping directory compiles. Every problem is reported as "file:line: message", all at once.
+//
+// A loaded GatewayConfig is immutable and shared (shared_ptr<const GatewayConfig>): a reload
+// builds a new one and swaps the pointer, so readers never see a half-applied configuration.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "edigate/as2/cms.hpp"
+#include "edigate/as2/credentials.hpp"
+#include "edigate/as2/limits.hpp"
+#include "edigate/as2/mic.hpp"
+#include "edigate/edi/limits.hpp"
+#include "edigate/edi/mapping.hpp"
+
+namespace edigate::gateway::config {
+
+namespace fs = std::filesystem;
+
+using Sha256 = std::array<std::uint8_t, 32>;
+
+inline constexpr const char* kDefaultConfigPath = "/etc/edigate/edigate.xml";
+
+// One configuration problem: "file:line: message" (line 0: the file as a whole).
+struct ConfigIssue {
+  std::string file;
+  long line = 0;
+  std::string message;
+  std::string to_string() const;
+};
+
+// What an HTTP listener serves.
+struct Endpoints {
+  bool as2 = false;     // POST of AS2 messages from partners
+  bool upload = false;  // HTTPS upload API for partners (token or client certificate)
+  bool mdn = false;     // asynchronous MDNs for messages we sent
+};
+
+struct ListenerConfig {
+  std::string address;
+  std::uint16_t port = 0;
+  bool tls = false;
+  fs::path cert, key;  // PEM; tls only
+  fs::path client_ca;  // empty: no client certificates requested
+  Endpoints serves;
+};
+
+struct AdminToken {
+  std::string name;
+  Sha256 sha256{};  // of the bearer token; the token itself is never stored
+};
+
+struct AdminConfig {
+  static constexpr const char* kDefaultAddress = "127.0.0.1";  // loopback unless told otherwise
+  static constexpr std::uint16_t kDefaultPort = 9090;
+  std::string address = kDefaultAddress;
+  std::uint16_t port = kDefaultPort;
+  std::vector<AdminToken> tokens;
+};
+
+struct StoreConfig {
+  fs::path database;  // SQLite file
+  fs::path spool;     // payload directory
+};
+
+// Every untrusted size and time the gateway enforces, with its setting in <limits>.
+struct Limits {
+  static constexpr std::size_t kDefaultHeaderBytes = 16 * 1024;
+  static constexpr std::uint64_t kDefaultBodyBytes = 100ull * 1024 * 1024;
+  static constexpr unsigned kDefaultIdleSeconds = 30;
+  static constexpr unsigned kDefaultRequestSeconds = 300;
+  static constexpr unsigned kDefaultConnections = 512;
+  static constexpr unsigned kDefaultConnectionsPerIp = 16;
+  static constexpr std::uint64_t kDefaultDecompressedBytes = as2::kDefaultMaxDecompressedBytes;
+
+  std::size_t header_bytes = kDefaultHeaderBytes;     // one request's header block
+  std::uint64_t body_bytes = kDefaultBodyBytes;       // one request's body, as received
+  unsigned idle_seconds = kDefaultIdleSeconds;        // no byte received for this long: close
+  unsigned request_seconds = kDefaultRequestSeconds;  // one whole request, slow senders included
+  unsigned connections = kDefaultConnections;         // open at once, all clients
+  unsigned connections_per_ip = kDefaultConnectionsPerIp;
+  std::uint64_t decompressed_bytes = kDefaultDecompressedBytes;  // AS2 compressed data (bombs)
+  edi::Limits edi;                                               // <limits><edi .../>
+};
+
+struct Workers {
+  static constexpr unsigned kDefaultCount = 4;
+  static constexpr unsigned kMaxCount = 256;
+};
+
+// Our AS2 station: the id partners send to, the key and certificate we sign and decrypt with.
+struct As2Station {
+  std::string our_id;
+  fs::path key, cert;
+  as2::Identity identity;  // loaded at check time
+};
+
+// HTTP connector authentication. Secrets stay in their files; connectors read them when they
+// use them, so a rotated secret needs no reload.
+struct NoAuth {};
+struct BearerAuth {
+  fs::path token_file;
+};
+struct BasicAuth {
+  std::string user;
+  fs::path password_file;
+};
+struct OAuth2Auth {
+  std::string token_url, client_id;
+  fs::path client_secret_file;
+  std::string scope;
+};
+struct HmacAuth {
+  fs::path secret_file;
+  std::string header = "X-Edigate-Signature";
+  std::string algorithm = "sha256";  // sha256 | sha384 | sha512
+};
+using HttpAuth = std::variant<NoAuth, BearerAuth, BasicAuth, OAuth2Auth, HmacAuth>;
+
+struct HttpConnector {
+  static constexpr unsigned kDefaultTimeoutSeconds = 30;
+  static constexpr unsigned kDefaultMaxAttempts = 10;
+  std::string url;
+  unsigned timeout_seconds = kDefaultTimeoutSeconds;
+  unsigned max_attempts = kDefaultMaxAttempts;
+  HttpAuth auth;
+  fs::path mtls_cert, mtls_key;  // empty: no client certificate
+  fs::path ca;                   // empty: the system trust store
+};
+
+struct FileConnector {
+  fs::path dir;
+  bool raw = false;  // true: the received EDI; false: canonical JSON
+};
+
+struct ConnectorConfig {
+  std::string name;
+  std::variant<HttpConnector, FileConnector> target;
+};
+
+enum class MdnMode : unsigned char { sync, async };
+
+// A partner's AS2 identity, our inbound policy for it and the MDN we ask for.
+struct PartnerAs2 {
+  std::string id;
+  fs::path cert_file;
+  as2::Certificate certificate;  // loaded at check time
+  std::string url;               // outbound; empty: we never send to them over AS2
+  bool require_signed = true;
+  bool require_encrypted = true;
+  std::vector<as2::DigestAlgorithm> sign_algorithms;  // accepted inbound, preferred first
+  std::vector<as2::ContentCipher> encrypt_algorithms;
+  bool allow_sha1 = false;
+  bool allow_3des = false;
+  MdnMode mdn = MdnMode::sync;
+  bool mdn_signed = true;
+  as2::DigestAlgorithm micalg = as2::DigestAlgorithm::sha256;
+};
+
+struct X12Ids {
+  std::string qualifier, id, group_id;  // group_id defaults to id
+};
+struct EdifactIds {
+  std::string id, qualifier;
+};
+
+struct UploadCredentials {
+  std::vector<Sha256> token_sha256;
+  std::vector<Sha256> client_cert_sha256;  // SHA-256 of the certificate's DER
+};
+
+enum class AckType : unsigned char { automatic, x997, x999, ta1, contrl, none };
+enum class AckSend : unsigned char { as2, none };
+enum class DuplicatePolicy : unsigned char { reject, warn, accept };
+
+struct Route {
+  edi::mapping::DocumentType document = edi::mapping::DocumentType::purchase_order;
+  std::string connector;
+};
+
+struct PartnerProfile {
+  std::string id, name;
+  fs::path file;  // the profile it was read from
+  std::optional<PartnerAs2> as2;
+  std::optional<X12Ids> x12;
+  std::optional<EdifactIds> edifact;
+  UploadCredentials upload;
+  fs::path mapping_dir;                                  // empty: no maps
+  std::shared_ptr<const edi::mapping::Partner> mapping;  // loaded from mapping_dir
+  AckType acks = AckType::automatic;
+  AckSend ack_send = AckSend::as2;
+  DuplicatePolicy duplicates = DuplicatePolicy::reject;
+  std::vector<Route> routes;
+
+  // The connector for a document type; null when the partner does not route it.
+  const Route* route_for(edi::mapping::DocumentType document) const;
+};
+
+struct GatewayConfig {
+  fs::path file;  // edigate.xml, absolute
+  std::vector<ListenerConfig> listeners;
+  AdminConfig admin;
+  StoreConfig store;
+  Limits limits;
+  unsigned workers = Workers::kDefaultCount;
+  fs::path partners_dir;
+  fs::path standard_maps_dir;
+  std::optional<As2Station> as2;
+  std::vector<ConnectorConfig> connectors;
+  std::vector<PartnerProfile> partners;  // sorted by file name
+
+  const ConnectorConfig* find_connector(std::string_view name) const;
+};
+
+struct [[nodiscard]] LoadResult {
+  std::shared_ptr<const GatewayConfig> config;  // null when there are issues
+  std::vector<ConfigIssue> issues;
+  bool ok() const { return config != nullptr; }
+};
+
+// Loads and checks edigate.xml at `file` and every partner profile (*.xml) in its partners dir.
+LoadResult load_config(const fs::path& file);
+
+// The XSDs, compiled in from gateway/schema/.
+const char* edigate_xsd_text();
+const char* partner_xsd_text();
+
+}  // namespace edigate::gateway::config

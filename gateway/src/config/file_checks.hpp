@@ -1,0 +1,32 @@
+// Checks on the files a configuration names: readable secrets, loadable certificates and keys.
+// Each returns an error message, or nothing when the file is fine.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace edigate::gateway::config {
+
+// A regular file we can open for reading (secrets: token, password, client secret, HMAC key).
+std::optional<std::string> check_readable(const fs::path& file);
+// A directory (or one that can be created later: its parent exists).
+std::optional<std::string> check_directory(const fs::path& dir, bool may_be_created);
+
+struct LoadedCertificate {
+  as2::Certificate certificate;
+  std::string error;  // empty when loaded
+};
+LoadedCertificate load_certificate_file(const fs::path& file);
+
+struct LoadedKey {
+  as2::PrivateKey key;
+  std::string error;
+};
+LoadedKey load_key_file(const fs::path& file);
+
+// The key belongs to the certificate.
+bool key_matches(const as2::Certificate& cert, const as2::PrivateKey& key);
+
+}  // namespace edigate::gateway::config

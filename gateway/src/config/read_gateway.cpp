@@ -1,0 +1,237 @@
+// edigate.xml into a GatewayConfig. The XSD has already checked structure and value syntax, so
+// this reads attributes directly and checks what an XSD cannot: files, keys, unique names.
+#include <set>
+#include <string_view>
+
+#include "config/file_checks.hpp"
+#include "config/loaders.hpp"
+#include "config/token_hash.hpp"
+
+namespace edigate::gateway::config {
+namespace {
+
+struct Reader {
+  const XmlFile& xml;
+  std::vector<ConfigIssue>& issues;
+
+  void fail(pugi::xml_node node, std::string message) const {
+    xml.add_issue(issues, node, std::move(message));
+  }
+
+  // A file that must be readable; empty path when the attribute is absent.
+  fs::path readable(pugi::xml_node node, const char* attribute) const {
+    const pugi::xml_attribute a = node.attribute(attribute);
+    if (!a) return {};
+    const fs::path path = xml.resolve(a.value());
+    if (auto problem = check_readable(path)) fail(node, std::string(attribute) + ": " + *problem);
+    return path;
+  }
+
+  fs::path directory(pugi::xml_node node, const char* attribute, bool may_be_created) const {
+    const fs::path path = xml.resolve(node.attribute(attribute).value());
+    if (auto problem = check_directory(path, may_be_created)) {
+      fail(node, std::string(attribute) + ": " + *problem);
+    }
+    return path;
+  }
+
+  // A certificate and its key, loaded and matched (TLS listeners, our AS2 station, mTLS).
+  as2::Identity identity(pugi::xml_node node, const char* cert_attr, const char* key_attr) const {
+    as2::Identity out;
+    LoadedCertificate cert = load_certificate_file(xml.resolve(node.attribute(cert_attr).value()));
+    if (!cert.error.empty()) fail(node, std::string(cert_attr) + ": " + cert.error);
+    LoadedKey key = load_key_file(xml.resolve(node.attribute(key_attr).value()));
+    if (!key.error.empty()) fail(node, std::string(key_attr) + ": " + key.error);
+    if (cert.certificate && key.key && !key_matches(cert.certificate, key.key)) {
+      fail(node, std::string(key_attr) + " does not belong to " + cert_attr);
+    }
+    out.certificate = cert.certificate;
+    out.key = key.key;
+    return out;
+  }
+
+  Endpoints endpoints(std::string_view list) const {
+    Endpoints e;
+    std::size_t start = 0;
+    while (start < list.size()) {
+      std::size_t end = list.find(' ', start);
+      if (end == std::string_view::npos) end = list.size();
+      const std::string_view word = list.substr(start, end - start);
+      e.as2 |= word == "as2";
+      e.upload |= word == "upload";
+      e.mdn |= word == "mdn";
+      start = end + 1;
+    }
+    return e;
+  }
+
+  void listeners(pugi::xml_node node, GatewayConfig& c) const {
+    std::set<std::pair<std::string, unsigned>> seen;
+    for (pugi::xml_node l : node.children()) {
+      if (l.type() != pugi::node_element) continue;
+      ListenerConfig out;
+      out.address = l.attribute("address").value();
+      out.port = static_cast<std::uint16_t>(l.attribute("port").as_uint());
+      out.serves = endpoints(l.attribute("serve").value());
+      out.tls = std::string_view(l.name()) == "https";
+      if (out.tls) {
+        out.cert = xml.resolve(l.attribute("cert").value());
+        out.key = xml.resolve(l.attribute("key").value());
+        (void)identity(l, "cert", "key");
+        out.client_ca = readable(l, "client-ca");
+      }
+      if (!seen.insert({out.address, out.port}).second) {
+        fail(l, "another listener already uses " + out.address + ":" + std::to_string(out.port));
+      }
+      c.listeners.push_back(std::move(out));
+    }
+  }
+
+  void admin(pugi::xml_node node, GatewayConfig& c) const {
+    if (!node) return;
+    c.admin.address = node.attribute("address").as_string(AdminConfig::kDefaultAddress);
+    c.admin.port =
+        static_cast<std::uint16_t>(node.attribute("port").as_uint(AdminConfig::kDefaultPort));
+    std::set<std::string> names;
+    for (pugi::xml_node t : node.children("token")) {
+      AdminToken token;
+      token.name = t.attribute("name").value();
+      token.sha256 = parse_hex(t, t.attribute("sha256").value());
+      if (!names.insert(token.name).second)
+        fail(t, "duplicate admin token name '" + token.name + "'");
+      c.admin.tokens.push_back(std::move(token));
+    }
+    for (const ListenerConfig& l : c.listeners) {
+      if (l.address == c.admin.address && l.port == c.admin.port) {
+        fail(node, "the admin listener uses the same address and port as a listener");
+      }
+    }
+  }
+
+  Sha256 parse_hex(pugi::xml_node node, std::string_view hex) const;
+
+  void limits(pugi::xml_node node, Limits& l) const {
+    if (!node) return;
+    l.header_bytes = node.attribute("header-bytes").as_ullong(l.header_bytes);
+    l.body_bytes = node.attribute("body-bytes").as_ullong(l.body_bytes);
+    l.idle_seconds = node.attribute("idle-seconds").as_uint(l.idle_seconds);
+    l.request_seconds = node.attribute("request-seconds").as_uint(l.request_seconds);
+    l.connections = node.attribute("connections").as_uint(l.connections);
+    l.connections_per_ip = node.attribute("connections-per-ip").as_uint(l.connections_per_ip);
+    l.decompressed_bytes = node.attribute("decompressed-bytes").as_ullong(l.decompressed_bytes);
+    if (l.connections_per_ip > l.connections) {
+      fail(node, "connections-per-ip is larger than connections");
+    }
+    if (l.idle_seconds > l.request_seconds)
+      fail(node, "idle-seconds is larger than request-seconds");
+    const pugi::xml_node e = node.child("edi");
+    edi::Limits& d = l.edi;
+    d.max_element_length = e.attribute("element-bytes").as_ullong(d.max_element_length);
+    d.max_segment_length = e.attribute("segment-bytes").as_ullong(d.max_segment_length);
+    d.max_elements_per_segment =
+        e.attribute("elements-per-segment").as_ullong(d.max_elements_per_segment);
+    d.max_components_per_element =
+        e.attribute("components-per-element").as_ullong(d.max_components_per_element);
+    d.max_repetitions = e.attribute("repetitions").as_ullong(d.max_repetitions);
+    d.max_segments_per_set = e.attribute("segments-per-set").as_ullong(d.max_segments_per_set);
+    d.max_nesting = e.attribute("nesting").as_ullong(d.max_nesting);
+  }
+
+  void as2_station(pugi::xml_node node, GatewayConfig& c) const {
+    if (!node) return;
+    As2Station s;
+    s.our_id = node.attribute("our-id").value();
+    s.key = xml.resolve(node.attribute("key").value());
+    s.cert = xml.resolve(node.attribute("cert").value());
+    s.identity = identity(node, "cert", "key");
+    c.as2 = std::move(s);
+  }
+
+  HttpAuth auth(pugi::xml_node http) const {
+    if (pugi::xml_node a = http.child("bearer")) return BearerAuth{readable(a, "token-file")};
+    if (pugi::xml_node a = http.child("basic")) {
+      return BasicAuth{a.attribute("user").value(), readable(a, "password-file")};
+    }
+    if (pugi::xml_node a = http.child("oauth2")) {
+      return OAuth2Auth{a.attribute("token-url").value(), a.attribute("client-id").value(),
+                        readable(a, "client-secret-file"), a.attribute("scope").value()};
+    }
+    if (pugi::xml_node a = http.child("hmac")) {
+      HmacAuth h;
+      h.secret_file = readable(a, "secret-file");
+      h.header = a.attribute("header").as_string(h.header.c_str());
+      h.algorithm = a.attribute("algorithm").as_string(h.algorithm.c_str());
+      return h;
+    }
+    return NoAuth{};
+  }
+
+  HttpConnector http_connector(pugi::xml_node node) const {
+    HttpConnector h;
+    h.url = node.attribute("url").value();
+    h.timeout_seconds = node.attribute("timeout").as_uint(h.timeout_seconds);
+    h.max_attempts = node.attribute("max-attempts").as_uint(h.max_attempts);
+    h.auth = auth(node);
+    if (pugi::xml_node m = node.child("mtls")) {
+      h.mtls_cert = xml.resolve(m.attribute("cert").value());
+      h.mtls_key = xml.resolve(m.attribute("key").value());
+      (void)identity(m, "cert", "key");
+    }
+    h.ca = readable(node, "ca");
+    if (h.url.rfind("http://", 0) == 0 && !std::holds_alternative<NoAuth>(h.auth)) {
+      fail(node, "connector '" + std::string(node.attribute("name").value()) +
+                     "' sends credentials over plain http; use https");
+    }
+    return h;
+  }
+
+  void connectors(pugi::xml_node node, GatewayConfig& c) const {
+    std::set<std::string> names;
+    for (pugi::xml_node n : node.children()) {
+      if (n.type() != pugi::node_element) continue;
+      ConnectorConfig out;
+      out.name = n.attribute("name").value();
+      if (!names.insert(out.name).second) fail(n, "duplicate connector name '" + out.name + "'");
+      if (std::string_view(n.name()) == "http") {
+        out.target = http_connector(n);
+      } else {
+        out.target = FileConnector{directory(n, "dir", true), n.attribute("raw").as_bool(false)};
+      }
+      c.connectors.push_back(std::move(out));
+    }
+  }
+};
+
+Sha256 Reader::parse_hex(pugi::xml_node node, std::string_view hex) const {
+  std::optional<Sha256> digest = parse_sha256_hex(hex);
+  if (!digest) fail(node, "not a SHA-256 in hex: '" + std::string(hex) + "'");
+  return digest.value_or(Sha256{});
+}
+
+}  // namespace
+
+void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigIssue>& issues) {
+  const Reader r{xml, issues};
+  const pugi::xml_node root = xml.root();
+  r.listeners(root.child("listeners"), config);
+  r.admin(root.child("admin"), config);
+  const pugi::xml_node store = root.child("store");
+  config.store.database = xml.resolve(store.attribute("database").value());
+  if (auto problem = check_directory(config.store.database.parent_path(), true)) {
+    r.fail(store, "database: " + *problem);
+  }
+  config.store.spool = r.directory(store, "spool", true);
+  r.limits(root.child("limits"), config.limits);
+  if (pugi::xml_node w = root.child("workers")) {
+    config.workers = w.attribute("count").as_uint(Workers::kDefaultCount);
+    if (config.workers > Workers::kMaxCount) {
+      r.fail(w, "count is larger than " + std::to_string(Workers::kMaxCount));
+    }
+  }
+  config.partners_dir = r.directory(root.child("partners"), "dir", false);
+  config.standard_maps_dir = r.directory(root.child("mappings"), "standard", false);
+  r.as2_station(root.child("as2"), config);
+  r.connectors(root.child("connectors"), config);
+}
+
+}  // namespace edigate::gateway::config

@@ -1,0 +1,191 @@
+// A partner profile into a PartnerProfile. Structure and value syntax are the XSD's job; this
+// reads, loads the AS2 certificate and the mapping directory, and checks policy consistency.
+#include <set>
+#include <string_view>
+
+#include "config/file_checks.hpp"
+#include "config/loaders.hpp"
+#include "config/token_hash.hpp"
+
+namespace edigate::gateway::config {
+namespace {
+
+std::vector<std::string_view> words(std::string_view list) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < list.size()) {
+    std::size_t end = list.find(' ', start);
+    if (end == std::string_view::npos) end = list.size();
+    if (end > start) out.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+AckType ack_type(std::string_view s) {
+  if (s == "997") return AckType::x997;
+  if (s == "999") return AckType::x999;
+  if (s == "TA1") return AckType::ta1;
+  if (s == "CONTRL") return AckType::contrl;
+  if (s == "none") return AckType::none;
+  return AckType::automatic;
+}
+
+DuplicatePolicy duplicate_policy(std::string_view s) {
+  if (s == "warn") return DuplicatePolicy::warn;
+  if (s == "accept") return DuplicatePolicy::accept;
+  return DuplicatePolicy::reject;
+}
+
+struct Reader {
+  const XmlFile& xml;
+  std::vector<ConfigIssue>& issues;
+
+  void fail(pugi::xml_node node, std::string message) const {
+    xml.add_issue(issues, node, std::move(message));
+  }
+
+  void policy(pugi::xml_node node, PartnerAs2& a) const {
+    a.require_signed = node.attribute("require-signed").as_bool(true);
+    a.require_encrypted = node.attribute("require-encrypted").as_bool(true);
+    a.allow_sha1 = node.attribute("allow-sha1").as_bool(false);
+    a.allow_3des = node.attribute("allow-3des").as_bool(false);
+    for (std::string_view w : words(node.attribute("sign-algorithms").as_string("sha256"))) {
+      if (auto d = as2::parse_digest_name(w)) a.sign_algorithms.push_back(*d);
+    }
+    for (std::string_view w : words(node.attribute("encrypt-algorithms").as_string("aes256-cbc"))) {
+      if (auto c = as2::parse_cipher_name(w)) a.encrypt_algorithms.push_back(*c);
+    }
+    // SHA-1 and 3DES are weak: only a partner that cannot do better gets them, by name.
+    for (as2::DigestAlgorithm d : a.sign_algorithms) {
+      if (d == as2::DigestAlgorithm::sha1 && !a.allow_sha1) {
+        fail(node, "sign-algorithms lists sha1 but allow-sha1 is not true");
+      }
+    }
+    for (as2::ContentCipher c : a.encrypt_algorithms) {
+      if (c == as2::ContentCipher::des3_cbc && !a.allow_3des) {
+        fail(node, "encrypt-algorithms lists 3des-cbc but allow-3des is not true");
+      }
+    }
+  }
+
+  void mdn(pugi::xml_node node, PartnerAs2& a) const {
+    a.mdn = std::string_view(node.attribute("mode").as_string("sync")) == "async" ? MdnMode::async
+                                                                                  : MdnMode::sync;
+    a.mdn_signed = node.attribute("signed").as_bool(true);
+    a.micalg = as2::parse_digest_name(node.attribute("micalg").as_string("sha256"))
+                   .value_or(as2::DigestAlgorithm::sha256);
+    if (a.micalg == as2::DigestAlgorithm::sha1 && !a.allow_sha1) {
+      fail(node, "micalg sha1 needs allow-sha1=\"true\" in <policy>");
+    }
+  }
+
+  void as2(pugi::xml_node node, PartnerProfile& p) const {
+    if (!node) return;
+    PartnerAs2 a;
+    a.id = node.attribute("id").value();
+    a.url = node.attribute("url").value();
+    a.cert_file = xml.resolve(node.attribute("cert").value());
+    LoadedCertificate cert = load_certificate_file(a.cert_file);
+    if (!cert.error.empty()) fail(node, "cert: " + cert.error);
+    a.certificate = cert.certificate;
+    policy(node.child("policy"), a);
+    mdn(node.child("mdn"), a);
+    p.as2 = std::move(a);
+  }
+
+  void upload(pugi::xml_node node, PartnerProfile& p) const {
+    for (pugi::xml_node t : node.children("token")) {
+      if (auto d = parse_sha256_hex(t.attribute("sha256").value())) {
+        p.upload.token_sha256.push_back(*d);
+      } else {
+        fail(t, "sha256 is not a SHA-256 in hex");
+      }
+    }
+    for (pugi::xml_node c : node.children("client-cert")) {
+      if (auto d = parse_sha256_hex(c.attribute("sha256-fingerprint").value())) {
+        p.upload.client_cert_sha256.push_back(*d);
+      } else {
+        fail(c, "sha256-fingerprint is not a SHA-256 in hex");
+      }
+    }
+  }
+
+  void mapping(pugi::xml_node node, const fs::path& standard_maps, PartnerProfile& p) const {
+    if (!node) return;
+    p.mapping_dir = xml.resolve(node.attribute("dir").value());
+    if (auto problem = check_directory(p.mapping_dir, false)) {
+      fail(node, "dir: " + *problem);
+      return;
+    }
+    std::vector<edi::mapping::Issue> map_issues;
+    std::optional<edi::mapping::Partner> loaded =
+        edi::mapping::load_partner(p.mapping_dir, standard_maps, map_issues);
+    // The mapping files' own file:line come first, then where the profile names them.
+    for (const edi::mapping::Issue& i : map_issues) issues.push_back({i.file, i.line, i.message});
+    if (!loaded || !map_issues.empty()) {
+      fail(node, "the mapping directory '" + p.mapping_dir.string() + "' does not load");
+      return;
+    }
+    p.mapping = std::make_shared<const edi::mapping::Partner>(std::move(*loaded));
+  }
+
+  void routes(pugi::xml_node root, const GatewayConfig& gateway, PartnerProfile& p) const {
+    // A document type may go to several connectors (the ERP and an archive); the same pair
+    // twice would deliver twice.
+    std::set<std::pair<edi::mapping::DocumentType, std::string>> seen;
+    for (pugi::xml_node r : root.children("route")) {
+      Route route;
+      route.document = edi::mapping::parse_document_type(r.attribute("document").value())
+                           .value_or(edi::mapping::DocumentType::purchase_order);
+      route.connector = r.attribute("connector").value();
+      if (!seen.insert({route.document, route.connector}).second) {
+        fail(r, std::string("a second route for ") + r.attribute("document").value() + " to " +
+                    route.connector);
+      }
+      if (gateway.find_connector(route.connector) == nullptr) {
+        fail(r, "route to unknown connector '" + route.connector + "' (not in " +
+                    gateway.file.filename().string() + ")");
+      }
+      p.routes.push_back(std::move(route));
+    }
+  }
+};
+
+}  // namespace
+
+PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
+                            std::vector<ConfigIssue>& issues) {
+  const Reader r{xml, issues};
+  const pugi::xml_node root = xml.root();
+  PartnerProfile p;
+  p.id = root.attribute("id").value();
+  p.name = root.attribute("name").value();
+  r.as2(root.child("as2"), p);
+  if (pugi::xml_node x = root.child("x12")) {
+    p.x12 = X12Ids{x.attribute("qualifier").value(), x.attribute("id").value(),
+                   x.attribute("group-id").as_string(x.attribute("id").value())};
+  }
+  if (pugi::xml_node e = root.child("edifact")) {
+    p.edifact = EdifactIds{e.attribute("id").value(), e.attribute("qualifier").value()};
+  }
+  r.upload(root.child("upload"), p);
+  r.mapping(root.child("mapping"), gateway.standard_maps_dir, p);
+  if (pugi::xml_node a = root.child("acks")) {
+    p.acks = ack_type(a.attribute("type").as_string("auto"));
+    p.ack_send = std::string_view(a.attribute("send").as_string("as2")) == "none" ? AckSend::none
+                                                                                  : AckSend::as2;
+  }
+  if (pugi::xml_node d = root.child("duplicates")) {
+    p.duplicates = duplicate_policy(d.attribute("interchange").as_string("reject"));
+  }
+  r.routes(root, gateway, p);
+  if (p.ack_send == AckSend::as2 && p.acks != AckType::none && !p.as2) {
+    const pugi::xml_node acks = root.child("acks");
+    r.fail(acks ? acks : root,
+           "acks are sent over AS2 but the partner has no <as2>; use send=\"none\"");
+  }
+  return p;
+}
+
+}  // namespace edigate::gateway::config

@@ -1,0 +1,68 @@
+// Per-connector circuit breaker: stop hammering an ERP that is down.
+//
+// closed ──N consecutive failures──▶ open ──cool-down elapsed──▶ half-open
+//   ▲                                  ▲                             │ one trial let through
+//   └───────────── trial succeeds ─────┼──────── trial fails ────────┘
+// While open (and while the half-open trial is in flight) allow() says no and the delivery is
+// not attempted. Thread-safe (one mutex; the critical sections are a few comparisons).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string_view>
+
+#include "connectors/connector.hpp"
+
+namespace edigate::gateway::connectors {
+
+struct CircuitBreakerOptions {
+  int failure_threshold = 5;
+  std::chrono::milliseconds cool_down{std::chrono::seconds(30)};
+};
+
+class CircuitBreaker {
+ public:
+  enum class State { closed, open, half_open };
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  // `clock` defaults to steady_clock::now; tests inject a fake.
+  explicit CircuitBreaker(CircuitBreakerOptions options, Clock clock = {});
+
+  // May this call go ahead? In half-open, true exactly once until the trial is recorded.
+  bool allow();
+  void record_success();
+  void record_failure();
+  State state() const;
+
+ private:
+  void open_locked();
+
+  const CircuitBreakerOptions options_;
+  const Clock clock_;
+  mutable std::mutex mutex_;
+  State state_ = State::closed;
+  int consecutive_failures_ = 0;
+  bool trial_in_flight_ = false;
+  std::chrono::steady_clock::time_point opened_at_{};
+};
+
+std::string_view state_name(CircuitBreaker::State state);
+
+// Wraps a connector with a breaker. Only "retry" outcomes count as failures: a "dead" answer
+// (a 4xx about this document) still proves the ERP is up. Thread-safe if the inner one is.
+class BreakerConnector final : public Connector {
+ public:
+  BreakerConnector(std::unique_ptr<Connector> inner, CircuitBreakerOptions options,
+                   CircuitBreaker::Clock clock = {});
+  DeliveryResult deliver(const Delivery& delivery) override;
+  std::string_view name() const override { return inner_->name(); }
+  const CircuitBreaker& breaker() const { return breaker_; }
+
+ private:
+  std::unique_ptr<Connector> inner_;
+  CircuitBreaker breaker_;
+};
+
+}  // namespace edigate::gateway::connectors

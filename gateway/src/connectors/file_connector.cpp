@@ -1,0 +1,77 @@
+#include "connectors/file_connector.hpp"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
+
+namespace edigate::gateway::connectors {
+namespace {
+
+bool is_safe_id_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+std::string errno_text(const char* step, const std::string& path, int err) {
+  return std::string(step) + " " + path + ": " + std::strerror(err);
+}
+
+DeliveryResult retry_with(std::string error) {
+  DeliveryResult r;
+  r.outcome = DeliveryResult::retry;
+  r.error = std::move(error);
+  return r;
+}
+
+}  // namespace
+
+bool is_safe_document_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxDocumentIdLength || id.front() == '.') return false;
+  for (const char c : id)
+    if (!is_safe_id_char(c)) return false;
+  return true;
+}
+
+FileConnector::FileConnector(FileConnectorOptions options, FileSystem& fs)
+    : options_(std::move(options)), fs_(fs) {}
+
+std::string FileConnector::place(const std::string& final_name, std::string_view data) {
+  const std::string& dir = options_.directory;
+  // Unique per process and call, so concurrent deliveries of the same id never share a temp file.
+  const std::string temp = dir + "/." + final_name + ".tmp." + std::to_string(::getpid()) + "." +
+                           std::to_string(temp_counter_.fetch_add(1));
+  const std::string target = dir + "/" + final_name;
+  if (const int err = fs_.write_synced(temp, data, options_.file_mode); err != 0) {
+    fs_.remove(temp);
+    return errno_text("write", temp, err);
+  }
+  if (const int err = fs_.rename(temp, target); err != 0) {
+    fs_.remove(temp);
+    return errno_text("rename to", target, err);
+  }
+  return {};
+}
+
+DeliveryResult FileConnector::deliver(const Delivery& delivery) {
+  if (!is_safe_document_id(delivery.document_id)) {
+    DeliveryResult r;
+    r.outcome = DeliveryResult::dead;
+    r.error = "document id is not a safe file name ([A-Za-z0-9._-], not starting with '.')";
+    return r;
+  }
+  if (options_.write_raw_edi && !delivery.raw_edi.empty()) {
+    if (std::string e = place(delivery.document_id + ".edi", delivery.raw_edi); !e.empty())
+      return retry_with(std::move(e));
+  }
+  if (std::string e = place(delivery.document_id + ".json", delivery.json); !e.empty())
+    return retry_with(std::move(e));
+  // Until the directory entry is on disk, a crash could lose the rename we are about to report.
+  if (const int err = fs_.sync_directory(options_.directory); err != 0)
+    return retry_with(errno_text("fsync directory", options_.directory, err));
+  DeliveryResult r;
+  r.outcome = DeliveryResult::delivered;
+  return r;
+}
+
+}  // namespace edigate::gateway::connectors

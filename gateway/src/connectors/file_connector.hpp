@@ -1,0 +1,56 @@
+// File-drop connector: one JSON file per document in a directory the ERP polls.
+//
+// <dir>/<document_id>.json appears atomically (temp file in the same directory, fsync, rename,
+// fsync of the directory), so a poller never sees a partial document. With write_raw_edi the
+// source interchange goes to <dir>/<document_id>.edi, renamed into place *before* the JSON: the
+// JSON file is the "document complete" signal. Temp files start with a dot (".<id>.json.tmp…")
+// so pollers that skip hidden files never pick them up. Re-delivering the same id replaces the
+// file atomically, so delivery is idempotent.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "connectors/connector.hpp"
+#include "connectors/file_system.hpp"
+
+namespace edigate::gateway::connectors {
+
+// Document ids name files; anything longer is refused rather than truncated.
+inline constexpr std::size_t kMaxDocumentIdLength = 200;
+
+struct FileConnectorOptions {
+  std::string name = "file";
+  std::string directory;  // must exist; the connector does not create it
+  bool write_raw_edi = false;
+  mode_t file_mode = 0640;
+};
+
+// True for a non-empty id of [A-Za-z0-9._-] not starting with '.', at most kMaxDocumentIdLength.
+bool is_safe_document_id(std::string_view id);
+
+// Thread-safe: deliver() keeps no mutable state but a counter for unique temp names.
+class FileConnector final : public Connector {
+ public:
+  // `fs` must outlive the connector.
+  explicit FileConnector(FileConnectorOptions options, FileSystem& fs = posix_file_system());
+
+  // Unsafe id → dead. Any I/O error (ENOSPC, EACCES, a missing directory…) → retry with the
+  // error text: those are fixed by an operator, not by changing the document.
+  DeliveryResult deliver(const Delivery& delivery) override;
+  std::string_view name() const override { return options_.name; }
+
+ private:
+  // Writes `data` to <dir>/<final_name> atomically; returns an error text or "".
+  std::string place(const std::string& final_name, std::string_view data);
+
+  FileConnectorOptions options_;
+  FileSystem& fs_;
+  std::atomic<unsigned long> temp_counter_{0};
+};
+
+}  // namespace edigate::gateway::connectors

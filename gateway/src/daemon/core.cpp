@@ -1,0 +1,129 @@
+#include "daemon/core.hpp"
+
+#include <ctime>
+#include <variant>
+
+#include "connectors/circuit_breaker.hpp"
+#include "connectors/file_connector.hpp"
+#include "connectors/http_connector.hpp"
+
+namespace edigate::gateway::daemon {
+namespace {
+
+connectors::HttpConnectorOptions http_options(const std::string& name,
+                                              const config::HttpConnector& c) {
+  connectors::HttpConnectorOptions o;
+  o.name = name;
+  o.url = c.url;
+  o.total_timeout = std::chrono::seconds(c.timeout_seconds);
+  o.ca_file = c.ca.string();
+  o.client_cert_file = c.mtls_cert.string();
+  o.client_key_file = c.mtls_key.string();
+  // Plain http:// only to loopback (a sidecar, the test harness); everything else is TLS.
+  o.allow_plain_http = c.url.starts_with("http://127.0.0.1") || c.url.starts_with("http://[::1]") ||
+                       c.url.starts_with("http://localhost");
+  std::visit(
+      [&](const auto& auth) {
+        using T = std::decay_t<decltype(auth)>;
+        if constexpr (std::is_same_v<T, config::BearerAuth>) {
+          o.auth = connectors::HttpAuth::bearer;
+          o.bearer_token_file = auth.token_file.string();
+        } else if constexpr (std::is_same_v<T, config::BasicAuth>) {
+          o.auth = connectors::HttpAuth::basic;
+          o.basic_user = auth.user;
+          o.basic_password_file = auth.password_file.string();
+        } else if constexpr (std::is_same_v<T, config::OAuth2Auth>) {
+          o.auth = connectors::HttpAuth::oauth2;
+          o.oauth2_token_url = auth.token_url;
+          o.oauth2_client_id = auth.client_id;
+          o.oauth2_client_secret_file = auth.client_secret_file.string();
+          o.oauth2_scope = auth.scope;
+        } else if constexpr (std::is_same_v<T, config::HmacAuth>) {
+          o.auth = connectors::HttpAuth::hmac;
+          o.hmac_secret_file = auth.secret_file.string();
+        }
+      },
+      c.auth);
+  return o;
+}
+
+// One connector from its configuration, behind a circuit breaker; null and `error` when it
+// cannot be built (an unreadable secret file, say).
+std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c,
+                                             std::string& error) {
+  std::unique_ptr<connectors::Connector> inner;
+  if (const auto* file = std::get_if<config::FileConnector>(&c.target)) {
+    connectors::FileConnectorOptions o;
+    o.name = c.name;
+    o.directory = file->dir.string();
+    o.write_raw_edi = file->raw;
+    inner = std::make_unique<connectors::FileConnector>(o);
+  } else {
+    auto made = connectors::HttpConnector::create(
+        http_options(c.name, std::get<config::HttpConnector>(c.target)));
+    if (!made.ok()) {
+      error = "connector " + c.name + ": " + made.error().message;
+      return nullptr;
+    }
+    inner = std::move(made.value());
+  }
+  return std::make_shared<connectors::BreakerConnector>(std::move(inner),
+                                                        connectors::CircuitBreakerOptions{});
+}
+
+}  // namespace
+
+Core::Core(std::unique_ptr<store::Store> store, std::unique_ptr<store::Spool> spool,
+           std::shared_ptr<http::Metrics> metrics)
+    : store_(std::move(store)), spool_(std::move(spool)), metrics_(std::move(metrics)) {}
+
+std::string Core::apply(std::shared_ptr<const config::GatewayConfig> config) {
+  auto live = std::make_shared<Live>();
+  live->config = config;
+  live->partners = std::make_shared<const config::PartnerRegistry>(config);
+  for (const config::ConnectorConfig& c : config->connectors) {
+    std::string error;
+    auto connector = build(c, error);
+    if (connector == nullptr) return error;
+    live->connectors.emplace(c.name, std::move(connector));
+  }
+  std::lock_guard lock(live_mutex_);
+  live_ = std::move(live);
+  return {};
+}
+
+std::shared_ptr<const Live> Core::live() const {
+  std::lock_guard lock(live_mutex_);
+  return live_;
+}
+
+void Core::wake() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    ++wake_count_;
+  }
+  wake_cv_.notify_all();
+}
+
+void Core::wait_for_work(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(wake_mutex_);
+  const std::uint64_t seen = wake_count_;
+  wake_cv_.wait_for(lock, timeout, [&] { return wake_count_ != seen; });
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+}  // namespace edigate::gateway::daemon

@@ -1,0 +1,65 @@
+// What every part of the running daemon shares: the current configuration (swapped whole on
+// SIGHUP), the store and spool, the metrics registry, the connectors built from the config, and
+// the wake-up signal for job runners.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "config/partner_registry.hpp"
+#include "connectors/connector.hpp"
+#include "http/metrics.hpp"
+#include "store/spool.hpp"
+#include "store/store.hpp"
+
+namespace edigate::gateway::daemon {
+
+// A configuration and everything built from it, replaced together.
+struct Live {
+  std::shared_ptr<const config::GatewayConfig> config;
+  std::shared_ptr<const config::PartnerRegistry> partners;
+  std::map<std::string, std::shared_ptr<connectors::Connector>, std::less<>> connectors;
+};
+
+class Core {
+ public:
+  Core(std::unique_ptr<store::Store> store, std::unique_ptr<store::Spool> spool,
+       std::shared_ptr<http::Metrics> metrics);
+
+  // Builds the connectors of `config` and makes it the live configuration. Returns what could
+  // not be built (the live configuration is then unchanged).
+  std::string apply(std::shared_ptr<const config::GatewayConfig> config);
+  std::shared_ptr<const Live> live() const;
+
+  store::Store& store() { return *store_; }
+  store::Spool& spool() { return *spool_; }
+  http::Metrics& metrics() { return *metrics_; }
+
+  // Job runners sleep until woken (new work was committed) or the timeout passes.
+  void wake();
+  void wait_for_work(std::chrono::milliseconds timeout);
+
+ private:
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Spool> spool_;
+  std::shared_ptr<http::Metrics> metrics_;
+  mutable std::mutex live_mutex_;
+  std::shared_ptr<const Live> live_;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_cv_;
+  std::uint64_t wake_count_ = 0;
+};
+
+// Milliseconds since the epoch (what the store's times are).
+std::int64_t now_ms();
+
+// "2026-11-30T10:05:00Z"
+std::string iso_now();
+
+}  // namespace edigate::gateway::daemon

@@ -1,0 +1,506 @@
+#include "daemon/handlers.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "config/token_hash.hpp"
+#include "daemon/jobs.hpp"
+#include "edigate/as2/receive.hpp"
+
+namespace edigate::gateway::daemon {
+namespace {
+
+using nlohmann::json;
+using http::Request;
+using http::Responder;
+using http::Response;
+
+constexpr std::size_t kMaxFilename = 255;
+
+Response json_response(unsigned status, const json& body) {
+  return Response::text(status, body.dump(), "application/json");
+}
+
+Response problem(unsigned status, std::string_view message) {
+  return json_response(status, json{{"error", message}});
+}
+
+// Runs `work` on the worker pool; when the pool is full the client is told to come back.
+void on_worker(http::WorkerPool& pool, Request request, Responder responder,
+               std::function<void(Request&, Responder&)> work) {
+  auto shared = std::make_shared<std::pair<Request, Responder>>(std::move(request), responder);
+  const bool queued = pool.submit([shared, work = std::move(work)] {
+    work(shared->first, shared->second);
+  });
+  if (!queued) {
+    Response busy = Response::error(503);
+    busy.headers.emplace_back("Retry-After", std::to_string(http::kDefaultRetryAfterSeconds));
+    responder.send(std::move(busy));
+  }
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+std::string query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
+      return std::string(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+std::optional<std::string_view> bearer(const Request& r) {
+  const auto auth = r.header("Authorization");
+  if (!auth || !auth->starts_with("Bearer ")) return std::nullopt;
+  return auth->substr(7);
+}
+
+json message_json(const store::Message& m) {
+  return json{{"id", m.id},
+              {"direction", store::to_string(m.direction)},
+              {"transport", m.transport},
+              {"partner", m.partner},
+              {"as2_message_id", m.as2_message_id},
+              {"filename", m.filename},
+              {"payload", m.payload_id},
+              {"size", m.size},
+              {"content_type", m.content_type},
+              {"status", m.status},
+              {"error", m.error},
+              {"created_at", m.created_at},
+              {"updated_at", m.updated_at}};
+}
+
+json documents_json(store::Store& st, std::int64_t message_id) {
+  json out = json::array();
+  auto documents = st.list_documents(message_id);
+  if (!documents.ok()) return out;
+  for (const store::Document& d : documents.value()) {
+    json deliveries = json::array();
+    if (auto attempts = st.list_deliveries(d.id); attempts.ok()) {
+      for (const store::DeliveryAttempt& a : attempts.value()) {
+        deliveries.push_back({{"connector", a.connector},
+                              {"attempt", a.attempt},
+                              {"outcome", store::to_string(a.outcome)},
+                              {"http_status", a.http_status},
+                              {"response", a.response_excerpt},
+                              {"at", a.at}});
+      }
+    }
+    out.push_back({{"id", d.id},
+                   {"set_index", d.set_index},
+                   {"type", d.type},
+                   {"transaction", d.transaction},
+                   {"interchange_control", d.interchange_control},
+                   {"set_control", d.set_control},
+                   {"status", d.status},
+                   {"canonical", d.canonical_id},
+                   {"error", d.error},
+                   {"deliveries", deliveries}});
+  }
+  return out;
+}
+
+// --- AS2 --------------------------------------------------------------------------------------
+
+as2::Headers as2_headers(const Request& r) {
+  as2::Headers headers;
+  for (const auto& [name, value] : r.headers) headers.push_back({name, value});
+  return headers;
+}
+
+as2::PartnerProfile as2_profile(const config::PartnerAs2& p) {
+  as2::PartnerProfile profile;
+  profile.as2_id = p.id;
+  profile.certificate = p.certificate;
+  profile.require_signed = p.require_signed;
+  profile.require_encrypted = p.require_encrypted;
+  profile.accept_sha1_signatures = p.allow_sha1;
+  return profile;
+}
+
+Response mdn_response(const as2::HttpMessage& mdn) {
+  Response r;
+  r.status = 200;
+  for (const auto& h : mdn.headers) r.headers.emplace_back(h.name, h.value);
+  r.body = mdn.body;
+  return r;
+}
+
+// Splits what serialize_http wrote back into headers and body.
+std::optional<as2::HttpMessage> parse_http(std::string_view bytes) {
+  as2::HttpMessage m;
+  while (true) {
+    const std::size_t eol = bytes.find("\r\n");
+    if (eol == std::string_view::npos) return std::nullopt;
+    const std::string_view line = bytes.substr(0, eol);
+    bytes.remove_prefix(eol + 2);
+    if (line.empty()) break;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    m.headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
+  }
+  m.body = std::string(bytes);
+  return m;
+}
+
+void as2_intake(Core& core, Request& request, Responder& responder) {
+  const auto live = core.live();
+  const auto& station = live->config->as2;
+  if (!station) return responder.send(problem(503, "this gateway has no AS2 station configured"));
+  store::Store& st = core.store();
+  const as2::Headers headers = as2_headers(request);
+  const as2::LocalStation local{station->our_id, station->identity};
+  std::optional<as2::PartnerProfile> profile;
+  const config::PartnerProfile* partner = nullptr;
+  auto lookup = [&](std::string_view from) -> const as2::PartnerProfile* {
+    partner = live->partners->by_as2_id(from);
+    if (partner == nullptr || !partner->as2) return nullptr;
+    profile = as2_profile(*partner->as2);
+    return &*profile;
+  };
+  as2::Limits limits;
+  limits.max_decompressed_bytes = live->config->limits.decompressed_bytes;
+  as2::ReceiveOutcome outcome = as2::receive(headers, request.body, local, lookup, limits);
+  const std::string partner_id =
+      partner != nullptr ? partner->id : "unknown:" + outcome.as2_from.substr(0, 128);
+
+  // A message we have already taken: the same MDN again, nothing processed twice.
+  if (partner != nullptr && !outcome.message_id.empty()) {
+    auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
+    if (earlier.ok() && earlier.value()) {
+      auto bytes = core.spool().read(earlier.value()->spool_id);
+      (void)st.append_audit({"as2", "as2.duplicate", "partner:" + partner_id,
+                             json{{"message_id", outcome.message_id}}.dump()});
+      auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
+      if (mdn && outcome.mdn_request.async_url.empty()) return responder.send(mdn_response(*mdn));
+      return responder.send(Response::text(200, ""));
+    }
+  }
+
+  // Durable first: the request as received, then (when it opened) the payload, then the row.
+  std::vector<std::pair<std::string, std::string>> raw_headers(request.headers.begin(),
+                                                                request.headers.end());
+  auto raw = core.spool().put(serialize_http(raw_headers, request.body));
+  if (!raw.ok()) return responder.send(problem(500, "cannot store the message"));
+  const bool processed = as2::is_positive(outcome.disposition);
+  std::string payload_id = raw.value();
+  if (processed) {
+    auto payload = core.spool().put(outcome.payload);
+    if (!payload.ok()) return responder.send(problem(500, "cannot store the message"));
+    payload_id = payload.value();
+  }
+  store::NewMessage m;
+  m.transport = "as2";
+  m.partner = partner_id;
+  m.as2_message_id = outcome.message_id;
+  m.payload_id = payload_id;
+  m.size = processed ? outcome.payload.size() : request.body.size();
+  m.content_type = processed ? outcome.payload_content_type : "";
+  auto added = st.add_received_message(m, processed ? kProcessJob : std::string_view{});
+  if (!added.ok()) {
+    if (added.status().code == store::StoreErrc::duplicate) {
+      return responder.send(Response::text(200, ""));  // a concurrent retry won the race
+    }
+    return responder.send(problem(500, "cannot record the message"));
+  }
+  const std::int64_t message_id = added.value().message_id;
+  if (!processed) {
+    (void)st.set_message_status(message_id, store::message_status::failed, outcome.error);
+  }
+  core.metrics()
+      .counter("edigate_messages_received_total", "Messages received",
+               {{"partner", partner_id}, {"transport", "as2"}})
+      .add();
+  core.metrics()
+      .counter("edigate_bytes_received_total", "Bytes received",
+               {{"partner", partner_id}, {"transport", "as2"}})
+      .add(static_cast<double>(request.body.size()));
+  if (!processed) {
+    core.metrics()
+        .counter("edigate_receive_errors_total", "Messages refused",
+                 {{"partner", partner_id}, {"transport", "as2"}})
+        .add();
+  }
+  if (outcome.mdn) {
+    std::vector<std::pair<std::string, std::string>> mdn_headers;
+    for (const auto& h : outcome.mdn->headers) mdn_headers.emplace_back(h.name, h.value);
+    auto mdn_bytes = core.spool().put(serialize_http(mdn_headers, outcome.mdn->body));
+    if (mdn_bytes.ok()) {
+      (void)st.store_mdn({message_id, mdn_bytes.value(),
+                          std::string(as2::disposition_text(outcome.disposition)),
+                          outcome.mdn_request.signed_receipt});
+    }
+  }
+  core.wake();
+  if (outcome.mdn && outcome.mdn_request.async_url.empty()) {
+    return responder.send(mdn_response(*outcome.mdn));
+  }
+  // Async MDN (posted later) or none asked for: the message is safe, say so now.
+  responder.send(Response::text(200, ""));
+}
+
+// --- upload API -------------------------------------------------------------------------------
+
+const config::PartnerProfile* upload_partner(const Live& live, const Request& r) {
+  if (const auto token = bearer(r)) {
+    if (const auto* p = live.partners->by_upload_token(*token)) return p;
+  }
+  if (r.client_cert_sha256) {
+    if (auto fingerprint = config::parse_sha256_hex(*r.client_cert_sha256)) {
+      return live.partners->by_client_cert(*fingerprint);
+    }
+  }
+  return nullptr;
+}
+
+Response unauthorized() {
+  Response r = problem(401, "a partner token (Authorization: Bearer) or client certificate is "
+                            "needed");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+void upload(Core& core, Request& request, Responder& responder) {
+  const auto live = core.live();
+  const config::PartnerProfile* partner = upload_partner(*live, request);
+  if (partner == nullptr) {
+    (void)core.store().append_audit({"https", "upload.refused", "address:" + request.remote_address,
+                                     "{}"});
+    return responder.send(unauthorized());
+  }
+  if (request.body.empty()) return responder.send(problem(400, "the body is empty"));
+  auto payload = core.spool().put(request.body);
+  if (!payload.ok()) return responder.send(problem(500, "cannot store the document"));
+  store::NewMessage m;
+  m.transport = "https";
+  m.partner = partner->id;
+  m.filename = std::string(request.header("X-Filename").value_or("").substr(0, kMaxFilename));
+  m.payload_id = payload.value();
+  m.size = request.body.size();
+  m.content_type = std::string(request.header("Content-Type").value_or(""));
+  auto added = core.store().add_received_message(m, kProcessJob);
+  if (!added.ok()) return responder.send(problem(500, "cannot record the document"));
+  core.metrics()
+      .counter("edigate_messages_received_total", "Messages received",
+               {{"partner", partner->id}, {"transport", "https"}})
+      .add();
+  core.wake();
+  const std::string id = std::to_string(added.value().message_id);
+  Response r = json_response(202, json{{"message_id", added.value().message_id},
+                                       {"status", "/upload/" + id}});
+  r.headers.emplace_back("Location", "/upload/" + id);
+  responder.send(std::move(r));
+}
+
+void upload_status(Core& core, Request& request, Responder& responder) {
+  const auto live = core.live();
+  const config::PartnerProfile* partner = upload_partner(*live, request);
+  if (partner == nullptr) return responder.send(unauthorized());
+  const auto id = parse_id(std::string_view(request.path).substr(std::string_view("/upload/").size()));
+  auto message = id ? core.store().get_message(*id) : store::Result<std::optional<store::Message>>(
+                                                          std::optional<store::Message>{});
+  // Another partner's message is as good as absent.
+  if (!message.ok() || !message.value() || message.value()->partner != partner->id) {
+    return responder.send(problem(404, "no such message"));
+  }
+  json body = message_json(*message.value());
+  body["documents"] = documents_json(core.store(), *id);
+  responder.send(json_response(200, body));
+}
+
+// --- admin API --------------------------------------------------------------------------------
+
+bool admin_allowed(const Live& live, const Request& r) {
+  const auto token = bearer(r);
+  if (!token) return false;
+  const config::Sha256 presented = config::sha256_of(*token);
+  bool match = false;
+  for (const config::AdminToken& t : live.config->admin.tokens) {
+    match = config::equal_constant_time(presented, t.sha256) || match;
+  }
+  return match;
+}
+
+void update_queue_gauges(Core& core) {
+  auto depth = core.store().queue_depth();
+  if (!depth.ok()) return;
+  for (const store::QueueDepth& q : depth.value()) {
+    const std::string kind = q.kind.substr(0, q.kind.find(':'));
+    core.metrics().gauge("edigate_queue_ready", "Jobs waiting", {{"kind", q.kind}})
+        .set(static_cast<double>(q.ready));
+    core.metrics().gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", q.kind}})
+        .set(static_cast<double>(q.dead));
+    (void)kind;
+  }
+}
+
+void admin_api(Core& core, Request& request, Responder& responder) {
+  const auto live = core.live();
+  if (!admin_allowed(*live, request)) {
+    Response r = problem(401, "an admin token is needed (Authorization: Bearer)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return responder.send(std::move(r));
+  }
+  store::Store& st = core.store();
+  const std::string_view path = request.path;
+  const std::string actor = "admin";
+  if (path == "/api/partners") {
+    json list = json::array();
+    for (const config::PartnerProfile& p : live->config->partners) {
+      list.push_back({{"id", p.id}, {"name", p.name}, {"as2_id", p.as2 ? p.as2->id : ""}});
+    }
+    return responder.send(json_response(200, list));
+  }
+  if (path == "/api/messages") {
+    store::MessageFilter filter;
+    filter.partner = query_value(request.query, "partner");
+    filter.status = query_value(request.query, "status");
+    if (auto limit = parse_id(query_value(request.query, "limit"))) {
+      filter.limit = static_cast<std::size_t>(*limit);
+    }
+    auto messages = st.list_messages(filter);
+    if (!messages.ok()) return responder.send(problem(500, messages.status().message));
+    json list = json::array();
+    for (const store::Message& m : messages.value()) list.push_back(message_json(m));
+    return responder.send(json_response(200, list));
+  }
+  std::string_view rest = path.substr(std::string_view("/api/messages/").size());
+  const std::size_t slash = rest.find('/');
+  const auto id = parse_id(rest.substr(0, slash));
+  const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  auto message = id ? st.get_message(*id) : store::Result<std::optional<store::Message>>(
+                                                std::optional<store::Message>{});
+  if (!message.ok() || !message.value()) return responder.send(problem(404, "no such message"));
+  const store::Message& m = *message.value();
+  const std::string subject = "message:" + std::to_string(m.id);
+  if (request.method == "GET" && action.empty()) {
+    json body = message_json(m);
+    body["documents"] = documents_json(st, m.id);
+    json acks = json::array();
+    if (auto list = st.list_acks(m.id); list.ok()) {
+      for (const store::Ack& a : list.value()) {
+        acks.push_back({{"type", a.type}, {"control_number", a.control_number},
+                        {"spool", a.spool_id}});
+      }
+    }
+    body["acks"] = acks;
+    json jobs = json::array();
+    if (auto list = st.list_jobs(m.id); list.ok()) {
+      for (const store::Job& j : list.value()) {
+        jobs.push_back({{"id", j.id}, {"kind", j.kind}, {"state", store::to_string(j.state)},
+                        {"attempts", j.attempts}, {"last_error", j.last_error}});
+      }
+    }
+    body["jobs"] = jobs;
+    if (auto mdn = st.get_mdn(m.id); mdn.ok() && mdn.value()) {
+      body["mdn"] = {{"disposition", mdn.value()->disposition}, {"spool", mdn.value()->spool_id}};
+    }
+    return responder.send(json_response(200, body));
+  }
+  if (request.method == "GET" && action == "raw") {
+    auto bytes = core.spool().read(m.payload_id);
+    if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
+    (void)st.append_audit({actor, "message.raw", subject, "{}"});
+    return responder.send(Response::text(200, std::move(bytes.value()), "application/octet-stream"));
+  }
+  if (request.method == "POST" && action == "reprocess") {
+    auto job = st.enqueue(kProcessJob, store::JobRef{m.id, std::nullopt}, now_ms());
+    (void)st.append_audit({actor, "message.reprocess", subject, "{}"});
+    core.wake();
+    return responder.send(json_response(202, json{{"job", job.ok() ? job.value() : 0}}));
+  }
+  if (request.method == "POST" && action == "resend") {
+    const config::PartnerProfile* partner = live->partners->by_id(m.partner);
+    json jobs = json::array();
+    auto documents = st.list_documents(m.id);
+    if (partner != nullptr && documents.ok()) {
+      for (const store::Document& d : documents.value()) {
+        if (d.canonical_id.empty()) continue;
+        for (const config::Route& route : partner->routes) {
+          if (to_string(route.document) != d.type) continue;
+          auto job = st.enqueue(std::string(kRedeliverJob) + route.connector,
+                                store::JobRef{m.id, d.id}, now_ms());
+          if (job.ok()) jobs.push_back(job.value());
+        }
+      }
+    }
+    (void)st.append_audit({actor, "message.resend", subject, json{{"jobs", jobs}}.dump()});
+    core.wake();
+    return responder.send(json_response(202, json{{"jobs", jobs}}));
+  }
+  responder.send(problem(404, "no such action"));
+}
+
+}  // namespace
+
+std::string serialize_http(const std::vector<std::pair<std::string, std::string>>& headers,
+                           std::string_view body) {
+  std::string out;
+  for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
+  out += "\r\n";
+  out.append(body);
+  return out;
+}
+
+http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoints endpoints) {
+  auto served = std::make_shared<ListenerEndpoints>(std::move(endpoints));
+  auto allowed = [served](const Request& r, bool config::Endpoints::*which) {
+    const auto it = served->find(r.listener);
+    return it != served->end() && it->second.*which;
+  };
+  http::Router router;
+  router.add_prefix("POST", "/as2", [&core, &pool, allowed](Request r, Responder out) {
+    if (!allowed(r, &config::Endpoints::as2)) return out.send(Response::error(404));
+    on_worker(pool, std::move(r), out, [&core](Request& q, Responder& o) { as2_intake(core, q, o); });
+  });
+  router.add("POST", "/upload", [&core, &pool, allowed](Request r, Responder out) {
+    if (!allowed(r, &config::Endpoints::upload)) return out.send(Response::error(404));
+    on_worker(pool, std::move(r), out, [&core](Request& q, Responder& o) { upload(core, q, o); });
+  });
+  router.add_prefix("GET", "/upload/", [&core, &pool, allowed](Request r, Responder out) {
+    if (!allowed(r, &config::Endpoints::upload)) return out.send(Response::error(404));
+    on_worker(pool, std::move(r), out,
+              [&core](Request& q, Responder& o) { upload_status(core, q, o); });
+  });
+  return router;
+}
+
+http::Router admin_router(Core& core, http::WorkerPool& pool) {
+  http::Router router;
+  router.add("GET", "/health", [&core](Request, Responder out) {
+    out.send(json_response(200, json{{"status", "ok"},
+                                     {"partners", core.live()->config->partners.size()}}));
+  });
+  router.add("GET", "/metrics", [&core, &pool](Request r, Responder out) {
+    on_worker(pool, std::move(r), out, [&core](Request&, Responder& o) {
+      update_queue_gauges(core);
+      o.send(Response::text(200, core.metrics().render_prometheus(),
+                            "text/plain; version=0.0.4"));
+    });
+  });
+  auto api = [&core, &pool](Request r, Responder out) {
+    on_worker(pool, std::move(r), out, [&core](Request& q, Responder& o) { admin_api(core, q, o); });
+  };
+  router.add("GET", "/api/partners", api);
+  router.add("GET", "/api/messages", api);
+  router.add_prefix("GET", "/api/messages/", api);
+  router.add_prefix("POST", "/api/messages/", api);
+  return router;
+}
+
+}  // namespace edigate::gateway::daemon

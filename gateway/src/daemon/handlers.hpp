@@ -1,0 +1,33 @@
+// The daemon's HTTP endpoints. Handlers run on the worker pool (never on a network thread):
+// they touch the store, the spool and OpenSSL.
+//
+//   partner listeners  POST /as2...        AS2 messages (sync MDN in the response, or async)
+//                      POST /upload        a document from a partner (token or client cert)
+//                      GET  /upload/<id>   its status
+//   admin listener     GET  /health, GET /metrics (no token: loopback by default)
+//                      GET  /api/messages[?partner=&status=&limit=], /api/messages/<id>,
+//                           /api/messages/<id>/raw, /api/partners
+//                      POST /api/messages/<id>/reprocess, /api/messages/<id>/resend
+//                      (Authorization: Bearer <token>; tokens are kept hashed in edigate.xml)
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "daemon/core.hpp"
+#include "http/router.hpp"
+#include "http/worker_pool.hpp"
+
+namespace edigate::gateway::daemon {
+
+// Which endpoints each partner listener serves, by listener name.
+using ListenerEndpoints = std::map<std::string, config::Endpoints, std::less<>>;
+
+http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoints endpoints);
+http::Router admin_router(Core& core, http::WorkerPool& pool);
+
+// An HTTP message as the spool keeps it: header lines, a blank line, the body.
+std::string serialize_http(const std::vector<std::pair<std::string, std::string>>& headers,
+                           std::string_view body);
+
+}  // namespace edigate::gateway::daemon

@@ -1,0 +1,348 @@
+#include "daemon/jobs.hpp"
+
+#include <random>
+#include <set>
+
+#include "connectors/retry_policy.hpp"
+#include "pipeline/process.hpp"
+#include "store/control_numbers.hpp"
+
+namespace edigate::gateway::daemon {
+namespace {
+
+constexpr std::chrono::milliseconds kIdlePoll{1000};
+constexpr std::int64_t kStoreRetryMs = 5000;  // a job whose store or spool access failed
+
+edi::AckType ack_type(config::AckType a) {
+  switch (a) {
+    case config::AckType::x997:
+      return edi::AckType::x997;
+    case config::AckType::x999:
+      return edi::AckType::x999;
+    case config::AckType::ta1:
+      return edi::AckType::ta1;
+    case config::AckType::contrl:
+      return edi::AckType::contrl;
+    default:
+      return edi::AckType::automatic;
+  }
+}
+
+std::string_view ack_name(edi::AckType t) {
+  switch (t) {
+    case edi::AckType::ta1:
+      return "TA1";
+    case edi::AckType::x997:
+      return "997";
+    case edi::AckType::x999:
+      return "999";
+    case edi::AckType::contrl:
+      return "CONTRL";
+    default:
+      return "auto";
+  }
+}
+
+std::string iso_of(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+JobRunner::JobRunner(Core& core, unsigned threads) : core_(core), threads_(threads) {}
+
+JobRunner::~JobRunner() { stop(); }
+
+void JobRunner::start() {
+  // Jobs left running by a process that died are ready again: this process owns them now.
+  (void)core_.store().release_stale(now_ms() + 1);
+  for (unsigned i = 0; i < threads_; ++i) {
+    workers_.emplace_back([this, i] { loop("worker-" + std::to_string(i)); });
+  }
+}
+
+void JobRunner::stop() {
+  stopping_ = true;
+  core_.wake();
+  for (std::thread& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+  workers_.clear();
+}
+
+void JobRunner::loop(std::string worker) {
+  while (!stopping_) {
+    auto claimed = core_.store().claim(worker, now_ms());
+    if (!claimed.ok() || !claimed.value()) {
+      core_.wait_for_work(kIdlePoll);
+      continue;
+    }
+    run(*claimed.value(), worker);
+  }
+}
+
+void JobRunner::run(const store::Job& job, const std::string& worker) {
+  core_.metrics()
+      .counter("edigate_jobs_started_total", "Jobs claimed by a worker",
+               {{"kind", job.kind.substr(0, job.kind.find(':'))}})
+      .add();
+  if (job.kind == kProcessJob) return process(job, worker);
+  if (job.kind.starts_with(kDeliverJob)) {
+    return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false);
+  }
+  if (job.kind.starts_with(kRedeliverJob)) {
+    return deliver(job, worker, std::string_view(job.kind).substr(kRedeliverJob.size()), true);
+  }
+  (void)core_.store().dead(job, "unknown job kind " + job.kind);
+}
+
+void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
+  store::Store& st = core_.store();
+  const auto live = core_.live();
+  if (!job.ref.message_id) {
+    (void)st.dead(job, "a process job without a message");
+    return;
+  }
+  const std::int64_t message_id = *job.ref.message_id;
+  auto found = st.get_message(message_id);
+  if (!found.ok()) {
+    (void)st.retry(job, found.status().message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  if (!found.value()) {
+    (void)st.dead(job, "message " + std::to_string(message_id) + " does not exist");
+    return;
+  }
+  const store::Message& message = *found.value();
+  const config::PartnerProfile* partner = live->partners->by_id(message.partner);
+  if (partner == nullptr || partner->mapping == nullptr) {
+    const std::string why = partner == nullptr ? "no partner profile for '" + message.partner + "'"
+                                               : "partner " + partner->id + " has no mapping dir";
+    (void)st.set_message_status(message_id, store::message_status::failed, why);
+    (void)st.dead(job, why);
+    return;
+  }
+  auto payload = core_.spool().read(message.payload_id);
+  if (!payload.ok()) {
+    (void)st.retry(job, payload.status().message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  (void)st.set_message_status(message_id, store::message_status::processing, "");
+
+  store::ControlNumbers numbers(st);
+  ProcessOptions options;
+  options.send_acks = partner->acks != config::AckType::none;
+  options.ack_type = ack_type(partner->acks);
+  options.numbers = &numbers;
+  options.received_at = iso_of(message.created_at);
+  options.message_id = std::to_string(message_id);
+  options.partner_id = partner->id;
+  options.limits = live->config->limits.edi;
+  const ProcessResult result = process_edi(payload.value(), *partner->mapping, options);
+
+  // Interchange control numbers seen before from this sender (per partner policy).
+  std::set<std::string> duplicates;
+  for (const ProcessedInterchange& ic : result.interchanges) {
+    const std::string sender = ic.sender_qualifier + ":" + ic.sender_id;
+    auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
+    if (!first.ok() || first.value()) continue;
+    (void)st.append_audit({"pipeline", "interchange.duplicate", "message:" +
+                           std::to_string(message_id),
+                           "{\"sender\":\"" + json_escape(sender) + "\",\"control\":\"" +
+                               json_escape(ic.control_number) + "\"}"});
+    if (partner->duplicates == config::DuplicatePolicy::reject) {
+      duplicates.insert(ic.control_number);
+    }
+  }
+
+  for (const ProcessedSet& set : result.sets) {
+    store::NewDocument d;
+    d.message_id = message_id;
+    d.set_index = static_cast<int>(set.index);
+    d.type = set.document_type;
+    d.standard = set.standard == edi::Standard::x12 ? "x12" : "edifact";
+    d.transaction = set.transaction;
+    d.interchange_control = set.interchange_control;
+    d.group_control = set.group_control;
+    d.set_control = set.set_control;
+    const bool duplicate = duplicates.contains(set.interchange_control);
+    if (duplicate) {
+      d.status = "duplicate";
+    } else if (!set.accepted) {
+      d.status = "rejected";
+      for (const edi::Problem& p : set.problems) {
+        if (p.is_error()) {
+          d.error = edi::to_string(p);
+          break;
+        }
+      }
+    } else if (set.json.empty()) {
+      d.status = "unmapped";
+    } else {
+      auto canonical = core_.spool().put(set.json);
+      if (!canonical.ok()) {
+        (void)st.retry(job, canonical.status().message, now_ms() + kStoreRetryMs);
+        return;
+      }
+      d.status = "mapped";
+      d.canonical_id = canonical.value();
+    }
+    auto document_id = st.add_document(d);
+    if (!document_id.ok()) {
+      (void)st.retry(job, document_id.status().message, now_ms() + kStoreRetryMs);
+      return;
+    }
+    if (d.status != "mapped") continue;
+    bool routed = false;
+    for (const config::Route& route : partner->routes) {
+      if (to_string(route.document) != set.document_type) continue;
+      routed = true;
+      (void)st.enqueue(std::string(kDeliverJob) + route.connector,
+                       store::JobRef{message_id, document_id.value()}, now_ms());
+    }
+    if (!routed) (void)st.set_document_status(document_id.value(), "unrouted", d.canonical_id, "");
+  }
+
+  for (const edi::BuiltAck& ack : result.acks) {
+    if (!ack.error.empty()) continue;
+    auto bytes = core_.spool().put(ack.bytes);
+    if (!bytes.ok()) continue;
+    (void)st.add_ack({message_id, std::string(ack_name(ack.type)), ack.control_number,
+                      bytes.value(), store::Direction::outbound});
+  }
+
+  std::string error;
+  if (!result.readable()) {
+    error = result.problems.empty() ? "no interchange found"
+                                    : edi::to_string(result.problems.front());
+  }
+  (void)st.set_message_status(message_id,
+                              error.empty() ? store::message_status::processed
+                                            : store::message_status::failed,
+                              error);
+  core_.metrics()
+      .counter("edigate_documents_total", "Transaction sets read", {{"partner", partner->id}})
+      .add(static_cast<double>(result.sets.size()));
+  if (result.errors > 0) {
+    core_.metrics()
+        .counter("edigate_edi_errors_total", "EDI errors found", {{"partner", partner->id}})
+        .add(static_cast<double>(result.errors));
+  }
+  (void)st.complete(job);
+  core_.wake();
+}
+
+void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
+                        std::string_view connector_name, bool again) {
+  store::Store& st = core_.store();
+  const auto live = core_.live();
+  const auto connector = live->connectors.find(connector_name);
+  if (connector == live->connectors.end() || !job.ref.document_id || !job.ref.message_id) {
+    (void)st.dead(job, "no connector '" + std::string(connector_name) + "'");
+    return;
+  }
+  const std::int64_t document_id = *job.ref.document_id;
+  if (!again) {
+    auto done = st.was_delivered(document_id, connector_name);
+    if (done.ok() && done.value()) {
+      (void)st.complete(job);
+      return;
+    }
+  }
+  auto documents = st.list_documents(*job.ref.message_id);
+  auto message = st.get_message(*job.ref.message_id);
+  if (!documents.ok() || !message.ok() || !message.value()) {
+    (void)st.retry(job, "store unavailable", now_ms() + kStoreRetryMs);
+    return;
+  }
+  const store::Document* document = nullptr;
+  for (const store::Document& d : documents.value()) {
+    if (d.id == document_id) document = &d;
+  }
+  if (document == nullptr) {
+    (void)st.dead(job, "document " + std::to_string(document_id) + " does not exist");
+    return;
+  }
+  auto json = core_.spool().read(document->canonical_id);
+  if (!json.ok()) {
+    (void)st.retry(job, json.status().message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  connectors::Delivery delivery;
+  delivery.document_id = "message-" + std::to_string(document->message_id) + "-set-" +
+                         std::to_string(document->set_index);
+  delivery.idempotency_key = "edigate-document-" + std::to_string(document_id);
+  if (again) delivery.idempotency_key += "-resend-" + std::to_string(job.id);
+  delivery.json = std::move(json.value());
+  if (auto raw = core_.spool().read(message.value()->payload_id); raw.ok()) {
+    delivery.raw_edi = std::move(raw.value());
+  }
+  delivery.document_type = document->type;
+  delivery.partner = message.value()->partner;
+  delivery.attempt = job.attempts;
+
+  const connectors::DeliveryResult r = connector->second->deliver(delivery);
+  store::DeliveryAttempt attempt;
+  attempt.document_id = document_id;
+  attempt.connector = std::string(connector_name);
+  attempt.attempt = job.attempts;
+  attempt.outcome = r.outcome == connectors::DeliveryResult::delivered ? store::DeliveryOutcome::delivered
+                    : r.outcome == connectors::DeliveryResult::dead    ? store::DeliveryOutcome::dead
+                                                                       : store::DeliveryOutcome::retry;
+  attempt.http_status = r.http_status;
+  attempt.response_excerpt = r.error.empty() ? r.response_excerpt : r.error;
+  attempt.idempotency_key = delivery.idempotency_key;
+  (void)st.add_delivery_attempt(attempt);
+  const http::Labels labels{{"partner", delivery.partner}, {"connector", attempt.connector}};
+  if (r.outcome == connectors::DeliveryResult::delivered) {
+    core_.metrics()
+        .histogram("edigate_delivery_latency_seconds", "From receipt to delivery",
+                   {0.1, 0.5, 1, 5, 30, 120, 600, 3600}, labels)
+        .observe(static_cast<double>(now_ms() - message.value()->created_at) / 1000.0);
+    (void)st.set_document_status(document_id, "delivered", document->canonical_id, "");
+    (void)st.complete(job);
+    return;
+  }
+  core_.metrics()
+      .counter("edigate_delivery_failures_total", "Delivery attempts that failed", labels)
+      .add();
+  const auto* configured = live->config->find_connector(connector_name);
+  connectors::RetryPolicy policy;
+  if (configured != nullptr) {
+    if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
+      policy.max_attempts = static_cast<int>(h->max_attempts);
+    }
+  }
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto schedule = connectors::schedule_retry(policy, job.attempts, r.retry_after, rng,
+                                                   std::chrono::system_clock::now());
+  if (r.outcome == connectors::DeliveryResult::dead || schedule.dead) {
+    (void)st.set_document_status(document_id, "dead_letter", document->canonical_id, r.error);
+    (void)st.dead(job, r.error);
+    return;
+  }
+  (void)st.retry(job, r.error,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     schedule.next_run.time_since_epoch())
+                     .count());
+}
+
+}  // namespace edigate::gateway::daemon

@@ -1,0 +1,52 @@
+// The durable pipeline: worker threads claim jobs from the store and run them. Every job is
+// idempotent (documents are keyed by message and set index, deliveries are skipped once
+// delivered, connectors get a stable Idempotency-Key), so a job claimed again after a crash
+// does its work once.
+//
+// Job kinds:
+//   process                 a received message: validate, acknowledge, map, route
+//   deliver:<connector>     one document to one connector (skipped when already delivered)
+//   redeliver:<connector>   the same, even when it was delivered (an operator's resend)
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/core.hpp"
+
+namespace edigate::gateway::daemon {
+
+inline constexpr std::string_view kProcessJob = "process";
+inline constexpr std::string_view kDeliverJob = "deliver:";
+inline constexpr std::string_view kRedeliverJob = "redeliver:";
+
+class JobRunner {
+ public:
+  JobRunner(Core& core, unsigned threads);
+  ~JobRunner();  // stop()
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  void start();
+  // Lets running jobs finish, then joins. A job interrupted by a crash instead is released as
+  // stale at the next start and runs again.
+  void stop();
+
+  // Runs one claimed job (public for tests).
+  void run(const store::Job& job, const std::string& worker);
+
+ private:
+  void loop(std::string worker);
+  void process(const store::Job& job, const std::string& worker);
+  void deliver(const store::Job& job, const std::string& worker, std::string_view connector,
+               bool again);
+
+  Core& core_;
+  unsigned threads_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace edigate::gateway::daemon

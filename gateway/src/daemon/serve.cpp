@@ -1,0 +1,180 @@
+#include "daemon/serve.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <iostream>
+
+#include "daemon/core.hpp"
+#include "daemon/handlers.hpp"
+#include "daemon/jobs.hpp"
+#include "http/server.hpp"
+#include "http/tls.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace edigate::gateway::daemon {
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::FILE* f = std::fopen(p.c_str(), "rb");
+  if (f == nullptr) return {};
+  std::string out;
+  char buffer[8192];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) out.append(buffer, n);
+  std::fclose(f);
+  return out;
+}
+
+http::ServerOptions server_options(const config::GatewayConfig& c) {
+  http::ServerOptions o;
+  o.limits.max_header_bytes = c.limits.header_bytes;
+  o.limits.max_body_bytes = c.limits.body_bytes;
+  o.limits.idle_timeout = std::chrono::seconds(c.limits.idle_seconds);
+  o.limits.body_read_timeout = std::chrono::seconds(c.limits.request_seconds);
+  o.limits.max_connections = c.limits.connections;
+  o.limits.max_connections_per_ip = c.limits.connections_per_ip;
+  return o;
+}
+
+void log(std::string_view line) { std::cerr << "edigate: " << line << "\n"; }
+
+// The watchdog interval systemd asked for (half of WatchdogSec), or zero.
+std::chrono::milliseconds watchdog_interval() {
+  std::uint64_t usec = 0;
+  if (sd_watchdog_enabled(0, &usec) <= 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(usec / 2000);
+}
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+  // Signals are taken by the main thread with sigtimedwait: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  config::LoadResult loaded = config::load_config(options.config);
+  if (!loaded.ok()) {
+    for (const auto& i : loaded.issues) std::cerr << i.to_string() << "\n";
+    return 2;
+  }
+  const auto cfg = loaded.config;
+  auto opened = store::open_sqlite_store(cfg->store.database.string());
+  if (!opened.ok()) {
+    log("cannot open the store " + cfg->store.database.string() + ": " + opened.status().message);
+    return 2;
+  }
+  auto spool = std::make_unique<store::Spool>(cfg->store.spool.string());
+  if (auto s = spool->open(); !s.ok()) {
+    log("cannot open the spool " + cfg->store.spool.string() + ": " + s.message);
+    return 2;
+  }
+  auto metrics = std::make_shared<http::Metrics>();
+  Core core(std::move(opened.value()), std::move(spool), metrics);
+  if (const std::string error = core.apply(cfg); !error.empty()) {
+    log(error);
+    return 2;
+  }
+
+  http::WorkerPool pool(cfg->workers, http::kDefaultWorkerQueueCapacity);
+  ListenerEndpoints endpoints;
+  std::vector<http::ListenerConfig> listeners;
+  for (std::size_t i = 0; i < cfg->listeners.size(); ++i) {
+    const config::ListenerConfig& l = cfg->listeners[i];
+    http::ListenerConfig lc;
+    lc.name = (l.tls ? "https-" : "http-") + std::to_string(i);
+    lc.address = l.address;
+    lc.port = l.port;
+    if (l.tls) {
+      auto tls = http::make_server_tls_context(
+          read_file(l.cert), read_file(l.key),
+          l.client_ca.empty() ? std::nullopt : std::optional<std::string>(read_file(l.client_ca)),
+          false);
+      if (!tls.ok()) {
+        log("listener " + l.address + ":" + std::to_string(l.port) + ": " + tls.error());
+        return 2;
+      }
+      lc.tls = tls.value();
+    }
+    endpoints.emplace(lc.name, l.serves);
+    listeners.push_back(std::move(lc));
+  }
+  http::HttpServer partners(server_options(*cfg), partner_router(core, pool, endpoints), metrics);
+  http::HttpServer admin(server_options(*cfg), admin_router(core, pool), metrics);
+  for (const http::ListenerConfig& lc : listeners) {
+    auto port = partners.add_listener(lc);
+    if (!port.ok()) {
+      log("cannot listen on " + lc.address + ":" + std::to_string(lc.port) + ": " +
+          port.error());
+      return 2;
+    }
+    log("listening on " + lc.address + ":" + std::to_string(port.value()) + " (" + lc.name + ")");
+  }
+  http::ListenerConfig admin_listener;
+  admin_listener.name = "admin";
+  admin_listener.address = cfg->admin.address;
+  admin_listener.port = cfg->admin.port;
+  if (auto port = admin.add_listener(admin_listener); !port.ok()) {
+    log("cannot listen on the admin address: " + port.error());
+    return 2;
+  } else {
+    log("admin API on " + cfg->admin.address + ":" + std::to_string(port.value()));
+  }
+
+  JobRunner runner(core, cfg->workers);
+  runner.start();
+  if (!partners.start().ok() || !admin.start().ok()) {
+    log("cannot start the listeners");
+    return 2;
+  }
+  (void)core.store().append_audit({"daemon", "daemon.started", "config:" + cfg->file.string(),
+                                   "{}"});
+  sd_notify(0, "READY=1\nSTATUS=serving");
+  log("ready");
+
+  const auto watchdog = watchdog_interval();
+  const auto tick = watchdog.count() > 0 ? std::min(watchdog, std::chrono::milliseconds(1000))
+                                         : std::chrono::milliseconds(1000);
+  while (true) {
+    timespec timeout{static_cast<time_t>(tick.count() / 1000),
+                     static_cast<long>((tick.count() % 1000) * 1'000'000)};
+    const int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (watchdog.count() > 0) sd_notify(0, "WATCHDOG=1");
+    if (sig == SIGHUP) {
+      sd_notify(0, "RELOADING=1");
+      config::LoadResult again = config::load_config(options.config);
+      if (!again.ok()) {
+        for (const auto& i : again.issues) std::cerr << i.to_string() << "\n";
+        (void)core.store().append_audit(
+            {"daemon", "config.reload_failed", "config:" + cfg->file.string(), "{}"});
+        log("reload refused: the running configuration stays");
+      } else if (const std::string error = core.apply(again.config); !error.empty()) {
+        log("reload refused: " + error);
+      } else {
+        (void)core.store().append_audit(
+            {"daemon", "config.reloaded", "config:" + cfg->file.string(), "{}"});
+        log("configuration reloaded (partners, routes, connectors)");
+      }
+      sd_notify(0, "READY=1");
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      break;
+    }
+  }
+  sd_notify(0, "STOPPING=1");
+  log("stopping");
+  partners.stop();
+  admin.stop();
+  pool.stop();
+  runner.stop();
+  (void)core.store().append_audit({"daemon", "daemon.stopped", "config:" + cfg->file.string(),
+                                   "{}"});
+  return 0;
+}
+
+}  // namespace edigate::gateway::daemon

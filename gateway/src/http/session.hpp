@@ -1,0 +1,331 @@
+// Private: one HTTP connection, plain or TLS, following Beast's session shape: every async step
+// runs on the connection's strand, sets a timeout first, and each request gets a fresh parser with
+// the header and body limits. Included by server.cpp only.
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "http/server_core.hpp"
+
+namespace edigate::gateway::http::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// First read of a new request: small, it only tells "the client is talking" from "idle".
+inline constexpr std::size_t kFirstReadBytes = 4096;
+inline constexpr std::size_t kLingerChunkBytes = 16 * 1024;
+
+std::string http_date_now();
+std::optional<std::string> peer_certificate_sha256(SSL* ssl);
+bool is_100_continue(std::string_view expect);
+
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+ public:
+  template <class... StreamArgs>
+  Session(std::shared_ptr<ServerCore> core, std::shared_ptr<ListenerInfo> listener,
+          std::uint64_t id, asio::ip::tcp::endpoint remote, StreamArgs&&... stream_args)
+      : core_(std::move(core)),
+        listener_(std::move(listener)),
+        id_(id),
+        remote_ip_(remote.address().to_string()),
+        remote_port_(remote.port()),
+        stream_(std::forward<StreamArgs>(stream_args)...) {}
+
+  void start() {
+    listener_->open_connections->add(1);
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->begin(); });
+  }
+
+  void post_response(Response response) override {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this(), r = std::move(response)]() mutable {
+                 self->on_response(std::move(r));
+               });
+  }
+
+  void request_stop() override {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this()] { self->on_stop_requested(); });
+  }
+
+ private:
+  enum class Phase { handshake, idle, reading, handling, writing, closing };
+
+  const ServerLimits& limits() const { return core_->limits; }
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void begin() {
+    if constexpr (kTls) {
+      phase_ = Phase::handshake;
+      tcp().expires_after(limits().handshake_timeout);
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    } else {
+      wait_for_request();
+    }
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      if (ec == beast::error::timeout) listener_->timeouts->add();
+      return finish();
+    }
+    if constexpr (kTls) client_cert_ = peer_certificate_sha256(stream_.native_handle());
+    wait_for_request();
+  }
+
+  // Keep-alive: wait (idle timeout) for the first byte of the next request.
+  void wait_for_request() {
+    if (stop_requested_ || core_->stopping.load()) return close_connection(false);
+    if (buffer_.size() > 0) return read_header();  // a pipelined request is already here
+    phase_ = Phase::idle;
+    tcp().expires_after(limits().idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->on_first_bytes(ec, n);
+                            });
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t n) {
+    buffer_.commit(n);
+    if (ec || n == 0) return finish();  // idle timeout, client closed, or stop
+    if (stop_requested_) return close_connection(false);
+    read_header();
+  }
+
+  void read_header() {
+    phase_ = Phase::reading;
+    ++requests_;
+    started_ = std::chrono::steady_clock::now();
+    parser_.emplace();
+    parser_->header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(limits().max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(limits().max_body_bytes);
+    tcp().expires_after(limits().header_read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](
+                                 beast::error_code ec, std::size_t n) { self->on_header(ec, n); });
+  }
+
+  void on_header(beast::error_code ec, std::size_t n) {
+    listener_->bytes_received->add(static_cast<double>(n));
+    if (ec) return on_read_error(ec);
+    auto& req = parser_->get();
+    if (req.version() >= 11 && is_100_continue(req[bhttp::field::expect]) && !parser_->is_done()) {
+      tcp().expires_after(limits().write_timeout);
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return asio::async_write(
+          stream_, asio::buffer(kContinue.data(), kContinue.size()),
+          [self = this->shared_from_this()](beast::error_code wec, std::size_t) {
+            if (wec) return self->finish();
+            self->read_body();
+          });
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done()) return on_body({}, 0);
+    tcp().expires_after(limits().body_read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                        self->on_body(ec, n);
+                      });
+  }
+
+  void on_body(beast::error_code ec, std::size_t n) {
+    listener_->bytes_received->add(static_cast<double>(n));
+    if (ec) return on_read_error(ec);
+    tcp().expires_never();  // the handler may take its time; no I/O is pending meanwhile
+    dispatch_request();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) return send_local_error(431);
+    if (ec == bhttp::error::body_limit) return send_local_error(413);
+    if (ec == beast::error::timeout) {
+      listener_->timeouts->add();
+      return finish();
+    }
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return finish();
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+      // any other parse error: a malformed request
+      return send_local_error(400);
+    }
+    finish();  // network or TLS failure
+  }
+
+  // An error the server answers itself; the rest of the request is never read.
+  void send_local_error(unsigned status) {
+    phase_ = Phase::handling;
+    keep_alive_ = false;
+    auto res = Response::error(status);
+    res.close = true;
+    on_response(std::move(res));
+  }
+
+  Request make_request() {
+    auto msg = parser_->release();
+    parser_.reset();
+    version_ = msg.version();
+    keep_alive_ = msg.keep_alive();
+    Request r;
+    r.method = std::string(msg.method_string());
+    r.target = std::string(msg.target());
+    auto q = r.target.find('?');
+    r.path = r.target.substr(0, q);
+    if (q != std::string::npos) r.query = r.target.substr(q + 1);
+    for (const auto& field : msg) {
+      r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    r.body = std::move(msg.body());
+    r.remote_address = remote_ip_;
+    r.remote_port = remote_port_;
+    r.listener = listener_->name;
+    r.tls = kTls;
+    r.client_cert_sha256 = client_cert_;
+    return r;
+  }
+
+  void dispatch_request() {
+    phase_ = Phase::handling;
+    Request request = make_request();
+    auto found = core_->router.find(request.method, request.path);
+    if (found.match == Router::Match::no_path) return on_response(Response::error(404));
+    if (found.match == Router::Match::no_method) {
+      auto res = Response::error(405);
+      res.headers.emplace_back("Allow", found.allow);
+      return on_response(std::move(res));
+    }
+    try {
+      (*found.handler)(std::move(request), Responder(core_, id_));
+    } catch (...) {
+      // Handlers should not throw; if one does, its Responder (already destroyed during
+      // unwinding) has queued a 500 for this connection.
+    }
+  }
+
+  void on_response(Response response) {
+    if (phase_ != Phase::handling) return;  // the connection is gone or already answered
+    phase_ = Phase::writing;
+    bool close = response.close || !keep_alive_ || stop_requested_ || core_->stopping.load() ||
+                 requests_ >= limits().max_requests_per_connection;
+    status_ = response.status;
+    auto msg = std::make_shared<bhttp::response<bhttp::string_body>>();
+    msg->result(response.status);
+    msg->version(version_);
+    for (auto& [name, value] : response.headers) msg->insert(name, value);
+    msg->set(bhttp::field::date, http_date_now());
+    msg->keep_alive(!close);
+    msg->body() = std::move(response.body);
+    msg->prepare_payload();
+    response_ = msg;
+    tcp().expires_after(limits().write_timeout);
+    bhttp::async_write(stream_, *response_,
+                       [self = this->shared_from_this(), close](
+                           beast::error_code ec, std::size_t n) { self->on_write(ec, n, close); });
+  }
+
+  void on_write(beast::error_code ec, std::size_t n, bool close) {
+    listener_->bytes_sent->add(static_cast<double>(n));
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+    listener_->count_request(status_, took.count());
+    response_.reset();
+    if (ec) {
+      if (ec == beast::error::timeout) listener_->timeouts->add();
+      return finish();
+    }
+    if (close) return close_connection(status_ >= 400);
+    wait_for_request();
+  }
+
+  void on_stop_requested() {
+    stop_requested_ = true;
+    if (phase_ == Phase::idle) tcp().cancel();  // no request in flight: close now
+  }
+
+  // A clean close sends TLS close_notify. After an error response there may be request bytes we
+  // never read; closing then would send a reset that can destroy the response in the client's
+  // receive buffer, so we half-close and discard for a short while (a "lingering close").
+  void close_connection(bool after_error) {
+    phase_ = Phase::closing;
+    if constexpr (kTls) {
+      if (!after_error) {
+        tcp().expires_after(limits().linger_timeout);
+        return stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->finish(); });
+      }
+    }
+    beast::error_code ignored;
+    tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    tcp().expires_after(limits().linger_timeout);
+    linger();
+  }
+
+  void linger() {
+    tcp().async_read_some(asio::buffer(scratch_),
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->lingered_ += n;
+                            if (ec || self->lingered_ >= self->limits().linger_max_bytes) {
+                              return self->finish();
+                            }
+                            self->linger();
+                          });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    phase_ = Phase::closing;
+    beast::error_code ignored;
+    tcp().socket().close(ignored);
+    listener_->open_connections->add(-1);
+    core_->release(id_, remote_ip_);
+  }
+
+  std::shared_ptr<ServerCore> core_;
+  std::shared_ptr<ListenerInfo> listener_;
+  const std::uint64_t id_;
+  const std::string remote_ip_;
+  const std::uint16_t remote_port_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::optional<std::string> client_cert_;
+  std::array<char, kLingerChunkBytes> scratch_{};
+  Phase phase_ = Phase::idle;
+  std::chrono::steady_clock::time_point started_{};
+  std::size_t requests_ = 0;
+  std::size_t lingered_ = 0;
+  unsigned version_ = 11;
+  unsigned status_ = 0;
+  bool keep_alive_ = true;
+  bool stop_requested_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace edigate::gateway::http::detail

@@ -1,0 +1,30 @@
+// edi::ControlNumberAllocator backed by the store: numbers are committed before they are
+// handed out, so none is ever reused, also across restarts.
+#pragma once
+
+#include <string>
+
+#include "edigate/edi/control_numbers.hpp"
+#include "store/store.hpp"
+
+namespace edigate::gateway::store {
+
+class ControlNumbers final : public edi::ControlNumberAllocator {
+ public:
+  // `store` must outlive this object.
+  explicit ControlNumbers(Store& store) : store_(&store) {}
+
+  // The allocator interface has no error channel: on a store failure this returns 0, which
+  // is never a valid control number, and last_error() says why. Callers must check for 0
+  // before enveloping.
+  std::uint64_t next(edi::ControlKind kind, std::string_view partner) override;
+  const Status& last_error() const { return last_error_; }
+
+ private:
+  Store* store_;
+  Status last_error_;
+};
+
+std::string_view control_kind_name(edi::ControlKind kind);
+
+}  // namespace edigate::gateway::store

@@ -1,0 +1,151 @@
+#include "store/spool.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "store/sha256.hpp"
+
+namespace edigate::gateway::store {
+namespace {
+
+Status io_error(const std::string& what, const std::string& path, int err) {
+  return Status::error(StoreErrc::io, what + " " + path + ": " + std::strerror(err));
+}
+
+// Temp names start with '.', so they can never be mistaken for an id, and carry a per-process
+// random part plus a counter so concurrent writers never share one.
+std::string temp_name(const std::string& dir) {
+  static std::atomic<unsigned long> counter{0};
+  static const unsigned long seed = std::random_device{}();
+  return dir + "/.tmp-" + std::to_string(::getpid()) + "-" + std::to_string(seed) + "-" +
+         std::to_string(counter.fetch_add(1));
+}
+
+bool regular_file_size(const std::string& path, std::size_t& size) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  size = static_cast<std::size_t>(st.st_size);
+  return true;
+}
+
+}  // namespace
+
+Spool::Spool(std::string root, FileOps& ops) : root_(std::move(root)), ops_(&ops) {}
+
+Status Spool::open() {
+  if (ops_->mkdir(root_.c_str(), 0750) != 0 && errno != EEXIST) {
+    return io_error("cannot create spool", root_, errno);
+  }
+  return Status::success();
+}
+
+std::string Spool::path(std::string_view id) const {
+  if (!is_sha256_hex(id)) return {};
+  return root_ + "/" + std::string(id.substr(0, 2)) + "/" + std::string(id);
+}
+
+bool Spool::exists(std::string_view id) const {
+  std::size_t size = 0;
+  const auto p = path(id);
+  return !p.empty() && regular_file_size(p, size);
+}
+
+Status Spool::fsync_dir(const std::string& dir) {
+  const int fd = ops_->open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
+  if (fd < 0) return io_error("cannot open directory", dir, errno);
+  const int rc = ops_->fsync(fd);
+  const int err = errno;
+  ops_->close(fd);
+  return rc == 0 ? Status::success() : io_error("cannot fsync directory", dir, err);
+}
+
+// A new <aa> directory must itself be durable in the root before files in it can be.
+Status Spool::ensure_dir(const std::string& dir, const std::string& parent) {
+  if (ops_->mkdir(dir.c_str(), 0750) == 0) return fsync_dir(parent);
+  if (errno == EEXIST) return Status::success();
+  return io_error("cannot create spool directory", dir, errno);
+}
+
+Status Spool::write_temp(const std::string& temp, std::string_view bytes) {
+  const int fd = ops_->open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0640);
+  if (fd < 0) return io_error("cannot create", temp, errno);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ops_->write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ops_->close(fd);
+      return io_error("cannot write", temp, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (ops_->fsync(fd) != 0) {
+    const int err = errno;
+    ops_->close(fd);
+    return io_error("cannot fsync", temp, err);
+  }
+  // close() can report a deferred write error (NFS); treat it as a failed write.
+  if (ops_->close(fd) != 0) return io_error("cannot close", temp, errno);
+  return Status::success();
+}
+
+Result<std::string> Spool::put(std::string_view bytes) {
+  std::string id = sha256_hex(bytes);
+  const std::string dir = root_ + "/" + id.substr(0, 2);
+  const std::string final_path = dir + "/" + id;
+  std::size_t existing = 0;
+  if (regular_file_size(final_path, existing) && existing == bytes.size()) return id;
+  if (auto s = ensure_dir(dir, root_); !s.ok()) return s;
+  const std::string temp = temp_name(dir);
+  if (auto s = write_temp(temp, bytes); !s.ok()) {
+    ops_->unlink(temp.c_str());
+    return s;
+  }
+  if (ops_->rename(temp.c_str(), final_path.c_str()) != 0) {
+    const int err = errno;
+    ops_->unlink(temp.c_str());
+    return io_error("cannot rename into", final_path, err);
+  }
+  // Until the directory is fsync'd the rename may not survive a crash; the caller must not
+  // commit a row naming the id, so report failure (the visible file is complete either way).
+  if (auto s = fsync_dir(dir); !s.ok()) return s;
+  return id;
+}
+
+Result<std::string> Spool::read(std::string_view id, std::size_t limit) const {
+  const std::string p = path(id);
+  if (p.empty()) return Status::error(StoreErrc::bad_input, "not a spool id: " + std::string(id));
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::error(StoreErrc::not_found, "no spool file " + p);
+    return io_error("cannot open", p, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) > limit) {
+    ::close(fd);
+    return Status::error(StoreErrc::too_large, "spool file " + p + " exceeds the read limit");
+  }
+  std::string out(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(done);
+  if (sha256_hex(out) != id) {
+    return Status::error(StoreErrc::corrupt, "spool file " + p + " does not match its id");
+  }
+  return out;
+}
+
+}  // namespace edigate::gateway::store

@@ -1,0 +1,54 @@
+// The spool: received and generated payloads as content-addressed files, <root>/<aa>/<sha256>,
+// where <aa> is the first two hex digits. A file is visible under its name only once its bytes
+// and the directory entry are on disk, so a row that names it may be committed after put().
+//
+// Thread-safe: put() writes to a uniquely named temp file, so concurrent puts of the same bytes
+// race only on an atomic rename of identical content.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "store/file_ops.hpp"
+#include "store/result.hpp"
+
+namespace edigate::gateway::store {
+
+// Default cap for read(): a spool file larger than this is refused rather than loaded.
+inline constexpr std::size_t kDefaultSpoolReadLimit = 256U * 1024U * 1024U;
+
+class Spool {
+ public:
+  // `ops` must outlive the spool; the default is the real file system.
+  explicit Spool(std::string root, FileOps& ops = posix_file_ops());
+
+  // Creates the root directory if it is missing.
+  Status open();
+
+  // Stores the bytes durably and returns their SHA-256 hex id. Temp file in the target
+  // directory, write, fsync, rename to <aa>/<id>, fsync the directory. If the id already
+  // exists with the same size nothing is written. On any failure the temp file is removed and
+  // no file appears under the id.
+  Result<std::string> put(std::string_view bytes);
+
+  // The stored bytes, checked against their id. Refuses files larger than `limit`.
+  Result<std::string> read(std::string_view id, std::size_t limit = kDefaultSpoolReadLimit) const;
+
+  // Where the payload lives (whether or not it exists); empty for a malformed id.
+  std::string path(std::string_view id) const;
+
+  bool exists(std::string_view id) const;
+
+  const std::string& root() const { return root_; }
+
+ private:
+  Status ensure_dir(const std::string& dir, const std::string& parent);
+  Status write_temp(const std::string& temp, std::string_view bytes);
+  Status fsync_dir(const std::string& dir);
+
+  std::string root_;
+  FileOps* ops_;
+};
+
+}  // namespace edigate::gateway::store

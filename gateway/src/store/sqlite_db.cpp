@@ -1,0 +1,137 @@
+#include "store/sqlite_db.hpp"
+
+#include <climits>
+
+namespace edigate::gateway::store::sqlite {
+namespace {
+
+StoreErrc code_for(int rc) {
+  const int primary = rc & 0xff;
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    return StoreErrc::duplicate;
+  }
+  if (primary == SQLITE_TOOBIG) return StoreErrc::too_large;
+  return StoreErrc::database;
+}
+
+}  // namespace
+
+Status db_error(sqlite3* db, std::string_view what) {
+  return Status::error(code_for(sqlite3_extended_errcode(db)),
+                       std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+Status exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) == SQLITE_OK) return Status::success();
+  Status s = Status::error(code_for(sqlite3_extended_errcode(db)),
+                           std::string("sqlite: ") + (message != nullptr ? message : "error"));
+  sqlite3_free(message);
+  return s;
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+      SQLITE_OK) {
+    status_ = db_error(db, "prepare");
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  if (status_.ok() && sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) {
+    status_ = db_error(db_, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) {
+  if (!status_.ok()) return *this;
+  if (value.size() > static_cast<std::size_t>(INT_MAX)) {
+    status_ = Status::error(StoreErrc::too_large, "text value too large");
+    return *this;
+  }
+  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                        SQLITE_TRANSIENT) != SQLITE_OK) {
+    status_ = db_error(db_, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
+  return value ? bind(index, *value) : bind_null(index);
+}
+
+Statement& Statement::bind_null(int index) {
+  if (status_.ok() && sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
+    status_ = db_error(db_, "bind");
+  }
+  return *this;
+}
+
+Statement& Statement::bind_text_or_null(int index, std::string_view value) {
+  return value.empty() ? bind_null(index) : bind(index, value);
+}
+
+Result<bool> Statement::next() {
+  if (!status_.ok()) return status_;
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  status_ = db_error(db_, "step");
+  return status_;
+}
+
+Status Statement::run() {
+  for (;;) {
+    auto row = next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return Status::success();
+  }
+}
+
+Result<std::int64_t> Statement::single_int() {
+  auto row = next();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::error(StoreErrc::not_found, "no row");
+  const std::int64_t value = int_at(0);
+  if (auto s = run(); !s.ok()) return s;
+  return value;
+}
+
+std::int64_t Statement::int_at(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::text_at(int column) const {
+  const auto* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+bool Statement::null_at(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+std::optional<std::int64_t> Statement::optional_int_at(int column) const {
+  if (null_at(column)) return std::nullopt;
+  return int_at(column);
+}
+
+Transaction::Transaction(sqlite3* db) : db_(db) {
+  status_ = exec(db, "BEGIN IMMEDIATE");
+  open_ = status_.ok();
+}
+
+Transaction::~Transaction() {
+  if (open_) (void)exec(db_, "ROLLBACK");
+}
+
+Status Transaction::commit() {
+  if (!open_) return status_;
+  if (auto s = exec(db_, "COMMIT"); !s.ok()) return s;  // the destructor rolls back
+  open_ = false;
+  return Status::success();
+}
+
+}  // namespace edigate::gateway::store::sqlite

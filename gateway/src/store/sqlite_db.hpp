@@ -1,0 +1,73 @@
+// Thin RAII over the SQLite C API for the SQLite backend only: prepared statements with
+// typed binds and columns, and an IMMEDIATE transaction that rolls back unless committed.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/result.hpp"
+
+namespace edigate::gateway::store::sqlite {
+
+Status db_error(sqlite3* db, std::string_view what);
+Status exec(sqlite3* db, const char* sql);
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  const Status& status() const { return status_; }
+
+  // Binds are 1-based like SQLite's. An empty optional binds NULL.
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view value);
+  Statement& bind(int index, const std::optional<std::int64_t>& value);
+  Statement& bind_null(int index);
+  // Empty text binds NULL (for columns where "absent" is NULL, e.g. as2_message_id).
+  Statement& bind_text_or_null(int index, std::string_view value);
+
+  // Steps once: true with a row, false when done; an error becomes status().
+  Result<bool> next();
+  // Steps to completion expecting no rows.
+  Status run();
+  // For INSERT/UPDATE ... RETURNING one integer: reads it, then steps to completion, because
+  // the change (and an autocommit) only finishes when the statement does.
+  Result<std::int64_t> single_int();
+
+  std::int64_t int_at(int column) const;
+  std::string text_at(int column) const;
+  bool null_at(int column) const;
+  std::optional<std::int64_t> optional_int_at(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  Status status_;
+};
+
+// BEGIN IMMEDIATE takes the write lock up front, so two writers wait on busy_timeout instead
+// of deadlocking on a read-to-write upgrade.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  const Status& status() const { return status_; }
+  Status commit();
+
+ private:
+  sqlite3* db_;
+  Status status_;
+  bool open_ = false;
+};
+
+}  // namespace edigate::gateway::store::sqlite

@@ -1,0 +1,287 @@
+// Jobs, delivery attempts and acknowledgements for the SQLite backend.
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite_store_impl.hpp"
+
+namespace edigate::gateway::store {
+
+std::string_view to_string(JobState s) {
+  switch (s) {
+    case JobState::ready:
+      return "ready";
+    case JobState::running:
+      return "running";
+    case JobState::done:
+      return "done";
+    case JobState::dead:
+      return "dead";
+  }
+  return "ready";
+}
+
+std::string_view to_string(DeliveryOutcome o) {
+  switch (o) {
+    case DeliveryOutcome::delivered:
+      return "delivered";
+    case DeliveryOutcome::retry:
+      return "retry";
+    case DeliveryOutcome::dead:
+      return "dead";
+  }
+  return "retry";
+}
+
+namespace sqlite {
+namespace {
+
+constexpr const char* kJobColumns =
+    "id, kind, message_id, document_id, state, attempts, run_at, last_error, locked_by, "
+    "locked_at";
+
+JobState job_state_from(const std::string& s) {
+  if (s == "running") return JobState::running;
+  if (s == "done") return JobState::done;
+  if (s == "dead") return JobState::dead;
+  return JobState::ready;
+}
+
+Job job_from(const Statement& q) {
+  Job j;
+  j.id = q.int_at(0);
+  j.kind = q.text_at(1);
+  j.ref.message_id = q.optional_int_at(2);
+  j.ref.document_id = q.optional_int_at(3);
+  j.state = job_state_from(q.text_at(4));
+  j.attempts = static_cast<int>(q.int_at(5));
+  j.run_at = q.int_at(6);
+  j.last_error = q.text_at(7);
+  j.locked_by = q.text_at(8);
+  j.locked_at = q.int_at(9);
+  return j;
+}
+
+DeliveryOutcome outcome_from(const std::string& s) {
+  if (s == "delivered") return DeliveryOutcome::delivered;
+  if (s == "dead") return DeliveryOutcome::dead;
+  return DeliveryOutcome::retry;
+}
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::enqueue_locked(std::string_view kind, const JobRef& ref,
+                                                 std::int64_t run_at) {
+  Statement q(db_,
+              "INSERT INTO jobs (kind, message_id, document_id, state, run_at) "
+              "VALUES (?, ?, ?, 'ready', ?) RETURNING id");
+  q.bind(1, kind).bind(2, ref.message_id).bind(3, ref.document_id).bind(4, run_at);
+  return q.single_int();
+}
+
+Result<std::int64_t> SqliteStore::enqueue(std::string_view kind, const JobRef& ref,
+                                          std::int64_t run_at) {
+  std::lock_guard lock(mu_);
+  return enqueue_locked(kind, ref, run_at);
+}
+
+Result<std::optional<Job>> SqliteStore::claim(std::string_view worker_id, std::int64_t at) {
+  std::lock_guard lock(mu_);
+  // One statement, so the choice and the lock are atomic even against other processes.
+  Statement q(db_, std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+                               "locked_by = ?1, locked_at = ?2 WHERE id = (SELECT id FROM jobs "
+                               "WHERE state = 'ready' AND run_at <= ?2 ORDER BY run_at, id "
+                               "LIMIT 1) RETURNING ") +
+                       kJobColumns);
+  q.bind(1, worker_id).bind(2, at);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<Job>{};
+  Job job = job_from(q);
+  if (auto s = q.run(); !s.ok()) return s;
+  return std::optional<Job>{std::move(job)};
+}
+
+Status SqliteStore::finish_job(const Job& job, std::string_view state, std::string_view error,
+                               std::int64_t run_at) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "UPDATE jobs SET state = ?, last_error = ?, run_at = ?, locked_by = NULL, "
+              "locked_at = NULL WHERE id = ? AND state = 'running' AND locked_by = ?");
+  q.bind(1, state)
+      .bind(2, bounded(error, kMaxErrorText))
+      .bind(3, run_at)
+      .bind(4, job.id)
+      .bind(5, job.locked_by);
+  if (auto s = q.run(); !s.ok()) return s;
+  if (sqlite3_changes(db_) == 0) {
+    return Status::error(StoreErrc::conflict, "job " + std::to_string(job.id) +
+                                                  " is no longer running under " + job.locked_by);
+  }
+  return Status::success();
+}
+
+Status SqliteStore::complete(const Job& job) { return finish_job(job, "done", "", job.run_at); }
+
+Status SqliteStore::retry(const Job& job, std::string_view error, std::int64_t run_at) {
+  return finish_job(job, "ready", error, run_at);
+}
+
+Status SqliteStore::dead(const Job& job, std::string_view error) {
+  return finish_job(job, "dead", error, job.run_at);
+}
+
+Result<std::int64_t> SqliteStore::release_stale(std::int64_t older_than) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "UPDATE jobs SET state = 'ready', locked_by = NULL, locked_at = NULL "
+              "WHERE state = 'running' AND locked_at < ?");
+  q.bind(1, older_than);
+  if (auto s = q.run(); !s.ok()) return s;
+  return std::int64_t{sqlite3_changes(db_)};
+}
+
+Result<std::vector<QueueDepth>> SqliteStore::queue_depth() {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT kind, SUM(state = 'ready'), SUM(state = 'running'), SUM(state = 'dead') "
+              "FROM jobs WHERE state != 'done' GROUP BY kind ORDER BY kind");
+  std::vector<QueueDepth> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back({q.text_at(0), q.int_at(1), q.int_at(2), q.int_at(3)});
+  }
+}
+
+Result<std::vector<Job>> SqliteStore::list_jobs(std::int64_t message_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, std::string("SELECT ") + kJobColumns +
+                       " FROM jobs WHERE message_id = ?1 OR document_id IN "
+                       "(SELECT id FROM documents WHERE message_id = ?1) ORDER BY id");
+  q.bind(1, message_id);
+  std::vector<Job> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(job_from(q));
+  }
+}
+
+Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {
+  std::lock_guard lock(mu_);
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  Statement q(db_,
+              "INSERT INTO deliveries (document_id, connector, attempt, outcome, http_status, "
+              "response_excerpt, idempotency_key, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, a.document_id)
+      .bind(2, a.connector)
+      .bind(3, std::int64_t{a.attempt})
+      .bind(4, to_string(a.outcome))
+      .bind(5, std::int64_t{a.http_status})
+      .bind(6, bounded(a.response_excerpt, kMaxResponseExcerpt))
+      .bind(7, a.idempotency_key)
+      .bind(8, now());
+  if (auto s = q.run(); !s.ok()) return s;
+  const nlohmann::json details = {{"connector", a.connector},
+                                  {"attempt", a.attempt},
+                                  {"outcome", to_string(a.outcome)},
+                                  {"http_status", a.http_status},
+                                  {"idempotency_key", a.idempotency_key}};
+  auto audit = append_audit_locked({"connector:" + a.connector, "delivery.attempt",
+                                    "document:" + std::to_string(a.document_id), dump(details)});
+  if (!audit.ok()) return audit.status();
+  return txn.commit();
+}
+
+Result<bool> SqliteStore::was_delivered(std::int64_t document_id, std::string_view connector) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT EXISTS (SELECT 1 FROM deliveries WHERE document_id = ? AND connector = ? "
+              "AND outcome = 'delivered')");
+  q.bind(1, document_id).bind(2, connector);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return q.int_at(0) != 0;
+}
+
+Result<std::vector<DeliveryAttempt>> SqliteStore::list_deliveries(std::int64_t document_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT document_id, connector, attempt, outcome, http_status, response_excerpt, "
+              "idempotency_key, at FROM deliveries WHERE document_id = ? ORDER BY id");
+  q.bind(1, document_id);
+  std::vector<DeliveryAttempt> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    DeliveryAttempt a;
+    a.document_id = q.int_at(0);
+    a.connector = q.text_at(1);
+    a.attempt = static_cast<int>(q.int_at(2));
+    a.outcome = outcome_from(q.text_at(3));
+    a.http_status = static_cast<int>(q.int_at(4));
+    a.response_excerpt = q.text_at(5);
+    a.idempotency_key = q.text_at(6);
+    a.at = q.int_at(7);
+    out.push_back(std::move(a));
+  }
+}
+
+Result<std::int64_t> SqliteStore::add_ack(const NewAck& ack) {
+  std::lock_guard lock(mu_);
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  Statement q(db_,
+              "INSERT INTO acks (message_id, type, control_number, spool_id, direction, "
+              "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+  q.bind(1, ack.message_id)
+      .bind(2, ack.type)
+      .bind(3, ack.control_number)
+      .bind(4, ack.spool_id)
+      .bind(5, to_string(ack.direction))
+      .bind(6, now());
+  auto id = q.single_int();
+  if (!id.ok()) return id.status();
+  const nlohmann::json details = {{"type", ack.type},
+                                  {"control_number", ack.control_number},
+                                  {"direction", to_string(ack.direction)},
+                                  {"ack", ack.spool_id}};
+  auto audit = append_audit_locked(
+      {"pipeline", "ack.stored", "message:" + std::to_string(ack.message_id), dump(details)});
+  if (!audit.ok()) return audit.status();
+  if (auto s = txn.commit(); !s.ok()) return s;
+  return id.value();
+}
+
+Result<std::vector<Ack>> SqliteStore::list_acks(std::int64_t message_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT id, message_id, type, control_number, spool_id, direction, created_at "
+              "FROM acks WHERE message_id = ? ORDER BY id");
+  q.bind(1, message_id);
+  std::vector<Ack> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    Ack a;
+    a.id = q.int_at(0);
+    a.message_id = q.int_at(1);
+    a.type = q.text_at(2);
+    a.control_number = q.text_at(3);
+    a.spool_id = q.text_at(4);
+    a.direction = q.text_at(5) == "in" ? Direction::inbound : Direction::outbound;
+    a.created_at = q.int_at(6);
+    out.push_back(std::move(a));
+  }
+}
+
+}  // namespace sqlite
+}  // namespace edigate::gateway::store

@@ -1,0 +1,187 @@
+#include "store/sqlite_schema.hpp"
+
+#include <array>
+#include <string>
+
+#include "store/sqlite_db.hpp"
+
+namespace edigate::gateway::store::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Migration 1: the initial schema. Times are INTEGER milliseconds since the epoch (UTC).
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  transport TEXT NOT NULL,
+  partner TEXT NOT NULL,
+  as2_message_id TEXT,
+  filename TEXT NOT NULL DEFAULT '',
+  payload_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  content_type TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_as2_id ON messages (direction, partner, as2_message_id)
+  WHERE as2_message_id IS NOT NULL;
+CREATE INDEX messages_partner ON messages (partner, id);
+CREATE INDEX messages_status ON messages (status, id);
+
+CREATE TABLE mdns (
+  message_id INTEGER PRIMARY KEY REFERENCES messages (id),
+  spool_id TEXT NOT NULL,
+  disposition TEXT NOT NULL,
+  signed INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL REFERENCES messages (id),
+  set_index INTEGER NOT NULL,
+  type TEXT NOT NULL DEFAULT '',
+  standard TEXT NOT NULL DEFAULT '',
+  transaction_set TEXT NOT NULL DEFAULT '',
+  interchange_control TEXT NOT NULL DEFAULT '',
+  group_control TEXT NOT NULL DEFAULT '',
+  set_control TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  canonical_id TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (message_id, set_index)
+);
+
+CREATE TABLE interchanges_seen (
+  partner TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  control TEXT NOT NULL,
+  message_id INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  PRIMARY KEY (partner, sender, control)
+) WITHOUT ROWID;
+
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  message_id INTEGER REFERENCES messages (id),
+  document_id INTEGER REFERENCES documents (id),
+  state TEXT NOT NULL CHECK (state IN ('ready', 'running', 'done', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  run_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  locked_by TEXT,
+  locked_at INTEGER
+);
+CREATE INDEX jobs_ready ON jobs (state, run_at, id);
+CREATE INDEX jobs_message ON jobs (message_id);
+
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents (id),
+  connector TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'dead')),
+  http_status INTEGER NOT NULL DEFAULT 0,
+  response_excerpt TEXT NOT NULL DEFAULT '',
+  idempotency_key TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL
+);
+CREATE INDEX deliveries_document ON deliveries (document_id, connector);
+
+CREATE TABLE acks (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL REFERENCES messages (id),
+  type TEXT NOT NULL,
+  control_number TEXT NOT NULL,
+  spool_id TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX acks_message ON acks (message_id);
+
+CREATE TABLE control_numbers (
+  partner TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  last INTEGER NOT NULL,
+  PRIMARY KEY (partner, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE audit (
+  seq INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+-- Append-only through SQL. The hash chain, not these triggers, is what detects tampering by
+-- someone who can drop them.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations{{{1, kSchemaV1}}};
+
+Result<int> current_version(sqlite3* db) {
+  if (auto s = exec(db,
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
+                    "applied_at INTEGER NOT NULL DEFAULT (unixepoch()))");
+      !s.ok()) {
+    return s;
+  }
+  Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(q.int_at(0));
+}
+
+Status apply(sqlite3* db, const Migration& m) {
+  Transaction txn(db);
+  if (!txn.status().ok()) return txn.status();
+  // Another process may have applied it between our read and our write lock.
+  auto now = current_version(db);
+  if (!now.ok()) return now.status();
+  if (now.value() >= m.version) return Status::success();
+  if (auto s = exec(db, m.sql); !s.ok()) {
+    return Status::error(s.code, "migration " + std::to_string(m.version) + ": " + s.message);
+  }
+  Statement record(db, "INSERT INTO schema_version (version) VALUES (?)");
+  if (auto s = record.bind(1, std::int64_t{m.version}).run(); !s.ok()) return s;
+  return txn.commit();
+}
+
+}  // namespace
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+Status migrate(sqlite3* db) {
+  auto version = current_version(db);
+  if (!version.ok()) return version.status();
+  if (version.value() > latest_schema_version()) {
+    return Status::error(StoreErrc::schema_too_new,
+                         "database schema version " + std::to_string(version.value()) +
+                             " is newer than this edigate knows (" +
+                             std::to_string(latest_schema_version()) + "); upgrade edigate");
+  }
+  for (const auto& m : kMigrations) {
+    if (m.version <= version.value()) continue;
+    if (auto s = apply(db, m); !s.ok()) return s;
+  }
+  return Status::success();
+}
+
+}  // namespace edigate::gateway::store::sqlite

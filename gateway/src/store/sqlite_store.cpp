@@ -1,0 +1,387 @@
+#include "store/sqlite_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite_schema.hpp"
+#include "store/sqlite_store_impl.hpp"
+
+namespace edigate::gateway::store {
+
+std::string_view to_string(Direction d) { return d == Direction::inbound ? "in" : "out"; }
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace sqlite {
+namespace {
+
+constexpr const char* kMessageColumns =
+    "id, direction, transport, partner, as2_message_id, filename, payload_id, size, "
+    "content_type, status, error, created_at, updated_at";
+
+Message message_from(const Statement& q) {
+  Message m;
+  m.id = q.int_at(0);
+  m.direction = q.text_at(1) == "out" ? Direction::outbound : Direction::inbound;
+  m.transport = q.text_at(2);
+  m.partner = q.text_at(3);
+  m.as2_message_id = q.text_at(4);
+  m.filename = q.text_at(5);
+  m.payload_id = q.text_at(6);
+  m.size = static_cast<std::uint64_t>(q.int_at(7));
+  m.content_type = q.text_at(8);
+  m.status = q.text_at(9);
+  m.error = q.text_at(10);
+  m.created_at = q.int_at(11);
+  m.updated_at = q.int_at(12);
+  return m;
+}
+
+constexpr const char* kDocumentColumns =
+    "id, message_id, set_index, type, standard, transaction_set, interchange_control, "
+    "group_control, set_control, status, canonical_id, error, created_at, updated_at";
+
+Document document_from(const Statement& q) {
+  Document d;
+  d.id = q.int_at(0);
+  d.message_id = q.int_at(1);
+  d.set_index = static_cast<int>(q.int_at(2));
+  d.type = q.text_at(3);
+  d.standard = q.text_at(4);
+  d.transaction = q.text_at(5);
+  d.interchange_control = q.text_at(6);
+  d.group_control = q.text_at(7);
+  d.set_control = q.text_at(8);
+  d.status = q.text_at(9);
+  d.canonical_id = q.text_at(10);
+  d.error = q.text_at(11);
+  d.created_at = q.int_at(12);
+  d.updated_at = q.int_at(13);
+  return d;
+}
+
+Mdn mdn_from(const Statement& q) {
+  Mdn m;
+  m.message_id = q.int_at(0);
+  m.spool_id = q.text_at(1);
+  m.disposition = q.text_at(2);
+  m.signed_mdn = q.int_at(3) != 0;
+  m.created_at = q.int_at(4);
+  return m;
+}
+
+Result<std::optional<Mdn>> one_mdn(Statement& q) {
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<Mdn>{};
+  return std::optional<Mdn>{mdn_from(q)};
+}
+
+// Pragmas that must hold on every connection (they are not stored in the file, except WAL).
+Status configure(sqlite3* db, int busy_timeout_ms) {
+  if (sqlite3_busy_timeout(db, busy_timeout_ms) != SQLITE_OK) return db_error(db, "busy_timeout");
+  if (auto s = exec(db, "PRAGMA journal_mode=WAL"); !s.ok()) return s;
+  if (auto s = exec(db, "PRAGMA synchronous=FULL"); !s.ok()) return s;
+  return exec(db, "PRAGMA foreign_keys=ON");
+}
+
+}  // namespace
+
+std::string bounded(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t cut = limit;
+  // Back up over UTF-8 continuation bytes so the excerpt does not end mid-character.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+  return std::string(text.substr(0, cut));
+}
+
+SqliteStore::SqliteStore(sqlite3* db, std::function<std::int64_t()> clock)
+    : db_(db), clock_(std::move(clock)) {}
+
+SqliteStore::~SqliteStore() { sqlite3_close_v2(db_); }
+
+Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
+                                                        std::string_view status) {
+  Statement q(db_,
+              "INSERT INTO messages (direction, transport, partner, as2_message_id, filename, "
+              "payload_id, size, content_type, status, created_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+  const std::int64_t t = now();
+  q.bind(1, to_string(m.direction))
+      .bind(2, m.transport)
+      .bind(3, m.partner)
+      .bind_text_or_null(4, m.as2_message_id)
+      .bind(5, m.filename)
+      .bind(6, m.payload_id)
+      .bind(7, static_cast<std::int64_t>(m.size))
+      .bind(8, m.content_type)
+      .bind(9, status)
+      .bind(10, t)
+      .bind(11, t);
+  auto id = q.single_int();
+  if (!id.ok() && id.status().code == StoreErrc::duplicate) {
+    return Status::error(StoreErrc::duplicate, "message " + m.as2_message_id + " from " +
+                                                   m.partner + " is already stored");
+  }
+  return id;
+}
+
+Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
+                                                          std::string_view first_job) {
+  std::lock_guard lock(mu_);
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  auto id = insert_message_locked(m, message_status::received);
+  if (!id.ok()) return id.status();
+  std::int64_t job_id = 0;
+  if (!first_job.empty()) {
+    auto job = enqueue_locked(first_job, JobRef{id.value(), std::nullopt}, now());
+    if (!job.ok()) return job.status();
+    job_id = job.value();
+  }
+  const nlohmann::json details = {
+      {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
+      {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
+  auto audit =
+      append_audit_locked({m.transport, "message.received", "message:" + std::to_string(id.value()),
+                           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!audit.ok()) return audit.status();
+  if (auto s = txn.commit(); !s.ok()) return s;
+  return ReceivedMessage{id.value(), job_id};
+}
+
+Result<std::int64_t> SqliteStore::add_outbound_message(const NewMessage& m) {
+  std::lock_guard lock(mu_);
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  auto id = insert_message_locked(m, message_status::processing);
+  if (!id.ok()) return id.status();
+  const nlohmann::json details = {{"transport", m.transport},
+                                  {"partner", m.partner},
+                                  {"as2_message_id", m.as2_message_id},
+                                  {"payload", m.payload_id},
+                                  {"size", m.size}};
+  auto audit =
+      append_audit_locked({"pipeline", "message.outbound", "message:" + std::to_string(id.value()),
+                           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!audit.ok()) return audit.status();
+  if (auto s = txn.commit(); !s.ok()) return s;
+  return id.value();
+}
+
+Result<std::optional<Message>> SqliteStore::one_message(Statement& q) {
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<Message>{};
+  return std::optional<Message>{message_from(q)};
+}
+
+Result<std::optional<Message>> SqliteStore::get_message(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?");
+  q.bind(1, id);
+  return one_message(q);
+}
+
+Result<std::optional<Message>> SqliteStore::find_as2_message(std::string_view partner,
+                                                             std::string_view as2_message_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, std::string("SELECT ") + kMessageColumns +
+                       " FROM messages WHERE direction = 'in' AND partner = ? AND "
+                       "as2_message_id = ?");
+  q.bind(1, partner).bind(2, as2_message_id);
+  return one_message(q);
+}
+
+Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& filter) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, std::string("SELECT ") + kMessageColumns +
+                       " FROM messages WHERE (?1 = '' OR partner = ?1) AND "
+                       "(?2 = '' OR status = ?2) ORDER BY id DESC LIMIT ?3");
+  const auto limit = static_cast<std::int64_t>(std::min(filter.limit, kMaxListLimit));
+  q.bind(1, filter.partner).bind(2, filter.status).bind(3, limit);
+  std::vector<Message> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(message_from(q));
+  }
+}
+
+Status SqliteStore::set_message_status(std::int64_t id, std::string_view status,
+                                       std::string_view error) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?");
+  q.bind(1, status).bind(2, bounded(error, kMaxErrorText)).bind(3, now()).bind(4, id);
+  if (auto s = q.run(); !s.ok()) return s;
+  if (sqlite3_changes(db_) == 0) {
+    return Status::error(StoreErrc::not_found, "no message " + std::to_string(id));
+  }
+  return Status::success();
+}
+
+Status SqliteStore::store_mdn(const NewMdn& mdn) {
+  std::lock_guard lock(mu_);
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  Statement q(db_,
+              "INSERT INTO mdns (message_id, spool_id, disposition, signed, created_at) "
+              "VALUES (?, ?, ?, ?, ?)");
+  q.bind(1, mdn.message_id)
+      .bind(2, mdn.spool_id)
+      .bind(3, mdn.disposition)
+      .bind(4, std::int64_t{mdn.signed_mdn ? 1 : 0})
+      .bind(5, now());
+  if (auto s = q.run(); !s.ok()) return s;
+  const nlohmann::json details = {
+      {"disposition", mdn.disposition}, {"signed", mdn.signed_mdn}, {"mdn", mdn.spool_id}};
+  auto audit =
+      append_audit_locked({"as2", "mdn.stored", "message:" + std::to_string(mdn.message_id),
+                           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!audit.ok()) return audit.status();
+  return txn.commit();
+}
+
+Result<std::optional<Mdn>> SqliteStore::get_mdn(std::int64_t message_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT message_id, spool_id, disposition, signed, created_at FROM mdns "
+              "WHERE message_id = ?");
+  q.bind(1, message_id);
+  return one_mdn(q);
+}
+
+Result<std::optional<Mdn>> SqliteStore::get_mdn_for(std::string_view partner,
+                                                    std::string_view as2_message_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT d.message_id, d.spool_id, d.disposition, d.signed, d.created_at "
+              "FROM mdns d JOIN messages m ON m.id = d.message_id "
+              "WHERE m.direction = 'in' AND m.partner = ? AND m.as2_message_id = ?");
+  q.bind(1, partner).bind(2, as2_message_id);
+  return one_mdn(q);
+}
+
+Result<std::int64_t> SqliteStore::add_document(const NewDocument& d) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "INSERT INTO documents (message_id, set_index, type, standard, transaction_set, "
+              "interchange_control, group_control, set_control, status, canonical_id, error, "
+              "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+              "?12) ON CONFLICT (message_id, set_index) DO UPDATE SET type = ?3, standard = ?4, "
+              "transaction_set = ?5, interchange_control = ?6, group_control = ?7, "
+              "set_control = ?8, status = ?9, canonical_id = ?10, error = ?11, updated_at = ?12 "
+              "RETURNING id");
+  q.bind(1, d.message_id)
+      .bind(2, std::int64_t{d.set_index})
+      .bind(3, d.type)
+      .bind(4, d.standard)
+      .bind(5, d.transaction)
+      .bind(6, d.interchange_control)
+      .bind(7, d.group_control)
+      .bind(8, d.set_control)
+      .bind(9, d.status)
+      .bind(10, d.canonical_id)
+      .bind(11, bounded(d.error, kMaxErrorText))
+      .bind(12, now());
+  return q.single_int();
+}
+
+Status SqliteStore::set_document_status(std::int64_t id, std::string_view status,
+                                        std::string_view canonical_id, std::string_view error) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "UPDATE documents SET status = ?, canonical_id = ?, error = ?, updated_at = ? "
+              "WHERE id = ?");
+  q.bind(1, status)
+      .bind(2, canonical_id)
+      .bind(3, bounded(error, kMaxErrorText))
+      .bind(4, now())
+      .bind(5, id);
+  if (auto s = q.run(); !s.ok()) return s;
+  if (sqlite3_changes(db_) == 0) {
+    return Status::error(StoreErrc::not_found, "no document " + std::to_string(id));
+  }
+  return Status::success();
+}
+
+Result<std::vector<Document>> SqliteStore::list_documents(std::int64_t message_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, std::string("SELECT ") + kDocumentColumns +
+                       " FROM documents WHERE message_id = ? ORDER BY set_index");
+  q.bind(1, message_id);
+  std::vector<Document> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(document_from(q));
+  }
+}
+
+Result<bool> SqliteStore::record_interchange(std::string_view partner, std::string_view sender,
+                                             std::string_view control, std::int64_t message_id) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "INSERT INTO interchanges_seen (partner, sender, control, message_id, first_seen) "
+              "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  q.bind(1, partner).bind(2, sender).bind(3, control).bind(4, message_id).bind(5, now());
+  if (auto s = q.run(); !s.ok()) return s;
+  if (sqlite3_changes(db_) == 1 || message_id == 0) return sqlite3_changes(db_) == 1;
+  // Seen before: a duplicate, unless it was this same message (a job run again after a crash).
+  Statement seen(db_,
+                 "SELECT message_id FROM interchanges_seen WHERE partner = ? AND sender = ? "
+                 "AND control = ?");
+  seen.bind(1, partner).bind(2, sender).bind(3, control);
+  auto first = seen.single_int();
+  if (!first.ok()) return first.status();
+  return first.value() == message_id;
+}
+
+Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view partner,
+                                                           std::string_view kind) {
+  std::lock_guard lock(mu_);
+  // One statement: the increment and the read are atomic, and autocommit makes it durable
+  // before the number leaves this function.
+  Statement q(db_,
+              "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1) "
+              "ON CONFLICT (partner, kind) DO UPDATE SET last = last + 1 RETURNING last");
+  q.bind(1, partner).bind(2, kind);
+  auto last = q.single_int();
+  if (!last.ok()) return last.status();
+  return static_cast<std::uint64_t>(last.value());
+}
+
+}  // namespace sqlite
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const SqliteOptions& options) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
+                    (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Status s = Status::error(options.create_if_missing ? StoreErrc::database : StoreErrc::not_found,
+                             "cannot open store " + path + ": " +
+                                 (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close_v2(db);
+    return s;
+  }
+  if (auto s = sqlite::configure(db, options.busy_timeout_ms); !s.ok()) {
+    sqlite3_close_v2(db);
+    return Status::error(s.code, "store " + path + ": " + s.message);
+  }
+  if (auto s = sqlite::migrate(db); !s.ok()) {
+    sqlite3_close_v2(db);
+    return Status::error(s.code, "store " + path + ": " + s.message);
+  }
+  auto clock = options.clock ? options.clock : std::function<std::int64_t()>(system_now_ms);
+  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(db, std::move(clock)));
+}
+
+}  // namespace edigate::gateway::store

@@ -1,0 +1,33 @@
+// Opens the embedded SQLite backend of Store.
+//
+// Threading: one connection guarded by a mutex; every Store call holds it for its whole
+// transaction, so the object may be shared by all threads of the daemon. Other processes (the
+// CLI while the daemon runs) use their own connection; WAL lets their reads proceed while the
+// daemon writes, and writers wait up to busy_timeout_ms for each other.
+//
+// Durability: WAL with synchronous=FULL, so a call that returned ok is on disk.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace edigate::gateway::store {
+
+struct SqliteOptions {
+  bool create_if_missing = true;  // the CLI opens existing databases only
+  int busy_timeout_ms = 5000;
+  // Milliseconds since the epoch; tests pin it. Empty: the system clock.
+  std::function<std::int64_t()> clock;
+};
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const SqliteOptions& options = {});
+
+// The system clock in milliseconds since the epoch.
+std::int64_t system_now_ms();
+
+}  // namespace edigate::gateway::store

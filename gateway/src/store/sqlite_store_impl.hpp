@@ -1,0 +1,87 @@
+// The SQLite implementation of Store (private to the store directory). Its methods are spread
+// over sqlite_store.cpp (messages, documents, MDNs, control numbers), sqlite_jobs.cpp (jobs,
+// deliveries, acknowledgements) and sqlite_audit.cpp (the audit chain).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include "store/sqlite_db.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace edigate::gateway::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, std::function<std::int64_t()> clock);
+  ~SqliteStore() override;
+
+  Result<ReceivedMessage> add_received_message(const NewMessage& m,
+                                               std::string_view first_job) override;
+  Result<std::int64_t> add_outbound_message(const NewMessage& m) override;
+  Result<std::optional<Message>> get_message(std::int64_t id) override;
+  Result<std::optional<Message>> find_as2_message(std::string_view partner,
+                                                  std::string_view as2_message_id) override;
+  Result<std::vector<Message>> list_messages(const MessageFilter& filter) override;
+  Status set_message_status(std::int64_t id, std::string_view status,
+                            std::string_view error) override;
+
+  Status store_mdn(const NewMdn& mdn) override;
+  Result<std::optional<Mdn>> get_mdn(std::int64_t message_id) override;
+  Result<std::optional<Mdn>> get_mdn_for(std::string_view partner,
+                                         std::string_view as2_message_id) override;
+
+  Result<std::int64_t> add_document(const NewDocument& d) override;
+  Status set_document_status(std::int64_t id, std::string_view status,
+                             std::string_view canonical_id, std::string_view error) override;
+  Result<std::vector<Document>> list_documents(std::int64_t message_id) override;
+
+  Result<bool> record_interchange(std::string_view partner, std::string_view sender,
+                                  std::string_view control,
+                                          std::int64_t message_id = 0) override;
+
+  Result<std::int64_t> enqueue(std::string_view kind, const JobRef& ref,
+                               std::int64_t run_at) override;
+  Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) override;
+  Status complete(const Job& job) override;
+  Status retry(const Job& job, std::string_view error, std::int64_t run_at) override;
+  Status dead(const Job& job, std::string_view error) override;
+  Result<std::int64_t> release_stale(std::int64_t older_than) override;
+  Result<std::vector<QueueDepth>> queue_depth() override;
+  Result<std::vector<Job>> list_jobs(std::int64_t message_id) override;
+
+  Status add_delivery_attempt(const DeliveryAttempt& a) override;
+  Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) override;
+  Result<std::vector<DeliveryAttempt>> list_deliveries(std::int64_t document_id) override;
+
+  Result<std::int64_t> add_ack(const NewAck& ack) override;
+  Result<std::vector<Ack>> list_acks(std::int64_t message_id) override;
+
+  Result<std::uint64_t> allocate_control_number(std::string_view partner,
+                                                std::string_view kind) override;
+
+  Result<std::int64_t> append_audit(const AuditEvent& e) override;
+  Result<AuditVerification> verify_audit() override;
+  Status export_audit(std::ostream& out) override;
+
+ private:
+  // The *_locked helpers run inside a caller's transaction with mu_ held.
+  Result<std::int64_t> append_audit_locked(const AuditEvent& e);
+  Result<std::int64_t> insert_message_locked(const NewMessage& m, std::string_view status);
+  Result<std::int64_t> enqueue_locked(std::string_view kind, const JobRef& ref,
+                                      std::int64_t run_at);
+  Status finish_job(const Job& job, std::string_view state, std::string_view error,
+                    std::int64_t run_at);
+  Result<std::optional<Message>> one_message(Statement& q);
+  std::int64_t now() const { return clock_(); }
+
+  std::mutex mu_;
+  sqlite3* db_;
+  std::function<std::int64_t()> clock_;
+};
+
+// Truncates untrusted text to a named limit on a UTF-8 boundary where possible.
+std::string bounded(std::string_view text, std::size_t limit);
+
+}  // namespace edigate::gateway::store::sqlite

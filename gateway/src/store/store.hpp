@@ -1,0 +1,257 @@
+// The gateway's durable state behind a narrow interface: messages, documents, jobs, MDNs,
+// acknowledgements, deliveries, interchange duplicates, control numbers and the audit chain.
+// Nothing here names SQLite; sqlite_store.hpp opens the embedded backend, and a PostgreSQL
+// backend (shared by several nodes, jobs claimed with FOR UPDATE SKIP LOCKED) implements the
+// same class. Payload bytes live in the Spool; rows carry their spool ids.
+//
+// Every operation is one transaction: it either commits entirely or changes nothing. Operations
+// that the audit log must record (a message received, an MDN, an acknowledgement, a delivery
+// attempt) append their audit entry inside that same transaction. All times are milliseconds
+// since the Unix epoch, UTC.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/result.hpp"
+
+namespace edigate::gateway::store {
+
+// Named limits on text the store keeps from untrusted sources.
+inline constexpr std::size_t kMaxErrorText = 4096;          // last_error, message/document error
+inline constexpr std::size_t kMaxResponseExcerpt = 4096;    // ERP response kept per attempt
+inline constexpr std::size_t kMaxAuditDetails = 64 * 1024;  // details JSON per audit entry
+inline constexpr std::size_t kMaxListLimit = 10000;         // rows returned by one list call
+
+enum class Direction { inbound, outbound };
+std::string_view to_string(Direction d);  // "in" / "out"
+
+// Message statuses the pipeline moves through (text in the store so new ones need no migration).
+namespace message_status {
+inline constexpr std::string_view received = "received";
+inline constexpr std::string_view processing = "processing";
+inline constexpr std::string_view processed = "processed";
+inline constexpr std::string_view failed = "failed";
+inline constexpr std::string_view sent = "sent";
+}  // namespace message_status
+
+struct NewMessage {
+  Direction direction = Direction::inbound;
+  std::string transport;       // as2, https, sftp, cli
+  std::string partner;         // partner id from the registry
+  std::string as2_message_id;  // empty when the transport is not AS2
+  std::string filename;
+  std::string payload_id;  // spool id of the received bytes (already durable)
+  std::uint64_t size = 0;
+  std::string content_type;
+};
+
+struct Message : NewMessage {
+  std::int64_t id = 0;
+  std::string status;
+  std::string error;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+struct ReceivedMessage {
+  std::int64_t message_id = 0;
+  std::int64_t job_id = 0;
+};
+
+struct MessageFilter {
+  std::string partner;  // empty: any
+  std::string status;   // empty: any
+  std::size_t limit = 100;
+};
+
+struct NewMdn {
+  std::int64_t message_id = 0;
+  std::string spool_id;  // the MDN bytes as sent (so a duplicate gets exactly these)
+  std::string disposition;
+  bool signed_mdn = false;
+};
+
+struct Mdn : NewMdn {
+  std::int64_t created_at = 0;
+};
+
+// One transaction set of a message.
+struct NewDocument {
+  std::int64_t message_id = 0;
+  int set_index = 0;        // position of the set in the message, from 0
+  std::string type;         // canonical type, e.g. purchase_order
+  std::string standard;     // x12 / edifact
+  std::string transaction;  // 850, ORDERS, ...
+  std::string interchange_control;
+  std::string group_control;
+  std::string set_control;
+  std::string status;
+  std::string canonical_id;  // spool id of the canonical JSON, empty until mapped
+  std::string error;
+};
+
+struct Document : NewDocument {
+  std::int64_t id = 0;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+
+enum class JobState { ready, running, done, dead };
+std::string_view to_string(JobState s);
+
+struct JobRef {
+  std::optional<std::int64_t> message_id;
+  std::optional<std::int64_t> document_id;
+};
+
+struct Job {
+  std::int64_t id = 0;
+  std::string kind;
+  JobRef ref;
+  JobState state = JobState::ready;
+  int attempts = 0;  // counted at each claim
+  std::int64_t run_at = 0;
+  std::string last_error;
+  std::string locked_by;
+  std::int64_t locked_at = 0;
+};
+
+struct QueueDepth {
+  std::string kind;
+  std::int64_t ready = 0;
+  std::int64_t running = 0;
+  std::int64_t dead = 0;
+};
+
+enum class DeliveryOutcome { delivered, retry, dead };
+std::string_view to_string(DeliveryOutcome o);
+
+struct DeliveryAttempt {
+  std::int64_t document_id = 0;
+  std::string connector;
+  int attempt = 0;
+  DeliveryOutcome outcome = DeliveryOutcome::retry;
+  int http_status = 0;           // 0 when there was no HTTP response
+  std::string response_excerpt;  // truncated to kMaxResponseExcerpt
+  std::string idempotency_key;
+  std::int64_t at = 0;  // filled by the store
+};
+
+struct NewAck {
+  std::int64_t message_id = 0;
+  std::string type;            // TA1, 997, 999, CONTRL
+  std::string control_number;  // our control number on the acknowledgement
+  std::string spool_id;
+  Direction direction = Direction::outbound;
+};
+
+struct Ack : NewAck {
+  std::int64_t id = 0;
+  std::int64_t created_at = 0;
+};
+
+struct AuditEvent {
+  std::string actor;           // who: "as2", "admin:alice", "pipeline"
+  std::string action;          // what: "message.received", "mdn.sent", "config.reloaded"
+  std::string subject;         // on what: "message:42"
+  std::string details = "{}";  // a JSON value, kept as given (at most kMaxAuditDetails)
+};
+
+struct AuditEntry {
+  std::int64_t seq = 0;
+  std::int64_t time = 0;
+  std::string actor;
+  std::string action;
+  std::string subject;
+  std::string details;
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct AuditVerification {
+  bool ok = false;
+  std::int64_t entries = 0;
+  std::optional<std::int64_t> first_bad_seq;
+  std::string reason;
+  std::string head_hash;  // hash of the last entry; record it elsewhere to detect truncation
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Messages. add_received_message commits the message, its first job (kind first_job; none
+  // when empty: a refused message kept for audit) and
+  // its audit entry together; once it returns ok the transport may acknowledge. A second
+  // inbound message with the same (partner, as2_message_id) fails with StoreErrc::duplicate.
+  virtual Result<ReceivedMessage> add_received_message(const NewMessage& m,
+                                                       std::string_view first_job) = 0;
+  virtual Result<std::int64_t> add_outbound_message(const NewMessage& m) = 0;
+  virtual Result<std::optional<Message>> get_message(std::int64_t id) = 0;
+  virtual Result<std::optional<Message>> find_as2_message(std::string_view partner,
+                                                          std::string_view as2_message_id) = 0;
+  virtual Result<std::vector<Message>> list_messages(const MessageFilter& filter) = 0;
+  virtual Status set_message_status(std::int64_t id, std::string_view status,
+                                    std::string_view error) = 0;
+
+  // MDNs: one per message.
+  virtual Status store_mdn(const NewMdn& mdn) = 0;
+  virtual Result<std::optional<Mdn>> get_mdn(std::int64_t message_id) = 0;
+  virtual Result<std::optional<Mdn>> get_mdn_for(std::string_view partner,
+                                                 std::string_view as2_message_id) = 0;
+
+  // Documents: (message_id, set_index) is unique; adding it again updates the row and returns
+  // the same id, so a reprocessed message does not duplicate its documents.
+  virtual Result<std::int64_t> add_document(const NewDocument& d) = 0;
+  virtual Status set_document_status(std::int64_t id, std::string_view status,
+                                     std::string_view canonical_id, std::string_view error) = 0;
+  virtual Result<std::vector<Document>> list_documents(std::int64_t message_id) = 0;
+
+  // True the first time (partner, sender, control) is seen, false for a duplicate interchange.
+  // With a message id, the message that recorded it first gets true again (a job that runs a
+  // second time after a crash is not a duplicate of itself).
+  virtual Result<bool> record_interchange(std::string_view partner, std::string_view sender,
+                                          std::string_view control,
+                                          std::int64_t message_id = 0) = 0;
+
+  // Jobs. claim() atomically takes the oldest ready job whose run_at has come and marks it
+  // running under worker_id; complete/retry/dead fail with StoreErrc::conflict if the job is
+  // no longer running under that worker (released as stale and claimed again meanwhile).
+  virtual Result<std::int64_t> enqueue(std::string_view kind, const JobRef& ref,
+                                       std::int64_t run_at) = 0;
+  virtual Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) = 0;
+  virtual Status complete(const Job& job) = 0;
+  virtual Status retry(const Job& job, std::string_view error, std::int64_t run_at) = 0;
+  virtual Status dead(const Job& job, std::string_view error) = 0;
+  // Running jobs locked before `older_than` become ready again; returns how many.
+  virtual Result<std::int64_t> release_stale(std::int64_t older_than) = 0;
+  virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
+  virtual Result<std::vector<Job>> list_jobs(std::int64_t message_id) = 0;
+
+  // Deliveries (audited).
+  virtual Status add_delivery_attempt(const DeliveryAttempt& a) = 0;
+  virtual Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) = 0;
+  virtual Result<std::vector<DeliveryAttempt>> list_deliveries(std::int64_t document_id) = 0;
+
+  // Functional acknowledgements (audited).
+  virtual Result<std::int64_t> add_ack(const NewAck& ack) = 0;
+  virtual Result<std::vector<Ack>> list_acks(std::int64_t message_id) = 0;
+
+  // Control numbers: the next number per (partner, kind), starting at 1, never handed out
+  // twice (the counter is committed before the number is returned).
+  virtual Result<std::uint64_t> allocate_control_number(std::string_view partner,
+                                                        std::string_view kind) = 0;
+
+  // Audit: append-only and hash-chained (see docs/store.md for the format).
+  virtual Result<std::int64_t> append_audit(const AuditEvent& e) = 0;
+  virtual Result<AuditVerification> verify_audit() = 0;
+  // One JSON object per line, in seq order.
+  virtual Status export_audit(std::ostream& out) = 0;
+};
+
+}  // namespace edigate::gateway::store

@@ -1,0 +1,341 @@
+#include "store_commands.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "json_output.hpp"
+#include "store/spool.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace edigate::cli {
+namespace {
+
+namespace st = gateway::store;
+using nlohmann::json;
+
+// A message added from the command line holds raw EDI, so its first step is parsing.
+constexpr std::string_view kFirstJobForFiles = "parse";
+// Files submitted with `messages add` are read whole; larger ones belong on SFTP or HTTPS.
+constexpr std::size_t kMaxAddFileBytes = 256U * 1024U * 1024U;
+
+// Exit codes: 0 ok, 1 the check failed (audit broken, no such message), 2 cannot run.
+constexpr int kFailed = 1;
+constexpr int kCannotRun = 2;
+
+std::unique_ptr<st::Store> open_existing(const std::string& db) {
+  st::SqliteOptions options;
+  options.create_if_missing = false;
+  auto store = st::open_sqlite_store(db, options);
+  if (!store.ok()) {
+    std::cerr << "edigate: " << store.status().message << "\n";
+    return nullptr;
+  }
+  return std::move(store.value());
+}
+
+std::string iso_time(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+json message_json(const st::Message& m) {
+  return {{"id", m.id},
+          {"direction", st::to_string(m.direction)},
+          {"transport", m.transport},
+          {"partner", m.partner},
+          {"as2_message_id", m.as2_message_id},
+          {"filename", m.filename},
+          {"payload", m.payload_id},
+          {"size", m.size},
+          {"content_type", m.content_type},
+          {"status", m.status},
+          {"error", m.error},
+          {"created_at", iso_time(m.created_at)},
+          {"updated_at", iso_time(m.updated_at)}};
+}
+
+json document_json(const st::Document& d) {
+  return {{"id", d.id},
+          {"set_index", d.set_index},
+          {"type", d.type},
+          {"standard", d.standard},
+          {"transaction", d.transaction},
+          {"interchange_control", d.interchange_control},
+          {"group_control", d.group_control},
+          {"set_control", d.set_control},
+          {"status", d.status},
+          {"canonical", d.canonical_id},
+          {"error", d.error},
+          {"created_at", iso_time(d.created_at)},
+          {"updated_at", iso_time(d.updated_at)}};
+}
+
+json job_json(const st::Job& j) {
+  json out = {{"id", j.id},
+              {"kind", j.kind},
+              {"state", st::to_string(j.state)},
+              {"attempts", j.attempts},
+              {"run_at", iso_time(j.run_at)},
+              {"last_error", j.last_error}};
+  if (j.ref.document_id) out["document_id"] = *j.ref.document_id;
+  if (!j.locked_by.empty()) out["locked_by"] = j.locked_by;
+  return out;
+}
+
+json delivery_json(const st::DeliveryAttempt& a) {
+  return {{"connector", a.connector},
+          {"attempt", a.attempt},
+          {"outcome", st::to_string(a.outcome)},
+          {"http_status", a.http_status},
+          {"response", a.response_excerpt},
+          {"idempotency_key", a.idempotency_key},
+          {"at", iso_time(a.at)}};
+}
+
+// The documents with their delivery attempts; false (and a message) on a store error.
+bool add_documents(st::Store& store, std::int64_t id, json& out) {
+  auto docs = store.list_documents(id);
+  if (!docs.ok()) {
+    std::cerr << "edigate: " << docs.status().message << "\n";
+    return false;
+  }
+  out["documents"] = json::array();
+  for (const auto& d : docs.value()) {
+    json dj = document_json(d);
+    auto deliveries = store.list_deliveries(d.id);
+    if (!deliveries.ok()) {
+      std::cerr << "edigate: " << deliveries.status().message << "\n";
+      return false;
+    }
+    dj["deliveries"] = json::array();
+    for (const auto& a : deliveries.value()) dj["deliveries"].push_back(delivery_json(a));
+    out["documents"].push_back(std::move(dj));
+  }
+  return true;
+}
+
+bool add_mdn_acks_jobs(st::Store& store, std::int64_t id, json& out) {
+  auto mdn = store.get_mdn(id);
+  auto acks = store.list_acks(id);
+  auto jobs = store.list_jobs(id);
+  for (const st::Status* s : {&mdn.status(), &acks.status(), &jobs.status()}) {
+    if (!s->ok()) {
+      std::cerr << "edigate: " << s->message << "\n";
+      return false;
+    }
+  }
+  out["mdn"] = nullptr;
+  if (const auto& m = mdn.value()) {
+    out["mdn"] = {{"disposition", m->disposition},
+                  {"signed", m->signed_mdn},
+                  {"spool", m->spool_id},
+                  {"created_at", iso_time(m->created_at)}};
+  }
+  out["acks"] = json::array();
+  for (const auto& a : acks.value()) {
+    out["acks"].push_back({{"type", a.type},
+                           {"control_number", a.control_number},
+                           {"direction", st::to_string(a.direction)},
+                           {"spool", a.spool_id},
+                           {"created_at", iso_time(a.created_at)}});
+  }
+  out["jobs"] = json::array();
+  for (const auto& j : jobs.value()) out["jobs"].push_back(job_json(j));
+  return true;
+}
+
+int run_audit_verify(const std::string& db) {
+  auto store = open_existing(db);
+  if (!store) return kCannotRun;
+  auto v = store->verify_audit();
+  if (!v.ok()) {
+    std::cerr << "edigate: " << v.status().message << "\n";
+    return kCannotRun;
+  }
+  const auto& r = v.value();
+  if (!r.ok) {
+    std::cout << "audit broken at seq " << r.first_bad_seq.value_or(0) << ": " << r.reason << "\n";
+    return kFailed;
+  }
+  std::cout << "audit ok: " << r.entries << " entries, head " << r.head_hash << "\n";
+  return 0;
+}
+
+int run_audit_export(const std::string& db) {
+  auto store = open_existing(db);
+  if (!store) return kCannotRun;
+  if (auto s = store->export_audit(std::cout); !s.ok()) {
+    std::cerr << "edigate: " << s.message << "\n";
+    return kCannotRun;
+  }
+  return 0;
+}
+
+struct ListOptions {
+  std::string db;
+  st::MessageFilter filter;
+  bool as_json = false;
+};
+
+int run_messages_list(const ListOptions& o) {
+  auto store = open_existing(o.db);
+  if (!store) return kCannotRun;
+  auto list = store->list_messages(o.filter);
+  if (!list.ok()) {
+    std::cerr << "edigate: " << list.status().message << "\n";
+    return kCannotRun;
+  }
+  if (!o.as_json) std::cout << "ID\tCREATED\tDIR\tTRANSPORT\tPARTNER\tSTATUS\tSIZE\tFILENAME\n";
+  for (const auto& m : list.value()) {
+    if (o.as_json) {
+      std::cout << dump(message_json(m)) << "\n";
+      continue;
+    }
+    std::cout << m.id << '\t' << iso_time(m.created_at) << '\t' << st::to_string(m.direction)
+              << '\t' << m.transport << '\t' << m.partner << '\t' << m.status << '\t' << m.size
+              << '\t' << m.filename << '\n';
+  }
+  return 0;
+}
+
+int run_messages_show(const std::string& db, std::int64_t id) {
+  auto store = open_existing(db);
+  if (!store) return kCannotRun;
+  auto m = store->get_message(id);
+  if (!m.ok()) {
+    std::cerr << "edigate: " << m.status().message << "\n";
+    return kCannotRun;
+  }
+  if (!m.value()) {
+    std::cerr << "edigate: no message " << id << "\n";
+    return kFailed;
+  }
+  json out = {{"message", message_json(*m.value())}};
+  if (!add_documents(*store, id, out) || !add_mdn_acks_jobs(*store, id, out)) return kCannotRun;
+  std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  return 0;
+}
+
+struct AddOptions {
+  std::string db;
+  std::string spool;
+  std::string file;
+  st::NewMessage message;
+};
+
+int run_messages_add(AddOptions& o) {
+  std::ifstream in(o.file, std::ios::binary);
+  std::string bytes;
+  if (in) {
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::size_t>(in.tellg());
+    if (size > kMaxAddFileBytes) {
+      std::cerr << "edigate: " << o.file << " is larger than " << kMaxAddFileBytes << " bytes\n";
+      return kCannotRun;
+    }
+    in.seekg(0);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  if (!in && !in.eof()) {
+    std::cerr << "edigate: cannot read " << o.file << "\n";
+    return kCannotRun;
+  }
+  st::Spool spool(o.spool);
+  auto store = st::open_sqlite_store(o.db);
+  if (!store.ok()) {
+    std::cerr << "edigate: " << store.status().message << "\n";
+    return kCannotRun;
+  }
+  if (auto s = spool.open(); !s.ok()) {
+    std::cerr << "edigate: " << s.message << "\n";
+    return kCannotRun;
+  }
+  // Payload durable first, then the row that names it.
+  auto id = spool.put(bytes);
+  if (!id.ok()) {
+    std::cerr << "edigate: " << id.status().message << "\n";
+    return kCannotRun;
+  }
+  o.message.payload_id = id.value();
+  o.message.size = bytes.size();
+  if (o.message.filename.empty()) {
+    o.message.filename = std::filesystem::path(o.file).filename().string();
+  }
+  auto added = store.value()->add_received_message(o.message, kFirstJobForFiles);
+  if (!added.ok()) {
+    std::cerr << "edigate: " << added.status().message << "\n";
+    return added.status().code == st::StoreErrc::duplicate ? kFailed : kCannotRun;
+  }
+  std::cout << added.value().message_id << "\n";
+  return 0;
+}
+
+void add_audit(CLI::App& app, int& exit_code) {
+  CLI::App* audit = app.add_subcommand("audit", "Verify or export the hash-chained audit log");
+  audit->require_subcommand(1);
+  auto db = std::make_shared<std::string>();
+  CLI::App* verify = audit->add_subcommand("verify", "Check every entry of the audit chain");
+  verify->add_option("--db", *db, "Store database file")->required();
+  verify->callback([db, &exit_code] { exit_code = run_audit_verify(*db); });
+  CLI::App* exp = audit->add_subcommand("export", "Print the audit log as JSON lines");
+  exp->add_option("--db", *db, "Store database file")->required();
+  exp->callback([db, &exit_code] { exit_code = run_audit_export(*db); });
+}
+
+void add_messages_add(CLI::App* messages, int& exit_code) {
+  auto o = std::make_shared<AddOptions>();
+  o->message.transport = "cli";
+  CLI::App* c = messages->add_subcommand("add", "Store a file as a received message");
+  c->add_option("FILE", o->file, "Payload file")->required()->check(CLI::ExistingFile);
+  c->add_option("--db", o->db, "Store database file (created if missing)")->required();
+  c->add_option("--spool", o->spool, "Spool directory (created if missing)")->required();
+  c->add_option("--partner", o->message.partner, "Partner id")->required();
+  c->add_option("--as2-message-id", o->message.as2_message_id, "AS2 Message-ID (duplicates)");
+  c->add_option("--content-type", o->message.content_type, "Content type");
+  c->add_option("--filename", o->message.filename, "Name to record (default: FILE's name)");
+  c->callback([o, &exit_code] { exit_code = run_messages_add(*o); });
+}
+
+void add_messages(CLI::App& app, int& exit_code) {
+  CLI::App* messages = app.add_subcommand("messages", "List and inspect stored messages");
+  messages->require_subcommand(1);
+  auto list = std::make_shared<ListOptions>();
+  CLI::App* l = messages->add_subcommand("list", "List messages, newest first");
+  l->add_option("--db", list->db, "Store database file")->required();
+  l->add_option("--partner", list->filter.partner, "Only this partner");
+  l->add_option("--status", list->filter.status, "Only this status");
+  l->add_option("--limit", list->filter.limit, "At most this many")
+      ->check(CLI::Range(std::size_t{1}, st::kMaxListLimit));
+  l->add_flag("--json", list->as_json, "One JSON object per line");
+  l->callback([list, &exit_code] { exit_code = run_messages_list(*list); });
+  auto db = std::make_shared<std::string>();
+  auto id = std::make_shared<std::int64_t>(0);
+  CLI::App* s = messages->add_subcommand("show",
+                                         "A message with its documents, MDN, acks, "
+                                         "deliveries and jobs as JSON");
+  s->add_option("--db", *db, "Store database file")->required();
+  s->add_option("ID", *id, "Message id")->required();
+  s->callback([db, id, &exit_code] { exit_code = run_messages_show(*db, *id); });
+  add_messages_add(messages, exit_code);
+}
+
+}  // namespace
+
+void add_store_commands(CLI::App& app, int& exit_code) {
+  add_audit(app, exit_code);
+  add_messages(app, exit_code);
+}
+
+}  // namespace edigate::cli

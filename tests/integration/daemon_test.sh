@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# The real daemon on loopback: AS2 in from `edigate as2 send` and from `openssl cms` + curl,
+# HTTPS upload with curl (token and client certificate), an ERP played by a Python server that
+# fails on demand, duplicates, bad input, the admin API, SIGHUP with a broken config, the audit
+# chain, and a clean SIGTERM.
+# Usage: daemon_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 2
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $*"
+}
+check() {  # check NAME EXPECTED_STATUS COMMAND...
+  local name=$1 expected=$2
+  shift 2
+  "$@" >out 2>err
+  local status=$?
+  if [ "$status" -eq "$expected" ]; then ok; else
+    fail "$name: exit $status, expected $expected"
+    head -5 out err
+  fi
+}
+has() {  # has NAME FILE PATTERN
+  if grep -q -- "$3" "$2"; then ok; else
+    fail "$1: $2 lacks '$3'"
+    head -c 600 "$2"
+    echo
+  fi
+}
+wait_for() {  # wait_for SECONDS COMMAND...
+  local until=$((SECONDS + $1))
+  shift
+  while [ $SECONDS -lt $until ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+"$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1 || { echo "cannot make certificates"; exit 2; }
+http_port=$(free_port)
+https_port=$(free_port)
+admin_port=$(free_port)
+erp_port=$(free_port)
+mkdir -p partners erp archive var/spool
+cat >erp.py <<'PY'
+# The ERP: answers 500 to the first N posts (argv[2]), then 200; records each request.
+import http.server, json, sys
+fail_first = int(sys.argv[2])
+seen = []
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        seen.append(1)
+        with open("erp-requests.jsonl", "a") as f:
+            f.write(json.dumps({"key": self.headers.get("Idempotency-Key"),
+                                "auth": self.headers.get("Authorization"),
+                                "type": json.loads(body).get("type")}) + "\n")
+        status = 500 if len(seen) <= fail_first else 200
+        self.send_response(status); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+import ssl
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("certs/tls/server.pem", "certs/tls/server.key")
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+PY
+python3 erp.py "$erp_port" 1 &
+pids+=($!)
+printf 'erp-secret-token\n' >erp-token
+chmod 600 erp-token
+admin_hash=$(printf 'admin-token' | "$bin" config hash-token)
+upload_hash=$(printf 'upload-token' | "$bin" config hash-token)
+client_fp=$(cat certs/clients/upload-client.sha256 2>/dev/null | tr -d ' \n')
+write_config() {  # write_config EXTRA_CONNECTOR_XML
+  cat >edigate.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<edigate xmlns="urn:edigate:config:1">
+  <listeners>
+    <http address="127.0.0.1" port="$http_port" serve="as2 upload"/>
+    <https address="127.0.0.1" port="$https_port" serve="as2 upload mdn"
+           cert="certs/tls/server.pem" key="certs/tls/server.key" client-ca="certs/ca/ca.pem"/>
+  </listeners>
+  <admin address="127.0.0.1" port="$admin_port"><token name="test" sha256="$admin_hash"/></admin>
+  <store database="var/edigate.db" spool="var/spool"/>
+  <limits body-bytes="1048576" idle-seconds="5" request-seconds="10"/>
+  <workers count="2"/>
+  <partners dir="partners"/>
+  <mappings standard="$src/mappings/standard"/>
+  <as2 our-id="EDIGATE-TEST" key="certs/as2/our.key" cert="certs/as2/our.pem"/>
+  <connectors>
+    <file name="files" dir="erp"/>
+    <http name="erp" url="https://127.0.0.1:$erp_port/documents" timeout="5" max-attempts="5"
+          ca="certs/ca/ca.pem">
+      <bearer token-file="erp-token"/>
+    </http>
+    $1
+  </connectors>
+</edigate>
+XML
+}
+write_config ""
+cat >partners/retailer.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="retailer" name="Test Retail">
+  <as2 id="TEST-RETAILER" cert="../certs/partners/demo-retailer.pem">
+    <policy require-signed="true" require-encrypted="true"/>
+    <mdn mode="sync" signed="true" micalg="sha256"/>
+  </as2>
+  <x12 qualifier="08" id="6111470100"/>
+  <upload><token sha256="$upload_hash"/>${client_fp:+<client-cert sha256-fingerprint=\"$client_fp\"/>}</upload>
+  <mapping dir="$src/mappings/partners/retailer"/>
+  <acks type="auto" send="none"/>
+  <duplicates interchange="reject"/>
+  <route document="purchase_order" connector="files"/>
+  <route document="purchase_order" connector="erp"/>
+</partner>
+XML
+check "config check" 0 "$bin" config check -c edigate.xml
+"$bin" serve --config edigate.xml >daemon.log 2>&1 &
+daemon=$!
+pids+=($daemon)
+wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+ok
+
+po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+po5010="$src/tests/fixtures/edi/canonical/850-5010-retail-orders.edi"
+
+# --- AS2 with edigate as2 send: a signed MDN with the MIC, then the ERP gets both orders ----
+"$bin" as2 pack "$po" -o msg --from TEST-RETAILER --to EDIGATE-TEST \
+  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+  --partner-cert certs/as2/our.pem >pack.out
+mic=$(sed -n 's/^Expected-MIC: //p' pack.out)
+check "as2 send" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" msg \
+  --partner-cert certs/as2/our.pem --expect-mic "$mic"
+has "positive signed MDN" out "mdn_disposition: processed"
+wait_for 10 sh -c 'ls erp | grep -c json | grep -q 2' && ok || fail "two documents in the file connector"
+wait_for 15 sh -c "[ \$(wc -l <erp-requests.jsonl) -ge 3 ]" && ok ||
+  fail "the ERP got both documents (one retried after a 500)"
+has "ERP got the bearer token" erp-requests.jsonl '"auth": "Bearer erp-secret-token"'
+has "ERP got an Idempotency-Key" erp-requests.jsonl '"key": "edigate-document-'
+keys_before=$(sort -u erp-requests.jsonl | grep -c key)
+has "the canonical JSON names the gateway partner" "$(ls erp/*.json | head -1)" '"partner":"retailer"'
+
+# the same message again: the stored MDN, nothing processed twice
+check "as2 resend" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" msg \
+  --partner-cert certs/as2/our.pem --expect-mic "$mic"
+has "duplicate gets the MDN" out "mdn_disposition: processed"
+sleep 1
+[ "$(ls erp | wc -l)" -eq 2 ] && ok || fail "a duplicate AS2 message was processed again"
+
+# --- AS2 built by openssl cms, posted with curl ---------------------------------------------
+printf 'Content-Type: application/edi-x12\r\nContent-Transfer-Encoding: binary\r\n\r\n' >part.mime
+cat "$po5010" >>part.mime
+openssl cms -sign -binary -in part.mime -signer certs/partners/demo-retailer.pem \
+  -inkey certs/partners/demo-retailer.key -md sha256 -out signed.mime 2>/dev/null
+openssl cms -encrypt -binary -in signed.mime -aes256 -outform DER -out enc.der certs/as2/our.pem \
+  2>/dev/null
+check "curl AS2 post" 0 curl -sS -o mdn.bin -D mdn.headers "http://127.0.0.1:$http_port/as2" \
+  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "AS2-Version: 1.2" \
+  -H "Message-ID: <openssl-1@test>" -H "Disposition-Notification-To: test@example.com" \
+  -H 'Disposition-Notification-Options: signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256' \
+  -H 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m' \
+  --data-binary @enc.der
+has "openssl message: MDN is a signed report" mdn.headers "multipart/signed"
+has "openssl message: processed" mdn.bin "processed"
+wait_for 10 sh -c 'ls erp | grep -c json | grep -q 4' && ok || fail "openssl-made 850s delivered"
+
+# --- bad AS2: unknown partner, unsigned, garbage --------------------------------------------
+"$bin" as2 pack "$po" -o stranger --from NOBODY --to EDIGATE-TEST \
+  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+  --partner-cert certs/as2/our.pem >/dev/null
+sed -n 's/^Expected-MIC: //p' pack.out >/dev/null
+check "unknown partner is refused with an MDN" 1 "$bin" as2 send \
+  "http://127.0.0.1:$http_port/as2" stranger --partner-cert certs/as2/our.pem \
+  --expect-mic "$mic" --attempts 1
+has "authentication-failed" out "authentication-failed"
+check "garbage AS2 body" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_port/as2" \
+  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage@test>" \
+  -H "Disposition-Notification-To: x" -H "Content-Type: application/pkcs7-mime" --data-binary "not cms"
+has "garbage gets a negative disposition" garbage.mdn "processed/error"
+
+# --- HTTPS upload --------------------------------------------------------------------------
+check "upload without credentials" 0 curl -sS -o up.json -w '%{http_code}' \
+  "http://127.0.0.1:$http_port/upload" --data-binary @"$po"
+has "401 without a token" out "401"
+check "upload with the token" 0 curl -sS -o up.json -w '%{http_code}' \
+  -H "Authorization: Bearer upload-token" -H "X-Filename: orders.edi" \
+  "http://127.0.0.1:$http_port/upload" --data-binary @"$po5010"
+has "202 for an upload" out "202"
+id=$(python3 -c 'import json; print(json.load(open("up.json"))["message_id"])')
+# already seen over AS2 (the openssl message): the interchange is a duplicate by policy
+wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.0.1:$http_port/upload/$id | grep -q '\"status\":\"processed\"'" &&
+  ok || fail "upload status processed"
+curl -s -H 'Authorization: Bearer upload-token' "http://127.0.0.1:$http_port/upload/$id" >status.json
+has "duplicate interchange flagged" status.json '"status":"duplicate"'
+if [ -n "$client_fp" ]; then
+  check "upload over HTTPS with a client certificate" 0 curl -sS -o up2.json -w '%{http_code}' \
+    --cacert certs/ca/ca.pem --cert certs/clients/upload-client.pem --key certs/clients/upload-client.key \
+    "https://127.0.0.1:$https_port/upload" --data-binary "ISA garbage that is not EDI"
+  has "202 with a client certificate" out "202"
+fi
+check "TLS 1.1 refused" 35 curl -sS --cacert certs/ca/ca.pem --tlsv1.1 --tls-max 1.1 \
+  "https://127.0.0.1:$https_port/upload"
+check "another partner's message is not visible" 0 curl -s -o other.json -w '%{http_code}' \
+  -H 'Authorization: Bearer wrong' "http://127.0.0.1:$http_port/upload/1"
+has "401 for a wrong token" out "401"
+head -c 2000000 /dev/zero | tr '\0' 'x' >big.bin
+check "an oversized body" 0 curl -s -o /dev/null -w '%{http_code}' \
+  -H 'Authorization: Bearer upload-token' --data-binary @big.bin "http://127.0.0.1:$http_port/upload"
+has "413 for an oversized body" out "413"
+
+# --- admin API ----------------------------------------------------------------------------
+admin="http://127.0.0.1:$admin_port"
+check "health" 0 curl -sf "$admin/health"
+check "messages need a token" 0 curl -s -o /dev/null -w '%{http_code}' "$admin/api/messages"
+has "401 for the admin API" out "401"
+check "messages list" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/messages"
+has "list has the AS2 message" out '"transport":"as2"'
+check "message show" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/messages/1"
+has "show has deliveries" out '"outcome":"delivered"'
+has "show has the MDN" out '"disposition"'
+check "resend" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/resend"
+wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -ge 2 ]" && ok || fail "resend reached the ERP"
+check "metrics" 0 curl -sf "$admin/metrics"
+has "metrics count messages" out 'edigate_messages_received_total{partner="retailer",transport="as2"}'
+has "metrics: delivery latency" out 'edigate_delivery_latency_seconds_count'
+
+# --- reload: a broken config is refused, the daemon keeps serving ------------------------
+cp edigate.xml edigate.good
+printf '<broken' >>edigate.xml
+kill -HUP "$daemon"
+wait_for 5 grep -q "reload refused" daemon.log && ok || fail "broken reload refused"
+check "still serving after a refused reload" 0 curl -sf "$admin/health"
+cp edigate.good edigate.xml
+kill -HUP "$daemon"
+wait_for 5 grep -q "configuration reloaded" daemon.log && ok || fail "reload"
+
+# --- stop, then the audit chain --------------------------------------------------------------
+kill -TERM "$daemon"
+wait "$daemon"
+status=$?
+[ "$status" -eq 0 ] && ok || fail "SIGTERM exit status $status"
+check "audit verify" 0 "$bin" audit verify --db var/edigate.db
+check "audit export" 0 "$bin" audit export --db var/edigate.db
+for action in message.received as2.duplicate config.reloaded config.reload_failed message.resend daemon.stopped; do
+  has "audited: $action" out "\"$action\""
+done
+echo "daemon_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,150 @@
+#include "connectors/file_connector.hpp"
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using namespace edigate::gateway::connectors;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "edigate-fc-XXXXXX").string();
+    path = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Delivery doc(std::string id, std::string json) {
+  Delivery d;
+  d.document_id = std::move(id);
+  d.idempotency_key = d.document_id;
+  d.json = std::move(json);
+  d.document_type = "850";
+  d.partner = "acme";
+  return d;
+}
+
+// Fails one chosen operation with a chosen errno; everything else goes to the real disk.
+class FaultyFileSystem final : public FileSystem {
+ public:
+  enum class Op { write, rename, sync };
+  FaultyFileSystem(Op op, int err) : op_(op), err_(err) {}
+  int write_synced(const std::string& path, std::string_view data, mode_t mode) override {
+    if (op_ == Op::write) return err_;
+    return posix_file_system().write_synced(path, data, mode);
+  }
+  int rename(const std::string& from, const std::string& to) override {
+    if (op_ == Op::rename) return err_;
+    return posix_file_system().rename(from, to);
+  }
+  int sync_directory(const std::string& dir) override {
+    if (op_ == Op::sync) return err_;
+    return posix_file_system().sync_directory(dir);
+  }
+  void remove(const std::string& path) override { posix_file_system().remove(path); }
+
+ private:
+  Op op_;
+  int err_;
+};
+
+std::size_t entries(const fs::path& dir) {
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
+}
+
+}  // namespace
+
+TEST_CASE("file connector writes one JSON file per document", "[connectors]") {
+  TempDir dir;
+  FileConnector fc({.name = "drop", .directory = dir.path.string()});
+  CHECK(fc.name() == "drop");
+  const DeliveryResult r = fc.deliver(doc("PO-1.850_a", R"({"po":"1"})"));
+  CHECK(r.outcome == DeliveryResult::delivered);
+  CHECK(r.error.empty());
+  CHECK(slurp(dir.path / "PO-1.850_a.json") == R"({"po":"1"})");
+  CHECK(entries(dir.path) == 1);  // no temp file left behind
+  CHECK((fs::status(dir.path / "PO-1.850_a.json").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
+}
+
+TEST_CASE("file connector re-delivery overwrites the same file", "[connectors]") {
+  TempDir dir;
+  FileConnector fc({.directory = dir.path.string()});
+  REQUIRE(fc.deliver(doc("d1", "first")).outcome == DeliveryResult::delivered);
+  REQUIRE(fc.deliver(doc("d1", "second, longer")).outcome == DeliveryResult::delivered);
+  CHECK(slurp(dir.path / "d1.json") == "second, longer");
+  CHECK(entries(dir.path) == 1);
+}
+
+TEST_CASE("file connector writes the raw EDI beside the JSON when asked", "[connectors]") {
+  TempDir dir;
+  FileConnector with({.directory = dir.path.string(), .write_raw_edi = true});
+  Delivery d = doc("d2", "{}");
+  d.raw_edi = "ISA*00*...~";
+  REQUIRE(with.deliver(d).outcome == DeliveryResult::delivered);
+  CHECK(slurp(dir.path / "d2.edi") == "ISA*00*...~");
+  FileConnector without({.directory = dir.path.string()});
+  REQUIRE(without.deliver(doc("d3", "{}")).outcome == DeliveryResult::delivered);
+  CHECK_FALSE(fs::exists(dir.path / "d3.edi"));
+}
+
+TEST_CASE("file connector refuses unsafe document ids", "[connectors]") {
+  TempDir dir;
+  FileConnector fc({.directory = dir.path.string()});
+  for (const char* bad : {"", "../etc/passwd", "a/b", ".hidden", "..", "a b", "x\ny", "ü"}) {
+    INFO(bad);
+    const DeliveryResult r = fc.deliver(doc(bad, "{}"));
+    CHECK(r.outcome == DeliveryResult::dead);
+    CHECK_FALSE(r.error.empty());
+  }
+  CHECK_FALSE(is_safe_document_id(std::string(kMaxDocumentIdLength + 1, 'a')));
+  CHECK(is_safe_document_id(std::string(kMaxDocumentIdLength, 'a')));
+  CHECK(entries(dir.path) == 0);
+}
+
+TEST_CASE("file connector I/O failures are retried with the error text", "[connectors]") {
+  TempDir dir;
+  SECTION("missing directory") {
+    FileConnector fc({.directory = (dir.path / "nope").string()});
+    const DeliveryResult r = fc.deliver(doc("d", "{}"));
+    CHECK(r.outcome == DeliveryResult::retry);
+    CHECK_THAT(r.error, Catch::Contains("No such file or directory"));
+  }
+  SECTION("disk full while writing") {
+    FaultyFileSystem faulty(FaultyFileSystem::Op::write, ENOSPC);
+    FileConnector fc({.directory = dir.path.string()}, faulty);
+    const DeliveryResult r = fc.deliver(doc("d", "{}"));
+    CHECK(r.outcome == DeliveryResult::retry);
+    CHECK_THAT(r.error, Catch::Contains("No space left on device"));
+  }
+  SECTION("permission denied on rename leaves no temp file") {
+    FaultyFileSystem faulty(FaultyFileSystem::Op::rename, EACCES);
+    FileConnector fc({.directory = dir.path.string()}, faulty);
+    const DeliveryResult r = fc.deliver(doc("d", "{}"));
+    CHECK(r.outcome == DeliveryResult::retry);
+    CHECK_THAT(r.error, Catch::Contains("Permission denied"));
+    CHECK(entries(dir.path) == 0);
+  }
+  SECTION("directory fsync failure is not reported as delivered") {
+    FaultyFileSystem faulty(FaultyFileSystem::Op::sync, EIO);
+    FileConnector fc({.directory = dir.path.string()}, faulty);
+    CHECK(fc.deliver(doc("d", "{}")).outcome == DeliveryResult::retry);
+  }
+}

@@ -1,0 +1,138 @@
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "store_fixture.hpp"
+
+using namespace edigate::gateway::store;
+using edigate::gateway::store::test::StoreFixture;
+
+TEST_CASE("jobs: claim, complete, retry and dead", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  const auto a = store.enqueue("parse", {}, 1000).value();
+  const auto later = store.enqueue("deliver", {}, 5000).value();
+
+  CHECK_FALSE(store.claim("w1", 999).value());  // nothing due yet
+  auto job = store.claim("w1", 1000).value();
+  REQUIRE(job);
+  CHECK(job->id == a);
+  CHECK(job->state == JobState::running);
+  CHECK(job->attempts == 1);
+  CHECK(job->locked_by == "w1");
+  CHECK_FALSE(store.claim("w2", 1000).value());  // the only due job is taken
+
+  REQUIRE(store.retry(*job, "connection refused", 2000).ok());
+  CHECK_FALSE(store.claim("w1", 1999).value());
+  auto again = store.claim("w2", 2000).value();
+  REQUIRE(again);
+  CHECK(again->id == a);
+  CHECK(again->attempts == 2);
+  CHECK(again->last_error == "connection refused");
+  // The first worker's handle is stale now.
+  CHECK(store.complete(*job).code == StoreErrc::conflict);
+  REQUIRE(store.complete(*again).ok());
+  CHECK(store.complete(*again).code == StoreErrc::conflict);
+
+  auto deliver = store.claim("w1", 6000).value();
+  REQUIRE(deliver);
+  CHECK(deliver->id == later);
+  CHECK(deliver->kind == "deliver");
+  REQUIRE(store.dead(*deliver, "HTTP 400").ok());
+  CHECK_FALSE(store.claim("w1", 100000).value());
+
+  auto depth = store.queue_depth().value();
+  REQUIRE(depth.size() == 1);
+  CHECK(depth[0].kind == "deliver");
+  CHECK(depth[0].dead == 1);
+  CHECK(depth[0].ready == 0);
+}
+
+TEST_CASE("jobs: stale claims are released after a crash", "[store][jobs]") {
+  StoreFixture f;
+  {
+    auto opened = f.open();
+    REQUIRE(opened.ok());
+    REQUIRE(opened.value()->enqueue("parse", {}, 0).ok());
+    REQUIRE(opened.value()->enqueue("parse", {}, 0).ok());
+    REQUIRE(opened.value()->claim("crashed", 1000).value());
+    REQUIRE(opened.value()->claim("alive", 9000).value());
+  }  // the process "dies" holding both
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  CHECK(store.queue_depth().value()[0].running == 2);
+  CHECK(store.release_stale(5000).value() == 1);
+  auto job = store.claim("w", 10000).value();
+  REQUIRE(job);
+  CHECK(job->attempts == 2);
+  CHECK_FALSE(store.claim("w", 10000).value());
+}
+
+TEST_CASE("jobs: two threads claiming concurrently take each job once", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  constexpr int kJobs = 200;
+  for (int i = 0; i < kJobs; ++i) REQUIRE(store.enqueue("parse", {}, 0).ok());
+
+  std::mutex mu;
+  std::multiset<std::int64_t> claimed;
+  bool errors = false;
+  auto worker = [&](const std::string& name) {
+    for (;;) {
+      auto job = store.claim(name, 1);
+      if (!job.ok()) {
+        std::lock_guard lock(mu);
+        errors = true;
+        return;
+      }
+      if (!job.value()) return;
+      {
+        std::lock_guard lock(mu);
+        claimed.insert(job.value()->id);
+      }
+      if (!store.complete(*job.value()).ok()) {
+        std::lock_guard lock(mu);
+        errors = true;
+      }
+    }
+  };
+  std::thread t1(worker, "w1");
+  std::thread t2(worker, "w2");
+  t1.join();
+  t2.join();
+  CHECK_FALSE(errors);
+  CHECK(claimed.size() == kJobs);
+  CHECK(std::set<std::int64_t>(claimed.begin(), claimed.end()).size() == kJobs);
+}
+
+TEST_CASE("jobs: two store connections claiming concurrently take each job once", "[store][jobs]") {
+  StoreFixture f;
+  auto first = f.open();
+  auto second = f.open();
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  constexpr int kJobs = 100;
+  for (int i = 0; i < kJobs; ++i) REQUIRE(first.value()->enqueue("parse", {}, 0).ok());
+  std::mutex mu;
+  std::multiset<std::int64_t> claimed;
+  auto worker = [&](Store* store, const std::string& name) {
+    for (;;) {
+      auto job = store->claim(name, 1);
+      if (!job.ok() || !job.value()) return;
+      std::lock_guard lock(mu);
+      claimed.insert(job.value()->id);
+    }
+  };
+  std::thread t1(worker, first.value().get(), "w1");
+  std::thread t2(worker, second.value().get(), "w2");
+  t1.join();
+  t2.join();
+  CHECK(claimed.size() == kJobs);
+  CHECK(std::set<std::int64_t>(claimed.begin(), claimed.end()).size() == kJobs);
+}

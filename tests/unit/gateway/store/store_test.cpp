@@ -1,0 +1,250 @@
+#include <catch2/catch.hpp>
+
+#include "store/sqlite_schema.hpp"
+#include "store_fixture.hpp"
+
+using namespace edigate::gateway::store;
+using edigate::gateway::store::test::as2_message;
+using edigate::gateway::store::test::StoreFixture;
+
+TEST_CASE("migrations: a new store, reopened, keeps its data and schema", "[store]") {
+  StoreFixture f;
+  {
+    auto store = f.open();
+    REQUIRE(store.ok());
+    REQUIRE(store.value()->add_received_message(as2_message("acme", "<1@x>"), "unwrap").ok());
+  }
+  {
+    auto store = f.open();
+    REQUIRE(store.ok());
+    auto list = store.value()->list_messages({});
+    REQUIRE(list.ok());
+    CHECK(list.value().size() == 1);
+  }
+  // Each migration is recorded once, however often the store is opened.
+  CHECK(f.raw_count("schema_version") == sqlite::latest_schema_version());
+}
+
+TEST_CASE("migrations: a database from a newer edigate is refused", "[store]") {
+  StoreFixture f;
+  { REQUIRE(f.open().ok()); }
+  REQUIRE(f.raw_sql("INSERT INTO schema_version (version) VALUES (99)") == SQLITE_OK);
+  auto store = f.open();
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code == StoreErrc::schema_too_new);
+  CHECK_THAT(store.status().message, Catch::Contains("99"));
+}
+
+TEST_CASE("opening a missing store without create fails", "[store]") {
+  StoreFixture f;
+  SqliteOptions options;
+  options.create_if_missing = false;
+  CHECK_FALSE(open_sqlite_store(f.db_path, options).ok());
+}
+
+TEST_CASE("a received message commits with its first job and audit entry", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  auto added = store.add_received_message(as2_message("acme", "<1@x>"), "unwrap");
+  REQUIRE(added.ok());
+  auto m = store.get_message(added.value().message_id);
+  REQUIRE(m.ok());
+  REQUIRE(m.value());
+  CHECK(m.value()->status == "received");
+  CHECK(m.value()->partner == "acme");
+  CHECK(m.value()->created_at == 1700000000000);
+  auto jobs = store.list_jobs(added.value().message_id);
+  REQUIRE(jobs.ok());
+  REQUIRE(jobs.value().size() == 1);
+  CHECK(jobs.value()[0].kind == "unwrap");
+  CHECK(jobs.value()[0].id == added.value().job_id);
+  CHECK(f.raw_count("audit") == 1);
+}
+
+TEST_CASE("a failure inside the receive transaction leaves neither message nor job", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  SECTION("the job insert fails") {
+    REQUIRE(f.raw_sql("CREATE TRIGGER fail_job BEFORE INSERT ON jobs "
+                      "BEGIN SELECT RAISE(ABORT, 'injected'); END") == SQLITE_OK);
+  }
+  SECTION("the audit append fails") {
+    REQUIRE(f.raw_sql("CREATE TRIGGER fail_audit BEFORE INSERT ON audit "
+                      "BEGIN SELECT RAISE(ABORT, 'injected'); END") == SQLITE_OK);
+  }
+  auto added = store.add_received_message(as2_message("acme", "<1@x>"), "unwrap");
+  REQUIRE_FALSE(added.ok());
+  CHECK_THAT(added.status().message, Catch::Contains("injected"));
+  CHECK(f.raw_count("messages") == 0);
+  CHECK(f.raw_count("jobs") == 0);
+  CHECK(f.raw_count("audit") == 0);
+  // The same message can be received once the fault is gone.
+  REQUIRE(f.raw_sql("DROP TRIGGER IF EXISTS fail_job; DROP TRIGGER IF EXISTS fail_audit") ==
+          SQLITE_OK);
+  CHECK(store.add_received_message(as2_message("acme", "<1@x>"), "unwrap").ok());
+}
+
+TEST_CASE("duplicate AS2 messages are found with their stored MDN", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  auto first = store.add_received_message(as2_message("acme", "<1@x>"), "unwrap");
+  REQUIRE(first.ok());
+  const std::int64_t id = first.value().message_id;
+
+  auto none = store.get_mdn_for("acme", "<1@x>");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none.value());
+  REQUIRE(store
+              .store_mdn({id, std::string(64, 'b'),
+                          "automatic-action/MDN-sent-automatically; "
+                          "processed",
+                          true})
+              .ok());
+
+  auto again = store.add_received_message(as2_message("acme", "<1@x>"), "unwrap");
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().code == StoreErrc::duplicate);
+
+  auto found = store.find_as2_message("acme", "<1@x>");
+  REQUIRE(found.ok());
+  REQUIRE(found.value());
+  CHECK(found.value()->id == id);
+  auto mdn = store.get_mdn_for("acme", "<1@x>");
+  REQUIRE(mdn.ok());
+  REQUIRE(mdn.value());
+  CHECK(mdn.value()->spool_id == std::string(64, 'b'));
+  CHECK(mdn.value()->signed_mdn);
+  CHECK(store.store_mdn({id, std::string(64, 'c'), "x", false}).code == StoreErrc::duplicate);
+
+  // Message-IDs are per partner and case sensitive; messages without one never collide.
+  CHECK(store.add_received_message(as2_message("globex", "<1@x>"), "unwrap").ok());
+  CHECK(store.add_received_message(as2_message("acme", "<1@X>"), "unwrap").ok());
+  CHECK(store.add_received_message(as2_message("acme", ""), "parse").ok());
+  CHECK(store.add_received_message(as2_message("acme", ""), "parse").ok());
+  auto missing = store.find_as2_message("acme", "<2@x>");
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing.value());
+}
+
+TEST_CASE("messages are listed by partner and status", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  for (int i = 0; i < 5; ++i) {
+    auto p = i % 2 == 0 ? "acme" : "globex";
+    REQUIRE(
+        store.add_received_message(as2_message(p, "<" + std::to_string(i) + ">"), "unwrap").ok());
+  }
+  REQUIRE(store.set_message_status(1, "failed", "bad envelope").ok());
+  CHECK(store.set_message_status(99, "failed", "").code == StoreErrc::not_found);
+  CHECK(store.list_messages({}).value().size() == 5);
+  CHECK(store.list_messages({"acme", "", 100}).value().size() == 3);
+  auto failed = store.list_messages({"", "failed", 100}).value();
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].error == "bad envelope");
+  auto two = store.list_messages({"", "", 2}).value();
+  REQUIRE(two.size() == 2);
+  CHECK(two[0].id == 5);  // newest first
+}
+
+TEST_CASE("documents are one per set and re-adding updates them", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  const auto id =
+      store.add_received_message(as2_message("acme", "<1>"), "unwrap").value().message_id;
+  NewDocument d;
+  d.message_id = id;
+  d.set_index = 0;
+  d.type = "purchase_order";
+  d.standard = "x12";
+  d.transaction = "850";
+  d.interchange_control = "000000001";
+  d.status = "parsed";
+  auto doc = store.add_document(d);
+  REQUIRE(doc.ok());
+  d.set_index = 1;
+  REQUIRE(store.add_document(d).ok());
+  d.set_index = 0;
+  d.status = "mapped";
+  auto same = store.add_document(d);
+  REQUIRE(same.ok());
+  CHECK(same.value() == doc.value());
+  REQUIRE(store.set_document_status(doc.value(), "delivered", std::string(64, 'd'), "").ok());
+  auto docs = store.list_documents(id);
+  REQUIRE(docs.ok());
+  REQUIRE(docs.value().size() == 2);
+  CHECK(docs.value()[0].status == "delivered");
+  CHECK(docs.value()[0].canonical_id == std::string(64, 'd'));
+  CHECK(docs.value()[1].set_index == 1);
+  // Foreign keys are on: a document for a missing message is refused.
+  d.message_id = 999;
+  CHECK_FALSE(store.add_document(d).ok());
+}
+
+TEST_CASE("interchange control numbers are recorded per partner and sender", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  CHECK(store.record_interchange("acme", "ZZ:ACME", "000000001").value());
+  CHECK_FALSE(store.record_interchange("acme", "ZZ:ACME", "000000001").value());
+  CHECK(store.record_interchange("acme", "ZZ:ACME", "000000002").value());
+  CHECK(store.record_interchange("globex", "ZZ:ACME", "000000001").value());
+  // Recorded by message 7: message 7 again (its job run again after a crash) is not a
+  // duplicate of itself; message 8 with the same interchange is.
+  CHECK(store.record_interchange("acme", "ZZ:ACME", "000000009", 7).value());
+  CHECK(store.record_interchange("acme", "ZZ:ACME", "000000009", 7).value());
+  CHECK_FALSE(store.record_interchange("acme", "ZZ:ACME", "000000009", 8).value());
+}
+
+TEST_CASE("delivery attempts and acknowledgements are kept and audited", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  const auto id =
+      store.add_received_message(as2_message("acme", "<1>"), "unwrap").value().message_id;
+  NewDocument d;
+  d.message_id = id;
+  d.status = "mapped";
+  const auto doc = store.add_document(d).value();
+  CHECK_FALSE(store.was_delivered(doc, "erp").value());
+  DeliveryAttempt a;
+  a.document_id = doc;
+  a.connector = "erp";
+  a.attempt = 1;
+  a.outcome = DeliveryOutcome::retry;
+  a.http_status = 503;
+  a.response_excerpt = std::string(kMaxResponseExcerpt * 2, 'r');
+  a.idempotency_key = "doc-1";
+  REQUIRE(store.add_delivery_attempt(a).ok());
+  CHECK_FALSE(store.was_delivered(doc, "erp").value());
+  a.attempt = 2;
+  a.outcome = DeliveryOutcome::delivered;
+  a.http_status = 200;
+  a.response_excerpt = "ok";
+  REQUIRE(store.add_delivery_attempt(a).ok());
+  CHECK(store.was_delivered(doc, "erp").value());
+  CHECK_FALSE(store.was_delivered(doc, "other").value());
+  auto attempts = store.list_deliveries(doc).value();
+  REQUIRE(attempts.size() == 2);
+  CHECK(attempts[0].response_excerpt.size() == kMaxResponseExcerpt);
+  CHECK(attempts[1].outcome == DeliveryOutcome::delivered);
+
+  REQUIRE(store.add_ack({id, "997", "0001", std::string(64, 'e'), Direction::outbound}).ok());
+  auto acks = store.list_acks(id).value();
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].type == "997");
+  CHECK(acks[0].direction == Direction::outbound);
+  // Received, two attempts, one ack.
+  CHECK(store.verify_audit().value().entries == 4);
+}
