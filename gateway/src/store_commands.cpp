@@ -156,8 +156,41 @@ bool add_mdn_acks_jobs(st::Store& store, std::int64_t id, json& out) {
   return true;
 }
 
-int run_audit_verify(const std::string& db) {
-  auto store = open_existing(db);
+struct VerifyOptions {
+  std::string db;
+  std::string anchor;  // SEQ:HASH recorded from an earlier verify
+};
+
+// A chain cannot show that its newest entries were cut off; an anchor recorded earlier can:
+// the entry must still be there with the same hash.
+int check_anchor(st::Store& store, const std::string& anchor) {
+  const auto colon = anchor.find(':');
+  std::int64_t seq = 0;
+  try {
+    seq = colon == std::string::npos ? 0 : std::stoll(anchor.substr(0, colon));
+  } catch (const std::exception&) {
+    seq = 0;
+  }
+  if (seq <= 0) {
+    std::cerr << "edigate: --anchor must be SEQ:HASH\n";
+    return kCannotRun;
+  }
+  auto entry = store.get_audit(seq);
+  if (!entry.ok()) {
+    std::cerr << "edigate: " << entry.status().message << "\n";
+    return kCannotRun;
+  }
+  if (!entry.value() || entry.value()->hash != anchor.substr(colon + 1)) {
+    std::cout << "audit broken at seq " << seq << ": "
+              << (entry.value() ? "hash differs from the anchor" : "entry missing (truncated)")
+              << "\n";
+    return kFailed;
+  }
+  return 0;
+}
+
+int run_audit_verify(const VerifyOptions& o) {
+  auto store = open_existing(o.db);
   if (!store) return kCannotRun;
   auto v = store->verify_audit();
   if (!v.ok()) {
@@ -169,7 +202,11 @@ int run_audit_verify(const std::string& db) {
     std::cout << "audit broken at seq " << r.first_bad_seq.value_or(0) << ": " << r.reason << "\n";
     return kFailed;
   }
-  std::cout << "audit ok: " << r.entries << " entries, head " << r.head_hash << "\n";
+  if (!o.anchor.empty()) {
+    if (const int rc = check_anchor(*store, o.anchor); rc != 0) return rc;
+  }
+  std::cout << "audit ok: " << r.entries << " entries, head " << r.entries << ":" << r.head_hash
+            << "\n";
   return 0;
 }
 
@@ -285,10 +322,13 @@ int run_messages_add(AddOptions& o) {
 void add_audit(CLI::App& app, int& exit_code) {
   CLI::App* audit = app.add_subcommand("audit", "Verify or export the hash-chained audit log");
   audit->require_subcommand(1);
-  auto db = std::make_shared<std::string>();
+  auto v = std::make_shared<VerifyOptions>();
   CLI::App* verify = audit->add_subcommand("verify", "Check every entry of the audit chain");
-  verify->add_option("--db", *db, "Store database file")->required();
-  verify->callback([db, &exit_code] { exit_code = run_audit_verify(*db); });
+  verify->add_option("--db", v->db, "Store database file")->required();
+  verify->add_option("--anchor", v->anchor,
+                     "SEQ:HASH printed by an earlier verify; fails if that entry is gone");
+  verify->callback([v, &exit_code] { exit_code = run_audit_verify(*v); });
+  auto db = std::make_shared<std::string>();
   CLI::App* exp = audit->add_subcommand("export", "Print the audit log as JSON lines");
   exp->add_option("--db", *db, "Store database file")->required();
   exp->callback([db, &exit_code] { exit_code = run_audit_export(*db); });

@@ -80,7 +80,11 @@ PY
 check "show missing" 1 "$bin" messages show --db store.db 99
 
 check "verify" 0 "$bin" audit verify --db store.db
-expect_output "verify ok" "audit ok: 2 entries"
+expect_output "verify ok" "audit ok: 2 entries, head 2:"
+anchor=$(sed -n 's/.*head //p' out)
+check "verify anchor" 0 "$bin" audit verify --db store.db --anchor "$anchor"
+check "verify bad anchor" 1 "$bin" audit verify --db store.db --anchor "2:$(printf '%064d' 0)"
+check "verify malformed anchor" 2 "$bin" audit verify --db store.db --anchor nonsense
 check "export" 0 "$bin" audit export --db store.db
 python3 - out <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: export"; cat out; }
 import hashlib, json, sys
@@ -109,6 +113,15 @@ expect_output "trigger message" "append-only"
 check "tamper" 0 sqlite3 store.db "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE seq = 1"
 check "verify tampered" 1 "$bin" audit verify --db store.db
 expect_output "tampered seq" "audit broken at seq 1"
+# Cutting off the newest entry leaves a valid chain; only the recorded anchor exposes it.
+rm -f store.db store.db-wal store.db-shm && check "re-add" 0 "$bin" messages add --db store.db --spool spool --partner acme "$edi"
+check "re-add 2" 0 "$bin" messages add --db store.db --spool spool --partner acme orders.edifact
+check "anchor verify" 0 "$bin" audit verify --db store.db
+anchor=$(sed -n 's/.*head //p' out)
+check "truncate" 0 sqlite3 store.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 2"
+check "truncated chain verifies" 0 "$bin" audit verify --db store.db
+check "anchor catches truncation" 1 "$bin" audit verify --db store.db --anchor "$anchor"
+expect_output "truncation named" "audit broken at seq 2: entry missing"
 
 echo "store_cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -64,6 +64,7 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> append_audit(const AuditEvent& e) override;
   Result<AuditVerification> verify_audit() override;
+  Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) override;
   Status export_audit(std::ostream& out) override;
 
  private:

@@ -257,6 +257,7 @@ class Store {
   // Audit: append-only and hash-chained (see docs/store.md for the format).
   virtual Result<std::int64_t> append_audit(const AuditEvent& e) = 0;
   virtual Result<AuditVerification> verify_audit() = 0;
+  virtual Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) = 0;
   // One JSON object per line, in seq order.
   virtual Status export_audit(std::ostream& out) = 0;
 };
