@@ -31,6 +31,7 @@ constexpr int kCannotRun = 2;
 std::unique_ptr<st::Store> open_existing(const std::string& db) {
   st::SqliteOptions options;
   options.create_if_missing = false;
+  options.migrate = false;
   auto store = st::open_sqlite_store(db, options);
   if (!store.ok()) {
     std::cerr << "edigate: " << store.status().message << "\n";
