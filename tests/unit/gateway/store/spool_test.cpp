@@ -142,6 +142,12 @@ TEST_CASE("a failed directory fsync is reported", "[store][spool]") {
   auto id = spool.put(bytes);
   REQUIRE_FALSE(id.ok());
   CHECK(id.status().code == StoreErrc::io);
+  // The retry finds the complete file and fsyncs its directory instead of trusting it.
+  ops.fail = FaultyOps::Fail::none;
+  const int before = ops.fsyncs;
+  auto retry = spool.put(bytes);
+  REQUIRE(retry.ok());
+  CHECK(ops.fsyncs == before + 1);
 }
 
 TEST_CASE("concurrent puts of the same bytes leave one complete file", "[store][spool]") {
