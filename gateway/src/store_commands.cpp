@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "json_output.hpp"
 #include "store/spool.hpp"
@@ -273,23 +273,30 @@ struct AddOptions {
   st::NewMessage message;
 };
 
+// The whole file, refused above kMaxAddFileBytes; nullopt (with a message) on failure.
+std::optional<std::string> read_payload(const std::string& file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) {
+    std::cerr << "edigate: cannot read " << file << "\n";
+    return std::nullopt;
+  }
+  const auto size = static_cast<std::size_t>(in.tellg());
+  if (size > kMaxAddFileBytes) {
+    std::cerr << "edigate: " << file << " is larger than " << kMaxAddFileBytes << " bytes\n";
+    return std::nullopt;
+  }
+  in.seekg(0);
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) {
+    std::cerr << "edigate: cannot read " << file << "\n";
+    return std::nullopt;
+  }
+  return bytes;
+}
+
 int run_messages_add(AddOptions& o) {
-  std::ifstream in(o.file, std::ios::binary);
-  std::string bytes;
-  if (in) {
-    in.seekg(0, std::ios::end);
-    const auto size = static_cast<std::size_t>(in.tellg());
-    if (size > kMaxAddFileBytes) {
-      std::cerr << "edigate: " << o.file << " is larger than " << kMaxAddFileBytes << " bytes\n";
-      return kCannotRun;
-    }
-    in.seekg(0);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  if (!in && !in.eof()) {
-    std::cerr << "edigate: cannot read " << o.file << "\n";
-    return kCannotRun;
-  }
+  const auto bytes = read_payload(o.file);
+  if (!bytes) return kCannotRun;
   st::Spool spool(o.spool);
   auto store = st::open_sqlite_store(o.db);
   if (!store.ok()) {
@@ -301,13 +308,13 @@ int run_messages_add(AddOptions& o) {
     return kCannotRun;
   }
   // Payload durable first, then the row that names it.
-  auto id = spool.put(bytes);
+  auto id = spool.put(*bytes);
   if (!id.ok()) {
     std::cerr << "edigate: " << id.status().message << "\n";
     return kCannotRun;
   }
   o.message.payload_id = id.value();
-  o.message.size = bytes.size();
+  o.message.size = bytes->size();
   if (o.message.filename.empty()) {
     o.message.filename = std::filesystem::path(o.file).filename().string();
   }
