@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "json_output.hpp"
 #include "store/spool.hpp"
@@ -31,6 +31,7 @@ constexpr int kCannotRun = 2;
 std::unique_ptr<st::Store> open_existing(const std::string& db) {
   st::SqliteOptions options;
   options.create_if_missing = false;
+  options.migrate = false;
   auto store = st::open_sqlite_store(db, options);
   if (!store.ok()) {
     std::cerr << "edigate: " << store.status().message << "\n";
@@ -156,8 +157,41 @@ bool add_mdn_acks_jobs(st::Store& store, std::int64_t id, json& out) {
   return true;
 }
 
-int run_audit_verify(const std::string& db) {
-  auto store = open_existing(db);
+struct VerifyOptions {
+  std::string db;
+  std::string anchor;  // SEQ:HASH recorded from an earlier verify
+};
+
+// A chain cannot show that its newest entries were cut off; an anchor recorded earlier can:
+// the entry must still be there with the same hash.
+int check_anchor(st::Store& store, const std::string& anchor) {
+  const auto colon = anchor.find(':');
+  std::int64_t seq = 0;
+  try {
+    seq = colon == std::string::npos ? 0 : std::stoll(anchor.substr(0, colon));
+  } catch (const std::exception&) {
+    seq = 0;
+  }
+  if (seq <= 0) {
+    std::cerr << "edigate: --anchor must be SEQ:HASH\n";
+    return kCannotRun;
+  }
+  auto entry = store.get_audit(seq);
+  if (!entry.ok()) {
+    std::cerr << "edigate: " << entry.status().message << "\n";
+    return kCannotRun;
+  }
+  if (!entry.value() || entry.value()->hash != anchor.substr(colon + 1)) {
+    std::cout << "audit broken at seq " << seq << ": "
+              << (entry.value() ? "hash differs from the anchor" : "entry missing (truncated)")
+              << "\n";
+    return kFailed;
+  }
+  return 0;
+}
+
+int run_audit_verify(const VerifyOptions& o) {
+  auto store = open_existing(o.db);
   if (!store) return kCannotRun;
   auto v = store->verify_audit();
   if (!v.ok()) {
@@ -169,7 +203,11 @@ int run_audit_verify(const std::string& db) {
     std::cout << "audit broken at seq " << r.first_bad_seq.value_or(0) << ": " << r.reason << "\n";
     return kFailed;
   }
-  std::cout << "audit ok: " << r.entries << " entries, head " << r.head_hash << "\n";
+  if (!o.anchor.empty()) {
+    if (const int rc = check_anchor(*store, o.anchor); rc != 0) return rc;
+  }
+  std::cout << "audit ok: " << r.entries << " entries, head " << r.entries << ":" << r.head_hash
+            << "\n";
   return 0;
 }
 
@@ -235,23 +273,30 @@ struct AddOptions {
   st::NewMessage message;
 };
 
+// The whole file, refused above kMaxAddFileBytes; nullopt (with a message) on failure.
+std::optional<std::string> read_payload(const std::string& file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) {
+    std::cerr << "edigate: cannot read " << file << "\n";
+    return std::nullopt;
+  }
+  const auto size = static_cast<std::size_t>(in.tellg());
+  if (size > kMaxAddFileBytes) {
+    std::cerr << "edigate: " << file << " is larger than " << kMaxAddFileBytes << " bytes\n";
+    return std::nullopt;
+  }
+  in.seekg(0);
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) {
+    std::cerr << "edigate: cannot read " << file << "\n";
+    return std::nullopt;
+  }
+  return bytes;
+}
+
 int run_messages_add(AddOptions& o) {
-  std::ifstream in(o.file, std::ios::binary);
-  std::string bytes;
-  if (in) {
-    in.seekg(0, std::ios::end);
-    const auto size = static_cast<std::size_t>(in.tellg());
-    if (size > kMaxAddFileBytes) {
-      std::cerr << "edigate: " << o.file << " is larger than " << kMaxAddFileBytes << " bytes\n";
-      return kCannotRun;
-    }
-    in.seekg(0);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  if (!in && !in.eof()) {
-    std::cerr << "edigate: cannot read " << o.file << "\n";
-    return kCannotRun;
-  }
+  const auto bytes = read_payload(o.file);
+  if (!bytes) return kCannotRun;
   st::Spool spool(o.spool);
   auto store = st::open_sqlite_store(o.db);
   if (!store.ok()) {
@@ -263,13 +308,13 @@ int run_messages_add(AddOptions& o) {
     return kCannotRun;
   }
   // Payload durable first, then the row that names it.
-  auto id = spool.put(bytes);
+  auto id = spool.put(*bytes);
   if (!id.ok()) {
     std::cerr << "edigate: " << id.status().message << "\n";
     return kCannotRun;
   }
   o.message.payload_id = id.value();
-  o.message.size = bytes.size();
+  o.message.size = bytes->size();
   if (o.message.filename.empty()) {
     o.message.filename = std::filesystem::path(o.file).filename().string();
   }
@@ -285,10 +330,13 @@ int run_messages_add(AddOptions& o) {
 void add_audit(CLI::App& app, int& exit_code) {
   CLI::App* audit = app.add_subcommand("audit", "Verify or export the hash-chained audit log");
   audit->require_subcommand(1);
-  auto db = std::make_shared<std::string>();
+  auto v = std::make_shared<VerifyOptions>();
   CLI::App* verify = audit->add_subcommand("verify", "Check every entry of the audit chain");
-  verify->add_option("--db", *db, "Store database file")->required();
-  verify->callback([db, &exit_code] { exit_code = run_audit_verify(*db); });
+  verify->add_option("--db", v->db, "Store database file")->required();
+  verify->add_option("--anchor", v->anchor,
+                     "SEQ:HASH printed by an earlier verify; fails if that entry is gone");
+  verify->callback([v, &exit_code] { exit_code = run_audit_verify(*v); });
+  auto db = std::make_shared<std::string>();
   CLI::App* exp = audit->add_subcommand("export", "Print the audit log as JSON lines");
   exp->add_option("--db", *db, "Store database file")->required();
   exp->callback([db, &exit_code] { exit_code = run_audit_export(*db); });

@@ -101,7 +101,12 @@ Result<std::string> Spool::put(std::string_view bytes) {
   const std::string dir = root_ + "/" + id.substr(0, 2);
   const std::string final_path = dir + "/" + id;
   std::size_t existing = 0;
-  if (regular_file_size(final_path, existing) && existing == bytes.size()) return id;
+  if (regular_file_size(final_path, existing) && existing == bytes.size()) {
+    // The file may come from a put whose directory fsync failed; make its entry durable now
+    // rather than trusting that earlier attempt.
+    if (auto s = fsync_dir(dir); !s.ok()) return s;
+    return id;
+  }
   if (auto s = ensure_dir(dir, root_); !s.ok()) return s;
   const std::string temp = temp_name(dir);
   if (auto s = write_temp(temp, bytes); !s.ok()) {

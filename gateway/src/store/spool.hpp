@@ -28,8 +28,8 @@ class Spool {
 
   // Stores the bytes durably and returns their SHA-256 hex id. Temp file in the target
   // directory, write, fsync, rename to <aa>/<id>, fsync the directory. If the id already
-  // exists with the same size nothing is written. On any failure the temp file is removed and
-  // no file appears under the id.
+  // exists with the same size nothing is written (its directory is fsync'd again). On any failure
+  // the temp file is removed and no file appears under the id.
   Result<std::string> put(std::string_view bytes);
 
   // The stored bytes, checked against their id. Refuses files larger than `limit`.

@@ -100,6 +100,18 @@ Result<AuditVerification> SqliteStore::verify_audit() {
   return verifier.result();
 }
 
+Result<std::optional<AuditEntry>> SqliteStore::get_audit(std::int64_t seq) {
+  std::lock_guard lock(mu_);
+  Statement q(db_,
+              "SELECT seq, time, actor, action, subject, details, prev_hash, hash FROM audit "
+              "WHERE seq = ?");
+  q.bind(1, seq);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<AuditEntry>{};
+  return std::optional<AuditEntry>{audit_from(q)};
+}
+
 Status SqliteStore::export_audit(std::ostream& out) {
   std::lock_guard lock(mu_);
   if (auto s = exec(db_, "BEGIN"); !s.ok()) return s;

@@ -107,14 +107,23 @@ Result<std::optional<Job>> SqliteStore::claim(std::string_view worker_id, std::i
 Status SqliteStore::finish_job(const Job& job, std::string_view state, std::string_view error,
                                std::int64_t run_at) {
   std::lock_guard lock(mu_);
+  return finish_job_locked(job, state, error, run_at);
+}
+
+Status SqliteStore::finish_job_locked(const Job& job, std::string_view state,
+                                      std::string_view error, std::int64_t run_at) {
   Statement q(db_,
               "UPDATE jobs SET state = ?, last_error = ?, run_at = ?, locked_by = NULL, "
-              "locked_at = NULL WHERE id = ? AND state = 'running' AND locked_by = ?");
+              "locked_at = NULL WHERE id = ? AND state = 'running' AND locked_by = ? AND "
+              "attempts = ?");
+  // attempts grows with every claim, so a handle from an earlier claim by a worker of the
+  // same name (a restarted process) does not match either.
   q.bind(1, state)
       .bind(2, bounded(error, kMaxErrorText))
       .bind(3, run_at)
       .bind(4, job.id)
-      .bind(5, job.locked_by);
+      .bind(5, job.locked_by)
+      .bind(6, std::int64_t{job.attempts});
   if (auto s = q.run(); !s.ok()) return s;
   if (sqlite3_changes(db_) == 0) {
     return Status::error(StoreErrc::conflict, "job " + std::to_string(job.id) +
@@ -124,6 +133,22 @@ Status SqliteStore::finish_job(const Job& job, std::string_view state, std::stri
 }
 
 Status SqliteStore::complete(const Job& job) { return finish_job(job, "done", "", job.run_at); }
+
+Result<std::vector<std::int64_t>> SqliteStore::complete_and_enqueue(
+    const Job& job, const std::vector<NextJob>& next) {
+  std::lock_guard lock(mu_);
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  if (auto s = finish_job_locked(job, "done", "", job.run_at); !s.ok()) return s;
+  std::vector<std::int64_t> ids;
+  for (const auto& n : next) {
+    auto id = enqueue_locked(n.kind, n.ref, n.run_at);
+    if (!id.ok()) return id.status();
+    ids.push_back(id.value());
+  }
+  if (auto s = txn.commit(); !s.ok()) return s;
+  return ids;
+}
 
 Status SqliteStore::retry(const Job& job, std::string_view error, std::int64_t run_at) {
   return finish_job(job, "ready", error, run_at);

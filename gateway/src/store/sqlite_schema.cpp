@@ -136,6 +136,19 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 
 constexpr std::array<Migration, 1> kMigrations{{{1, kSchemaV1}}};
 
+// The recorded version, 0 for a database without schema_version (new, or not ours).
+Result<int> recorded_version(sqlite3* db) {
+  Statement exists(db,
+                   "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  auto found = exists.next();
+  if (!found.ok()) return found.status();
+  if (!found.value()) return 0;
+  Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(q.int_at(0));
+}
+
 Result<int> current_version(sqlite3* db) {
   if (auto s = exec(db,
                     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, "
@@ -167,6 +180,28 @@ Status apply(sqlite3* db, const Migration& m) {
 }  // namespace
 
 int latest_schema_version() { return kMigrations.back().version; }
+
+Status check_version(sqlite3* db) {
+  auto version = recorded_version(db);
+  if (!version.ok()) return version.status();
+  if (version.value() == 0) {
+    return Status::error(StoreErrc::not_found, "not an edigate store (no schema_version)");
+  }
+  if (version.value() > latest_schema_version()) {
+    return Status::error(StoreErrc::schema_too_new,
+                         "database schema version " + std::to_string(version.value()) +
+                             " is newer than this edigate knows (" +
+                             std::to_string(latest_schema_version()) + "); upgrade edigate");
+  }
+  if (version.value() < latest_schema_version()) {
+    return Status::error(StoreErrc::database, "database schema version " +
+                                                  std::to_string(version.value()) +
+                                                  " is older than this edigate (" +
+                                                  std::to_string(latest_schema_version()) +
+                                                  "); start the daemon to migrate it");
+  }
+  return Status::success();
+}
 
 Status migrate(sqlite3* db) {
   auto version = current_version(db);

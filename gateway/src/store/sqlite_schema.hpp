@@ -14,4 +14,7 @@ int latest_schema_version();
 // Applies missing migrations; refuses a database whose version is newer than the code.
 Status migrate(sqlite3* db);
 
+// Changes nothing: ok only for an edigate store at exactly latest_schema_version().
+Status check_version(sqlite3* db);
+
 }  // namespace edigate::gateway::store::sqlite

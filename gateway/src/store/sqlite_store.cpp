@@ -376,9 +376,10 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
     sqlite3_close_v2(db);
     return Status::error(s.code, "store " + path + ": " + s.message);
   }
-  if (auto s = sqlite::migrate(db); !s.ok()) {
+  const Status schema = options.migrate ? sqlite::migrate(db) : sqlite::check_version(db);
+  if (!schema.ok()) {
     sqlite3_close_v2(db);
-    return Status::error(s.code, "store " + path + ": " + s.message);
+    return Status::error(schema.code, "store " + path + ": " + schema.message);
   }
   auto clock = options.clock ? options.clock : std::function<std::int64_t()>(system_now_ms);
   return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(db, std::move(clock)));

@@ -19,6 +19,10 @@ namespace edigate::gateway::store {
 
 struct SqliteOptions {
   bool create_if_missing = true;  // the CLI opens existing databases only
+  // The daemon migrates; operator commands (migrate = false) leave the schema alone and
+  // refuse a store that is not at this edigate's version, so running a newer CLI next to an
+  // older daemon cannot upgrade the database under it.
+  bool migrate = true;
   int busy_timeout_ms = 5000;
   // Milliseconds since the epoch; tests pin it. Empty: the system clock.
   std::function<std::int64_t()> clock;

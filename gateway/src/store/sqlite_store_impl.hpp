@@ -45,6 +45,8 @@ class SqliteStore final : public Store {
                                std::int64_t run_at) override;
   Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) override;
   Status complete(const Job& job) override;
+  Result<std::vector<std::int64_t>> complete_and_enqueue(const Job& job,
+                                                         const std::vector<NextJob>& next) override;
   Status retry(const Job& job, std::string_view error, std::int64_t run_at) override;
   Status dead(const Job& job, std::string_view error) override;
   Result<std::int64_t> release_stale(std::int64_t older_than) override;
@@ -63,6 +65,7 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> append_audit(const AuditEvent& e) override;
   Result<AuditVerification> verify_audit() override;
+  Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) override;
   Status export_audit(std::ostream& out) override;
 
  private:
@@ -73,6 +76,8 @@ class SqliteStore final : public Store {
                                       std::int64_t run_at);
   Status finish_job(const Job& job, std::string_view state, std::string_view error,
                     std::int64_t run_at);
+  Status finish_job_locked(const Job& job, std::string_view state, std::string_view error,
+                           std::int64_t run_at);
   Result<std::optional<Message>> one_message(Statement& q);
   std::int64_t now() const { return clock_(); }
 

@@ -121,6 +121,13 @@ struct Job {
   std::int64_t locked_at = 0;
 };
 
+// A follow-up step enqueued when a job completes.
+struct NextJob {
+  std::string kind;
+  JobRef ref;
+  std::int64_t run_at = 0;
+};
+
 struct QueueDepth {
   std::string kind;
   std::int64_t ready = 0;
@@ -226,6 +233,10 @@ class Store {
                                        std::int64_t run_at) = 0;
   virtual Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) = 0;
   virtual Status complete(const Job& job) = 0;
+  // Marks the job done and enqueues its follow-ups in one transaction, so a crash between
+  // finishing a step and scheduling the next cannot lose the next; returns their ids.
+  virtual Result<std::vector<std::int64_t>> complete_and_enqueue(
+      const Job& job, const std::vector<NextJob>& next) = 0;
   virtual Status retry(const Job& job, std::string_view error, std::int64_t run_at) = 0;
   virtual Status dead(const Job& job, std::string_view error) = 0;
   // Running jobs locked before `older_than` become ready again; returns how many.
@@ -250,6 +261,7 @@ class Store {
   // Audit: append-only and hash-chained (see docs/store.md for the format).
   virtual Result<std::int64_t> append_audit(const AuditEvent& e) = 0;
   virtual Result<AuditVerification> verify_audit() = 0;
+  virtual Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) = 0;
   // One JSON object per line, in seq order.
   virtual Status export_audit(std::ostream& out) = 0;
 };

@@ -142,3 +142,19 @@ TEST_CASE("the canonical serialisation is length-prefixed", "[store][audit]") {
   e.prev_hash = "p";
   CHECK(audit_canonical(e) == "edigate-audit-v1\n1:1\n1:2\n1:a\n3:b:c\n0:\n2:{}\n1:p\n");
 }
+
+TEST_CASE("audit entries are read back by seq", "[store][audit]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  append_three(*opened.value());
+  auto second = opened.value()->get_audit(2);
+  REQUIRE(second.ok());
+  REQUIRE(second.value());
+  CHECK(second.value()->action == "message.received");
+  CHECK(second.value()->time == 1700000000000);
+  CHECK(audit_hash(*second.value()) == second.value()->hash);
+  auto missing = opened.value()->get_audit(4);
+  REQUIRE(missing.ok());
+  CHECK_FALSE(missing.value());
+}

@@ -136,3 +136,46 @@ TEST_CASE("jobs: two store connections claiming concurrently take each job once"
   CHECK(claimed.size() == kJobs);
   CHECK(std::set<std::int64_t>(claimed.begin(), claimed.end()).size() == kJobs);
 }
+
+TEST_CASE("jobs: completing a step and enqueuing the next is atomic", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  REQUIRE(store.enqueue("parse", {}, 0).ok());
+  auto job = store.claim("w", 1).value();
+  REQUIRE(job);
+
+  // A fault while enqueuing the follow-up leaves the step running (to be retried), not done.
+  REQUIRE(f.raw_sql("CREATE TRIGGER fail_next BEFORE INSERT ON jobs "
+                    "BEGIN SELECT RAISE(ABORT, 'injected'); END") == SQLITE_OK);
+  auto failed = store.complete_and_enqueue(*job, {{"map", {}, 5}, {"ack", {}, 5}});
+  REQUIRE_FALSE(failed.ok());
+  CHECK(f.raw_count("jobs WHERE state = 'running'") == 1);
+  CHECK(f.raw_count("jobs") == 1);
+
+  REQUIRE(f.raw_sql("DROP TRIGGER fail_next") == SQLITE_OK);
+  auto next = store.complete_and_enqueue(*job, {{"map", {}, 5}, {"ack", {}, 5}});
+  REQUIRE(next.ok());
+  CHECK(next.value().size() == 2);
+  CHECK(f.raw_count("jobs WHERE state = 'done'") == 1);
+  auto map = store.claim("w", 5).value();
+  REQUIRE(map);
+  CHECK(map->kind == "map");
+}
+
+TEST_CASE("jobs: a handle from an earlier claim by the same worker name is stale",
+          "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  REQUIRE(store.enqueue("parse", {}, 0).ok());
+  auto before_crash = store.claim("worker-1", 1).value();
+  REQUIRE(before_crash);
+  REQUIRE(store.release_stale(2).value() == 1);
+  auto after_restart = store.claim("worker-1", 3).value();
+  REQUIRE(after_restart);
+  CHECK(store.complete(*before_crash).code == StoreErrc::conflict);
+  CHECK(store.complete(*after_restart).ok());
+}

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "store/sha256.hpp"
 #include "temp_dir.hpp"
@@ -140,4 +142,28 @@ TEST_CASE("a failed directory fsync is reported", "[store][spool]") {
   auto id = spool.put(bytes);
   REQUIRE_FALSE(id.ok());
   CHECK(id.status().code == StoreErrc::io);
+  // The retry finds the complete file and fsyncs its directory instead of trusting it.
+  ops.fail = FaultyOps::Fail::none;
+  const int before = ops.fsyncs;
+  auto retry = spool.put(bytes);
+  REQUIRE(retry.ok());
+  CHECK(ops.fsyncs == before + 1);
+}
+
+TEST_CASE("concurrent puts of the same bytes leave one complete file", "[store][spool]") {
+  TempDir dir;
+  Spool spool(dir.file("spool"));
+  REQUIRE(spool.open().ok());
+  const std::string bytes(50000, 'z');
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      if (spool.put(bytes).ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok == 4);
+  CHECK(files_under(dir.path()) == 1);
+  CHECK(spool.read(sha256_hex(bytes)).value() == bytes);
 }

@@ -248,3 +248,22 @@ TEST_CASE("delivery attempts and acknowledgements are kept and audited", "[store
   // Received, two attempts, one ack.
   CHECK(store.verify_audit().value().entries == 4);
 }
+
+TEST_CASE("opening without migrating changes nothing and wants the current schema", "[store]") {
+  StoreFixture f;
+  SqliteOptions no_migrate;
+  no_migrate.migrate = false;
+  // A foreign SQLite file is refused and left untouched.
+  REQUIRE(f.raw_sql("CREATE TABLE other (x)") == SQLITE_OK);
+  auto foreign = open_sqlite_store(f.db_path, no_migrate);
+  REQUIRE_FALSE(foreign.ok());
+  CHECK_THAT(foreign.status().message, Catch::Contains("not an edigate store"));
+  CHECK(f.raw_count("sqlite_master WHERE name = 'schema_version'") == 0);
+  // Once migrated by the daemon it opens.
+  { REQUIRE(f.open().ok()); }
+  CHECK(open_sqlite_store(f.db_path, no_migrate).ok());
+  // An older schema is not upgraded behind the daemon's back.
+  REQUIRE(f.raw_sql("DELETE FROM schema_version") == SQLITE_OK);
+  REQUIRE(f.raw_sql("INSERT INTO schema_version (version) VALUES (0)") == SQLITE_OK);
+  CHECK_FALSE(open_sqlite_store(f.db_path, no_migrate).ok());
+}
