@@ -121,6 +121,35 @@ void check_unique(const GatewayConfig& config, const std::vector<XmlFile>& files
   }
 }
 
+// What partners need from the listeners and our station: AS2 partners need our AS2 identity
+// and a listener serving as2; certificate logins need an https listener that asks for them.
+void check_reachable(const GatewayConfig& config, const XmlFile& gateway_xml,
+                     const std::vector<XmlFile>& files, std::vector<ConfigIssue>& issues) {
+  bool as2_listener = false, cert_upload = false;
+  for (const ListenerConfig& l : config.listeners) {
+    as2_listener |= l.serves.as2;
+    cert_upload |= l.tls && l.serves.upload && !l.client_ca.empty();
+  }
+  const pugi::xml_node listeners = gateway_xml.root().child("listeners");
+  if (as2_listener && !config.as2) {
+    gateway_xml.add_issue(issues, listeners, "a listener serves as2 but there is no <as2 our-id>");
+  }
+  for (std::size_t i = 0; i < config.partners.size(); ++i) {
+    const pugi::xml_node root = files[i].root();
+    if (config.partners[i].as2 && !config.as2) {
+      files[i].add_issue(
+          issues, root.child("as2"),
+          "an AS2 partner needs our AS2 identity (<as2 our-id> in " + gateway_xml.name() + ")");
+    }
+    const pugi::xml_node cert = root.child("upload").child("client-cert");
+    if (cert && !cert_upload) {
+      files[i].add_issue(issues, cert,
+                         "no https listener serves upload with a client-ca, so this "
+                         "certificate can never log in");
+    }
+  }
+}
+
 }  // namespace
 
 LoadResult load_config(const fs::path& file) {
@@ -146,6 +175,7 @@ LoadResult load_config(const fs::path& file) {
     partner_xml.push_back(std::move(*px));
   }
   check_unique(*config, partner_xml, issues);
+  check_reachable(*config, *xml, partner_xml, issues);
   if (issues.empty()) result.config = std::move(config);
   return result;
 }

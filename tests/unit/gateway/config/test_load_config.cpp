@@ -133,6 +133,41 @@ TEST_CASE("duplicate partner ids and AS2 ids are reported in the second file", "
   CHECK(has_issue(r, f.partner_file("zz-copy"), line_of(text, "<as2 "), "duplicate AS2 id 'ACME'"));
 }
 
+TEST_CASE("envelope ids, upload tokens and our own AS2 id belong to one partner", "[config]") {
+  const ConfigFixture f;
+  // Another partner id and AS2 id, but acme's X12 sender and upload token.
+  const std::string text = replaced(
+      replaced(ConfigFixture::partner_xml("other", "OTHER"), R"(id="OTHER"/>)", R"(id="ACME"/>)"),
+      R"(<as2 id="OTHER")", R"(<as2 id="OUR-ID")");
+  f.write("partners/other.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(
+      has_issue(r, f.partner_file("other"), line_of(text, "<x12"), "duplicate X12 sender ZZ:ACME"));
+  CHECK(has_issue(r, f.partner_file("other"), line_of(text, "<upload"), "the same upload token"));
+  CHECK(has_issue(r, f.partner_file("other"), line_of(text, "<as2 "), "our own"));
+  CHECK(r.issues.size() == 3);
+}
+
+TEST_CASE("AS2 and certificate logins need a listener and a station for them", "[config]") {
+  const ConfigFixture f;
+  std::string text = replaced(ConfigFixture::gateway_xml(), R"( client-ca="certs/tls.pem")", "");
+  text = replaced(text, R"(  <as2 our-id="OUR-ID" key="certs/our.key" cert="certs/our.pem"/>
+)",
+                  "");
+  f.write("edigate.xml", text);
+  const std::string partner =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"), "</upload>",
+               "<client-cert sha256-fingerprint=\"" + std::string(64, 'a') + "\"/></upload>");
+  f.write("partners/acme.xml", partner);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<listeners>"), "no <as2 our-id>"));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(partner, "<as2 "), "our AS2 identity"));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(partner, "<client-cert"), "client-ca"));
+}
+
 TEST_CASE("a DOCTYPE or an external entity is refused", "[config]") {
   const ConfigFixture f;
   const std::string text =
