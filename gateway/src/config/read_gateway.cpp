@@ -1,5 +1,7 @@
 // edigate.xml into a GatewayConfig. The XSD has already checked structure and value syntax, so
 // this reads attributes directly and checks what an XSD cannot: files, keys, unique names.
+#include <arpa/inet.h>
+
 #include <set>
 #include <string_view>
 
@@ -9,6 +11,14 @@
 
 namespace edigate::gateway::config {
 namespace {
+
+// An address we can bind: an IPv4 or IPv6 literal, or "localhost". The XSD only checks the
+// characters.
+bool bindable(const std::string& address) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return address == "localhost" || inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+}
 
 struct Reader {
   const XmlFile& xml;
@@ -71,6 +81,7 @@ struct Reader {
       if (l.type() != pugi::node_element) continue;
       ListenerConfig out;
       out.address = l.attribute("address").value();
+      if (!bindable(out.address)) fail(l, "address '" + out.address + "' is not an IP address");
       out.port = static_cast<std::uint16_t>(l.attribute("port").as_uint());
       out.serves = endpoints(l.attribute("serve").value());
       out.tls = std::string_view(l.name()) == "https";
@@ -90,6 +101,9 @@ struct Reader {
   void admin(pugi::xml_node node, GatewayConfig& c) const {
     if (!node) return;
     c.admin.address = node.attribute("address").as_string(AdminConfig::kDefaultAddress);
+    if (!bindable(c.admin.address)) {
+      fail(node, "address '" + c.admin.address + "' is not an IP address");
+    }
     c.admin.port =
         static_cast<std::uint16_t>(node.attribute("port").as_uint(AdminConfig::kDefaultPort));
     std::set<std::string> names;

@@ -109,6 +109,17 @@ TEST_CASE("an XSD violation in a partner profile is reported at its line", "[con
   CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<acks"), "998"));
 }
 
+TEST_CASE("a listener address must be an IP address", "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::gateway_xml(), R"(address="127.0.0.1" port="18080")",
+               R"(address="127.0.0.256" port="18080")");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "127.0.0.256"), "not an IP address"));
+}
+
 TEST_CASE("a route to an unknown connector is reported at the route", "[config]") {
   const ConfigFixture f;
   const std::string text = replaced(ConfigFixture::partner_xml("acme", "ACME"),
