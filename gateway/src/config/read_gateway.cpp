@@ -37,6 +37,13 @@ struct Reader {
     return path;
   }
 
+  // A secret: readable by us, not by everyone.
+  fs::path secret(pugi::xml_node node, const char* attribute) const {
+    const fs::path path = xml.resolve(node.attribute(attribute).value());
+    if (auto problem = check_private(path)) fail(node, std::string(attribute) + ": " + *problem);
+    return path;
+  }
+
   fs::path directory(pugi::xml_node node, const char* attribute, bool may_be_created) const {
     const fs::path path = xml.resolve(node.attribute(attribute).value());
     if (auto problem = check_directory(path, may_be_created)) {
@@ -162,17 +169,17 @@ struct Reader {
   }
 
   HttpAuth auth(pugi::xml_node http) const {
-    if (pugi::xml_node a = http.child("bearer")) return BearerAuth{readable(a, "token-file")};
+    if (pugi::xml_node a = http.child("bearer")) return BearerAuth{secret(a, "token-file")};
     if (pugi::xml_node a = http.child("basic")) {
-      return BasicAuth{a.attribute("user").value(), readable(a, "password-file")};
+      return BasicAuth{a.attribute("user").value(), secret(a, "password-file")};
     }
     if (pugi::xml_node a = http.child("oauth2")) {
       return OAuth2Auth{a.attribute("token-url").value(), a.attribute("client-id").value(),
-                        readable(a, "client-secret-file"), a.attribute("scope").value()};
+                        secret(a, "client-secret-file"), a.attribute("scope").value()};
     }
     if (pugi::xml_node a = http.child("hmac")) {
       HmacAuth h;
-      h.secret_file = readable(a, "secret-file");
+      h.secret_file = secret(a, "secret-file");
       h.header = a.attribute("header").as_string(h.header.c_str());
       h.algorithm = a.attribute("algorithm").as_string(h.algorithm.c_str());
       return h;

@@ -15,6 +15,7 @@ void write_identity(const std::string& name, const fs::path& key, const fs::path
   fs::create_directories(key.parent_path());
   fs::create_directories(cert.parent_path());
   as2::test::write_file(key.string(), as2::test::pem_private_key(id.key));
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
   as2::test::write_file(cert.string(), as2::test::pem_certificate(id.certificate));
 }
 
@@ -24,6 +25,7 @@ ConfigFixture::ConfigFixture() {
   write_identity("config-acme", dir() / "certs/acme.key", dir() / "certs/acme.pem");
   write_identity("config-other", dir() / "certs/other.key", dir() / "certs/other.pem");
   write("secrets/erp-token", "s3cret\n");
+  fs::permissions(dir() / "secrets/erp-token", fs::perms::owner_read | fs::perms::owner_write);
   fs::create_directories(dir() / "var");
   write("edigate.xml", gateway_xml());
   write("partners/acme.xml", partner_xml("acme", "ACME"));

@@ -222,6 +222,17 @@ TEST_CASE("an unreadable secret file is reported", "[config]") {
   CHECK(has_issue(r, f.config_file(), line_of(text, "<bearer"), "token-file"));
 }
 
+TEST_CASE("keys and secrets readable by everyone are refused", "[config]") {
+  const ConfigFixture f;
+  fs::permissions(f.dir() / "certs/our.key", fs::perms::others_read, fs::perm_options::add);
+  fs::permissions(f.dir() / "secrets/erp-token", fs::perms::others_read, fs::perm_options::add);
+  const std::string text = ConfigFixture::gateway_xml();
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<as2 "), "readable by everyone"));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<bearer"), "readable by everyone"));
+}
+
 TEST_CASE("a bad mapping directory is a configuration error", "[config]") {
   const ConfigFixture f;
   // A partner mapping directory whose partner.xml names a map file that does not exist.
