@@ -120,6 +120,41 @@ TEST_CASE("a listener address must be an IP address", "[config]") {
   CHECK(has_issue(r, f.config_file(), line_of(text, "127.0.0.256"), "not an IP address"));
 }
 
+TEST_CASE("HTTP connector authentication is read, and never sent over plain http", "[config]") {
+  const ConfigFixture f;
+  const std::string connectors =
+      R"(<http name="erp" url="https://erp.example/edi" timeout="10" max-attempts="3">
+      <bearer token-file="secrets/erp-token"/>
+    </http>)";
+  const std::string text = replaced(ConfigFixture::gateway_xml(), connectors, R"(
+    <http name="erp" url="https://erp.example/edi">
+      <oauth2 token-url="https://auth.example/token" client-id="gw" client-secret-file="secrets/erp-token" scope="edi"/>
+      <mtls cert="certs/our.pem" key="certs/our.key"/>
+    </http>
+    <http name="basic" url="https://b.example/"><basic user="u" password-file="secrets/erp-token"/></http>
+    <http name="hook" url="http://hook.example/"><hmac secret-file="secrets/erp-token"/></http>)");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "name=\"hook\""), "plain http"));
+  REQUIRE(r.issues.size() == 1);
+
+  f.write("edigate.xml", replaced(text, "http://hook.example/", "https://hook.example/"));
+  const LoadResult good = load_config(f.config_file());
+  INFO(all_issues(good));
+  REQUIRE(good.ok());
+  const auto& erp = std::get<HttpConnector>(good.config->find_connector("erp")->target);
+  CHECK(erp.timeout_seconds == HttpConnector::kDefaultTimeoutSeconds);
+  CHECK(std::get<OAuth2Auth>(erp.auth).scope == "edi");
+  CHECK(erp.mtls_key == f.dir() / "certs/our.key");
+  const auto& hook = std::get<HttpConnector>(good.config->find_connector("hook")->target);
+  CHECK(std::get<HmacAuth>(hook.auth).header == "X-Edigate-Signature");
+  CHECK(std::get<BasicAuth>(
+            std::get<HttpConnector>(good.config->find_connector("basic")->target).auth)
+            .user == "u");
+}
+
 TEST_CASE("a route to an unknown connector is reported at the route", "[config]") {
   const ConfigFixture f;
   const std::string text = replaced(ConfigFixture::partner_xml("acme", "ACME"),
