@@ -295,6 +295,30 @@ TEST_CASE("a bad mapping directory is a configuration error", "[config]") {
                   line_of(absent, "<mapping "), "does not exist"));
 }
 
+TEST_CASE("a route needs a map that makes its document type", "[config]") {
+  const ConfigFixture f;
+  // Standard maps with only the 850: nothing makes freight invoices.
+  fs::create_directories(f.dir() / "standard/x12");
+  fs::copy_file(repo_root() / "mappings/standard/x12/850.xml", f.dir() / "standard/x12/850.xml");
+  f.write("edigate.xml", replaced(ConfigFixture::gateway_xml(),
+                                  (repo_root() / "mappings/standard").string(), "standard"));
+  const std::string text = replaced(ConfigFixture::partner_xml("acme", "ACME"),
+                                    R"(document="ship_notice")", R"(document="freight_invoice")");
+  f.write("partners/acme.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "freight_invoice"),
+                  "makes freight_invoice"));
+  REQUIRE(r.issues.size() == 1);
+
+  std::string unmapped = text;
+  const std::size_t from = unmapped.find("  <mapping ");
+  unmapped.erase(from, unmapped.find('\n', from) + 1 - from);
+  f.write("partners/acme.xml", unmapped);
+  CHECK(has_issue(load_config(f.config_file()), f.partner_file("acme"),
+                  line_of(unmapped, "purchase_order"), "needs the partner's <mapping dir>"));
+}
+
 TEST_CASE("weak algorithms need an explicit allowance", "[config]") {
   const ConfigFixture f;
   const std::string text =
