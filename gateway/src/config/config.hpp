@@ -39,7 +39,8 @@ using Sha256 = std::array<std::uint8_t, 32>;
 
 inline constexpr const char* kDefaultConfigPath = "/etc/edigate/edigate.xml";
 
-// One configuration problem: "file:line: message" (line 0: the file as a whole).
+// One configuration problem: "file:line: message", or "file: message" (line 0) when it is
+// about the file as a whole.
 struct ConfigIssue {
   std::string file;
   long line = 0;

@@ -15,6 +15,16 @@ std::optional<std::string> check_readable(const fs::path& file) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_private(const fs::path& file) {
+  if (auto unreadable = check_readable(file)) return unreadable;
+  std::error_code ec;
+  const fs::perms perms = fs::status(file, ec).permissions();
+  if (!ec && (perms & fs::perms::others_read) != fs::perms::none) {
+    return "'" + file.string() + "' is readable by everyone (chmod o-r)";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_directory(const fs::path& dir, bool may_be_created) {
   std::error_code ec;
   if (fs::is_directory(dir, ec)) return std::nullopt;
@@ -33,7 +43,7 @@ LoadedCertificate load_certificate_file(const fs::path& file) {
 }
 
 LoadedKey load_key_file(const fs::path& file) {
-  if (auto unreadable = check_readable(file)) return {{}, *unreadable};
+  if (auto exposed = check_private(file)) return {{}, *exposed};
   as2::Result<std::string> bytes = as2::read_file_bytes(file.string());
   if (!bytes) return {{}, bytes.error().message};
   as2::Result<as2::PrivateKey> key = as2::load_private_key(*bytes);

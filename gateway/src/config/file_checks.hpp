@@ -11,6 +11,9 @@ namespace edigate::gateway::config {
 
 // A regular file we can open for reading (secrets: token, password, client secret, HMAC key).
 std::optional<std::string> check_readable(const fs::path& file);
+// A readable file that only its owner and group may read: private keys and secrets. A file
+// everyone can read is refused, like ssh refuses such a key.
+std::optional<std::string> check_private(const fs::path& file);
 // A directory (or one that can be created later: its parent exists).
 std::optional<std::string> check_directory(const fs::path& dir, bool may_be_created);
 

@@ -10,7 +10,8 @@
 namespace edigate::gateway::config {
 
 std::string ConfigIssue::to_string() const {
-  return file + ":" + std::to_string(line) + ": " + message;
+  // Like edi::XmlIssue: no line when the issue is about the file as a whole.
+  return file + ":" + (line > 0 ? std::to_string(line) + ":" : std::string()) + " " + message;
 }
 
 const ConnectorConfig* GatewayConfig::find_connector(std::string_view name) const {
@@ -81,28 +82,70 @@ void check_credentials(const PartnerProfile& p, const XmlFile& xml,
   for (const Sha256& c : p.upload.client_cert_sha256) note(c, "client certificate");
 }
 
-// Partner ids and AS2 ids are keys for routing inbound traffic: each must name one partner.
-void check_unique(const std::vector<PartnerProfile>& partners, const std::vector<XmlFile>& files,
+// Records `key` as claimed by `node` of `xml`; a second claim is an issue at the second place.
+void claim(std::map<std::string, Seen>& seen, const std::string& key, const std::string& what,
+           const XmlFile& xml, pugi::xml_node node, std::vector<ConfigIssue>& issues) {
+  auto [it, fresh] = seen.emplace(key, Seen{xml.name(), xml.line_of(node)});
+  if (!fresh) {
+    xml.add_issue(issues, node,
+                  "duplicate " + what + " (also in " + it->second.file + ":" +
+                      std::to_string(it->second.line) + ")");
+  }
+}
+
+// Partner ids, AS2 ids and envelope ids are keys for routing inbound traffic: each must name
+// one partner, and no partner may use our own AS2 id.
+void check_unique(const GatewayConfig& config, const std::vector<XmlFile>& files,
                   std::vector<ConfigIssue>& issues) {
-  std::map<std::string, Seen> ids, as2_ids, credentials;
-  for (std::size_t i = 0; i < partners.size(); ++i) {
-    const PartnerProfile& p = partners[i];
+  std::map<std::string, Seen> ids, as2_ids, x12_ids, edifact_ids, credentials;
+  for (std::size_t i = 0; i < config.partners.size(); ++i) {
+    const PartnerProfile& p = config.partners[i];
     const XmlFile& xml = files[i];
-    const Seen here{xml.name(), xml.line_of(xml.root())};
-    auto [id, fresh] = ids.emplace(p.id, here);
-    if (!fresh) {
-      xml.add_issue(issues, xml.root(),
-                    "duplicate partner id '" + p.id + "' (also in " + id->second.file + ":" +
-                        std::to_string(id->second.line) + ")");
-    }
+    const pugi::xml_node root = xml.root();
+    claim(ids, p.id, "partner id '" + p.id + "'", xml, root, issues);
     check_credentials(p, xml, credentials, issues);
+    if (p.x12) {
+      const std::string key = p.x12->qualifier + ":" + p.x12->id;
+      claim(x12_ids, key, "X12 sender " + key, xml, root.child("x12"), issues);
+    }
+    if (p.edifact) {
+      const std::string key = p.edifact->qualifier + ":" + p.edifact->id;
+      claim(edifact_ids, key, "EDIFACT sender " + key, xml, root.child("edifact"), issues);
+    }
     if (!p.as2) continue;
-    const pugi::xml_node as2 = xml.root().child("as2");
-    auto [a, fresh_as2] = as2_ids.emplace(p.as2->id, Seen{xml.name(), xml.line_of(as2)});
-    if (!fresh_as2) {
-      xml.add_issue(issues, as2,
-                    "duplicate AS2 id '" + p.as2->id + "' (also in " + a->second.file + ":" +
-                        std::to_string(a->second.line) + ")");
+    const pugi::xml_node as2 = root.child("as2");
+    claim(as2_ids, p.as2->id, "AS2 id '" + p.as2->id + "'", xml, as2, issues);
+    if (config.as2 && config.as2->our_id == p.as2->id) {
+      xml.add_issue(issues, as2, "the partner's AS2 id is our own (<as2 our-id>)");
+    }
+  }
+}
+
+// What partners need from the listeners and our station: AS2 partners need our AS2 identity
+// and a listener serving as2; certificate logins need an https listener that asks for them.
+void check_reachable(const GatewayConfig& config, const XmlFile& gateway_xml,
+                     const std::vector<XmlFile>& files, std::vector<ConfigIssue>& issues) {
+  bool as2_listener = false, cert_upload = false;
+  for (const ListenerConfig& l : config.listeners) {
+    as2_listener |= l.serves.as2;
+    cert_upload |= l.tls && l.serves.upload && !l.client_ca.empty();
+  }
+  const pugi::xml_node listeners = gateway_xml.root().child("listeners");
+  if (as2_listener && !config.as2) {
+    gateway_xml.add_issue(issues, listeners, "a listener serves as2 but there is no <as2 our-id>");
+  }
+  for (std::size_t i = 0; i < config.partners.size(); ++i) {
+    const pugi::xml_node root = files[i].root();
+    if (config.partners[i].as2 && !config.as2) {
+      files[i].add_issue(
+          issues, root.child("as2"),
+          "an AS2 partner needs our AS2 identity (<as2 our-id> in " + gateway_xml.name() + ")");
+    }
+    const pugi::xml_node cert = root.child("upload").child("client-cert");
+    if (cert && !cert_upload) {
+      files[i].add_issue(issues, cert,
+                         "no https listener serves upload with a client-ca, so this "
+                         "certificate can never log in");
     }
   }
 }
@@ -131,7 +174,8 @@ LoadResult load_config(const fs::path& file) {
     config->partners.push_back(std::move(profile));
     partner_xml.push_back(std::move(*px));
   }
-  check_unique(config->partners, partner_xml, issues);
+  check_unique(*config, partner_xml, issues);
+  check_reachable(*config, *xml, partner_xml, issues);
   if (issues.empty()) result.config = std::move(config);
   return result;
 }

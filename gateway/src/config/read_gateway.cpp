@@ -1,5 +1,7 @@
 // edigate.xml into a GatewayConfig. The XSD has already checked structure and value syntax, so
 // this reads attributes directly and checks what an XSD cannot: files, keys, unique names.
+#include <arpa/inet.h>
+
 #include <set>
 #include <string_view>
 
@@ -9,6 +11,14 @@
 
 namespace edigate::gateway::config {
 namespace {
+
+// An address we can bind: an IPv4 or IPv6 literal, or "localhost". The XSD only checks the
+// characters.
+bool bindable(const std::string& address) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return address == "localhost" || inet_pton(AF_INET, address.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, address.c_str(), buffer) == 1;
+}
 
 struct Reader {
   const XmlFile& xml;
@@ -24,6 +34,13 @@ struct Reader {
     if (!a) return {};
     const fs::path path = xml.resolve(a.value());
     if (auto problem = check_readable(path)) fail(node, std::string(attribute) + ": " + *problem);
+    return path;
+  }
+
+  // A secret: readable by us, not by everyone.
+  fs::path secret(pugi::xml_node node, const char* attribute) const {
+    const fs::path path = xml.resolve(node.attribute(attribute).value());
+    if (auto problem = check_private(path)) fail(node, std::string(attribute) + ": " + *problem);
     return path;
   }
 
@@ -71,6 +88,7 @@ struct Reader {
       if (l.type() != pugi::node_element) continue;
       ListenerConfig out;
       out.address = l.attribute("address").value();
+      if (!bindable(out.address)) fail(l, "address '" + out.address + "' is not an IP address");
       out.port = static_cast<std::uint16_t>(l.attribute("port").as_uint());
       out.serves = endpoints(l.attribute("serve").value());
       out.tls = std::string_view(l.name()) == "https";
@@ -90,6 +108,9 @@ struct Reader {
   void admin(pugi::xml_node node, GatewayConfig& c) const {
     if (!node) return;
     c.admin.address = node.attribute("address").as_string(AdminConfig::kDefaultAddress);
+    if (!bindable(c.admin.address)) {
+      fail(node, "address '" + c.admin.address + "' is not an IP address");
+    }
     c.admin.port =
         static_cast<std::uint16_t>(node.attribute("port").as_uint(AdminConfig::kDefaultPort));
     std::set<std::string> names;
@@ -148,17 +169,17 @@ struct Reader {
   }
 
   HttpAuth auth(pugi::xml_node http) const {
-    if (pugi::xml_node a = http.child("bearer")) return BearerAuth{readable(a, "token-file")};
+    if (pugi::xml_node a = http.child("bearer")) return BearerAuth{secret(a, "token-file")};
     if (pugi::xml_node a = http.child("basic")) {
-      return BasicAuth{a.attribute("user").value(), readable(a, "password-file")};
+      return BasicAuth{a.attribute("user").value(), secret(a, "password-file")};
     }
     if (pugi::xml_node a = http.child("oauth2")) {
       return OAuth2Auth{a.attribute("token-url").value(), a.attribute("client-id").value(),
-                        readable(a, "client-secret-file"), a.attribute("scope").value()};
+                        secret(a, "client-secret-file"), a.attribute("scope").value()};
     }
     if (pugi::xml_node a = http.child("hmac")) {
       HmacAuth h;
-      h.secret_file = readable(a, "secret-file");
+      h.secret_file = secret(a, "secret-file");
       h.header = a.attribute("header").as_string(h.header.c_str());
       h.algorithm = a.attribute("algorithm").as_string(h.algorithm.c_str());
       return h;

@@ -1,5 +1,6 @@
 // A partner profile into a PartnerProfile. Structure and value syntax are the XSD's job; this
 // reads, loads the AS2 certificate and the mapping directory, and checks policy consistency.
+#include <algorithm>
 #include <set>
 #include <string_view>
 
@@ -35,6 +36,15 @@ DuplicatePolicy duplicate_policy(std::string_view s) {
   if (s == "warn") return DuplicatePolicy::warn;
   if (s == "accept") return DuplicatePolicy::accept;
   return DuplicatePolicy::reject;
+}
+
+// Whether the partner's maps, or the standard maps behind them, produce `document`.
+bool maps_document(const edi::mapping::Partner& m, edi::mapping::DocumentType document) {
+  const auto produces = [document](const std::shared_ptr<const edi::mapping::Map>& map) {
+    return edi::mapping::info_of(*map).document == document;
+  };
+  return std::any_of(m.maps.begin(), m.maps.end(), produces) ||
+         std::any_of(m.standard_maps.begin(), m.standard_maps.end(), produces);
 }
 
 struct Reader {
@@ -147,7 +157,19 @@ struct Reader {
         fail(r, "route to unknown connector '" + route.connector + "' (not in " +
                     gateway.file.filename().string() + ")");
       }
+      check_mapped(r, p, route.document);
       p.routes.push_back(std::move(route));
+    }
+  }
+
+  // A route carries canonical documents, which only a map makes.
+  void check_mapped(pugi::xml_node route, const PartnerProfile& p,
+                    edi::mapping::DocumentType document) const {
+    const std::string name = route.attribute("document").value();
+    if (!route.parent().child("mapping")) {
+      fail(route, "a route for " + name + " needs the partner's <mapping dir>");
+    } else if (p.mapping && !maps_document(*p.mapping, document)) {
+      fail(route, "no map of the partner's mapping directory or the standard maps makes " + name);
     }
   }
 };

@@ -1,0 +1,338 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "config/config.hpp"
+#include "config_fixture.hpp"
+
+namespace edigate::gateway::config::test {
+namespace {
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("the fixture configuration loads with every value read", "[config]") {
+  const ConfigFixture f;
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  REQUIRE(r.ok());
+  const GatewayConfig& c = *r.config;
+  REQUIRE(c.listeners.size() == 2);
+  CHECK(c.listeners[0].serves.as2);
+  CHECK(c.listeners[0].serves.upload);
+  CHECK_FALSE(c.listeners[0].serves.mdn);
+  CHECK(c.listeners[1].tls);
+  CHECK(c.listeners[1].port == 18443);
+  CHECK(c.listeners[1].cert == f.dir() / "certs/tls.pem");
+  CHECK(c.admin.address == "127.0.0.1");  // the default
+  CHECK(c.admin.port == AdminConfig::kDefaultPort);
+  REQUIRE(c.admin.tokens.size() == 1);
+  CHECK(c.store.spool == f.dir() / "var/spool");
+  CHECK(c.limits.body_bytes == 1048576);
+  CHECK(c.limits.header_bytes == Limits::kDefaultHeaderBytes);
+  CHECK(c.limits.edi.max_segment_length == 4096);
+  CHECK(c.workers == 3);
+  REQUIRE(c.as2);
+  CHECK(c.as2->our_id == "OUR-ID");
+  CHECK(c.as2->identity.key);
+  REQUIRE(c.connectors.size() == 2);
+  const auto& erp = std::get<HttpConnector>(c.find_connector("erp")->target);
+  CHECK(erp.max_attempts == 3);
+  CHECK(std::get<BearerAuth>(erp.auth).token_file == f.dir() / "secrets/erp-token");
+  CHECK(std::get<FileConnector>(c.find_connector("drop")->target).raw);
+  REQUIRE(c.partners.size() == 1);
+  const PartnerProfile& p = c.partners[0];
+  CHECK(p.id == "acme");
+  REQUIRE(p.as2);
+  CHECK(p.as2->certificate);
+  CHECK(p.as2->allow_sha1);
+  CHECK(p.as2->mdn == MdnMode::async);
+  CHECK(p.as2->sign_algorithms.size() == 2);
+  CHECK(p.acks == AckType::x997);
+  CHECK(p.duplicates == DuplicatePolicy::reject);
+  REQUIRE(p.mapping);
+  CHECK_FALSE(p.mapping->maps.empty());
+  REQUIRE(p.route_for(edi::mapping::DocumentType::ship_notice));
+  CHECK(p.route_for(edi::mapping::DocumentType::ship_notice)->connector == "drop");
+  CHECK(p.route_for(edi::mapping::DocumentType::freight_invoice) == nullptr);
+}
+
+TEST_CASE("the demo configuration loads once its certificates exist", "[config]") {
+  // The demo as committed, in a copy of the tree layout, with certificates where
+  // certs/make-dev-certs.sh puts them.
+  edigate::test::TempDir tmp;
+  const fs::path repo = repo_root();
+  fs::create_symlink(repo / "mappings", tmp.path() / "mappings");
+  const fs::path demo = tmp.path() / "gateway/demo";
+  tmp.write("gateway/demo/edigate.xml", read_text(repo / "gateway/demo/edigate.xml"));
+  tmp.write("gateway/demo/partners/demo-retailer.xml",
+            read_text(repo / "gateway/demo/partners/demo-retailer.xml"));
+  const fs::path certs = demo / "var/certs";
+  write_identity("demo-tls", certs / "tls/server.key", certs / "tls/server.pem");
+  write_identity("demo-ca", certs / "ca/ca.key", certs / "ca/ca.pem");
+  write_identity("demo-our", certs / "as2/our.key", certs / "as2/our.pem");
+  write_identity("demo-retailer", certs / "partners/demo-retailer.key",
+                 certs / "partners/demo-retailer.pem");
+
+  const LoadResult r = load_config(demo / "edigate.xml");
+  INFO(all_issues(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->partners.size() == 1);
+  CHECK(r.config->connectors.size() == 2);
+  CHECK(r.config->admin.port == 9090);
+  CHECK(r.config->partners[0].as2->id == "DEMO-RETAILER");
+}
+
+TEST_CASE("an XSD violation is reported at its line", "[config]") {
+  const ConfigFixture f;
+  const std::string text = replaced(ConfigFixture::gateway_xml(), R"(<workers count="3"/>)",
+                                    R"(<workers count="many"/>)");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<workers"), "count"));
+}
+
+TEST_CASE("an XSD violation in a partner profile is reported at its line", "[config]") {
+  const ConfigFixture f;
+  const std::string text = replaced(ConfigFixture::partner_xml("acme", "ACME"),
+                                    R"(<acks type="997"/>)", R"(<acks type="998"/>)");
+  f.write("partners/acme.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<acks"), "998"));
+}
+
+TEST_CASE("a listener address must be an IP address", "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::gateway_xml(), R"(address="127.0.0.1" port="18080")",
+               R"(address="127.0.0.256" port="18080")");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "127.0.0.256"), "not an IP address"));
+}
+
+TEST_CASE("HTTP connector authentication is read, and never sent over plain http", "[config]") {
+  const ConfigFixture f;
+  const std::string connectors =
+      R"(<http name="erp" url="https://erp.example/edi" timeout="10" max-attempts="3">
+      <bearer token-file="secrets/erp-token"/>
+    </http>)";
+  const std::string text = replaced(ConfigFixture::gateway_xml(), connectors, R"(
+    <http name="erp" url="https://erp.example/edi">
+      <oauth2 token-url="https://auth.example/token" client-id="gw" client-secret-file="secrets/erp-token" scope="edi"/>
+      <mtls cert="certs/our.pem" key="certs/our.key"/>
+    </http>
+    <http name="basic" url="https://b.example/"><basic user="u" password-file="secrets/erp-token"/></http>
+    <http name="hook" url="http://hook.example/"><hmac secret-file="secrets/erp-token"/></http>)");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "name=\"hook\""), "plain http"));
+  REQUIRE(r.issues.size() == 1);
+
+  f.write("edigate.xml", replaced(text, "http://hook.example/", "https://hook.example/"));
+  const LoadResult good = load_config(f.config_file());
+  INFO(all_issues(good));
+  REQUIRE(good.ok());
+  const auto& erp = std::get<HttpConnector>(good.config->find_connector("erp")->target);
+  CHECK(erp.timeout_seconds == HttpConnector::kDefaultTimeoutSeconds);
+  CHECK(std::get<OAuth2Auth>(erp.auth).scope == "edi");
+  CHECK(erp.mtls_key == f.dir() / "certs/our.key");
+  const auto& hook = std::get<HttpConnector>(good.config->find_connector("hook")->target);
+  CHECK(std::get<HmacAuth>(hook.auth).header == "X-Edigate-Signature");
+  CHECK(std::get<BasicAuth>(
+            std::get<HttpConnector>(good.config->find_connector("basic")->target).auth)
+            .user == "u");
+}
+
+TEST_CASE("a route to an unknown connector is reported at the route", "[config]") {
+  const ConfigFixture f;
+  const std::string text = replaced(ConfigFixture::partner_xml("acme", "ACME"),
+                                    R"(connector="drop")", R"(connector="nowhere")");
+  f.write("partners/acme.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "nowhere"),
+                  "unknown connector 'nowhere'"));
+}
+
+TEST_CASE("duplicate partner ids and AS2 ids are reported in the second file", "[config]") {
+  const ConfigFixture f;
+  const std::string text = ConfigFixture::partner_xml("acme", "ACME");
+  f.write("partners/zz-copy.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.partner_file("zz-copy"), line_of(text, "<partner "),
+                  "duplicate partner id 'acme'"));
+  CHECK(has_issue(r, f.partner_file("zz-copy"), line_of(text, "<as2 "), "duplicate AS2 id 'ACME'"));
+}
+
+TEST_CASE("envelope ids, upload tokens and our own AS2 id belong to one partner", "[config]") {
+  const ConfigFixture f;
+  // Another partner id and AS2 id, but acme's X12 sender and upload token.
+  const std::string text = replaced(
+      replaced(ConfigFixture::partner_xml("other", "OTHER"), R"(id="OTHER"/>)", R"(id="ACME"/>)"),
+      R"(<as2 id="OTHER")", R"(<as2 id="OUR-ID")");
+  f.write("partners/other.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(
+      has_issue(r, f.partner_file("other"), line_of(text, "<x12"), "duplicate X12 sender ZZ:ACME"));
+  CHECK(has_issue(r, f.partner_file("other"), line_of(text, "<upload"), "the same upload token"));
+  CHECK(has_issue(r, f.partner_file("other"), line_of(text, "<as2 "), "our own"));
+  CHECK(r.issues.size() == 3);
+}
+
+TEST_CASE("AS2 and certificate logins need a listener and a station for them", "[config]") {
+  const ConfigFixture f;
+  std::string text = replaced(ConfigFixture::gateway_xml(), R"( client-ca="certs/tls.pem")", "");
+  text = replaced(text, R"(  <as2 our-id="OUR-ID" key="certs/our.key" cert="certs/our.pem"/>
+)",
+                  "");
+  f.write("edigate.xml", text);
+  const std::string partner =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"), "</upload>",
+               "<client-cert sha256-fingerprint=\"" + std::string(64, 'a') + "\"/></upload>");
+  f.write("partners/acme.xml", partner);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<listeners>"), "no <as2 our-id>"));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(partner, "<as2 "), "our AS2 identity"));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(partner, "<client-cert"), "client-ca"));
+}
+
+TEST_CASE("a DOCTYPE or an external entity is refused", "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::gateway_xml(), "<edigate ",
+               "<!DOCTYPE edigate [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n<edigate ");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  REQUIRE_FALSE(r.issues.empty());
+  CHECK(r.issues[0].file == f.config_file().string());
+  CHECK(r.issues[0].line == line_of(text, "<!DOCTYPE"));
+}
+
+TEST_CASE("a missing key file is reported at the element naming it", "[config]") {
+  const ConfigFixture f;
+  const std::string text = replaced(ConfigFixture::gateway_xml(), R"(key="certs/our.key")",
+                                    R"(key="certs/missing.key")");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<as2 "), "missing.key"));
+}
+
+TEST_CASE("a key that does not belong to its certificate is refused", "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::gateway_xml(), R"(key="certs/our.key")", R"(key="certs/other.key")");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<as2 "), "does not belong"));
+}
+
+TEST_CASE("an unreadable secret file is reported", "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::gateway_xml(), "secrets/erp-token", "secrets/absent");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<bearer"), "token-file"));
+}
+
+TEST_CASE("keys and secrets readable by everyone are refused", "[config]") {
+  const ConfigFixture f;
+  fs::permissions(f.dir() / "certs/our.key", fs::perms::others_read, fs::perm_options::add);
+  fs::permissions(f.dir() / "secrets/erp-token", fs::perms::others_read, fs::perm_options::add);
+  const std::string text = ConfigFixture::gateway_xml();
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<as2 "), "readable by everyone"));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<bearer"), "readable by everyone"));
+}
+
+TEST_CASE("a bad mapping directory is a configuration error", "[config]") {
+  const ConfigFixture f;
+  // A partner mapping directory whose partner.xml names a map file that does not exist.
+  f.write("maps/bad/partner.xml", R"(<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:mapping:1" id="bad" name="Bad">
+  <map file="missing.xml"/>
+</partner>
+)");
+  const std::string text =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"),
+               (repo_root() / "mappings/partners/retailer").string(), "../maps/bad");
+  f.write("partners/acme.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK_FALSE(r.ok());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<mapping "), "does not load"));
+  // And the mapping loader's own problem comes with it.
+  CHECK(r.issues.size() >= 2);
+
+  const std::string absent =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"),
+               (repo_root() / "mappings/partners/retailer").string(), "../maps/none");
+  f.write("partners/acme.xml", absent);
+  CHECK(has_issue(load_config(f.config_file()), f.partner_file("acme"),
+                  line_of(absent, "<mapping "), "does not exist"));
+}
+
+TEST_CASE("a route needs a map that makes its document type", "[config]") {
+  const ConfigFixture f;
+  // Standard maps with only the 850: nothing makes freight invoices.
+  fs::create_directories(f.dir() / "standard/x12");
+  fs::copy_file(repo_root() / "mappings/standard/x12/850.xml", f.dir() / "standard/x12/850.xml");
+  f.write("edigate.xml", replaced(ConfigFixture::gateway_xml(),
+                                  (repo_root() / "mappings/standard").string(), "standard"));
+  const std::string text = replaced(ConfigFixture::partner_xml("acme", "ACME"),
+                                    R"(document="ship_notice")", R"(document="freight_invoice")");
+  f.write("partners/acme.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "freight_invoice"),
+                  "makes freight_invoice"));
+  REQUIRE(r.issues.size() == 1);
+
+  std::string unmapped = text;
+  const std::size_t from = unmapped.find("  <mapping ");
+  unmapped.erase(from, unmapped.find('\n', from) + 1 - from);
+  f.write("partners/acme.xml", unmapped);
+  CHECK(has_issue(load_config(f.config_file()), f.partner_file("acme"),
+                  line_of(unmapped, "purchase_order"), "needs the partner's <mapping dir>"));
+}
+
+TEST_CASE("weak algorithms need an explicit allowance", "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"), R"( allow-sha1="true")", "");
+  f.write("partners/acme.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<policy"), "allow-sha1"));
+}
+
+TEST_CASE("a missing configuration file is one issue", "[config]") {
+  const LoadResult r = load_config("/nonexistent/edigate.xml");
+  CHECK_FALSE(r.ok());
+  REQUIRE(r.issues.size() == 1);
+  CHECK(r.issues[0].to_string() == "/nonexistent/edigate.xml: cannot read the file");
+}
+
+}  // namespace edigate::gateway::config::test
