@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace edigate::gateway::connectors {
 
@@ -18,6 +19,10 @@ struct RetryPolicy {
   std::chrono::milliseconds cap{std::chrono::hours(1)};
   int max_attempts = 10;
 };
+
+// Empty when the policy makes sense (base > 0, factor >= 1, cap >= base, max_attempts >= 1),
+// otherwise what is wrong, for the config loader to report.
+std::string retry_policy_problem(const RetryPolicy& policy);
 
 struct RetryDecision {
   bool dead = false;                   // no attempts left
