@@ -38,7 +38,7 @@ std::chrono::milliseconds backoff_ceiling(const RetryPolicy& policy, int failed_
 RetryDecision next_retry(const RetryPolicy& policy, int failed_attempt,
                          std::chrono::seconds retry_after, std::mt19937_64& rng);
 
-// Same, as a point in time: `now` + delay, or nullopt-like dead flag.
+// Same, as the time of the next run: `now` + delay (next_run unset when dead).
 struct RetrySchedule {
   bool dead = false;
   std::chrono::system_clock::time_point next_run{};
