@@ -5,6 +5,15 @@
 
 namespace edigate::gateway::connectors {
 
+std::string retry_policy_problem(const RetryPolicy& policy) {
+  if (policy.base.count() <= 0) return "retry base must be positive";
+  if (!(policy.factor >= 1.0) || !std::isfinite(policy.factor))
+    return "retry factor must be a finite number >= 1";
+  if (policy.cap < policy.base) return "retry cap must not be below the base";
+  if (policy.max_attempts < 1) return "max attempts must be at least 1";
+  return {};
+}
+
 std::chrono::milliseconds backoff_ceiling(const RetryPolicy& policy, int failed_attempt) {
   const int exponent = std::max(failed_attempt, 1) - 1;
   const double cap = static_cast<double>(policy.cap.count());

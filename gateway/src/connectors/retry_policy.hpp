@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace edigate::gateway::connectors {
 
@@ -18,6 +19,10 @@ struct RetryPolicy {
   std::chrono::milliseconds cap{std::chrono::hours(1)};
   int max_attempts = 10;
 };
+
+// Empty when the policy makes sense (base > 0, factor >= 1, cap >= base, max_attempts >= 1),
+// otherwise what is wrong, for the config loader to report.
+std::string retry_policy_problem(const RetryPolicy& policy);
 
 struct RetryDecision {
   bool dead = false;                   // no attempts left
@@ -33,7 +38,7 @@ std::chrono::milliseconds backoff_ceiling(const RetryPolicy& policy, int failed_
 RetryDecision next_retry(const RetryPolicy& policy, int failed_attempt,
                          std::chrono::seconds retry_after, std::mt19937_64& rng);
 
-// Same, as a point in time: `now` + delay, or nullopt-like dead flag.
+// Same, as the time of the next run: `now` + delay (next_run unset when dead).
 struct RetrySchedule {
   bool dead = false;
   std::chrono::system_clock::time_point next_run{};

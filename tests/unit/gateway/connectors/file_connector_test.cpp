@@ -1,5 +1,6 @@
 #include "connectors/file_connector.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -8,6 +9,8 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace edigate::gateway::connectors;
@@ -80,8 +83,9 @@ TEST_CASE("file connector writes one JSON file per document", "[connectors]") {
   CHECK(r.error.empty());
   CHECK(slurp(dir.path / "PO-1.850_a.json") == R"({"po":"1"})");
   CHECK(entries(dir.path) == 1);  // no temp file left behind
-  CHECK((fs::status(dir.path / "PO-1.850_a.json").permissions() & fs::perms::all) ==
-        (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
+  // 0640 minus the umask: never readable by others.
+  CHECK((fs::status(dir.path / "PO-1.850_a.json").permissions() & fs::perms::others_all) ==
+        fs::perms::none);
 }
 
 TEST_CASE("file connector re-delivery overwrites the same file", "[connectors]") {
@@ -147,4 +151,23 @@ TEST_CASE("file connector I/O failures are retried with the error text", "[conne
     FileConnector fc({.directory = dir.path.string()}, faulty);
     CHECK(fc.deliver(doc("d", "{}")).outcome == DeliveryResult::retry);
   }
+}
+
+TEST_CASE("concurrent deliveries of one id leave one complete file", "[connectors]") {
+  TempDir dir;
+  FileConnector fc({.directory = dir.path.string()});
+  std::atomic<int> failures{0};  // Catch2 assertions are not thread-safe
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&fc, &failures, t] {
+      const std::string body(64 * 1024, static_cast<char>('a' + t));
+      for (int i = 0; i < 10; ++i)
+        if (fc.deliver(doc("same", body)).outcome != DeliveryResult::delivered) ++failures;
+    });
+  for (std::thread& th : threads) th.join();
+  CHECK(failures == 0);
+  const std::string content = slurp(dir.path / "same.json");
+  REQUIRE(content.size() == 64 * 1024);
+  CHECK(content.find_first_not_of(content.front()) == std::string::npos);  // not interleaved
+  CHECK(entries(dir.path) == 1);
 }

@@ -64,3 +64,11 @@ TEST_CASE("Retry-After is a minimum delay", "[connectors]") {
   CHECK(s.next_run == now + seconds(5));
   CHECK(schedule_retry(p, 5, seconds(5), rng, now).dead);
 }
+
+TEST_CASE("nonsensical retry policies are reported", "[connectors]") {
+  CHECK(retry_policy_problem(RetryPolicy{}).empty());
+  CHECK_FALSE(retry_policy_problem(RetryPolicy{.base = milliseconds(0)}).empty());
+  CHECK_FALSE(retry_policy_problem(RetryPolicy{.factor = 0.5}).empty());
+  CHECK_FALSE(retry_policy_problem(RetryPolicy{.cap = milliseconds(1)}).empty());
+  CHECK_FALSE(retry_policy_problem(RetryPolicy{.max_attempts = 0}).empty());
+}
