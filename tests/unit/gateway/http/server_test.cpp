@@ -258,7 +258,7 @@ TEST_CASE("server: connections per client IP are limited", "[http]") {
   REQUIRE(a.send(get("/echo", "Connection: close\r\n")));
   REQUIRE(a.read_response());
   REQUIRE(a.closed_by_peer());
-  std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(500ms);  // the server lingers up to linger_timeout before freeing
   RawConnection again(ts.port);
   REQUIRE(again.send(get("/echo")));
   auto ok = again.read_response();
