@@ -78,7 +78,7 @@ expect_fail "X448 group refused" openssl s_client -connect "127.0.0.1:$sp" -tls1
 openssl s_client -connect "127.0.0.1:$sp" -tls1_3 -groups X25519 </dev/null >x25519.txt 2>&1
 expect_grep "X25519 accepted" "Server Temp Key: X25519" x25519.txt
 
-printf 'R\n' | openssl s_client -connect "127.0.0.1:$sp" -tls1_2 >reneg.txt 2>&1
+printf 'R\n' | timeout 10 openssl s_client -connect "127.0.0.1:$sp" -tls1_2 >reneg.txt 2>&1
 expect_grep "renegotiation refused" "no renegotiation" reneg.txt
 
 # Client certificates: the verified certificate's SHA-256 reaches the handler.

@@ -26,6 +26,9 @@ inline constexpr std::chrono::milliseconds kDefaultHandshakeTimeout{10'000};
 // this long, so the client reads the response instead of a reset.
 inline constexpr std::chrono::milliseconds kDefaultLingerTimeout{2'000};
 inline constexpr std::size_t kDefaultLingerMaxBytes = 1024 * 1024;
+// Request bodies held in memory by all connections together (announced or worst-case size,
+// reserved when the header arrives, freed when the response is written). Above it: 503.
+inline constexpr std::uint64_t kDefaultMaxTotalBodyBytes = 1024ULL * 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxConnections = 1024;
 inline constexpr std::size_t kDefaultMaxConnectionsPerIp = 64;
 inline constexpr std::size_t kDefaultMaxRequestsPerConnection = 1000;
@@ -34,6 +37,7 @@ inline constexpr std::size_t kDefaultNetworkThreads = 2;
 struct ServerLimits {
   std::size_t max_header_bytes = kDefaultMaxHeaderBytes;
   std::uint64_t max_body_bytes = kDefaultMaxBodyBytes;
+  std::uint64_t max_total_body_bytes = kDefaultMaxTotalBodyBytes;
   std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;
   std::chrono::milliseconds header_read_timeout = kDefaultHeaderReadTimeout;
   std::chrono::milliseconds body_read_timeout = kDefaultBodyReadTimeout;

@@ -50,6 +50,8 @@ constexpr std::string_view kBusyResponse =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
     "Connection: close\r\n\r\n";
 
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
 void refuse(asio::ip::tcp::socket socket, bool tls) {
   if (tls) {
     beast::error_code ignored;
@@ -74,7 +76,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
         core_(std::move(core)),
         config_(std::move(config)),
         info_(std::make_shared<ListenerInfo>(config_.name, *core_->metrics)),
-        acceptor_(asio::make_strand(ioc)) {}
+        acceptor_(asio::make_strand(ioc)),
+        retry_(acceptor_.get_executor()) {}
 
   Result<std::uint16_t> open() {
     beast::error_code ec;
@@ -100,6 +103,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
+      self->retry_.cancel();
     });
   }
 
@@ -117,8 +121,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   void on_accept(beast::error_code ec, asio::ip::tcp::socket socket) {
     if (!acceptor_.is_open() || core_->stopping.load()) return;
-    if (!ec) admit(std::move(socket));
-    accept();
+    if (!ec) {
+      admit(std::move(socket));
+      return accept();
+    }
+    // Out of file descriptors or memory: accepting again at once would spin; pause first.
+    retry_.expires_after(kAcceptRetryDelay);
+    retry_.async_wait([self = shared_from_this()](beast::error_code) {
+      if (self->acceptor_.is_open()) self->accept();
+    });
   }
 
   void admit(asio::ip::tcp::socket socket) {
@@ -151,6 +162,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ListenerConfig config_;  // holds the TLS context the sessions refer to
   std::shared_ptr<ListenerInfo> info_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
   std::uint16_t port_ = 0;
 };
 

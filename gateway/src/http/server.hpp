@@ -33,6 +33,8 @@ struct ServerOptions {
   ServerLimits limits;
 };
 
+// The member functions are meant for one controlling thread (the daemon's main thread); the
+// network threads and the Responders never call them.
 class HttpServer {
  public:
   // The server registers its edigate_http_* metrics in `metrics` (shared with other subsystems).

@@ -69,6 +69,14 @@ void ServerCore::release(std::uint64_t id, const std::string& ip) {
   idle_.notify_all();
 }
 
+bool ServerCore::reserve_body_bytes(std::uint64_t n) {
+  std::uint64_t used = body_bytes_.load();
+  do {
+    if (n > limits.max_total_body_bytes || used > limits.max_total_body_bytes - n) return false;
+  } while (!body_bytes_.compare_exchange_weak(used, used + n));
+  return true;
+}
+
 void ServerCore::request_stop_all() {
   std::lock_guard lock(mutex_);
   for (auto& [id, session] : sessions_) session->request_stop();

@@ -55,6 +55,10 @@ class ServerCore : public ResponseSink {
   // The connection is closed: forget it and free its slot.
   void release(std::uint64_t id, const std::string& ip);
 
+  // The memory budget for request bodies (ServerLimits::max_total_body_bytes).
+  bool reserve_body_bytes(std::uint64_t n);
+  void release_body_bytes(std::uint64_t n) { body_bytes_.fetch_sub(n); }
+
   void request_stop_all();
   // True when every connection closed before the deadline.
   bool wait_until_idle(std::chrono::steady_clock::time_point deadline);
@@ -68,6 +72,7 @@ class ServerCore : public ResponseSink {
   std::atomic<bool> stopping{false};
 
  private:
+  std::atomic<std::uint64_t> body_bytes_{0};
   mutable std::mutex mutex_;
   std::condition_variable idle_;
   bool delivering_ = true;

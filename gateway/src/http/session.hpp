@@ -133,6 +133,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void on_header(beast::error_code ec, std::size_t n) {
     listener_->bytes_received->add(static_cast<double>(n));
     if (ec) return on_read_error(ec);
+    if (!parser_->is_done()) {
+      // Chunked bodies have no announced size: reserve the worst case.
+      std::uint64_t want = parser_->content_length().value_or(limits().max_body_bytes);
+      if (!core_->reserve_body_bytes(want)) return send_local_error(503);
+      reserved_body_ = want;
+    }
     auto& req = parser_->get();
     if (req.version() >= 11 && is_100_continue(req[bhttp::field::expect]) && !parser_->is_done()) {
       tcp().expires_after(limits().write_timeout);
@@ -184,6 +190,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     keep_alive_ = false;
     auto res = Response::error(status);
     res.close = true;
+    if (status == 503) res.headers.emplace_back("Retry-After", "1");
     on_response(std::move(res));
   }
 
@@ -254,6 +261,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
     listener_->count_request(status_, took.count());
     response_.reset();
+    release_body();
     if (ec) {
       if (ec == beast::error::timeout) listener_->timeouts->add();
       return finish();
@@ -296,12 +304,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                           });
   }
 
+  void release_body() {
+    core_->release_body_bytes(reserved_body_);
+    reserved_body_ = 0;
+  }
+
   void finish() {
     if (finished_) return;
     finished_ = true;
     phase_ = Phase::closing;
     beast::error_code ignored;
     tcp().socket().close(ignored);
+    release_body();
     listener_->open_connections->add(-1);
     core_->release(id_, remote_ip_);
   }
@@ -321,6 +335,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::chrono::steady_clock::time_point started_{};
   std::size_t requests_ = 0;
   std::size_t lingered_ = 0;
+  std::uint64_t reserved_body_ = 0;
   unsigned version_ = 11;
   unsigned status_ = 0;
   bool keep_alive_ = true;

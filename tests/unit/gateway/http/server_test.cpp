@@ -258,7 +258,7 @@ TEST_CASE("server: connections per client IP are limited", "[http]") {
   REQUIRE(a.send(get("/echo", "Connection: close\r\n")));
   REQUIRE(a.read_response());
   REQUIRE(a.closed_by_peer());
-  std::this_thread::sleep_for(100ms);
+  std::this_thread::sleep_for(500ms);  // the server lingers up to linger_timeout before freeing
   RawConnection again(ts.port);
   REQUIRE(again.send(get("/echo")));
   auto ok = again.read_response();
@@ -404,4 +404,38 @@ TEST_CASE("server: metrics count requests, connections and bytes", "[http]") {
         std::string::npos);
   CHECK(text.find("edigate_http_received_bytes_total{listener=\"test\"} 0\n") == std::string::npos);
   CHECK(text.find("edigate_http_sent_bytes_total{listener=\"test\"} 0\n") == std::string::npos);
+}
+
+TEST_CASE("server: bodies held by all connections share one memory budget", "[http]") {
+  WorkerPool pool(1, 4);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto limits = test_limits();
+  limits.max_total_body_bytes = 1000;
+  Router router;
+  router.add("POST", "/hold", run_on_workers(pool, [released](const Request& r) {
+               released.wait();
+               return Response::text(200, std::to_string(r.body.size()));
+             }));
+  TestServer ts(std::move(router), limits);
+
+  RawConnection holder(ts.port), second(ts.port);
+  REQUIRE(holder.send(post("/hold", std::string(800, 'a'))));
+  std::this_thread::sleep_for(100ms);
+  REQUIRE(second.send(post("/hold", std::string(800, 'b'))));
+  auto refused = second.read_response();
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(refused->has("retry-after"));
+
+  release.set_value();
+  auto held = holder.read_response();
+  REQUIRE(held);
+  CHECK(held->body == "800");
+  RawConnection third(ts.port);  // the budget was given back with the response
+  REQUIRE(third.send(post("/hold", std::string(800, 'c'))));
+  auto ok = third.read_response();
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  pool.stop();
 }
