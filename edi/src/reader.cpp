@@ -701,6 +701,7 @@ struct Reader::Impl final : detail::ProblemSink {
       Delimiters d = h.delimiters;
       d.repetition = '*';
       use_delimiters(d);  // the scanner looks for the repetition separator too
+      segment.forget_marks();  // scanned before '*' was a separator: its marks would lie
     }
     push(EventKind::interchange_start, segment_location);
     detail::check_unb(s, *this);

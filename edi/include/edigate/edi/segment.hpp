@@ -90,6 +90,12 @@ class Segment {
   // With kComponentMap (segments shorter than 64 bytes without release characters): bit i is
   // set when byte i of raw() is a component separator.
   std::uint64_t component_map() const { return component_map_; }
+  // Back to "maybe" for every separator: the reader calls it when the delimiters change after
+  // the segment was scanned (a syntax 4 UNB without UNA brings its repetition separator).
+  void forget_marks() {
+    marks_ = kAnyMark;
+    component_map_ = 0;
+  }
 
  private:
   const char* data_ = nullptr;
