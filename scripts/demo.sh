@@ -1,32 +1,45 @@
 #!/usr/bin/env bash
-# `make run`: the gateway daemon (`edigate serve`) arrives with a later issue. Until then this
-# demonstrates the EDI engine from the command line on the sample files, and says what to try.
+# `make run`: the gateway daemon on the demo configuration (gateway/demo/): loopback ports, a
+# SQLite store and spool under gateway/demo/var/, generated development certificates, one demo
+# partner (an X12 retailer sending 850s), and a file connector that writes the canonical JSON
+# into gateway/demo/var/erp/. Prints what to try, then runs in the foreground (Ctrl-C stops).
 set -euo pipefail
-bin=${1:-build/edigate}
+bin=$(cd "$(dirname "${1:-build/edigate}")" && pwd)/$(basename "${1:-build/edigate}")
 here=$(cd "$(dirname "$0")/.." && pwd)
-x12="$here/tests/fixtures/edi/x12/850-4010-basic.edi"
-edifact="$here/tests/fixtures/edi/edifact/orders-d96a-basic.edi"
+demo="$here/gateway/demo"
+var="$demo/var"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
+"$here/certs/make-dev-certs.sh" "$var/certs" >/dev/null
+mkdir -p "$var/erp" "$var/archive" "$var/spool"
+"$bin" config check --config "$demo/edigate.xml"
 
-echo "edigate $("$bin" --version | awk '{print $2}'): the daemon (edigate serve) is not built yet;"
-echo "this run shows the EDI engine on the sample files instead."
-step "$bin" edi parse "$x12"
-step "$bin" edi validate "$x12"
-step "$bin" edi ack "$x12"
-step "$bin" edi validate "$edifact"
-step "$bin" edi ack "$edifact"
-retailer="$here/mappings/partners/retailer"
 po="$here/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
-step "$bin" map in --partner "$retailer" "$po"
 cat <<MSG
 
-Try next:
-  $bin edi parse --json FILE       # the envelope and segment tree as JSON
-  $bin edi validate --json FILE    # every problem with its location, for machines
-  $bin edi ack --type 999 FILE     # 997, 999, TA1 or CONTRL for a received file
-  $bin edi validate - < FILE       # '-' reads standard input
-  $bin map in --partner $retailer FILE > docs.jsonl    # canonical JSON
-  $bin map out --partner $retailer --type purchase_order docs.jsonl   # and back
-  $bin edi --help; $bin map --help
+edigate $("$bin" --version | awk '{print $2}') is starting on the demo configuration:
+  AS2 and upload   http://127.0.0.1:8080/as2   https://127.0.0.1:8443/as2   (/upload)
+  admin API        http://127.0.0.1:9090        (token: edigate-demo-admin-token)
+  store            $var/edigate.db, spool $var/spool
+  ERP (file drop)  $var/erp/
+
+In another terminal, send the demo retailer's 850 over AS2 (signed, encrypted, signed MDN):
+  cd $var && $bin as2 pack $po -o /tmp/po.as2 \\
+      --from DEMO-RETAILER --to EDIGATE-DEV --cert certs/partners/demo-retailer.pem \\
+      --key certs/partners/demo-retailer.key --partner-cert certs/as2/our.pem > /tmp/po.out
+  $bin as2 send http://127.0.0.1:8080/as2 /tmp/po.as2 --partner-cert $var/certs/as2/our.pem \\
+      --expect-mic "\$(sed -n 's/^Expected-MIC: //p' /tmp/po.out)"
+
+Upload the same file over HTTPS with the partner's token, then ask for its status:
+  curl -s --cacert $var/certs/ca/ca.pem -H 'Authorization: Bearer demo-retailer-upload-token' \\
+      --data-binary @$po https://127.0.0.1:8443/upload
+  curl -s -H 'Authorization: Bearer demo-retailer-upload-token' http://127.0.0.1:8080/upload/1
+
+See what arrived and what happened:
+  ls $var/erp/
+  curl -s -H 'Authorization: Bearer edigate-demo-admin-token' http://127.0.0.1:9090/api/messages
+  curl -s http://127.0.0.1:9090/metrics | grep ^edigate_
+  $bin audit verify --db $var/edigate.db
+  $bin map in --partner $here/mappings/partners/retailer $po      # the mapping alone
+
 MSG
+exec "$bin" serve --config "$demo/edigate.xml"
