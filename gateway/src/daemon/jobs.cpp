@@ -12,6 +12,8 @@ namespace {
 
 constexpr std::chrono::milliseconds kIdlePoll{1000};
 constexpr std::int64_t kStoreRetryMs = 5000;  // a job whose store or spool access failed
+constexpr std::int64_t kCircuitWaitMs = 2000;  // how often a held delivery asks the breaker
+constexpr std::string_view kCircuitOpen = "circuit open";  // BreakerConnector's refusal
 
 edi::AckType ack_type(config::AckType a) {
   switch (a) {
@@ -300,6 +302,13 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
   delivery.attempt = job.attempts;
 
   const connectors::DeliveryResult r = connector->second->deliver(delivery);
+  if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
+      r.error == kCircuitOpen) {
+    // Nothing was sent: the breaker holds deliveries while the ERP is failing. Not an attempt,
+    // so it neither counts towards dead letter nor goes in the delivery history.
+    (void)st.retry(job, r.error, now_ms() + kCircuitWaitMs);
+    return;
+  }
   store::DeliveryAttempt attempt;
   attempt.document_id = document_id;
   attempt.connector = std::string(connector_name);
@@ -331,8 +340,19 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
       policy.max_attempts = static_cast<int>(h->max_attempts);
     }
   }
+  // Failed attempts so far (the one just recorded included): claims that only met an open
+  // circuit do not count.
+  int failed_attempts = 1;
+  if (auto history = st.list_deliveries(document_id); history.ok()) {
+    failed_attempts = 0;
+    for (const store::DeliveryAttempt& a : history.value()) {
+      if (a.connector == connector_name && a.outcome != store::DeliveryOutcome::delivered) {
+        ++failed_attempts;
+      }
+    }
+  }
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto schedule = connectors::schedule_retry(policy, job.attempts, r.retry_after, rng,
+  const auto schedule = connectors::schedule_retry(policy, failed_attempts, r.retry_after, rng,
                                                    std::chrono::system_clock::now());
   if (r.outcome == connectors::DeliveryResult::dead || schedule.dead) {
     (void)st.set_document_status(document_id, "dead_letter", document->canonical_id, r.error);

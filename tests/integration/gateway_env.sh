@@ -1,0 +1,115 @@
+# Shared by the daemon integration tests: assertion helpers, a temp gateway with dev
+# certificates, free loopback ports, an ERP played by a Python HTTPS server, edigate.xml and a
+# partner profile. Source it from the test's temp directory after setting bin, src, pids.
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL: $*"
+}
+check() {  # check NAME EXPECTED_STATUS COMMAND...
+  local name=$1 expected=$2
+  shift 2
+  "$@" >out 2>err
+  local status=$?
+  if [ "$status" -eq "$expected" ]; then ok; else
+    fail "$name: exit $status, expected $expected"
+    head -5 out err
+  fi
+}
+has() {  # has NAME FILE PATTERN
+  if grep -q -- "$3" "$2"; then ok; else
+    fail "$1: $2 lacks '$3'"
+    head -c 600 "$2"
+    echo
+  fi
+}
+wait_for() {  # wait_for SECONDS COMMAND...
+  local until=$((SECONDS + $1))
+  shift
+  while [ $SECONDS -lt $until ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+"$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1 || { echo "cannot make certificates"; exit 2; }
+http_port=$(free_port)
+https_port=$(free_port)
+admin_port=$(free_port)
+erp_port=$(free_port)
+mkdir -p partners erp archive var/spool
+cat >erp.py <<'PY'
+# The ERP: answers 500 to the first N posts (argv[2]), then 200; records each request.
+import http.server, json, sys
+fail_first = int(sys.argv[2])
+seen = []
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        seen.append(1)
+        with open("erp-requests.jsonl", "a") as f:
+            f.write(json.dumps({"key": self.headers.get("Idempotency-Key"),
+                                "auth": self.headers.get("Authorization"),
+                                "type": json.loads(body).get("type")}) + "\n")
+        status = 500 if len(seen) <= fail_first else 200
+        self.send_response(status); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+import ssl
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("certs/tls/server.pem", "certs/tls/server.key")
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+PY
+python3 erp.py "$erp_port" "${ERP_FAIL_FIRST:-0}" &
+pids+=($!)
+printf 'erp-secret-token\n' >erp-token
+chmod 600 erp-token
+admin_hash=$(printf 'admin-token' | "$bin" config hash-token)
+upload_hash=$(printf 'upload-token' | "$bin" config hash-token)
+client_fp=$(cat certs/clients/upload-client.sha256 2>/dev/null | tr -d ' \n')
+write_config() {  # write_config EXTRA_CONNECTOR_XML
+  cat >edigate.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<edigate xmlns="urn:edigate:config:1">
+  <listeners>
+    <http address="127.0.0.1" port="$http_port" serve="as2 upload"/>
+    <https address="127.0.0.1" port="$https_port" serve="as2 upload mdn"
+           cert="certs/tls/server.pem" key="certs/tls/server.key" client-ca="certs/ca/ca.pem"/>
+  </listeners>
+  <admin address="127.0.0.1" port="$admin_port"><token name="test" sha256="$admin_hash"/></admin>
+  <store database="var/edigate.db" spool="var/spool"/>
+  <limits body-bytes="1048576" idle-seconds="5" request-seconds="10"/>
+  <workers count="2"/>
+  <partners dir="partners"/>
+  <mappings standard="$src/mappings/standard"/>
+  <as2 our-id="EDIGATE-TEST" key="certs/as2/our.key" cert="certs/as2/our.pem"/>
+  <connectors>
+    <file name="files" dir="erp"/>
+    <http name="erp" url="https://127.0.0.1:$erp_port/documents" timeout="5" max-attempts="5"
+          ca="certs/ca/ca.pem">
+      <bearer token-file="erp-token"/>
+    </http>
+    $1
+  </connectors>
+</edigate>
+XML
+}
+write_config ""
+cat >partners/retailer.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="retailer" name="Test Retail">
+  <as2 id="TEST-RETAILER" cert="../certs/partners/demo-retailer.pem">
+    <policy require-signed="true" require-encrypted="true"/>
+    <mdn mode="sync" signed="true" micalg="sha256"/>
+  </as2>
+  <x12 qualifier="08" id="6111470100"/>
+  <upload><token sha256="$upload_hash"/>${client_fp:+<client-cert sha256-fingerprint=\"$client_fp\"/>}</upload>
+  <mapping dir="$src/mappings/partners/retailer"/>
+  <acks type="auto" send="none"/>
+  <duplicates interchange="reject"/>
+  <route document="purchase_order" connector="files"/>
+  <route document="purchase_order" connector="erp"/>
+</partner>
+XML
