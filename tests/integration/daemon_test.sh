@@ -54,6 +54,32 @@ has "duplicate gets the MDN" out "mdn_disposition: processed"
 sleep 1
 [ "$(ls erp | wc -l)" -eq 2 ] && ok || fail "a duplicate AS2 message was processed again"
 
+# --- async MDN: 200 at once, the signed MDN posted later to the URL the sender gave -------
+mdn_port=$(free_port)
+cat >mdn_sink.py <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open("async-mdn.txt", "ab") as f:
+            f.write(self.headers.get("Content-Type", "").encode() + b"\n" + body)
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+python3 mdn_sink.py "$mdn_port" &
+pids+=($!)
+sed -e 's/000118830/000777001/g' -e 's/\*118830\*/*777001*/; s/GE\*2\*118830/GE*2*777001/' "$po" >async.edi
+"$bin" as2 pack async.edi -o async.msg --from TEST-RETAILER --to EDIGATE-TEST \
+  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+  --partner-cert certs/as2/our.pem --async-mdn-url "http://127.0.0.1:$mdn_port/mdn" >async.out
+check "as2 send asking for an async MDN" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" \
+  async.msg --partner-cert certs/as2/our.pem --expect-mic "$(sed -n 's/^Expected-MIC: //p' async.out)"
+wait_for 10 test -s async-mdn.txt && ok || fail "the async MDN was posted"
+has "async MDN is signed" async-mdn.txt "multipart/signed"
+has "async MDN says processed" async-mdn.txt "processed"
+if grep -q "X-Edigate" async-mdn.txt; then fail "internal header leaked into the MDN"; else ok; fi
+
 # --- AS2 built by openssl cms, posted with curl ---------------------------------------------
 printf 'Content-Type: application/edi-x12\r\nContent-Transfer-Encoding: binary\r\n\r\n' >part.mime
 cat "$po5010" >>part.mime
@@ -69,7 +95,7 @@ check "curl AS2 post" 0 curl -sS -o mdn.bin -D mdn.headers "http://127.0.0.1:$ht
   --data-binary @enc.der
 has "openssl message: MDN is a signed report" mdn.headers "multipart/signed"
 has "openssl message: processed" mdn.bin "processed"
-wait_for 10 sh -c 'ls erp | grep -c json | grep -q 4' && ok || fail "openssl-made 850s delivered"
+wait_for 10 sh -c 'ls erp | grep -c json | grep -q 6' && ok || fail "openssl-made 850s delivered"
 
 # --- bad AS2: unknown partner, unsigned, garbage --------------------------------------------
 "$bin" as2 pack "$po" -o stranger --from NOBODY --to EDIGATE-TEST \
@@ -148,7 +174,7 @@ status=$?
 [ "$status" -eq 0 ] && ok || fail "SIGTERM exit status $status"
 check "audit verify" 0 "$bin" audit verify --db var/edigate.db
 check "audit export" 0 "$bin" audit export --db var/edigate.db
-for action in message.received as2.duplicate config.reloaded config.reload_failed message.resend daemon.stopped; do
+for action in message.received as2.duplicate mdn.sent config.reloaded config.reload_failed message.resend daemon.stopped; do
   has "audited: $action" out "\"$action\""
 done
 echo "daemon_test: $passed passed, $failed failed"

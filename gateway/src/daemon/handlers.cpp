@@ -139,6 +139,8 @@ Response mdn_response(const as2::HttpMessage& mdn) {
   return r;
 }
 
+}  // namespace
+
 // Splits what serialize_http wrote back into headers and body.
 std::optional<as2::HttpMessage> parse_http(std::string_view bytes) {
   as2::HttpMessage m;
@@ -157,6 +159,8 @@ std::optional<as2::HttpMessage> parse_http(std::string_view bytes) {
   m.body = std::string(bytes);
   return m;
 }
+
+namespace {
 
 void as2_intake(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
@@ -236,14 +240,18 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
                  {{"partner", partner_id}, {"transport", "as2"}})
         .add();
   }
+  const bool async_mdn = outcome.mdn && !outcome.mdn_request.async_url.empty();
   if (outcome.mdn) {
     std::vector<std::pair<std::string, std::string>> mdn_headers;
+    // An async MDN keeps where it goes with it (never part of what is posted).
+    if (async_mdn) mdn_headers.emplace_back(kAsyncMdnTarget, outcome.mdn_request.async_url);
     for (const auto& h : outcome.mdn->headers) mdn_headers.emplace_back(h.name, h.value);
     auto mdn_bytes = core.spool().put(serialize_http(mdn_headers, outcome.mdn->body));
     if (mdn_bytes.ok()) {
       (void)st.store_mdn({message_id, mdn_bytes.value(),
                           std::string(as2::disposition_text(outcome.disposition)),
                           outcome.mdn_request.signed_receipt});
+      if (async_mdn) (void)st.enqueue(kSendMdnJob, store::JobRef{message_id, std::nullopt}, now_ms());
     }
   }
   core.wake();

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "daemon/core.hpp"
+#include "edigate/as2/mdn.hpp"
 #include "http/router.hpp"
 #include "http/worker_pool.hpp"
 
@@ -29,5 +30,9 @@ http::Router admin_router(Core& core, http::WorkerPool& pool);
 // An HTTP message as the spool keeps it: header lines, a blank line, the body.
 std::string serialize_http(const std::vector<std::pair<std::string, std::string>>& headers,
                            std::string_view body);
+std::optional<as2::HttpMessage> parse_http(std::string_view bytes);
+
+// The header a stored async MDN carries for the send_mdn job: the URL it goes to.
+inline constexpr const char* kAsyncMdnTarget = "X-Edigate-Deliver-To";
 
 }  // namespace edigate::gateway::daemon

@@ -4,6 +4,8 @@
 #include <set>
 
 #include "connectors/retry_policy.hpp"
+#include "daemon/handlers.hpp"
+#include "edigate/as2/send.hpp"
 #include "pipeline/process.hpp"
 #include "store/control_numbers.hpp"
 
@@ -107,6 +109,7 @@ void JobRunner::run(const store::Job& job, const std::string& worker) {
                {{"kind", job.kind.substr(0, job.kind.find(':'))}})
       .add();
   if (job.kind == kProcessJob) return process(job, worker);
+  if (job.kind == kSendMdnJob) return send_mdn(job);
   if (job.kind.starts_with(kDeliverJob)) {
     return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false);
   }
@@ -360,6 +363,54 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
     return;
   }
   (void)st.retry(job, r.error,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     schedule.next_run.time_since_epoch())
+                     .count());
+}
+
+void JobRunner::send_mdn(const store::Job& job) {
+  store::Store& st = core_.store();
+  auto mdn = job.ref.message_id ? st.get_mdn(*job.ref.message_id)
+                                : store::Result<std::optional<store::Mdn>>(std::nullopt);
+  if (!mdn.ok() || !mdn.value()) {
+    (void)st.dead(job, "no MDN stored for the message");
+    return;
+  }
+  auto bytes = core_.spool().read(mdn.value()->spool_id);
+  std::optional<as2::HttpMessage> message =
+      bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
+  if (!message) {
+    (void)st.retry(job, "cannot read the stored MDN", now_ms() + kStoreRetryMs);
+    return;
+  }
+  as2::SendOptions options;
+  for (auto it = message->headers.begin(); it != message->headers.end(); ++it) {
+    if (it->name == kAsyncMdnTarget) {
+      options.url = it->value;
+      message->headers.erase(it);
+      break;
+    }
+  }
+  options.max_attempts = 1;  // the job is the retry loop, with its backoff
+  options.timeout_seconds = 60;
+  const as2::SendOutcome sent = as2::send_async_mdn(*message, options);
+  const std::string subject = "message:" + std::to_string(*job.ref.message_id);
+  if (sent.status == as2::SendStatus::delivered) {
+    (void)st.append_audit({"as2", "mdn.sent", subject,
+                           "{\"http_status\":" + std::to_string(sent.http_status) + "}"});
+    (void)st.complete(job);
+    return;
+  }
+  connectors::RetryPolicy policy;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto schedule = connectors::schedule_retry(policy, job.attempts, std::chrono::seconds(0),
+                                                   rng, std::chrono::system_clock::now());
+  if (sent.status == as2::SendStatus::rejected || schedule.dead) {
+    (void)st.append_audit({"as2", "mdn.failed", subject, "{}"});
+    (void)st.dead(job, sent.error);
+    return;
+  }
+  (void)st.retry(job, sent.error,
                  std::chrono::duration_cast<std::chrono::milliseconds>(
                      schedule.next_run.time_since_epoch())
                      .count());

@@ -7,6 +7,7 @@
 //   process                 a received message: validate, acknowledge, map, route
 //   deliver:<connector>     one document to one connector (skipped when already delivered)
 //   redeliver:<connector>   the same, even when it was delivered (an operator's resend)
+//   send_mdn                an asynchronous MDN, posted to the URL the sender asked for
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@ namespace edigate::gateway::daemon {
 inline constexpr std::string_view kProcessJob = "process";
 inline constexpr std::string_view kDeliverJob = "deliver:";
 inline constexpr std::string_view kRedeliverJob = "redeliver:";
+inline constexpr std::string_view kSendMdnJob = "send_mdn";
 
 class JobRunner {
  public:
@@ -42,6 +44,7 @@ class JobRunner {
   void process(const store::Job& job, const std::string& worker);
   void deliver(const store::Job& job, const std::string& worker, std::string_view connector,
                bool again);
+  void send_mdn(const store::Job& job);
 
   Core& core_;
   unsigned threads_;
