@@ -82,8 +82,12 @@ Doc parse(std::string_view xml, Collector& c) {
     return nullptr;
   }
   if (doc->intSubset != nullptr || doc->extSubset != nullptr) {
-    const xmlNode* dtd = reinterpret_cast<const xmlNode*>(doc->intSubset);
-    c.issues->push_back({c.file, dtd != nullptr ? xmlGetLineNo(dtd) : 0, kNoDoctype});
+    // libxml2 keeps no line for a DTD node (xmlGetLineNo gives -1): count up to the text.
+    long line = 0;
+    if (const std::size_t at = xml.find("<!DOCTYPE"); at != std::string_view::npos) {
+      line = 1 + std::count(xml.begin(), xml.begin() + static_cast<long>(at), '\n');
+    }
+    c.issues->push_back({c.file, line, kNoDoctype});
     return nullptr;
   }
   return doc;
