@@ -73,9 +73,9 @@ std::string post_once(const HttpMessage& message, const SendOptions& options, Re
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options.client_cert_file.empty()) {
     curl_easy_setopt(curl, CURLOPT_SSLCERT, options.client_cert_file.c_str());
-    curl_easy_setopt(curl, CURLOPT_SSLKEY, options.client_key_file.empty()
-                                               ? options.client_cert_file.c_str()
-                                               : options.client_key_file.c_str());
+    curl_easy_setopt(curl, CURLOPT_SSLKEY,
+                     options.client_key_file.empty() ? options.client_cert_file.c_str()
+                                                     : options.client_key_file.c_str());
   }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);

@@ -320,10 +320,10 @@ struct InboundMapper::Impl {
     const auto it = e.codes->to_canonical.find(value);
     if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
     if (e.codes->strict) {
-      rule_problem(ProblemCode::element_invalid_code, pos, s, value,
-                   "partner rule: '" + std::string(value) + "' has no translation for " +
-                       e.codes->field,
-                   problems);
+      rule_problem(
+          ProblemCode::element_invalid_code, pos, s, value,
+          "partner rule: '" + std::string(value) + "' has no translation for " + e.codes->field,
+          problems);
     }
     set_value(target, e.field, value);
   }
@@ -333,8 +333,7 @@ struct InboundMapper::Impl {
     if (value.empty()) {
       if (e.required) {
         rule_problem(ProblemCode::element_mandatory_missing, pos, s, value,
-                     "partner rule: " + std::string(s.tag()) + position_name(pos) +
-                         " is required",
+                     "partner rule: " + std::string(s.tag()) + position_name(pos) + " is required",
                      problems);
       }
       return;
@@ -407,8 +406,8 @@ struct InboundMapper::Impl {
   HlEntry& add_hl(std::string_view id) {
     std::size_t n = 0;
     const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    const bool next_number = ec == std::errc{} && end == id.data() + id.size() &&
-                             n == hl_by_number.size() + 1;
+    const bool next_number =
+        ec == std::errc{} && end == id.data() + id.size() && n == hl_by_number.size() + 1;
     HlEntry& e = next_number ? hl_by_number.emplace_back() : hl_other.emplace_back();
     e.id.assign(id);
     return e;
@@ -508,8 +507,8 @@ struct InboundMapper::Impl {
       }
     }
     if (!equal(sum, expected)) {
-      totals_problem("the line charges add up to " + to_string(sum) +
-                         " but the total charge is " + charge->text,
+      totals_problem("the line charges add up to " + to_string(sum) + " but the total charge is " +
+                         charge->text,
                      problems);
     }
     const TreeNode* due = root->find("amount_due");

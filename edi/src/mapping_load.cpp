@@ -1,11 +1,10 @@
 // Loading mapping files: XSD check (libxml2, file:line errors), reading (pugixml), overlays
 // (`extends` with add/replace/remove/rule/codes/default), then compile() into a Map.
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <pugixml.hpp>
 #include <sstream>
 
 #include "edigate/edi/xml_check.hpp"
@@ -51,7 +50,8 @@ class Loader {
       map = load(base_path, depth + 1);
       file_ = saved_file;
       lines_ = saved_text;
-      if (map == nullptr) return fail(file_, line(root), "cannot load the map it extends: " + std::string(base));
+      if (map == nullptr)
+        return fail(file_, line(root), "cannot load the map it extends: " + std::string(base));
       map->info.extends_chain.insert(map->info.extends_chain.begin(), map->info.file);
     } else {
       map = std::make_shared<Map>();
@@ -379,7 +379,8 @@ class Loader {
         return error(x, "no node with id '" + std::string(after) + "'");
       }
       siblings->insert(siblings->begin() + static_cast<std::ptrdiff_t>(index) + 1,
-                       std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
+                       std::make_move_iterator(added.begin()),
+                       std::make_move_iterator(added.end()));
       return;
     }
     MapNode* in = find_node(map, x.attribute("in").value());
@@ -435,8 +436,9 @@ class Compiler {
         const MapNode* source = find_id(map_.root, c.use);
         if (source == nullptr || source->kind != NodeKind::level || !source->use.empty() ||
             !c.children.empty()) {
-          issue(c, "use='" + c.use + "' must name a level with content of its own, and the "
-                   "level that uses it has none");
+          issue(c, "use='" + c.use +
+                       "' must name a level with content of its own, and the "
+                       "level that uses it has none");
           continue;
         }
         c.used = source;
@@ -556,8 +558,7 @@ const MapNode* child_level(const MapNode& parent, std::string_view code) {
   return nullptr;
 }
 
-std::shared_ptr<const Map> load_map(const std::filesystem::path& file,
-                                    std::vector<Issue>& issues) {
+std::shared_ptr<const Map> load_map(const std::filesystem::path& file, std::vector<Issue>& issues) {
   std::shared_ptr<Map> map = Loader(issues).load(file, 0);
   if (map == nullptr) return nullptr;
   if (!Compiler(*map, issues).run()) return nullptr;

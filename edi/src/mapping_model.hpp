@@ -95,8 +95,8 @@ struct MapNode {
   // (REF with IA) before the catch-alls (REF), each group in file order. Filled by compile().
   std::vector<std::uint16_t> match_order;
   std::vector<std::uint32_t> match_keys;  // tag_key of each child in match_order (compact scan)
-  std::uint32_t tag_key = 0;  // tag_key(tag)
-  bool totals = false;        // writes into the document's `totals` (for the totals check)
+  std::uint32_t tag_key = 0;              // tag_key(tag)
+  bool totals = false;  // writes into the document's `totals` (for the totals check)
   std::vector<MapNode> children;
   std::string file;
   long line = 0;

@@ -2,11 +2,10 @@
 // walked in file order; a segment is written when it carries at least one value (a loop's
 // first segment always is, once per instance), constants and `when` qualifiers fill the rest.
 // HL segments are numbered here, in structure S-O-(T)-P-I order.
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "edigate/edi/document.hpp"
@@ -343,8 +342,9 @@ class Renderer {
     for (const auto& [array, where] : repeated_) {
       const std::size_t used = consumed_[array];
       if (used < array->size()) {
-        issue(where, std::to_string(array->size() - used) + " entries do not fit the segments "
-                                                             "the map writes them into");
+        issue(where, std::to_string(array->size() - used) +
+                         " entries do not fit the segments "
+                         "the map writes them into");
       }
     }
   }
@@ -504,9 +504,9 @@ RenderResult render_interchange(const Partner& partner, Standard standard,
   const bool x12 = standard == Standard::x12;
   const std::optional<Identity>& identity = x12 ? partner.x12 : partner.edifact;
   if (!identity) {
-    result.issues.push_back(Issue{partner.id, 0,
-                                  std::string("the partner profile has no <") +
-                                      (x12 ? "x12" : "edifact") + "> identity"});
+    result.issues.push_back(Issue{
+        partner.id, 0,
+        std::string("the partner profile has no <") + (x12 ? "x12" : "edifact") + "> identity"});
     return result;
   }
   const Identity& id = *identity;

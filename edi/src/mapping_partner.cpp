@@ -1,7 +1,6 @@
 // Partner mapping profiles (partner.xml) and choosing the map for a set or a document.
-#include <pugixml.hpp>
-
 #include <algorithm>
+#include <pugixml.hpp>
 
 #include "edigate/edi/xml_check.hpp"
 #include "mapping_model.hpp"
@@ -108,7 +107,8 @@ std::vector<std::shared_ptr<const Map>> load_standard_maps(const std::filesystem
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file() && it->path().extension() == ".xml") files.push_back(it->path());
   }
-  if (ec) issues.push_back(Issue{dir.string(), 0, "cannot list the standard maps: " + ec.message()});
+  if (ec)
+    issues.push_back(Issue{dir.string(), 0, "cannot list the standard maps: " + ec.message()});
   std::sort(files.begin(), files.end());
   std::vector<std::shared_ptr<const Map>> maps;
   for (const auto& f : files) {

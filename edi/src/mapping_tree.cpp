@@ -11,7 +11,8 @@ namespace {
 // bytes of 0x80 and above (checked for UTF-8).
 constexpr std::array<bool, 256> kSpecial = [] {
   std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<std::size_t>(c)] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
   return t;
 }();
 
@@ -22,7 +23,8 @@ class JsonOut {
   JsonOut(std::string& out, std::size_t size) : out_(out), size_(size) {}
 
   void reserve(std::size_t n) {
-    if (size_ + n > out_.size()) [[unlikely]] grow(n);
+    if (size_ + n > out_.size()) [[unlikely]]
+      grow(n);
   }
   void put(char c) { out_[size_++] = c; }  // after reserve()
   void put(std::string_view s) {           // after reserve()

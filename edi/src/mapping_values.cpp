@@ -115,8 +115,8 @@ bool date_in(std::string_view edi, std::string& out) {
     std::copy(edi.begin(), edi.end(), full);
   }
   if (!valid_date(std::string_view(full, 8))) return false;
-  const char iso[10] = {full[0], full[1], full[2], full[3], '-', full[4], full[5], '-', full[6],
-                        full[7]};
+  const char iso[10] = {full[0], full[1], full[2], full[3], '-',
+                        full[4], full[5], '-',     full[6], full[7]};
   out.assign(iso, 10);
   return true;
 }
@@ -160,11 +160,24 @@ bool time_out(std::string_view canonical, std::string& out) {
 
 std::string_view zone_offset(std::string_view code) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kZones{{
-      {"UT", "Z"},       {"GM", "Z"},       {"ES", "-05:00"}, {"ED", "-04:00"},
-      {"CS", "-06:00"},  {"CD", "-05:00"},  {"MS", "-07:00"}, {"MD", "-06:00"},
-      {"PS", "-08:00"},  {"PD", "-07:00"},  {"AS", "-04:00"}, {"AD", "-03:00"},
-      {"AK", "-09:00"},  {"HS", "-10:00"},  {"NS", "-03:30"}, {"ND", "-02:30"},
-      {"TS", "-04:00"},  {"TD", "-03:00"},
+      {"UT", "Z"},
+      {"GM", "Z"},
+      {"ES", "-05:00"},
+      {"ED", "-04:00"},
+      {"CS", "-06:00"},
+      {"CD", "-05:00"},
+      {"MS", "-07:00"},
+      {"MD", "-06:00"},
+      {"PS", "-08:00"},
+      {"PD", "-07:00"},
+      {"AS", "-04:00"},
+      {"AD", "-03:00"},
+      {"AK", "-09:00"},
+      {"HS", "-10:00"},
+      {"NS", "-03:30"},
+      {"ND", "-02:30"},
+      {"TS", "-04:00"},
+      {"TD", "-03:00"},
   }};
   for (const auto& [name, offset] : kZones) {
     if (name == code) return offset;

@@ -700,7 +700,7 @@ struct Reader::Impl final : detail::ProblemSink {
     if (!h.has_service_string && h.version == "4" && h.delimiters.element == '+') {
       Delimiters d = h.delimiters;
       d.repetition = '*';
-      use_delimiters(d);  // the scanner looks for the repetition separator too
+      use_delimiters(d);       // the scanner looks for the repetition separator too
       segment.forget_marks();  // scanned before '*' was a separator: its marks would lie
     }
     push(EventKind::interchange_start, segment_location);

@@ -31,8 +31,8 @@ struct MapOptions {
 // (mappings/partners/X -> mappings/standard), else the installed copy.
 fs::path standard_dir(const MapOptions& o) {
   if (!o.standard_maps.empty()) return o.standard_maps;
-  const fs::path beside = fs::path(o.partner).lexically_normal().parent_path().parent_path() /
-                          "standard";
+  const fs::path beside =
+      fs::path(o.partner).lexically_normal().parent_path().parent_path() / "standard";
   if (fs::is_directory(beside)) return beside;
   return "/usr/share/edigate/mappings/standard";
 }
@@ -73,7 +73,8 @@ class LinePrinter final : public mapping::DocumentSink {
 // Problems outside sets (envelopes) go to stderr; set problems are printed with their set.
 class EnvelopeProblems final : public edi::ValidationListener {
  public:
-  EnvelopeProblems(std::string name, edi::AckCollector& acks) : name_(std::move(name)), acks_(acks) {}
+  EnvelopeProblems(std::string name, edi::AckCollector& acks)
+      : name_(std::move(name)), acks_(acks) {}
   void on_interchange_start(const edi::InterchangeHeader& h) override {
     acks_.on_interchange_start(h);
   }
@@ -210,10 +211,12 @@ int run_out(const MapOptions& o) {
     }
   }
   edi::InMemoryControlNumbers numbers(o.first_control);
-  const edi::Standard standard = o.standard == "edifact" ? edi::Standard::edifact : edi::Standard::x12;
+  const edi::Standard standard =
+      o.standard == "edifact" ? edi::Standard::edifact : edi::Standard::x12;
   const mapping::RenderResult result =
       mapping::render_interchange(*partner, standard, docs, numbers);
-  for (const mapping::Issue& i : result.issues) std::cerr << o.file << ": " << i.to_string() << "\n";
+  for (const mapping::Issue& i : result.issues)
+    std::cerr << o.file << ": " << i.to_string() << "\n";
   if (!result.ok()) return 1;
   std::cout << result.bytes;
   if (!result.bytes.empty() && result.bytes.back() != '\n') std::cout << "\n";
@@ -263,8 +266,9 @@ void add_map_commands(CLI::App& app, int& exit_code) {
   in->callback([options, &exit_code] { exit_code = run_in(*options); });
 
   CLI::App* out = map->add_subcommand(
-      "out", "Write canonical JSON documents as one interchange for the partner.\n"
-             "Exit status: 0 written, 1 a document cannot be written, 2 cannot read or bad usage");
+      "out",
+      "Write canonical JSON documents as one interchange for the partner.\n"
+      "Exit status: 0 written, 1 a document cannot be written, 2 cannot read or bad usage");
   out->add_option("--partner", options->partner, "Partner mapping directory")->required();
   out->add_option("--standard-maps", options->standard_maps, "Standard maps directory");
   out->add_option("--type", options->type, "Expected document type (checked)");

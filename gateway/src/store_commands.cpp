@@ -12,6 +12,7 @@
 #include "json_output.hpp"
 #include "store/spool.hpp"
 #include "store/sqlite_store.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::cli {
 namespace {
@@ -19,8 +20,9 @@ namespace {
 namespace st = gateway::store;
 using nlohmann::json;
 
-// A message added from the command line holds raw EDI, so its first step is parsing.
-constexpr std::string_view kFirstJobForFiles = "parse";
+// A message added from the command line holds raw EDI, so its first step is the daemon's
+// process job (validate, acknowledge, map, route).
+constexpr std::string_view kFirstJobForFiles = "process";
 // Files submitted with `messages add` are read whole; larger ones belong on SFTP or HTTPS.
 constexpr std::size_t kMaxAddFileBytes = 256U * 1024U * 1024U;
 
@@ -38,123 +40,6 @@ std::unique_ptr<st::Store> open_existing(const std::string& db) {
     return nullptr;
   }
   return std::move(store.value());
-}
-
-std::string iso_time(std::int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[40];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
-json message_json(const st::Message& m) {
-  return {{"id", m.id},
-          {"direction", st::to_string(m.direction)},
-          {"transport", m.transport},
-          {"partner", m.partner},
-          {"as2_message_id", m.as2_message_id},
-          {"filename", m.filename},
-          {"payload", m.payload_id},
-          {"size", m.size},
-          {"content_type", m.content_type},
-          {"status", m.status},
-          {"error", m.error},
-          {"created_at", iso_time(m.created_at)},
-          {"updated_at", iso_time(m.updated_at)}};
-}
-
-json document_json(const st::Document& d) {
-  return {{"id", d.id},
-          {"set_index", d.set_index},
-          {"type", d.type},
-          {"standard", d.standard},
-          {"transaction", d.transaction},
-          {"interchange_control", d.interchange_control},
-          {"group_control", d.group_control},
-          {"set_control", d.set_control},
-          {"status", d.status},
-          {"canonical", d.canonical_id},
-          {"error", d.error},
-          {"created_at", iso_time(d.created_at)},
-          {"updated_at", iso_time(d.updated_at)}};
-}
-
-json job_json(const st::Job& j) {
-  json out = {{"id", j.id},
-              {"kind", j.kind},
-              {"state", st::to_string(j.state)},
-              {"attempts", j.attempts},
-              {"run_at", iso_time(j.run_at)},
-              {"last_error", j.last_error}};
-  if (j.ref.document_id) out["document_id"] = *j.ref.document_id;
-  if (!j.locked_by.empty()) out["locked_by"] = j.locked_by;
-  return out;
-}
-
-json delivery_json(const st::DeliveryAttempt& a) {
-  return {{"connector", a.connector},
-          {"attempt", a.attempt},
-          {"outcome", st::to_string(a.outcome)},
-          {"http_status", a.http_status},
-          {"response", a.response_excerpt},
-          {"idempotency_key", a.idempotency_key},
-          {"at", iso_time(a.at)}};
-}
-
-// The documents with their delivery attempts; false (and a message) on a store error.
-bool add_documents(st::Store& store, std::int64_t id, json& out) {
-  auto docs = store.list_documents(id);
-  if (!docs.ok()) {
-    std::cerr << "edigate: " << docs.status().message << "\n";
-    return false;
-  }
-  out["documents"] = json::array();
-  for (const auto& d : docs.value()) {
-    json dj = document_json(d);
-    auto deliveries = store.list_deliveries(d.id);
-    if (!deliveries.ok()) {
-      std::cerr << "edigate: " << deliveries.status().message << "\n";
-      return false;
-    }
-    dj["deliveries"] = json::array();
-    for (const auto& a : deliveries.value()) dj["deliveries"].push_back(delivery_json(a));
-    out["documents"].push_back(std::move(dj));
-  }
-  return true;
-}
-
-bool add_mdn_acks_jobs(st::Store& store, std::int64_t id, json& out) {
-  auto mdn = store.get_mdn(id);
-  auto acks = store.list_acks(id);
-  auto jobs = store.list_jobs(id);
-  for (const st::Status* s : {&mdn.status(), &acks.status(), &jobs.status()}) {
-    if (!s->ok()) {
-      std::cerr << "edigate: " << s->message << "\n";
-      return false;
-    }
-  }
-  out["mdn"] = nullptr;
-  if (const auto& m = mdn.value()) {
-    out["mdn"] = {{"disposition", m->disposition},
-                  {"signed", m->signed_mdn},
-                  {"spool", m->spool_id},
-                  {"created_at", iso_time(m->created_at)}};
-  }
-  out["acks"] = json::array();
-  for (const auto& a : acks.value()) {
-    out["acks"].push_back({{"type", a.type},
-                           {"control_number", a.control_number},
-                           {"direction", st::to_string(a.direction)},
-                           {"spool", a.spool_id},
-                           {"created_at", iso_time(a.created_at)}});
-  }
-  out["jobs"] = json::array();
-  for (const auto& j : jobs.value()) out["jobs"].push_back(job_json(j));
-  return true;
 }
 
 struct VerifyOptions {
@@ -238,10 +123,10 @@ int run_messages_list(const ListOptions& o) {
   if (!o.as_json) std::cout << "ID\tCREATED\tDIR\tTRANSPORT\tPARTNER\tSTATUS\tSIZE\tFILENAME\n";
   for (const auto& m : list.value()) {
     if (o.as_json) {
-      std::cout << dump(message_json(m)) << "\n";
+      std::cout << dump(st::message_json(m)) << "\n";
       continue;
     }
-    std::cout << m.id << '\t' << iso_time(m.created_at) << '\t' << st::to_string(m.direction)
+    std::cout << m.id << '\t' << st::iso_time(m.created_at) << '\t' << st::to_string(m.direction)
               << '\t' << m.transport << '\t' << m.partner << '\t' << m.status << '\t' << m.size
               << '\t' << m.filename << '\n';
   }
@@ -260,8 +145,13 @@ int run_messages_show(const std::string& db, std::int64_t id) {
     std::cerr << "edigate: no message " << id << "\n";
     return kFailed;
   }
-  json out = {{"message", message_json(*m.value())}};
-  if (!add_documents(*store, id, out) || !add_mdn_acks_jobs(*store, id, out)) return kCannotRun;
+  json out = {{"message", st::message_json(*m.value())}};
+  std::string error;
+  if (!st::add_documents(*store, id, out, error) ||
+      !st::add_mdn_acks_jobs(*store, id, out, error)) {
+    std::cerr << "edigate: " << error << "\n";
+    return kCannotRun;
+  }
   std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   return 0;
 }

@@ -27,8 +27,8 @@
 #include <string_view>
 #include <vector>
 
-#include "edigate/edi/reader.hpp"
 #include "edigate/edi/mapping.hpp"
+#include "edigate/edi/reader.hpp"
 #include "edigate/edi/validator.hpp"
 
 #ifndef EDIGATE_BINARY
@@ -554,9 +554,10 @@ bool run_child(const std::vector<std::string>& args, ChildResult& result) {
 }
 
 void measure_rss(const std::string& binary, std::uint64_t target) {
-  std::printf("\nPeak RSS of `edigate edi validate` and `edigate map in` on a %.0f MB X12 856 "
-              "file (map in writes its JSON to /dev/null)\n",
-              static_cast<double>(target) / 1e6);
+  std::printf(
+      "\nPeak RSS of `edigate edi validate` and `edigate map in` on a %.0f MB X12 856 "
+      "file (map in writes its JSON to /dev/null)\n",
+      static_cast<double>(target) / 1e6);
   if (access(binary.c_str(), X_OK) != 0) {
     std::printf("  skipped: %s is not an executable\n", binary.c_str());
     return;

@@ -75,7 +75,7 @@ m = j["message"]
 assert m["partner"] == "acme" and m["as2_message_id"] == "<1@acme>", m
 assert m["payload"] == sys.argv[2] and m["status"] == "received", m
 assert j["documents"] == [] and j["acks"] == [] and j["mdn"] is None, j
-assert [job["kind"] for job in j["jobs"]] == ["parse"], j["jobs"]
+assert [job["kind"] for job in j["jobs"]] == ["process"], j["jobs"]
 PY
 check "show missing" 1 "$bin" messages show --db store.db 99
 

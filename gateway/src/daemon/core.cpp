@@ -1,6 +1,5 @@
 #include "daemon/core.hpp"
 
-#include <ctime>
 #include <variant>
 
 #include "connectors/circuit_breaker.hpp"
@@ -49,8 +48,7 @@ connectors::HttpConnectorOptions http_options(const std::string& name,
 
 // One connector from its configuration, behind a circuit breaker; null and `error` when it
 // cannot be built (an unreadable secret file, say).
-std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c,
-                                             std::string& error) {
+std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c, std::string& error) {
   std::unique_ptr<connectors::Connector> inner;
   if (const auto* file = std::get_if<config::FileConnector>(&c.target)) {
     connectors::FileConnectorOptions o;
@@ -115,15 +113,6 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string iso_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
 }
 
 }  // namespace edigate::gateway::daemon

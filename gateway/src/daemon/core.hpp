@@ -59,7 +59,4 @@ class Core {
 // Milliseconds since the epoch (what the store's times are).
 std::int64_t now_ms();
 
-// "2026-11-30T10:05:00Z"
-std::string iso_now();
-
 }  // namespace edigate::gateway::daemon

@@ -7,14 +7,15 @@
 #include "config/token_hash.hpp"
 #include "daemon/jobs.hpp"
 #include "edigate/as2/receive.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::daemon {
 namespace {
 
-using nlohmann::json;
 using http::Request;
 using http::Responder;
 using http::Response;
+using nlohmann::json;
 
 constexpr std::size_t kMaxFilename = 255;
 
@@ -30,9 +31,8 @@ Response problem(unsigned status, std::string_view message) {
 void on_worker(http::WorkerPool& pool, Request request, Responder responder,
                std::function<void(Request&, Responder&)> work) {
   auto shared = std::make_shared<std::pair<Request, Responder>>(std::move(request), responder);
-  const bool queued = pool.submit([shared, work = std::move(work)] {
-    work(shared->first, shared->second);
-  });
+  const bool queued =
+      pool.submit([shared, work = std::move(work)] { work(shared->first, shared->second); });
   if (!queued) {
     Response busy = Response::error(503);
     busy.headers.emplace_back("Retry-After", std::to_string(http::kDefaultRetryAfterSeconds));
@@ -65,52 +65,6 @@ std::optional<std::string_view> bearer(const Request& r) {
   const auto auth = r.header("Authorization");
   if (!auth || !auth->starts_with("Bearer ")) return std::nullopt;
   return auth->substr(7);
-}
-
-json message_json(const store::Message& m) {
-  return json{{"id", m.id},
-              {"direction", store::to_string(m.direction)},
-              {"transport", m.transport},
-              {"partner", m.partner},
-              {"as2_message_id", m.as2_message_id},
-              {"filename", m.filename},
-              {"payload", m.payload_id},
-              {"size", m.size},
-              {"content_type", m.content_type},
-              {"status", m.status},
-              {"error", m.error},
-              {"created_at", m.created_at},
-              {"updated_at", m.updated_at}};
-}
-
-json documents_json(store::Store& st, std::int64_t message_id) {
-  json out = json::array();
-  auto documents = st.list_documents(message_id);
-  if (!documents.ok()) return out;
-  for (const store::Document& d : documents.value()) {
-    json deliveries = json::array();
-    if (auto attempts = st.list_deliveries(d.id); attempts.ok()) {
-      for (const store::DeliveryAttempt& a : attempts.value()) {
-        deliveries.push_back({{"connector", a.connector},
-                              {"attempt", a.attempt},
-                              {"outcome", store::to_string(a.outcome)},
-                              {"http_status", a.http_status},
-                              {"response", a.response_excerpt},
-                              {"at", a.at}});
-      }
-    }
-    out.push_back({{"id", d.id},
-                   {"set_index", d.set_index},
-                   {"type", d.type},
-                   {"transaction", d.transaction},
-                   {"interchange_control", d.interchange_control},
-                   {"set_control", d.set_control},
-                   {"status", d.status},
-                   {"canonical", d.canonical_id},
-                   {"error", d.error},
-                   {"deliveries", deliveries}});
-  }
-  return out;
 }
 
 // --- AS2 --------------------------------------------------------------------------------------
@@ -198,7 +152,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
 
   // Durable first: the request as received, then (when it opened) the payload, then the row.
   std::vector<std::pair<std::string, std::string>> raw_headers(request.headers.begin(),
-                                                                request.headers.end());
+                                                               request.headers.end());
   auto raw = core.spool().put(serialize_http(raw_headers, request.body));
   if (!raw.ok()) return responder.send(problem(500, "cannot store the message"));
   const bool processed = as2::is_positive(outcome.disposition);
@@ -251,7 +205,8 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
       (void)st.store_mdn({message_id, mdn_bytes.value(),
                           std::string(as2::disposition_text(outcome.disposition)),
                           outcome.mdn_request.signed_receipt});
-      if (async_mdn) (void)st.enqueue(kSendMdnJob, store::JobRef{message_id, std::nullopt}, now_ms());
+      if (async_mdn)
+        (void)st.enqueue(kSendMdnJob, store::JobRef{message_id, std::nullopt}, now_ms());
     }
   }
   core.wake();
@@ -277,8 +232,9 @@ const config::PartnerProfile* upload_partner(const Live& live, const Request& r)
 }
 
 Response unauthorized() {
-  Response r = problem(401, "a partner token (Authorization: Bearer) or client certificate is "
-                            "needed");
+  Response r = problem(401,
+                       "a partner token (Authorization: Bearer) or client certificate is "
+                       "needed");
   r.headers.emplace_back("WWW-Authenticate", "Bearer");
   return r;
 }
@@ -287,8 +243,8 @@ void upload(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const config::PartnerProfile* partner = upload_partner(*live, request);
   if (partner == nullptr) {
-    (void)core.store().append_audit({"https", "upload.refused", "address:" + request.remote_address,
-                                     "{}"});
+    (void)core.store().append_audit(
+        {"https", "upload.refused", "address:" + request.remote_address, "{}"});
     return responder.send(unauthorized());
   }
   if (request.body.empty()) return responder.send(problem(400, "the body is empty"));
@@ -309,8 +265,8 @@ void upload(Core& core, Request& request, Responder& responder) {
       .add();
   core.wake();
   const std::string id = std::to_string(added.value().message_id);
-  Response r = json_response(202, json{{"message_id", added.value().message_id},
-                                       {"status", "/upload/" + id}});
+  Response r = json_response(
+      202, json{{"message_id", added.value().message_id}, {"status", "/upload/" + id}});
   r.headers.emplace_back("Location", "/upload/" + id);
   responder.send(std::move(r));
 }
@@ -319,15 +275,19 @@ void upload_status(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const config::PartnerProfile* partner = upload_partner(*live, request);
   if (partner == nullptr) return responder.send(unauthorized());
-  const auto id = parse_id(std::string_view(request.path).substr(std::string_view("/upload/").size()));
-  auto message = id ? core.store().get_message(*id) : store::Result<std::optional<store::Message>>(
-                                                          std::optional<store::Message>{});
+  const auto id =
+      parse_id(std::string_view(request.path).substr(std::string_view("/upload/").size()));
+  auto message = id ? core.store().get_message(*id)
+                    : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
   // Another partner's message is as good as absent.
   if (!message.ok() || !message.value() || message.value()->partner != partner->id) {
     return responder.send(problem(404, "no such message"));
   }
-  json body = message_json(*message.value());
-  body["documents"] = documents_json(core.store(), *id);
+  json body = store::message_json(*message.value());
+  std::string error;
+  if (!store::add_documents(core.store(), *id, body, error)) {
+    return responder.send(problem(500, error));
+  }
   responder.send(json_response(200, body));
 }
 
@@ -349,9 +309,11 @@ void update_queue_gauges(Core& core) {
   if (!depth.ok()) return;
   for (const store::QueueDepth& q : depth.value()) {
     const std::string kind = q.kind.substr(0, q.kind.find(':'));
-    core.metrics().gauge("edigate_queue_ready", "Jobs waiting", {{"kind", q.kind}})
+    core.metrics()
+        .gauge("edigate_queue_ready", "Jobs waiting", {{"kind", q.kind}})
         .set(static_cast<double>(q.ready));
-    core.metrics().gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", q.kind}})
+    core.metrics()
+        .gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", q.kind}})
         .set(static_cast<double>(q.dead));
     (void)kind;
   }
@@ -384,39 +346,24 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     auto messages = st.list_messages(filter);
     if (!messages.ok()) return responder.send(problem(500, messages.status().message));
     json list = json::array();
-    for (const store::Message& m : messages.value()) list.push_back(message_json(m));
+    for (const store::Message& m : messages.value()) list.push_back(store::message_json(m));
     return responder.send(json_response(200, list));
   }
   std::string_view rest = path.substr(std::string_view("/api/messages/").size());
   const std::size_t slash = rest.find('/');
   const auto id = parse_id(rest.substr(0, slash));
   const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
-  auto message = id ? st.get_message(*id) : store::Result<std::optional<store::Message>>(
-                                                std::optional<store::Message>{});
+  auto message = id ? st.get_message(*id)
+                    : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
   if (!message.ok() || !message.value()) return responder.send(problem(404, "no such message"));
   const store::Message& m = *message.value();
   const std::string subject = "message:" + std::to_string(m.id);
   if (request.method == "GET" && action.empty()) {
-    json body = message_json(m);
-    body["documents"] = documents_json(st, m.id);
-    json acks = json::array();
-    if (auto list = st.list_acks(m.id); list.ok()) {
-      for (const store::Ack& a : list.value()) {
-        acks.push_back({{"type", a.type}, {"control_number", a.control_number},
-                        {"spool", a.spool_id}});
-      }
-    }
-    body["acks"] = acks;
-    json jobs = json::array();
-    if (auto list = st.list_jobs(m.id); list.ok()) {
-      for (const store::Job& j : list.value()) {
-        jobs.push_back({{"id", j.id}, {"kind", j.kind}, {"state", store::to_string(j.state)},
-                        {"attempts", j.attempts}, {"last_error", j.last_error}});
-      }
-    }
-    body["jobs"] = jobs;
-    if (auto mdn = st.get_mdn(m.id); mdn.ok() && mdn.value()) {
-      body["mdn"] = {{"disposition", mdn.value()->disposition}, {"spool", mdn.value()->spool_id}};
+    json body = store::message_json(m);
+    std::string error;
+    if (!store::add_documents(st, m.id, body, error) ||
+        !store::add_mdn_acks_jobs(st, m.id, body, error)) {
+      return responder.send(problem(500, error));
     }
     return responder.send(json_response(200, body));
   }
@@ -424,7 +371,8 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     auto bytes = core.spool().read(m.payload_id);
     if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
     (void)st.append_audit({actor, "message.raw", subject, "{}"});
-    return responder.send(Response::text(200, std::move(bytes.value()), "application/octet-stream"));
+    return responder.send(
+        Response::text(200, std::move(bytes.value()), "application/octet-stream"));
   }
   if (request.method == "POST" && action == "reprocess") {
     auto job = st.enqueue(kProcessJob, store::JobRef{m.id, std::nullopt}, now_ms());
@@ -474,7 +422,8 @@ http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoint
   http::Router router;
   router.add_prefix("POST", "/as2", [&core, &pool, allowed](Request r, Responder out) {
     if (!allowed(r, &config::Endpoints::as2)) return out.send(Response::error(404));
-    on_worker(pool, std::move(r), out, [&core](Request& q, Responder& o) { as2_intake(core, q, o); });
+    on_worker(pool, std::move(r), out,
+              [&core](Request& q, Responder& o) { as2_intake(core, q, o); });
   });
   router.add("POST", "/upload", [&core, &pool, allowed](Request r, Responder out) {
     if (!allowed(r, &config::Endpoints::upload)) return out.send(Response::error(404));
@@ -491,18 +440,18 @@ http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoint
 http::Router admin_router(Core& core, http::WorkerPool& pool) {
   http::Router router;
   router.add("GET", "/health", [&core](Request, Responder out) {
-    out.send(json_response(200, json{{"status", "ok"},
-                                     {"partners", core.live()->config->partners.size()}}));
+    out.send(json_response(
+        200, json{{"status", "ok"}, {"partners", core.live()->config->partners.size()}}));
   });
   router.add("GET", "/metrics", [&core, &pool](Request r, Responder out) {
     on_worker(pool, std::move(r), out, [&core](Request&, Responder& o) {
       update_queue_gauges(core);
-      o.send(Response::text(200, core.metrics().render_prometheus(),
-                            "text/plain; version=0.0.4"));
+      o.send(Response::text(200, core.metrics().render_prometheus(), "text/plain; version=0.0.4"));
     });
   });
   auto api = [&core, &pool](Request r, Responder out) {
-    on_worker(pool, std::move(r), out, [&core](Request& q, Responder& o) { admin_api(core, q, o); });
+    on_worker(pool, std::move(r), out,
+              [&core](Request& q, Responder& o) { admin_api(core, q, o); });
   };
   router.add("GET", "/api/partners", api);
   router.add("GET", "/api/messages", api);

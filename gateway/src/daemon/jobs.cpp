@@ -8,12 +8,13 @@
 #include "edigate/as2/send.hpp"
 #include "pipeline/process.hpp"
 #include "store/control_numbers.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::daemon {
 namespace {
 
 constexpr std::chrono::milliseconds kIdlePoll{1000};
-constexpr std::int64_t kStoreRetryMs = 5000;  // a job whose store or spool access failed
+constexpr std::int64_t kStoreRetryMs = 5000;   // a job whose store or spool access failed
 constexpr std::int64_t kCircuitWaitMs = 2000;  // how often a held delivery asks the breaker
 constexpr std::string_view kCircuitOpen = "circuit open";  // BreakerConnector's refusal
 
@@ -45,15 +46,6 @@ std::string_view ack_name(edi::AckType t) {
     default:
       return "auto";
   }
-}
-
-std::string iso_of(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
 }
 
 std::string json_escape(std::string_view s) {
@@ -157,7 +149,7 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
   options.send_acks = partner->acks != config::AckType::none;
   options.ack_type = ack_type(partner->acks);
   options.numbers = &numbers;
-  options.received_at = iso_of(message.created_at);
+  options.received_at = store::iso_time(message.created_at);
   options.message_id = std::to_string(message_id);
   options.partner_id = partner->id;
   options.limits = live->config->limits.edi;
@@ -169,8 +161,8 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
     const std::string sender = ic.sender_qualifier + ":" + ic.sender_id;
     auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
     if (!first.ok() || first.value()) continue;
-    (void)st.append_audit({"pipeline", "interchange.duplicate", "message:" +
-                           std::to_string(message_id),
+    (void)st.append_audit({"pipeline", "interchange.duplicate",
+                           "message:" + std::to_string(message_id),
                            "{\"sender\":\"" + json_escape(sender) + "\",\"control\":\"" +
                                json_escape(ic.control_number) + "\"}"});
     if (partner->duplicates == config::DuplicatePolicy::reject) {
@@ -236,13 +228,12 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
 
   std::string error;
   if (!result.readable()) {
-    error = result.problems.empty() ? "no interchange found"
-                                    : edi::to_string(result.problems.front());
+    error =
+        result.problems.empty() ? "no interchange found" : edi::to_string(result.problems.front());
   }
-  (void)st.set_message_status(message_id,
-                              error.empty() ? store::message_status::processed
-                                            : store::message_status::failed,
-                              error);
+  (void)st.set_message_status(
+      message_id, error.empty() ? store::message_status::processed : store::message_status::failed,
+      error);
   core_.metrics()
       .counter("edigate_documents_total", "Transaction sets read", {{"partner", partner->id}})
       .add(static_cast<double>(result.sets.size()));
@@ -316,9 +307,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
   attempt.document_id = document_id;
   attempt.connector = std::string(connector_name);
   attempt.attempt = job.attempts;
-  attempt.outcome = r.outcome == connectors::DeliveryResult::delivered ? store::DeliveryOutcome::delivered
-                    : r.outcome == connectors::DeliveryResult::dead    ? store::DeliveryOutcome::dead
-                                                                       : store::DeliveryOutcome::retry;
+  attempt.outcome = r.outcome == connectors::DeliveryResult::delivered
+                        ? store::DeliveryOutcome::delivered
+                    : r.outcome == connectors::DeliveryResult::dead ? store::DeliveryOutcome::dead
+                                                                    : store::DeliveryOutcome::retry;
   attempt.http_status = r.http_status;
   attempt.response_excerpt = r.error.empty() ? r.response_excerpt : r.error;
   attempt.idempotency_key = delivery.idempotency_key;
@@ -362,10 +354,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
     (void)st.dead(job, r.error);
     return;
   }
-  (void)st.retry(job, r.error,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                     schedule.next_run.time_since_epoch())
-                     .count());
+  (void)st.retry(
+      job, r.error,
+      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
+          .count());
 }
 
 void JobRunner::send_mdn(const store::Job& job) {
@@ -377,8 +369,7 @@ void JobRunner::send_mdn(const store::Job& job) {
     return;
   }
   auto bytes = core_.spool().read(mdn.value()->spool_id);
-  std::optional<as2::HttpMessage> message =
-      bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
+  std::optional<as2::HttpMessage> message = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
   if (!message) {
     (void)st.retry(job, "cannot read the stored MDN", now_ms() + kStoreRetryMs);
     return;
@@ -396,8 +387,8 @@ void JobRunner::send_mdn(const store::Job& job) {
   const as2::SendOutcome sent = as2::send_async_mdn(*message, options);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   if (sent.status == as2::SendStatus::delivered) {
-    (void)st.append_audit({"as2", "mdn.sent", subject,
-                           "{\"http_status\":" + std::to_string(sent.http_status) + "}"});
+    (void)st.append_audit(
+        {"as2", "mdn.sent", subject, "{\"http_status\":" + std::to_string(sent.http_status) + "}"});
     (void)st.complete(job);
     return;
   }
@@ -410,10 +401,10 @@ void JobRunner::send_mdn(const store::Job& job) {
     (void)st.dead(job, sent.error);
     return;
   }
-  (void)st.retry(job, sent.error,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                     schedule.next_run.time_since_epoch())
-                     .count());
+  (void)st.retry(
+      job, sent.error,
+      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
+          .count());
 }
 
 }  // namespace edigate::gateway::daemon

@@ -110,8 +110,7 @@ int serve(const ServeOptions& options) {
   for (const http::ListenerConfig& lc : listeners) {
     auto port = partners.add_listener(lc);
     if (!port.ok()) {
-      log("cannot listen on " + lc.address + ":" + std::to_string(lc.port) + ": " +
-          port.error());
+      log("cannot listen on " + lc.address + ":" + std::to_string(lc.port) + ": " + port.error());
       return 2;
     }
     log("listening on " + lc.address + ":" + std::to_string(port.value()) + " (" + lc.name + ")");
@@ -133,8 +132,8 @@ int serve(const ServeOptions& options) {
     log("cannot start the listeners");
     return 2;
   }
-  (void)core.store().append_audit({"daemon", "daemon.started", "config:" + cfg->file.string(),
-                                   "{}"});
+  (void)core.store().append_audit(
+      {"daemon", "daemon.started", "config:" + cfg->file.string(), "{}"});
   sd_notify(0, "READY=1\nSTATUS=serving");
   log("ready");
 
@@ -172,8 +171,8 @@ int serve(const ServeOptions& options) {
   admin.stop();
   pool.stop();
   runner.stop();
-  (void)core.store().append_audit({"daemon", "daemon.stopped", "config:" + cfg->file.string(),
-                                   "{}"});
+  (void)core.store().append_audit(
+      {"daemon", "daemon.stopped", "config:" + cfg->file.string(), "{}"});
   return 0;
 }
 

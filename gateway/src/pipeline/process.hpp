@@ -18,15 +18,15 @@
 namespace edigate::gateway {
 
 struct ProcessedSet {
-  std::size_t index = 0;        // 0-based, in file order
-  std::string document_type;    // canonical type ("purchase_order"); empty when no map
+  std::size_t index = 0;      // 0-based, in file order
+  std::string document_type;  // canonical type ("purchase_order"); empty when no map
   edi::Standard standard = edi::Standard::x12;
-  std::string transaction;      // "850", "ORDERS"
-  std::string version;          // "004010", "D96A"
+  std::string transaction;  // "850", "ORDERS"
+  std::string version;      // "004010", "D96A"
   std::string sender_qualifier, sender_id;
   std::string interchange_control, group_control, set_control;
-  bool accepted = false;        // no errors: validated and, with a map, mapped
-  std::string json;             // the canonical document when accepted and mapped
+  bool accepted = false;  // no errors: validated and, with a map, mapped
+  std::string json;       // the canonical document when accepted and mapped
   std::vector<edi::Problem> problems;
 };
 
@@ -40,11 +40,11 @@ struct ProcessedInterchange {
 struct ProcessOptions {
   bool send_acks = true;
   edi::AckType ack_type = edi::AckType::automatic;
-  std::string ack_date, ack_time;  // CCYYMMDD, HHMM (UTC); empty: now
+  std::string ack_date, ack_time;                  // CCYYMMDD, HHMM (UTC); empty: now
   edi::ControlNumberAllocator* numbers = nullptr;  // required when send_acks
-  std::string received_at;  // envelope.received_at of the documents
-  std::string message_id;   // envelope.message_id
-  std::string partner_id;   // envelope.partner (the gateway's partner id)
+  std::string received_at;                         // envelope.received_at of the documents
+  std::string message_id;                          // envelope.message_id
+  std::string partner_id;                          // envelope.partner (the gateway's partner id)
   edi::Limits limits;
 };
 

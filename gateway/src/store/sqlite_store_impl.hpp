@@ -38,8 +38,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Document>> list_documents(std::int64_t message_id) override;
 
   Result<bool> record_interchange(std::string_view partner, std::string_view sender,
-                                  std::string_view control,
-                                          std::int64_t message_id = 0) override;
+                                  std::string_view control, std::int64_t message_id = 0) override;
 
   Result<std::int64_t> enqueue(std::string_view kind, const JobRef& ref,
                                std::int64_t run_at) override;

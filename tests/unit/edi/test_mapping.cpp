@@ -135,9 +135,8 @@ TEST_CASE("HL segments are numbered on the way out, with child flags and BSN05",
   mapping::RenderOptions options;
   options.date = "20250314";
   options.time = "1200";
-  const auto result =
-      mapping::render_interchange(partner, Standard::x12, {with_packs, without_packs}, numbers,
-                                  options);
+  const auto result = mapping::render_interchange(partner, Standard::x12,
+                                                  {with_packs, without_packs}, numbers, options);
   for (const auto& i : result.issues) FAIL(i.to_string());
   const std::string& edi = result.bytes;
   INFO(edi);

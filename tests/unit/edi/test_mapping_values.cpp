@@ -94,12 +94,12 @@ TEST_CASE("EDIFACT date-time formats both ways", "[mapping]") {
          format == "102"));
   CHECK((edifact_datetime_out("2025-03-14T13:30", value, format) && value == "202503141330" &&
          format == "203"));
-  CHECK((edifact_datetime_out("2025-03-14T13:30:05", value, format) &&
-         value == "20250314133005" && format == "204"));
+  CHECK((edifact_datetime_out("2025-03-14T13:30:05", value, format) && value == "20250314133005" &&
+         format == "204"));
   CHECK((edifact_datetime_out("2025-03-14T13:42+01:00", value, format) &&
          value == "202503141342+01" && format == "303"));
-  CHECK((edifact_datetime_out("2025-03-14T13:42Z", value, format) &&
-         value == "202503141342UTC" && format == "303"));
+  CHECK((edifact_datetime_out("2025-03-14T13:42Z", value, format) && value == "202503141342UTC" &&
+         format == "303"));
 }
 
 TEST_CASE("exact sums for totals", "[mapping]") {

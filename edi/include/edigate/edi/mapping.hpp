@@ -18,12 +18,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "edigate/edi/control_numbers.hpp"
 #include "edigate/edi/delimiters.hpp"

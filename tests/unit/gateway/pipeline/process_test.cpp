@@ -1,11 +1,11 @@
 // The pipeline's EDI step on the canonical fixtures: documents per set, acknowledgements, and
 // what a rejected set and unreadable bytes give.
+#include "pipeline/process.hpp"
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-
-#include "pipeline/process.hpp"
 
 using namespace edigate;
 

@@ -1,0 +1,126 @@
+#include "store/store_json.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace edigate::gateway::store {
+
+using nlohmann::json;
+
+std::string iso_time(std::int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+json message_json(const Message& m) {
+  return {{"id", m.id},
+          {"direction", to_string(m.direction)},
+          {"transport", m.transport},
+          {"partner", m.partner},
+          {"as2_message_id", m.as2_message_id},
+          {"filename", m.filename},
+          {"payload", m.payload_id},
+          {"size", m.size},
+          {"content_type", m.content_type},
+          {"status", m.status},
+          {"error", m.error},
+          {"created_at", iso_time(m.created_at)},
+          {"updated_at", iso_time(m.updated_at)}};
+}
+
+json document_json(const Document& d) {
+  return {{"id", d.id},
+          {"set_index", d.set_index},
+          {"type", d.type},
+          {"standard", d.standard},
+          {"transaction", d.transaction},
+          {"interchange_control", d.interchange_control},
+          {"group_control", d.group_control},
+          {"set_control", d.set_control},
+          {"status", d.status},
+          {"canonical", d.canonical_id},
+          {"error", d.error},
+          {"created_at", iso_time(d.created_at)},
+          {"updated_at", iso_time(d.updated_at)}};
+}
+
+json job_json(const Job& j) {
+  json out = {{"id", j.id},
+              {"kind", j.kind},
+              {"state", to_string(j.state)},
+              {"attempts", j.attempts},
+              {"run_at", iso_time(j.run_at)},
+              {"last_error", j.last_error}};
+  if (j.ref.document_id) out["document_id"] = *j.ref.document_id;
+  if (!j.locked_by.empty()) out["locked_by"] = j.locked_by;
+  return out;
+}
+
+json delivery_json(const DeliveryAttempt& a) {
+  return {{"connector", a.connector},
+          {"attempt", a.attempt},
+          {"outcome", to_string(a.outcome)},
+          {"http_status", a.http_status},
+          {"response", a.response_excerpt},
+          {"idempotency_key", a.idempotency_key},
+          {"at", iso_time(a.at)}};
+}
+
+bool add_documents(Store& store, std::int64_t id, json& out, std::string& error) {
+  auto docs = store.list_documents(id);
+  if (!docs.ok()) {
+    error = docs.status().message;
+    return false;
+  }
+  out["documents"] = json::array();
+  for (const auto& d : docs.value()) {
+    json dj = document_json(d);
+    auto deliveries = store.list_deliveries(d.id);
+    if (!deliveries.ok()) {
+      error = deliveries.status().message;
+      return false;
+    }
+    dj["deliveries"] = json::array();
+    for (const auto& a : deliveries.value()) dj["deliveries"].push_back(delivery_json(a));
+    out["documents"].push_back(std::move(dj));
+  }
+  return true;
+}
+
+bool add_mdn_acks_jobs(Store& store, std::int64_t id, json& out, std::string& error) {
+  auto mdn = store.get_mdn(id);
+  auto acks = store.list_acks(id);
+  auto jobs = store.list_jobs(id);
+  for (const Status* s : {&mdn.status(), &acks.status(), &jobs.status()}) {
+    if (!s->ok()) {
+      error = s->message;
+      return false;
+    }
+  }
+  out["mdn"] = nullptr;
+  if (const auto& m = mdn.value()) {
+    out["mdn"] = {{"disposition", m->disposition},
+                  {"signed", m->signed_mdn},
+                  {"spool", m->spool_id},
+                  {"created_at", iso_time(m->created_at)}};
+  }
+  out["acks"] = json::array();
+  for (const auto& a : acks.value()) {
+    out["acks"].push_back({{"type", a.type},
+                           {"control_number", a.control_number},
+                           {"direction", to_string(a.direction)},
+                           {"spool", a.spool_id},
+                           {"created_at", iso_time(a.created_at)}});
+  }
+  out["jobs"] = json::array();
+  for (const auto& j : jobs.value()) out["jobs"].push_back(job_json(j));
+  return true;
+}
+
+}  // namespace edigate::gateway::store

@@ -1,0 +1,23 @@
+// JSON views of store rows, shared by `edigate messages` and the admin API so both show the
+// same fields the same way (times as ISO 8601 UTC with milliseconds).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace edigate::gateway::store {
+
+std::string iso_time(std::int64_t ms);
+nlohmann::json message_json(const Message& m);
+nlohmann::json document_json(const Document& d);
+nlohmann::json job_json(const Job& j);
+nlohmann::json delivery_json(const DeliveryAttempt& a);
+// Adds "documents" (each with its "deliveries") to `out`; false and `error` on a store error.
+bool add_documents(Store& store, std::int64_t id, nlohmann::json& out, std::string& error);
+// Adds "mdn", "acks" and "jobs" to `out`.
+bool add_mdn_acks_jobs(Store& store, std::int64_t id, nlohmann::json& out, std::string& error);
+
+}  // namespace edigate::gateway::store
