@@ -71,21 +71,27 @@ class LinePrinter final : public mapping::DocumentSink {
 };
 
 // Problems outside sets (envelopes) go to stderr; set problems are printed with their set.
+// Acknowledgements are collected only when asked for (--acks): the collector keeps every
+// interchange's results, which would make memory grow with the input.
 class EnvelopeProblems final : public edi::ValidationListener {
  public:
-  EnvelopeProblems(std::string name, edi::AckCollector& acks)
+  EnvelopeProblems(std::string name, edi::AckCollector* acks)
       : name_(std::move(name)), acks_(acks) {}
   void on_interchange_start(const edi::InterchangeHeader& h) override {
-    acks_.on_interchange_start(h);
+    if (acks_ != nullptr) acks_->on_interchange_start(h);
   }
-  void on_group_start(const edi::GroupHeader& h) override { acks_.on_group_start(h); }
-  void on_set_end(const edi::SetResult& s) override { acks_.on_set_end(s); }
+  void on_group_start(const edi::GroupHeader& h) override {
+    if (acks_ != nullptr) acks_->on_group_start(h);
+  }
+  void on_set_end(const edi::SetResult& s) override {
+    if (acks_ != nullptr) acks_->on_set_end(s);
+  }
   void on_group_end(const edi::GroupResult& g) override {
-    acks_.on_group_end(g);
+    if (acks_ != nullptr) acks_->on_group_end(g);
     report(g.problems);
   }
   void on_interchange_end(const edi::InterchangeResult& r) override {
-    acks_.on_interchange_end(r);
+    if (acks_ != nullptr) acks_->on_interchange_end(r);
     report(r.problems);
   }
 
@@ -96,7 +102,7 @@ class EnvelopeProblems final : public edi::ValidationListener {
     }
   }
   std::string name_;
-  edi::AckCollector& acks_;
+  edi::AckCollector* acks_;
 };
 
 std::string utc(const char* format) {
@@ -143,7 +149,7 @@ int run_in(const MapOptions& o) {
   const std::string name = o.file == "-" ? "<stdin>" : o.file;
   LinePrinter printer(name);
   edi::AckCollector collector;
-  EnvelopeProblems envelope(name, collector);
+  EnvelopeProblems envelope(name, o.acks.empty() ? nullptr : &collector);
   mapping::InboundOptions options;
   options.received_at = utc("%Y-%m-%dT%H:%M:%SZ");
   options.map_sets_with_errors = o.keep_errors;
