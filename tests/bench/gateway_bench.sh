@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# AS2 inbound end to end through the real daemon: signed + encrypted 10 KB 850s, signed sync
+# MDN, durable receipt, mapped and delivered to a file connector. Prints messages/s at full
+# load, p50/p99 latency at a fixed offered load, and the RSA private-key bound measured in the
+# same run (each message costs the gateway two RSA-2048 private operations: decrypt the content
+# key, sign the MDN). Also HTTPS upload documents/s. Never pass/fail on time.
+# Usage: gateway_bench.sh EDIGATE SOURCE_DIR [--quick]
+set -uo pipefail
+bin=$1
+src=$2
+quick=${3:-}
+messages=1000
+uploads=500
+rate_seconds=10
+[ "$quick" = "--quick" ] && messages=40 uploads=20 rate_seconds=2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 2
+# shellcheck source=../integration/gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+sed -i '/connector="erp"/d' partners/retailer.xml        # deliver to the file connector only
+sed -i 's/<workers count="2"\/>/<workers count="4"\/>/' edigate.xml
+
+# A 10 KB 850 per message (its own interchange control number).
+python3 - "$messages" <<'PY'
+import sys, os
+n = int(sys.argv[1]); os.makedirs("msgs", exist_ok=True)
+for i in range(1, n + 1):
+    lines = ["ISA*00*          *00*          *08*6111470100     *ZZ*BLUERIDGEHW    *250307*2305*U*00401*%09d*0*P*>" % i,
+             "GS*PO*6111470100*BLUERIDGEHW*20250307*2305*%d*X*004010" % i, "ST*850*0001",
+             "BEG*00*SA*PO%08d**20250307" % i, "CUR*BY*USD", "REF*DP*0214", "DTM*002*20250321",
+             "N1*ST*CRESTLINE DC AUSTIN*UL*0614141000036", "N3*9100 INDUSTRIAL OAKS BLVD",
+             "N4*AUSTIN*TX*78744*US"]
+    line = 0
+    while sum(len(l) + 2 for l in lines) < 9800:
+        line += 1
+        lines += ["PO1*%d*24*PC*12.9**UP*0773120%05d*VP*BRH-%05d*IN*881%05d" % (line, line, line, line),
+                  "PID*F****CAST IRON SKILLET 10 IN", "REF*IA*00778812"]
+    lines += ["CTT*%d" % line]
+    count = len(lines) - 2 + 1
+    lines += ["SE*%d*0001" % count, "GE*1*%d" % i, "IEA*1*%09d" % i]
+    open("msgs/%d.edi" % i, "w").write("~\n".join(lines) + "~\n")
+PY
+for i in $(seq 1 "$messages"); do
+  "$bin" as2 pack "msgs/$i.edi" -o "msgs/$i.as2" --from TEST-RETAILER --to EDIGATE-TEST \
+    --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+    --partner-cert certs/as2/our.pem >/dev/null
+done
+"$bin" serve --config edigate.xml >daemon.log 2>&1 &
+daemon=$!
+pids+=($daemon)
+wait_for 10 curl -sf "http://127.0.0.1:$admin_port/health" || { cat daemon.log; exit 1; }
+
+cat >load.py <<'PY'
+# load.py MODE URL FILES...: "burst" sends all with 8 threads as fast as they go; "rate:R:S"
+# offers R messages/s for S seconds (one thread per in-flight message). Prints figures.
+import sys, time, threading, http.client, urllib.parse, statistics
+mode, url, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+u = urllib.parse.urlparse(url)
+def load(path):
+    raw = open(path, "rb").read()
+    head, body = raw.split(b"\r\n\r\n", 1)
+    headers = dict(l.split(b": ", 1) for l in head.split(b"\r\n") if b": " in l)
+    return {k.decode(): v.decode() for k, v in headers.items()}, body
+msgs = [load(f) for f in files]
+lat, ok, bad = [], [0], [0]
+lock = threading.Lock()
+def send(m):
+    t = time.perf_counter()
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    c.request("POST", u.path, body=m[1], headers=m[0])
+    r = c.getresponse(); body = r.read(); c.close()
+    dt = time.perf_counter() - t
+    with lock:
+        lat.append(dt)
+        if r.status == 200 and b"processed" in body and b"error" not in body: ok[0] += 1
+        else: bad[0] += 1
+start = time.perf_counter()
+if mode == "burst":
+    queue = list(msgs)
+    def worker():
+        while True:
+            with lock:
+                if not queue: return
+                m = queue.pop()
+            send(m)
+    ts = [threading.Thread(target=worker) for _ in range(8)]
+    [t.start() for t in ts]; [t.join() for t in ts]
+else:
+    _, rate, seconds = mode.split(":"); rate = float(rate); seconds = float(seconds)
+    ts = []; i = 0
+    while time.perf_counter() - start < seconds and i < len(msgs):
+        due = start + i / rate
+        time.sleep(max(0, due - time.perf_counter()))
+        t = threading.Thread(target=send, args=(msgs[i],)); t.start(); ts.append(t); i += 1
+    [t.join() for t in ts]
+took = time.perf_counter() - start
+lat.sort()
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
+print(f"{mode}: {ok[0]} MDNs processed, {bad[0]} other, {took:.2f} s, {ok[0] / took:.1f} messages/s, "
+      f"latency p50 {q(0.5):.1f} ms p99 {q(0.99):.1f} ms")
+PY
+cat >upload.py <<'PY'
+# upload.py URL TOKEN FILE N: N uploads with 8 threads; prints documents/s.
+import sys, time, threading, http.client, urllib.parse
+url, token, path, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+u = urllib.parse.urlparse(url); body = open(path, "rb").read()
+count, lock = [0], threading.Lock()
+def worker(k):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    for _ in range(k):
+        c.request("POST", u.path, body=body, headers={"Authorization": "Bearer " + token})
+        r = c.getresponse(); r.read()
+        if r.status == 202:
+            with lock: count[0] += 1
+start = time.perf_counter()
+ts = [threading.Thread(target=worker, args=(n // 8,)) for _ in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+took = time.perf_counter() - start
+print(f"upload: {count[0]} accepted (202) in {took:.2f} s, {count[0] / took:.1f} documents/s")
+PY
+
+echo "gateway_bench: $(nproc) cores, $messages messages of $(wc -c <msgs/1.edi) bytes (signed, encrypted AES-256-CBC, RSA-2048, signed sync MDN)"
+half=$((messages / 2))
+files_burst=$(seq 1 "$half" | sed 's|^|msgs/|; s|$|.as2|')
+files_rate=$(seq $((half + 1)) "$messages" | sed 's|^|msgs/|; s|$|.as2|')
+start=$(date +%s.%N)
+# shellcheck disable=SC2086
+python3 load.py burst "http://127.0.0.1:$http_port/as2" $files_burst | tee burst.txt
+wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
+end=$(date +%s.%N)
+python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s')"
+# shellcheck disable=SC2086
+python3 load.py "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
+
+openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null >rsa.txt
+sign=$(awk '/^rsa 2048 bits/ {print $6}' rsa.txt | tail -1)
+rate=$(sed -n 's/.* \([0-9.]*\) messages\/s.*/\1/p' burst.txt)
+python3 -c "s=float('$sign'); r=float('${rate:-0}'); print(f'RSA-2048 private operations (openssl speed, {$(nproc)} processes): {s:.0f}/s -> bound {s/2:.0f} messages/s (2 private ops per message); burst ratio {r/(s/2):.3f}')"
+
+python3 upload.py "http://127.0.0.1:$http_port/upload" upload-token msgs/1.edi "$uploads"
+kill -TERM "$daemon"
+wait "$daemon" 2>/dev/null
+exit 0
