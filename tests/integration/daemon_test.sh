@@ -157,6 +157,49 @@ check "metrics" 0 curl -sf "$admin/metrics"
 has "metrics count messages" out 'edigate_messages_received_total{partner="retailer",transport="as2"}'
 has "metrics: delivery latency" out 'edigate_delivery_latency_seconds_count'
 
+# --- our 997 back to the partner over AS2: a second edigate plays the partner --------------
+p_port=$(free_port)
+p_admin=$(free_port)
+mkdir -p partner-side/partners partner-side/var/spool
+cat >partner-side/edigate.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<edigate xmlns="urn:edigate:config:1">
+  <listeners><http address="127.0.0.1" port="$p_port" serve="as2"/></listeners>
+  <admin address="127.0.0.1" port="$p_admin"><token name="test" sha256="$admin_hash"/></admin>
+  <store database="var/edigate.db" spool="var/spool"/>
+  <partners dir="partners"/>
+  <mappings standard="$src/mappings/standard"/>
+  <as2 our-id="TEST-RETAILER" key="../certs/partners/demo-retailer.key"
+       cert="../certs/partners/demo-retailer.pem"/>
+  <connectors/>
+</edigate>
+XML
+cat >partner-side/partners/gateway.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="gateway" name="The gateway under test">
+  <as2 id="EDIGATE-TEST" cert="../../certs/as2/our.pem"/>
+  <acks type="none" send="none"/>
+</partner>
+XML
+"$bin" serve --config partner-side/edigate.xml >partner.log 2>&1 &
+partner_daemon=$!
+pids+=($partner_daemon)
+wait_for 10 curl -sf "http://127.0.0.1:$p_admin/health" && ok || { fail "partner daemon"; cat partner.log; }
+sed -i -e "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
+  -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="as2"/>|' partners/retailer.xml
+kill -HUP "$daemon"
+wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -ge 1 ]" && ok || fail "reload with acks over AS2"
+sed -e 's/000118830/000888001/g' -e 's/\*118830\*/*888001*/; s/GE\*2\*118830/GE*2*888001/' "$po" >acked.edi
+check "upload for an ack" 0 curl -sf -H "Authorization: Bearer upload-token" \
+  --data-binary @acked.edi "http://127.0.0.1:$http_port/upload"
+wait_for 15 sh -c "curl -s -H 'Authorization: Bearer admin-token' http://127.0.0.1:$p_admin/api/messages | grep -q edigate-ack-" &&
+  ok || { fail "the partner received our 997 over AS2"; tail -5 partner.log; }
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$p_admin/api/messages" >partner-messages.json
+has "the partner got it from us" partner-messages.json '"partner":"gateway"'
+wait_for 10 sh -c "'$bin' audit export --db var/edigate.db 2>/dev/null | grep -q ack.sent" && ok ||
+  fail "ack.sent audited (signed MDN from the partner matched)"
+kill -TERM "$partner_daemon"
+
 # --- reload: a broken config is refused, the daemon keeps serving ------------------------
 cp edigate.xml edigate.good
 printf '<broken' >>edigate.xml
@@ -165,7 +208,7 @@ wait_for 5 grep -q "reload refused" daemon.log && ok || fail "broken reload refu
 check "still serving after a refused reload" 0 curl -sf "$admin/health"
 cp edigate.good edigate.xml
 kill -HUP "$daemon"
-wait_for 5 grep -q "configuration reloaded" daemon.log && ok || fail "reload"
+wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -ge 2 ]" && ok || fail "reload"
 
 # --- stop, then the audit chain --------------------------------------------------------------
 kill -TERM "$daemon"
@@ -174,7 +217,7 @@ status=$?
 [ "$status" -eq 0 ] && ok || fail "SIGTERM exit status $status"
 check "audit verify" 0 "$bin" audit verify --db var/edigate.db
 check "audit export" 0 "$bin" audit export --db var/edigate.db
-for action in message.received as2.duplicate mdn.sent config.reloaded config.reload_failed message.resend daemon.stopped; do
+for action in message.received as2.duplicate mdn.sent ack.sent config.reloaded config.reload_failed message.resend daemon.stopped; do
   has "audited: $action" out "\"$action\""
 done
 echo "daemon_test: $passed passed, $failed failed"

@@ -102,6 +102,9 @@ void JobRunner::run(const store::Job& job, const std::string& worker) {
       .add();
   if (job.kind == kProcessJob) return process(job, worker);
   if (job.kind == kSendMdnJob) return send_mdn(job);
+  if (job.kind.starts_with(kSendAckJob)) {
+    return send_ack(job, std::string_view(job.kind).substr(kSendAckJob.size()));
+  }
   if (job.kind.starts_with(kDeliverJob)) {
     return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false);
   }
@@ -218,12 +221,22 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
     if (!routed) (void)st.set_document_status(document_id.value(), "unrouted", d.canonical_id, "");
   }
 
-  for (const edi::BuiltAck& ack : result.acks) {
+  // Acknowledgements once per message: a job run again after a crash does not send a second
+  // 997 with new control numbers.
+  auto earlier_acks = st.list_acks(message_id);
+  const bool acked = earlier_acks.ok() && !earlier_acks.value().empty();
+  const bool send_acks = partner->ack_send == config::AckSend::as2 && partner->as2 &&
+                         !partner->as2->url.empty() && live->config->as2;
+  for (const edi::BuiltAck& ack : acked ? std::vector<edi::BuiltAck>{} : result.acks) {
     if (!ack.error.empty()) continue;
     auto bytes = core_.spool().put(ack.bytes);
     if (!bytes.ok()) continue;
-    (void)st.add_ack({message_id, std::string(ack_name(ack.type)), ack.control_number,
-                      bytes.value(), store::Direction::outbound});
+    auto ack_id = st.add_ack({message_id, std::string(ack_name(ack.type)), ack.control_number,
+                              bytes.value(), store::Direction::outbound});
+    if (ack_id.ok() && send_acks) {
+      (void)st.enqueue(std::string(kSendAckJob) + std::to_string(ack_id.value()),
+                       store::JobRef{message_id, std::nullopt}, now_ms());
+    }
   }
 
   std::string error;
@@ -398,6 +411,77 @@ void JobRunner::send_mdn(const store::Job& job) {
                                                    rng, std::chrono::system_clock::now());
   if (sent.status == as2::SendStatus::rejected || schedule.dead) {
     (void)st.append_audit({"as2", "mdn.failed", subject, "{}"});
+    (void)st.dead(job, sent.error);
+    return;
+  }
+  (void)st.retry(
+      job, sent.error,
+      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
+          .count());
+}
+
+// Our acknowledgement to the partner over AS2: signed and encrypted per their profile, a
+// signed synchronous MDN asked for, the same Message-ID on every attempt.
+void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
+  store::Store& st = core_.store();
+  const auto live = core_.live();
+  auto message = job.ref.message_id ? st.get_message(*job.ref.message_id)
+                                    : store::Result<std::optional<store::Message>>(std::nullopt);
+  auto acks = job.ref.message_id
+                  ? st.list_acks(*job.ref.message_id)
+                  : store::Result<std::vector<store::Ack>>(std::vector<store::Ack>{});
+  const store::Ack* ack = nullptr;
+  if (acks.ok()) {
+    for (const store::Ack& a : acks.value()) {
+      if (std::to_string(a.id) == ack_id_text) ack = &a;
+    }
+  }
+  const config::PartnerProfile* partner =
+      message.ok() && message.value() ? live->partners->by_id(message.value()->partner) : nullptr;
+  if (ack == nullptr || partner == nullptr || !partner->as2 || !live->config->as2) {
+    (void)st.dead(job, "no acknowledgement, partner or AS2 station to send it with");
+    return;
+  }
+  auto bytes = core_.spool().read(ack->spool_id);
+  if (!bytes.ok()) {
+    (void)st.retry(job, bytes.status().message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  const config::As2Station& station = *live->config->as2;
+  as2::PartnerProfile profile;
+  profile.as2_id = partner->as2->id;
+  profile.certificate = partner->as2->certificate;
+  profile.sign.digest = partner->as2->micalg;
+  profile.sign.allow_sha1 = partner->as2->allow_sha1;
+  as2::PackRequest request;
+  request.payload = bytes.value();
+  request.content_type = ack->type == "CONTRL" ? "application/edifact" : "application/edi-x12";
+  request.message_id = "<edigate-ack-" + std::string(ack_id_text) + "@" + station.our_id + ">";
+  request.subject = ack->type + " " + ack->control_number;
+  request.mdn.micalg = partner->as2->micalg;
+  auto packed = as2::pack(request, as2::LocalStation{station.our_id, station.identity}, profile);
+  if (!packed.ok()) {
+    (void)st.dead(job, "cannot build the AS2 message: " + packed.error().message);
+    return;
+  }
+  as2::SendOptions options;
+  options.url = partner->as2->url;
+  options.max_attempts = 1;  // the job is the retry loop
+  const as2::SendOutcome sent = as2::send(packed.value(), profile, options);
+  const std::string subject = "message:" + std::to_string(*job.ref.message_id);
+  const std::string details = "{\"ack\":" + std::string(ack_id_text) + ",\"type\":\"" + ack->type +
+                              "\",\"http_status\":" + std::to_string(sent.http_status) + "}";
+  if (sent.status == as2::SendStatus::delivered) {
+    (void)st.append_audit({"as2", "ack.sent", subject, details});
+    (void)st.complete(job);
+    return;
+  }
+  connectors::RetryPolicy policy;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto schedule = connectors::schedule_retry(policy, job.attempts, std::chrono::seconds(0),
+                                                   rng, std::chrono::system_clock::now());
+  if (sent.status == as2::SendStatus::rejected || schedule.dead) {
+    (void)st.append_audit({"as2", "ack.failed", subject, details});
     (void)st.dead(job, sent.error);
     return;
   }

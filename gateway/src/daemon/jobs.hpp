@@ -8,6 +8,7 @@
 //   deliver:<connector>     one document to one connector (skipped when already delivered)
 //   redeliver:<connector>   the same, even when it was delivered (an operator's resend)
 //   send_mdn                an asynchronous MDN, posted to the URL the sender asked for
+//   send_ack:<ack id>       our 997/999/TA1/CONTRL to the partner over AS2
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,7 @@ inline constexpr std::string_view kProcessJob = "process";
 inline constexpr std::string_view kDeliverJob = "deliver:";
 inline constexpr std::string_view kRedeliverJob = "redeliver:";
 inline constexpr std::string_view kSendMdnJob = "send_mdn";
+inline constexpr std::string_view kSendAckJob = "send_ack:";
 
 class JobRunner {
  public:
@@ -45,6 +47,7 @@ class JobRunner {
   void deliver(const store::Job& job, const std::string& worker, std::string_view connector,
                bool again);
   void send_mdn(const store::Job& job);
+  void send_ack(const store::Job& job, std::string_view ack_id);
 
   Core& core_;
   unsigned threads_;
