@@ -141,6 +141,22 @@ check "an oversized body" 0 curl -s -o /dev/null -w '%{http_code}' \
   -H 'Authorization: Bearer upload-token' --data-binary @big.bin "http://127.0.0.1:$http_port/upload"
 has "413 for an oversized body" out "413"
 
+# --- SFTP: OpenSSH's sftp uploads into the partner's inbox; the pipeline takes it ---------
+sed -e 's/000118830/000555001/g' -e 's/\*118830\*/*555001*/; s/GE\*2\*118830/GE*2*555001/' "$po" >sftp-orders.edi
+printf 'put sftp-orders.edi inbox/orders-555001.edi\nls inbox\n' >sftp.batch
+check "sftp put" 0 sftp -q -b sftp.batch -i sftp_key -P "$sftp_port" -o BatchMode=yes \
+  -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null retailer@127.0.0.1
+wait_for 10 sh -c "curl -s -H 'Authorization: Bearer admin-token' 'http://127.0.0.1:$admin_port/api/messages' | grep -q orders-555001.edi" &&
+  ok || fail "the SFTP upload became a message"
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages" >sftp-messages.json
+has "SFTP message has its transport" sftp-messages.json '"transport":"sftp"'
+wait_for 10 sh -c "ls erp | grep -c json | grep -q 8" && ok || fail "SFTP documents delivered"
+[ -z "$(ls var/jails/retailer/inbox)" ] && ok || fail "the inbox copy is removed once stored"
+printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
+check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \
+  -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null retailer@127.0.0.1
+[ ! -e var/jails/escape.edi ] && ok || fail "a file escaped the jail"
+
 # --- admin API ----------------------------------------------------------------------------
 admin="http://127.0.0.1:$admin_port"
 check "health" 0 curl -sf "$admin/health"

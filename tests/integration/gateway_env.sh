@@ -38,6 +38,8 @@ http_port=$(free_port)
 https_port=$(free_port)
 admin_port=$(free_port)
 erp_port=$(free_port)
+sftp_port=$(free_port)
+ssh-keygen -q -t ed25519 -N "" -C retailer-sftp -f sftp_key
 mkdir -p partners erp archive var/spool
 cat >erp.py <<'PY'
 # The ERP: answers 500 to the first N posts (argv[2]), then 200; records each request.
@@ -85,6 +87,7 @@ write_config() {  # write_config EXTRA_CONNECTOR_XML
   <partners dir="partners"/>
   <mappings standard="$src/mappings/standard"/>
   <as2 our-id="EDIGATE-TEST" key="certs/as2/our.key" cert="certs/as2/our.pem"/>
+  <sftp address="127.0.0.1" port="$sftp_port" host-keys="var/host_keys" jails="var/jails"/>
   <connectors>
     <file name="files" dir="erp"/>
     <http name="erp" url="https://127.0.0.1:$erp_port/documents" timeout="5" max-attempts="5"
@@ -106,6 +109,7 @@ cat >partners/retailer.xml <<XML
   </as2>
   <x12 qualifier="08" id="6111470100"/>
   <upload><token sha256="$upload_hash"/>${client_fp:+<client-cert sha256-fingerprint=\"$client_fp\"/>}</upload>
+  <sftp><key>$(cat sftp_key.pub)</key></sftp>
   <mapping dir="$src/mappings/partners/retailer"/>
   <acks type="auto" send="none"/>
   <duplicates interchange="reject"/>

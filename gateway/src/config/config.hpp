@@ -176,6 +176,20 @@ struct PartnerAs2 {
   as2::DigestAlgorithm micalg = as2::DigestAlgorithm::sha256;
 };
 
+// The embedded SFTP server (edigate.xml <sftp>).
+struct SftpServer {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+  fs::path host_keys;  // ssh_host_ed25519_key, ssh_host_rsa_key (made on first start)
+  fs::path jails;      // <jails>/<partner id>/inbox, outbox
+};
+
+// A partner's SFTP login (partner profile <sftp>): user name = partner id.
+struct PartnerSftp {
+  std::vector<std::string> keys;  // OpenSSH public key lines
+  bool legacy_algorithms = false;
+};
+
 struct X12Ids {
   std::string qualifier, id, group_id;  // group_id defaults to id
 };
@@ -204,6 +218,7 @@ struct PartnerProfile {
   std::optional<X12Ids> x12;
   std::optional<EdifactIds> edifact;
   UploadCredentials upload;
+  std::optional<PartnerSftp> sftp;
   fs::path mapping_dir;                                  // empty: no maps
   std::shared_ptr<const edi::mapping::Partner> mapping;  // loaded from mapping_dir
   AckType acks = AckType::automatic;
@@ -225,6 +240,7 @@ struct GatewayConfig {
   fs::path partners_dir;
   fs::path standard_maps_dir;
   std::optional<As2Station> as2;
+  std::optional<SftpServer> sftp;
   std::vector<ConnectorConfig> connectors;
   std::vector<PartnerProfile> partners;  // sorted by file name
 

@@ -252,6 +252,14 @@ void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigI
   config.partners_dir = r.directory(root.child("partners"), "dir", false);
   config.standard_maps_dir = r.directory(root.child("mappings"), "standard", false);
   r.as2_station(root.child("as2"), config);
+  if (pugi::xml_node sftp = root.child("sftp")) {
+    SftpServer s;
+    s.address = sftp.attribute("address").as_string("127.0.0.1");
+    s.port = static_cast<std::uint16_t>(sftp.attribute("port").as_uint());
+    s.host_keys = r.directory(sftp, "host-keys", true);
+    s.jails = r.directory(sftp, "jails", true);
+    config.sftp = std::move(s);
+  }
   r.connectors(root.child("connectors"), config);
 }
 

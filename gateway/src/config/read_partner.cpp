@@ -192,6 +192,12 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     p.edifact = EdifactIds{e.attribute("id").value(), e.attribute("qualifier").value()};
   }
   r.upload(root.child("upload"), p);
+  if (pugi::xml_node sftp = root.child("sftp")) {
+    PartnerSftp s;
+    for (pugi::xml_node k : sftp.children("key")) s.keys.emplace_back(k.child_value());
+    s.legacy_algorithms = sftp.attribute("legacy-algorithms").as_bool();
+    p.sftp = std::move(s);
+  }
   r.mapping(root.child("mapping"), gateway.standard_maps_dir, p);
   if (pugi::xml_node a = root.child("acks")) {
     p.acks = ack_type(a.attribute("type").as_string("auto"));

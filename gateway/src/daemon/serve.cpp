@@ -9,6 +9,7 @@
 #include "daemon/core.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/jobs.hpp"
+#include "daemon/sftp_intake.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "store/sqlite_store.hpp"
@@ -126,6 +127,17 @@ int serve(const ServeOptions& options) {
     log("admin API on " + cfg->admin.address + ":" + std::to_string(port.value()));
   }
 
+  std::unique_ptr<SftpService> sftp;
+  if (cfg->sftp) {
+    // Partners and keys are read at start: a new SFTP partner needs a restart, not a reload.
+    sftp = std::make_unique<SftpService>(core, *cfg);
+    if (const std::string error = sftp->start(); !error.empty()) {
+      log("cannot start the SFTP server: " + error);
+      return 2;
+    }
+    log("SFTP on " + cfg->sftp->address + ":" + std::to_string(sftp->port()));
+  }
+
   JobRunner runner(core, cfg->workers);
   runner.start();
   if (!partners.start().ok() || !admin.start().ok()) {
@@ -169,6 +181,7 @@ int serve(const ServeOptions& options) {
   log("stopping");
   partners.stop();
   admin.stop();
+  if (sftp) sftp->stop();
   pool.stop();
   runner.stop();
   (void)core.store().append_audit(

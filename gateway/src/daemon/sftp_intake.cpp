@@ -1,0 +1,125 @@
+#include "daemon/sftp_intake.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "daemon/jobs.hpp"
+
+namespace edigate::gateway::daemon {
+namespace {
+
+// Reads the uploaded file relative to the inbox the server gave us (never by a path string).
+bool read_upload(const sftp::CompletedUpload& upload, std::uint64_t limit, std::string& out,
+                 std::string& error) {
+  const int fd =
+      openat(upload.inbox_fd, upload.filename.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open the upload";
+    return false;
+  }
+  if (upload.size > limit) {
+    close(fd);
+    error = "upload larger than the body limit";
+    return false;
+  }
+  out.resize(upload.size);
+  std::size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = read(fd, out.data() + done, out.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  if (done != out.size()) {
+    error = "short read of the upload";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+sftp::Status SftpIntake::ingest(const sftp::CompletedUpload& upload) {
+  const auto live = core_.live();
+  std::string bytes, error;
+  if (!read_upload(upload, live->config->limits.body_bytes, bytes, error)) {
+    return sftp::Status::error(sftp::ErrorCode::sink_failed, error);
+  }
+  auto payload = core_.spool().put(bytes);
+  if (!payload.ok()) {
+    return sftp::Status::error(sftp::ErrorCode::sink_failed, payload.status().message);
+  }
+  store::NewMessage m;
+  m.transport = "sftp";
+  m.partner = upload.partner;
+  m.filename = upload.filename;
+  m.payload_id = payload.value();
+  m.size = bytes.size();
+  auto added = core_.store().add_received_message(m, kProcessJob);
+  if (!added.ok()) {
+    return sftp::Status::error(sftp::ErrorCode::sink_failed, added.status().message);
+  }
+  // Committed: the inbox copy has served its purpose (the spool keeps the bytes).
+  unlinkat(upload.inbox_fd, upload.filename.c_str(), 0);
+  core_.metrics()
+      .counter("edigate_messages_received_total", "Messages received",
+               {{"partner", upload.partner}, {"transport", "sftp"}})
+      .add();
+  core_.wake();
+  return sftp::Status::success();
+}
+
+sftp::Status SftpIntake::record_partial(const sftp::PartialUpload& upload) {
+  const nlohmann::json details = {
+      {"filename", upload.filename}, {"bytes", upload.bytes_received}, {"reason", upload.reason}};
+  auto audited = core_.store().append_audit(
+      {"sftp", "sftp.partial_upload", "partner:" + upload.partner,
+       details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!audited.ok()) {
+    return sftp::Status::error(sftp::ErrorCode::sink_failed, audited.status().message);
+  }
+  return sftp::Status::success();
+}
+
+SftpService::SftpService(Core& core, const config::GatewayConfig& config) : intake_(core) {
+  const config::SftpServer& s = *config.sftp;
+  sftp::ServerConfig c;
+  c.listen_address = s.address;
+  c.port = s.port;
+  c.host_key_dir = s.host_keys.string();
+  c.limits.max_upload_bytes = config.limits.body_bytes;
+  for (const config::PartnerProfile& p : config.partners) {
+    if (!p.sftp) continue;
+    sftp::PartnerAccount account;
+    account.id = p.id;
+    account.authorized_keys = p.sftp->keys;
+    account.jail_dir = (s.jails / p.id).string();
+    account.legacy_algorithms = p.sftp->legacy_algorithms;
+    std::error_code ec;  // the jail's folders are made here; the server checks them at start
+    std::filesystem::create_directories(s.jails / p.id / "inbox", ec);
+    std::filesystem::create_directories(s.jails / p.id / "outbox", ec);
+    c.partners.push_back(std::move(account));
+  }
+  server_ = std::make_unique<sftp::SftpServer>(std::move(c), intake_);
+}
+
+SftpService::~SftpService() { stop(); }
+
+std::string SftpService::start() {
+  if (auto s = server_->start(); !s.ok()) return s.message;
+  thread_ = std::thread([this] { (void)server_->run(); });
+  return {};
+}
+
+std::uint16_t SftpService::port() const { return server_->port(); }
+
+void SftpService::stop() {
+  if (!thread_.joinable()) return;
+  server_->stop();
+  thread_.join();
+}
+
+}  // namespace edigate::gateway::daemon

@@ -1,0 +1,42 @@
+// SFTP uploads into the pipeline: the embedded SFTP server (sftp/) hands each completed upload
+// here before it answers the client's CLOSE; it goes into the spool and the store (the message,
+// its process job and its audit entry in one commit) and leaves the partner's inbox. An upload
+// cut off mid-way is audited and nothing is processed.
+#pragma once
+
+#include <memory>
+#include <thread>
+
+#include "daemon/core.hpp"
+#include "edigate/sftp/server.hpp"
+#include "edigate/sftp/upload_sink.hpp"
+
+namespace edigate::gateway::daemon {
+
+class SftpIntake final : public sftp::UploadSink {
+ public:
+  explicit SftpIntake(Core& core) : core_(core) {}
+  sftp::Status ingest(const sftp::CompletedUpload& upload) override;
+  sftp::Status record_partial(const sftp::PartialUpload& upload) override;
+
+ private:
+  Core& core_;
+};
+
+// The SFTP server of the configuration, running on its own thread; stop() ends it.
+class SftpService {
+ public:
+  SftpService(Core& core, const config::GatewayConfig& config);
+  ~SftpService();
+  // Binds and starts accepting; an error says why (a taken port, unreadable host keys).
+  std::string start();
+  std::uint16_t port() const;
+  void stop();
+
+ private:
+  SftpIntake intake_;
+  std::unique_ptr<sftp::SftpServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace edigate::gateway::daemon
