@@ -52,7 +52,7 @@ for i in $(seq 1 "$messages"); do
     --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
     --partner-cert certs/as2/our.pem >/dev/null
 done
-"$bin" serve --config edigate.xml >daemon.log 2>&1 &
+${DAEMON_WRAPPER:-} "$bin" serve --config edigate.xml >daemon.log 2>&1 &
 daemon=$!
 pids+=($daemon)
 wait_for 10 curl -sf "http://127.0.0.1:$admin_port/health" || { cat daemon.log; exit 1; }

@@ -162,6 +162,18 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     if (!payload.ok()) return responder.send(problem(500, "cannot store the message"));
     payload_id = payload.value();
   }
+  // The MDN's bytes too, so that a duplicate later gets exactly these.
+  const bool async_mdn = outcome.mdn && !outcome.mdn_request.async_url.empty();
+  std::string mdn_id;
+  if (outcome.mdn) {
+    std::vector<std::pair<std::string, std::string>> mdn_headers;
+    // An async MDN keeps where it goes with it (never part of what is posted).
+    if (async_mdn) mdn_headers.emplace_back(kAsyncMdnTarget, outcome.mdn_request.async_url);
+    for (const auto& h : outcome.mdn->headers) mdn_headers.emplace_back(h.name, h.value);
+    auto mdn_bytes = core.spool().put(serialize_http(mdn_headers, outcome.mdn->body));
+    if (!mdn_bytes.ok()) return responder.send(problem(500, "cannot store the MDN"));
+    mdn_id = mdn_bytes.value();
+  }
   store::NewMessage m;
   m.transport = "as2";
   m.partner = partner_id;
@@ -169,16 +181,36 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   m.payload_id = payload_id;
   m.size = processed ? outcome.payload.size() : request.body.size();
   m.content_type = processed ? outcome.payload_content_type : "";
-  auto added = st.add_received_message(m, processed ? kProcessJob : std::string_view{});
-  if (!added.ok()) {
-    if (added.status().code == store::StoreErrc::duplicate) {
-      return responder.send(Response::text(200, ""));  // a concurrent retry won the race
+  // One commit: the message, its first job, its status, the MDN and its sending, the audit.
+  std::int64_t message_id = 0;
+  bool duplicate = false;
+  const store::Status recorded = st.batch([&]() -> store::Status {
+    auto added = st.add_received_message(m, processed ? kProcessJob : std::string_view{});
+    if (!added.ok()) {
+      duplicate = added.status().code == store::StoreErrc::duplicate;
+      return added.status();
     }
+    message_id = added.value().message_id;
+    if (!processed) {
+      if (auto s = st.set_message_status(message_id, store::message_status::failed, outcome.error);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (mdn_id.empty()) return store::Status::success();
+    if (auto s = st.store_mdn({message_id, mdn_id,
+                               std::string(as2::disposition_text(outcome.disposition)),
+                               outcome.mdn_request.signed_receipt});
+        !s.ok()) {
+      return s;
+    }
+    if (!async_mdn) return store::Status::success();
+    auto queued = st.enqueue(kSendMdnJob, store::JobRef{message_id, std::nullopt}, now_ms());
+    return queued.ok() ? store::Status::success() : queued.status();
+  });
+  if (!recorded.ok()) {
+    if (duplicate) return responder.send(Response::text(200, ""));  // a concurrent retry won
     return responder.send(problem(500, "cannot record the message"));
-  }
-  const std::int64_t message_id = added.value().message_id;
-  if (!processed) {
-    (void)st.set_message_status(message_id, store::message_status::failed, outcome.error);
   }
   core.metrics()
       .counter("edigate_messages_received_total", "Messages received",
@@ -193,21 +225,6 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
         .counter("edigate_receive_errors_total", "Messages refused",
                  {{"partner", partner_id}, {"transport", "as2"}})
         .add();
-  }
-  const bool async_mdn = outcome.mdn && !outcome.mdn_request.async_url.empty();
-  if (outcome.mdn) {
-    std::vector<std::pair<std::string, std::string>> mdn_headers;
-    // An async MDN keeps where it goes with it (never part of what is posted).
-    if (async_mdn) mdn_headers.emplace_back(kAsyncMdnTarget, outcome.mdn_request.async_url);
-    for (const auto& h : outcome.mdn->headers) mdn_headers.emplace_back(h.name, h.value);
-    auto mdn_bytes = core.spool().put(serialize_http(mdn_headers, outcome.mdn->body));
-    if (mdn_bytes.ok()) {
-      (void)st.store_mdn({message_id, mdn_bytes.value(),
-                          std::string(as2::disposition_text(outcome.disposition)),
-                          outcome.mdn_request.signed_receipt});
-      if (async_mdn)
-        (void)st.enqueue(kSendMdnJob, store::JobRef{message_id, std::nullopt}, now_ms());
-    }
   }
   core.wake();
   if (outcome.mdn && outcome.mdn_request.async_url.empty()) {

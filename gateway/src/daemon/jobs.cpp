@@ -158,95 +158,116 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
   options.limits = live->config->limits.edi;
   const ProcessResult result = process_edi(payload.value(), *partner->mapping, options);
 
-  // Interchange control numbers seen before from this sender (per partner policy).
-  std::set<std::string> duplicates;
-  for (const ProcessedInterchange& ic : result.interchanges) {
-    const std::string sender = ic.sender_qualifier + ":" + ic.sender_id;
-    auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
-    if (!first.ok() || first.value()) continue;
-    (void)st.append_audit({"pipeline", "interchange.duplicate",
-                           "message:" + std::to_string(message_id),
-                           "{\"sender\":\"" + json_escape(sender) + "\",\"control\":\"" +
-                               json_escape(ic.control_number) + "\"}"});
-    if (partner->duplicates == config::DuplicatePolicy::reject) {
-      duplicates.insert(ic.control_number);
-    }
-  }
-
+  // Files first (they are fsync'd on their own), then every row in one transaction.
+  std::vector<std::string> canonical(result.sets.size());
   for (const ProcessedSet& set : result.sets) {
-    store::NewDocument d;
-    d.message_id = message_id;
-    d.set_index = static_cast<int>(set.index);
-    d.type = set.document_type;
-    d.standard = set.standard == edi::Standard::x12 ? "x12" : "edifact";
-    d.transaction = set.transaction;
-    d.interchange_control = set.interchange_control;
-    d.group_control = set.group_control;
-    d.set_control = set.set_control;
-    const bool duplicate = duplicates.contains(set.interchange_control);
-    if (duplicate) {
-      d.status = "duplicate";
-    } else if (!set.accepted) {
-      d.status = "rejected";
-      for (const edi::Problem& p : set.problems) {
-        if (p.is_error()) {
-          d.error = edi::to_string(p);
-          break;
-        }
-      }
-    } else if (set.json.empty()) {
-      d.status = "unmapped";
-    } else {
-      auto canonical = core_.spool().put(set.json);
-      if (!canonical.ok()) {
-        (void)st.retry(job, canonical.status().message, now_ms() + kStoreRetryMs);
-        return;
-      }
-      d.status = "mapped";
-      d.canonical_id = canonical.value();
-    }
-    auto document_id = st.add_document(d);
-    if (!document_id.ok()) {
-      (void)st.retry(job, document_id.status().message, now_ms() + kStoreRetryMs);
+    if (!set.accepted || set.json.empty()) continue;
+    auto put = core_.spool().put(set.json);
+    if (!put.ok()) {
+      (void)st.retry(job, put.status().message, now_ms() + kStoreRetryMs);
       return;
     }
-    if (d.status != "mapped") continue;
-    bool routed = false;
-    for (const config::Route& route : partner->routes) {
-      if (to_string(route.document) != set.document_type) continue;
-      routed = true;
-      (void)st.enqueue(std::string(kDeliverJob) + route.connector,
-                       store::JobRef{message_id, document_id.value()}, now_ms());
-    }
-    if (!routed) (void)st.set_document_status(document_id.value(), "unrouted", d.canonical_id, "");
+    canonical[set.index] = put.value();
   }
-
-  // Acknowledgements once per message: a job run again after a crash does not send a second
-  // 997 with new control numbers.
-  auto earlier_acks = st.list_acks(message_id);
-  const bool acked = earlier_acks.ok() && !earlier_acks.value().empty();
+  std::vector<std::pair<const edi::BuiltAck*, std::string>> acks;
+  for (const edi::BuiltAck& ack : result.acks) {
+    if (!ack.error.empty()) continue;
+    auto put = core_.spool().put(ack.bytes);
+    if (put.ok()) acks.emplace_back(&ack, put.value());
+  }
   const bool send_acks = partner->ack_send == config::AckSend::as2 && partner->as2 &&
                          !partner->as2->url.empty() && live->config->as2;
-  for (const edi::BuiltAck& ack : acked ? std::vector<edi::BuiltAck>{} : result.acks) {
-    if (!ack.error.empty()) continue;
-    auto bytes = core_.spool().put(ack.bytes);
-    if (!bytes.ok()) continue;
-    auto ack_id = st.add_ack({message_id, std::string(ack_name(ack.type)), ack.control_number,
-                              bytes.value(), store::Direction::outbound});
-    if (ack_id.ok() && send_acks) {
-      (void)st.enqueue(std::string(kSendAckJob) + std::to_string(ack_id.value()),
-                       store::JobRef{message_id, std::nullopt}, now_ms());
-    }
-  }
-
   std::string error;
   if (!result.readable()) {
     error =
         result.problems.empty() ? "no interchange found" : edi::to_string(result.problems.front());
   }
-  (void)st.set_message_status(
-      message_id, error.empty() ? store::message_status::processed : store::message_status::failed,
-      error);
+
+  const store::Status written = st.batch([&]() -> store::Status {
+    // Interchange control numbers seen before from this sender (per partner policy).
+    std::set<std::string> duplicates;
+    for (const ProcessedInterchange& ic : result.interchanges) {
+      const std::string sender = ic.sender_qualifier + ":" + ic.sender_id;
+      auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
+      if (!first.ok()) return first.status();
+      if (first.value()) continue;
+      (void)st.append_audit({"pipeline", "interchange.duplicate",
+                             "message:" + std::to_string(message_id),
+                             "{\"sender\":\"" + json_escape(sender) + "\",\"control\":\"" +
+                                 json_escape(ic.control_number) + "\"}"});
+      if (partner->duplicates == config::DuplicatePolicy::reject) {
+        duplicates.insert(ic.control_number);
+      }
+    }
+    for (const ProcessedSet& set : result.sets) {
+      store::NewDocument d;
+      d.message_id = message_id;
+      d.set_index = static_cast<int>(set.index);
+      d.type = set.document_type;
+      d.standard = set.standard == edi::Standard::x12 ? "x12" : "edifact";
+      d.transaction = set.transaction;
+      d.interchange_control = set.interchange_control;
+      d.group_control = set.group_control;
+      d.set_control = set.set_control;
+      if (duplicates.contains(set.interchange_control)) {
+        d.status = "duplicate";
+      } else if (!set.accepted) {
+        d.status = "rejected";
+        for (const edi::Problem& p : set.problems) {
+          if (p.is_error()) {
+            d.error = edi::to_string(p);
+            break;
+          }
+        }
+      } else if (canonical[set.index].empty()) {
+        d.status = "unmapped";
+      } else {
+        d.status = "mapped";
+        d.canonical_id = canonical[set.index];
+      }
+      bool routed = false;
+      if (d.status == "mapped") {
+        for (const config::Route& route : partner->routes) {
+          routed = routed || to_string(route.document) == set.document_type;
+        }
+        if (!routed) d.status = "unrouted";
+      }
+      auto document_id = st.add_document(d);
+      if (!document_id.ok()) return document_id.status();
+      if (!routed) continue;
+      for (const config::Route& route : partner->routes) {
+        if (to_string(route.document) != set.document_type) continue;
+        auto queued = st.enqueue(std::string(kDeliverJob) + route.connector,
+                                 store::JobRef{message_id, document_id.value()}, now_ms());
+        if (!queued.ok()) return queued.status();
+      }
+    }
+    // Acknowledgements once per message: a job run again after a crash does not send a second
+    // 997 with new control numbers.
+    auto earlier = st.list_acks(message_id);
+    if (!earlier.ok()) return earlier.status();
+    for (const auto& [ack, spool_id] : earlier.value().empty() ? acks : decltype(acks){}) {
+      auto ack_id = st.add_ack({message_id, std::string(ack_name(ack->type)), ack->control_number,
+                                spool_id, store::Direction::outbound});
+      if (!ack_id.ok()) return ack_id.status();
+      if (send_acks) {
+        (void)st.enqueue(std::string(kSendAckJob) + std::to_string(ack_id.value()),
+                         store::JobRef{message_id, std::nullopt}, now_ms());
+      }
+    }
+    if (auto s = st.set_message_status(
+            message_id,
+            error.empty() ? store::message_status::processed : store::message_status::failed,
+            error);
+        !s.ok()) {
+      return s;
+    }
+    return st.complete(job);
+  });
+  if (!written.ok()) {
+    (void)st.retry(job, written.message, now_ms() + kStoreRetryMs);
+    return;
+  }
   core_.metrics()
       .counter("edigate_documents_total", "Transaction sets read", {{"partner", partner->id}})
       .add(static_cast<double>(result.sets.size()));
@@ -255,7 +276,6 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
         .counter("edigate_edi_errors_total", "EDI errors found", {{"partner", partner->id}})
         .add(static_cast<double>(result.errors));
   }
-  (void)st.complete(job);
   core_.wake();
 }
 
@@ -327,17 +347,25 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
   attempt.http_status = r.http_status;
   attempt.response_excerpt = r.error.empty() ? r.response_excerpt : r.error;
   attempt.idempotency_key = delivery.idempotency_key;
-  (void)st.add_delivery_attempt(attempt);
   const http::Labels labels{{"partner", delivery.partner}, {"connector", attempt.connector}};
   if (r.outcome == connectors::DeliveryResult::delivered) {
     core_.metrics()
         .histogram("edigate_delivery_latency_seconds", "From receipt to delivery",
                    {0.1, 0.5, 1, 5, 30, 120, 600, 3600}, labels)
         .observe(static_cast<double>(now_ms() - message.value()->created_at) / 1000.0);
-    (void)st.set_document_status(document_id, "delivered", document->canonical_id, "");
-    (void)st.complete(job);
+    const store::Status done = st.batch([&]() -> store::Status {
+      if (auto s = st.add_delivery_attempt(attempt); !s.ok()) return s;
+      if (auto s = st.set_document_status(document_id, "delivered", document->canonical_id, "");
+          !s.ok()) {
+        return s;
+      }
+      return st.complete(job);
+    });
+    // Not recorded: the job runs again and delivers again under the same Idempotency-Key.
+    if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
     return;
   }
+  (void)st.add_delivery_attempt(attempt);
   core_.metrics()
       .counter("edigate_delivery_failures_total", "Delivery attempts that failed", labels)
       .add();

@@ -118,18 +118,28 @@ std::optional<std::int64_t> Statement::optional_int_at(int column) const {
   return int_at(column);
 }
 
-Transaction::Transaction(sqlite3* db) : db_(db) {
-  status_ = exec(db, "BEGIN IMMEDIATE");
+// Inside an outer transaction (Store::batch) a transaction is a savepoint: its commit is the
+// outer one's, and its rollback undoes only its own part.
+Transaction::Transaction(sqlite3* db) : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
+  status_ = exec(db, nested_ ? "SAVEPOINT edigate_nested" : "BEGIN IMMEDIATE");
   open_ = status_.ok();
 }
 
 Transaction::~Transaction() {
-  if (open_) (void)exec(db_, "ROLLBACK");
+  if (!open_) return;
+  if (nested_) {
+    (void)exec(db_, "ROLLBACK TO edigate_nested");
+    (void)exec(db_, "RELEASE edigate_nested");
+  } else {
+    (void)exec(db_, "ROLLBACK");
+  }
 }
 
 Status Transaction::commit() {
   if (!open_) return status_;
-  if (auto s = exec(db_, "COMMIT"); !s.ok()) return s;  // the destructor rolls back
+  if (auto s = exec(db_, nested_ ? "RELEASE edigate_nested" : "COMMIT"); !s.ok()) {
+    return s;  // the destructor rolls back
+  }
   open_ = false;
   return Status::success();
 }

@@ -66,6 +66,7 @@ class Transaction {
 
  private:
   sqlite3* db_;
+  bool nested_;
   Status status_;
   bool open_ = false;
 };

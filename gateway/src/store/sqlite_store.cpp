@@ -358,6 +358,14 @@ Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view part
   return static_cast<std::uint64_t>(last.value());
 }
 
+Status SqliteStore::batch(const std::function<Status()>& work) {
+  std::lock_guard lock(mu_);
+  Transaction txn(db_);
+  if (!txn.status().ok()) return txn.status();
+  if (Status s = work(); !s.ok()) return s;  // the destructor rolls back
+  return txn.commit();
+}
+
 }  // namespace sqlite
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,

@@ -66,6 +66,7 @@ class SqliteStore final : public Store {
   Result<AuditVerification> verify_audit() override;
   Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) override;
   Status export_audit(std::ostream& out) override;
+  Status batch(const std::function<Status()>& work) override;
 
  private:
   // The *_locked helpers run inside a caller's transaction with mu_ held.
@@ -80,7 +81,8 @@ class SqliteStore final : public Store {
   Result<std::optional<Message>> one_message(Statement& q);
   std::int64_t now() const { return clock_(); }
 
-  std::mutex mu_;
+  // Recursive: batch() holds it across the calls it makes.
+  std::recursive_mutex mu_;
   sqlite3* db_;
   std::function<std::int64_t()> clock_;
 };

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -264,6 +265,12 @@ class Store {
   virtual Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) = 0;
   // One JSON object per line, in seq order.
   virtual Status export_audit(std::ostream& out) = 0;
+
+  // Runs `work` (calls on this store, from this thread) as one transaction: everything it wrote
+  // commits together, with one fsync, or nothing does when it returns an error. Calls inside
+  // that fail roll back only their own part. Keep file I/O and CPU work outside: other threads
+  // wait for the store meanwhile.
+  virtual Status batch(const std::function<Status()>& work) = 0;
 };
 
 }  // namespace edigate::gateway::store

@@ -267,3 +267,41 @@ TEST_CASE("opening without migrating changes nothing and wants the current schem
   REQUIRE(f.raw_sql("INSERT INTO schema_version (version) VALUES (0)") == SQLITE_OK);
   CHECK_FALSE(open_sqlite_store(f.db_path, no_migrate).ok());
 }
+
+TEST_CASE("a batch commits its calls together, or none of them", "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  std::int64_t id = 0;
+  const Status ok = store.batch([&]() -> Status {
+    auto added = store.add_received_message(as2_message("acme", "<b1@x>"), "process");
+    if (!added.ok()) return added.status();
+    id = added.value().message_id;
+    return store.set_message_status(id, "processed", "");
+  });
+  REQUIRE(ok.ok());
+  CHECK(store.get_message(id).value()->status == "processed");
+  CHECK(f.raw_count("audit") == 1);
+
+  // A failure after some calls succeeded: everything in the batch is undone.
+  const Status failed = store.batch([&]() -> Status {
+    auto added = store.add_received_message(as2_message("acme", "<b2@x>"), "process");
+    REQUIRE(added.ok());
+    return Status::error(StoreErrc::bad_input, "the caller changed its mind");
+  });
+  CHECK_FALSE(failed.ok());
+  CHECK_FALSE(store.find_as2_message("acme", "<b2@x>").value().has_value());
+  CHECK(f.raw_count("messages") == 1);
+  CHECK(f.raw_count("audit") == 1);
+
+  // A call that fails inside a batch rolls back its own part only.
+  const Status partly = store.batch([&]() -> Status {
+    auto again = store.add_received_message(as2_message("acme", "<b1@x>"), "process");
+    CHECK(again.status().code == StoreErrc::duplicate);
+    auto other = store.add_received_message(as2_message("acme", "<b3@x>"), "process");
+    return other.ok() ? Status::success() : other.status();
+  });
+  CHECK(partly.ok());
+  CHECK(f.raw_count("messages") == 2);
+}
