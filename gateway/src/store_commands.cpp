@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "daemon/jobs.hpp"
 #include "json_output.hpp"
 #include "store/spool.hpp"
 #include "store/sqlite_store.hpp"
@@ -156,6 +157,61 @@ int run_messages_show(const std::string& db, std::int64_t id) {
   return 0;
 }
 
+struct RequeueOptions {
+  std::string db;
+  std::int64_t id = 0;
+  std::vector<std::string> connectors;  // resend: where to
+};
+
+// Queues work for a running (or the next) daemon: its job runners poll the store.
+int run_requeue(const RequeueOptions& o, bool resend) {
+  st::SqliteOptions options;
+  options.create_if_missing = false;
+  options.migrate = false;  // a running daemon owns the schema
+  auto opened = st::open_sqlite_store(o.db, options);
+  if (!opened.ok()) {
+    std::cerr << "edigate: " << opened.status().message << "\n";
+    return kCannotRun;
+  }
+  st::Store& store = *opened.value();
+  auto m = store.get_message(o.id);
+  if (!m.ok() || !m.value()) {
+    std::cerr << "edigate: no message " << o.id << "\n";
+    return kFailed;
+  }
+  json jobs = json::array();
+  const st::Status done = store.batch([&]() -> st::Status {
+    if (!resend) {
+      auto job = store.enqueue(gateway::daemon::kProcessJob, st::JobRef{o.id, std::nullopt},
+                               st::system_now_ms());
+      if (!job.ok()) return job.status();
+      jobs.push_back(job.value());
+    } else {
+      auto documents = store.list_documents(o.id);
+      if (!documents.ok()) return documents.status();
+      for (const st::Document& d : documents.value()) {
+        if (d.canonical_id.empty()) continue;
+        for (const std::string& connector : o.connectors) {
+          auto job = store.enqueue(std::string(gateway::daemon::kRedeliverJob) + connector,
+                                   st::JobRef{o.id, d.id}, st::system_now_ms());
+          if (!job.ok()) return job.status();
+          jobs.push_back(job.value());
+        }
+      }
+    }
+    auto audited =
+        store.append_audit({"cli", resend ? "message.resend" : "message.reprocess",
+                            "message:" + std::to_string(o.id), json{{"jobs", jobs}}.dump()});
+    return audited.ok() ? st::Status::success() : audited.status();
+  });
+  if (!done.ok()) {
+    std::cerr << "edigate: " << done.message << "\n";
+    return kCannotRun;
+  }
+  std::cout << json{{"message", o.id}, {"jobs", jobs}}.dump() << "\n";
+  return jobs.empty() ? kFailed : 0;
+}
+
 struct AddOptions {
   std::string db;
   std::string spool;
@@ -266,6 +322,20 @@ void add_messages(CLI::App& app, int& exit_code) {
   s->add_option("--db", *db, "Store database file")->required();
   s->add_option("ID", *id, "Message id")->required();
   s->callback([db, id, &exit_code] { exit_code = run_messages_show(*db, *id); });
+  auto again = std::make_shared<RequeueOptions>();
+  CLI::App* r = messages->add_subcommand(
+      "reprocess", "Validate, map and route a message again (the daemon runs the job)");
+  r->add_option("--db", again->db, "Store database file")->required();
+  r->add_option("ID", again->id, "Message id")->required();
+  r->callback([again, &exit_code] { exit_code = run_requeue(*again, false); });
+  auto resend = std::make_shared<RequeueOptions>();
+  CLI::App* d = messages->add_subcommand(
+      "resend", "Deliver a message's documents again to connectors (the daemon runs the jobs)");
+  d->add_option("--db", resend->db, "Store database file")->required();
+  d->add_option("--connector", resend->connectors, "Connector name (repeat for several)")
+      ->required();
+  d->add_option("ID", resend->id, "Message id")->required();
+  d->callback([resend, &exit_code] { exit_code = run_requeue(*resend, true); });
   add_messages_add(messages, exit_code);
 }
 

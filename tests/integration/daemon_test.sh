@@ -106,6 +106,12 @@ check "unknown partner is refused with an MDN" 1 "$bin" as2 send \
   "http://127.0.0.1:$http_port/as2" stranger --partner-cert certs/as2/our.pem \
   --expect-mic "$mic" --attempts 1
 has "authentication-failed" out "authentication-failed"
+"$bin" as2 pack "$po" -o wrong-signer --from TEST-RETAILER --to EDIGATE-TEST \
+  --cert certs/as2/our.pem --key certs/as2/our.key --partner-cert certs/as2/our.pem >/dev/null
+check "a message signed by someone else's certificate is refused" 1 "$bin" as2 send \
+  "http://127.0.0.1:$http_port/as2" wrong-signer --partner-cert certs/as2/our.pem \
+  --expect-mic "$mic" --attempts 1
+has "wrong signer: authentication-failed" out "authentication-failed"
 check "garbage AS2 body" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_port/as2" \
   -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage@test>" \
   -H "Disposition-Notification-To: x" -H "Content-Type: application/pkcs7-mime" --data-binary "not cms"
@@ -215,6 +221,15 @@ has "the partner got it from us" partner-messages.json '"partner":"gateway"'
 wait_for 10 sh -c "'$bin' audit export --db var/edigate.db 2>/dev/null | grep -q ack.sent" && ok ||
   fail "ack.sent audited (signed MDN from the partner matched)"
 kill -TERM "$partner_daemon"
+
+# --- the operator CLI on the live store --------------------------------------------------
+resends_before=$(grep -c resend erp-requests.jsonl)
+check "messages resend (CLI)" 0 "$bin" messages resend --db var/edigate.db --connector erp 1
+wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -gt $resends_before ]" && ok ||
+  fail "CLI resend reached the ERP"
+check "messages reprocess (CLI)" 0 "$bin" messages reprocess --db var/edigate.db 1
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\": \"process\"' | grep -q 2" &&
+  ok || fail "CLI reprocess ran"
 
 # --- reload: a broken config is refused, the daemon keeps serving ------------------------
 cp edigate.xml edigate.good
