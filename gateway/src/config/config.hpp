@@ -203,7 +203,18 @@ struct UploadCredentials {
 };
 
 enum class AckType : unsigned char { automatic, x997, x999, ta1, contrl, none };
-enum class AckSend : unsigned char { as2, none };
+enum class AckSend : unsigned char { as2, sftp, none };
+
+// The partner's SFTP server we push to (partner profile <sftp-push>).
+struct PartnerSftpPush {
+  std::string host;
+  std::uint16_t port = 22;
+  std::string user;
+  fs::path key;                 // our private key (OpenSSH or PEM)
+  std::string host_key_sha256;  // "SHA256:..." as ssh-keygen -lf prints it
+  std::string dir;              // absolute remote directory
+  bool temp_then_rename = true;
+};
 enum class DuplicatePolicy : unsigned char { reject, warn, accept };
 
 struct Route {
@@ -219,6 +230,7 @@ struct PartnerProfile {
   std::optional<EdifactIds> edifact;
   UploadCredentials upload;
   std::optional<PartnerSftp> sftp;
+  std::optional<PartnerSftpPush> sftp_push;
   fs::path mapping_dir;                                  // empty: no maps
   std::shared_ptr<const edi::mapping::Partner> mapping;  // loaded from mapping_dir
   AckType acks = AckType::automatic;

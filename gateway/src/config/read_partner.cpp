@@ -198,16 +198,31 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     s.legacy_algorithms = sftp.attribute("legacy-algorithms").as_bool();
     p.sftp = std::move(s);
   }
+  if (pugi::xml_node push = root.child("sftp-push")) {
+    PartnerSftpPush s;
+    s.host = push.attribute("host").value();
+    s.port = static_cast<std::uint16_t>(push.attribute("port").as_uint(22));
+    s.user = push.attribute("user").value();
+    s.key = r.xml.resolve(push.attribute("key").value());
+    s.host_key_sha256 = push.attribute("host-key-sha256").value();
+    s.dir = push.attribute("dir").value();
+    s.temp_then_rename = push.attribute("temp-rename").as_bool(true);
+    p.sftp_push = std::move(s);
+  }
   r.mapping(root.child("mapping"), gateway.standard_maps_dir, p);
   if (pugi::xml_node a = root.child("acks")) {
     p.acks = ack_type(a.attribute("type").as_string("auto"));
-    p.ack_send = std::string_view(a.attribute("send").as_string("as2")) == "none" ? AckSend::none
-                                                                                  : AckSend::as2;
+    const std::string_view send = a.attribute("send").as_string("as2");
+    p.ack_send = send == "none" ? AckSend::none : send == "sftp" ? AckSend::sftp : AckSend::as2;
   }
   if (pugi::xml_node d = root.child("duplicates")) {
     p.duplicates = duplicate_policy(d.attribute("interchange").as_string("reject"));
   }
   r.routes(root, gateway, p);
+  if (p.ack_send == AckSend::sftp && p.acks != AckType::none && !p.sftp_push) {
+    const pugi::xml_node acks = root.child("acks");
+    r.fail(acks ? acks : root, "acks are pushed over SFTP but the partner has no <sftp-push>");
+  }
   if (p.ack_send == AckSend::as2 && p.acks != AckType::none && !p.as2) {
     const pugi::xml_node acks = root.child("acks");
     r.fail(acks ? acks : root,

@@ -6,6 +6,7 @@
 #include "connectors/retry_policy.hpp"
 #include "daemon/handlers.hpp"
 #include "edigate/as2/send.hpp"
+#include "edigate/sftp/push.hpp"
 #include "pipeline/process.hpp"
 #include "store/control_numbers.hpp"
 #include "store/store_json.hpp"
@@ -175,8 +176,9 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
     auto put = core_.spool().put(ack.bytes);
     if (put.ok()) acks.emplace_back(&ack, put.value());
   }
-  const bool send_acks = partner->ack_send == config::AckSend::as2 && partner->as2 &&
-                         !partner->as2->url.empty() && live->config->as2;
+  const bool send_acks = (partner->ack_send == config::AckSend::as2 && partner->as2 &&
+                          !partner->as2->url.empty() && live->config->as2) ||
+                         (partner->ack_send == config::AckSend::sftp && partner->sftp_push);
   std::string error;
   if (!result.readable()) {
     error =
@@ -466,6 +468,10 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   }
   const config::PartnerProfile* partner =
       message.ok() && message.value() ? live->partners->by_id(message.value()->partner) : nullptr;
+  if (ack != nullptr && partner != nullptr && partner->ack_send == config::AckSend::sftp &&
+      partner->sftp_push) {
+    return push_ack(job, *ack, *partner);
+  }
   if (ack == nullptr || partner == nullptr || !partner->as2 || !live->config->as2) {
     (void)st.dead(job, "no acknowledgement, partner or AS2 station to send it with");
     return;
@@ -515,6 +521,46 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   }
   (void)st.retry(
       job, sent.error,
+      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
+          .count());
+}
+
+// Our acknowledgement to the partner's own SFTP server: uploaded under a temporary name and
+// renamed, their host key pinned; a refused login or wrong host key is final.
+void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
+                         const config::PartnerProfile& partner) {
+  store::Store& st = core_.store();
+  const config::PartnerSftpPush& p = *partner.sftp_push;
+  sftp::PushTarget target;
+  target.host = p.host;
+  target.port = p.port;
+  target.user = p.user;
+  target.private_key_file = p.key.string();
+  target.host_key_sha256 = p.host_key_sha256;
+  target.remote_dir = p.dir;
+  target.temp_then_rename = p.temp_then_rename;
+  target.max_attempts = 1;  // the job is the retry loop
+  const std::string name = "edigate-" + ack.type + "-" + ack.control_number + ".edi";
+  const auto pushed = sftp::push_file(target, core_.spool().path(ack.spool_id), name);
+  const std::string subject = "message:" + std::to_string(*job.ref.message_id);
+  const std::string details = "{\"ack\":" + std::to_string(ack.id) + ",\"type\":\"" + ack.type +
+                              "\",\"transport\":\"sftp\",\"file\":\"" + name + "\"}";
+  if (pushed.ok()) {
+    (void)st.append_audit({"sftp", "ack.sent", subject, details});
+    (void)st.complete(job);
+    return;
+  }
+  connectors::RetryPolicy policy;
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto schedule = connectors::schedule_retry(policy, job.attempts, std::chrono::seconds(0),
+                                                   rng, std::chrono::system_clock::now());
+  if (pushed.status().code == sftp::ErrorCode::refused || schedule.dead) {
+    (void)st.append_audit({"sftp", "ack.failed", subject, details});
+    (void)st.dead(job, pushed.status().message);
+    return;
+  }
+  (void)st.retry(
+      job, pushed.status().message,
       std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
           .count());
 }

@@ -8,7 +8,7 @@
 //   deliver:<connector>     one document to one connector (skipped when already delivered)
 //   redeliver:<connector>   the same, even when it was delivered (an operator's resend)
 //   send_mdn                an asynchronous MDN, posted to the URL the sender asked for
-//   send_ack:<ack id>       our 997/999/TA1/CONTRL to the partner over AS2
+//   send_ack:<ack id>       our 997/999/TA1/CONTRL to the partner over AS2 or SFTP push
 #pragma once
 
 #include <atomic>
@@ -48,6 +48,8 @@ class JobRunner {
                bool again);
   void send_mdn(const store::Job& job);
   void send_ack(const store::Job& job, std::string_view ack_id);
+  void push_ack(const store::Job& job, const store::Ack& ack,
+                const config::PartnerProfile& partner);
 
   Core& core_;
   unsigned threads_;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Acknowledgements pushed to the partner's own SFTP server (<acks send="sftp"/> and
+# <sftp-push>): a real OpenSSH sshd plays the partner; its host key is pinned.
+# Usage: ack_push_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -n "${sshd_pid:-}" ] && kill "$sshd_pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 2
+# shellcheck source=gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+# shellcheck source=test_sshd.sh
+. "$src/tests/integration/test_sshd.sh"
+
+mkdir -p sshd remote
+ssh-keygen -q -t ed25519 -N '' -f sshd/client_key
+start_test_sshd "$tmp/sshd" || exit 1
+fingerprint=$(ssh-keygen -lf sshd/host_key.pub | awk '{print $2}')
+push="<sftp-push host=\"127.0.0.1\" port=\"$sshd_port\" user=\"$(id -un)\" key=\"../sshd/client_key\" host-key-sha256=\"$fingerprint\" dir=\"$tmp/remote\"/>"
+sed -i -e "s|</sftp>|</sftp>\n  $push|" -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="sftp"/>|' \
+  partners/retailer.xml
+check "config with an SFTP push" 0 "$bin" config check --config edigate.xml
+"$bin" serve --config edigate.xml >daemon.log 2>&1 &
+daemon=$!
+pids+=($daemon)
+wait_for 10 curl -sf "http://127.0.0.1:$admin_port/health" || { cat daemon.log; exit 1; }
+
+po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+check "upload an 850" 0 curl -sf -H "Authorization: Bearer upload-token" --data-binary @"$po" \
+  "http://127.0.0.1:$http_port/upload"
+wait_for 15 sh -c 'ls remote | grep -q "^edigate-997-.*\.edi$"' && ok ||
+  { fail "the 997 arrived on the partner's SFTP server"; tail -5 daemon.log; }
+ack=$(ls remote/edigate-997-*.edi 2>/dev/null | head -1)
+[ -n "$ack" ] && has "the pushed file is our 997 accepting both sets" "$ack" "AK9\*A\*2\*2\*2"
+[ -z "$(ls -A remote | grep '^\.')" ] && ok || fail "no temporary file left behind"
+kill -TERM "$daemon"
+wait "$daemon"
+check "audited" 0 sh -c "'$bin' audit export --db var/edigate.db | grep 'ack.sent' | grep -q sftp"
+echo "ack_push_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
