@@ -120,6 +120,14 @@ std::vector<std::shared_ptr<const Map>> load_standard_maps(const std::filesystem
 std::optional<Partner> load_partner(const std::filesystem::path& dir,
                                     const std::filesystem::path& standard_dir,
                                     std::vector<Issue>& issues) {
+  std::vector<std::shared_ptr<const Map>> standard;
+  if (!standard_dir.empty()) standard = load_standard_maps(standard_dir, issues);
+  return load_partner(dir, std::move(standard), issues);
+}
+
+std::optional<Partner> load_partner(const std::filesystem::path& dir,
+                                    std::vector<std::shared_ptr<const Map>> standard_maps,
+                                    std::vector<Issue>& issues) {
   const std::filesystem::path file = dir / "partner.xml";
   std::string text;
   if (!read_text(file, text)) {
@@ -156,7 +164,7 @@ std::optional<Partner> load_partner(const std::filesystem::path& dir,
     if (map == nullptr) return std::nullopt;
     partner.maps.push_back(std::move(map));
   }
-  if (!standard_dir.empty()) partner.standard_maps = load_standard_maps(standard_dir, issues);
+  partner.standard_maps = std::move(standard_maps);
   if (issues.size() != before) return std::nullopt;
   return partner;
 }

@@ -251,6 +251,8 @@ struct GatewayConfig {
   unsigned workers = Workers::kDefaultCount;
   fs::path partners_dir;
   fs::path standard_maps_dir;
+  // Compiled once from standard_maps_dir and shared by every partner's mapping.
+  std::vector<std::shared_ptr<const edi::mapping::Map>> standard_maps;
   std::optional<As2Station> as2;
   std::optional<SftpServer> sftp;
   std::vector<ConnectorConfig> connectors;

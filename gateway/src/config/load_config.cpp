@@ -162,6 +162,11 @@ LoadResult load_config(const fs::path& file) {
   auto config = std::make_shared<GatewayConfig>();
   config->file = fs::absolute(file).lexically_normal();
   read_gateway(*xml, *config, issues);
+  if (!config->standard_maps_dir.empty()) {
+    std::vector<edi::mapping::Issue> map_issues;
+    config->standard_maps = edi::mapping::load_standard_maps(config->standard_maps_dir, map_issues);
+    for (const auto& i : map_issues) issues.push_back({i.file, i.line, i.message});
+  }
 
   std::vector<XmlFile> partner_xml;
   const pugi::xml_node partners = xml->root().child("partners");

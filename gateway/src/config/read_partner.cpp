@@ -121,7 +121,9 @@ struct Reader {
     }
   }
 
-  void mapping(pugi::xml_node node, const fs::path& standard_maps, PartnerProfile& p) const {
+  void mapping(pugi::xml_node node,
+               const std::vector<std::shared_ptr<const edi::mapping::Map>>& standard_maps,
+               PartnerProfile& p) const {
     if (!node) return;
     p.mapping_dir = xml.resolve(node.attribute("dir").value());
     if (auto problem = check_directory(p.mapping_dir, false)) {
@@ -209,7 +211,7 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     s.temp_then_rename = push.attribute("temp-rename").as_bool(true);
     p.sftp_push = std::move(s);
   }
-  r.mapping(root.child("mapping"), gateway.standard_maps_dir, p);
+  r.mapping(root.child("mapping"), gateway.standard_maps, p);
   if (pugi::xml_node a = root.child("acks")) {
     p.acks = ack_type(a.attribute("type").as_string("auto"));
     const std::string_view send = a.attribute("send").as_string("as2");

@@ -20,14 +20,6 @@ std::optional<std::string> read_capped(const fs::path& file) {
   return text;
 }
 
-// libxml2 gives a well-formed DOCTYPE no line (-1); name it where it is, so the refusal
-// points at the offending line like every other issue.
-long doctype_line(std::string_view text) {
-  const std::size_t at = text.find("<!DOCTYPE");
-  if (at == std::string_view::npos) return 0;
-  return 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
-}
-
 const edi::XmlSchema& compiled(const char* xsd, const char* name) {
   // Leaked on purpose: shared by every load, alive until exit.
   std::vector<edi::XmlIssue> ignored;
@@ -60,7 +52,7 @@ std::optional<XmlFile> XmlFile::load(const fs::path& file, std::string name,
   }
   const std::size_t before = issues.size();
   for (const edi::XmlIssue& i : schema.check(*text, name)) {
-    issues.push_back({i.file, i.line > 0 ? i.line : doctype_line(*text), i.message});
+    issues.push_back({i.file, i.line, i.message});
   }
   if (issues.size() != before) return std::nullopt;
 

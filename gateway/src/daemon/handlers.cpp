@@ -325,14 +325,12 @@ void update_queue_gauges(Core& core) {
   auto depth = core.store().queue_depth();
   if (!depth.ok()) return;
   for (const store::QueueDepth& q : depth.value()) {
-    const std::string kind = q.kind.substr(0, q.kind.find(':'));
     core.metrics()
         .gauge("edigate_queue_ready", "Jobs waiting", {{"kind", q.kind}})
         .set(static_cast<double>(q.ready));
     core.metrics()
         .gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", q.kind}})
         .set(static_cast<double>(q.dead));
-    (void)kind;
   }
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/jobs.hpp"
 
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -49,17 +50,28 @@ std::string_view ack_name(edi::AckType t) {
   }
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-      continue;
-    }
-    out += c;
+// Audit details as JSON (values from partners' data are escaped, invalid UTF-8 replaced).
+std::string audit_json(const nlohmann::json& details) {
+  return details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A failed attempt: the job waits as the retry policy says, or goes to dead letter when the
+// failure is final or the attempts are used up. Returns true when it went dead.
+bool retry_or_dead(store::Store& st, const store::Job& job, int failed_attempts, bool final,
+                   const std::string& error, std::chrono::seconds retry_after = {},
+                   const connectors::RetryPolicy& policy = {}) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto schedule = connectors::schedule_retry(policy, failed_attempts, retry_after, rng,
+                                                   std::chrono::system_clock::now());
+  if (final || schedule.dead) {
+    (void)st.dead(job, error);
+    return true;
   }
-  return out;
+  (void)st.retry(
+      job, error,
+      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
+          .count());
+  return false;
 }
 
 }  // namespace
@@ -195,8 +207,7 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
       if (first.value()) continue;
       (void)st.append_audit({"pipeline", "interchange.duplicate",
                              "message:" + std::to_string(message_id),
-                             "{\"sender\":\"" + json_escape(sender) + "\",\"control\":\"" +
-                                 json_escape(ic.control_number) + "\"}"});
+                             audit_json({{"sender", sender}, {"control", ic.control_number}})});
       if (partner->duplicates == config::DuplicatePolicy::reject) {
         duplicates.insert(ic.control_number);
       }
@@ -389,18 +400,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
       }
     }
   }
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto schedule = connectors::schedule_retry(policy, failed_attempts, r.retry_after, rng,
-                                                   std::chrono::system_clock::now());
-  if (r.outcome == connectors::DeliveryResult::dead || schedule.dead) {
+  if (retry_or_dead(st, job, failed_attempts, r.outcome == connectors::DeliveryResult::dead,
+                    r.error, r.retry_after, policy)) {
     (void)st.set_document_status(document_id, "dead_letter", document->canonical_id, r.error);
-    (void)st.dead(job, r.error);
-    return;
   }
-  (void)st.retry(
-      job, r.error,
-      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
-          .count());
 }
 
 void JobRunner::send_mdn(const store::Job& job) {
@@ -431,23 +434,13 @@ void JobRunner::send_mdn(const store::Job& job) {
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   if (sent.status == as2::SendStatus::delivered) {
     (void)st.append_audit(
-        {"as2", "mdn.sent", subject, "{\"http_status\":" + std::to_string(sent.http_status) + "}"});
+        {"as2", "mdn.sent", subject, audit_json({{"http_status", sent.http_status}})});
     (void)st.complete(job);
     return;
   }
-  connectors::RetryPolicy policy;
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto schedule = connectors::schedule_retry(policy, job.attempts, std::chrono::seconds(0),
-                                                   rng, std::chrono::system_clock::now());
-  if (sent.status == as2::SendStatus::rejected || schedule.dead) {
+  if (retry_or_dead(st, job, job.attempts, sent.status == as2::SendStatus::rejected, sent.error)) {
     (void)st.append_audit({"as2", "mdn.failed", subject, "{}"});
-    (void)st.dead(job, sent.error);
-    return;
   }
-  (void)st.retry(
-      job, sent.error,
-      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
-          .count());
 }
 
 // Our acknowledgement to the partner over AS2: signed and encrypted per their profile, a
@@ -503,26 +496,16 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   options.max_attempts = 1;  // the job is the retry loop
   const as2::SendOutcome sent = as2::send(packed.value(), profile, options);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
-  const std::string details = "{\"ack\":" + std::string(ack_id_text) + ",\"type\":\"" + ack->type +
-                              "\",\"http_status\":" + std::to_string(sent.http_status) + "}";
+  const std::string details =
+      audit_json({{"ack", ack->id}, {"type", ack->type}, {"http_status", sent.http_status}});
   if (sent.status == as2::SendStatus::delivered) {
     (void)st.append_audit({"as2", "ack.sent", subject, details});
     (void)st.complete(job);
     return;
   }
-  connectors::RetryPolicy policy;
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto schedule = connectors::schedule_retry(policy, job.attempts, std::chrono::seconds(0),
-                                                   rng, std::chrono::system_clock::now());
-  if (sent.status == as2::SendStatus::rejected || schedule.dead) {
+  if (retry_or_dead(st, job, job.attempts, sent.status == as2::SendStatus::rejected, sent.error)) {
     (void)st.append_audit({"as2", "ack.failed", subject, details});
-    (void)st.dead(job, sent.error);
-    return;
   }
-  (void)st.retry(
-      job, sent.error,
-      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
-          .count());
 }
 
 // Our acknowledgement to the partner's own SFTP server: uploaded under a temporary name and
@@ -543,26 +526,17 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
   const std::string name = "edigate-" + ack.type + "-" + ack.control_number + ".edi";
   const auto pushed = sftp::push_file(target, core_.spool().path(ack.spool_id), name);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
-  const std::string details = "{\"ack\":" + std::to_string(ack.id) + ",\"type\":\"" + ack.type +
-                              "\",\"transport\":\"sftp\",\"file\":\"" + name + "\"}";
+  const std::string details =
+      audit_json({{"ack", ack.id}, {"type", ack.type}, {"transport", "sftp"}, {"file", name}});
   if (pushed.ok()) {
     (void)st.append_audit({"sftp", "ack.sent", subject, details});
     (void)st.complete(job);
     return;
   }
-  connectors::RetryPolicy policy;
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto schedule = connectors::schedule_retry(policy, job.attempts, std::chrono::seconds(0),
-                                                   rng, std::chrono::system_clock::now());
-  if (pushed.status().code == sftp::ErrorCode::refused || schedule.dead) {
+  if (retry_or_dead(st, job, job.attempts, pushed.status().code == sftp::ErrorCode::refused,
+                    pushed.status().message)) {
     (void)st.append_audit({"sftp", "ack.failed", subject, details});
-    (void)st.dead(job, pushed.status().message);
-    return;
   }
-  (void)st.retry(
-      job, pushed.status().message,
-      std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
-          .count());
 }
 
 }  // namespace edigate::gateway::daemon

@@ -97,6 +97,11 @@ struct Partner {
 std::optional<Partner> load_partner(const std::filesystem::path& dir,
                                     const std::filesystem::path& standard_dir,
                                     std::vector<Issue>& issues);
+// The same with standard maps already loaded (shared by every partner of a gateway, so they
+// are read and compiled once, not once per partner).
+std::optional<Partner> load_partner(const std::filesystem::path& dir,
+                                    std::vector<std::shared_ptr<const Map>> standard_maps,
+                                    std::vector<Issue>& issues);
 // Loads only the standard maps (no partner): for checking and for the benchmark.
 std::vector<std::shared_ptr<const Map>> load_standard_maps(const std::filesystem::path& dir,
                                                            std::vector<Issue>& issues);
