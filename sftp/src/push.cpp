@@ -43,12 +43,27 @@ std::string escaped(CURL* curl, const std::string& name) {
   return out;
 }
 
-CURLcode attempt(const PushTarget& t, const std::string& local, const std::string& name,
+// What one attempt uploads: a file, or bytes in memory read through a FILE* of their own.
+struct Source {
+  std::string path;
+  std::string_view bytes;
+
+  std::unique_ptr<FILE, FileClose> open() const {
+    if (!path.empty()) return std::unique_ptr<FILE, FileClose>(std::fopen(path.c_str(), "rb"));
+    // fmemopen refuses a zero-length buffer; an empty upload reads from /dev/null instead.
+    if (bytes.empty()) return std::unique_ptr<FILE, FileClose>(std::fopen("/dev/null", "rb"));
+    return std::unique_ptr<FILE, FileClose>(
+        fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb"));
+  }
+  std::string describe() const { return path.empty() ? "the bytes to upload" : path; }
+};
+
+CURLcode attempt(const PushTarget& t, const Source& source, const std::string& name,
                  std::string& error) {
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
-  std::unique_ptr<FILE, FileClose> in(std::fopen(local.c_str(), "rb"));
+  std::unique_ptr<FILE, FileClose> in = source.open();
   if (!curl || !in) {
-    error = "cannot open " + local;
+    error = "cannot open " + source.describe();
     return CURLE_READ_ERROR;
   }
   const std::string upload_name = t.temp_then_rename ? "." + name + ".part" : name;
@@ -82,10 +97,8 @@ CURLcode attempt(const PushTarget& t, const std::string& local, const std::strin
   return rc;
 }
 
-}  // namespace
-
-Result<PushOutcome> push_file(const PushTarget& t, const std::string& local_path,
-                              const std::string& remote_name) {
+Result<PushOutcome> push(const PushTarget& t, const Source& source,
+                         const std::string& remote_name) {
   if (!valid_file_name(remote_name)) {
     return Status::error(ErrorCode::refused, "invalid remote file name");
   }
@@ -96,7 +109,7 @@ Result<PushOutcome> push_file(const PushTarget& t, const std::string& local_path
   unsigned backoff = t.initial_backoff_ms;
   std::string error;
   for (unsigned n = 1; n <= t.max_attempts; ++n) {
-    const CURLcode rc = attempt(t, local_path, remote_name, error);
+    const CURLcode rc = attempt(t, source, remote_name, error);
     const std::string where = t.user + "@" + t.host + ":" + t.remote_dir + "/" + remote_name;
     if (rc == CURLE_OK) {
       log_event("push ok " + where + " attempt=" + std::to_string(n));
@@ -114,6 +127,18 @@ Result<PushOutcome> push_file(const PushTarget& t, const std::string& local_path
     }
   }
   return Status::error(ErrorCode::network, error);
+}
+
+}  // namespace
+
+Result<PushOutcome> push_file(const PushTarget& target, const std::string& local_path,
+                              const std::string& remote_name) {
+  return push(target, Source{local_path, {}}, remote_name);
+}
+
+Result<PushOutcome> push_bytes(const PushTarget& target, std::string_view bytes,
+                               const std::string& remote_name) {
+  return push(target, Source{{}, bytes}, remote_name);
 }
 
 }  // namespace edigate::sftp

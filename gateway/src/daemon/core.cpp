@@ -73,7 +73,10 @@ std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c, s
 
 Core::Core(std::unique_ptr<store::Store> store, std::unique_ptr<store::Spool> spool,
            std::shared_ptr<http::Metrics> metrics)
-    : store_(std::move(store)), spool_(std::move(spool)), metrics_(std::move(metrics)) {}
+    : store_(std::move(store)),
+      spool_(std::move(spool)),
+      blobs_(*store_, *spool_),
+      metrics_(std::move(metrics)) {}
 
 std::string Core::apply(std::shared_ptr<const config::GatewayConfig> config) {
   auto live = std::make_shared<Live>();

@@ -15,6 +15,7 @@
 #include "config/partner_registry.hpp"
 #include "connectors/connector.hpp"
 #include "http/metrics.hpp"
+#include "store/blobs.hpp"
 #include "store/spool.hpp"
 #include "store/store.hpp"
 
@@ -39,6 +40,8 @@ class Core {
 
   store::Store& store() { return *store_; }
   store::Spool& spool() { return *spool_; }
+  // Payloads go to the spool; everything else the rows name goes through here.
+  store::Blobs& blobs() { return blobs_; }
   http::Metrics& metrics() { return *metrics_; }
 
   // Job runners sleep until woken (new work was committed) or the timeout passes.
@@ -48,6 +51,7 @@ class Core {
  private:
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::Spool> spool_;
+  store::Blobs blobs_;
   std::shared_ptr<http::Metrics> metrics_;
   mutable std::mutex live_mutex_;
   std::shared_ptr<const Live> live_;

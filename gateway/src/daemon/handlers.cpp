@@ -140,8 +140,10 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   // A message we have already taken: the same MDN again, nothing processed twice.
   if (partner != nullptr && !outcome.message_id.empty()) {
     auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
-    if (earlier.ok() && earlier.value()) {
-      auto bytes = core.spool().read(earlier.value()->spool_id);
+    // The first copy may still be waiting for its commit to reach the disk: this MDN goes
+    // out only once it has.
+    if (earlier.ok() && earlier.value() && st.sync().ok()) {
+      auto bytes = core.blobs().read(earlier.value()->spool_id);
       (void)st.append_audit({"as2", "as2.duplicate", "partner:" + partner_id,
                              json{{"message_id", outcome.message_id}}.dump()});
       auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
@@ -150,13 +152,16 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     }
   }
 
-  // Durable first: the request as received, then (when it opened) the payload, then the row.
+  // Durable first: the payload in the spool (a file, fsync'd); then in one commit the request
+  // as received and the MDN (small: database blobs; large: spool files written here), the
+  // message row and its first job.
   std::vector<std::pair<std::string, std::string>> raw_headers(request.headers.begin(),
                                                                request.headers.end());
-  auto raw = core.spool().put(serialize_http(raw_headers, request.body));
+  const std::string raw_bytes = serialize_http(raw_headers, request.body);
+  auto raw = core.blobs().prepare(raw_bytes);
   if (!raw.ok()) return responder.send(problem(500, "cannot store the message"));
   const bool processed = as2::is_positive(outcome.disposition);
-  std::string payload_id = raw.value();
+  std::string payload_id = raw.value().id;
   if (processed) {
     auto payload = core.spool().put(outcome.payload);
     if (!payload.ok()) return responder.send(problem(500, "cannot store the message"));
@@ -164,15 +169,17 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   }
   // The MDN's bytes too, so that a duplicate later gets exactly these.
   const bool async_mdn = outcome.mdn && !outcome.mdn_request.async_url.empty();
-  std::string mdn_id;
+  std::string mdn_bytes;
+  std::optional<store::PendingBlob> mdn_blob;
   if (outcome.mdn) {
     std::vector<std::pair<std::string, std::string>> mdn_headers;
     // An async MDN keeps where it goes with it (never part of what is posted).
     if (async_mdn) mdn_headers.emplace_back(kAsyncMdnTarget, outcome.mdn_request.async_url);
     for (const auto& h : outcome.mdn->headers) mdn_headers.emplace_back(h.name, h.value);
-    auto mdn_bytes = core.spool().put(serialize_http(mdn_headers, outcome.mdn->body));
-    if (!mdn_bytes.ok()) return responder.send(problem(500, "cannot store the MDN"));
-    mdn_id = mdn_bytes.value();
+    mdn_bytes = serialize_http(mdn_headers, outcome.mdn->body);
+    auto prepared = core.blobs().prepare(mdn_bytes);
+    if (!prepared.ok()) return responder.send(problem(500, "cannot store the MDN"));
+    mdn_blob = std::move(prepared.value());
   }
   store::NewMessage m;
   m.transport = "as2";
@@ -185,6 +192,10 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   std::int64_t message_id = 0;
   bool duplicate = false;
   const store::Status recorded = st.batch([&]() -> store::Status {
+    if (auto s = core.blobs().record(raw.value()); !s.ok()) return s;
+    if (mdn_blob) {
+      if (auto s = core.blobs().record(*mdn_blob); !s.ok()) return s;
+    }
     auto added = st.add_received_message(m, processed ? kProcessJob : std::string_view{});
     if (!added.ok()) {
       duplicate = added.status().code == store::StoreErrc::duplicate;
@@ -197,8 +208,8 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
         return s;
       }
     }
-    if (mdn_id.empty()) return store::Status::success();
-    if (auto s = st.store_mdn({message_id, mdn_id,
+    if (!mdn_blob) return store::Status::success();
+    if (auto s = st.store_mdn({message_id, mdn_blob->id,
                                std::string(as2::disposition_text(outcome.disposition)),
                                outcome.mdn_request.signed_receipt});
         !s.ok()) {
@@ -383,7 +394,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     return responder.send(json_response(200, body));
   }
   if (request.method == "GET" && action == "raw") {
-    auto bytes = core.spool().read(m.payload_id);
+    auto bytes = core.blobs().read(m.payload_id);
     if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
     (void)st.append_audit({actor, "message.raw", subject, "{}"});
     return responder.send(

@@ -153,7 +153,7 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
     (void)st.dead(job, why);
     return;
   }
-  auto payload = core_.spool().read(message.payload_id);
+  auto payload = core_.blobs().read(message.payload_id);
   if (!payload.ok()) {
     (void)st.retry(job, payload.status().message, now_ms() + kStoreRetryMs);
     return;
@@ -171,22 +171,27 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
   options.limits = live->config->limits.edi;
   const ProcessResult result = process_edi(payload.value(), *partner->mapping, options);
 
-  // Files first (they are fsync'd on their own), then every row in one transaction.
+  // Large outputs go to spool files first (fsync'd on their own); small ones are database
+  // blobs recorded with every row in one transaction.
   std::vector<std::string> canonical(result.sets.size());
+  std::vector<store::PendingBlob> blobs;
   for (const ProcessedSet& set : result.sets) {
     if (!set.accepted || set.json.empty()) continue;
-    auto put = core_.spool().put(set.json);
+    auto put = core_.blobs().prepare(set.json);
     if (!put.ok()) {
       (void)st.retry(job, put.status().message, now_ms() + kStoreRetryMs);
       return;
     }
-    canonical[set.index] = put.value();
+    canonical[set.index] = put.value().id;
+    blobs.push_back(std::move(put.value()));
   }
   std::vector<std::pair<const edi::BuiltAck*, std::string>> acks;
   for (const edi::BuiltAck& ack : result.acks) {
     if (!ack.error.empty()) continue;
-    auto put = core_.spool().put(ack.bytes);
-    if (put.ok()) acks.emplace_back(&ack, put.value());
+    auto put = core_.blobs().prepare(ack.bytes);
+    if (!put.ok()) continue;
+    acks.emplace_back(&ack, put.value().id);
+    blobs.push_back(std::move(put.value()));
   }
   const bool send_acks = (partner->ack_send == config::AckSend::as2 && partner->as2 &&
                           !partner->as2->url.empty() && live->config->as2) ||
@@ -198,6 +203,9 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
   }
 
   const store::Status written = st.batch([&]() -> store::Status {
+    for (const store::PendingBlob& blob : blobs) {
+      if (auto s = core_.blobs().record(blob); !s.ok()) return s;
+    }
     // Interchange control numbers seen before from this sender (per partner policy).
     std::set<std::string> duplicates;
     for (const ProcessedInterchange& ic : result.interchanges) {
@@ -323,7 +331,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
     (void)st.dead(job, "document " + std::to_string(document_id) + " does not exist");
     return;
   }
-  auto json = core_.spool().read(document->canonical_id);
+  auto json = core_.blobs().read(document->canonical_id);
   if (!json.ok()) {
     (void)st.retry(job, json.status().message, now_ms() + kStoreRetryMs);
     return;
@@ -334,7 +342,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
   delivery.idempotency_key = "edigate-document-" + std::to_string(document_id);
   if (again) delivery.idempotency_key += "-resend-" + std::to_string(job.id);
   delivery.json = std::move(json.value());
-  if (auto raw = core_.spool().read(message.value()->payload_id); raw.ok()) {
+  if (auto raw = core_.blobs().read(message.value()->payload_id); raw.ok()) {
     delivery.raw_edi = std::move(raw.value());
   }
   delivery.document_type = document->type;
@@ -414,7 +422,7 @@ void JobRunner::send_mdn(const store::Job& job) {
     (void)st.dead(job, "no MDN stored for the message");
     return;
   }
-  auto bytes = core_.spool().read(mdn.value()->spool_id);
+  auto bytes = core_.blobs().read(mdn.value()->spool_id);
   std::optional<as2::HttpMessage> message = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
   if (!message) {
     (void)st.retry(job, "cannot read the stored MDN", now_ms() + kStoreRetryMs);
@@ -469,7 +477,7 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
     (void)st.dead(job, "no acknowledgement, partner or AS2 station to send it with");
     return;
   }
-  auto bytes = core_.spool().read(ack->spool_id);
+  auto bytes = core_.blobs().read(ack->spool_id);
   if (!bytes.ok()) {
     (void)st.retry(job, bytes.status().message, now_ms() + kStoreRetryMs);
     return;
@@ -524,7 +532,12 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
   target.temp_then_rename = p.temp_then_rename;
   target.max_attempts = 1;  // the job is the retry loop
   const std::string name = "edigate-" + ack.type + "-" + ack.control_number + ".edi";
-  const auto pushed = sftp::push_file(target, core_.spool().path(ack.spool_id), name);
+  auto bytes = core_.blobs().read(ack.spool_id);
+  if (!bytes.ok()) {
+    (void)st.retry(job, bytes.status().message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  const auto pushed = sftp::push_bytes(target, bytes.value(), name);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   const std::string details =
       audit_json({{"ack", ack.id}, {"type", ack.type}, {"transport", "sftp"}, {"file", name}});

@@ -68,13 +68,14 @@ Result<std::int64_t> SqliteStore::append_audit_locked(const AuditEvent& e) {
 }
 
 Result<std::int64_t> SqliteStore::append_audit(const AuditEvent& e) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  auto seq = append_audit_locked(e);
-  if (!seq.ok()) return seq;
-  if (auto s = txn.commit(); !s.ok()) return s;
-  return seq;
+  return write([&]() -> Result<std::int64_t> {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    auto seq = append_audit_locked(e);
+    if (!seq.ok()) return seq;
+    if (auto s = txn.commit(); !s.ok()) return s;
+    return seq;
+  });
 }
 
 Result<AuditVerification> SqliteStore::verify_audit() {

@@ -47,15 +47,23 @@ Statement& Statement::bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
+  return bind_bytes(index, value, false);
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  return bind_bytes(index, bytes, true);
+}
+
+Statement& Statement::bind_bytes(int index, std::string_view value, bool blob) {
   if (!status_.ok()) return *this;
   if (value.size() > static_cast<std::size_t>(INT_MAX)) {
-    status_ = Status::error(StoreErrc::too_large, "text value too large");
+    status_ = Status::error(StoreErrc::too_large, "value too large");
     return *this;
   }
-  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                        SQLITE_TRANSIENT) != SQLITE_OK) {
-    status_ = db_error(db_, "bind");
-  }
+  const int size = static_cast<int>(value.size());
+  const int rc = blob ? sqlite3_bind_blob(stmt_, index, value.data(), size, SQLITE_TRANSIENT)
+                      : sqlite3_bind_text(stmt_, index, value.data(), size, SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) status_ = db_error(db_, "bind");
   return *this;
 }
 
@@ -106,6 +114,13 @@ std::string Statement::text_at(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
   if (text == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::string Statement::blob_at(int column) const {
+  const void* bytes = sqlite3_column_blob(stmt_, column);
+  if (bytes == nullptr) return {};
+  return std::string(static_cast<const char*>(bytes),
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 

@@ -32,6 +32,7 @@ class Statement {
   Statement& bind_null(int index);
   // Empty text binds NULL (for columns where "absent" is NULL, e.g. as2_message_id).
   Statement& bind_text_or_null(int index, std::string_view value);
+  Statement& bind_blob(int index, std::string_view bytes);
 
   // Steps once: true with a row, false when done; an error becomes status().
   Result<bool> next();
@@ -43,10 +44,13 @@ class Statement {
 
   std::int64_t int_at(int column) const;
   std::string text_at(int column) const;
+  std::string blob_at(int column) const;
   bool null_at(int column) const;
   std::optional<std::int64_t> optional_int_at(int column) const;
 
  private:
+  Statement& bind_bytes(int index, std::string_view value, bool blob);
+
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   Status status_;

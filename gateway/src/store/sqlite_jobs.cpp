@@ -83,31 +83,30 @@ Result<std::int64_t> SqliteStore::enqueue_locked(std::string_view kind, const Jo
 
 Result<std::int64_t> SqliteStore::enqueue(std::string_view kind, const JobRef& ref,
                                           std::int64_t run_at) {
-  std::lock_guard lock(mu_);
-  return enqueue_locked(kind, ref, run_at);
+  return write([&]() -> Result<std::int64_t> { return enqueue_locked(kind, ref, run_at); });
 }
 
 Result<std::optional<Job>> SqliteStore::claim(std::string_view worker_id, std::int64_t at) {
-  std::lock_guard lock(mu_);
-  // One statement, so the choice and the lock are atomic even against other processes.
-  Statement q(db_, std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                               "locked_by = ?1, locked_at = ?2 WHERE id = (SELECT id FROM jobs "
-                               "WHERE state = 'ready' AND run_at <= ?2 ORDER BY run_at, id "
-                               "LIMIT 1) RETURNING ") +
-                       kJobColumns);
-  q.bind(1, worker_id).bind(2, at);
-  auto row = q.next();
-  if (!row.ok()) return row.status();
-  if (!row.value()) return std::optional<Job>{};
-  Job job = job_from(q);
-  if (auto s = q.run(); !s.ok()) return s;
-  return std::optional<Job>{std::move(job)};
+  return write([&]() -> Result<std::optional<Job>> {
+    // One statement, so the choice and the lock are atomic even against other processes.
+    Statement q(db_, std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+                                 "locked_by = ?1, locked_at = ?2 WHERE id = (SELECT id FROM jobs "
+                                 "WHERE state = 'ready' AND run_at <= ?2 ORDER BY run_at, id "
+                                 "LIMIT 1) RETURNING ") +
+                         kJobColumns);
+    q.bind(1, worker_id).bind(2, at);
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return std::optional<Job>{};
+    Job job = job_from(q);
+    if (auto s = q.run(); !s.ok()) return s;
+    return std::optional<Job>{std::move(job)};
+  });
 }
 
 Status SqliteStore::finish_job(const Job& job, std::string_view state, std::string_view error,
                                std::int64_t run_at) {
-  std::lock_guard lock(mu_);
-  return finish_job_locked(job, state, error, run_at);
+  return write([&]() -> Status { return finish_job_locked(job, state, error, run_at); });
 }
 
 Status SqliteStore::finish_job_locked(const Job& job, std::string_view state,
@@ -136,18 +135,19 @@ Status SqliteStore::complete(const Job& job) { return finish_job(job, "done", ""
 
 Result<std::vector<std::int64_t>> SqliteStore::complete_and_enqueue(
     const Job& job, const std::vector<NextJob>& next) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  if (auto s = finish_job_locked(job, "done", "", job.run_at); !s.ok()) return s;
-  std::vector<std::int64_t> ids;
-  for (const auto& n : next) {
-    auto id = enqueue_locked(n.kind, n.ref, n.run_at);
-    if (!id.ok()) return id.status();
-    ids.push_back(id.value());
-  }
-  if (auto s = txn.commit(); !s.ok()) return s;
-  return ids;
+  return write([&]() -> Result<std::vector<std::int64_t>> {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    if (auto s = finish_job_locked(job, "done", "", job.run_at); !s.ok()) return s;
+    std::vector<std::int64_t> ids;
+    for (const auto& n : next) {
+      auto id = enqueue_locked(n.kind, n.ref, n.run_at);
+      if (!id.ok()) return id.status();
+      ids.push_back(id.value());
+    }
+    if (auto s = txn.commit(); !s.ok()) return s;
+    return ids;
+  });
 }
 
 Status SqliteStore::retry(const Job& job, std::string_view error, std::int64_t run_at) {
@@ -159,13 +159,14 @@ Status SqliteStore::dead(const Job& job, std::string_view error) {
 }
 
 Result<std::int64_t> SqliteStore::release_stale(std::int64_t older_than) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
-              "UPDATE jobs SET state = 'ready', locked_by = NULL, locked_at = NULL "
-              "WHERE state = 'running' AND locked_at < ?");
-  q.bind(1, older_than);
-  if (auto s = q.run(); !s.ok()) return s;
-  return std::int64_t{sqlite3_changes(db_)};
+  return write([&]() -> Result<std::int64_t> {
+    Statement q(db_,
+                "UPDATE jobs SET state = 'ready', locked_by = NULL, locked_at = NULL "
+                "WHERE state = 'running' AND locked_at < ?");
+    q.bind(1, older_than);
+    if (auto s = q.run(); !s.ok()) return s;
+    return std::int64_t{sqlite3_changes(db_)};
+  });
 }
 
 Result<std::vector<QueueDepth>> SqliteStore::queue_depth() {
@@ -198,30 +199,31 @@ Result<std::vector<Job>> SqliteStore::list_jobs(std::int64_t message_id) {
 }
 
 Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  Statement q(db_,
-              "INSERT INTO deliveries (document_id, connector, attempt, outcome, http_status, "
-              "response_excerpt, idempotency_key, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  q.bind(1, a.document_id)
-      .bind(2, a.connector)
-      .bind(3, std::int64_t{a.attempt})
-      .bind(4, to_string(a.outcome))
-      .bind(5, std::int64_t{a.http_status})
-      .bind(6, bounded(a.response_excerpt, kMaxResponseExcerpt))
-      .bind(7, a.idempotency_key)
-      .bind(8, now());
-  if (auto s = q.run(); !s.ok()) return s;
-  const nlohmann::json details = {{"connector", a.connector},
-                                  {"attempt", a.attempt},
-                                  {"outcome", to_string(a.outcome)},
-                                  {"http_status", a.http_status},
-                                  {"idempotency_key", a.idempotency_key}};
-  auto audit = append_audit_locked({"connector:" + a.connector, "delivery.attempt",
-                                    "document:" + std::to_string(a.document_id), dump(details)});
-  if (!audit.ok()) return audit.status();
-  return txn.commit();
+  return write([&]() -> Status {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    Statement q(db_,
+                "INSERT INTO deliveries (document_id, connector, attempt, outcome, http_status, "
+                "response_excerpt, idempotency_key, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, a.document_id)
+        .bind(2, a.connector)
+        .bind(3, std::int64_t{a.attempt})
+        .bind(4, to_string(a.outcome))
+        .bind(5, std::int64_t{a.http_status})
+        .bind(6, bounded(a.response_excerpt, kMaxResponseExcerpt))
+        .bind(7, a.idempotency_key)
+        .bind(8, now());
+    if (auto s = q.run(); !s.ok()) return s;
+    const nlohmann::json details = {{"connector", a.connector},
+                                    {"attempt", a.attempt},
+                                    {"outcome", to_string(a.outcome)},
+                                    {"http_status", a.http_status},
+                                    {"idempotency_key", a.idempotency_key}};
+    auto audit = append_audit_locked({"connector:" + a.connector, "delivery.attempt",
+                                      "document:" + std::to_string(a.document_id), dump(details)});
+    if (!audit.ok()) return audit.status();
+    return txn.commit();
+  });
 }
 
 Result<bool> SqliteStore::was_delivered(std::int64_t document_id, std::string_view connector) {
@@ -260,29 +262,30 @@ Result<std::vector<DeliveryAttempt>> SqliteStore::list_deliveries(std::int64_t d
 }
 
 Result<std::int64_t> SqliteStore::add_ack(const NewAck& ack) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  Statement q(db_,
-              "INSERT INTO acks (message_id, type, control_number, spool_id, direction, "
-              "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
-  q.bind(1, ack.message_id)
-      .bind(2, ack.type)
-      .bind(3, ack.control_number)
-      .bind(4, ack.spool_id)
-      .bind(5, to_string(ack.direction))
-      .bind(6, now());
-  auto id = q.single_int();
-  if (!id.ok()) return id.status();
-  const nlohmann::json details = {{"type", ack.type},
-                                  {"control_number", ack.control_number},
-                                  {"direction", to_string(ack.direction)},
-                                  {"ack", ack.spool_id}};
-  auto audit = append_audit_locked(
-      {"pipeline", "ack.stored", "message:" + std::to_string(ack.message_id), dump(details)});
-  if (!audit.ok()) return audit.status();
-  if (auto s = txn.commit(); !s.ok()) return s;
-  return id.value();
+  return write([&]() -> Result<std::int64_t> {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    Statement q(db_,
+                "INSERT INTO acks (message_id, type, control_number, spool_id, direction, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+    q.bind(1, ack.message_id)
+        .bind(2, ack.type)
+        .bind(3, ack.control_number)
+        .bind(4, ack.spool_id)
+        .bind(5, to_string(ack.direction))
+        .bind(6, now());
+    auto id = q.single_int();
+    if (!id.ok()) return id.status();
+    const nlohmann::json details = {{"type", ack.type},
+                                    {"control_number", ack.control_number},
+                                    {"direction", to_string(ack.direction)},
+                                    {"ack", ack.spool_id}};
+    auto audit = append_audit_locked(
+        {"pipeline", "ack.stored", "message:" + std::to_string(ack.message_id), dump(details)});
+    if (!audit.ok()) return audit.status();
+    if (auto s = txn.commit(); !s.ok()) return s;
+    return id.value();
+  });
 }
 
 Result<std::vector<Ack>> SqliteStore::list_acks(std::int64_t message_id) {

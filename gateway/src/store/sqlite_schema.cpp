@@ -134,7 +134,17 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{{1, kSchemaV1}}};
+// Migration 2: small byte strings (MDNs, acknowledgements, canonical JSON, requests as
+// received) kept in the database, named by SHA-256 like spool files, so that each no longer
+// costs a file of its own (create, fsync, rename, directory fsync) beside the row naming it.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE blobs (
+  id TEXT PRIMARY KEY,
+  bytes BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{{1, kSchemaV1}, {2, kSchemaV2}}};
 
 // The recorded version, 0 for a database without schema_version (new, or not ours).
 Result<int> recorded_version(sqlite3* db) {

@@ -82,6 +82,8 @@ Result<std::optional<Mdn>> one_mdn(Statement& q) {
   return std::optional<Mdn>{mdn_from(q)};
 }
 
+constexpr int kCheckpointPages = 1000;  // SQLite's default wal_autocheckpoint
+
 // Pragmas that must hold on every connection (they are not stored in the file, except WAL).
 Status configure(sqlite3* db, int busy_timeout_ms) {
   if (sqlite3_busy_timeout(db, busy_timeout_ms) != SQLITE_OK) return db_error(db, "busy_timeout");
@@ -103,7 +105,63 @@ std::string bounded(std::string_view text, std::size_t limit) {
 SqliteStore::SqliteStore(sqlite3* db, std::function<std::int64_t()> clock)
     : db_(db), clock_(std::move(clock)) {}
 
-SqliteStore::~SqliteStore() { sqlite3_close_v2(db_); }
+SqliteStore::~SqliteStore() {
+  sqlite3_wal_hook(db_, nullptr, nullptr);
+  sqlite3_close_v2(db_);
+}
+
+thread_local SqliteStore::CommitMark SqliteStore::last_commit_;
+
+// Setting a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so
+// this does what it did: a passive checkpoint once the WAL passes the default 1000 pages. The
+// checkpoint flushes the WAL before copying it, so it never makes an unflushed commit visible
+// in the database file alone.
+int SqliteStore::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  last_commit_ = {store, store->wal_->committed()};
+  if (wal_pages >= kCheckpointPages) {
+    (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  return SQLITE_OK;
+}
+
+Status SqliteStore::enable_group_commit() {
+  std::lock_guard lock(mu_);
+  Statement mode(db_, "PRAGMA journal_mode");
+  auto row = mode.next();
+  if (!row.ok()) return row.status();
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_, "main"));
+  // An in-memory or temporary database has no WAL file to flush: keep flushing per commit.
+  if (mode.text_at(0) != "wal" || wal == nullptr || *wal == '\0') return Status::success();
+  if (auto s = mode.run(); !s.ok()) return s;
+  if (auto s = exec(db_, "PRAGMA synchronous=NORMAL"); !s.ok()) return s;
+  wal_ = std::make_unique<WalSync>(wal);
+  sqlite3_wal_hook(db_, &SqliteStore::on_commit, this);
+  return Status::success();
+}
+
+Status SqliteStore::put_blob(std::string_view id, std::string_view bytes) {
+  return write([&]() -> Status {
+    Statement q(db_, "INSERT INTO blobs (id, bytes) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    return q.bind(1, id).bind_blob(2, bytes).run();
+  });
+}
+
+Result<std::optional<std::string>> SqliteStore::get_blob(std::string_view id, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  Statement q(db_, "SELECT length(bytes), bytes FROM blobs WHERE id = ?");
+  q.bind(1, id);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<std::string>{};
+  if (static_cast<std::size_t>(q.int_at(0)) > limit) {
+    return Status::error(StoreErrc::too_large,
+                         "blob " + std::string(id) + " exceeds the read limit");
+  }
+  return std::optional<std::string>{q.blob_at(1)};
+}
+
+Status SqliteStore::sync() { return wal_ ? wal_->wait_all() : Status::success(); }
 
 Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
                                                         std::string_view status) {
@@ -133,45 +191,47 @@ Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
 
 Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
                                                           std::string_view first_job) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  auto id = insert_message_locked(m, message_status::received);
-  if (!id.ok()) return id.status();
-  std::int64_t job_id = 0;
-  if (!first_job.empty()) {
-    auto job = enqueue_locked(first_job, JobRef{id.value(), std::nullopt}, now());
-    if (!job.ok()) return job.status();
-    job_id = job.value();
-  }
-  const nlohmann::json details = {
-      {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
-      {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
-  auto audit =
-      append_audit_locked({m.transport, "message.received", "message:" + std::to_string(id.value()),
-                           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-  if (!audit.ok()) return audit.status();
-  if (auto s = txn.commit(); !s.ok()) return s;
-  return ReceivedMessage{id.value(), job_id};
+  return write([&]() -> Result<ReceivedMessage> {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    auto id = insert_message_locked(m, message_status::received);
+    if (!id.ok()) return id.status();
+    std::int64_t job_id = 0;
+    if (!first_job.empty()) {
+      auto job = enqueue_locked(first_job, JobRef{id.value(), std::nullopt}, now());
+      if (!job.ok()) return job.status();
+      job_id = job.value();
+    }
+    const nlohmann::json details = {
+        {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
+        {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
+    auto audit = append_audit_locked(
+        {m.transport, "message.received", "message:" + std::to_string(id.value()),
+         details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    if (!audit.ok()) return audit.status();
+    if (auto s = txn.commit(); !s.ok()) return s;
+    return ReceivedMessage{id.value(), job_id};
+  });
 }
 
 Result<std::int64_t> SqliteStore::add_outbound_message(const NewMessage& m) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  auto id = insert_message_locked(m, message_status::processing);
-  if (!id.ok()) return id.status();
-  const nlohmann::json details = {{"transport", m.transport},
-                                  {"partner", m.partner},
-                                  {"as2_message_id", m.as2_message_id},
-                                  {"payload", m.payload_id},
-                                  {"size", m.size}};
-  auto audit =
-      append_audit_locked({"pipeline", "message.outbound", "message:" + std::to_string(id.value()),
-                           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-  if (!audit.ok()) return audit.status();
-  if (auto s = txn.commit(); !s.ok()) return s;
-  return id.value();
+  return write([&]() -> Result<std::int64_t> {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    auto id = insert_message_locked(m, message_status::processing);
+    if (!id.ok()) return id.status();
+    const nlohmann::json details = {{"transport", m.transport},
+                                    {"partner", m.partner},
+                                    {"as2_message_id", m.as2_message_id},
+                                    {"payload", m.payload_id},
+                                    {"size", m.size}};
+    auto audit = append_audit_locked(
+        {"pipeline", "message.outbound", "message:" + std::to_string(id.value()),
+         details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    if (!audit.ok()) return audit.status();
+    if (auto s = txn.commit(); !s.ok()) return s;
+    return id.value();
+  });
 }
 
 Result<std::optional<Message>> SqliteStore::one_message(Statement& q) {
@@ -216,36 +276,38 @@ Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& fil
 
 Status SqliteStore::set_message_status(std::int64_t id, std::string_view status,
                                        std::string_view error) {
-  std::lock_guard lock(mu_);
-  Statement q(db_, "UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?");
-  q.bind(1, status).bind(2, bounded(error, kMaxErrorText)).bind(3, now()).bind(4, id);
-  if (auto s = q.run(); !s.ok()) return s;
-  if (sqlite3_changes(db_) == 0) {
-    return Status::error(StoreErrc::not_found, "no message " + std::to_string(id));
-  }
-  return Status::success();
+  return write([&]() -> Status {
+    Statement q(db_, "UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?");
+    q.bind(1, status).bind(2, bounded(error, kMaxErrorText)).bind(3, now()).bind(4, id);
+    if (auto s = q.run(); !s.ok()) return s;
+    if (sqlite3_changes(db_) == 0) {
+      return Status::error(StoreErrc::not_found, "no message " + std::to_string(id));
+    }
+    return Status::success();
+  });
 }
 
 Status SqliteStore::store_mdn(const NewMdn& mdn) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  Statement q(db_,
-              "INSERT INTO mdns (message_id, spool_id, disposition, signed, created_at) "
-              "VALUES (?, ?, ?, ?, ?)");
-  q.bind(1, mdn.message_id)
-      .bind(2, mdn.spool_id)
-      .bind(3, mdn.disposition)
-      .bind(4, std::int64_t{mdn.signed_mdn ? 1 : 0})
-      .bind(5, now());
-  if (auto s = q.run(); !s.ok()) return s;
-  const nlohmann::json details = {
-      {"disposition", mdn.disposition}, {"signed", mdn.signed_mdn}, {"mdn", mdn.spool_id}};
-  auto audit =
-      append_audit_locked({"as2", "mdn.stored", "message:" + std::to_string(mdn.message_id),
-                           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-  if (!audit.ok()) return audit.status();
-  return txn.commit();
+  return write([&]() -> Status {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    Statement q(db_,
+                "INSERT INTO mdns (message_id, spool_id, disposition, signed, created_at) "
+                "VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, mdn.message_id)
+        .bind(2, mdn.spool_id)
+        .bind(3, mdn.disposition)
+        .bind(4, std::int64_t{mdn.signed_mdn ? 1 : 0})
+        .bind(5, now());
+    if (auto s = q.run(); !s.ok()) return s;
+    const nlohmann::json details = {
+        {"disposition", mdn.disposition}, {"signed", mdn.signed_mdn}, {"mdn", mdn.spool_id}};
+    auto audit = append_audit_locked(
+        {"as2", "mdn.stored", "message:" + std::to_string(mdn.message_id),
+         details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    if (!audit.ok()) return audit.status();
+    return txn.commit();
+  });
 }
 
 Result<std::optional<Mdn>> SqliteStore::get_mdn(std::int64_t message_id) {
@@ -269,46 +331,49 @@ Result<std::optional<Mdn>> SqliteStore::get_mdn_for(std::string_view partner,
 }
 
 Result<std::int64_t> SqliteStore::add_document(const NewDocument& d) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
-              "INSERT INTO documents (message_id, set_index, type, standard, transaction_set, "
-              "interchange_control, group_control, set_control, status, canonical_id, error, "
-              "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-              "?12) ON CONFLICT (message_id, set_index) DO UPDATE SET type = ?3, standard = ?4, "
-              "transaction_set = ?5, interchange_control = ?6, group_control = ?7, "
-              "set_control = ?8, status = ?9, canonical_id = ?10, error = ?11, updated_at = ?12 "
-              "RETURNING id");
-  q.bind(1, d.message_id)
-      .bind(2, std::int64_t{d.set_index})
-      .bind(3, d.type)
-      .bind(4, d.standard)
-      .bind(5, d.transaction)
-      .bind(6, d.interchange_control)
-      .bind(7, d.group_control)
-      .bind(8, d.set_control)
-      .bind(9, d.status)
-      .bind(10, d.canonical_id)
-      .bind(11, bounded(d.error, kMaxErrorText))
-      .bind(12, now());
-  return q.single_int();
+  return write([&]() -> Result<std::int64_t> {
+    Statement q(
+        db_,
+        "INSERT INTO documents (message_id, set_index, type, standard, transaction_set, "
+        "interchange_control, group_control, set_control, status, canonical_id, error, "
+        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+        "?12) ON CONFLICT (message_id, set_index) DO UPDATE SET type = ?3, standard = ?4, "
+        "transaction_set = ?5, interchange_control = ?6, group_control = ?7, "
+        "set_control = ?8, status = ?9, canonical_id = ?10, error = ?11, updated_at = ?12 "
+        "RETURNING id");
+    q.bind(1, d.message_id)
+        .bind(2, std::int64_t{d.set_index})
+        .bind(3, d.type)
+        .bind(4, d.standard)
+        .bind(5, d.transaction)
+        .bind(6, d.interchange_control)
+        .bind(7, d.group_control)
+        .bind(8, d.set_control)
+        .bind(9, d.status)
+        .bind(10, d.canonical_id)
+        .bind(11, bounded(d.error, kMaxErrorText))
+        .bind(12, now());
+    return q.single_int();
+  });
 }
 
 Status SqliteStore::set_document_status(std::int64_t id, std::string_view status,
                                         std::string_view canonical_id, std::string_view error) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
-              "UPDATE documents SET status = ?, canonical_id = ?, error = ?, updated_at = ? "
-              "WHERE id = ?");
-  q.bind(1, status)
-      .bind(2, canonical_id)
-      .bind(3, bounded(error, kMaxErrorText))
-      .bind(4, now())
-      .bind(5, id);
-  if (auto s = q.run(); !s.ok()) return s;
-  if (sqlite3_changes(db_) == 0) {
-    return Status::error(StoreErrc::not_found, "no document " + std::to_string(id));
-  }
-  return Status::success();
+  return write([&]() -> Status {
+    Statement q(db_,
+                "UPDATE documents SET status = ?, canonical_id = ?, error = ?, updated_at = ? "
+                "WHERE id = ?");
+    q.bind(1, status)
+        .bind(2, canonical_id)
+        .bind(3, bounded(error, kMaxErrorText))
+        .bind(4, now())
+        .bind(5, id);
+    if (auto s = q.run(); !s.ok()) return s;
+    if (sqlite3_changes(db_) == 0) {
+      return Status::error(StoreErrc::not_found, "no document " + std::to_string(id));
+    }
+    return Status::success();
+  });
 }
 
 Result<std::vector<Document>> SqliteStore::list_documents(std::int64_t message_id) {
@@ -327,43 +392,46 @@ Result<std::vector<Document>> SqliteStore::list_documents(std::int64_t message_i
 
 Result<bool> SqliteStore::record_interchange(std::string_view partner, std::string_view sender,
                                              std::string_view control, std::int64_t message_id) {
-  std::lock_guard lock(mu_);
-  Statement q(db_,
-              "INSERT INTO interchanges_seen (partner, sender, control, message_id, first_seen) "
-              "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-  q.bind(1, partner).bind(2, sender).bind(3, control).bind(4, message_id).bind(5, now());
-  if (auto s = q.run(); !s.ok()) return s;
-  if (sqlite3_changes(db_) == 1 || message_id == 0) return sqlite3_changes(db_) == 1;
-  // Seen before: a duplicate, unless it was this same message (a job run again after a crash).
-  Statement seen(db_,
-                 "SELECT message_id FROM interchanges_seen WHERE partner = ? AND sender = ? "
-                 "AND control = ?");
-  seen.bind(1, partner).bind(2, sender).bind(3, control);
-  auto first = seen.single_int();
-  if (!first.ok()) return first.status();
-  return first.value() == message_id;
+  return write([&]() -> Result<bool> {
+    Statement q(db_,
+                "INSERT INTO interchanges_seen (partner, sender, control, message_id, first_seen) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    q.bind(1, partner).bind(2, sender).bind(3, control).bind(4, message_id).bind(5, now());
+    if (auto s = q.run(); !s.ok()) return s;
+    if (sqlite3_changes(db_) == 1 || message_id == 0) return sqlite3_changes(db_) == 1;
+    // Seen before: a duplicate, unless it was this same message (a job run again after a crash).
+    Statement seen(db_,
+                   "SELECT message_id FROM interchanges_seen WHERE partner = ? AND sender = ? "
+                   "AND control = ?");
+    seen.bind(1, partner).bind(2, sender).bind(3, control);
+    auto first = seen.single_int();
+    if (!first.ok()) return first.status();
+    return first.value() == message_id;
+  });
 }
 
 Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view partner,
                                                            std::string_view kind) {
-  std::lock_guard lock(mu_);
-  // One statement: the increment and the read are atomic, and autocommit makes it durable
-  // before the number leaves this function.
-  Statement q(db_,
-              "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1) "
-              "ON CONFLICT (partner, kind) DO UPDATE SET last = last + 1 RETURNING last");
-  q.bind(1, partner).bind(2, kind);
-  auto last = q.single_int();
-  if (!last.ok()) return last.status();
-  return static_cast<std::uint64_t>(last.value());
+  return write([&]() -> Result<std::uint64_t> {
+    // One statement: the increment and the read are atomic, and autocommit makes it durable
+    // before the number leaves this function.
+    Statement q(db_,
+                "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1) "
+                "ON CONFLICT (partner, kind) DO UPDATE SET last = last + 1 RETURNING last");
+    q.bind(1, partner).bind(2, kind);
+    auto last = q.single_int();
+    if (!last.ok()) return last.status();
+    return static_cast<std::uint64_t>(last.value());
+  });
 }
 
 Status SqliteStore::batch(const std::function<Status()>& work) {
-  std::lock_guard lock(mu_);
-  Transaction txn(db_);
-  if (!txn.status().ok()) return txn.status();
-  if (Status s = work(); !s.ok()) return s;  // the destructor rolls back
-  return txn.commit();
+  return write([&]() -> Status {
+    Transaction txn(db_);
+    if (!txn.status().ok()) return txn.status();
+    if (Status s = work(); !s.ok()) return s;  // the destructor rolls back
+    return txn.commit();
+  });
 }
 
 }  // namespace sqlite
@@ -390,7 +458,11 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
     return Status::error(schema.code, "store " + path + ": " + schema.message);
   }
   auto clock = options.clock ? options.clock : std::function<std::int64_t()>(system_now_ms);
-  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(db, std::move(clock)));
+  auto store = std::make_unique<sqlite::SqliteStore>(db, std::move(clock));
+  if (auto s = store->enable_group_commit(); !s.ok()) {
+    return Status::error(s.code, "store " + path + ": " + s.message);
+  }
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace edigate::gateway::store

@@ -5,10 +5,12 @@
 
 #include <sqlite3.h>
 
+#include <memory>
 #include <mutex>
 
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
+#include "store/wal_sync.hpp"
 
 namespace edigate::gateway::store::sqlite {
 
@@ -16,6 +18,10 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite3* db, std::function<std::int64_t()> clock);
   ~SqliteStore() override;
+
+  // Switches to group commit (see wal_sync.hpp) for a file database in WAL mode: commits stop
+  // flushing under the store lock and each writer waits for a shared flush instead.
+  Status enable_group_commit();
 
   Result<ReceivedMessage> add_received_message(const NewMessage& m,
                                                std::string_view first_job) override;
@@ -66,9 +72,36 @@ class SqliteStore final : public Store {
   Result<AuditVerification> verify_audit() override;
   Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) override;
   Status export_audit(std::ostream& out) override;
+  Status put_blob(std::string_view id, std::string_view bytes) override;
+  Result<std::optional<std::string>> get_blob(std::string_view id, std::size_t limit) override;
+
   Status batch(const std::function<Status()>& work) override;
+  Status sync() override;
+  std::uint64_t flushes() const override { return wal_ ? wal_->flushes() : 0; }
 
  private:
+  // Every operation that writes runs through here: `op` under the store lock; then, if this
+  // thread committed (not when the write was part of an enclosing batch), the wait until that
+  // commit is on disk, without the lock, so other writers go on meanwhile.
+  template <typename Op>
+  auto write(Op&& op) -> decltype(op()) {
+    last_commit_ = {};
+    auto result = [&] {
+      std::lock_guard lock(mu_);
+      return op();
+    }();
+    if (wal_ == nullptr || last_commit_.store != this) return result;
+    if (Status s = wal_->wait_durable(last_commit_.seq); !s.ok()) return s;
+    return result;
+  }
+  // SQLite calls this after each commit, in the committing thread, under the connection's lock.
+  static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
+  struct CommitMark {
+    const SqliteStore* store = nullptr;
+    std::uint64_t seq = 0;
+  };
+  static thread_local CommitMark last_commit_;
+
   // The *_locked helpers run inside a caller's transaction with mu_ held.
   Result<std::int64_t> append_audit_locked(const AuditEvent& e);
   Result<std::int64_t> insert_message_locked(const NewMessage& m, std::string_view status);
@@ -84,6 +117,7 @@ class SqliteStore final : public Store {
   // Recursive: batch() holds it across the calls it makes.
   std::recursive_mutex mu_;
   sqlite3* db_;
+  std::unique_ptr<WalSync> wal_;  // null: commits flush themselves (synchronous=FULL)
   std::function<std::int64_t()> clock_;
 };
 

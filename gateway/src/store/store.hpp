@@ -4,10 +4,10 @@
 // backend (shared by several nodes, jobs claimed with FOR UPDATE SKIP LOCKED) implements the
 // same class. Payload bytes live in the Spool; rows carry their spool ids.
 //
-// Every operation is one transaction: it either commits entirely or changes nothing. Operations
-// that the audit log must record (a message received, an MDN, an acknowledgement, a delivery
-// attempt) append their audit entry inside that same transaction. All times are milliseconds
-// since the Unix epoch, UTC.
+// Every operation is one transaction: it either commits entirely or changes nothing, and it
+// returns only once that commit is on disk. Operations that the audit log must record (a
+// message received, an MDN, an acknowledgement, a delivery attempt) append their audit entry
+// inside that same transaction. All times are milliseconds since the Unix epoch, UTC.
 #pragma once
 
 #include <cstdint>
@@ -266,11 +266,25 @@ class Store {
   // One JSON object per line, in seq order.
   virtual Status export_audit(std::ostream& out) = 0;
 
+  // Small byte strings kept in the database itself, named by their SHA-256 hex like spool files
+  // (see Blobs, which chooses between the two). Inside a batch the bytes commit with the rows
+  // that name them. Putting an id again changes nothing. get_blob refuses more than `limit`.
+  virtual Status put_blob(std::string_view id, std::string_view bytes) = 0;
+  virtual Result<std::optional<std::string>> get_blob(std::string_view id, std::size_t limit) = 0;
+
   // Runs `work` (calls on this store, from this thread) as one transaction: everything it wrote
   // commits together, with one fsync, or nothing does when it returns an error. Calls inside
   // that fail roll back only their own part. Keep file I/O and CPU work outside: other threads
   // wait for the store meanwhile.
   virtual Status batch(const std::function<Status()>& work) = 0;
+
+  // Returns once everything committed so far is on disk. Writes wait for their own commit
+  // already; a reader calls this before it hands out something it read (a stored MDN sent
+  // again) that another writer may have committed but not yet flushed.
+  virtual Status sync() = 0;
+  // Disk flushes made for commits so far (0 when each commit flushes itself); with concurrent
+  // writers it grows more slowly than the number of commits.
+  virtual std::uint64_t flushes() const = 0;
 };
 
 }  // namespace edigate::gateway::store

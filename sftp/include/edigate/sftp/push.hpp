@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "edigate/sftp/result.hpp"
 
@@ -36,5 +37,8 @@ struct PushOutcome {
 // login is final (no retry); transport errors are retried up to max_attempts.
 Result<PushOutcome> push_file(const PushTarget& target, const std::string& local_path,
                               const std::string& remote_name);
+// The same for bytes held in memory.
+Result<PushOutcome> push_bytes(const PushTarget& target, std::string_view bytes,
+                               const std::string& remote_name);
 
 }  // namespace edigate::sftp

@@ -1,0 +1,42 @@
+#include "store/blobs.hpp"
+
+#include "store/sha256.hpp"
+
+namespace edigate::gateway::store {
+
+Result<PendingBlob> Blobs::prepare(std::string_view bytes) {
+  if (bytes.size() > inline_limit_) {
+    auto id = spool_.put(bytes);
+    if (!id.ok()) return id.status();
+    return PendingBlob{std::move(id.value()), bytes, true};
+  }
+  return PendingBlob{sha256_hex(bytes), bytes, false};
+}
+
+Status Blobs::record(const PendingBlob& blob) {
+  if (blob.in_spool) return Status::success();
+  return store_.put_blob(blob.id, blob.bytes);
+}
+
+Result<std::string> Blobs::put(std::string_view bytes) {
+  auto pending = prepare(bytes);
+  if (!pending.ok()) return pending.status();
+  if (auto s = record(pending.value()); !s.ok()) return s;
+  return std::move(pending.value().id);
+}
+
+Result<std::string> Blobs::read(std::string_view id, std::size_t limit) {
+  if (!is_sha256_hex(id)) {
+    return Status::error(StoreErrc::bad_input, "not a blob id: " + std::string(id));
+  }
+  auto inline_bytes = store_.get_blob(id, limit);
+  if (!inline_bytes.ok()) return inline_bytes.status();
+  if (!inline_bytes.value()) return spool_.read(id, limit);
+  std::string bytes = std::move(*inline_bytes.value());
+  if (sha256_hex(bytes) != id) {
+    return Status::error(StoreErrc::corrupt, "blob " + std::string(id) + " does not match its id");
+  }
+  return bytes;
+}
+
+}  // namespace edigate::gateway::store

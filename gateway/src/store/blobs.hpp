@@ -1,0 +1,53 @@
+// Where the bytes named by rows live. Payloads (what partners send) and anything larger than
+// the inline limit are content-addressed spool files; small things the gateway keeps beside
+// them (MDNs, acknowledgements, canonical JSON, AS2 requests as received) are rows of the
+// database's blobs table. Both are named by SHA-256 hex, so a row never says which, and read()
+// finds either.
+//
+// Why: each spool file costs a create, an fsync, a rename and a directory fsync, and ext4
+// spends its time allocating inodes; a small blob in the database rides on the commit that
+// records the row naming it. (docs/benchmarks.md, gateway section, has the figures.)
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "store/spool.hpp"
+#include "store/store.hpp"
+
+namespace edigate::gateway::store {
+
+inline constexpr std::size_t kDefaultInlineBlobBytes = 64U * 1024U;
+
+// A blob named but not yet recorded: large bytes are in the spool already; small ones go into
+// the database with record(). `bytes` views the caller's buffer, which must outlive it.
+struct PendingBlob {
+  std::string id;
+  std::string_view bytes;
+  bool in_spool = false;
+};
+
+class Blobs {
+ public:
+  Blobs(Store& store, Spool& spool, std::size_t inline_limit = kDefaultInlineBlobBytes)
+      : store_(store), spool_(spool), inline_limit_(inline_limit) {}
+
+  // Outside any batch (it may write a file): names the bytes, and stores them in the spool
+  // when they are larger than the inline limit.
+  Result<PendingBlob> prepare(std::string_view bytes);
+  // Inside the batch that writes the row naming the blob: one commit makes both durable.
+  Status record(const PendingBlob& blob);
+  // prepare + record on their own (one commit): for callers without a batch.
+  Result<std::string> put(std::string_view bytes);
+
+  // The bytes of `id`, from the database or the spool, checked against the id.
+  Result<std::string> read(std::string_view id, std::size_t limit = kDefaultSpoolReadLimit);
+
+ private:
+  Store& store_;
+  Spool& spool_;
+  std::size_t inline_limit_;
+};
+
+}  // namespace edigate::gateway::store

@@ -1,0 +1,72 @@
+#include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
+
+#include "store_fixture.hpp"
+
+using namespace edigate::gateway::store;
+using edigate::gateway::store::test::as2_message;
+using edigate::gateway::store::test::StoreFixture;
+
+TEST_CASE("group commit: writes are on disk when they return, and flushes are shared",
+          "[store][group-commit]") {
+  StoreFixture f;
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::uint64_t flushes = 0;
+  {
+    auto opened = f.open();
+    REQUIRE(opened.ok());
+    Store& store = *opened.value();
+    // Group commit is on for a file database: the first write flushes once.
+    REQUIRE(store.append_audit({"test", "start", "store", "{}"}).ok());
+    CHECK(store.flushes() == 1);
+
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const std::string id = "<" + std::to_string(t) + "-" + std::to_string(i) + "@test>";
+          if (!store.add_received_message(as2_message("acme", id), "process").ok()) ++failures;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures == 0);
+    flushes = store.flushes();
+    // Never more flushes than commits; concurrent writers share them (how much depends on
+    // the machine, so only "not one each" is checked).
+    CHECK(flushes >= 2);
+    CHECK(flushes <= 1 + kThreads * kPerThread);
+    CHECK(store.sync().ok());
+  }
+  // Another connection (and so the disk, as far as SQLite is concerned) sees every write.
+  CHECK(f.raw_count("messages") == kThreads * kPerThread);
+  CHECK(f.raw_count("jobs") == kThreads * kPerThread);
+  auto reopened = f.open();
+  REQUIRE(reopened.ok());
+  CHECK(reopened.value()->verify_audit().value().entries == 1 + kThreads * kPerThread);
+  WARN("flushes for " << kThreads * kPerThread << " commits: " << flushes);
+}
+
+TEST_CASE("group commit: a write inside a batch waits with the batch, once",
+          "[store][group-commit]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  const std::uint64_t before = store.flushes();
+  REQUIRE(store
+              .batch([&]() -> Status {
+                auto m = store.add_received_message(as2_message("acme", "<b1@test>"), "process");
+                if (!m.ok()) return m.status();
+                return store.set_message_status(m.value().message_id, "processing", "");
+              })
+              .ok());
+  CHECK(store.flushes() == before + 1);
+  // A write that fails commits nothing and waits for nothing.
+  CHECK(store.add_received_message(as2_message("acme", "<b1@test>"), "process").status().code ==
+        StoreErrc::duplicate);
+  CHECK(store.flushes() == before + 1);
+}
