@@ -130,11 +130,16 @@ echo "gateway_bench: $(nproc) cores, $messages messages of $(wc -c <msgs/1.edi) 
 half=$((messages / 2))
 files_burst=$(seq 1 "$half" | sed 's|^|msgs/|; s|$|.as2|')
 files_rate=$(seq $((half + 1)) "$messages" | sed 's|^|msgs/|; s|$|.as2|')
+# CPU the daemon uses (user + system clock ticks from /proc), a figure other load on a shared
+# machine hardly changes, unlike wall-clock rates.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
+cpu_before=$(cpu_ticks)
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
 python3 load.py burst "http://127.0.0.1:$http_port/as2" $files_burst | tee burst.txt
 wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
 end=$(date +%s.%N)
+cpu_after=$(cpu_ticks)
 python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s')"
 # shellcheck disable=SC2086
 python3 load.py "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
@@ -143,6 +148,15 @@ openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null >rsa.txt
 sign=$(awk '/^rsa 2048 bits/ {print $6}' rsa.txt | tail -1)
 rate=$(sed -n 's/.* \([0-9.]*\) messages\/s.*/\1/p' burst.txt)
 python3 -c "s=float('$sign'); r=float('${rate:-0}'); print(f'RSA-2048 private operations (openssl speed, {$(nproc)} processes): {s:.0f}/s -> bound {s/2:.0f} messages/s (2 private ops per message); burst ratio {r/(s/2):.3f}')"
+
+# The same bound counted in CPU: two private operations cost 2 * cores / (ops/s) seconds of
+# CPU, against what the daemon spent per message received, answered, mapped and delivered.
+python3 -c "
+hz = $(getconf CLK_TCK); cores = $(nproc); ops = float('$sign')
+per_msg = ($cpu_after - $cpu_before) / hz / $half
+rsa = 2 * cores / ops
+if per_msg > 0:  # 0 when DAEMON_WRAPPER runs the daemon under another process
+    print(f'daemon CPU per message end to end: {per_msg * 1000:.2f} ms; 2 RSA-2048 private operations: {rsa * 1000:.2f} ms; CPU ratio {rsa / per_msg:.3f}')"
 
 python3 upload.py "http://127.0.0.1:$http_port/upload" upload-token msgs/1.edi "$uploads"
 kill -TERM "$daemon"

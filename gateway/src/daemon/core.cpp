@@ -103,13 +103,27 @@ void Core::wake() {
     std::lock_guard lock(wake_mutex_);
     ++wake_count_;
   }
+  // One runner is enough: a runner that gets a job claims again until none is left, so more
+  // work than one wake-up is still taken up, and idle runners are not all sent to the store.
+  wake_cv_.notify_one();
+}
+
+void Core::wake_all() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    ++wake_count_;
+  }
   wake_cv_.notify_all();
 }
 
-void Core::wait_for_work(std::chrono::milliseconds timeout) {
+std::uint64_t Core::work_token() {
+  std::lock_guard lock(wake_mutex_);
+  return wake_count_;
+}
+
+void Core::wait_for_work(std::uint64_t token, std::chrono::milliseconds timeout) {
   std::unique_lock lock(wake_mutex_);
-  const std::uint64_t seen = wake_count_;
-  wake_cv_.wait_for(lock, timeout, [&] { return wake_count_ != seen; });
+  wake_cv_.wait_for(lock, timeout, [&] { return wake_count_ != token; });
 }
 
 std::int64_t now_ms() {

@@ -44,9 +44,13 @@ class Core {
   store::Blobs& blobs() { return blobs_; }
   http::Metrics& metrics() { return *metrics_; }
 
-  // Job runners sleep until woken (new work was committed) or the timeout passes.
+  // Job runners sleep until woken (new work was committed) or the timeout passes. A runner
+  // takes a token before it looks for work and waits with it, so a wake-up between looking and
+  // waiting is not lost.
   void wake();
-  void wait_for_work(std::chrono::milliseconds timeout);
+  void wake_all();  // every runner (to stop)
+  std::uint64_t work_token();
+  void wait_for_work(std::uint64_t token, std::chrono::milliseconds timeout);
 
  private:
   std::unique_ptr<store::Store> store_;

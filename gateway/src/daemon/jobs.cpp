@@ -90,7 +90,7 @@ void JobRunner::start() {
 
 void JobRunner::stop() {
   stopping_ = true;
-  core_.wake();
+  core_.wake_all();
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();
   }
@@ -99,11 +99,14 @@ void JobRunner::stop() {
 
 void JobRunner::loop(std::string worker) {
   while (!stopping_) {
+    const std::uint64_t token = core_.work_token();
     auto claimed = core_.store().claim(worker, now_ms());
     if (!claimed.ok() || !claimed.value()) {
-      core_.wait_for_work(kIdlePoll);
+      core_.wait_for_work(token, kIdlePoll);
       continue;
     }
+    // There may be more: pass the wake-up on to one idle runner while this one works.
+    core_.wake();
     run(*claimed.value(), worker);
   }
 }

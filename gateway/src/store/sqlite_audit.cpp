@@ -39,7 +39,7 @@ Result<std::int64_t> SqliteStore::append_audit_locked(const AuditEvent& e) {
   entry.seq = 1;
   // The caller holds the write lock (BEGIN IMMEDIATE), so nobody appends between this read
   // and the insert.
-  Statement last(db_, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  Statement last(statements_, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
   auto row = last.next();
   if (!row.ok()) return row.status();
   if (row.value()) {
@@ -52,7 +52,7 @@ Result<std::int64_t> SqliteStore::append_audit_locked(const AuditEvent& e) {
   entry.subject = e.subject;
   entry.details = e.details;
   entry.hash = audit_hash(entry);
-  Statement insert(db_,
+  Statement insert(statements_,
                    "INSERT INTO audit (seq, time, actor, action, subject, details, prev_hash, "
                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, entry.seq)
@@ -85,7 +85,7 @@ Result<AuditVerification> SqliteStore::verify_audit() {
   AuditChainVerifier verifier;
   Status failure;
   {
-    Statement q(db_, kSelectAudit);
+    Statement q(statements_, kSelectAudit);
     for (;;) {
       auto row = q.next();
       if (!row.ok()) {
@@ -103,7 +103,7 @@ Result<AuditVerification> SqliteStore::verify_audit() {
 
 Result<std::optional<AuditEntry>> SqliteStore::get_audit(std::int64_t seq) {
   std::lock_guard lock(mu_);
-  Statement q(db_,
+  Statement q(statements_,
               "SELECT seq, time, actor, action, subject, details, prev_hash, hash FROM audit "
               "WHERE seq = ?");
   q.bind(1, seq);
@@ -118,7 +118,7 @@ Status SqliteStore::export_audit(std::ostream& out) {
   if (auto s = exec(db_, "BEGIN"); !s.ok()) return s;
   Status failure;
   {
-    Statement q(db_, kSelectAudit);
+    Statement q(statements_, kSelectAudit);
     for (;;) {
       auto row = q.next();
       if (!row.ok()) {

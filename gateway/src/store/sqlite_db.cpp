@@ -37,7 +37,54 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::Statement(StatementCache& cache, std::string_view sql)
+    : db_(cache.db()), from_cache_(true) {
+  stmt_ = cache.take(sql, in_use_);
+  if (stmt_ == nullptr) status_ = db_error(db_, "prepare");
+}
+
+Statement::~Statement() {
+  if (from_cache_) {
+    StatementCache::give_back(stmt_, in_use_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+}
+
+StatementCache::~StatementCache() {
+  for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+}
+
+sqlite3_stmt* StatementCache::take(std::string_view sql, bool*& in_use) {
+  in_use = nullptr;
+  auto it = entries_.find(sql);
+  if (it != entries_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    in_use = &it->second.in_use;
+    return it->second.stmt;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  // Busy further up the stack: this one is used once and finalized.
+  if (it != entries_.end()) return stmt;
+  auto& entry = entries_.emplace(std::string(sql), Entry{stmt, true}).first->second;
+  in_use = &entry.in_use;
+  return stmt;
+}
+
+void StatementCache::give_back(sqlite3_stmt* stmt, bool* in_use) {
+  if (in_use == nullptr) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  *in_use = false;
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   if (status_.ok() && sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) {

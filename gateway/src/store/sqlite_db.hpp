@@ -5,9 +5,11 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "store/result.hpp"
 
@@ -16,9 +18,42 @@ namespace edigate::gateway::store::sqlite {
 Status db_error(sqlite3* db, std::string_view what);
 Status exec(sqlite3* db, const char* sql);
 
+// Prepared statements kept for reuse, keyed by their SQL text: preparing (parsing and planning)
+// cost more than running most of the store's statements. Not thread-safe: the store uses it
+// under its lock. A statement in use when the same SQL is wanted again (nesting) is not shared;
+// the second user gets a statement of its own.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache();
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  sqlite3* db() const { return db_; }
+  // A prepared statement for `sql`, or nullptr (then db() has the error). `in_use` is set to
+  // the cache's flag for it, or to nullptr for a statement of its own (nested use).
+  sqlite3_stmt* take(std::string_view sql, bool*& in_use);
+  // Back after use: reset with bindings cleared, or finalized when it was not the cache's.
+  static void give_back(sqlite3_stmt* stmt, bool* in_use);
+
+ private:
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  sqlite3* db_;
+  // Node-based: an Entry stays where it is when the map grows, so `in_use` pointers hold.
+  std::unordered_map<std::string, Entry, TextHash, std::equal_to<>> entries_;
+};
+
 class Statement {
  public:
   Statement(sqlite3* db, std::string_view sql);
+  Statement(StatementCache& cache, std::string_view sql);
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -53,6 +88,8 @@ class Statement {
 
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool from_cache_ = false;
+  bool* in_use_ = nullptr;  // the cache's flag for stmt_, nullptr when stmt_ is ours alone
   Status status_;
 };
 

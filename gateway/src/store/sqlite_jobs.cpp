@@ -74,7 +74,7 @@ std::string dump(const nlohmann::json& j) {
 
 Result<std::int64_t> SqliteStore::enqueue_locked(std::string_view kind, const JobRef& ref,
                                                  std::int64_t run_at) {
-  Statement q(db_,
+  Statement q(statements_,
               "INSERT INTO jobs (kind, message_id, document_id, state, run_at) "
               "VALUES (?, ?, ?, 'ready', ?) RETURNING id");
   q.bind(1, kind).bind(2, ref.message_id).bind(3, ref.document_id).bind(4, run_at);
@@ -89,11 +89,12 @@ Result<std::int64_t> SqliteStore::enqueue(std::string_view kind, const JobRef& r
 Result<std::optional<Job>> SqliteStore::claim(std::string_view worker_id, std::int64_t at) {
   return write([&]() -> Result<std::optional<Job>> {
     // One statement, so the choice and the lock are atomic even against other processes.
-    Statement q(db_, std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                                 "locked_by = ?1, locked_at = ?2 WHERE id = (SELECT id FROM jobs "
-                                 "WHERE state = 'ready' AND run_at <= ?2 ORDER BY run_at, id "
-                                 "LIMIT 1) RETURNING ") +
-                         kJobColumns);
+    Statement q(statements_,
+                std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+                            "locked_by = ?1, locked_at = ?2 WHERE id = (SELECT id FROM jobs "
+                            "WHERE state = 'ready' AND run_at <= ?2 ORDER BY run_at, id "
+                            "LIMIT 1) RETURNING ") +
+                    kJobColumns);
     q.bind(1, worker_id).bind(2, at);
     auto row = q.next();
     if (!row.ok()) return row.status();
@@ -111,7 +112,7 @@ Status SqliteStore::finish_job(const Job& job, std::string_view state, std::stri
 
 Status SqliteStore::finish_job_locked(const Job& job, std::string_view state,
                                       std::string_view error, std::int64_t run_at) {
-  Statement q(db_,
+  Statement q(statements_,
               "UPDATE jobs SET state = ?, last_error = ?, run_at = ?, locked_by = NULL, "
               "locked_at = NULL WHERE id = ? AND state = 'running' AND locked_by = ? AND "
               "attempts = ?");
@@ -160,7 +161,7 @@ Status SqliteStore::dead(const Job& job, std::string_view error) {
 
 Result<std::int64_t> SqliteStore::release_stale(std::int64_t older_than) {
   return write([&]() -> Result<std::int64_t> {
-    Statement q(db_,
+    Statement q(statements_,
                 "UPDATE jobs SET state = 'ready', locked_by = NULL, locked_at = NULL "
                 "WHERE state = 'running' AND locked_at < ?");
     q.bind(1, older_than);
@@ -171,7 +172,7 @@ Result<std::int64_t> SqliteStore::release_stale(std::int64_t older_than) {
 
 Result<std::vector<QueueDepth>> SqliteStore::queue_depth() {
   std::lock_guard lock(mu_);
-  Statement q(db_,
+  Statement q(statements_,
               "SELECT kind, SUM(state = 'ready'), SUM(state = 'running'), SUM(state = 'dead') "
               "FROM jobs WHERE state != 'done' GROUP BY kind ORDER BY kind");
   std::vector<QueueDepth> out;
@@ -185,9 +186,9 @@ Result<std::vector<QueueDepth>> SqliteStore::queue_depth() {
 
 Result<std::vector<Job>> SqliteStore::list_jobs(std::int64_t message_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kJobColumns +
-                       " FROM jobs WHERE message_id = ?1 OR document_id IN "
-                       "(SELECT id FROM documents WHERE message_id = ?1) ORDER BY id");
+  Statement q(statements_, std::string("SELECT ") + kJobColumns +
+                               " FROM jobs WHERE message_id = ?1 OR document_id IN "
+                               "(SELECT id FROM documents WHERE message_id = ?1) ORDER BY id");
   q.bind(1, message_id);
   std::vector<Job> out;
   for (;;) {
@@ -202,7 +203,7 @@ Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {
   return write([&]() -> Status {
     Transaction txn(db_);
     if (!txn.status().ok()) return txn.status();
-    Statement q(db_,
+    Statement q(statements_,
                 "INSERT INTO deliveries (document_id, connector, attempt, outcome, http_status, "
                 "response_excerpt, idempotency_key, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, a.document_id)
@@ -228,7 +229,7 @@ Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {
 
 Result<bool> SqliteStore::was_delivered(std::int64_t document_id, std::string_view connector) {
   std::lock_guard lock(mu_);
-  Statement q(db_,
+  Statement q(statements_,
               "SELECT EXISTS (SELECT 1 FROM deliveries WHERE document_id = ? AND connector = ? "
               "AND outcome = 'delivered')");
   q.bind(1, document_id).bind(2, connector);
@@ -239,7 +240,7 @@ Result<bool> SqliteStore::was_delivered(std::int64_t document_id, std::string_vi
 
 Result<std::vector<DeliveryAttempt>> SqliteStore::list_deliveries(std::int64_t document_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_,
+  Statement q(statements_,
               "SELECT document_id, connector, attempt, outcome, http_status, response_excerpt, "
               "idempotency_key, at FROM deliveries WHERE document_id = ? ORDER BY id");
   q.bind(1, document_id);
@@ -265,7 +266,7 @@ Result<std::int64_t> SqliteStore::add_ack(const NewAck& ack) {
   return write([&]() -> Result<std::int64_t> {
     Transaction txn(db_);
     if (!txn.status().ok()) return txn.status();
-    Statement q(db_,
+    Statement q(statements_,
                 "INSERT INTO acks (message_id, type, control_number, spool_id, direction, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
     q.bind(1, ack.message_id)
@@ -290,7 +291,7 @@ Result<std::int64_t> SqliteStore::add_ack(const NewAck& ack) {
 
 Result<std::vector<Ack>> SqliteStore::list_acks(std::int64_t message_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_,
+  Statement q(statements_,
               "SELECT id, message_id, type, control_number, spool_id, direction, created_at "
               "FROM acks WHERE message_id = ? ORDER BY id");
   q.bind(1, message_id);

@@ -127,7 +127,7 @@ int SqliteStore::on_commit(void* self, sqlite3* db, const char* schema, int wal_
 
 Status SqliteStore::enable_group_commit() {
   std::lock_guard lock(mu_);
-  Statement mode(db_, "PRAGMA journal_mode");
+  Statement mode(statements_, "PRAGMA journal_mode");
   auto row = mode.next();
   if (!row.ok()) return row.status();
   const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_, "main"));
@@ -142,14 +142,14 @@ Status SqliteStore::enable_group_commit() {
 
 Status SqliteStore::put_blob(std::string_view id, std::string_view bytes) {
   return write([&]() -> Status {
-    Statement q(db_, "INSERT INTO blobs (id, bytes) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    Statement q(statements_, "INSERT INTO blobs (id, bytes) VALUES (?, ?) ON CONFLICT DO NOTHING");
     return q.bind(1, id).bind_blob(2, bytes).run();
   });
 }
 
 Result<std::optional<std::string>> SqliteStore::get_blob(std::string_view id, std::size_t limit) {
   std::lock_guard lock(mu_);
-  Statement q(db_, "SELECT length(bytes), bytes FROM blobs WHERE id = ?");
+  Statement q(statements_, "SELECT length(bytes), bytes FROM blobs WHERE id = ?");
   q.bind(1, id);
   auto row = q.next();
   if (!row.ok()) return row.status();
@@ -165,7 +165,7 @@ Status SqliteStore::sync() { return wal_ ? wal_->wait_all() : Status::success();
 
 Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
                                                         std::string_view status) {
-  Statement q(db_,
+  Statement q(statements_,
               "INSERT INTO messages (direction, transport, partner, as2_message_id, filename, "
               "payload_id, size, content_type, status, created_at, updated_at) "
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
@@ -243,7 +243,8 @@ Result<std::optional<Message>> SqliteStore::one_message(Statement& q) {
 
 Result<std::optional<Message>> SqliteStore::get_message(std::int64_t id) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?");
+  Statement q(statements_,
+              std::string("SELECT ") + kMessageColumns + " FROM messages WHERE id = ?");
   q.bind(1, id);
   return one_message(q);
 }
@@ -251,18 +252,18 @@ Result<std::optional<Message>> SqliteStore::get_message(std::int64_t id) {
 Result<std::optional<Message>> SqliteStore::find_as2_message(std::string_view partner,
                                                              std::string_view as2_message_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kMessageColumns +
-                       " FROM messages WHERE direction = 'in' AND partner = ? AND "
-                       "as2_message_id = ?");
+  Statement q(statements_, std::string("SELECT ") + kMessageColumns +
+                               " FROM messages WHERE direction = 'in' AND partner = ? AND "
+                               "as2_message_id = ?");
   q.bind(1, partner).bind(2, as2_message_id);
   return one_message(q);
 }
 
 Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& filter) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kMessageColumns +
-                       " FROM messages WHERE (?1 = '' OR partner = ?1) AND "
-                       "(?2 = '' OR status = ?2) ORDER BY id DESC LIMIT ?3");
+  Statement q(statements_, std::string("SELECT ") + kMessageColumns +
+                               " FROM messages WHERE (?1 = '' OR partner = ?1) AND "
+                               "(?2 = '' OR status = ?2) ORDER BY id DESC LIMIT ?3");
   const auto limit = static_cast<std::int64_t>(std::min(filter.limit, kMaxListLimit));
   q.bind(1, filter.partner).bind(2, filter.status).bind(3, limit);
   std::vector<Message> out;
@@ -277,7 +278,8 @@ Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& fil
 Status SqliteStore::set_message_status(std::int64_t id, std::string_view status,
                                        std::string_view error) {
   return write([&]() -> Status {
-    Statement q(db_, "UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?");
+    Statement q(statements_,
+                "UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ?");
     q.bind(1, status).bind(2, bounded(error, kMaxErrorText)).bind(3, now()).bind(4, id);
     if (auto s = q.run(); !s.ok()) return s;
     if (sqlite3_changes(db_) == 0) {
@@ -291,7 +293,7 @@ Status SqliteStore::store_mdn(const NewMdn& mdn) {
   return write([&]() -> Status {
     Transaction txn(db_);
     if (!txn.status().ok()) return txn.status();
-    Statement q(db_,
+    Statement q(statements_,
                 "INSERT INTO mdns (message_id, spool_id, disposition, signed, created_at) "
                 "VALUES (?, ?, ?, ?, ?)");
     q.bind(1, mdn.message_id)
@@ -312,7 +314,7 @@ Status SqliteStore::store_mdn(const NewMdn& mdn) {
 
 Result<std::optional<Mdn>> SqliteStore::get_mdn(std::int64_t message_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_,
+  Statement q(statements_,
               "SELECT message_id, spool_id, disposition, signed, created_at FROM mdns "
               "WHERE message_id = ?");
   q.bind(1, message_id);
@@ -322,7 +324,7 @@ Result<std::optional<Mdn>> SqliteStore::get_mdn(std::int64_t message_id) {
 Result<std::optional<Mdn>> SqliteStore::get_mdn_for(std::string_view partner,
                                                     std::string_view as2_message_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_,
+  Statement q(statements_,
               "SELECT d.message_id, d.spool_id, d.disposition, d.signed, d.created_at "
               "FROM mdns d JOIN messages m ON m.id = d.message_id "
               "WHERE m.direction = 'in' AND m.partner = ? AND m.as2_message_id = ?");
@@ -360,7 +362,7 @@ Result<std::int64_t> SqliteStore::add_document(const NewDocument& d) {
 Status SqliteStore::set_document_status(std::int64_t id, std::string_view status,
                                         std::string_view canonical_id, std::string_view error) {
   return write([&]() -> Status {
-    Statement q(db_,
+    Statement q(statements_,
                 "UPDATE documents SET status = ?, canonical_id = ?, error = ?, updated_at = ? "
                 "WHERE id = ?");
     q.bind(1, status)
@@ -378,8 +380,8 @@ Status SqliteStore::set_document_status(std::int64_t id, std::string_view status
 
 Result<std::vector<Document>> SqliteStore::list_documents(std::int64_t message_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kDocumentColumns +
-                       " FROM documents WHERE message_id = ? ORDER BY set_index");
+  Statement q(statements_, std::string("SELECT ") + kDocumentColumns +
+                               " FROM documents WHERE message_id = ? ORDER BY set_index");
   q.bind(1, message_id);
   std::vector<Document> out;
   for (;;) {
@@ -393,14 +395,14 @@ Result<std::vector<Document>> SqliteStore::list_documents(std::int64_t message_i
 Result<bool> SqliteStore::record_interchange(std::string_view partner, std::string_view sender,
                                              std::string_view control, std::int64_t message_id) {
   return write([&]() -> Result<bool> {
-    Statement q(db_,
+    Statement q(statements_,
                 "INSERT INTO interchanges_seen (partner, sender, control, message_id, first_seen) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
     q.bind(1, partner).bind(2, sender).bind(3, control).bind(4, message_id).bind(5, now());
     if (auto s = q.run(); !s.ok()) return s;
     if (sqlite3_changes(db_) == 1 || message_id == 0) return sqlite3_changes(db_) == 1;
     // Seen before: a duplicate, unless it was this same message (a job run again after a crash).
-    Statement seen(db_,
+    Statement seen(statements_,
                    "SELECT message_id FROM interchanges_seen WHERE partner = ? AND sender = ? "
                    "AND control = ?");
     seen.bind(1, partner).bind(2, sender).bind(3, control);
@@ -415,7 +417,7 @@ Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view part
   return write([&]() -> Result<std::uint64_t> {
     // One statement: the increment and the read are atomic, and autocommit makes it durable
     // before the number leaves this function.
-    Statement q(db_,
+    Statement q(statements_,
                 "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1) "
                 "ON CONFLICT (partner, kind) DO UPDATE SET last = last + 1 RETURNING last");
     q.bind(1, partner).bind(2, kind);

@@ -117,7 +117,8 @@ class SqliteStore final : public Store {
   // Recursive: batch() holds it across the calls it makes.
   std::recursive_mutex mu_;
   sqlite3* db_;
-  std::unique_ptr<WalSync> wal_;  // null: commits flush themselves (synchronous=FULL)
+  StatementCache statements_{db_};  // after db_; close_v2 waits for these to be finalized
+  std::unique_ptr<WalSync> wal_;    // null: commits flush themselves (synchronous=FULL)
   std::function<std::int64_t()> clock_;
 };
 
