@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <semaphore>
 
 #include "algorithms.hpp"
 #include "jail.hpp"
@@ -63,11 +64,65 @@ AuthStep try_publickey(ssh_message msg, const PartnerAccount* partner) {
   }
   return AuthStep::failure;
 }
+
+// Every password attempt costs one scrypt run, whoever the user: an unknown user or a partner
+// without password authentication is checked against this dummy, so the reply and its timing
+// do not tell which of the three failed.
+const PasswordHash& dummy_password_hash() {
+  static const PasswordHash dummy{ScryptParams{}, std::vector<unsigned char>(kPasswordSaltBytes, 0),
+                                  std::vector<unsigned char>(kPasswordKeyBytes, 0)};
+  return dummy;
+}
+
+// scrypt's work area is 32 MiB per check with the default parameters; bounding the checks that
+// run at once bounds that memory whatever the number of connections.
+std::counting_semaphore<kMaxConcurrentPasswordChecks> password_checks(kMaxConcurrentPasswordChecks);
+
+AuthStep try_password(ssh_message msg, const PartnerAccount* partner, std::string& why) {
+  const char* given = ssh_message_auth_password(msg);
+  const std::string_view password = given != nullptr ? given : "";
+  const bool enabled = partner != nullptr && partner->password.has_value();
+  password_checks.acquire();
+  const bool match =
+      verify_password(password, enabled ? *partner->password : dummy_password_hash());
+  password_checks.release();
+  if (match && enabled) {
+    ssh_message_auth_reply_success(msg, 0);
+    return AuthStep::success;
+  }
+  why = partner == nullptr ? "unknown user"
+        : !enabled         ? "password authentication not enabled for this partner"
+                           : "wrong password";
+  return AuthStep::failure;
+}
 #pragma GCC diagnostic pop
+
+const char* method_name(int method) {
+  switch (method) {
+    case SSH_AUTH_METHOD_NONE:
+      return "none";
+    case SSH_AUTH_METHOD_PASSWORD:
+      return "password";
+    case SSH_AUTH_METHOD_PUBLICKEY:
+      return "publickey";
+    case SSH_AUTH_METHOD_HOSTBASED:
+      return "hostbased";
+    case SSH_AUTH_METHOD_INTERACTIVE:
+      return "keyboard-interactive";
+    default:
+      return "other";
+  }
+}
 
 const PartnerAccount* authenticate(ssh_session session, const ServerConfig& config) {
   const auto deadline = Clock::now() + std::chrono::seconds(config.limits.login_grace_seconds);
   std::uint32_t failures = 0;
+  // The methods offered are the same for every user name, so the reply does not tell which
+  // users exist or which of them may use a password.
+  int methods = SSH_AUTH_METHOD_PUBLICKEY;
+  for (const PartnerAccount& p : config.partners) {
+    if (p.password) methods |= SSH_AUTH_METHOD_PASSWORD;
+  }
   while (Clock::now() < deadline) {
     ssh_message msg = ssh_message_get(session);
     if (msg == nullptr) {
@@ -92,19 +147,24 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
     const PartnerAccount* partner = find_partner(config, user);
     const int method = ssh_message_subtype(msg);
     AuthStep step = AuthStep::failure;
+    std::string why;
     if (method == SSH_AUTH_METHOD_PUBLICKEY) step = try_publickey(msg, partner);
+    if (method == SSH_AUTH_METHOD_PASSWORD && (methods & SSH_AUTH_METHOD_PASSWORD) != 0) {
+      step = try_password(msg, partner, why);
+    }
     if (step == AuthStep::success) {
+      log_event("partner=" + partner->id + " logged in with " + method_name(method));
       ssh_message_free(msg);
       return partner;
     }
     if (step == AuthStep::failure) {
       // The "none" probe every client sends first does not count as an attempt.
-      if (method != SSH_AUTH_METHOD_NONE) ++failures;
       if (method != SSH_AUTH_METHOD_NONE) {
+        ++failures;
         log_event("authentication failed for user '" + std::string(user ? user : "") +
-                  "' method=" + std::to_string(method));
+                  "' method=" + method_name(method) + (why.empty() ? "" : " (" + why + ")"));
       }
-      ssh_message_auth_set_methods(msg, SSH_AUTH_METHOD_PUBLICKEY);
+      ssh_message_auth_set_methods(msg, methods);
       ssh_message_reply_default(msg);
     }
     ssh_message_free(msg);
@@ -181,7 +241,6 @@ void serve_connection(ssh_session session, const ConnectionContext& ctx) {
     if (!ctx.admit(partner->id)) {
       log_event("partner=" + partner->id + " over max_sessions_per_partner: disconnecting");
     } else {
-      log_event("partner=" + partner->id + " authenticated");
       serve_partner(session, *partner, ctx);
       ctx.release(partner->id);
       log_event("partner=" + partner->id + " session ended");
