@@ -226,6 +226,11 @@ def main():
             ok = big_packet(sftp, int(args[0]), args[1])
         elif command == "long-path":
             ok = long_path(sftp, int(args[0]))
+        elif command == "list-count":
+            names = sftp.listdir(args[0])
+            on_disk = len(os.listdir(os.path.join("jails", user, args[0])))
+            print("listed", len(names), "of", on_disk)
+            ok = len(names) == int(args[1]) < on_disk
         elif command == "too-big-upload":
             ok = too_big_upload(sftp, int(args[0]))
         elif command == "hold-upload":

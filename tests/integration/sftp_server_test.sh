@@ -260,7 +260,7 @@ start_server() {  # start_server DIR: runs DIR/server.xml, sets server_port
 mkdir -p l && cat >l/server.xml <<XML
 <sftp listen="127.0.0.1" port="0" host_keys="../host_keys" journal="journal.log" ready_file="port">
   <limits max_sessions_total="2" max_sessions_per_partner="4" login_grace_seconds="2"
-          max_packet_bytes="40000" max_path_bytes="200"/>
+          max_packet_bytes="40000" max_path_bytes="200" max_list_entries="3"/>
   <partner id="oldpeer" jail="../jails/oldpeer" legacy_algorithms="true"><key>$(cat oldpeer.key.pub)</key></partner>
 </sftp>
 XML
@@ -285,6 +285,8 @@ check "that upload ingested" 0 grep -q 'file="big-packet-30000.edi" size=30000' 
 check "a path over max_path_bytes refused, the session goes on" 0 \
   $client "$lport" oldpeer oldpeer.key long-path 200
 logged "path limit logged" "path longer than the limit" l/server.log
+for n in 1 2 3 4; do echo "doc $n" >"jails/oldpeer/outbox/list-$n.edi"; done  # 5 with big.edi
+check "a listing stops at max_list_entries" 0 $client "$lport" oldpeer oldpeer.key list-count outbox 3
 
 # --- IPv6: a server listening on ::1 ----------------------------------------------------------
 if /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
