@@ -3,6 +3,7 @@
 #define WITH_SERVER
 #include <libssh/server.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <semaphore>
@@ -119,10 +120,10 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
   std::uint32_t failures = 0;
   // The methods offered are the same for every user name, so the reply does not tell which
   // users exist or which of them may use a password.
-  int methods = SSH_AUTH_METHOD_PUBLICKEY;
-  for (const PartnerAccount& p : config.partners) {
-    if (p.password) methods |= SSH_AUTH_METHOD_PASSWORD;
-  }
+  const bool password_offered = std::any_of(config.partners.begin(), config.partners.end(),
+                                            [](const PartnerAccount& p) { return p.password; });
+  const int methods = static_cast<int>(SSH_AUTH_METHOD_PUBLICKEY |
+                                       (password_offered ? SSH_AUTH_METHOD_PASSWORD : 0u));
   while (Clock::now() < deadline) {
     ssh_message msg = ssh_message_get(session);
     if (msg == nullptr) {
@@ -149,7 +150,7 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
     AuthStep step = AuthStep::failure;
     std::string why;
     if (method == SSH_AUTH_METHOD_PUBLICKEY) step = try_publickey(msg, partner);
-    if (method == SSH_AUTH_METHOD_PASSWORD && (methods & SSH_AUTH_METHOD_PASSWORD) != 0) {
+    if (method == SSH_AUTH_METHOD_PASSWORD && password_offered) {
       step = try_password(msg, partner, why);
     }
     if (step == AuthStep::success) {
