@@ -115,8 +115,27 @@ const char* method_name(int method) {
   }
 }
 
-const PartnerAccount* authenticate(ssh_session session, const ServerConfig& config) {
-  const auto deadline = Clock::now() + std::chrono::seconds(config.limits.login_grace_seconds);
+// True once the login grace time is (as good as) over; libssh's timeouts end a blocking call
+// at about the deadline, not necessarily after it.
+bool grace_over(Clock::time_point deadline) {
+  return Clock::now() + std::chrono::milliseconds(100) >= deadline;
+}
+
+// Each blocking read gets only what is left of the grace time, so a client that sends a
+// message now and then cannot stretch its login beyond login_grace_seconds.
+void limit_wait_to(ssh_session session, Clock::time_point deadline) {
+  using std::chrono::microseconds;
+  // At least 10 ms: a zero timeout would mean "no timeout" to libssh.
+  const auto left = std::max<microseconds>(
+      microseconds(10000), std::chrono::duration_cast<microseconds>(deadline - Clock::now()));
+  long seconds = static_cast<long>(left.count() / 1000000);
+  long usec = static_cast<long>(left.count() % 1000000);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &usec);
+}
+
+const PartnerAccount* authenticate(ssh_session session, const ServerConfig& config,
+                                   Clock::time_point deadline) {
   std::uint32_t failures = 0;
   // The methods offered are the same for every user name, so the reply does not tell which
   // users exist or which of them may use a password.
@@ -125,8 +144,10 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
   const int methods = static_cast<int>(SSH_AUTH_METHOD_PUBLICKEY |
                                        (password_offered ? SSH_AUTH_METHOD_PASSWORD : 0u));
   while (Clock::now() < deadline) {
+    limit_wait_to(session, deadline);
     ssh_message msg = ssh_message_get(session);
     if (msg == nullptr) {
+      if (grace_over(deadline)) break;
       log_event(std::string("connection ended before authentication: ") + ssh_get_error(session));
       return nullptr;
     }
@@ -174,7 +195,8 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
       return nullptr;
     }
   }
-  log_event("login grace time exceeded");
+  log_event("login grace time exceeded (login_grace_seconds=" +
+            std::to_string(config.limits.login_grace_seconds) + "): disconnecting");
   return nullptr;
 }
 
@@ -216,7 +238,9 @@ void serve_partner(ssh_session session, const PartnerAccount& partner,
     return;
   }
   long idle = static_cast<long>(ctx.config.limits.idle_seconds);
+  long no_usec = 0;  // the login phase's fraction of a second must not add to the idle time
   ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &idle);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &no_usec);
   ssh_channel channel = open_sftp_channel(session, partner);
   if (channel == nullptr) return;
   Jail jail;
@@ -234,11 +258,15 @@ void serve_partner(ssh_session session, const PartnerAccount& partner,
 }  // namespace
 
 void serve_connection(ssh_session session, const ConnectionContext& ctx) {
-  long grace = static_cast<long>(ctx.config.limits.login_grace_seconds);
-  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &grace);
+  // Key exchange and authentication together must finish within the grace time.
+  const auto deadline = Clock::now() + std::chrono::seconds(ctx.config.limits.login_grace_seconds);
+  limit_wait_to(session, deadline);
   if (ssh_handle_key_exchange(session) != SSH_OK) {
-    log_event(std::string("key exchange failed: ") + ssh_get_error(session));
-  } else if (const PartnerAccount* partner = authenticate(session, ctx.config)) {
+    log_event(grace_over(deadline)
+                  ? "login grace time exceeded during key exchange (login_grace_seconds=" +
+                        std::to_string(ctx.config.limits.login_grace_seconds) + "): disconnecting"
+                  : std::string("key exchange failed: ") + ssh_get_error(session));
+  } else if (const PartnerAccount* partner = authenticate(session, ctx.config, deadline)) {
     if (!ctx.admit(partner->id)) {
       log_event("partner=" + partner->id + " over max_sessions_per_partner: disconnecting");
     } else {

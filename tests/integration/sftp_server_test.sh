@@ -270,6 +270,8 @@ check "silent client (no key exchange) dropped after login_grace_seconds" 0 \
   $client "$lport" oldpeer oldpeer.key grace 2 tcp
 check "client that never authenticates dropped after login_grace_seconds" 0 \
   $client "$lport" oldpeer oldpeer.key grace 2 kex
+logged "grace in key exchange logged" "login grace time exceeded during key exchange" l/server.log
+logged "grace in authentication logged" "login grace time exceeded (login_grace_seconds=2)" l/server.log
 check "sessions over max_sessions_total refused, the others keep working" 0 \
   $client "$lport" oldpeer oldpeer.key sessions-total 2
 logged "total session limit logged" "connection refused: max_sessions_total reached" l/server.log
