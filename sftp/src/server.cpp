@@ -110,7 +110,8 @@ Status listen_socket(ServerState& s) {
   if (info->ai_family == AF_INET6) {
     // "::" means every address, IPv4 included, whatever net.ipv6.bindv6only says; a specific
     // IPv6 address only ever sees IPv6.
-    const int v6only = s.config.listen_address == "::" ? 0 : 1;
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(info->ai_addr);
+    const int v6only = IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr) ? 0 : 1;
     ::setsockopt(s.listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
   }
   if (s.listen_fd < 0 || ::bind(s.listen_fd, info->ai_addr, info->ai_addrlen) != 0 ||

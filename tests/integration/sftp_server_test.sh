@@ -307,6 +307,14 @@ XML
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
     -o ConnectTimeout=5 acme@127.0.0.1 true
   logged "IPv6 listen logged" "listening on \[::1\]:$port" v6/server.log
+  mkdir -p any && sed 's/listen="::1"/listen="::"/' v6/server.xml >any/server.xml
+  start_server any
+  port=$server_port
+  for host in 127.0.0.1 '[::1]'; do
+    check "listen=\"::\" serves $host" 0 timeout 30 sftp -b v6.batch -i acme.key -P "$port" \
+      -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes \
+      -o BatchMode=yes "acme@$host"
+  done
 else
   echo "SKIP: this machine has no IPv6 loopback (::1); the IPv6 listen checks did not run"
 fi
