@@ -1,11 +1,14 @@
 #include "config_commands.hpp"
 
+#include <openssl/crypto.h>
+
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "config/config.hpp"
 #include "config/token_hash.hpp"
+#include "edigate/sftp/password_hash.hpp"
 
 namespace edigate::cli {
 namespace {
@@ -26,28 +29,47 @@ int check(const std::string& file) {
   return 0;
 }
 
+// Reads a secret from standard input (never from argv, which other users can see in ps).
+// Empty when it is missing or too long; the message names `what`.
+std::string read_secret(const char* what, std::size_t max_bytes) {
+  std::string secret(max_bytes + 1, '\0');
+  std::cin.read(secret.data(), static_cast<std::streamsize>(secret.size()));
+  secret.resize(static_cast<std::size_t>(std::cin.gcount()));
+  if (secret.size() > max_bytes) {
+    std::cerr << "edigate: the " << what << " is longer than " << max_bytes << " bytes\n";
+    return {};
+  }
+  // `echo TOKEN |` and a file written by an editor end with a newline that is not the secret's.
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) std::cerr << "edigate: no " << what << " on standard input\n";
+  return secret;
+}
+
 int hash_token() {
-  std::string token(kMaxTokenBytes + 1, '\0');
-  std::cin.read(token.data(), static_cast<std::streamsize>(token.size()));
-  token.resize(static_cast<std::size_t>(std::cin.gcount()));
-  if (token.size() > kMaxTokenBytes) {
-    std::cerr << "edigate: the token is longer than " << kMaxTokenBytes << " bytes\n";
-    return 1;
-  }
-  // `echo TOKEN |` and a file written by an editor end with a newline that is not the token's.
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-  if (token.empty()) {
-    std::cerr << "edigate: no token on standard input\n";
-    return 1;
-  }
+  const std::string token = read_secret("token", kMaxTokenBytes);
+  if (token.empty()) return 1;
   std::cout << config::to_hex(config::sha256_of(token)) << "\n";
+  return 0;
+}
+
+int hash_password() {
+  std::string password = read_secret("password", sftp::kMaxPasswordBytes);
+  if (password.empty()) return 1;
+  auto hashed = sftp::hash_password(password);
+  OPENSSL_cleanse(password.data(), password.size());
+  if (!hashed.ok()) {
+    std::cerr << "edigate: " << hashed.status().message << "\n";
+    return 1;
+  }
+  std::cout << hashed.value() << "\n";
   return 0;
 }
 
 }  // namespace
 
 void add_config_commands(CLI::App& app, int& exit_code) {
-  CLI::App* cmd = app.add_subcommand("config", "Check the gateway configuration, hash tokens");
+  CLI::App* cmd =
+      app.add_subcommand("config", "Check the gateway configuration, hash tokens and passwords");
   cmd->require_subcommand(1);
 
   auto file = std::make_shared<std::string>(config::kDefaultConfigPath);
@@ -59,6 +81,11 @@ void add_config_commands(CLI::App& app, int& exit_code) {
   CLI::App* hash_cmd = cmd->add_subcommand(
       "hash-token", "Read a token on standard input, print its SHA-256 for the configuration");
   hash_cmd->callback([&exit_code] { exit_code = hash_token(); });
+
+  CLI::App* password_cmd = cmd->add_subcommand(
+      "hash-password",
+      "Read a partner's SFTP password on standard input, print its scrypt hash for the profile");
+  password_cmd->callback([&exit_code] { exit_code = hash_password(); });
 }
 
 }  // namespace edigate::cli

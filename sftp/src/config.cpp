@@ -54,8 +54,17 @@ Status read_partner(const pugi::xml_node& node, const fs::path& base, PartnerAcc
   for (const pugi::xml_node key : node.children("key")) {
     p.authorized_keys.emplace_back(key.text().as_string());
   }
-  if (p.authorized_keys.empty()) {
-    return Status::error(ErrorCode::bad_config, "partner '" + p.id + "' has no <key>");
+  if (const pugi::xml_node hash = node.child("password_hash")) {
+    Result<PasswordHash> parsed = parse_password_hash(hash.text().as_string());
+    if (!parsed.ok()) {
+      return Status::error(ErrorCode::bad_config,
+                           "partner '" + p.id + "': " + parsed.status().message);
+    }
+    p.password = std::move(parsed.value());
+  }
+  if (p.authorized_keys.empty() && !p.password) {
+    return Status::error(ErrorCode::bad_config,
+                         "partner '" + p.id + "' has neither a <key> nor a <password_hash>");
   }
   return Status::success();
 }

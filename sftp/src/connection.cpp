@@ -3,8 +3,10 @@
 #define WITH_SERVER
 #include <libssh/server.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <semaphore>
 
 #include "algorithms.hpp"
 #include "jail.hpp"
@@ -63,14 +65,89 @@ AuthStep try_publickey(ssh_message msg, const PartnerAccount* partner) {
   }
   return AuthStep::failure;
 }
+
+// Every password attempt costs one scrypt run, whoever the user: an unknown user or a partner
+// without password authentication is checked against this dummy, so the reply and its timing
+// do not tell which of the three failed.
+const PasswordHash& dummy_password_hash() {
+  static const PasswordHash dummy{ScryptParams{}, std::vector<unsigned char>(kPasswordSaltBytes, 0),
+                                  std::vector<unsigned char>(kPasswordKeyBytes, 0)};
+  return dummy;
+}
+
+// scrypt's work area is 32 MiB per check with the default parameters; bounding the checks that
+// run at once bounds that memory whatever the number of connections.
+std::counting_semaphore<kMaxConcurrentPasswordChecks> password_checks(kMaxConcurrentPasswordChecks);
+
+AuthStep try_password(ssh_message msg, const PartnerAccount* partner, std::string& why) {
+  const char* given = ssh_message_auth_password(msg);
+  const std::string_view password = given != nullptr ? given : "";
+  const bool enabled = partner != nullptr && partner->password.has_value();
+  password_checks.acquire();
+  const bool match =
+      verify_password(password, enabled ? *partner->password : dummy_password_hash());
+  password_checks.release();
+  if (match && enabled) {
+    ssh_message_auth_reply_success(msg, 0);
+    return AuthStep::success;
+  }
+  why = partner == nullptr ? "unknown user"
+        : !enabled         ? "password authentication not enabled for this partner"
+                           : "wrong password";
+  return AuthStep::failure;
+}
 #pragma GCC diagnostic pop
 
-const PartnerAccount* authenticate(ssh_session session, const ServerConfig& config) {
-  const auto deadline = Clock::now() + std::chrono::seconds(config.limits.login_grace_seconds);
+const char* method_name(int method) {
+  switch (method) {
+    case SSH_AUTH_METHOD_NONE:
+      return "none";
+    case SSH_AUTH_METHOD_PASSWORD:
+      return "password";
+    case SSH_AUTH_METHOD_PUBLICKEY:
+      return "publickey";
+    case SSH_AUTH_METHOD_HOSTBASED:
+      return "hostbased";
+    case SSH_AUTH_METHOD_INTERACTIVE:
+      return "keyboard-interactive";
+    default:
+      return "other";
+  }
+}
+
+// True once the login grace time is (as good as) over; libssh's timeouts end a blocking call
+// at about the deadline, not necessarily after it.
+bool grace_over(Clock::time_point deadline) {
+  return Clock::now() + std::chrono::milliseconds(100) >= deadline;
+}
+
+// Each blocking read gets only what is left of the grace time, so a client that sends a
+// message now and then cannot stretch its login beyond login_grace_seconds.
+void limit_wait_to(ssh_session session, Clock::time_point deadline) {
+  using std::chrono::microseconds;
+  // At least 10 ms: a zero timeout would mean "no timeout" to libssh.
+  const auto left = std::max<microseconds>(
+      microseconds(10000), std::chrono::duration_cast<microseconds>(deadline - Clock::now()));
+  long seconds = static_cast<long>(left.count() / 1000000);
+  long usec = static_cast<long>(left.count() % 1000000);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &seconds);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &usec);
+}
+
+const PartnerAccount* authenticate(ssh_session session, const ServerConfig& config,
+                                   Clock::time_point deadline) {
   std::uint32_t failures = 0;
+  // The methods offered are the same for every user name, so the reply does not tell which
+  // users exist or which of them may use a password.
+  const bool password_offered = std::any_of(config.partners.begin(), config.partners.end(),
+                                            [](const PartnerAccount& p) { return p.password; });
+  const int methods = static_cast<int>(SSH_AUTH_METHOD_PUBLICKEY |
+                                       (password_offered ? SSH_AUTH_METHOD_PASSWORD : 0u));
   while (Clock::now() < deadline) {
+    limit_wait_to(session, deadline);
     ssh_message msg = ssh_message_get(session);
     if (msg == nullptr) {
+      if (grace_over(deadline)) break;
       log_event(std::string("connection ended before authentication: ") + ssh_get_error(session));
       return nullptr;
     }
@@ -92,19 +169,24 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
     const PartnerAccount* partner = find_partner(config, user);
     const int method = ssh_message_subtype(msg);
     AuthStep step = AuthStep::failure;
+    std::string why;
     if (method == SSH_AUTH_METHOD_PUBLICKEY) step = try_publickey(msg, partner);
+    if (method == SSH_AUTH_METHOD_PASSWORD && password_offered) {
+      step = try_password(msg, partner, why);
+    }
     if (step == AuthStep::success) {
+      log_event("partner=" + partner->id + " logged in with " + method_name(method));
       ssh_message_free(msg);
       return partner;
     }
     if (step == AuthStep::failure) {
       // The "none" probe every client sends first does not count as an attempt.
-      if (method != SSH_AUTH_METHOD_NONE) ++failures;
       if (method != SSH_AUTH_METHOD_NONE) {
+        ++failures;
         log_event("authentication failed for user '" + std::string(user ? user : "") +
-                  "' method=" + std::to_string(method));
+                  "' method=" + method_name(method) + (why.empty() ? "" : " (" + why + ")"));
       }
-      ssh_message_auth_set_methods(msg, SSH_AUTH_METHOD_PUBLICKEY);
+      ssh_message_auth_set_methods(msg, methods);
       ssh_message_reply_default(msg);
     }
     ssh_message_free(msg);
@@ -113,7 +195,8 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
       return nullptr;
     }
   }
-  log_event("login grace time exceeded");
+  log_event("login grace time exceeded (login_grace_seconds=" +
+            std::to_string(config.limits.login_grace_seconds) + "): disconnecting");
   return nullptr;
 }
 
@@ -155,7 +238,9 @@ void serve_partner(ssh_session session, const PartnerAccount& partner,
     return;
   }
   long idle = static_cast<long>(ctx.config.limits.idle_seconds);
+  long no_usec = 0;  // the login phase's fraction of a second must not add to the idle time
   ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &idle);
+  ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &no_usec);
   ssh_channel channel = open_sftp_channel(session, partner);
   if (channel == nullptr) return;
   Jail jail;
@@ -173,15 +258,18 @@ void serve_partner(ssh_session session, const PartnerAccount& partner,
 }  // namespace
 
 void serve_connection(ssh_session session, const ConnectionContext& ctx) {
-  long grace = static_cast<long>(ctx.config.limits.login_grace_seconds);
-  ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &grace);
+  // Key exchange and authentication together must finish within the grace time.
+  const auto deadline = Clock::now() + std::chrono::seconds(ctx.config.limits.login_grace_seconds);
+  limit_wait_to(session, deadline);
   if (ssh_handle_key_exchange(session) != SSH_OK) {
-    log_event(std::string("key exchange failed: ") + ssh_get_error(session));
-  } else if (const PartnerAccount* partner = authenticate(session, ctx.config)) {
+    log_event(grace_over(deadline)
+                  ? "login grace time exceeded during key exchange (login_grace_seconds=" +
+                        std::to_string(ctx.config.limits.login_grace_seconds) + "): disconnecting"
+                  : std::string("key exchange failed: ") + ssh_get_error(session));
+  } else if (const PartnerAccount* partner = authenticate(session, ctx.config, deadline)) {
     if (!ctx.admit(partner->id)) {
       log_event("partner=" + partner->id + " over max_sessions_per_partner: disconnecting");
     } else {
-      log_event("partner=" + partner->id + " authenticated");
       serve_partner(session, *partner, ctx);
       ctx.release(partner->id);
       log_event("partner=" + partner->id + " session ended");

@@ -43,6 +43,12 @@ std::string escaped(CURL* curl, const std::string& name) {
   return out;
 }
 
+// An IPv6 literal goes in brackets in a URL (RFC 3986); "::1" and "[::1]" are both accepted.
+std::string url_host(const std::string& host) {
+  const bool v6 = host.find(':') != std::string::npos && host.front() != '[';
+  return v6 ? "[" + host + "]" : host;
+}
+
 // What one attempt uploads: a file, or bytes in memory read through a FILE* of their own.
 struct Source {
   std::string path;
@@ -67,8 +73,8 @@ CURLcode attempt(const PushTarget& t, const Source& source, const std::string& n
     return CURLE_READ_ERROR;
   }
   const std::string upload_name = t.temp_then_rename ? "." + name + ".part" : name;
-  const std::string url = "sftp://" + t.host + ":" + std::to_string(t.port) + t.remote_dir + "/" +
-                          escaped(curl.get(), upload_name);
+  const std::string url = "sftp://" + url_host(t.host) + ":" + std::to_string(t.port) +
+                          t.remote_dir + "/" + escaped(curl.get(), upload_name);
   std::unique_ptr<curl_slist, SlistFree> post;
   if (t.temp_then_rename) {
     const std::string cmd =

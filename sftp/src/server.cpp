@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libssh/server.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -80,27 +82,51 @@ Status configure_bind(ServerState& s, const std::vector<std::string>& host_keys)
   return Status::success();
 }
 
+// "[::1]:22" for IPv6 addresses, "127.0.0.1:22" for IPv4, as log lines and clients write them.
+std::string host_port(const std::string& address, std::uint16_t port) {
+  const bool v6 = address.find(':') != std::string::npos;
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
 Status listen_socket(ServerState& s) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(s.config.port);
-  if (::inet_pton(AF_INET, s.config.listen_address.c_str(), &addr.sin_addr) != 1) {
-    return Status::error(ErrorCode::bad_config,
-                         "listen address must be IPv4: " + s.config.listen_address);
+  // A numeric address only (IPv4 or IPv6): a host name would make the bound address depend on
+  // the resolver at start time.
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(s.config.port);
+  if (::getaddrinfo(s.config.listen_address.c_str(), service.c_str(), &hints, &found) != 0 ||
+      found == nullptr) {
+    return Status::error(
+        ErrorCode::bad_config,
+        "listen address must be a numeric IPv4 or IPv6 address: " + s.config.listen_address);
   }
-  s.listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> info(found, &::freeaddrinfo);
+  s.listen_fd = ::socket(info->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
   ::setsockopt(s.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (s.listen_fd < 0 ||
-      ::bind(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(s.listen_fd, 64) != 0) {
-    return Status::error(ErrorCode::network, "cannot listen on " + s.config.listen_address + ":" +
-                                                 std::to_string(s.config.port) + ": " +
-                                                 std::strerror(errno));
+  if (info->ai_family == AF_INET6) {
+    // "::" means every address, IPv4 included, whatever net.ipv6.bindv6only says; a specific
+    // IPv6 address only ever sees IPv6.
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(info->ai_addr);
+    const int v6only = IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr) ? 0 : 1;
+    ::setsockopt(s.listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
   }
-  socklen_t len = sizeof addr;
-  ::getsockname(s.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  s.port = ntohs(addr.sin_port);
+  if (s.listen_fd < 0 || ::bind(s.listen_fd, info->ai_addr, info->ai_addrlen) != 0 ||
+      ::listen(s.listen_fd, 64) != 0) {
+    return Status::error(ErrorCode::network, "cannot listen on " +
+                                                 host_port(s.config.listen_address, s.config.port) +
+                                                 ": " + std::strerror(errno));
+  }
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(s.listen_fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  const in_port_t port = bound.ss_family == AF_INET6
+                             ? reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port
+                             : reinterpret_cast<const sockaddr_in*>(&bound)->sin_port;
+  s.port = ntohs(port);
   return Status::success();
 }
 
@@ -178,7 +204,7 @@ Status SftpServer::start() {
     return Status::error(ErrorCode::io, "pipe: " + std::string(std::strerror(errno)));
   }
   if (Status s = listen_socket(*state_); !s.ok()) return s;
-  log_event("listening on " + state_->config.listen_address + ":" + std::to_string(state_->port));
+  log_event("listening on " + host_port(state_->config.listen_address, state_->port));
   if (!state_->config.ready_file.empty()) {
     std::ofstream(state_->config.ready_file) << state_->port << "\n";
   }

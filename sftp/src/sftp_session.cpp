@@ -124,6 +124,10 @@ void SftpSession::dispatch(sftp_client_message msg) {
   const std::uint8_t type = sftp_client_message_get_type(msg);
   if (msg->complete_message != nullptr &&
       ssh_buffer_get_len(msg->complete_message) > limits_.max_packet_bytes) {
+    // A refused WRITE leaves a hole in the upload: its close must not ingest the file.
+    if (type == SSH_FXP_WRITE) {
+      if (OpenHandle* h = handles_.find(msg->handle); h != nullptr) h->write_failed = true;
+    }
     refuse(msg, SSH_FX_FAILURE,
            "request of " + std::to_string(ssh_buffer_get_len(msg->complete_message)) +
                " bytes over max_packet_bytes");

@@ -44,5 +44,24 @@ ack=$(ls remote/edigate-997-*.edi 2>/dev/null | head -1)
 kill -TERM "$daemon"
 wait "$daemon"
 check "audited" 0 sh -c "'$bin' audit export --db var/edigate.db | grep 'ack.sent' | grep -q sftp"
+
+# A wrong pinned host key: the push is refused at once (not retried), the job is a dead letter
+# and the failure is in the audit log.
+ssh-keygen -q -t ed25519 -N '' -f other_host_key
+wrong=$(ssh-keygen -lf other_host_key.pub | awk '{print $2}')
+sed -i "s|host-key-sha256=\"$fingerprint\"|host-key-sha256=\"$wrong\"|" partners/retailer.xml
+"$bin" serve --config edigate.xml >daemon2.log 2>&1 &
+daemon=$!
+pids+=($daemon)
+wait_for 10 curl -sf "http://127.0.0.1:$admin_port/health" || { cat daemon2.log; exit 1; }
+sed -e 's/000118830/000555009/g' -e 's/\*118830\*/*555009*/; s/GE\*2\*118830/GE*2*555009/' "$po" >po2.edi
+before=$(ls remote | wc -l)
+check "upload another 850" 0 curl -sf -H "Authorization: Bearer upload-token" --data-binary @po2.edi \
+  "http://127.0.0.1:$http_port/upload"
+wait_for 15 sh -c "'$bin' audit export --db var/edigate.db | grep 'ack.failed' | grep -q sftp" && ok ||
+  { fail "a push refused for its host key is audited as ack.failed"; tail -5 daemon2.log; }
+[ "$(ls remote | wc -l)" -eq "$before" ] && ok || fail "nothing reached a server with the wrong host key"
+kill -TERM "$daemon"
+wait "$daemon"
 echo "ack_push_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -19,6 +19,8 @@ cd "$tmp" || exit 2
 passed=0
 failed=0
 ERP_FAIL_FIRST=1
+# The retailer may also log in to SFTP with a password (its profile holds only the hash).
+sftp_password_hash=$(printf 'retailer sftp pw\n' | "$bin" config hash-password)
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 check "config check" 0 "$bin" config check -c edigate.xml
@@ -162,6 +164,22 @@ printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
 check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \
   -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null retailer@127.0.0.1
 [ ! -e var/jails/escape.edi ] && ok || fail "a file escaped the jail"
+# Password login (SSH_ASKPASS forced: no terminal, no sshpass needed; BatchMode=no before -b).
+printf '#!/bin/sh\ncat "$PASSWORD_FILE"\n' >askpass && chmod +x askpass
+sftp_password() {  # sftp_password PASSWORD BATCH
+  printf '%s\n' "$1" >pw.txt
+  PASSWORD_FILE=$tmp/pw.txt SSH_ASKPASS=$tmp/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+    sftp -q -o BatchMode=no -b "$2" -P "$sftp_port" -o PreferredAuthentications=password \
+    -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null retailer@127.0.0.1 </dev/null
+}
+sed -e 's/555001/555002/g' sftp-orders.edi >sftp-pw-orders.edi
+printf 'put sftp-pw-orders.edi inbox/orders-555002.edi\n' >pw.batch
+check "sftp put with the profile's password" 0 sftp_password 'retailer sftp pw' pw.batch
+wait_for 10 sh -c "curl -s -H 'Authorization: Bearer admin-token' 'http://127.0.0.1:$admin_port/api/messages' | grep -q orders-555002.edi" &&
+  ok || fail "the password upload became a message"
+check "wrong SFTP password refused" 255 sftp_password 'retailer sftp PW' pw.batch
+has "wrong password logged" daemon.log "user 'retailer' method=password (wrong password)"
 
 # --- admin API ----------------------------------------------------------------------------
 admin="http://127.0.0.1:$admin_port"

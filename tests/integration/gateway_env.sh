@@ -109,7 +109,7 @@ cat >partners/retailer.xml <<XML
   </as2>
   <x12 qualifier="08" id="6111470100"/>
   <upload><token sha256="$upload_hash"/>${client_fp:+<client-cert sha256-fingerprint=\"$client_fp\"/>}</upload>
-  <sftp><key>$(cat sftp_key.pub)</key></sftp>
+  <sftp><key>$(cat sftp_key.pub)</key>${sftp_password_hash:+<password-hash>$sftp_password_hash</password-hash>}</sftp>
   <mapping dir="$src/mappings/partners/retailer"/>
   <acks type="auto" send="none"/>
   <duplicates interchange="reject"/>

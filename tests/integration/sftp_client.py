@@ -13,7 +13,7 @@ import paramiko
 from paramiko.common import cMSG_USERAUTH_SUCCESS
 from paramiko.message import Message
 from paramiko.py3compat import long  # marks a uint64 field for paramiko's packer
-from paramiko.sftp import CMD_READ, CMD_DATA
+from paramiko.sftp import CMD_CLOSE, CMD_DATA, CMD_READ, CMD_STAT, CMD_WRITE
 
 
 def connect(port, user, keyfile):
@@ -87,6 +87,87 @@ def auth_attempts(port, user, keyfile, limit):
     return closed
 
 
+def dropped_after_grace(port, grace, stage):
+    """A client that connects and never authenticates is dropped once login_grace_seconds have
+    passed: `tcp` sends nothing at all after the server's banner, `kex` finishes the key
+    exchange and then stays silent. Ok when the server hangs up after the grace time (not
+    before: the limit is the grace time, not an earlier error) and well before twice it."""
+    start = time.time()
+    if stage == "tcp":
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.settimeout(grace * 3 + 10)
+        try:
+            while sock.recv(4096):
+                pass
+        except socket.timeout:
+            return False
+        finally:
+            sock.close()
+    else:
+        transport = paramiko.Transport(("127.0.0.1", port))
+        transport.start_client(timeout=10)
+        while transport.is_active() and time.time() - start < grace * 3 + 10:
+            time.sleep(0.05)
+        if transport.is_active():
+            transport.close()
+            return False
+    waited = time.time() - start
+    print("dropped after %.1fs" % waited)
+    return grace - 0.5 <= waited < grace * 2 + 5
+
+
+def sessions_total(port, user, keyfile, limit):
+    """max_sessions_total counts every connection, logged in or not: with `limit` sessions
+    open the next connection is closed before key exchange, the open ones keep working, and
+    once one ends a new connection is served again."""
+    held = [connect(port, user, keyfile) for _ in range(limit)]
+    over = refused(lambda: connect(port, user, keyfile)[1].listdir("/"))
+    others_work = all(sorted(sftp.listdir("/")) == ["inbox", "outbox"] for _, sftp in held)
+    held[0][0].close()
+    time.sleep(0.5)  # the server's session thread notices the close and frees the slot
+    transport, sftp = connect(port, user, keyfile)
+    again = sorted(sftp.listdir("/")) == ["inbox", "outbox"]
+    transport.close()
+    for t, _ in held[1:]:
+        t.close()
+    print("over refused:", over, "others work:", others_work, "slot reused:", again)
+    return over and others_work and again
+
+
+def big_packet(sftp, size, expect):
+    """One WRITE request of `size` bytes (paramiko's own writes are split at 32 KiB). `refused`:
+    over max_packet_bytes it is answered with a failure status and the session goes on;
+    `served`: within the limit it is written and the upload completes."""
+    f = sftp.open("inbox/big-packet-%d.edi" % size, "w")
+    write_refused = refused(lambda: sftp._request(CMD_WRITE, f.handle, long(0), b"x" * size))
+    # The close of an upload with a failed write fails too (sent raw: paramiko's close()
+    # swallows a failed CLOSE).
+    closed = not refused(lambda: sftp._request(CMD_CLOSE, f.handle))
+    still_serving = sorted(sftp.listdir("/")) == ["inbox", "outbox"]
+    if expect == "served":
+        return not write_refused and closed and still_serving
+    return write_refused and not closed and still_serving
+
+
+def stat_error(sftp, path):
+    try:
+        sftp._request(CMD_STAT, path)
+        return None
+    except IOError as e:
+        return type(e).__name__
+
+
+def long_path(sftp, limit):
+    """A path of max_path_bytes is looked up (no such file); one byte more is refused as a
+    permission error, and the session goes on."""
+    at_limit = "inbox/" + "a" * (limit - len("inbox/"))
+    at = stat_error(sftp, at_limit)
+    over = stat_error(sftp, at_limit + "a")
+    print("at the limit:", at, "over:", over)
+    return at == "FileNotFoundError" and over == "PermissionError" and \
+        sorted(sftp.listdir("/")) == ["inbox", "outbox"]
+
+
 def killed_mid_upload(sftp):
     f = sftp.open("inbox/killed.edi", "w")
     f.write(b"ISA" * 40000)
@@ -123,6 +204,10 @@ def main():
         ok = auth_attempts(port, user, keyfile, int(args[0]))
     elif command == "login-refused":
         ok = refused(lambda: connect(port, user, keyfile))
+    elif command == "grace":
+        ok = dropped_after_grace(port, float(args[0]), args[1])
+    elif command == "sessions-total":
+        ok = sessions_total(port, user, keyfile, int(args[0]))
     elif command == "sessions-over-limit":
         limit = int(args[0])
         held = [connect(port, user, keyfile) for _ in range(limit)]
@@ -137,6 +222,15 @@ def main():
             ok = huge_read(sftp, int(args[0]), int(args[1], 0))
         elif command == "too-many-handles":
             ok = too_many_handles(sftp, int(args[0]))
+        elif command == "big-packet":
+            ok = big_packet(sftp, int(args[0]), args[1])
+        elif command == "long-path":
+            ok = long_path(sftp, int(args[0]))
+        elif command == "list-count":
+            names = sftp.listdir(args[0])
+            on_disk = len(os.listdir(os.path.join("jails", user, args[0])))
+            print("listed", len(names), "of", on_disk)
+            ok = len(names) == int(args[1]) < on_disk
         elif command == "too-big-upload":
             ok = too_big_upload(sftp, int(args[0]))
         elif command == "hold-upload":

@@ -38,14 +38,17 @@ ssh-keygen -q -t ed25519 -N '' -f client_key
 ssh-keygen -q -t ed25519 -N '' -f stranger_key
 mkdir remote
 . "$here/test_sshd.sh"
-start_test_sshd "$tmp" || exit 1
+have_ipv6=0
+/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null &&
+  have_ipv6=1
+SSHD_IPV6=$have_ipv6 start_test_sshd "$tmp" || exit 1
 port=$sshd_port
 fp=$(ssh-keygen -l -E sha256 -f host_key.pub | awk '{print $2}')
 wrong=$(ssh-keygen -l -E sha256 -f other_host_key.pub | awk '{print $2}')
 user=$(id -un)
 head -c 100000 /dev/urandom >outbound.edi
 push() {  # push EXTRA_ARGS...
-  "$bin" sftp push outbound.edi --host 127.0.0.1 --port "$port" --user "$user" \
+  "$bin" sftp push outbound.edi --host "${host:-127.0.0.1}" --port "$port" --user "$user" \
     --remote-dir "$tmp/remote" --backoff-ms 50 "$@"
 }
 
@@ -62,6 +65,16 @@ check "unknown client key refused" 1 push --key stranger_key --host-key-sha256 "
 check "no fingerprint, no push" 2 "$bin" sftp push outbound.edi --host 127.0.0.1 --user "$user" \
   --key client_key --remote-dir "$tmp/remote"
 check "bad remote name refused" 1 push --key client_key --host-key-sha256 "$fp" --as "../x.edi"
+if [ "$have_ipv6" = 1 ]; then
+  host=::1 check "push over IPv6 to ::1" 0 push --key client_key --host-key-sha256 "$fp" --as v6.edi
+  check "IPv6 push arrived" 0 cmp outbound.edi remote/v6.edi
+  check "sshd saw the push come from ::1" 0 grep -q "Accepted publickey for .* from ::1 port" sshd.log
+  host='[::1]' check "push to [::1] (bracketed)" 0 push --key client_key --host-key-sha256 "$fp" \
+    --as v6b.edi
+  check "bracketed IPv6 push arrived" 0 cmp outbound.edi remote/v6b.edi
+else
+  echo "SKIP: this machine has no IPv6 loopback (::1); push over IPv6 not tested"
+fi
 dead=$(free_port)
 check "unreachable server retried then failed" 1 "$bin" sftp push outbound.edi --host 127.0.0.1 \
   --port "$dead" --user "$user" --key client_key --host-key-sha256 "$fp" --remote-dir /tmp \

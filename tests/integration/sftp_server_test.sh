@@ -28,8 +28,8 @@ check() {  # check NAME EXPECTED_STATUS COMMAND...
     tail -5 "$tmp/out"
   fi
 }
-logged() {  # logged NAME PATTERN: the server logged it
-  if grep -q -- "$2" "$tmp/server.log"; then pass; else fail "$1: server log lacks '$2'"; fi
+logged() {  # logged NAME PATTERN [LOG]: the server logged it
+  if grep -q -- "$2" "${3:-$tmp/server.log}"; then pass; else fail "$1: server log lacks '$2'"; fi
 }
 absent() {  # absent NAME PATH
   if [ ! -e "$2" ] && [ ! -L "$2" ]; then pass; else fail "$1: $2 exists"; fi
@@ -49,17 +49,26 @@ mkdir -p jails/mallory && ln -s /etc jails/mallory/outbox && mkdir jails/mallory
 ssh-keygen -q -t ed25519 -N '' -f mallory.key
 
 partner() { echo "<partner id=\"$1\" jail=\"jails/$1\" ${2:-}><key>$(cat "$1.key.pub")</key></partner>"; }
+# carrier logs in with a password only: its profile holds the scrypt hash, never the password.
+mkdir -p jails/carrier/inbox jails/carrier/outbox
+printf 'Carrier pass 1\n' >carrier.password
+carrier_hash=$("$bin" config hash-password <carrier.password)
+check "hash-password makes a self-describing scrypt hash" 0 \
+  sh -c "echo '$carrier_hash' | grep -Eq '^[\$]scrypt[\$]ln=15,r=8,p=1[\$][A-Za-z0-9+/]{22}[\$][A-Za-z0-9+/]{43}$'"
+check "hash-password does not print the password" 1 sh -c "echo '$carrier_hash' | grep -q 'Carrier'"
+check "hash-password with nothing on stdin fails" 1 "$bin" config hash-password </dev/null
 cat >server.xml <<XML
 <sftp listen="127.0.0.1" port="0" host_keys="host_keys" journal="journal.log" ready_file="port">
   <limits max_open_handles="4" max_sessions_per_partner="2" idle_seconds="3" max_read_bytes="65536"
           max_upload_bytes="1000000" max_auth_attempts="3"/>
   $(partner acme) $(partner beta) $(partner mallory) $(partner oldpeer 'legacy_algorithms="true"')
+  <partner id="carrier" jail="jails/carrier"><password_hash>$carrier_hash</password_hash></partner>
 </sftp>
 XML
 
 "$bin" sftp serve --config server.xml >"$tmp/server.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s port ] && break; sleep 0.1; done  # RSA host key generation
 port=$(cat port)
 [ -n "$port" ] || { echo "server did not start"; cat "$tmp/server.log"; exit 1; }
 
@@ -124,8 +133,47 @@ for f in stolen1 stolen2 stolen3 stolen4 stolen5 stolen6; do absent "nothing sto
 key=beta.key check "another partner's key is not acme's" 255 sftp_as acme normal.batch
 check "beta's key for user acme refused (paramiko)" 0 $client "$port" acme beta.key login-refused
 logged "failed authentication logged" "authentication failed for user 'acme'"
-check "password authentication is not offered" 255 timeout 20 ssh -p "$port" -o StrictHostKeyChecking=no \
-  -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o PreferredAuthentications=password acme@127.0.0.1 true
+
+# --- password authentication (only carrier's profile enables it) ---------------------------
+# OpenSSH reads the password from SSH_ASKPASS (forced, no terminal needed); BatchMode=no must
+# come before -b, which otherwise turns BatchMode on and with it every password prompt off.
+printf '#!/bin/sh\ncat "$PASSWORD_FILE"\n' >askpass && chmod +x askpass
+sftp_pw() {  # sftp_pw USER PASSWORD BATCHFILE
+  printf '%s\n' "$2" >pw.txt
+  PASSWORD_FILE=$tmp/pw.txt SSH_ASKPASS=$tmp/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+    timeout 30 sftp -o BatchMode=no -b "$3" -P "$port" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password -o PubkeyAuthentication=no \
+    -o NumberOfPasswordPrompts=1 "$1@127.0.0.1" </dev/null
+}
+one pw-put "put order.edi inbox/by-password.edi"
+check "password login and upload" 0 sftp_pw carrier "Carrier pass 1" pw-put.batch
+check "password upload ingested" 0 grep -q 'event=ingested partner="carrier" file="by-password.edi"' journal.log
+logged "password login logged" "partner=carrier logged in with password"
+one pw-ls "ls inbox"
+check "wrong password refused" 255 sftp_pw carrier "Carrier pass 2" pw-ls.batch
+grep -o "Permission denied.*" "$tmp/out" >denied-wrong.txt
+logged "wrong password logged" "user 'carrier' method=password (wrong password)"
+check "password refused for a partner whose profile does not enable it" 255 sftp_pw acme "Carrier pass 1" pw-ls.batch
+grep -o "Permission denied.*" "$tmp/out" >denied-disabled.txt
+logged "disabled password logged" "user 'acme' method=password (password authentication not enabled"
+check "password refused for an unknown user" 255 sftp_pw nobody "Carrier pass 1" pw-ls.batch
+grep -o "Permission denied.*" "$tmp/out" >denied-unknown.txt
+logged "unknown user logged" "user 'nobody' method=password (unknown user)"
+check "the three refusals get the same reply" 0 sh -c \
+  'grep -q "Permission denied (publickey,password)" denied-wrong.txt &&
+   cmp denied-wrong.txt denied-disabled.txt && cmp denied-wrong.txt denied-unknown.txt'
+before=$(grep -c "too many authentication attempts" "$tmp/server.log")
+wrong_before=$(grep -c "user 'carrier' method=password (wrong password)" "$tmp/server.log")
+printf 'guess\n' >pw.txt
+PASSWORD_FILE=$tmp/pw.txt SSH_ASKPASS=$tmp/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+  timeout 30 ssh -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o PreferredAuthentications=password -o NumberOfPasswordPrompts=6 carrier@127.0.0.1 true \
+  </dev/null >"$tmp/out" 2>&1
+check "wrong passwords count against max_auth_attempts" 0 test \
+  "$(grep -c "too many authentication attempts" "$tmp/server.log")" -eq $((before + 1))
+check "the server hung up after the third wrong password (of six offered)" 0 test \
+  "$(grep -c "user 'carrier' method=password (wrong password)" "$tmp/server.log")" -eq $((wrong_before + 3))
+check "key authentication still works with passwords offered" 0 sftp_as acme pw-ls.batch
 check "a shell is refused" 255 timeout 20 ssh -i acme.key -p "$port" -o StrictHostKeyChecking=no \
   -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o IdentitiesOnly=yes acme@127.0.0.1 true
 logged "shell refusal logged" "only the sftp subsystem is served"
@@ -179,7 +227,8 @@ wait "$holder" 2>/dev/null
 
 # --- a second server with only modern-algorithm partners --------------------------------------
 mkdir -p m && sed -e 's#jail="jails/#jail="../jails/#g' \
-  -e 's#<partner id="oldpeer"[^<]*<key>[^<]*</key></partner>##' server.xml >m/server.xml
+  -e 's#<partner id="oldpeer"[^<]*<key>[^<]*</key></partner>##' \
+  -e 's#<partner id="carrier"[^<]*<password_hash>[^<]*</password_hash></partner>##' server.xml >m/server.xml
 "$bin" sftp serve --config m/server.xml >"$tmp/m/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do [ -s m/port ] && break; sleep 0.1; done
@@ -190,8 +239,85 @@ check "legacy kex not offered by default" 255 timeout 20 ssh -p "$mport" -o KexA
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes acme@127.0.0.1 true
 timeout 20 ssh -vvv -p "$mport" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
   -o BatchMode=yes -o PreferredAuthentications=none acme@127.0.0.1 true >"$tmp/kex.log" 2>&1
+check "password authentication is not offered when no profile enables it" 255 timeout 20 ssh \
+  -p "$mport" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+  -o PreferredAuthentications=password acme@127.0.0.1 true
+cp "$tmp/out" m-password.out
+check "only publickey is listed" 0 grep -q "Permission denied (publickey)\." m-password.out
 check "strict kex (Terrapin) negotiated" 0 grep -q "kex-strict-s-v00@openssh.com" "$tmp/kex.log"
 check "curve25519 kex negotiated" 0 grep -q "kex: algorithm: curve25519-sha256" "$tmp/kex.log"
+
+
+start_server() {  # start_server DIR: runs DIR/server.xml, sets server_port
+  "$bin" sftp serve --config "$1/server.xml" >"$tmp/$1/server.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do [ -s "$1/port" ] && break; sleep 0.1; done
+  server_port=$(cat "$1/port" 2>/dev/null)
+  [ -n "$server_port" ] || { fail "server $1 did not start"; cat "$tmp/$1/server.log"; }
+}
+
+# --- limits with their own server: total sessions, login grace, packet and path size ---------
+mkdir -p l && cat >l/server.xml <<XML
+<sftp listen="127.0.0.1" port="0" host_keys="../host_keys" journal="journal.log" ready_file="port">
+  <limits max_sessions_total="2" max_sessions_per_partner="4" login_grace_seconds="2"
+          max_packet_bytes="40000" max_path_bytes="200" max_list_entries="3"/>
+  <partner id="oldpeer" jail="../jails/oldpeer" legacy_algorithms="true"><key>$(cat oldpeer.key.pub)</key></partner>
+</sftp>
+XML
+start_server l
+lport=$server_port
+check "silent client (no key exchange) dropped after login_grace_seconds" 0 \
+  $client "$lport" oldpeer oldpeer.key grace 2 tcp
+check "client that never authenticates dropped after login_grace_seconds" 0 \
+  $client "$lport" oldpeer oldpeer.key grace 2 kex
+logged "grace in key exchange logged" "login grace time exceeded during key exchange" l/server.log
+logged "grace in authentication logged" "login grace time exceeded (login_grace_seconds=2)" l/server.log
+check "sessions over max_sessions_total refused, the others keep working" 0 \
+  $client "$lport" oldpeer oldpeer.key sessions-total 2
+logged "total session limit logged" "connection refused: max_sessions_total reached" l/server.log
+check "a request over max_packet_bytes refused, the session goes on" 0 \
+  $client "$lport" oldpeer oldpeer.key big-packet 50000 refused
+logged "packet limit logged" "bytes over max_packet_bytes" l/server.log
+check "an upload with a WRITE refused for its size is not ingested" 1 \
+  grep -q 'file="big-packet-50000.edi" size' l/journal.log
+check "... but recorded as partial" 0 grep -q 'event=partial partner="oldpeer" file="big-packet-50000.edi"' l/journal.log
+check "a request within max_packet_bytes served" 0 \
+  $client "$lport" oldpeer oldpeer.key big-packet 30000 served
+check "that upload ingested" 0 grep -q 'file="big-packet-30000.edi" size=30000' l/journal.log
+check "a path over max_path_bytes refused, the session goes on" 0 \
+  $client "$lport" oldpeer oldpeer.key long-path 200
+logged "path limit logged" "path longer than the limit" l/server.log
+for n in 1 2 3 4; do echo "doc $n" >"jails/oldpeer/outbox/list-$n.edi"; done  # 5 with big.edi
+check "a listing stops at max_list_entries" 0 $client "$lport" oldpeer oldpeer.key list-count outbox 3
+
+# --- IPv6: a server listening on ::1 ----------------------------------------------------------
+if /usr/bin/python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  mkdir -p v6 && cat >v6/server.xml <<XML
+<sftp listen="::1" port="0" host_keys="../host_keys" journal="journal.log" ready_file="port">
+  <partner id="acme" jail="../jails/acme"><key>$(cat acme.key.pub)</key></partner>
+</sftp>
+XML
+  start_server v6
+  port=$server_port
+  one v6 "ls -l inbox"
+  check "sftp over IPv6 to [::1]" 0 timeout 30 sftp -b v6.batch -i acme.key -P "$port" \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes \
+    -o BatchMode=yes "acme@[::1]"
+  check "the IPv6 listener does not take IPv4" 255 timeout 20 ssh -i acme.key -p "$port" \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+    -o ConnectTimeout=5 acme@127.0.0.1 true
+  logged "IPv6 listen logged" "listening on \[::1\]:$port" v6/server.log
+  mkdir -p any && sed 's/listen="::1"/listen="::"/' v6/server.xml >any/server.xml
+  start_server any
+  port=$server_port
+  for host in 127.0.0.1 '[::1]'; do
+    check "listen=\"::\" serves $host" 0 timeout 30 sftp -b v6.batch -i acme.key -P "$port" \
+      -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes \
+      -o BatchMode=yes "acme@$host"
+  done
+else
+  echo "SKIP: this machine has no IPv6 loopback (::1); the IPv6 listen checks did not run"
+fi
 
 echo "sftp_server_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] || { echo "--- server log"; cat "$tmp/server.log"; }

@@ -1,6 +1,7 @@
 # Sourced by tests that need a real OpenSSH sshd: start_test_sshd DIR starts one on a free
 # loopback port with its own configuration, host key and authorized_keys (DIR/client_key.pub),
 # sftp served by OpenSSH's sftp-server. Sets sshd_pid and sshd_port; stop_test_sshd ends it.
+# With SSHD_IPV6=1 it also listens on [::1] (same port).
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -14,6 +15,7 @@ start_test_sshd() {
   cat >"$dir/sshd_config" <<CFG
 Port $sshd_port
 ListenAddress 127.0.0.1
+$([ "${SSHD_IPV6:-}" = 1 ] && echo "ListenAddress ::1")
 HostKey $dir/host_key
 PidFile $dir/sshd.pid
 AuthorizedKeysFile $dir/authorized_keys

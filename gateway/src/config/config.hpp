@@ -30,6 +30,7 @@
 #include "edigate/as2/mic.hpp"
 #include "edigate/edi/limits.hpp"
 #include "edigate/edi/mapping.hpp"
+#include "edigate/sftp/password_hash.hpp"
 
 namespace edigate::gateway::config {
 
@@ -188,6 +189,7 @@ struct SftpServer {
 struct PartnerSftp {
   std::vector<std::string> keys;  // OpenSSH public key lines
   bool legacy_algorithms = false;
+  std::optional<sftp::PasswordHash> password;  // <password-hash>: password login enabled
 };
 
 struct X12Ids {

@@ -198,6 +198,17 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     PartnerSftp s;
     for (pugi::xml_node k : sftp.children("key")) s.keys.emplace_back(k.child_value());
     s.legacy_algorithms = sftp.attribute("legacy-algorithms").as_bool();
+    if (pugi::xml_node hash = sftp.child("password-hash")) {
+      auto parsed = sftp::parse_password_hash(hash.child_value());
+      if (parsed.ok()) {
+        s.password = std::move(parsed.value());
+      } else {
+        r.fail(hash, parsed.status().message);
+      }
+    }
+    if (s.keys.empty() && !sftp.child("password-hash")) {
+      r.fail(sftp, "<sftp> needs a <key> or a <password-hash>");
+    }
     p.sftp = std::move(s);
   }
   if (pugi::xml_node push = root.child("sftp-push")) {

@@ -98,6 +98,7 @@ SftpService::SftpService(Core& core, const config::GatewayConfig& config) : inta
     account.authorized_keys = p.sftp->keys;
     account.jail_dir = (s.jails / p.id).string();
     account.legacy_algorithms = p.sftp->legacy_algorithms;
+    account.password = p.sftp->password;
     std::error_code ec;  // the jail's folders are made here; the server checks them at start
     std::filesystem::create_directories(s.jails / p.id / "inbox", ec);
     std::filesystem::create_directories(s.jails / p.id / "outbox", ec);

@@ -31,12 +31,34 @@ TEST_CASE("sftp config: clear errors for bad files") {
   CHECK(load_server_config((dir.path() / "missing.xml").string()).status().code ==
         ErrorCode::bad_config);
   const auto no_key = dir.write("a.xml", R"(<sftp><partner id="x" jail="j"/></sftp>)");
-  CHECK(load_server_config(no_key.string()).status().message.find("has no <key>") !=
-        std::string::npos);
+  CHECK(load_server_config(no_key.string())
+            .status()
+            .message.find("has neither a <key> nor a <password_hash>") != std::string::npos);
   const auto bad_limit = dir.write("b.xml", R"(<sftp><limits max_open_handles="-1"/>
       <partner id="x" jail="j"><key>k</key></partner></sftp>)");
   CHECK(load_server_config(bad_limit.string()).status().message.find("max_open_handles") !=
         std::string::npos);
   const auto broken = dir.write("c.xml", "<sftp><partner");
   CHECK(!load_server_config(broken.string()).ok());
+}
+
+TEST_CASE(
+    "sftp config: a password hash enables password authentication, a plain password is refused") {
+  edigate::test::TempDir dir;
+  auto hash = hash_password("correct horse");
+  REQUIRE(hash.ok());
+  const auto with_hash = dir.write("p.xml", "<sftp><partner id=\"x\" jail=\"j\"><password_hash>" +
+                                                hash.value() + "</password_hash></partner></sftp>");
+  auto config = load_server_config(with_hash.string());
+  REQUIRE(config.ok());
+  REQUIRE(config.value().partners[0].password.has_value());
+  CHECK(config.value().partners[0].authorized_keys.empty());
+  CHECK(verify_password("correct horse", *config.value().partners[0].password));
+
+  const auto plain = dir.write("q.xml", R"(<sftp><partner id="x" jail="j">
+      <password_hash>correct horse</password_hash></partner></sftp>)");
+  auto refused = load_server_config(plain.string());
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().message.find("not a $scrypt$ string") != std::string::npos);
+  CHECK(refused.status().message.find("correct horse") == std::string::npos);
 }

@@ -1,6 +1,7 @@
 // Every size or count a partner controls has a named default here and a setting in ServerLimits.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace edigate::sftp {
@@ -16,6 +17,8 @@ inline constexpr std::uint32_t kDefaultLoginGraceSeconds = 30;       // kex + au
 inline constexpr std::uint64_t kDefaultMaxUploadBytes = 4ull << 30;  // one file
 inline constexpr std::uint32_t kDefaultMaxPathBytes = 1024;          // one path from a client
 inline constexpr std::uint32_t kDefaultMaxListEntries = 10000;       // one directory listing
+// Password checks (scrypt, 32 MiB each by default) running at once across all connections.
+inline constexpr std::ptrdiff_t kMaxConcurrentPasswordChecks = 2;
 
 struct ServerLimits {
   std::uint32_t max_packet_bytes = kDefaultMaxPacketBytes;

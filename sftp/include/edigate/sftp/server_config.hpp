@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "edigate/sftp/limits.hpp"
+#include "edigate/sftp/password_hash.hpp"
 #include "edigate/sftp/result.hpp"
 
 namespace edigate::sftp {
@@ -15,6 +17,7 @@ struct PartnerAccount {
   std::vector<std::string> authorized_keys;  // OpenSSH public key lines ("ssh-ed25519 AAAA... c")
   std::string jail_dir;                      // holds inbox/ and outbox/
   bool legacy_algorithms = false;            // this partner needs the legacy algorithm set
+  std::optional<PasswordHash> password;      // set: password authentication is enabled
 };
 
 struct ServerConfig {

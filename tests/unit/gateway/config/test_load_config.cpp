@@ -109,6 +109,40 @@ TEST_CASE("an XSD violation in a partner profile is reported at its line", "[con
   CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<acks"), "998"));
 }
 
+TEST_CASE("an SFTP password hash is read; a plain password is refused without repeating it",
+          "[config]") {
+  const ConfigFixture f;
+  const std::string hash =
+      "$scrypt$ln=14,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/"
+      "2o+7qQT44+qbVD9lRdofLVQylVYT8"
+      "Pz2LUlwUkKpr55h6F3A1lHkDfzwF7RVdYhw";
+  const std::string with_hash =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"), "  <mapping dir=",
+               "  <sftp><password-hash>" + hash + "</password-hash></sftp>\n  <mapping dir=");
+  f.write("partners/acme.xml", with_hash);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  REQUIRE(r.ok());
+  const PartnerProfile& p = r.config->partners.at(0);
+  REQUIRE(p.sftp.has_value());
+  CHECK(p.sftp->keys.empty());
+  REQUIRE(p.sftp->password.has_value());
+  CHECK(sftp::verify_password("pleaseletmein", *p.sftp->password));
+
+  const std::string plain = replaced(with_hash, hash, "Summer2026!");
+  f.write("partners/acme.xml", plain);
+  const LoadResult refused = load_config(f.config_file());
+  CHECK(has_issue(refused, f.partner_file("acme"), line_of(plain, "<password-hash>"),
+                  "not a $scrypt$ string"));
+  CHECK(all_issues(refused).find("Summer2026") == std::string::npos);
+
+  const std::string empty_sftp =
+      replaced(with_hash, "<password-hash>" + hash + "</password-hash>", "");
+  f.write("partners/acme.xml", empty_sftp);
+  CHECK(has_issue(load_config(f.config_file()), f.partner_file("acme"),
+                  line_of(empty_sftp, "<sftp>"), "needs a <key> or a <password-hash>"));
+}
+
 TEST_CASE("a listener address must be an IP address", "[config]") {
   const ConfigFixture f;
   const std::string text =
