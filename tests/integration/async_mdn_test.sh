@@ -180,6 +180,9 @@ order 500002
 wait_for 15 sh -c "'$bin' messages sent --db var/edigate.db | grep -q sent-awaiting-mdn" && ok ||
   fail "the 997 to the silent partner awaits its MDN"
 second=$(newest_sent)
+make_mdn forged "$second" stranger.pem stranger.key
+[ "$(post_mdn forged)" = 403 ] && ok || fail "a stranger's MDN for a waiting message is refused"
+[ "$(sent_state "$second")" = sent-awaiting-mdn ] && ok || fail "and changes nothing"
 # Its MDN, properly signed, but for other content: the MIC is not the one we sent.
 make_mdn mic "$second" "${retailer[@]}"
 [ "$(post_mdn mic)" = 200 ] && ok || fail "an MDN with the wrong MIC is taken (and recorded)"
