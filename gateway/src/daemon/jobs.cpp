@@ -604,6 +604,10 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
     timed_out = moved.value();
     return st.complete(job);
   });
+  if (done.code == store::StoreErrc::not_found) {
+    (void)st.dead(job, done.message);
+    return;
+  }
   if (!done.ok()) {
     (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
     return;

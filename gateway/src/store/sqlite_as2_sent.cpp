@@ -49,10 +49,10 @@ struct Move {
   std::string_view from, to, audit_action;
 };
 
-// The state machine. An MDN may overtake the POST's answer (sending -> mdn-*), and a late MDN
-// still settles a timed-out message; a settled message never moves again, so a duplicate MDN
-// changes nothing.
-constexpr std::array<Move, 9> kMoves{{
+// The state machine. An MDN may overtake the POST's answer (sending -> mdn-*), a late MDN
+// still settles a timed-out message, and an MDN for a POST we counted as failed proves the
+// partner got it; a settled message never moves again, so a duplicate MDN changes nothing.
+constexpr std::array<Move, 11> kMoves{{
     {state::sending, state::awaiting_mdn, "as2.sent"},
     {state::sending, state::mdn_ok, "as2.mdn_received"},
     {state::sending, state::mdn_failed, "as2.mdn_failed"},
@@ -62,6 +62,8 @@ constexpr std::array<Move, 9> kMoves{{
     {state::awaiting_mdn, state::mdn_timeout, "as2.mdn_timeout"},
     {state::mdn_timeout, state::mdn_ok, "as2.mdn_received"},
     {state::mdn_timeout, state::mdn_failed, "as2.mdn_failed"},
+    {state::send_failed, state::mdn_ok, "as2.mdn_received"},
+    {state::send_failed, state::mdn_failed, "as2.mdn_failed"},
 }};
 
 const Move* find_move(std::string_view from, std::string_view to) {

@@ -129,6 +129,15 @@ TEST_CASE("as2_sent: a timeout, then a late MDN still settles it", "[store][as2_
   CHECK(f.state(id) == "mdn-ok");
 }
 
+TEST_CASE("as2_sent: an MDN for a POST we counted as failed settles it", "[store][as2_sent]") {
+  SentFixture f;
+  const std::int64_t id = f.store->begin_as2_send(f.ack()).value().id;
+  REQUIRE(f.move(id, as2_sent_state::send_failed));
+  CHECK_FALSE(f.move(id, as2_sent_state::mdn_timeout));
+  CHECK(f.move(id, as2_sent_state::mdn_ok));
+  CHECK(f.state(id) == "mdn-ok");
+}
+
 TEST_CASE("as2_sent: an MDN that overtakes the POST's answer is kept", "[store][as2_sent]") {
   SentFixture f;
   const std::int64_t id = f.store->begin_as2_send(f.ack()).value().id;
