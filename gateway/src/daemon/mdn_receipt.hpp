@@ -28,7 +28,7 @@
 
 namespace edigate::gateway::daemon {
 
-// An MDN is a few kilobytes; this bounds what we parse and verify and keep in the spool.
+// An MDN is a few kilobytes; this bounds what we parse, verify and keep.
 inline constexpr std::size_t kMaxAsyncMdnBytes = 1024 * 1024;
 
 void mdn_receipt(Core& core, http::Request& request, http::Responder& responder);
