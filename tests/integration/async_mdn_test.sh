@@ -3,8 +3,9 @@
 # partner. A (the gateway under test) gets an 850 from `edigate as2 send`, sends its 997 to B
 # over AS2 asking for an async MDN at A's <as2 mdn-url>; B posts the signed MDN back later and A
 # records mdn-ok. Then MDNs posted with curl: a duplicate, one signed by a stranger's key, one
-# for a Message-ID A never sent, one whose MIC is not the one A sent, a negative one; and a
-# partner that takes the 997 but never sends its MDN, so it times out.
+# for a Message-ID A never sent, one whose MIC is not the one A sent, a negative one; a partner
+# whose MDN overtakes its answer to our POST; and a partner that takes the 997 but never sends
+# its MDN, so it times out.
 # Usage: async_mdn_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -25,6 +26,7 @@ po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
 b_port=$(free_port)
 b_admin=$(free_port)
 sink_port=$(free_port)
+overtake_port=$(free_port)
 api() { curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port$1"; }
 audit_count() { "$bin" audit export --db var/edigate.db | grep -c "\"action\":\"$1\""; }
 sent_state() {  # sent_state AS2_MESSAGE_ID
@@ -131,7 +133,7 @@ has "B's disposition recorded" sent.json '"disposition":"processed"'
 message_id=$(python3 -c 'import json,sys; print(json.load(open("sent.json"))[0]["message_id"])')
 api "/api/messages/$message_id" >message.json
 has "the message shows what was sent for it" message.json '"as2_sent":\[{'
-has "with the mdn_timeout job queued" message.json '"kind":"mdn_timeout:'
+has "with its MDN state" message.json '"as2_sent":\[{[^]]*"state":"mdn-ok"'
 check "edigate messages show" 0 "$bin" messages show --db var/edigate.db "$message_id"
 has "messages show: MDN state" out '"state": "mdn-ok"'
 [ "$(audit_count as2.sent)" -eq 1 ] && ok || fail "as2.sent audited once"
@@ -161,6 +163,9 @@ has "stranger's signature audited" audit.jsonl '"action":"as2.mdn_refused".*not 
 sed 's/^AS2-From: .*/AS2-From: NOBODY/' unknown.headers >nobody.headers
 cp unknown.body nobody.body
 [ "$(post_mdn nobody)" = 403 ] && ok || fail "an MDN from no partner of ours is refused"
+sed 's/^AS2-To: .*/AS2-To: SOMEONE-ELSE/' dup.headers >elsewhere.headers
+cp dup.body elsewhere.body
+[ "$(post_mdn elsewhere)" = 403 ] && ok || fail "an MDN addressed to someone else is refused"
 
 # --- a partner that takes the 997 and never sends the MDN ---------------------------------
 cat >sink.py <<'PY'
@@ -204,11 +209,42 @@ api "/api/sent?state=mdn-failed" >failed.json
 has "with its disposition" failed.json '"disposition":"processed/error: decryption-failed"'
 [ "$(audit_count as2.mdn_failed)" -eq 2 ] && ok || fail "both mdn-failed audited"
 
+# --- a partner whose async MDN arrives before its answer to our POST ------------------------
+# It posts an MDN for the Message-ID it got (made as above) and only then answers 200.
+export bin http_port
+export -f make_mdn post_mdn
+cat >overtake.py <<'PY'
+import http.server, subprocess, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        subprocess.run(["bash", "-c", 'make_mdn first "$1" certs/partners/demo-retailer.pem '
+                        'certs/partners/demo-retailer.key && post_mdn first >first.status',
+                        "_", self.headers.get("Message-ID")])
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+python3 overtake.py "$overtake_port" &
+pids+=($!)
+set_partner "http://127.0.0.1:$overtake_port/as2" 60
+reload
+order 500005
+wait_for 20 sh -c "[ \$('$bin' messages sent --db var/edigate.db | grep -c edigate-ack-) -eq 4 ]" &&
+  ok || fail "the 997 to the overtaking partner was sent"
+overtaken=$(newest_sent)
+wait_for 10 grep -q 200 first.status && ok || fail "its MDN was taken before the POST was answered"
+wait_for 10 sh -c "'$bin' audit export --db var/edigate.db | grep -q mdn_came_first" && ok ||
+  fail "as2.sent audited, saying the MDN came first"
+[ "$(sent_state "$overtaken")" = mdn-failed ] && ok || fail "the MDN that came first was kept"
+"$bin" messages sent --db var/edigate.db --json | grep "$overtaken" >overtaken.json
+has "no deadline for it" overtaken.json '"mdn_deadline":null'
+
 set_partner "http://127.0.0.1:$sink_port/as2" 3
 reload
 order 500003
-# Four sent now; on a slow machine the newest may already have timed out when we look.
-wait_for 15 sh -c "[ \$('$bin' messages sent --db var/edigate.db | grep -c edigate-ack-) -eq 4 ]" &&
+# Five sent now; on a slow machine the newest may already have timed out when we look.
+wait_for 15 sh -c "[ \$('$bin' messages sent --db var/edigate.db | grep -c edigate-ack-) -eq 5 ]" &&
   ok || fail "the third 997 was sent"
 third=$(newest_sent)
 case "$(sent_state "$third")" in sent-awaiting-mdn | mdn-timeout) ok ;;

@@ -538,31 +538,42 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   record_ack_outcome(job, sent.value(), outcome, their.mdn_timeout_seconds, details);
 }
 
-// What the POST of an acknowledgement came to: taken (async: now awaiting its MDN until the
-// deadline, with the timeout job queued in the same commit; sync: the MDN it got), or failed
-// for now (retried) or for good (dead letter, and the sent message says why).
+// What the POST of an acknowledgement came to: taken (as2.sent; async: now awaiting its MDN
+// until the deadline, the timeout job queued in the same commit; sync: then the MDN it got), or
+// failed for now (retried) or for good (dead letter, and the sent message says why).
 void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& sent,
                                    const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
                                    const std::string& details) {
   store::Store& st = core_.store();
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   if (outcome.status == as2::SendStatus::delivered) {
-    store::SentAs2Change change;
+    store::SentAs2Change taken;
+    taken.state = store::as2_sent_state::awaiting_mdn;
     std::vector<store::NextJob> next;
-    if (outcome.mdn) {
-      change.state = store::as2_sent_state::mdn_ok;
-      change.disposition = outcome.mdn->disposition;
-      change.mdn_signed = outcome.mdn->signed_mdn;
-    } else {
-      change.state = store::as2_sent_state::awaiting_mdn;
-      change.mdn_deadline = now_ms() + std::int64_t{mdn_timeout_seconds} * 1000;
+    if (!outcome.mdn) {
+      taken.mdn_deadline = now_ms() + std::int64_t{mdn_timeout_seconds} * 1000;
       next.push_back({std::string(kMdnTimeoutJob) + std::to_string(sent.id),
-                      store::JobRef{job.ref.message_id, std::nullopt}, change.mdn_deadline});
+                      store::JobRef{job.ref.message_id, std::nullopt}, taken.mdn_deadline});
     }
     const store::Status done = st.batch([&]() -> store::Status {
-      auto moved = st.update_as2_sent(sent.id, change);
+      auto moved = st.update_as2_sent(sent.id, taken);
       if (!moved.ok()) return moved.status();
-      if (!moved.value()) next.clear();  // its MDN overtook the answer: nothing to wait for
+      if (!moved.value()) {
+        // Its async MDN came before the POST's answer: settled already, nothing to wait for.
+        next.clear();
+        auto a = st.append_audit({"as2", "as2.sent", subject,
+                                  audit_json({{"as2_sent", sent.id},
+                                              {"as2_message_id", sent.as2_message_id},
+                                              {"carries", sent.carries},
+                                              {"mdn_came_first", true}})});
+        if (!a.ok()) return a.status();
+      } else if (outcome.mdn) {
+        store::SentAs2Change got;
+        got.state = store::as2_sent_state::mdn_ok;
+        got.disposition = outcome.mdn->disposition;
+        got.mdn_signed = outcome.mdn->signed_mdn;
+        if (auto m = st.update_as2_sent(sent.id, got); !m.ok()) return m.status();
+      }
       if (auto a = st.append_audit({"as2", "ack.sent", subject, details}); !a.ok()) {
         return a.status();
       }

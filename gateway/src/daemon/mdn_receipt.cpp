@@ -87,6 +87,13 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
                   {{"as2_from", std::string(from.substr(0, 128))}});
   }
   const std::string partner_subject = "partner:" + partner->id;
+  // Absent is tolerated (MDNs are read leniently); naming another station is not.
+  const auto to_header = request.header("AS2-To");
+  const std::string_view to = unquoted(to_header.value_or(""));
+  if (to_header && to != live->config->as2->our_id) {
+    return refuse(core, responder, request, 403, "as2.mdn_refused", partner_subject,
+                  "AS2-To is not our AS2 id", {{"as2_to", std::string(to.substr(0, 128))}});
+  }
   auto parsed = as2::parse_mdn(as2_headers(request), request.body, &partner->as2->certificate);
   if (!parsed) {
     const bool forged = parsed.error().code == as2::ErrorCode::authentication_failed;

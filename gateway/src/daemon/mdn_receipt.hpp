@@ -12,7 +12,8 @@
 //        disposition when it is negative or its MIC is not ours); also for an MDN already
 //        recorded, which is not recorded again
 //   400  not an MDN (no message/disposition-notification part, malformed MIME)
-//   403  AS2-From is no partner of ours, the signature is not that partner's certificate, or
+//   403  AS2-From is no partner of ours, AS2-To is not our AS2 id, the signature is not that
+//        partner's certificate, or
 //        it is unsigned when their profile asks for signed MDNs
 //   404  its Original-Message-ID is none we sent to that partner
 //   413  larger than kMaxAsyncMdnBytes
