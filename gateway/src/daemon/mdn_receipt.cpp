@@ -13,6 +13,8 @@ using http::Responder;
 using http::Response;
 using nlohmann::json;
 
+constexpr std::size_t kMaxMessageIdChars = 998;
+
 // AS2 ids may come quoted (RFC 4130 allows spaces inside quotes).
 std::string_view unquoted(std::string_view v) {
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -102,7 +104,9 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
                       parsed.error().message);
   }
   const as2::ParsedMdn& mdn = *parsed;
-  const std::string original(trimmed(mdn.original_message_id));
+  // RFC 5322 caps a Message-ID at 998 characters; ours are far shorter, so a longer one can
+  // match nothing, and the cut keeps audit entries bounded.
+  const std::string original(trimmed(mdn.original_message_id).substr(0, kMaxMessageIdChars));
   if (partner->as2->mdn_signed && !mdn.signed_mdn) {
     return refuse(core, responder, request, 403, "as2.mdn_refused", partner_subject,
                   "unsigned, but the partner's profile asks for signed MDNs",
@@ -114,7 +118,7 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
   if (!sent.value()) {
     return refuse(core, responder, request, 404, "as2.mdn_unknown", partner_subject,
                   "no message we sent to this partner has that Original-Message-ID",
-                  {{"original_message_id", original.substr(0, 998)}});
+                  {{"original_message_id", original}});
   }
   const store::SentAs2& record = *sent.value();
   const std::string subject = "message:" + std::to_string(record.message_id);
