@@ -134,6 +134,35 @@ int run_messages_list(const ListOptions& o) {
   return 0;
 }
 
+struct SentOptions {
+  std::string db;
+  st::SentAs2Filter filter;
+  bool as_json = false;
+};
+
+// What we sent over AS2 (our acknowledgements) and where each one's MDN stands.
+int run_messages_sent(const SentOptions& o) {
+  auto store = open_existing(o.db);
+  if (!store) return kCannotRun;
+  auto list = store->list_as2_sent(o.filter);
+  if (!list.ok()) {
+    std::cerr << "edigate: " << list.status().message << "\n";
+    return kCannotRun;
+  }
+  if (!o.as_json) std::cout << "ID\tMESSAGE\tPARTNER\tCARRIES\tMDN\tSTATE\tSENT\tAS2-MESSAGE-ID\n";
+  for (const auto& s : list.value()) {
+    if (o.as_json) {
+      std::cout << dump(st::as2_sent_json(s)) << "\n";
+      continue;
+    }
+    std::cout << s.id << '\t' << s.message_id << '\t' << s.partner << '\t' << s.carries << '\t'
+              << (s.async_mdn ? "async" : "sync") << '\t' << s.state << '\t'
+              << (s.sent_at == 0 ? std::string("-") : st::iso_time(s.sent_at)) << '\t'
+              << s.as2_message_id << '\n';
+  }
+  return 0;
+}
+
 int run_messages_show(const std::string& db, std::int64_t id) {
   auto store = open_existing(db);
   if (!store) return kCannotRun;
@@ -314,6 +343,18 @@ void add_messages(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(std::size_t{1}, st::kMaxListLimit));
   l->add_flag("--json", list->as_json, "One JSON object per line");
   l->callback([list, &exit_code] { exit_code = run_messages_list(*list); });
+  auto sent = std::make_shared<SentOptions>();
+  CLI::App* o = messages->add_subcommand(
+      "sent", "AS2 messages we sent (acknowledgements) with their MDN state, newest first");
+  o->add_option("--db", sent->db, "Store database file")->required();
+  o->add_option("--partner", sent->filter.partner, "Only this partner");
+  o->add_option("--state", sent->filter.state,
+                "Only this state (sending, sent-awaiting-mdn, mdn-ok, mdn-failed, mdn-timeout, "
+                "send-failed)");
+  o->add_option("--limit", sent->filter.limit, "At most this many")
+      ->check(CLI::Range(std::size_t{1}, st::kMaxListLimit));
+  o->add_flag("--json", sent->as_json, "One JSON object per line");
+  o->callback([sent, &exit_code] { exit_code = run_messages_sent(*sent); });
   auto db = std::make_shared<std::string>();
   auto id = std::make_shared<std::int64_t>(0);
   CLI::App* s = messages->add_subcommand("show",

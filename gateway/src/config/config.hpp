@@ -113,6 +113,9 @@ struct As2Station {
   std::string our_id;
   fs::path key, cert;
   as2::Identity identity;  // loaded at check time
+  // Our public URL for asynchronous MDNs (Receipt-Delivery-Option); empty: we can only ask
+  // for synchronous ones.
+  std::string mdn_url;
 };
 
 // HTTP connector authentication. Secrets stay in their files; connectors read them when they
@@ -172,9 +175,11 @@ struct PartnerAs2 {
   std::vector<as2::ContentCipher> encrypt_algorithms;
   bool allow_sha1 = false;
   bool allow_3des = false;
+  static constexpr unsigned kDefaultMdnTimeoutSeconds = 3600;
   MdnMode mdn = MdnMode::sync;
   bool mdn_signed = true;
   as2::DigestAlgorithm micalg = as2::DigestAlgorithm::sha256;
+  unsigned mdn_timeout_seconds = kDefaultMdnTimeoutSeconds;  // async: then mdn-timeout
 };
 
 // The embedded SFTP server (edigate.xml <sftp>).

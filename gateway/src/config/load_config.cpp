@@ -141,6 +141,12 @@ void check_reachable(const GatewayConfig& config, const XmlFile& gateway_xml,
           issues, root.child("as2"),
           "an AS2 partner needs our AS2 identity (<as2 our-id> in " + gateway_xml.name() + ")");
     }
+    const auto& as2 = config.partners[i].as2;
+    if (as2 && as2->mdn == MdnMode::async && config.as2 && config.as2->mdn_url.empty()) {
+      files[i].add_issue(
+          issues, root.child("as2").child("mdn"),
+          "mode=\"async\" needs our MDN URL (<as2 mdn-url> in " + gateway_xml.name() + ")");
+    }
     const pugi::xml_node cert = root.child("upload").child("client-cert");
     if (cert && !cert_upload) {
       files[i].add_issue(issues, cert,

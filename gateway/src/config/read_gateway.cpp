@@ -165,6 +165,7 @@ struct Reader {
     s.key = xml.resolve(node.attribute("key").value());
     s.cert = xml.resolve(node.attribute("cert").value());
     s.identity = identity(node, "cert", "key");
+    s.mdn_url = node.attribute("mdn-url").value();
     c.as2 = std::move(s);
   }
 

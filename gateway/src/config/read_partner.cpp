@@ -83,6 +83,8 @@ struct Reader {
     a.mdn = std::string_view(node.attribute("mode").as_string("sync")) == "async" ? MdnMode::async
                                                                                   : MdnMode::sync;
     a.mdn_signed = node.attribute("signed").as_bool(true);
+    a.mdn_timeout_seconds =
+        node.attribute("timeout").as_uint(PartnerAs2::kDefaultMdnTimeoutSeconds);
     a.micalg = as2::parse_digest_name(node.attribute("micalg").as_string("sha256"))
                    .value_or(as2::DigestAlgorithm::sha256);
     if (a.micalg == as2::DigestAlgorithm::sha1 && !a.allow_sha1) {

@@ -6,6 +6,7 @@
 
 #include "config/token_hash.hpp"
 #include "daemon/jobs.hpp"
+#include "daemon/mdn_receipt.hpp"
 #include "edigate/as2/receive.hpp"
 #include "store/store_json.hpp"
 
@@ -21,10 +22,6 @@ constexpr std::size_t kMaxFilename = 255;
 
 Response json_response(unsigned status, const json& body) {
   return Response::text(status, body.dump(), "application/json");
-}
-
-Response problem(unsigned status, std::string_view message) {
-  return json_response(status, json{{"error", message}});
 }
 
 // Runs `work` on the worker pool; when the pool is full the client is told to come back.
@@ -69,12 +66,6 @@ std::optional<std::string_view> bearer(const Request& r) {
 
 // --- AS2 --------------------------------------------------------------------------------------
 
-as2::Headers as2_headers(const Request& r) {
-  as2::Headers headers;
-  for (const auto& [name, value] : r.headers) headers.push_back({name, value});
-  return headers;
-}
-
 as2::PartnerProfile as2_profile(const config::PartnerAs2& p) {
   as2::PartnerProfile profile;
   profile.as2_id = p.id;
@@ -94,6 +85,16 @@ Response mdn_response(const as2::HttpMessage& mdn) {
 }
 
 }  // namespace
+
+Response problem(unsigned status, std::string_view message) {
+  return json_response(status, json{{"error", message}});
+}
+
+as2::Headers as2_headers(const Request& r) {
+  as2::Headers headers;
+  for (const auto& [name, value] : r.headers) headers.push_back({name, value});
+  return headers;
+}
 
 // Splits what serialize_http wrote back into headers and body.
 std::optional<as2::HttpMessage> parse_http(std::string_view bytes) {
@@ -375,6 +376,19 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     for (const store::Message& m : messages.value()) list.push_back(store::message_json(m));
     return responder.send(json_response(200, list));
   }
+  if (path == "/api/sent") {
+    store::SentAs2Filter filter;
+    filter.partner = query_value(request.query, "partner");
+    filter.state = query_value(request.query, "state");
+    if (auto limit = parse_id(query_value(request.query, "limit"))) {
+      filter.limit = static_cast<std::size_t>(*limit);
+    }
+    auto sent = st.list_as2_sent(filter);
+    if (!sent.ok()) return responder.send(problem(500, sent.status().message));
+    json list = json::array();
+    for (const store::SentAs2& s : sent.value()) list.push_back(store::as2_sent_json(s));
+    return responder.send(json_response(200, list));
+  }
   std::string_view rest = path.substr(std::string_view("/api/messages/").size());
   const std::size_t slash = rest.find('/');
   const auto id = parse_id(rest.substr(0, slash));
@@ -451,6 +465,11 @@ http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoint
     on_worker(pool, std::move(r), out,
               [&core](Request& q, Responder& o) { as2_intake(core, q, o); });
   });
+  router.add("POST", "/mdn", [&core, &pool, allowed](Request r, Responder out) {
+    if (!allowed(r, &config::Endpoints::mdn)) return out.send(Response::error(404));
+    on_worker(pool, std::move(r), out,
+              [&core](Request& q, Responder& o) { mdn_receipt(core, q, o); });
+  });
   router.add("POST", "/upload", [&core, &pool, allowed](Request r, Responder out) {
     if (!allowed(r, &config::Endpoints::upload)) return out.send(Response::error(404));
     on_worker(pool, std::move(r), out, [&core](Request& q, Responder& o) { upload(core, q, o); });
@@ -481,6 +500,7 @@ http::Router admin_router(Core& core, http::WorkerPool& pool) {
   };
   router.add("GET", "/api/partners", api);
   router.add("GET", "/api/messages", api);
+  router.add("GET", "/api/sent", api);
   router.add_prefix("GET", "/api/messages/", api);
   router.add_prefix("POST", "/api/messages/", api);
   return router;

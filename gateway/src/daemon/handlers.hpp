@@ -2,11 +2,13 @@
 // they touch the store, the spool and OpenSSL.
 //
 //   partner listeners  POST /as2...        AS2 messages (sync MDN in the response, or async)
+//                      POST /mdn           async MDNs for AS2 messages we sent (mdn_receipt.hpp)
 //                      POST /upload        a document from a partner (token or client cert)
 //                      GET  /upload/<id>   its status
 //   admin listener     GET  /health, GET /metrics (no token: loopback by default)
 //                      GET  /api/messages[?partner=&status=&limit=], /api/messages/<id>,
-//                           /api/messages/<id>/raw, /api/partners
+//                           /api/messages/<id>/raw, /api/partners,
+//                           /api/sent[?partner=&state=&limit=] (AS2 we sent, MDN state)
 //                      POST /api/messages/<id>/reprocess, /api/messages/<id>/resend
 //                      (Authorization: Bearer <token>; tokens are kept hashed in edigate.xml)
 #pragma once
@@ -31,6 +33,10 @@ http::Router admin_router(Core& core, http::WorkerPool& pool);
 std::string serialize_http(const std::vector<std::pair<std::string, std::string>>& headers,
                            std::string_view body);
 std::optional<as2::HttpMessage> parse_http(std::string_view bytes);
+
+// A JSON error body {"error": message} with that status.
+http::Response problem(unsigned status, std::string_view message);
+as2::Headers as2_headers(const http::Request& r);
 
 // The header a stored async MDN carries for the send_mdn job: the URL it goes to.
 inline constexpr const char* kAsyncMdnTarget = "X-Edigate-Deliver-To";

@@ -1,5 +1,6 @@
 #include "daemon/jobs.hpp"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -120,6 +121,9 @@ void JobRunner::run(const store::Job& job, const std::string& worker) {
   if (job.kind == kSendMdnJob) return send_mdn(job);
   if (job.kind.starts_with(kSendAckJob)) {
     return send_ack(job, std::string_view(job.kind).substr(kSendAckJob.size()));
+  }
+  if (job.kind.starts_with(kMdnTimeoutJob)) {
+    return mdn_timeout(job, std::string_view(job.kind).substr(kMdnTimeoutJob.size()));
   }
   if (job.kind.starts_with(kDeliverJob)) {
     return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false);
@@ -454,8 +458,10 @@ void JobRunner::send_mdn(const store::Job& job) {
   }
 }
 
-// Our acknowledgement to the partner over AS2: signed and encrypted per their profile, a
-// signed synchronous MDN asked for, the same Message-ID on every attempt.
+// Our acknowledgement to the partner over AS2: signed and encrypted per their profile, the MDN
+// their profile says (sync, or async to our mdn-url), the same Message-ID on every attempt.
+// The message is recorded before it is posted, so an async MDN that comes back before the
+// POST's answer finds it.
 void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   store::Store& st = core_.store();
   const auto live = core_.live();
@@ -486,36 +492,144 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
     return;
   }
   const config::As2Station& station = *live->config->as2;
+  const config::PartnerAs2& their = *partner->as2;
+  const bool async = their.mdn == config::MdnMode::async && !station.mdn_url.empty();
   as2::PartnerProfile profile;
-  profile.as2_id = partner->as2->id;
-  profile.certificate = partner->as2->certificate;
-  profile.sign.digest = partner->as2->micalg;
-  profile.sign.allow_sha1 = partner->as2->allow_sha1;
+  profile.as2_id = their.id;
+  profile.certificate = their.certificate;
+  profile.sign.digest = their.micalg;
+  profile.sign.allow_sha1 = their.allow_sha1;
   as2::PackRequest request;
   request.payload = bytes.value();
   request.content_type = ack->type == "CONTRL" ? "application/edifact" : "application/edi-x12";
   request.message_id = "<edigate-ack-" + std::string(ack_id_text) + "@" + station.our_id + ">";
   request.subject = ack->type + " " + ack->control_number;
-  request.mdn.micalg = partner->as2->micalg;
+  request.mdn.micalg = their.micalg;
+  request.mdn.signed_receipt = their.mdn_signed;
+  if (async) request.mdn.async_url = station.mdn_url;
   auto packed = as2::pack(request, as2::LocalStation{station.our_id, station.identity}, profile);
   if (!packed.ok()) {
     (void)st.dead(job, "cannot build the AS2 message: " + packed.error().message);
     return;
   }
-  as2::SendOptions options;
-  options.url = partner->as2->url;
-  options.max_attempts = 1;  // the job is the retry loop
-  const as2::SendOutcome sent = as2::send(packed.value(), profile, options);
-  const std::string subject = "message:" + std::to_string(*job.ref.message_id);
-  const std::string details =
-      audit_json({{"ack", ack->id}, {"type", ack->type}, {"http_status", sent.http_status}});
-  if (sent.status == as2::SendStatus::delivered) {
-    (void)st.append_audit({"as2", "ack.sent", subject, details});
-    (void)st.complete(job);
+  store::NewSentAs2 record;
+  record.message_id = *job.ref.message_id;
+  record.partner = partner->id;
+  record.as2_message_id = packed.value().message_id;
+  record.carries = "ack:" + std::string(ack_id_text);
+  record.mic = packed.value().expected_mic.digest_base64;
+  record.mic_algorithm = std::string(as2::digest_name(packed.value().expected_mic.algorithm));
+  record.async_mdn = async;
+  auto sent = st.begin_as2_send(record);
+  if (!sent.ok()) {
+    (void)st.retry(job, sent.status().message, now_ms() + kStoreRetryMs);
     return;
   }
-  if (retry_or_dead(st, job, job.attempts, sent.status == as2::SendStatus::rejected, sent.error)) {
+  if (sent.value().state != store::as2_sent_state::sending) {
+    (void)st.complete(job);  // settled (its MDN came) before a crash let this job end
+    return;
+  }
+  as2::SendOptions options;
+  options.url = their.url;
+  options.max_attempts = 1;  // the job is the retry loop
+  const as2::SendOutcome outcome = as2::send(packed.value(), profile, options);
+  const std::string details = audit_json({{"ack", ack->id},
+                                          {"type", ack->type},
+                                          {"http_status", outcome.http_status},
+                                          {"as2_message_id", record.as2_message_id},
+                                          {"mdn", async ? "async" : "sync"}});
+  record_ack_outcome(job, sent.value(), outcome, their.mdn_timeout_seconds, details);
+}
+
+// What the POST of an acknowledgement came to: taken (as2.sent; async: now awaiting its MDN
+// until the deadline, the timeout job queued in the same commit; sync: then the MDN it got), or
+// failed for now (retried) or for good (dead letter, and the sent message says why).
+void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& sent,
+                                   const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
+                                   const std::string& details) {
+  store::Store& st = core_.store();
+  const std::string subject = "message:" + std::to_string(*job.ref.message_id);
+  if (outcome.status == as2::SendStatus::delivered) {
+    store::SentAs2Change taken;
+    taken.state = store::as2_sent_state::awaiting_mdn;
+    std::vector<store::NextJob> next;
+    if (!outcome.mdn) {
+      taken.mdn_deadline = now_ms() + std::int64_t{mdn_timeout_seconds} * 1000;
+      next.push_back({std::string(kMdnTimeoutJob) + std::to_string(sent.id),
+                      store::JobRef{job.ref.message_id, std::nullopt}, taken.mdn_deadline});
+    }
+    const store::Status done = st.batch([&]() -> store::Status {
+      auto moved = st.update_as2_sent(sent.id, taken);
+      if (!moved.ok()) return moved.status();
+      if (!moved.value()) {
+        // Its async MDN came before the POST's answer: settled already, nothing to wait for.
+        next.clear();
+        auto a = st.append_audit({"as2", "as2.sent", subject,
+                                  audit_json({{"as2_sent", sent.id},
+                                              {"as2_message_id", sent.as2_message_id},
+                                              {"carries", sent.carries},
+                                              {"mdn_came_first", true}})});
+        if (!a.ok()) return a.status();
+      } else if (outcome.mdn) {
+        store::SentAs2Change got;
+        got.state = store::as2_sent_state::mdn_ok;
+        got.disposition = outcome.mdn->disposition;
+        got.mdn_signed = outcome.mdn->signed_mdn;
+        if (auto m = st.update_as2_sent(sent.id, got); !m.ok()) return m.status();
+      }
+      if (auto a = st.append_audit({"as2", "ack.sent", subject, details}); !a.ok()) {
+        return a.status();
+      }
+      auto queued = st.complete_and_enqueue(job, next);
+      return queued.ok() ? store::Status::success() : queued.status();
+    });
+    // Not recorded: the job runs again and posts again under the same Message-ID.
+    if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  if (retry_or_dead(st, job, job.attempts, outcome.status == as2::SendStatus::rejected,
+                    outcome.error)) {
+    store::SentAs2Change change;
+    change.state =
+        outcome.mdn ? store::as2_sent_state::mdn_failed : store::as2_sent_state::send_failed;
+    change.disposition = outcome.mdn ? outcome.mdn->disposition : "";
+    change.error = outcome.error;
+    change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
+    (void)st.update_as2_sent(sent.id, change);
     (void)st.append_audit({"as2", "ack.failed", subject, details});
+  }
+}
+
+// The deadline of an async MDN: when it has not come, the sent message is marked timed out
+// (audited as as2.mdn_timeout). When it came meanwhile, there is nothing to do.
+void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
+  store::Store& st = core_.store();
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(sent_id.data(), sent_id.data() + sent_id.size(), id);
+  if (ec != std::errc{} || end != sent_id.data() + sent_id.size()) {
+    (void)st.dead(job, "not a sent message id: " + std::string(sent_id));
+    return;
+  }
+  bool timed_out = false;
+  const store::Status done = st.batch([&]() -> store::Status {
+    auto moved = st.update_as2_sent(
+        id, {store::as2_sent_state::mdn_timeout, "", "no MDN by the deadline", "", false, 0});
+    if (!moved.ok()) return moved.status();
+    timed_out = moved.value();
+    return st.complete(job);
+  });
+  if (done.code == store::StoreErrc::not_found) {
+    (void)st.dead(job, done.message);
+    return;
+  }
+  if (!done.ok()) {
+    (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  if (timed_out) {
+    core_.metrics()
+        .counter("edigate_mdn_timeouts_total", "Async MDNs that did not come by their deadline")
+        .add();
   }
 }
 

@@ -9,6 +9,8 @@
 //   redeliver:<connector>   the same, even when it was delivered (an operator's resend)
 //   send_mdn                an asynchronous MDN, posted to the URL the sender asked for
 //   send_ack:<ack id>       our 997/999/TA1/CONTRL to the partner over AS2 or SFTP push
+//   mdn_timeout:<sent id>   at an async MDN's deadline: still none, so the sent message is
+//                           marked mdn-timeout (a durable job, so a restart keeps the deadline)
 #pragma once
 
 #include <atomic>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "daemon/core.hpp"
+#include "edigate/as2/send.hpp"
 
 namespace edigate::gateway::daemon {
 
@@ -25,6 +28,7 @@ inline constexpr std::string_view kDeliverJob = "deliver:";
 inline constexpr std::string_view kRedeliverJob = "redeliver:";
 inline constexpr std::string_view kSendMdnJob = "send_mdn";
 inline constexpr std::string_view kSendAckJob = "send_ack:";
+inline constexpr std::string_view kMdnTimeoutJob = "mdn_timeout:";
 
 class JobRunner {
  public:
@@ -48,6 +52,10 @@ class JobRunner {
                bool again);
   void send_mdn(const store::Job& job);
   void send_ack(const store::Job& job, std::string_view ack_id);
+  void record_ack_outcome(const store::Job& job, const store::SentAs2& sent,
+                          const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
+                          const std::string& details);
+  void mdn_timeout(const store::Job& job, std::string_view sent_id);
   void push_ack(const store::Job& job, const store::Ack& ack,
                 const config::PartnerProfile& partner);
 

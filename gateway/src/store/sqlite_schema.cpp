@@ -144,7 +144,37 @@ CREATE TABLE blobs (
 );
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{{1, kSchemaV1}, {2, kSchemaV2}}};
+// Migration 3: AS2 messages we send and the MDN each waits for (async MDN receipt). A table of
+// its own rather than outbound rows in messages: what it carries (an acknowledgement) already
+// belongs to a message, and its life (MIC, MDN deadline, disposition) is not a message's.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE as2_sent (
+  id INTEGER PRIMARY KEY,
+  message_id INTEGER NOT NULL REFERENCES messages (id),
+  partner TEXT NOT NULL,
+  as2_message_id TEXT NOT NULL,
+  carries TEXT NOT NULL,
+  mic TEXT NOT NULL,
+  mic_algorithm TEXT NOT NULL,
+  async_mdn INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('sending', 'sent-awaiting-mdn', 'mdn-ok', 'mdn-failed',
+                                       'mdn-timeout', 'send-failed')),
+  disposition TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  mdn_spool_id TEXT NOT NULL DEFAULT '',
+  mdn_signed INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL DEFAULT 0,
+  mdn_deadline INTEGER NOT NULL DEFAULT 0,
+  mdn_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (partner, as2_message_id)
+);
+CREATE INDEX as2_sent_message ON as2_sent (message_id);
+CREATE INDEX as2_sent_state ON as2_sent (state, id);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}}};
 
 // The recorded version, 0 for a database without schema_version (new, or not ours).
 Result<int> recorded_version(sqlite3* db) {

@@ -1,6 +1,7 @@
 // The SQLite implementation of Store (private to the store directory). Its methods are spread
 // over sqlite_store.cpp (messages, documents, MDNs, control numbers), sqlite_jobs.cpp (jobs,
-// deliveries, acknowledgements) and sqlite_audit.cpp (the audit chain).
+// deliveries, acknowledgements), sqlite_as2_sent.cpp (outbound AS2 and their MDNs) and
+// sqlite_audit.cpp (the audit chain).
 #pragma once
 
 #include <sqlite3.h>
@@ -64,6 +65,13 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> add_ack(const NewAck& ack) override;
   Result<std::vector<Ack>> list_acks(std::int64_t message_id) override;
+
+  Result<SentAs2> begin_as2_send(const NewSentAs2& s) override;
+  Result<bool> update_as2_sent(std::int64_t id, const SentAs2Change& change) override;
+  Result<std::optional<SentAs2>> get_as2_sent(std::int64_t id) override;
+  Result<std::optional<SentAs2>> find_as2_sent(std::string_view partner,
+                                               std::string_view as2_message_id) override;
+  Result<std::vector<SentAs2>> list_as2_sent(const SentAs2Filter& filter) override;
 
   Result<std::uint64_t> allocate_control_number(std::string_view partner,
                                                 std::string_view kind) override;

@@ -163,6 +163,57 @@ struct Ack : NewAck {
   std::int64_t created_at = 0;
 };
 
+// AS2 messages we send (our acknowledgements) and the MDN each one waits for. The state is
+// text in the store; update_as2_sent enforces which moves are allowed (docs/store.md).
+namespace as2_sent_state {
+inline constexpr std::string_view sending = "sending";  // recorded, the POST not yet answered
+inline constexpr std::string_view awaiting_mdn = "sent-awaiting-mdn";
+inline constexpr std::string_view mdn_ok = "mdn-ok";
+inline constexpr std::string_view mdn_failed = "mdn-failed";    // negative, or the MIC differs
+inline constexpr std::string_view mdn_timeout = "mdn-timeout";  // none came by the deadline
+inline constexpr std::string_view send_failed = "send-failed";  // the POST itself was refused
+}  // namespace as2_sent_state
+
+struct NewSentAs2 {
+  std::int64_t message_id = 0;  // the message it belongs to (the one an ack acknowledges)
+  std::string partner;
+  std::string as2_message_id;  // with its angle brackets, as sent
+  std::string carries;         // what it carries, e.g. "ack:12"
+  std::string mic;             // the Received-Content-MIC the MDN must return (base64)
+  std::string mic_algorithm;   // its digest, e.g. "sha-256"
+  bool async_mdn = false;
+};
+
+struct SentAs2 : NewSentAs2 {
+  std::int64_t id = 0;
+  std::string state;
+  std::string disposition;   // of the MDN, as received
+  std::string error;         // why it is mdn-failed or send-failed
+  std::string mdn_spool_id;  // the MDN as received (async), empty otherwise
+  bool mdn_signed = false;
+  std::int64_t created_at = 0;
+  std::int64_t sent_at = 0;       // when the partner took the POST; 0 until then
+  std::int64_t mdn_deadline = 0;  // an async MDN not in by then times out; 0: none
+  std::int64_t mdn_at = 0;        // when the MDN came; 0: not yet
+  std::int64_t updated_at = 0;
+};
+
+struct SentAs2Change {
+  std::string_view state;
+  std::string disposition;
+  std::string error;
+  std::string mdn_spool_id;
+  bool mdn_signed = false;
+  std::int64_t mdn_deadline = 0;  // with awaiting_mdn
+};
+
+struct SentAs2Filter {
+  std::optional<std::int64_t> message_id;
+  std::string partner;  // empty: any
+  std::string state;    // empty: any
+  std::size_t limit = 100;
+};
+
 struct AuditEvent {
   std::string actor;           // who: "as2", "admin:alice", "pipeline"
   std::string action;          // what: "message.received", "mdn.sent", "config.reloaded"
@@ -253,6 +304,20 @@ class Store {
   // Functional acknowledgements (audited).
   virtual Result<std::int64_t> add_ack(const NewAck& ack) = 0;
   virtual Result<std::vector<Ack>> list_acks(std::int64_t message_id) = 0;
+
+  // Outbound AS2. begin_as2_send records a message before it is posted, so that an MDN that
+  // overtakes the POST's answer finds it. The same (partner, Message-ID) again (a retry)
+  // returns the same row, its MIC refreshed while it is still sending or send-failed.
+  virtual Result<SentAs2> begin_as2_send(const NewSentAs2& s) = 0;
+  // Moves the row to change.state with its audit entry when the state machine allows it;
+  // false, with nothing written, when it does not (a second MDN for a settled message, a
+  // timeout after the MDN came).
+  virtual Result<bool> update_as2_sent(std::int64_t id, const SentAs2Change& change) = 0;
+  virtual Result<std::optional<SentAs2>> get_as2_sent(std::int64_t id) = 0;
+  virtual Result<std::optional<SentAs2>> find_as2_sent(std::string_view partner,
+                                                       std::string_view as2_message_id) = 0;
+  // Newest first.
+  virtual Result<std::vector<SentAs2>> list_as2_sent(const SentAs2Filter& filter) = 0;
 
   // Control numbers: the next number per (partner, kind), starting at 1, never handed out
   // twice (the counter is committed before the number is returned).

@@ -72,6 +72,30 @@ json delivery_json(const DeliveryAttempt& a) {
           {"at", iso_time(a.at)}};
 }
 
+json as2_sent_json(const SentAs2& s) {
+  const auto time_or_null = [](std::int64_t ms) {
+    return ms == 0 ? json(nullptr) : json(iso_time(ms));
+  };
+  return {{"id", s.id},
+          {"message_id", s.message_id},
+          {"partner", s.partner},
+          {"as2_message_id", s.as2_message_id},
+          {"carries", s.carries},
+          {"mic", s.mic},
+          {"mic_algorithm", s.mic_algorithm},
+          {"mdn_mode", s.async_mdn ? "async" : "sync"},
+          {"state", s.state},
+          {"disposition", s.disposition},
+          {"error", s.error},
+          {"mdn_spool", s.mdn_spool_id},
+          {"mdn_signed", s.mdn_signed},
+          {"created_at", iso_time(s.created_at)},
+          {"sent_at", time_or_null(s.sent_at)},
+          {"mdn_deadline", time_or_null(s.mdn_deadline)},
+          {"mdn_at", time_or_null(s.mdn_at)},
+          {"updated_at", iso_time(s.updated_at)}};
+}
+
 bool add_documents(Store& store, std::int64_t id, json& out, std::string& error) {
   auto docs = store.list_documents(id);
   if (!docs.ok()) {
@@ -97,7 +121,10 @@ bool add_mdn_acks_jobs(Store& store, std::int64_t id, json& out, std::string& er
   auto mdn = store.get_mdn(id);
   auto acks = store.list_acks(id);
   auto jobs = store.list_jobs(id);
-  for (const Status* s : {&mdn.status(), &acks.status(), &jobs.status()}) {
+  SentAs2Filter filter;
+  filter.message_id = id;
+  auto sent = store.list_as2_sent(filter);
+  for (const Status* s : {&mdn.status(), &acks.status(), &jobs.status(), &sent.status()}) {
     if (!s->ok()) {
       error = s->message;
       return false;
@@ -118,6 +145,8 @@ bool add_mdn_acks_jobs(Store& store, std::int64_t id, json& out, std::string& er
                            {"spool", a.spool_id},
                            {"created_at", iso_time(a.created_at)}});
   }
+  out["as2_sent"] = json::array();
+  for (const auto& s : sent.value()) out["as2_sent"].push_back(as2_sent_json(s));
   out["jobs"] = json::array();
   for (const auto& j : jobs.value()) out["jobs"].push_back(job_json(j));
   return true;

@@ -15,9 +15,11 @@ nlohmann::json message_json(const Message& m);
 nlohmann::json document_json(const Document& d);
 nlohmann::json job_json(const Job& j);
 nlohmann::json delivery_json(const DeliveryAttempt& a);
+nlohmann::json as2_sent_json(const SentAs2& s);
 // Adds "documents" (each with its "deliveries") to `out`; false and `error` on a store error.
 bool add_documents(Store& store, std::int64_t id, nlohmann::json& out, std::string& error);
-// Adds "mdn", "acks" and "jobs" to `out`.
+// Adds "mdn", "acks", "as2_sent" (what we sent for it over AS2, with its MDN state) and "jobs"
+// to `out`.
 bool add_mdn_acks_jobs(Store& store, std::int64_t id, nlohmann::json& out, std::string& error);
 
 }  // namespace edigate::gateway::store

@@ -51,7 +51,8 @@ std::string ConfigFixture::gateway_xml() {
   <partners dir="partners"/>
   <mappings standard=")" +
          (repo / "mappings/standard").string() + R"("/>
-  <as2 our-id="OUR-ID" key="certs/our.key" cert="certs/our.pem"/>
+  <as2 our-id="OUR-ID" key="certs/our.key" cert="certs/our.pem"
+       mdn-url="https://gateway.example/mdn"/>
   <connectors>
     <http name="erp" url="https://erp.example/edi" timeout="10" max-attempts="3">
       <bearer token-file="secrets/erp-token"/>
@@ -70,7 +71,7 @@ std::string ConfigFixture::partner_xml(const std::string& id, const std::string&
   <as2 id=")" +
          as2_id + R"(" cert="../certs/acme.pem" url="https://acme.example/as2">
     <policy sign-algorithms="sha256 sha1" allow-sha1="true"/>
-    <mdn mode="async"/>
+    <mdn mode="async" timeout="120"/>
   </as2>
   <x12 qualifier="ZZ" id=")" +
          as2_id + R"("/>

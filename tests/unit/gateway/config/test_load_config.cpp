@@ -233,7 +233,8 @@ TEST_CASE("envelope ids, upload tokens and our own AS2 id belong to one partner"
 TEST_CASE("AS2 and certificate logins need a listener and a station for them", "[config]") {
   const ConfigFixture f;
   std::string text = replaced(ConfigFixture::gateway_xml(), R"( client-ca="certs/tls.pem")", "");
-  text = replaced(text, R"(  <as2 our-id="OUR-ID" key="certs/our.key" cert="certs/our.pem"/>
+  text = replaced(text, R"(  <as2 our-id="OUR-ID" key="certs/our.key" cert="certs/our.pem"
+       mdn-url="https://gateway.example/mdn"/>
 )",
                   "");
   f.write("edigate.xml", text);
@@ -367,6 +368,54 @@ TEST_CASE("a missing configuration file is one issue", "[config]") {
   CHECK_FALSE(r.ok());
   REQUIRE(r.issues.size() == 1);
   CHECK(r.issues[0].to_string() == "/nonexistent/edigate.xml: cannot read the file");
+}
+
+TEST_CASE("async MDNs: our MDN URL and the partner's timeout", "[config]") {
+  const ConfigFixture f;
+  {
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    REQUIRE(r.ok());
+    CHECK(r.config->as2->mdn_url == "https://gateway.example/mdn");
+    const PartnerAs2& acme = *r.config->partners.at(0).as2;
+    CHECK(acme.mdn == MdnMode::async);
+    CHECK(acme.mdn_timeout_seconds == 120);
+  }
+  SECTION("sync is the default, with the default timeout") {
+    f.write("partners/acme.xml", replaced(ConfigFixture::partner_xml("acme", "ACME"),
+                                          R"(<mdn mode="async" timeout="120"/>)", ""));
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    REQUIRE(r.ok());
+    CHECK(r.config->partners.at(0).as2->mdn == MdnMode::sync);
+    CHECK(r.config->partners.at(0).as2->mdn_timeout_seconds ==
+          PartnerAs2::kDefaultMdnTimeoutSeconds);
+  }
+  SECTION("asking for async MDNs without our MDN URL") {
+    const std::string text = replaced(ConfigFixture::gateway_xml(),
+                                      "\n       mdn-url=\"https://gateway.example/mdn\"", "");
+    f.write("edigate.xml", text);
+    const std::string partner = ConfigFixture::partner_xml("acme", "ACME");
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    CHECK(has_issue(r, f.partner_file("acme"), line_of(partner, "<mdn "), "mdn-url"));
+    CHECK(r.issues.size() == 1);
+  }
+  SECTION("a URL that is not http(s) and a zero timeout are schema errors") {
+    const std::string text = replaced(ConfigFixture::gateway_xml(), "https://gateway.example/mdn",
+                                      "ftp://gateway.example/mdn");
+    f.write("edigate.xml", text);
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    // libxml2 gives the line where the start tag ends.
+    CHECK(has_issue(r, f.config_file(), line_of(text, "mdn-url="), "mdn-url"));
+    f.write("edigate.xml", ConfigFixture::gateway_xml());
+    const std::string partner =
+        replaced(ConfigFixture::partner_xml("acme", "ACME"), R"(timeout="120")", R"(timeout="0")");
+    f.write("partners/acme.xml", partner);
+    const LoadResult p = load_config(f.config_file());
+    CHECK(has_issue(p, f.partner_file("acme"), line_of(partner, "<mdn "), "timeout"));
+  }
 }
 
 }  // namespace edigate::gateway::config::test

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Async MDNs for the AS2 messages we send: two real daemons on loopback, each the other's
+# partner. A (the gateway under test) gets an 850 from `edigate as2 send`, sends its 997 to B
+# over AS2 asking for an async MDN at A's <as2 mdn-url>; B posts the signed MDN back later and A
+# records mdn-ok. Then MDNs posted with curl: a duplicate, one signed by a stranger's key, one
+# for a Message-ID A never sent, one whose MIC is not the one A sent, a negative one; a partner
+# whose MDN overtakes its answer to our POST; and a partner that takes the 997 but never sends
+# its MDN, so it times out.
+# Usage: async_mdn_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 2
+# shellcheck source=gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+
+po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+b_port=$(free_port)
+b_admin=$(free_port)
+sink_port=$(free_port)
+overtake_port=$(free_port)
+api() { curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port$1"; }
+audit_count() { "$bin" audit export --db var/edigate.db | grep -c "\"action\":\"$1\""; }
+sent_state() {  # sent_state AS2_MESSAGE_ID
+  "$bin" messages sent --db var/edigate.db | awk -F'\t' -v id="$1" '$8 == id {print $6}'
+}
+# An 850 with its own control numbers (a repeated interchange would be a duplicate).
+order() {
+  sed -e "s/000118830/000$1/g" -e "s/\*118830\*/*$1*/; s/GE\*2\*118830/GE*2*$1/" "$po" >"order-$1.edi"
+  "$bin" as2 pack "order-$1.edi" -o "order-$1.msg" --from TEST-RETAILER --to EDIGATE-TEST \
+    --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+    --partner-cert certs/as2/our.pem >"order-$1.out"
+  check "as2 send order $1" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" "order-$1.msg" \
+    --partner-cert certs/as2/our.pem --expect-mic "$(sed -n 's/^Expected-MIC: //p' "order-$1.out")"
+}
+# The Message-ID of the newest AS2 message A sent.
+newest_sent() { "$bin" messages sent --db var/edigate.db --limit 1 | awk -F'\t' 'NR == 2 {print $8}'; }
+# An MDN from TEST-RETAILER for MESSAGE_ID, signed with KEY: the partner's side of a message
+# with that Message-ID, opened by `edigate as2 unpack`, which writes the MDN it would return.
+# Split into a curl header file and a body.
+# With ENCRYPT_TO another certificate than CERT, it cannot be decrypted: a negative MDN.
+make_mdn() {  # make_mdn NAME MESSAGE_ID CERT KEY [ENCRYPT_TO]
+  printf 'not the 997 we sent\n' >"$1.payload"
+  "$bin" as2 pack "$1.payload" -o "$1.msg" --from EDIGATE-TEST --to TEST-RETAILER \
+    --cert certs/as2/our.pem --key certs/as2/our.key --partner-cert "${5:-$3}" \
+    --message-id "$2" --async-mdn-url "http://127.0.0.1:$http_port/mdn" >/dev/null
+  "$bin" as2 unpack "$1.msg" --cert "$3" --key "$4" --partner-cert certs/as2/our.pem \
+    --mdn-out "$1.mdn" >/dev/null
+  python3 - "$1" <<'PY'
+import sys
+name = sys.argv[1]
+data = open(name + ".mdn", "rb").read()
+head, body = data.split(b"\r\n\r\n", 1)
+open(name + ".headers", "wb").write(head.replace(b"\r\n", b"\n") + b"\n")
+open(name + ".body", "wb").write(body)
+PY
+}
+post_mdn() {  # post_mdn NAME -> HTTP status on stdout
+  curl -s -o "$1.answer" -w '%{http_code}' -H @"$1.headers" --data-binary @"$1.body" \
+    "http://127.0.0.1:$http_port/mdn"
+}
+
+# --- B: the partner, a second edigate whose AS2 id is TEST-RETAILER ------------------------
+mkdir -p partner-side/partners partner-side/var/spool
+cat >partner-side/edigate.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<edigate xmlns="urn:edigate:config:1">
+  <listeners><http address="127.0.0.1" port="$b_port" serve="as2"/></listeners>
+  <admin address="127.0.0.1" port="$b_admin"><token name="test" sha256="$admin_hash"/></admin>
+  <store database="var/edigate.db" spool="var/spool"/>
+  <partners dir="partners"/>
+  <mappings standard="$src/mappings/standard"/>
+  <as2 our-id="TEST-RETAILER" key="../certs/partners/demo-retailer.key"
+       cert="../certs/partners/demo-retailer.pem"/>
+  <connectors/>
+</edigate>
+XML
+cat >partner-side/partners/gateway.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="gateway" name="The gateway under test">
+  <as2 id="EDIGATE-TEST" cert="../../certs/as2/our.pem"/>
+  <acks type="none" send="none"/>
+</partner>
+XML
+"$bin" serve --config partner-side/edigate.xml >partner.log 2>&1 &
+pids+=($!)
+
+# --- A: our MDN URL on the plain listener, the retailer asked for async MDNs ----------------
+sed -i -e "s|serve=\"as2 upload\"/>|serve=\"as2 upload mdn\"/>|" \
+  -e "s|cert=\"certs/as2/our.pem\"/>|cert=\"certs/as2/our.pem\" mdn-url=\"http://127.0.0.1:$http_port/mdn\"/>|" \
+  edigate.xml
+set_partner() {  # set_partner URL TIMEOUT
+  sed -i -e "s|<as2 id=\"TEST-RETAILER\" [^>]*>|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"$1\">|" \
+    -e "s|<mdn [^>]*/>|<mdn mode=\"async\" signed=\"true\" micalg=\"sha256\" timeout=\"$2\"/>|" \
+    -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="as2"/>|' partners/retailer.xml
+}
+set_partner "http://127.0.0.1:$b_port/as2" 60
+check "config with async MDNs" 0 "$bin" config check --config edigate.xml
+"$bin" serve --config edigate.xml >daemon.log 2>&1 &
+daemon=$!
+pids+=($daemon)
+wait_for 10 curl -sf "http://127.0.0.1:$admin_port/health" || { cat daemon.log; exit 1; }
+wait_for 10 curl -sf "http://127.0.0.1:$b_admin/health" || { cat partner.log; exit 1; }
+reload() {
+  local before
+  before=$(grep -c 'configuration reloaded' daemon.log)
+  kill -HUP "$daemon"
+  wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -gt $before ]" && ok ||
+    fail "reload: $(tail -3 daemon.log)"
+}
+
+# --- the 997 goes to B, B's async MDN comes back: mdn-ok ----------------------------------
+order 500001
+wait_for 20 sh -c "'$bin' messages sent --db var/edigate.db | grep -q mdn-ok" && ok ||
+  { fail "A recorded B's async MDN as mdn-ok"; "$bin" messages sent --db var/edigate.db; tail -5 daemon.log partner.log; }
+first=$(newest_sent)
+case "$first" in "<edigate-ack-"*"@EDIGATE-TEST>") ok ;; *) fail "the sent Message-ID: '$first'" ;; esac
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$b_admin/api/messages" >b-messages.json
+has "B got our 997 asking for an async MDN" b-messages.json "edigate-ack-"
+api "/api/sent?state=mdn-ok" >sent.json
+has "admin API lists it as mdn-ok" sent.json '"state":"mdn-ok"'
+has "it was async" sent.json '"mdn_mode":"async"'
+has "the MDN bytes are kept" sent.json '"mdn_spool":"[0-9a-f]\{64\}"'
+has "B's disposition recorded" sent.json '"disposition":"processed"'
+message_id=$(python3 -c 'import json,sys; print(json.load(open("sent.json"))[0]["message_id"])')
+api "/api/messages/$message_id" >message.json
+has "the message shows what was sent for it" message.json '"as2_sent":\[{'
+has "with its MDN state" message.json '"as2_sent":\[{[^]]*"state":"mdn-ok"'
+check "edigate messages show" 0 "$bin" messages show --db var/edigate.db "$message_id"
+has "messages show: MDN state" out '"state": "mdn-ok"'
+[ "$(audit_count as2.sent)" -eq 1 ] && ok || fail "as2.sent audited once"
+[ "$(audit_count as2.mdn_received)" -eq 1 ] && ok || fail "as2.mdn_received audited once"
+
+# --- MDNs posted with curl --------------------------------------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout stranger.key -out stranger.pem \
+  -subj "/CN=STRANGER" -days 2 2>/dev/null
+retailer=(certs/partners/demo-retailer.pem certs/partners/demo-retailer.key)
+
+make_mdn dup "$first" "${retailer[@]}"
+[ "$(post_mdn dup)" = 200 ] && ok || fail "a duplicate MDN is answered 200"
+[ "$(audit_count as2.mdn_received)" -eq 1 ] && ok || fail "a duplicate is not recorded twice"
+[ "$(audit_count as2.mdn_duplicate)" -ge 1 ] && ok || fail "a duplicate is audited"
+[ "$(sent_state "$first")" = mdn-ok ] && ok || fail "a duplicate changes nothing"
+
+make_mdn stranger "$first" stranger.pem stranger.key
+[ "$(post_mdn stranger)" = 403 ] && ok || fail "an MDN signed by a stranger's key is refused"
+has "the refusal says why" stranger.answer "not signed by the partner"
+
+make_mdn unknown "<never-sent@EDIGATE-TEST>" "${retailer[@]}"
+[ "$(post_mdn unknown)" = 404 ] && ok || fail "an MDN for an unknown Message-ID is 404"
+"$bin" audit export --db var/edigate.db >audit.jsonl
+has "unknown Message-ID audited" audit.jsonl '"action":"as2.mdn_unknown".*never-sent'
+has "stranger's signature audited" audit.jsonl '"action":"as2.mdn_refused".*not signed by'
+
+sed 's/^AS2-From: .*/AS2-From: NOBODY/' unknown.headers >nobody.headers
+cp unknown.body nobody.body
+[ "$(post_mdn nobody)" = 403 ] && ok || fail "an MDN from no partner of ours is refused"
+sed 's/^AS2-To: .*/AS2-To: SOMEONE-ELSE/' dup.headers >elsewhere.headers
+cp dup.body elsewhere.body
+[ "$(post_mdn elsewhere)" = 403 ] && ok || fail "an MDN addressed to someone else is refused"
+
+# --- a partner that takes the 997 and never sends the MDN ---------------------------------
+cat >sink.py <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+python3 sink.py "$sink_port" &
+pids+=($!)
+set_partner "http://127.0.0.1:$sink_port/as2" 60
+reload
+order 500002
+wait_for 15 sh -c "'$bin' messages sent --db var/edigate.db | grep -q sent-awaiting-mdn" && ok ||
+  fail "the 997 to the silent partner awaits its MDN"
+second=$(newest_sent)
+make_mdn forged "$second" stranger.pem stranger.key
+[ "$(post_mdn forged)" = 403 ] && ok || fail "a stranger's MDN for a waiting message is refused"
+[ "$(sent_state "$second")" = sent-awaiting-mdn ] && ok || fail "and changes nothing"
+# Its MDN, properly signed, but for other content: the MIC is not the one we sent.
+make_mdn mic "$second" "${retailer[@]}"
+[ "$(post_mdn mic)" = 200 ] && ok || fail "an MDN with the wrong MIC is taken (and recorded)"
+[ "$(sent_state "$second")" = mdn-failed ] && ok || fail "a wrong MIC makes it mdn-failed"
+api "/api/sent?state=mdn-failed" >failed.json
+has "mdn-failed keeps why" failed.json '"error":"MIC mismatch'
+has "and the disposition" failed.json '"disposition":"processed"'
+[ "$(audit_count as2.mdn_failed)" -eq 1 ] && ok || fail "as2.mdn_failed audited"
+
+order 500004
+wait_for 15 sh -c "'$bin' messages sent --db var/edigate.db | grep -q sent-awaiting-mdn" && ok ||
+  fail "the 997 for the negative MDN awaits it"
+negative=$(newest_sent)
+make_mdn negative "$negative" "${retailer[@]}" stranger.pem
+has "a negative MDN was made" negative.body "decryption-failed"
+[ "$(post_mdn negative)" = 200 ] && ok || fail "a negative MDN is taken (and recorded)"
+[ "$(sent_state "$negative")" = mdn-failed ] && ok || fail "a negative MDN makes it mdn-failed"
+api "/api/sent?state=mdn-failed" >failed.json
+has "with its disposition" failed.json '"disposition":"processed/error: decryption-failed"'
+[ "$(audit_count as2.mdn_failed)" -eq 2 ] && ok || fail "both mdn-failed audited"
+
+# --- a partner whose async MDN arrives before its answer to our POST ------------------------
+# It posts an MDN for the Message-ID it got (made as above) and only then answers 200.
+export bin http_port
+export -f make_mdn post_mdn
+cat >overtake.py <<'PY'
+import http.server, subprocess, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        subprocess.run(["bash", "-c", 'make_mdn first "$1" certs/partners/demo-retailer.pem '
+                        'certs/partners/demo-retailer.key && post_mdn first >first.status',
+                        "_", self.headers.get("Message-ID")])
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+python3 overtake.py "$overtake_port" &
+pids+=($!)
+set_partner "http://127.0.0.1:$overtake_port/as2" 60
+reload
+order 500005
+wait_for 20 sh -c "[ \$('$bin' messages sent --db var/edigate.db | grep -c edigate-ack-) -eq 4 ]" &&
+  ok || fail "the 997 to the overtaking partner was sent"
+overtaken=$(newest_sent)
+wait_for 10 grep -q 200 first.status && ok || fail "its MDN was taken before the POST was answered"
+wait_for 10 sh -c "'$bin' audit export --db var/edigate.db | grep -q mdn_came_first" && ok ||
+  fail "as2.sent audited, saying the MDN came first"
+[ "$(sent_state "$overtaken")" = mdn-failed ] && ok || fail "the MDN that came first was kept"
+"$bin" messages sent --db var/edigate.db --json | grep "$overtaken" >overtaken.json
+has "no deadline for it" overtaken.json '"mdn_deadline":null'
+
+set_partner "http://127.0.0.1:$sink_port/as2" 3
+reload
+order 500003
+# Five sent now; on a slow machine the newest may already have timed out when we look.
+wait_for 15 sh -c "[ \$('$bin' messages sent --db var/edigate.db | grep -c edigate-ack-) -eq 5 ]" &&
+  ok || fail "the third 997 was sent"
+third=$(newest_sent)
+case "$(sent_state "$third")" in sent-awaiting-mdn | mdn-timeout) ok ;;
+  *) fail "the third 997 awaits its MDN: $(sent_state "$third")" ;; esac
+# The deadline is a job in the store, not a timer: it survives a kill -9 and a restart.
+kill -9 "$daemon"
+wait "$daemon" 2>/dev/null
+"$bin" serve --config edigate.xml >>daemon.log 2>&1 &
+daemon=$!
+pids+=($daemon)
+wait_for 10 curl -sf "http://127.0.0.1:$admin_port/health" && ok || fail "A restarted"
+wait_for 15 sh -c "'$bin' messages sent --db var/edigate.db | grep -q mdn-timeout" && ok ||
+  fail "no MDN within 3 s: mdn-timeout"
+[ "$(sent_state "$third")" = mdn-timeout ] && ok || fail "the third one timed out"
+[ "$(audit_count as2.mdn_timeout)" -eq 1 ] && ok || fail "as2.mdn_timeout audited"
+
+kill -TERM "$daemon"
+wait "$daemon"
+check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db
+echo "async_mdn_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
