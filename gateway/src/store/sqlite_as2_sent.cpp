@@ -84,7 +84,7 @@ Result<SentAs2> SqliteStore::begin_as2_send(const NewSentAs2& s) {
     if (!txn.status().ok()) return txn.status();
     const std::int64_t t = now();
     // A retry packs the message again: its MIC is refreshed, but only while nothing settled it.
-    Statement insert(db_,
+    Statement insert(statements_,
                      "INSERT INTO as2_sent (message_id, partner, as2_message_id, carries, mic, "
                      "mic_algorithm, async_mdn, state, created_at, updated_at) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?8) "
@@ -100,8 +100,8 @@ Result<SentAs2> SqliteStore::begin_as2_send(const NewSentAs2& s) {
         .bind(7, std::int64_t{s.async_mdn ? 1 : 0})
         .bind(8, t);
     if (auto st = insert.run(); !st.ok()) return st;
-    Statement q(db_, std::string("SELECT ") + kSentColumns +
-                         " FROM as2_sent WHERE partner = ? AND as2_message_id = ?");
+    Statement q(statements_, std::string("SELECT ") + kSentColumns +
+                                 " FROM as2_sent WHERE partner = ? AND as2_message_id = ?");
     q.bind(1, s.partner).bind(2, s.as2_message_id);
     auto row = one_sent(q);
     if (!row.ok()) return row.status();
@@ -115,7 +115,7 @@ Result<bool> SqliteStore::update_as2_sent(std::int64_t id, const SentAs2Change& 
   return write([&]() -> Result<bool> {
     Transaction txn(db_);
     if (!txn.status().ok()) return txn.status();
-    Statement q(db_, std::string("SELECT ") + kSentColumns + " FROM as2_sent WHERE id = ?");
+    Statement q(statements_, std::string("SELECT ") + kSentColumns + " FROM as2_sent WHERE id = ?");
     q.bind(1, id);
     auto found = one_sent(q);
     if (!found.ok()) return found.status();
@@ -128,7 +128,7 @@ Result<bool> SqliteStore::update_as2_sent(std::int64_t id, const SentAs2Change& 
     const std::int64_t t = now();
     const bool mdn = change.state != state::awaiting_mdn && change.state != state::send_failed &&
                      change.state != state::mdn_timeout;
-    Statement u(db_,
+    Statement u(statements_,
                 "UPDATE as2_sent SET state = ?1, disposition = ?2, error = ?3, mdn_spool_id = ?4, "
                 "mdn_signed = ?5, sent_at = CASE WHEN sent_at = 0 AND ?1 <> 'send-failed' THEN ?6 "
                 "ELSE sent_at END, mdn_deadline = CASE WHEN ?7 > 0 THEN ?7 ELSE mdn_deadline END, "
@@ -163,7 +163,7 @@ Result<bool> SqliteStore::update_as2_sent(std::int64_t id, const SentAs2Change& 
 
 Result<std::optional<SentAs2>> SqliteStore::get_as2_sent(std::int64_t id) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kSentColumns + " FROM as2_sent WHERE id = ?");
+  Statement q(statements_, std::string("SELECT ") + kSentColumns + " FROM as2_sent WHERE id = ?");
   q.bind(1, id);
   return one_sent(q);
 }
@@ -171,18 +171,18 @@ Result<std::optional<SentAs2>> SqliteStore::get_as2_sent(std::int64_t id) {
 Result<std::optional<SentAs2>> SqliteStore::find_as2_sent(std::string_view partner,
                                                           std::string_view as2_message_id) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kSentColumns +
-                       " FROM as2_sent WHERE partner = ? AND as2_message_id = ?");
+  Statement q(statements_, std::string("SELECT ") + kSentColumns +
+                               " FROM as2_sent WHERE partner = ? AND as2_message_id = ?");
   q.bind(1, partner).bind(2, as2_message_id);
   return one_sent(q);
 }
 
 Result<std::vector<SentAs2>> SqliteStore::list_as2_sent(const SentAs2Filter& filter) {
   std::lock_guard lock(mu_);
-  Statement q(db_, std::string("SELECT ") + kSentColumns +
-                       " FROM as2_sent WHERE (?1 IS NULL OR message_id = ?1) AND "
-                       "(?2 = '' OR partner = ?2) AND (?3 = '' OR state = ?3) "
-                       "ORDER BY id DESC LIMIT ?4");
+  Statement q(statements_, std::string("SELECT ") + kSentColumns +
+                               " FROM as2_sent WHERE (?1 IS NULL OR message_id = ?1) AND "
+                               "(?2 = '' OR partner = ?2) AND (?3 = '' OR state = ?3) "
+                               "ORDER BY id DESC LIMIT ?4");
   const auto limit = static_cast<std::int64_t>(std::min(filter.limit, kMaxListLimit));
   q.bind(1, filter.message_id).bind(2, filter.partner).bind(3, filter.state).bind(4, limit);
   std::vector<SentAs2> out;
