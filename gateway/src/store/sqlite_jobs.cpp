@@ -87,22 +87,24 @@ Result<std::int64_t> SqliteStore::enqueue(std::string_view kind, const JobRef& r
 }
 
 Result<std::optional<Job>> SqliteStore::claim(std::string_view worker_id, std::int64_t at) {
-  return write([&]() -> Result<std::optional<Job>> {
-    // One statement, so the choice and the lock are atomic even against other processes.
-    Statement q(statements_,
-                std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                            "locked_by = ?1, locked_at = ?2 WHERE id = (SELECT id FROM jobs "
-                            "WHERE state = 'ready' AND run_at <= ?2 ORDER BY run_at, id "
-                            "LIMIT 1) RETURNING ") +
-                    kJobColumns);
-    q.bind(1, worker_id).bind(2, at);
-    auto row = q.next();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return std::optional<Job>{};
-    Job job = job_from(q);
-    if (auto s = q.run(); !s.ok()) return s;
-    return std::optional<Job>{std::move(job)};
-  });
+  return write(
+      [&]() -> Result<std::optional<Job>> {
+        // One statement, so the choice and the lock are atomic even against other processes.
+        Statement q(statements_,
+                    std::string("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+                                "locked_by = ?1, locked_at = ?2 WHERE id = (SELECT id FROM jobs "
+                                "WHERE state = 'ready' AND run_at <= ?2 ORDER BY run_at, id "
+                                "LIMIT 1) RETURNING ") +
+                        kJobColumns);
+        q.bind(1, worker_id).bind(2, at);
+        auto row = q.next();
+        if (!row.ok()) return row.status();
+        if (!row.value()) return std::optional<Job>{};
+        Job job = job_from(q);
+        if (auto s = q.run(); !s.ok()) return s;
+        return std::optional<Job>{std::move(job)};
+      },
+      Wait::earlier);
 }
 
 Status SqliteStore::finish_job(const Job& job, std::string_view state, std::string_view error,

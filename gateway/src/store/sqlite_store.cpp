@@ -414,17 +414,20 @@ Result<bool> SqliteStore::record_interchange(std::string_view partner, std::stri
 
 Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view partner,
                                                            std::string_view kind) {
-  return write([&]() -> Result<std::uint64_t> {
-    // One statement: the increment and the read are atomic, and autocommit makes it durable
-    // before the number leaves this function.
-    Statement q(statements_,
-                "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1) "
-                "ON CONFLICT (partner, kind) DO UPDATE SET last = last + 1 RETURNING last");
-    q.bind(1, partner).bind(2, kind);
-    auto last = q.single_int();
-    if (!last.ok()) return last.status();
-    return static_cast<std::uint64_t>(last.value());
-  });
+  return write(
+      [&]() -> Result<std::uint64_t> {
+        // One statement: the increment and the read are atomic, and the commit makes the number
+        // taken for every later reader, so it is never handed out twice; it reaches the disk with
+        // the next write that waits (see Wait::none).
+        Statement q(statements_,
+                    "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1) "
+                    "ON CONFLICT (partner, kind) DO UPDATE SET last = last + 1 RETURNING last");
+        q.bind(1, partner).bind(2, kind);
+        auto last = q.single_int();
+        if (!last.ok()) return last.status();
+        return static_cast<std::uint64_t>(last.value());
+      },
+      Wait::none);
 }
 
 Status SqliteStore::batch(const std::function<Status()>& work) {

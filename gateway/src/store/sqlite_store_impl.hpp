@@ -88,18 +88,27 @@ class SqliteStore final : public Store {
   std::uint64_t flushes() const override { return wal_ ? wal_->flushes() : 0; }
 
  private:
+  // How long a write waits after its commit. `own`: until the commit is on disk (the default:
+  // the caller may act on it at once). `earlier`: until every commit before it is on disk, not
+  // itself (a job claim: the claim may be lost in a crash, harmlessly, but the job it read must
+  // be durable before the worker acts on it). `none`: not at all (control numbers: they leave
+  // the process only inside an acknowledgement recorded by a later write that waits, whose
+  // flush covers them).
+  enum class Wait { own, earlier, none };
+
   // Every operation that writes runs through here: `op` under the store lock; then, if this
-  // thread committed (not when the write was part of an enclosing batch), the wait until that
-  // commit is on disk, without the lock, so other writers go on meanwhile.
+  // thread committed (not when the write was part of an enclosing batch), the wait without the
+  // lock, so other writers go on meanwhile.
   template <typename Op>
-  auto write(Op&& op) -> decltype(op()) {
+  auto write(Op&& op, Wait wait = Wait::own) -> decltype(op()) {
     last_commit_ = {};
     auto result = [&] {
       std::lock_guard lock(mu_);
       return op();
     }();
-    if (wal_ == nullptr || last_commit_.store != this) return result;
-    if (Status s = wal_->wait_durable(last_commit_.seq); !s.ok()) return s;
+    if (wal_ == nullptr || last_commit_.store != this || wait == Wait::none) return result;
+    const std::uint64_t seq = wait == Wait::own ? last_commit_.seq : last_commit_.seq - 1;
+    if (Status s = wal_->wait_durable(seq); !s.ok()) return s;
     return result;
   }
   // SQLite calls this after each commit, in the committing thread, under the connection's lock.

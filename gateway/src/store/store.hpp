@@ -320,7 +320,11 @@ class Store {
   virtual Result<std::vector<SentAs2>> list_as2_sent(const SentAs2Filter& filter) = 0;
 
   // Control numbers: the next number per (partner, kind), starting at 1, never handed out
-  // twice (the counter is committed before the number is returned).
+  // twice (the counter is committed before the number is returned). Unlike other writes this
+  // one does not wait for the disk: the number is durable once any later write returns, and a
+  // number may only leave the gateway inside something recorded by such a write (the
+  // acknowledgement row). A crash before that may hand the number out again, which is safe
+  // because nothing carrying it was sent.
   virtual Result<std::uint64_t> allocate_control_number(std::string_view partner,
                                                         std::string_view kind) = 0;
 
