@@ -6,6 +6,7 @@
 
 #include "content_cipher.hpp"
 #include "edigate/as2/limits.hpp"
+#include "embedded_certs.hpp"
 #include "ossl.hpp"
 #include "text.hpp"
 
@@ -130,7 +131,10 @@ Result<std::string> sign_detached(std::string_view content, const Identity& sign
 
 Result<VerifiedSignature> verify_detached(std::string_view signature_der, std::string_view content,
                                           const Certificate& expected) {
-  Cms cms = parse_cms(signature_der);
+  ERR_set_mark();  // a walk that gives up leaves nothing in the error queue
+  const auto without_copies = without_pinned_certificates(signature_der, expected.der());
+  ERR_pop_to_mark();
+  Cms cms = parse_cms(without_copies ? std::string_view(*without_copies) : signature_der);
   if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
     ERR_clear_error();
     return Error{ErrorCode::authentication_failed, "signature is not CMS SignedData"};

@@ -2,7 +2,7 @@
 // printed beside RSA private-key signatures/s measured in the same run. The receive path needs
 // about two private-key operations per message (key transport + MDN signature), so the bound is
 // sign_ops/2 and the ratio says how close the whole path comes to it.
-//   as2_bench [--quick]
+//   as2_bench [--quick] [--bits 2048|3072]   (--bits: one key size, e.g. under callgrind)
 #include <openssl/evp.h>
 
 #include <chrono>
@@ -83,11 +83,17 @@ double receive_per_second(int bits, int iterations) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false;
+  int only_bits = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    if (std::strcmp(argv[i], "--bits") == 0 && i + 1 < argc) only_bits = std::atoi(argv[++i]);
+  }
   std::printf(
       "as2 receive (AES-256-CBC + RSA key transport, SHA-256 signature, signed MDN), 10 KB, 1 "
       "core\n");
   for (int bits : {2048, 3072}) {
+    if (only_bits != 0 && bits != only_bits) continue;
     const int iterations = quick ? 3 : (bits == 2048 ? 400 : 150);
     if (receive_per_second(bits, iterations) < 0) {
       std::fprintf(stderr, "receive did not process the generated message\n");
