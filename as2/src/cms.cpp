@@ -6,6 +6,7 @@
 
 #include "content_cipher.hpp"
 #include "edigate/as2/limits.hpp"
+#include "embedded_certs.hpp"
 #include "ossl.hpp"
 #include "text.hpp"
 
@@ -86,6 +87,27 @@ Error verify_failure(CMS_SignerInfo* si, const Certificate& expected) {
   return Error{ErrorCode::authentication_failed, "signature does not verify: " + detail};
 }
 
+// CMS_add_standard_smimecap looks up every cipher and digest by name on each call (a fetch in
+// OpenSSL 3); the list never changes within a process, so it is built once and only read after.
+struct AlgorithmList {
+  STACK_OF(X509_ALGOR) * algs = nullptr;
+  AlgorithmList() {
+    if (CMS_add_standard_smimecap(&algs) == 1) return;
+    sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free);
+    algs = nullptr;
+  }
+  ~AlgorithmList() { sk_X509_ALGOR_pop_free(algs, X509_ALGOR_free); }
+  AlgorithmList(const AlgorithmList&) = delete;
+  AlgorithmList& operator=(const AlgorithmList&) = delete;
+};
+
+bool add_standard_capabilities(CMS_SignerInfo* si) {
+  static const AlgorithmList standard;
+  if (standard.algs != nullptr) return CMS_add_smimecap(si, standard.algs) == 1;
+  const AlgorithmList retry;  // the first build failed (memory): no cached failure
+  return retry.algs != nullptr && CMS_add_smimecap(si, retry.algs) == 1;
+}
+
 }  // namespace
 
 std::string_view cipher_name(ContentCipher c) {
@@ -117,10 +139,13 @@ Result<std::string> sign_detached(std::string_view content, const Identity& sign
   unsigned int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
   Cms cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
   if (!cms) return Error{ErrorCode::crypto_error, openssl_error()};
-  const unsigned int signer_flags =
-      options.signed_attributes ? 0u : static_cast<unsigned int>(CMS_NOATTR);
-  if (CMS_add1_signer(cms.get(), signer.certificate.get(), signer.key.get(),
-                      digest_md(options.digest), signer_flags) == nullptr)
+  // The SMIMECapabilities attribute OpenSSL would add is added from a list built once.
+  const unsigned int signer_flags = options.signed_attributes
+                                        ? static_cast<unsigned int>(CMS_NOSMIMECAP)
+                                        : static_cast<unsigned int>(CMS_NOATTR);
+  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer.certificate.get(), signer.key.get(),
+                                       digest_md(options.digest), signer_flags);
+  if (si == nullptr || (options.signed_attributes && !add_standard_capabilities(si)))
     return Error{ErrorCode::crypto_error, "cannot add signer: " + openssl_error()};
   Bio data = memory_bio(content);
   if (CMS_final(cms.get(), data.get(), nullptr, flags) != 1)
@@ -130,7 +155,10 @@ Result<std::string> sign_detached(std::string_view content, const Identity& sign
 
 Result<VerifiedSignature> verify_detached(std::string_view signature_der, std::string_view content,
                                           const Certificate& expected) {
-  Cms cms = parse_cms(signature_der);
+  ERR_set_mark();  // a walk that gives up leaves nothing in the error queue
+  const auto without_copies = without_pinned_certificates(signature_der, expected.der());
+  ERR_pop_to_mark();
+  Cms cms = parse_cms(without_copies ? std::string_view(*without_copies) : signature_der);
   if (!cms || OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
     ERR_clear_error();
     return Error{ErrorCode::authentication_failed, "signature is not CMS SignedData"};

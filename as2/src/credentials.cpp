@@ -29,6 +29,15 @@ bool Certificate::same_as(const Certificate& other) const {
   return X509_cmp(x509_.get(), other.x509_.get()) == 0;
 }
 
+std::string Certificate::der() const {
+  unsigned char* bytes = nullptr;
+  const int n = x509_ ? i2d_X509(x509_.get(), &bytes) : -1;
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(n));
+  OPENSSL_free(bytes);
+  return out;
+}
+
 Result<Certificate> load_certificate(std::string_view bytes) {
   Bio bio = memory_bio(bytes);
   X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);

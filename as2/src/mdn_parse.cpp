@@ -63,7 +63,11 @@ Result<ParsedMdn> parse_mdn(const Headers& headers, std::string_view body,
   auto mdn = read_notification(*notification);
   if (!mdn) return mdn.error();
   mdn->signed_mdn = signed_mdn;
-  if (const MimeEntity* text = find_part(*entity, "text/plain")) mdn->explanation = text->body;
+  // The text is for people: an encoding we cannot undo leaves it as received, not an error.
+  if (const MimeEntity* text = find_part(*entity, "text/plain")) {
+    auto decoded = text->decoded_body();
+    mdn->explanation = decoded ? std::move(*decoded) : text->body;
+  }
   return mdn;
 }
 

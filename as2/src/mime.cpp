@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "edigate/as2/base64.hpp"
+#include "edigate/as2/quoted_printable.hpp"
 #include "text.hpp"
 
 namespace edigate::as2 {
@@ -170,6 +171,7 @@ Result<std::string> MimeEntity::decoded_body() const {
   const std::string cte = lower(trim(header("Content-Transfer-Encoding")));
   if (cte.empty() || cte == "binary" || cte == "8bit" || cte == "7bit") return body;
   if (cte == "base64") return base64_decode(body);
+  if (cte == "quoted-printable") return quoted_printable_decode(body);
   return Error{ErrorCode::unsupported, "Content-Transfer-Encoding " + cte + " is not supported"};
 }
 

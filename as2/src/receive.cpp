@@ -67,7 +67,8 @@ class Unwrapper {
     return entity;
   }
 
-  Result<MimeEntity> check_signature(const MimeEntity& entity) {
+  // Takes the signed part out of `entity` (the caller replaces it with the result).
+  Result<MimeEntity> check_signature(MimeEntity& entity) {
     if (out_.was_signed) return Error{ErrorCode::bad_input, "message is signed twice"};
     auto verified = verify_signed_entity(entity, partner_.certificate);
     if (!verified) return verified.error();
@@ -81,7 +82,7 @@ class Unwrapper {
     const DigestAlgorithm alg =
         out_.mdn_request.signed_receipt ? out_.mdn_request.micalg : verified->digest;
     out_.mic = compute_mic(entity.parts[0].raw, alg);  // the exact received bytes
-    return entity.parts[0];
+    return std::move(entity.parts[0]);
   }
 
   Result<Ok> take_payload(const MimeEntity& entity) {

@@ -50,6 +50,7 @@ check "unpack with PKCS#12 and DER partner cert" 0 "$bin" as2 unpack msg --p12 u
   --partner-cert partner.der --require-signed --require-encrypted -o got.edi --mdn-out mdn --json
 expect_output "unpack reports the layers" '"compressed": true'
 expect_output "unpack reports the MIC" "\"mic\": \"$mic\""
+expect_output "unpack reports the content cipher" '"content_cipher": "id-aes128-GCM"'
 check "payload is byte-identical" 0 cmp payload.edi got.edi
 check "our signed MDN verifies and its MIC matches" 0 "$bin" as2 mdn mdn --partner-cert us.pem --expect-mic "$mic"
 expect_output "mdn shows the disposition" "disposition: processed"
@@ -78,6 +79,13 @@ openssl cms -encrypt -binary -aes256 -in signed.msg -outform SMIME -out enc.msg 
 check "openssl-made message unpacks" 0 "$bin" as2 unpack openssl.msg --cert us.pem --key us.key \
   --partner-cert partner.pem --require-signed --require-encrypted -o got2.edi
 check "openssl payload intact" 0 cmp payload.edi got2.edi
+for cipher in aes128:AES-128-CBC aes256:AES-256-CBC des3:DES-EDE3-CBC; do
+  openssl cms -encrypt -binary "-${cipher%%:*}" -in signed.msg -outform SMIME -out enc-c.msg us.pem
+  { printf 'AS2-From: "PARTNER A"\r\nAS2-To: US\r\nMessage-ID: <o-2@p>\r\n'; cat enc-c.msg; } >cipher.msg
+  check "openssl -${cipher%%:*} message unpacks" 0 "$bin" as2 unpack cipher.msg --cert us.pem \
+    --key us.key --partner-cert partner.pem --json
+  expect_output "unpack names ${cipher#*:}" "\"content_cipher\": \"${cipher#*:}\""
+done
 
 # ... and a message made by edigate opens in openssl cms.
 check "pack for openssl" 0 "$bin" as2 pack payload.edi -o ours --from US --to "PARTNER A" --cert us.pem \

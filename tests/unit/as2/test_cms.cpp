@@ -1,11 +1,48 @@
 // CMS sign/verify/encrypt/decrypt with keys generated in the test.
+#include <openssl/cms.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <edigate/as2/cms.hpp>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "as2_test_support.hpp"
 
 using namespace edigate::as2;
 using edigate::as2::test::identity;
+
+namespace {
+
+struct SignedAttributes {
+  std::vector<int> nids;     // in encoded order
+  std::string capabilities;  // DER of the SMIMECapabilities value
+};
+
+// The signed attributes of the only signer of a DER SignedData.
+SignedAttributes signed_attributes(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(
+      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())), CMS_ContentInfo_free);
+  REQUIRE(cms);
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms.get()), 0);
+  SignedAttributes out;
+  for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) {
+    X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, i);
+    const int nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(attr));
+    out.nids.push_back(nid);
+    if (nid != NID_SMIMECapabilities) continue;
+    const ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attr, 0);
+    REQUIRE(value->type == V_ASN1_SEQUENCE);
+    out.capabilities.assign(reinterpret_cast<const char*>(value->value.sequence->data),
+                            static_cast<std::size_t>(value->value.sequence->length));
+  }
+  return out;
+}
+
+}  // namespace
 
 TEST_CASE("cms: detached binary signatures verify for SHA-256/384/512", "[as2][cms]") {
   const Identity& signer = identity("partner");
@@ -21,6 +58,35 @@ TEST_CASE("cms: detached binary signatures verify for SHA-256/384/512", "[as2][c
     CHECK(verified->digest == alg);
     CHECK(verified->had_signed_attributes);
   }
+}
+
+TEST_CASE("cms: our signed attributes are the ones CMS_sign itself writes", "[as2][cms]") {
+  const Identity& signer = identity("partner");
+  const std::string content = "Content-Type: text/plain\r\n\r\nsame attributes\r\n";
+  auto ours = sign_detached(content, signer);
+  REQUIRE(ours.ok());
+  BIO* data = BIO_new_mem_buf(content.data(), static_cast<int>(content.size()));
+  CMS_ContentInfo* reference = CMS_sign(signer.certificate.get(), signer.key.get(), nullptr, data,
+                                        CMS_BINARY | CMS_DETACHED);
+  REQUIRE(reference != nullptr);
+  unsigned char* bytes = nullptr;
+  const int n = i2d_CMS_ContentInfo(reference, &bytes);
+  REQUIRE(n > 0);
+  const std::string reference_der(reinterpret_cast<const char*>(bytes),
+                                  static_cast<std::size_t>(n));
+  OPENSSL_free(bytes);
+  CMS_ContentInfo_free(reference);
+  BIO_free(data);
+  const SignedAttributes a = signed_attributes(*ours);
+  const SignedAttributes b = signed_attributes(reference_der);
+  CHECK(a.nids == b.nids);
+  CHECK(std::find(a.nids.begin(), a.nids.end(), NID_SMIMECapabilities) != a.nids.end());
+  CHECK_FALSE(a.capabilities.empty());
+  CHECK(a.capabilities == b.capabilities);
+  // A second signature takes the list from the cache: still the same bytes.
+  auto again = sign_detached(content, signer);
+  REQUIRE(again.ok());
+  CHECK(signed_attributes(*again).capabilities == b.capabilities);
 }
 
 TEST_CASE("cms: SHA-1 signing only when allowed; no signed attributes verify", "[as2][cms]") {

@@ -57,6 +57,9 @@ TEST_CASE("receive: all security permutations round-trip with a matching signed 
             CHECK(out.was_signed == us.sign_outbound);
             CHECK(out.was_encrypted == us.encrypt_outbound);
             CHECK(out.was_compressed == (compression != Compression::none));
+            CHECK(out.content_cipher == (!us.encrypt_outbound                  ? ""
+                                         : cipher == ContentCipher::aes128_cbc ? "AES-128-CBC"
+                                                                               : "id-aes256-GCM"));
             CHECK(out.mdn_request.async_url == request.mdn.async_url);
             REQUIRE(out.mic);
             CHECK(mic_matches(*out.mic, packed.expected_mic));
@@ -96,6 +99,24 @@ DispositionStatus mdn_status(const ReceiveOutcome& out) {
 }
 
 }  // namespace
+
+TEST_CASE("receive: the content cipher our packer chose is reported by its OpenSSL name",
+          "[as2][receive]") {
+  const std::pair<ContentCipher, const char*> ciphers[] = {
+      {ContentCipher::aes128_cbc, "AES-128-CBC"},   {ContentCipher::aes192_cbc, "AES-192-CBC"},
+      {ContentCipher::aes256_cbc, "AES-256-CBC"},   {ContentCipher::aes128_gcm, "id-aes128-GCM"},
+      {ContentCipher::aes256_gcm, "id-aes256-GCM"}, {ContentCipher::des3_cbc, "DES-EDE3-CBC"},
+  };
+  for (const auto& [cipher, name] : ciphers) {
+    Scenario s;
+    s.us.encrypt.cipher = cipher;
+    s.us.encrypt.allow_3des = true;
+    const ReceiveOutcome out = s.run();
+    INFO(cipher_name(cipher));
+    CHECK(out.disposition == DispositionStatus::processed);
+    CHECK(out.content_cipher == name);
+  }
+}
 
 TEST_CASE("receive: unsigned where signing is required is insufficient-message-security",
           "[as2][receive]") {

@@ -27,6 +27,7 @@ class Certificate {
   explicit operator bool() const { return x509_ != nullptr; }
   std::string subject() const;
   bool same_as(const Certificate& other) const;  // byte-identical DER
+  std::string der() const;                       // "" for an empty handle
 
  private:
   std::shared_ptr<X509> x509_;
