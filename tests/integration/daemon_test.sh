@@ -23,6 +23,7 @@ ERP_FAIL_FIRST=1
 sftp_password_hash=$(printf 'retailer sftp pw\n' | "$bin" config hash-password)
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
+sed -i 's|<file name="files" dir="erp"/>|<file name="files" dir="erp" raw="true"/>|' edigate.xml
 check "config check" 0 "$bin" config check -c edigate.xml
 "$bin" serve --config edigate.xml >daemon.log 2>&1 &
 daemon=$!
@@ -48,13 +49,15 @@ has "ERP got the bearer token" erp-requests.jsonl '"auth": "Bearer erp-secret-to
 has "ERP got an Idempotency-Key" erp-requests.jsonl '"key": "edigate-document-'
 keys_before=$(sort -u erp-requests.jsonl | grep -c key)
 has "the canonical JSON names the gateway partner" "$(ls erp/*.json | head -1)" '"partner":"retailer"'
+first_json=$(ls erp/*.json | head -1)
+cmp -s "${first_json%.json}.edi" "$po" && ok || fail "raw=\"true\": the interchange as received beside the JSON"
 
 # the same message again: the stored MDN, nothing processed twice
 check "as2 resend" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" msg \
   --partner-cert certs/as2/our.pem --expect-mic "$mic"
 has "duplicate gets the MDN" out "mdn_disposition: processed"
 sleep 1
-[ "$(ls erp | wc -l)" -eq 2 ] && ok || fail "a duplicate AS2 message was processed again"
+[ "$(ls erp/*.json | wc -l)" -eq 2 ] && ok || fail "a duplicate AS2 message was processed again"
 
 # --- async MDN: 200 at once, the signed MDN posted later to the URL the sender gave -------
 mdn_port=$(free_port)

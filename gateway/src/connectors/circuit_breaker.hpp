@@ -58,6 +58,7 @@ class BreakerConnector final : public Connector {
                    CircuitBreaker::Clock clock = {});
   DeliveryResult deliver(const Delivery& delivery) override;
   std::string_view name() const override { return inner_->name(); }
+  bool wants_raw_edi() const override { return inner_->wants_raw_edi(); }
   const CircuitBreaker& breaker() const { return breaker_; }
 
  private:

@@ -43,6 +43,8 @@ class Connector {
   virtual ~Connector() = default;
   virtual DeliveryResult deliver(const Delivery& delivery) = 0;
   virtual std::string_view name() const = 0;
+  // Whether deliver() uses Delivery::raw_edi: when not, the job does not read it.
+  virtual bool wants_raw_edi() const { return false; }
 };
 
 }  // namespace edigate::gateway::connectors

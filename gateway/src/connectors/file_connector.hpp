@@ -43,6 +43,7 @@ class FileConnector final : public Connector {
   // error text: those are fixed by an operator, not by changing the document.
   DeliveryResult deliver(const Delivery& delivery) override;
   std::string_view name() const override { return options_.name; }
+  bool wants_raw_edi() const override { return options_.write_raw_edi; }
 
  private:
   // Writes `data` to <dir>/<final_name> atomically; returns an error text or "".

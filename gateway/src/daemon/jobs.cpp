@@ -349,8 +349,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
   delivery.idempotency_key = "edigate-document-" + std::to_string(document_id);
   if (again) delivery.idempotency_key += "-resend-" + std::to_string(job.id);
   delivery.json = std::move(json.value());
-  if (auto raw = core_.blobs().read(message.value()->payload_id); raw.ok()) {
-    delivery.raw_edi = std::move(raw.value());
+  if (connector->second->wants_raw_edi()) {
+    if (auto raw = core_.blobs().read(message.value()->payload_id); raw.ok()) {
+      delivery.raw_edi = std::move(raw.value());
+    }
   }
   delivery.document_type = document->type;
   delivery.partner = message.value()->partner;
