@@ -5,6 +5,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "daemon/core.hpp"
 #include "daemon/handlers.hpp"
@@ -40,6 +41,53 @@ http::ServerOptions server_options(const config::GatewayConfig& c) {
 }
 
 void log(std::string_view line) { std::cerr << "edigate: " << line << "\n"; }
+
+std::string listener_name(const config::ListenerConfig& l, std::size_t index) {
+  return (l.tls ? "https-" : "http-") + std::to_string(index);
+}
+
+http::Result<http::TlsContextPtr> listener_tls(const config::ListenerConfig& l) {
+  return http::make_server_tls_context(
+      read_file(l.cert), read_file(l.key),
+      l.client_ca.empty() ? std::nullopt : std::optional<std::string>(read_file(l.client_ca)),
+      false);
+}
+
+// On SIGHUP: the TLS files of listeners that stay (same position, address, port and kind) are
+// read again, so a renewed certificate takes effect without a restart. Every new context is
+// built before any is swapped in: if one fails the reload is refused and nothing changes.
+// Listeners added, removed or moved need a restart; they are only reported.
+struct TlsReload {
+  std::vector<std::pair<std::string, http::TlsContextPtr>> contexts;
+  std::vector<std::string> restart_needed;
+  std::string error;
+};
+
+TlsReload prepare_tls_reload(const config::GatewayConfig& running,
+                             const config::GatewayConfig& next) {
+  TlsReload r;
+  for (std::size_t i = 0; i < next.listeners.size(); ++i) {
+    const config::ListenerConfig& l = next.listeners[i];
+    const bool same = i < running.listeners.size() && running.listeners[i].address == l.address &&
+                      running.listeners[i].port == l.port && running.listeners[i].tls == l.tls;
+    if (!same) {
+      r.restart_needed.push_back(l.address + ":" + std::to_string(l.port));
+      continue;
+    }
+    if (!l.tls) continue;
+    auto tls = listener_tls(l);
+    if (!tls.ok()) {
+      r.error = "listener " + l.address + ":" + std::to_string(l.port) + ": " + tls.error();
+      return r;
+    }
+    r.contexts.emplace_back(listener_name(l, i), tls.value());
+  }
+  for (std::size_t i = next.listeners.size(); i < running.listeners.size(); ++i) {
+    const config::ListenerConfig& l = running.listeners[i];
+    r.restart_needed.push_back(l.address + ":" + std::to_string(l.port));
+  }
+  return r;
+}
 
 // The watchdog interval systemd asked for (half of WatchdogSec), or zero.
 std::chrono::milliseconds watchdog_interval() {
@@ -89,14 +137,11 @@ int serve(const ServeOptions& options) {
   for (std::size_t i = 0; i < cfg->listeners.size(); ++i) {
     const config::ListenerConfig& l = cfg->listeners[i];
     http::ListenerConfig lc;
-    lc.name = (l.tls ? "https-" : "http-") + std::to_string(i);
+    lc.name = listener_name(l, i);
     lc.address = l.address;
     lc.port = l.port;
     if (l.tls) {
-      auto tls = http::make_server_tls_context(
-          read_file(l.cert), read_file(l.key),
-          l.client_ca.empty() ? std::nullopt : std::optional<std::string>(read_file(l.client_ca)),
-          false);
+      auto tls = listener_tls(l);
       if (!tls.ok()) {
         log("listener " + l.address + ":" + std::to_string(l.port) + ": " + tls.error());
         return 2;
@@ -160,17 +205,33 @@ int serve(const ServeOptions& options) {
     if (sig == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       config::LoadResult again = config::load_config(options.config);
+      TlsReload tls;
+      // Compared with the configuration the listeners were bound from, at start.
+      if (again.ok()) tls = prepare_tls_reload(*cfg, *again.config);
       if (!again.ok()) {
         for (const auto& i : again.issues) std::cerr << i.to_string() << "\n";
         (void)core.store().append_audit(
             {"daemon", "config.reload_failed", "config:" + cfg->file.string(), "{}"});
         log("reload refused: the running configuration stays");
+      } else if (!tls.error.empty()) {
+        (void)core.store().append_audit({"daemon", "config.reload_failed",
+                                         "config:" + cfg->file.string(),
+                                         nlohmann::json{{"error", tls.error}}.dump()});
+        log("reload refused: " + tls.error + "; the running configuration stays");
       } else if (const std::string error = core.apply(again.config); !error.empty()) {
         log("reload refused: " + error);
       } else {
+        for (auto& [name, context] : tls.contexts) {
+          if (auto s = partners.replace_tls(name, context); !s.ok()) log(s.error);
+        }
+        for (const std::string& where : tls.restart_needed) {
+          log("listener " + where + " changed: listeners are added, moved or removed at restart");
+        }
         (void)core.store().append_audit(
-            {"daemon", "config.reloaded", "config:" + cfg->file.string(), "{}"});
-        log("configuration reloaded (partners, routes, connectors)");
+            {"daemon", "config.reloaded", "config:" + cfg->file.string(),
+             nlohmann::json{{"tls_reloaded", tls.contexts.size()}}.dump()});
+        log("configuration reloaded (partners, routes, connectors, " +
+            std::to_string(tls.contexts.size()) + " TLS certificate(s))");
       }
       sd_notify(0, "READY=1");
     } else if (sig == SIGTERM || sig == SIGINT) {

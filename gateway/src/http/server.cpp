@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -137,20 +138,35 @@ class Listener : public std::enable_shared_from_this<Listener> {
     auto remote = socket.remote_endpoint(ec);
     if (ec) return;
     auto id = core_->admit(remote.address().to_string());
+    const TlsContextPtr tls = this->tls();
     if (!id) {
       info_->rejected_connections->add();
-      return refuse(std::move(socket), config_.tls != nullptr);
+      return refuse(std::move(socket), tls != nullptr);
     }
-    if (config_.tls) {
-      launch(std::make_shared<Session<TlsStream>>(
-                 core_, info_, *id, remote, beast::tcp_stream(std::move(socket)), *config_.tls),
+    if (tls) {
+      auto& context = *tls;
+      launch(std::make_shared<Session<TlsStream>>(core_, info_, *id, remote, tls,
+                                                  beast::tcp_stream(std::move(socket)), context),
              *id);
     } else {
-      launch(std::make_shared<Session<PlainStream>>(core_, info_, *id, remote, std::move(socket)),
+      launch(std::make_shared<Session<PlainStream>>(core_, info_, *id, remote, nullptr,
+                                                    std::move(socket)),
              *id);
     }
   }
 
+ public:
+  TlsContextPtr tls() const {
+    std::lock_guard lock(tls_mutex_);
+    return config_.tls;
+  }
+  // New connections use `tls` from now on; open ones keep the context they started with.
+  void set_tls(TlsContextPtr tls) {
+    std::lock_guard lock(tls_mutex_);
+    config_.tls = std::move(tls);
+  }
+
+ private:
   template <class S>
   void launch(std::shared_ptr<S> session, std::uint64_t id) {
     core_->attach(id, session);
@@ -159,7 +175,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   asio::io_context& ioc_;
   std::shared_ptr<ServerCore> core_;
-  ListenerConfig config_;  // holds the TLS context the sessions refer to
+  ListenerConfig config_;  // its TLS context is replaced on reload, under tls_mutex_
+  mutable std::mutex tls_mutex_;
   std::shared_ptr<ListenerInfo> info_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer retry_;
@@ -202,6 +219,17 @@ Result<std::uint16_t> HttpServer::add_listener(const ListenerConfig& config) {
   impl_->listeners.push_back(listener);
   if (impl_->started) listener->start();
   return port;
+}
+
+Status HttpServer::replace_tls(std::string_view listener_name, TlsContextPtr tls) {
+  if (!tls) return Status::failure("no TLS context given");
+  for (auto& l : impl_->listeners) {
+    if (l->name() != listener_name) continue;
+    if (!l->tls()) return Status::failure("listener " + l->name() + " is plain HTTP");
+    l->set_tls(std::move(tls));
+    return Status::success();
+  }
+  return Status::failure("no listener " + std::string(listener_name));
 }
 
 Status HttpServer::start() {

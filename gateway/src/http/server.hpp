@@ -46,6 +46,9 @@ class HttpServer {
   // Binds and listens at once (so a taken port fails here); returns the bound port. Names must be
   // unique. Call before or after start().
   Result<std::uint16_t> add_listener(const ListenerConfig& config);
+  // A TLS listener's new context (a renewed certificate, say): connections accepted from now
+  // on use it; open ones keep theirs until they close. Fails for a plain or unknown listener.
+  Status replace_tls(std::string_view listener_name, TlsContextPtr tls);
   // Starts the network threads and accepting. Once only.
   Status start();
   // Stops accepting, closes idle connections, lets requests in flight finish (their responses

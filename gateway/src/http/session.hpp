@@ -20,6 +20,7 @@
 #include <type_traits>
 
 #include "http/server_core.hpp"
+#include "http/tls.hpp"
 
 namespace edigate::gateway::http::detail {
 
@@ -43,14 +44,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
+  // `tls` is the context a TLS stream was made with (null for plain HTTP): held here so that a
+  // listener given a new certificate on reload does not pull it from under this connection.
   template <class... StreamArgs>
   Session(std::shared_ptr<ServerCore> core, std::shared_ptr<ListenerInfo> listener,
-          std::uint64_t id, asio::ip::tcp::endpoint remote, StreamArgs&&... stream_args)
+          std::uint64_t id, asio::ip::tcp::endpoint remote, TlsContextPtr tls,
+          StreamArgs&&... stream_args)
       : core_(std::move(core)),
         listener_(std::move(listener)),
         id_(id),
         remote_ip_(remote.address().to_string()),
         remote_port_(remote.port()),
+        tls_(std::move(tls)),
         stream_(std::forward<StreamArgs>(stream_args)...) {}
 
   void start() {
@@ -325,6 +330,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   const std::uint64_t id_;
   const std::string remote_ip_;
   const std::uint16_t remote_port_;
+  const TlsContextPtr tls_;  // declared before stream_, so it outlives it
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

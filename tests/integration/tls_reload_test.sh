@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SIGHUP with a renewed TLS certificate: a connection opened before the reload keeps working
+# (with the certificate it started with), new connections get the new certificate, and a reload
+# whose key does not fit its certificate is refused with the running certificate kept.
+# Usage: tls_reload_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 2
+passed=0
+failed=0
+# shellcheck source=gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+"$bin" serve --config edigate.xml >daemon.log 2>&1 &
+daemon=$!
+pids+=($daemon)
+wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+
+fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f; }
+old=$(fingerprint certs/tls/server.pem)
+
+# One keep-alive connection across the reload, driven from a Python process that waits for a
+# flag file between its two requests; prints the server certificate it saw on each connection.
+cat >conn.py <<'PY'
+import hashlib, http.client, os, ssl, sys, time
+port = int(sys.argv[1])
+ctx = ssl.create_default_context(cafile="certs/ca/ca.pem")
+def fp(conn): return hashlib.sha256(conn.sock.getpeercert(binary_form=True)).hexdigest()
+c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
+c.request("GET", "/upload"); r = c.getresponse(); r.read()
+print("first", r.status, fp(c), flush=True)
+open("conn-ready", "w").close()
+while not os.path.exists("reloaded"): time.sleep(0.05)
+c.request("GET", "/upload"); r = c.getresponse(); r.read()
+print("same-connection", r.status, fp(c), flush=True)
+n = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
+n.request("GET", "/upload"); r = n.getresponse(); r.read()
+print("new-connection", r.status, fp(n), flush=True)
+PY
+python3 conn.py "$https_port" >conn.out 2>&1 &
+conn=$!
+pids+=($conn)
+wait_for 10 test -f conn-ready && ok || { fail "first TLS request"; cat conn.out; }
+
+# Renew: a new key and certificate from the same CA, in place.
+mkdir renewed && mv certs/tls/server.pem certs/tls/server.key renewed/
+"$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1
+new=$(fingerprint certs/tls/server.pem)
+[ "$new" != "$old" ] && ok || fail "the renewed certificate differs"
+kill -HUP "$daemon"
+wait_for 5 grep -q "1 TLS certificate" daemon.log && ok || { fail "reload with the renewed certificate"; cat daemon.log; }
+touch reloaded
+wait "$conn"
+has "the first request saw the old certificate" conn.out "first 405 $old"
+has "the open connection still works, on its old certificate" conn.out "same-connection 405 $old"
+has "a new connection gets the renewed certificate" conn.out "new-connection 405 $new"
+served=$(echo | openssl s_client -connect "127.0.0.1:$https_port" -CAfile certs/ca/ca.pem 2>/dev/null |
+  openssl x509 -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+[ "$served" = "$new" ] && ok || fail "openssl s_client sees the renewed certificate ($served)"
+
+# A key that does not fit the certificate: refused, the renewed certificate stays in service.
+cp certs/tls/server.key good.key
+cp renewed/server.key certs/tls/server.key
+kill -HUP "$daemon"
+wait_for 5 grep -q "reload refused" daemon.log && ok || { fail "mismatched key refused"; cat daemon.log; }
+served=$(echo | openssl s_client -connect "127.0.0.1:$https_port" -CAfile certs/ca/ca.pem 2>/dev/null |
+  openssl x509 -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+[ "$served" = "$new" ] && ok || fail "after a refused reload the running certificate is served ($served)"
+check "health after a refused reload" 0 curl -sf "http://127.0.0.1:$admin_port/health"
+
+# A listener moved to another port is reported, not silently ignored.
+cp good.key certs/tls/server.key
+sed -i "s/port=\"$http_port\"/port=\"$((http_port + 1))\"/" edigate.xml
+kill -HUP "$daemon"
+wait_for 5 grep -q "listeners are added, moved or removed at restart" daemon.log && ok ||
+  fail "a moved listener is reported"
+check "the old port still serves" 0 curl -s -o /dev/null "http://127.0.0.1:$http_port/upload"
+
+kill -TERM "$daemon"
+wait "$daemon"
+"$bin" audit export --db var/edigate.db >audit.jsonl
+has "audited: reload with TLS" audit.jsonl "tls_reloaded[^0-9]*1"
+has "audited: refused reload" audit.jsonl 'config.reload_failed'
+echo "tls_reload_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
