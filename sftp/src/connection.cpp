@@ -38,9 +38,9 @@ bool key_authorized(const PartnerAccount& partner, ssh_key offered) {
   return false;
 }
 
-const PartnerAccount* find_partner(const ServerConfig& config, const char* user) {
+const PartnerAccount* find_partner(const std::vector<PartnerAccount>& partners, const char* user) {
   if (user == nullptr) return nullptr;
-  for (const PartnerAccount& p : config.partners) {
+  for (const PartnerAccount& p : partners) {
     if (p.id == user) return &p;
   }
   return nullptr;
@@ -135,11 +135,12 @@ void limit_wait_to(ssh_session session, Clock::time_point deadline) {
 }
 
 const PartnerAccount* authenticate(ssh_session session, const ServerConfig& config,
+                                   const std::vector<PartnerAccount>& partners,
                                    Clock::time_point deadline) {
   std::uint32_t failures = 0;
   // The methods offered are the same for every user name, so the reply does not tell which
   // users exist or which of them may use a password.
-  const bool password_offered = std::any_of(config.partners.begin(), config.partners.end(),
+  const bool password_offered = std::any_of(partners.begin(), partners.end(),
                                             [](const PartnerAccount& p) { return p.password; });
   const int methods = static_cast<int>(SSH_AUTH_METHOD_PUBLICKEY |
                                        (password_offered ? SSH_AUTH_METHOD_PASSWORD : 0u));
@@ -166,7 +167,7 @@ const PartnerAccount* authenticate(ssh_session session, const ServerConfig& conf
       return nullptr;
     }
     const char* user = ssh_message_auth_user(msg);
-    const PartnerAccount* partner = find_partner(config, user);
+    const PartnerAccount* partner = find_partner(partners, user);
     const int method = ssh_message_subtype(msg);
     AuthStep step = AuthStep::failure;
     std::string why;
@@ -266,7 +267,8 @@ void serve_connection(ssh_session session, const ConnectionContext& ctx) {
                   ? "login grace time exceeded during key exchange (login_grace_seconds=" +
                         std::to_string(ctx.config.limits.login_grace_seconds) + "): disconnecting"
                   : std::string("key exchange failed: ") + ssh_get_error(session));
-  } else if (const PartnerAccount* partner = authenticate(session, ctx.config, deadline)) {
+  } else if (const PartnerAccount* partner =
+                 authenticate(session, ctx.config, *ctx.partners, deadline)) {
     if (!ctx.admit(partner->id)) {
       log_event("partner=" + partner->id + " over max_sessions_per_partner: disconnecting");
     } else {

@@ -5,6 +5,8 @@
 #include <libssh/libssh.h>
 
 #include <functional>
+#include <memory>
+#include <vector>
 
 #include "edigate/sftp/server_config.hpp"
 #include "edigate/sftp/upload_sink.hpp"
@@ -17,7 +19,10 @@ using PartnerAdmission = std::function<bool(const std::string& partner)>;
 using PartnerRelease = std::function<void(const std::string& partner)>;
 
 struct ConnectionContext {
-  const ServerConfig& config;
+  const ServerConfig& config;  // limits (its partner list is the one at start; see partners)
+  // The partners when this connection was accepted: a reload swaps the server's list for later
+  // connections without changing it under one that is logging in.
+  std::shared_ptr<const std::vector<PartnerAccount>> partners;
   UploadSink& sink;
   PartnerAdmission admit;
   PartnerRelease release;

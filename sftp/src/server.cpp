@@ -29,7 +29,10 @@ namespace edigate::sftp {
 
 class ServerState {
  public:
-  ServerState(ServerConfig c, UploadSink& s) : config(std::move(c)), sink(s) {}
+  ServerState(ServerConfig c, UploadSink& s)
+      : config(std::move(c)),
+        sink(s),
+        partners(std::make_shared<const std::vector<PartnerAccount>>(config.partners)) {}
   ~ServerState() {
     if (bind != nullptr) ssh_bind_free(bind);
     if (listen_fd >= 0) ::close(listen_fd);
@@ -39,6 +42,9 @@ class ServerState {
 
   ServerConfig config;
   UploadSink& sink;
+  // The partner list new connections see, replaced whole by set_partners() (under mutex).
+  std::shared_ptr<const std::vector<PartnerAccount>> partners;
+  bool legacy_offered = false;  // the bind offers the legacy algorithm set
   ssh_bind bind = nullptr;
   int listen_fd = -1;
   int wake[2] = {-1, -1};
@@ -62,6 +68,7 @@ Status configure_bind(ServerState& s, const std::vector<std::string>& host_keys)
   if (s.bind == nullptr) return Status::error(ErrorCode::network, "ssh_bind_new failed");
   bool legacy = false;
   for (const PartnerAccount& p : s.config.partners) legacy = legacy || p.legacy_algorithms;
+  s.legacy_offered = legacy;
   const AlgorithmSet& algos = legacy ? legacy_algorithms() : modern_algorithms();
   bool process_config = false;  // never read /etc/libssh: our settings are the whole policy
   bool ok = set_option(s.bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &process_config);
@@ -130,8 +137,8 @@ Status listen_socket(ServerState& s) {
   return Status::success();
 }
 
-Status check_jails(const ServerConfig& config) {
-  for (const PartnerAccount& p : config.partners) {
+Status check_jails(const std::vector<PartnerAccount>& partners) {
+  for (const PartnerAccount& p : partners) {
     for (const char* area : {"/inbox", "/outbox"}) {
       const std::string dir = p.jail_dir + area;
       if (::access(dir.c_str(), F_OK) != 0) {
@@ -143,7 +150,12 @@ Status check_jails(const ServerConfig& config) {
 }
 
 void session_thread(ServerState& s, ssh_session session, int fd) {
-  ConnectionContext ctx{s.config, s.sink,
+  std::shared_ptr<const std::vector<PartnerAccount>> partners;
+  {
+    std::lock_guard lock(s.mutex);
+    partners = s.partners;
+  }
+  ConnectionContext ctx{s.config, std::move(partners), s.sink,
                         [&s](const std::string& id) {
                           std::lock_guard lock(s.mutex);
                           std::uint32_t& n = s.per_partner[id];
@@ -196,7 +208,7 @@ SftpServer::~SftpServer() {
 
 Status SftpServer::start() {
   ssh_init();
-  if (Status s = check_jails(state_->config); !s.ok()) return s;
+  if (Status s = check_jails(state_->config.partners); !s.ok()) return s;
   Result<std::vector<std::string>> keys = ensure_host_keys(state_->config.host_key_dir);
   if (!keys.ok()) return keys.status();
   if (Status s = configure_bind(*state_, keys.value()); !s.ok()) return s;
@@ -212,6 +224,23 @@ Status SftpServer::start() {
 }
 
 std::uint16_t SftpServer::port() const { return state_->port; }
+
+Status SftpServer::set_partners(std::vector<PartnerAccount> partners) {
+  if (Status s = check_jails(partners); !s.ok()) return s;
+  for (const PartnerAccount& p : partners) {
+    // The algorithm set is fixed when the server binds.
+    if (p.legacy_algorithms && !state_->legacy_offered) {
+      return Status::error(ErrorCode::bad_config,
+                           "partner " + p.id +
+                               " needs the legacy algorithm set, which the running server does "
+                               "not offer: restart to add it");
+    }
+  }
+  auto next = std::make_shared<const std::vector<PartnerAccount>>(std::move(partners));
+  std::lock_guard lock(state_->mutex);
+  state_->partners = std::move(next);
+  return Status::success();
+}
 
 Status SftpServer::run() {
   ServerState& s = *state_;

@@ -174,7 +174,7 @@ int serve(const ServeOptions& options) {
 
   std::unique_ptr<SftpService> sftp;
   if (cfg->sftp) {
-    // Partners and keys are read at start: a new SFTP partner needs a restart, not a reload.
+    // Address, port and host keys are read at start; partners and their keys again on SIGHUP.
     sftp = std::make_unique<SftpService>(core, *cfg);
     if (const std::string error = sftp->start(); !error.empty()) {
       log("cannot start the SFTP server: " + error);
@@ -221,6 +221,11 @@ int serve(const ServeOptions& options) {
       } else if (const std::string error = core.apply(again.config); !error.empty()) {
         log("reload refused: " + error);
       } else {
+        if (sftp) {
+          if (const std::string why = sftp->reload(*again.config); !why.empty()) {
+            log("SFTP logins not reloaded (the others are): " + why);
+          }
+        }
         for (auto& [name, context] : tls.contexts) {
           if (auto s = partners.replace_tls(name, context); !s.ok()) log(s.error);
         }
@@ -230,7 +235,7 @@ int serve(const ServeOptions& options) {
         (void)core.store().append_audit(
             {"daemon", "config.reloaded", "config:" + cfg->file.string(),
              nlohmann::json{{"tls_reloaded", tls.contexts.size()}}.dump()});
-        log("configuration reloaded (partners, routes, connectors, " +
+        log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
             std::to_string(tls.contexts.size()) + " TLS certificate(s))");
       }
       sd_notify(0, "READY=1");

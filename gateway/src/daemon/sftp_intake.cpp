@@ -84,13 +84,13 @@ sftp::Status SftpIntake::record_partial(const sftp::PartialUpload& upload) {
   return sftp::Status::success();
 }
 
-SftpService::SftpService(Core& core, const config::GatewayConfig& config) : intake_(core) {
+namespace {
+
+// The SFTP logins of a configuration; each partner's jail folders are made here (the server
+// checks that they exist).
+std::vector<sftp::PartnerAccount> sftp_accounts(const config::GatewayConfig& config) {
   const config::SftpServer& s = *config.sftp;
-  sftp::ServerConfig c;
-  c.listen_address = s.address;
-  c.port = s.port;
-  c.host_key_dir = s.host_keys.string();
-  c.limits.max_upload_bytes = config.limits.body_bytes;
+  std::vector<sftp::PartnerAccount> accounts;
   for (const config::PartnerProfile& p : config.partners) {
     if (!p.sftp) continue;
     sftp::PartnerAccount account;
@@ -99,12 +99,31 @@ SftpService::SftpService(Core& core, const config::GatewayConfig& config) : inta
     account.jail_dir = (s.jails / p.id).string();
     account.legacy_algorithms = p.sftp->legacy_algorithms;
     account.password = p.sftp->password;
-    std::error_code ec;  // the jail's folders are made here; the server checks them at start
+    std::error_code ec;
     std::filesystem::create_directories(s.jails / p.id / "inbox", ec);
     std::filesystem::create_directories(s.jails / p.id / "outbox", ec);
-    c.partners.push_back(std::move(account));
+    accounts.push_back(std::move(account));
   }
+  return accounts;
+}
+
+}  // namespace
+
+SftpService::SftpService(Core& core, const config::GatewayConfig& config) : intake_(core) {
+  const config::SftpServer& s = *config.sftp;
+  sftp::ServerConfig c;
+  c.listen_address = s.address;
+  c.port = s.port;
+  c.host_key_dir = s.host_keys.string();
+  c.limits.max_upload_bytes = config.limits.body_bytes;
+  c.partners = sftp_accounts(config);
   server_ = std::make_unique<sftp::SftpServer>(std::move(c), intake_);
+}
+
+std::string SftpService::reload(const config::GatewayConfig& config) {
+  if (!config.sftp) return {};
+  auto s = server_->set_partners(sftp_accounts(config));
+  return s.ok() ? std::string() : s.message;
 }
 
 SftpService::~SftpService() { stop(); }

@@ -31,6 +31,9 @@ class SftpService {
   // Binds and starts accepting; an error says why (a taken port, unreadable host keys).
   std::string start();
   std::uint16_t port() const;
+  // The partner logins of a reloaded configuration, for connections accepted from now on
+  // (address, port and host keys stay as started). An error says why nothing changed.
+  std::string reload(const config::GatewayConfig& config);
   void stop();
 
  private:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "edigate/sftp/result.hpp"
 #include "edigate/sftp/server_config.hpp"
@@ -21,6 +22,10 @@ class SftpServer {
 
   // Creates missing host keys, checks the jails and binds the listening socket.
   Status start();
+  // Replaces the partner list (keys, passwords, jails) for connections accepted from now on;
+  // sessions already open keep theirs. Refused, with nothing changed, when a jail lacks its
+  // inbox/outbox or a partner needs legacy algorithms the running server does not offer.
+  Status set_partners(std::vector<PartnerAccount> partners);
   // The bound port (useful when the configuration asked for port 0).
   std::uint16_t port() const;
   // Accepts sessions until stop() is called; returns after all sessions ended.

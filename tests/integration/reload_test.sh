@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# SIGHUP with a renewed TLS certificate: a connection opened before the reload keeps working
+# SIGHUP: with a renewed TLS certificate a connection opened before the reload keeps working
 # (with the certificate it started with), new connections get the new certificate, and a reload
-# whose key does not fit its certificate is refused with the running certificate kept.
-# Usage: tls_reload_test.sh EDIGATE SOURCE_DIR
+# whose key does not fit its certificate is refused with the running certificate kept. A
+# partner's rotated SFTP key works after a reload and the old one no longer does.
+# Usage: reload_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
 src=$2
@@ -76,8 +77,30 @@ served=$(echo | openssl s_client -connect "127.0.0.1:$https_port" -CAfile certs/
 [ "$served" = "$new" ] && ok || fail "after a refused reload the running certificate is served ($served)"
 check "health after a refused reload" 0 curl -sf "http://127.0.0.1:$admin_port/health"
 
-# A listener moved to another port is reported, not silently ignored.
+# SFTP key rotation: the partner's new key is accepted after a reload, the old one refused.
 cp good.key certs/tls/server.key
+ssh-keygen -q -t ed25519 -N "" -C rotated -f rotated_key
+sftp_ls() {
+  sftp -q -b ls.batch -i "$1" -P "$sftp_port" -o BatchMode=yes -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes retailer@127.0.0.1 >/dev/null 2>&1
+}
+printf 'ls inbox\n' >ls.batch
+sftp_ls sftp_key && ok || fail "SFTP login with the partner's key"
+sftp_ls rotated_key && fail "a key not in the profile logged in" || ok
+python3 - <<'PY'
+old, new = open("sftp_key.pub").read().strip(), open("rotated_key.pub").read().strip()
+p = "partners/retailer.xml"; s = open(p).read()
+assert old in s
+open(p, "w").write(s.replace(old, new))
+PY
+reloads=$(grep -c "configuration reloaded" daemon.log)
+kill -HUP "$daemon"
+wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -gt $reloads ]" && ok ||
+  { fail "reload with the rotated SFTP key"; cat daemon.log; }
+sftp_ls rotated_key && ok || fail "the rotated SFTP key logs in after the reload"
+sftp_ls sftp_key && fail "the replaced SFTP key still logs in" || ok
+
+# A listener moved to another port is reported, not silently ignored.
 sed -i "s/port=\"$http_port\"/port=\"$((http_port + 1))\"/" edigate.xml
 kill -HUP "$daemon"
 wait_for 5 grep -q "listeners are added, moved or removed at restart" daemon.log && ok ||
@@ -89,5 +112,5 @@ wait "$daemon"
 "$bin" audit export --db var/edigate.db >audit.jsonl
 has "audited: reload with TLS" audit.jsonl "tls_reloaded[^0-9]*1"
 has "audited: refused reload" audit.jsonl 'config.reload_failed'
-echo "tls_reload_test: $passed passed, $failed failed"
+echo "reload_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
