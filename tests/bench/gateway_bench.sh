@@ -104,7 +104,8 @@ took = time.perf_counter() - start
 lat.sort()
 q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
 print(f"{mode}: {ok[0]} MDNs processed, {bad[0]} other, {took:.2f} s, {ok[0] / took:.1f} messages/s, "
-      f"latency p50 {q(0.5):.1f} ms p99 {q(0.99):.1f} ms")
+      f"latency p50 {q(0.5):.1f} ms p99 {q(0.99):.1f} ms; sender CPU {time.process_time():.2f} s "
+      f"(on the same cores)")
 PY
 cat >upload.py <<'PY'
 # upload.py URL TOKEN FILE N: N uploads with 8 threads; prints documents/s.

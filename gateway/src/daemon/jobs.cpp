@@ -165,7 +165,8 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
     (void)st.retry(job, payload.status().message, now_ms() + kStoreRetryMs);
     return;
   }
-  (void)st.set_message_status(message_id, store::message_status::processing, "");
+  // No "processing" status of its own: one commit fewer per message, and the status goes from
+  // received to processed or failed in the commit that records the outcome.
 
   store::ControlNumbers numbers(st);
   ProcessOptions options;
