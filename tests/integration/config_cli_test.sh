@@ -117,6 +117,10 @@ broken() {  # broken NAME FILE SED-EXPRESSION PATTERN
 broken "xsd violation" edigate.xml 's/port="18443"/port="eighty"/' \
   "^bad/edigate.xml:5: .*'port': 'eighty'"
 
+broken "sftp limit of zero" edigate.xml \
+  's#  <connectors>#  <sftp port="2222" host-keys="var/keys" jails="var/jails"><limits sessions-total="0"/></sftp>\n  <connectors>#' \
+  "^bad/edigate.xml:12: .*'sessions-total': .*'0' is less than"
+
 broken "unknown connector" partners/retailer.xml 's/connector="drop"/connector="nowhere"/' \
   "^bad/partners/retailer.xml:11: route to unknown connector 'nowhere'"
 broken "missing key" edigate.xml 's#certs/as2/our.key#certs/as2/none.key#' \

@@ -24,6 +24,8 @@ sftp_password_hash=$(printf 'retailer sftp pw\n' | "$bin" config hash-password)
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 sed -i 's|<file name="files" dir="erp"/>|<file name="files" dir="erp" raw="true"/>|' edigate.xml
+# SFTP limits from edigate.xml: a 2-second login grace (the default is 30).
+sed -i 's|jails="var/jails"/>|jails="var/jails"><limits login-grace-seconds="2" sessions-total="8"/></sftp>|' edigate.xml
 check "config check" 0 "$bin" config check -c edigate.xml
 "$bin" serve --config edigate.xml >daemon.log 2>&1 &
 daemon=$!
@@ -151,6 +153,17 @@ head -c 2000000 /dev/zero | tr '\0' 'x' >big.bin
 check "an oversized body" 0 curl -s -o /dev/null -w '%{http_code}' \
   -H 'Authorization: Bearer upload-token' --data-binary @big.bin "http://127.0.0.1:$http_port/upload"
 has "413 for an oversized body" out "413"
+
+# --- SFTP: the login grace set in edigate.xml; a connection that never logs in is dropped ---
+python3 - "$sftp_port" <<'PY' && ok || fail "SFTP login grace from edigate.xml (2 s)"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+start = time.monotonic()
+s.recv(256)  # the server's banner; then say nothing
+while s.recv(4096):
+    pass
+sys.exit(0 if time.monotonic() - start < 6 else 1)
+PY
 
 # --- SFTP: OpenSSH's sftp uploads into the partner's inbox; the pipeline takes it ---------
 sed -e 's/000118830/000555001/g' -e 's/\*118830\*/*555001*/; s/GE\*2\*118830/GE*2*555001/' "$po" >sftp-orders.edi

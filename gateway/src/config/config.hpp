@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "edigate/sftp/limits.hpp"
 #include "edigate/as2/cms.hpp"
 #include "edigate/as2/credentials.hpp"
 #include "edigate/as2/limits.hpp"
@@ -188,6 +189,7 @@ struct SftpServer {
   std::uint16_t port = 0;
   fs::path host_keys;  // ssh_host_ed25519_key, ssh_host_rsa_key (made on first start)
   fs::path jails;      // <jails>/<partner id>/inbox, outbox
+  sftp::ServerLimits limits;  // <limits> child; max_upload_bytes comes from <limits body-bytes>
 };
 
 // A partner's SFTP login (partner profile <sftp>): user name = partner id.

@@ -259,6 +259,21 @@ void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigI
     s.port = static_cast<std::uint16_t>(sftp.attribute("port").as_uint());
     s.host_keys = r.directory(sftp, "host-keys", true);
     s.jails = r.directory(sftp, "jails", true);
+    // The XSD has checked each value is a positive 32-bit number.
+    const pugi::xml_node l = sftp.child("limits");
+    auto limit = [&l](const char* name, std::uint32_t& value) {
+      value = l.attribute(name).as_uint(value);
+    };
+    limit("packet-bytes", s.limits.max_packet_bytes);
+    limit("read-bytes", s.limits.max_read_bytes);
+    limit("open-handles", s.limits.max_open_handles);
+    limit("sessions-per-partner", s.limits.max_sessions_per_partner);
+    limit("sessions-total", s.limits.max_sessions_total);
+    limit("auth-attempts", s.limits.max_auth_attempts);
+    limit("idle-seconds", s.limits.idle_seconds);
+    limit("login-grace-seconds", s.limits.login_grace_seconds);
+    limit("path-bytes", s.limits.max_path_bytes);
+    limit("list-entries", s.limits.max_list_entries);
     config.sftp = std::move(s);
   }
   r.connectors(root.child("connectors"), config);

@@ -115,6 +115,7 @@ SftpService::SftpService(Core& core, const config::GatewayConfig& config) : inta
   c.listen_address = s.address;
   c.port = s.port;
   c.host_key_dir = s.host_keys.string();
+  c.limits = s.limits;
   c.limits.max_upload_bytes = config.limits.body_bytes;
   c.partners = sftp_accounts(config);
   server_ = std::make_unique<sftp::SftpServer>(std::move(c), intake_);
