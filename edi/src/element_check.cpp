@@ -206,9 +206,13 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
     const ElementRule* element = rule.by_position[position];
     if (element == nullptr) continue;
     const std::string_view value = segment[position];
-    // Values with a release or repetition character take the general path; the common case
-    // is judged right here.
-    if (segment_has_release_ || (segment_has_repetitions_ && contains(value, d.repetition))) {
+    // Values with a release or repetition character take the general path; the common case,
+    // also a simple value beside one that holds a release character, is judged right here.
+    // A composite in a segment with release characters keeps the general path: it reports
+    // "too many components" before the components themselves, and that order must not
+    // depend on which path a value takes.
+    if ((segment_has_release_ && (!element->components.empty() || contains(value, d.release))) ||
+        (segment_has_repetitions_ && contains(value, d.repetition))) {
       check_element(segment, *element, out);
       continue;
     }
@@ -349,7 +353,9 @@ void ElementChecker::check_components(const Segment& segment, const ElementRule&
     start = stop + 1;
     ++index;
   }
-  finish_components(segment, rule, value, index, next, repetition, out);
+  if (index > last[-1].position || (next != last && next->position <= rule.last_mandatory)) {
+    finish_components(segment, rule, value, index, next, repetition, out);
+  }
 }
 
 void ElementChecker::check_components_bytewise(const Segment& segment, const ElementRule& rule,
@@ -372,7 +378,9 @@ void ElementChecker::check_components_bytewise(const Segment& segment, const Ele
     start = i + 1;
     ++index;
   }
-  finish_components(segment, rule, value, index, next, repetition, out);
+  if (index > last[-1].position || (next != last && next->position <= rule.last_mandatory)) {
+    finish_components(segment, rule, value, index, next, repetition, out);
+  }
 }
 
 void ElementChecker::judge_component(const Segment& segment, const ElementRule& component,

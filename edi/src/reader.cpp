@@ -252,9 +252,12 @@ struct Reader::Impl final : detail::ProblemSink {
 
   Event next() {
     if (queue_pos >= queue.size()) {
-      queue.clear();
-      problems.clear();
-      queue_pos = 0;
+      // A problem is only ever added with its event, so an empty queue means no problems.
+      if (!queue.empty()) {
+        queue.clear();
+        problems.clear();
+        queue_pos = 0;
+      }
       if (fast_path && fast_body_segment()) {
         current_problem = -1;
         return Event{EventKind::segment, segment_location, {}, false};
@@ -396,7 +399,7 @@ struct Reader::Impl final : detail::ProblemSink {
   // The common case in one straight path: a complete body segment already in the buffer,
   // within every limit. Returns false, having changed nothing, for anything else (an envelope
   // segment, a lone CR, the end of the buffer, a limit reached); the general path handles it.
-  bool fast_body_segment() {
+  [[gnu::always_inline]] bool fast_body_segment() {
     std::size_t p = pos;
     std::uint64_t breaks = 0;
     while (p < size && (data[p] == '\n' || data[p] == '\r')) {
@@ -409,9 +412,9 @@ struct Reader::Impl final : detail::ProblemSink {
     detail::ScanResult r;
     if (!scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
       r = scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
+      if (r.status != detail::ScanStatus::complete || r.too_many_elements) return false;
     }
-    if (r.status != detail::ScanStatus::complete || r.too_many_elements ||
-        r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
+    if (r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
         is_envelope_tag(std::string_view(data + p, bounds[0]))) {
       return false;
     }

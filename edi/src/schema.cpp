@@ -122,6 +122,9 @@ ElementRule composite_rule(const pugi::xml_node& node) {
                      std::to_string(rule.components[i].position) + " twice");
     }
   }
+  for (const ElementRule& c : rule.components) {
+    if (c.mandatory) rule.last_mandatory = c.position;
+  }
   return rule;
 }
 

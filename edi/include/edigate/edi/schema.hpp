@@ -30,6 +30,9 @@ struct ElementRule {
   bool has_codes() const { return !short_codes.empty() || !long_codes.empty(); }
   std::string name;
   std::vector<ElementRule> components;  // non-empty for a composite
+  // Compiled for the validator (composites): the position of the last mandatory component
+  // (0 when none), so the end of a composite is judged without walking the rules left.
+  std::uint16_t last_mandatory = 0;
 };
 
 struct SegmentRule {
