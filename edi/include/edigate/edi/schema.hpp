@@ -27,7 +27,8 @@ struct ElementRule {
   // and the longer ones as strings (sorted).
   std::vector<std::uint64_t> short_codes;
   std::vector<std::string> long_codes;
-  bool has_codes() const { return !short_codes.empty() || !long_codes.empty(); }
+  bool coded = false;  // either list is non-empty (one test per value instead of two)
+  bool has_codes() const { return coded; }
   std::string name;
   std::vector<ElementRule> components;  // non-empty for a composite
   // Compiled for the validator (composites): the position of the last mandatory component
