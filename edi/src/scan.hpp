@@ -116,7 +116,7 @@ class Scanner {
     m.rare = mask_either(lo, hi, line_feed_, rare_);
     if (d_.marks) {
       m.components = mask(lo, hi, component_);
-      m.repetitions = mask(lo, hi, repetition_);
+      if (d_.repetition != 0) m.repetitions = mask(lo, hi, repetition_);
     }
     return m;
   }
