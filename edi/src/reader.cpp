@@ -274,7 +274,7 @@ struct Reader::Impl final : detail::ProblemSink {
     report(code, Severity::error, location, std::move(message));
   }
 
-  Event next() {
+  [[gnu::always_inline]] Event next() {
     if (queue_pos >= queue.size()) {
       // A problem is only ever added with its event, so an empty queue means no problems.
       if (!queue.empty()) {
