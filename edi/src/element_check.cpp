@@ -30,11 +30,14 @@ bool holds_unescaped(std::string_view value, char separator, char release) {
   return false;
 }
 
-// Digits in a numeric value (sign and decimal mark are not counted in its length).
-std::size_t digit_count(std::string_view v) {
-  std::size_t n = 0;
-  for (char c : v) n += is_digit(c) ? 1 : 0;
-  return n;
+// unescape() into a buffer kept from value to value, so a released character costs no
+// allocation.
+void unescape_into(std::string& out, std::string_view raw, char release) {
+  out.clear();
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == release && i + 1 < raw.size()) ++i;
+    out.push_back(raw[i]);
+  }
 }
 
 bool valid_integer(std::string_view v) {
@@ -42,21 +45,22 @@ bool valid_integer(std::string_view v) {
   return !v.empty() && all_digits(v);
 }
 
-// Optional sign, digits, at most one decimal mark, at least one digit.
-bool valid_decimal(std::string_view v, char decimal_mark) {
+// A decimal number is an optional sign, digits, at most one decimal mark and at least one
+// digit. Returns how many digits it has (its length for the schema), 0 when it is not one.
+std::size_t decimal_digits(std::string_view v, char decimal_mark) {
   if (!v.empty() && v.front() == '-') v.remove_prefix(1);
   bool mark = false;
-  bool digit = false;
+  std::size_t digits = 0;
   for (char c : v) {
     if (is_digit(c)) {
-      digit = true;
+      ++digits;
     } else if ((c == '.' || c == decimal_mark) && !mark) {
       mark = true;
     } else {
-      return false;
+      return 0;
     }
   }
-  return digit;
+  return digits;
 }
 
 bool alphabetic(std::string_view v) {
@@ -102,14 +106,16 @@ struct Finding {
     }
     return {ProblemCode::element_invalid_code, nullptr};
   }
+  // Numbers count their digits only (sign and decimal mark are not part of the length).
+  std::size_t length = v.size();
   switch (rule.type) {
     case ElementType::n:
       if (!valid_integer(v)) return {ProblemCode::element_invalid_character, "is not numeric"};
+      length -= v.front() == '-' ? 1 : 0;
       break;
     case ElementType::r:
-      if (!valid_decimal(v, decimal_mark)) {
-        return {ProblemCode::element_invalid_decimal, "is not a decimal number"};
-      }
+      length = decimal_digits(v, decimal_mark);
+      if (length == 0) return {ProblemCode::element_invalid_decimal, "is not a decimal number"};
       break;
     case ElementType::dt:
       if (!valid_date(v)) return {ProblemCode::element_invalid_date, "is not a valid date"};
@@ -123,8 +129,6 @@ struct Finding {
     default:
       break;
   }
-  const bool numeric = rule.type == ElementType::n || rule.type == ElementType::r;
-  const std::size_t length = numeric ? digit_count(v) : v.size();
   if (length < rule.min_length) return {ProblemCode::element_too_short, "is too short"};
   if (length > rule.max_length) return {ProblemCode::element_too_long, "is too long"};
   if (rule.has_codes() && !in_code_list(rule, v)) {
@@ -206,9 +210,13 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
     const ElementRule* element = rule.by_position[position];
     if (element == nullptr) continue;
     const std::string_view value = segment[position];
-    // Values with a release or repetition character take the general path; the common case
-    // is judged right here.
-    if (segment_has_release_ || (segment_has_repetitions_ && contains(value, d.repetition))) {
+    // Values with a release or repetition character take the general path; the common case,
+    // also a simple value beside one that holds a release character, is judged right here.
+    // A composite in a segment with release characters keeps the general path: it reports
+    // "too many components" before the components themselves, and that order must not
+    // depend on which path a value takes.
+    if ((segment_has_release_ && (!element->components.empty() || contains(value, d.release))) ||
+        (segment_has_repetitions_ && contains(value, d.repetition))) {
       check_element(segment, *element, out);
       continue;
     }
@@ -349,7 +357,9 @@ void ElementChecker::check_components(const Segment& segment, const ElementRule&
     start = stop + 1;
     ++index;
   }
-  finish_components(segment, rule, value, index, next, repetition, out);
+  if (index > last[-1].position || (next != last && next->position <= rule.last_mandatory)) {
+    finish_components(segment, rule, value, index, next, repetition, out);
+  }
 }
 
 void ElementChecker::check_components_bytewise(const Segment& segment, const ElementRule& rule,
@@ -372,7 +382,9 @@ void ElementChecker::check_components_bytewise(const Segment& segment, const Ele
     start = i + 1;
     ++index;
   }
-  finish_components(segment, rule, value, index, next, repetition, out);
+  if (index > last[-1].position || (next != last && next->position <= rule.last_mandatory)) {
+    finish_components(segment, rule, value, index, next, repetition, out);
+  }
 }
 
 void ElementChecker::judge_component(const Segment& segment, const ElementRule& component,
@@ -410,7 +422,7 @@ void ElementChecker::check_value(const Segment& segment, const ElementRule& rule
                                  std::vector<Problem>& out) {
   const Delimiters& d = segment.delimiters();
   if (d.release != 0 && contains(value, d.release)) {
-    scratch_ = unescape(value, d.release);
+    unescape_into(scratch_, value, d.release);
     value = scratch_;
   }
   const Finding f = judge(rule, value, d.decimal);

@@ -61,16 +61,40 @@ class ControlSet {
   // Returns false when the control number was already seen. Numbers are kept without leading
   // zeros, as same_control compares them.
   bool insert(std::string_view control) {
-    if (seen_.size() >= kMaxRememberedControls) return true;
+    if (remembered() >= kMaxRememberedControls) return true;
     const auto number = parse_count(control);
+    // Control numbers almost always count 1, 2, 3...: while they do, the last one stands for
+    // all of them and nothing is stored. The first one out of that order fills the set.
+    if (sequential_ && number && *number == last_ + 1) {
+      ++last_;
+      return true;
+    }
+    if (sequential_) {
+      sequential_ = false;
+      for (std::uint64_t n = 1; n <= last_; ++n) seen_.insert(std::to_string(n));
+    }
     return seen_.emplace(number ? std::to_string(*number) : std::string(detail::trim(control)))
         .second;
   }
-  void clear() { seen_.clear(); }
+  void clear() {
+    seen_.clear();
+    last_ = 0;
+    sequential_ = true;
+  }
 
  private:
+  std::size_t remembered() const { return sequential_ ? last_ : seen_.size(); }
+
   std::unordered_set<std::string> seen_;
+  std::uint64_t last_ = 0;  // while sequential_: 1 to last_ were seen, and nothing else
+  bool sequential_ = true;
 };
+
+// Assigns only when the text differs: set headers repeat the same type and version, and a
+// comparison costs less than a copy.
+void assign(std::string& to, std::string_view from) {
+  if (std::string_view(to) != from) to.assign(from);
+}
 
 }  // namespace
 
@@ -250,11 +274,14 @@ struct Reader::Impl final : detail::ProblemSink {
     report(code, Severity::error, location, std::move(message));
   }
 
-  Event next() {
+  [[gnu::always_inline]] Event next() {
     if (queue_pos >= queue.size()) {
-      queue.clear();
-      problems.clear();
-      queue_pos = 0;
+      // A problem is only ever added with its event, so an empty queue means no problems.
+      if (!queue.empty()) {
+        queue.clear();
+        problems.clear();
+        queue_pos = 0;
+      }
       if (fast_path && fast_body_segment()) {
         current_problem = -1;
         return Event{EventKind::segment, segment_location, {}, false};
@@ -396,7 +423,7 @@ struct Reader::Impl final : detail::ProblemSink {
   // The common case in one straight path: a complete body segment already in the buffer,
   // within every limit. Returns false, having changed nothing, for anything else (an envelope
   // segment, a lone CR, the end of the buffer, a limit reached); the general path handles it.
-  bool fast_body_segment() {
+  [[gnu::always_inline]] bool fast_body_segment() {
     std::size_t p = pos;
     std::uint64_t breaks = 0;
     while (p < size && (data[p] == '\n' || data[p] == '\r')) {
@@ -409,9 +436,9 @@ struct Reader::Impl final : detail::ProblemSink {
     detail::ScanResult r;
     if (!scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
       r = scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
+      if (r.status != detail::ScanStatus::complete || r.too_many_elements) return false;
     }
-    if (r.status != detail::ScanStatus::complete || r.too_many_elements ||
-        r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
+    if (r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
         is_envelope_tag(std::string_view(data + p, bounds[0]))) {
       return false;
     }
@@ -873,11 +900,11 @@ struct Reader::Impl final : detail::ProblemSink {
     TransactionHeader& t = transaction;
     t.location = segment_location;
     if (x12()) {
-      t.id.assign(segment[1]);
-      t.control_number.assign(segment[2]);
-      t.implementation.assign(segment[3]);
-      t.version.assign(t.implementation.empty() ? std::string_view(group.version)
-                                                : std::string_view(t.implementation));
+      assign(t.id, segment[1]);
+      assign(t.control_number, segment[2]);
+      assign(t.implementation, segment[3]);
+      assign(t.version, t.implementation.empty() ? std::string_view(group.version)
+                                                 : std::string_view(t.implementation));
       t.agency.clear();
       t.association.clear();
       return;
@@ -885,17 +912,22 @@ struct Reader::Impl final : detail::ProblemSink {
     const std::string_view reference = segment[1];
     const char release = interchange.delimiters.release;
     if (release == 0 || reference.find(release) == std::string_view::npos) {
-      t.control_number.assign(reference);
+      assign(t.control_number, reference);
     } else {
       t.control_number = segment.text(1);
     }
     // S009 message identifier: type, version, release, agency, association code.
     std::string_view parts[5];
     split_components(segment[2], parts);
-    t.id.assign(parts[0]);
-    t.version.assign(parts[1]).append(parts[2]);
-    t.agency.assign(parts[3]);
-    t.association.assign(parts[4]);
+    assign(t.id, parts[0]);
+    const std::string_view version(t.version);
+    if (version.size() != parts[1].size() + parts[2].size() ||
+        version.substr(0, parts[1].size()) != parts[1] ||
+        version.substr(parts[1].size()) != parts[2]) {
+      t.version.assign(parts[1]).append(parts[2]);
+    }
+    assign(t.agency, parts[3]);
+    assign(t.association, parts[4]);
     t.implementation.clear();
   }
 

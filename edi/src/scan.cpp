@@ -109,6 +109,7 @@ Scanner::Scanner(ScanDelimiters delimiters) : d_(delimiters) {
   element_ = _mm_set1_epi8(d_.element);
   release_ = _mm_set1_epi8(d_.release);
   line_feed_ = _mm_set1_epi8('\n');
+  rare_ = _mm_set1_epi8(d_.release != 0 ? d_.release : '\n');
   // A delimiter not in use is looked for as the segment terminator, which never counts.
   component_ = _mm_set1_epi8(d_.component != 0 ? d_.component : d_.segment);
   repetition_ = _mm_set1_epi8(d_.repetition != 0 ? d_.repetition : d_.segment);

@@ -73,9 +73,9 @@ class Scanner {
   }
 
   // The common case, inline: the segment and its terminator lie in the first 64 bytes, with
-  // no release character before the terminator and no more separators than the limit. Fills
-  // `bounds` and `r` as scan() would and returns true; returns false for anything else, and
-  // scan() must then be used (it overwrites whatever was stored here).
+  // no release character or line feed before the terminator and no more separators than the
+  // limit. Fills `bounds` and `r` as scan() would and returns true; returns false for
+  // anything else, and scan() must then be used (it overwrites whatever was stored here).
   bool scan_short(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds,
                   ScanResult& r) const {
 #if defined(__SSE2__)
@@ -105,20 +105,18 @@ class Scanner {
   // Where the delimiters other than the terminator are in one 32-byte block.
   struct BlockMasks {
     std::uint32_t separators = 0;
-    std::uint32_t line_feeds = 0;
-    std::uint32_t releases = 0;
+    std::uint32_t rare = 0;  // line feeds and release characters
     std::uint32_t components = 0;
     std::uint32_t repetitions = 0;
   };
 
-  BlockMasks masks_of(__m128i lo, __m128i hi) const {
+  [[gnu::always_inline]] BlockMasks masks_of(__m128i lo, __m128i hi) const {
     BlockMasks m;
     m.separators = mask(lo, hi, element_);
-    m.line_feeds = mask(lo, hi, line_feed_);
-    if (d_.release != 0) m.releases = mask(lo, hi, release_);
+    m.rare = mask_either(lo, hi, line_feed_, rare_);
     if (d_.marks) {
       m.components = mask(lo, hi, component_);
-      m.repetitions = mask(lo, hi, repetition_);
+      if (d_.repetition != 0) m.repetitions = mask(lo, hi, repetition_);
     }
     return m;
   }
@@ -131,7 +129,9 @@ class Scanner {
     };
     const int end = __builtin_ctzll(terminators);
     const std::uint64_t before = (std::uint64_t{1} << end) - 1;
-    if ((join(a.releases, b.releases) & before) != 0) return false;
+    // A line break or a release character inside the segment is rare: scan() counts the
+    // one and honours the other, so one test here spares both on every other segment.
+    if ((join(a.rare, b.rare) & before) != 0) return false;
     std::uint32_t* out = bounds.begin();
     std::uint32_t* const cap = out + bounds.separator_limit();
     for (std::uint64_t s = join(a.separators, b.separators) & before; s != 0; s &= s - 1) {
@@ -144,9 +144,6 @@ class Scanner {
     r.length = static_cast<std::size_t>(end);
     r.too_many_elements = false;
     r.line_breaks = 0;
-    for (std::uint64_t lf = join(a.line_feeds, b.line_feeds) & before; lf != 0; lf &= lf - 1) {
-      ++r.line_breaks;
-    }
     if (d_.marks) {
       const std::uint64_t components = join(a.components, b.components) & before;
       r.component_map = components;
@@ -172,10 +169,19 @@ class Scanner {
     const auto b = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, needle)));
     return a | (b << 16);
   }
+  // Bytes equal to either needle.
+  static std::uint32_t mask_either(__m128i lo, __m128i hi, __m128i a, __m128i b) {
+    const auto l = static_cast<std::uint32_t>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(lo, a), _mm_cmpeq_epi8(lo, b))));
+    const auto h = static_cast<std::uint32_t>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(hi, a), _mm_cmpeq_epi8(hi, b))));
+    return l | (h << 16);
+  }
   __m128i segment_;
   __m128i element_;
   __m128i release_;
   __m128i line_feed_;
+  __m128i rare_;  // the release character, or a line feed again when there is none
   __m128i component_;
   __m128i repetition_;
 #endif

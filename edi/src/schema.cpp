@@ -96,6 +96,7 @@ ElementRule element_rule(const pugi::xml_node& node) {
   }
   std::sort(rule.short_codes.begin(), rule.short_codes.end());
   std::sort(rule.long_codes.begin(), rule.long_codes.end());
+  rule.coded = !rule.short_codes.empty() || !rule.long_codes.empty();
   rule.name = node.attribute("name").value();
   return rule;
 }
@@ -121,6 +122,9 @@ ElementRule composite_rule(const pugi::xml_node& node) {
       fail(node, "composite defines component position " +
                      std::to_string(rule.components[i].position) + " twice");
     }
+  }
+  for (const ElementRule& c : rule.components) {
+    if (c.mandatory) rule.last_mandatory = c.position;
   }
   return rule;
 }

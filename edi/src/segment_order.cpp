@@ -42,7 +42,26 @@ void SegmentOrder::push_frame(const SchemaNode* node) {
   std::fill_n(f.counts.data(), f.children, 0u);
 }
 
-bool SegmentOrder::search(std::uint32_t key, std::size_t& depth, std::size_t& child) const {
+bool SegmentOrder::search(std::uint32_t key, std::size_t& depth, std::size_t& child) {
+  if (depth_ == 0) return false;
+  const Frame& inner = frames_[depth_ - 1];
+  const auto index = static_cast<std::uint32_t>(inner.index);
+  const auto node_bits = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(inner.node));
+  const std::uint32_t hash = (key ^ (index << 20) ^ (node_bits >> 3)) * 0x9E3779B1u;
+  Memo& m = memo_[hash >> 24];
+  static_assert(kMemoSlots == 256, "the slot is the hash's top byte");
+  if (m.node == inner.node && m.index == index && m.key == key) {
+    depth = depth_ - 1 - m.up;
+    child = m.child;
+    return true;
+  }
+  if (!search_frames(key, depth, child)) return false;  // an error: not worth remembering
+  m = Memo{inner.node, index, key, static_cast<std::uint32_t>(depth_ - 1 - depth),
+           static_cast<std::uint32_t>(child)};
+  return true;
+}
+
+bool SegmentOrder::search_frames(std::uint32_t key, std::size_t& depth, std::size_t& child) const {
   for (std::size_t d = depth_; d-- > 0;) {
     const Frame& f = frames_[d];
     // Inside a loop its trigger starts a new iteration, which the parent frame handles.

@@ -38,7 +38,8 @@ class SegmentOrder {
     // keeps its capacity when the frame is reused).
     std::vector<std::uint32_t> counts;
   };
-  bool search(std::uint32_t key, std::size_t& depth, std::size_t& child) const;
+  bool search(std::uint32_t key, std::size_t& depth, std::size_t& child);
+  bool search_frames(std::uint32_t key, std::size_t& depth, std::size_t& child) const;
   // Reports the mandatory children of `frame` in [from, to) that did not occur. Most calls
   // have no mandatory child in the range: that is decided here, without a call.
   void report_missing(const Frame& frame, std::size_t from, std::size_t to, const Location& at,
@@ -58,6 +59,21 @@ class SegmentOrder {
   std::vector<Frame> frames_;                // frames_[0] is the root; reused across sets
   std::size_t depth_ = 0;                    // frames in use
   std::unordered_set<std::uint32_t> known_;  // every tag of the current schema
+
+  // Where a tag was last found from a given state. Every frame below the innermost one has
+  // the loop above it as its current child, so a search depends only on the innermost node,
+  // its index and the tag: its answer (how many frames up, which child) can be remembered.
+  // Sets repeat the same few transitions (LIN PIA QTY LIN...), so most searches are one
+  // lookup here instead of a walk over the remaining children of each open loop.
+  struct Memo {
+    const SchemaNode* node = nullptr;
+    std::uint32_t index = 0;
+    std::uint32_t key = 0;
+    std::uint32_t up = 0;  // frames above the innermost one
+    std::uint32_t child = 0;
+  };
+  static constexpr std::size_t kMemoSlots = 256;
+  std::vector<Memo> memo_ = std::vector<Memo>(kMemoSlots);
 };
 
 }  // namespace edigate::edi::detail

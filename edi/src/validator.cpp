@@ -119,7 +119,11 @@ class Run {
 
   std::uint64_t run() {
     for (Event e = reader_.next(); e.kind != EventKind::end_of_input; e = reader_.next()) {
-      on_event(e);
+      if (e.kind == EventKind::segment) {  // nearly every event: no jump through the switch
+        body_segment();
+      } else {
+        on_event(e);
+      }
     }
     return errors_;
   }
@@ -185,7 +189,7 @@ class Run {
   const TransactionSchema* find_schema() {
     const Standard standard = reader_.interchange().standard;
     const TransactionHeader& t = set_.header;
-    const TransactionSchema* schema = schemas_.find(standard, t.version, t.id);
+    const TransactionSchema* schema = find_cached(standard, t.version, t.id);
     if (schema == nullptr && options_.require_schema) {
       Problem p{ProblemCode::set_not_supported, Severity::error, t.location,
                 "no schema for " + std::string(to_string(standard)) + " " + t.id + " version " +
@@ -200,6 +204,20 @@ class Run {
                                   reader_.group().functional_id});
     }
     return schema;
+  }
+
+  // Sets of one file mostly share their type and version: the last answer is kept.
+  const TransactionSchema* find_cached(Standard standard, const std::string& version,
+                                       const std::string& id) {
+    if (!cached_ || standard != cached_standard_ || version != cached_version_ ||
+        id != cached_id_) {
+      cached_schema_ = schemas_.find(standard, version, id);
+      cached_ = true;
+      cached_standard_ = standard;
+      cached_version_ = version;
+      cached_id_ = id;
+    }
+    return cached_schema_;
   }
 
   void body_segment() {
@@ -327,6 +345,11 @@ class Run {
   bool in_set_ = false;
   std::vector<Problem> scratch_;
   std::uint64_t errors_ = 0;
+  bool cached_ = false;  // find_cached's last question and answer
+  Standard cached_standard_ = Standard::x12;
+  std::string cached_version_;
+  std::string cached_id_;
+  const TransactionSchema* cached_schema_ = nullptr;
 };
 
 }  // namespace

@@ -291,6 +291,24 @@ TEST_CASE("X12 group and set header checks", "[reader][envelope]") {
     CHECK(p->location.element == 6);
     CHECK(ack_codes(ProblemCode::group_control_duplicate).ak9 == "19");
   }
+  SECTION("a duplicate after control numbers that counted 1, 2, 3 (leading zeros match)") {
+    const std::vector<Recorded> events = read_all(
+        x12("GS*PO*S*R*20241105*1432*1*X*004010~ST*850*0001~SE*2*0001~ST*850*0002~SE*2*0002~"
+            "ST*850*0003~SE*2*0003~ST*850*00002~SE*2*00002~ST*850*AB07~SE*2*AB07~"
+            "ST*850*0004~SE*2*0004~ST*850*AB07~SE*2*AB07~GE*7*1~IEA*1*000000001~"));
+    CHECK(problem_codes(events) == std::vector<ProblemCode>{ProblemCode::set_control_duplicate,
+                                                            ProblemCode::set_control_duplicate});
+    const Recorded* p = find_problem(events, ProblemCode::set_control_duplicate);
+    REQUIRE(p != nullptr);
+    CHECK(p->location.segment == 9);
+    CHECK(p->location.element == 2);
+  }
+  SECTION("control numbers that skip one are not duplicates") {
+    const std::vector<Recorded> events =
+        read_all(x12("GS*PO*S*R*20241105*1432*1*X*004010~ST*850*0002~SE*2*0002~"
+                     "ST*850*0001~SE*2*0001~ST*850*0003~SE*2*0003~GE*3*1~IEA*1*000000001~"));
+    CHECK(problem_codes(events).empty());
+  }
   SECTION("the same set control number in two groups is not a duplicate") {
     const std::vector<Recorded> events =
         read_all(x12("GS*PO*S*R*20241105*1432*1*X*004010~ST*850*0001~SE*2*0001~GE*1*1~"

@@ -2,7 +2,9 @@
 // compiled once into a form the validator walks quickly.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,9 +29,13 @@ struct ElementRule {
   // and the longer ones as strings (sorted).
   std::vector<std::uint64_t> short_codes;
   std::vector<std::string> long_codes;
-  bool has_codes() const { return !short_codes.empty() || !long_codes.empty(); }
+  bool coded = false;  // either list is non-empty (one test per value instead of two)
+  bool has_codes() const { return coded; }
   std::string name;
   std::vector<ElementRule> components;  // non-empty for a composite
+  // Compiled for the validator (composites): the position of the last mandatory component
+  // (0 when none), so the end of a composite is judged without walking the rules left.
+  std::uint16_t last_mandatory = 0;
 };
 
 struct SegmentRule {
@@ -76,11 +82,32 @@ struct TransactionSchema {
 };
 
 // A code of up to 8 bytes as an integer (0 for longer ones): code lists compare integers.
+// Byte i goes to bits 8i. Every value checked against a list is packed, so on little-endian
+// machines the bytes are gathered by two loads (or three for a short code) that overlap
+// instead of one at a time; no byte outside the code is read.
 inline std::uint64_t pack_code(std::string_view code) {
-  if (code.size() > 8) return 0;
+  const std::size_t n = code.size();
+  if (n > 8) return 0;
+  const char* p = code.data();
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n >= 4) {
+      std::uint32_t low = 0;
+      std::uint32_t high = 0;
+      std::memcpy(&low, p, 4);
+      std::memcpy(&high, p + n - 4, 4);
+      return std::uint64_t{low} | (std::uint64_t{high} << (8 * (n - 4)));
+    }
+  }
+  if (n == 0) return 0;
+  if (n < 4) {
+    const auto byte = [p](std::size_t i) {
+      return std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    };
+    return byte(0) | byte(n / 2) | byte(n - 1);
+  }
   std::uint64_t key = 0;
-  for (std::size_t i = 0; i < code.size(); ++i) {
-    key |= std::uint64_t{static_cast<unsigned char>(code[i])} << (8 * i);
+  for (std::size_t i = 0; i < n; ++i) {
+    key |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
   }
   return key;
 }
