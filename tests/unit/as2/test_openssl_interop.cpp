@@ -248,3 +248,66 @@ TEST_CASE("openssl produces: more recipients than kMaxRecipients is decryption-f
   CHECK_FALSE(
       decrypt(t::read_file(k.dir.file("two.der")), t::identity("edigate"), 1).ok());  // the setting
 }
+
+// Debian's OpenSSL has no zlib, so `openssl cms -compress/-uncompress` cannot play the other
+// side of the compressed layer. These two tests use OpenSSL's generic DER tools instead:
+// `asn1parse -genconf` writes a CompressedData whose structure we did not build, and
+// `asn1parse -strparse` takes the zlib stream out of ours, which python3's zlib inflates.
+TEST_CASE("openssl produces: CompressedData from asn1parse -genconf opens in our code",
+          "[as2][openssl][compression]") {
+  Keys k;
+  const std::string payload = "ISA*00*          *00*compressed by someone else~\n";
+  t::write_file(k.dir.file("payload.bin"), payload);
+  REQUIRE(t::run("cd '" + k.dir.path().string() +
+                 "' && python3 -c \"import zlib; open('z.hex','w').write("
+                 "zlib.compress(open('payload.bin','rb').read()).hex())\"") == 0);
+  const std::string zhex = t::read_file(k.dir.file("z.hex"));
+  REQUIRE(!zhex.empty());
+  // RFC 3274: ContentInfo { id-ct-compressedData, [0] CompressedData { version 0,
+  // compressionAlgorithm id-alg-zlibCompress, encapContentInfo { id-data, [0] OCTET STRING } } }
+  t::write_file(k.dir.file("c.conf"),
+                "asn1 = SEQUENCE:ci\n"
+                "[ci]\n"
+                "type = OID:1.2.840.113549.1.9.16.1.9\n"
+                "content = EXPLICIT:0,SEQUENCE:cd\n"
+                "[cd]\n"
+                "version = INTEGER:0\n"
+                "alg = SEQUENCE:zlib\n"
+                "encap = SEQUENCE:encap\n"
+                "[zlib]\n"
+                "oid = OID:1.2.840.113549.1.9.16.3.8\n"
+                "[encap]\n"
+                "type = OID:1.2.840.113549.1.7.1\n"
+                "data = EXPLICIT:0,FORMAT:HEX,OCTETSTRING:" +
+                    zhex + "\n");
+  REQUIRE(t::run(k.openssl("asn1parse -genconf c.conf -out c.der -noout")) == 0);
+  auto opened = decompress_cms(t::read_file(k.dir.file("c.der")));
+  INFO((opened.ok() ? std::string() : opened.error().message));
+  REQUIRE(opened.ok());
+  CHECK(*opened == payload);
+}
+
+TEST_CASE("openssl reads: the zlib stream in our CompressedData inflates elsewhere",
+          "[as2][openssl][compression]") {
+  Keys k;
+  const std::string payload(20000, 'x');
+  auto compressed = compress_cms(payload);
+  REQUIRE(compressed.ok());
+  t::write_file(k.dir.file("c.der"), *compressed);
+  // The OCTET STRING inside [0] of encapContentInfo: found by asn1parse's own offsets.
+  // (t::run sends the command's own output to /dev/null: the listing goes through sh -c.)
+  REQUIRE(t::run("cd '" + k.dir.path().string() +
+                 "' && sh -c 'openssl asn1parse -inform DER -in c.der > c.txt'") == 0);
+  const std::string listing = t::read_file(k.dir.file("c.txt"));
+  const std::size_t at = listing.rfind("OCTET STRING");
+  REQUIRE(at != std::string::npos);
+  const std::size_t line = listing.rfind('\n', at);
+  const std::size_t start = line == std::string::npos ? 0 : line + 1;
+  const std::string offset = listing.substr(start, listing.find(':', start) - start);
+  REQUIRE(t::run(k.openssl("asn1parse -inform DER -in c.der -strparse " + offset +
+                           " -noout -out z.bin")) == 0);
+  REQUIRE(t::run("cd '" + k.dir.path().string() +
+                 "' && python3 -c \"import zlib; "
+                 "open('out.bin','wb').write(zlib.decompress(open('z.bin','rb').read()))\"") == 0);
+  CHECK(t::read_file(k.dir.file("out.bin")) == payload);
+}
