@@ -69,29 +69,7 @@ post_mdn() {  # post_mdn NAME -> HTTP status on stdout
 }
 
 # --- B: the partner, a second edigate whose AS2 id is TEST-RETAILER ------------------------
-mkdir -p partner-side/partners partner-side/var/spool
-cat >partner-side/edigate.xml <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<edigate xmlns="urn:edigate:config:1">
-  <listeners><http address="127.0.0.1" port="$b_port" serve="as2"/></listeners>
-  <admin address="127.0.0.1" port="$b_admin"><token name="test" sha256="$admin_hash"/></admin>
-  <store database="var/edigate.db" spool="var/spool"/>
-  <partners dir="partners"/>
-  <mappings standard="$src/mappings/standard"/>
-  <as2 our-id="TEST-RETAILER" key="../certs/partners/demo-retailer.key"
-       cert="../certs/partners/demo-retailer.pem"/>
-  <connectors/>
-</edigate>
-XML
-cat >partner-side/partners/gateway.xml <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<partner xmlns="urn:edigate:partner:1" id="gateway" name="The gateway under test">
-  <as2 id="EDIGATE-TEST" cert="../../certs/as2/our.pem"/>
-  <acks type="none" send="none"/>
-</partner>
-XML
-"$bin" serve --config partner-side/edigate.xml >partner.log 2>&1 &
-pids+=($!)
+start_partner_side "$b_port" "$b_admin"
 
 # --- A: our MDN URL on the plain listener, the retailer asked for async MDNs ----------------
 sed -i -e "s|serve=\"as2 upload\"/>|serve=\"as2 upload mdn\"/>|" \

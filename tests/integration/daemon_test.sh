@@ -216,30 +216,7 @@ has "metrics: delivery latency" out 'edigate_delivery_latency_seconds_count'
 # --- our 997 back to the partner over AS2: a second edigate plays the partner --------------
 p_port=$(free_port)
 p_admin=$(free_port)
-mkdir -p partner-side/partners partner-side/var/spool
-cat >partner-side/edigate.xml <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<edigate xmlns="urn:edigate:config:1">
-  <listeners><http address="127.0.0.1" port="$p_port" serve="as2"/></listeners>
-  <admin address="127.0.0.1" port="$p_admin"><token name="test" sha256="$admin_hash"/></admin>
-  <store database="var/edigate.db" spool="var/spool"/>
-  <partners dir="partners"/>
-  <mappings standard="$src/mappings/standard"/>
-  <as2 our-id="TEST-RETAILER" key="../certs/partners/demo-retailer.key"
-       cert="../certs/partners/demo-retailer.pem"/>
-  <connectors/>
-</edigate>
-XML
-cat >partner-side/partners/gateway.xml <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<partner xmlns="urn:edigate:partner:1" id="gateway" name="The gateway under test">
-  <as2 id="EDIGATE-TEST" cert="../../certs/as2/our.pem"/>
-  <acks type="none" send="none"/>
-</partner>
-XML
-"$bin" serve --config partner-side/edigate.xml >partner.log 2>&1 &
-partner_daemon=$!
-pids+=($partner_daemon)
+start_partner_side "$p_port" "$p_admin"
 wait_for 10 curl -sf "http://127.0.0.1:$p_admin/health" && ok || { fail "partner daemon"; cat partner.log; }
 sed -i -e "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
   -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="as2"/>|' partners/retailer.xml

@@ -117,3 +117,33 @@ cat >partners/retailer.xml <<XML
   <route document="purchase_order" connector="erp"/>
 </partner>
 XML
+
+# A second edigate playing the retailer's side of AS2 (AS2 id TEST-RETAILER, the demo retailer
+# key), with the gateway under test as its partner: start_partner_side AS2_PORT ADMIN_PORT.
+# Sets partner_daemon; its log is partner.log.
+start_partner_side() {
+  mkdir -p partner-side/partners partner-side/var/spool
+  cat >partner-side/edigate.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<edigate xmlns="urn:edigate:config:1">
+  <listeners><http address="127.0.0.1" port="$1" serve="as2"/></listeners>
+  <admin address="127.0.0.1" port="$2"><token name="test" sha256="$admin_hash"/></admin>
+  <store database="var/edigate.db" spool="var/spool"/>
+  <partners dir="partners"/>
+  <mappings standard="$src/mappings/standard"/>
+  <as2 our-id="TEST-RETAILER" key="../certs/partners/demo-retailer.key"
+       cert="../certs/partners/demo-retailer.pem"/>
+  <connectors/>
+</edigate>
+XML
+  cat >partner-side/partners/gateway.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="gateway" name="The gateway under test">
+  <as2 id="EDIGATE-TEST" cert="../../certs/as2/our.pem"/>
+  <acks type="none" send="none"/>
+</partner>
+XML
+  "$bin" serve --config partner-side/edigate.xml >partner.log 2>&1 &
+  partner_daemon=$!
+  pids+=($partner_daemon)
+}

@@ -24,13 +24,13 @@
 #include <variant>
 #include <vector>
 
-#include "edigate/sftp/limits.hpp"
 #include "edigate/as2/cms.hpp"
 #include "edigate/as2/credentials.hpp"
 #include "edigate/as2/limits.hpp"
 #include "edigate/as2/mic.hpp"
 #include "edigate/edi/limits.hpp"
 #include "edigate/edi/mapping.hpp"
+#include "edigate/sftp/limits.hpp"
 #include "edigate/sftp/password_hash.hpp"
 
 namespace edigate::gateway::config {
@@ -187,8 +187,8 @@ struct PartnerAs2 {
 struct SftpServer {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;
-  fs::path host_keys;  // ssh_host_ed25519_key, ssh_host_rsa_key (made on first start)
-  fs::path jails;      // <jails>/<partner id>/inbox, outbox
+  fs::path host_keys;         // ssh_host_ed25519_key, ssh_host_rsa_key (made on first start)
+  fs::path jails;             // <jails>/<partner id>/inbox, outbox
   sftp::ServerLimits limits;  // <limits> child; max_upload_bytes comes from <limits body-bytes>
 };
 

@@ -58,6 +58,13 @@ std::string query_value(std::string_view query, std::string_view name) {
   return {};
 }
 
+// ?limit=N of a listing, or `otherwise` when absent or not a positive number (the store caps
+// it at kMaxListLimit).
+std::size_t list_limit(const Request& r, std::size_t otherwise) {
+  const auto limit = parse_id(query_value(r.query, "limit"));
+  return limit ? static_cast<std::size_t>(*limit) : otherwise;
+}
+
 std::optional<std::string_view> bearer(const Request& r) {
   const auto auth = r.header("Authorization");
   if (!auth || !auth->starts_with("Bearer ")) return std::nullopt;
@@ -367,9 +374,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     store::MessageFilter filter;
     filter.partner = query_value(request.query, "partner");
     filter.status = query_value(request.query, "status");
-    if (auto limit = parse_id(query_value(request.query, "limit"))) {
-      filter.limit = static_cast<std::size_t>(*limit);
-    }
+    filter.limit = list_limit(request, filter.limit);
     auto messages = st.list_messages(filter);
     if (!messages.ok()) return responder.send(problem(500, messages.status().message));
     json list = json::array();
@@ -380,9 +385,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     store::SentAs2Filter filter;
     filter.partner = query_value(request.query, "partner");
     filter.state = query_value(request.query, "state");
-    if (auto limit = parse_id(query_value(request.query, "limit"))) {
-      filter.limit = static_cast<std::size_t>(*limit);
-    }
+    filter.limit = list_limit(request, filter.limit);
     auto sent = st.list_as2_sent(filter);
     if (!sent.ok()) return responder.send(problem(500, sent.status().message));
     json list = json::array();

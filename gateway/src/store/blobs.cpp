@@ -18,13 +18,6 @@ Status Blobs::record(const PendingBlob& blob) {
   return store_.put_blob(blob.id, blob.bytes);
 }
 
-Result<std::string> Blobs::put(std::string_view bytes) {
-  auto pending = prepare(bytes);
-  if (!pending.ok()) return pending.status();
-  if (auto s = record(pending.value()); !s.ok()) return s;
-  return std::move(pending.value().id);
-}
-
 Result<std::string> Blobs::read(std::string_view id, std::size_t limit) {
   if (!is_sha256_hex(id)) {
     return Status::error(StoreErrc::bad_input, "not a blob id: " + std::string(id));

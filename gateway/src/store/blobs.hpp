@@ -38,8 +38,6 @@ class Blobs {
   Result<PendingBlob> prepare(std::string_view bytes);
   // Inside the batch that writes the row naming the blob: one commit makes both durable.
   Status record(const PendingBlob& blob);
-  // prepare + record on their own (one commit): for callers without a batch.
-  Result<std::string> put(std::string_view bytes);
 
   // The bytes of `id`, from the database or the spool, checked against the id.
   Result<std::string> read(std::string_view id, std::size_t limit = kDefaultSpoolReadLimit);
