@@ -17,6 +17,9 @@ rate_seconds=10
 # VM; 16 (the default connections-per-ip, all senders being 127.0.0.1) was slower and now and
 # then met the per-address limit.
 senders=${SENDERS:-8}
+# The sender: tests/bench/as2_load.cpp, built beside edigate (AS2_LOAD=path to override).
+load=${AS2_LOAD:-$(dirname "$bin")/tests/bench/as2_load}
+[ -x "$load" ] || { echo "gateway_bench: no load generator at $load (build the as2_load target)" >&2; exit 2; }
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -61,56 +64,6 @@ daemon=$!
 pids+=($daemon)
 wait_for 10 curl -sf "http://127.0.0.1:$admin_port/health" || { cat daemon.log; exit 1; }
 
-cat >load.py <<'PY'
-# load.py MODE URL FILES...: "burst:N" sends all with N threads as fast as they go; "rate:R:S"
-# offers R messages/s for S seconds (one thread per in-flight message). Prints figures.
-import sys, time, threading, http.client, urllib.parse, statistics
-mode, url, files = sys.argv[1], sys.argv[2], sys.argv[3:]
-u = urllib.parse.urlparse(url)
-def load(path):
-    raw = open(path, "rb").read()
-    head, body = raw.split(b"\r\n\r\n", 1)
-    headers = dict(l.split(b": ", 1) for l in head.split(b"\r\n") if b": " in l)
-    return {k.decode(): v.decode() for k, v in headers.items()}, body
-msgs = [load(f) for f in files]
-lat, ok, bad = [], [0], [0]
-lock = threading.Lock()
-def send(m):
-    t = time.perf_counter()
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-    c.request("POST", u.path, body=m[1], headers=m[0])
-    r = c.getresponse(); body = r.read(); c.close()
-    dt = time.perf_counter() - t
-    with lock:
-        lat.append(dt)
-        if r.status == 200 and b"processed" in body and b"error" not in body: ok[0] += 1
-        else: bad[0] += 1
-start = time.perf_counter()
-if mode.startswith("burst"):
-    queue = list(msgs)
-    def worker():
-        while True:
-            with lock:
-                if not queue: return
-                m = queue.pop()
-            send(m)
-    ts = [threading.Thread(target=worker) for _ in range(int(mode.split(":")[1]))]
-    [t.start() for t in ts]; [t.join() for t in ts]
-else:
-    _, rate, seconds = mode.split(":"); rate = float(rate); seconds = float(seconds)
-    ts = []; i = 0
-    while time.perf_counter() - start < seconds and i < len(msgs):
-        due = start + i / rate
-        time.sleep(max(0, due - time.perf_counter()))
-        t = threading.Thread(target=send, args=(msgs[i],)); t.start(); ts.append(t); i += 1
-    [t.join() for t in ts]
-took = time.perf_counter() - start
-lat.sort()
-q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
-print(f"{mode}: {ok[0]} MDNs processed, {bad[0]} other, {took:.2f} s, {ok[0] / took:.1f} messages/s, "
-      f"latency p50 {q(0.5):.1f} ms p99 {q(0.99):.1f} ms; sender CPU {time.process_time():.2f} s "
-      f"(on the same cores)")
-PY
 cat >upload.py <<'PY'
 # upload.py URL TOKEN FILE N: N uploads with 8 threads; prints documents/s.
 import sys, time, threading, http.client, urllib.parse
@@ -141,13 +94,13 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
 cpu_before=$(cpu_ticks)
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
-python3 load.py "burst:$senders" "http://127.0.0.1:$http_port/as2" $files_burst | tee burst.txt
+"$load" "burst:$senders" "http://127.0.0.1:$http_port/as2" $files_burst | tee burst.txt
 wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
 end=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
 python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s')"
 # shellcheck disable=SC2086
-python3 load.py "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
+"$load" "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
 
 openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null >rsa.txt
 sign=$(awk '/^rsa 2048 bits/ {print $6}' rsa.txt | tail -1)
@@ -160,7 +113,7 @@ python3 -c "
 hz = $(getconf CLK_TCK); cores = $(nproc); ops = float('$sign')
 per_msg = ($cpu_after - $cpu_before) / hz / $half
 rsa = 2 * cores / ops
-if per_msg > 0:  # 0 when DAEMON_WRAPPER runs the daemon under another process
+if per_msg > 0 and not '${DAEMON_WRAPPER:-}':  # the wrapper's CPU, not the daemon's
     print(f'daemon CPU per message end to end: {per_msg * 1000:.2f} ms; 2 RSA-2048 private operations: {rsa * 1000:.2f} ms; CPU ratio {rsa / per_msg:.3f}')"
 
 python3 upload.py "http://127.0.0.1:$http_port/upload" upload-token msgs/1.edi "$uploads"
