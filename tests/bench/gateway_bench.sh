@@ -91,6 +91,12 @@ files_rate=$(seq $((half + 1)) "$messages" | sed 's|^|msgs/|; s|$|.as2|')
 # CPU the daemon uses (user + system clock ticks from /proc), a figure other load on a shared
 # machine hardly changes, unlike wall-clock rates.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
+# Store commits and disk flushes so far, from the daemon's metrics.
+store_counts() {
+  curl -sf -H "Authorization: Bearer admin-token" "http://127.0.0.1:$admin_port/metrics" |
+    awk '/^edigate_store_commits_total/ {c=$2} /^edigate_store_flushes_total/ {f=$2} END {print c+0, f+0}'
+}
+read -r commits_before flushes_before <<<"$(store_counts)"
 cpu_before=$(cpu_ticks)
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
@@ -98,7 +104,8 @@ start=$(date +%s.%N)
 wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
 end=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
-python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s')"
+read -r commits_after flushes_after <<<"$(store_counts)"
+python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message')"
 # shellcheck disable=SC2086
 "$load" "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
 

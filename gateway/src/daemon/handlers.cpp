@@ -1,6 +1,7 @@
 #include "daemon/handlers.hpp"
 
 #include <charconv>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -351,6 +352,20 @@ void update_queue_gauges(Core& core) {
         .gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", q.kind}})
         .set(static_cast<double>(q.dead));
   }
+  // The store counts its commits and disk flushes itself; the counters catch up at each scrape
+  // (under a lock, so two scrapes at once do not both add the same difference).
+  static std::mutex catch_up;
+  std::lock_guard lock(catch_up);
+  const auto catch_up_to = [&](const char* name, const char* help, std::uint64_t now) {
+    auto& counter = core.metrics().counter(name, help);
+    if (const double delta = static_cast<double>(now) - counter.value(); delta > 0) {
+      counter.add(delta);
+    }
+  };
+  catch_up_to("edigate_store_commits_total", "Store transactions committed (shared by writes)",
+              core.store().commits());
+  catch_up_to("edigate_store_flushes_total", "Store disk flushes (shared by commits)",
+              core.store().flushes());
 }
 
 void admin_api(Core& core, Request& request, Responder& responder) {

@@ -99,25 +99,42 @@ void JobRunner::stop() {
 }
 
 void JobRunner::loop(std::string worker) {
+  std::optional<store::Job> next;
   while (!stopping_) {
-    const std::uint64_t token = core_.work_token();
-    auto claimed = core_.store().claim(worker, now_ms());
-    if (!claimed.ok() || !claimed.value()) {
-      core_.wait_for_work(token, kIdlePoll);
-      continue;
+    if (!next) {
+      const std::uint64_t token = core_.work_token();
+      auto claimed = core_.store().claim(worker, now_ms());
+      if (!claimed.ok() || !claimed.value()) {
+        core_.wait_for_work(token, kIdlePoll);
+        continue;
+      }
+      next = std::move(claimed.value());
     }
     // There may be more: pass the wake-up on to one idle runner while this one works.
     core_.wake();
-    run(*claimed.value(), worker);
+    const store::Job job = std::move(*next);
+    next.reset();
+    run(job, worker, &next);
   }
+  // A job claimed for this worker when it was told to stop stays "running" and is released as
+  // stale at the next start, like one interrupted by a crash.
 }
 
-void JobRunner::run(const store::Job& job, const std::string& worker) {
+void JobRunner::claim_next(const std::string& worker, std::optional<store::Job>* next) {
+  if (next == nullptr || stopping_) return;
+  auto claimed = core_.store().claim(worker, now_ms());
+  if (claimed.ok() && claimed.value()) *next = std::move(claimed.value());
+}
+
+void JobRunner::run(const store::Job& job, const std::string& worker) { run(job, worker, nullptr); }
+
+void JobRunner::run(const store::Job& job, const std::string& worker,
+                    std::optional<store::Job>* next) {
   core_.metrics()
       .counter("edigate_jobs_started_total", "Jobs claimed by a worker",
                {{"kind", job.kind.substr(0, job.kind.find(':'))}})
       .add();
-  if (job.kind == kProcessJob) return process(job, worker);
+  if (job.kind == kProcessJob) return process(job, worker, next);
   if (job.kind == kSendMdnJob) return send_mdn(job);
   if (job.kind.starts_with(kSendAckJob)) {
     return send_ack(job, std::string_view(job.kind).substr(kSendAckJob.size()));
@@ -126,15 +143,17 @@ void JobRunner::run(const store::Job& job, const std::string& worker) {
     return mdn_timeout(job, std::string_view(job.kind).substr(kMdnTimeoutJob.size()));
   }
   if (job.kind.starts_with(kDeliverJob)) {
-    return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false);
+    return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false, next);
   }
   if (job.kind.starts_with(kRedeliverJob)) {
-    return deliver(job, worker, std::string_view(job.kind).substr(kRedeliverJob.size()), true);
+    return deliver(job, worker, std::string_view(job.kind).substr(kRedeliverJob.size()), true,
+                   next);
   }
   (void)core_.store().dead(job, "unknown job kind " + job.kind);
 }
 
-void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
+void JobRunner::process(const store::Job& job, const std::string& worker,
+                        std::optional<store::Job>* next) {
   store::Store& st = core_.store();
   const auto live = core_.live();
   if (!job.ref.message_id) {
@@ -168,11 +187,9 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
   // No "processing" status of its own: one commit fewer per message, and the status goes from
   // received to processed or failed in the commit that records the outcome.
 
-  store::ControlNumbers numbers(st);
   ProcessOptions options;
   options.send_acks = partner->acks != config::AckType::none;
   options.ack_type = ack_type(partner->acks);
-  options.numbers = &numbers;
   options.received_at = store::iso_time(message.created_at);
   options.message_id = std::to_string(message_id);
   options.partner_id = partner->id;
@@ -191,14 +208,6 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
       return;
     }
     canonical[set.index] = put.value().id;
-    blobs.push_back(std::move(put.value()));
-  }
-  std::vector<std::pair<const edi::BuiltAck*, std::string>> acks;
-  for (const edi::BuiltAck& ack : result.acks) {
-    if (!ack.error.empty()) continue;
-    auto put = core_.blobs().prepare(ack.bytes);
-    if (!put.ok()) continue;
-    acks.emplace_back(&ack, put.value().id);
     blobs.push_back(std::move(put.value()));
   }
   const bool send_acks = (partner->ack_send == config::AckSend::as2 && partner->as2 &&
@@ -272,12 +281,23 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
       }
     }
     // Acknowledgements once per message: a job run again after a crash does not send a second
-    // 997 with new control numbers.
+    // 997 with new control numbers. Built here, so their control numbers are taken in this
+    // transaction (no commit of their own) and only when they are used.
     auto earlier = st.list_acks(message_id);
     if (!earlier.ok()) return earlier.status();
-    for (const auto& [ack, spool_id] : earlier.value().empty() ? acks : decltype(acks){}) {
+    store::ControlNumbers numbers(st);
+    const std::vector<edi::BuiltAck> acks = earlier.value().empty()
+                                                ? build_process_acks(result, options, numbers)
+                                                : std::vector<edi::BuiltAck>{};
+    if (!numbers.first_error().ok()) return numbers.first_error();
+    for (const edi::BuiltAck& built : acks) {
+      if (!built.error.empty()) continue;
+      auto blob = core_.blobs().prepare(built.bytes);
+      if (!blob.ok()) return blob.status();
+      if (auto s = core_.blobs().record(blob.value()); !s.ok()) return s;
+      const edi::BuiltAck* ack = &built;
       auto ack_id = st.add_ack({message_id, std::string(ack_name(ack->type)), ack->control_number,
-                                spool_id, store::Direction::outbound});
+                                blob.value().id, store::Direction::outbound});
       if (!ack_id.ok()) return ack_id.status();
       if (send_acks) {
         (void)st.enqueue(std::string(kSendAckJob) + std::to_string(ack_id.value()),
@@ -291,9 +311,12 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
         !s.ok()) {
       return s;
     }
-    return st.complete(job);
+    if (auto s = st.complete(job); !s.ok()) return s;
+    claim_next(worker, next);
+    return store::Status::success();
   });
   if (!written.ok()) {
+    if (next != nullptr) next->reset();
     (void)st.retry(job, written.message, now_ms() + kStoreRetryMs);
     return;
   }
@@ -308,8 +331,9 @@ void JobRunner::process(const store::Job& job, const std::string& /*worker*/) {
   core_.wake();
 }
 
-void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
-                        std::string_view connector_name, bool again) {
+void JobRunner::deliver(const store::Job& job, const std::string& worker,
+                        std::string_view connector_name, bool again,
+                        std::optional<store::Job>* next) {
   store::Store& st = core_.store();
   const auto live = core_.live();
   const auto connector = live->connectors.find(connector_name);
@@ -390,10 +414,15 @@ void JobRunner::deliver(const store::Job& job, const std::string& /*worker*/,
           !s.ok()) {
         return s;
       }
-      return st.complete(job);
+      if (auto s = st.complete(job); !s.ok()) return s;
+      claim_next(worker, next);
+      return store::Status::success();
     });
     // Not recorded: the job runs again and delivers again under the same Idempotency-Key.
-    if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+    if (!done.ok()) {
+      if (next != nullptr) next->reset();
+      (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+    }
     return;
   }
   (void)st.add_delivery_attempt(attempt);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,9 +48,14 @@ class JobRunner {
 
  private:
   void loop(std::string worker);
-  void process(const store::Job& job, const std::string& worker);
+  // `next`, when not null, may receive the worker's next job, claimed in the same transaction
+  // that records this one's outcome (a commit fewer per job); it stays empty when that
+  // transaction fails.
+  void run(const store::Job& job, const std::string& worker, std::optional<store::Job>* next);
+  void claim_next(const std::string& worker, std::optional<store::Job>* next);
+  void process(const store::Job& job, const std::string& worker, std::optional<store::Job>* next);
   void deliver(const store::Job& job, const std::string& worker, std::string_view connector,
-               bool again);
+               bool again, std::optional<store::Job>* next);
   void send_mdn(const store::Job& job);
   void send_ack(const store::Job& job, std::string_view ack_id);
   void record_ack_outcome(const store::Job& job, const store::SentAs2& sent,

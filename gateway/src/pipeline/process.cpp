@@ -103,15 +103,22 @@ ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner&
   edi::ValidatorOptions validator;
   validator.deliver_segments = true;
   result.errors = edi::Validator(edi::SchemaRegistry::builtin(), validator).run(reader, mapper);
-  if (options.send_acks && options.numbers != nullptr && !collector.interchanges().empty()) {
-    edi::AckOptions ack;
-    ack.type = options.ack_type;
-    ack.date = options.ack_date;
-    ack.time = options.ack_time;
-    stamp(ack.date, ack.time);
-    result.acks = edi::build_acks(collector.interchanges(), ack, *options.numbers);
-  }
+  if (options.send_acks) result.to_acknowledge = collector.interchanges();
+  if (options.numbers != nullptr)
+    result.acks = build_process_acks(result, options, *options.numbers);
   return result;
+}
+
+std::vector<edi::BuiltAck> build_process_acks(const ProcessResult& result,
+                                              const ProcessOptions& options,
+                                              edi::ControlNumberAllocator& numbers) {
+  if (!options.send_acks || result.to_acknowledge.empty()) return {};
+  edi::AckOptions ack;
+  ack.type = options.ack_type;
+  ack.date = options.ack_date;
+  ack.time = options.ack_time;
+  stamp(ack.date, ack.time);
+  return edi::build_acks(result.to_acknowledge, ack, numbers);
 }
 
 }  // namespace edigate::gateway

@@ -40,11 +40,14 @@ struct ProcessedInterchange {
 struct ProcessOptions {
   bool send_acks = true;
   edi::AckType ack_type = edi::AckType::automatic;
-  std::string ack_date, ack_time;                  // CCYYMMDD, HHMM (UTC); empty: now
-  edi::ControlNumberAllocator* numbers = nullptr;  // required when send_acks
-  std::string received_at;                         // envelope.received_at of the documents
-  std::string message_id;                          // envelope.message_id
-  std::string partner_id;                          // envelope.partner (the gateway's partner id)
+  std::string ack_date, ack_time;  // CCYYMMDD, HHMM (UTC); empty: now
+  // With numbers, process_edi builds the acknowledgements; without, the caller builds them
+  // later with build_process_acks (the daemon does, inside the transaction that records them,
+  // so the numbers it takes commit with the acknowledgements).
+  edi::ControlNumberAllocator* numbers = nullptr;
+  std::string received_at;  // envelope.received_at of the documents
+  std::string message_id;   // envelope.message_id
+  std::string partner_id;   // envelope.partner (the gateway's partner id)
   edi::Limits limits;
 };
 
@@ -52,12 +55,19 @@ struct ProcessResult {
   std::vector<ProcessedSet> sets;
   std::vector<ProcessedInterchange> interchanges;
   std::vector<edi::Problem> problems;  // outside any set (envelopes, unreadable bytes)
-  std::vector<edi::BuiltAck> acks;     // one per interchange acknowledged
-  std::uint64_t errors = 0;            // every error, sets included
+  std::vector<edi::BuiltAck> acks;     // one per interchange acknowledged (options.numbers)
+  std::vector<edi::ReceivedInterchange> to_acknowledge;  // what acks are built from (send_acks)
+  std::uint64_t errors = 0;                              // every error, sets included
   bool readable() const { return !interchanges.empty(); }
 };
 
 ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,
                           const ProcessOptions& options);
+
+// The acknowledgements of a processed payload (empty when options.send_acks is off or nothing
+// was readable), numbered from `numbers`.
+std::vector<edi::BuiltAck> build_process_acks(const ProcessResult& result,
+                                              const ProcessOptions& options,
+                                              edi::ControlNumberAllocator& numbers);
 
 }  // namespace edigate::gateway

@@ -18,6 +18,7 @@ std::uint64_t ControlNumbers::next(edi::ControlKind kind, std::string_view partn
   auto n = store_->allocate_control_number(partner, control_kind_name(kind));
   if (!n.ok()) {
     last_error_ = n.status();
+    if (first_error_.ok()) first_error_ = last_error_;
     return 0;
   }
   last_error_ = Status::success();

@@ -19,10 +19,14 @@ class ControlNumbers final : public edi::ControlNumberAllocator {
   // before enveloping.
   std::uint64_t next(edi::ControlKind kind, std::string_view partner) override;
   const Status& last_error() const { return last_error_; }
+  // The first failure since this object was made (success if none): a caller that took several
+  // numbers checks once.
+  const Status& first_error() const { return first_error_; }
 
  private:
   Store* store_;
   Status last_error_;
+  Status first_error_;
 };
 
 std::string_view control_kind_name(edi::ControlKind kind);

@@ -80,7 +80,7 @@ std::string dump(const nlohmann::json& j) {
 
 Result<SentAs2> SqliteStore::begin_as2_send(const NewSentAs2& s) {
   return write([&]() -> Result<SentAs2> {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     const std::int64_t t = now();
     // A retry packs the message again: its MIC is refreshed, but only while nothing settled it.
@@ -113,7 +113,7 @@ Result<SentAs2> SqliteStore::begin_as2_send(const NewSentAs2& s) {
 
 Result<bool> SqliteStore::update_as2_sent(std::int64_t id, const SentAs2Change& change) {
   return write([&]() -> Result<bool> {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     Statement q(statements_, std::string("SELECT ") + kSentColumns + " FROM as2_sent WHERE id = ?");
     q.bind(1, id);

@@ -69,7 +69,7 @@ Result<std::int64_t> SqliteStore::append_audit_locked(const AuditEvent& e) {
 
 Result<std::int64_t> SqliteStore::append_audit(const AuditEvent& e) {
   return write([&]() -> Result<std::int64_t> {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     auto seq = append_audit_locked(e);
     if (!seq.ok()) return seq;

@@ -182,24 +182,39 @@ std::optional<std::int64_t> Statement::optional_int_at(int column) const {
 
 // Inside an outer transaction (Store::batch) a transaction is a savepoint: its commit is the
 // outer one's, and its rollback undoes only its own part.
+Status run_cached(StatementCache& cache, const char* sql) {
+  Statement q(cache, sql);
+  return q.run();
+}
+
 Transaction::Transaction(sqlite3* db) : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
-  status_ = exec(db, nested_ ? "SAVEPOINT edigate_nested" : "BEGIN IMMEDIATE");
+  status_ = run(nested_ ? "SAVEPOINT edigate_nested" : "BEGIN IMMEDIATE");
   open_ = status_.ok();
+}
+
+Transaction::Transaction(StatementCache& cache)
+    : db_(cache.db()), cache_(&cache), nested_(sqlite3_get_autocommit(db_) == 0) {
+  status_ = run(nested_ ? "SAVEPOINT edigate_nested" : "BEGIN IMMEDIATE");
+  open_ = status_.ok();
+}
+
+Status Transaction::run(const char* sql) {
+  return cache_ != nullptr ? run_cached(*cache_, sql) : exec(db_, sql);
 }
 
 Transaction::~Transaction() {
   if (!open_) return;
   if (nested_) {
-    (void)exec(db_, "ROLLBACK TO edigate_nested");
-    (void)exec(db_, "RELEASE edigate_nested");
+    (void)run("ROLLBACK TO edigate_nested");
+    (void)run("RELEASE edigate_nested");
   } else {
-    (void)exec(db_, "ROLLBACK");
+    (void)run("ROLLBACK");
   }
 }
 
 Status Transaction::commit() {
   if (!open_) return status_;
-  if (auto s = exec(db_, nested_ ? "RELEASE edigate_nested" : "COMMIT"); !s.ok()) {
+  if (auto s = run(nested_ ? "RELEASE edigate_nested" : "COMMIT"); !s.ok()) {
     return s;  // the destructor rolls back
   }
   open_ = false;

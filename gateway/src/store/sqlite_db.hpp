@@ -93,11 +93,16 @@ class Statement {
   Status status_;
 };
 
+// Runs one statement without results (BEGIN, COMMIT, SAVEPOINT...) prepared once, from the cache.
+Status run_cached(StatementCache& cache, const char* sql);
+
 // BEGIN IMMEDIATE takes the write lock up front, so two writers wait on busy_timeout instead
 // of deadlocking on a read-to-write upgrade.
 class Transaction {
  public:
   explicit Transaction(sqlite3* db);
+  // The same with its BEGIN/SAVEPOINT/COMMIT statements prepared once, from the cache.
+  explicit Transaction(StatementCache& cache);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -106,7 +111,10 @@ class Transaction {
   Status commit();
 
  private:
+  Status run(const char* sql);
+
   sqlite3* db_;
+  StatementCache* cache_ = nullptr;
   bool nested_;
   Status status_;
   bool open_ = false;

@@ -139,7 +139,7 @@ Status SqliteStore::complete(const Job& job) { return finish_job(job, "done", ""
 Result<std::vector<std::int64_t>> SqliteStore::complete_and_enqueue(
     const Job& job, const std::vector<NextJob>& next) {
   return write([&]() -> Result<std::vector<std::int64_t>> {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     if (auto s = finish_job_locked(job, "done", "", job.run_at); !s.ok()) return s;
     std::vector<std::int64_t> ids;
@@ -203,7 +203,7 @@ Result<std::vector<Job>> SqliteStore::list_jobs(std::int64_t message_id) {
 
 Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {
   return write([&]() -> Status {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     Statement q(statements_,
                 "INSERT INTO deliveries (document_id, connector, attempt, outcome, http_status, "
@@ -266,7 +266,7 @@ Result<std::vector<DeliveryAttempt>> SqliteStore::list_deliveries(std::int64_t d
 
 Result<std::int64_t> SqliteStore::add_ack(const NewAck& ack) {
   return write([&]() -> Result<std::int64_t> {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     Statement q(statements_,
                 "INSERT INTO acks (message_id, type, control_number, spool_id, direction, "

@@ -110,7 +110,8 @@ SqliteStore::~SqliteStore() {
   sqlite3_close_v2(db_);
 }
 
-thread_local SqliteStore::CommitMark SqliteStore::last_commit_;
+thread_local std::uint64_t SqliteStore::last_commit_seq_ = 0;
+thread_local const SqliteStore* SqliteStore::combining_ = nullptr;
 
 // Setting a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so
 // this does what it did: a passive checkpoint once the WAL passes the default 1000 pages. The
@@ -118,11 +119,69 @@ thread_local SqliteStore::CommitMark SqliteStore::last_commit_;
 // in the database file alone.
 int SqliteStore::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* store = static_cast<SqliteStore*>(self);
-  last_commit_ = {store, store->wal_->committed()};
+  last_commit_seq_ = store->wal_->committed();
   if (wal_pages >= kCheckpointPages) {
     (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
   return SQLITE_OK;
+}
+
+Status SqliteStore::run_queued(QueuedWrite& w) {
+  std::unique_lock queue(queue_mu_);
+  queue_.push_back(&w);
+  while (!w.done) {
+    if (combiner_active_) {
+      queue_cv_.wait(queue);
+      continue;
+    }
+    // Nobody is combining: this writer runs the oldest queued writes (perhaps not its own, if
+    // more are queued than one transaction takes; then it goes round again).
+    combiner_active_ = true;
+    const auto n = static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxOpsPerCommit));
+    std::vector<QueuedWrite*> round(queue_.begin(), queue_.begin() + n);
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    queue.unlock();
+    run_round(round);
+    queue.lock();
+    for (QueuedWrite* r : round) r->done = true;
+    combiner_active_ = false;
+    queue_cv_.notify_all();
+  }
+  return w.committed;
+}
+
+void SqliteStore::run_round(std::vector<QueuedWrite*>& round) {
+  std::lock_guard lock(mu_);
+  Status outcome = run_cached(statements_, "BEGIN IMMEDIATE");
+  if (outcome.ok()) {
+    combining_ = this;
+    bool lost = false;
+    for (QueuedWrite* w : round) {
+      // Some errors (I/O, a full disk) make SQLite roll the whole transaction back; whatever
+      // ran after that would commit on its own, so nothing more runs.
+      if (sqlite3_get_autocommit(db_) != 0 ||
+          !run_cached(statements_, "SAVEPOINT edigate_write").ok()) {
+        lost = true;
+        break;
+      }
+      if (!w->run()) (void)run_cached(statements_, "ROLLBACK TO edigate_write");
+      (void)run_cached(statements_, "RELEASE edigate_write");
+    }
+    combining_ = nullptr;
+    if (lost || sqlite3_get_autocommit(db_) != 0) {
+      outcome =
+          Status::error(StoreErrc::database,
+                        std::string("the transaction was rolled back: ") + sqlite3_errmsg(db_));
+      if (sqlite3_get_autocommit(db_) == 0) (void)exec(db_, "ROLLBACK");
+    } else if (outcome = run_cached(statements_, "COMMIT"); !outcome.ok()) {
+      (void)exec(db_, "ROLLBACK");
+    }
+  }
+  for (QueuedWrite* w : round) {
+    w->committed = outcome;
+    w->seq = last_commit_seq_;
+    w->shared_commit = round.size();
+  }
 }
 
 Status SqliteStore::enable_group_commit() {
@@ -192,7 +251,7 @@ Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
 Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
                                                           std::string_view first_job) {
   return write([&]() -> Result<ReceivedMessage> {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     auto id = insert_message_locked(m, message_status::received);
     if (!id.ok()) return id.status();
@@ -216,7 +275,7 @@ Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
 
 Result<std::int64_t> SqliteStore::add_outbound_message(const NewMessage& m) {
   return write([&]() -> Result<std::int64_t> {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     auto id = insert_message_locked(m, message_status::processing);
     if (!id.ok()) return id.status();
@@ -291,7 +350,7 @@ Status SqliteStore::set_message_status(std::int64_t id, std::string_view status,
 
 Status SqliteStore::store_mdn(const NewMdn& mdn) {
   return write([&]() -> Status {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     Statement q(statements_,
                 "INSERT INTO mdns (message_id, spool_id, disposition, signed, created_at) "
@@ -432,7 +491,7 @@ Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view part
 
 Status SqliteStore::batch(const std::function<Status()>& work) {
   return write([&]() -> Status {
-    Transaction txn(db_);
+    Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     if (Status s = work(); !s.ok()) return s;  // the destructor rolls back
     return txn.commit();

@@ -6,8 +6,12 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
@@ -86,6 +90,7 @@ class SqliteStore final : public Store {
   Status batch(const std::function<Status()>& work) override;
   Status sync() override;
   std::uint64_t flushes() const override { return wal_ ? wal_->flushes() : 0; }
+  std::uint64_t commits() const override { return wal_ ? wal_->commits() : 0; }
 
  private:
   // How long a write waits after its commit. `own`: until the commit is on disk (the default:
@@ -96,28 +101,62 @@ class SqliteStore final : public Store {
   // flush covers them).
   enum class Wait { own, earlier, none };
 
-  // Every operation that writes runs through here: `op` under the store lock; then, if this
-  // thread committed (not when the write was part of an enclosing batch), the wait without the
-  // lock, so other writers go on meanwhile.
+  // Every operation that writes runs through here. With group commit, concurrent writes also
+  // share transactions: a writer queues its operation; one of the queued writers (the
+  // combiner) takes the store lock, runs every queued operation in one transaction, each inside
+  // its own savepoint (an operation that fails is rolled back alone, as its own transaction
+  // would have been), and commits once; then each writer waits, without the lock, for that
+  // commit to reach the disk (see Wait). One commit writes a page that several operations
+  // touched (a table's last page, an index root, the audit chain's tail) once instead of once
+  // each. A call made inside an operation (a batch calling store methods) runs directly in the
+  // enclosing transaction and never waits.
   template <typename Op>
   auto write(Op&& op, Wait wait = Wait::own) -> decltype(op()) {
-    last_commit_ = {};
-    auto result = [&] {
+    using R = decltype(op());
+    if (combining_ == this) return op();
+    if (wal_ == nullptr) {
       std::lock_guard lock(mu_);
       return op();
-    }();
-    if (wal_ == nullptr || last_commit_.store != this || wait == Wait::none) return result;
-    const std::uint64_t seq = wait == Wait::own ? last_commit_.seq : last_commit_.seq - 1;
+    }
+    std::optional<R> result;
+    QueuedWrite mine;
+    mine.run = [&] {
+      result.emplace(op());
+      return result->ok();
+    };
+    if (Status s = run_queued(mine); !s.ok()) return s;
+    if (!result->ok() || wait == Wait::none) return std::move(*result);
+    // `earlier` alone in its commit: wait for the commits before it. Shared with others, the
+    // row it read may have been written by one of them, so wait for the commit itself.
+    const std::uint64_t seq =
+        wait == Wait::earlier && mine.shared_commit == 1 ? mine.seq - 1 : mine.seq;
     if (Status s = wal_->wait_durable(seq); !s.ok()) return s;
-    return result;
+    return std::move(*result);
   }
+  struct QueuedWrite {
+    std::function<bool()> run;      // false: it failed and was rolled back to its savepoint
+    Status committed;               // the outcome of the transaction it ran in
+    std::uint64_t seq = 0;          // that transaction's commit
+    std::size_t shared_commit = 0;  // operations in that transaction
+    bool done = false;
+  };
+  // Queues `w` and returns once it ran and its transaction ended (committed or not).
+  Status run_queued(QueuedWrite& w);
+  // One transaction over the queued writes (the caller is the combiner).
+  void run_round(std::vector<QueuedWrite*>& round);
+  // The combiner thread's store while it runs a round (nested writes run directly).
+  static thread_local const SqliteStore* combining_;
+  // Operations per shared transaction: enough to share the pages, few enough that the writer
+  // who happens to combine is not kept long from its own work.
+  static constexpr std::size_t kMaxOpsPerCommit = 64;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<QueuedWrite*> queue_;
+  bool combiner_active_ = false;
   // SQLite calls this after each commit, in the committing thread, under the connection's lock.
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
-  struct CommitMark {
-    const SqliteStore* store = nullptr;
-    std::uint64_t seq = 0;
-  };
-  static thread_local CommitMark last_commit_;
+  // The sequence number of the last commit made on this thread (set by on_commit).
+  static thread_local std::uint64_t last_commit_seq_;
 
   // The *_locked helpers run inside a caller's transaction with mu_ held.
   Result<std::int64_t> append_audit_locked(const AuditEvent& e);

@@ -354,6 +354,9 @@ class Store {
   // Disk flushes made for commits so far (0 when each commit flushes itself); with concurrent
   // writers it grows more slowly than the number of commits.
   virtual std::uint64_t flushes() const = 0;
+  // Commits made so far with group commit (0 without it); concurrent writes share commits, so
+  // it grows more slowly than the number of writes.
+  virtual std::uint64_t commits() const = 0;
 };
 
 }  // namespace edigate::gateway::store

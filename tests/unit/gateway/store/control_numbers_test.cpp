@@ -41,4 +41,5 @@ TEST_CASE("a control number allocation failure returns 0 with the reason", "[sto
   ControlNumbers numbers(*opened.value());
   CHECK(numbers.next(ControlKind::interchange, "acme") == 0);
   CHECK_FALSE(numbers.last_error().ok());
+  CHECK_FALSE(numbers.first_error().ok());
 }

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -47,7 +48,7 @@ TEST_CASE("group commit: writes are on disk when they return, and flushes are sh
   auto reopened = f.open();
   REQUIRE(reopened.ok());
   CHECK(reopened.value()->verify_audit().value().entries == 1 + kThreads * kPerThread);
-  WARN("flushes for " << kThreads * kPerThread << " commits: " << flushes);
+  WARN("flushes for " << kThreads * kPerThread << " writes: " << flushes);
 }
 
 TEST_CASE("group commit: a write inside a batch waits with the batch, once",
@@ -69,4 +70,69 @@ TEST_CASE("group commit: a write inside a batch waits with the batch, once",
   CHECK(store.add_received_message(as2_message("acme", "<b1@test>"), "process").status().code ==
         StoreErrc::duplicate);
   CHECK(store.flushes() == before + 1);
+}
+
+TEST_CASE(
+    "group commit: writes queued meanwhile share one transaction; a failing one is rolled "
+    "back alone",
+    "[store][group-commit]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  REQUIRE(store.add_received_message(as2_message("acme", "<first@test>"), "process").ok());
+  const std::uint64_t commits_before = store.commits();
+
+  // A batch holds the store until the other writers are queued behind it; they then run in the
+  // combined transactions that follow (at most a few, however the threads were scheduled).
+  constexpr int kWriters = 6;
+  std::atomic<int> started{0};
+  std::vector<std::thread> writers;
+  std::atomic<int> added{0};
+  Status duplicate;
+  Status failed_batch;
+  Status held;
+  std::thread holder([&] {
+    held = store.batch([&]() -> Status {
+      while (started < kWriters + 2) std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return store.append_audit({"test", "held", "store", "{}"}).status();
+    });
+  });
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      ++started;
+      const std::string id = "<w" + std::to_string(i) + "@test>";
+      if (store.add_received_message(as2_message("acme", id), "process").ok()) ++added;
+    });
+  }
+  writers.emplace_back([&] {
+    ++started;
+    duplicate = store.add_received_message(as2_message("acme", "<first@test>"), "process").status();
+  });
+  writers.emplace_back([&] {
+    ++started;
+    // Its first write succeeds inside it, then it fails: neither may be kept.
+    failed_batch = store.batch([&]() -> Status {
+      auto m = store.add_received_message(as2_message("acme", "<rolled-back@test>"), "process");
+      if (!m.ok()) return m.status();
+      return Status::error(StoreErrc::bad_input, "the batch gives up");
+    });
+  });
+  holder.join();
+  for (auto& t : writers) t.join();
+
+  CHECK(held.ok());
+  CHECK(added == kWriters);
+  CHECK(duplicate.code == StoreErrc::duplicate);
+  CHECK(failed_batch.code == StoreErrc::bad_input);
+  // The holder's commit plus the others in fewer commits than writes (they were all queued).
+  const std::uint64_t commits = store.commits() - commits_before;
+  CHECK(commits >= 2);
+  CHECK(commits <= 1 + (kWriters + 2) / 2);
+  WARN("commits for " << kWriters + 3 << " writes: " << commits);
+  REQUIRE(store.sync().ok());
+  CHECK(f.raw_count("messages") == 1 + kWriters);
+  CHECK(store.find_as2_message("acme", "<rolled-back@test>").value() == std::nullopt);
+  CHECK(store.verify_audit().value().ok);
 }
