@@ -89,6 +89,9 @@ Status configure(sqlite3* db, int busy_timeout_ms) {
   if (sqlite3_busy_timeout(db, busy_timeout_ms) != SQLITE_OK) return db_error(db, "busy_timeout");
   if (auto s = exec(db, "PRAGMA journal_mode=WAL"); !s.ok()) return s;
   if (auto s = exec(db, "PRAGMA synchronous=FULL"); !s.ok()) return s;
+  // Statement and savepoint journals (every write runs in a savepoint of a shared transaction)
+  // in memory, not in temporary files created and deleted per transaction.
+  if (auto s = exec(db, "PRAGMA temp_store=MEMORY"); !s.ok()) return s;
   return exec(db, "PRAGMA foreign_keys=ON");
 }
 
@@ -394,7 +397,7 @@ Result<std::optional<Mdn>> SqliteStore::get_mdn_for(std::string_view partner,
 Result<std::int64_t> SqliteStore::add_document(const NewDocument& d) {
   return write([&]() -> Result<std::int64_t> {
     Statement q(
-        db_,
+        statements_,
         "INSERT INTO documents (message_id, set_index, type, standard, transaction_set, "
         "interchange_control, group_control, set_control, status, canonical_id, error, "
         "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
