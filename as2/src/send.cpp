@@ -100,6 +100,7 @@ Verdict judge_answer(const PackedMessage& message, const PartnerProfile& partner
                      const Response& response, SendOutcome& out) {
   if (response.body.empty() || media_type(find_header(response.headers, "Content-Type")).empty())
     return Verdict::delivered;
+  out.mdn_http = HttpMessage{response.headers, response.body};
   auto mdn = parse_mdn(response.headers, response.body, &partner.certificate);
   if (!mdn) {
     out.error = "MDN not accepted: " + mdn.error().message;
@@ -125,6 +126,7 @@ Verdict attempt(const PackedMessage& message, const PartnerProfile& partner,
   const std::string transport_error = post_once(message.http, options, response);
   out.http_status = response.status;
   out.mdn.reset();
+  out.mdn_http.reset();
   if (!transport_error.empty()) {
     out.error = transport_error;
     return response.too_large ? Verdict::rejected : Verdict::retry;

@@ -241,6 +241,28 @@ int run_requeue(const RequeueOptions& o, bool resend) {
   return jobs.empty() ? kFailed : 0;
 }
 
+// Queues an outbound AS2 message (an acknowledgement) to be sent again by the daemon.
+int run_resend_sent(const std::string& db, std::int64_t sent_id) {
+  st::SqliteOptions options;
+  options.create_if_missing = false;
+  options.migrate = false;  // a running daemon owns the schema
+  auto opened = st::open_sqlite_store(db, options);
+  if (!opened.ok()) {
+    std::cerr << "edigate: " << opened.status().message << "\n";
+    return kCannotRun;
+  }
+  auto job = gateway::daemon::resend_sent(*opened.value(), sent_id, "cli");
+  if (!job.ok()) {
+    std::cerr << "edigate: " << job.status().message << "\n";
+    return job.status().code == st::StoreErrc::not_found ||
+                   job.status().code == st::StoreErrc::conflict
+               ? kFailed
+               : kCannotRun;
+  }
+  std::cout << json{{"sent", sent_id}, {"job", job.value()}}.dump() << "\n";
+  return 0;
+}
+
 struct AddOptions {
   std::string db;
   std::string spool;
@@ -377,6 +399,15 @@ void add_messages(CLI::App& app, int& exit_code) {
       ->required();
   d->add_option("ID", resend->id, "Message id")->required();
   d->callback([resend, &exit_code] { exit_code = run_requeue(*resend, true); });
+  auto sent_db = std::make_shared<std::string>();
+  auto sent_id = std::make_shared<std::int64_t>(0);
+  CLI::App* a = messages->add_subcommand(
+      "resend-sent",
+      "Send an AS2 message we sent (an acknowledgement) again, by its id in `messages sent`, "
+      "when it failed, got a negative MDN or none in time (the daemon sends it)");
+  a->add_option("--db", *sent_db, "Store database file")->required();
+  a->add_option("ID", *sent_id, "Sent message id (the id column of `messages sent`)")->required();
+  a->callback([sent_db, sent_id, &exit_code] { exit_code = run_resend_sent(*sent_db, *sent_id); });
   add_messages_add(messages, exit_code);
 }
 

@@ -151,6 +151,7 @@ import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open("sink.log", "a") as f: f.write(self.headers.get("Message-ID", "") + "\n")
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
@@ -238,6 +239,31 @@ wait_for 15 sh -c "'$bin' messages sent --db var/edigate.db | grep -q mdn-timeou
   fail "no MDN within 3 s: mdn-timeout"
 [ "$(sent_state "$third")" = mdn-timeout ] && ok || fail "the third one timed out"
 [ "$(audit_count as2.mdn_timeout)" -eq 1 ] && ok || fail "as2.mdn_timeout audited"
+
+# --- sending again: an operator resends the timed-out 997 (same Message-ID) -----------------
+sent_id() { "$bin" messages sent --db var/edigate.db | awk -F'\t' -v id="$1" '$8 == id {print $1}'; }
+third_id=$(sent_id "$third")
+first_id=$(sent_id "$first")
+check "messages resend-sent: the timed-out 997" 0 "$bin" messages resend-sent --db var/edigate.db "$third_id"
+wait_for 15 sh -c "[ \$(grep -cF '$third' sink.log) -ge 2 ]" && ok ||
+  fail "sent again with the same Message-ID"
+[ "$(audit_count as2.resend)" -eq 1 ] && ok || fail "as2.resend audited"
+[ "$(audit_count as2.resend_requested)" -eq 1 ] && ok || fail "the operator's request audited"
+wait_for 15 sh -c "[ \"\$('$bin' messages sent --db var/edigate.db | awk -F'\t' -v id='$third' '\$8 == id {print \$6}')\" = mdn-timeout ]" &&
+  ok || fail "no MDN again: timed out again"
+check "resend-sent of one settled by its MDN is refused" 1 "$bin" messages resend-sent --db var/edigate.db "$first_id"
+check "resend-sent of an unknown id" 1 "$bin" messages resend-sent --db var/edigate.db 999999
+code=$(curl -s -o resend.json -w '%{http_code}' -X POST -H 'Authorization: Bearer admin-token' \
+  "http://127.0.0.1:$admin_port/api/sent/$first_id/resend")
+[ "$code" = 409 ] && ok || fail "API: resend of a settled one is 409 (got $code)"
+code=$(curl -s -o resend.json -w '%{http_code}' -X POST -H 'Authorization: Bearer admin-token' \
+  "http://127.0.0.1:$admin_port/api/sent/$third_id/resend")
+[ "$code" = 202 ] && ok || fail "API: resend of the timed-out one is 202 (got $code)"
+wait_for 15 sh -c "[ \$(grep -cF '$third' sink.log) -ge 3 ]" && ok || fail "API resend sent it a third time"
+api "/api/sent/$first_id/mdn" >first.mdn
+has "API: the MDN kept for the first 997" first.mdn "disposition-notification"
+api "/api/sent/$third_id" >third.json
+has "API: one sent message" third.json "\"as2_message_id\":\"$third\""
 
 kill -TERM "$daemon"
 wait "$daemon"

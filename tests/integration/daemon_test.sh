@@ -231,6 +231,11 @@ curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$p_admin/api/me
 has "the partner got it from us" partner-messages.json '"partner":"gateway"'
 wait_for 10 sh -c "'$bin' audit export --db var/edigate.db 2>/dev/null | grep -q ack.sent" && ok ||
   fail "ack.sent audited (signed MDN from the partner matched)"
+"$bin" messages sent --db var/edigate.db --json --limit 1 >sent.json
+has "the partner's signed sync MDN is kept" sent.json '"mdn_spool":"[0-9a-f]\{64\}"'
+sent_id=$(python3 -c 'import json; print(json.load(open("sent.json"))["id"])')
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/sent/$sent_id/mdn" >sync.mdn
+has "API: its bytes as received" sync.mdn "disposition-notification"
 kill -TERM "$partner_daemon"
 
 # --- the operator CLI on the live store --------------------------------------------------

@@ -407,6 +407,39 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     for (const store::SentAs2& s : sent.value()) list.push_back(store::as2_sent_json(s));
     return responder.send(json_response(200, list));
   }
+  if (path.starts_with("/api/sent/")) {
+    std::string_view rest = path.substr(std::string_view("/api/sent/").size());
+    const std::size_t slash = rest.find('/');
+    const auto id = parse_id(rest.substr(0, slash));
+    const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    auto sent = id ? st.get_as2_sent(*id)
+                   : store::Result<std::optional<store::SentAs2>>(std::optional<store::SentAs2>{});
+    if (!sent.ok()) return responder.send(problem(500, sent.status().message));
+    if (!sent.value()) return responder.send(problem(404, "no such sent message"));
+    const std::string subject = "message:" + std::to_string(sent.value()->message_id);
+    if (request.method == "GET" && action.empty()) {
+      return responder.send(json_response(200, store::as2_sent_json(*sent.value())));
+    }
+    if (request.method == "GET" && action == "mdn") {
+      if (sent.value()->mdn_spool_id.empty()) {
+        return responder.send(problem(404, "no MDN kept for this message"));
+      }
+      auto bytes = core.blobs().read(sent.value()->mdn_spool_id);
+      if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
+      (void)st.append_audit({actor, "as2.mdn_raw", subject, json{{"as2_sent", *id}}.dump()});
+      return responder.send(Response::text(200, std::move(bytes.value()), "message/rfc822"));
+    }
+    if (request.method == "POST" && action == "resend") {
+      auto job = resend_sent(st, *id, actor);
+      if (!job.ok()) {
+        const bool refused = job.status().code == store::StoreErrc::conflict;
+        return responder.send(problem(refused ? 409 : 500, job.status().message));
+      }
+      core.wake();
+      return responder.send(json_response(202, json{{"sent", *id}, {"job", job.value()}}));
+    }
+    return responder.send(problem(404, "no such action"));
+  }
   std::string_view rest = path.substr(std::string_view("/api/messages/").size());
   const std::size_t slash = rest.find('/');
   const auto id = parse_id(rest.substr(0, slash));
@@ -519,6 +552,8 @@ http::Router admin_router(Core& core, http::WorkerPool& pool) {
   router.add("GET", "/api/partners", api);
   router.add("GET", "/api/messages", api);
   router.add("GET", "/api/sent", api);
+  router.add_prefix("GET", "/api/sent/", api);
+  router.add_prefix("POST", "/api/sent/", api);
   router.add_prefix("GET", "/api/messages/", api);
   router.add_prefix("POST", "/api/messages/", api);
   return router;

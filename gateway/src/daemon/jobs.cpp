@@ -77,6 +77,46 @@ bool retry_or_dead(store::Store& st, const store::Job& job, int failed_attempts,
 
 }  // namespace
 
+store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
+                                        std::string_view actor) {
+  namespace state = store::as2_sent_state;
+  std::int64_t job_id = 0;
+  const store::Status done = st.batch([&]() -> store::Status {
+    auto found = st.get_as2_sent(sent_id);
+    if (!found.ok()) return found.status();
+    if (!found.value()) {
+      return store::Status::error(store::StoreErrc::not_found,
+                                  "no sent AS2 message " + std::to_string(sent_id));
+    }
+    const store::SentAs2& sent = *found.value();
+    constexpr std::string_view kAck = "ack:";
+    if (!std::string_view(sent.carries).starts_with(kAck)) {
+      return store::Status::error(store::StoreErrc::conflict,
+                                  "sent AS2 message " + std::to_string(sent_id) + " carries " +
+                                      sent.carries + ", which cannot be sent again");
+    }
+    auto moved = st.update_as2_sent(sent_id, {state::sending, "", "", "", false, 0});
+    if (!moved.ok()) return moved.status();
+    if (!moved.value()) {
+      return store::Status::error(
+          store::StoreErrc::conflict,
+          "sent AS2 message " + std::to_string(sent_id) + " is " + sent.state +
+              "; only send-failed, mdn-failed and mdn-timeout ones can be sent again");
+    }
+    auto job = st.enqueue(std::string(kSendAckJob) + sent.carries.substr(kAck.size()),
+                          store::JobRef{sent.message_id, std::nullopt}, now_ms());
+    if (!job.ok()) return job.status();
+    job_id = job.value();
+    return st
+        .append_audit({std::string(actor), "as2.resend_requested",
+                       "message:" + std::to_string(sent.message_id),
+                       audit_json({{"as2_sent", sent_id}, {"job", job_id}})})
+        .status();
+  });
+  if (!done.ok()) return done;
+  return job_id;
+}
+
 JobRunner::JobRunner(Core& core, unsigned threads) : core_(core), threads_(threads) {}
 
 JobRunner::~JobRunner() { stop(); }
@@ -581,6 +621,20 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
                                    const std::string& details) {
   store::Store& st = core_.store();
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
+  // A synchronous MDN is kept as it came (the partner's signed receipt), good or bad.
+  std::string mdn_bytes;
+  std::optional<store::PendingBlob> mdn_blob;
+  if (outcome.mdn_http) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const as2::Header& h : outcome.mdn_http->headers) headers.emplace_back(h.name, h.value);
+    mdn_bytes = serialize_http(headers, outcome.mdn_http->body);
+    if (auto put = core_.blobs().prepare(mdn_bytes); put.ok()) mdn_blob = std::move(put.value());
+  }
+  const auto record_mdn = [&](store::SentAs2Change& change) -> store::Status {
+    if (!mdn_blob) return store::Status::success();
+    change.mdn_spool_id = mdn_blob->id;
+    return core_.blobs().record(*mdn_blob);
+  };
   if (outcome.status == as2::SendStatus::delivered) {
     store::SentAs2Change taken;
     taken.state = store::as2_sent_state::awaiting_mdn;
@@ -607,6 +661,7 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
         got.state = store::as2_sent_state::mdn_ok;
         got.disposition = outcome.mdn->disposition;
         got.mdn_signed = outcome.mdn->signed_mdn;
+        if (auto r = record_mdn(got); !r.ok()) return r;
         if (auto m = st.update_as2_sent(sent.id, got); !m.ok()) return m.status();
       }
       if (auto a = st.append_audit({"as2", "ack.sent", subject, details}); !a.ok()) {
@@ -627,8 +682,11 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
     change.disposition = outcome.mdn ? outcome.mdn->disposition : "";
     change.error = outcome.error;
     change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
-    (void)st.update_as2_sent(sent.id, change);
-    (void)st.append_audit({"as2", "ack.failed", subject, details});
+    (void)st.batch([&]() -> store::Status {
+      if (auto r = record_mdn(change); !r.ok()) return r;
+      if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
+      return st.append_audit({"as2", "ack.failed", subject, details}).status();
+    });
   }
 }
 

@@ -31,6 +31,13 @@ inline constexpr std::string_view kSendMdnJob = "send_mdn";
 inline constexpr std::string_view kSendAckJob = "send_ack:";
 inline constexpr std::string_view kMdnTimeoutJob = "mdn_timeout:";
 
+// Sends an outbound AS2 message (an acknowledgement) that failed, got a negative MDN or none
+// by its deadline again: moves it back to "sending" (audited as as2.resend, plus `actor`'s
+// action) and queues its send job. Returns the job id; not_found for an unknown id, conflict
+// for one in another state (in flight, or settled by a good MDN).
+store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
+                                        std::string_view actor);
+
 class JobRunner {
  public:
   JobRunner(Core& core, unsigned threads);

@@ -51,8 +51,10 @@ struct Move {
 
 // The state machine. An MDN may overtake the POST's answer (sending -> mdn-*), a late MDN
 // still settles a timed-out message, and an MDN for a POST we counted as failed proves the
-// partner got it; a settled message never moves again, so a duplicate MDN changes nothing.
-constexpr std::array<Move, 11> kMoves{{
+// partner got it; a settled message never moves again, so a duplicate MDN changes nothing,
+// except that an operator may send one that failed or timed out again (same Message-ID, so a
+// partner that did get it the first time knows it for a duplicate).
+constexpr std::array<Move, 14> kMoves{{
     {state::sending, state::awaiting_mdn, "as2.sent"},
     {state::sending, state::mdn_ok, "as2.mdn_received"},
     {state::sending, state::mdn_failed, "as2.mdn_failed"},
@@ -64,6 +66,9 @@ constexpr std::array<Move, 11> kMoves{{
     {state::mdn_timeout, state::mdn_failed, "as2.mdn_failed"},
     {state::send_failed, state::mdn_ok, "as2.mdn_received"},
     {state::send_failed, state::mdn_failed, "as2.mdn_failed"},
+    {state::send_failed, state::sending, "as2.resend"},
+    {state::mdn_failed, state::sending, "as2.resend"},
+    {state::mdn_timeout, state::sending, "as2.resend"},
 }};
 
 const Move* find_move(std::string_view from, std::string_view to) {
@@ -126,8 +131,7 @@ Result<bool> SqliteStore::update_as2_sent(std::int64_t id, const SentAs2Change& 
     const Move* move = find_move(before.state, change.state);
     if (move == nullptr) return false;
     const std::int64_t t = now();
-    const bool mdn = change.state != state::awaiting_mdn && change.state != state::send_failed &&
-                     change.state != state::mdn_timeout;
+    const bool mdn = change.state == state::mdn_ok || change.state == state::mdn_failed;
     Statement u(statements_,
                 "UPDATE as2_sent SET state = ?1, disposition = ?2, error = ?3, mdn_spool_id = ?4, "
                 "mdn_signed = ?5, sent_at = CASE WHEN sent_at = 0 AND ?1 <> 'send-failed' THEN ?6 "

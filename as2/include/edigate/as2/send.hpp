@@ -42,6 +42,9 @@ struct SendOutcome {
   int attempts = 0;
   long http_status = 0;  // of the last attempt; 0 when no HTTP answer
   std::optional<ParsedMdn> mdn;
+  // The synchronous MDN exactly as it came (last attempt), also when it did not verify: kept
+  // as the partner's receipt (non-repudiation) or as evidence of what went wrong.
+  std::optional<HttpMessage> mdn_http;
   std::string error;  // why it was not delivered (last attempt)
 };
 

@@ -147,6 +147,30 @@ TEST_CASE("as2_sent: an MDN that overtakes the POST's answer is kept", "[store][
   CHECK(f.state(id) == "mdn-ok");
 }
 
+TEST_CASE("as2_sent: one that failed or timed out may be sent again; a settled one may not",
+          "[store][as2_sent]") {
+  SentFixture f;
+  auto begun = f.store->begin_as2_send(f.ack());
+  REQUIRE(begun.ok());
+  const std::int64_t id = begun.value().id;
+  CHECK_FALSE(f.move(id, as2_sent_state::sending));  // in flight: nothing to send again
+  REQUIRE(f.move(id, as2_sent_state::awaiting_mdn));
+  CHECK_FALSE(f.move(id, as2_sent_state::sending));
+  REQUIRE(f.move(id, as2_sent_state::mdn_timeout));
+  f.clock->store(1700000009000);
+  CHECK(f.move(id, as2_sent_state::sending));
+  CHECK(f.state(id) == "sending");
+  CHECK(f.store->get_as2_sent(id).value()->mdn_at == 0);  // no MDN came with that move
+  REQUIRE(f.move(id, as2_sent_state::send_failed));
+  CHECK(f.move(id, as2_sent_state::sending));
+  REQUIRE(f.move(id, as2_sent_state::mdn_failed, "processed/error: decryption-failed"));
+  CHECK(f.move(id, as2_sent_state::sending));
+  CHECK(f.audited("as2.resend") == 3);
+  REQUIRE(f.move(id, as2_sent_state::mdn_ok, "processed"));
+  CHECK_FALSE(f.move(id, as2_sent_state::sending));
+  CHECK(f.state(id) == "mdn-ok");
+}
+
 TEST_CASE("as2_sent: a retry reuses the row; the MIC is refreshed only while unsettled",
           "[store][as2_sent]") {
   SentFixture f;
