@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -53,6 +54,30 @@ std::string FileConnector::place(const std::string& final_name, std::string_view
   return {};
 }
 
+int FileConnector::sync_directory_shared() {
+  std::unique_lock lock(sync_mu_);
+  const std::uint64_t ticket = ++sync_requested_;
+  while (sync_covered_ < ticket) {
+    if (syncing_) {
+      sync_cv_.wait(lock);
+      continue;
+    }
+    // Every rename counted so far happened before this fsync starts, so it covers them all.
+    syncing_ = true;
+    const std::uint64_t covers = sync_requested_;
+    lock.unlock();
+    const int err = fs_.sync_directory(options_.directory);
+    lock.lock();
+    syncing_ = false;
+    sync_cv_.notify_all();
+    // A failure is this caller's; the others it would have covered try their own fsync, as
+    // they would have without sharing.
+    if (err != 0) return err;
+    sync_covered_ = std::max(sync_covered_, covers);
+  }
+  return 0;
+}
+
 DeliveryResult FileConnector::deliver(const Delivery& delivery) {
   if (!is_safe_document_id(delivery.document_id)) {
     DeliveryResult r;
@@ -67,7 +92,7 @@ DeliveryResult FileConnector::deliver(const Delivery& delivery) {
   if (std::string e = place(delivery.document_id + ".json", delivery.json); !e.empty())
     return retry_with(std::move(e));
   // Until the directory entry is on disk, a crash could lose the rename we are about to report.
-  if (const int err = fs_.sync_directory(options_.directory); err != 0)
+  if (const int err = sync_directory_shared(); err != 0)
     return retry_with(errno_text("fsync directory", options_.directory, err));
   DeliveryResult r;
   r.outcome = DeliveryResult::delivered;

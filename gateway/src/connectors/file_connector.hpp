@@ -11,7 +11,10 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -33,7 +36,8 @@ struct FileConnectorOptions {
 // True for a non-empty id of [A-Za-z0-9._-] not starting with '.', at most kMaxDocumentIdLength.
 bool is_safe_document_id(std::string_view id);
 
-// Thread-safe: deliver() keeps no mutable state but a counter for unique temp names.
+// Thread-safe: deliver() keeps no mutable state but a counter for unique temp names and the
+// shared directory fsync.
 class FileConnector final : public Connector {
  public:
   // `fs` must outlive the connector.
@@ -49,9 +53,19 @@ class FileConnector final : public Connector {
   // Writes `data` to <dir>/<final_name> atomically; returns an error text or "".
   std::string place(const std::string& final_name, std::string_view data);
 
+  // fsyncs the directory once for every delivery that renamed into it before the fsync began:
+  // concurrent deliveries share one fsync instead of queueing for one each. Returns 0 or the
+  // errno of this caller's own fsync.
+  int sync_directory_shared();
+
   FileConnectorOptions options_;
   FileSystem& fs_;
   std::atomic<unsigned long> temp_counter_{0};
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool syncing_ = false;
+  std::uint64_t sync_requested_ = 0;  // tickets handed out
+  std::uint64_t sync_covered_ = 0;    // every ticket up to this one is on disk
 };
 
 }  // namespace edigate::gateway::connectors

@@ -107,10 +107,15 @@ Result<std::string> Spool::put(std::string_view bytes) {
     if (auto s = fsync_dir(dir); !s.ok()) return s;
     return id;
   }
-  if (auto s = ensure_dir(dir, root_); !s.ok()) return s;
+  std::atomic<bool>& known = known_dirs_[std::stoul(id.substr(0, 2), nullptr, 16)];
+  if (!known.load(std::memory_order_acquire)) {
+    if (auto s = ensure_dir(dir, root_); !s.ok()) return s;
+    known.store(true, std::memory_order_release);
+  }
   const std::string temp = temp_name(dir);
   if (auto s = write_temp(temp, bytes); !s.ok()) {
     ops_->unlink(temp.c_str());
+    known.store(false, std::memory_order_release);
     return s;
   }
   if (ops_->rename(temp.c_str(), final_path.c_str()) != 0) {

@@ -6,6 +6,8 @@
 // race only on an atomic rename of identical content.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -49,6 +51,9 @@ class Spool {
 
   std::string root_;
   FileOps* ops_;
+  // <aa> directories known to exist (and be durable), by their byte value: a put skips the
+  // mkdir for them. Forgotten when a write in one fails, so a removed one is made again.
+  std::array<std::atomic<bool>, 256> known_dirs_{};
 };
 
 }  // namespace edigate::gateway::store

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -170,4 +171,44 @@ TEST_CASE("concurrent deliveries of one id leave one complete file", "[connector
   REQUIRE(content.size() == 64 * 1024);
   CHECK(content.find_first_not_of(content.front()) == std::string::npos);  // not interleaved
   CHECK(entries(dir.path) == 1);
+}
+
+TEST_CASE("concurrent deliveries share the directory's fsync", "[connectors]") {
+  // A directory fsync that takes a while: deliveries that rename meanwhile wait for the next
+  // one, which covers them all, instead of one fsync each.
+  class SlowSync final : public FileSystem {
+   public:
+    int write_synced(const std::string& path, std::string_view data, mode_t mode) override {
+      return posix_file_system().write_synced(path, data, mode);
+    }
+    int rename(const std::string& from, const std::string& to) override {
+      return posix_file_system().rename(from, to);
+    }
+    int sync_directory(const std::string& dir) override {
+      ++syncs;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return posix_file_system().sync_directory(dir);
+    }
+    void remove(const std::string& path) override { posix_file_system().remove(path); }
+    std::atomic<int> syncs{0};
+  };
+  TempDir dir;
+  SlowSync slow;
+  FileConnector fc({.directory = dir.path.string()}, slow);
+  constexpr int kThreads = 8;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&fc, &failures, t] {
+      if (fc.deliver(doc("d" + std::to_string(t), "{}")).outcome != DeliveryResult::delivered)
+        ++failures;
+    });
+  for (std::thread& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(entries(dir.path) == kThreads);
+  // The first fsync runs alone; the deliveries that came meanwhile share the next (how many
+  // more depends on scheduling, so only "fewer than one each" is checked).
+  CHECK(slow.syncs >= 1);
+  CHECK(slow.syncs < kThreads);
+  WARN("directory fsyncs for " << kThreads << " deliveries: " << slow.syncs);
 }
