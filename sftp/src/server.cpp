@@ -226,6 +226,14 @@ Status SftpServer::start() {
 std::uint16_t SftpServer::port() const { return state_->port; }
 
 Status SftpServer::set_partners(std::vector<PartnerAccount> partners) {
+  if (Status s = check_partners(partners); !s.ok()) return s;
+  auto next = std::make_shared<const std::vector<PartnerAccount>>(std::move(partners));
+  std::lock_guard lock(state_->mutex);
+  state_->partners = std::move(next);
+  return Status::success();
+}
+
+Status SftpServer::check_partners(const std::vector<PartnerAccount>& partners) const {
   if (Status s = check_jails(partners); !s.ok()) return s;
   for (const PartnerAccount& p : partners) {
     // The algorithm set is fixed when the server binds.
@@ -236,9 +244,6 @@ Status SftpServer::set_partners(std::vector<PartnerAccount> partners) {
                                "not offer: restart to add it");
     }
   }
-  auto next = std::make_shared<const std::vector<PartnerAccount>>(std::move(partners));
-  std::lock_guard lock(state_->mutex);
-  state_->partners = std::move(next);
   return Status::success();
 }
 

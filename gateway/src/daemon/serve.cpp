@@ -208,6 +208,8 @@ int serve(const ServeOptions& options) {
       TlsReload tls;
       // Compared with the configuration the listeners were bound from, at start.
       if (again.ok()) tls = prepare_tls_reload(*cfg, *again.config);
+      // The SFTP logins are checked before anything is applied, so a refusal changes nothing.
+      if (again.ok() && tls.error.empty() && sftp) tls.error = sftp->check(*again.config);
       if (!again.ok()) {
         for (const auto& i : again.issues) std::cerr << i.to_string() << "\n";
         (void)core.store().append_audit(
@@ -222,6 +224,7 @@ int serve(const ServeOptions& options) {
         log("reload refused: " + error);
       } else {
         if (sftp) {
+          // Checked above; only a jail removed since then can make this fail.
           if (const std::string why = sftp->reload(*again.config); !why.empty()) {
             log("SFTP logins not reloaded (the others are): " + why);
           }

@@ -127,6 +127,12 @@ std::string SftpService::reload(const config::GatewayConfig& config) {
   return s.ok() ? std::string() : s.message;
 }
 
+std::string SftpService::check(const config::GatewayConfig& config) const {
+  if (!config.sftp) return {};
+  auto s = server_->check_partners(sftp_accounts(config));
+  return s.ok() ? std::string() : s.message;
+}
+
 SftpService::~SftpService() { stop(); }
 
 std::string SftpService::start() {

@@ -34,6 +34,8 @@ class SftpService {
   // The partner logins of a reloaded configuration, for connections accepted from now on
   // (address, port and host keys stay as started). An error says why nothing changed.
   std::string reload(const config::GatewayConfig& config);
+  // Why reload() would refuse this configuration ("" when it would not), changing nothing.
+  std::string check(const config::GatewayConfig& config) const;
   void stop();
 
  private:

@@ -26,6 +26,9 @@ class SftpServer {
   // sessions already open keep theirs. Refused, with nothing changed, when a jail lacks its
   // inbox/outbox or a partner needs legacy algorithms the running server does not offer.
   Status set_partners(std::vector<PartnerAccount> partners);
+  // What set_partners would refuse, without changing anything (a reload checks every part of
+  // a new configuration before it applies any).
+  Status check_partners(const std::vector<PartnerAccount>& partners) const;
   // The bound port (useful when the configuration asked for port 0).
   std::uint16_t port() const;
   // Accepts sessions until stop() is called; returns after all sessions ended.
