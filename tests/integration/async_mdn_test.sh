@@ -21,6 +21,8 @@ trap cleanup EXIT
 cd "$tmp" || exit 2
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
+# A listener body limit above /mdn's own 1 MiB, so that one is what refuses a large MDN.
+sed -i 's/body-bytes="1048576"/body-bytes="33554432"/' edigate.xml
 
 po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
 b_port=$(free_port)
@@ -144,6 +146,26 @@ cp unknown.body nobody.body
 sed 's/^AS2-To: .*/AS2-To: SOMEONE-ELSE/' dup.headers >elsewhere.headers
 cp dup.body elsewhere.body
 [ "$(post_mdn elsewhere)" = 403 ] && ok || fail "an MDN addressed to someone else is refused"
+# Larger than 1 MiB: 413, audited. One announced that large is answered before its body is
+# read (a client that never sends the body still gets its answer at once).
+refused_before=$(audit_count as2.mdn_refused)
+head -c 2000000 /dev/zero | tr '\0' 'x' >huge.body
+cp dup.headers huge.headers
+[ "$(post_mdn huge)" = 413 ] && ok || fail "an MDN over 1 MiB is refused with 413"
+answer=$(python3 - "$http_port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"POST /mdn HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/report\r\n"
+          b"Content-Length: 20000000\r\n\r\n")
+try:
+    print(s.recv(200).split(b"\r\n")[0].decode())
+except socket.timeout:
+    print("no answer")
+PY
+)
+[ "$answer" = "HTTP/1.1 413 Payload Too Large" ] && ok ||
+  fail "an MDN announced at 20 MB is refused before its body comes (got: $answer)"
+[ "$(audit_count as2.mdn_refused)" -ge $((refused_before + 2)) ] && ok || fail "both refusals audited"
 
 # --- a partner that takes the 997 and never sends the MDN ---------------------------------
 cat >sink.py <<'PY'

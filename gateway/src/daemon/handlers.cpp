@@ -516,11 +516,14 @@ http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoint
     on_worker(pool, std::move(r), out,
               [&core](Request& q, Responder& o) { as2_intake(core, q, o); });
   });
-  router.add("POST", "/mdn", [&core, &pool, allowed](Request r, Responder out) {
-    if (!allowed(r, &config::Endpoints::mdn)) return out.send(Response::error(404));
-    on_worker(pool, std::move(r), out,
-              [&core](Request& q, Responder& o) { mdn_receipt(core, q, o); });
-  });
+  router.add(
+      "POST", "/mdn",
+      [&core, &pool, allowed](Request r, Responder out) {
+        if (!allowed(r, &config::Endpoints::mdn)) return out.send(Response::error(404));
+        on_worker(pool, std::move(r), out,
+                  [&core](Request& q, Responder& o) { mdn_receipt(core, q, o); });
+      },
+      kMaxAsyncMdnBytes);
   router.add("POST", "/upload", [&core, &pool, allowed](Request r, Responder out) {
     if (!allowed(r, &config::Endpoints::upload)) return out.send(Response::error(404));
     on_worker(pool, std::move(r), out, [&core](Request& q, Responder& o) { upload(core, q, o); });

@@ -77,7 +77,9 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
     return responder.send(problem(503, "this gateway has no AS2 station configured"));
   }
   const std::string address_subject = "address:" + request.remote_address;
-  if (request.body.size() > kMaxAsyncMdnBytes) {
+  // Announced larger than the limit, it was never read (the route's body limit, see
+  // partner_router); a body read whole is checked here too.
+  if (request.body_refused_length > 0 || request.body.size() > kMaxAsyncMdnBytes) {
     return refuse(core, responder, request, 413, "as2.mdn_refused", address_subject,
                   "an MDN larger than " + std::to_string(kMaxAsyncMdnBytes) + " bytes");
   }

@@ -28,6 +28,9 @@ struct Request {
   bool tls = false;
   // Lowercase hex SHA-256 of the verified client certificate (DER), when one was presented.
   std::optional<std::string> client_cert_sha256;
+  // Not 0: the body was not read because its announced length (this) exceeds the route's body
+  // limit (Router::add's max_body); `body` is empty and the connection closes after the answer.
+  std::uint64_t body_refused_length = 0;
 
   // First header with that name (case-insensitive), or nullopt. The view lives as long as *this.
   std::optional<std::string_view> header(std::string_view name) const;

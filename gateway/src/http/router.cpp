@@ -4,18 +4,19 @@
 
 namespace edigate::gateway::http {
 
-void Router::add(std::string method, std::string path, Handler handler) {
-  exact_[std::move(path)][std::move(method)] = std::move(handler);
+void Router::add(std::string method, std::string path, Handler handler, std::uint64_t max_body) {
+  exact_[std::move(path)][std::move(method)] = Route{std::move(handler), max_body};
 }
 
-void Router::add_prefix(std::string method, std::string prefix, Handler handler) {
+void Router::add_prefix(std::string method, std::string prefix, Handler handler,
+                        std::uint64_t max_body) {
   auto it = std::find_if(prefixes_.begin(), prefixes_.end(),
                          [&](const auto& entry) { return entry.first == prefix; });
   if (it == prefixes_.end()) {
     prefixes_.emplace_back(std::move(prefix), MethodTable{});
     it = prefixes_.end() - 1;
   }
-  it->second[std::move(method)] = std::move(handler);
+  it->second[std::move(method)] = Route{std::move(handler), max_body};
   // Longest prefix first so /api/v1/ wins over /api/.
   std::stable_sort(prefixes_.begin(), prefixes_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
@@ -25,7 +26,8 @@ Router::Lookup Router::pick(const MethodTable& table, const std::string& method)
   Lookup result;
   if (auto it = table.find(method); it != table.end()) {
     result.match = Match::found;
-    result.handler = &it->second;
+    result.handler = &it->second.handler;
+    result.max_body = it->second.max_body;
     return result;
   }
   result.match = Match::no_method;

@@ -139,8 +139,23 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     listener_->bytes_received->add(static_cast<double>(n));
     if (ec) return on_read_error(ec);
     if (!parser_->is_done()) {
+      // A route with a smaller body limit: a longer announced body is not read at all (the
+      // handler answers from the headers); a chunked one is held to the route's limit.
+      std::uint64_t limit = limits().max_body_bytes;
+      const auto& head = parser_->get();
+      const std::string_view target(head.target().data(), head.target().size());
+      const auto route = core_->router.find(std::string(head.method_string()),
+                                            std::string(target.substr(0, target.find('?'))));
+      if (route.match == Router::Match::found && route.max_body > 0 && route.max_body < limit) {
+        limit = route.max_body;
+        if (const auto length = parser_->content_length(); length && *length > limit) {
+          body_refused_length_ = *length;
+          return dispatch_request();
+        }
+        parser_->body_limit(limit);
+      }
       // Chunked bodies have no announced size: reserve the worst case.
-      std::uint64_t want = parser_->content_length().value_or(limits().max_body_bytes);
+      std::uint64_t want = parser_->content_length().value_or(limit);
       if (!core_->reserve_body_bytes(want)) return send_local_error(503);
       reserved_body_ = want;
     }
@@ -219,6 +234,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     r.listener = listener_->name;
     r.tls = kTls;
     r.client_cert_sha256 = client_cert_;
+    // An unread body stays in the stream: nothing after it can be read as a request.
+    r.body_refused_length = std::exchange(body_refused_length_, 0);
+    if (r.body_refused_length > 0) keep_alive_ = false;
     return r;
   }
 
@@ -336,6 +354,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
   std::optional<std::string> client_cert_;
+  std::uint64_t body_refused_length_ = 0;  // see Request::body_refused_length
   std::array<char, kLingerChunkBytes> scratch_{};
   Phase phase_ = Phase::idle;
   std::chrono::steady_clock::time_point started_{};
