@@ -368,6 +368,15 @@ void update_queue_gauges(Core& core) {
               core.store().flushes());
 }
 
+// "<prefix><id>[/<action>]" -> the id (nullopt when not one) and the action ("" when none).
+std::pair<std::optional<std::int64_t>, std::string_view> id_and_action(std::string_view path,
+                                                                       std::string_view prefix) {
+  const std::string_view rest = path.substr(prefix.size());
+  const std::size_t slash = rest.find('/');
+  return {parse_id(rest.substr(0, slash)),
+          slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1)};
+}
+
 void admin_api(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   if (!admin_allowed(*live, request)) {
@@ -408,10 +417,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     return responder.send(json_response(200, list));
   }
   if (path.starts_with("/api/sent/")) {
-    std::string_view rest = path.substr(std::string_view("/api/sent/").size());
-    const std::size_t slash = rest.find('/');
-    const auto id = parse_id(rest.substr(0, slash));
-    const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+    const auto [id, action] = id_and_action(path, "/api/sent/");
     auto sent = id ? st.get_as2_sent(*id)
                    : store::Result<std::optional<store::SentAs2>>(std::optional<store::SentAs2>{});
     if (!sent.ok()) return responder.send(problem(500, sent.status().message));
@@ -440,10 +446,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     }
     return responder.send(problem(404, "no such action"));
   }
-  std::string_view rest = path.substr(std::string_view("/api/messages/").size());
-  const std::size_t slash = rest.find('/');
-  const auto id = parse_id(rest.substr(0, slash));
-  const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  const auto [id, action] = id_and_action(path, "/api/messages/");
   auto message = id ? st.get_message(*id)
                     : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
   if (!message.ok() || !message.value()) return responder.send(problem(404, "no such message"));

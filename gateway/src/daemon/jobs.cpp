@@ -160,10 +160,21 @@ void JobRunner::loop(std::string worker) {
   // stale at the next start, like one interrupted by a crash.
 }
 
-void JobRunner::claim_next(const std::string& worker, std::optional<store::Job>* next) {
-  if (next == nullptr || stopping_) return;
-  auto claimed = core_.store().claim(worker, now_ms());
+store::Status JobRunner::complete_and_claim(const store::Job& job, const std::string& worker,
+                                            std::optional<store::Job>* next) {
+  store::Store& st = core_.store();
+  if (auto s = st.complete(job); !s.ok()) return s;
+  if (next == nullptr || stopping_) return store::Status::success();
+  // A failed claim is no reason to undo the job's outcome: the loop claims again.
+  auto claimed = st.claim(worker, now_ms());
   if (claimed.ok() && claimed.value()) *next = std::move(claimed.value());
+  return store::Status::success();
+}
+
+void JobRunner::retry_unrecorded(const store::Job& job, const store::Status& why,
+                                 std::optional<store::Job>* next) {
+  if (next != nullptr) next->reset();  // its claim was rolled back with the rest
+  (void)core_.store().retry(job, why.message, now_ms() + kStoreRetryMs);
 }
 
 void JobRunner::run(const store::Job& job, const std::string& worker) { run(job, worker, nullptr); }
@@ -351,15 +362,9 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         !s.ok()) {
       return s;
     }
-    if (auto s = st.complete(job); !s.ok()) return s;
-    claim_next(worker, next);
-    return store::Status::success();
+    return complete_and_claim(job, worker, next);
   });
-  if (!written.ok()) {
-    if (next != nullptr) next->reset();
-    (void)st.retry(job, written.message, now_ms() + kStoreRetryMs);
-    return;
-  }
+  if (!written.ok()) return retry_unrecorded(job, written, next);
   core_.metrics()
       .counter("edigate_documents_total", "Transaction sets read", {{"partner", partner->id}})
       .add(static_cast<double>(result.sets.size()));
@@ -454,15 +459,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
           !s.ok()) {
         return s;
       }
-      if (auto s = st.complete(job); !s.ok()) return s;
-      claim_next(worker, next);
-      return store::Status::success();
+      return complete_and_claim(job, worker, next);
     });
     // Not recorded: the job runs again and delivers again under the same Idempotency-Key.
-    if (!done.ok()) {
-      if (next != nullptr) next->reset();
-      (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
-    }
+    if (!done.ok()) retry_unrecorded(job, done, next);
     return;
   }
   (void)st.add_delivery_attempt(attempt);

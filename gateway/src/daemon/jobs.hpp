@@ -59,7 +59,13 @@ class JobRunner {
   // that records this one's outcome (a commit fewer per job); it stays empty when that
   // transaction fails.
   void run(const store::Job& job, const std::string& worker, std::optional<store::Job>* next);
-  void claim_next(const std::string& worker, std::optional<store::Job>* next);
+  // Inside the transaction that records a job's outcome: completes it and claims the worker's
+  // next job into `next` (when not null).
+  store::Status complete_and_claim(const store::Job& job, const std::string& worker,
+                                   std::optional<store::Job>* next);
+  // That transaction failed: nothing of it holds, the job runs again later.
+  void retry_unrecorded(const store::Job& job, const store::Status& why,
+                        std::optional<store::Job>* next);
   void process(const store::Job& job, const std::string& worker, std::optional<store::Job>* next);
   void deliver(const store::Job& job, const std::string& worker, std::string_view connector,
                bool again, std::optional<store::Job>* next);
