@@ -167,7 +167,13 @@ void SqliteStore::run_round(std::vector<QueuedWrite*>& round) {
         lost = true;
         break;
       }
-      if (!w->run()) (void)run_cached(statements_, "ROLLBACK TO edigate_write");
+      bool ok = false;
+      try {
+        ok = w->run();
+      } catch (...) {
+        w->thrown = std::current_exception();
+      }
+      if (!ok) (void)run_cached(statements_, "ROLLBACK TO edigate_write");
       (void)run_cached(statements_, "RELEASE edigate_write");
     }
     combining_ = nullptr;

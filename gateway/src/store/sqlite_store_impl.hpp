@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -124,7 +125,11 @@ class SqliteStore final : public Store {
       result.emplace(op());
       return result->ok();
     };
-    if (Status s = run_queued(mine); !s.ok()) return s;
+    const Status committed = run_queued(mine);
+    // An operation that threw (out of memory) did so on the combiner's thread: it was rolled
+    // back there and is rethrown here, in its own caller.
+    if (mine.thrown) std::rethrow_exception(mine.thrown);
+    if (!committed.ok()) return committed;
     if (!result->ok() || wait == Wait::none) return std::move(*result);
     // `earlier` alone in its commit: wait for the commits before it. Shared with others, the
     // row it read may have been written by one of them, so wait for the commit itself.
@@ -138,6 +143,7 @@ class SqliteStore final : public Store {
     Status committed;               // the outcome of the transaction it ran in
     std::uint64_t seq = 0;          // that transaction's commit
     std::size_t shared_commit = 0;  // operations in that transaction
+    std::exception_ptr thrown;      // what run() threw, if it did
     bool done = false;
   };
   // Queues `w` and returns once it ran and its transaction ended (committed or not).

@@ -92,13 +92,16 @@ TEST_CASE(
   Status duplicate;
   Status failed_batch;
   Status held;
+  std::atomic<bool> holding{false};
   std::thread holder([&] {
     held = store.batch([&]() -> Status {
+      holding = true;
       while (started < kWriters + 2) std::this_thread::yield();
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       return store.append_audit({"test", "held", "store", "{}"}).status();
     });
   });
+  while (!holding) std::this_thread::yield();  // the others start once the holder holds
   for (int i = 0; i < kWriters; ++i) {
     writers.emplace_back([&, i] {
       ++started;
