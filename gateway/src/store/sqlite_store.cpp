@@ -110,6 +110,7 @@ SqliteStore::SqliteStore(sqlite3* db, std::function<std::int64_t()> clock)
 
 SqliteStore::~SqliteStore() {
   sqlite3_wal_hook(db_, nullptr, nullptr);
+  checkpointer_.reset();  // first, so this connection is the last one and checkpoints at close
   sqlite3_close_v2(db_);
 }
 
@@ -117,15 +118,12 @@ thread_local std::uint64_t SqliteStore::last_commit_seq_ = 0;
 thread_local const SqliteStore* SqliteStore::combining_ = nullptr;
 
 // Setting a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so
-// this does what it did: a passive checkpoint once the WAL passes the default 1000 pages. The
-// checkpoint flushes the WAL before copying it, so it never makes an unflushed commit visible
-// in the database file alone.
-int SqliteStore::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
+// this asks for what it did, a passive checkpoint once the WAL passes the default 1000 pages,
+// from the background checkpointer (wal_checkpointer.hpp) instead of this commit.
+int SqliteStore::on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int wal_pages) {
   auto* store = static_cast<SqliteStore*>(self);
   last_commit_seq_ = store->wal_->committed();
-  if (wal_pages >= kCheckpointPages) {
-    (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  }
+  if (wal_pages >= kCheckpointPages) store->checkpointer_->request();
   return SQLITE_OK;
 }
 
@@ -203,6 +201,9 @@ Status SqliteStore::enable_group_commit() {
   if (mode.text_at(0) != "wal" || wal == nullptr || *wal == '\0') return Status::success();
   if (auto s = mode.run(); !s.ok()) return s;
   if (auto s = exec(db_, "PRAGMA synchronous=NORMAL"); !s.ok()) return s;
+  auto checkpointer = WalCheckpointer::start(sqlite3_db_filename(db_, "main"));
+  if (!checkpointer.ok()) return checkpointer.status();
+  checkpointer_ = std::move(checkpointer.value());
   wal_ = std::make_unique<WalSync>(wal);
   sqlite3_wal_hook(db_, &SqliteStore::on_commit, this);
   return Status::success();

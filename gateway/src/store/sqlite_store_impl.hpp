@@ -16,6 +16,7 @@
 
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
+#include "store/wal_checkpointer.hpp"
 #include "store/wal_sync.hpp"
 
 namespace edigate::gateway::store::sqlite {
@@ -92,6 +93,8 @@ class SqliteStore final : public Store {
   Status sync() override;
   std::uint64_t flushes() const override { return wal_ ? wal_->flushes() : 0; }
   std::uint64_t commits() const override { return wal_ ? wal_->commits() : 0; }
+  // Checkpoints run by the background checkpointer (for tests).
+  std::uint64_t checkpoints() const { return checkpointer_ ? checkpointer_->checkpoints() : 0; }
 
  private:
   // How long a write waits after its commit. `own`: until the commit is on disk (the default:
@@ -181,6 +184,7 @@ class SqliteStore final : public Store {
   sqlite3* db_;
   StatementCache statements_{db_};  // after db_; close_v2 waits for these to be finalized
   std::unique_ptr<WalSync> wal_;    // null: commits flush themselves (synchronous=FULL)
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // with wal_
   std::function<std::int64_t()> clock_;
 };
 
