@@ -6,6 +6,7 @@
 // segments place their level by HL02: a level that arrives below one that cannot hold it (an
 // 0002 pack below its item) is attached to the nearest ancestor that can, and takes the item
 // in. Segments the map does not name are skipped (the Validator has judged them already).
+#include <bit>
 #include <charconv>
 
 #include "edigate/edi/mapping.hpp"
@@ -57,6 +58,7 @@ struct InboundMapper::Impl {
   std::vector<HlEntry> hl_other;      // other ids
   std::string json;
   std::string scratch;
+  std::string converted;  // a value converted to its canonical form, before tree.keep()
   Location totals_at;
 
   // --- set start ------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ struct InboundMapper::Impl {
 
   void put(TreeNode* object, std::string_view key, std::string_view value) {
     if (value.empty()) return;
-    tree.member(object, key, Kind::string)->text.assign(value);
+    tree.member(object, key, Kind::string)->text = tree.keep(value);
   }
 
   void write_envelope(TreeNode* e) {
@@ -109,8 +111,32 @@ struct InboundMapper::Impl {
 
   // --- segments -------------------------------------------------------------------------------
 
-  std::string_view raw(const Segment& s, Pos pos) const {
-    return pos.component == 0 ? s[pos.element] : s.component(pos.element, pos.component);
+  static std::string_view raw(const Segment& s, Pos pos) {
+    return pos.component == 0 ? s[pos.element] : component(s, pos.element, pos.component);
+  }
+
+  // Segment::component() from the reader's component map when it has one (short segments
+  // without release or repetition characters): the separators are found by bit scans.
+  static std::string_view component(const Segment& s, std::size_t element, std::size_t index) {
+    constexpr std::uint8_t kMapOnly = Segment::kKnown | Segment::kComponentMap;
+    if ((s.marks() & (kMapOnly | Segment::kRepetition)) != kMapOnly) [[unlikely]]
+      return s.component(element, index);
+    std::string_view value = s[element];
+    if (value.empty()) return value;
+    // A mapped segment is shorter than 64 bytes, so offset and size are below 64.
+    const auto offset = static_cast<std::size_t>(value.data() - s.raw().data());
+    std::uint64_t separators = (s.component_map() >> offset) & ((1ULL << value.size()) - 1);
+    for (std::size_t c = 1; c < index; ++c) {
+      if (separators == 0) return {};
+      const auto at = static_cast<std::size_t>(std::countr_zero(separators));
+      separators &= separators - 1;
+      const auto next =
+          separators == 0 ? value.size() : static_cast<std::size_t>(std::countr_zero(separators));
+      if (c + 1 == index) return value.substr(at + 1, next - at - 1);
+    }
+    return separators == 0
+               ? value
+               : value.substr(0, static_cast<std::size_t>(std::countr_zero(separators)));
   }
 
   // The value with release characters removed (EDIFACT); a view when nothing was escaped.
@@ -255,7 +281,7 @@ struct InboundMapper::Impl {
   }
 
   void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
-    if (!value.empty()) slot(object, path)->text.assign(value);
+    if (!value.empty()) slot(object, path)->text = tree.keep(value);
   }
 
   void apply(const MapNode& node, TreeNode* object, const Segment& s,
@@ -292,11 +318,12 @@ struct InboundMapper::Impl {
     if (e.required || !e.values.empty()) check_rule(e, pos, value, s, problems);
     if (e.field.empty() || value.empty()) return;
     if (e.codes != nullptr) return translated(e, pos, value, target, s, problems);
-    std::string& out = slot(target, e.field)->text;
+    TreeNode* to = slot(target, e.field);
+    std::string& out = converted;
     bool ok = true;
     switch (e.type) {
       case ValueType::text:
-        out.assign(value);
+        to->text = tree.keep(value);
         return;
       case ValueType::decimal:
         ok = decimal_in(value, e.implied, s.delimiters().decimal, out);
@@ -312,7 +339,7 @@ struct InboundMapper::Impl {
         break;
     }
     // A value the Validator has already reported keeps its raw form: nothing is lost.
-    if (!ok) out.assign(value);
+    to->text = tree.keep(ok ? std::string_view(out) : value);
   }
 
   void translated(const ElementRule& e, Pos pos, std::string_view value, TreeNode* target,
@@ -508,13 +535,14 @@ struct InboundMapper::Impl {
     }
     if (!equal(sum, expected)) {
       totals_problem("the line charges add up to " + to_string(sum) + " but the total charge is " +
-                         charge->text,
+                         std::string(charge->text),
                      problems);
     }
     const TreeNode* due = root->find("amount_due");
     Fixed amount;
     if (due != nullptr && parse_fixed(due->text, amount) && !equal(amount, expected)) {
-      totals_problem("the amount due " + due->text + " is not the total charge " + charge->text,
+      totals_problem("the amount due " + std::string(due->text) + " is not the total charge " +
+                         std::string(charge->text),
                      problems);
     }
   }
@@ -530,7 +558,7 @@ struct InboundMapper::Impl {
     const std::string_view key = path.substr(0, dot);
     if (dot == std::string_view::npos) {
       TreeNode* v = tree.member(object, key, Kind::string);
-      if (v->kind == Kind::string && v->text.empty()) v->text.assign(value);
+      if (v->kind == Kind::string && v->text.empty()) v->text = tree.keep(value);
       return;
     }
     const std::string_view rest = path.substr(dot + 1);

@@ -144,6 +144,23 @@ bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_vie
 
 }  // namespace
 
+std::string_view Tree::keep_in_next_chunk(std::string_view value) {
+  char* to = nullptr;
+  if (value.size() > kTextChunk) {
+    oversized_.push_back(std::make_unique<char[]>(value.size()));
+    to = oversized_.back().get();
+  } else {
+    if (!text_chunks_.empty()) ++text_chunk_;
+    if (text_chunk_ == text_chunks_.size()) {
+      text_chunks_.push_back(std::make_unique<char[]>(kTextChunk));
+    }
+    to = text_chunks_[text_chunk_].get();
+    text_used_ = value.size();
+  }
+  std::memcpy(to, value.data(), value.size());
+  return {to, value.size()};
+}
+
 void write_json_string(std::string_view text, std::string& out) {
   const std::size_t start = out.size();
   JsonOut o(out, start);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,8 +18,8 @@ struct TreeNode {
   enum class Kind : unsigned char { string, object, array, literal };  // literal: true, 12
 
   Kind kind = Kind::object;
-  std::string_view key;  // as a member of an object
-  std::string text;      // string, literal
+  std::string_view key;   // as a member of an object
+  std::string_view text;  // string, literal: in the Tree's text arena, or static
   TreeNode* first = nullptr;
   TreeNode* last = nullptr;
   TreeNode* next = nullptr;
@@ -62,11 +63,28 @@ class Tree {
     ++used_;
     n->kind = kind;
     n->key = {};
-    n->text.clear();
+    n->text = {};
     n->first = n->last = n->next = nullptr;
     return n;
   }
-  void clear() { used_ = 0; }
+  void clear() {
+    used_ = 0;
+    text_chunk_ = 0;
+    text_used_ = text_chunks_.empty() ? kTextChunk : 0;
+    oversized_.clear();
+  }
+
+  // A copy of `value` that stays valid until clear(): node texts are views, so setting one
+  // costs a copy of its bytes and nothing else.
+  std::string_view keep(std::string_view value) {
+    if (value.empty()) return {};
+    if (value.size() > kTextChunk - text_used_) [[unlikely]]
+      return keep_in_next_chunk(value);
+    char* to = text_chunks_[text_chunk_].get() + text_used_;
+    std::memcpy(to, value.data(), value.size());
+    text_used_ += value.size();
+    return {to, value.size()};
+  }
 
   // The member `key` of `object`, made with `kind` when absent.
   TreeNode* member(TreeNode* object, std::string_view key, TreeNode::Kind kind) {
@@ -90,6 +108,15 @@ class Tree {
   static constexpr std::size_t kChunk = 512;
   std::vector<std::unique_ptr<TreeNode[]>> chunks_;
   std::size_t used_ = 0;
+
+  std::string_view keep_in_next_chunk(std::string_view value);
+
+  // Texts live in fixed chunks too; a value longer than a chunk gets a buffer of its own.
+  static constexpr std::size_t kTextChunk = 64 * 1024;
+  std::vector<std::unique_ptr<char[]>> text_chunks_;
+  std::size_t text_chunk_ = 0;
+  std::size_t text_used_ = kTextChunk;  // no chunk yet: the first keep() makes one
+  std::vector<std::unique_ptr<char[]>> oversized_;
 };
 
 // Writes `node` as compact JSON from the start of `buffer` and returns its length; the buffer
