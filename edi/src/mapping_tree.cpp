@@ -4,6 +4,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace edigate::edi::mapping {
 namespace {
 
@@ -36,6 +40,11 @@ class JsonOut {
     }
     size_ += s.size();
   }
+  // Copies 16 bytes from `s` (all readable) but keeps only n of them; after reserve(16).
+  void put16(const char* s, std::size_t n) {
+    std::memcpy(out_.data() + size_, s, 16);
+    size_ += n;
+  }
   std::size_t size() const { return size_; }
   void rewind(std::size_t size) { size_ = size; }
 
@@ -65,9 +74,9 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   return len;
 }
 
-void write_string(std::string_view text, JsonOut& out) {
-  out.reserve(text.size() * 6 + 2);  // worst case: every byte escaped as \u00XX
-  out.put('"');
+// Writes the characters of a JSON string (without its quotes), escaping what must be.
+void write_characters(std::string_view text, JsonOut& out) {
+  out.reserve(text.size() * 6);  // worst case: every byte escaped as \u00XX
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (!kSpecial[c]) {
@@ -90,7 +99,52 @@ void write_string(std::string_view text, JsonOut& out) {
       hex_escape(c, out);
     }
   }
+}
+
+void write_string(std::string_view text, JsonOut& out) {
+  out.reserve(1);
   out.put('"');
+  write_characters(text, out);
+  out.reserve(1);
+  out.put('"');
+}
+
+#if defined(__SSE2__)
+// Bit i is set when byte i of the 16 at `p` cannot be copied as it is: controls and bytes of
+// 0x80 and above (both below 0x20 as signed bytes), quote and backslash.
+unsigned special_bytes(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))));
+}
+#endif
+
+// A tree text: Tree::keep() leaves padding after it, so it is judged and copied 16 bytes at a
+// time; the byte-wise path takes over from the first block that needs escaping.
+void write_tree_string(std::string_view text, JsonOut& out) {
+#if defined(__SSE2__)
+  out.reserve(text.size() + 2 + 16);
+  out.put('"');
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t n = std::min<std::size_t>(16, text.size() - i);
+    unsigned special = special_bytes(text.data() + i);
+    if (n < 16) special &= (1U << n) - 1;
+    if (special != 0) {
+      write_characters(text.substr(i), out);
+      break;
+    }
+    out.put16(text.data() + i, n);
+    i += n;
+  }
+  out.reserve(1);
+  out.put('"');
+#else
+  write_string(text, out);
+#endif
 }
 
 // Writes `node` after a separator ("," or "") and its key (none in arrays); writes nothing at
@@ -108,7 +162,7 @@ bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_vie
   switch (node.kind) {
     case TreeNode::Kind::string:
       if (node.text.empty()) break;
-      write_string(node.text, out);
+      write_tree_string(node.text, out);
       return true;
     case TreeNode::Kind::literal:
       if (node.text.empty()) break;
@@ -147,12 +201,12 @@ bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_vie
 std::string_view Tree::keep_in_next_chunk(std::string_view value) {
   char* to = nullptr;
   if (value.size() > kTextChunk) {
-    oversized_.push_back(std::make_unique<char[]>(value.size()));
+    oversized_.push_back(std::make_unique<char[]>(value.size() + kTextPadding));
     to = oversized_.back().get();
   } else {
     if (!text_chunks_.empty()) ++text_chunk_;
     if (text_chunk_ == text_chunks_.size()) {
-      text_chunks_.push_back(std::make_unique<char[]>(kTextChunk));
+      text_chunks_.push_back(std::make_unique<char[]>(kTextChunk + kTextPadding));
     }
     to = text_chunks_[text_chunk_].get();
     text_used_ = value.size();

@@ -18,8 +18,10 @@ struct TreeNode {
   enum class Kind : unsigned char { string, object, array, literal };  // literal: true, 12
 
   Kind kind = Kind::object;
-  std::string_view key;   // as a member of an object
-  std::string_view text;  // string, literal: in the Tree's text arena, or static
+  std::string_view key;  // as a member of an object
+  // string: from Tree::keep() (the JSON writer reads up to 15 bytes past its end); literal:
+  // from keep() or static.
+  std::string_view text;
   TreeNode* first = nullptr;
   TreeNode* last = nullptr;
   TreeNode* next = nullptr;
@@ -112,6 +114,8 @@ class Tree {
   std::string_view keep_in_next_chunk(std::string_view value);
 
   // Texts live in fixed chunks too; a value longer than a chunk gets a buffer of its own.
+  // Every buffer has kTextPadding bytes more than it holds, for the JSON writer's 16-byte reads.
+  static constexpr std::size_t kTextPadding = 16;
   static constexpr std::size_t kTextChunk = 64 * 1024;
   std::vector<std::unique_ptr<char[]>> text_chunks_;
   std::size_t text_chunk_ = 0;
