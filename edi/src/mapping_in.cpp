@@ -8,6 +8,7 @@
 // in. Segments the map does not name are skipped (the Validator has judged them already).
 #include <bit>
 #include <charconv>
+#include <span>
 
 #include "edigate/edi/mapping.hpp"
 #include "mapping_model.hpp"
@@ -36,6 +37,30 @@ struct HlEntry {
 
 const MapNode kUnplaced{};
 
+// The keys the mapper writes by name (the map's own are interned when it is compiled).
+struct Keys {
+  std::string_view type = intern_key("type"), envelope = intern_key("envelope"),
+                   partner = intern_key("partner"), standard = intern_key("standard"),
+                   version = intern_key("version"), transaction = intern_key("transaction"),
+                   sender = intern_key("sender"), receiver = intern_key("receiver"),
+                   qualifier = intern_key("qualifier"), id = intern_key("id"),
+                   group_sender = intern_key("group_sender"),
+                   group_receiver = intern_key("group_receiver"),
+                   interchange_control_number = intern_key("interchange_control_number"),
+                   group_control_number = intern_key("group_control_number"),
+                   transaction_control_number = intern_key("transaction_control_number"),
+                   test = intern_key("test"), received_at = intern_key("received_at"),
+                   message_id = intern_key("message_id"), totals = intern_key("totals"),
+                   charge = intern_key("charge"), lines = intern_key("lines"),
+                   charges = intern_key("charges"), amount = intern_key("amount"),
+                   amount_due = intern_key("amount_due");
+};
+
+const Keys& keys() {
+  static const Keys k;
+  return k;
+}
+
 }  // namespace
 
 struct InboundMapper::Impl {
@@ -43,6 +68,7 @@ struct InboundMapper::Impl {
       : partner(p), sink(s), next(n), options(std::move(o)) {}
 
   const Partner& partner;
+  const Keys& keys_ = keys();
   DocumentSink& sink;
   ValidationListener* next;
   InboundOptions options;
@@ -72,8 +98,8 @@ struct InboundMapper::Impl {
     hl_other.clear();
     if (map == nullptr) return;
     root = tree.make(Kind::object);
-    put(root, "type", to_string(map->info.document));
-    write_envelope(tree.member(root, "envelope", Kind::object));
+    put(root, keys_.type, to_string(map->info.document));
+    write_envelope(tree.member(root, keys_.envelope, Kind::object));
     stack.push_back(Frame{&map->root, root, counts_for(map->root), header.location});
   }
 
@@ -84,24 +110,24 @@ struct InboundMapper::Impl {
 
   void write_envelope(TreeNode* e) {
     const bool x12 = interchange.standard == Standard::x12;
-    put(e, "partner", options.partner_id.empty() ? partner.id : options.partner_id);
-    put(e, "standard", x12 ? "x12" : "edifact");
-    put(e, "version", set.version);
-    put(e, "transaction", set.id);
-    TreeNode* sender = tree.member(e, "sender", Kind::object);
-    put(sender, "qualifier", interchange.sender_qualifier);
-    put(sender, "id", interchange.sender_id);
-    TreeNode* receiver = tree.member(e, "receiver", Kind::object);
-    put(receiver, "qualifier", interchange.receiver_qualifier);
-    put(receiver, "id", interchange.receiver_id);
-    put(e, "group_sender", group.sender_id);
-    put(e, "group_receiver", group.receiver_id);
-    put(e, "interchange_control_number", interchange.control_number);
-    put(e, "group_control_number", group.control_number);
-    put(e, "transaction_control_number", set.control_number);
-    if (interchange.test) tree.member(e, "test", Kind::literal)->text = "true";
-    put(e, "received_at", options.received_at);
-    put(e, "message_id", options.message_id);
+    put(e, keys_.partner, options.partner_id.empty() ? partner.id : options.partner_id);
+    put(e, keys_.standard, x12 ? "x12" : "edifact");
+    put(e, keys_.version, set.version);
+    put(e, keys_.transaction, set.id);
+    TreeNode* sender = tree.member(e, keys_.sender, Kind::object);
+    put(sender, keys_.qualifier, interchange.sender_qualifier);
+    put(sender, keys_.id, interchange.sender_id);
+    TreeNode* receiver = tree.member(e, keys_.receiver, Kind::object);
+    put(receiver, keys_.qualifier, interchange.receiver_qualifier);
+    put(receiver, keys_.id, interchange.receiver_id);
+    put(e, keys_.group_sender, group.sender_id);
+    put(e, keys_.group_receiver, group.receiver_id);
+    put(e, keys_.interchange_control_number, interchange.control_number);
+    put(e, keys_.group_control_number, group.control_number);
+    put(e, keys_.transaction_control_number, set.control_number);
+    if (interchange.test) tree.member(e, keys_.test, Kind::literal)->text = "true";
+    put(e, keys_.received_at, options.received_at);
+    put(e, keys_.message_id, options.message_id);
   }
 
   static std::vector<std::uint16_t> counts_for(const MapNode& node) {
@@ -249,15 +275,15 @@ struct InboundMapper::Impl {
   }
 
   TreeNode* object_at(TreeNode* object, const FieldPath& path) {
-    for (const std::string& key : path.keys) object = tree.member(object, key, Kind::object);
+    for (const std::string_view name : path.names) object = tree.member(object, name, Kind::object);
     return object;
   }
 
   TreeNode* array_at(TreeNode* object, const FieldPath& path) {
-    for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
-      object = tree.member(object, path.keys[k], Kind::object);
+    for (std::size_t k = 0; k + 1 < path.names.size(); ++k) {
+      object = tree.member(object, path.names[k], Kind::object);
     }
-    return tree.member(object, path.keys.back(), Kind::array);
+    return tree.member(object, path.names.back(), Kind::array);
   }
 
   TreeNode* append_object(TreeNode* object, const FieldPath& path) {
@@ -274,10 +300,10 @@ struct InboundMapper::Impl {
       array_at(object, path)->append(s);
       return s;
     }
-    for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
-      object = tree.member(object, path.keys[k], Kind::object);
+    for (std::size_t k = 0; k + 1 < path.names.size(); ++k) {
+      object = tree.member(object, path.names[k], Kind::object);
     }
-    return tree.member(object, path.keys.back(), Kind::string);
+    return tree.member(object, path.names.back(), Kind::string);
   }
 
   void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
@@ -510,24 +536,24 @@ struct InboundMapper::Impl {
   void finish(const Location& end, std::vector<Problem>& problems) {
     if (map == nullptr) return;
     pop_to(0, end, problems);
-    for (const Default& d : map->defaults) apply_default(root, d.field, d.value);
+    for (const Default& d : map->defaults) apply_default(root, d.names, d.value);
     if (map->info.document == DocumentType::freight_invoice) check_freight_totals(problems);
   }
 
   // The sum of every line charge must be the invoice's total charge (210 L305), and so must
   // the amount due (B307).
   void check_freight_totals(std::vector<Problem>& problems) {
-    const TreeNode* totals = root->find("totals");
-    const TreeNode* charge = totals != nullptr ? totals->find("charge") : nullptr;
+    const TreeNode* totals = root->find(keys_.totals);
+    const TreeNode* charge = totals != nullptr ? totals->find(keys_.charge) : nullptr;
     Fixed expected;
     if (charge == nullptr || !parse_fixed(charge->text, expected)) return;
     Fixed sum;
-    if (const TreeNode* lines = root->find("lines")) {
+    if (const TreeNode* lines = root->find(keys_.lines)) {
       for (const TreeNode* line = lines->first; line != nullptr; line = line->next) {
-        const TreeNode* charges = line->find("charges");
+        const TreeNode* charges = line->find(keys_.charges);
         for (const TreeNode* c = charges != nullptr ? charges->first : nullptr; c != nullptr;
              c = c->next) {
-          const TreeNode* amount = c->find("amount");
+          const TreeNode* amount = c->find(keys_.amount);
           Fixed value;
           if (amount != nullptr && parse_fixed(amount->text, value)) sum = add(sum, value);
         }
@@ -538,7 +564,7 @@ struct InboundMapper::Impl {
                          std::string(charge->text),
                      problems);
     }
-    const TreeNode* due = root->find("amount_due");
+    const TreeNode* due = root->find(keys_.amount_due);
     Fixed amount;
     if (due != nullptr && parse_fixed(due->text, amount) && !equal(amount, expected)) {
       totals_problem("the amount due " + std::string(due->text) + " is not the total charge " +
@@ -553,21 +579,19 @@ struct InboundMapper::Impl {
     problems.push_back(std::move(p));
   }
 
-  void apply_default(TreeNode* object, std::string_view path, std::string_view value) {
-    const std::size_t dot = path.find('.');
-    const std::string_view key = path.substr(0, dot);
-    if (dot == std::string_view::npos) {
-      TreeNode* v = tree.member(object, key, Kind::string);
+  void apply_default(TreeNode* object, std::span<const std::string_view> path,
+                     std::string_view value) {
+    if (path.empty()) return;
+    if (path.size() == 1) {
+      TreeNode* v = tree.member(object, path.front(), Kind::string);
       if (v->kind == Kind::string && v->text.empty()) v->text = tree.keep(value);
       return;
     }
-    const std::string_view rest = path.substr(dot + 1);
-    TreeNode* child = object->find(key);
-    if (child == nullptr) child = tree.member(object, key, Kind::object);
-    if (child->kind == Kind::object) return apply_default(child, rest, value);
+    TreeNode* child = tree.member(object, path.front(), Kind::object);
+    if (child->kind == Kind::object) return apply_default(child, path.subspan(1), value);
     if (child->kind == Kind::array) {
       for (TreeNode* item = child->first; item != nullptr; item = item->next) {
-        if (item->kind == Kind::object) apply_default(item, rest, value);
+        if (item->kind == Kind::object) apply_default(item, path.subspan(1), value);
       }
     }
   }

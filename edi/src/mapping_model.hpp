@@ -24,6 +24,7 @@ struct Pos {
 // array of strings that each value is appended to ("lines[]").
 struct FieldPath {
   std::vector<std::string> keys;
+  std::vector<std::string_view> names;  // the keys interned (intern_key), filled by compile()
   bool append = false;
   bool empty() const { return keys.empty(); }
   std::string text() const;
@@ -108,6 +109,7 @@ struct MapNode {
 struct Default {
   std::string field;  // full path from the root: "currency", "lines.unit"
   std::string value;
+  std::vector<std::string_view> names;  // field's keys interned (intern_key), by compile()
 };
 
 class Map {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <mutex>
+#include <unordered_set>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -152,12 +154,17 @@ void write_tree_string(std::string_view text, JsonOut& out) {
 // whether it wrote.
 bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
   const std::size_t start = out.size();
-  out.reserve(key.size() + 8);
-  if (comma) out.put(',');
+  out.reserve(key.size() + 4 + 16);
   if (!key.empty()) {
-    out.put('"');
-    out.put(key);  // keys are ours: [a-z0-9_], nothing to escape
-    out.put(std::string_view("\":", 2));
+    // An interned key is stored as `,"key":` (intern_key); keys are ours, nothing to escape.
+    const std::string_view token(key.data() - (comma ? 2 : 1), key.size() + (comma ? 4 : 3));
+    if (token.size() <= 16) {
+      out.put16(token.data(), token.size());
+    } else {
+      out.put(token);
+    }
+  } else if (comma) {
+    out.put(',');
   }
   switch (node.kind) {
     case TreeNode::Kind::string:
@@ -197,6 +204,28 @@ bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_vie
 }
 
 }  // namespace
+
+std::string_view intern_key(std::string_view name) {
+  struct Pool {
+    std::mutex mutex;
+    std::unordered_set<std::string_view> names;
+    std::vector<std::unique_ptr<char[]>> storage;
+  };
+  static Pool pool;
+  const std::lock_guard<std::mutex> lock(pool.mutex);
+  if (const auto it = pool.names.find(name); it != pool.names.end()) return *it;
+  // `,"name":` and 16 zero bytes, for the writer's 16-byte copies.
+  auto buffer = std::make_unique<char[]>(name.size() + 4 + 16);
+  buffer[0] = ',';
+  buffer[1] = '"';
+  std::memcpy(buffer.get() + 2, name.data(), name.size());
+  buffer[name.size() + 2] = '"';
+  buffer[name.size() + 3] = ':';
+  const std::string_view interned(buffer.get() + 2, name.size());
+  pool.storage.push_back(std::move(buffer));
+  pool.names.insert(interned);
+  return interned;
+}
 
 std::string_view Tree::keep_in_next_chunk(std::string_view value) {
   char* to = nullptr;

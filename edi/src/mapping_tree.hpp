@@ -12,13 +12,19 @@
 
 namespace edigate::edi::mapping {
 
+// Object keys are interned for the life of the process (the canonical field names: a small,
+// fixed vocabulary), so a key is found by its address, and each is stored as `,"name":` with
+// padding after it, so the JSON writer copies a member's separator, key and colon in one move.
+// Every key of a Tree must come from here. Thread-safe; meant for compile time, not per value.
+std::string_view intern_key(std::string_view name);
+
 // Children (members of an object, items of an array) are an intrusive list, so building a
 // document costs no vector growth and a node is reset by clearing four pointers.
 struct TreeNode {
   enum class Kind : unsigned char { string, object, array, literal };  // literal: true, 12
 
   Kind kind = Kind::object;
-  std::string_view key;  // as a member of an object
+  std::string_view key;  // as a member of an object: from intern_key()
   // string: from Tree::keep() (the JSON writer reads up to 15 bytes past its end); literal:
   // from keep() or static.
   std::string_view text;
@@ -26,14 +32,10 @@ struct TreeNode {
   TreeNode* last = nullptr;
   TreeNode* next = nullptr;
 
+  // `name` comes from intern_key(), as every key does.
   TreeNode* find(std::string_view name) const {
-    // Keys come from the compiled map, so the same key is usually the same bytes: compare the
-    // pointers first.
     for (TreeNode* c = first; c != nullptr; c = c->next) {
-      if (c->key.data() == name.data() && c->key.size() == name.size()) return c;
-    }
-    for (TreeNode* c = first; c != nullptr; c = c->next) {
-      if (c->key == name) return c;
+      if (c->key.data() == name.data()) return c;
     }
     return nullptr;
   }
@@ -60,9 +62,9 @@ struct TreeNode {
 class Tree {
  public:
   TreeNode* make(TreeNode::Kind kind) {
-    if (used_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<TreeNode[]>(kChunk));
-    TreeNode* n = &chunks_[used_ / kChunk][used_ % kChunk];
-    ++used_;
+    if (next_ == end_) [[unlikely]]
+      next_chunk();
+    TreeNode* n = next_++;
     n->kind = kind;
     n->key = {};
     n->text = {};
@@ -70,7 +72,8 @@ class Tree {
     return n;
   }
   void clear() {
-    used_ = 0;
+    chunk_ = 0;
+    next_ = end_ = nullptr;
     text_chunk_ = 0;
     text_used_ = text_chunks_.empty() ? kTextChunk : 0;
     oversized_.clear();
@@ -109,7 +112,15 @@ class Tree {
   // warmed-up mapper does not allocate.
   static constexpr std::size_t kChunk = 512;
   std::vector<std::unique_ptr<TreeNode[]>> chunks_;
-  std::size_t used_ = 0;
+  std::size_t chunk_ = 0;  // the next chunk to take
+  TreeNode* next_ = nullptr;
+  TreeNode* end_ = nullptr;
+
+  void next_chunk() {
+    if (chunk_ == chunks_.size()) chunks_.push_back(std::make_unique<TreeNode[]>(kChunk));
+    next_ = chunks_[chunk_++].get();
+    end_ = next_ + kChunk;
+  }
 
   std::string_view keep_in_next_chunk(std::string_view value);
 
