@@ -149,11 +149,8 @@ void write_tree_string(std::string_view text, JsonOut& out) {
 #endif
 }
 
-// Writes `node` after a separator ("," or "") and its key (none in arrays); writes nothing at
-// all when the node is empty, so empty objects, arrays and strings leave no trace. Returns
-// whether it wrote.
-bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
-  const std::size_t start = out.size();
+// Writes the separator ("," or nothing) and, for an object member, the key.
+void write_key(JsonOut& out, bool comma, std::string_view key) {
   out.reserve(key.size() + 4 + 16);
   if (!key.empty()) {
     // An interned key is stored as `,"key":` (intern_key); keys are ours, nothing to escape.
@@ -166,41 +163,49 @@ bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_vie
   } else if (comma) {
     out.put(',');
   }
+}
+
+bool write_container(const TreeNode& node, JsonOut& out, bool comma, std::string_view key);
+
+// Writes `node` after a separator and its key (none in arrays); writes nothing at all when the
+// node is empty, so empty objects, arrays and strings leave no trace. Returns whether it wrote.
+// Strings, most of the nodes, are written here without a call.
+inline bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
   switch (node.kind) {
     case TreeNode::Kind::string:
-      if (node.text.empty()) break;
+      if (node.text.empty()) return false;
+      write_key(out, comma, key);
       write_tree_string(node.text, out);
       return true;
     case TreeNode::Kind::literal:
-      if (node.text.empty()) break;
+      if (node.text.empty()) return false;
+      write_key(out, comma, key);
       out.reserve(node.text.size());
       out.put(node.text);
       return true;
-    case TreeNode::Kind::object: {
-      out.put('{');
-      bool any = false;
-      for (const TreeNode* m = node.first; m != nullptr; m = m->next) {
-        any = write_value(*m, out, any, m->key) || any;
-      }
-      if (!any) break;
-      out.reserve(1);
-      out.put('}');
-      return true;
-    }
-    case TreeNode::Kind::array: {
-      out.put('[');
-      bool any = false;
-      for (const TreeNode* i = node.first; i != nullptr; i = i->next) {
-        any = write_value(*i, out, any, {}) || any;
-      }
-      if (!any) break;
-      out.reserve(1);
-      out.put(']');
-      return true;
-    }
+    case TreeNode::Kind::object:
+    case TreeNode::Kind::array:
+      break;
   }
-  out.rewind(start);
-  return false;
+  return write_container(node, out, comma, key);
+}
+
+bool write_container(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
+  const std::size_t start = out.size();
+  write_key(out, comma, key);
+  const bool object = node.kind == TreeNode::Kind::object;
+  out.put(object ? '{' : '[');
+  bool any = false;
+  for (const TreeNode* m = node.first; m != nullptr; m = m->next) {
+    any = write_value(*m, out, any, object ? m->key : std::string_view{}) || any;
+  }
+  if (!any) {
+    out.rewind(start);
+    return false;
+  }
+  out.reserve(1);
+  out.put(object ? '}' : ']');
+  return true;
 }
 
 }  // namespace

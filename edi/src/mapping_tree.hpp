@@ -61,7 +61,7 @@ struct TreeNode {
 
 class Tree {
  public:
-  TreeNode* make(TreeNode::Kind kind) {
+  [[gnu::always_inline]] TreeNode* make(TreeNode::Kind kind) {
     if (next_ == end_) [[unlikely]]
       next_chunk();
     TreeNode* n = next_++;
@@ -116,7 +116,7 @@ class Tree {
   TreeNode* next_ = nullptr;
   TreeNode* end_ = nullptr;
 
-  void next_chunk() {
+  [[gnu::noinline]] void next_chunk() {
     if (chunk_ == chunks_.size()) chunks_.push_back(std::make_unique<TreeNode[]>(kChunk));
     next_ = chunks_[chunk_++].get();
     end_ = next_ + kChunk;
