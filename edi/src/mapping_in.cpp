@@ -177,8 +177,8 @@ struct InboundMapper::Impl {
     return scratch;
   }
 
-  bool matches(const MapNode& node, const Segment& s) const {
-    if (node.tag_key != tag_key(s.tag())) return false;
+  // Whether the segment meets the node's `when` conditions (its tag matched already).
+  static bool matches(const MapNode& node, const Segment& s) {
     for (const Condition& c : node.when) {
       const std::string_view v = raw(s, c.pos);
       bool any = false;
@@ -193,8 +193,10 @@ struct InboundMapper::Impl {
     const std::uint32_t key = tag_key(s.tag());
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
-      for (std::size_t m = 0; m < parent.match_keys.size(); ++m) {
-        if (parent.match_keys[m] != key) continue;
+      const std::uint32_t* keys = parent.match_keys.data();
+      const std::size_t candidates = parent.match_keys.size();
+      for (std::size_t m = 0; m < candidates; ++m) {
+        if (keys[m] != key) continue;
         const std::uint16_t i = parent.match_order[m];
         if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
         const MapNode& child = parent.children[i];

@@ -122,6 +122,11 @@ class Map {
 
 // A segment tag packed into an integer (tags are 2 or 3 characters) for quick comparison.
 inline std::uint32_t tag_key(std::string_view tag) {
+  const auto byte = [tag](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(tag[i]));
+  };
+  if (tag.size() == 3) return 3U << 24 | byte(0) | byte(1) << 8 | byte(2) << 16;
+  if (tag.size() == 2) return 2U << 24 | byte(0) | byte(1) << 8;
   std::uint32_t key = static_cast<std::uint32_t>(tag.size()) << 24;
   for (std::size_t i = 0; i < tag.size() && i < 3; ++i) {
     key |= static_cast<std::uint32_t>(static_cast<unsigned char>(tag[i])) << (8 * i);

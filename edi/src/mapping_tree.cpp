@@ -114,7 +114,7 @@ void write_string(std::string_view text, JsonOut& out) {
 #if defined(__SSE2__)
 // Bit i is set when byte i of the 16 at `p` cannot be copied as it is: controls and bytes of
 // 0x80 and above (both below 0x20 as signed bytes), quote and backslash.
-unsigned special_bytes(const char* p) {
+[[gnu::always_inline]] inline unsigned special_bytes(const char* p) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
   const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
@@ -126,7 +126,7 @@ unsigned special_bytes(const char* p) {
 
 // A tree text: Tree::keep() leaves padding after it, so it is judged and copied 16 bytes at a
 // time; the byte-wise path takes over from the first block that needs escaping.
-void write_tree_string(std::string_view text, JsonOut& out) {
+[[gnu::always_inline]] inline void write_tree_string(std::string_view text, JsonOut& out) {
 #if defined(__SSE2__)
   out.reserve(text.size() + 2 + 16);
   out.put('"');
@@ -150,7 +150,7 @@ void write_tree_string(std::string_view text, JsonOut& out) {
 }
 
 // Writes the separator ("," or nothing) and, for an object member, the key.
-void write_key(JsonOut& out, bool comma, std::string_view key) {
+[[gnu::always_inline]] inline void write_key(JsonOut& out, bool comma, std::string_view key) {
   out.reserve(key.size() + 4 + 16);
   if (!key.empty()) {
     // An interned key is stored as `,"key":` (intern_key); keys are ours, nothing to escape.
