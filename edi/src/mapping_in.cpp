@@ -342,36 +342,43 @@ struct InboundMapper::Impl {
 
   void element(const ElementRule& e, Pos pos, TreeNode* target, const Segment& s,
                std::vector<Problem>& problems) {
+    const bool ruled = e.required || !e.values.empty();
+    if (!ruled && e.field.empty()) return;  // a constant, written outbound only
     const std::string_view value = text(s, pos);
-    if (e.required || !e.values.empty()) check_rule(e, pos, value, s, problems);
+    if (ruled) check_rule(e, pos, value, s, problems);
     if (e.field.empty() || value.empty()) return;
     if (e.codes != nullptr) return translated(e, pos, value, target, s, problems);
     TreeNode* to = slot(target, e.field);
-    std::string& out = converted;
-    bool ok = true;
-    switch (e.type) {
-      case ValueType::text:
-        to->text = tree.keep(value);
-        return;
-      case ValueType::decimal:
-        ok = decimal_in(value, e.implied, s.delimiters().decimal, out);
-        break;
-      case ValueType::integer:
-        ok = integer_in(value, out);
-        break;
-      case ValueType::date:
-        ok = date_in(value, out);
-        break;
-      case ValueType::time:
-        ok = time_in(value, out);
-        break;
-    }
-    // A value the Validator has already reported keeps its raw form: nothing is lost.
-    to->text = tree.keep(ok ? std::string_view(out) : value);
+    to->text = tree.keep(e.type == ValueType::text ? value : convert(e, value, s));
   }
 
-  void translated(const ElementRule& e, Pos pos, std::string_view value, TreeNode* target,
-                  const Segment& s, std::vector<Problem>& problems) {
+  // The canonical form of a typed value. A value the Validator has already reported keeps its
+  // raw form: nothing is lost.
+  [[gnu::noinline]] std::string_view convert(const ElementRule& e, std::string_view value,
+                                             const Segment& s) {
+    bool ok = false;
+    switch (e.type) {
+      case ValueType::text:
+        return value;
+      case ValueType::decimal:
+        ok = decimal_in(value, e.implied, s.delimiters().decimal, converted);
+        break;
+      case ValueType::integer:
+        ok = integer_in(value, converted);
+        break;
+      case ValueType::date:
+        ok = date_in(value, converted);
+        break;
+      case ValueType::time:
+        ok = time_in(value, converted);
+        break;
+    }
+    return ok ? std::string_view(converted) : value;
+  }
+
+  [[gnu::noinline]] void translated(const ElementRule& e, Pos pos, std::string_view value,
+                                    TreeNode* target, const Segment& s,
+                                    std::vector<Problem>& problems) {
     const auto it = e.codes->to_canonical.find(value);
     if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
     if (e.codes->strict) {
@@ -383,8 +390,8 @@ struct InboundMapper::Impl {
     set_value(target, e.field, value);
   }
 
-  void check_rule(const ElementRule& e, Pos pos, std::string_view value, const Segment& s,
-                  std::vector<Problem>& problems) {
+  [[gnu::noinline]] void check_rule(const ElementRule& e, Pos pos, std::string_view value,
+                                    const Segment& s, std::vector<Problem>& problems) {
     if (value.empty()) {
       if (e.required) {
         rule_problem(ProblemCode::element_mandatory_missing, pos, s, value,
