@@ -26,15 +26,16 @@ constexpr std::array<bool, 256> kSpecial = [] {
 // of once per byte (the JSON is about twice the size of the EDI it comes from).
 class JsonOut {
  public:
-  JsonOut(std::string& out, std::size_t size) : out_(out), size_(size) {}
+  JsonOut(std::string& out, std::size_t size)
+      : out_(out), data_(out.data()), size_(size), capacity_(out.size()) {}
 
   void reserve(std::size_t n) {
-    if (size_ + n > out_.size()) [[unlikely]]
+    if (size_ + n > capacity_) [[unlikely]]
       grow(n);
   }
-  void put(char c) { out_[size_++] = c; }  // after reserve()
-  void put(std::string_view s) {           // after reserve()
-    char* to = out_.data() + size_;
+  void put(char c) { data_[size_++] = c; }  // after reserve()
+  void put(std::string_view s) {            // after reserve()
+    char* to = data_ + size_;
     if (s.size() <= 16) {  // keys and most values: cheaper than a call to memcpy
       for (std::size_t i = 0; i < s.size(); ++i) to[i] = s[i];
     } else {
@@ -44,7 +45,7 @@ class JsonOut {
   }
   // Copies 16 bytes from `s` (all readable) but keeps only n of them; after reserve(16).
   void put16(const char* s, std::size_t n) {
-    std::memcpy(out_.data() + size_, s, 16);
+    std::memcpy(data_ + size_, s, 16);
     size_ += n;
   }
   std::size_t size() const { return size_; }
@@ -53,10 +54,14 @@ class JsonOut {
  private:
   [[gnu::noinline]] void grow(std::size_t n) {
     out_.resize(std::max(out_.size() * 2, size_ + n + 4096));
+    data_ = out_.data();
+    capacity_ = out_.size();
   }
 
   std::string& out_;
+  char* data_;  // out_'s bytes, refreshed when it grows
   std::size_t size_;
+  std::size_t capacity_;
 };
 
 void hex_escape(unsigned char c, JsonOut& out) {
@@ -165,39 +170,36 @@ void write_string(std::string_view text, JsonOut& out) {
   }
 }
 
-bool write_container(const TreeNode& node, JsonOut& out, bool comma, std::string_view key);
-
-// Writes `node` after a separator and its key (none in arrays); writes nothing at all when the
-// node is empty, so empty objects, arrays and strings leave no trace. Returns whether it wrote.
-// Strings, most of the nodes, are written here without a call.
-inline bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
-  switch (node.kind) {
-    case TreeNode::Kind::string:
-      if (node.text.empty()) return false;
-      write_key(out, comma, key);
-      write_tree_string(node.text, out);
-      return true;
-    case TreeNode::Kind::literal:
-      if (node.text.empty()) return false;
-      write_key(out, comma, key);
-      out.reserve(node.text.size());
-      out.put(node.text);
-      return true;
-    case TreeNode::Kind::object:
-    case TreeNode::Kind::array:
-      break;
-  }
-  return write_container(node, out, comma, key);
-}
-
-bool write_container(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
+// Writes an object or array after a separator and its key (none in arrays); writes nothing at
+// all when it is empty, so empty objects, arrays and strings leave no trace. Returns whether it
+// wrote. Strings and literals, most of the nodes, are written in the loop without a call.
+[[gnu::noinline]] bool write_container(const TreeNode& node, JsonOut& out, bool comma,
+                                       std::string_view key) {
   const std::size_t start = out.size();
   write_key(out, comma, key);
   const bool object = node.kind == TreeNode::Kind::object;
   out.put(object ? '{' : '[');
   bool any = false;
   for (const TreeNode* m = node.first; m != nullptr; m = m->next) {
-    any = write_value(*m, out, any, object ? m->key : std::string_view{}) || any;
+    const std::string_view member_key = object ? m->key : std::string_view{};
+    switch (m->kind) {
+      case TreeNode::Kind::string:
+        if (m->text.empty()) continue;
+        write_key(out, any, member_key);
+        write_tree_string(m->text, out);
+        break;
+      case TreeNode::Kind::literal:
+        if (m->text.empty()) continue;
+        write_key(out, any, member_key);
+        out.reserve(m->text.size());
+        out.put(m->text);
+        break;
+      case TreeNode::Kind::object:
+      case TreeNode::Kind::array:
+        if (!write_container(*m, out, any, member_key)) continue;
+        break;
+    }
+    any = true;
   }
   if (!any) {
     out.rewind(start);
@@ -258,7 +260,8 @@ void write_json_string(std::string_view text, std::string& out) {
 
 std::size_t write_json(const TreeNode& node, std::string& buffer) {
   JsonOut o(buffer, 0);
-  if (!write_value(node, o, false, {})) {
+  const bool container = node.kind == TreeNode::Kind::object || node.kind == TreeNode::Kind::array;
+  if (!container || !write_container(node, o, false, {})) {
     o.reserve(2);
     o.put(std::string_view("{}", 2));
   }
