@@ -30,8 +30,8 @@ struct Frame {
 struct HlEntry {
   const MapNode* level = nullptr;
   TreeNode* object = nullptr;
-  TreeNode* holder = nullptr;  // the array holding object
-  std::string id, parent;
+  TreeNode* holder = nullptr;   // the array holding object
+  std::string_view id, parent;  // in the tree's text arena (valid for the set)
   bool adopted = false;
 };
 
@@ -471,7 +471,7 @@ struct InboundMapper::Impl {
     const bool next_number =
         ec == std::errc{} && end == id.data() + id.size() && n == hl_by_number.size() + 1;
     HlEntry& e = next_number ? hl_by_number.emplace_back() : hl_other.emplace_back();
-    e.id.assign(id);
+    e.id = tree.keep(id);
     return e;
   }
 
@@ -513,7 +513,7 @@ struct InboundMapper::Impl {
       if (parent != nullptr) adopt(*level, object, *parent);
     }
     HlEntry& entry = add_hl(id);
-    entry.parent.assign(parent_id);
+    entry.parent = tree.keep(parent_id);
     entry.level = level;
     entry.object = object;
     entry.holder = holder;
