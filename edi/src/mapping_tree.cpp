@@ -133,21 +133,19 @@ void write_string(std::string_view text, JsonOut& out) {
 // time; the byte-wise path takes over from the first block that needs escaping.
 [[gnu::always_inline]] inline void write_tree_string(std::string_view text, JsonOut& out) {
 #if defined(__SSE2__)
-  out.reserve(text.size() + 2 + 16);
+  out.reserve(text.size() + 2 + 16);  // both quotes and the last block's 16-byte store
   out.put('"');
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const std::size_t n = std::min<std::size_t>(16, text.size() - i);
+  for (std::size_t i = 0; i < text.size(); i += 16) {
+    const std::size_t left = text.size() - i;
     unsigned special = special_bytes(text.data() + i);
-    if (n < 16) special &= (1U << n) - 1;
-    if (special != 0) {
+    if (left < 16) special &= (1U << left) - 1;
+    if (special != 0) [[unlikely]] {
       write_characters(text.substr(i), out);
+      out.reserve(1);
       break;
     }
-    out.put16(text.data() + i, n);
-    i += n;
+    out.put16(text.data() + i, std::min<std::size_t>(left, 16));
   }
-  out.reserve(1);
   out.put('"');
 #else
   write_string(text, out);
