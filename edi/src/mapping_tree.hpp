@@ -86,7 +86,7 @@ class Tree {
     if (value.size() > kTextChunk - text_used_) [[unlikely]]
       return keep_in_next_chunk(value);
     char* to = text_chunks_[text_chunk_].get() + text_used_;
-    std::memcpy(to, value.data(), value.size());
+    copy_short(to, value);
     text_used_ += value.size();
     return {to, value.size()};
   }
@@ -115,6 +115,24 @@ class Tree {
   std::size_t chunk_ = 0;  // the next chunk to take
   TreeNode* next_ = nullptr;
   TreeNode* end_ = nullptr;
+
+  // Most values are a few bytes: overlapping fixed-size copies instead of a call to memcpy
+  // (which never reads outside `value`).
+  static void copy_short(char* to, std::string_view value) {
+    const char* from = value.data();
+    const std::size_t n = value.size();
+    if (n >= 8 && n <= 16) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + n - 4, from + n - 4, 4);
+    } else if (n < 4) {
+      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    } else {
+      std::memcpy(to, from, n);
+    }
+  }
 
   [[gnu::noinline]] void next_chunk() {
     if (chunk_ == chunks_.size()) chunks_.push_back(std::make_unique<TreeNode[]>(kChunk));
