@@ -27,6 +27,13 @@ struct Frame {
   Location start;
 };
 
+// A value of an `each` rule, waiting for the objects its loop instance adds to an array.
+struct Carried {
+  std::size_t depth;  // the stack size when it was read: it goes when that frame closes
+  const ElementRule* rule;
+  std::string_view value;  // in the tree's text arena
+};
+
 struct HlEntry {
   const MapNode* level = nullptr;
   TreeNode* object = nullptr;
@@ -80,6 +87,7 @@ struct InboundMapper::Impl {
   Tree tree;
   TreeNode* root = nullptr;
   std::vector<Frame> stack;
+  std::vector<Carried> carried;
   std::vector<HlEntry> hl_by_number;  // HL01 1..n, the common case
   std::vector<HlEntry> hl_other;      // other ids
   std::string json;
@@ -94,6 +102,7 @@ struct InboundMapper::Impl {
     map = partner.find_inbound(interchange.standard, header.id, header.version);
     tree.clear();
     stack.clear();
+    carried.clear();
     hl_by_number.clear();
     hl_other.clear();
     if (map == nullptr) return;
@@ -235,6 +244,7 @@ struct InboundMapper::Impl {
       close(stack.back(), at, problems);
       stack.pop_back();
     }
+    while (!carried.empty() && carried.back().depth > stack.size()) carried.pop_back();
   }
 
   // Partner rules: required children that did not occur in this instance. The problem points
@@ -271,9 +281,21 @@ struct InboundMapper::Impl {
 
   TreeNode* open(const MapNode& node, TreeNode* object) {
     if (!node.under.empty() && object == root) object = under_object(node.under);
-    if (!node.array.empty()) return append_object(object, node.array);
+    if (!node.array.empty()) {
+      TreeNode* item = append_object(object, node.array);
+      if (!carried.empty()) [[unlikely]]
+        inherit(node.array, item);
+      return item;
+    }
     if (!node.into.empty()) return object_at(object, node.into);
     return object;
+  }
+
+  // A new object of `array` takes the values carried into each object of that array.
+  void inherit(const FieldPath& array, TreeNode* item) {
+    for (const Carried& c : carried) {
+      if (c.rule->each.names == array.names) slot(item, c.rule->field)->text = c.value;
+    }
   }
 
   TreeNode* object_at(TreeNode* object, const FieldPath& path) {
@@ -348,6 +370,8 @@ struct InboundMapper::Impl {
     if (ruled) check_rule(e, pos, value, s, problems);
     if (e.field.empty() || value.empty()) return;
     if (e.codes != nullptr) return translated(e, pos, value, target, s, problems);
+    if (!e.each.empty()) [[unlikely]]
+      return carried.push_back(Carried{stack.size(), &e, tree.keep(value)});
     TreeNode* to = slot(target, e.field);
     to->text = tree.keep(e.type == ValueType::text ? value : convert(e, value, s));
   }

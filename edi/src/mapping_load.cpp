@@ -194,6 +194,7 @@ class Loader {
     rule.implied = x.attribute("implied") ? x.attribute("implied").as_int() : -1;
     rule.width = x.attribute("width").as_int();
     rule.count = parse_path(x.attribute("count").value());
+    rule.each = parse_path(x.attribute("each").value());
     rule.required = x.attribute("required").as_bool();
     rule.values = words(x.attribute("values").value(), ' ');
     rule.computed = x.attribute("computed").value();
@@ -201,6 +202,9 @@ class Loader {
     if (rule.field.empty() && rule.constant.empty() && !rule.required && rule.values.empty() &&
         rule.computed.empty()) {
       error(x, "an element needs a field, a value or a rule");
+    }
+    if (!rule.each.empty() && (rule.field.empty() || rule.field.append || rule.each.append)) {
+      error(x, "each=\"...\" needs a field of its own (not \"x[]\") and names an array of objects");
     }
     if (rule.implied >= 0 && rule.type != ValueType::decimal) {
       error(x, "implied decimals need type=\"decimal\"");
@@ -516,6 +520,7 @@ class Compiler {
 
   void attach(ElementRule& rule, const std::string& scope) {
     intern(rule.field);
+    intern(rule.each);
     rule.codes = nullptr;
     if (rule.field.empty()) return;
     const std::string full = join(scope, rule.field);

@@ -47,6 +47,10 @@ struct ElementRule {
   int implied = -1;  // implied decimal places (X12 N2: 2); -1 none
   int width = 0;     // date width 6 (YYMMDD) or 8
   FieldPath count;   // outbound: number of entries of this root-relative array when unset
+  // Inbound: the value goes into `field` of every object this loop instance adds to the array
+  // `each` (IFTSTA CNI 1490 into each event), not into the segment's own object. Outbound: it
+  // is read from the first of those objects.
+  FieldPath each;
   bool required = false;
   std::vector<std::string> values;  // partner rule: allowed values (raw EDI codes)
   const CodeTable* codes = nullptr;
