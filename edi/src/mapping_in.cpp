@@ -291,8 +291,12 @@ struct InboundMapper::Impl {
     return object;
   }
 
+  [[gnu::noinline]] void carry(const ElementRule& e, std::string_view value) {
+    carried.push_back(Carried{stack.size(), &e, tree.keep(value)});
+  }
+
   // A new object of `array` takes the values carried into each object of that array.
-  void inherit(const FieldPath& array, TreeNode* item) {
+  [[gnu::noinline]] void inherit(const FieldPath& array, TreeNode* item) {
     for (const Carried& c : carried) {
       if (c.rule->each.names == array.names) slot(item, c.rule->field)->text = c.value;
     }
@@ -370,8 +374,8 @@ struct InboundMapper::Impl {
     if (ruled) check_rule(e, pos, value, s, problems);
     if (e.field.empty() || value.empty()) return;
     if (e.codes != nullptr) return translated(e, pos, value, target, s, problems);
-    if (!e.each.empty()) [[unlikely]]
-      return carried.push_back(Carried{stack.size(), &e, tree.keep(value)});
+    if (e.carried) [[unlikely]]
+      return carry(e, value);
     TreeNode* to = slot(target, e.field);
     to->text = tree.keep(e.type == ValueType::text ? value : convert(e, value, s));
   }

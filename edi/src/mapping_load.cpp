@@ -521,6 +521,7 @@ class Compiler {
   void attach(ElementRule& rule, const std::string& scope) {
     intern(rule.field);
     intern(rule.each);
+    rule.carried = !rule.each.empty();
     rule.codes = nullptr;
     if (rule.field.empty()) return;
     const std::string full = join(scope, rule.field);

@@ -51,6 +51,7 @@ struct ElementRule {
   // `each` (IFTSTA CNI 1490 into each event), not into the segment's own object. Outbound: it
   // is read from the first of those objects.
   FieldPath each;
+  bool carried = false;  // each is set (a flag the inbound hot path tests), by compile()
   bool required = false;
   std::vector<std::string> values;  // partner rule: allowed values (raw EDI codes)
   const CodeTable* codes = nullptr;
