@@ -6,7 +6,9 @@
 // segments place their level by HL02: a level that arrives below one that cannot hold it (an
 // 0002 pack below its item) is attached to the nearest ancestor that can, and takes the item
 // in. Segments the map does not name are skipped (the Validator has judged them already).
+#include <bit>
 #include <charconv>
+#include <span>
 
 #include "edigate/edi/mapping.hpp"
 #include "mapping_model.hpp"
@@ -25,15 +27,46 @@ struct Frame {
   Location start;
 };
 
+// A value of an `each` rule, waiting for the objects its loop instance adds to an array.
+struct Carried {
+  std::size_t depth;  // the stack size when it was read: it goes when that frame closes
+  const ElementRule* rule;
+  std::string_view value;  // in the tree's text arena
+};
+
 struct HlEntry {
   const MapNode* level = nullptr;
   TreeNode* object = nullptr;
-  TreeNode* holder = nullptr;  // the array holding object
-  std::string id, parent;
+  TreeNode* holder = nullptr;   // the array holding object
+  std::string_view id, parent;  // in the tree's text arena (valid for the set)
   bool adopted = false;
 };
 
 const MapNode kUnplaced{};
+
+// The keys the mapper writes by name (the map's own are interned when it is compiled).
+struct Keys {
+  std::string_view type = intern_key("type"), envelope = intern_key("envelope"),
+                   partner = intern_key("partner"), standard = intern_key("standard"),
+                   version = intern_key("version"), transaction = intern_key("transaction"),
+                   sender = intern_key("sender"), receiver = intern_key("receiver"),
+                   qualifier = intern_key("qualifier"), id = intern_key("id"),
+                   group_sender = intern_key("group_sender"),
+                   group_receiver = intern_key("group_receiver"),
+                   interchange_control_number = intern_key("interchange_control_number"),
+                   group_control_number = intern_key("group_control_number"),
+                   transaction_control_number = intern_key("transaction_control_number"),
+                   test = intern_key("test"), received_at = intern_key("received_at"),
+                   message_id = intern_key("message_id"), totals = intern_key("totals"),
+                   charge = intern_key("charge"), lines = intern_key("lines"),
+                   charges = intern_key("charges"), amount = intern_key("amount"),
+                   amount_due = intern_key("amount_due");
+};
+
+const Keys& keys() {
+  static const Keys k;
+  return k;
+}
 
 }  // namespace
 
@@ -42,6 +75,7 @@ struct InboundMapper::Impl {
       : partner(p), sink(s), next(n), options(std::move(o)) {}
 
   const Partner& partner;
+  const Keys& keys_ = keys();
   DocumentSink& sink;
   ValidationListener* next;
   InboundOptions options;
@@ -53,10 +87,12 @@ struct InboundMapper::Impl {
   Tree tree;
   TreeNode* root = nullptr;
   std::vector<Frame> stack;
+  std::vector<Carried> carried;
   std::vector<HlEntry> hl_by_number;  // HL01 1..n, the common case
   std::vector<HlEntry> hl_other;      // other ids
   std::string json;
   std::string scratch;
+  std::string converted;  // a value converted to its canonical form, before tree.keep()
   Location totals_at;
 
   // --- set start ------------------------------------------------------------------------------
@@ -66,40 +102,41 @@ struct InboundMapper::Impl {
     map = partner.find_inbound(interchange.standard, header.id, header.version);
     tree.clear();
     stack.clear();
+    carried.clear();
     hl_by_number.clear();
     hl_other.clear();
     if (map == nullptr) return;
     root = tree.make(Kind::object);
-    put(root, "type", to_string(map->info.document));
-    write_envelope(tree.member(root, "envelope", Kind::object));
+    put(root, keys_.type, to_string(map->info.document));
+    write_envelope(tree.member(root, keys_.envelope, Kind::object));
     stack.push_back(Frame{&map->root, root, counts_for(map->root), header.location});
   }
 
   void put(TreeNode* object, std::string_view key, std::string_view value) {
     if (value.empty()) return;
-    tree.member(object, key, Kind::string)->text.assign(value);
+    tree.member(object, key, Kind::string)->text = tree.keep(value);
   }
 
   void write_envelope(TreeNode* e) {
     const bool x12 = interchange.standard == Standard::x12;
-    put(e, "partner", options.partner_id.empty() ? partner.id : options.partner_id);
-    put(e, "standard", x12 ? "x12" : "edifact");
-    put(e, "version", set.version);
-    put(e, "transaction", set.id);
-    TreeNode* sender = tree.member(e, "sender", Kind::object);
-    put(sender, "qualifier", interchange.sender_qualifier);
-    put(sender, "id", interchange.sender_id);
-    TreeNode* receiver = tree.member(e, "receiver", Kind::object);
-    put(receiver, "qualifier", interchange.receiver_qualifier);
-    put(receiver, "id", interchange.receiver_id);
-    put(e, "group_sender", group.sender_id);
-    put(e, "group_receiver", group.receiver_id);
-    put(e, "interchange_control_number", interchange.control_number);
-    put(e, "group_control_number", group.control_number);
-    put(e, "transaction_control_number", set.control_number);
-    if (interchange.test) tree.member(e, "test", Kind::literal)->text = "true";
-    put(e, "received_at", options.received_at);
-    put(e, "message_id", options.message_id);
+    put(e, keys_.partner, options.partner_id.empty() ? partner.id : options.partner_id);
+    put(e, keys_.standard, x12 ? "x12" : "edifact");
+    put(e, keys_.version, set.version);
+    put(e, keys_.transaction, set.id);
+    TreeNode* sender = tree.member(e, keys_.sender, Kind::object);
+    put(sender, keys_.qualifier, interchange.sender_qualifier);
+    put(sender, keys_.id, interchange.sender_id);
+    TreeNode* receiver = tree.member(e, keys_.receiver, Kind::object);
+    put(receiver, keys_.qualifier, interchange.receiver_qualifier);
+    put(receiver, keys_.id, interchange.receiver_id);
+    put(e, keys_.group_sender, group.sender_id);
+    put(e, keys_.group_receiver, group.receiver_id);
+    put(e, keys_.interchange_control_number, interchange.control_number);
+    put(e, keys_.group_control_number, group.control_number);
+    put(e, keys_.transaction_control_number, set.control_number);
+    if (interchange.test) tree.member(e, keys_.test, Kind::literal)->text = "true";
+    put(e, keys_.received_at, options.received_at);
+    put(e, keys_.message_id, options.message_id);
   }
 
   static std::vector<std::uint16_t> counts_for(const MapNode& node) {
@@ -109,8 +146,32 @@ struct InboundMapper::Impl {
 
   // --- segments -------------------------------------------------------------------------------
 
-  std::string_view raw(const Segment& s, Pos pos) const {
-    return pos.component == 0 ? s[pos.element] : s.component(pos.element, pos.component);
+  static std::string_view raw(const Segment& s, Pos pos) {
+    return pos.component == 0 ? s[pos.element] : component(s, pos.element, pos.component);
+  }
+
+  // Segment::component() from the reader's component map when it has one (short segments
+  // without release or repetition characters): the separators are found by bit scans.
+  static std::string_view component(const Segment& s, std::size_t element, std::size_t index) {
+    constexpr std::uint8_t kMapOnly = Segment::kKnown | Segment::kComponentMap;
+    if ((s.marks() & (kMapOnly | Segment::kRepetition)) != kMapOnly) [[unlikely]]
+      return s.component(element, index);
+    std::string_view value = s[element];
+    if (value.empty()) return value;
+    // A mapped segment is shorter than 64 bytes, so offset and size are below 64.
+    const auto offset = static_cast<std::size_t>(value.data() - s.raw().data());
+    std::uint64_t separators = (s.component_map() >> offset) & ((1ULL << value.size()) - 1);
+    for (std::size_t c = 1; c < index; ++c) {
+      if (separators == 0) return {};
+      const auto at = static_cast<std::size_t>(std::countr_zero(separators));
+      separators &= separators - 1;
+      const auto next =
+          separators == 0 ? value.size() : static_cast<std::size_t>(std::countr_zero(separators));
+      if (c + 1 == index) return value.substr(at + 1, next - at - 1);
+    }
+    return separators == 0
+               ? value
+               : value.substr(0, static_cast<std::size_t>(std::countr_zero(separators)));
   }
 
   // The value with release characters removed (EDIFACT); a view when nothing was escaped.
@@ -125,8 +186,8 @@ struct InboundMapper::Impl {
     return scratch;
   }
 
-  bool matches(const MapNode& node, const Segment& s) const {
-    if (node.tag_key != tag_key(s.tag())) return false;
+  // Whether the segment meets the node's `when` conditions (its tag matched already).
+  static bool matches(const MapNode& node, const Segment& s) {
     for (const Condition& c : node.when) {
       const std::string_view v = raw(s, c.pos);
       bool any = false;
@@ -141,8 +202,10 @@ struct InboundMapper::Impl {
     const std::uint32_t key = tag_key(s.tag());
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
-      for (std::size_t m = 0; m < parent.match_keys.size(); ++m) {
-        if (parent.match_keys[m] != key) continue;
+      const std::uint32_t* keys = parent.match_keys.data();
+      const std::size_t candidates = parent.match_keys.size();
+      for (std::size_t m = 0; m < candidates; ++m) {
+        if (keys[m] != key) continue;
         const std::uint16_t i = parent.match_order[m];
         if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
         const MapNode& child = parent.children[i];
@@ -181,6 +244,7 @@ struct InboundMapper::Impl {
       close(stack.back(), at, problems);
       stack.pop_back();
     }
+    while (!carried.empty() && carried.back().depth > stack.size()) carried.pop_back();
   }
 
   // Partner rules: required children that did not occur in this instance. The problem points
@@ -217,21 +281,37 @@ struct InboundMapper::Impl {
 
   TreeNode* open(const MapNode& node, TreeNode* object) {
     if (!node.under.empty() && object == root) object = under_object(node.under);
-    if (!node.array.empty()) return append_object(object, node.array);
+    if (!node.array.empty()) {
+      TreeNode* item = append_object(object, node.array);
+      if (!carried.empty()) [[unlikely]]
+        inherit(node.array, item);
+      return item;
+    }
     if (!node.into.empty()) return object_at(object, node.into);
     return object;
   }
 
+  [[gnu::noinline]] void carry(const ElementRule& e, std::string_view value) {
+    carried.push_back(Carried{stack.size(), &e, tree.keep(value)});
+  }
+
+  // A new object of `array` takes the values carried into each object of that array.
+  [[gnu::noinline]] void inherit(const FieldPath& array, TreeNode* item) {
+    for (const Carried& c : carried) {
+      if (c.rule->each.names == array.names) slot(item, c.rule->field)->text = c.value;
+    }
+  }
+
   TreeNode* object_at(TreeNode* object, const FieldPath& path) {
-    for (const std::string& key : path.keys) object = tree.member(object, key, Kind::object);
+    for (const std::string_view name : path.names) object = tree.member(object, name, Kind::object);
     return object;
   }
 
   TreeNode* array_at(TreeNode* object, const FieldPath& path) {
-    for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
-      object = tree.member(object, path.keys[k], Kind::object);
+    for (std::size_t k = 0; k + 1 < path.names.size(); ++k) {
+      object = tree.member(object, path.names[k], Kind::object);
     }
-    return tree.member(object, path.keys.back(), Kind::array);
+    return tree.member(object, path.names.back(), Kind::array);
   }
 
   TreeNode* append_object(TreeNode* object, const FieldPath& path) {
@@ -248,14 +328,14 @@ struct InboundMapper::Impl {
       array_at(object, path)->append(s);
       return s;
     }
-    for (std::size_t k = 0; k + 1 < path.keys.size(); ++k) {
-      object = tree.member(object, path.keys[k], Kind::object);
+    for (std::size_t k = 0; k + 1 < path.names.size(); ++k) {
+      object = tree.member(object, path.names[k], Kind::object);
     }
-    return tree.member(object, path.keys.back(), Kind::string);
+    return tree.member(object, path.names.back(), Kind::string);
   }
 
   void set_value(TreeNode* object, const FieldPath& path, std::string_view value) {
-    if (!value.empty()) slot(object, path)->text.assign(value);
+    if (!value.empty()) slot(object, path)->text = tree.keep(value);
   }
 
   void apply(const MapNode& node, TreeNode* object, const Segment& s,
@@ -288,35 +368,45 @@ struct InboundMapper::Impl {
 
   void element(const ElementRule& e, Pos pos, TreeNode* target, const Segment& s,
                std::vector<Problem>& problems) {
+    const bool ruled = e.required || !e.values.empty();
+    if (!ruled && e.field.empty()) return;  // a constant, written outbound only
     const std::string_view value = text(s, pos);
-    if (e.required || !e.values.empty()) check_rule(e, pos, value, s, problems);
+    if (ruled) check_rule(e, pos, value, s, problems);
     if (e.field.empty() || value.empty()) return;
     if (e.codes != nullptr) return translated(e, pos, value, target, s, problems);
-    std::string& out = slot(target, e.field)->text;
-    bool ok = true;
-    switch (e.type) {
-      case ValueType::text:
-        out.assign(value);
-        return;
-      case ValueType::decimal:
-        ok = decimal_in(value, e.implied, s.delimiters().decimal, out);
-        break;
-      case ValueType::integer:
-        ok = integer_in(value, out);
-        break;
-      case ValueType::date:
-        ok = date_in(value, out);
-        break;
-      case ValueType::time:
-        ok = time_in(value, out);
-        break;
-    }
-    // A value the Validator has already reported keeps its raw form: nothing is lost.
-    if (!ok) out.assign(value);
+    if (e.carried) [[unlikely]]
+      return carry(e, value);
+    TreeNode* to = slot(target, e.field);
+    to->text = tree.keep(e.type == ValueType::text ? value : convert(e, value, s));
   }
 
-  void translated(const ElementRule& e, Pos pos, std::string_view value, TreeNode* target,
-                  const Segment& s, std::vector<Problem>& problems) {
+  // The canonical form of a typed value. A value the Validator has already reported keeps its
+  // raw form: nothing is lost.
+  [[gnu::noinline]] std::string_view convert(const ElementRule& e, std::string_view value,
+                                             const Segment& s) {
+    bool ok = false;
+    switch (e.type) {
+      case ValueType::text:
+        return value;
+      case ValueType::decimal:
+        ok = decimal_in(value, e.implied, s.delimiters().decimal, converted);
+        break;
+      case ValueType::integer:
+        ok = integer_in(value, converted);
+        break;
+      case ValueType::date:
+        ok = date_in(value, converted);
+        break;
+      case ValueType::time:
+        ok = time_in(value, converted);
+        break;
+    }
+    return ok ? std::string_view(converted) : value;
+  }
+
+  [[gnu::noinline]] void translated(const ElementRule& e, Pos pos, std::string_view value,
+                                    TreeNode* target, const Segment& s,
+                                    std::vector<Problem>& problems) {
     const auto it = e.codes->to_canonical.find(value);
     if (it != e.codes->to_canonical.end()) return set_value(target, e.field, it->second);
     if (e.codes->strict) {
@@ -328,8 +418,8 @@ struct InboundMapper::Impl {
     set_value(target, e.field, value);
   }
 
-  void check_rule(const ElementRule& e, Pos pos, std::string_view value, const Segment& s,
-                  std::vector<Problem>& problems) {
+  [[gnu::noinline]] void check_rule(const ElementRule& e, Pos pos, std::string_view value,
+                                    const Segment& s, std::vector<Problem>& problems) {
     if (value.empty()) {
       if (e.required) {
         rule_problem(ProblemCode::element_mandatory_missing, pos, s, value,
@@ -409,7 +499,7 @@ struct InboundMapper::Impl {
     const bool next_number =
         ec == std::errc{} && end == id.data() + id.size() && n == hl_by_number.size() + 1;
     HlEntry& e = next_number ? hl_by_number.emplace_back() : hl_other.emplace_back();
-    e.id.assign(id);
+    e.id = tree.keep(id);
     return e;
   }
 
@@ -451,7 +541,7 @@ struct InboundMapper::Impl {
       if (parent != nullptr) adopt(*level, object, *parent);
     }
     HlEntry& entry = add_hl(id);
-    entry.parent.assign(parent_id);
+    entry.parent = tree.keep(parent_id);
     entry.level = level;
     entry.object = object;
     entry.holder = holder;
@@ -483,24 +573,24 @@ struct InboundMapper::Impl {
   void finish(const Location& end, std::vector<Problem>& problems) {
     if (map == nullptr) return;
     pop_to(0, end, problems);
-    for (const Default& d : map->defaults) apply_default(root, d.field, d.value);
+    for (const Default& d : map->defaults) apply_default(root, d.names, d.value);
     if (map->info.document == DocumentType::freight_invoice) check_freight_totals(problems);
   }
 
   // The sum of every line charge must be the invoice's total charge (210 L305), and so must
   // the amount due (B307).
   void check_freight_totals(std::vector<Problem>& problems) {
-    const TreeNode* totals = root->find("totals");
-    const TreeNode* charge = totals != nullptr ? totals->find("charge") : nullptr;
+    const TreeNode* totals = root->find(keys_.totals);
+    const TreeNode* charge = totals != nullptr ? totals->find(keys_.charge) : nullptr;
     Fixed expected;
     if (charge == nullptr || !parse_fixed(charge->text, expected)) return;
     Fixed sum;
-    if (const TreeNode* lines = root->find("lines")) {
+    if (const TreeNode* lines = root->find(keys_.lines)) {
       for (const TreeNode* line = lines->first; line != nullptr; line = line->next) {
-        const TreeNode* charges = line->find("charges");
+        const TreeNode* charges = line->find(keys_.charges);
         for (const TreeNode* c = charges != nullptr ? charges->first : nullptr; c != nullptr;
              c = c->next) {
-          const TreeNode* amount = c->find("amount");
+          const TreeNode* amount = c->find(keys_.amount);
           Fixed value;
           if (amount != nullptr && parse_fixed(amount->text, value)) sum = add(sum, value);
         }
@@ -508,13 +598,14 @@ struct InboundMapper::Impl {
     }
     if (!equal(sum, expected)) {
       totals_problem("the line charges add up to " + to_string(sum) + " but the total charge is " +
-                         charge->text,
+                         std::string(charge->text),
                      problems);
     }
-    const TreeNode* due = root->find("amount_due");
+    const TreeNode* due = root->find(keys_.amount_due);
     Fixed amount;
     if (due != nullptr && parse_fixed(due->text, amount) && !equal(amount, expected)) {
-      totals_problem("the amount due " + due->text + " is not the total charge " + charge->text,
+      totals_problem("the amount due " + std::string(due->text) + " is not the total charge " +
+                         std::string(charge->text),
                      problems);
     }
   }
@@ -525,21 +616,19 @@ struct InboundMapper::Impl {
     problems.push_back(std::move(p));
   }
 
-  void apply_default(TreeNode* object, std::string_view path, std::string_view value) {
-    const std::size_t dot = path.find('.');
-    const std::string_view key = path.substr(0, dot);
-    if (dot == std::string_view::npos) {
-      TreeNode* v = tree.member(object, key, Kind::string);
-      if (v->kind == Kind::string && v->text.empty()) v->text.assign(value);
+  void apply_default(TreeNode* object, std::span<const std::string_view> path,
+                     std::string_view value) {
+    if (path.empty()) return;
+    if (path.size() == 1) {
+      TreeNode* v = tree.member(object, path.front(), Kind::string);
+      if (v->kind == Kind::string && v->text.empty()) v->text = tree.keep(value);
       return;
     }
-    const std::string_view rest = path.substr(dot + 1);
-    TreeNode* child = object->find(key);
-    if (child == nullptr) child = tree.member(object, key, Kind::object);
-    if (child->kind == Kind::object) return apply_default(child, rest, value);
+    TreeNode* child = tree.member(object, path.front(), Kind::object);
+    if (child->kind == Kind::object) return apply_default(child, path.subspan(1), value);
     if (child->kind == Kind::array) {
       for (TreeNode* item = child->first; item != nullptr; item = item->next) {
-        if (item->kind == Kind::object) apply_default(item, rest, value);
+        if (item->kind == Kind::object) apply_default(item, path.subspan(1), value);
       }
     }
   }

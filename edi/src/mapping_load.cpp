@@ -9,6 +9,7 @@
 
 #include "edigate/edi/xml_check.hpp"
 #include "mapping_model.hpp"
+#include "mapping_tree.hpp"
 
 namespace edigate::edi::mapping {
 
@@ -193,6 +194,7 @@ class Loader {
     rule.implied = x.attribute("implied") ? x.attribute("implied").as_int() : -1;
     rule.width = x.attribute("width").as_int();
     rule.count = parse_path(x.attribute("count").value());
+    rule.each = parse_path(x.attribute("each").value());
     rule.required = x.attribute("required").as_bool();
     rule.values = words(x.attribute("values").value(), ' ');
     rule.computed = x.attribute("computed").value();
@@ -200,6 +202,9 @@ class Loader {
     if (rule.field.empty() && rule.constant.empty() && !rule.required && rule.values.empty() &&
         rule.computed.empty()) {
       error(x, "an element needs a field, a value or a rule");
+    }
+    if (!rule.each.empty() && (rule.field.empty() || rule.field.append || rule.each.append)) {
+      error(x, "each=\"...\" needs a field of its own (not \"x[]\") and names an array of objects");
     }
     if (rule.implied >= 0 && rule.type != ValueType::decimal) {
       error(x, "implied decimals need type=\"decimal\"");
@@ -308,7 +313,7 @@ class Loader {
     } else if (name == "default") {
       const std::string field = x.attribute("field").value();
       std::erase_if(map.defaults, [&](const Default& d) { return d.field == field; });
-      map.defaults.push_back(Default{field, x.attribute("value").value()});
+      map.defaults.push_back(Default{field, x.attribute("value").value(), {}});
     } else if (name == "rule") {
       apply_rule(x, map);
     } else if (name == "add") {
@@ -415,6 +420,14 @@ class Compiler {
     resolve_uses(map_.root);
     map_.root.scope.clear();
     compile_children(map_.root);
+    for (Default& d : map_.defaults) {
+      d.names.clear();
+      for (std::string_view rest = d.field; !rest.empty();) {
+        const std::size_t dot = rest.find('.');
+        d.names.push_back(intern_key(rest.substr(0, dot)));
+        rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+      }
+    }
     return issues_.size() == before;
   }
 
@@ -486,15 +499,29 @@ class Compiler {
       return;
     }
     if (node.kind == NodeKind::segment && node.tag.size() < 2) issue(node, "a segment needs a tag");
+    for (FieldPath* path : {&node.array, &node.into, &node.under}) intern(*path);
     for (ElementRule& e : node.elements) attach(e, node.scope);
+    for (DateTimeRule& dt : node.datetimes) {
+      intern(dt.field);
+      intern(dt.zone_field);
+    }
     for (RepeatRule& r : node.repeats) {
+      intern(r.array);
       const std::string scope = join(node.scope, r.array);
       for (ElementRule& e : r.elements) attach(e, scope);
     }
     compile_children(node);
   }
 
+  static void intern(FieldPath& path) {
+    path.names.clear();
+    for (const std::string& key : path.keys) path.names.push_back(intern_key(key));
+  }
+
   void attach(ElementRule& rule, const std::string& scope) {
+    intern(rule.field);
+    intern(rule.each);
+    rule.carried = !rule.each.empty();
     rule.codes = nullptr;
     if (rule.field.empty()) return;
     const std::string full = join(scope, rule.field);

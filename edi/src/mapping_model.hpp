@@ -24,6 +24,7 @@ struct Pos {
 // array of strings that each value is appended to ("lines[]").
 struct FieldPath {
   std::vector<std::string> keys;
+  std::vector<std::string_view> names;  // the keys interned (intern_key), filled by compile()
   bool append = false;
   bool empty() const { return keys.empty(); }
   std::string text() const;
@@ -46,6 +47,11 @@ struct ElementRule {
   int implied = -1;  // implied decimal places (X12 N2: 2); -1 none
   int width = 0;     // date width 6 (YYMMDD) or 8
   FieldPath count;   // outbound: number of entries of this root-relative array when unset
+  // Inbound: the value goes into `field` of every object this loop instance adds to the array
+  // `each` (IFTSTA CNI 1490 into each event), not into the segment's own object. Outbound: it
+  // is read from the first of those objects.
+  FieldPath each;
+  bool carried = false;  // each is set (a flag the inbound hot path tests), by compile()
   bool required = false;
   std::vector<std::string> values;  // partner rule: allowed values (raw EDI codes)
   const CodeTable* codes = nullptr;
@@ -108,6 +114,7 @@ struct MapNode {
 struct Default {
   std::string field;  // full path from the root: "currency", "lines.unit"
   std::string value;
+  std::vector<std::string_view> names;  // field's keys interned (intern_key), by compile()
 };
 
 class Map {
@@ -120,6 +127,11 @@ class Map {
 
 // A segment tag packed into an integer (tags are 2 or 3 characters) for quick comparison.
 inline std::uint32_t tag_key(std::string_view tag) {
+  const auto byte = [tag](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(tag[i]));
+  };
+  if (tag.size() == 3) return 3U << 24 | byte(0) | byte(1) << 8 | byte(2) << 16;
+  if (tag.size() == 2) return 2U << 24 | byte(0) | byte(1) << 8;
   std::uint32_t key = static_cast<std::uint32_t>(tag.size()) << 24;
   for (std::size_t i = 0; i < tag.size() && i < 3; ++i) {
     key |= static_cast<std::uint32_t>(static_cast<unsigned char>(tag[i])) << (8 * i);

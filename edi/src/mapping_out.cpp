@@ -183,6 +183,7 @@ class Renderer {
     if (!e.constant.empty()) set_element(seg, pos, e.constant);
     if (e.computed == "hierarchy-structure") set_element(seg, pos, hierarchy_structure());
     if (e.field.empty()) return false;
+    if (!e.each.empty()) return carried(e, pos, target, path, seg);
     const std::string at = join(path, e.field);
     const json* value = lookup(target, e.field, at, more);
     if (value == nullptr) {
@@ -263,6 +264,21 @@ class Renderer {
   }
 
   // The value at `field`; for an appending path the next unused entry of its array.
+  // An `each` rule: the value of the first object of its array (absent: the constant stays).
+  bool carried(const ElementRule& e, Pos pos, const json& target, const std::string& path,
+               SegmentData& seg) {
+    const json* array = member(target, e.each, e.each.keys.size());
+    if (array == nullptr || !array->is_array() || array->empty()) return false;
+    const json* value = member(array->front(), e.field, e.field.keys.size());
+    if (value == nullptr) return false;
+    if (!value->is_string()) {
+      issue(join(join(path, e.each) + "/0", e.field), "expected a string");
+      return false;
+    }
+    set_element(seg, pos, value->get<std::string>());
+    return true;
+  }
+
   const json* lookup(const json& target, const FieldPath& field, const std::string& at,
                      bool& more) {
     if (!field.append) return member(target, field, field.keys.size());

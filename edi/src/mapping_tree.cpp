@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <mutex>
+#include <unordered_set>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace edigate::edi::mapping {
 namespace {
@@ -20,15 +26,16 @@ constexpr std::array<bool, 256> kSpecial = [] {
 // of once per byte (the JSON is about twice the size of the EDI it comes from).
 class JsonOut {
  public:
-  JsonOut(std::string& out, std::size_t size) : out_(out), size_(size) {}
+  JsonOut(std::string& out, std::size_t size)
+      : out_(out), data_(out.data()), size_(size), capacity_(out.size()) {}
 
   void reserve(std::size_t n) {
-    if (size_ + n > out_.size()) [[unlikely]]
+    if (size_ + n > capacity_) [[unlikely]]
       grow(n);
   }
-  void put(char c) { out_[size_++] = c; }  // after reserve()
-  void put(std::string_view s) {           // after reserve()
-    char* to = out_.data() + size_;
+  void put(char c) { data_[size_++] = c; }  // after reserve()
+  void put(std::string_view s) {            // after reserve()
+    char* to = data_ + size_;
     if (s.size() <= 16) {  // keys and most values: cheaper than a call to memcpy
       for (std::size_t i = 0; i < s.size(); ++i) to[i] = s[i];
     } else {
@@ -36,16 +43,25 @@ class JsonOut {
     }
     size_ += s.size();
   }
+  // Copies 16 bytes from `s` (all readable) but keeps only n of them; after reserve(16).
+  void put16(const char* s, std::size_t n) {
+    std::memcpy(data_ + size_, s, 16);
+    size_ += n;
+  }
   std::size_t size() const { return size_; }
   void rewind(std::size_t size) { size_ = size; }
 
  private:
   [[gnu::noinline]] void grow(std::size_t n) {
     out_.resize(std::max(out_.size() * 2, size_ + n + 4096));
+    data_ = out_.data();
+    capacity_ = out_.size();
   }
 
   std::string& out_;
+  char* data_;  // out_'s bytes, refreshed when it grows
   std::size_t size_;
+  std::size_t capacity_;
 };
 
 void hex_escape(unsigned char c, JsonOut& out) {
@@ -65,9 +81,9 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   return len;
 }
 
-void write_string(std::string_view text, JsonOut& out) {
-  out.reserve(text.size() * 6 + 2);  // worst case: every byte escaped as \u00XX
-  out.put('"');
+// Writes the characters of a JSON string (without its quotes), escaping what must be.
+void write_characters(std::string_view text, JsonOut& out) {
+  out.reserve(text.size() * 6);  // worst case: every byte escaped as \u00XX
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (!kSpecial[c]) {
@@ -90,59 +106,148 @@ void write_string(std::string_view text, JsonOut& out) {
       hex_escape(c, out);
     }
   }
+}
+
+void write_string(std::string_view text, JsonOut& out) {
+  out.reserve(1);
+  out.put('"');
+  write_characters(text, out);
+  out.reserve(1);
   out.put('"');
 }
 
-// Writes `node` after a separator ("," or "") and its key (none in arrays); writes nothing at
-// all when the node is empty, so empty objects, arrays and strings leave no trace. Returns
-// whether it wrote.
-bool write_value(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
-  const std::size_t start = out.size();
-  out.reserve(key.size() + 8);
-  if (comma) out.put(',');
+#if defined(__SSE2__)
+// Bit i is set when byte i of the 16 at `p` cannot be copied as it is: controls and bytes of
+// 0x80 and above (both below 0x20 as signed bytes), quote and backslash.
+[[gnu::always_inline]] inline unsigned special_bytes(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))));
+}
+#endif
+
+// A tree text: Tree::keep() leaves padding after it, so it is judged and copied 16 bytes at a
+// time; the byte-wise path takes over from the first block that needs escaping.
+[[gnu::always_inline]] inline void write_tree_string(std::string_view text, JsonOut& out) {
+#if defined(__SSE2__)
+  out.reserve(text.size() + 2 + 16);  // both quotes and the last block's 16-byte store
+  out.put('"');
+  for (std::size_t i = 0; i < text.size(); i += 16) {
+    const std::size_t left = text.size() - i;
+    unsigned special = special_bytes(text.data() + i);
+    if (left < 16) special &= (1U << left) - 1;
+    if (special != 0) [[unlikely]] {
+      write_characters(text.substr(i), out);
+      out.reserve(1);
+      break;
+    }
+    out.put16(text.data() + i, std::min<std::size_t>(left, 16));
+  }
+  out.put('"');
+#else
+  write_string(text, out);
+#endif
+}
+
+// Writes the separator ("," or nothing) and, for an object member, the key.
+[[gnu::always_inline]] inline void write_key(JsonOut& out, bool comma, std::string_view key) {
+  out.reserve(key.size() + 4 + 16);
   if (!key.empty()) {
-    out.put('"');
-    out.put(key);  // keys are ours: [a-z0-9_], nothing to escape
-    out.put(std::string_view("\":", 2));
-  }
-  switch (node.kind) {
-    case TreeNode::Kind::string:
-      if (node.text.empty()) break;
-      write_string(node.text, out);
-      return true;
-    case TreeNode::Kind::literal:
-      if (node.text.empty()) break;
-      out.reserve(node.text.size());
-      out.put(node.text);
-      return true;
-    case TreeNode::Kind::object: {
-      out.put('{');
-      bool any = false;
-      for (const TreeNode* m = node.first; m != nullptr; m = m->next) {
-        any = write_value(*m, out, any, m->key) || any;
-      }
-      if (!any) break;
-      out.reserve(1);
-      out.put('}');
-      return true;
+    // An interned key is stored as `,"key":` (intern_key); keys are ours, nothing to escape.
+    const std::string_view token(key.data() - (comma ? 2 : 1), key.size() + (comma ? 4 : 3));
+    if (token.size() <= 16) {
+      out.put16(token.data(), token.size());
+    } else {
+      out.put(token);
     }
-    case TreeNode::Kind::array: {
-      out.put('[');
-      bool any = false;
-      for (const TreeNode* i = node.first; i != nullptr; i = i->next) {
-        any = write_value(*i, out, any, {}) || any;
-      }
-      if (!any) break;
-      out.reserve(1);
-      out.put(']');
-      return true;
-    }
+  } else if (comma) {
+    out.put(',');
   }
-  out.rewind(start);
-  return false;
+}
+
+// Writes an object or array after a separator and its key (none in arrays); writes nothing at
+// all when it is empty, so empty objects, arrays and strings leave no trace. Returns whether it
+// wrote. Strings and literals, most of the nodes, are written in the loop without a call.
+[[gnu::noinline]] bool write_container(const TreeNode& node, JsonOut& out, bool comma,
+                                       std::string_view key) {
+  const std::size_t start = out.size();
+  write_key(out, comma, key);
+  const bool object = node.kind == TreeNode::Kind::object;
+  out.put(object ? '{' : '[');
+  bool any = false;
+  for (const TreeNode* m = node.first; m != nullptr; m = m->next) {
+    const std::string_view member_key = object ? m->key : std::string_view{};
+    switch (m->kind) {
+      case TreeNode::Kind::string:
+        if (m->text.empty()) continue;
+        write_key(out, any, member_key);
+        write_tree_string(m->text, out);
+        break;
+      case TreeNode::Kind::literal:
+        if (m->text.empty()) continue;
+        write_key(out, any, member_key);
+        out.reserve(m->text.size());
+        out.put(m->text);
+        break;
+      case TreeNode::Kind::object:
+      case TreeNode::Kind::array:
+        if (!write_container(*m, out, any, member_key)) continue;
+        break;
+    }
+    any = true;
+  }
+  if (!any) {
+    out.rewind(start);
+    return false;
+  }
+  out.reserve(1);
+  out.put(object ? '}' : ']');
+  return true;
 }
 
 }  // namespace
+
+std::string_view intern_key(std::string_view name) {
+  struct Pool {
+    std::mutex mutex;
+    std::unordered_set<std::string_view> names;
+    std::vector<std::unique_ptr<char[]>> storage;
+  };
+  static Pool pool;
+  const std::lock_guard<std::mutex> lock(pool.mutex);
+  if (const auto it = pool.names.find(name); it != pool.names.end()) return *it;
+  // `,"name":` and 16 zero bytes, for the writer's 16-byte copies.
+  auto buffer = std::make_unique<char[]>(name.size() + 4 + 16);
+  buffer[0] = ',';
+  buffer[1] = '"';
+  std::memcpy(buffer.get() + 2, name.data(), name.size());
+  buffer[name.size() + 2] = '"';
+  buffer[name.size() + 3] = ':';
+  const std::string_view interned(buffer.get() + 2, name.size());
+  pool.storage.push_back(std::move(buffer));
+  pool.names.insert(interned);
+  return interned;
+}
+
+std::string_view Tree::keep_in_next_chunk(std::string_view value) {
+  char* to = nullptr;
+  if (value.size() > kTextChunk) {
+    oversized_.push_back(std::make_unique<char[]>(value.size() + kTextPadding));
+    to = oversized_.back().get();
+  } else {
+    if (!text_chunks_.empty()) ++text_chunk_;
+    if (text_chunk_ == text_chunks_.size()) {
+      text_chunks_.push_back(std::make_unique<char[]>(kTextChunk + kTextPadding));
+    }
+    to = text_chunks_[text_chunk_].get();
+    text_used_ = value.size();
+  }
+  std::memcpy(to, value.data(), value.size());
+  return {to, value.size()};
+}
 
 void write_json_string(std::string_view text, std::string& out) {
   const std::size_t start = out.size();
@@ -153,7 +258,8 @@ void write_json_string(std::string_view text, std::string& out) {
 
 std::size_t write_json(const TreeNode& node, std::string& buffer) {
   JsonOut o(buffer, 0);
-  if (!write_value(node, o, false, {})) {
+  const bool container = node.kind == TreeNode::Kind::object || node.kind == TreeNode::Kind::array;
+  if (!container || !write_container(node, o, false, {})) {
     o.reserve(2);
     o.put(std::string_view("{}", 2));
   }

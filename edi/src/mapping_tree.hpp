@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,26 +12,30 @@
 
 namespace edigate::edi::mapping {
 
+// Object keys are interned for the life of the process (the canonical field names: a small,
+// fixed vocabulary), so a key is found by its address, and each is stored as `,"name":` with
+// padding after it, so the JSON writer copies a member's separator, key and colon in one move.
+// Every key of a Tree must come from here. Thread-safe; meant for compile time, not per value.
+std::string_view intern_key(std::string_view name);
+
 // Children (members of an object, items of an array) are an intrusive list, so building a
 // document costs no vector growth and a node is reset by clearing four pointers.
 struct TreeNode {
   enum class Kind : unsigned char { string, object, array, literal };  // literal: true, 12
 
   Kind kind = Kind::object;
-  std::string_view key;  // as a member of an object
-  std::string text;      // string, literal
+  std::string_view key;  // as a member of an object: from intern_key()
+  // string: from Tree::keep() (the JSON writer reads up to 15 bytes past its end); literal:
+  // from keep() or static.
+  std::string_view text;
   TreeNode* first = nullptr;
   TreeNode* last = nullptr;
   TreeNode* next = nullptr;
 
+  // `name` comes from intern_key(), as every key does.
   TreeNode* find(std::string_view name) const {
-    // Keys come from the compiled map, so the same key is usually the same bytes: compare the
-    // pointers first.
     for (TreeNode* c = first; c != nullptr; c = c->next) {
-      if (c->key.data() == name.data() && c->key.size() == name.size()) return c;
-    }
-    for (TreeNode* c = first; c != nullptr; c = c->next) {
-      if (c->key == name) return c;
+      if (c->key.data() == name.data()) return c;
     }
     return nullptr;
   }
@@ -56,17 +61,35 @@ struct TreeNode {
 
 class Tree {
  public:
-  TreeNode* make(TreeNode::Kind kind) {
-    if (used_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<TreeNode[]>(kChunk));
-    TreeNode* n = &chunks_[used_ / kChunk][used_ % kChunk];
-    ++used_;
+  [[gnu::always_inline]] TreeNode* make(TreeNode::Kind kind) {
+    if (next_ == end_) [[unlikely]]
+      next_chunk();
+    TreeNode* n = next_++;
     n->kind = kind;
     n->key = {};
-    n->text.clear();
+    n->text = {};
     n->first = n->last = n->next = nullptr;
     return n;
   }
-  void clear() { used_ = 0; }
+  void clear() {
+    chunk_ = 0;
+    next_ = end_ = nullptr;
+    text_chunk_ = 0;
+    text_used_ = text_chunks_.empty() ? kTextChunk : 0;
+    oversized_.clear();
+  }
+
+  // A copy of `value` that stays valid until clear(): node texts are views, so setting one
+  // costs a copy of its bytes and nothing else.
+  std::string_view keep(std::string_view value) {
+    if (value.empty()) return {};
+    if (value.size() > kTextChunk - text_used_) [[unlikely]]
+      return keep_in_next_chunk(value);
+    char* to = text_chunks_[text_chunk_].get() + text_used_;
+    copy_short(to, value);
+    text_used_ += value.size();
+    return {to, value.size()};
+  }
 
   // The member `key` of `object`, made with `kind` when absent.
   TreeNode* member(TreeNode* object, std::string_view key, TreeNode::Kind kind) {
@@ -89,7 +112,44 @@ class Tree {
   // warmed-up mapper does not allocate.
   static constexpr std::size_t kChunk = 512;
   std::vector<std::unique_ptr<TreeNode[]>> chunks_;
-  std::size_t used_ = 0;
+  std::size_t chunk_ = 0;  // the next chunk to take
+  TreeNode* next_ = nullptr;
+  TreeNode* end_ = nullptr;
+
+  // Most values are a few bytes: overlapping fixed-size copies instead of a call to memcpy
+  // (which never reads outside `value`).
+  static void copy_short(char* to, std::string_view value) {
+    const char* from = value.data();
+    const std::size_t n = value.size();
+    if (n >= 8 && n <= 16) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + n - 4, from + n - 4, 4);
+    } else if (n < 4) {
+      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    } else {
+      std::memcpy(to, from, n);
+    }
+  }
+
+  [[gnu::noinline]] void next_chunk() {
+    if (chunk_ == chunks_.size()) chunks_.push_back(std::make_unique<TreeNode[]>(kChunk));
+    next_ = chunks_[chunk_++].get();
+    end_ = next_ + kChunk;
+  }
+
+  std::string_view keep_in_next_chunk(std::string_view value);
+
+  // Texts live in fixed chunks too; a value longer than a chunk gets a buffer of its own.
+  // Every buffer has kTextPadding bytes more than it holds, for the JSON writer's 16-byte reads.
+  static constexpr std::size_t kTextPadding = 16;
+  static constexpr std::size_t kTextChunk = 64 * 1024;
+  std::vector<std::unique_ptr<char[]>> text_chunks_;
+  std::size_t text_chunk_ = 0;
+  std::size_t text_used_ = kTextChunk;  // no chunk yet: the first keep() makes one
+  std::vector<std::unique_ptr<char[]>> oversized_;
 };
 
 // Writes `node` as compact JSON from the start of `buffer` and returns its length; the buffer

@@ -225,4 +225,55 @@ TEST_CASE("bad maps are refused with their line", "[mapping]") {
   CHECK(mapping::load_map(no_header, issues) == nullptr);
   REQUIRE_FALSE(issues.empty());
   CHECK(issues[0].to_string().find("header.xml:2:") != std::string::npos);
+  issues.clear();
+  const auto each_without_field = dir.write("each.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="shipment_status" standard="edifact"
+         transaction="IFTSTA">
+  <segment tag="CNI"><element pos="1" value="1" each="events"/></segment>
+</mapping>
+)");
+  CHECK(mapping::load_map(each_without_field, issues) == nullptr);
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].line == 4);
+}
+
+TEST_CASE("an each rule copies a group's value into every object the group adds", "[mapping]") {
+  // The standard IFTSTA map: CNI 1490 goes into the line_number of each event of its group.
+  mapping::Partner partner =
+      partner_with({std::string(EDIGATE_SOURCE) + "/mappings/standard/edifact/IFTSTA.xml"});
+  const std::string edi =
+      "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+250317:1545+REF1'"
+      "UNH+1+IFTSTA:D:96A:UN'BGM+23+ST-1+9'"
+      "CNI+1+CMR-1'STS+1+10'STS+1+24'"
+      "CNI+2+CMR-2'STS+1+21'"
+      "UNT+8+1'UNZ+1+REF1'";
+  const Collect out = map_in(partner, edi);
+  REQUIRE(out.docs.size() == 1);
+  const json& events = out.docs[0]["events"];
+  REQUIRE(events.size() == 3);
+  CHECK(events[0]["line_number"] == "1");
+  CHECK(events[1]["line_number"] == "1");
+  CHECK(events[2]["line_number"] == "2");  // the second group's, not the first's
+  CHECK(events[2]["status_code"] == "21");
+  CHECK_FALSE(out.docs[0].contains("line_number"));  // not in the CNI's own object
+
+  // On the way out CNI 1490 is the first event's line_number, 1 when it has none.
+  partner.edifact = mapping::Identity{};
+  partner.edifact->our_qualifier = partner.edifact->their_qualifier = "14";
+  partner.edifact->our_id = "US";
+  partner.edifact->their_id = "THEM";
+  partner.edifact->version = "D96A";
+  partner.edifact->syntax = "UNOC";
+  partner.edifact->delimiters = Delimiters::edifact_default();
+  json numbered = out.docs[0];
+  numbered["events"][0]["line_number"] = "7";
+  json unnumbered = out.docs[0];
+  for (json& e : unnumbered["events"]) e.erase("line_number");
+  InMemoryControlNumbers numbers;
+  const auto result =
+      mapping::render_interchange(partner, Standard::edifact, {numbered, unnumbered}, numbers);
+  for (const auto& i : result.issues) FAIL(i.to_string());
+  INFO(result.bytes);
+  CHECK(result.bytes.find("CNI+7+CMR-2'") != std::string::npos);
+  CHECK(result.bytes.find("CNI+1+CMR-2'") != std::string::npos);
 }

@@ -1,0 +1,99 @@
+// The inbound mapper's document tree and its JSON writer: strings judged 16 bytes at a time
+// must come out exactly as the byte-wise writer makes them, wherever the bytes that need
+// escaping fall; keys are interned; texts and nodes outlive their chunks' boundaries.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "mapping_tree.hpp"
+
+using namespace edigate::edi::mapping;
+using Kind = TreeNode::Kind;
+
+namespace {
+
+std::string json_of(const TreeNode& root) {
+  std::string buffer;
+  const std::size_t length = write_json(root, buffer);
+  return buffer.substr(0, length);
+}
+
+std::string quoted(std::string_view text) {
+  std::string out;
+  write_json_string(text, out);  // the byte-wise writer
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("tree strings are escaped as the byte-wise writer escapes them", "[mapping]") {
+  const std::vector<std::string> specials = {"\"",
+                                             "\\",
+                                             std::string(1, '\x01'),
+                                             std::string(1, '\x1f'),
+                                             "\xe9",          // Latin-1 e-acute
+                                             "\xc3\xa9",      // UTF-8 e-acute
+                                             "\xe2\x82\xac",  // UTF-8 euro sign
+                                             "\x80",
+                                             "\xff",
+                                             "\x7f"};
+  const std::string_view key = intern_key("value");
+  Tree tree;
+  for (std::size_t length = 0; length <= 40; ++length) {
+    for (const std::string& special : specials) {
+      for (std::size_t at = 0; at <= length; at += (length > 20 ? 3 : 1)) {
+        std::string text(length, 'a');
+        text.insert(at, special);
+        tree.clear();
+        TreeNode* root = tree.make(Kind::object);
+        tree.member(root, key, Kind::string)->text = tree.keep(text);
+        INFO("length " << length << ", special at " << at);
+        CHECK(json_of(*root) == "{\"value\":" + quoted(text) + "}");
+      }
+    }
+  }
+}
+
+TEST_CASE("keys are interned, members keep their order and empty values leave no trace",
+          "[mapping]") {
+  const std::string name = "order_number";
+  CHECK(intern_key(name).data() == intern_key("order_number").data());
+  CHECK(intern_key("a_key_longer_than_sixteen_bytes") == "a_key_longer_than_sixteen_bytes");
+
+  Tree tree;
+  TreeNode* root = tree.make(Kind::object);
+  tree.member(root, intern_key("b"), Kind::string)->text = tree.keep("1");
+  tree.member(root, intern_key("empty"), Kind::object);
+  TreeNode* list = tree.member(root, intern_key("a_key_longer_than_sixteen_bytes"), Kind::array);
+  list->append(tree.make(Kind::object));
+  TreeNode* item = tree.make(Kind::object);
+  list->append(item);
+  tree.member(item, intern_key("id"), Kind::string)->text = tree.keep("x");
+  tree.member(root, intern_key("flag"), Kind::literal)->text = "true";
+  CHECK(tree.member(root, intern_key("b"), Kind::string)->text == "1");  // found, not made
+  CHECK(json_of(*root) ==
+        R"({"b":"1","a_key_longer_than_sixteen_bytes":[{"id":"x"}],"flag":true})");
+
+  tree.clear();
+  CHECK(json_of(*tree.make(Kind::object)) == "{}");
+}
+
+TEST_CASE("texts and nodes span many chunks and stay valid until the tree is cleared",
+          "[mapping]") {
+  Tree tree;
+  for (int round = 0; round < 2; ++round) {  // the second round reuses the chunks
+    tree.clear();
+    TreeNode* root = tree.make(Kind::object);
+    TreeNode* list = tree.member(root, intern_key("lines"), Kind::array);
+    std::string expected = "{\"lines\":[";
+    const std::string big(100 * 1024, 'b');  // longer than a text chunk
+    for (int i = 0; i < 3000; ++i) {
+      const std::string text = i == 1500 ? big : std::to_string(i) + std::string(40, 'x');
+      TreeNode* s = tree.make(Kind::string);
+      s->text = tree.keep(text);
+      list->append(s);
+      expected += (i > 0 ? "," : "") + quoted(text);
+    }
+    CHECK(json_of(*root) == expected + "]}");
+  }
+}
