@@ -110,10 +110,22 @@ int run_audit_export(const std::string& db) {
 struct ListOptions {
   std::string db;
   st::MessageFilter filter;
+  std::string since, until;  // ISO 8601 UTC, parsed into filter
   bool as_json = false;
 };
 
-int run_messages_list(const ListOptions& o) {
+int run_messages_list(ListOptions o) {
+  for (const auto& [text, into] :
+       {std::pair{&o.since, &o.filter.since}, std::pair{&o.until, &o.filter.until}}) {
+    if (text->empty()) continue;
+    const auto ms = st::parse_iso_time(*text);
+    if (!ms) {
+      std::cerr << "edigate: '" << *text
+                << "' is not a UTC date or time (2026-11-30 or 2026-11-30T07:05:09Z)\n";
+      return kCannotRun;
+    }
+    *into = *ms;
+  }
   auto store = open_existing(o.db);
   if (!store) return kCannotRun;
   auto list = store->list_messages(o.filter);
@@ -361,6 +373,17 @@ void add_messages(CLI::App& app, int& exit_code) {
   l->add_option("--db", list->db, "Store database file")->required();
   l->add_option("--partner", list->filter.partner, "Only this partner");
   l->add_option("--status", list->filter.status, "Only this status");
+  l->add_option("--direction", list->filter.direction, "Only in or out")
+      ->check(CLI::IsMember({"in", "out"}));
+  l->add_option("--as2-id", list->filter.as2_message_id,
+                "The message with this AS2 Message-ID (angle brackets optional)");
+  l->add_option("--control", list->filter.control,
+                "Messages with an interchange of this control number (ISA13, UNB 0020, as in "
+                "the EDI)");
+  l->add_option("--since", list->since,
+                "Received at or after (UTC: 2026-11-30, 2026-11-30T07:05Z)");
+  l->add_option("--until", list->until, "Received before (UTC)");
+  l->add_option("--before-id", list->filter.before_id, "Ids below this one (the next page)");
   l->add_option("--limit", list->filter.limit, "At most this many")
       ->check(CLI::Range(std::size_t{1}, st::kMaxListLimit));
   l->add_flag("--json", list->as_json, "One JSON object per line");

@@ -61,6 +61,25 @@ has "duplicate gets the MDN" out "mdn_disposition: processed"
 sleep 1
 [ "$(ls erp/*.json | wc -l)" -eq 2 ] && ok || fail "a duplicate AS2 message was processed again"
 
+# --- searching the message log (admin API) --------------------------------------------------
+search() { curl -s -o search.json -w '%{http_code}' -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages?$1"; }
+as2_id=$(sed -n 's/^Message-ID: //p' pack.out)
+encoded=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$as2_id")
+[ "$(search "as2_message_id=$encoded")" = 200 ] && ok || fail "search by AS2 Message-ID"
+[ "$(grep -o '"id":' search.json | wc -l)" -eq 1 ] && ok || fail "one message has that Message-ID"
+has "it is the one sent" search.json "\"as2_message_id\":\"$(printf '%s' "$as2_id" | sed 's/[.[\*^$]/\\&/g')\""
+[ "$(search "control=000118830")" = 200 ] && ok || fail "search by interchange control number"
+has "the interchange is found by its ISA13" search.json "\"as2_message_id\""
+[ "$(search "control=999999999")" = 200 ] && [ "$(cat search.json)" = "[]" ] && ok ||
+  fail "no message for an unknown control number"
+[ "$(search "since=2999-01-01")" = 200 ] && [ "$(cat search.json)" = "[]" ] && ok ||
+  fail "nothing received after 2999"
+[ "$(search "since=yesterday")" = 400 ] && ok || fail "a malformed time is 400"
+[ "$(search "direction=sideways")" = 400 ] && ok || fail "a malformed direction is 400"
+check "CLI search by control number" 0 "$bin" messages list --db var/edigate.db --control 000118830 --json
+has "CLI finds it" out '"transport":"as2"'
+check "CLI: a malformed time" 2 "$bin" messages list --db var/edigate.db --since 30/11/2026
+
 # --- async MDN: 200 at once, the signed MDN posted later to the URL the sender gave -------
 mdn_port=$(free_port)
 cat >mdn_sink.py <<'PY'

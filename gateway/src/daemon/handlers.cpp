@@ -45,13 +45,37 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
   return id;
 }
 
+// Form-decoded: "+" is a space, "%3C" a "<" (a malformed escape stays as it is).
+std::string form_decode(std::string_view text) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
+               hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 std::string query_value(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     const std::size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
     const std::size_t eq = pair.find('=');
     if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
-      return std::string(pair.substr(eq + 1));
+      return form_decode(pair.substr(eq + 1));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
@@ -398,7 +422,28 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     store::MessageFilter filter;
     filter.partner = query_value(request.query, "partner");
     filter.status = query_value(request.query, "status");
+    filter.direction = query_value(request.query, "direction");
+    filter.as2_message_id = query_value(request.query, "as2_message_id");
+    filter.control = query_value(request.query, "control");
     filter.limit = list_limit(request, filter.limit);
+    if (!filter.direction.empty() && filter.direction != "in" && filter.direction != "out") {
+      return responder.send(problem(400, "direction is in or out"));
+    }
+    for (const auto& [name, into] : {std::pair{"since", &filter.since}, {"until", &filter.until}}) {
+      const std::string text = query_value(request.query, name);
+      if (text.empty()) continue;
+      const auto ms = store::parse_iso_time(text);
+      if (!ms) {
+        return responder.send(problem(
+            400, std::string(name) + " is a UTC date or time: 2026-11-30 or 2026-11-30T07:05:09Z"));
+      }
+      *into = *ms;
+    }
+    if (const std::string before = query_value(request.query, "before_id"); !before.empty()) {
+      const auto id = parse_id(before);
+      if (!id) return responder.send(problem(400, "before_id is a message id"));
+      filter.before_id = *id;
+    }
     auto messages = st.list_messages(filter);
     if (!messages.ok()) return responder.send(problem(500, messages.status().message));
     json list = json::array();

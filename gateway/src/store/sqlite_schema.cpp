@@ -174,7 +174,17 @@ CREATE INDEX as2_sent_message ON as2_sent (message_id);
 CREATE INDEX as2_sent_state ON as2_sent (state, id);
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}}};
+// Migration 4: what operators search messages by (edigate messages list --control/--since,
+// GET /api/messages?control=&since=&as2_message_id=): the interchange control number of a
+// message's documents, the time it came and its AS2 Message-ID.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE INDEX documents_interchange ON documents (interchange_control);
+CREATE INDEX messages_created ON messages (created_at);
+CREATE INDEX messages_as2_message_id ON messages (as2_message_id);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{
+    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}}};
 
 // The recorded version, 0 for a database without schema_version (new, or not ours).
 Result<int> recorded_version(sqlite3* db) {

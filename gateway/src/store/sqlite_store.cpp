@@ -329,12 +329,35 @@ Result<std::optional<Message>> SqliteStore::find_as2_message(std::string_view pa
 }
 
 Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& filter) {
+  // Only the conditions asked for, so SQLite plans each with the index that fits it (one
+  // cached statement per combination).
+  std::string sql = std::string("SELECT ") + kMessageColumns + " FROM messages WHERE 1";
+  if (!filter.partner.empty()) sql += " AND partner = ?1";
+  if (!filter.status.empty()) sql += " AND status = ?2";
+  if (!filter.direction.empty()) sql += " AND direction = ?3";
+  if (!filter.as2_message_id.empty()) sql += " AND as2_message_id IN (?4, '<' || ?4 || '>')";
+  if (!filter.control.empty()) {
+    sql += " AND id IN (SELECT message_id FROM documents WHERE interchange_control = ?5)";
+  }
+  if (filter.since > 0) sql += " AND created_at >= ?6";
+  if (filter.until > 0) sql += " AND created_at < ?7";
+  if (filter.before_id > 0) sql += " AND id < ?8";
+  sql += " ORDER BY id DESC LIMIT ?9";
   std::lock_guard lock(mu_);
-  Statement q(statements_, std::string("SELECT ") + kMessageColumns +
-                               " FROM messages WHERE (?1 = '' OR partner = ?1) AND "
-                               "(?2 = '' OR status = ?2) ORDER BY id DESC LIMIT ?3");
+  Statement q(statements_, sql);
   const auto limit = static_cast<std::int64_t>(std::min(filter.limit, kMaxListLimit));
-  q.bind(1, filter.partner).bind(2, filter.status).bind(3, limit);
+  if (!filter.partner.empty()) q.bind(1, filter.partner);
+  if (!filter.status.empty()) q.bind(2, filter.status);
+  if (!filter.direction.empty()) q.bind(3, filter.direction);
+  if (!filter.as2_message_id.empty()) {
+    const std::string_view id = filter.as2_message_id;
+    q.bind(4, id.starts_with('<') && id.ends_with('>') ? id.substr(1, id.size() - 2) : id);
+  }
+  if (!filter.control.empty()) q.bind(5, filter.control);
+  if (filter.since > 0) q.bind(6, filter.since);
+  if (filter.until > 0) q.bind(7, filter.until);
+  if (filter.before_id > 0) q.bind(8, filter.before_id);
+  q.bind(9, limit);
   std::vector<Message> out;
   for (;;) {
     auto row = q.next();

@@ -18,6 +18,50 @@ std::string iso_time(std::int64_t ms) {
   return out;
 }
 
+std::optional<std::int64_t> parse_iso_time(std::string_view text) {
+  if (text.ends_with('Z')) text.remove_suffix(1);
+  // Digits at fixed places; separators checked one by one.
+  const auto digits = [&](std::size_t at, std::size_t n, int& out) {
+    if (text.size() < at + n) return false;
+    out = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      out = out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  std::tm tm{};
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  if (!digits(0, 4, year) || text.size() < 10 || text[4] != '-' || !digits(5, 2, month) ||
+      text[7] != '-' || !digits(8, 2, day)) {
+    return std::nullopt;
+  }
+  if (text.size() > 10) {
+    if (text.size() < 16 || text[10] != 'T' || !digits(11, 2, hour) || text[13] != ':' ||
+        !digits(14, 2, minute)) {
+      return std::nullopt;
+    }
+    if (text.size() > 16 && (text.size() < 19 || text[16] != ':' || !digits(17, 2, second))) {
+      return std::nullopt;
+    }
+    if (text.size() > 19 && (text.size() != 23 || text[19] != '.' || !digits(20, 3, millis))) {
+      return std::nullopt;
+    }
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  const std::time_t seconds = timegm(&tm);
+  if (seconds < 0 || tm.tm_mday != day) return std::nullopt;  // 2026-02-30 normalises: refused
+  return static_cast<std::int64_t>(seconds) * 1000 + millis;
+}
+
 json message_json(const Message& m) {
   return {{"id", m.id},
           {"direction", to_string(m.direction)},

@@ -4,13 +4,18 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "store/store.hpp"
 
 namespace edigate::gateway::store {
 
 std::string iso_time(std::int64_t ms);
+// "2026-11-30", "2026-11-30T07:05", "2026-11-30T07:05:09" or with ".123", each optionally
+// ending in "Z" (UTC; no other zones), as ms since the epoch; nullopt for anything else.
+std::optional<std::int64_t> parse_iso_time(std::string_view text);
 nlohmann::json message_json(const Message& m);
 nlohmann::json document_json(const Document& d);
 nlohmann::json job_json(const Job& j);

@@ -145,13 +145,86 @@ TEST_CASE("messages are listed by partner and status", "[store]") {
   REQUIRE(store.set_message_status(1, "failed", "bad envelope").ok());
   CHECK(store.set_message_status(99, "failed", "").code == StoreErrc::not_found);
   CHECK(store.list_messages({}).value().size() == 5);
-  CHECK(store.list_messages({"acme", "", 100}).value().size() == 3);
-  auto failed = store.list_messages({"", "failed", 100}).value();
+  CHECK(store
+            .list_messages([&] {
+              MessageFilter q;
+              q.partner = "acme";
+              return q;
+            }())
+            .value()
+            .size() == 3);
+  auto failed = store
+                    .list_messages([&] {
+                      MessageFilter q;
+                      q.status = "failed";
+                      return q;
+                    }())
+                    .value();
   REQUIRE(failed.size() == 1);
   CHECK(failed[0].error == "bad envelope");
-  auto two = store.list_messages({"", "", 2}).value();
+  auto two = store
+                 .list_messages([&] {
+                   MessageFilter q;
+                   q.limit = 2;
+                   return q;
+                 }())
+                 .value();
   REQUIRE(two.size() == 2);
   CHECK(two[0].id == 5);  // newest first
+}
+
+TEST_CASE("messages are found by AS2 Message-ID, interchange control number, time and page",
+          "[store]") {
+  StoreFixture f;
+  auto opened = f.open();
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 4; ++i) {
+    f.clock->store(1700000000000 + i * 60'000);  // a minute apart
+    auto m = store.add_received_message(as2_message("acme", "<m" + std::to_string(i) + "@x>"), "");
+    REQUIRE(m.ok());
+    ids.push_back(m.value().message_id);
+    NewDocument d;
+    d.message_id = m.value().message_id;
+    d.type = "purchase_order";
+    d.standard = "x12";
+    d.transaction = "850";
+    d.interchange_control = i < 2 ? "000000101" : "000000102";
+    d.status = "mapped";
+    REQUIRE(store.add_document(d).ok());
+  }
+  // The ids a search finds, newest first; `set` fills in the filter.
+  const auto found = [&](auto set) {
+    MessageFilter q;
+    set(q);
+    auto list = store.list_messages(q);
+    std::vector<std::int64_t> out;
+    for (const Message& m : list.value()) out.push_back(m.id);
+    return out;
+  };
+  using V = std::vector<std::int64_t>;
+  using F = MessageFilter&;
+  CHECK(found([](F q) { q.as2_message_id = "<m2@x>"; }) == V{ids[2]});
+  CHECK(found([](F q) { q.as2_message_id = "m2@x"; }) == V{ids[2]});  // brackets optional
+  CHECK(found([](F q) { q.as2_message_id = "m9@x"; }).empty());
+  CHECK(found([](F q) { q.control = "000000101"; }) == V{ids[1], ids[0]});
+  CHECK(found([](F q) { q.control = "101"; }).empty());  // as in the EDI, not as a number
+  CHECK(found([](F q) { q.since = 1700000060000; }) == V{ids[3], ids[2], ids[1]});
+  CHECK(found([](F q) {
+          q.since = 1700000060000;
+          q.until = 1700000120000;
+        }) == V{ids[1]});
+  CHECK(found([&](F q) {
+          q.before_id = ids[2];
+          q.limit = 1;
+        }) == V{ids[1]});
+  CHECK(found([](F q) {
+          q.partner = "acme";
+          q.direction = "in";
+          q.control = "000000102";
+        }) == V{ids[3], ids[2]});
+  CHECK(found([](F q) { q.direction = "out"; }).empty());
 }
 
 TEST_CASE("documents are one per set and re-adding updates them", "[store]") {
