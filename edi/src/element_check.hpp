@@ -22,8 +22,13 @@ class ElementChecker {
                         std::size_t repetition, std::vector<Problem>& out);
   void check_composite(const Segment& segment, const ElementRule& rule, std::string_view value,
                        std::size_t repetition, std::vector<Problem>& out);
-  void check_components(const Segment& segment, const ElementRule& rule, std::string_view value,
-                        std::size_t repetition, std::vector<Problem>& out);
+  // Inlined into check(): most segments hold a composite, and the call cost as much as the
+  // walk over its one or two components.
+  [[gnu::always_inline]] inline void check_components(const Segment& segment,
+                                                      const ElementRule& rule,
+                                                      std::string_view value,
+                                                      std::size_t repetition,
+                                                      std::vector<Problem>& out);
   void check_components_bytewise(const Segment& segment, const ElementRule& rule,
                                  std::string_view value, std::size_t repetition,
                                  std::vector<Problem>& out);

@@ -241,7 +241,9 @@ class Run {
       }
     }
     for (std::size_t i = before; i < scratch_.size(); ++i) {
-      if (scratch_[i].loop_id.empty()) scratch_[i].loop_id = std::string(placed.loop_id);
+      if (scratch_[i].loop_id.empty() && placed.loop != nullptr) {
+        scratch_[i].loop_id = placed.loop->loop_id;
+      }
       add_set_problem(std::move(scratch_[i]));
     }
     scratch_.clear();

@@ -30,6 +30,11 @@ struct ElementRule {
   std::vector<std::uint64_t> short_codes;
   std::vector<std::string> long_codes;
   bool coded = false;  // either list is non-empty (one test per value instead of two)
+  // For a longer list of short codes: the same keys in an open-addressing table (a power of
+  // two of slots, 0 = empty, linear probing from the key's hash >> code_shift), so a value is
+  // found in one or two probes instead of a binary search.
+  std::vector<std::uint64_t> code_table;
+  std::uint8_t code_shift = 0;
   bool has_codes() const { return coded; }
   std::string name;
   std::vector<ElementRule> components;  // non-empty for a composite
@@ -50,6 +55,11 @@ struct SegmentRule {
   // index 0 unused) and the mandatory positions, so a check visits only what is present.
   std::vector<const ElementRule*> by_position;
   std::vector<std::uint16_t> mandatory_positions;
+  // Also compiled: the highest mandatory position (0 when none) and the most elements allowed
+  // (element_count, or no limit), so a segment that has every mandatory element and not too
+  // many is judged by two comparisons.
+  std::uint16_t last_mandatory = 0;
+  std::uint32_t most_elements = UINT32_MAX;
 };
 
 // A node of the segment-order tree: a segment, or a loop whose first child is its trigger.
@@ -68,6 +78,9 @@ struct SchemaNode {
   // mandatory child at or after it (children.size() when none).
   std::vector<std::uint32_t> child_keys;
   std::vector<std::uint32_t> next_mandatory;
+  // For a loop (and the root): the number of its state "at child 0" among all the states
+  // (loop, child) of its schema, numbered depth first; state (loop, i) is state_base + i.
+  std::uint32_t state_base = 0;
 };
 
 struct TransactionSchema {
@@ -76,10 +89,16 @@ struct TransactionSchema {
   std::string id;                // "850", "ORDERS"
   std::string functional_group;  // X12 GS01
   std::string name;
-  std::string source;                                  // file it came from, for messages
-  SchemaNode root;                                     // a loop holding the whole set
+  std::string source;        // file it came from, for messages
+  SchemaNode root;           // a loop holding the whole set
+  std::uint32_t states = 0;  // (loop, child) pairs: SchemaNode::state_base
   std::vector<std::unique_ptr<SegmentRule>> segments;  // owns the rules nodes point to
 };
+
+// Where a packed code starts its search in ElementRule::code_table.
+inline std::size_t code_slot(std::uint64_t key, std::uint8_t shift) {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15u) >> shift);
+}
 
 // A code of up to 8 bytes as an integer (0 for longer ones): code lists compare integers.
 // Byte i goes to bits 8i. Every value checked against a list is packed, so on little-endian
