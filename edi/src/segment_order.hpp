@@ -29,7 +29,8 @@ class SegmentOrder {
   };
   // Inline: it runs for every segment, and most segments take a remembered transition to the
   // next child of the loop they are in.
-  Placement place(std::string_view tag, const Location& at, std::vector<Problem>& out) {
+  [[gnu::always_inline]] Placement place(std::string_view tag, const Location& at,
+                                         std::vector<Problem>& out) {
     const std::uint32_t key = tag_key(tag);
     std::size_t depth = 0;
     std::size_t child = 0;
