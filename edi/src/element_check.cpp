@@ -300,14 +300,7 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
     const std::size_t position = element.position;
     if (position > size) break;
     const std::string_view value = segment[position];
-    // Values with a release or repetition character take the general path; the common case,
-    // also a simple value beside one that holds a release character, is judged right here.
-    // A composite in a segment with release characters keeps the general path: it reports
-    // "too many components" before the components themselves, and that order must not
-    // depend on which path a value takes.
-    if (general &&
-        ((segment_has_release_ && (!element.components.empty() || contains(value, d.release))) ||
-         (segment_has_repetitions_ && contains(value, d.repetition)))) {
+    if (general && needs_general_path(element, value, d)) {
       check_element(segment, element, out);
       continue;
     }
@@ -329,6 +322,22 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
   }
   if (size < rule.last_mandatory) report_missing_tail(segment, rule, out);
   if (size > rule.most_elements) report_too_many(segment, rule, out);
+}
+
+// Values with a release or repetition character take the general path; the common case,
+// also a value beside one that holds a release character, is judged on the fast path. A
+// composite with more components than defined keeps the general path in a segment with
+// release characters: it reports "too many components" before the components themselves, and
+// that order must not depend on which path a value takes.
+bool ElementChecker::needs_general_path(const ElementRule& element, std::string_view value,
+                                        const Delimiters& d) const {
+  if (segment_has_repetitions_ && contains(value, d.repetition)) return true;
+  if (!segment_has_release_) return false;
+  if (contains(value, d.release)) return true;
+  if (element.components.empty()) return false;
+  const auto separators =
+      static_cast<std::size_t>(std::count(value.begin(), value.end(), d.component));
+  return separators >= element.components.back().position;
 }
 
 void ElementChecker::check_element(const Segment& segment, const ElementRule& rule,

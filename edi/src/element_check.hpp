@@ -17,6 +17,8 @@ class ElementChecker {
   void check(const Segment& segment, const SegmentRule& rule, std::vector<Problem>& out);
 
  private:
+  bool needs_general_path(const ElementRule& element, std::string_view value,
+                          const Delimiters& d) const;
   void check_element(const Segment& segment, const ElementRule& rule, std::vector<Problem>& out);
   void check_repetition(const Segment& segment, const ElementRule& rule, std::string_view value,
                         std::size_t repetition, std::vector<Problem>& out);
