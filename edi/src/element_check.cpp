@@ -262,8 +262,9 @@ void ElementChecker::check_components(const Segment& segment, const ElementRule&
         separators != 0 ? static_cast<std::size_t>(__builtin_ctzll(separators)) : value.size();
     while (next != last && next->position < index) ++next;  // a gap in the definition
     if (next != last && next->position == index) {
-      judge_component(segment, *next, value.substr(start, stop - start), rule.position, index,
-                      repetition, d.decimal, out);
+      // start <= stop <= value.size(): no bounds check needed (as substr would make).
+      judge_component(segment, *next, std::string_view(value.data() + start, stop - start),
+                      rule.position, index, repetition, d.decimal, out);
       ++next;
     }
     if (separators == 0) break;
