@@ -300,7 +300,7 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
   for (const ElementRule& element : rule.elements) {
     const std::size_t position = element.position;
     if (position > size) break;
-    const std::string_view value = segment[position];
+    const std::string_view value = segment.present_element(position);  // 1 <= position <= size
     if (general && needs_general_path(element, value, d)) {
       check_element(segment, element, out);
       continue;
