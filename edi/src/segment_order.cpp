@@ -34,20 +34,10 @@ void SegmentOrder::start(const TransactionSchema& schema) {
 }
 
 bool SegmentOrder::search(std::uint32_t key, std::size_t& depth, std::size_t& child) {
-  if (depth_ == 0) return false;
-  const Frame& inner = frames_[depth_ - 1];
-  Memo* const slot = &memo_[kWays * (inner.node->state_base + inner.index)];
-  const std::uint64_t filled = key | kFilled;
-  for (std::size_t way = 0; way < kWays; ++way) {
-    if (slot[way].key == filled) {
-      depth = depth_ - 1 - slot[way].up;
-      child = slot[way].child;
-      return true;
-    }
-  }
   if (!search_frames(key, depth, child)) return false;  // an error: not worth remembering
+  Memo* const slot = memo_of_state();
   std::copy_backward(slot, slot + kWays - 1, slot + kWays);
-  slot[0] = Memo{filled, static_cast<std::uint32_t>(depth_ - 1 - depth),
+  slot[0] = Memo{key | kFilled, static_cast<std::uint32_t>(depth_ - 1 - depth),
                  static_cast<std::uint32_t>(child)};
   return true;
 }

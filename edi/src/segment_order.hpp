@@ -86,10 +86,14 @@ class SegmentOrder {
   static constexpr std::uint64_t kFilled = std::uint64_t{1} << 32;
   static constexpr std::size_t kWays = 4;
 
-  bool remembered(std::uint32_t key, std::size_t& depth, std::size_t& child) const {
-    if (depth_ == 0) return false;
+  // The answers kept for the innermost loop's state (depth_ > 0).
+  Memo* memo_of_state() {
     const Frame& inner = frames_[depth_ - 1];
-    const Memo* const slot = &memo_[kWays * (inner.node->state_base + inner.index)];
+    return &memo_[kWays * (inner.node->state_base + inner.index)];
+  }
+  bool remembered(std::uint32_t key, std::size_t& depth, std::size_t& child) {
+    if (depth_ == 0) return false;
+    const Memo* const slot = memo_of_state();
     const std::uint64_t filled = key | kFilled;
     for (std::size_t way = 0; way < kWays; ++way) {
       if (slot[way].key == filled) {
@@ -100,7 +104,7 @@ class SegmentOrder {
     }
     return false;
   }
-  // Searches the open loops and remembers the answer.
+  // Searches the open loops and remembers the answer (after remembered() had none).
   bool search(std::uint32_t key, std::size_t& depth, std::size_t& child);
   bool search_frames(std::uint32_t key, std::size_t& depth, std::size_t& child) const;
   // Reports the mandatory children of `frame` in [from, to): none of them occurred, since they
