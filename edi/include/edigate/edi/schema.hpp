@@ -24,16 +24,16 @@ struct ElementRule {
   std::uint8_t decimals = 0;  // Nn: implied decimal places
   bool coded = false;         // a code list is defined (one test per value instead of two)
   bool has_codes() const { return coded; }
-  // For a longer list of short codes: the keys in an open-addressing table (a power of two
-  // of slots, 0 = empty, linear probing from the key's hash >> code_shift), so a value is
-  // found in one or two probes instead of a binary search.
-  std::uint8_t code_shift = 0;
+  std::uint8_t code_shift = 0;  // see code_table
   // Compiled for the validator (composites): the position of the last mandatory component
   // (0 when none), so the end of a composite is judged without walking the rules left.
   std::uint16_t last_mandatory = 0;
   std::uint32_t min_length = 0;
   std::uint32_t max_length = 0;
   std::uint32_t max_repeat = 1;
+  // For a list of more than four short codes: the packed codes in an open-addressing table
+  // (a power of two of slots, at most half full, 0 = empty, linear probing from
+  // code_slot(key, code_shift)), so a value is found in one or two probes.
   std::vector<std::uint64_t> code_table;
   std::vector<ElementRule> components;  // non-empty for a composite
   // The codes compiled for the validator: those of up to 8 bytes packed into integers
