@@ -75,13 +75,23 @@ bool alphabetic(std::string_view v) {
                             [](std::string_view a, std::string_view b) { return a < b; });
 }
 
-// Most qualifier lists are short: a scan of a few integers beats a binary search.
+// Probes a code table (schema.cpp builds it). The empty test comes first: a value that packs
+// to 0 (a NUL byte) is then never taken for a code.
+bool in_code_table(const ElementRule& rule, std::uint64_t key) {
+  const std::uint64_t* const table = rule.code_table.data();
+  const std::size_t mask = rule.code_table.size() - 1;
+  for (std::size_t slot = code_slot(key, rule.code_shift);; slot = (slot + 1) & mask) {
+    if (table[slot] == 0) return false;
+    if (table[slot] == key) return true;
+  }
+}
+
+// Short qualifier lists are scanned; longer ones are looked up in their hash table.
 inline bool in_code_list(const ElementRule& rule, std::string_view v) {
   if (v.size() > 8) return in_long_codes(rule, v);
   const std::uint64_t key = pack_code(v);
-  const std::vector<std::uint64_t>& codes = rule.short_codes;
-  if (codes.size() > 8) return std::binary_search(codes.begin(), codes.end(), key);
-  for (const std::uint64_t code : codes) {
+  if (!rule.code_table.empty()) return in_code_table(rule, key);
+  for (const std::uint64_t code : rule.short_codes) {
     if (code == key) return true;
   }
   return false;
@@ -191,7 +201,81 @@ std::uint8_t marks_of(const Segment& segment) {
                                    (has(d.release) ? Segment::kRelease : 0));
 }
 
+// After the elements present: mandatory ones the segment stops short of.
+[[gnu::noinline, gnu::cold]] void report_missing_tail(const Segment& segment,
+                                                      const SegmentRule& rule,
+                                                      std::vector<Problem>& out) {
+  for (const std::uint16_t position : rule.mandatory_positions) {
+    if (position > segment.size()) {
+      report_missing(segment, *rule.by_position[position], position, 0, 0, out);
+    }
+  }
+}
+
+[[gnu::noinline, gnu::cold]] void report_too_many(const Segment& segment, const SegmentRule& rule,
+                                                  std::vector<Problem>& out) {
+  Problem p{ProblemCode::element_too_many, Severity::error,
+            segment.location_of(rule.element_count + 1),
+            std::string(segment.tag()) + " has " + std::to_string(segment.size()) +
+                " elements; the standard defines " + std::to_string(rule.element_count)};
+  p.segment_id = std::string(segment.tag());
+  out.push_back(std::move(p));
+}
+
 }  // namespace
+
+void ElementChecker::judge_component(const Segment& segment, const ElementRule& component,
+                                     std::string_view v, std::size_t element, std::size_t index,
+                                     std::size_t repetition, char decimal_mark,
+                                     std::vector<Problem>& out) {
+  if (v.empty()) {
+    if (component.mandatory) report_missing(segment, component, element, index, repetition, out);
+    return;
+  }
+  const Finding f = judge(component, v, decimal_mark);
+  if (f.what != nullptr)
+    report(segment, component, f.code, f.what, v, element, index, repetition, out);
+}
+
+// Without release characters a composite is walked once: each component is judged as its
+// separator is found, against the rules kept in position order. The separators come from the
+// reader's component map when the segment has one (no byte is looked at again), else from a
+// look at each byte.
+void ElementChecker::check_components(const Segment& segment, const ElementRule& rule,
+                                      std::string_view value, std::size_t repetition,
+                                      std::vector<Problem>& out) {
+  if (!has_component_map_) {
+    check_components_bytewise(segment, rule, value, repetition, out);
+    return;
+  }
+  const Delimiters& d = segment.delimiters();
+  // The segment is shorter than 64 bytes, so the value's offset and size are too.
+  const auto offset = static_cast<std::size_t>(value.data() - segment.raw().data());
+  std::uint64_t separators = segment.component_map() >> offset;
+  separators &= (std::uint64_t{1} << value.size()) - 1;
+  const ElementRule* next = rule.components.data();
+  const ElementRule* const last = next + rule.components.size();
+  std::size_t index = 1;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t stop =
+        separators != 0 ? static_cast<std::size_t>(__builtin_ctzll(separators)) : value.size();
+    while (next != last && next->position < index) ++next;  // a gap in the definition
+    if (next != last && next->position == index) {
+      // start <= stop <= value.size(): no bounds check needed (as substr would make).
+      judge_component(segment, *next, std::string_view(value.data() + start, stop - start),
+                      rule.position, index, repetition, d.decimal, out);
+      ++next;
+    }
+    if (separators == 0) break;
+    separators &= separators - 1;
+    start = stop + 1;
+    ++index;
+  }
+  if (index > last[-1].position || (next != last && next->position <= rule.last_mandatory)) {
+    finish_components(segment, rule, value, index, next, repetition, out);
+  }
+}
 
 void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
                            std::vector<Problem>& out) {
@@ -201,54 +285,60 @@ void ElementChecker::check(const Segment& segment, const SegmentRule& rule,
   const std::uint8_t marks =
       (segment.marks() & Segment::kKnown) != 0 ? segment.marks() : marks_of(segment);
   has_component_map_ = (marks & Segment::kComponentMap) != 0;
-  segment_has_components_ = (marks & Segment::kComponent) != 0;
-  segment_has_repetitions_ = d.repetition != 0 && (marks & Segment::kRepetition) != 0;
-  segment_has_release_ = d.release != 0 && (marks & Segment::kRelease) != 0;
-  // Only present elements are visited; absent ones matter only when mandatory.
-  const std::size_t present = std::min(segment.size(), rule.by_position.size() - 1);
-  for (std::size_t position = 1; position <= present; ++position) {
-    const ElementRule* element = rule.by_position[position];
-    if (element == nullptr) continue;
-    const std::string_view value = segment[position];
-    // Values with a release or repetition character take the general path; the common case,
-    // also a simple value beside one that holds a release character, is judged right here.
-    // A composite in a segment with release characters keeps the general path: it reports
-    // "too many components" before the components themselves, and that order must not
-    // depend on which path a value takes.
-    if ((segment_has_release_ && (!element->components.empty() || contains(value, d.release))) ||
-        (segment_has_repetitions_ && contains(value, d.repetition))) {
-      check_element(segment, *element, out);
+  const bool has_components = (marks & Segment::kComponent) != 0;
+  // Release and repetition characters are rare: only then is a value looked at for them.
+  const bool general = (d.release != 0 && (marks & Segment::kRelease) != 0) ||
+                       (d.repetition != 0 && (marks & Segment::kRepetition) != 0);
+  if (general) {
+    segment_has_components_ = has_components;
+    segment_has_repetitions_ = d.repetition != 0 && (marks & Segment::kRepetition) != 0;
+    segment_has_release_ = d.release != 0 && (marks & Segment::kRelease) != 0;
+  }
+  // Only the defined elements that are present are visited (rules are in position order);
+  // absent ones matter only when mandatory.
+  const std::size_t size = segment.size();
+  for (const ElementRule& element : rule.elements) {
+    const std::size_t position = element.position;
+    if (position > size) break;
+    const std::string_view value = segment.present_element(position);  // 1 <= position <= size
+    if (general && needs_general_path(element, value, d)) {
+      check_element(segment, element, out);
       continue;
     }
     if (value.empty()) {
-      if (element->mandatory) report_missing(segment, *element, position, 0, 0, out);
+      if (element.mandatory) report_missing(segment, element, position, 0, 0, out);
       continue;
     }
-    if (!element->components.empty()) {
-      check_components(segment, *element, value, 0, out);
+    if (!element.components.empty()) {
+      check_components(segment, element, value, 0, out);
       continue;
     }
-    if (segment_has_components_ && contains(value, d.component)) {
-      report(segment, *element, ProblemCode::element_too_many_components,
+    if (has_components && contains(value, d.component)) {
+      report(segment, element, ProblemCode::element_too_many_components,
              "is a simple element but holds components", value, position, 0, 0, out);
       continue;
     }
-    const Finding f = judge(*element, value, d.decimal);
-    if (f.what != nullptr) report(segment, *element, f.code, f.what, value, position, 0, 0, out);
+    const Finding f = judge(element, value, d.decimal);
+    if (f.what != nullptr) report(segment, element, f.code, f.what, value, position, 0, 0, out);
   }
-  for (const std::uint16_t position : rule.mandatory_positions) {
-    if (position > segment.size()) {
-      report_missing(segment, *rule.by_position[position], position, 0, 0, out);
-    }
-  }
-  if (rule.element_count != 0 && segment.size() > rule.element_count) {
-    Problem p{ProblemCode::element_too_many, Severity::error,
-              segment.location_of(rule.element_count + 1),
-              std::string(segment.tag()) + " has " + std::to_string(segment.size()) +
-                  " elements; the standard defines " + std::to_string(rule.element_count)};
-    p.segment_id = std::string(segment.tag());
-    out.push_back(std::move(p));
-  }
+  if (size < rule.last_mandatory) report_missing_tail(segment, rule, out);
+  if (size > rule.most_elements) report_too_many(segment, rule, out);
+}
+
+// Values with a release or repetition character take the general path; the common case,
+// also a value beside one that holds a release character, is judged on the fast path. A
+// composite with more components than defined keeps the general path in a segment with
+// release characters: it reports "too many components" before the components themselves, and
+// that order must not depend on which path a value takes.
+bool ElementChecker::needs_general_path(const ElementRule& element, std::string_view value,
+                                        const Delimiters& d) const {
+  if (segment_has_repetitions_ && contains(value, d.repetition)) return true;
+  if (!segment_has_release_) return false;
+  if (contains(value, d.release)) return true;
+  if (element.components.empty()) return false;
+  const auto separators =
+      static_cast<std::size_t>(std::count(value.begin(), value.end(), d.component));
+  return separators >= element.components.back().position;
 }
 
 void ElementChecker::check_element(const Segment& segment, const ElementRule& rule,
@@ -323,45 +413,6 @@ void ElementChecker::check_composite(const Segment& segment, const ElementRule& 
   }
 }
 
-// Without release characters a composite is walked once: each component is judged as its
-// separator is found, against the rules kept in position order. The separators come from the
-// reader's component map when the segment has one (no byte is looked at again), else from a
-// look at each byte.
-void ElementChecker::check_components(const Segment& segment, const ElementRule& rule,
-                                      std::string_view value, std::size_t repetition,
-                                      std::vector<Problem>& out) {
-  if (!has_component_map_) {
-    check_components_bytewise(segment, rule, value, repetition, out);
-    return;
-  }
-  const Delimiters& d = segment.delimiters();
-  // The segment is shorter than 64 bytes, so the value's offset and size are too.
-  const auto offset = static_cast<std::size_t>(value.data() - segment.raw().data());
-  std::uint64_t separators = segment.component_map() >> offset;
-  separators &= (std::uint64_t{1} << value.size()) - 1;
-  const ElementRule* next = rule.components.data();
-  const ElementRule* const last = next + rule.components.size();
-  std::size_t index = 1;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t stop =
-        separators != 0 ? static_cast<std::size_t>(__builtin_ctzll(separators)) : value.size();
-    while (next != last && next->position < index) ++next;  // a gap in the definition
-    if (next != last && next->position == index) {
-      judge_component(segment, *next, value.substr(start, stop - start), rule.position, index,
-                      repetition, d.decimal, out);
-      ++next;
-    }
-    if (separators == 0) break;
-    separators &= separators - 1;
-    start = stop + 1;
-    ++index;
-  }
-  if (index > last[-1].position || (next != last && next->position <= rule.last_mandatory)) {
-    finish_components(segment, rule, value, index, next, repetition, out);
-  }
-}
-
 void ElementChecker::check_components_bytewise(const Segment& segment, const ElementRule& rule,
                                                std::string_view value, std::size_t repetition,
                                                std::vector<Problem>& out) {
@@ -385,19 +436,6 @@ void ElementChecker::check_components_bytewise(const Segment& segment, const Ele
   if (index > last[-1].position || (next != last && next->position <= rule.last_mandatory)) {
     finish_components(segment, rule, value, index, next, repetition, out);
   }
-}
-
-void ElementChecker::judge_component(const Segment& segment, const ElementRule& component,
-                                     std::string_view v, std::size_t element, std::size_t index,
-                                     std::size_t repetition, char decimal_mark,
-                                     std::vector<Problem>& out) {
-  if (v.empty()) {
-    if (component.mandatory) report_missing(segment, component, element, index, repetition, out);
-    return;
-  }
-  const Finding f = judge(component, v, decimal_mark);
-  if (f.what != nullptr)
-    report(segment, component, f.code, f.what, v, element, index, repetition, out);
 }
 
 // After the last component given: too many of them, or mandatory ones never reached.

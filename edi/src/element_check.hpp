@@ -17,13 +17,20 @@ class ElementChecker {
   void check(const Segment& segment, const SegmentRule& rule, std::vector<Problem>& out);
 
  private:
+  bool needs_general_path(const ElementRule& element, std::string_view value,
+                          const Delimiters& d) const;
   void check_element(const Segment& segment, const ElementRule& rule, std::vector<Problem>& out);
   void check_repetition(const Segment& segment, const ElementRule& rule, std::string_view value,
                         std::size_t repetition, std::vector<Problem>& out);
   void check_composite(const Segment& segment, const ElementRule& rule, std::string_view value,
                        std::size_t repetition, std::vector<Problem>& out);
-  void check_components(const Segment& segment, const ElementRule& rule, std::string_view value,
-                        std::size_t repetition, std::vector<Problem>& out);
+  // Inlined into check(): most segments hold a composite, and the call cost as much as the
+  // walk over its one or two components.
+  [[gnu::always_inline]] inline void check_components(const Segment& segment,
+                                                      const ElementRule& rule,
+                                                      std::string_view value,
+                                                      std::size_t repetition,
+                                                      std::vector<Problem>& out);
   void check_components_bytewise(const Segment& segment, const ElementRule& rule,
                                  std::string_view value, std::size_t repetition,
                                  std::vector<Problem>& out);

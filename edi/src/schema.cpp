@@ -76,6 +76,23 @@ std::vector<std::string> split_words(std::string_view text) {
   return words;
 }
 
+// Lists up to this long are scanned by the validator; longer ones get a hash table.
+constexpr std::size_t kCodesScanned = 4;
+
+void fill_code_table(ElementRule& rule) {
+  // At most half full: a missing code (an error) ends its probe at an empty slot soon.
+  unsigned bits = 3;
+  while ((std::size_t{1} << bits) < 2 * rule.short_codes.size()) ++bits;
+  const std::size_t mask = (std::size_t{1} << bits) - 1;
+  rule.code_shift = static_cast<std::uint8_t>(64 - bits);
+  rule.code_table.assign(mask + 1, 0);
+  for (const std::uint64_t key : rule.short_codes) {
+    std::size_t slot = code_slot(key, rule.code_shift);
+    while (rule.code_table[slot] != 0 && rule.code_table[slot] != key) slot = (slot + 1) & mask;
+    rule.code_table[slot] = key;
+  }
+}
+
 ElementRule element_rule(const pugi::xml_node& node) {
   ElementRule rule;
   rule.position = static_cast<std::uint16_t>(number(node, "pos", 0));
@@ -97,6 +114,7 @@ ElementRule element_rule(const pugi::xml_node& node) {
   std::sort(rule.short_codes.begin(), rule.short_codes.end());
   std::sort(rule.long_codes.begin(), rule.long_codes.end());
   rule.coded = !rule.short_codes.empty() || !rule.long_codes.empty();
+  if (rule.short_codes.size() > kCodesScanned) fill_code_table(rule);
   rule.name = node.attribute("name").value();
   return rule;
 }
@@ -139,6 +157,7 @@ class SchemaBuilder {
     schema_.root.mandatory = true;
     children(root, schema_.root);
     if (schema_.root.children.empty()) fail(root, "transaction has no segments");
+    number_states(schema_.root, schema_.states);
   }
 
  private:
@@ -174,9 +193,20 @@ class SchemaBuilder {
     for (const ElementRule& e : rule->elements) {
       rule->by_position[e.position] = &e;
       if (e.mandatory) rule->mandatory_positions.push_back(e.position);
+      if (e.mandatory) rule->last_mandatory = e.position;
     }
+    if (rule->element_count != 0) rule->most_elements = rule->element_count;
     schema_.segments.push_back(std::move(rule));
     return schema_.segments.back().get();
+  }
+
+  // The validator remembers its segment-order searches per state: each (loop, child) pair
+  // gets a number so the memory is an array.
+  static void number_states(SchemaNode& node, std::uint32_t& next) {
+    if (!node.is_loop) return;
+    node.state_base = next;
+    next += static_cast<std::uint32_t>(node.children.size());
+    for (SchemaNode& child : node.children) number_states(child, next);
   }
 
   static void index_children(SchemaNode& node) {

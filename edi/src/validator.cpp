@@ -232,7 +232,6 @@ class Run {
   void check_segment() {
     const Segment& segment = reader_.segment();
     const Location& at = segment.location();
-    const std::size_t before = scratch_.size();
     const auto placed = order_.place(segment.tag(), at, scratch_);
     if (placed.rule != nullptr) {
       elements_.check(segment, *placed.rule, scratch_);
@@ -240,9 +239,11 @@ class Run {
         hierarchy_.check(segment, *placed.loop_started, scratch_);
       }
     }
-    for (std::size_t i = before; i < scratch_.size(); ++i) {
-      if (scratch_[i].loop_id.empty()) scratch_[i].loop_id = std::string(placed.loop_id);
-      add_set_problem(std::move(scratch_[i]));
+    // scratch_ is empty between segments: whatever it holds now is this segment's.
+    if (scratch_.empty()) return;
+    for (Problem& p : scratch_) {
+      if (p.loop_id.empty() && placed.loop != nullptr) p.loop_id = placed.loop->loop_id;
+      add_set_problem(std::move(p));
     }
     scratch_.clear();
   }

@@ -458,3 +458,27 @@ TEST_CASE("an escaped component separator in a simple element is data, an unesca
   CHECK(c.sets[0].problems.empty());
   CHECK(codes(c.sets[1]) == std::vector<ProblemCode>{ProblemCode::element_too_many_components});
 }
+
+TEST_CASE("a composite beside a released character: its problems in the same order either way",
+          "[validator][release]") {
+  const bool segment_marks = GENERATE(false, true);
+  SchemaRegistry schemas;
+  REQUIRE(schemas.add(kSchemaOrders, "ORDERS.xml").empty());
+  const auto set = [](const char* number, const char* bgm) {
+    return orders(number, std::string(bgm) + "DTM+137:20241105:102'LIN+1'QTY+21:48'UNS+S'");
+  };
+  const std::string input = "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'" +
+                            set("1", "BGM+220+PO?+1'") + set("2", "BGM+999+PO?+2'") +
+                            set("3", "BGM+220:X+PO?+3'") + set("4", "BGM+999:X+PO?+4'") +
+                            "UNZ+4+REF1'";
+  Reader reader(input, marks_option(segment_marks));
+  Collected c;
+  Validator(schemas).run(reader, c);
+  REQUIRE(c.sets.size() == 4);
+  CHECK(c.sets[0].problems.empty());
+  CHECK(codes(c.sets[1]) == std::vector<ProblemCode>{ProblemCode::element_invalid_code});
+  CHECK(codes(c.sets[2]) == std::vector<ProblemCode>{ProblemCode::element_too_many_components});
+  // Too many components first, then the component: as for a composite that holds a release.
+  CHECK(codes(c.sets[3]) == std::vector<ProblemCode>{ProblemCode::element_too_many_components,
+                                                     ProblemCode::element_invalid_code});
+}

@@ -72,6 +72,12 @@ class Segment {
     const std::uint32_t begin = bounds_[position - 1] + 1;
     return {data_ + begin, bounds_[position] - begin};
   }
+  // The same for a position known to be in [1, size()], without the range check (the
+  // validator's loop over a segment's elements).
+  std::string_view present_element(std::size_t position) const {
+    const std::uint32_t begin = bounds_[position - 1] + 1;
+    return {data_ + begin, bounds_[position] - begin};
+  }
   // Raw component (1-based) of the given repetition (1-based) of an element.
   std::string_view component(std::size_t position, std::size_t component,
                              std::size_t repetition = 1) const;
