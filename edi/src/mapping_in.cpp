@@ -93,6 +93,7 @@ struct InboundMapper::Impl {
   std::string json;
   std::string scratch;
   std::string converted;  // a value converted to its canonical form, before tree.keep()
+  std::string converted_time;
   Location totals_at;
 
   // --- set start ------------------------------------------------------------------------------
@@ -389,6 +390,7 @@ struct InboundMapper::Impl {
       case ValueType::text:
         return value;
       case ValueType::decimal:
+        if (e.implied <= 0 && canonical_as_received(value)) return value;
         ok = decimal_in(value, e.implied, s.delimiters().decimal, converted);
         break;
       case ValueType::integer:
@@ -402,6 +404,25 @@ struct InboundMapper::Impl {
         break;
     }
     return ok ? std::string_view(converted) : value;
+  }
+
+  // Whether decimal_in() would give `value` back unchanged, whatever the decimal mark: digits
+  // without a leading zero (or "0"), then at most a '.' and more digits. Most quantities and
+  // weights are, and skip the conversion. (With a mark other than '.', decimal_in() refuses a
+  // value with a '.', which then stays as received too.)
+  static bool canonical_as_received(std::string_view value) {
+    const std::size_t n = value.size();
+    if (n == 0 || value[0] == '.' || value[n - 1] == '.') return false;
+    if (value[0] == '0' && n > 1 && value[1] != '.') return false;
+    bool dot = false;
+    for (const char c : value) {
+      if (c == '.' && !dot) {
+        dot = true;
+      } else if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   [[gnu::noinline]] void translated(const ElementRule& e, Pos pos, std::string_view value,
@@ -455,20 +476,25 @@ struct InboundMapper::Impl {
     problems.push_back(std::move(p));
   }
 
+  // `out` and `time` are members, so a date-time longer than a short string costs no allocation.
   void datetime(const DateTimeRule& dt, TreeNode* target, const Segment& s) {
-    std::string out;
+    std::string& out = converted;
     if (!dt.value.empty()) {
-      const std::string value(text(s, dt.value));
+      const std::string_view value = text(s, dt.value);  // may be `scratch`, which stays put
       if (value.empty()) return;
       const std::string_view format = dt.format.empty() ? "102" : raw(s, dt.format);
-      if (!edifact_datetime_in(value, format, out)) out = value;
+      if (!edifact_datetime_in(value, format, out)) return set_value(target, dt.field, value);
       return set_value(target, dt.field, out);
     }
     const std::string_view date = raw(s, dt.date);
     if (date.empty()) return;
     if (!date_in(date, out)) return set_value(target, dt.field, date);
-    std::string time;
-    if (!dt.time.empty() && time_in(raw(s, dt.time), time)) out += "T" + time;
+    std::string& time = converted_time;
+    time.clear();
+    if (!dt.time.empty() && time_in(raw(s, dt.time), time)) {
+      out += 'T';
+      out += time;
+    }
     const std::string_view zone = dt.zone.empty() ? std::string_view{} : raw(s, dt.zone);
     if (!zone.empty()) {
       if (!time.empty()) out += zone_offset(zone);
