@@ -369,6 +369,11 @@ struct InboundMapper::Impl {
 
   void element(const ElementRule& e, Pos pos, TreeNode* target, const Segment& s,
                std::vector<Problem>& problems) {
+    if (!e.plain_key.empty()) {
+      const std::string_view value = text(s, pos);
+      if (!value.empty()) tree.member(target, e.plain_key, Kind::string)->text = tree.keep(value);
+      return;
+    }
     const bool ruled = e.required || !e.values.empty();
     if (!ruled && e.field.empty()) return;  // a constant, written outbound only
     const std::string_view value = text(s, pos);

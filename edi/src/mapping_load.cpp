@@ -523,11 +523,16 @@ class Compiler {
     intern(rule.each);
     rule.carried = !rule.each.empty();
     rule.codes = nullptr;
+    rule.plain_key = {};
     if (rule.field.empty()) return;
     const std::string full = join(scope, rule.field);
     for (const CodeTable& t : map_.codes) {
       if (t.field == full) rule.codes = &t;
     }
+    const bool plain = !rule.required && rule.values.empty() && rule.codes == nullptr &&
+                       !rule.carried && rule.type == ValueType::text &&
+                       rule.field.names.size() == 1 && !rule.field.append;
+    rule.plain_key = plain ? rule.field.names.front() : std::string_view{};
   }
 
   void issue(const MapNode& node, std::string message) {
