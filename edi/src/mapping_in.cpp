@@ -109,25 +109,27 @@ struct InboundMapper::Impl {
     if (map == nullptr) return;
     root = tree.make(Kind::object);
     put(root, keys_.type, to_string(map->info.document));
-    write_envelope(tree.member(root, keys_.envelope, Kind::object));
+    write_envelope(tree.add(root, keys_.envelope, Kind::object));
     stack.push_back(Frame{&map->root, root, counts_for(map->root), header.location});
   }
 
+  // Into a new object, with a key it does not have yet.
   void put(TreeNode* object, std::string_view key, std::string_view value) {
     if (value.empty()) return;
-    tree.member(object, key, Kind::string)->text = tree.keep(value);
+    tree.add(object, key, Kind::string)->text = tree.keep(value);
   }
 
+  // Every key once, into a new object: members are added without a search.
   void write_envelope(TreeNode* e) {
     const bool x12 = interchange.standard == Standard::x12;
     put(e, keys_.partner, options.partner_id.empty() ? partner.id : options.partner_id);
     put(e, keys_.standard, x12 ? "x12" : "edifact");
     put(e, keys_.version, set.version);
     put(e, keys_.transaction, set.id);
-    TreeNode* sender = tree.member(e, keys_.sender, Kind::object);
+    TreeNode* sender = tree.add(e, keys_.sender, Kind::object);
     put(sender, keys_.qualifier, interchange.sender_qualifier);
     put(sender, keys_.id, interchange.sender_id);
-    TreeNode* receiver = tree.member(e, keys_.receiver, Kind::object);
+    TreeNode* receiver = tree.add(e, keys_.receiver, Kind::object);
     put(receiver, keys_.qualifier, interchange.receiver_qualifier);
     put(receiver, keys_.id, interchange.receiver_id);
     put(e, keys_.group_sender, group.sender_id);
@@ -135,7 +137,7 @@ struct InboundMapper::Impl {
     put(e, keys_.interchange_control_number, interchange.control_number);
     put(e, keys_.group_control_number, group.control_number);
     put(e, keys_.transaction_control_number, set.control_number);
-    if (interchange.test) tree.member(e, keys_.test, Kind::literal)->text = "true";
+    if (interchange.test) tree.add(e, keys_.test, Kind::literal)->text = "true";
     put(e, keys_.received_at, options.received_at);
     put(e, keys_.message_id, options.message_id);
   }

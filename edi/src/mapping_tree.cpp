@@ -131,9 +131,9 @@ void write_string(std::string_view text, JsonOut& out) {
 
 // A tree text: Tree::keep() leaves padding after it, so it is judged and copied 16 bytes at a
 // time; the byte-wise path takes over from the first block that needs escaping.
+// After reserve(kStringRoom + text.size()).
 [[gnu::always_inline]] inline void write_tree_string(std::string_view text, JsonOut& out) {
 #if defined(__SSE2__)
-  out.reserve(text.size() + 2 + 16);  // both quotes and the last block's 16-byte store
   out.put('"');
   for (std::size_t i = 0; i < text.size(); i += 16) {
     const std::size_t left = text.size() - i;
@@ -151,10 +151,15 @@ void write_string(std::string_view text, JsonOut& out) {
   write_string(text, out);
 #endif
 }
+// Both quotes and the last block's 16-byte store.
+constexpr std::size_t kStringRoom = 2 + 16;
 
-// Writes the separator ("," or nothing) and, for an object member, the key.
+// Room for what write_key() writes.
+inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; }
+
+// Writes the separator ("," or nothing) and, for an object member, the key; after
+// reserve(key_room(key)).
 [[gnu::always_inline]] inline void write_key(JsonOut& out, bool comma, std::string_view key) {
-  out.reserve(key.size() + 4 + 16);
   if (!key.empty()) {
     // An interned key is stored as `,"key":` (intern_key); keys are ours, nothing to escape.
     const std::string_view token(key.data() - (comma ? 2 : 1), key.size() + (comma ? 4 : 3));
@@ -174,6 +179,7 @@ void write_string(std::string_view text, JsonOut& out) {
 [[gnu::noinline]] bool write_container(const TreeNode& node, JsonOut& out, bool comma,
                                        std::string_view key) {
   const std::size_t start = out.size();
+  out.reserve(key_room(key) + 1);
   write_key(out, comma, key);
   const bool object = node.kind == TreeNode::Kind::object;
   out.put(object ? '{' : '[');
@@ -183,13 +189,14 @@ void write_string(std::string_view text, JsonOut& out) {
     switch (m->kind) {
       case TreeNode::Kind::string:
         if (m->text.empty()) continue;
+        out.reserve(key_room(member_key) + kStringRoom + m->text.size());  // one check for both
         write_key(out, any, member_key);
         write_tree_string(m->text, out);
         break;
       case TreeNode::Kind::literal:
         if (m->text.empty()) continue;
+        out.reserve(key_room(member_key) + m->text.size());
         write_key(out, any, member_key);
-        out.reserve(m->text.size());
         out.put(m->text);
         break;
       case TreeNode::Kind::object:

@@ -99,6 +99,13 @@ class Tree {
     object->append(n);
     return n;
   }
+  // A new member `key` of `object`, which the caller knows has none (no search).
+  TreeNode* add(TreeNode* object, std::string_view key, TreeNode::Kind kind) {
+    TreeNode* n = make(kind);
+    n->key = key;
+    object->append(n);
+    return n;
+  }
   TreeNode* clone(const TreeNode* from) {
     TreeNode* n = make(from->kind);
     n->key = from->key;
