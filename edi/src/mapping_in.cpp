@@ -170,11 +170,13 @@ struct InboundMapper::Impl {
       separators &= separators - 1;
       const auto next =
           separators == 0 ? value.size() : static_cast<std::size_t>(std::countr_zero(separators));
-      if (c + 1 == index) return value.substr(at + 1, next - at - 1);
+      // Views made directly: the bounds are known to lie inside `value` (no substr() checks).
+      if (c + 1 == index) return {value.data() + at + 1, next - at - 1};
     }
     return separators == 0
                ? value
-               : value.substr(0, static_cast<std::size_t>(std::countr_zero(separators)));
+               : std::string_view(value.data(),
+                                  static_cast<std::size_t>(std::countr_zero(separators)));
   }
 
   // The value with release characters removed (EDIFACT); a view when nothing was escaped.
