@@ -250,6 +250,7 @@ std::string_view Tree::keep_in_next_chunk(std::string_view value) {
       text_chunks_.push_back(std::make_unique<char[]>(kTextChunk + kTextPadding));
     }
     to = text_chunks_[text_chunk_].get();
+    text_base_ = to;
     text_used_ = value.size();
   }
   std::memcpy(to, value.data(), value.size());

@@ -76,6 +76,7 @@ class Tree {
     next_ = end_ = nullptr;
     text_chunk_ = 0;
     text_used_ = text_chunks_.empty() ? kTextChunk : 0;
+    text_base_ = text_chunks_.empty() ? nullptr : text_chunks_.front().get();
     oversized_.clear();
   }
 
@@ -85,7 +86,7 @@ class Tree {
     if (value.empty()) return {};
     if (value.size() > kTextChunk - text_used_) [[unlikely]]
       return keep_in_next_chunk(value);
-    char* to = text_chunks_[text_chunk_].get() + text_used_;
+    char* to = text_base_ + text_used_;
     copy_short(to, value);
     text_used_ += value.size();
     return {to, value.size()};
@@ -156,6 +157,7 @@ class Tree {
   std::vector<std::unique_ptr<char[]>> text_chunks_;
   std::size_t text_chunk_ = 0;
   std::size_t text_used_ = kTextChunk;  // no chunk yet: the first keep() makes one
+  char* text_base_ = nullptr;           // text_chunks_[text_chunk_]'s bytes
   std::vector<std::unique_ptr<char[]>> oversized_;
 };
 
