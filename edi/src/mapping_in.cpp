@@ -374,11 +374,10 @@ struct InboundMapper::Impl {
   void element(const ElementRule& e, Pos pos, TreeNode* target, const Segment& s,
                std::vector<Problem>& problems) {
     if (!e.plain_key.empty()) {
-      // A simple element of a segment without release characters (most) is its raw bytes.
+      // In a segment without release characters (most) a value is its raw bytes.
       constexpr std::uint8_t kNoRelease = Segment::kKnown;
-      const bool as_is =
-          pos.component == 0 && (s.marks() & (Segment::kKnown | Segment::kRelease)) == kNoRelease;
-      const std::string_view value = as_is ? s[pos.element] : text(s, pos);
+      const bool as_is = (s.marks() & (Segment::kKnown | Segment::kRelease)) == kNoRelease;
+      const std::string_view value = as_is ? raw(s, pos) : text(s, pos);
       if (!value.empty()) tree.member(target, e.plain_key, Kind::string)->text = tree.keep(value);
       return;
     }
