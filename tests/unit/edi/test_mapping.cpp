@@ -115,6 +115,32 @@ TEST_CASE("items above their packs (HL 0002) move into them", "[mapping]") {
   CHECK(out.docs[0]["shipment_date"] == "2025-03-14T12:00");
 }
 
+// Decimals already in canonical form are kept as received without decimal_in(); the others
+// still go through it (or stay raw when it refuses them).
+TEST_CASE("decimals read by the mapper: kept when canonical, else converted", "[mapping]") {
+  TempDir dir;
+  const auto partner = partner_with({dir.write("856.xml", kShipNoticeMap)});
+  const std::pair<const char*, const char*> cases[] = {
+      {"48", "48"},   {"0", "0"},      {"0.5", "0.5"}, {"10.250", "10.250"},
+      {"007", "7"},   {"00.5", "0.5"}, {"12.", "12"},  {".5", "0.5"},
+      {"+7", "7"},    {"-3", "-3"},    {"-0", "0"},    {"1.2.3", "1.2.3"},
+      {"12A", "12A"}, {"0.", "0"},     {"05", "5"},    {"9.", "9"},
+  };
+  for (const auto& [edi, canonical] : cases) {
+    const std::string set = std::string("ST*856*0001~\nBSN*00*ASN-1*20250314*1200*0001~\n") +
+                            "HL*1**S~\nHL*2*1*O~\nHL*3*2*I~\nLIN**UP*012345678905~\nSN1**" + edi +
+                            "*EA~\nSE*8*0001~\n";
+    const std::string interchange =
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*"
+        "00401*000000001*0*P*>~\nGS*SH*SENDER*RECEIVER*20250314*1200*1*X*004010~\n" +
+        set + "GE*1*1~\nIEA*1*000000001~\n";
+    const Collect out = map_in(partner, interchange);
+    INFO("SN1-02 " << edi);
+    REQUIRE(out.docs.size() == 1);
+    CHECK(out.docs[0]["orders"][0]["items"][0]["quantity"] == canonical);
+  }
+}
+
 TEST_CASE("HL segments are numbered on the way out, with child flags and BSN05", "[mapping]") {
   TempDir dir;
   mapping::Partner partner = partner_with({dir.write("856.xml", kShipNoticeMap)});
