@@ -1,5 +1,7 @@
 #include "envelope_checks.hpp"
 
+#include <algorithm>
+
 #include "text_checks.hpp"
 
 namespace edigate::edi::detail {
@@ -55,6 +57,26 @@ void report_field(ProblemSink& sink, const Segment& segment, std::size_t positio
                                     : " '" + std::string(value) + "' is not valid"));
 }
 
+// Service segments (UNB, UNG, UNH) have no repeating elements: a repetition separator in one
+// (syntax version 4) is an error, not a second value that the envelope would silently drop.
+void no_repetitions(const Segment& segment, ProblemCode code, ProblemSink& sink) {
+  const Delimiters& d = segment.delimiters();
+  if (d.repetition == 0) return;
+  for (std::size_t position = 1; position <= segment.size(); ++position) {
+    const std::string_view value = segment[position];
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (d.release != 0 && value[i] == d.release) {
+        ++i;
+      } else if (value[i] == d.repetition) {
+        sink.report(code, Severity::error, segment.location_of(position, 0),
+                    std::string(segment.tag()) + " element " + std::to_string(position) + " '" +
+                        std::string(value) + "' repeats; service segment elements do not");
+        break;
+      }
+    }
+  }
+}
+
 // Checks that a required element (or component) is present and within max length.
 void require(ProblemSink& sink, const Segment& segment, std::size_t position, std::size_t component,
              std::size_t max, ProblemCode code, const char* what) {
@@ -66,9 +88,20 @@ void require(ProblemSink& sink, const Segment& segment, std::size_t position, st
 }  // namespace
 
 void check_isa(const IsaResult& result, const Segment& isa, ProblemSink& sink) {
+  const Delimiters& d = result.delimiters;
   for (const FieldCheck& check : kIsaChecks) {
     const std::string& value = result.fields[check.position];
-    if (!check.valid(value)) {
+    // The ISA is read by position, so a segment terminator or separator inside a field does
+    // not end it; but X12 has no escape, so such a value cannot be what the sender meant (and
+    // cannot be written back): an error, not data.
+    const bool holds_delimiter = std::any_of(value.begin(), value.end(), [&](char c) {
+      return c == d.segment || c == d.component || (d.repetition != 0 && c == d.repetition);
+    });
+    if (holds_delimiter) {
+      sink.report(check.code, Severity::error, isa.location_of(check.position, 0),
+                  std::string(check.what) + " '" + value +
+                      "' holds a delimiter of this interchange, and X12 has no escape");
+    } else if (!check.valid(value)) {
       report_field(sink, isa, check.position, 0, check.code, check.what, value);
     }
   }
@@ -124,6 +157,7 @@ void check_st(const Segment& st, ProblemSink& sink) {
 }
 
 void check_unb(const Segment& unb, ProblemSink& sink) {
+  no_repetitions(unb, ProblemCode::unb_invalid, sink);
   const std::string_view syntax = unb.component(1, 1);
   if (syntax.size() != 4 || syntax.substr(0, 3) != "UNO" || !all_alpha(syntax)) {
     report_field(sink, unb, 1, 1, ProblemCode::unb_invalid, "UNB syntax identifier (0001)", syntax);
@@ -152,6 +186,7 @@ void check_unb(const Segment& unb, ProblemSink& sink) {
 }
 
 void check_ung(const Segment& ung, ProblemSink& sink) {
+  no_repetitions(ung, ProblemCode::group_header_invalid, sink);
   require(sink, ung, 1, 0, 6, ProblemCode::group_header_invalid,
           "UNG message group identification (0038)");
   require(sink, ung, 5, 0, 14, ProblemCode::group_control_invalid,
@@ -159,6 +194,7 @@ void check_ung(const Segment& ung, ProblemSink& sink) {
 }
 
 void check_unh(const Segment& unh, ProblemSink& sink) {
+  no_repetitions(unh, ProblemCode::set_id_invalid, sink);
   require(sink, unh, 1, 0, 14, ProblemCode::set_control_invalid,
           "UNH message reference number (0062)");
   // S009 is split once: this runs for every message.

@@ -402,3 +402,43 @@ TEST_CASE("EDIFACT: UNZ counts messages without groups; mixing is reported", "[r
           std::string::npos);
   }
 }
+
+TEST_CASE("a delimiter inside an envelope field is an error, not data", "[reader][envelope]") {
+  SECTION("X12: the segment terminator inside ISA02 (read by position, it does not end the ISA)") {
+    std::string input =
+        x12("GS*PO*S*R*20241105*1432*1*X*004010~ST*850*0001~SE*2*0001~GE*1*1~"
+            "IEA*1*000000001~");
+    REQUIRE(input.substr(0, 7) == "ISA*00*");
+    input.replace(7, 10, "AUTH~INFO ");  // ISA02 is ten characters wide
+    const std::vector<Recorded> events = read_all(input);
+    const Recorded* p = find_problem(events, ProblemCode::invalid_auth_info);
+    REQUIRE(p != nullptr);
+    CHECK(p->location.offset == 7);
+    CHECK(p->location.element == 2);
+    CHECK(p->message.find("holds a delimiter") != std::string::npos);
+    // The rest of the interchange still reads.
+    CHECK(find_tag(events, "ST") != nullptr);
+  }
+  SECTION("X12: the component separator inside ISA06") {
+    std::string input = x12("IEA*0*000000001~");
+    const std::size_t isa06 = input.find("SENDER");  // make_isa's ISA06
+    REQUIRE(isa06 != std::string::npos);
+    input[isa06] = input[104];  // ISA16
+    CHECK(find_problem(read_all(input), ProblemCode::invalid_sender_id) != nullptr);
+  }
+  SECTION("EDIFACT syntax 4: a repetition separator in UNH S009") {
+    const std::string input =
+        "UNA:+.?*'UNB+UNOC:4+S:14+R:14+241105:1432+9'UNH+1+INV*IC:D:01B:UN'UNT+2+1'UNZ+1+9'";
+    const std::vector<Recorded> events = read_all(input);
+    const Recorded* p = find_problem(events, ProblemCode::set_id_invalid);
+    REQUIRE(p != nullptr);
+    CHECK(p->location.offset == input.find("INV*"));
+    CHECK(p->message.find("repeats") != std::string::npos);
+  }
+  SECTION("EDIFACT: a released repetition separator is data") {
+    const std::string input =
+        "UNA:+.?*'UNB+UNOC:4+S?*X:14+R:14+241105:1432+9'UNH+1+ORDERS:D:96A:"
+        "UN'UNT+2+1'UNZ+1+9'";
+    CHECK(find_problem(read_all(input), ProblemCode::unb_invalid) == nullptr);
+  }
+}
