@@ -61,7 +61,8 @@ void report_field(ProblemSink& sink, const Segment& segment, std::size_t positio
 // (syntax version 4) is an error, not a second value that the envelope would silently drop.
 void no_repetitions(const Segment& segment, ProblemCode code, ProblemSink& sink) {
   const Delimiters& d = segment.delimiters();
-  if (d.repetition == 0) return;
+  // One memchr over the segment for the usual case: no repetition separator at all.
+  if (d.repetition == 0 || segment.raw().find(d.repetition) == std::string_view::npos) return;
   for (std::size_t position = 1; position <= segment.size(); ++position) {
     const std::string_view value = segment[position];
     for (std::size_t i = 0; i < value.size(); ++i) {
