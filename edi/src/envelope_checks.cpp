@@ -194,11 +194,10 @@ void check_ung(const Segment& ung, ProblemSink& sink) {
           "UNG group reference number (0048)");
 }
 
-void check_unh(const Segment& unh, ProblemSink& sink) {
+void check_unh(const Segment& unh, const std::string_view (&s009)[5], ProblemSink& sink) {
   no_repetitions(unh, ProblemCode::set_id_invalid, sink);
   require(sink, unh, 1, 0, 14, ProblemCode::set_control_invalid,
           "UNH message reference number (0062)");
-  // S009 is split once: this runs for every message.
   static constexpr struct {
     std::size_t max;
     const char* what;
@@ -206,15 +205,10 @@ void check_unh(const Segment& unh, ProblemSink& sink) {
                {3, "UNH message version (0052)"},
                {3, "UNH message release (0054)"},
                {3, "UNH controlling agency (0051)"}};
-  const Delimiters& d = unh.delimiters();
-  PartIterator parts(unh[2], d.component, d.release);
-  std::size_t component = 0;
-  for (const auto& field : kS009) {
-    std::string_view v;
-    if (!parts.next(v)) v = {};
-    ++component;
-    if (v.empty() || v.size() > field.max) {
-      report_field(sink, unh, 2, component, ProblemCode::set_id_invalid, field.what, v);
+  for (std::size_t i = 0; i < std::size(kS009); ++i) {
+    const std::string_view v = s009[i];
+    if (v.empty() || v.size() > kS009[i].max) {
+      report_field(sink, unh, 2, i + 1, ProblemCode::set_id_invalid, kS009[i].what, v);
     }
   }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "edigate/edi/problem.hpp"
 #include "edigate/edi/segment.hpp"
@@ -22,6 +23,7 @@ void check_gs(const Segment& gs, ProblemSink& sink);
 void check_st(const Segment& st, ProblemSink& sink);
 void check_unb(const Segment& unb, ProblemSink& sink);
 void check_ung(const Segment& ung, ProblemSink& sink);
-void check_unh(const Segment& unh, ProblemSink& sink);
+// `s009`: the first five components of UNH S009 as the reader split them (empty past the end).
+void check_unh(const Segment& unh, const std::string_view (&s009)[5], ProblemSink& sink);
 
 }  // namespace edigate::edi::detail

@@ -126,6 +126,9 @@ struct Reader::Impl final : detail::ProblemSink {
   InterchangeHeader interchange;
   GroupHeader group;
   TransactionHeader transaction;
+  // The UNH S009 components of the current message, split once by read_set_header (views
+  // into the segment, valid while it is the current one).
+  std::string_view s009[5];
   std::uint64_t groups_in_interchange = 0;
   std::uint64_t messages_in_interchange = 0;
   std::uint64_t sets_in_group = 0;
@@ -885,7 +888,7 @@ struct Reader::Impl final : detail::ProblemSink {
     if (x12()) {
       detail::check_st(segment, *this);
     } else {
-      detail::check_unh(segment, *this);
+      detail::check_unh(segment, s009, *this);
     }
     if (!set_controls.insert(transaction.control_number)) {
       error(ProblemCode::set_control_duplicate, segment.location_of(x12() ? 2 : 1),
@@ -916,8 +919,9 @@ struct Reader::Impl final : detail::ProblemSink {
     } else {
       t.control_number = segment.text(1);
     }
-    // S009 message identifier: type, version, release, agency, association code.
-    std::string_view parts[5];
+    // S009 message identifier: type, version, release, agency, association code (kept for
+    // check_unh, which would otherwise split it again).
+    std::string_view(&parts)[5] = s009;
     split_components(segment[2], parts);
     assign(t.id, parts[0]);
     const std::string_view version(t.version);
