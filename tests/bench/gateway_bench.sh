@@ -20,15 +20,6 @@ senders=${SENDERS:-8}
 # The sender: tests/bench/as2_load.cpp, built beside edigate (AS2_LOAD=path to override).
 load=${AS2_LOAD:-$(dirname "$bin")/tests/bench/as2_load}
 [ -x "$load" ] || { echo "gateway_bench: no load generator at $load (build the as2_load target)" >&2; exit 2; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 2
 # shellcheck source=../integration/gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 sed -i '/connector="erp"/d' partners/retailer.xml        # deliver to the file connector only

@@ -5,16 +5,7 @@
 set -uo pipefail
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  [ -n "${sshd_pid:-}" ] && kill "$sshd_pid" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 2
+cleanup_extra() { [ -n "${sshd_pid:-}" ] && kill "$sshd_pid" 2>/dev/null; }
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 # shellcheck source=test_sshd.sh

@@ -10,15 +10,6 @@
 set -uo pipefail
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 2
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 # A listener body limit above /mdn's own 1 MiB, so that one is what refuses a large MDN.

@@ -9,17 +9,8 @@ set -uo pipefail
 bin=$1
 src=$2
 messages=${3:-${CRASH_MESSAGES:-200}}
-tmp=$(mktemp -d)
-pids=()
 daemon=0
-cleanup() {
-  kill -9 "$daemon" 2>/dev/null
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 2
+cleanup_extra() { kill -9 "$daemon" 2>/dev/null; }
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 

@@ -7,17 +7,6 @@
 set -uo pipefail
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 2
-passed=0
-failed=0
 ERP_FAIL_FIRST=1
 # The retailer may also log in to SFTP with a password (its profile holds only the hash).
 sftp_password_hash=$(printf 'retailer sftp pw\n' | "$bin" config hash-password)

@@ -1,6 +1,18 @@
-# Shared by the daemon integration tests: assertion helpers, a temp gateway with dev
+# Shared by the daemon integration tests: a temp directory to run in (removed at exit with
+# every process whose pid the test adds to `pids`), assertion helpers, a temp gateway with dev
 # certificates, free loopback ports, an ERP played by a Python HTTPS server, edigate.xml and a
-# partner profile. Source it from the test's temp directory after setting bin, src, pids.
+# partner profile. Source it after setting bin and src; a test with more to stop at exit
+# defines cleanup_extra first.
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+cd "$tmp" || exit 2
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); }

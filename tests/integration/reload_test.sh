@@ -7,17 +7,6 @@
 set -uo pipefail
 bin=$1
 src=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 2
-passed=0
-failed=0
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 "$bin" serve --config edigate.xml >daemon.log 2>&1 &
