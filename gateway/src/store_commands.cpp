@@ -11,6 +11,7 @@
 
 #include "daemon/jobs.hpp"
 #include "json_output.hpp"
+#include "store/blobs.hpp"
 #include "store/spool.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store_json.hpp"
@@ -316,18 +317,11 @@ int run_messages_add(AddOptions& o) {
     std::cerr << "edigate: " << s.message << "\n";
     return kCannotRun;
   }
-  // Payload durable first, then the row that names it.
-  auto id = spool.put(*bytes);
-  if (!id.ok()) {
-    std::cerr << "edigate: " << id.status().message << "\n";
-    return kCannotRun;
-  }
-  o.message.payload_id = id.value();
-  o.message.size = bytes->size();
   if (o.message.filename.empty()) {
     o.message.filename = std::filesystem::path(o.file).filename().string();
   }
-  auto added = store.value()->add_received_message(o.message, kFirstJobForFiles);
+  st::Blobs blobs(*store.value(), spool);
+  auto added = blobs.add_received(o.message, *bytes, kFirstJobForFiles);
   if (!added.ok()) {
     std::cerr << "edigate: " << added.status().message << "\n";
     return added.status().code == st::StoreErrc::duplicate ? kFailed : kCannotRun;

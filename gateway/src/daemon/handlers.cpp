@@ -185,20 +185,20 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     }
   }
 
-  // Durable first: the payload in the spool (a file, fsync'd); then in one commit the request
-  // as received and the MDN (small: database blobs; large: spool files written here), the
-  // message row and its first job.
+  // In one commit: the request as received, the payload unwrapped from it and the MDN (small:
+  // database blobs; large: spool files written here, before it), the message row and its
+  // first job.
   std::vector<std::pair<std::string, std::string>> raw_headers(request.headers.begin(),
                                                                request.headers.end());
   const std::string raw_bytes = serialize_http(raw_headers, request.body);
   auto raw = core.blobs().prepare(raw_bytes);
   if (!raw.ok()) return responder.send(problem(500, "cannot store the message"));
   const bool processed = as2::is_positive(outcome.disposition);
-  std::string payload_id = raw.value().id;
+  std::optional<store::PendingBlob> payload;
   if (processed) {
-    auto payload = core.spool().put(outcome.payload);
-    if (!payload.ok()) return responder.send(problem(500, "cannot store the message"));
-    payload_id = payload.value();
+    auto prepared = core.blobs().prepare(outcome.payload);
+    if (!prepared.ok()) return responder.send(problem(500, "cannot store the message"));
+    payload = std::move(prepared.value());
   }
   // The MDN's bytes too, so that a duplicate later gets exactly these.
   const bool async_mdn = outcome.mdn && !outcome.mdn_request.async_url.empty();
@@ -218,7 +218,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   m.transport = "as2";
   m.partner = partner_id;
   m.as2_message_id = outcome.message_id;
-  m.payload_id = payload_id;
+  m.payload_id = payload ? payload->id : raw.value().id;
   m.size = processed ? outcome.payload.size() : request.body.size();
   m.content_type = processed ? outcome.payload_content_type : "";
   // One commit: the message, its first job, its status, the MDN and its sending, the audit.
@@ -226,6 +226,9 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   bool duplicate = false;
   const store::Status recorded = st.batch([&]() -> store::Status {
     if (auto s = core.blobs().record(raw.value()); !s.ok()) return s;
+    if (payload) {
+      if (auto s = core.blobs().record(*payload); !s.ok()) return s;
+    }
     if (mdn_blob) {
       if (auto s = core.blobs().record(*mdn_blob); !s.ok()) return s;
     }
@@ -309,16 +312,12 @@ void upload(Core& core, Request& request, Responder& responder) {
     return responder.send(unauthorized());
   }
   if (request.body.empty()) return responder.send(problem(400, "the body is empty"));
-  auto payload = core.spool().put(request.body);
-  if (!payload.ok()) return responder.send(problem(500, "cannot store the document"));
   store::NewMessage m;
   m.transport = "https";
   m.partner = partner->id;
   m.filename = std::string(request.header("X-Filename").value_or("").substr(0, kMaxFilename));
-  m.payload_id = payload.value();
-  m.size = request.body.size();
   m.content_type = std::string(request.header("Content-Type").value_or(""));
-  auto added = core.store().add_received_message(m, kProcessJob);
+  auto added = core.blobs().add_received(std::move(m), request.body, kProcessJob);
   if (!added.ok()) return responder.send(problem(500, "cannot record the document"));
   core.metrics()
       .counter("edigate_messages_received_total", "Messages received",

@@ -48,21 +48,15 @@ sftp::Status SftpIntake::ingest(const sftp::CompletedUpload& upload) {
   if (!read_upload(upload, live->config->limits.body_bytes, bytes, error)) {
     return sftp::Status::error(sftp::ErrorCode::sink_failed, error);
   }
-  auto payload = core_.spool().put(bytes);
-  if (!payload.ok()) {
-    return sftp::Status::error(sftp::ErrorCode::sink_failed, payload.status().message);
-  }
   store::NewMessage m;
   m.transport = "sftp";
   m.partner = upload.partner;
   m.filename = upload.filename;
-  m.payload_id = payload.value();
-  m.size = bytes.size();
-  auto added = core_.store().add_received_message(m, kProcessJob);
+  auto added = core_.blobs().add_received(std::move(m), bytes, kProcessJob);
   if (!added.ok()) {
     return sftp::Status::error(sftp::ErrorCode::sink_failed, added.status().message);
   }
-  // Committed: the inbox copy has served its purpose (the spool keeps the bytes).
+  // Committed: the inbox copy has served its purpose (the store keeps the bytes).
   unlinkat(upload.inbox_fd, upload.filename.c_str(), 0);
   core_.metrics()
       .counter("edigate_messages_received_total", "Messages received",

@@ -1,5 +1,7 @@
 #include "store/blobs.hpp"
 
+#include <optional>
+
 #include "store/sha256.hpp"
 
 namespace edigate::gateway::store {
@@ -16,6 +18,24 @@ Result<PendingBlob> Blobs::prepare(std::string_view bytes) {
 Status Blobs::record(const PendingBlob& blob) {
   if (blob.in_spool) return Status::success();
   return store_.put_blob(blob.id, blob.bytes);
+}
+
+Result<ReceivedMessage> Blobs::add_received(NewMessage m, std::string_view payload,
+                                            std::string_view first_job) {
+  auto blob = prepare(payload);
+  if (!blob.ok()) return blob.status();
+  m.payload_id = blob.value().id;
+  m.size = payload.size();
+  std::optional<ReceivedMessage> added;
+  const Status s = store_.batch([&]() -> Status {
+    if (Status r = record(blob.value()); !r.ok()) return r;
+    auto a = store_.add_received_message(m, first_job);
+    if (!a.ok()) return a.status();
+    added = a.value();
+    return Status::success();
+  });
+  if (!s.ok()) return s;
+  return *added;
 }
 
 Result<std::string> Blobs::read(std::string_view id, std::size_t limit) {

@@ -1,8 +1,8 @@
-// Where the bytes named by rows live. Payloads (what partners send) and anything larger than
-// the inline limit are content-addressed spool files; small things the gateway keeps beside
-// them (MDNs, acknowledgements, canonical JSON, AS2 requests as received) are rows of the
-// database's blobs table. Both are named by SHA-256 hex, so a row never says which, and read()
-// finds either.
+// Where the bytes named by rows live. Anything larger than the inline limit is a
+// content-addressed spool file; smaller byte strings (payloads as partners send them, AS2
+// requests as received, MDNs, acknowledgements, canonical JSON) are rows of the database's
+// blobs table. Both are named by SHA-256 hex, so a row never says which, and read() finds
+// either.
 //
 // Why: each spool file costs a create, an fsync, a rename and a directory fsync, and ext4
 // spends its time allocating inodes; a small blob in the database rides on the commit that
@@ -38,6 +38,11 @@ class Blobs {
   Result<PendingBlob> prepare(std::string_view bytes);
   // Inside the batch that writes the row naming the blob: one commit makes both durable.
   Status record(const PendingBlob& blob);
+
+  // A message received: its payload (prepared here) and, in one commit, the payload if small,
+  // the message row and its first job. Returns once that commit is durable.
+  Result<ReceivedMessage> add_received(NewMessage m, std::string_view payload,
+                                       std::string_view first_job);
 
   // The bytes of `id`, from the database or the spool, checked against the id.
   Result<std::string> read(std::string_view id, std::size_t limit = kDefaultSpoolReadLimit);

@@ -89,3 +89,47 @@ TEST_CASE("blobs: bytes changed in the database are found out", "[store][blobs]"
   REQUIRE(f.raw_sql("UPDATE blobs SET bytes = X'00'") == SQLITE_OK);
   CHECK(blobs.read(id.value()).status().code == StoreErrc::corrupt);
 }
+
+TEST_CASE("blobs: a received message commits its small payload with its row and first job",
+          "[store][blobs]") {
+  BlobsFixture x;
+  Blobs blobs(*x.store, *x.spool, 1024);
+
+  NewMessage m;
+  m.transport = "https";
+  m.partner = "acme";
+  m.filename = "order.edi";
+  const std::string small = "ISA*00*a small order~";
+  auto added = blobs.add_received(m, small, "process");
+  REQUIRE(added.ok());
+  auto row = x.store->get_message(added.value().message_id);
+  REQUIRE(row.ok());
+  REQUIRE(row.value());
+  CHECK(row.value()->payload_id == sha256_hex(small));
+  CHECK(row.value()->size == small.size());
+  CHECK(!x.spool->exists(row.value()->payload_id));
+  CHECK(x.f.raw_count("blobs") == 1);
+  CHECK(blobs.read(row.value()->payload_id).value() == small);
+  auto jobs = x.store->list_jobs(added.value().message_id);
+  REQUIRE(jobs.ok());
+  REQUIRE(jobs.value().size() == 1);
+  CHECK(jobs.value()[0].id == added.value().job_id);
+
+  // A large payload is a spool file; the row names it the same way.
+  const std::string large(4096, 'y');
+  auto big = blobs.add_received(m, large, "process");
+  REQUIRE(big.ok());
+  CHECK(x.spool->exists(sha256_hex(large)));
+  CHECK(x.f.raw_count("blobs") == 1);
+  CHECK(blobs.read(x.store->get_message(big.value().message_id).value()->payload_id).value() ==
+        large);
+
+  // A duplicate (same partner and AS2 Message-ID) commits nothing, its payload included.
+  m.as2_message_id = "<1@acme>";
+  REQUIRE(blobs.add_received(m, "first", "process").ok());
+  auto again = blobs.add_received(m, "second copy", "process");
+  REQUIRE(!again.ok());
+  CHECK(again.status().code == StoreErrc::duplicate);
+  CHECK(x.f.raw_count("blobs") == 2);
+  CHECK(x.f.raw_count("messages") == 3);
+}
