@@ -272,8 +272,10 @@ status=$?
 [ "$status" -eq 0 ] && ok || fail "SIGTERM exit status $status"
 check "audit verify" 0 "$bin" audit verify --db var/edigate.db
 check "audit export" 0 "$bin" audit export --db var/edigate.db
-for action in message.received as2.duplicate mdn.sent ack.sent config.reloaded config.reload_failed message.resend daemon.stopped; do
+for action in message.received as2.duplicate mdn.sent ack.sent config.reloaded config.reload_failed message.resend http.refused daemon.stopped; do
   has "audited: $action" out "\"$action\""
 done
+grep '"http.refused"' out >refused.txt
+has "the oversized upload's refusal is audited with its status and target" refused.txt '413.*/upload'
 echo "daemon_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -60,6 +60,15 @@ int main(int argc, char** argv) {
 
   http::ServerOptions options;
   options.limits.max_body_bytes = 1024 * 1024;
+  options.limits.max_header_bytes = 8 * 1024;
+  // Short enough for the test to see a stalled request refused (408) in a second or two.
+  options.limits.header_read_timeout = std::chrono::milliseconds(1500);
+  options.limits.body_read_timeout = std::chrono::milliseconds(1500);
+  // Every request the server refuses itself, one line each on stderr, for the test to read.
+  options.on_refused = [](const http::Refusal& r) {
+    std::cerr << "refused " << r.listener << " " << r.status << " " << r.remote_address << " ["
+              << r.method << " " << r.target << "] " << r.reason << std::endl;
+  };
   http::HttpServer server(options, std::move(router), metrics);
   auto plain = server.add_listener({"plain", "127.0.0.1", 0, nullptr});
   auto secure = server.add_listener({"secure", "127.0.0.1", 0, tls.value()});

@@ -51,6 +51,37 @@ expect_grep "keep-alive" "Re-using existing connection" keepalive.log
 head -c 2000000 /dev/zero >big
 expect_eq "413" "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @big "$http/echo")" "413"
 curl -s -D head.txt -o /dev/null "$http/echo"
+# Requests the server refuses itself reach its refusal observer (the daemon audits them).
+expect_grep "413 reported" "refused plain 413 127.0.0.1 \[POST /echo\] the request body is over the limit of 1048576 bytes" server.err
+raw() {  # raw PORT: send stdin as it is, print what comes back
+  python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+data = sys.stdin.buffer.read()
+stall = data.endswith(b"STALL")
+s.sendall(data[:-5] if stall else data)
+out = b""
+while True:
+    try:
+        chunk = s.recv(4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+sys.stdout.write(out.decode("latin-1").split("\r\n")[0])' "$1"
+}
+expect_eq "malformed request" "$(printf 'GARBAGE\r\n\r\n' | raw "$hp")" "HTTP/1.1 400 Bad Request"
+expect_grep "400 reported" "refused plain 400 127.0.0.1 \[ \] malformed HTTP" server.err
+expect_eq "headers over the limit" \
+  "$(printf 'GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n' "$(head -c 9000 /dev/zero | tr '\0' a)" | raw "$hp")" \
+  "HTTP/1.1 431 Request Header Fields Too Large"
+expect_grep "431 reported" "refused plain 431 127.0.0.1 \[GET /echo\] the request headers are over the limit of 8192 bytes" server.err
+# A body that stops coming: the connection is closed after the timeout, and reported.
+expect_eq "stalled body" "$(printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalfSTALL' | raw "$hp")" ""
+expect_grep "408 reported" "refused plain 408 127.0.0.1 \[POST /echo\] the request body was not received in time" server.err
+# An idle keep-alive connection that says nothing is not a refusal.
+[ "$(grep -c '^refused' server.err)" = 4 ] && pass || { fail "exactly four refusals reported"; cat server.err; }
 expect_grep "Date header" "^Date: " head.txt
 expect_grep "Content-Length header" "^Content-Length: 0" head.txt
 

@@ -42,6 +42,35 @@ http::ServerOptions server_options(const config::GatewayConfig& c) {
 
 void log(std::string_view line) { std::cerr << "edigate: " << line << "\n"; }
 
+// Requests the HTTP server refused before any handler saw them (malformed, over a limit, too
+// slow) go into the audit log. The entry is written on a worker, never on the network thread;
+// when a flood fills the worker queue the rest are only counted.
+http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool) {
+  return [&core, &pool](const http::Refusal& r) {
+    core.metrics()
+        .counter("edigate_http_refused_total", "Requests the HTTP server refused itself",
+                 {{"listener", r.listener}, {"status", std::to_string(r.status)}})
+        .add();
+    const bool queued = pool.submit([&core, r] {
+      nlohmann::json details = {
+          {"listener", r.listener}, {"status", r.status}, {"reason", r.reason}};
+      if (!r.method.empty()) {
+        details["method"] = r.method;
+        details["target"] = r.target;
+      }
+      (void)core.store().append_audit(
+          {"http", "http.refused", "address:" + r.remote_address,
+           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    });
+    if (!queued) {
+      core.metrics()
+          .counter("edigate_http_refusals_unaudited_total",
+                   "Refused requests not audited because the workers were saturated")
+          .add();
+    }
+  };
+}
+
 std::string listener_name(const config::ListenerConfig& l, std::size_t index) {
   return (l.tls ? "https-" : "http-") + std::to_string(index);
 }
@@ -151,8 +180,10 @@ int serve(const ServeOptions& options) {
     endpoints.emplace(lc.name, l.serves);
     listeners.push_back(std::move(lc));
   }
-  http::HttpServer partners(server_options(*cfg), partner_router(core, pool, endpoints), metrics);
-  http::HttpServer admin(server_options(*cfg), admin_router(core, pool), metrics);
+  http::ServerOptions http_options = server_options(*cfg);
+  http_options.on_refused = audit_refusals(core, pool);
+  http::HttpServer partners(http_options, partner_router(core, pool, endpoints), metrics);
+  http::HttpServer admin(http_options, admin_router(core, pool), metrics);
   for (const http::ListenerConfig& lc : listeners) {
     auto port = partners.add_listener(lc);
     if (!port.ok()) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,22 @@ struct Response {
   // Empty-bodied error with a short reason text ("404 Not Found").
   static Response error(unsigned status);
 };
+
+// A request the server refused itself, before any handler saw it: malformed (400), headers or
+// body over their limit (431, 413), the body budget spent (503), or the request not received
+// within its timeout (408; the connection is closed, nothing can be sent). Connection-level
+// refusals (too many connections, failed TLS handshakes) are only counted in the metrics.
+struct Refusal {
+  std::string listener;
+  std::string remote_address;
+  unsigned status = 0;
+  std::string reason;
+  std::string method;  // empty when the request line was never read
+  std::string target;  // at most kMaxRefusalTarget bytes of it
+};
+inline constexpr std::size_t kMaxRefusalTarget = 256;
+// Called on a network thread: it must return at once (hand the work to another thread).
+using RefusalObserver = std::function<void(const Refusal&)>;
 
 // Where a Responder delivers: implemented by the server, one per server.
 class ResponseSink {

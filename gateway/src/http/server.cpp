@@ -202,8 +202,8 @@ HttpServer::HttpServer(ServerOptions options, Router router, std::shared_ptr<Met
     : impl_(std::make_unique<Impl>()) {
   if (!metrics) metrics = std::make_shared<Metrics>();
   impl_->options = options;
-  impl_->core =
-      std::make_shared<detail::ServerCore>(options.limits, std::move(router), std::move(metrics));
+  impl_->core = std::make_shared<detail::ServerCore>(
+      options.limits, std::move(router), std::move(metrics), std::move(options.on_refused));
 }
 
 HttpServer::~HttpServer() { stop(std::chrono::milliseconds{0}); }

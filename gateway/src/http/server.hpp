@@ -31,6 +31,7 @@ struct ListenerConfig {
 struct ServerOptions {
   std::size_t network_threads = kDefaultNetworkThreads;
   ServerLimits limits;
+  RefusalObserver on_refused;  // may be empty
 };
 
 // The member functions are meant for one controlling thread (the daemon's main thread); the

@@ -44,8 +44,12 @@ class SessionBase {
 
 class ServerCore : public ResponseSink {
  public:
-  ServerCore(ServerLimits server_limits, Router server_router, std::shared_ptr<Metrics> registry)
-      : limits(server_limits), router(std::move(server_router)), metrics(std::move(registry)) {}
+  ServerCore(ServerLimits server_limits, Router server_router, std::shared_ptr<Metrics> registry,
+             RefusalObserver refusal_observer = {})
+      : limits(server_limits),
+        router(std::move(server_router)),
+        metrics(std::move(registry)),
+        on_refused(std::move(refusal_observer)) {}
 
   void deliver(std::uint64_t connection_id, Response response) override;
 
@@ -69,6 +73,7 @@ class ServerCore : public ResponseSink {
   const ServerLimits limits;
   const Router router;
   const std::shared_ptr<Metrics> metrics;
+  const RefusalObserver on_refused;
   std::atomic<bool> stopping{false};
 
  private:

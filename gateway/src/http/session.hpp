@@ -126,6 +126,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     ++requests_;
     started_ = std::chrono::steady_clock::now();
     parser_.emplace();
+    route_body_limit_ = 0;
     parser_->header_limit(
         static_cast<std::uint32_t>(std::min<std::size_t>(limits().max_header_bytes, UINT32_MAX)));
     parser_->body_limit(limits().max_body_bytes);
@@ -154,9 +155,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         }
         parser_->body_limit(limit);
       }
+      route_body_limit_ = limit;
       // Chunked bodies have no announced size: reserve the worst case.
       std::uint64_t want = parser_->content_length().value_or(limit);
-      if (!core_->reserve_body_bytes(want)) return send_local_error(503);
+      if (!core_->reserve_body_bytes(want)) {
+        return send_local_error(503, "the server's memory budget for request bodies is spent");
+      }
       reserved_body_ = want;
     }
     auto& req = parser_->get();
@@ -190,22 +194,55 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void on_read_error(beast::error_code ec) {
-    if (ec == bhttp::error::header_limit) return send_local_error(431);
-    if (ec == bhttp::error::body_limit) return send_local_error(413);
+    if (ec == bhttp::error::header_limit) {
+      return send_local_error(431, "the request headers are over the limit of " +
+                                       std::to_string(limits().max_header_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::body_limit) {
+      const std::uint64_t limit =
+          route_body_limit_ != 0 ? route_body_limit_ : limits().max_body_bytes;
+      return send_local_error(
+          413, "the request body is over the limit of " + std::to_string(limit) + " bytes");
+    }
     if (ec == beast::error::timeout) {
       listener_->timeouts->add();
+      // Started but not received in time (a slow or stalled client). The stream closed the
+      // socket when the timer fired, so there is no one left to answer.
+      if (phase_ == Phase::reading) {
+        report_refusal(408, parser_->is_header_done()
+                                ? "the request body was not received in time"
+                                : "the request headers were not received in time");
+      }
       return finish();
     }
     if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return finish();
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
       // any other parse error: a malformed request
-      return send_local_error(400);
+      return send_local_error(400, "malformed HTTP: " + ec.message());
     }
     finish();  // network or TLS failure
   }
 
+  // Tells the server's observer about a request refused here, before any handler saw it.
+  void report_refusal(unsigned status, std::string reason) {
+    if (!core_->on_refused) return;
+    Refusal r;
+    r.listener = listener_->name;
+    r.remote_address = remote_ip_;
+    r.status = status;
+    r.reason = std::move(reason);
+    // The request line, when it was read (a header or body limit may be met after it).
+    if (parser_ && !parser_->get().target().empty()) {
+      const auto& head = parser_->get();
+      r.method = std::string(head.method_string());
+      r.target = std::string(head.target().substr(0, kMaxRefusalTarget));
+    }
+    core_->on_refused(r);
+  }
+
   // An error the server answers itself; the rest of the request is never read.
-  void send_local_error(unsigned status) {
+  void send_local_error(unsigned status, std::string reason) {
+    report_refusal(status, std::move(reason));
     phase_ = Phase::handling;
     keep_alive_ = false;
     auto res = Response::error(status);
@@ -355,6 +392,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
   std::optional<std::string> client_cert_;
   std::uint64_t body_refused_length_ = 0;  // see Request::body_refused_length
+  std::uint64_t route_body_limit_ = 0;     // the body limit this request is read under
   std::array<char, kLingerChunkBytes> scratch_{};
   Phase phase_ = Phase::idle;
   std::chrono::steady_clock::time_point started_{};

@@ -48,7 +48,7 @@ struct TestServer {
   std::uint16_t port = 0;
 
   TestServer(Router router, ServerLimits limits = test_limits()) {
-    server = std::make_unique<HttpServer>(ServerOptions{2, limits}, std::move(router), metrics);
+    server = std::make_unique<HttpServer>(ServerOptions{2, limits, {}}, std::move(router), metrics);
     auto bound = server->add_listener({"test", "127.0.0.1", 0, nullptr});
     REQUIRE(bound.ok());
     port = bound.value();
