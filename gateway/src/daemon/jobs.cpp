@@ -12,6 +12,7 @@
 #include "pipeline/process.hpp"
 #include "store/control_numbers.hpp"
 #include "store/store_json.hpp"
+#include "thread_name.hpp"
 
 namespace edigate::gateway::daemon {
 namespace {
@@ -125,7 +126,10 @@ void JobRunner::start() {
   // Jobs left running by a process that died are ready again: this process owns them now.
   (void)core_.store().release_stale(now_ms() + 1);
   for (unsigned i = 0; i < threads_; ++i) {
-    workers_.emplace_back([this, i] { loop("worker-" + std::to_string(i)); });
+    workers_.emplace_back([this, i] {
+      name_this_thread("job-runner-" + std::to_string(i));
+      loop("worker-" + std::to_string(i));
+    });
   }
 }
 

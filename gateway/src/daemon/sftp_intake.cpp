@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/jobs.hpp"
+#include "thread_name.hpp"
 
 namespace edigate::gateway::daemon {
 namespace {
@@ -131,7 +132,10 @@ SftpService::~SftpService() { stop(); }
 
 std::string SftpService::start() {
   if (auto s = server_->start(); !s.ok()) return s.message;
-  thread_ = std::thread([this] { (void)server_->run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("sftp-server");
+    (void)server_->run();
+  });
   return {};
 }
 

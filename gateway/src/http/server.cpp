@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/session.hpp"
+#include "thread_name.hpp"
 
 namespace edigate::gateway::http {
 
@@ -238,7 +239,11 @@ Status HttpServer::start() {
   impl_->work.emplace(impl_->ioc.get_executor());
   for (auto& l : impl_->listeners) l->start();
   std::size_t n = impl_->options.network_threads == 0 ? 1 : impl_->options.network_threads;
-  for (std::size_t i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (std::size_t i = 0; i < n; ++i)
+    impl_->threads.emplace_back([this] {
+      name_this_thread("http-network");
+      impl_->ioc.run();
+    });
   return Status::success();
 }
 

@@ -2,13 +2,19 @@
 
 #include <memory>
 
+#include "thread_name.hpp"
+
 namespace edigate::gateway::http {
 
 WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity)
     : capacity_(queue_capacity) {
   if (threads == 0) threads = 1;
   threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (std::size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      name_this_thread("http-worker");
+      run();
+    });
 }
 
 WorkerPool::~WorkerPool() { stop(); }

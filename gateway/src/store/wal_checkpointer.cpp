@@ -1,5 +1,7 @@
 #include "store/wal_checkpointer.hpp"
 
+#include "thread_name.hpp"
+
 namespace edigate::gateway::store {
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(const std::string& path) {
@@ -25,7 +27,10 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(const std::strin
     return s;
   }
   auto checkpointer = std::unique_ptr<WalCheckpointer>(new WalCheckpointer(db));
-  checkpointer->thread_ = std::thread([c = checkpointer.get()] { c->run(); });
+  checkpointer->thread_ = std::thread([c = checkpointer.get()] {
+    name_this_thread("wal-checkpoint");
+    c->run();
+  });
   return checkpointer;
 }
 
