@@ -1,10 +1,12 @@
 #include "json_output.hpp"
 
+#include "store/store_json.hpp"
+
 namespace edigate::cli {
 
 using nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return gateway::store::json_text(j); }
 
 json problem_json(const edi::Problem& p) {
   const edi::Location& l = p.location;

@@ -52,11 +52,6 @@ std::string_view ack_name(edi::AckType t) {
   }
 }
 
-// Audit details as JSON (values from partners' data are escaped, invalid UTF-8 replaced).
-std::string audit_json(const nlohmann::json& details) {
-  return details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // A failed attempt: the job waits as the retry policy says, or goes to dead letter when the
 // failure is final or the attempts are used up. Returns true when it went dead.
 bool retry_or_dead(store::Store& st, const store::Job& job, int failed_attempts, bool final,
@@ -111,7 +106,7 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
     return st
         .append_audit({std::string(actor), "as2.resend_requested",
                        "message:" + std::to_string(sent.message_id),
-                       audit_json({{"as2_sent", sent_id}, {"job", job_id}})})
+                       store::json_text({{"as2_sent", sent_id}, {"job", job_id}})})
         .status();
   });
   if (!done.ok()) return done;
@@ -285,9 +280,9 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
       auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
       if (!first.ok()) return first.status();
       if (first.value()) continue;
-      (void)st.append_audit({"pipeline", "interchange.duplicate",
-                             "message:" + std::to_string(message_id),
-                             audit_json({{"sender", sender}, {"control", ic.control_number}})});
+      (void)st.append_audit(
+          {"pipeline", "interchange.duplicate", "message:" + std::to_string(message_id),
+           store::json_text({{"sender", sender}, {"control", ic.control_number}})});
       if (partner->duplicates == config::DuplicatePolicy::reject) {
         duplicates.insert(ic.control_number);
       }
@@ -525,7 +520,7 @@ void JobRunner::send_mdn(const store::Job& job) {
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   if (sent.status == as2::SendStatus::delivered) {
     (void)st.append_audit(
-        {"as2", "mdn.sent", subject, audit_json({{"http_status", sent.http_status}})});
+        {"as2", "mdn.sent", subject, store::json_text({{"http_status", sent.http_status}})});
     (void)st.complete(job);
     return;
   }
@@ -609,11 +604,11 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   options.url = their.url;
   options.max_attempts = 1;  // the job is the retry loop
   const as2::SendOutcome outcome = as2::send(packed.value(), profile, options);
-  const std::string details = audit_json({{"ack", ack->id},
-                                          {"type", ack->type},
-                                          {"http_status", outcome.http_status},
-                                          {"as2_message_id", record.as2_message_id},
-                                          {"mdn", async ? "async" : "sync"}});
+  const std::string details = store::json_text({{"ack", ack->id},
+                                                {"type", ack->type},
+                                                {"http_status", outcome.http_status},
+                                                {"as2_message_id", record.as2_message_id},
+                                                {"mdn", async ? "async" : "sync"}});
   record_ack_outcome(job, sent.value(), outcome, their.mdn_timeout_seconds, details);
 }
 
@@ -655,10 +650,10 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
         // Its async MDN came before the POST's answer: settled already, nothing to wait for.
         next.clear();
         auto a = st.append_audit({"as2", "as2.sent", subject,
-                                  audit_json({{"as2_sent", sent.id},
-                                              {"as2_message_id", sent.as2_message_id},
-                                              {"carries", sent.carries},
-                                              {"mdn_came_first", true}})});
+                                  store::json_text({{"as2_sent", sent.id},
+                                                    {"as2_message_id", sent.as2_message_id},
+                                                    {"carries", sent.carries},
+                                                    {"mdn_came_first", true}})});
         if (!a.ok()) return a.status();
       } else if (outcome.mdn) {
         store::SentAs2Change got;
@@ -750,8 +745,8 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
   }
   const auto pushed = sftp::push_bytes(target, bytes.value(), name);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
-  const std::string details =
-      audit_json({{"ack", ack.id}, {"type", ack.type}, {"transport", "sftp"}, {"file", name}});
+  const std::string details = store::json_text(
+      {{"ack", ack.id}, {"type", ack.type}, {"transport", "sftp"}, {"file", name}});
   if (pushed.ok()) {
     (void)st.append_audit({"sftp", "ack.sent", subject, details});
     (void)st.complete(job);

@@ -4,6 +4,7 @@
 
 #include "daemon/handlers.hpp"
 #include "edigate/as2/send.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::daemon {
 namespace {
@@ -29,10 +30,6 @@ std::string_view trimmed(std::string_view v) {
   return v;
 }
 
-std::string audit_json(const json& details) {
-  return details.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 // An MDN we do not take: audited with why, answered with `status`.
 void refuse(Core& core, Responder& responder, const Request& request, unsigned status,
             std::string_view action, std::string_view subject, const std::string& why,
@@ -40,7 +37,7 @@ void refuse(Core& core, Responder& responder, const Request& request, unsigned s
   details["reason"] = why;
   details["address"] = request.remote_address;
   (void)core.store().append_audit(
-      {"as2", std::string(action), std::string(subject), audit_json(details)});
+      {"as2", std::string(action), std::string(subject), store::json_text(details)});
   core.metrics()
       .counter("edigate_mdns_refused_total", "Async MDNs refused",
                {{"status", std::to_string(status)}})
@@ -128,7 +125,7 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
   const bool settled = record.state == store::as2_sent_state::mdn_ok ||
                        record.state == store::as2_sent_state::mdn_failed;
   if (settled) {
-    (void)st.append_audit({"as2", "as2.mdn_duplicate", subject, audit_json(about)});
+    (void)st.append_audit({"as2", "as2.mdn_duplicate", subject, store::json_text(about)});
     return responder.send(Response::text(200, ""));
   }
   // The MDN as received and the row that points at it in one commit, then the answer.
@@ -148,7 +145,7 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
     return store::Status::success();
   });
   if (recorded.code == store::StoreErrc::conflict) {
-    (void)st.append_audit({"as2", "as2.mdn_duplicate", subject, audit_json(about)});
+    (void)st.append_audit({"as2", "as2.mdn_duplicate", subject, store::json_text(about)});
     return responder.send(Response::text(200, ""));
   }
   if (!recorded.ok()) return responder.send(problem(500, "cannot record the MDN"));

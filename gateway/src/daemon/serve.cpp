@@ -14,6 +14,7 @@
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "store/sqlite_store.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::daemon {
 namespace {
@@ -59,8 +60,7 @@ http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool) {
         details["target"] = r.target;
       }
       (void)core.store().append_audit(
-          {"http", "http.refused", "address:" + r.remote_address,
-           details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+          {"http", "http.refused", "address:" + r.remote_address, store::json_text(details)});
     });
     if (!queued) {
       core.metrics()

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/jobs.hpp"
+#include "store/store_json.hpp"
 #include "thread_name.hpp"
 
 namespace edigate::gateway::daemon {
@@ -71,8 +72,7 @@ sftp::Status SftpIntake::record_partial(const sftp::PartialUpload& upload) {
   const nlohmann::json details = {
       {"filename", upload.filename}, {"bytes", upload.bytes_received}, {"reason", upload.reason}};
   auto audited = core_.store().append_audit(
-      {"sftp", "sftp.partial_upload", "partner:" + upload.partner,
-       details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      {"sftp", "sftp.partial_upload", "partner:" + upload.partner, store::json_text(details)});
   if (!audited.ok()) {
     return sftp::Status::error(sftp::ErrorCode::sink_failed, audited.status().message);
   }

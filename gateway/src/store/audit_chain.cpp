@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/sha256.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::store {
 namespace {
@@ -40,7 +41,7 @@ std::string audit_json_line(const AuditEntry& e) {
                             {"prev_hash", e.prev_hash},
                             {"hash", e.hash}};
   // Replace rather than throw on invalid UTF-8: an export must never stop half-way.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json_text(j);
 }
 
 void AuditChainVerifier::fail(std::int64_t seq, std::string reason) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_store_impl.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::store::sqlite {
 namespace {
@@ -75,10 +76,6 @@ const Move* find_move(std::string_view from, std::string_view to) {
   const auto it = std::find_if(kMoves.begin(), kMoves.end(),
                                [&](const Move& m) { return m.from == from && m.to == to; });
   return it == kMoves.end() ? nullptr : &*it;
-}
-
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -158,7 +155,7 @@ Result<bool> SqliteStore::update_as2_sent(std::int64_t id, const SentAs2Change& 
     if (change.mdn_deadline > 0) details["mdn_deadline"] = change.mdn_deadline;
     auto audit =
         append_audit_locked({"as2", std::string(move->audit_action),
-                             "message:" + std::to_string(before.message_id), dump(details)});
+                             "message:" + std::to_string(before.message_id), json_text(details)});
     if (!audit.ok()) return audit.status();
     if (auto st = txn.commit(); !st.ok()) return st;
     return true;

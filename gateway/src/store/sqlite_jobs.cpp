@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_store_impl.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::store {
 
@@ -64,10 +65,6 @@ DeliveryOutcome outcome_from(const std::string& s) {
   if (s == "delivered") return DeliveryOutcome::delivered;
   if (s == "dead") return DeliveryOutcome::dead;
   return DeliveryOutcome::retry;
-}
-
-std::string dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -222,8 +219,9 @@ Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {
                                     {"outcome", to_string(a.outcome)},
                                     {"http_status", a.http_status},
                                     {"idempotency_key", a.idempotency_key}};
-    auto audit = append_audit_locked({"connector:" + a.connector, "delivery.attempt",
-                                      "document:" + std::to_string(a.document_id), dump(details)});
+    auto audit =
+        append_audit_locked({"connector:" + a.connector, "delivery.attempt",
+                             "document:" + std::to_string(a.document_id), json_text(details)});
     if (!audit.ok()) return audit.status();
     return txn.commit();
   });
@@ -283,8 +281,9 @@ Result<std::int64_t> SqliteStore::add_ack(const NewAck& ack) {
                                     {"control_number", ack.control_number},
                                     {"direction", to_string(ack.direction)},
                                     {"ack", ack.spool_id}};
-    auto audit = append_audit_locked(
-        {"pipeline", "ack.stored", "message:" + std::to_string(ack.message_id), dump(details)});
+    auto audit =
+        append_audit_locked({"pipeline", "ack.stored", "message:" + std::to_string(ack.message_id),
+                             json_text(details)});
     if (!audit.ok()) return audit.status();
     if (auto s = txn.commit(); !s.ok()) return s;
     return id.value();

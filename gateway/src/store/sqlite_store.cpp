@@ -6,6 +6,7 @@
 
 #include "store/sqlite_schema.hpp"
 #include "store/sqlite_store_impl.hpp"
+#include "store/store_json.hpp"
 
 namespace edigate::gateway::store {
 
@@ -274,9 +275,8 @@ Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
     const nlohmann::json details = {
         {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
         {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
-    auto audit = append_audit_locked(
-        {m.transport, "message.received", "message:" + std::to_string(id.value()),
-         details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    auto audit = append_audit_locked({m.transport, "message.received",
+                                      "message:" + std::to_string(id.value()), json_text(details)});
     if (!audit.ok()) return audit.status();
     if (auto s = txn.commit(); !s.ok()) return s;
     return ReceivedMessage{id.value(), job_id};
@@ -294,9 +294,8 @@ Result<std::int64_t> SqliteStore::add_outbound_message(const NewMessage& m) {
                                     {"as2_message_id", m.as2_message_id},
                                     {"payload", m.payload_id},
                                     {"size", m.size}};
-    auto audit = append_audit_locked(
-        {"pipeline", "message.outbound", "message:" + std::to_string(id.value()),
-         details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+    auto audit = append_audit_locked({"pipeline", "message.outbound",
+                                      "message:" + std::to_string(id.value()), json_text(details)});
     if (!audit.ok()) return audit.status();
     if (auto s = txn.commit(); !s.ok()) return s;
     return id.value();
@@ -397,8 +396,7 @@ Status SqliteStore::store_mdn(const NewMdn& mdn) {
     const nlohmann::json details = {
         {"disposition", mdn.disposition}, {"signed", mdn.signed_mdn}, {"mdn", mdn.spool_id}};
     auto audit = append_audit_locked(
-        {"as2", "mdn.stored", "message:" + std::to_string(mdn.message_id),
-         details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+        {"as2", "mdn.stored", "message:" + std::to_string(mdn.message_id), json_text(details)});
     if (!audit.ok()) return audit.status();
     return txn.commit();
   });

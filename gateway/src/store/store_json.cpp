@@ -5,6 +5,10 @@
 
 namespace edigate::gateway::store {
 
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 using nlohmann::json;
 
 std::string iso_time(std::int64_t ms) {

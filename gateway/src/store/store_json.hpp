@@ -12,6 +12,10 @@
 
 namespace edigate::gateway::store {
 
+// Compact JSON text as kept in rows and audit details: invalid UTF-8 (partners' data, file
+// names) is replaced, never a reason to throw.
+std::string json_text(const nlohmann::json& j);
+
 std::string iso_time(std::int64_t ms);
 // "2026-11-30", "2026-11-30T07:05", "2026-11-30T07:05:09" or with ".123", each optionally
 // ending in "Z" (UTC; no other zones), as ms since the epoch; nullopt for anything else.
