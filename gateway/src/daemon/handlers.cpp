@@ -188,9 +188,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   // In one commit: the request as received, the payload unwrapped from it and the MDN (small:
   // database blobs; large: spool files written here, before it), the message row and its
   // first job.
-  std::vector<std::pair<std::string, std::string>> raw_headers(request.headers.begin(),
-                                                               request.headers.end());
-  const std::string raw_bytes = serialize_http(raw_headers, request.body);
+  const std::string raw_bytes = serialize_http(request.headers, request.body);
   auto raw = core.blobs().prepare(raw_bytes);
   if (!raw.ok()) return responder.send(problem(500, "cannot store the message"));
   const bool processed = as2::is_positive(outcome.disposition);
@@ -205,11 +203,15 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   std::string mdn_bytes;
   std::optional<store::PendingBlob> mdn_blob;
   if (outcome.mdn) {
-    std::vector<std::pair<std::string, std::string>> mdn_headers;
     // An async MDN keeps where it goes with it (never part of what is posted).
-    if (async_mdn) mdn_headers.emplace_back(kAsyncMdnTarget, outcome.mdn_request.async_url);
-    for (const auto& h : outcome.mdn->headers) mdn_headers.emplace_back(h.name, h.value);
-    mdn_bytes = serialize_http(mdn_headers, outcome.mdn->body);
+    if (async_mdn) {
+      as2::Headers mdn_headers{{kAsyncMdnTarget, outcome.mdn_request.async_url}};
+      mdn_headers.insert(mdn_headers.end(), outcome.mdn->headers.begin(),
+                         outcome.mdn->headers.end());
+      mdn_bytes = serialize_http(mdn_headers, outcome.mdn->body);
+    } else {
+      mdn_bytes = serialize_http(outcome.mdn->headers, outcome.mdn->body);
+    }
     auto prepared = core.blobs().prepare(mdn_bytes);
     if (!prepared.ok()) return responder.send(problem(500, "cannot store the MDN"));
     mdn_blob = std::move(prepared.value());
@@ -542,13 +544,34 @@ void admin_api(Core& core, Request& request, Responder& responder) {
 
 }  // namespace
 
-std::string serialize_http(const std::vector<std::pair<std::string, std::string>>& headers,
-                           std::string_view body) {
+namespace {
+
+template <class HeaderRange, class NameOf, class ValueOf>
+std::string serialize(const HeaderRange& headers, std::string_view body, NameOf name_of,
+                      ValueOf value_of) {
+  std::size_t size = body.size() + 2;
+  for (const auto& h : headers) size += name_of(h).size() + value_of(h).size() + 4;
   std::string out;
-  for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
-  out += "\r\n";
-  out.append(body);
+  out.reserve(size);
+  for (const auto& h : headers) {
+    out.append(name_of(h)).append(": ").append(value_of(h)).append("\r\n");
+  }
+  out.append("\r\n").append(body);
   return out;
+}
+
+}  // namespace
+
+std::string serialize_http(const http::HeaderList& headers, std::string_view body) {
+  return serialize(
+      headers, body, [](const auto& h) -> const std::string& { return h.first; },
+      [](const auto& h) -> const std::string& { return h.second; });
+}
+
+std::string serialize_http(const as2::Headers& headers, std::string_view body) {
+  return serialize(
+      headers, body, [](const as2::Header& h) -> const std::string& { return h.name; },
+      [](const as2::Header& h) -> const std::string& { return h.value; });
 }
 
 http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoints endpoints) {

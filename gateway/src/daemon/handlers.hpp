@@ -30,8 +30,8 @@ http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoint
 http::Router admin_router(Core& core, http::WorkerPool& pool);
 
 // An HTTP message as the spool keeps it: header lines, a blank line, the body.
-std::string serialize_http(const std::vector<std::pair<std::string, std::string>>& headers,
-                           std::string_view body);
+std::string serialize_http(const http::HeaderList& headers, std::string_view body);
+std::string serialize_http(const as2::Headers& headers, std::string_view body);
 std::optional<as2::HttpMessage> parse_http(std::string_view bytes);
 
 // A JSON error body {"error": message} with that status.

@@ -624,9 +624,7 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
   std::string mdn_bytes;
   std::optional<store::PendingBlob> mdn_blob;
   if (outcome.mdn_http) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    for (const as2::Header& h : outcome.mdn_http->headers) headers.emplace_back(h.name, h.value);
-    mdn_bytes = serialize_http(headers, outcome.mdn_http->body);
+    mdn_bytes = serialize_http(outcome.mdn_http->headers, outcome.mdn_http->body);
     if (auto put = core_.blobs().prepare(mdn_bytes); put.ok()) mdn_blob = std::move(put.value());
   }
   const auto record_mdn = [&](store::SentAs2Change& change) -> store::Status {

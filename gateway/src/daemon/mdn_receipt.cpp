@@ -129,9 +129,7 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
     return responder.send(Response::text(200, ""));
   }
   // The MDN as received and the row that points at it in one commit, then the answer.
-  std::vector<std::pair<std::string, std::string>> raw_headers(request.headers.begin(),
-                                                               request.headers.end());
-  const std::string raw_bytes = serialize_http(raw_headers, request.body);
+  const std::string raw_bytes = serialize_http(request.headers, request.body);
   auto raw = core.blobs().prepare(raw_bytes);
   if (!raw.ok()) return responder.send(problem(500, "cannot store the MDN"));
   store::SentAs2Change change = verdict(mdn, record);
