@@ -139,6 +139,10 @@ struct Reader::Impl final : detail::ProblemSink {
 
   // Current segment.
   detail::Scanner scanner;
+  detail::BlockIndex index;  // over data[0, size) with the scanner's delimiters
+  // The index cuts segments of up to 63 bytes, as scan_short does; with a smaller segment
+  // limit the general scan must see them (it reports the limit).
+  bool use_index = false;
   detail::Bounds bounds;
   detail::Bounds isa_bounds{16};  // the ISA always has 16 elements, whatever the limit
   std::string scratch;
@@ -156,6 +160,7 @@ struct Reader::Impl final : detail::ProblemSink {
 
   explicit Impl(ReaderOptions o)
       : options(std::move(o)), bounds(options.limits.max_elements_per_segment) {
+    use_index = options.limits.max_segment_length >= 63;
     unbind_segment();
   }
 
@@ -183,6 +188,7 @@ struct Reader::Impl final : detail::ProblemSink {
     if (eof) return false;
     if (pos > 0) {
       unbind_segment();
+      index.reset();  // the bytes move
       std::memmove(buffer.data(), buffer.data() + pos, size - pos);
       base += pos;
       size -= pos;
@@ -309,6 +315,7 @@ struct Reader::Impl final : detail::ProblemSink {
   // Rebuilds the scanner after the interchange's delimiters were learned.
   void use_delimiters(const Delimiters& d) {
     interchange.delimiters = d;
+    index.reset();
     scanner = detail::Scanner(
         {d.element, d.segment, d.release, d.component, d.repetition, options.segment_marks});
   }
@@ -437,7 +444,8 @@ struct Reader::Impl final : detail::ProblemSink {
     if (p >= size) return false;
     const Limits& limits = options.limits;
     detail::ScanResult r;
-    if (!scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
+    if (!(use_index && index.cut(scanner, data, size, p, bounds, r)) &&
+        !scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
       r = scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
       if (r.status != detail::ScanStatus::complete || r.too_many_elements) return false;
     }
