@@ -371,8 +371,14 @@ struct Reader::Impl final : detail::ProblemSink {
       skip_line_breaks();
       if (pos >= size) return false;
       bounds.clear();
-      detail::ScanResult r =
-          scanner.scan(data + pos, size - pos, limits.max_segment_length, bounds);
+      detail::ScanResult r;
+      // Envelope segments are short too. Without segment marks the quick cut gives exactly
+      // scan()'s result; with them it would add a component map that scan() does not make.
+      if (options.segment_marks ||
+          !((use_index && index.cut(scanner, data, size, pos, bounds, r)) ||
+            scanner.scan_short(data + pos, size - pos, limits.max_segment_length, bounds, r))) {
+        r = scanner.scan(data + pos, size - pos, limits.max_segment_length, bounds);
+      }
       if (r.status == detail::ScanStatus::incomplete) {
         if (fill()) continue;
         r.length = size - pos;  // the last segment of the input has no terminator
@@ -436,20 +442,35 @@ struct Reader::Impl final : detail::ProblemSink {
   [[gnu::always_inline]] bool fast_body_segment() {
     std::size_t p = pos;
     std::uint64_t breaks = 0;
-    while (p < size && (data[p] == '\n' || data[p] == '\r')) {
+    // Most segments start with a letter: one comparison decides there is no line break.
+    while (p < size && static_cast<unsigned char>(data[p]) <= '\r' &&
+           (data[p] == '\n' || data[p] == '\r')) {
       if (data[p] == '\r' && (p + 1 >= size || data[p + 1] != '\n')) return false;
       breaks += data[p] == '\n' ? 1 : 0;
       ++p;
     }
     if (p >= size) return false;
+    // Two results: the index's stays in registers (it has no line breaks by construction).
+    detail::ScanResult cut;
+    if (use_index && index.cut(scanner, data, size, p, bounds, cut)) {
+      return accept_body_segment(p, breaks, cut.length, 0, cut.marks, cut.component_map);
+    }
     const Limits& limits = options.limits;
     detail::ScanResult r;
-    if (!(use_index && index.cut(scanner, data, size, p, bounds, r)) &&
-        !scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
+    if (!scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
       r = scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
       if (r.status != detail::ScanStatus::complete || r.too_many_elements) return false;
     }
-    if (r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
+    return accept_body_segment(p, breaks, r.length, r.line_breaks, r.marks, r.component_map);
+  }
+
+  // fast_body_segment's second half, for a segment scanned at p after `breaks` line feeds.
+  [[gnu::always_inline]] bool accept_body_segment(std::size_t p, std::uint64_t breaks,
+                                                  std::size_t length, std::uint32_t line_breaks,
+                                                  std::uint8_t marks,
+                                                  std::uint64_t component_map) {
+    const Limits& limits = options.limits;
+    if (length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
         is_envelope_tag(std::string_view(data + p, bounds[0]))) {
       return false;
     }
@@ -457,10 +478,15 @@ struct Reader::Impl final : detail::ProblemSink {
     pos = p;
     ++segment_number;
     ++segments_in_set;
-    segment_location = here();
-    bind_segment(data + pos, r);
-    line += r.line_breaks;
-    pos += r.length + 1;
+    // here() inside a set; element, component and repetition of segment_location stay 0.
+    segment_location.offset = base + pos;
+    segment_location.line = line;
+    segment_location.segment = segment_number;
+    segment_location.segment_in_set = segments_in_set;
+    segment = Segment(data + pos, bounds.data(), bounds.size() - 1, &interchange.delimiters,
+                      &segment_location, marks, component_map);
+    line += line_breaks;
+    pos += length + 1;
     return true;
   }
 
@@ -967,7 +993,9 @@ struct Reader::Impl final : detail::ProblemSink {
                 std::to_string(segments_in_set) + " segments in the set");
     }
     const std::string_view control = segment[2];
-    if (!same_control(x12() ? control : std::string_view(segment.text(2)),
+    const char release = interchange.delimiters.release;
+    const bool escaped = release != 0 && control.find(release) != std::string_view::npos;
+    if (!same_control(escaped ? std::string_view(segment.text(2)) : control,
                       transaction.control_number)) {
       error(ProblemCode::set_control_mismatch, segment.location_of(2),
             "trailer control number " + std::string(control) + " does not match header " +
