@@ -419,21 +419,25 @@ struct Reader::Impl final : detail::ProblemSink {
     fast_path = in_set && !wrapped && !options.element_events && t != '\n' && t != '\r';
   }
 
-  bool is_envelope_tag(std::string_view tag) const {
+  [[gnu::always_inline]] bool is_envelope_tag(std::string_view tag) const {
     using detail::tag_key;
     // Most body tags differ in the first byte: only S, G, I (X12) and U (EDIFACT) need a look.
     const char first = tag.empty() ? '\0' : tag[0];
     if (x12() ? (first != 'S' && first != 'G' && first != 'I') : first != 'U') return false;
+    // Compared one by one, inline: std::find over six keys was a call per S, G or I segment.
     const std::uint32_t key = tag_key(tag);
     if (x12()) {
-      static constexpr std::uint32_t kTags[] = {tag_key("SE"), tag_key("ST"),  tag_key("GE"),
-                                                tag_key("GS"), tag_key("IEA"), tag_key("ISA")};
-      return std::find(std::begin(kTags), std::end(kTags), key) != std::end(kTags);
+      static constexpr std::uint32_t kSE = tag_key("SE"), kST = tag_key("ST"),
+                                     kGE = tag_key("GE"), kGS = tag_key("GS"),
+                                     kIEA = tag_key("IEA"), kISA = tag_key("ISA");
+      return key == kSE || key == kST || key == kGE || key == kGS || key == kIEA || key == kISA;
     }
-    static constexpr std::uint32_t kTags[] = {tag_key("UNT"), tag_key("UNH"), tag_key("UNE"),
-                                              tag_key("UNG"), tag_key("UNZ"), tag_key("UNA"),
-                                              tag_key("UNB")};
-    return std::find(std::begin(kTags), std::end(kTags), key) != std::end(kTags);
+    static constexpr std::uint32_t kUNT = tag_key("UNT"), kUNH = tag_key("UNH"),
+                                   kUNE = tag_key("UNE"), kUNG = tag_key("UNG"),
+                                   kUNZ = tag_key("UNZ"), kUNA = tag_key("UNA"),
+                                   kUNB = tag_key("UNB");
+    return key == kUNT || key == kUNH || key == kUNE || key == kUNG || key == kUNZ ||
+           key == kUNA || key == kUNB;
   }
 
   // The common case in one straight path: a complete body segment already in the buffer,
