@@ -174,10 +174,14 @@ void Scanner::bits_of(const char* p, BlockBits& bits) const {
   bits.separators = separators;
   bits.rare = rares;
   if (d_.marks) {
-    const BlockBits lo = bits_of_32(p);
-    const BlockBits hi = bits_of_32(p + 32);
-    bits.components = lo.components | (hi.components << 32);
-    bits.repetitions = lo.repetitions | (hi.repetitions << 32);
+    const auto inner = [&](const char* at, __m128i needle) {
+      const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16));
+      return std::uint64_t{match_mask(lo, hi, needle)};
+    };
+    bits.components = inner(p, component_) | (inner(p + 32, component_) << 32);
+    bits.repetitions =
+        d_.repetition != 0 ? inner(p, repetition_) | (inner(p + 32, repetition_) << 32) : 0;
   }
 #else
   const BlockBits lo = bits_of_32(p);
