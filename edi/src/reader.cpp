@@ -427,17 +427,17 @@ struct Reader::Impl final : detail::ProblemSink {
     // Compared one by one, inline: std::find over six keys was a call per S, G or I segment.
     const std::uint32_t key = tag_key(tag);
     if (x12()) {
-      static constexpr std::uint32_t kSE = tag_key("SE"), kST = tag_key("ST"),
-                                     kGE = tag_key("GE"), kGS = tag_key("GS"),
-                                     kIEA = tag_key("IEA"), kISA = tag_key("ISA");
+      static constexpr std::uint32_t kSE = tag_key("SE"), kST = tag_key("ST"), kGE = tag_key("GE"),
+                                     kGS = tag_key("GS"), kIEA = tag_key("IEA"),
+                                     kISA = tag_key("ISA");
       return key == kSE || key == kST || key == kGE || key == kGS || key == kIEA || key == kISA;
     }
     static constexpr std::uint32_t kUNT = tag_key("UNT"), kUNH = tag_key("UNH"),
                                    kUNE = tag_key("UNE"), kUNG = tag_key("UNG"),
                                    kUNZ = tag_key("UNZ"), kUNA = tag_key("UNA"),
                                    kUNB = tag_key("UNB");
-    return key == kUNT || key == kUNH || key == kUNE || key == kUNG || key == kUNZ ||
-           key == kUNA || key == kUNB;
+    return key == kUNT || key == kUNH || key == kUNE || key == kUNG || key == kUNZ || key == kUNA ||
+           key == kUNB;
   }
 
   // The common case in one straight path: a complete body segment already in the buffer,
@@ -471,8 +471,7 @@ struct Reader::Impl final : detail::ProblemSink {
   // fast_body_segment's second half, for a segment scanned at p after `breaks` line feeds.
   [[gnu::always_inline]] bool accept_body_segment(std::size_t p, std::uint64_t breaks,
                                                   std::size_t length, std::uint32_t line_breaks,
-                                                  std::uint8_t marks,
-                                                  std::uint64_t component_map) {
+                                                  std::uint8_t marks, std::uint64_t component_map) {
     const Limits& limits = options.limits;
     if (length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
         is_envelope_tag(std::string_view(data + p, bounds[0]))) {

@@ -123,9 +123,8 @@ BlockBits Scanner::bits_of_32(const char* p) const {
   const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
   b.terminators = match_mask(lo, hi, segment_);
   b.separators = match_mask(lo, hi, element_);
-  b.rare = static_cast<std::uint32_t>(
-               _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(lo, line_feed_),
-                                              _mm_cmpeq_epi8(lo, rare_)))) |
+  b.rare = static_cast<std::uint32_t>(_mm_movemask_epi8(
+               _mm_or_si128(_mm_cmpeq_epi8(lo, line_feed_), _mm_cmpeq_epi8(lo, rare_)))) |
            (static_cast<std::uint32_t>(_mm_movemask_epi8(
                 _mm_or_si128(_mm_cmpeq_epi8(hi, line_feed_), _mm_cmpeq_epi8(hi, rare_))))
             << 16);
@@ -194,8 +193,8 @@ void Scanner::bits_of(const char* p, BlockBits& bits) const {
 #endif
 }
 
-bool Scanner::scan_short(const char* data, std::size_t size, std::size_t max_length,
-                         Bounds& bounds, ScanResult& r) const {
+bool Scanner::scan_short(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds,
+                         ScanResult& r) const {
   if (size < 32 || max_length < 31) return false;
   BlockBits b = bits_of_32(data);
   if (b.terminators == 0) {
