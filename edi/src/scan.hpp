@@ -81,18 +81,22 @@ class Scanner {
                     : scan_impl<false>(data, size, max_length, bounds);
   }
 
-  // The common case without an index (near the end of the buffer): the segment and its
-  // terminator lie in the first 64 bytes, with no release character or line feed before the
-  // terminator and no more separators than the limit. Fills `bounds` and `r` as scan() would
-  // and returns true; returns false for anything else, and scan() must then be used.
+  // The common case without the index (near the end of the buffer, or under a segment limit
+  // below 63 bytes): the segment and its terminator lie in the first 64 bytes, with no
+  // release character or line feed before the terminator and no more separators than the
+  // limit. Fills `bounds` and `r` as scan() would and returns true; returns false for
+  // anything else, and scan() must then be used.
   bool scan_short(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds,
                   ScanResult& r) const;
 
-  // The common case, cut from bit masks: `bits` describes the 64 bytes from the segment's
-  // first byte (see BlockIndex), and the segment with its terminator lies in them, with no
-  // release character or line feed before the terminator and no more separators than the
-  // limit. Fills `bounds` and `r` as scan() would and returns true; returns false for anything
-  // else, and scan() must then be used (it overwrites whatever was stored here).
+  // The delimiter bits of the 64 bytes from p, which must all be readable.
+  void bits_of(const char* p, BlockBits& bits) const;
+
+ private:
+  // The same for the 32 bytes from p (the upper 32 bits are clear).
+  BlockBits bits_of_32(const char* p) const;
+
+  // scan_short's second half: `bits` describes the bytes from the segment's first one.
   [[gnu::always_inline]] bool cut(const BlockBits& bits, Bounds& bounds, ScanResult& r) const {
     const std::uint64_t terminators = bits.terminators;
     if (terminators == 0) return false;
@@ -126,12 +130,6 @@ class Scanner {
     return true;
   }
 
-  // The delimiter bits of the 64 bytes from p, which must all be readable.
-  void bits_of(const char* p, BlockBits& bits) const;
-  // The same for the 32 bytes from p (the upper 32 bits are clear).
-  BlockBits bits_of_32(const char* p) const;
-
- private:
   template <bool kMarks>
   ScanResult scan_impl(const char* data, std::size_t size, std::size_t max_length,
                        Bounds& bounds) const;
