@@ -139,6 +139,10 @@ struct Reader::Impl final : detail::ProblemSink {
 
   // Current segment.
   detail::Scanner scanner;
+  detail::BlockIndex index;  // over data[0, size) with the scanner's delimiters
+  // The index cuts segments of up to 63 bytes, as scan_short does; with a smaller segment
+  // limit the general scan must see them (it reports the limit).
+  bool use_index = false;
   detail::Bounds bounds;
   detail::Bounds isa_bounds{16};  // the ISA always has 16 elements, whatever the limit
   std::string scratch;
@@ -156,6 +160,7 @@ struct Reader::Impl final : detail::ProblemSink {
 
   explicit Impl(ReaderOptions o)
       : options(std::move(o)), bounds(options.limits.max_elements_per_segment) {
+    use_index = options.limits.max_segment_length >= 63;
     unbind_segment();
   }
 
@@ -183,6 +188,7 @@ struct Reader::Impl final : detail::ProblemSink {
     if (eof) return false;
     if (pos > 0) {
       unbind_segment();
+      index.reset();  // the bytes move
       std::memmove(buffer.data(), buffer.data() + pos, size - pos);
       base += pos;
       size -= pos;
@@ -309,6 +315,7 @@ struct Reader::Impl final : detail::ProblemSink {
   // Rebuilds the scanner after the interchange's delimiters were learned.
   void use_delimiters(const Delimiters& d) {
     interchange.delimiters = d;
+    index.reset();
     scanner = detail::Scanner(
         {d.element, d.segment, d.release, d.component, d.repetition, options.segment_marks});
   }
@@ -364,8 +371,14 @@ struct Reader::Impl final : detail::ProblemSink {
       skip_line_breaks();
       if (pos >= size) return false;
       bounds.clear();
-      detail::ScanResult r =
-          scanner.scan(data + pos, size - pos, limits.max_segment_length, bounds);
+      detail::ScanResult r;
+      // Envelope segments are short too. Without segment marks the quick cut gives exactly
+      // scan()'s result; with them it would add a component map that scan() does not make.
+      if (options.segment_marks ||
+          !((use_index && index.cut(scanner, data, size, pos, bounds, r)) ||
+            scanner.scan_short(data + pos, size - pos, limits.max_segment_length, bounds, r))) {
+        r = scanner.scan(data + pos, size - pos, limits.max_segment_length, bounds);
+      }
       if (r.status == detail::ScanStatus::incomplete) {
         if (fill()) continue;
         r.length = size - pos;  // the last segment of the input has no terminator
@@ -406,21 +419,25 @@ struct Reader::Impl final : detail::ProblemSink {
     fast_path = in_set && !wrapped && !options.element_events && t != '\n' && t != '\r';
   }
 
-  bool is_envelope_tag(std::string_view tag) const {
+  [[gnu::always_inline]] bool is_envelope_tag(std::string_view tag) const {
     using detail::tag_key;
     // Most body tags differ in the first byte: only S, G, I (X12) and U (EDIFACT) need a look.
     const char first = tag.empty() ? '\0' : tag[0];
     if (x12() ? (first != 'S' && first != 'G' && first != 'I') : first != 'U') return false;
+    // Compared one by one, inline: std::find over six keys was a call per S, G or I segment.
     const std::uint32_t key = tag_key(tag);
     if (x12()) {
-      static constexpr std::uint32_t kTags[] = {tag_key("SE"), tag_key("ST"),  tag_key("GE"),
-                                                tag_key("GS"), tag_key("IEA"), tag_key("ISA")};
-      return std::find(std::begin(kTags), std::end(kTags), key) != std::end(kTags);
+      static constexpr std::uint32_t kSE = tag_key("SE"), kST = tag_key("ST"), kGE = tag_key("GE"),
+                                     kGS = tag_key("GS"), kIEA = tag_key("IEA"),
+                                     kISA = tag_key("ISA");
+      return key == kSE || key == kST || key == kGE || key == kGS || key == kIEA || key == kISA;
     }
-    static constexpr std::uint32_t kTags[] = {tag_key("UNT"), tag_key("UNH"), tag_key("UNE"),
-                                              tag_key("UNG"), tag_key("UNZ"), tag_key("UNA"),
-                                              tag_key("UNB")};
-    return std::find(std::begin(kTags), std::end(kTags), key) != std::end(kTags);
+    static constexpr std::uint32_t kUNT = tag_key("UNT"), kUNH = tag_key("UNH"),
+                                   kUNE = tag_key("UNE"), kUNG = tag_key("UNG"),
+                                   kUNZ = tag_key("UNZ"), kUNA = tag_key("UNA"),
+                                   kUNB = tag_key("UNB");
+    return key == kUNT || key == kUNH || key == kUNE || key == kUNG || key == kUNZ || key == kUNA ||
+           key == kUNB;
   }
 
   // The common case in one straight path: a complete body segment already in the buffer,
@@ -429,19 +446,34 @@ struct Reader::Impl final : detail::ProblemSink {
   [[gnu::always_inline]] bool fast_body_segment() {
     std::size_t p = pos;
     std::uint64_t breaks = 0;
-    while (p < size && (data[p] == '\n' || data[p] == '\r')) {
+    // Most segments start with a letter: one comparison decides there is no line break.
+    while (p < size && static_cast<unsigned char>(data[p]) <= '\r' &&
+           (data[p] == '\n' || data[p] == '\r')) {
       if (data[p] == '\r' && (p + 1 >= size || data[p + 1] != '\n')) return false;
       breaks += data[p] == '\n' ? 1 : 0;
       ++p;
     }
     if (p >= size) return false;
+    // Two results: the index's stays in registers (it has no line breaks by construction).
+    detail::ScanResult cut;
+    if (use_index && index.cut(scanner, data, size, p, bounds, cut)) {
+      return accept_body_segment(p, breaks, cut.length, 0, cut.marks, cut.component_map);
+    }
     const Limits& limits = options.limits;
     detail::ScanResult r;
     if (!scanner.scan_short(data + p, size - p, limits.max_segment_length, bounds, r)) {
       r = scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
       if (r.status != detail::ScanStatus::complete || r.too_many_elements) return false;
     }
-    if (r.length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
+    return accept_body_segment(p, breaks, r.length, r.line_breaks, r.marks, r.component_map);
+  }
+
+  // fast_body_segment's second half, for a segment scanned at p after `breaks` line feeds.
+  [[gnu::always_inline]] bool accept_body_segment(std::size_t p, std::uint64_t breaks,
+                                                  std::size_t length, std::uint32_t line_breaks,
+                                                  std::uint8_t marks, std::uint64_t component_map) {
+    const Limits& limits = options.limits;
+    if (length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
         is_envelope_tag(std::string_view(data + p, bounds[0]))) {
       return false;
     }
@@ -449,10 +481,15 @@ struct Reader::Impl final : detail::ProblemSink {
     pos = p;
     ++segment_number;
     ++segments_in_set;
-    segment_location = here();
-    bind_segment(data + pos, r);
-    line += r.line_breaks;
-    pos += r.length + 1;
+    // here() inside a set; element, component and repetition of segment_location stay 0.
+    segment_location.offset = base + pos;
+    segment_location.line = line;
+    segment_location.segment = segment_number;
+    segment_location.segment_in_set = segments_in_set;
+    segment = Segment(data + pos, bounds.data(), bounds.size() - 1, &interchange.delimiters,
+                      &segment_location, marks, component_map);
+    line += line_breaks;
+    pos += length + 1;
     return true;
   }
 
@@ -959,7 +996,9 @@ struct Reader::Impl final : detail::ProblemSink {
                 std::to_string(segments_in_set) + " segments in the set");
     }
     const std::string_view control = segment[2];
-    if (!same_control(x12() ? control : std::string_view(segment.text(2)),
+    const char release = interchange.delimiters.release;
+    const bool escaped = release != 0 && control.find(release) != std::string_view::npos;
+    if (!same_control(escaped ? std::string_view(segment.text(2)) : control,
                       transaction.control_number)) {
       error(ProblemCode::set_control_mismatch, segment.location_of(2),
             "trailer control number " + std::string(control) + " does not match header " +

@@ -116,6 +116,104 @@ Scanner::Scanner(ScanDelimiters delimiters) : d_(delimiters) {
 #endif
 }
 
+BlockBits Scanner::bits_of_32(const char* p) const {
+  BlockBits b;
+#if defined(__SSE2__)
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  b.terminators = match_mask(lo, hi, segment_);
+  b.separators = match_mask(lo, hi, element_);
+  b.rare = static_cast<std::uint32_t>(_mm_movemask_epi8(
+               _mm_or_si128(_mm_cmpeq_epi8(lo, line_feed_), _mm_cmpeq_epi8(lo, rare_)))) |
+           (static_cast<std::uint32_t>(_mm_movemask_epi8(
+                _mm_or_si128(_mm_cmpeq_epi8(hi, line_feed_), _mm_cmpeq_epi8(hi, rare_))))
+            << 16);
+  if (d_.marks) {
+    b.components = match_mask(lo, hi, component_);
+    if (d_.repetition != 0) b.repetitions = match_mask(lo, hi, repetition_);
+  }
+#else
+  for (int i = 0; i < 32; ++i) {
+    const char c = p[i];
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (c == d_.segment) b.terminators |= bit;
+    if (c == d_.element) b.separators |= bit;
+    if (c == '\n' || (d_.release != 0 && c == d_.release)) b.rare |= bit;
+    if (d_.marks && d_.component != 0 && c == d_.component) b.components |= bit;
+    if (d_.marks && d_.repetition != 0 && c == d_.repetition) b.repetitions |= bit;
+  }
+#endif
+  return b;
+}
+
+void Scanner::bits_of(const char* p, BlockBits& bits) const {
+#if defined(__SSE2__)
+  const __m128i segment = segment_;
+  const __m128i element = element_;
+  const __m128i line_feed = line_feed_;
+  const __m128i rare = rare_;
+  // 16 bytes to 16 bits each, then two 16-byte halves to 32 bits (a movemask result needs no
+  // zero extension), then two 32-byte halves to 64.
+  const auto half = [&](const char* at, std::uint32_t& t, std::uint32_t& s, std::uint32_t& r) {
+    const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16));
+    const auto m = [](__m128i v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); };
+    t = m(_mm_cmpeq_epi8(lo, segment)) | (m(_mm_cmpeq_epi8(hi, segment)) << 16);
+    s = m(_mm_cmpeq_epi8(lo, element)) | (m(_mm_cmpeq_epi8(hi, element)) << 16);
+    r = m(_mm_or_si128(_mm_cmpeq_epi8(lo, line_feed), _mm_cmpeq_epi8(lo, rare))) |
+        (m(_mm_or_si128(_mm_cmpeq_epi8(hi, line_feed), _mm_cmpeq_epi8(hi, rare))) << 16);
+  };
+  std::uint32_t t0, s0, r0, t1, s1, r1;
+  half(p, t0, s0, r0);
+  half(p + 32, t1, s1, r1);
+  const std::uint64_t terminators = t0 | (std::uint64_t{t1} << 32);
+  const std::uint64_t separators = s0 | (std::uint64_t{s1} << 32);
+  const std::uint64_t rares = r0 | (std::uint64_t{r1} << 32);
+  bits.terminators = terminators;
+  bits.separators = separators;
+  bits.rare = rares;
+  if (d_.marks) {
+    const auto inner = [&](const char* at, __m128i needle) {
+      const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at + 16));
+      return std::uint64_t{match_mask(lo, hi, needle)};
+    };
+    bits.components = inner(p, component_) | (inner(p + 32, component_) << 32);
+    bits.repetitions =
+        d_.repetition != 0 ? inner(p, repetition_) | (inner(p + 32, repetition_) << 32) : 0;
+  }
+#else
+  const BlockBits lo = bits_of_32(p);
+  const BlockBits hi = bits_of_32(p + 32);
+  bits.terminators = lo.terminators | (hi.terminators << 32);
+  bits.separators = lo.separators | (hi.separators << 32);
+  bits.rare = lo.rare | (hi.rare << 32);
+  bits.components = lo.components | (hi.components << 32);
+  bits.repetitions = lo.repetitions | (hi.repetitions << 32);
+#endif
+}
+
+bool Scanner::scan_short(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds,
+                         ScanResult& r) const {
+  if (size < 32 || max_length < 31) return false;
+  BlockBits b = bits_of_32(data);
+  if (b.terminators == 0) {
+    // Longer segments (X12 LIN, N3 and the like): one more block.
+    if (size < 64 || max_length < 63) return false;
+    bits_of(data, b);
+  }
+  return cut(b, bounds, r);
+}
+
+bool BlockIndex::rebuild(const Scanner& scanner, const char* data, std::size_t size,
+                         std::size_t p) {
+  if (size < 128 || p > size - 128) return false;
+  start_ = p;
+  scanner.bits_of(data + p, a_);
+  scanner.bits_of(data + p + 64, b_);
+  return true;
+}
+
 template <bool kMarks>
 ScanResult Scanner::scan_impl(const char* data, std::size_t size, std::size_t max_length,
                               Bounds& bounds) const {

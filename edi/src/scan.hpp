@@ -55,6 +55,15 @@ struct ScanResult {
   std::uint64_t component_map = 0;  // with Segment::kComponentMap: see Segment::component_map
 };
 
+// Where the delimiters are in 64 bytes of input: bit i stands for byte i.
+struct BlockBits {
+  std::uint64_t terminators = 0;
+  std::uint64_t separators = 0;   // element separators
+  std::uint64_t rare = 0;         // line feeds and release characters
+  std::uint64_t components = 0;   // only with ScanDelimiters::marks
+  std::uint64_t repetitions = 0;  // only with ScanDelimiters::marks
+};
+
 // Finds segments with the delimiters of one interchange. Made once per interchange: the SIMD
 // comparison vectors are built here, not per segment.
 class Scanner {
@@ -72,69 +81,33 @@ class Scanner {
                     : scan_impl<false>(data, size, max_length, bounds);
   }
 
-  // The common case, inline: the segment and its terminator lie in the first 64 bytes, with
-  // no release character or line feed before the terminator and no more separators than the
+  // The common case without the index (near the end of the buffer, or under a segment limit
+  // below 63 bytes): the segment and its terminator lie in the first 64 bytes, with no
+  // release character or line feed before the terminator and no more separators than the
   // limit. Fills `bounds` and `r` as scan() would and returns true; returns false for
-  // anything else, and scan() must then be used (it overwrites whatever was stored here).
+  // anything else, and scan() must then be used.
   bool scan_short(const char* data, std::size_t size, std::size_t max_length, Bounds& bounds,
-                  ScanResult& r) const {
-#if defined(__SSE2__)
-    if (size < 32 || max_length < 31) return false;
-    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data));
-    const __m128i v1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16));
-    std::uint64_t terminators = mask(v0, v1, segment_);
-    if (terminators == 0) {
-      // Longer segments (X12 LIN, N3 and the like): one more block, the first one's
-      // separators kept aside.
-      if (size < 64 || max_length < 63) return false;
-      const __m128i v2 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 32));
-      const __m128i v3 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 48));
-      terminators = std::uint64_t{mask(v2, v3, segment_)} << 32;
-      if (terminators == 0) return false;
-      return cut(bounds, r, terminators, masks_of(v0, v1), masks_of(v2, v3));
-    }
-    return cut(bounds, r, terminators, masks_of(v0, v1), BlockMasks{});
-#else
-    (void)data, (void)size, (void)max_length, (void)bounds, (void)r;
-    return false;
-#endif
-  }
+                  ScanResult& r) const;
+
+  // The delimiter bits of the 64 bytes from p, which must all be readable.
+  void bits_of(const char* p, BlockBits& bits) const;
 
  private:
-#if defined(__SSE2__)
-  // Where the delimiters other than the terminator are in one 32-byte block.
-  struct BlockMasks {
-    std::uint32_t separators = 0;
-    std::uint32_t rare = 0;  // line feeds and release characters
-    std::uint32_t components = 0;
-    std::uint32_t repetitions = 0;
-  };
+  // The same for the 32 bytes from p (the upper 32 bits are clear).
+  BlockBits bits_of_32(const char* p) const;
 
-  [[gnu::always_inline]] BlockMasks masks_of(__m128i lo, __m128i hi) const {
-    BlockMasks m;
-    m.separators = mask(lo, hi, element_);
-    m.rare = mask_either(lo, hi, line_feed_, rare_);
-    if (d_.marks) {
-      m.components = mask(lo, hi, component_);
-      if (d_.repetition != 0) m.repetitions = mask(lo, hi, repetition_);
-    }
-    return m;
-  }
-
-  // scan_short's second half: the segment ends at the first terminator bit (of 64).
-  bool cut(Bounds& bounds, ScanResult& r, std::uint64_t terminators, const BlockMasks& a,
-           const BlockMasks& b) const {
-    const auto join = [](std::uint32_t lo, std::uint32_t hi) {
-      return std::uint64_t{lo} | (std::uint64_t{hi} << 32);
-    };
+  // scan_short's second half: `bits` describes the bytes from the segment's first one.
+  [[gnu::always_inline]] bool cut(const BlockBits& bits, Bounds& bounds, ScanResult& r) const {
+    const std::uint64_t terminators = bits.terminators;
+    if (terminators == 0) return false;
     const int end = __builtin_ctzll(terminators);
     const std::uint64_t before = (std::uint64_t{1} << end) - 1;
     // A line break or a release character inside the segment is rare: scan() counts the
     // one and honours the other, so one test here spares both on every other segment.
-    if ((join(a.rare, b.rare) & before) != 0) return false;
+    if ((bits.rare & before) != 0) return false;
     std::uint32_t* out = bounds.begin();
     std::uint32_t* const cap = out + bounds.separator_limit();
-    for (std::uint64_t s = join(a.separators, b.separators) & before; s != 0; s &= s - 1) {
+    for (std::uint64_t s = bits.separators & before; s != 0; s &= s - 1) {
       if (out == cap) return false;
       *out++ = static_cast<std::uint32_t>(__builtin_ctzll(s));
     }
@@ -145,18 +118,17 @@ class Scanner {
     r.too_many_elements = false;
     r.line_breaks = 0;
     if (d_.marks) {
-      const std::uint64_t components = join(a.components, b.components) & before;
+      const std::uint64_t components = bits.components & before;
       r.component_map = components;
       r.marks = static_cast<std::uint8_t>(
           Segment::kKnown | Segment::kComponentMap | (components != 0 ? Segment::kComponent : 0) |
-          ((join(a.repetitions, b.repetitions) & before) != 0 ? Segment::kRepetition : 0));
+          ((bits.repetitions & before) != 0 ? Segment::kRepetition : 0));
     } else {
       r.component_map = 0;
       r.marks = Segment::kAnyMark;
     }
     return true;
   }
-#endif
 
   template <bool kMarks>
   ScanResult scan_impl(const char* data, std::size_t size, std::size_t max_length,
@@ -164,19 +136,6 @@ class Scanner {
 
   ScanDelimiters d_;
 #if defined(__SSE2__)
-  static std::uint32_t mask(__m128i lo, __m128i hi, __m128i needle) {
-    const auto a = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(lo, needle)));
-    const auto b = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(hi, needle)));
-    return a | (b << 16);
-  }
-  // Bytes equal to either needle.
-  static std::uint32_t mask_either(__m128i lo, __m128i hi, __m128i a, __m128i b) {
-    const auto l = static_cast<std::uint32_t>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(lo, a), _mm_cmpeq_epi8(lo, b))));
-    const auto h = static_cast<std::uint32_t>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(hi, a), _mm_cmpeq_epi8(hi, b))));
-    return l | (h << 16);
-  }
   __m128i segment_;
   __m128i element_;
   __m128i release_;
@@ -185,6 +144,110 @@ class Scanner {
   __m128i component_;
   __m128i repetition_;
 #endif
+};
+
+// A structural index of the reader's buffer: the delimiter bits of two consecutive 64-byte
+// blocks, each block computed once, so a segment that starts anywhere in the first block is cut
+// from bits without its bytes being compared again, and segments of a few bytes do not each
+// pay for a 32- or 64-byte scan. It describes the bytes and delimiters it was built with:
+// reset() whenever either changes (a refill that moves the window, a new interchange).
+class BlockIndex {
+ public:
+  void reset() { start_ = kNowhere; }
+
+  // Scanner::scan_short for the segment at data[p], from the index: the same segments (at
+  // most 63 bytes, no release character or line feed inside, no more separators than the
+  // limit) give the same `bounds` and `r`. Returns false for any other segment, and when the
+  // buffer does not hold the 128 bytes of p's block and the next: the caller scans then.
+  [[gnu::always_inline]] bool cut(const Scanner& scanner, const char* data, std::size_t size,
+                                  std::size_t p, Bounds& bounds, ScanResult& r) {
+    std::size_t off = p - start_;
+    if (off >= 64) {
+      if (off < 128 && start_ + 192 <= size) {
+        // p is in the second block (the usual step): it becomes the first.
+        a_ = b_;
+        start_ += 64;
+        scanner.bits_of(data + start_ + 64, b_);
+      } else if (!rebuild(scanner, data, size, p)) {
+        return false;
+      }
+      off = p - start_;
+    }
+    const std::uint64_t from = ~std::uint64_t{0} << off;
+    const std::uint64_t terminators = a_.terminators & from;
+    std::uint32_t* out = bounds.begin();
+    std::uint32_t* const cap = out + bounds.separator_limit();
+    const bool marks = scanner.delimiters().marks;
+    if (terminators != 0) {
+      const int end = __builtin_ctzll(terminators);
+      const std::uint64_t inside = ((std::uint64_t{1} << end) - 1) & from;
+      if ((a_.rare & inside) != 0) return false;
+      const auto base = static_cast<std::uint32_t>(off);
+      for (std::uint64_t s = a_.separators & inside; s != 0; s &= s - 1) {
+        if (out == cap) return false;
+        *out++ = static_cast<std::uint32_t>(__builtin_ctzll(s)) - base;
+      }
+      const std::size_t length = static_cast<std::size_t>(end) - off;
+      if (!marks) return finish(bounds, out, length, r);
+      return finish_marked(bounds, out, length, (a_.components & inside) >> off,
+                           (a_.repetitions & inside) != 0, r);
+    }
+    // The segment ends in the second block: off >= 1 here, since a segment that starts at
+    // bit 0 and holds no terminator in 64 bytes is too long for this path.
+    if (b_.terminators == 0) return false;
+    const int end = __builtin_ctzll(b_.terminators);
+    const std::size_t length = 64 + static_cast<std::size_t>(end) - off;
+    if (length > 63) return false;
+    const std::uint64_t before = (std::uint64_t{1} << end) - 1;
+    if (((a_.rare & from) | (b_.rare & before)) != 0) return false;
+    const auto base = static_cast<std::uint32_t>(off);
+    for (std::uint64_t s = a_.separators & from; s != 0; s &= s - 1) {
+      if (out == cap) return false;
+      *out++ = static_cast<std::uint32_t>(__builtin_ctzll(s)) - base;
+    }
+    const auto second = static_cast<std::uint32_t>(64 - off);
+    for (std::uint64_t s = b_.separators & before; s != 0; s &= s - 1) {
+      if (out == cap) return false;
+      *out++ = static_cast<std::uint32_t>(__builtin_ctzll(s)) + second;
+    }
+    if (!marks) return finish(bounds, out, length, r);
+    return finish_marked(bounds, out, length,
+                         ((a_.components & from) >> off) | ((b_.components & before) << second),
+                         ((a_.repetitions & from) | (b_.repetitions & before)) != 0, r);
+  }
+
+ private:
+  // Far from any offset: p - start_ is at least 128 for every p the buffer can hold.
+  static constexpr std::size_t kNowhere = SIZE_MAX / 2;
+
+  static bool finish(Bounds& bounds, std::uint32_t* out, std::size_t length, ScanResult& r) {
+    *out++ = static_cast<std::uint32_t>(length);
+    bounds.set_size(static_cast<std::size_t>(out - bounds.begin()));
+    r.status = ScanStatus::complete;
+    r.length = length;
+    r.too_many_elements = false;
+    r.line_breaks = 0;
+    r.component_map = 0;
+    r.marks = Segment::kAnyMark;
+    return true;
+  }
+
+  static bool finish_marked(Bounds& bounds, std::uint32_t* out, std::size_t length,
+                            std::uint64_t components, bool repetitions, ScanResult& r) {
+    finish(bounds, out, length, r);
+    r.component_map = components;
+    r.marks = static_cast<std::uint8_t>(Segment::kKnown | Segment::kComponentMap |
+                                        (components != 0 ? Segment::kComponent : 0) |
+                                        (repetitions ? Segment::kRepetition : 0));
+    return true;
+  }
+
+  // Builds both blocks from p, when the buffer holds 128 bytes from it.
+  bool rebuild(const Scanner& scanner, const char* data, std::size_t size, std::size_t p);
+
+  std::size_t start_ = kNowhere;  // buffer offset of the first block
+  BlockBits a_;                   // bytes start_ to start_ + 63
+  BlockBits b_;                   // bytes start_ + 64 to start_ + 127
 };
 
 }  // namespace edigate::edi::detail

@@ -1,5 +1,6 @@
 // EDIFACT: the UNA service string advice, default delimiters, release characters and the
 // syntax 4 repetition separator.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -196,6 +197,113 @@ TEST_CASE("release characters at every position relative to the scan blocks", "[
     CHECK(ftx->text == "FTX+AAI+++" + value + "'+end");
     CHECK(unescape(value + "'", '?') == std::string(pad, 'x') + "'a+b?c:d'");
     CHECK(find_tag(events, "UNT")->location.segment_in_set == 3);
+  }
+}
+
+namespace {
+
+// A body segment of `length` bytes after the tag: elements of 0 to 4 bytes, some of them
+// composites, some of them released.
+std::string index_test_segment(std::size_t length, std::size_t seed) {
+  std::string s = "FTX";
+  for (std::size_t i = 0; s.size() < 3 + length; ++i) {
+    s += '+';
+    const std::size_t n = (seed + i * 3) % 5;
+    for (std::size_t k = 0; k < n && s.size() < 3 + length; ++k) {
+      s += (seed + i + k) % 7 == 0 ? ':' : static_cast<char>('a' + (seed + k) % 26);
+    }
+  }
+  if (seed % 11 == 0 && s.size() > 8) s[6] = '?';  // "?x": a released byte
+  return s;
+}
+
+// What the reader must report for one segment, worked out from its text alone.
+void check_against_text(const Segment& segment, const std::string& text, bool marks) {
+  std::vector<std::string> elements;
+  std::string current;
+  std::uint64_t components = 0;
+  for (std::size_t i = 3; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '+') {
+      if (i > 3) elements.push_back(current);
+      current.clear();
+    } else if (text[i] == '?') {
+      current += text[i];
+      current += text[++i];
+    } else {
+      if (text[i] == ':') components |= std::uint64_t{1} << i;
+      current += text[i];
+    }
+  }
+  CHECK(segment.raw() == text);
+  REQUIRE(segment.size() == elements.size());
+  for (std::size_t i = 0; i < elements.size(); ++i) CHECK(segment[i + 1] == elements[i]);
+  const std::uint8_t m = segment.marks();
+  if (!marks) {
+    CHECK(m == Segment::kAnyMark);
+    return;
+  }
+  // A released ':' may leave kComponent set ("look"), never the other way round.
+  if (components != 0) CHECK((m & Segment::kComponent) != 0);
+  if (text.find('?') == std::string::npos) {
+    CHECK(((m & Segment::kComponent) != 0) == (components != 0));
+  }
+  if ((m & Segment::kComponentMap) != 0) CHECK(segment.component_map() == components);
+}
+
+// Serves a string a few bytes per read, so the reader's buffer is refilled mid-segment.
+class TrickleSource final : public Source {
+ public:
+  explicit TrickleSource(std::string_view data) : data_(data) {}
+  long read(char* buffer, std::size_t capacity) override {
+    const std::size_t n = std::min({capacity, std::size_t{13}, data_.size() - pos_});
+    std::copy_n(data_.data() + pos_, n, buffer);
+    pos_ += n;
+    return static_cast<long>(n);
+  }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("segments of every length at every offset of the reader's 64-byte index blocks",
+          "[reader][edifact]") {
+  // Short segments are cut from the delimiter bits of two 64-byte blocks; a segment may start
+  // on any byte of a block and end in the next. Each one is checked against its own text, read
+  // in memory and through a small buffer, with and without segment marks.
+  for (std::size_t shift = 0; shift < 64; shift += 5) {
+    std::vector<std::string> segments = {"FTX+" + std::string(shift, 'x')};
+    for (std::size_t n = 0; n < 150; ++n) segments.push_back(index_test_segment(n % 72, n));
+    std::string body;
+    for (const std::string& s : segments) body += s + "'";
+    body.pop_back();
+    const std::string input = "UNA:+.? '" + kUnb + "'UNH+1+ORDERS:D:96A:UN'" + body + "'UNT+" +
+                              std::to_string(segments.size() + 2) + "+1'UNZ+1+IC1'";
+    for (const bool marks : {false, true}) {
+      for (const bool stream : {false, true}) {
+        CAPTURE(shift, marks, stream);
+        ReaderOptions options;
+        options.segment_marks = marks;
+        options.limits.stream_buffer = 300;  // raised to fit a segment and an ISA
+        options.limits.max_segment_length = 128;
+        TrickleSource source(input);
+        Reader reader = stream ? Reader(source, options) : Reader(input, options);
+        std::size_t next = 0;
+        std::size_t offset = input.find("FTX");
+        for (Event e = reader.next(); e.kind != EventKind::end_of_input; e = reader.next()) {
+          REQUIRE(e.kind != EventKind::problem);
+          if (e.kind != EventKind::segment) continue;
+          REQUIRE(next < segments.size());
+          CHECK(e.location.offset == offset);
+          check_against_text(reader.segment(), segments[next], marks);
+          offset += segments[next].size() + 1;
+          ++next;
+        }
+        CHECK(next == segments.size());
+      }
+    }
   }
 }
 
