@@ -129,12 +129,11 @@ void write_string(std::string_view text, JsonOut& out) {
 }
 #endif
 
-// A tree text: Tree::keep() leaves padding after it, so it is judged and copied 16 bytes at a
-// time; the byte-wise path takes over from the first block that needs escaping.
-// After reserve(kStringRoom + text.size()).
-[[gnu::always_inline]] inline void write_tree_string(std::string_view text, JsonOut& out) {
+// A tree text after its opening quote: Tree::keep() leaves padding after it, so it is judged
+// and copied 16 bytes at a time; the byte-wise path takes over from the first block that needs
+// escaping. After reserve(kStringRoom + text.size()).
+[[gnu::always_inline]] inline void write_tree_string_rest(std::string_view text, JsonOut& out) {
 #if defined(__SSE2__)
-  out.put('"');
   for (std::size_t i = 0; i < text.size(); i += 16) {
     const std::size_t left = text.size() - i;
     unsigned special = special_bytes(text.data() + i);
@@ -148,7 +147,9 @@ void write_string(std::string_view text, JsonOut& out) {
   }
   out.put('"');
 #else
-  write_string(text, out);
+  write_characters(text, out);
+  out.reserve(1);
+  out.put('"');
 #endif
 }
 // Both quotes and the last block's 16-byte store.
@@ -173,6 +174,23 @@ inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; 
   }
 }
 
+// The separator, the key (for an object member) and the string's opening quote, which follows
+// every interned key (intern_key) so one copy writes all three; after reserve(key_room(key)).
+[[gnu::always_inline]] inline void write_string_start(JsonOut& out, bool comma,
+                                                      std::string_view key) {
+  if (!key.empty()) {
+    const std::string_view token(key.data() - (comma ? 2 : 1), key.size() + (comma ? 5 : 4));
+    if (token.size() <= 16) {
+      out.put16(token.data(), token.size());
+    } else {
+      out.put(token);
+    }
+    return;
+  }
+  if (comma) out.put(',');
+  out.put('"');
+}
+
 // Writes an object or array after a separator and its key (none in arrays); writes nothing at
 // all when it is empty, so empty objects, arrays and strings leave no trace. Returns whether it
 // wrote. Strings and literals, most of the nodes, are written in the loop without a call.
@@ -190,8 +208,8 @@ inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; 
       case TreeNode::Kind::string:
         if (m->text.empty()) continue;
         out.reserve(key_room(member_key) + kStringRoom + m->text.size());  // one check for both
-        write_key(out, any, member_key);
-        write_tree_string(m->text, out);
+        write_string_start(out, any, member_key);
+        write_tree_string_rest(m->text, out);
         break;
       case TreeNode::Kind::literal:
         if (m->text.empty()) continue;
@@ -226,13 +244,15 @@ std::string_view intern_key(std::string_view name) {
   static Pool pool;
   const std::lock_guard<std::mutex> lock(pool.mutex);
   if (const auto it = pool.names.find(name); it != pool.names.end()) return *it;
-  // `,"name":` and 16 zero bytes, for the writer's 16-byte copies.
+  // `,"name":` and a quote (a string member's opening one) then padding, for the writer's
+  // 16-byte copies.
   auto buffer = std::make_unique<char[]>(name.size() + 4 + 16);
   buffer[0] = ',';
   buffer[1] = '"';
   std::memcpy(buffer.get() + 2, name.data(), name.size());
   buffer[name.size() + 2] = '"';
   buffer[name.size() + 3] = ':';
+  buffer[name.size() + 4] = '"';
   const std::string_view interned(buffer.get() + 2, name.size());
   pool.storage.push_back(std::move(buffer));
   pool.names.insert(interned);

@@ -13,8 +13,9 @@
 namespace edigate::edi::mapping {
 
 // Object keys are interned for the life of the process (the canonical field names: a small,
-// fixed vocabulary), so a key is found by its address, and each is stored as `,"name":` with
-// padding after it, so the JSON writer copies a member's separator, key and colon in one move.
+// fixed vocabulary), so a key is found by its address, and each is stored as `,"name":"` with
+// padding after it, so the JSON writer copies a member's separator, key, colon and (for a
+// string) opening quote in one move.
 // Every key of a Tree must come from here. Thread-safe; meant for compile time, not per value.
 std::string_view intern_key(std::string_view name);
 
