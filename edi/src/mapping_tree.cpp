@@ -191,25 +191,28 @@ inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; 
   out.put('"');
 }
 
-// Writes an object or array after a separator and its key (none in arrays); writes nothing at
-// all when it is empty, so empty objects, arrays and strings leave no trace. Returns whether it
-// wrote. Strings and literals, most of the nodes, are written in the loop without a call.
 [[gnu::noinline]] bool write_container(const TreeNode& node, JsonOut& out, bool comma,
-                                       std::string_view key) {
-  const std::size_t start = out.size();
-  out.reserve(key_room(key) + 1);
-  write_key(out, comma, key);
-  const bool object = node.kind == TreeNode::Kind::object;
-  out.put(object ? '{' : '[');
+                                       std::string_view key);
+
+// Writes the members of an object (kObject) or the items of an array, each after a separator
+// (none before the first) and, in an object, its key. Returns whether it wrote any: empty
+// objects, arrays and strings leave no trace. Strings and literals, most of the nodes, are
+// written in the loop without a call. Two instances, so an array's items test no key.
+template <bool kObject>
+[[gnu::always_inline]] inline bool write_members(const TreeNode& node, JsonOut& out) {
   bool any = false;
   for (const TreeNode* m = node.first; m != nullptr; m = m->next) {
-    const std::string_view member_key = object ? m->key : std::string_view{};
+    const std::string_view member_key = kObject ? m->key : std::string_view{};
+    if (m->kind == TreeNode::Kind::string) [[likely]] {
+      if (m->text.empty()) continue;
+      out.reserve(key_room(member_key) + kStringRoom + m->text.size());  // one check for both
+      write_string_start(out, any, member_key);
+      write_tree_string_rest(m->text, out);
+      any = true;
+      continue;
+    }
     switch (m->kind) {
       case TreeNode::Kind::string:
-        if (m->text.empty()) continue;
-        out.reserve(key_room(member_key) + kStringRoom + m->text.size());  // one check for both
-        write_string_start(out, any, member_key);
-        write_tree_string_rest(m->text, out);
         break;
       case TreeNode::Kind::literal:
         if (m->text.empty()) continue;
@@ -224,7 +227,18 @@ inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; 
     }
     any = true;
   }
-  if (!any) {
+  return any;
+}
+
+// Writes an object or array after a separator and its key (none in arrays), or nothing at all
+// when it is empty. Returns whether it wrote.
+bool write_container(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
+  const std::size_t start = out.size();
+  out.reserve(key_room(key) + 1);
+  write_key(out, comma, key);
+  const bool object = node.kind == TreeNode::Kind::object;
+  out.put(object ? '{' : '[');
+  if (!(object ? write_members<true>(node, out) : write_members<false>(node, out))) {
     out.rewind(start);
     return false;
   }
