@@ -207,36 +207,56 @@ struct InboundMapper::Impl {
     const std::uint32_t key = tag_key(s.tag());
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
-      const std::uint32_t* keys = parent.match_keys.data();
-      const std::size_t candidates = parent.match_keys.size();
-      for (std::size_t m = 0; m < candidates; ++m) {
-        if (keys[m] != key) continue;
-        const std::uint16_t i = parent.match_order[m];
-        if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
-        const MapNode& child = parent.children[i];
-        if (child.kind == NodeKind::segment && matches(child, s)) {
-          pop_to(d + 1, s.location(), problems);
-          count(d, i);
-          if (stack[d].object != nullptr) apply(child, stack[d].object, s, problems);
-          return;
+      const MapNode::MatchSlot& slot = parent.match_slots[parent.match_slot(key)];
+      if (slot.key == key) {
+        for (std::uint16_t m = slot.first; m != MapNode::kNoMatch; m = parent.match_next[m]) {
+          if (take(d, parent.match_order[m], s, problems)) return;
         }
-        if (child.kind == NodeKind::loop && matches(child.children.front(), s)) {
-          pop_to(d + 1, s.location(), problems);
-          count(d, i);
-          TreeNode* object = stack[d].object == nullptr ? nullptr : open(child, stack[d].object);
-          stack.push_back(Frame{&child, object, counts_for(child), s.location()});
-          count(d + 1, 0);
-          if (object != nullptr) apply(child.children.front(), object, s, problems);
-          return;
-        }
-        if (child.kind == NodeKind::hierarchy) {
-          pop_to(d + 1, s.location(), problems);
-          count(d, i);
-          hierarchy_segment(child, d, s, problems);
-          return;
-        }
+      } else if (slot.key == MapNode::kSharedSlot) [[unlikely]] {
+        if (scan(d, key, s, problems)) return;
       }
     }
+  }
+
+  // The tags of a shared slot: every candidate of the frame at `depth` in match order.
+  [[gnu::noinline]] bool scan(std::size_t depth, std::uint32_t key, const Segment& s,
+                              std::vector<Problem>& problems) {
+    const MapNode& parent = *stack[depth].node;
+    for (std::size_t m = 0; m < parent.match_keys.size(); ++m) {
+      if (parent.match_keys[m] != key) continue;
+      const std::uint16_t i = parent.match_order[m];
+      if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
+      if (take(depth, i, s, problems)) return true;
+    }
+    return false;
+  }
+
+  // Places the segment at child i of the frame at `depth` when it is that child's (its tag
+  // matched already); returns whether it was.
+  bool take(std::size_t d, std::uint16_t i, const Segment& s, std::vector<Problem>& problems) {
+    const MapNode& child = stack[d].node->children[i];
+    if (child.kind == NodeKind::segment && matches(child, s)) {
+      pop_to(d + 1, s.location(), problems);
+      count(d, i);
+      if (stack[d].object != nullptr) apply(child, stack[d].object, s, problems);
+      return true;
+    }
+    if (child.kind == NodeKind::loop && matches(child.children.front(), s)) {
+      pop_to(d + 1, s.location(), problems);
+      count(d, i);
+      TreeNode* object = stack[d].object == nullptr ? nullptr : open(child, stack[d].object);
+      stack.push_back(Frame{&child, object, counts_for(child), s.location()});
+      count(d + 1, 0);
+      if (object != nullptr) apply(child.children.front(), object, s, problems);
+      return true;
+    }
+    if (child.kind == NodeKind::hierarchy) {
+      pop_to(d + 1, s.location(), problems);
+      count(d, i);
+      hierarchy_segment(child, d, s, problems);
+      return true;
+    }
+    return false;
   }
 
   void count(std::size_t depth, std::size_t child) {

@@ -1,6 +1,7 @@
 // Loading mapping files: XSD check (libxml2, file:line errors), reading (pugixml), overlays
 // (`extends` with add/replace/remove/rule/codes/default), then compile() into a Map.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -483,6 +484,44 @@ class Compiler {
       const MapNode& c = parent.children[i];
       parent.match_keys.push_back(c.kind == NodeKind::level ? 0 : c.tag_key);
     }
+    compile_match_slots(parent);
+  }
+
+  // A multiplier under which the node's tags all hash to different slots (a few dozen odd
+  // numbers are tried; most nodes have fewer than a dozen tags), then the slots and chains.
+  static void compile_match_slots(MapNode& parent) {
+    for (std::uint32_t attempt = 0; attempt < 64; ++attempt) {
+      parent.match_multiplier = MapNode::kMatchMultiplier + attempt * 0x01000193U * 2;
+      if (fill_match_slots(parent)) return;
+    }
+    parent.match_multiplier = MapNode::kMatchMultiplier;
+    fill_match_slots(parent);  // some slots shared: those tags are scanned
+  }
+
+  // Returns whether no two tags share a slot.
+  static bool fill_match_slots(MapNode& parent) {
+    parent.match_slots.fill({});
+    parent.match_next.assign(parent.match_order.size(), MapNode::kNoMatch);
+    std::array<std::uint16_t, MapNode::kMatchSlots> last{};  // each chain's end
+    bool distinct = true;
+    for (std::size_t m = 0; m < parent.match_order.size(); ++m) {
+      const std::uint32_t key = parent.match_keys[m];
+      if (key == 0) continue;  // a level: placed by its hierarchy, never by tag
+      if (parent.kind == NodeKind::loop && parent.match_order[m] == 0) continue;  // own first
+      const std::size_t h = parent.match_slot(key);
+      MapNode::MatchSlot& slot = parent.match_slots[h];
+      const auto here = static_cast<std::uint16_t>(m);
+      if (slot.key == 0) {
+        slot = {key, here};
+      } else if (slot.key == key) {
+        parent.match_next[last[h]] = here;
+      } else {
+        slot.key = MapNode::kSharedSlot;
+        distinct = false;
+      }
+      last[h] = here;
+    }
+    return distinct;
   }
 
   void compile(MapNode& node, const std::string& parent_scope) {

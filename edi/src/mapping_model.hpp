@@ -2,6 +2,7 @@
 // mapping_load.cpp and never changes; the inbound mapper and the outbound renderer only read it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -105,6 +106,23 @@ struct MapNode {
   // (REF with IA) before the catch-alls (REF), each group in file order. Filled by compile().
   std::vector<std::uint16_t> match_order;
   std::vector<std::uint32_t> match_keys;  // tag_key of each child in match_order (compact scan)
+  // Where a received segment's tag is looked for among match_order, filled by compile(): its
+  // tag_key hashes to a slot that names the first candidate with that tag, and match_next
+  // chains the others in match order (a loop's own first segment and levels left out). The
+  // multiplier is chosen per node so that its tags do not share a slot; when none is found, a
+  // shared slot is kSharedSlot and its tags are found by scanning match_keys.
+  struct MatchSlot {
+    std::uint32_t key = 0;  // 0: no candidate
+    std::uint16_t first = 0;
+  };
+  static constexpr std::size_t kMatchSlots = 32;
+  static constexpr std::uint32_t kSharedSlot = 0xFFFFFFFF;  // no tag_key (its top byte is <= 3)
+  static constexpr std::uint16_t kNoMatch = 0xFFFF;
+  static constexpr std::uint32_t kMatchMultiplier = 0x9E3779B1U;
+  std::size_t match_slot(std::uint32_t key) const { return (key * match_multiplier) >> 27; }
+  std::uint32_t match_multiplier = kMatchMultiplier;
+  std::array<MatchSlot, kMatchSlots> match_slots{};
+  std::vector<std::uint16_t> match_next;  // per match_order entry; kNoMatch ends a chain
   std::uint32_t tag_key = 0;              // tag_key(tag)
   bool totals = false;  // writes into the document's `totals` (for the totals check)
   std::vector<MapNode> children;

@@ -303,3 +303,43 @@ TEST_CASE("an each rule copies a group's value into every object the group adds"
   CHECK(result.bytes.find("CNI+7+CMR-2'") != std::string::npos);
   CHECK(result.bytes.find("CNI+1+CMR-2'") != std::string::npos);
 }
+
+// A node's tags are found through a hashed slot table; with more tags than slots some must
+// share one, and those are found by scanning. Every tag must still reach its own node, and
+// nodes with the same tag are tried in match order (the one with a `when` first).
+TEST_CASE("a segment finds its node among many sibling tags", "[mapping]") {
+  constexpr int kTags = 40;  // more than MapNode::kMatchSlots
+  std::string map = R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="purchase_order" standard="x12" transaction="861">
+)";
+  std::string set = "ST*861*0001~\n";
+  for (int t = 0; t < kTags; ++t) {
+    const std::string tag = "Q" + std::string(1, static_cast<char>('A' + t / 10)) +
+                            std::string(1, static_cast<char>('0' + t % 10));
+    map += "  <segment tag=\"" + tag + "\"><element pos=\"1\" field=\"f" + std::to_string(t) +
+           "\"/></segment>\n";
+    set += tag + "*v" + std::to_string(t) + "~\n";
+  }
+  map += R"(  <segment tag="QZ1" when="1=X"><element pos="2" field="x"/></segment>
+  <segment tag="QZ1" array="others"><element pos="2" field="y"/></segment>
+</mapping>
+)";
+  set += "QZ1*X*1~\nQZ1*Z*2~\n";
+  set += "SE*" + std::to_string(kTags + 4) + "*0001~\n";
+  const std::string interchange =
+      "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*"
+      "00401*000000001*0*P*>~\nGS*RC*SENDER*RECEIVER*20250314*1200*1*X*004010~\n" +
+      set + "GE*1*1~\nIEA*1*000000001~\n";
+  TempDir dir;
+  const auto partner = partner_with({dir.write("861.xml", map)});
+  const Collect out = map_in(partner, interchange);
+  REQUIRE(out.docs.size() == 1);
+  const json& doc = out.docs[0];
+  for (int t = 0; t < kTags; ++t) {
+    INFO("tag " << t);
+    CHECK(doc["f" + std::to_string(t)] == "v" + std::to_string(t));
+  }
+  CHECK(doc["x"] == "1");
+  REQUIRE(doc["others"].size() == 1);
+  CHECK(doc["others"][0]["y"] == "2");
+}
