@@ -6,8 +6,10 @@
 // segments place their level by HL02: a level that arrives below one that cannot hold it (an
 // 0002 pack below its item) is attached to the nearest ancestor that can, and takes the item
 // in. Segments the map does not name are skipped (the Validator has judged them already).
+#include <array>
 #include <bit>
 #include <charconv>
+#include <cstring>
 #include <span>
 
 #include "edigate/edi/mapping.hpp"
@@ -382,9 +384,60 @@ struct InboundMapper::Impl {
         any = any || !raw(s, shifted(e.pos, base)).empty();
       }
       if (!any) continue;
+      if (r.as_json && json_item(r, base, target, s)) continue;
       TreeNode* item = append_object(target, r.array);
       for (const ElementRule& e : r.elements) element(e, shifted(e.pos, base), item, s, problems);
     }
+  }
+
+  // A repeat's object kept as its JSON text (RepeatRule::as_json), which the writer copies as
+  // it is: the same bytes as the object the tree would hold, without its nodes. Returns false,
+  // having added nothing, when a value needs escaping or release characters removed (the tree
+  // object is made instead).
+  bool json_item(const RepeatRule& r, std::uint16_t base, TreeNode* target, const Segment& s) {
+    constexpr std::uint8_t kNoRelease = Segment::kKnown;
+    if ((s.marks() & (Segment::kKnown | Segment::kRelease)) != kNoRelease) return false;
+    std::array<std::string_view, RepeatRule::kMaxJsonFields> values;
+    std::size_t size = 1;  // `{`, and `}` in place of the first member's comma
+    for (std::size_t k = 0; k < r.elements.size(); ++k) {
+      const ElementRule& e = r.elements[k];
+      values[k] = raw(s, shifted(e.pos, base));
+      if (!values[k].empty()) size += e.plain_key.size() + 6 + values[k].size();  // ,"k":"v"
+    }
+    TreeNode* array = array_at(target, r.array);
+    if (size == 1) {  // nothing to write: the empty object the tree would hold
+      array->append(tree.make(Kind::object));
+      return true;
+    }
+    char* const start = tree.text_room(size);
+    if (start == nullptr) return false;
+    char* to = start;
+    *to++ = '{';
+    bool first = true;
+    for (std::size_t k = 0; k < r.elements.size(); ++k) {
+      if (values[k].empty()) continue;
+      // An interned key is stored as `,"key":"` with padding after it (intern_key).
+      const std::string_view key = r.elements[k].plain_key;
+      const std::size_t token = key.size() + (first ? 4 : 5);
+      const char* from = key.data() - (first ? 1 : 2);
+      if (token <= 16) {
+        std::memcpy(to, from, 16);
+      } else {
+        std::memcpy(to, from, token);
+      }
+      to += token;
+      Tree::copy_text(to, values[k]);
+      if (Tree::needs_escape(to, values[k].size())) [[unlikely]]
+        return false;
+      to += values[k].size();
+      *to++ = '"';
+      first = false;
+    }
+    *to++ = '}';
+    TreeNode* item = tree.make(Kind::literal);
+    item->text = tree.claim_text(static_cast<std::size_t>(to - start));  // size bytes
+    array->append(item);
+    return true;
   }
 
   static Pos shifted(Pos pos, std::uint16_t base) {

@@ -429,6 +429,7 @@ class Compiler {
         rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
       }
     }
+    mark_json_repeats(map_.root);
     return issues_.size() == before;
   }
 
@@ -550,6 +551,35 @@ class Compiler {
       for (ElementRule& e : r.elements) attach(e, scope);
     }
     compile_children(node);
+  }
+
+  // After the defaults' keys are interned: which repeats may keep their objects as JSON text.
+  void mark_json_repeats(MapNode& node) {
+    for (RepeatRule& r : node.repeats) r.as_json = json_ready(r);
+    for (MapNode& child : node.children) mark_json_repeats(child);
+  }
+
+  bool json_ready(const RepeatRule& r) const {
+    // The freight totals check reads line charges back from the tree.
+    if (map_.info.document == DocumentType::freight_invoice) return false;
+    if (r.array.names.empty() || r.elements.empty() ||
+        r.elements.size() > RepeatRule::kMaxJsonFields) {
+      return false;
+    }
+    for (std::size_t a = 0; a < r.elements.size(); ++a) {
+      if (r.elements[a].plain_key.empty()) return false;
+      for (std::size_t b = 0; b < a; ++b) {
+        if (r.elements[b].plain_key.data() == r.elements[a].plain_key.data()) return false;
+      }
+    }
+    // A default fills objects after reading; one that may reach these (any path through an
+    // array of this name, wherever it sits) keeps them as tree objects.
+    for (const Default& d : map_.defaults) {
+      for (const std::string_view name : d.names) {
+        if (name.data() == r.array.names.back().data()) return false;
+      }
+    }
+    return true;
   }
 
   static void intern(FieldPath& path) {

@@ -75,6 +75,11 @@ struct RepeatRule {
   std::uint16_t first = 0, step = 0, count = 0;
   FieldPath array;
   std::vector<ElementRule> elements;  // positions relative to each group (1 = first)
+  // Inbound, set by compile(): every element is plain (ElementRule::plain_key), the keys are
+  // distinct, and nothing reads or fills the objects once made (no default under the array,
+  // no totals check), so each object may be kept as its ready JSON text.
+  bool as_json = false;
+  static constexpr std::size_t kMaxJsonFields = 8;
 };
 
 struct Condition {

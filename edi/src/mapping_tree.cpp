@@ -116,19 +116,6 @@ void write_string(std::string_view text, JsonOut& out) {
   out.put('"');
 }
 
-#if defined(__SSE2__)
-// Bit i is set when byte i of the 16 at `p` cannot be copied as it is: controls and bytes of
-// 0x80 and above (both below 0x20 as signed bytes), quote and backslash.
-[[gnu::always_inline]] inline unsigned special_bytes(const char* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-  return static_cast<unsigned>(
-      _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))));
-}
-#endif
-
 // A tree text after its opening quote: Tree::keep() leaves padding after it, so it is judged
 // and copied 16 bytes at a time; the byte-wise path takes over from the first block that needs
 // escaping. After reserve(kStringRoom + text.size()).
@@ -136,7 +123,7 @@ void write_string(std::string_view text, JsonOut& out) {
 #if defined(__SSE2__)
   for (std::size_t i = 0; i < text.size(); i += 16) {
     const std::size_t left = text.size() - i;
-    unsigned special = special_bytes(text.data() + i);
+    unsigned special = json_special_bytes(text.data() + i);
     if (left < 16) special &= (1U << left) - 1;
     if (special != 0) [[unlikely]] {
       write_characters(text.substr(i), out);
@@ -273,18 +260,23 @@ std::string_view intern_key(std::string_view name) {
   return interned;
 }
 
+void Tree::next_text_chunk() {
+  if (!text_chunks_.empty()) ++text_chunk_;
+  if (text_chunk_ == text_chunks_.size()) {
+    text_chunks_.push_back(std::make_unique<char[]>(kTextChunk + kTextPadding));
+  }
+  text_base_ = text_chunks_[text_chunk_].get();
+  text_used_ = 0;
+}
+
 std::string_view Tree::keep_in_next_chunk(std::string_view value) {
   char* to = nullptr;
   if (value.size() > kTextChunk) {
     oversized_.push_back(std::make_unique<char[]>(value.size() + kTextPadding));
     to = oversized_.back().get();
   } else {
-    if (!text_chunks_.empty()) ++text_chunk_;
-    if (text_chunk_ == text_chunks_.size()) {
-      text_chunks_.push_back(std::make_unique<char[]>(kTextChunk + kTextPadding));
-    }
-    to = text_chunks_[text_chunk_].get();
-    text_base_ = to;
+    next_text_chunk();
+    to = text_base_;
     text_used_ = value.size();
   }
   std::memcpy(to, value.data(), value.size());

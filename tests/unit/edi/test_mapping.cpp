@@ -86,8 +86,11 @@ mapping::Partner partner_with(const std::vector<std::filesystem::path>& files) {
   return p;
 }
 
-Collect map_in(const mapping::Partner& partner, std::string_view edi) {
-  Reader reader(edi);
+// segment_marks as `edigate map in` reads (the mapper's fast paths need them).
+Collect map_in(const mapping::Partner& partner, std::string_view edi, bool segment_marks = false) {
+  ReaderOptions reader_options;
+  reader_options.segment_marks = segment_marks;
+  Reader reader(edi, reader_options);
   Collect collect;
   mapping::InboundOptions options;
   options.map_sets_with_errors = true;
@@ -342,4 +345,51 @@ TEST_CASE("a segment finds its node among many sibling tags", "[mapping]") {
   CHECK(doc["x"] == "1");
   REQUIRE(doc["others"].size() == 1);
   CHECK(doc["others"][0]["y"] == "2");
+}
+
+// Repeat objects (product ids) are kept as ready JSON text when nothing else touches them;
+// values that need escaping or release characters removed, and arrays a default reaches, take
+// the tree's path. Either way the document is the same.
+TEST_CASE("repeat objects read as JSON text or as tree objects give the same document",
+          "[mapping]") {
+  const std::string standard = std::string(EDIGATE_SOURCE) + "/mappings/standard/edifact/";
+  const std::string edi =
+      "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+250317:1545+REF1'"
+      "UNH+1+DESADV:D:96A:UN'BGM+351+D-1+9'RFF+ON:PO-1'CPS+1'"
+      "LIN+1++4000862141404:SRV'PIA+1+ART1:SA+A\"B:IN+C\\D:BP+\xe9t\xe9:SA'"
+      "LIN+2++4000862141411:SRV'PIA+1+X?+Y:SA+:IN'"
+      "LIN+3++4000862141428'"
+      "UNT+9+1'UNZ+1+REF1'";
+  const auto ids_of = [](const json& doc, std::size_t line) {
+    return doc["orders"][0]["items"][line]["product_ids"];
+  };
+  for (const bool marks : {true, false}) {  // without marks every object takes the tree's path
+    INFO("segment marks " << marks);
+    const Collect plain = map_in(partner_with({standard + "DESADV.xml"}), edi, marks);
+    REQUIRE(plain.docs.size() == 1);
+    const json ids = ids_of(plain.docs[0], 0);
+    REQUIRE(ids.size() == 5);
+    CHECK(ids[0] == json({{"id", "4000862141404"}, {"qualifier", "SRV"}}));
+    CHECK(ids[1] == json({{"id", "ART1"}, {"qualifier", "SA"}}));
+    CHECK(ids[2] == json({{"id", "A\"B"}, {"qualifier", "IN"}}));
+    CHECK(ids[3] == json({{"id", "C\\D"}, {"qualifier", "BP"}}));
+    CHECK(ids[4] == json({{"id", "\xc3\xa9t\xc3\xa9"}, {"qualifier", "SA"}}));  // Latin-1 in
+    CHECK(ids_of(plain.docs[0], 1)[1] == json({{"id", "X+Y"}, {"qualifier", "SA"}}));
+    CHECK(ids_of(plain.docs[0], 1)[2] == json({{"qualifier", "IN"}}));
+    CHECK(ids_of(plain.docs[0], 2)[0] == json({{"id", "4000862141428"}}));
+
+    // A default under product_ids fills the objects after reading.
+    TempDir dir;
+    const auto overlay = dir.write("desadv.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends=")" + standard +
+                                                     R"(DESADV.xml">
+  <default field="orders.items.product_ids.qualifier" value="ZZ"/>
+</mapping>
+)");
+    const Collect defaulted = map_in(partner_with({overlay}), edi, marks);
+    REQUIRE(defaulted.docs.size() == 1);
+    CHECK(ids_of(defaulted.docs[0], 2)[0] == json({{"id", "4000862141428"}, {"qualifier", "ZZ"}}));
+    CHECK(ids_of(defaulted.docs[0], 1)[2] == json({{"qualifier", "IN"}}));
+    CHECK(ids_of(defaulted.docs[0], 0)[1] == json({{"id", "ART1"}, {"qualifier", "SA"}}));
+  }
 }
