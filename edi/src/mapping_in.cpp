@@ -379,36 +379,34 @@ struct InboundMapper::Impl {
     for (std::uint16_t n = 0; n < r.count; ++n) {
       const auto base = static_cast<std::uint16_t>(r.first + n * r.step);
       if (base > s.size()) break;
+      if (r.as_json && json_item(r, base, target, s)) continue;
       bool any = false;
       for (const ElementRule& e : r.elements) {
         any = any || !raw(s, shifted(e.pos, base)).empty();
       }
       if (!any) continue;
-      if (r.as_json && json_item(r, base, target, s)) continue;
       TreeNode* item = append_object(target, r.array);
       for (const ElementRule& e : r.elements) element(e, shifted(e.pos, base), item, s, problems);
     }
   }
 
   // A repeat's object kept as its JSON text (RepeatRule::as_json), which the writer copies as
-  // it is: the same bytes as the object the tree would hold, without its nodes. Returns false,
-  // having added nothing, when a value needs escaping or release characters removed (the tree
-  // object is made instead).
+  // it is: the same bytes as the object the tree would hold, without its nodes. Returns true
+  // when it is done with the group (written, or all empty: no object, as the tree's path
+  // does); false, having added nothing, when a value needs escaping or release characters
+  // removed (the tree object is made instead).
   bool json_item(const RepeatRule& r, std::uint16_t base, TreeNode* target, const Segment& s) {
     constexpr std::uint8_t kNoRelease = Segment::kKnown;
     if ((s.marks() & (Segment::kKnown | Segment::kRelease)) != kNoRelease) return false;
-    std::array<std::string_view, RepeatRule::kMaxJsonFields> values;
+    std::string_view values[RepeatRule::kMaxJsonFields];  // one per element
     std::size_t size = 1;  // `{`, and `}` in place of the first member's comma
     for (std::size_t k = 0; k < r.elements.size(); ++k) {
       const ElementRule& e = r.elements[k];
       values[k] = raw(s, shifted(e.pos, base));
       if (!values[k].empty()) size += e.plain_key.size() + 6 + values[k].size();  // ,"k":"v"
     }
+    if (size == 1) return true;  // every value empty
     TreeNode* array = array_at(target, r.array);
-    if (size == 1) {  // nothing to write: the empty object the tree would hold
-      array->append(tree.make(Kind::object));
-      return true;
-    }
     char* const start = tree.text_room(size);
     if (start == nullptr) return false;
     char* to = start;
