@@ -448,8 +448,10 @@ struct InboundMapper::Impl {
       // In a segment without release characters (most) a value is its raw bytes.
       constexpr std::uint8_t kNoRelease = Segment::kKnown;
       const bool as_is = (s.marks() & (Segment::kKnown | Segment::kRelease)) == kNoRelease;
-      const std::string_view value = as_is ? raw(s, pos) : text(s, pos);
-      if (!value.empty()) tree.member(target, e.plain_key, Kind::string)->text = tree.keep(value);
+      std::string_view value = as_is ? raw(s, pos) : text(s, pos);
+      if (value.empty()) return;
+      if (e.type != ValueType::text) value = convert(e, value, s);
+      tree.member(target, e.plain_key, Kind::string)->text = tree.keep(value);
       return;
     }
     const bool ruled = e.required || !e.values.empty();

@@ -567,7 +567,7 @@ class Compiler {
       return false;
     }
     for (std::size_t a = 0; a < r.elements.size(); ++a) {
-      if (r.elements[a].plain_key.empty()) return false;
+      if (r.elements[a].plain_key.empty() || r.elements[a].type != ValueType::text) return false;
       for (std::size_t b = 0; b < a; ++b) {
         if (r.elements[b].plain_key.data() == r.elements[a].plain_key.data()) return false;
       }
@@ -598,9 +598,13 @@ class Compiler {
     for (const CodeTable& t : map_.codes) {
       if (t.field == full) rule.codes = &t;
     }
+    // A decimal without implied places is kept as received when it is already canonical
+    // (most quantities), so it takes the plain path too.
+    const bool as_received =
+        rule.type == ValueType::text || (rule.type == ValueType::decimal && rule.implied <= 0);
     const bool plain = !rule.required && rule.values.empty() && rule.codes == nullptr &&
-                       !rule.carried && rule.type == ValueType::text &&
-                       rule.field.names.size() == 1 && !rule.field.append;
+                       !rule.carried && as_received && rule.field.names.size() == 1 &&
+                       !rule.field.append;
     rule.plain_key = plain ? rule.field.names.front() : std::string_view{};
   }
 

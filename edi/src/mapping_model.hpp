@@ -53,9 +53,10 @@ struct ElementRule {
   // is read from the first of those objects.
   FieldPath each;
   bool carried = false;  // each is set (a flag the inbound hot path tests), by compile()
-  // Inbound, most rules: no partner rule, code table, `each` or conversion and a field of one
-  // key, so the value is copied into that member as it is. The key (interned) when so, else
-  // empty; by compile().
+  // Inbound, most rules: no partner rule, code table or `each`, a field of one key, and text
+  // or a decimal without implied places (copied as it is when already canonical), so the value
+  // goes into that member with little to decide. The key (interned) when so, else empty; by
+  // compile().
   std::string_view plain_key;
   bool required = false;
   std::vector<std::string> values;  // partner rule: allowed values (raw EDI codes)
