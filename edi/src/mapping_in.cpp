@@ -8,7 +8,6 @@
 // in. Segments the map does not name are skipped (the Validator has judged them already).
 #include <array>
 #include <bit>
-#include <charconv>
 #include <cstring>
 #include <span>
 
@@ -590,11 +589,22 @@ struct InboundMapper::Impl {
 
   // --- hierarchy (HL) -------------------------------------------------------------------------
 
+  // An HL id of up to 9 digits as a number (ids 1..n are kept by number, others by text).
+  static bool hl_number(std::string_view id, std::size_t& n) {
+    if (id.empty() || id.size() > 9) return false;
+    n = 0;
+    for (const char c : id) {
+      const auto digit = static_cast<unsigned>(c - '0');
+      if (digit > 9) return false;
+      n = n * 10 + digit;
+    }
+    return true;
+  }
+
   HlEntry* find_hl(std::string_view id) {
     if (id.empty()) return nullptr;
     std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    if (ec == std::errc{} && end == id.data() + id.size() && n > 0 && n <= hl_by_number.size()) {
+    if (hl_number(id, n) && n > 0 && n <= hl_by_number.size()) {
       HlEntry& e = hl_by_number[n - 1];
       if (e.id == id) return &e;
     }
@@ -606,9 +616,7 @@ struct InboundMapper::Impl {
 
   HlEntry& add_hl(std::string_view id) {
     std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    const bool next_number =
-        ec == std::errc{} && end == id.data() + id.size() && n == hl_by_number.size() + 1;
+    const bool next_number = hl_number(id, n) && n == hl_by_number.size() + 1;
     HlEntry& e = next_number ? hl_by_number.emplace_back() : hl_other.emplace_back();
     e.id = tree.keep(id);
     return e;

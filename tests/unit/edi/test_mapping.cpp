@@ -393,3 +393,27 @@ TEST_CASE("repeat objects read as JSON text or as tree objects give the same doc
     CHECK(ids_of(defaulted.docs[0], 0)[1] == json({{"id", "ART1"}, {"qualifier", "SA"}}));
   }
 }
+
+// HL ids 1..n are found by number, others by their text: a leading zero, a letter or a long id
+// must still find its parent.
+TEST_CASE("HL parents are found whatever their ids look like", "[mapping]") {
+  TempDir dir;
+  const auto partner = partner_with({dir.write("856.xml", kShipNoticeMap)});
+  const std::string interchange =
+      "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*"
+      "00401*000000001*0*P*>~\nGS*SH*SENDER*RECEIVER*20250314*1200*1*X*004010~\n"
+      "ST*856*0001~\nBSN*00*ASN-1*20250314*1200*0001~\n"
+      "HL*1**S~\nHL*02*1*O~\nPRF*PO-1~\nHL*X3*02*P~\nMAN*GM*000123450000000017~\n"
+      "HL*1234567890*X3*I~\nLIN**UP*012345678905~\nHL*2*02*P~\nMAN*GM*000123450000000024~\n"
+      "SE*13*0001~\nGE*1*1~\nIEA*1*000000001~\n";
+  for (const bool marks : {true, false}) {
+    const Collect out = map_in(partner, interchange, marks);
+    REQUIRE(out.docs.size() == 1);
+    const json& order = out.docs[0]["orders"][0];
+    CHECK(order["order_number"] == "PO-1");
+    REQUIRE(order["packs"].size() == 2);
+    CHECK(order["packs"][0]["sscc"] == "000123450000000017");
+    CHECK(order["packs"][0]["items"][0]["id"] == "012345678905");
+    CHECK(order["packs"][1]["sscc"] == "000123450000000024");
+  }
+}
