@@ -159,7 +159,7 @@ struct InboundMapper::Impl {
   static std::string_view component(const Segment& s, std::size_t element, std::size_t index) {
     constexpr std::uint8_t kMapOnly = Segment::kKnown | Segment::kComponentMap;
     if ((s.marks() & (kMapOnly | Segment::kRepetition)) != kMapOnly) [[unlikely]]
-      return s.component(element, index);
+      return component_scan(s, element, index);
     std::string_view value = s[element];
     if (value.empty()) return value;
     // A mapped segment is shorter than 64 bytes, so offset and size are below 64.
@@ -178,6 +178,30 @@ struct InboundMapper::Impl {
                ? value
                : std::string_view(value.data(),
                                   static_cast<std::size_t>(std::countr_zero(separators)));
+  }
+
+  // Segment::component() for a segment without a component map (longer ones, or with release
+  // characters): without a repetition separator its general path is this one scan (a released
+  // byte is data), done here without the part iterator's calls.
+  [[gnu::noinline]] static std::string_view component_scan(const Segment& s, std::size_t element,
+                                                           std::size_t index) {
+    const Delimiters& d = s.delimiters();
+    if (d.repetition != 0) return s.component(element, index);
+    const std::string_view value = s[element];
+    std::size_t begin = 0;
+    std::size_t part = 1;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const char c = value[i];
+      if (c == d.release && d.release != 0) {
+        ++i;  // the next byte is data
+      } else if (c == d.component) {
+        if (part == index) return {value.data() + begin, i - begin};
+        ++part;
+        begin = i + 1;
+      }
+    }
+    return part == index ? std::string_view(value.data() + begin, value.size() - begin)
+                         : std::string_view{};
   }
 
   // The value with release characters removed (EDIFACT); a view when nothing was escaped.
