@@ -6,8 +6,9 @@
 // segments place their level by HL02: a level that arrives below one that cannot hold it (an
 // 0002 pack below its item) is attached to the nearest ancestor that can, and takes the item
 // in. Segments the map does not name are skipped (the Validator has judged them already).
+#include <array>
 #include <bit>
-#include <charconv>
+#include <cstring>
 #include <span>
 
 #include "edigate/edi/mapping.hpp"
@@ -158,7 +159,7 @@ struct InboundMapper::Impl {
   static std::string_view component(const Segment& s, std::size_t element, std::size_t index) {
     constexpr std::uint8_t kMapOnly = Segment::kKnown | Segment::kComponentMap;
     if ((s.marks() & (kMapOnly | Segment::kRepetition)) != kMapOnly) [[unlikely]]
-      return s.component(element, index);
+      return component_scan(s, element, index);
     std::string_view value = s[element];
     if (value.empty()) return value;
     // A mapped segment is shorter than 64 bytes, so offset and size are below 64.
@@ -177,6 +178,30 @@ struct InboundMapper::Impl {
                ? value
                : std::string_view(value.data(),
                                   static_cast<std::size_t>(std::countr_zero(separators)));
+  }
+
+  // Segment::component() for a segment without a component map (longer ones, or with release
+  // characters): without a repetition separator its general path is this one scan (a released
+  // byte is data), done here without the part iterator's calls.
+  [[gnu::noinline]] static std::string_view component_scan(const Segment& s, std::size_t element,
+                                                           std::size_t index) {
+    const Delimiters& d = s.delimiters();
+    if (d.repetition != 0) return s.component(element, index);
+    const std::string_view value = s[element];
+    std::size_t begin = 0;
+    std::size_t part = 1;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const char c = value[i];
+      if (c == d.release && d.release != 0) {
+        ++i;  // the next byte is data
+      } else if (c == d.component) {
+        if (part == index) return {value.data() + begin, i - begin};
+        ++part;
+        begin = i + 1;
+      }
+    }
+    return part == index ? std::string_view(value.data() + begin, value.size() - begin)
+                         : std::string_view{};
   }
 
   // The value with release characters removed (EDIFACT); a view when nothing was escaped.
@@ -207,36 +232,56 @@ struct InboundMapper::Impl {
     const std::uint32_t key = tag_key(s.tag());
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
-      const std::uint32_t* keys = parent.match_keys.data();
-      const std::size_t candidates = parent.match_keys.size();
-      for (std::size_t m = 0; m < candidates; ++m) {
-        if (keys[m] != key) continue;
-        const std::uint16_t i = parent.match_order[m];
-        if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
-        const MapNode& child = parent.children[i];
-        if (child.kind == NodeKind::segment && matches(child, s)) {
-          pop_to(d + 1, s.location(), problems);
-          count(d, i);
-          if (stack[d].object != nullptr) apply(child, stack[d].object, s, problems);
-          return;
+      const MapNode::MatchSlot& slot = parent.match_slots[parent.match_slot(key)];
+      if (slot.key == key) {
+        for (std::uint16_t m = slot.first; m != MapNode::kNoMatch; m = parent.match_next[m]) {
+          if (take(d, parent.match_order[m], s, problems)) return;
         }
-        if (child.kind == NodeKind::loop && matches(child.children.front(), s)) {
-          pop_to(d + 1, s.location(), problems);
-          count(d, i);
-          TreeNode* object = stack[d].object == nullptr ? nullptr : open(child, stack[d].object);
-          stack.push_back(Frame{&child, object, counts_for(child), s.location()});
-          count(d + 1, 0);
-          if (object != nullptr) apply(child.children.front(), object, s, problems);
-          return;
-        }
-        if (child.kind == NodeKind::hierarchy) {
-          pop_to(d + 1, s.location(), problems);
-          count(d, i);
-          hierarchy_segment(child, d, s, problems);
-          return;
-        }
+      } else if (slot.key == MapNode::kSharedSlot) [[unlikely]] {
+        if (scan(d, key, s, problems)) return;
       }
     }
+  }
+
+  // The tags of a shared slot: every candidate of the frame at `depth` in match order.
+  [[gnu::noinline]] bool scan(std::size_t depth, std::uint32_t key, const Segment& s,
+                              std::vector<Problem>& problems) {
+    const MapNode& parent = *stack[depth].node;
+    for (std::size_t m = 0; m < parent.match_keys.size(); ++m) {
+      if (parent.match_keys[m] != key) continue;
+      const std::uint16_t i = parent.match_order[m];
+      if (parent.kind == NodeKind::loop && i == 0) continue;  // its own first segment
+      if (take(depth, i, s, problems)) return true;
+    }
+    return false;
+  }
+
+  // Places the segment at child i of the frame at `depth` when it is that child's (its tag
+  // matched already); returns whether it was.
+  bool take(std::size_t d, std::uint16_t i, const Segment& s, std::vector<Problem>& problems) {
+    const MapNode& child = stack[d].node->children[i];
+    if (child.kind == NodeKind::segment && matches(child, s)) {
+      pop_to(d + 1, s.location(), problems);
+      count(d, i);
+      if (stack[d].object != nullptr) apply(child, stack[d].object, s, problems);
+      return true;
+    }
+    if (child.kind == NodeKind::loop && matches(child.children.front(), s)) {
+      pop_to(d + 1, s.location(), problems);
+      count(d, i);
+      TreeNode* object = stack[d].object == nullptr ? nullptr : open(child, stack[d].object);
+      stack.push_back(Frame{&child, object, counts_for(child), s.location()});
+      count(d + 1, 0);
+      if (object != nullptr) apply(child.children.front(), object, s, problems);
+      return true;
+    }
+    if (child.kind == NodeKind::hierarchy) {
+      pop_to(d + 1, s.location(), problems);
+      count(d, i);
+      hierarchy_segment(child, d, s, problems);
+      return true;
+    }
+    return false;
   }
 
   void count(std::size_t depth, std::size_t child) {
@@ -357,6 +402,7 @@ struct InboundMapper::Impl {
     for (std::uint16_t n = 0; n < r.count; ++n) {
       const auto base = static_cast<std::uint16_t>(r.first + n * r.step);
       if (base > s.size()) break;
+      if (r.as_json && json_item(r, base, target, s)) continue;
       bool any = false;
       for (const ElementRule& e : r.elements) {
         any = any || !raw(s, shifted(e.pos, base)).empty();
@@ -365,6 +411,54 @@ struct InboundMapper::Impl {
       TreeNode* item = append_object(target, r.array);
       for (const ElementRule& e : r.elements) element(e, shifted(e.pos, base), item, s, problems);
     }
+  }
+
+  // A repeat's object kept as its JSON text (RepeatRule::as_json), which the writer copies as
+  // it is: the same bytes as the object the tree would hold, without its nodes. Returns true
+  // when it is done with the group (written, or all empty: no object, as the tree's path
+  // does); false, having added nothing, when a value needs escaping or release characters
+  // removed (the tree object is made instead).
+  bool json_item(const RepeatRule& r, std::uint16_t base, TreeNode* target, const Segment& s) {
+    constexpr std::uint8_t kNoRelease = Segment::kKnown;
+    if ((s.marks() & (Segment::kKnown | Segment::kRelease)) != kNoRelease) return false;
+    std::string_view values[RepeatRule::kMaxJsonFields];  // one per element
+    std::size_t size = 1;  // `{`, and `}` in place of the first member's comma
+    for (std::size_t k = 0; k < r.elements.size(); ++k) {
+      const ElementRule& e = r.elements[k];
+      values[k] = raw(s, shifted(e.pos, base));
+      if (!values[k].empty()) size += e.plain_key.size() + 6 + values[k].size();  // ,"k":"v"
+    }
+    if (size == 1) return true;  // every value empty
+    TreeNode* array = array_at(target, r.array);
+    char* const start = tree.text_room(size);
+    if (start == nullptr) return false;
+    char* to = start;
+    *to++ = '{';
+    bool first = true;
+    for (std::size_t k = 0; k < r.elements.size(); ++k) {
+      if (values[k].empty()) continue;
+      // An interned key is stored as `,"key":"` with padding after it (intern_key).
+      const std::string_view key = r.elements[k].plain_key;
+      const std::size_t token = key.size() + (first ? 4 : 5);
+      const char* from = key.data() - (first ? 1 : 2);
+      if (token <= 16) {
+        std::memcpy(to, from, 16);
+      } else {
+        std::memcpy(to, from, token);
+      }
+      to += token;
+      Tree::copy_text(to, values[k]);
+      if (Tree::needs_escape(to, values[k].size())) [[unlikely]]
+        return false;
+      to += values[k].size();
+      *to++ = '"';
+      first = false;
+    }
+    *to++ = '}';
+    TreeNode* item = tree.make(Kind::literal);
+    item->text = tree.claim_text(static_cast<std::size_t>(to - start));  // size bytes
+    array->append(item);
+    return true;
   }
 
   static Pos shifted(Pos pos, std::uint16_t base) {
@@ -377,8 +471,10 @@ struct InboundMapper::Impl {
       // In a segment without release characters (most) a value is its raw bytes.
       constexpr std::uint8_t kNoRelease = Segment::kKnown;
       const bool as_is = (s.marks() & (Segment::kKnown | Segment::kRelease)) == kNoRelease;
-      const std::string_view value = as_is ? raw(s, pos) : text(s, pos);
-      if (!value.empty()) tree.member(target, e.plain_key, Kind::string)->text = tree.keep(value);
+      std::string_view value = as_is ? raw(s, pos) : text(s, pos);
+      if (value.empty()) return;
+      if (e.type != ValueType::text) value = convert(e, value, s);
+      tree.member(target, e.plain_key, Kind::string)->text = tree.keep(value);
       return;
     }
     const bool ruled = e.required || !e.values.empty();
@@ -517,11 +613,22 @@ struct InboundMapper::Impl {
 
   // --- hierarchy (HL) -------------------------------------------------------------------------
 
+  // An HL id of up to 9 digits as a number (ids 1..n are kept by number, others by text).
+  static bool hl_number(std::string_view id, std::size_t& n) {
+    if (id.empty() || id.size() > 9) return false;
+    n = 0;
+    for (const char c : id) {
+      const auto digit = static_cast<unsigned>(c - '0');
+      if (digit > 9) return false;
+      n = n * 10 + digit;
+    }
+    return true;
+  }
+
   HlEntry* find_hl(std::string_view id) {
     if (id.empty()) return nullptr;
     std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    if (ec == std::errc{} && end == id.data() + id.size() && n > 0 && n <= hl_by_number.size()) {
+    if (hl_number(id, n) && n > 0 && n <= hl_by_number.size()) {
       HlEntry& e = hl_by_number[n - 1];
       if (e.id == id) return &e;
     }
@@ -533,9 +640,7 @@ struct InboundMapper::Impl {
 
   HlEntry& add_hl(std::string_view id) {
     std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-    const bool next_number =
-        ec == std::errc{} && end == id.data() + id.size() && n == hl_by_number.size() + 1;
+    const bool next_number = hl_number(id, n) && n == hl_by_number.size() + 1;
     HlEntry& e = next_number ? hl_by_number.emplace_back() : hl_other.emplace_back();
     e.id = tree.keep(id);
     return e;

@@ -1,6 +1,7 @@
 // Loading mapping files: XSD check (libxml2, file:line errors), reading (pugixml), overlays
 // (`extends` with add/replace/remove/rule/codes/default), then compile() into a Map.
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -428,6 +429,7 @@ class Compiler {
         rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
       }
     }
+    mark_json_repeats(map_.root);
     return issues_.size() == before;
   }
 
@@ -483,6 +485,44 @@ class Compiler {
       const MapNode& c = parent.children[i];
       parent.match_keys.push_back(c.kind == NodeKind::level ? 0 : c.tag_key);
     }
+    compile_match_slots(parent);
+  }
+
+  // A multiplier under which the node's tags all hash to different slots (a few dozen odd
+  // numbers are tried; most nodes have fewer than a dozen tags), then the slots and chains.
+  static void compile_match_slots(MapNode& parent) {
+    for (std::uint32_t attempt = 0; attempt < 64; ++attempt) {
+      parent.match_multiplier = MapNode::kMatchMultiplier + attempt * 0x01000193U * 2;
+      if (fill_match_slots(parent)) return;
+    }
+    parent.match_multiplier = MapNode::kMatchMultiplier;
+    fill_match_slots(parent);  // some slots shared: those tags are scanned
+  }
+
+  // Returns whether no two tags share a slot.
+  static bool fill_match_slots(MapNode& parent) {
+    parent.match_slots.fill({});
+    parent.match_next.assign(parent.match_order.size(), MapNode::kNoMatch);
+    std::array<std::uint16_t, MapNode::kMatchSlots> last{};  // each chain's end
+    bool distinct = true;
+    for (std::size_t m = 0; m < parent.match_order.size(); ++m) {
+      const std::uint32_t key = parent.match_keys[m];
+      if (key == 0) continue;  // a level: placed by its hierarchy, never by tag
+      if (parent.kind == NodeKind::loop && parent.match_order[m] == 0) continue;  // own first
+      const std::size_t h = parent.match_slot(key);
+      MapNode::MatchSlot& slot = parent.match_slots[h];
+      const auto here = static_cast<std::uint16_t>(m);
+      if (slot.key == 0) {
+        slot = {key, here};
+      } else if (slot.key == key) {
+        parent.match_next[last[h]] = here;
+      } else {
+        slot.key = MapNode::kSharedSlot;
+        distinct = false;
+      }
+      last[h] = here;
+    }
+    return distinct;
   }
 
   void compile(MapNode& node, const std::string& parent_scope) {
@@ -513,6 +553,35 @@ class Compiler {
     compile_children(node);
   }
 
+  // After the defaults' keys are interned: which repeats may keep their objects as JSON text.
+  void mark_json_repeats(MapNode& node) {
+    for (RepeatRule& r : node.repeats) r.as_json = json_ready(r);
+    for (MapNode& child : node.children) mark_json_repeats(child);
+  }
+
+  bool json_ready(const RepeatRule& r) const {
+    // The freight totals check reads line charges back from the tree.
+    if (map_.info.document == DocumentType::freight_invoice) return false;
+    if (r.array.names.empty() || r.elements.empty() ||
+        r.elements.size() > RepeatRule::kMaxJsonFields) {
+      return false;
+    }
+    for (std::size_t a = 0; a < r.elements.size(); ++a) {
+      if (r.elements[a].plain_key.empty() || r.elements[a].type != ValueType::text) return false;
+      for (std::size_t b = 0; b < a; ++b) {
+        if (r.elements[b].plain_key.data() == r.elements[a].plain_key.data()) return false;
+      }
+    }
+    // A default fills objects after reading; one that may reach these (any path through an
+    // array of this name, wherever it sits) keeps them as tree objects.
+    for (const Default& d : map_.defaults) {
+      for (const std::string_view name : d.names) {
+        if (name.data() == r.array.names.back().data()) return false;
+      }
+    }
+    return true;
+  }
+
   static void intern(FieldPath& path) {
     path.names.clear();
     for (const std::string& key : path.keys) path.names.push_back(intern_key(key));
@@ -529,9 +598,13 @@ class Compiler {
     for (const CodeTable& t : map_.codes) {
       if (t.field == full) rule.codes = &t;
     }
+    // A decimal without implied places is kept as received when it is already canonical
+    // (most quantities), so it takes the plain path too.
+    const bool as_received =
+        rule.type == ValueType::text || (rule.type == ValueType::decimal && rule.implied <= 0);
     const bool plain = !rule.required && rule.values.empty() && rule.codes == nullptr &&
-                       !rule.carried && rule.type == ValueType::text &&
-                       rule.field.names.size() == 1 && !rule.field.append;
+                       !rule.carried && as_received && rule.field.names.size() == 1 &&
+                       !rule.field.append;
     rule.plain_key = plain ? rule.field.names.front() : std::string_view{};
   }
 

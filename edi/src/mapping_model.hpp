@@ -2,6 +2,7 @@
 // mapping_load.cpp and never changes; the inbound mapper and the outbound renderer only read it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -52,9 +53,10 @@ struct ElementRule {
   // is read from the first of those objects.
   FieldPath each;
   bool carried = false;  // each is set (a flag the inbound hot path tests), by compile()
-  // Inbound, most rules: no partner rule, code table, `each` or conversion and a field of one
-  // key, so the value is copied into that member as it is. The key (interned) when so, else
-  // empty; by compile().
+  // Inbound, most rules: no partner rule, code table or `each`, a field of one key, and text
+  // or a decimal without implied places (copied as it is when already canonical), so the value
+  // goes into that member with little to decide. The key (interned) when so, else empty; by
+  // compile().
   std::string_view plain_key;
   bool required = false;
   std::vector<std::string> values;  // partner rule: allowed values (raw EDI codes)
@@ -74,6 +76,11 @@ struct RepeatRule {
   std::uint16_t first = 0, step = 0, count = 0;
   FieldPath array;
   std::vector<ElementRule> elements;  // positions relative to each group (1 = first)
+  // Inbound, set by compile(): every element is plain (ElementRule::plain_key), the keys are
+  // distinct, and nothing reads or fills the objects once made (no default under the array,
+  // no totals check), so each object may be kept as its ready JSON text.
+  bool as_json = false;
+  static constexpr std::size_t kMaxJsonFields = 8;
 };
 
 struct Condition {
@@ -105,6 +112,23 @@ struct MapNode {
   // (REF with IA) before the catch-alls (REF), each group in file order. Filled by compile().
   std::vector<std::uint16_t> match_order;
   std::vector<std::uint32_t> match_keys;  // tag_key of each child in match_order (compact scan)
+  // Where a received segment's tag is looked for among match_order, filled by compile(): its
+  // tag_key hashes to a slot that names the first candidate with that tag, and match_next
+  // chains the others in match order (a loop's own first segment and levels left out). The
+  // multiplier is chosen per node so that its tags do not share a slot; when none is found, a
+  // shared slot is kSharedSlot and its tags are found by scanning match_keys.
+  struct MatchSlot {
+    std::uint32_t key = 0;  // 0: no candidate
+    std::uint16_t first = 0;
+  };
+  static constexpr std::size_t kMatchSlots = 32;
+  static constexpr std::uint32_t kSharedSlot = 0xFFFFFFFF;  // no tag_key (its top byte is <= 3)
+  static constexpr std::uint16_t kNoMatch = 0xFFFF;
+  static constexpr std::uint32_t kMatchMultiplier = 0x9E3779B1U;
+  std::size_t match_slot(std::uint32_t key) const { return (key * match_multiplier) >> 27; }
+  std::uint32_t match_multiplier = kMatchMultiplier;
+  std::array<MatchSlot, kMatchSlots> match_slots{};
+  std::vector<std::uint16_t> match_next;  // per match_order entry; kNoMatch ends a chain
   std::uint32_t tag_key = 0;              // tag_key(tag)
   bool totals = false;  // writes into the document's `totals` (for the totals check)
   std::vector<MapNode> children;

@@ -116,28 +116,14 @@ void write_string(std::string_view text, JsonOut& out) {
   out.put('"');
 }
 
+// A tree text after its opening quote: Tree::keep() leaves padding after it, so it is judged
+// and copied 16 bytes at a time; the byte-wise path takes over from the first block that needs
+// escaping. After reserve(kStringRoom + text.size()).
+[[gnu::always_inline]] inline void write_tree_string_rest(std::string_view text, JsonOut& out) {
 #if defined(__SSE2__)
-// Bit i is set when byte i of the 16 at `p` cannot be copied as it is: controls and bytes of
-// 0x80 and above (both below 0x20 as signed bytes), quote and backslash.
-[[gnu::always_inline]] inline unsigned special_bytes(const char* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-  return static_cast<unsigned>(
-      _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))));
-}
-#endif
-
-// A tree text: Tree::keep() leaves padding after it, so it is judged and copied 16 bytes at a
-// time; the byte-wise path takes over from the first block that needs escaping.
-// After reserve(kStringRoom + text.size()).
-[[gnu::always_inline]] inline void write_tree_string(std::string_view text, JsonOut& out) {
-#if defined(__SSE2__)
-  out.put('"');
   for (std::size_t i = 0; i < text.size(); i += 16) {
     const std::size_t left = text.size() - i;
-    unsigned special = special_bytes(text.data() + i);
+    unsigned special = json_special_bytes(text.data() + i);
     if (left < 16) special &= (1U << left) - 1;
     if (special != 0) [[unlikely]] {
       write_characters(text.substr(i), out);
@@ -148,7 +134,9 @@ void write_string(std::string_view text, JsonOut& out) {
   }
   out.put('"');
 #else
-  write_string(text, out);
+  write_characters(text, out);
+  out.reserve(1);
+  out.put('"');
 #endif
 }
 // Both quotes and the last block's 16-byte store.
@@ -173,25 +161,45 @@ inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; 
   }
 }
 
-// Writes an object or array after a separator and its key (none in arrays); writes nothing at
-// all when it is empty, so empty objects, arrays and strings leave no trace. Returns whether it
-// wrote. Strings and literals, most of the nodes, are written in the loop without a call.
+// The separator, the key (for an object member) and the string's opening quote, which follows
+// every interned key (intern_key) so one copy writes all three; after reserve(key_room(key)).
+[[gnu::always_inline]] inline void write_string_start(JsonOut& out, bool comma,
+                                                      std::string_view key) {
+  if (!key.empty()) {
+    const std::string_view token(key.data() - (comma ? 2 : 1), key.size() + (comma ? 5 : 4));
+    if (token.size() <= 16) {
+      out.put16(token.data(), token.size());
+    } else {
+      out.put(token);
+    }
+    return;
+  }
+  if (comma) out.put(',');
+  out.put('"');
+}
+
 [[gnu::noinline]] bool write_container(const TreeNode& node, JsonOut& out, bool comma,
-                                       std::string_view key) {
-  const std::size_t start = out.size();
-  out.reserve(key_room(key) + 1);
-  write_key(out, comma, key);
-  const bool object = node.kind == TreeNode::Kind::object;
-  out.put(object ? '{' : '[');
+                                       std::string_view key);
+
+// Writes the members of an object (kObject) or the items of an array, each after a separator
+// (none before the first) and, in an object, its key. Returns whether it wrote any: empty
+// objects, arrays and strings leave no trace. Strings and literals, most of the nodes, are
+// written in the loop without a call. Two instances, so an array's items test no key.
+template <bool kObject>
+[[gnu::always_inline]] inline bool write_members(const TreeNode& node, JsonOut& out) {
   bool any = false;
   for (const TreeNode* m = node.first; m != nullptr; m = m->next) {
-    const std::string_view member_key = object ? m->key : std::string_view{};
+    const std::string_view member_key = kObject ? m->key : std::string_view{};
+    if (m->kind == TreeNode::Kind::string) [[likely]] {
+      if (m->text.empty()) continue;
+      out.reserve(key_room(member_key) + kStringRoom + m->text.size());  // one check for both
+      write_string_start(out, any, member_key);
+      write_tree_string_rest(m->text, out);
+      any = true;
+      continue;
+    }
     switch (m->kind) {
       case TreeNode::Kind::string:
-        if (m->text.empty()) continue;
-        out.reserve(key_room(member_key) + kStringRoom + m->text.size());  // one check for both
-        write_key(out, any, member_key);
-        write_tree_string(m->text, out);
         break;
       case TreeNode::Kind::literal:
         if (m->text.empty()) continue;
@@ -206,7 +214,18 @@ inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; 
     }
     any = true;
   }
-  if (!any) {
+  return any;
+}
+
+// Writes an object or array after a separator and its key (none in arrays), or nothing at all
+// when it is empty. Returns whether it wrote.
+bool write_container(const TreeNode& node, JsonOut& out, bool comma, std::string_view key) {
+  const std::size_t start = out.size();
+  out.reserve(key_room(key) + 1);
+  write_key(out, comma, key);
+  const bool object = node.kind == TreeNode::Kind::object;
+  out.put(object ? '{' : '[');
+  if (!(object ? write_members<true>(node, out) : write_members<false>(node, out))) {
     out.rewind(start);
     return false;
   }
@@ -226,17 +245,28 @@ std::string_view intern_key(std::string_view name) {
   static Pool pool;
   const std::lock_guard<std::mutex> lock(pool.mutex);
   if (const auto it = pool.names.find(name); it != pool.names.end()) return *it;
-  // `,"name":` and 16 zero bytes, for the writer's 16-byte copies.
+  // `,"name":` and a quote (a string member's opening one) then padding, for the writer's
+  // 16-byte copies.
   auto buffer = std::make_unique<char[]>(name.size() + 4 + 16);
   buffer[0] = ',';
   buffer[1] = '"';
   std::memcpy(buffer.get() + 2, name.data(), name.size());
   buffer[name.size() + 2] = '"';
   buffer[name.size() + 3] = ':';
+  buffer[name.size() + 4] = '"';
   const std::string_view interned(buffer.get() + 2, name.size());
   pool.storage.push_back(std::move(buffer));
   pool.names.insert(interned);
   return interned;
+}
+
+void Tree::next_text_chunk() {
+  if (!text_chunks_.empty()) ++text_chunk_;
+  if (text_chunk_ == text_chunks_.size()) {
+    text_chunks_.push_back(std::make_unique<char[]>(kTextChunk + kTextPadding));
+  }
+  text_base_ = text_chunks_[text_chunk_].get();
+  text_used_ = 0;
 }
 
 std::string_view Tree::keep_in_next_chunk(std::string_view value) {
@@ -245,12 +275,8 @@ std::string_view Tree::keep_in_next_chunk(std::string_view value) {
     oversized_.push_back(std::make_unique<char[]>(value.size() + kTextPadding));
     to = oversized_.back().get();
   } else {
-    if (!text_chunks_.empty()) ++text_chunk_;
-    if (text_chunk_ == text_chunks_.size()) {
-      text_chunks_.push_back(std::make_unique<char[]>(kTextChunk + kTextPadding));
-    }
-    to = text_chunks_[text_chunk_].get();
-    text_base_ = to;
+    next_text_chunk();
+    to = text_base_;
     text_used_ = value.size();
   }
   std::memcpy(to, value.data(), value.size());

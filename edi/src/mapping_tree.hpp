@@ -10,13 +10,31 @@
 #include <string_view>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace edigate::edi::mapping {
 
 // Object keys are interned for the life of the process (the canonical field names: a small,
-// fixed vocabulary), so a key is found by its address, and each is stored as `,"name":` with
-// padding after it, so the JSON writer copies a member's separator, key and colon in one move.
+// fixed vocabulary), so a key is found by its address, and each is stored as `,"name":"` with
+// padding after it, so the JSON writer copies a member's separator, key, colon and (for a
+// string) opening quote in one move.
 // Every key of a Tree must come from here. Thread-safe; meant for compile time, not per value.
 std::string_view intern_key(std::string_view name);
+
+#if defined(__SSE2__)
+// Bit i is set when byte i of the 16 at `p` cannot be copied into a JSON string as it is:
+// controls and bytes of 0x80 and above (both below 0x20 as signed bytes), quote and backslash.
+[[gnu::always_inline]] inline unsigned json_special_bytes(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(low, _mm_or_si128(quote, backslash))));
+}
+#endif
 
 // Children (members of an object, items of an array) are an intrusive list, so building a
 // document costs no vector growth and a node is reset by clearing four pointers.
@@ -92,6 +110,43 @@ class Tree {
     return {to, value.size()};
   }
 
+  // Room for n bytes of text written in place (with padding after them), valid until
+  // clear() once claimed by claim_text(n); null when n is more than a chunk.
+  char* text_room(std::size_t n) {
+    if (n > kTextChunk - text_used_) [[unlikely]] {
+      if (n > kTextChunk) return nullptr;
+      next_text_chunk();
+    }
+    return text_base_ + text_used_;
+  }
+  std::string_view claim_text(std::size_t n) {
+    char* at = text_base_ + text_used_;
+    text_used_ += n;
+    return {at, n};
+  }
+  // Copies `value` to `to` as keep() does (to has room for it).
+  static void copy_text(char* to, std::string_view value) { copy_short(to, value); }
+
+  // Whether any of the n bytes at `text` must be escaped in a JSON string: controls, quote,
+  // backslash, and bytes of 0x80 and above (which need a UTF-8 check). `text` must be
+  // readable up to 15 bytes past n (a tree text is).
+  static bool needs_escape(const char* text, std::size_t n) {
+#if defined(__SSE2__)
+    for (std::size_t i = 0; i < n; i += 16) {
+      unsigned bad = json_special_bytes(text + i);
+      if (n - i < 16) bad &= (1U << (n - i)) - 1;
+      if (bad != 0) return true;
+    }
+    return false;
+#else
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return true;
+    }
+    return false;
+#endif
+  }
+
   // The member `key` of `object`, made with `kind` when absent.
   TreeNode* member(TreeNode* object, std::string_view key, TreeNode::Kind kind) {
     if (TreeNode* found = object->find(key)) return found;
@@ -149,6 +204,7 @@ class Tree {
   }
 
   std::string_view keep_in_next_chunk(std::string_view value);
+  [[gnu::noinline]] void next_text_chunk();
 
   // Texts live in fixed chunks too; a value longer than a chunk gets a buffer of its own.
   // Every buffer has kTextPadding bytes more than it holds, for the JSON writer's 16-byte reads.

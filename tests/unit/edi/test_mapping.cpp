@@ -86,8 +86,11 @@ mapping::Partner partner_with(const std::vector<std::filesystem::path>& files) {
   return p;
 }
 
-Collect map_in(const mapping::Partner& partner, std::string_view edi) {
-  Reader reader(edi);
+// segment_marks as `edigate map in` reads (the mapper's fast paths need them).
+Collect map_in(const mapping::Partner& partner, std::string_view edi, bool segment_marks = false) {
+  ReaderOptions reader_options;
+  reader_options.segment_marks = segment_marks;
+  Reader reader(edi, reader_options);
   Collect collect;
   mapping::InboundOptions options;
   options.map_sets_with_errors = true;
@@ -302,4 +305,115 @@ TEST_CASE("an each rule copies a group's value into every object the group adds"
   INFO(result.bytes);
   CHECK(result.bytes.find("CNI+7+CMR-2'") != std::string::npos);
   CHECK(result.bytes.find("CNI+1+CMR-2'") != std::string::npos);
+}
+
+// A node's tags are found through a hashed slot table; with more tags than slots some must
+// share one, and those are found by scanning. Every tag must still reach its own node, and
+// nodes with the same tag are tried in match order (the one with a `when` first).
+TEST_CASE("a segment finds its node among many sibling tags", "[mapping]") {
+  constexpr int kTags = 40;  // more than MapNode::kMatchSlots
+  std::string map = R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="purchase_order" standard="x12" transaction="861">
+)";
+  std::string set = "ST*861*0001~\n";
+  for (int t = 0; t < kTags; ++t) {
+    const std::string tag = "Q" + std::string(1, static_cast<char>('A' + t / 10)) +
+                            std::string(1, static_cast<char>('0' + t % 10));
+    map += "  <segment tag=\"" + tag + "\"><element pos=\"1\" field=\"f" + std::to_string(t) +
+           "\"/></segment>\n";
+    set += tag + "*v" + std::to_string(t) + "~\n";
+  }
+  map += R"(  <segment tag="QZ1" when="1=X"><element pos="2" field="x"/></segment>
+  <segment tag="QZ1" array="others"><element pos="2" field="y"/></segment>
+</mapping>
+)";
+  set += "QZ1*X*1~\nQZ1*Z*2~\n";
+  set += "SE*" + std::to_string(kTags + 4) + "*0001~\n";
+  const std::string interchange =
+      "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*"
+      "00401*000000001*0*P*>~\nGS*RC*SENDER*RECEIVER*20250314*1200*1*X*004010~\n" +
+      set + "GE*1*1~\nIEA*1*000000001~\n";
+  TempDir dir;
+  const auto partner = partner_with({dir.write("861.xml", map)});
+  const Collect out = map_in(partner, interchange);
+  REQUIRE(out.docs.size() == 1);
+  const json& doc = out.docs[0];
+  for (int t = 0; t < kTags; ++t) {
+    INFO("tag " << t);
+    CHECK(doc["f" + std::to_string(t)] == "v" + std::to_string(t));
+  }
+  CHECK(doc["x"] == "1");
+  REQUIRE(doc["others"].size() == 1);
+  CHECK(doc["others"][0]["y"] == "2");
+}
+
+// Repeat objects (product ids) are kept as ready JSON text when nothing else touches them;
+// values that need escaping or release characters removed, and arrays a default reaches, take
+// the tree's path. Either way the document is the same.
+TEST_CASE("repeat objects read as JSON text or as tree objects give the same document",
+          "[mapping]") {
+  const std::string standard = std::string(EDIGATE_SOURCE) + "/mappings/standard/edifact/";
+  const std::string edi =
+      "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+250317:1545+REF1'"
+      "UNH+1+DESADV:D:96A:UN'BGM+351+D-1+9'RFF+ON:PO-1'CPS+1'"
+      "LIN+1++4000862141404:SRV'PIA+1+ART1:SA+A\"B:IN+C\\D:BP+\xe9t\xe9:SA'"
+      "LIN+2++4000862141411:SRV'PIA+1+X?+Y:SA+:IN'"
+      "LIN+3++4000862141428'"
+      "UNT+9+1'UNZ+1+REF1'";
+  const auto ids_of = [](const json& doc, std::size_t line) {
+    return doc["orders"][0]["items"][line]["product_ids"];
+  };
+  for (const bool marks : {true, false}) {  // without marks every object takes the tree's path
+    INFO("segment marks " << marks);
+    const Collect plain = map_in(partner_with({standard + "DESADV.xml"}), edi, marks);
+    REQUIRE(plain.docs.size() == 1);
+    const json ids = ids_of(plain.docs[0], 0);
+    REQUIRE(ids.size() == 5);
+    CHECK(ids[0] == json({{"id", "4000862141404"}, {"qualifier", "SRV"}}));
+    CHECK(ids[1] == json({{"id", "ART1"}, {"qualifier", "SA"}}));
+    CHECK(ids[2] == json({{"id", "A\"B"}, {"qualifier", "IN"}}));
+    CHECK(ids[3] == json({{"id", "C\\D"}, {"qualifier", "BP"}}));
+    CHECK(ids[4] == json({{"id", "\xc3\xa9t\xc3\xa9"}, {"qualifier", "SA"}}));  // Latin-1 in
+    CHECK(ids_of(plain.docs[0], 1)[1] == json({{"id", "X+Y"}, {"qualifier", "SA"}}));
+    CHECK(ids_of(plain.docs[0], 1)[2] == json({{"qualifier", "IN"}}));
+    CHECK(ids_of(plain.docs[0], 2)[0] == json({{"id", "4000862141428"}}));
+
+    // A default under product_ids fills the objects after reading.
+    TempDir dir;
+    const auto overlay = dir.write("desadv.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends=")" + standard +
+                                                     R"(DESADV.xml">
+  <default field="orders.items.product_ids.qualifier" value="ZZ"/>
+</mapping>
+)");
+    const Collect defaulted = map_in(partner_with({overlay}), edi, marks);
+    REQUIRE(defaulted.docs.size() == 1);
+    CHECK(ids_of(defaulted.docs[0], 2)[0] == json({{"id", "4000862141428"}, {"qualifier", "ZZ"}}));
+    CHECK(ids_of(defaulted.docs[0], 1)[2] == json({{"qualifier", "IN"}}));
+    CHECK(ids_of(defaulted.docs[0], 0)[1] == json({{"id", "ART1"}, {"qualifier", "SA"}}));
+  }
+}
+
+// HL ids 1..n are found by number, others by their text: a leading zero, a letter or a long id
+// must still find its parent.
+TEST_CASE("HL parents are found whatever their ids look like", "[mapping]") {
+  TempDir dir;
+  const auto partner = partner_with({dir.write("856.xml", kShipNoticeMap)});
+  const std::string interchange =
+      "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*"
+      "00401*000000001*0*P*>~\nGS*SH*SENDER*RECEIVER*20250314*1200*1*X*004010~\n"
+      "ST*856*0001~\nBSN*00*ASN-1*20250314*1200*0001~\n"
+      "HL*1**S~\nHL*02*1*O~\nPRF*PO-1~\nHL*X3*02*P~\nMAN*GM*000123450000000017~\n"
+      "HL*1234567890*X3*I~\nLIN**UP*012345678905~\nHL*2*02*P~\nMAN*GM*000123450000000024~\n"
+      "SE*13*0001~\nGE*1*1~\nIEA*1*000000001~\n";
+  for (const bool marks : {true, false}) {
+    const Collect out = map_in(partner, interchange, marks);
+    REQUIRE(out.docs.size() == 1);
+    const json& order = out.docs[0]["orders"][0];
+    CHECK(order["order_number"] == "PO-1");
+    REQUIRE(order["packs"].size() == 2);
+    CHECK(order["packs"][0]["sscc"] == "000123450000000017");
+    CHECK(order["packs"][0]["items"][0]["id"] == "012345678905");
+    CHECK(order["packs"][1]["sscc"] == "000123450000000024");
+  }
 }
