@@ -84,6 +84,8 @@ Result<std::optional<Mdn>> one_mdn(Statement& q) {
 }
 
 constexpr int kCheckpointPages = 1000;  // SQLite's default wal_autocheckpoint
+// Past this the checkpoint is a RESTART one (wal_checkpointer.hpp): ~16 MB with 4 KiB pages.
+constexpr int kRestartCheckpointPages = 4 * kCheckpointPages;
 
 // Pragmas that must hold on every connection (they are not stored in the file, except WAL).
 Status configure(sqlite3* db, int busy_timeout_ms) {
@@ -93,6 +95,9 @@ Status configure(sqlite3* db, int busy_timeout_ms) {
   // Statement and savepoint journals (every write runs in a savepoint of a shared transaction)
   // in memory, not in temporary files created and deleted per transaction.
   if (auto s = exec(db, "PRAGMA temp_store=MEMORY"); !s.ok()) return s;
+  // A WAL that grew past this (a checkpoint kept waiting, say) is cut back to it when it starts
+  // over, instead of keeping its largest size on disk for good.
+  if (auto s = exec(db, "PRAGMA journal_size_limit=67108864"); !s.ok()) return s;
   return exec(db, "PRAGMA foreign_keys=ON");
 }
 
@@ -120,11 +125,14 @@ thread_local const SqliteStore* SqliteStore::combining_ = nullptr;
 
 // Setting a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so
 // this asks for what it did, a passive checkpoint once the WAL passes the default 1000 pages,
-// from the background checkpointer (wal_checkpointer.hpp) instead of this commit.
+// from the background checkpointer (wal_checkpointer.hpp) instead of this commit; and for a
+// restart one when writes that never pause have kept the WAL from starting over.
 int SqliteStore::on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int wal_pages) {
   auto* store = static_cast<SqliteStore*>(self);
   last_commit_seq_ = store->wal_->committed();
-  if (wal_pages >= kCheckpointPages) store->checkpointer_->request();
+  if (wal_pages >= kCheckpointPages) {
+    store->checkpointer_->request(wal_pages >= kRestartCheckpointPages);
+  }
   return SQLITE_OK;
 }
 

@@ -1,5 +1,7 @@
 #include "store/wal_checkpointer.hpp"
 
+#include <utility>
+
 #include "thread_name.hpp"
 
 namespace edigate::gateway::store {
@@ -46,10 +48,11 @@ WalCheckpointer::~WalCheckpointer() {
   sqlite3_close_v2(db_);
 }
 
-void WalCheckpointer::request() {
+void WalCheckpointer::request(bool restart) {
   {
     std::lock_guard lock(m_);
     due_ = true;
+    restart_due_ = restart_due_ || restart;
   }
   cv_.notify_one();
 }
@@ -60,10 +63,15 @@ void WalCheckpointer::run() {
     cv_.wait(lock, [&] { return due_ || stop_; });
     if (stop_) return;
     due_ = false;
+    const bool restart = std::exchange(restart_due_, false);
     lock.unlock();
-    // A failure (the disk, a busy WAL index) leaves the WAL as it is: the next request tries
-    // again, and the WAL stays the durable copy meanwhile.
-    (void)sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // A failure (the disk, a busy WAL index, a writer holding on past the busy timeout) leaves
+    // the WAL as it is: the next request tries again, and the WAL stays the durable copy
+    // meanwhile.
+    (void)sqlite3_wal_checkpoint_v2(db_, "main",
+                                    restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE,
+                                    nullptr, nullptr);
+    if (restart) restarts_.fetch_add(1, std::memory_order_acq_rel);
     done_.fetch_add(1, std::memory_order_acq_rel);
     lock.lock();
   }
