@@ -99,14 +99,15 @@ wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
 end=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
 read -r commits_after flushes_after <<<"$(store_counts)"
-python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message')"
+python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message')" | tee e2e.txt
 # shellcheck disable=SC2086
 "$load" "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
 
 openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null >rsa.txt
 sign=$(awk '/^rsa 2048 bits/ {print $6}' rsa.txt | tail -1)
 rate=$(sed -n 's/.* \([0-9.]*\) messages\/s.*/\1/p' burst.txt)
-python3 -c "s=float('$sign'); r=float('${rate:-0}'); print(f'RSA-2048 private operations (openssl speed, {$(nproc)} processes): {s:.0f}/s -> bound {s/2:.0f} messages/s (2 private ops per message); burst ratio {r/(s/2):.3f}')"
+e2e=$(sed -n 's/.*: \([0-9.]*\) messages\/s.*/\1/p' e2e.txt)
+python3 -c "s=float('$sign'); r=float('${rate:-0}'); e=float('${e2e:-0}'); print(f'RSA-2048 private operations (openssl speed, {$(nproc)} processes): {s:.0f}/s -> bound {s/2:.0f} messages/s (2 private ops per message); burst ratio {r/(s/2):.3f} (MDNs), end-to-end ratio {e/(s/2):.3f} (delivered)')"
 
 # The same bound counted in CPU: two private operations cost 2 * cores / (ops/s) seconds of
 # CPU, against what the daemon spent per message received, answered, mapped and delivered.
