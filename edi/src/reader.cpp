@@ -753,14 +753,19 @@ struct Reader::Impl final : detail::ProblemSink {
     const Segment& s = segment;
     InterchangeHeader& h = interchange;
     h.location = segment_location;
-    h.syntax_id = std::string(s.component(1, 1));
-    h.version = std::string(s.component(1, 2));
-    h.sender_id = unescape(s.component(2, 1), h.delimiters.release);
-    h.sender_qualifier = std::string(s.component(2, 2));
-    h.receiver_id = unescape(s.component(3, 1), h.delimiters.release);
-    h.receiver_qualifier = std::string(s.component(3, 2));
-    h.date = std::string(s.component(4, 1));
-    h.time = std::string(s.component(4, 2));
+    // Every field as the data it carries: a release character escapes whatever follows it, as
+    // in any other segment (the writer escapes them all the same way).
+    const auto field = [&](std::size_t position, std::size_t component) {
+      return unescape(s.component(position, component), h.delimiters.release);
+    };
+    h.syntax_id = field(1, 1);
+    h.version = field(1, 2);
+    h.sender_id = field(2, 1);
+    h.sender_qualifier = field(2, 2);
+    h.receiver_id = field(3, 1);
+    h.receiver_qualifier = field(3, 2);
+    h.date = field(4, 1);
+    h.time = field(4, 2);
     h.control_number = s.text(5);
     h.ack_requested = s[9] == "1";
     h.test = s[11] == "1";
@@ -1069,14 +1074,17 @@ struct Reader::Impl final : detail::ProblemSink {
       g.agency = std::string(segment[7]);
       g.version = std::string(segment[8]);
     } else {
-      g.functional_id = std::string(segment[1]);
-      g.sender_id = std::string(segment.component(2, 1));
-      g.receiver_id = std::string(segment.component(3, 1));
-      g.date = std::string(segment.component(4, 1));
-      g.time = std::string(segment.component(4, 2));
+      const auto field = [&](std::size_t position, std::size_t component) {
+        return unescape(segment.component(position, component), interchange.delimiters.release);
+      };
+      g.functional_id = segment.text(1);
+      g.sender_id = field(2, 1);
+      g.receiver_id = field(3, 1);
+      g.date = field(4, 1);
+      g.time = field(4, 2);
       g.control_number = segment.text(5);
-      g.agency = std::string(segment[6]);
-      g.version = std::string(segment.component(7, 1)) + std::string(segment.component(7, 2));
+      g.agency = segment.text(6);
+      g.version = field(7, 1) + field(7, 2);
     }
   }
 

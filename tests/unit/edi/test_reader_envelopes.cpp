@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "edigate/edi/document.hpp"
+#include "edigate/edi/writer.hpp"
 #include "reader_test_util.hpp"
 
 using namespace edigate::edi;
@@ -441,4 +443,43 @@ TEST_CASE("a delimiter inside an envelope field is an error, not data", "[reader
         "UN'UNT+2+1'UNZ+1+9'";
     CHECK(find_problem(read_all(input), ProblemCode::unb_invalid) == nullptr);
   }
+}
+
+TEST_CASE("EDIFACT envelope fields are read like any element: a release escapes what follows",
+          "[reader][envelope]") {
+  // Found by fuzzing: UNB and UNG fields other than the ids kept the release character, so a
+  // qualifier "1?x4" read as "1?x4", was written back as "1??x4" and read again as "1??x4".
+  const std::string input =
+      "UNB+UNOA:2+AB?+C:1?x4+REC?:V:1??4+241105:1432+1'"
+      "UNG+ORDERS+SE?xN:14+RE?+C:14+241105:1432+7+UN+D:96A'"
+      "UNH+1+ORDERS:D:96A:UN'BGM+220+PO1+9'UNT+3+1'UNE+1+7'UNZ+1+1'";
+  const Document first = read_document(input);
+  REQUIRE(first.interchanges.size() == 1);
+  const Interchange& ic = first.interchanges[0];
+  CHECK(ic.sender_id == "AB+C");
+  CHECK(ic.sender_qualifier == "1x4");
+  CHECK(ic.receiver_id == "REC:V");
+  CHECK(ic.receiver_qualifier == "1?4");
+  REQUIRE(ic.groups.size() == 1);
+  CHECK(ic.groups[0].sender_id == "SExN");
+  CHECK(ic.groups[0].receiver_id == "RE+C");
+  // The reader's own headers (what validation and acknowledgements use) say the same.
+  std::vector<std::string> headers;
+  Reader reader(input);
+  for (Event e = reader.next(); e.kind != EventKind::end_of_input; e = reader.next()) {
+    if (e.kind == EventKind::interchange_start) {
+      headers.push_back(reader.interchange().sender_qualifier);
+      headers.push_back(reader.interchange().receiver_qualifier);
+    } else if (e.kind == EventKind::group_start) {
+      headers.push_back(reader.group().sender_id);
+      headers.push_back(reader.group().receiver_id);
+    }
+  }
+  CHECK(headers == std::vector<std::string>{"1x4", "1?4", "SExN", "RE+C"});
+  // Written back (escaped again) and read once more: the same tree.
+  const WriteResult written = write_interchange(ic);
+  REQUIRE(written.ok());
+  const Document second = read_document(written.bytes);
+  REQUIRE(second.interchanges.size() == 1);
+  CHECK(second.interchanges[0] == ic);
 }
