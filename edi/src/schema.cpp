@@ -158,6 +158,9 @@ class SchemaBuilder {
     children(root, schema_.root);
     if (schema_.root.children.empty()) fail(root, "transaction has no segments");
     number_states(schema_.root, schema_.states);
+    for (const auto& rule : schema_.segments) schema_.tags.push_back(rule->key);
+    std::sort(schema_.tags.begin(), schema_.tags.end());
+    schema_.tags.erase(std::unique(schema_.tags.begin(), schema_.tags.end()), schema_.tags.end());
   }
 
  private:

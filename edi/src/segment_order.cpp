@@ -7,11 +7,6 @@
 namespace edigate::edi::detail {
 namespace {
 
-void collect_tags(const SchemaNode& node, std::unordered_set<std::uint32_t>& tags) {
-  if (node.segment != nullptr) tags.insert(node.segment->key);
-  for (const SchemaNode& child : node.children) collect_tags(child, tags);
-}
-
 bool looks_like_tag(std::string_view tag) {
   if (tag.size() < 2 || tag.size() > 3) return false;
   for (char c : tag) {
@@ -25,8 +20,6 @@ bool looks_like_tag(std::string_view tag) {
 void SegmentOrder::start(const TransactionSchema& schema) {
   if (schema_ != &schema) {
     schema_ = &schema;
-    known_.clear();
-    collect_tags(schema.root, known_);
     memo_.assign(kWays * schema.states, Memo{});
   }
   depth_ = 0;

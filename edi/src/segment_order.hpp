@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "edigate/edi/problem.hpp"
@@ -129,14 +128,15 @@ class SegmentOrder {
     if (depth_ == frames_.size()) frames_.emplace_back();
     frames_[depth_++] = Frame{node, 0, static_cast<std::uint32_t>(node->children.size()), uses};
   }
-  bool known_tag(std::uint32_t key) const { return known_.count(key) != 0; }
+  bool known_tag(std::uint32_t key) const {
+    return std::binary_search(schema_->tags.begin(), schema_->tags.end(), key);
+  }
 
   std::size_t max_nesting_;
   const TransactionSchema* schema_ = nullptr;
-  std::vector<Frame> frames_;                // frames_[0] is the root; reused across sets
-  std::size_t depth_ = 0;                    // frames in use
-  std::unordered_set<std::uint32_t> known_;  // every tag of the current schema
-  std::vector<Memo> memo_;                   // kWays per state of schema_
+  std::vector<Frame> frames_;  // frames_[0] is the root; reused across sets
+  std::size_t depth_ = 0;      // frames in use
+  std::vector<Memo> memo_;     // kWays per state of schema_
 };
 
 }  // namespace edigate::edi::detail

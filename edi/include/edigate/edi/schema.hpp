@@ -95,6 +95,7 @@ struct TransactionSchema {
   SchemaNode root;           // a loop holding the whole set
   std::uint32_t states = 0;  // (loop, child) pairs: SchemaNode::state_base
   std::vector<std::unique_ptr<SegmentRule>> segments;  // owns the rules nodes point to
+  std::vector<std::uint32_t> tags;  // the keys of every segment it defines, sorted, unique
 };
 
 // Where a packed code starts its search in ElementRule::code_table.
