@@ -421,12 +421,19 @@ struct InboundMapper::Impl {
   bool json_item(const RepeatRule& r, std::uint16_t base, TreeNode* target, const Segment& s) {
     constexpr std::uint8_t kNoRelease = Segment::kKnown;
     if ((s.marks() & (Segment::kKnown | Segment::kRelease)) != kNoRelease) return false;
-    std::string_view values[RepeatRule::kMaxJsonFields];  // one per element
+    // One value per element; a plain array of views, left uninitialised past the elements
+    // (a std::string_view array is zeroed whole on every call).
+    struct Value {
+      const char* data;
+      std::size_t size;
+    };
+    Value values[RepeatRule::kMaxJsonFields];
     std::size_t size = 1;  // `{`, and `}` in place of the first member's comma
     for (std::size_t k = 0; k < r.elements.size(); ++k) {
       const ElementRule& e = r.elements[k];
-      values[k] = raw(s, shifted(e.pos, base));
-      if (!values[k].empty()) size += e.plain_key.size() + 6 + values[k].size();  // ,"k":"v"
+      const std::string_view v = raw(s, shifted(e.pos, base));
+      values[k] = {v.data(), v.size()};
+      if (!v.empty()) size += e.plain_key.size() + 6 + v.size();  // ,"k":"v"
     }
     if (size == 1) return true;  // every value empty
     TreeNode* array = array_at(target, r.array);
@@ -436,7 +443,7 @@ struct InboundMapper::Impl {
     *to++ = '{';
     bool first = true;
     for (std::size_t k = 0; k < r.elements.size(); ++k) {
-      if (values[k].empty()) continue;
+      if (values[k].size == 0) continue;
       // An interned key is stored as `,"key":"` with padding after it (intern_key).
       const std::string_view key = r.elements[k].plain_key;
       const std::size_t token = key.size() + (first ? 4 : 5);
@@ -447,10 +454,9 @@ struct InboundMapper::Impl {
         std::memcpy(to, from, token);
       }
       to += token;
-      Tree::copy_text(to, values[k]);
-      if (Tree::needs_escape(to, values[k].size())) [[unlikely]]
+      if (Tree::copy_needs_escape(to, {values[k].data, values[k].size})) [[unlikely]]
         return false;
-      to += values[k].size();
+      to += values[k].size;
       *to++ = '"';
       first = false;
     }

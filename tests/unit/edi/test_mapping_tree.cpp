@@ -97,3 +97,27 @@ TEST_CASE("texts and nodes span many chunks and stay valid until the tree is cle
     CHECK(json_of(*root) == expected + "]}");
   }
 }
+
+TEST_CASE("copying a value and finding bytes JSON must escape agree with the byte-wise rule",
+          "[mapping]") {
+  using edigate::edi::mapping::Tree;
+  const auto special = [](unsigned char c) {
+    return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  };
+  // Every byte value at every position of values of 1 to 24 bytes (each copy path: below 4,
+  // 4-7, 8-16 and the longer loop), in a field of plain letters.
+  for (std::size_t n = 1; n <= 24; ++n) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string value(n, 'A');
+        value[at] = static_cast<char>(b);
+        char out[64] = {};
+        const bool found = Tree::copy_needs_escape(out, value);
+        if (found != special(static_cast<unsigned char>(b)) || std::string(out, n) != value) {
+          FAIL("n " << n << " at " << at << " byte " << b);
+        }
+      }
+    }
+  }
+  CHECK(!Tree::copy_needs_escape(nullptr, {}));
+}
