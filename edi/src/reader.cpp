@@ -291,9 +291,13 @@ struct Reader::Impl final : detail::ProblemSink {
         problems.clear();
         queue_pos = 0;
       }
-      if (fast_path && fast_body_segment()) {
+      // The event's location is built in registers and stored twice (the reader's own copy,
+      // the event), never read back from the reader's copy just after its fields were stored
+      // one by one: that load would wait for those stores.
+      Location at;
+      if (fast_path && fast_body_segment(at)) {
         current_problem = -1;
-        return Event{EventKind::segment, segment_location, {}, false};
+        return Event{EventKind::segment, at, {}, false};
       }
       while (queue.empty() && !finished) {
         step();
@@ -443,7 +447,7 @@ struct Reader::Impl final : detail::ProblemSink {
   // The common case in one straight path: a complete body segment already in the buffer,
   // within every limit. Returns false, having changed nothing, for anything else (an envelope
   // segment, a lone CR, the end of the buffer, a limit reached); the general path handles it.
-  [[gnu::always_inline]] bool fast_body_segment() {
+  [[gnu::always_inline]] bool fast_body_segment(Location& at) {
     std::size_t p = pos;
     std::uint64_t breaks = 0;
     // Most segments start with a letter: one comparison decides there is no line break.
@@ -457,7 +461,7 @@ struct Reader::Impl final : detail::ProblemSink {
     // Two results: the index's stays in registers (it has no line breaks by construction).
     detail::ScanResult cut;
     if (use_index && index.cut(scanner, data, size, p, bounds, cut)) {
-      return accept_body_segment(p, breaks, cut.length, 0, cut.marks, cut.component_map);
+      return accept_body_segment(p, breaks, cut.length, 0, cut.marks, cut.component_map, at);
     }
     const Limits& limits = options.limits;
     detail::ScanResult r;
@@ -465,13 +469,14 @@ struct Reader::Impl final : detail::ProblemSink {
       r = scanner.scan(data + p, size - p, limits.max_segment_length, bounds);
       if (r.status != detail::ScanStatus::complete || r.too_many_elements) return false;
     }
-    return accept_body_segment(p, breaks, r.length, r.line_breaks, r.marks, r.component_map);
+    return accept_body_segment(p, breaks, r.length, r.line_breaks, r.marks, r.component_map, at);
   }
 
   // fast_body_segment's second half, for a segment scanned at p after `breaks` line feeds.
   [[gnu::always_inline]] bool accept_body_segment(std::size_t p, std::uint64_t breaks,
                                                   std::size_t length, std::uint32_t line_breaks,
-                                                  std::uint8_t marks, std::uint64_t component_map) {
+                                                  std::uint8_t marks, std::uint64_t component_map,
+                                                  Location& at) {
     const Limits& limits = options.limits;
     if (length > limits.max_element_length || segments_in_set >= limits.max_segments_per_set ||
         is_envelope_tag(std::string_view(data + p, bounds[0]))) {
@@ -481,11 +486,12 @@ struct Reader::Impl final : detail::ProblemSink {
     pos = p;
     ++segment_number;
     ++segments_in_set;
-    // here() inside a set; element, component and repetition of segment_location stay 0.
-    segment_location.offset = base + pos;
-    segment_location.line = line;
-    segment_location.segment = segment_number;
-    segment_location.segment_in_set = segments_in_set;
+    // here() inside a set; element, component and repetition stay 0.
+    at.offset = base + pos;
+    at.line = line;
+    at.segment = segment_number;
+    at.segment_in_set = segments_in_set;
+    segment_location = at;
     segment = Segment(data + pos, bounds.data(), bounds.size() - 1, &interchange.delimiters,
                       &segment_location, marks, component_map);
     line += line_breaks;

@@ -118,14 +118,18 @@ class Run {
         max_problems_(reader.options().limits.max_problems_per_set) {}
 
   std::uint64_t run() {
-    for (Event e = reader_.next(); e.kind != EventKind::end_of_input; e = reader_.next()) {
+    // Each event is made in place (not assigned over the last one: copying it reads back, in
+    // 16-byte pieces, what the reader has just stored field by field, and waits for it).
+    while (true) {
+      const Event e = reader_.next();
       if (e.kind == EventKind::segment) {  // nearly every event: no jump through the switch
         body_segment();
+      } else if (e.kind == EventKind::end_of_input) {
+        return errors_;
       } else {
         on_event(e);
       }
     }
-    return errors_;
   }
 
  private:
