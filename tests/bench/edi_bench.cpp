@@ -356,7 +356,11 @@ void show_problem(const edi::Problem& p, std::uint64_t seen) {
 ReadTally tokenize(std::string_view input) {
   edi::Reader reader(input);
   ReadTally t;
-  for (edi::Event e = reader.next(); e.kind != edi::EventKind::end_of_input; e = reader.next()) {
+  // Each event made in place, as the validator reads them (assigning each over the last one
+  // copies it, reading back what the reader has just stored: a stall per segment).
+  while (true) {
+    const edi::Event e = reader.next();
+    if (e.kind == edi::EventKind::end_of_input) break;
     if (e.kind == edi::EventKind::problem) {
       show_problem(reader.problem(), ++t.problems);
       continue;
