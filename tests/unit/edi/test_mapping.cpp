@@ -118,6 +118,44 @@ TEST_CASE("items above their packs (HL 0002) move into them", "[mapping]") {
   CHECK(out.docs[0]["shipment_date"] == "2025-03-14T12:00");
 }
 
+// Found by fuzzing: a segment with an empty tag has the key that marks an empty slot of the
+// tag lookup; it was taken for a match and its (absent) chain followed.
+TEST_CASE("a segment with an empty tag matches no map node", "[mapping]") {
+  const auto partner =
+      partner_with({std::string(EDIGATE_SOURCE) + "/mappings/standard/x12/856.xml"});
+  const std::string edi =
+      "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*00401*"
+      "000000001*0*P*>~\n"
+      "GS*SH*SENDER*RECEIVER*20250314*1200*1*X*004010~\n"
+      "ST*856*0001~\n"
+      "BSN*00*ASN-1*20250314*1200*0001~\n"
+      "HL*1**S~\n"
+      "HL*2*1*O~\n"
+      "PRF*PO-1~\n"
+      "HL*3*2*P~\n"
+      "MAN*GM*000123450000000017~\n"
+      "HL*4*3*I~\n"
+      "LIN*1*UP*012345678905~\n"
+      "*0*P*>~\n"
+      "SN1**48*EA~\n"
+      "SE*12*0001~\n"
+      "GE*1*1~\n"
+      "IEA*1*000000001~\n";
+  const std::string_view empty_tag = "*0*P*>~\n";
+  std::string without = edi;
+  without.erase(without.rfind(empty_tag), empty_tag.size());  // not the ISA's own tail
+  for (const bool marks : {false, true}) {
+    const Collect out = map_in(partner, edi, marks);
+    REQUIRE(out.docs.size() == 1);
+    CHECK(out.docs[0]["orders"][0]["order_number"] == "PO-1");  // the rest still mapped
+    CHECK_FALSE(out.problems.empty());                          // and the set is in error
+    // The segment added nothing to the document (it was taken for no node).
+    const Collect plain = map_in(partner, without, marks);
+    REQUIRE(plain.docs.size() == 1);
+    CHECK(out.docs[0] == plain.docs[0]);
+  }
+}
+
 // Decimals already in canonical form are kept as received without decimal_in(); the others
 // still go through it (or stay raw when it refuses them).
 TEST_CASE("decimals read by the mapper: kept when canonical, else converted", "[mapping]") {
