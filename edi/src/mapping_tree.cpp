@@ -70,12 +70,22 @@ void hex_escape(unsigned char c, JsonOut& out) {
   out.put(std::string_view(escaped, 6));
 }
 
-// Length of the valid UTF-8 sequence starting at text[i], 0 when there is none.
+// Length of the valid UTF-8 sequence starting at text[i], 0 when there is none. Valid as RFC
+// 3629 has it: no overlong forms (E0 80-9F, F0 80-8F), no surrogates (ED A0-BF), nothing past
+// U+10FFFF (F4 90-BF); a JSON reader refuses those, so they are escaped as Latin-1 bytes.
 std::size_t utf8_length(std::string_view text, std::size_t i) {
   const auto c = static_cast<unsigned char>(text[i]);
   const std::size_t len = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
   if (len == 0 || i + len > text.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
+  // The second byte's range depends on the first; the others are 80-BF.
+  unsigned low = 0x80, high = 0xBF;
+  if (c == 0xE0) low = 0xA0;
+  if (c == 0xED) high = 0x9F;
+  if (c == 0xF0) low = 0x90;
+  if (c == 0xF4) high = 0x8F;
+  const auto second = static_cast<unsigned char>(text[i + 1]);
+  if (second < low || second > high) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
     if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
   }
   return len;

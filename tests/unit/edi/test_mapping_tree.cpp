@@ -2,6 +2,7 @@
 // must come out exactly as the byte-wise writer makes them, wherever the bytes that need
 // escaping fall; keys are interned; texts and nodes outlive their chunks' boundaries.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,7 @@ std::string json_of(const TreeNode& root) {
   return buffer.substr(0, length);
 }
 
-std::string quoted(std::string_view text) {
+std::string byte_wise(std::string_view text) {
   std::string out;
   write_json_string(text, out);  // the byte-wise writer
   return out;
@@ -48,7 +49,7 @@ TEST_CASE("tree strings are escaped as the byte-wise writer escapes them", "[map
         TreeNode* root = tree.make(Kind::object);
         tree.member(root, key, Kind::string)->text = tree.keep(text);
         INFO("length " << length << ", special at " << at);
-        CHECK(json_of(*root) == "{\"value\":" + quoted(text) + "}");
+        CHECK(json_of(*root) == "{\"value\":" + byte_wise(text) + "}");
       }
     }
   }
@@ -92,7 +93,7 @@ TEST_CASE("texts and nodes span many chunks and stay valid until the tree is cle
       TreeNode* s = tree.make(Kind::string);
       s->text = tree.keep(text);
       list->append(s);
-      expected += (i > 0 ? "," : "") + quoted(text);
+      expected += (i > 0 ? "," : "") + byte_wise(text);
     }
     CHECK(json_of(*root) == expected + "]}");
   }
@@ -120,4 +121,47 @@ TEST_CASE("copying a value and finding bytes JSON must escape agree with the byt
     }
   }
   CHECK(!Tree::copy_needs_escape(nullptr, {}));
+}
+
+// Found by fuzzing: E0 96 91 (an overlong form) was passed through as UTF-8, and a JSON reader
+// refused the document. Only RFC 3629 sequences pass; any other byte of 0x80 and above is
+// taken as Latin-1 and escaped.
+TEST_CASE("only valid UTF-8 passes through; other high bytes are Latin-1", "[mapping]") {
+  const auto latin1 = [](std::string_view bytes) {
+    std::string out;
+    for (const char ch : bytes) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x80) {
+        out.push_back(ch);
+      } else {
+        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      }
+    }
+    return out;
+  };
+  const std::vector<std::string> valid = {"\xc2\x80",         "\xdf\xbf",        "\xe0\xa0\x80",
+                                          "\xed\x9f\xbf",     "\xee\x80\x80",    "\xf0\x90\x80\x80",
+                                          "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"};
+  const std::vector<std::string> invalid = {
+      "\xc0\xaf",         "\xc1\xbf",         "\xe0\x96\x91",     "\xe0\x9f\xbf",
+      "\xed\xa0\x80",     "\xed\xbf\xbf",     "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf",
+      "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xe2\x82",         "\x80\x80"};
+  const std::string_view key = intern_key("value");
+  Tree tree;
+  for (const bool good : {true, false}) {
+    for (const std::string& bytes : good ? valid : invalid) {
+      for (const std::string& text : {bytes, "ab" + bytes + "cd", std::string(20, 'x') + bytes}) {
+        INFO("bytes " << nlohmann::json(latin1(text)).dump());
+        tree.clear();
+        TreeNode* root = tree.make(Kind::object);
+        tree.member(root, key, Kind::string)->text = tree.keep(text);
+        const std::string written = json_of(*root);
+        CHECK(written == "{\"value\":" + byte_wise(text) + "}");  // both writers agree
+        const auto parsed = nlohmann::json::parse(written, nullptr, false);
+        REQUIRE_FALSE(parsed.is_discarded());
+        CHECK(parsed["value"] == (good ? text : latin1(text)));
+      }
+    }
+  }
 }
