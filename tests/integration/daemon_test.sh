@@ -146,6 +146,35 @@ wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.
   ok || fail "upload status processed"
 curl -s -H 'Authorization: Bearer upload-token' "http://127.0.0.1:$http_port/upload/$id" >status.json
 has "duplicate interchange flagged" status.json '"status":"duplicate"'
+# A payload over 64 KiB is a spool file (smaller ones are database blobs), read back from there
+# by the pipeline: a 120 KB 850 is processed and delivered like any other.
+python3 - <<'PY'
+lines = ["ISA*00*          *00*          *08*6111470100     *ZZ*BLUERIDGEHW    *250307*2305*U*00401*000000777*0*P*>",
+         "GS*PO*6111470100*BLUERIDGEHW*20250307*2305*777*X*004010", "ST*850*0001",
+         "BEG*00*SA*PO-LARGE-777**20250307", "CUR*BY*USD", "N1*ST*CRESTLINE DC AUSTIN*UL*0614141000036"]
+line = 0
+while sum(len(l) + 2 for l in lines) < 120000:
+    line += 1
+    lines += ["PO1*%d*24*PC*12.9**UP*0773120%05d*VP*BRH-%05d" % (line, line, line),
+              "PID*F****CAST IRON SKILLET 10 IN", "REF*IA*00778812"]
+lines += ["CTT*%d" % line, "SE*%d*0001" % (len(lines) - 2 + 2), "GE*1*777", "IEA*1*000000777"]
+open("large.edi", "w").write("~\n".join(lines) + "~\n")
+PY
+check "a large upload" 0 curl -sS -o up3.json -w '%{http_code}' \
+  -H "Authorization: Bearer upload-token" "http://127.0.0.1:$http_port/upload" --data-binary @large.edi
+has "202 for a large upload" out "202"
+large_id=$(python3 -c 'import json; print(json.load(open("up3.json"))["message_id"])')
+wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.0.1:$http_port/upload/$large_id | grep -q '\"status\":\"processed\"'" &&
+  ok || fail "the large upload was processed"
+wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.0.1:$http_port/upload/$large_id | grep -q '\"status\":\"delivered\"'" ||
+  true
+curl -s -H 'Authorization: Bearer upload-token' "http://127.0.0.1:$http_port/upload/$large_id" >status.large.json
+large_sha=$(sha256sum large.edi | cut -d' ' -f1)
+[ -f "var/spool/${large_sha:0:2}/$large_sha" ] && ok || fail "the large payload is a spool file"
+[ "$(sqlite3 var/edigate.db "SELECT count(*) FROM blobs WHERE id = '$large_sha'")" = 0 ] && ok ||
+  fail "the large payload is not also a database blob"
+wait_for 10 grep -l "PO-LARGE-777" -r erp >/dev/null && ok || fail "the large order was delivered"
+has "its document was delivered" status.large.json '"status":"delivered"'
 if [ -n "$client_fp" ]; then
   check "upload over HTTPS with a client certificate" 0 curl -sS -o up2.json -w '%{http_code}' \
     --cacert certs/ca/ca.pem --cert certs/clients/upload-client.pem --key certs/clients/upload-client.key \
@@ -182,7 +211,8 @@ wait_for 10 sh -c "curl -s -H 'Authorization: Bearer admin-token' 'http://127.0.
   ok || fail "the SFTP upload became a message"
 curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages" >sftp-messages.json
 has "SFTP message has its transport" sftp-messages.json '"transport":"sftp"'
-wait_for 10 sh -c "ls erp | grep -c json | grep -q 8" && ok || fail "SFTP documents delivered"
+# every document delivered so far (the large upload's included) and the SFTP file's
+wait_for 10 sh -c "ls erp | grep -c json | grep -q 9" && ok || fail "SFTP documents delivered"
 [ -z "$(ls var/jails/retailer/inbox)" ] && ok || fail "the inbox copy is removed once stored"
 printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
 check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \
