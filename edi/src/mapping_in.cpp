@@ -230,9 +230,6 @@ struct InboundMapper::Impl {
   void on_segment(const Segment& s, std::vector<Problem>& problems) {
     if (map == nullptr) return;
     const std::uint32_t key = tag_key(s.tag());
-    // An empty tag (bad input, reported by the validator) is no node's; its key, 0, is also
-    // what marks an empty slot, which must never be taken for a match.
-    if (key == 0) return;
     for (std::size_t d = stack.size(); d-- > 0;) {
       const MapNode& parent = *stack[d].node;
       const MapNode::MatchSlot& slot = parent.match_slots[parent.match_slot(key)];

@@ -512,7 +512,7 @@ class Compiler {
       const std::size_t h = parent.match_slot(key);
       MapNode::MatchSlot& slot = parent.match_slots[h];
       const auto here = static_cast<std::uint16_t>(m);
-      if (slot.key == 0) {
+      if (slot.first == MapNode::kNoMatch) {
         slot = {key, here};
       } else if (slot.key == key) {
         parent.match_next[last[h]] = here;

@@ -117,13 +117,15 @@ struct MapNode {
   // chains the others in match order (a loop's own first segment and levels left out). The
   // multiplier is chosen per node so that its tags do not share a slot; when none is found, a
   // shared slot is kSharedSlot and its tags are found by scanning match_keys.
+  static constexpr std::uint16_t kNoMatch = 0xFFFF;
+  // An empty slot has no first candidate, so nothing is taken from it whatever key reaches it
+  // (the key field of an empty slot, 0, is also the key of an empty tag).
   struct MatchSlot {
-    std::uint32_t key = 0;  // 0: no candidate
-    std::uint16_t first = 0;
+    std::uint32_t key = 0;
+    std::uint16_t first = kNoMatch;  // kNoMatch: no candidate
   };
   static constexpr std::size_t kMatchSlots = 32;
   static constexpr std::uint32_t kSharedSlot = 0xFFFFFFFF;  // no tag_key (its top byte is <= 3)
-  static constexpr std::uint16_t kNoMatch = 0xFFFF;
   static constexpr std::uint32_t kMatchMultiplier = 0x9E3779B1U;
   std::size_t match_slot(std::uint32_t key) const { return (key * match_multiplier) >> 27; }
   std::uint32_t match_multiplier = kMatchMultiplier;
