@@ -155,35 +155,35 @@ constexpr std::size_t kStringRoom = 2 + 16;
 // Room for what write_key() writes.
 inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; }
 
+// An interned key is stored as `,"key":"` (intern_key); keys are ours, nothing to escape. Puts
+// the separator (when `comma`), the key and its colon, and with `quote` a string's opening
+// quote, in one copy; after reserve(key_room(key)).
+[[gnu::always_inline]] inline void put_interned_key(JsonOut& out, bool comma, std::string_view key,
+                                                    bool quote) {
+  const std::string_view token(key.data() - (comma ? 2 : 1),
+                               key.size() + (comma ? 4 : 3) + (quote ? 1 : 0));
+  if (token.size() <= 16) {
+    out.put16(token.data(), token.size());
+  } else {
+    out.put(token);
+  }
+}
+
 // Writes the separator ("," or nothing) and, for an object member, the key; after
 // reserve(key_room(key)).
 [[gnu::always_inline]] inline void write_key(JsonOut& out, bool comma, std::string_view key) {
   if (!key.empty()) {
-    // An interned key is stored as `,"key":` (intern_key); keys are ours, nothing to escape.
-    const std::string_view token(key.data() - (comma ? 2 : 1), key.size() + (comma ? 4 : 3));
-    if (token.size() <= 16) {
-      out.put16(token.data(), token.size());
-    } else {
-      out.put(token);
-    }
+    put_interned_key(out, comma, key, false);
   } else if (comma) {
     out.put(',');
   }
 }
 
-// The separator, the key (for an object member) and the string's opening quote, which follows
-// every interned key (intern_key) so one copy writes all three; after reserve(key_room(key)).
+// The separator, the key (for an object member) and the string's opening quote; after
+// reserve(key_room(key)).
 [[gnu::always_inline]] inline void write_string_start(JsonOut& out, bool comma,
                                                       std::string_view key) {
-  if (!key.empty()) {
-    const std::string_view token(key.data() - (comma ? 2 : 1), key.size() + (comma ? 5 : 4));
-    if (token.size() <= 16) {
-      out.put16(token.data(), token.size());
-    } else {
-      out.put(token);
-    }
-    return;
-  }
+  if (!key.empty()) return put_interned_key(out, comma, key, true);
   if (comma) out.put(',');
   out.put('"');
 }

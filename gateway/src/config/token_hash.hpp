@@ -16,6 +16,8 @@ std::string to_hex(const Sha256& digest);
 // 64 hex digits, upper or lower case, optionally in colon-separated pairs (as `openssl x509
 // -fingerprint` prints them); nullopt otherwise.
 std::optional<Sha256> parse_sha256_hex(std::string_view text);
+// The value of one hex digit (either case), -1 for any other character.
+int hex_digit_value(char c);
 // Equal in time independent of the contents.
 bool equal_constant_time(const Sha256& a, const Sha256& b);
 

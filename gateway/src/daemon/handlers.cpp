@@ -47,12 +47,7 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
 
 // Form-decoded: "+" is a space, "%3C" a "<" (a malformed escape stays as it is).
 std::string form_decode(std::string_view text) {
-  const auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  const auto hex = config::hex_digit_value;
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
