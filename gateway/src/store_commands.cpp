@@ -116,16 +116,9 @@ struct ListOptions {
 };
 
 int run_messages_list(ListOptions o) {
-  for (const auto& [text, into] :
-       {std::pair{&o.since, &o.filter.since}, std::pair{&o.until, &o.filter.until}}) {
-    if (text->empty()) continue;
-    const auto ms = st::parse_iso_time(*text);
-    if (!ms) {
-      std::cerr << "edigate: '" << *text
-                << "' is not a UTC date or time (2026-11-30 or 2026-11-30T07:05:09Z)\n";
-      return kCannotRun;
-    }
-    *into = *ms;
+  if (const auto bad = st::set_time_range(o.filter, o.since, o.until)) {
+    std::cerr << "edigate: --" << *bad << "\n";
+    return kCannotRun;
   }
   auto store = open_existing(o.db);
   if (!store) return kCannotRun;

@@ -425,15 +425,9 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     if (!filter.direction.empty() && filter.direction != "in" && filter.direction != "out") {
       return responder.send(problem(400, "direction is in or out"));
     }
-    for (const auto& [name, into] : {std::pair{"since", &filter.since}, {"until", &filter.until}}) {
-      const std::string text = query_value(request.query, name);
-      if (text.empty()) continue;
-      const auto ms = store::parse_iso_time(text);
-      if (!ms) {
-        return responder.send(problem(
-            400, std::string(name) + " is a UTC date or time: 2026-11-30 or 2026-11-30T07:05:09Z"));
-      }
-      *into = *ms;
+    if (const auto bad = store::set_time_range(filter, query_value(request.query, "since"),
+                                               query_value(request.query, "until"))) {
+      return responder.send(problem(400, *bad));
     }
     if (const std::string before = query_value(request.query, "before_id"); !before.empty()) {
       const auto id = parse_id(before);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <tuple>
 
 namespace edigate::gateway::store {
 
@@ -64,6 +65,21 @@ std::optional<std::int64_t> parse_iso_time(std::string_view text) {
   const std::time_t seconds = timegm(&tm);
   if (seconds < 0 || tm.tm_mday != day) return std::nullopt;  // 2026-02-30 normalises: refused
   return static_cast<std::int64_t>(seconds) * 1000 + millis;
+}
+
+std::optional<std::string> set_time_range(MessageFilter& filter, std::string_view since,
+                                          std::string_view until) {
+  for (const auto& [name, text, into] :
+       {std::tuple{"since", since, &filter.since}, std::tuple{"until", until, &filter.until}}) {
+    if (text.empty()) continue;
+    const auto ms = parse_iso_time(text);
+    if (!ms) {
+      return std::string(name) + ": '" + std::string(text) +
+             "' is not a UTC date or time (2026-11-30 or 2026-11-30T07:05:09Z)";
+    }
+    *into = *ms;
+  }
+  return std::nullopt;
 }
 
 json message_json(const Message& m) {

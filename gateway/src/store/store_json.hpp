@@ -20,6 +20,10 @@ std::string iso_time(std::int64_t ms);
 // "2026-11-30", "2026-11-30T07:05", "2026-11-30T07:05:09" or with ".123", each optionally
 // ending in "Z" (UTC; no other zones), as ms since the epoch; nullopt for anything else.
 std::optional<std::int64_t> parse_iso_time(std::string_view text);
+// Sets filter.since and filter.until from those texts (an empty one sets nothing); the message
+// to show when one is not such a time, nullopt when both are fine.
+std::optional<std::string> set_time_range(MessageFilter& filter, std::string_view since,
+                                          std::string_view until);
 nlohmann::json message_json(const Message& m);
 nlohmann::json document_json(const Document& d);
 nlohmann::json job_json(const Job& j);
