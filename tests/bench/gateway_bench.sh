@@ -5,6 +5,7 @@
 # same run (each message costs the gateway two RSA-2048 private operations: decrypt the content
 # key, sign the MDN). Also HTTPS upload documents/s. Never pass/fail on time.
 # Usage: gateway_bench.sh EDIGATE SOURCE_DIR [--quick]
+# Environment: SENDERS, AS2_LOAD, DAEMON_WRAPPER (a command to run the daemon under), PROFILE.
 set -uo pipefail
 bin=$1
 src=$2
@@ -88,18 +89,27 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
 # Store commits and disk flushes so far, from the daemon's metrics.
 store_counts() {
   curl -sf -H "Authorization: Bearer admin-token" "http://127.0.0.1:$admin_port/metrics" |
-    awk '/^edigate_store_commits_total/ {c=$2} /^edigate_store_flushes_total/ {f=$2} END {print c+0, f+0}'
+    awk '/^edigate_store_commits_total/ {c=$2} /^edigate_store_flushes_total/ {f=$2}
+         /^edigate_store_wal_pages_total/ {w=$2} END {print c+0, f+0, w+0}'
 }
-read -r commits_before flushes_before <<<"$(store_counts)"
+read -r commits_before flushes_before pages_before <<<"$(store_counts)"
 cpu_before=$(cpu_ticks)
+# PROFILE="perf record -g -o FILE" (any command taking -p PID and stopping on SIGINT) watches
+# the daemon for the burst and its deliveries only.
+if [ -n "${PROFILE:-}" ]; then
+  $PROFILE -p "$daemon" &
+  profiler=$!
+  sleep 1
+fi
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
 "$load" "burst:$senders" "http://127.0.0.1:$http_port/as2" $files_burst | tee burst.txt
 wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
 end=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
-read -r commits_after flushes_after <<<"$(store_counts)"
-python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message')" | tee e2e.txt
+read -r commits_after flushes_after pages_after <<<"$(store_counts)"
+[ -n "${PROFILE:-}" ] && { kill -INT "$profiler"; wait "$profiler"; }
+python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message, WAL pages {($pages_after - $pages_before) / $half:.1f} per message')" | tee e2e.txt
 # shellcheck disable=SC2086
 "$load" "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
 

@@ -133,6 +133,13 @@ check "garbage AS2 body" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_port/
 has "garbage gets a negative disposition" garbage.mdn "processed/error"
 
 # --- HTTPS upload --------------------------------------------------------------------------
+# upload NAME FILE: FILE posted with the partner's token must get a 202; sets id to its message.
+upload() {
+  check "$1" 0 curl -sS -o up.json -w '%{http_code}' -H "Authorization: Bearer upload-token" \
+    "http://127.0.0.1:$http_port/upload" --data-binary @"$2"
+  has "$1: 202" out "202"
+  id=$(python3 -c 'import json; print(json.load(open("up.json"))["message_id"])')
+}
 check "upload without credentials" 0 curl -sS -o up.json -w '%{http_code}' \
   "http://127.0.0.1:$http_port/upload" --data-binary @"$po"
 has "401 without a token" out "401"
@@ -160,10 +167,8 @@ while sum(len(l) + 2 for l in lines) < 120000:
 lines += ["CTT*%d" % line, "SE*%d*0001" % (len(lines) - 2 + 2), "GE*1*777", "IEA*1*000000777"]
 open("large.edi", "w").write("~\n".join(lines) + "~\n")
 PY
-check "a large upload" 0 curl -sS -o up3.json -w '%{http_code}' \
-  -H "Authorization: Bearer upload-token" "http://127.0.0.1:$http_port/upload" --data-binary @large.edi
-has "202 for a large upload" out "202"
-large_id=$(python3 -c 'import json; print(json.load(open("up3.json"))["message_id"])')
+upload "a large upload" large.edi
+large_id=$id
 wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.0.1:$http_port/upload/$large_id | grep -q '\"status\":\"processed\"'" &&
   ok || fail "the large upload was processed"
 wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.0.1:$http_port/upload/$large_id | grep -q '\"status\":\"delivered\"'" ||
@@ -284,6 +289,27 @@ wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -gt $resends_before ]
 check "messages reprocess (CLI)" 0 "$bin" messages reprocess --db var/edigate.db 1
 wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\": \"process\"' | grep -q 2" &&
   ok || fail "CLI reprocess ran"
+
+# --- a file drop that fails: recorded as a retry, delivered once the directory is back ------
+# The job runner that maps a document delivers it to a file connector itself; a failure there
+# is recorded and retried like any delivery's.
+mv erp erp.away && touch erp
+sed 's/000118830/000000888/; s/\*118830\*/*888*/; s/IEA\*1\*000118830/IEA*1*000000888/' "$po" >po888.edi
+upload "upload while the file drop fails" po888.edi
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"outcome\": \"retry\"'" &&
+  ok || fail "the failed file drop is recorded as a retry"
+rm erp && mv erp.away erp
+wait_for 20 sh -c "ls erp | grep -c '^message-$id-set-.*json' | grep -q 2" && ok ||
+  fail "both documents delivered once the directory is back"
+"$bin" messages show --db var/edigate.db "$id" >shown.json
+python3 - "$id" <<'PY' && ok || fail "the file drop: one retry, then delivered, per document"
+import json, sys
+shown = json.load(open("shown.json"))
+per_doc = {doc["id"]: [a["outcome"] for a in doc["deliveries"] if a["connector"] == "files"]
+           for doc in shown["documents"]}
+assert len(per_doc) == 2, per_doc
+assert all(o[0] == "retry" and o[-1] == "delivered" and o.count("delivered") == 1 for o in per_doc.values()), per_doc
+PY
 
 # --- reload: a broken config is refused, the daemon keeps serving ------------------------
 cp edigate.xml edigate.good

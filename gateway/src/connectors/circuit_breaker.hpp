@@ -59,6 +59,7 @@ class BreakerConnector final : public Connector {
   DeliveryResult deliver(const Delivery& delivery) override;
   std::string_view name() const override { return inner_->name(); }
   bool wants_raw_edi() const override { return inner_->wants_raw_edi(); }
+  bool local() const override { return inner_->local(); }
   const CircuitBreaker& breaker() const { return breaker_; }
 
  private:

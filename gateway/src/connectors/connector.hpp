@@ -45,6 +45,10 @@ class Connector {
   virtual std::string_view name() const = 0;
   // Whether deliver() uses Delivery::raw_edi: when not, the job does not read it.
   virtual bool wants_raw_edi() const { return false; }
+  // Whether deliver() only writes on this machine (a file drop) and never waits on another
+  // system: the job runner that mapped a document then delivers it to such a connector at
+  // once, instead of queueing the delivery for the next free runner to read back.
+  virtual bool local() const { return false; }
 };
 
 }  // namespace edigate::gateway::connectors

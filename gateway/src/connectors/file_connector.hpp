@@ -48,6 +48,7 @@ class FileConnector final : public Connector {
   DeliveryResult deliver(const Delivery& delivery) override;
   std::string_view name() const override { return options_.name; }
   bool wants_raw_edi() const override { return options_.write_raw_edi; }
+  bool local() const override { return true; }
 
  private:
   // Writes `data` to <dir>/<final_name> atomically; returns an error text or "".

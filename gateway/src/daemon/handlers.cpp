@@ -386,6 +386,8 @@ void update_queue_gauges(Core& core) {
               core.store().commits());
   catch_up_to("edigate_store_flushes_total", "Store disk flushes (shared by commits)",
               core.store().flushes());
+  catch_up_to("edigate_store_wal_pages_total",
+              "Database pages written to the write-ahead log by commits", core.store().wal_pages());
 }
 
 // "<prefix><id>[/<action>]" -> the id (nullopt when not one) and the action ("" when none).

@@ -52,6 +52,22 @@ std::string_view ack_name(edi::AckType t) {
   }
 }
 
+// The connector's view of a document: a file name and an Idempotency-Key that stay the same on
+// every attempt (a resend gets a key of its own), the type and the partner.
+connectors::Delivery delivery_of(const store::Message& message, std::int64_t document_id,
+                                 std::size_t set_index, const std::string& type, bool again,
+                                 const store::Job& job) {
+  connectors::Delivery delivery;
+  delivery.document_id =
+      "message-" + std::to_string(message.id) + "-set-" + std::to_string(set_index);
+  delivery.idempotency_key = "edigate-document-" + std::to_string(document_id);
+  if (again) delivery.idempotency_key += "-resend-" + std::to_string(job.id);
+  delivery.document_type = type;
+  delivery.partner = message.partner;
+  delivery.attempt = job.attempts;
+  return delivery;
+}
+
 // A failed attempt: the job waits as the retry policy says, or goes to dead letter when the
 // failure is final or the attempts are used up. Returns true when it went dead.
 bool retry_or_dead(store::Store& st, const store::Job& job, int failed_attempts, bool final,
@@ -264,12 +280,23 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
                           !partner->as2->url.empty() && live->config->as2) ||
                          (partner->ack_send == config::AckSend::sftp && partner->sftp_push);
   std::string error;
+  // Deliveries to local connectors (file drops) this runner makes itself once the documents
+  // are recorded: queued already claimed by this worker, so a crash before they complete
+  // leaves them to run again like any queued delivery.
+  struct DeliverNow {
+    store::Job job;
+    const ProcessedSet* set = nullptr;
+    std::int64_t document_id = 0;
+    connectors::Connector* connector = nullptr;
+  };
+  std::vector<DeliverNow> deliver_now;
   if (!result.readable()) {
     error =
         result.problems.empty() ? "no interchange found" : edi::to_string(result.problems.front());
   }
 
   const store::Status written = st.batch([&]() -> store::Status {
+    deliver_now.clear();
     for (const store::PendingBlob& blob : blobs) {
       if (auto s = core_.blobs().record(blob); !s.ok()) return s;
     }
@@ -325,8 +352,17 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
       if (!routed) continue;
       for (const config::Route& route : partner->routes) {
         if (to_string(route.document) != set.document_type) continue;
-        auto queued = st.enqueue(std::string(kDeliverJob) + route.connector,
-                                 store::JobRef{message_id, document_id.value()}, now_ms());
+        const std::string kind = std::string(kDeliverJob) + route.connector;
+        const store::JobRef ref{message_id, document_id.value()};
+        const auto target = live->connectors.find(route.connector);
+        if (target != live->connectors.end() && target->second->local()) {
+          auto claimed = st.enqueue_claimed(kind, ref, worker, now_ms());
+          if (!claimed.ok()) return claimed.status();
+          deliver_now.push_back(
+              {std::move(claimed.value()), &set, document_id.value(), target->second.get()});
+          continue;
+        }
+        auto queued = st.enqueue(kind, ref, now_ms());
         if (!queued.ok()) return queued.status();
       }
     }
@@ -361,7 +397,8 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         !s.ok()) {
       return s;
     }
-    return complete_and_claim(job, worker, next);
+    // With deliveries to make, the last of them claims the worker's next job.
+    return complete_and_claim(job, worker, deliver_now.empty() ? next : nullptr);
   });
   if (!written.ok()) return retry_unrecorded(job, written, next);
   core_.metrics()
@@ -373,6 +410,21 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         .add(static_cast<double>(result.errors));
   }
   core_.wake();
+  for (std::size_t i = 0; i < deliver_now.size() && !stopping_; ++i) {
+    const DeliverNow& now = deliver_now[i];
+    Deliverable d;
+    d.document_id = now.document_id;
+    d.canonical_id = canonical[now.set->index];
+    d.received_at = message.created_at;
+    d.delivery = delivery_of(message, now.document_id, now.set->index, now.set->document_type,
+                             false, now.job);
+    d.delivery.json = now.set->json;
+    if (now.connector->wants_raw_edi()) d.delivery.raw_edi = payload.value();
+    const std::string_view connector_name =
+        std::string_view(now.job.kind).substr(kDeliverJob.size());
+    deliver(now.job, worker, *now.connector, connector_name, d,
+            i + 1 == deliver_now.size() ? next : nullptr);
+  }
 }
 
 void JobRunner::deliver(const store::Job& job, const std::string& worker,
@@ -412,22 +464,29 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     (void)st.retry(job, json.status().message, now_ms() + kStoreRetryMs);
     return;
   }
-  connectors::Delivery delivery;
-  delivery.document_id = "message-" + std::to_string(document->message_id) + "-set-" +
-                         std::to_string(document->set_index);
-  delivery.idempotency_key = "edigate-document-" + std::to_string(document_id);
-  if (again) delivery.idempotency_key += "-resend-" + std::to_string(job.id);
-  delivery.json = std::move(json.value());
+  Deliverable d;
+  d.document_id = document_id;
+  d.canonical_id = document->canonical_id;
+  d.received_at = message.value()->created_at;
+  d.delivery =
+      delivery_of(*message.value(), document_id, static_cast<std::size_t>(document->set_index),
+                  document->type, again, job);
+  d.delivery.json = std::move(json.value());
   if (connector->second->wants_raw_edi()) {
     if (auto raw = core_.blobs().read(message.value()->payload_id); raw.ok()) {
-      delivery.raw_edi = std::move(raw.value());
+      d.delivery.raw_edi = std::move(raw.value());
     }
   }
-  delivery.document_type = document->type;
-  delivery.partner = message.value()->partner;
-  delivery.attempt = job.attempts;
+  deliver(job, worker, *connector->second, connector_name, d, next);
+}
 
-  const connectors::DeliveryResult r = connector->second->deliver(delivery);
+void JobRunner::deliver(const store::Job& job, const std::string& worker,
+                        connectors::Connector& connector, std::string_view connector_name,
+                        const Deliverable& d, std::optional<store::Job>* next) {
+  store::Store& st = core_.store();
+  const std::int64_t document_id = d.document_id;
+  const connectors::Delivery& delivery = d.delivery;
+  const connectors::DeliveryResult r = connector.deliver(delivery);
   if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
       r.error == kCircuitOpen) {
     // Nothing was sent: the breaker holds deliveries while the ERP is failing. Not an attempt,
@@ -451,11 +510,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     core_.metrics()
         .histogram("edigate_delivery_latency_seconds", "From receipt to delivery",
                    {0.1, 0.5, 1, 5, 30, 120, 600, 3600}, labels)
-        .observe(static_cast<double>(now_ms() - message.value()->created_at) / 1000.0);
+        .observe(static_cast<double>(now_ms() - d.received_at) / 1000.0);
     const store::Status done = st.batch([&]() -> store::Status {
       if (auto s = st.add_delivery_attempt(attempt); !s.ok()) return s;
-      if (auto s = st.set_document_status(document_id, "delivered", document->canonical_id, "");
-          !s.ok()) {
+      if (auto s = st.set_document_status(document_id, "delivered", d.canonical_id, ""); !s.ok()) {
         return s;
       }
       return complete_and_claim(job, worker, next);
@@ -468,7 +526,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
   core_.metrics()
       .counter("edigate_delivery_failures_total", "Delivery attempts that failed", labels)
       .add();
-  const auto* configured = live->config->find_connector(connector_name);
+  const auto* configured = core_.live()->config->find_connector(connector_name);
   connectors::RetryPolicy policy;
   if (configured != nullptr) {
     if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
@@ -488,7 +546,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
   }
   if (retry_or_dead(st, job, failed_attempts, r.outcome == connectors::DeliveryResult::dead,
                     r.error, r.retry_after, policy)) {
-    (void)st.set_document_status(document_id, "dead_letter", document->canonical_id, r.error);
+    (void)st.set_document_status(document_id, "dead_letter", d.canonical_id, r.error);
   }
 }
 

@@ -69,6 +69,19 @@ class JobRunner {
   void process(const store::Job& job, const std::string& worker, std::optional<store::Job>* next);
   void deliver(const store::Job& job, const std::string& worker, std::string_view connector,
                bool again, std::optional<store::Job>* next);
+  // What a delivery needs: read back from the store by a deliver job, or kept in memory by the
+  // process job that mapped the document and delivers it to a local connector itself.
+  struct Deliverable {
+    std::int64_t document_id = 0;
+    std::string canonical_id;
+    std::int64_t received_at = 0;  // the message's, for the delivery latency
+    connectors::Delivery delivery;
+  };
+  // Hands the document to the connector and records the outcome (delivered: with the job's
+  // completion and the worker's next claim in one transaction; failed: retry or dead letter).
+  void deliver(const store::Job& job, const std::string& worker, connectors::Connector& connector,
+               std::string_view connector_name, const Deliverable& d,
+               std::optional<store::Job>* next);
   void send_mdn(const store::Job& job);
   void send_ack(const store::Job& job, std::string_view ack_id);
   void record_ack_outcome(const store::Job& job, const store::SentAs2& sent,

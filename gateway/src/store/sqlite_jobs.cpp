@@ -104,6 +104,28 @@ Result<std::optional<Job>> SqliteStore::claim(std::string_view worker_id, std::i
       Wait::earlier);
 }
 
+Result<Job> SqliteStore::enqueue_claimed(std::string_view kind, const JobRef& ref,
+                                         std::string_view worker_id, std::int64_t now) {
+  return write([&]() -> Result<Job> {
+    Statement q(statements_,
+                std::string("INSERT INTO jobs (kind, message_id, document_id, state, attempts, "
+                            "run_at, locked_by, locked_at) VALUES (?1, ?2, ?3, 'running', 1, ?4, "
+                            "?5, ?4) RETURNING ") +
+                    kJobColumns);
+    q.bind(1, kind)
+        .bind(2, ref.message_id)
+        .bind(3, ref.document_id)
+        .bind(4, now)
+        .bind(5, worker_id);
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return Status::error(StoreErrc::database, "the new job returned no row");
+    Job job = job_from(q);
+    if (auto s = q.run(); !s.ok()) return s;
+    return job;
+  });
+}
+
 Status SqliteStore::finish_job(const Job& job, std::string_view state, std::string_view error,
                                std::int64_t run_at) {
   return write([&]() -> Status { return finish_job_locked(job, state, error, run_at); });

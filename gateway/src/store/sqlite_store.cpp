@@ -130,6 +130,14 @@ thread_local const SqliteStore* SqliteStore::combining_ = nullptr;
 int SqliteStore::on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int wal_pages) {
   auto* store = static_cast<SqliteStore*>(self);
   last_commit_seq_ = store->wal_->committed();
+  // The WAL holds the pages of every commit since it was last restarted: fewer than after the
+  // commit before means it started over, and all it holds are this commit's. (It starts over
+  // only after a checkpoint, which runs past kCheckpointPages, so no single commit is larger.)
+  const int before = store->wal_pages_after_commit_;
+  store->wal_pages_written_.fetch_add(
+      static_cast<std::uint64_t>(wal_pages >= before ? wal_pages - before : wal_pages),
+      std::memory_order_relaxed);
+  store->wal_pages_after_commit_ = wal_pages;
   if (wal_pages >= kCheckpointPages) {
     store->checkpointer_->request(wal_pages >= kRestartCheckpointPages);
   }

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -56,6 +57,8 @@ class SqliteStore final : public Store {
   Result<std::int64_t> enqueue(std::string_view kind, const JobRef& ref,
                                std::int64_t run_at) override;
   Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) override;
+  Result<Job> enqueue_claimed(std::string_view kind, const JobRef& ref, std::string_view worker_id,
+                              std::int64_t now) override;
   Status complete(const Job& job) override;
   Result<std::vector<std::int64_t>> complete_and_enqueue(const Job& job,
                                                          const std::vector<NextJob>& next) override;
@@ -93,6 +96,9 @@ class SqliteStore final : public Store {
   Status sync() override;
   std::uint64_t flushes() const override { return wal_ ? wal_->flushes() : 0; }
   std::uint64_t commits() const override { return wal_ ? wal_->commits() : 0; }
+  std::uint64_t wal_pages() const override {
+    return wal_pages_written_.load(std::memory_order_relaxed);
+  }
   // Checkpoints run by the background checkpointer (for tests).
   std::uint64_t checkpoints() const { return checkpointer_ ? checkpointer_->checkpoints() : 0; }
 
@@ -185,6 +191,9 @@ class SqliteStore final : public Store {
   StatementCache statements_{db_};  // after db_; close_v2 waits for these to be finalized
   std::unique_ptr<WalSync> wal_;    // null: commits flush themselves (synchronous=FULL)
   std::unique_ptr<WalCheckpointer> checkpointer_;  // with wal_
+  // Pages in the WAL after the last commit (commits are serialised) and pages written so far.
+  int wal_pages_after_commit_ = 0;
+  std::atomic<std::uint64_t> wal_pages_written_{0};
   std::function<std::int64_t()> clock_;
 };
 

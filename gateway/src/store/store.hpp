@@ -292,6 +292,10 @@ class Store {
   virtual Result<std::int64_t> enqueue(std::string_view kind, const JobRef& ref,
                                        std::int64_t run_at) = 0;
   virtual Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) = 0;
+  // Enqueues a job already claimed by worker_id (running, first attempt): for work the caller
+  // does next itself, recorded so that a crash before it completes leaves it to be run again.
+  virtual Result<Job> enqueue_claimed(std::string_view kind, const JobRef& ref,
+                                      std::string_view worker_id, std::int64_t now) = 0;
   virtual Status complete(const Job& job) = 0;
   // Marks the job done and enqueues its follow-ups in one transaction, so a crash between
   // finishing a step and scheduling the next cannot lose the next; returns their ids.
@@ -365,6 +369,9 @@ class Store {
   // Commits made so far with group commit (0 without it); concurrent writes share commits, so
   // it grows more slowly than the number of writes.
   virtual std::uint64_t commits() const = 0;
+  // Database pages written to the write-ahead log by those commits (0 without group commit):
+  // every page a transaction changes is written whole, so this is the store's write cost.
+  virtual std::uint64_t wal_pages() const = 0;
 };
 
 }  // namespace edigate::gateway::store
