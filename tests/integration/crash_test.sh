@@ -85,5 +85,16 @@ wait_for 60 sh -c "[ \$(python3 -c 'import json; print(len({json.loads(l)[\"key\
 kill -TERM "$daemon"
 wait "$daemon"
 check "audit chain verifies after every crash" 0 "$bin" audit verify --db var/edigate.db
+# File drops are recorded in the runner's next transaction, after the files are written: a
+# crash in between must leave the delivery to be made and recorded again, never unrecorded.
+python3 - var/edigate.db "$((expected + 2))" <<'PY' && ok || fail "every file drop recorded as delivered, every deliver job done"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+undone = db.execute("SELECT count(*) FROM jobs WHERE kind LIKE 'deliver:%' AND state != 'done'").fetchone()[0]
+recorded = db.execute("SELECT count(DISTINCT document_id) FROM deliveries WHERE connector = 'files' "
+                      "AND outcome = 'delivered'").fetchone()[0]
+print(f"crash_test: {recorded} documents recorded as delivered to files, {undone} deliver jobs not done")
+assert undone == 0 and recorded == int(sys.argv[2])
+PY
 echo "crash_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -129,6 +129,8 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
   return job_id;
 }
 
+thread_local std::vector<JobRunner::Delivered> JobRunner::unrecorded_;
+
 JobRunner::JobRunner(Core& core, unsigned threads) : core_(core), threads_(threads) {}
 
 JobRunner::~JobRunner() { stop(); }
@@ -158,12 +160,15 @@ void JobRunner::loop(std::string worker) {
   while (!stopping_) {
     if (!next) {
       const std::uint64_t token = core_.work_token();
-      auto claimed = core_.store().claim(worker, now_ms());
-      if (!claimed.ok() || !claimed.value()) {
-        core_.wait_for_work(token, kIdlePoll);
+      if (!unrecorded_.empty()) {
+        if (record_unrecorded(worker, &next).ok() && next) continue;
+      } else if (auto claimed = core_.store().claim(worker, now_ms());
+                 claimed.ok() && claimed.value()) {
+        next = std::move(claimed.value());
         continue;
       }
-      next = std::move(claimed.value());
+      core_.wait_for_work(token, kIdlePoll);
+      continue;
     }
     // There may be more: pass the wake-up on to one idle runner while this one works.
     core_.wake();
@@ -173,17 +178,49 @@ void JobRunner::loop(std::string worker) {
   }
   // A job claimed for this worker when it was told to stop stays "running" and is released as
   // stale at the next start, like one interrupted by a crash.
+  (void)record_unrecorded(worker, nullptr);
+}
+
+store::Status JobRunner::record(const Delivered& d) {
+  store::Store& st = core_.store();
+  if (auto s = st.complete(d.job); !s.ok()) {
+    return s.code == store::StoreErrc::conflict ? store::Status::success() : s;
+  }
+  if (auto s = st.add_delivery_attempt(d.attempt); !s.ok()) return s;
+  return st.set_document_status(d.attempt.document_id, "delivered", d.canonical_id, "");
+}
+
+store::Status JobRunner::record_unrecorded(const std::string& worker,
+                                           std::optional<store::Job>* next) {
+  if (unrecorded_.empty()) return store::Status::success();
+  const store::Status written = core_.store().batch([&]() -> store::Status {
+    for (const Delivered& d : unrecorded_) {
+      if (auto s = record(d); !s.ok()) return s;
+    }
+    claim_next(worker, next);
+    return store::Status::success();
+  });
+  if (written.ok()) {
+    unrecorded_.clear();
+  } else if (next != nullptr) {
+    next->reset();  // its claim was rolled back with the rest
+  }
+  return written;
 }
 
 store::Status JobRunner::complete_and_claim(const store::Job& job, const std::string& worker,
                                             std::optional<store::Job>* next) {
   store::Store& st = core_.store();
   if (auto s = st.complete(job); !s.ok()) return s;
-  if (next == nullptr || stopping_) return store::Status::success();
-  // A failed claim is no reason to undo the job's outcome: the loop claims again.
-  auto claimed = st.claim(worker, now_ms());
-  if (claimed.ok() && claimed.value()) *next = std::move(claimed.value());
+  claim_next(worker, next);
   return store::Status::success();
+}
+
+void JobRunner::claim_next(const std::string& worker, std::optional<store::Job>* next) {
+  if (next == nullptr || stopping_) return;
+  // A failed claim is no reason to undo the transaction's work: the loop claims again.
+  auto claimed = core_.store().claim(worker, now_ms());
+  if (claimed.ok() && claimed.value()) *next = std::move(claimed.value());
 }
 
 void JobRunner::retry_unrecorded(const store::Job& job, const store::Status& why,
@@ -201,6 +238,8 @@ void JobRunner::run(const store::Job& job, const std::string& worker,
                {{"kind", job.kind.substr(0, job.kind.find(':'))}})
       .add();
   if (job.kind == kProcessJob) return process(job, worker, next);
+  // Any other job commits on its own: deliveries made before it are recorded first.
+  (void)record_unrecorded(worker, nullptr);
   if (job.kind == kSendMdnJob) return send_mdn(job);
   if (job.kind.starts_with(kSendAckJob)) {
     return send_ack(job, std::string_view(job.kind).substr(kSendAckJob.size()));
@@ -297,6 +336,9 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
 
   const store::Status written = st.batch([&]() -> store::Status {
     deliver_now.clear();
+    for (const Delivered& d : unrecorded_) {
+      if (auto s = record(d); !s.ok()) return s;
+    }
     for (const store::PendingBlob& blob : blobs) {
       if (auto s = core_.blobs().record(blob); !s.ok()) return s;
     }
@@ -397,10 +439,10 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         !s.ok()) {
       return s;
     }
-    // With deliveries to make, the last of them claims the worker's next job.
-    return complete_and_claim(job, worker, deliver_now.empty() ? next : nullptr);
+    return complete_and_claim(job, worker, next);
   });
   if (!written.ok()) return retry_unrecorded(job, written, next);
+  unrecorded_.clear();
   core_.metrics()
       .counter("edigate_documents_total", "Transaction sets read", {{"partner", partner->id}})
       .add(static_cast<double>(result.sets.size()));
@@ -422,8 +464,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     if (now.connector->wants_raw_edi()) d.delivery.raw_edi = payload.value();
     const std::string_view connector_name =
         std::string_view(now.job.kind).substr(kDeliverJob.size());
-    deliver(now.job, worker, *now.connector, connector_name, d,
-            i + 1 == deliver_now.size() ? next : nullptr);
+    deliver(now.job, worker, *now.connector, connector_name, d, nullptr, true);
   }
 }
 
@@ -482,7 +523,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
 
 void JobRunner::deliver(const store::Job& job, const std::string& worker,
                         connectors::Connector& connector, std::string_view connector_name,
-                        const Deliverable& d, std::optional<store::Job>* next) {
+                        const Deliverable& d, std::optional<store::Job>* next, bool record_later) {
   store::Store& st = core_.store();
   const std::int64_t document_id = d.document_id;
   const connectors::Delivery& delivery = d.delivery;
@@ -511,12 +552,15 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
         .histogram("edigate_delivery_latency_seconds", "From receipt to delivery",
                    {0.1, 0.5, 1, 5, 30, 120, 600, 3600}, labels)
         .observe(static_cast<double>(now_ms() - d.received_at) / 1000.0);
+    Delivered delivered{job, attempt, d.canonical_id};
+    if (record_later) {
+      unrecorded_.push_back(std::move(delivered));
+      return;
+    }
     const store::Status done = st.batch([&]() -> store::Status {
-      if (auto s = st.add_delivery_attempt(attempt); !s.ok()) return s;
-      if (auto s = st.set_document_status(document_id, "delivered", d.canonical_id, ""); !s.ok()) {
-        return s;
-      }
-      return complete_and_claim(job, worker, next);
+      if (auto s = record(delivered); !s.ok()) return s;
+      claim_next(worker, next);
+      return store::Status::success();
     });
     // Not recorded: the job runs again and delivers again under the same Idempotency-Key.
     if (!done.ok()) retry_unrecorded(job, done, next);

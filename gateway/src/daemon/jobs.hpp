@@ -63,6 +63,8 @@ class JobRunner {
   // next job into `next` (when not null).
   store::Status complete_and_claim(const store::Job& job, const std::string& worker,
                                    std::optional<store::Job>* next);
+  // Inside a transaction: claims the worker's next job into `next` (when not null).
+  void claim_next(const std::string& worker, std::optional<store::Job>* next);
   // That transaction failed: nothing of it holds, the job runs again later.
   void retry_unrecorded(const store::Job& job, const store::Status& why,
                         std::optional<store::Job>* next);
@@ -77,11 +79,30 @@ class JobRunner {
     std::int64_t received_at = 0;  // the message's, for the delivery latency
     connectors::Delivery delivery;
   };
-  // Hands the document to the connector and records the outcome (delivered: with the job's
-  // completion and the worker's next claim in one transaction; failed: retry or dead letter).
+  // Hands the document to the connector and records the outcome. Delivered: with the job's
+  // completion and the worker's next claim in one transaction, or, with `record_later`, in
+  // the worker's next transaction (see unrecorded_). Failed: retry or dead letter.
   void deliver(const store::Job& job, const std::string& worker, connectors::Connector& connector,
                std::string_view connector_name, const Deliverable& d,
-               std::optional<store::Job>* next);
+               std::optional<store::Job>* next, bool record_later = false);
+  // A delivery made: what records it.
+  struct Delivered {
+    store::Job job;
+    store::DeliveryAttempt attempt;
+    std::string canonical_id;
+  };
+  // Inside a transaction: the attempt, the document's status and the job's completion. A job
+  // this worker no longer holds (released and claimed again) is left to its new holder.
+  store::Status record(const Delivered& d);
+  // Records unrecorded_ in a transaction of its own, claiming the worker's next job in it when
+  // `next` is not null. On failure they stay unrecorded (and the jobs running) for a later try.
+  store::Status record_unrecorded(const std::string& worker, std::optional<store::Job>* next);
+  // Deliveries to local connectors this runner thread has made and not yet recorded: they are
+  // recorded in its next transaction (the next process job's, or one of their own before any
+  // other job and before the runner waits for work), so a message costs the runner one commit.
+  // A crash before that leaves their jobs running, released at the next start and run again:
+  // the same file written again under the same name.
+  static thread_local std::vector<Delivered> unrecorded_;
   void send_mdn(const store::Job& job);
   void send_ack(const store::Job& job, std::string_view ack_id);
   void record_ack_outcome(const store::Job& job, const store::SentAs2& sent,
