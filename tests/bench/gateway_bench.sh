@@ -92,7 +92,10 @@ store_counts() {
     awk '/^edigate_store_commits_total/ {c=$2} /^edigate_store_flushes_total/ {f=$2}
          /^edigate_store_wal_pages_total/ {w=$2} END {print c+0, f+0, w+0}'
 }
+# Context switches of all the daemon's threads so far (thread handoffs cost CPU on a VM).
+switches() { cat /proc/"$daemon"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
 read -r commits_before flushes_before pages_before <<<"$(store_counts)"
+switches_before=$(switches)
 cpu_before=$(cpu_ticks)
 # PROFILE="perf record -g -o FILE" (any command taking -p PID and stopping on SIGINT) watches
 # the daemon for the burst and its deliveries only.
@@ -108,8 +111,9 @@ wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
 end=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
 read -r commits_after flushes_after pages_after <<<"$(store_counts)"
+switches_after=$(switches)
 [ -n "${PROFILE:-}" ] && { kill -INT "$profiler"; wait "$profiler"; }
-python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message, WAL pages {($pages_after - $pages_before) / $half:.1f} per message')" | tee e2e.txt
+python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message, WAL pages {($pages_after - $pages_before) / $half:.1f} and context switches {($switches_after - $switches_before) / $half:.1f} per message')" | tee e2e.txt
 # shellcheck disable=SC2086
 "$load" "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
 

@@ -162,6 +162,8 @@ void JobRunner::loop(std::string worker) {
       const std::uint64_t token = core_.work_token();
       if (!unrecorded_.empty()) {
         if (record_unrecorded(worker, &next).ok() && next) continue;
+        // Nothing else to do: what this runner committed goes to disk before it waits.
+        (void)core_.store().sync();
       } else if (auto claimed = core_.store().claim(worker, now_ms());
                  claimed.ok() && claimed.value()) {
         next = std::move(claimed.value());
@@ -179,6 +181,7 @@ void JobRunner::loop(std::string worker) {
   // A job claimed for this worker when it was told to stop stays "running" and is released as
   // stale at the next start, like one interrupted by a crash.
   (void)record_unrecorded(worker, nullptr);
+  (void)core_.store().sync();
 }
 
 store::Status JobRunner::record(const Delivered& d) {
@@ -193,7 +196,7 @@ store::Status JobRunner::record(const Delivered& d) {
 store::Status JobRunner::record_unrecorded(const std::string& worker,
                                            std::optional<store::Job>* next) {
   if (unrecorded_.empty()) return store::Status::success();
-  const store::Status written = core_.store().batch([&]() -> store::Status {
+  const store::Status written = core_.store().batch_redoable([&]() -> store::Status {
     for (const Delivered& d : unrecorded_) {
       if (auto s = record(d); !s.ok()) return s;
     }
@@ -334,7 +337,9 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         result.problems.empty() ? "no interchange found" : edi::to_string(result.problems.front());
   }
 
-  const store::Status written = st.batch([&]() -> store::Status {
+  // Redoable: lost in a crash, the job (still claimed) runs again and does the same, and the
+  // files it drops are written under the same names again.
+  const store::Status written = st.batch_redoable([&]() -> store::Status {
     deliver_now.clear();
     for (const Delivered& d : unrecorded_) {
       if (auto s = record(d); !s.ok()) return s;

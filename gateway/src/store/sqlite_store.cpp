@@ -537,12 +537,18 @@ Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view part
 }
 
 Status SqliteStore::batch(const std::function<Status()>& work) {
-  return write([&]() -> Status {
-    Transaction txn(statements_);
-    if (!txn.status().ok()) return txn.status();
-    if (Status s = work(); !s.ok()) return s;  // the destructor rolls back
-    return txn.commit();
-  });
+  return write([&]() -> Status { return run_transaction(work); });
+}
+
+Status SqliteStore::batch_redoable(const std::function<Status()>& work) {
+  return write([&]() -> Status { return run_transaction(work); }, Wait::earlier);
+}
+
+Status SqliteStore::run_transaction(const std::function<Status()>& work) {
+  Transaction txn(statements_);
+  if (!txn.status().ok()) return txn.status();
+  if (Status s = work(); !s.ok()) return s;  // the destructor rolls back
+  return txn.commit();
 }
 
 }  // namespace sqlite

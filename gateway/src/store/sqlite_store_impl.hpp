@@ -93,6 +93,7 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> get_blob(std::string_view id, std::size_t limit) override;
 
   Status batch(const std::function<Status()>& work) override;
+  Status batch_redoable(const std::function<Status()>& work) override;
   Status sync() override;
   std::uint64_t flushes() const override { return wal_ ? wal_->flushes() : 0; }
   std::uint64_t commits() const override { return wal_ ? wal_->commits() : 0; }
@@ -110,6 +111,8 @@ class SqliteStore final : public Store {
   // the process only inside an acknowledgement recorded by a later write that waits, whose
   // flush covers them).
   enum class Wait { own, earlier, none };
+  // `work` in a transaction of its own (inside write()).
+  Status run_transaction(const std::function<Status()>& work);
 
   // Every operation that writes runs through here. With group commit, concurrent writes also
   // share transactions: a writer queues its operation; one of the queued writers (the

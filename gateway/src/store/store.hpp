@@ -358,6 +358,12 @@ class Store {
   // that fail roll back only their own part. Keep file I/O and CPU work outside: other threads
   // wait for the store meanwhile.
   virtual Status batch(const std::function<Status()>& work) = 0;
+  // The same, for work that is done again when a crash loses it (a job runner's step: its job
+  // stays claimed, and is run again after a crash, until the commit that completes it is on
+  // disk). Returns once every commit before this one is on disk, without waiting for this one
+  // (a later write that waits covers it): what the work read, such as a job claimed in it, is
+  // then durable, while its own flush is shared with whatever commits next.
+  virtual Status batch_redoable(const std::function<Status()>& work) = 0;
 
   // Returns once everything committed so far is on disk. Writes wait for their own commit
   // already; a reader calls this before it hands out something it read (a stored MDN sent

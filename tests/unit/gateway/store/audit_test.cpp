@@ -25,9 +25,8 @@ int tamper(const StoreFixture& f, const std::string& sql) {
 
 TEST_CASE("audit entries form a verifiable hash chain", "[store][audit]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   auto empty = store.verify_audit();
   REQUIRE(empty.ok());
   CHECK(empty.value().ok);

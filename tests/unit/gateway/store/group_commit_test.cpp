@@ -18,9 +18,8 @@ TEST_CASE("group commit: writes are on disk when they return, and flushes are sh
   constexpr int kPerThread = 40;
   std::uint64_t flushes = 0;
   {
-    auto opened = f.open();
-    REQUIRE(opened.ok());
-    Store& store = *opened.value();
+    auto opened = f.open_store();
+    Store& store = *opened;
     // Group commit is on for a file database: the first write flushes once.
     REQUIRE(store.append_audit({"test", "start", "store", "{}"}).ok());
     CHECK(store.flushes() == 1);
@@ -56,9 +55,8 @@ TEST_CASE("group commit: writes are on disk when they return, and flushes are sh
 TEST_CASE("group commit: a write inside a batch waits with the batch, once",
           "[store][group-commit]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   const std::uint64_t before = store.flushes();
   REQUIRE(store
               .batch([&]() -> Status {
@@ -74,14 +72,47 @@ TEST_CASE("group commit: a write inside a batch waits with the batch, once",
   CHECK(store.flushes() == before + 1);
 }
 
+TEST_CASE("group commit: a redoable batch waits for the commits before it, not its own",
+          "[store][group-commit]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  // A redoable batch adding one message; `fail` makes it give up after adding it.
+  const auto add = [&](const std::string& id, bool fail = false) {
+    return store.batch_redoable([&]() -> Status {
+      auto m = store.add_received_message(as2_message("acme", id), "process");
+      if (!m.ok() || !fail) return m.status();
+      return Status::error(StoreErrc::bad_input, "gives up");
+    });
+  };
+  REQUIRE(store.add_received_message(as2_message("acme", "<r0@test>"), "process").ok());
+  const std::uint64_t flushed = store.flushes();
+  const std::uint64_t committed = store.commits();
+  // Everything before it is on disk already: it commits and returns without a flush.
+  REQUIRE(add("<r1@test>").ok());
+  CHECK(store.commits() == committed + 1);
+  CHECK(store.flushes() == flushed);
+  // The next one waits for that commit: one flush, and it covers the one before.
+  REQUIRE(add("<r2@test>").ok());
+  CHECK(store.flushes() == flushed + 1);
+  // That flush took everything written by then, the waiting batch's own commit too: a third
+  // returns without one, and sync() flushes it.
+  REQUIRE(add("<r3@test>").ok());
+  CHECK(store.flushes() == flushed + 1);
+  REQUIRE(store.sync().ok());
+  CHECK(store.flushes() == flushed + 2);
+  // One that fails keeps nothing.
+  CHECK(add("<r4@test>", true).code == StoreErrc::bad_input);
+  CHECK(f.raw_count("messages") == 4);
+}
+
 TEST_CASE(
     "group commit: writes queued meanwhile share one transaction; a failing one is rolled "
     "back alone",
     "[store][group-commit]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   REQUIRE(store.add_received_message(as2_message("acme", "<first@test>"), "process").ok());
   const std::uint64_t commits_before = store.commits();
 
@@ -145,9 +176,8 @@ TEST_CASE(
 TEST_CASE("group commit: the WAL is copied into the database file by the background checkpointer",
           "[store][group-commit]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   const auto db_size = [&] { return std::filesystem::file_size(f.db_path); };
   const auto before = db_size();
   // Well over the 1000-page threshold (4 KiB pages) of small commits.
@@ -168,9 +198,8 @@ TEST_CASE("group commit: the WAL is copied into the database file by the backgro
 TEST_CASE("group commit: the WAL stays bounded under writes that never pause",
           "[store][group-commit]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   const std::string wal = f.db_path + "-wal";
   const auto wal_size = [&] {
     std::error_code ec;

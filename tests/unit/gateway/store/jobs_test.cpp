@@ -10,9 +10,8 @@ using edigate::gateway::store::test::StoreFixture;
 
 TEST_CASE("jobs: claim, complete, retry and dead", "[store][jobs]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   const auto a = store.enqueue("parse", {}, 1000).value();
   const auto later = store.enqueue("deliver", {}, 5000).value();
 
@@ -61,9 +60,8 @@ TEST_CASE("jobs: stale claims are released after a crash", "[store][jobs]") {
     REQUIRE(opened.value()->claim("crashed", 1000).value());
     REQUIRE(opened.value()->claim("alive", 9000).value());
   }  // the process "dies" holding both
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   CHECK(store.queue_depth().value()[0].running == 2);
   CHECK(store.release_stale(5000).value() == 1);
   auto job = store.claim("w", 10000).value();
@@ -74,9 +72,8 @@ TEST_CASE("jobs: stale claims are released after a crash", "[store][jobs]") {
 
 TEST_CASE("jobs: two threads claiming concurrently take each job once", "[store][jobs]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   constexpr int kJobs = 200;
   for (int i = 0; i < kJobs; ++i) REQUIRE(store.enqueue("parse", {}, 0).ok());
 
@@ -139,9 +136,8 @@ TEST_CASE("jobs: two store connections claiming concurrently take each job once"
 
 TEST_CASE("jobs: completing a step and enqueuing the next is atomic", "[store][jobs]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   REQUIRE(store.enqueue("parse", {}, 0).ok());
   auto job = store.claim("w", 1).value();
   REQUIRE(job);
@@ -167,9 +163,8 @@ TEST_CASE("jobs: completing a step and enqueuing the next is atomic", "[store][j
 TEST_CASE("jobs: a handle from an earlier claim by the same worker name is stale",
           "[store][jobs]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   REQUIRE(store.enqueue("parse", {}, 0).ok());
   auto before_crash = store.claim("worker-1", 1).value();
   REQUIRE(before_crash);

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,13 @@ struct StoreFixture {
     auto c = clock;
     options.clock = [c] { return c->load(); };
     return open_sqlite_store(db_path, options);
+  }
+
+  // open(), for a test that cannot go on without the store (it fails the test otherwise).
+  std::unique_ptr<Store> open_store() const {
+    auto opened = open();
+    REQUIRE(opened.ok());
+    return std::move(opened.value());
   }
 
   // Runs SQL on a separate connection, as an operator with the sqlite3 shell would.

@@ -44,9 +44,8 @@ TEST_CASE("opening a missing store without create fails", "[store]") {
 
 TEST_CASE("a received message commits with its first job and audit entry", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   auto added = store.add_received_message(as2_message("acme", "<1@x>"), "unwrap");
   REQUIRE(added.ok());
   auto m = store.get_message(added.value().message_id);
@@ -65,9 +64,8 @@ TEST_CASE("a received message commits with its first job and audit entry", "[sto
 
 TEST_CASE("a failure inside the receive transaction leaves neither message nor job", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   SECTION("the job insert fails") {
     REQUIRE(f.raw_sql("CREATE TRIGGER fail_job BEFORE INSERT ON jobs "
                       "BEGIN SELECT RAISE(ABORT, 'injected'); END") == SQLITE_OK);
@@ -90,9 +88,8 @@ TEST_CASE("a failure inside the receive transaction leaves neither message nor j
 
 TEST_CASE("duplicate AS2 messages are found with their stored MDN", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   auto first = store.add_received_message(as2_message("acme", "<1@x>"), "unwrap");
   REQUIRE(first.ok());
   const std::int64_t id = first.value().message_id;
@@ -134,9 +131,8 @@ TEST_CASE("duplicate AS2 messages are found with their stored MDN", "[store]") {
 
 TEST_CASE("messages are listed by partner and status", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   for (int i = 0; i < 5; ++i) {
     auto p = i % 2 == 0 ? "acme" : "globex";
     REQUIRE(
@@ -176,9 +172,8 @@ TEST_CASE("messages are listed by partner and status", "[store]") {
 TEST_CASE("messages are found by AS2 Message-ID, interchange control number, time and page",
           "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 4; ++i) {
     f.clock->store(1700000000000 + i * 60'000);  // a minute apart
@@ -229,9 +224,8 @@ TEST_CASE("messages are found by AS2 Message-ID, interchange control number, tim
 
 TEST_CASE("documents are one per set and re-adding updates them", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   const auto id =
       store.add_received_message(as2_message("acme", "<1>"), "unwrap").value().message_id;
   NewDocument d;
@@ -265,9 +259,8 @@ TEST_CASE("documents are one per set and re-adding updates them", "[store]") {
 
 TEST_CASE("interchange control numbers are recorded per partner and sender", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   CHECK(store.record_interchange("acme", "ZZ:ACME", "000000001").value());
   CHECK_FALSE(store.record_interchange("acme", "ZZ:ACME", "000000001").value());
   CHECK(store.record_interchange("acme", "ZZ:ACME", "000000002").value());
@@ -281,9 +274,8 @@ TEST_CASE("interchange control numbers are recorded per partner and sender", "[s
 
 TEST_CASE("delivery attempts and acknowledgements are kept and audited", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   const auto id =
       store.add_received_message(as2_message("acme", "<1>"), "unwrap").value().message_id;
   NewDocument d;
@@ -343,9 +335,8 @@ TEST_CASE("opening without migrating changes nothing and wants the current schem
 
 TEST_CASE("a batch commits its calls together, or none of them", "[store]") {
   StoreFixture f;
-  auto opened = f.open();
-  REQUIRE(opened.ok());
-  Store& store = *opened.value();
+  auto opened = f.open_store();
+  Store& store = *opened;
   std::int64_t id = 0;
   const Status ok = store.batch([&]() -> Status {
     auto added = store.add_received_message(as2_message("acme", "<b1@x>"), "process");
