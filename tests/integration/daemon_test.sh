@@ -195,6 +195,19 @@ head -c 2000000 /dev/zero | tr '\0' 'x' >big.bin
 check "an oversized body" 0 curl -s -o /dev/null -w '%{http_code}' \
   -H 'Authorization: Bearer upload-token' --data-binary @big.bin "http://127.0.0.1:$http_port/upload"
 has "413 for an oversized body" out "413"
+# A flood of malformed requests from one address: each is refused (400) and counted, the first
+# ten of the minute (the 413 above among them) audited one by one, the rest summed up once.
+python3 - "$http_port" <<'PY' && ok || fail "a flood of malformed requests is refused with 400s"
+import socket, sys
+for _ in range(20):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+    assert s.recv(64).startswith(b"HTTP/1.1 400"), "no 400"
+    s.close()
+PY
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "flood: refusals counted" metrics.txt 'edigate_http_refused_total{listener="http-0",status="400"} 20'
+has "flood: the rest not audited one by one" metrics.txt 'edigate_http_refusals_unaudited_total{reason="rate"} 11'
 
 # --- SFTP: the login grace set in edigate.xml; a connection that never logs in is dropped ---
 python3 - "$sftp_port" <<'PY' && ok || fail "SFTP login grace from edigate.xml (2 s)"
@@ -333,5 +346,13 @@ for action in message.received as2.duplicate mdn.sent ack.sent config.reloaded c
 done
 grep '"http.refused"' out >refused.txt
 has "the oversized upload's refusal is audited with its status and target" refused.txt '413.*/upload'
+[ "$(wc -l <refused.txt)" -eq 10 ] && ok || fail "$(wc -l <refused.txt) refusals audited one by one, not 10"
+python3 - <<'PY' && ok || fail "the flood is summed up in one http.refusals_suppressed entry"
+import json
+entries = [json.loads(l) for l in open("out") if l.strip()]
+summed = [json.loads(e["details"]) for e in entries if e["action"] == "http.refusals_suppressed"]
+assert len(summed) == 1, summed
+assert summed[0]["suppressed"] == 11 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 11}], summed
+PY
 echo "daemon_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

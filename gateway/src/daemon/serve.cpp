@@ -10,6 +10,7 @@
 #include "daemon/core.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/jobs.hpp"
+#include "daemon/refusal_gate.hpp"
 #include "daemon/sftp_intake.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
@@ -43,15 +44,27 @@ http::ServerOptions server_options(const config::GatewayConfig& c) {
 
 void log(std::string_view line) { std::cerr << "edigate: " << line << "\n"; }
 
+// Counts a refused request that has no audit entry of its own.
+void count_unaudited(Core& core, const char* why) {
+  core.metrics()
+      .counter("edigate_http_refusals_unaudited_total",
+               "Refused requests not audited one by one (rate: over the per-address or total "
+               "limit, summed up in http.refusals_suppressed; saturated: the workers were busy)",
+               {{"reason", why}})
+      .add();
+}
+
 // Requests the HTTP server refused before any handler saw them (malformed, over a limit, too
-// slow) go into the audit log. The entry is written on a worker, never on the network thread;
-// when a flood fills the worker queue the rest are only counted.
-http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool) {
-  return [&core, &pool](const http::Refusal& r) {
+// slow) go into the audit log, as many as `gate` lets through (the rest are summed up each
+// minute, see audit_suppressed). The entry is written on a worker, never on the network
+// thread; when a flood fills the worker queue the rest are only counted.
+http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool, RefusalGate& gate) {
+  return [&core, &pool, &gate](const http::Refusal& r) {
     core.metrics()
         .counter("edigate_http_refused_total", "Requests the HTTP server refused itself",
                  {{"listener", r.listener}, {"status", std::to_string(r.status)}})
         .add();
+    if (!gate.admit(r.remote_address, now_ms())) return count_unaudited(core, "rate");
     const bool queued = pool.submit([&core, r] {
       nlohmann::json details = {
           {"listener", r.listener}, {"status", r.status}, {"reason", r.reason}};
@@ -62,13 +75,21 @@ http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool) {
       (void)core.store().append_audit(
           {"http", "http.refused", "address:" + r.remote_address, store::json_text(details)});
     });
-    if (!queued) {
-      core.metrics()
-          .counter("edigate_http_refusals_unaudited_total",
-                   "Refused requests not audited because the workers were saturated")
-          .add();
-    }
+    if (!queued) count_unaudited(core, "saturated");
   };
+}
+
+// One entry for the refusals of a window that were counted but not audited one by one.
+void audit_suppressed(Core& core, const std::optional<RefusalGate::Summary>& s) {
+  if (!s) return;
+  nlohmann::json top = nlohmann::json::array();
+  for (const auto& [address, count] : s->top)
+    top.push_back({{"address", address}, {"count", count}});
+  (void)core.store().append_audit({"http", "http.refusals_suppressed", "http",
+                                   store::json_text({{"from", store::iso_time(s->from)},
+                                                     {"until", store::iso_time(s->until)},
+                                                     {"suppressed", s->suppressed},
+                                                     {"top", std::move(top)}})});
 }
 
 std::string listener_name(const config::ListenerConfig& l, std::size_t index) {
@@ -181,7 +202,8 @@ int serve(const ServeOptions& options) {
     listeners.push_back(std::move(lc));
   }
   http::ServerOptions http_options = server_options(*cfg);
-  http_options.on_refused = audit_refusals(core, pool);
+  RefusalGate refusals;
+  http_options.on_refused = audit_refusals(core, pool, refusals);
   http::HttpServer partners(http_options, partner_router(core, pool, endpoints), metrics);
   http::HttpServer admin(http_options, admin_router(core, pool), metrics);
   for (const http::ListenerConfig& lc : listeners) {
@@ -233,6 +255,7 @@ int serve(const ServeOptions& options) {
                      static_cast<long>((tick.count() % 1000) * 1'000'000)};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (watchdog.count() > 0) sd_notify(0, "WATCHDOG=1");
+    audit_suppressed(core, refusals.take_ended(now_ms()));
     if (sig == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       config::LoadResult again = config::load_config(options.config);
@@ -281,6 +304,7 @@ int serve(const ServeOptions& options) {
   log("stopping");
   partners.stop();
   admin.stop();
+  audit_suppressed(core, refusals.finish(now_ms()));
   if (sftp) sftp->stop();
   pool.stop();
   runner.stop();
