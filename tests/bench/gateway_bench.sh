@@ -132,6 +132,28 @@ rsa = 2 * cores / ops
 if per_msg > 0 and not '${DAEMON_WRAPPER:-}':  # the wrapper's CPU, not the daemon's
     print(f'daemon CPU per message end to end: {per_msg * 1000:.2f} ms; 2 RSA-2048 private operations: {rsa * 1000:.2f} ms; CPU ratio {rsa / per_msg:.3f}')"
 
+# A baseline for the file connector: what writing the delivered documents costs by itself here
+# (create, write, fsync, rename, a directory fsync per 8 files), in CPU per file.
+python3 - "$(ls erp/*.json | head -1)" "$half" <<'PY'
+import os, sys
+data = open(sys.argv[1], "rb").read()
+n = int(sys.argv[2])
+os.makedirs("drops")
+dfd = os.open("drops", os.O_RDONLY)
+before = os.times()
+for i in range(n):
+    tmp = "drops/.%d.tmp" % i
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    os.write(fd, data)
+    os.fsync(fd)
+    os.close(fd)
+    os.rename(tmp, "drops/%d.json" % i)
+    if i % 8 == 7:
+        os.fsync(dfd)
+after = os.times()
+cpu = (after.user - before.user) + (after.system - before.system)
+print(f"file drops alone ({n} of {len(data)} bytes: create, write, fsync, rename, directory fsync per 8): {cpu / n * 1000:.2f} ms CPU each")
+PY
 python3 upload.py "https://127.0.0.1:$https_port/upload" upload-token msgs/1.edi "$uploads" certs/ca/ca.pem
 kill -TERM "$daemon"
 wait "$daemon" 2>/dev/null
