@@ -5,7 +5,8 @@
 # same run (each message costs the gateway two RSA-2048 private operations: decrypt the content
 # key, sign the MDN). Also HTTPS upload documents/s. Never pass/fail on time.
 # Usage: gateway_bench.sh EDIGATE SOURCE_DIR [--quick]
-# Environment: SENDERS, AS2_LOAD, DAEMON_WRAPPER (a command to run the daemon under), PROFILE.
+# Environment: SENDERS, WORKERS, AS2_LOAD, DAEMON_WRAPPER (a command to run the daemon under),
+# PROFILE.
 set -uo pipefail
 bin=$1
 src=$2
@@ -24,7 +25,8 @@ load=${AS2_LOAD:-$(dirname "$bin")/tests/bench/as2_load}
 # shellcheck source=../integration/gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 sed -i '/connector="erp"/d' partners/retailer.xml        # deliver to the file connector only
-sed -i 's/<workers count="2"\/>/<workers count="4"\/>/' edigate.xml
+# Workers (HTTP handlers and job runners, each): WORKERS=N, 4 by default.
+sed -i "s/<workers count=\"2\"\/>/<workers count=\"${WORKERS:-4}\"\/>/" edigate.xml
 
 # A 10 KB 850 per message (its own interchange control number).
 python3 - "$messages" <<'PY'

@@ -172,8 +172,11 @@ void JobRunner::loop(std::string worker) {
       core_.wait_for_work(token, kIdlePoll);
       continue;
     }
-    // There may be more: pass the wake-up on to one idle runner while this one works.
-    core_.wake();
+    // When there is more, pass the wake-up on to one idle runner while this one works (not
+    // otherwise: a runner woken for nothing costs two context switches and a claim).
+    if (auto more = core_.store().has_ready_job(now_ms()); !more.ok() || more.value()) {
+      core_.wake();
+    }
     const store::Job job = std::move(*next);
     next.reset();
     run(job, worker, &next);
@@ -339,8 +342,10 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
 
   // Redoable: lost in a crash, the job (still claimed) runs again and does the same, and the
   // files it drops are written under the same names again.
+  bool queued_for_others = false;  // jobs another runner may take (HTTP deliveries, acks)
   const store::Status written = st.batch_redoable([&]() -> store::Status {
     deliver_now.clear();
+    queued_for_others = false;
     for (const Delivered& d : unrecorded_) {
       if (auto s = record(d); !s.ok()) return s;
     }
@@ -411,6 +416,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         }
         auto queued = st.enqueue(kind, ref, now_ms());
         if (!queued.ok()) return queued.status();
+        queued_for_others = true;
       }
     }
     // Acknowledgements once per message: a job run again after a crash does not send a second
@@ -435,6 +441,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
       if (send_acks) {
         (void)st.enqueue(std::string(kSendAckJob) + std::to_string(ack_id.value()),
                          store::JobRef{message_id, std::nullopt}, now_ms());
+        queued_for_others = true;
       }
     }
     if (auto s = st.set_message_status(
@@ -456,7 +463,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         .counter("edigate_edi_errors_total", "EDI errors found", {{"partner", partner->id}})
         .add(static_cast<double>(result.errors));
   }
-  core_.wake();
+  if (queued_for_others) core_.wake();
   for (std::size_t i = 0; i < deliver_now.size() && !stopping_; ++i) {
     const DeliverNow& now = deliver_now[i];
     Deliverable d;

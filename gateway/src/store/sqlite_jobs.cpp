@@ -104,6 +104,15 @@ Result<std::optional<Job>> SqliteStore::claim(std::string_view worker_id, std::i
       Wait::earlier);
 }
 
+Result<bool> SqliteStore::has_ready_job(std::int64_t now) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_, "SELECT 1 FROM jobs WHERE state = 'ready' AND run_at <= ? LIMIT 1");
+  q.bind(1, now);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return row.value();
+}
+
 Result<Job> SqliteStore::enqueue_claimed(std::string_view kind, const JobRef& ref,
                                          std::string_view worker_id, std::int64_t now) {
   return write([&]() -> Result<Job> {

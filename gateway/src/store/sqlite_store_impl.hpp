@@ -57,6 +57,7 @@ class SqliteStore final : public Store {
   Result<std::int64_t> enqueue(std::string_view kind, const JobRef& ref,
                                std::int64_t run_at) override;
   Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) override;
+  Result<bool> has_ready_job(std::int64_t now) override;
   Result<Job> enqueue_claimed(std::string_view kind, const JobRef& ref, std::string_view worker_id,
                               std::int64_t now) override;
   Status complete(const Job& job) override;

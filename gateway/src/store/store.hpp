@@ -292,6 +292,8 @@ class Store {
   virtual Result<std::int64_t> enqueue(std::string_view kind, const JobRef& ref,
                                        std::int64_t run_at) = 0;
   virtual Result<std::optional<Job>> claim(std::string_view worker_id, std::int64_t now) = 0;
+  // Whether a job is ready to be claimed at `now` (a read: no transaction, nothing claimed).
+  virtual Result<bool> has_ready_job(std::int64_t now) = 0;
   // Enqueues a job already claimed by worker_id (running, first attempt): for work the caller
   // does next itself, recorded so that a crash before it completes leaves it to be run again.
   virtual Result<Job> enqueue_claimed(std::string_view kind, const JobRef& ref,

@@ -8,6 +8,36 @@
 using namespace edigate::gateway::store;
 using edigate::gateway::store::test::StoreFixture;
 
+TEST_CASE("jobs: a job enqueued already claimed; whether any is ready", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  CHECK_FALSE(store.has_ready_job(1000).value());
+  const auto claimed = store.enqueue_claimed("deliver:files", {7, 9}, "w1", 1000);
+  REQUIRE(claimed.ok());
+  const Job& job = claimed.value();
+  CHECK(job.state == JobState::running);
+  CHECK(job.attempts == 1);
+  CHECK(job.locked_by == "w1");
+  CHECK(job.ref.message_id == 7);
+  CHECK(job.ref.document_id == 9);
+  // Running, so neither ready nor claimable by another worker; its holder completes it.
+  CHECK_FALSE(store.has_ready_job(1000).value());
+  CHECK_FALSE(store.claim("w2", 1000).value());
+  REQUIRE(store.enqueue("process", {}, 2000).ok());
+  CHECK_FALSE(store.has_ready_job(1999).value());  // not due yet
+  CHECK(store.has_ready_job(2000).value());
+  REQUIRE(store.complete(job).ok());
+  // Released as stale after a crash, it is ready again like any job.
+  const auto other = store.enqueue_claimed("deliver:files", {7, 10}, "w1", 3000);
+  REQUIRE(other.ok());
+  CHECK(store.release_stale(3001).value() == 1);
+  std::set<std::int64_t> taken;
+  while (auto next = store.claim("w2", 3001).value()) taken.insert(next->id);
+  CHECK(taken.size() == 2);  // the process job and the released delivery
+  CHECK(taken.contains(other.value().id));
+}
+
 TEST_CASE("jobs: claim, complete, retry and dead", "[store][jobs]") {
   StoreFixture f;
   auto opened = f.open_store();
