@@ -9,7 +9,9 @@ cleanup() {
   if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  rm -rf "$tmp"
+  # KEEP_TMP=1 keeps the run's directory (to look at what it left, or to compare benchmark
+  # runs without one's deleted files slowing the next one's file creation).
+  if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 cd "$tmp" || exit 2
