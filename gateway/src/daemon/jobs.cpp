@@ -235,7 +235,12 @@ void JobRunner::retry_unrecorded(const store::Job& job, const store::Status& why
   (void)core_.store().retry(job, why.message, now_ms() + kStoreRetryMs);
 }
 
-void JobRunner::run(const store::Job& job, const std::string& worker) { run(job, worker, nullptr); }
+void JobRunner::run(const store::Job& job, const std::string& worker) {
+  run(job, worker, nullptr);
+  // Outside a runner's loop nothing records this thread's file drops later: now, on disk.
+  (void)record_unrecorded(worker, nullptr);
+  (void)core_.store().sync();
+}
 
 void JobRunner::run(const store::Job& job, const std::string& worker,
                     std::optional<store::Job>* next) {

@@ -50,7 +50,7 @@ class JobRunner {
   // stale at the next start and runs again.
   void stop();
 
-  // Runs one claimed job (public for tests).
+  // Runs one claimed job to the end, its file drops recorded and on disk (public for tests).
   void run(const store::Job& job, const std::string& worker);
 
  private:
