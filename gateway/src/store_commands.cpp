@@ -35,7 +35,8 @@ constexpr int kCannotRun = 2;
 std::unique_ptr<st::Store> open_existing(const std::string& db) {
   st::SqliteOptions options;
   options.create_if_missing = false;
-  options.migrate = false;
+  options.migrate = false;  // a running daemon owns the schema
+  options.group_commit = false;
   auto store = st::open_sqlite_store(db, options);
   if (!store.ok()) {
     std::cerr << "edigate: " << store.status().message << "\n";
@@ -200,15 +201,9 @@ struct RequeueOptions {
 
 // Queues work for a running (or the next) daemon: its job runners poll the store.
 int run_requeue(const RequeueOptions& o, bool resend) {
-  st::SqliteOptions options;
-  options.create_if_missing = false;
-  options.migrate = false;  // a running daemon owns the schema
-  auto opened = st::open_sqlite_store(o.db, options);
-  if (!opened.ok()) {
-    std::cerr << "edigate: " << opened.status().message << "\n";
-    return kCannotRun;
-  }
-  st::Store& store = *opened.value();
+  const auto opened = open_existing(o.db);
+  if (!opened) return kCannotRun;
+  st::Store& store = *opened;
   auto m = store.get_message(o.id);
   if (!m.ok() || !m.value()) {
     std::cerr << "edigate: no message " << o.id << "\n";
@@ -249,15 +244,9 @@ int run_requeue(const RequeueOptions& o, bool resend) {
 
 // Queues an outbound AS2 message (an acknowledgement) to be sent again by the daemon.
 int run_resend_sent(const std::string& db, std::int64_t sent_id) {
-  st::SqliteOptions options;
-  options.create_if_missing = false;
-  options.migrate = false;  // a running daemon owns the schema
-  auto opened = st::open_sqlite_store(db, options);
-  if (!opened.ok()) {
-    std::cerr << "edigate: " << opened.status().message << "\n";
-    return kCannotRun;
-  }
-  auto job = gateway::daemon::resend_sent(*opened.value(), sent_id, "cli");
+  const auto opened = open_existing(db);
+  if (!opened) return kCannotRun;
+  auto job = gateway::daemon::resend_sent(*opened, sent_id, "cli");
   if (!job.ok()) {
     std::cerr << "edigate: " << job.status().message << "\n";
     return job.status().code == st::StoreErrc::not_found ||
@@ -301,7 +290,9 @@ int run_messages_add(AddOptions& o) {
   const auto bytes = read_payload(o.file);
   if (!bytes) return kCannotRun;
   st::Spool spool(o.spool);
-  auto store = st::open_sqlite_store(o.db);
+  st::SqliteOptions options;
+  options.group_commit = false;
+  auto store = st::open_sqlite_store(o.db, options);
   if (!store.ok()) {
     std::cerr << "edigate: " << store.status().message << "\n";
     return kCannotRun;

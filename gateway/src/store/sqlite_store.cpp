@@ -576,6 +576,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   }
   auto clock = options.clock ? options.clock : std::function<std::int64_t()>(system_now_ms);
   auto store = std::make_unique<sqlite::SqliteStore>(db, std::move(clock));
+  if (!options.group_commit) return std::unique_ptr<Store>(std::move(store));
   if (auto s = store->enable_group_commit(); !s.ok()) {
     return Status::error(s.code, "store " + path + ": " + s.message);
   }

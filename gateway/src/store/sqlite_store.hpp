@@ -24,6 +24,10 @@ struct SqliteOptions {
   // older daemon cannot upgrade the database under it.
   bool migrate = true;
   int busy_timeout_ms = 5000;
+  // The daemon's many concurrent writers share transactions and WAL flushes, and a background
+  // thread checkpoints the WAL (docs/store.md). An operator command makes a write or two: off,
+  // each commit flushes itself and SQLite checkpoints as it commits, with no thread started.
+  bool group_commit = true;
   // Milliseconds since the epoch; tests pin it. Empty: the system clock.
   std::function<std::int64_t()> clock;
 };

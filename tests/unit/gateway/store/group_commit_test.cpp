@@ -52,6 +52,25 @@ TEST_CASE("group commit: writes are on disk when they return, and flushes are sh
   WARN("flushes for " << kThreads * kPerThread << " writes: " << flushes);
 }
 
+TEST_CASE("group commit: off for operator commands; each commit is on disk by itself",
+          "[store][group-commit]") {
+  StoreFixture f;
+  REQUIRE(f.open_store()->append_audit({"test", "created", "store", "{}"}).ok());
+  SqliteOptions options;
+  options.create_if_missing = false;
+  options.group_commit = false;
+  auto opened = open_sqlite_store(f.db_path, options);
+  REQUIRE(opened.ok());
+  Store& store = *opened.value();
+  REQUIRE(store.add_received_message(as2_message("acme", "<cli@test>"), "process").ok());
+  // Neither shared commits nor shared flushes are counted: there are none.
+  CHECK(store.commits() == 0);
+  CHECK(store.flushes() == 0);
+  CHECK(store.sync().ok());
+  CHECK(f.raw_count("messages") == 1);
+  CHECK(store.verify_audit().value().entries == 2);
+}
+
 TEST_CASE("group commit: a write inside a batch waits with the batch, once",
           "[store][group-commit]") {
   StoreFixture f;
