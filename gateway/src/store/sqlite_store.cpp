@@ -127,17 +127,17 @@ thread_local const SqliteStore* SqliteStore::combining_ = nullptr;
 // this asks for what it did, a passive checkpoint once the WAL passes the default 1000 pages,
 // from the background checkpointer (wal_checkpointer.hpp) instead of this commit; and for a
 // restart one when writes that never pause have kept the WAL from starting over.
-int SqliteStore::on_commit(void* self, sqlite3* /*db*/, const char* /*schema*/, int wal_pages) {
+int SqliteStore::on_commit(void* self, sqlite3* db, const char* /*schema*/, int wal_pages) {
   auto* store = static_cast<SqliteStore*>(self);
   last_commit_seq_ = store->wal_->committed();
-  // The WAL holds the pages of every commit since it was last restarted: fewer than after the
-  // commit before means it started over, and all it holds are this commit's. (It starts over
-  // only after a checkpoint, which runs past kCheckpointPages, so no single commit is larger.)
-  const int before = store->wal_pages_after_commit_;
-  store->wal_pages_written_.fetch_add(
-      static_cast<std::uint64_t>(wal_pages >= before ? wal_pages - before : wal_pages),
-      std::memory_order_relaxed);
-  store->wal_pages_after_commit_ = wal_pages;
+  // Pages this connection wrote to the WAL since the last commit (SQLite counts them; taken
+  // and reset here, at each commit).
+  int written = 0;
+  int highest = 0;
+  if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &written, &highest, 1) == SQLITE_OK) {
+    store->wal_pages_written_.fetch_add(static_cast<std::uint64_t>(written),
+                                        std::memory_order_relaxed);
+  }
   if (wal_pages >= kCheckpointPages) {
     store->checkpointer_->request(wal_pages >= kRestartCheckpointPages);
   }

@@ -194,10 +194,8 @@ class SqliteStore final : public Store {
   sqlite3* db_;
   StatementCache statements_{db_};  // after db_; close_v2 waits for these to be finalized
   std::unique_ptr<WalSync> wal_;    // null: commits flush themselves (synchronous=FULL)
-  std::unique_ptr<WalCheckpointer> checkpointer_;  // with wal_
-  // Pages in the WAL after the last commit (commits are serialised) and pages written so far.
-  int wal_pages_after_commit_ = 0;
-  std::atomic<std::uint64_t> wal_pages_written_{0};
+  std::unique_ptr<WalCheckpointer> checkpointer_;    // with wal_
+  std::atomic<std::uint64_t> wal_pages_written_{0};  // pages commits wrote to the WAL
   std::function<std::int64_t()> clock_;
 };
 

@@ -52,6 +52,27 @@ TEST_CASE("group commit: writes are on disk when they return, and flushes are sh
   WARN("flushes for " << kThreads * kPerThread << " writes: " << flushes);
 }
 
+TEST_CASE("group commit: the pages each commit writes to the WAL are counted",
+          "[store][group-commit]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  REQUIRE(store.append_audit({"test", "start", "store", "{}"}).ok());
+  const std::uint64_t before = store.wal_pages();
+  CHECK(before >= 1);
+  // 40,000 bytes are ten 4 KiB overflow pages at least, plus the rows' own pages.
+  REQUIRE(store.put_blob(std::string(64, 'b'), std::string(40000, 'x')).ok());
+  const std::uint64_t blob = store.wal_pages() - before;
+  CHECK(blob >= 10);
+  CHECK(blob <= 20);
+  // Counted the same way after the WAL has started over (a restart checkpoint empties it).
+  REQUIRE(f.raw_sql("PRAGMA wal_checkpoint(RESTART)") == SQLITE_OK);
+  const std::uint64_t restarted = store.wal_pages();
+  REQUIRE(store.put_blob(std::string(64, 'c'), std::string(40000, 'y')).ok());
+  CHECK(store.wal_pages() - restarted >= 10);
+  CHECK(store.wal_pages() - restarted <= 20);
+}
+
 TEST_CASE("group commit: off for operator commands; each commit is on disk by itself",
           "[store][group-commit]") {
   StoreFixture f;
