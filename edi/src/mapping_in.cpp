@@ -444,16 +444,10 @@ struct InboundMapper::Impl {
     bool first = true;
     for (std::size_t k = 0; k < r.elements.size(); ++k) {
       if (values[k].size == 0) continue;
-      // An interned key is stored as `,"key":"` with padding after it (intern_key).
-      const std::string_view key = r.elements[k].plain_key;
-      const std::size_t token = key.size() + (first ? 4 : 5);
-      const char* from = key.data() - (first ? 1 : 2);
-      if (token <= 16) {
-        std::memcpy(to, from, 16);
-      } else {
-        std::memcpy(to, from, token);
-      }
-      to += token;
+      const std::string_view token = interned_key_token(r.elements[k].plain_key, !first, true);
+      // 16 bytes are readable from the token's start and the text room has them.
+      std::memcpy(to, token.data(), token.size() <= 16 ? 16 : token.size());
+      to += token.size();
       if (Tree::copy_needs_escape(to, {values[k].data, values[k].size})) [[unlikely]]
         return false;
       to += values[k].size;

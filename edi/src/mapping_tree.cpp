@@ -155,13 +155,11 @@ constexpr std::size_t kStringRoom = 2 + 16;
 // Room for what write_key() writes.
 inline std::size_t key_room(std::string_view key) { return key.size() + 4 + 16; }
 
-// An interned key is stored as `,"key":"` (intern_key); keys are ours, nothing to escape. Puts
-// the separator (when `comma`), the key and its colon, and with `quote` a string's opening
-// quote, in one copy; after reserve(key_room(key)).
+// Keys are ours, nothing to escape. Puts the separator (when `comma`), the key and its colon,
+// and with `quote` a string's opening quote, in one copy; after reserve(key_room(key)).
 [[gnu::always_inline]] inline void put_interned_key(JsonOut& out, bool comma, std::string_view key,
                                                     bool quote) {
-  const std::string_view token(key.data() - (comma ? 2 : 1),
-                               key.size() + (comma ? 4 : 3) + (quote ? 1 : 0));
+  const std::string_view token = interned_key_token(key, comma, quote);
   if (token.size() <= 16) {
     out.put16(token.data(), token.size());
   } else {

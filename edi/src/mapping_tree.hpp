@@ -22,6 +22,11 @@ namespace edigate::edi::mapping {
 // string) opening quote in one move.
 // Every key of a Tree must come from here. Thread-safe; meant for compile time, not per value.
 std::string_view intern_key(std::string_view name);
+// The stored bytes around an interned key that a JSON writer copies: `,` when `comma`, then
+// `"key":`, then `"` when `quote`. At least 16 bytes are readable from its start (the padding).
+inline std::string_view interned_key_token(std::string_view key, bool comma, bool quote) {
+  return {key.data() - (comma ? 2 : 1), key.size() + (comma ? 4 : 3) + (quote ? 1 : 0)};
+}
 
 #if defined(__SSE2__)
 // Bit i is set when byte i of the 16 at `p` cannot be copied into a JSON string as it is:
