@@ -92,13 +92,22 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
 store_counts() {
   curl -sf -H "Authorization: Bearer admin-token" "http://127.0.0.1:$admin_port/metrics" |
     awk '/^edigate_store_commits_total/ {c=$2} /^edigate_store_flushes_total/ {f=$2}
-         /^edigate_store_wal_pages_total/ {w=$2} END {print c+0, f+0, w+0}'
+         /^edigate_store_wal_pages_total/ {w=$2} /^edigate_store_checkpoints_total/ {k=$2}
+         END {print c+0, f+0, w+0, k+0}'
 }
 # Context switches of all the daemon's threads so far (thread handoffs cost CPU on a VM).
 switches() { cat /proc/"$daemon"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
-read -r commits_before flushes_before pages_before <<<"$(store_counts)"
+# CPU clock ticks (user + system) of the daemon's threads by name, digits dropped (job-runner-0
+# and job-runner-1 count as job-runner): "name ticks" lines.
+thread_ticks() {
+  for t in /proc/"$daemon"/task/*; do
+    printf '%s %s\n' "$(tr -d '0-9' <"$t/comm" | sed 's/-$//')" "$(awk '{print $14 + $15}' "$t/stat")"
+  done 2>/dev/null | awk '{n[$1] += $2} END {for (k in n) print k, n[k]}'
+}
+read -r commits_before flushes_before pages_before checkpoints_before <<<"$(store_counts)"
 switches_before=$(switches)
 cpu_before=$(cpu_ticks)
+threads_before=$(thread_ticks)
 # PROFILE="perf record -g -o FILE" (any command taking -p PID and stopping on SIGINT) watches
 # the daemon for the burst and its deliveries only.
 if [ -n "${PROFILE:-}" ]; then
@@ -112,10 +121,11 @@ start=$(date +%s.%N)
 wait_for 300 sh -c "[ \$(ls erp | wc -l) -ge $half ]"
 end=$(date +%s.%N)
 cpu_after=$(cpu_ticks)
-read -r commits_after flushes_after pages_after <<<"$(store_counts)"
+read -r commits_after flushes_after pages_after checkpoints_after <<<"$(store_counts)"
 switches_after=$(switches)
+threads_after=$(thread_ticks)
 [ -n "${PROFILE:-}" ] && { kill -INT "$profiler"; wait "$profiler"; }
-python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message, WAL pages {($pages_after - $pages_before) / $half:.1f} and context switches {($switches_after - $switches_before) / $half:.1f} per message')" | tee e2e.txt
+python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message, WAL pages {($pages_after - $pages_before) / $half:.1f}, checkpoints {$checkpoints_after - $checkpoints_before} and context switches {($switches_after - $switches_before) / $half:.1f} per message')" | tee e2e.txt
 # shellcheck disable=SC2086
 "$load" "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
 
@@ -132,7 +142,12 @@ hz = $(getconf CLK_TCK); cores = $(nproc); ops = float('$sign')
 per_msg = ($cpu_after - $cpu_before) / hz / $half
 rsa = 2 * cores / ops
 if per_msg > 0 and not '${DAEMON_WRAPPER:-}':  # the wrapper's CPU, not the daemon's
-    print(f'daemon CPU per message end to end: {per_msg * 1000:.2f} ms; 2 RSA-2048 private operations: {rsa * 1000:.2f} ms; CPU ratio {rsa / per_msg:.3f}')"
+    print(f'daemon CPU per message end to end: {per_msg * 1000:.2f} ms; 2 RSA-2048 private operations: {rsa * 1000:.2f} ms; CPU ratio {rsa / per_msg:.3f}')
+before = dict(l.split() for l in '''$threads_before'''.splitlines() if l.strip())
+after = dict(l.split() for l in '''$threads_after'''.splitlines() if l.strip())
+used = {k: (int(v) - int(before.get(k, 0))) / hz / $half * 1000 for k, v in after.items()}
+if per_msg > 0 and not '${DAEMON_WRAPPER:-}':
+    print('  by thread, ms per message: ' + ', '.join(f'{k} {v:.2f}' for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v > 0))"
 
 # A baseline for the file connector: what writing the delivered documents costs by itself here
 # (create, write, fsync, rename, a directory fsync per 8 files), in CPU per file.

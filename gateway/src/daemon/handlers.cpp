@@ -388,6 +388,8 @@ void update_queue_gauges(Core& core) {
               core.store().flushes());
   catch_up_to("edigate_store_wal_pages_total",
               "Database pages written to the write-ahead log by commits", core.store().wal_pages());
+  catch_up_to("edigate_store_checkpoints_total",
+              "Copies of the write-ahead log into the database file", core.store().checkpoints());
 }
 
 // "<prefix><id>[/<action>]" -> the id (nullopt when not one) and the action ("" when none).

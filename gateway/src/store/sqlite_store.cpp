@@ -124,9 +124,13 @@ thread_local std::uint64_t SqliteStore::last_commit_seq_ = 0;
 thread_local const SqliteStore* SqliteStore::combining_ = nullptr;
 
 // Setting a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so
-// this asks for what it did, a passive checkpoint once the WAL passes the default 1000 pages,
-// from the background checkpointer (wal_checkpointer.hpp) instead of this commit; and for a
-// restart one when writes that never pause have kept the WAL from starting over.
+// this asks for a passive checkpoint from the background checkpointer (wal_checkpointer.hpp)
+// instead of running one in this commit; and for a restart one when writes that never pause
+// have kept the WAL from starting over. SQLite's own asks at every commit once the WAL is past
+// 1000 pages; this asks each time it has grown by 1000 pages more: under steady writes that
+// made one checkpoint (two fsyncs, and a copy of each page changed since the last) per commit
+// or two, and a page the commits in between wrote again and again (a table's last page, an
+// index's) is copied once.
 int SqliteStore::on_commit(void* self, sqlite3* db, const char* /*schema*/, int wal_pages) {
   auto* store = static_cast<SqliteStore*>(self);
   last_commit_seq_ = store->wal_->committed();
@@ -138,8 +142,13 @@ int SqliteStore::on_commit(void* self, sqlite3* db, const char* /*schema*/, int 
     store->wal_pages_written_.fetch_add(static_cast<std::uint64_t>(written),
                                         std::memory_order_relaxed);
   }
-  if (wal_pages >= kCheckpointPages) {
-    store->checkpointer_->request(wal_pages >= kRestartCheckpointPages);
+  // The WAL started over since the last request (a checkpoint copied all of it).
+  if (wal_pages < store->checkpoint_asked_at_) store->checkpoint_asked_at_ = 0;
+  if (wal_pages >= kRestartCheckpointPages) {
+    store->checkpointer_->request(true);
+  } else if (wal_pages - store->checkpoint_asked_at_ >= kCheckpointPages) {
+    store->checkpoint_asked_at_ = wal_pages;
+    store->checkpointer_->request(false);
   }
   return SQLITE_OK;
 }

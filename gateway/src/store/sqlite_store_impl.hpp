@@ -101,8 +101,9 @@ class SqliteStore final : public Store {
   std::uint64_t wal_pages() const override {
     return wal_pages_written_.load(std::memory_order_relaxed);
   }
-  // Checkpoints run by the background checkpointer (for tests).
-  std::uint64_t checkpoints() const { return checkpointer_ ? checkpointer_->checkpoints() : 0; }
+  std::uint64_t checkpoints() const override {
+    return checkpointer_ ? checkpointer_->checkpoints() : 0;
+  }
 
  private:
   // How long a write waits after its commit. `own`: until the commit is on disk (the default:
@@ -196,6 +197,9 @@ class SqliteStore final : public Store {
   std::unique_ptr<WalSync> wal_;    // null: commits flush themselves (synchronous=FULL)
   std::unique_ptr<WalCheckpointer> checkpointer_;    // with wal_
   std::atomic<std::uint64_t> wal_pages_written_{0};  // pages commits wrote to the WAL
+  // The WAL's size in frames when the last passive checkpoint was asked for (on_commit, under
+  // the connection's lock).
+  int checkpoint_asked_at_ = 0;
   std::function<std::int64_t()> clock_;
 };
 

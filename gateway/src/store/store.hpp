@@ -380,6 +380,9 @@ class Store {
   // Database pages written to the write-ahead log by those commits (0 without group commit):
   // every page a transaction changes is written whole, so this is the store's write cost.
   virtual std::uint64_t wal_pages() const = 0;
+  // Checkpoints run so far (copies of the WAL into the database file by the background
+  // checkpointer; 0 without group commit, where SQLite checkpoints inside commits).
+  virtual std::uint64_t checkpoints() const = 0;
 };
 
 }  // namespace edigate::gateway::store

@@ -42,7 +42,7 @@ class WalCheckpointer {
   // never blocks on the disk: called from the committing thread's WAL hook. Requests while one
   // runs make one more (a restart if any of them asked for one).
   void request(bool restart = false);
-  // Checkpoints run so far (for tests).
+  // Checkpoints run so far.
   std::uint64_t checkpoints() const { return done_.load(std::memory_order_acquire); }
   // Of those, the restart ones.
   std::uint64_t restarts() const { return restarts_.load(std::memory_order_acquire); }

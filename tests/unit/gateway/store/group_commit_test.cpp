@@ -235,6 +235,35 @@ TEST_CASE("group commit: the WAL is copied into the database file by the backgro
   CHECK(f.raw_count("blobs") == 1500);
 }
 
+TEST_CASE(
+    "group commit: a checkpoint is asked for once per 1000 pages the WAL grows, not per commit",
+    "[store][group-commit]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  const std::uint64_t pages_before = store.wal_pages();
+  // Small commits (a page or three each) that take the WAL past 1000 pages, then well on,
+  // short of the 4000 where a restart checkpoint is asked for.
+  const std::string bytes(3000, 'x');
+  for (int i = 0; i < 600; ++i) {
+    char id[65];
+    std::snprintf(id, sizeof id, "%064x", i);
+    REQUIRE(store.put_blob(id, bytes).ok());
+  }
+  const std::uint64_t pages = store.wal_pages() - pages_before;
+  INFO("WAL pages written: " << pages);
+  REQUIRE(pages > 1000);
+  REQUIRE(pages < 4000);
+  for (int i = 0; i < 100 && store.checkpoints() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Asked for at 1000, 2000 and 3000 pages: never more often (each costs two fsyncs), and
+  // each copies a page the commits between wrote again and again (a table's last page, an
+  // index's) once.
+  CHECK(store.checkpoints() >= 1);
+  CHECK(store.checkpoints() <= pages / 1000);
+}
+
 TEST_CASE("group commit: the WAL stays bounded under writes that never pause",
           "[store][group-commit]") {
   StoreFixture f;
