@@ -89,7 +89,7 @@ TEST_CASE("cms: our signed attributes are the ones CMS_sign itself writes", "[as
   CHECK(signed_attributes(*again).capabilities == b.capabilities);
 }
 
-TEST_CASE("cms: SHA-1 signing only when allowed; no signed attributes verify", "[as2][cms]") {
+TEST_CASE("cms: SHA-1 signing only when allowed, no signed attributes verify", "[as2][cms]") {
   const Identity& signer = identity("partner");
   SignOptions options;
   options.digest = DigestAlgorithm::sha1;

@@ -255,7 +255,7 @@ TEST_CASE("receive: micalg list spelled sha_256 and headers folded on input", "[
   CHECK(header_param(folded->header("Content-Type"), "smime-type") == "enveloped-data");
 }
 
-TEST_CASE("receive: a retry keeps its Message-ID; an MDN is produced only when requested",
+TEST_CASE("receive: a retry keeps its Message-ID, an MDN is produced only when requested",
           "[as2][receive]") {
   Scenario s;
   s.request.message_id = "<retry-1@PARTNER A>";

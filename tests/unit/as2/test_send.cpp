@@ -193,7 +193,7 @@ TEST_CASE("send: no retry on 400/401/403/404", "[as2][send]") {
   }
 }
 
-TEST_CASE("send: no retry on a signed negative MDN; MIC mismatch rejected", "[as2][send]") {
+TEST_CASE("send: no retry on a signed negative MDN, MIC mismatch rejected", "[as2][send]") {
   Fixture f;
   f.them.certificate =
       t::identity("stranger").certificate;  // receiver answers authentication-failed

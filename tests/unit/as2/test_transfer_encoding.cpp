@@ -107,7 +107,7 @@ TEST_CASE("mime: decoded_body undoes quoted-printable and keeps the identity enc
   CHECK(unknown->decoded_body().error().code == ErrorCode::unsupported);
 }
 
-TEST_CASE("receive: a signed payload part in quoted-printable; the MIC covers it as received",
+TEST_CASE("receive: a signed payload part in quoted-printable, the MIC covers it as received",
           "[as2][receive][qp]") {
   const std::string part =
       "Content-Type: application/edi-x12\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +

@@ -126,7 +126,7 @@ TEST_CASE("copying a value and finding bytes JSON must escape agree with the byt
 // Found by fuzzing: E0 96 91 (an overlong form) was passed through as UTF-8, and a JSON reader
 // refused the document. Only RFC 3629 sequences pass; any other byte of 0x80 and above is
 // taken as Latin-1 and escaped.
-TEST_CASE("only valid UTF-8 passes through; other high bytes are Latin-1", "[mapping]") {
+TEST_CASE("only valid UTF-8 passes through, other high bytes are Latin-1", "[mapping]") {
   const auto latin1 = [](std::string_view bytes) {
     std::string out;
     for (const char ch : bytes) {

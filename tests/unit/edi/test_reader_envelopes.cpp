@@ -359,7 +359,7 @@ TEST_CASE("EDIFACT trailer mismatches with groups", "[reader][envelope]") {
   CHECK(ack_codes(ProblemCode::interchange_count_mismatch).contrl == "29");
 }
 
-TEST_CASE("EDIFACT: UNZ counts messages without groups; mixing is reported", "[reader][envelope]") {
+TEST_CASE("EDIFACT: UNZ counts messages without groups, mixing is reported", "[reader][envelope]") {
   const std::string unb = "UNB+UNOC:3+S+R+241105:1432+9'";
   SECTION("messages without groups") {
     const std::vector<Recorded> events =

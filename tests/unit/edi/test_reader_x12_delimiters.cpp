@@ -257,7 +257,7 @@ TEST_CASE("an ISA with padded fields is only a warning", "[reader][x12]") {
   CHECK(find_tag(events, "GS")->location.offset == 115);
 }
 
-TEST_CASE("a 5010 ISA sets the repetition separator; 8-bit text passes through", "[reader][x12]") {
+TEST_CASE("a 5010 ISA sets the repetition separator, 8-bit text passes through", "[reader][x12]") {
   const std::string input = load_fixture("x12/856-5010-latin1.edi");
   const std::vector<Recorded> events = read_all(input);
   CHECK(problem_codes(events).empty());

@@ -109,7 +109,7 @@ TEST_CASE("an XSD violation in a partner profile is reported at its line", "[con
   CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<acks"), "998"));
 }
 
-TEST_CASE("an SFTP password hash is read; a plain password is refused without repeating it",
+TEST_CASE("an SFTP password hash is read, a plain password is refused without repeating it",
           "[config]") {
   const ConfigFixture f;
   const std::string hash =

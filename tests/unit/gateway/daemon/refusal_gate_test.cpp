@@ -39,7 +39,7 @@ TEST_CASE("refusal gate: a few per address are audited, the rest summed up per w
   CHECK_FALSE(gate.finish(7000).has_value());
 }
 
-TEST_CASE("refusal gate: addresses past the limit share one count; finish ends the window",
+TEST_CASE("refusal gate: addresses past the limit share one count, finish ends the window",
           "[daemon][refusals]") {
   RefusalGate gate({.per_address = 1, .total = 1000, .window_ms = 60'000, .addresses = 2});
   CHECK(admitted(gate, "a", 2, 0) == 1);

@@ -104,7 +104,7 @@ TEST_CASE("server: routes, request fields, 404 and 405, Date and Content-Length"
   CHECK(r->headers["allow"] == "GET, POST");
 }
 
-TEST_CASE("server: keep-alive serves several requests; Connection: close is honoured", "[http]") {
+TEST_CASE("server: keep-alive serves several requests, Connection: close is honoured", "[http]") {
   TestServer ts(echo_router());
   RawConnection c(ts.port);
   for (int i = 0; i < 3; ++i) {

@@ -147,7 +147,7 @@ TEST_CASE("as2_sent: an MDN that overtakes the POST's answer is kept", "[store][
   CHECK(f.state(id) == "mdn-ok");
 }
 
-TEST_CASE("as2_sent: one that failed or timed out may be sent again; a settled one may not",
+TEST_CASE("as2_sent: one that failed or timed out may be sent again, a settled one may not",
           "[store][as2_sent]") {
   SentFixture f;
   auto begun = f.store->begin_as2_send(f.ack());
@@ -171,7 +171,7 @@ TEST_CASE("as2_sent: one that failed or timed out may be sent again; a settled o
   CHECK(f.state(id) == "mdn-ok");
 }
 
-TEST_CASE("as2_sent: a retry reuses the row; the MIC is refreshed only while unsettled",
+TEST_CASE("as2_sent: a retry reuses the row, the MIC is refreshed only while unsettled",
           "[store][as2_sent]") {
   SentFixture f;
   const std::int64_t id = f.store->begin_as2_send(f.ack("Zmlyc3Q=")).value().id;

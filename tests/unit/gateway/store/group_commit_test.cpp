@@ -73,7 +73,7 @@ TEST_CASE("group commit: the pages each commit writes to the WAL are counted",
   CHECK(store.wal_pages() - restarted <= 20);
 }
 
-TEST_CASE("group commit: off for operator commands; each commit is on disk by itself",
+TEST_CASE("group commit: off for operator commands, each commit is on disk by itself",
           "[store][group-commit]") {
   StoreFixture f;
   REQUIRE(f.open_store()->append_audit({"test", "created", "store", "{}"}).ok());
@@ -147,7 +147,7 @@ TEST_CASE("group commit: a redoable batch waits for the commits before it, not i
 }
 
 TEST_CASE(
-    "group commit: writes queued meanwhile share one transaction; a failing one is rolled "
+    "group commit: writes queued meanwhile share one transaction, a failing one is rolled "
     "back alone",
     "[store][group-commit]") {
   StoreFixture f;
