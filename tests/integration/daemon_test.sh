@@ -305,14 +305,19 @@ wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\
 
 # --- a file drop that fails: recorded as a retry, delivered once the directory is back ------
 # The job runner that maps a document delivers it to a file connector itself; a failure there
-# is recorded and retried like any delivery's.
+# is recorded and retried like any delivery's. First the reprocessed message's own file drops
+# must be done: failing too, they would make five failures in a row, and the connector's
+# circuit breaker would hold every delivery for its 30-second cool-down.
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | python3 -c 'import json, sys; sys.exit(any(j[\"state\"] in (\"ready\", \"running\") for j in json.load(sys.stdin)[\"jobs\"]))'" &&
+  ok || fail "the reprocessed message's deliveries are done"
 mv erp erp.away && touch erp
 sed 's/000118830/000000888/; s/\*118830\*/*888*/; s/IEA\*1\*000118830/IEA*1*000000888/' "$po" >po888.edi
 upload "upload while the file drop fails" po888.edi
 wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"outcome\": \"retry\"'" &&
   ok || fail "the failed file drop is recorded as a retry"
 rm erp && mv erp.away erp
-wait_for 20 sh -c "ls erp | grep -c '^message-$id-set-.*json' | grep -q 2" && ok ||
+# (Longer than the breaker's cool-down, should retries that came quickly have opened it.)
+wait_for 40 sh -c "ls erp | grep -c '^message-$id-set-.*json' | grep -q 2" && ok ||
   fail "both documents delivered once the directory is back"
 "$bin" messages show --db var/edigate.db "$id" >shown.json
 python3 - "$id" <<'PY' && ok || fail "the file drop: one retry, then delivered, per document"
