@@ -50,6 +50,31 @@ has "duplicate gets the MDN" out "mdn_disposition: processed"
 sleep 1
 [ "$(ls erp/*.json | wc -l)" -eq 2 ] && ok || fail "a duplicate AS2 message was processed again"
 
+# A new message sent four times at once (a sender retrying before its first try was answered):
+# one is taken, the others are refused by the message's unique key whether they come before
+# or after its commit, and every one gets the same stored signed MDN.
+sed -e 's/000118830/000118931/g' -e 's/\*118830\*/*118931*/; s/GE\*2\*118830/GE*2*118931/' "$po" >race.edi
+"$bin" as2 pack race.edi -o race --from TEST-RETAILER --to EDIGATE-TEST \
+  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+  --partner-cert certs/as2/our.pem >race.out
+race_mic=$(sed -n 's/^Expected-MIC: //p' race.out)
+for i in 1 2 3 4; do
+  "$bin" as2 send "http://127.0.0.1:$http_port/as2" race --partner-cert certs/as2/our.pem \
+    --expect-mic "$race_mic" >"race.$i.out" 2>&1 &
+  race_pids[i]=$!
+done
+for i in 1 2 3 4; do
+  wait "${race_pids[i]}" && grep -q "mdn_disposition: processed" "race.$i.out" && ok ||
+    fail "concurrent copy $i got the signed MDN: $(cat "race.$i.out")"
+done
+race_id=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
+  "$(sed -n 's/^Message-ID: //p' race.out)")
+[ "$(curl -s -H 'Authorization: Bearer admin-token' \
+    "http://127.0.0.1:$admin_port/api/messages?as2_message_id=$race_id" | grep -o '"id":' | wc -l)" -eq 1 ] &&
+  ok || fail "four concurrent copies are one message"
+wait_for 10 sh -c '[ $(ls erp/*.json | wc -l) -eq 4 ]' && sleep 1 &&
+  [ "$(ls erp/*.json | wc -l)" -eq 4 ] && ok || fail "the concurrent copies' two orders were delivered once"
+
 # --- searching the message log (admin API) --------------------------------------------------
 search() { curl -s -o search.json -w '%{http_code}' -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages?$1"; }
 as2_id=$(sed -n 's/^Message-ID: //p' pack.out)
@@ -110,7 +135,7 @@ check "curl AS2 post" 0 curl -sS -o mdn.bin -D mdn.headers "http://127.0.0.1:$ht
   --data-binary @enc.der
 has "openssl message: MDN is a signed report" mdn.headers "multipart/signed"
 has "openssl message: processed" mdn.bin "processed"
-wait_for 10 sh -c 'ls erp | grep -c json | grep -q 6' && ok || fail "openssl-made 850s delivered"
+wait_for 10 sh -c 'ls erp | grep -c json | grep -q 8' && ok || fail "openssl-made 850s delivered"
 
 # --- bad AS2: unknown partner, unsigned, garbage --------------------------------------------
 "$bin" as2 pack "$po" -o stranger --from NOBODY --to EDIGATE-TEST \
@@ -230,7 +255,7 @@ wait_for 10 sh -c "curl -s -H 'Authorization: Bearer admin-token' 'http://127.0.
 curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages" >sftp-messages.json
 has "SFTP message has its transport" sftp-messages.json '"transport":"sftp"'
 # every document delivered so far (the large upload's included) and the SFTP file's
-wait_for 10 sh -c "ls erp | grep -c json | grep -q 9" && ok || fail "SFTP documents delivered"
+wait_for 10 sh -c "ls erp | grep -c json | grep -q 11" && ok || fail "SFTP documents delivered"
 [ -z "$(ls var/jails/retailer/inbox)" ] && ok || fail "the inbox copy is removed once stored"
 printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
 check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \

@@ -144,6 +144,31 @@ std::optional<as2::HttpMessage> parse_http(std::string_view bytes) {
 
 namespace {
 
+// A message we have already taken (the same AS2-From and Message-ID: its row's unique key
+// refused this one): the MDN stored for it again, nothing processed twice. Found at the insert
+// rather than looked up before it, so that no query is spent on the messages that are not
+// duplicates, and a retry that raced the first copy to the commit gets the MDN too.
+void answer_duplicate(Core& core, const std::string& partner_id, const as2::ReceiveOutcome& outcome,
+                      Responder& responder) {
+  store::Store& st = core.store();
+  (void)st.append_audit({"as2", "as2.duplicate", "partner:" + partner_id,
+                         json{{"message_id", outcome.message_id}}.dump()});
+  if (!outcome.mdn || !outcome.mdn_request.async_url.empty()) {
+    return responder.send(Response::text(200, ""));
+  }
+  auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
+  // The first copy may have been committed but not yet flushed by its writer: its MDN goes
+  // out only once it is on disk.
+  if (earlier.ok() && earlier.value() && st.sync().ok()) {
+    auto bytes = core.blobs().read(earlier.value()->spool_id);
+    if (auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt) {
+      return responder.send(mdn_response(*mdn));
+    }
+  }
+  // The first copy asked for no MDN (or its MDN cannot be read): it is safe, say so.
+  responder.send(Response::text(200, ""));
+}
+
 void as2_intake(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const auto& station = live->config->as2;
@@ -164,21 +189,6 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   as2::ReceiveOutcome outcome = as2::receive(headers, request.body, local, lookup, limits);
   const std::string partner_id =
       partner != nullptr ? partner->id : "unknown:" + outcome.as2_from.substr(0, 128);
-
-  // A message we have already taken: the same MDN again, nothing processed twice.
-  if (partner != nullptr && !outcome.message_id.empty()) {
-    auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
-    // The first copy may still be waiting for its commit to reach the disk: this MDN goes
-    // out only once it has.
-    if (earlier.ok() && earlier.value() && st.sync().ok()) {
-      auto bytes = core.blobs().read(earlier.value()->spool_id);
-      (void)st.append_audit({"as2", "as2.duplicate", "partner:" + partner_id,
-                             json{{"message_id", outcome.message_id}}.dump()});
-      auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
-      if (mdn && outcome.mdn_request.async_url.empty()) return responder.send(mdn_response(*mdn));
-      return responder.send(Response::text(200, ""));
-    }
-  }
 
   // In one commit: the request as received, the payload unwrapped from it and the MDN (small:
   // database blobs; large: spool files written here, before it), the message row and its
@@ -253,7 +263,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     return queued.ok() ? store::Status::success() : queued.status();
   });
   if (!recorded.ok()) {
-    if (duplicate) return responder.send(Response::text(200, ""));  // a concurrent retry won
+    if (duplicate) return answer_duplicate(core, partner_id, outcome, responder);
     return responder.send(problem(500, "cannot record the message"));
   }
   core.metrics()
