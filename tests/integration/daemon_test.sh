@@ -15,6 +15,14 @@ sftp_password_hash=$(printf 'retailer sftp pw\n' | "$bin" config hash-password)
 sed -i 's|<file name="files" dir="erp"/>|<file name="files" dir="erp" raw="true"/>|' edigate.xml
 # SFTP limits from edigate.xml: a 2-second login grace (the default is 30).
 sed -i 's|jails="var/jails"/>|jails="var/jails"><limits login-grace-seconds="2" sessions-total="8"/></sftp>|' edigate.xml
+# A second partner that uploads with a token of its own: it must not see the retailer's messages.
+cat >partners/other.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="other" name="Another Partner">
+  <upload><token sha256="$(printf 'other-token' | "$bin" config hash-token)"/></upload>
+  <acks send="none"/>
+</partner>
+XML
 check "config check" 0 "$bin" config check -c edigate.xml
 "$bin" serve --config edigate.xml >daemon.log 2>&1 &
 daemon=$!
@@ -49,6 +57,8 @@ check "as2 resend" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" msg \
 has "duplicate gets the MDN" out "mdn_disposition: processed"
 sleep 1
 [ "$(ls erp/*.json | wc -l)" -eq 2 ] && ok || fail "a duplicate AS2 message was processed again"
+[ "$(sort -u erp-requests.jsonl | grep -c key)" -eq "$keys_before" ] && ok ||
+  fail "a duplicate AS2 message was posted to the ERP again"
 
 # A new message sent four times at once (a sender retrying before its first try was answered):
 # one is taken, the others are refused by the message's unique key whether they come before
@@ -211,11 +221,20 @@ if [ -n "$client_fp" ]; then
     "https://127.0.0.1:$https_port/upload" --data-binary "ISA garbage that is not EDI"
   has "202 with a client certificate" out "202"
 fi
+# The client offers TLS 1.1 (OpenSSL 3's default security level would not even let it try):
+# the refusal is the server's.
 check "TLS 1.1 refused" 35 curl -sS --cacert certs/ca/ca.pem --tlsv1.1 --tls-max 1.1 \
-  "https://127.0.0.1:$https_port/upload"
-check "another partner's message is not visible" 0 curl -s -o other.json -w '%{http_code}' \
-  -H 'Authorization: Bearer wrong' "http://127.0.0.1:$http_port/upload/1"
+  --ciphers 'DEFAULT@SECLEVEL=0' "https://127.0.0.1:$https_port/upload"
+has "TLS 1.1: the server answered with a protocol version alert" err "protocol version"
+check "a wrong token" 0 curl -s -o other.json -w '%{http_code}' \
+  -H 'Authorization: Bearer wrong' "http://127.0.0.1:$http_port/upload/$id"
 has "401 for a wrong token" out "401"
+check "another partner's token" 0 curl -s -o other.json -w '%{http_code}' \
+  -H 'Authorization: Bearer other-token' "http://127.0.0.1:$http_port/upload/$id"
+has "another partner's message is as good as absent (404)" out "404"
+check "its owner's token" 0 curl -s -o mine.json -w '%{http_code}' \
+  -H 'Authorization: Bearer upload-token' "http://127.0.0.1:$http_port/upload/$id"
+has "its owner sees it (200)" out "200"
 head -c 2000000 /dev/zero | tr '\0' 'x' >big.bin
 check "an oversized body" 0 curl -s -o /dev/null -w '%{http_code}' \
   -H 'Authorization: Bearer upload-token' --data-binary @big.bin "http://127.0.0.1:$http_port/upload"
@@ -336,7 +355,7 @@ wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\
 wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | python3 -c 'import json, sys; sys.exit(any(j[\"state\"] in (\"ready\", \"running\") for j in json.load(sys.stdin)[\"jobs\"]))'" &&
   ok || fail "the reprocessed message's deliveries are done"
 mv erp erp.away && touch erp
-sed 's/000118830/000000888/; s/\*118830\*/*888*/; s/IEA\*1\*000118830/IEA*1*000000888/' "$po" >po888.edi
+sed -e 's/000118830/000000888/g' -e 's/\*118830\*/*888*/; s/GE\*2\*118830/GE*2*888/' "$po" >po888.edi
 upload "upload while the file drop fails" po888.edi
 wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"outcome\": \"retry\"'" &&
   ok || fail "the failed file drop is recorded as a retry"

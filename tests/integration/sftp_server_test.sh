@@ -233,10 +233,15 @@ mkdir -p m && sed -e 's#jail="jails/#jail="../jails/#g' \
 pids+=($!)
 for _ in $(seq 50); do [ -s m/port ] && break; sleep 0.1; done
 mport=$(cat m/port)
+# ssh exits 255 for any failure (a login refused too): the reason is what is checked.
 check "legacy cipher not offered by default" 255 timeout 20 ssh -p "$mport" -o Ciphers=aes128-ctr \
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes acme@127.0.0.1 true
+cp "$tmp/out" m-cipher.out
+check "legacy cipher: no cipher in common" 0 grep -q "no matching cipher found" m-cipher.out
 check "legacy kex not offered by default" 255 timeout 20 ssh -p "$mport" -o KexAlgorithms=diffie-hellman-group14-sha256 \
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes acme@127.0.0.1 true
+cp "$tmp/out" m-kex.out
+check "legacy kex: no key exchange in common" 0 grep -q "no matching key exchange method found" m-kex.out
 timeout 20 ssh -vvv -p "$mport" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
   -o BatchMode=yes -o PreferredAuthentications=none acme@127.0.0.1 true >"$tmp/kex.log" 2>&1
 check "password authentication is not offered when no profile enables it" 255 timeout 20 ssh \
@@ -306,6 +311,8 @@ XML
   check "the IPv6 listener does not take IPv4" 255 timeout 20 ssh -i acme.key -p "$port" \
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
     -o ConnectTimeout=5 acme@127.0.0.1 true
+  cp "$tmp/out" v6-on-v4.out
+  check "IPv4 to the IPv6 listener: connection refused" 0 grep -q "Connection refused" v6-on-v4.out
   logged "IPv6 listen logged" "listening on \[::1\]:$port" v6/server.log
   mkdir -p any && sed 's/listen="::1"/listen="::"/' v6/server.xml >any/server.xml
   start_server any
