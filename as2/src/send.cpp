@@ -95,11 +95,25 @@ bool final_http_failure(long status) {
 
 enum class Verdict { delivered, rejected, retry };
 
+// Did the message ask for its MDN in the answer to the POST (a receipt, and no URL to post it
+// to later)?
+bool asks_sync_mdn(const HttpMessage& http) {
+  return !find_header(http.headers, "Disposition-Notification-To").empty() &&
+         trim(find_header(http.headers, "Receipt-Delivery-Option")).empty();
+}
+
 // Judges a 2xx answer: with an MDN (sync) or without (async, or no MDN requested).
 Verdict judge_answer(const PackedMessage& message, const PartnerProfile& partner,
                      const Response& response, SendOutcome& out) {
-  if (response.body.empty() || media_type(find_header(response.headers, "Content-Type")).empty())
-    return Verdict::delivered;
+  if (response.body.empty() || media_type(find_header(response.headers, "Content-Type")).empty()) {
+    if (!asks_sync_mdn(message.http)) return Verdict::delivered;
+    // Taken, perhaps, but without the receipt asked for: sent again (same Message-ID, which a
+    // receiver recognises as a duplicate and answers with the MDN it keeps) until it comes or
+    // the attempts run out.
+    out.error = "the answer (" + std::to_string(response.status) +
+                ") has no body, not the synchronous MDN the message asked for";
+    return Verdict::retry;
+  }
   out.mdn_http = HttpMessage{response.headers, response.body};
   auto mdn = parse_mdn(response.headers, response.body, &partner.certificate);
   if (!mdn) {

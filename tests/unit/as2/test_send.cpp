@@ -122,9 +122,11 @@ struct Fixture {
     options.timeout_seconds = 10;
     options.sleep = [this](std::chrono::milliseconds d) { waits.push_back(d); };
   }
-  PackedMessage packed() {
+  // `mdn`: what the message asks for (by default a signed synchronous MDN).
+  PackedMessage packed(const MdnRequest& mdn = {}) {
     PackRequest request;
     request.payload = kPayload;
+    request.mdn = mdn;
     auto p = pack(request, t::partner_station(), us);
     REQUIRE(p.ok());
     return *p;
@@ -231,14 +233,42 @@ TEST_CASE("send: connection refused is retried until max attempts", "[as2][send]
   CHECK(f.waits.size() == 2);
 }
 
-TEST_CASE("send: async MDN requested, any 2xx without a body is accepted", "[as2][send]") {
+TEST_CASE("send: async MDN requested (or none), any 2xx without a body is accepted",
+          "[as2][send]") {
   Fixture f;
   LoopbackServer server([](const Headers&, const std::string&) { return HttpAnswer{202, {}}; });
   f.options.url = server.url();
-  const SendOutcome out = send(f.packed(), f.us, f.options);
+  MdnRequest async;
+  async.async_url = "http://127.0.0.1:9/mdn";  // where it would go later; never posted here
+  SendOutcome out = send(f.packed(async), f.us, f.options);
   CHECK(out.status == SendStatus::delivered);
   CHECK(out.http_status == 202);
+  CHECK(out.attempts == 1);
   CHECK_FALSE(out.mdn);
+  MdnRequest none;
+  none.requested = false;
+  out = send(f.packed(none), f.us, f.options);
+  CHECK(out.status == SendStatus::delivered);
+  CHECK(out.attempts == 1);
+}
+
+TEST_CASE("send: a sync MDN requested, a 2xx without one is sent again, then given up",
+          "[as2][send]") {
+  Fixture f;
+  std::atomic<int> posts{0};
+  LoopbackServer server([&](const Headers&, const std::string&) {
+    ++posts;
+    return HttpAnswer{200, {}};
+  });
+  f.options.url = server.url();
+  f.options.max_attempts = 3;
+  const SendOutcome out = send(f.packed(), f.us, f.options);
+  CHECK(out.status == SendStatus::gave_up);
+  CHECK(out.attempts == 3);
+  CHECK(posts == 3);
+  CHECK(out.http_status == 200);
+  CHECK_FALSE(out.mdn);
+  CHECK_THAT(out.error, Catch::Contains("not the synchronous MDN the message asked for"));
 }
 
 TEST_CASE("send: async MDN is posted later, retried, and matches the sent message", "[as2][send]") {

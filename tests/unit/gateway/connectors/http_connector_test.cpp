@@ -50,8 +50,14 @@ TEST_CASE("HTTP connector options are checked at creation", "[connectors]") {
   std::filesystem::remove(token);
 
   o.auth = HttpAuth::basic;
-  o.basic_user = "a:b";
-  CHECK_FALSE(HttpConnector::create(o).ok());
+  const auto password = std::filesystem::temp_directory_path() / "edigate-hc-password";
+  { std::ofstream(password) << "pw\n"; }
+  o.basic_password_file = password.string();
+  o.basic_user = "a:b";  // the user's ':' would end it early in the Authorization header
+  CHECK_THAT(HttpConnector::create(o).error().message, Catch::Contains("without ':'"));
+  o.basic_user = "ab";
+  CHECK(HttpConnector::create(o).ok());
+  std::filesystem::remove(password);
   o.auth = HttpAuth::oauth2;
   o.oauth2_client_id = "id";
   o.oauth2_token_url = "http://127.0.0.1:1/token";

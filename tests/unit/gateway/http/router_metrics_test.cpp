@@ -22,6 +22,9 @@ TEST_CASE("router: exact before prefix, longest prefix wins, 405 lists methods",
 
   auto status = router.find("GET", "/api/v1/status");
   REQUIRE(status.match == Router::Match::found);
+  // The exact route's handler, not the /api/v1/ prefix's that also covers the path.
+  REQUIRE(status.handler != nullptr);
+  CHECK(status.handler != router.find("GET", "/api/v1/zzz").handler);
   CHECK(router.find("GET", "/api/v1/partners").match == Router::Match::found);
   CHECK(router.find("GET", "/other").match == Router::Match::no_path);
 
@@ -31,6 +34,7 @@ TEST_CASE("router: exact before prefix, longest prefix wins, 405 lists methods",
 
   auto v1 = router.find("GET", "/api/v1/x");
   REQUIRE(v1.handler != nullptr);
+  CHECK(router.find("GET", "/api/v1/zzz").handler == v1.handler);  // the same prefix route
   CHECK(router.find("GET", "/api/other").handler != v1.handler);
 }
 

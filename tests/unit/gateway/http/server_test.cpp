@@ -251,7 +251,8 @@ TEST_CASE("server: connections per client IP are limited", "[http]") {
   }
   RawConnection third(ts.port);
   auto r = third.read_response();  // the server speaks first: 503, then closes
-  if (r) CHECK(r->status == 503);
+  REQUIRE(r);
+  CHECK(r->status == 503);
   CHECK(third.closed_by_peer());
 
   // A freed slot is usable again.

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <set>
@@ -159,9 +160,11 @@ TEST_CASE("jobs: two store connections claiming concurrently take each job once"
   for (int i = 0; i < kJobs; ++i) REQUIRE(first.value()->enqueue("parse", {}, 0).ok());
   std::mutex mu;
   std::multiset<std::int64_t> claimed;
+  std::atomic<int> errors{0};
   auto worker = [&](Store* store, const std::string& name) {
     for (;;) {
       auto job = store->claim(name, 1);
+      if (!job.ok()) ++errors;  // a claim that fails (busy) must not pass for "no more jobs"
       if (!job.ok() || !job.value()) return;
       std::lock_guard lock(mu);
       claimed.insert(job.value()->id);
@@ -171,6 +174,7 @@ TEST_CASE("jobs: two store connections claiming concurrently take each job once"
   std::thread t2(worker, second.value().get(), "w2");
   t1.join();
   t2.join();
+  CHECK(errors == 0);
   CHECK(claimed.size() == kJobs);
   CHECK(std::set<std::int64_t>(claimed.begin(), claimed.end()).size() == kJobs);
 }
