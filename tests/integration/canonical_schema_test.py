@@ -18,6 +18,7 @@ import sys
 
 try:
     import jsonschema
+    from canonical_validators import load_schemas, make_validator
 except ImportError:
     print("SKIP: python3-jsonschema is not installed")
     sys.exit(77)
@@ -34,26 +35,7 @@ def load(path):
         return json.load(f)
 
 
-schemas = {p.name: load(p) for p in sorted(schema_dir.glob("*.schema.json"))}
-
-
-def make_validator(type_name):
-    """A validator for TYPE_NAME whose relative $refs ("common.schema.json#/...") resolve."""
-    name = f"{type_name}.schema.json"
-    cls = jsonschema.Draft202012Validator
-    try:
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
-    except ImportError:  # jsonschema before 4.18: RefResolver with a store of the files
-        base = schema_dir.resolve().as_uri() + "/"
-        store = {base + n: s for n, s in schemas.items()}
-        resolver = jsonschema.RefResolver(base + name, schemas[name], store=store)
-        return cls(schemas[name], resolver=resolver)
-    registry = Registry().with_resources(
-        (n, Resource.from_contents(s, default_specification=DRAFT202012)) for n, s in schemas.items()
-    )
-    # Without an $id the root's base URI is its file name, so relative refs land in the registry.
-    return cls({"$id": name, **schemas[name]}, registry=registry)
+schemas = load_schemas(schema_dir)
 
 
 def fail(message):
@@ -158,7 +140,7 @@ def main():
     check_schemas()
     if failures:  # validating with broken schemas would only add a traceback
         return 1
-    validators = {t: make_validator(t) for t in TYPES}
+    validators = {t: make_validator(schema_dir, schemas, t) for t in TYPES}
     examples = check_examples(validators)
     broken = check_broken(validators, examples) if all(t in examples for t in TYPES) else 0
     print(f"canonical schemas: {len(examples)} examples, {broken} broken documents, "

@@ -217,8 +217,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for name, where in expected.items():
         r = run("map", "check", bad / name)
         check(f"{name} refused", r.returncode == 1)
-        check(f"{name} error has its position", f"{name}{where}" in r.stderr or where in r.stderr,
-              r.stderr)
+        check(f"{name} error has its position", f"{name}{where}" in r.stderr, r.stderr)
 
 print(f"mapping_partner_test: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
