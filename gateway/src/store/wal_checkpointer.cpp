@@ -68,9 +68,12 @@ void WalCheckpointer::run() {
     // A failure (the disk, a busy WAL index, a writer holding on past the busy timeout) leaves
     // the WAL as it is: the next request tries again, and the WAL stays the durable copy
     // meanwhile.
-    (void)sqlite3_wal_checkpoint_v2(db_, "main",
-                                    restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE,
-                                    nullptr, nullptr);
+    // A restart one first copies what it can without blocking anyone (passive), so that the
+    // writers it then waits for and holds back only wait for what was committed meanwhile.
+    (void)sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (restart) {
+      (void)sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    }
     if (restart) restarts_.fetch_add(1, std::memory_order_acq_rel);
     done_.fetch_add(1, std::memory_order_acq_rel);
     lock.lock();

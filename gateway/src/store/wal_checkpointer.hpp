@@ -8,9 +8,10 @@
 // copied what it saw, more has been appended, so the WAL is never wholly copied when a writer
 // starts and SQLite never starts it over; it grows by everything written (measured: 86 MB for
 // 2,000 AS2 messages in one burst). Past a second, larger threshold the checkpoint is therefore
-// a RESTART one: it waits for the writer of the moment, copies the little the passive ones left,
-// and makes the next writer start the WAL from its beginning. Writers wait for it (their busy
-// timeout) for that short copy; the WAL stays bounded.
+// a RESTART one: it waits for the writer of the moment, copies what the passive ones left, and
+// makes the next writer start the WAL from its beginning. Writers wait for it (their busy
+// timeout); the WAL stays bounded. A passive checkpoint runs just before it, so that what they
+// wait for is only what was committed meanwhile.
 //
 // It never makes a commit durable in the database file alone: SQLite fsyncs the WAL before it
 // copies frames out of it and the database file after.
