@@ -126,16 +126,23 @@ nlohmann::json outcome_json(const as2::ReceiveOutcome& r) {
   return j;
 }
 
-void print_outcome(const as2::ReceiveOutcome& r, bool json) {
-  const nlohmann::json j = outcome_json(r);
+// `j` as indented JSON, or one "key: value" line per member. What a partner sent may not be
+// UTF-8: such bytes print as U+FFFD rather than end the command with an exception.
+void print_fields(const nlohmann::json& j, bool json) {
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
   if (json) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, kReplace) << "\n";
     return;
   }
-  for (const auto& [key, value] : j.items())
-    std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump())
+  for (const auto& [key, value] : j.items()) {
+    std::cout << key << ": "
+              << (value.is_string() ? value.get<std::string>()
+                                    : value.dump(-1, ' ', false, kReplace))
               << "\n";
+  }
 }
+
+void print_outcome(const as2::ReceiveOutcome& r, bool json) { print_fields(outcome_json(r), json); }
 
 int run_unpack(const UnpackOptions& o) {
   auto saved = read_saved(o.file);
@@ -197,13 +204,7 @@ int run_mdn(const MdnOptions& o) {
     j["mic_matches"] = match;
     ok = ok && match;
   }
-  if (o.json) {
-    std::cout << j.dump(2) << "\n";
-  } else {
-    for (const auto& [key, value] : j.items())
-      std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump())
-                << "\n";
-  }
+  print_fields(j, o.json);
   return ok ? 0 : 1;
 }
 

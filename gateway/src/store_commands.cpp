@@ -229,16 +229,16 @@ int run_requeue(const RequeueOptions& o, bool resend) {
         }
       }
     }
-    auto audited =
-        store.append_audit({"cli", resend ? "message.resend" : "message.reprocess",
-                            "message:" + std::to_string(o.id), json{{"jobs", jobs}}.dump()});
+    auto audited = store.append_audit({"cli", resend ? "message.resend" : "message.reprocess",
+                                       "message:" + std::to_string(o.id),
+                                       st::json_text(json{{"jobs", jobs}})});
     return audited.ok() ? st::Status::success() : audited.status();
   });
   if (!done.ok()) {
     std::cerr << "edigate: " << done.message << "\n";
     return kCannotRun;
   }
-  std::cout << json{{"message", o.id}, {"jobs", jobs}}.dump() << "\n";
+  std::cout << st::json_text(json{{"message", o.id}, {"jobs", jobs}}) << "\n";
   return jobs.empty() ? kFailed : 0;
 }
 
@@ -254,7 +254,7 @@ int run_resend_sent(const std::string& db, std::int64_t sent_id) {
                ? kFailed
                : kCannotRun;
   }
-  std::cout << json{{"sent", sent_id}, {"job", job.value()}}.dump() << "\n";
+  std::cout << st::json_text(json{{"sent", sent_id}, {"job", job.value()}}) << "\n";
   return 0;
 }
 

@@ -166,6 +166,20 @@ check "garbage AS2 body" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_port/
   -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage@test>" \
   -H "Disposition-Notification-To: x" -H "Content-Type: application/pkcs7-mime" --data-binary "not cms"
 has "garbage gets a negative disposition" garbage.mdn "processed/error"
+# Header bytes that are not UTF-8 (Beast lets 0x80-0xFF through): stored and audited, twice
+# (the second time as a duplicate), listed by the admin API, and the daemon keeps serving.
+for attempt in first again; do
+  check "a Message-ID that is not UTF-8 ($attempt)" 0 curl -sS -o latin1.mdn -w '%{http_code}' \
+    "http://127.0.0.1:$http_port/as2" -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" \
+    -H $'Message-ID: <caf\xe9-\xff@test>' -H "Disposition-Notification-To: x" \
+    -H "Content-Type: application/pkcs7-mime" --data-binary "not cms"
+  has "not UTF-8 ($attempt): answered" out "200"
+done
+has "not UTF-8: the stored negative MDN again" latin1.mdn "processed/error"
+check "the admin API lists it" 0 curl -sf -o latin1.json -H 'Authorization: Bearer admin-token' \
+  "http://127.0.0.1:$admin_port/api/messages"
+has "listed, its bytes replaced" latin1.json "caf"
+check "still serving" 0 curl -sf "http://127.0.0.1:$admin_port/health"
 
 # --- HTTPS upload --------------------------------------------------------------------------
 # upload NAME FILE: FILE posted with the partner's token must get a 202; sets id to its message.

@@ -1,6 +1,7 @@
 #include "daemon/handlers.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,16 +22,27 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxFilename = 255;
 
+// JSON text for a response or an audit entry: bytes that are not UTF-8 (a header a partner
+// sent, a file name) become U+FFFD instead of an exception.
 Response json_response(unsigned status, const json& body) {
-  return Response::text(status, body.dump(), "application/json");
+  return Response::text(status, store::json_text(body), "application/json");
 }
 
-// Runs `work` on the worker pool; when the pool is full the client is told to come back.
+// Runs `work` on the worker pool; when the pool is full the client is told to come back. An
+// exception a handler lets out (a bug, out of memory) ends that request with a 500, never the
+// worker thread and with it the daemon.
 void on_worker(http::WorkerPool& pool, Request request, Responder responder,
                std::function<void(Request&, Responder&)> work) {
   auto shared = std::make_shared<std::pair<Request, Responder>>(std::move(request), responder);
-  const bool queued =
-      pool.submit([shared, work = std::move(work)] { work(shared->first, shared->second); });
+  const bool queued = pool.submit([shared, work = std::move(work)] {
+    try {
+      work(shared->first, shared->second);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "edigate: %s %s failed: %s\n", shared->first.method.c_str(),
+                   shared->first.path.c_str(), e.what());
+      shared->second.send(Response::error(500));  // nothing if the handler had answered
+    }
+  });
   if (!queued) {
     Response busy = Response::error(503);
     busy.headers.emplace_back("Retry-After", std::to_string(http::kDefaultRetryAfterSeconds));
@@ -151,22 +163,22 @@ namespace {
 void answer_duplicate(Core& core, const std::string& partner_id, const as2::ReceiveOutcome& outcome,
                       Responder& responder) {
   store::Store& st = core.store();
+  // The first copy may have been committed by another writer and not yet flushed: nothing is
+  // said about it before it is on disk.
+  if (!st.sync().ok()) return responder.send(problem(500, "cannot record the message"));
   (void)st.append_audit({"as2", "as2.duplicate", "partner:" + partner_id,
-                         json{{"message_id", outcome.message_id}}.dump()});
+                         store::json_text(json{{"message_id", outcome.message_id}})});
   if (!outcome.mdn || !outcome.mdn_request.async_url.empty()) {
     return responder.send(Response::text(200, ""));
   }
   auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
-  // The first copy may have been committed but not yet flushed by its writer: its MDN goes
-  // out only once it is on disk.
-  if (earlier.ok() && earlier.value() && st.sync().ok()) {
-    auto bytes = core.blobs().read(earlier.value()->spool_id);
-    if (auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt) {
-      return responder.send(mdn_response(*mdn));
-    }
-  }
-  // The first copy asked for no MDN (or its MDN cannot be read): it is safe, say so.
-  responder.send(Response::text(200, ""));
+  if (!earlier.ok()) return responder.send(problem(500, "cannot read the stored MDN"));
+  // The first copy asked for no MDN: it is safe, say so.
+  if (!earlier.value()) return responder.send(Response::text(200, ""));
+  auto bytes = core.blobs().read(earlier.value()->spool_id);
+  auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
+  if (!mdn) return responder.send(problem(500, "cannot read the stored MDN"));
+  responder.send(mdn_response(*mdn));
 }
 
 void as2_intake(Core& core, Request& request, Responder& responder) {
@@ -230,7 +242,6 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   m.content_type = processed ? outcome.payload_content_type : "";
   // One commit: the message, its first job, its status, the MDN and its sending, the audit.
   std::int64_t message_id = 0;
-  bool duplicate = false;
   const store::Status recorded = st.batch([&]() -> store::Status {
     if (auto s = core.blobs().record(raw.value()); !s.ok()) return s;
     if (payload) {
@@ -240,10 +251,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
       if (auto s = core.blobs().record(*mdn_blob); !s.ok()) return s;
     }
     auto added = st.add_received_message(m, processed ? kProcessJob : std::string_view{});
-    if (!added.ok()) {
-      duplicate = added.status().code == store::StoreErrc::duplicate;
-      return added.status();
-    }
+    if (!added.ok()) return added.status();
     message_id = added.value().message_id;
     if (!processed) {
       if (auto s = st.set_message_status(message_id, store::message_status::failed, outcome.error);
@@ -263,7 +271,11 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     return queued.ok() ? store::Status::success() : queued.status();
   });
   if (!recorded.ok()) {
-    if (duplicate) return answer_duplicate(core, partner_id, outcome, responder);
+    // Refused by the message's unique key, in a transaction that committed (had it failed,
+    // the status would be the commit's error): the first copy is stored.
+    if (recorded.code == store::StoreErrc::duplicate) {
+      return answer_duplicate(core, partner_id, outcome, responder);
+    }
     return responder.send(problem(500, "cannot record the message"));
   }
   core.metrics()
@@ -481,7 +493,8 @@ void admin_api(Core& core, Request& request, Responder& responder) {
       }
       auto bytes = core.blobs().read(sent.value()->mdn_spool_id);
       if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
-      (void)st.append_audit({actor, "as2.mdn_raw", subject, json{{"as2_sent", *id}}.dump()});
+      (void)st.append_audit(
+          {actor, "as2.mdn_raw", subject, store::json_text(json{{"as2_sent", *id}})});
       return responder.send(Response::text(200, std::move(bytes.value()), "message/rfc822"));
     }
     if (request.method == "POST" && action == "resend") {
@@ -538,7 +551,8 @@ void admin_api(Core& core, Request& request, Responder& responder) {
         }
       }
     }
-    (void)st.append_audit({actor, "message.resend", subject, json{{"jobs", jobs}}.dump()});
+    (void)st.append_audit(
+        {actor, "message.resend", subject, store::json_text(json{{"jobs", jobs}})});
     core.wake();
     return responder.send(json_response(202, json{{"jobs", jobs}}));
   }
@@ -611,7 +625,13 @@ http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoint
 
 http::Router admin_router(Core& core, http::WorkerPool& pool) {
   http::Router router;
+  // 503 once the store cannot promise durability any more (a failed flush: every write fails
+  // until a restart), so that a monitor or the unit's operator sees it.
   router.add("GET", "/health", [&core](Request, Responder out) {
+    const store::Status store = core.store().health();
+    if (!store.ok()) {
+      return out.send(json_response(503, json{{"status", "failing"}, {"store", store.message}}));
+    }
     out.send(json_response(
         200, json{{"status", "ok"}, {"partners", core.live()->config->partners.size()}}));
   });

@@ -364,9 +364,13 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
       auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
       if (!first.ok()) return first.status();
       if (first.value()) continue;
-      (void)st.append_audit(
-          {"pipeline", "interchange.duplicate", "message:" + std::to_string(message_id),
-           store::json_text({{"sender", sender}, {"control", ic.control_number}})});
+      // Inside this transaction: whatever fails here fails the whole step, which runs again.
+      if (auto audited = st.append_audit(
+              {"pipeline", "interchange.duplicate", "message:" + std::to_string(message_id),
+               store::json_text({{"sender", sender}, {"control", ic.control_number}})});
+          !audited.ok()) {
+        return audited.status();
+      }
       if (partner->duplicates == config::DuplicatePolicy::reject) {
         duplicates.insert(ic.control_number);
       }
@@ -444,8 +448,11 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
                                 blob.value().id, store::Direction::outbound});
       if (!ack_id.ok()) return ack_id.status();
       if (send_acks) {
-        (void)st.enqueue(std::string(kSendAckJob) + std::to_string(ack_id.value()),
-                         store::JobRef{message_id, std::nullopt}, now_ms());
+        // Not sending it would be for good: a step run again finds the acknowledgement
+        // recorded and builds none.
+        auto queued = st.enqueue(std::string(kSendAckJob) + std::to_string(ack_id.value()),
+                                 store::JobRef{message_id, std::nullopt}, now_ms());
+        if (!queued.ok()) return queued.status();
         queued_for_others = true;
       }
     }
@@ -531,9 +538,13 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
                   document->type, again, job);
   d.delivery.json = std::move(json.value());
   if (connector->second->wants_raw_edi()) {
-    if (auto raw = core_.blobs().read(message.value()->payload_id); raw.ok()) {
-      d.delivery.raw_edi = std::move(raw.value());
+    // Delivered without the raw EDI it is configured to carry would be delivered wrong.
+    auto raw = core_.blobs().read(message.value()->payload_id);
+    if (!raw.ok()) {
+      (void)st.retry(job, raw.status().message, now_ms() + kStoreRetryMs);
+      return;
     }
+    d.delivery.raw_edi = std::move(raw.value());
   }
   deliver(job, worker, *connector->second, connector_name, d, next);
 }
@@ -615,7 +626,11 @@ void JobRunner::send_mdn(const store::Job& job) {
   store::Store& st = core_.store();
   auto mdn = job.ref.message_id ? st.get_mdn(*job.ref.message_id)
                                 : store::Result<std::optional<store::Mdn>>(std::nullopt);
-  if (!mdn.ok() || !mdn.value()) {
+  if (!mdn.ok()) {  // the store, not the MDN: try again later
+    (void)st.retry(job, mdn.status().message, now_ms() + kStoreRetryMs);
+    return;
+  }
+  if (!mdn.value()) {
     (void)st.dead(job, "no MDN stored for the message");
     return;
   }
@@ -660,11 +675,14 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   auto acks = job.ref.message_id
                   ? st.list_acks(*job.ref.message_id)
                   : store::Result<std::vector<store::Ack>>(std::vector<store::Ack>{});
+  if (!message.ok() || !acks.ok()) {  // the store, not the acknowledgement: try again later
+    (void)st.retry(job, !message.ok() ? message.status().message : acks.status().message,
+                   now_ms() + kStoreRetryMs);
+    return;
+  }
   const store::Ack* ack = nullptr;
-  if (acks.ok()) {
-    for (const store::Ack& a : acks.value()) {
-      if (std::to_string(a.id) == ack_id_text) ack = &a;
-    }
+  for (const store::Ack& a : acks.value()) {
+    if (std::to_string(a.id) == ack_id_text) ack = &a;
   }
   const config::PartnerProfile* partner =
       message.ok() && message.value() ? live->partners->by_id(message.value()->partner) : nullptr;

@@ -272,7 +272,7 @@ int serve(const ServeOptions& options) {
       } else if (!tls.error.empty()) {
         (void)core.store().append_audit({"daemon", "config.reload_failed",
                                          "config:" + cfg->file.string(),
-                                         nlohmann::json{{"error", tls.error}}.dump()});
+                                         store::json_text(nlohmann::json{{"error", tls.error}})});
         log("reload refused: " + tls.error + "; the running configuration stays");
       } else if (const std::string error = core.apply(again.config); !error.empty()) {
         log("reload refused: " + error);
@@ -291,7 +291,7 @@ int serve(const ServeOptions& options) {
         }
         (void)core.store().append_audit(
             {"daemon", "config.reloaded", "config:" + cfg->file.string(),
-             nlohmann::json{{"tls_reloaded", tls.contexts.size()}}.dump()});
+             store::json_text(nlohmann::json{{"tls_reloaded", tls.contexts.size()}})});
         log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
             std::to_string(tls.contexts.size()) + " TLS certificate(s))");
       }

@@ -101,6 +101,7 @@ class SqliteStore final : public Store {
   std::uint64_t wal_pages() const override {
     return wal_pages_written_.load(std::memory_order_relaxed);
   }
+  Status health() const override { return wal_ ? wal_->failure() : Status::success(); }
   std::uint64_t checkpoints() const override {
     return checkpointer_ ? checkpointer_->checkpoints() : 0;
   }

@@ -383,6 +383,9 @@ class Store {
   // Checkpoints run so far (copies of the WAL into the database file by the background
   // checkpointer; 0 without group commit, where SQLite checkpoints inside commits).
   virtual std::uint64_t checkpoints() const = 0;
+  // Success while the store can keep its promises; once a flush to disk has failed, that
+  // failure (every write fails from then on, until the process restarts).
+  virtual Status health() const = 0;
 };
 
 }  // namespace edigate::gateway::store

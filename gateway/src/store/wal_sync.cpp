@@ -20,6 +20,11 @@ std::uint64_t WalSync::flushes() const {
   return flushes_;
 }
 
+Status WalSync::failure() const {
+  std::lock_guard lock(m_);
+  return failed_;
+}
+
 // Only the syncer (syncing_ set) runs this, so fd_ needs no lock of its own.
 Status WalSync::flush() {
   // The WAL file stays while the connection is open, but another process closing the last

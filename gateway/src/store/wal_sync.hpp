@@ -40,6 +40,8 @@ class WalSync {
 
   // Flushes done so far (for tests and metrics: fewer than commits under concurrency).
   std::uint64_t flushes() const;
+  // The failure that ended durability (a flush failed: every later write fails), or success.
+  Status failure() const;
   // Commits counted so far.
   std::uint64_t commits() const { return written_.load(std::memory_order_acquire); }
 

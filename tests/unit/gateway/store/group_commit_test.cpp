@@ -300,3 +300,25 @@ TEST_CASE("group commit: the WAL stays bounded under writes that never pause",
   // The restart threshold is ~16 MB (4000 pages); without it this reached 44 MB.
   CHECK(largest.load() < 32U * 1024U * 1024U);
 }
+
+TEST_CASE("group commit: after a failed flush every write fails and health() says why",
+          "[store][group-commit]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  REQUIRE(store.append_audit({"test", "start", "store", "{}"}).ok());
+  CHECK(store.health().ok());
+  // The WAL file swapped for a directory under its name: the next flush cannot open it. (A
+  // disk that fails fdatasync would do the same, and cannot be made to on purpose.)
+  const std::string wal = f.db_path + "-wal";
+  REQUIRE(std::filesystem::remove(wal));
+  REQUIRE(std::filesystem::create_directory(wal));
+  CHECK_FALSE(store.append_audit({"test", "lost?", "store", "{}"}).ok());
+  const Status health = store.health();
+  CHECK_FALSE(health.ok());
+  CHECK_THAT(health.message, Catch::Contains("restart the daemon"));
+  // Final: a write after it fails too, even with the WAL file back.
+  std::filesystem::remove(wal);
+  CHECK_FALSE(store.append_audit({"test", "after", "store", "{}"}).ok());
+  CHECK_FALSE(store.health().ok());
+}
