@@ -323,6 +323,15 @@ has "show has deliveries" out '"outcome":"delivered"'
 has "show has the MDN" out '"disposition"'
 check "resend" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/resend"
 wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -ge 2 ]" && ok || fail "resend reached the ERP"
+# A message with no mapped document (the garbage one): nothing to resend is a 409, not a 202.
+garbage_id=$(curl -s -H "Authorization: Bearer admin-token" "$admin/api/messages?as2_message_id=%3Cgarbage%40test%3E" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
+check "resend of nothing" 0 curl -s -o nothing.json -w '%{http_code}' -X POST \
+  -H "Authorization: Bearer admin-token" "$admin/api/messages/$garbage_id/resend"
+has "409 when nothing can be resent" out "409"
+has "it says why" nothing.json "nothing to resend"
+check "reprocess (API)" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/reprocess"
+has "reprocess names its job" out '"job":[1-9]'
 check "metrics" 0 curl -sf "$admin/metrics"
 has "metrics count messages" out 'edigate_messages_received_total{partner="retailer",transport="as2"}'
 has "metrics: delivery latency" out 'edigate_delivery_latency_seconds_count'
@@ -357,8 +366,9 @@ resends_before=$(grep -c resend erp-requests.jsonl)
 check "messages resend (CLI)" 0 "$bin" messages resend --db var/edigate.db --connector erp 1
 wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -gt $resends_before ]" && ok ||
   fail "CLI resend reached the ERP"
+# (the third process job of message 1: its first, the API reprocess above, this one)
 check "messages reprocess (CLI)" 0 "$bin" messages reprocess --db var/edigate.db 1
-wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\": \"process\"' | grep -q 2" &&
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\": \"process\"' | grep -q 3" &&
   ok || fail "CLI reprocess ran"
 
 # --- a file drop that fails: recorded as a retry, delivered once the directory is back ------

@@ -511,7 +511,8 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   const auto [id, action] = id_and_action(path, "/api/messages/");
   auto message = id ? st.get_message(*id)
                     : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
-  if (!message.ok() || !message.value()) return responder.send(problem(404, "no such message"));
+  if (!message.ok()) return responder.send(problem(500, message.status().message));
+  if (!message.value()) return responder.send(problem(404, "no such message"));
   const store::Message& m = *message.value();
   const std::string subject = "message:" + std::to_string(m.id);
   if (request.method == "GET" && action.empty()) {
@@ -530,29 +531,50 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     return responder.send(
         Response::text(200, std::move(bytes.value()), "application/octet-stream"));
   }
+  // The jobs and the audit entry of an operator's action commit together, or neither does and
+  // the operator is told.
   if (request.method == "POST" && action == "reprocess") {
-    auto job = st.enqueue(kProcessJob, store::JobRef{m.id, std::nullopt}, now_ms());
-    (void)st.append_audit({actor, "message.reprocess", subject, "{}"});
+    std::int64_t job = 0;
+    const store::Status done = st.batch([&]() -> store::Status {
+      auto queued = st.enqueue(kProcessJob, store::JobRef{m.id, std::nullopt}, now_ms());
+      if (!queued.ok()) return queued.status();
+      job = queued.value();
+      auto audited = st.append_audit({actor, "message.reprocess", subject, "{}"});
+      return audited.ok() ? store::Status::success() : audited.status();
+    });
+    if (!done.ok()) return responder.send(problem(500, done.message));
     core.wake();
-    return responder.send(json_response(202, json{{"job", job.ok() ? job.value() : 0}}));
+    return responder.send(json_response(202, json{{"job", job}}));
   }
   if (request.method == "POST" && action == "resend") {
     const config::PartnerProfile* partner = live->partners->by_id(m.partner);
-    json jobs = json::array();
+    if (partner == nullptr) {
+      return responder.send(problem(409, "partner " + m.partner + " is not configured now"));
+    }
     auto documents = st.list_documents(m.id);
-    if (partner != nullptr && documents.ok()) {
+    if (!documents.ok()) return responder.send(problem(500, documents.status().message));
+    json jobs = json::array();
+    const store::Status done = st.batch([&]() -> store::Status {
       for (const store::Document& d : documents.value()) {
         if (d.canonical_id.empty()) continue;
         for (const config::Route& route : partner->routes) {
           if (to_string(route.document) != d.type) continue;
           auto job = st.enqueue(std::string(kRedeliverJob) + route.connector,
                                 store::JobRef{m.id, d.id}, now_ms());
-          if (job.ok()) jobs.push_back(job.value());
+          if (!job.ok()) return job.status();
+          jobs.push_back(job.value());
         }
       }
+      if (jobs.empty()) return store::Status::success();
+      auto audited = st.append_audit(
+          {actor, "message.resend", subject, store::json_text(json{{"jobs", jobs}})});
+      return audited.ok() ? store::Status::success() : audited.status();
+    });
+    if (!done.ok()) return responder.send(problem(500, done.message));
+    if (jobs.empty()) {
+      return responder.send(
+          problem(409, "nothing to resend: no mapped document of this message has a route"));
     }
-    (void)st.append_audit(
-        {actor, "message.resend", subject, store::json_text(json{{"jobs", jobs}})});
     core.wake();
     return responder.send(json_response(202, json{{"jobs", jobs}}));
   }
