@@ -216,6 +216,26 @@ while sum(len(l) + 2 for l in lines) < 120000:
 lines += ["CTT*%d" % line, "SE*%d*0001" % (len(lines) - 2 + 2), "GE*1*777", "IEA*1*000000777"]
 open("large.edi", "w").write("~\n".join(lines) + "~\n")
 PY
+# An order the ERP refuses with a 4xx: dead letter at once (no retry), its answer kept; the
+# file connector still got it.
+sed -e 's/000118830/000444001/g' -e 's/\*118830\*/*444001*/; s/GE\*2\*118830/GE*2*444001/' \
+  -e 's/BEG\*00\*SA\*0047712093/BEG*00*SA*REJECT-ME/' "$po" >reject.edi
+upload "an order the ERP refuses" reject.edi
+reject_id=$id
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $reject_id | grep -q '\"status\": \"dead_letter\"'" &&
+  ok || fail "the refused order is in dead letter"
+"$bin" messages show --db var/edigate.db "$reject_id" >rejected.json
+python3 - <<'PY' && ok || fail "dead letter: one 422 attempt with the ERP's answer, the job dead, the file delivered"
+import json
+shown = json.load(open("rejected.json"))
+doc = next(d for d in shown["documents"] if d["status"] == "dead_letter")
+erp = [a for a in doc["deliveries"] if a["connector"] == "erp"]
+assert len(erp) == 1 and erp[0]["outcome"] == "dead" and erp[0]["http_status"] == 422, erp
+assert "unknown ship-to" in erp[0]["response"], erp
+assert any(a["connector"] == "files" and a["outcome"] == "delivered" for a in doc["deliveries"]), doc
+jobs = [j for j in shown["jobs"] if j.get("document_id") == doc["id"] and j["kind"] == "deliver:erp"]
+assert len(jobs) == 1 and jobs[0]["state"] == "dead", jobs
+PY
 upload "a large upload" large.edi
 large_id=$id
 wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.0.1:$http_port/upload/$large_id | grep -q '\"status\":\"processed\"'" &&
@@ -288,7 +308,7 @@ wait_for 10 sh -c "curl -s -H 'Authorization: Bearer admin-token' 'http://127.0.
 curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages" >sftp-messages.json
 has "SFTP message has its transport" sftp-messages.json '"transport":"sftp"'
 # every document delivered so far (the large upload's included) and the SFTP file's
-wait_for 10 sh -c "ls erp | grep -c json | grep -q 11" && ok || fail "SFTP documents delivered"
+wait_for 10 sh -c "ls erp | grep -c json | grep -q 13" && ok || fail "SFTP documents delivered"
 [ -z "$(ls var/jails/retailer/inbox)" ] && ok || fail "the inbox copy is removed once stored"
 printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
 check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \

@@ -56,7 +56,8 @@ sftp_port=$(free_port)
 ssh-keygen -q -t ed25519 -N "" -C retailer-sftp -f sftp_key
 mkdir -p partners erp archive var/spool
 cat >erp.py <<'PY'
-# The ERP: answers 500 to the first N posts (argv[2]), then 200; records each request.
+# The ERP: answers 500 to the first N posts (argv[2]), then 200, but 422 with a reason to an
+# order numbered REJECT-ME; records each request.
 import http.server, json, sys
 fail_first = int(sys.argv[2])
 seen = []
@@ -68,6 +69,11 @@ class H(http.server.BaseHTTPRequestHandler):
             f.write(json.dumps({"key": self.headers.get("Idempotency-Key"),
                                 "auth": self.headers.get("Authorization"),
                                 "type": json.loads(body).get("type")}) + "\n")
+        if b"REJECT-ME" in body:
+            reason = b'{"error":"order REJECT-ME: unknown ship-to"}'
+            self.send_response(422); self.send_header("Content-Length", str(len(reason)))
+            self.end_headers(); self.wfile.write(reason)
+            return
         status = 500 if len(seen) <= fail_first else 200
         self.send_response(status); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass

@@ -70,21 +70,46 @@ connectors::Delivery delivery_of(const store::Message& message, std::int64_t doc
 
 // A failed attempt: the job waits as the retry policy says, or goes to dead letter when the
 // failure is final or the attempts are used up. Returns true when it went dead.
-bool retry_or_dead(store::Store& st, const store::Job& job, int failed_attempts, bool final,
-                   const std::string& error, std::chrono::seconds retry_after = {},
-                   const connectors::RetryPolicy& policy = {}) {
+// Schedules the job's next attempt, or ends it dead (`dead` says which); the store's answer.
+store::Status schedule_or_dead(store::Store& st, const store::Job& job, int failed_attempts,
+                               bool final, const std::string& error,
+                               std::chrono::seconds retry_after,
+                               const connectors::RetryPolicy& policy, bool& dead) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const auto schedule = connectors::schedule_retry(policy, failed_attempts, retry_after, rng,
                                                    std::chrono::system_clock::now());
-  if (final || schedule.dead) {
-    (void)st.dead(job, error);
-    return true;
-  }
-  (void)st.retry(
+  dead = final || schedule.dead;
+  if (dead) return st.dead(job, error);
+  return st.retry(
       job, error,
       std::chrono::duration_cast<std::chrono::milliseconds>(schedule.next_run.time_since_epoch())
           .count());
-  return false;
+}
+
+// A sending job that worked: its end and its audit entry in one commit. Should that fail, the
+// job runs again a little later (and sends again, under the same Message-ID or file name)
+// rather than stay running, unaudited, until the next start.
+void finish_audited(store::Store& st, const store::Job& job, const store::AuditEvent& event) {
+  const store::Status done = st.batch([&]() -> store::Status {
+    if (auto a = st.append_audit(event); !a.ok()) return a.status();
+    return st.complete(job);
+  });
+  if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+}
+
+// A sending job that failed: its next attempt scheduled, or its end as dead together with what
+// `on_dead` records (the audit entry, a state), in one commit; tried again a little later if
+// that commit fails.
+void fail_audited(store::Store& st, const store::Job& job, bool final, const std::string& error,
+                  const std::function<store::Status()>& on_dead) {
+  bool dead = false;
+  const store::Status done = st.batch([&]() -> store::Status {
+    if (auto s = schedule_or_dead(st, job, job.attempts, final, error, {}, {}, dead); !s.ok()) {
+      return s;
+    }
+    return dead ? on_dead() : store::Status::success();
+  });
+  if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
 }
 
 }  // namespace
@@ -572,7 +597,11 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
                     : r.outcome == connectors::DeliveryResult::dead ? store::DeliveryOutcome::dead
                                                                     : store::DeliveryOutcome::retry;
   attempt.http_status = r.http_status;
-  attempt.response_excerpt = r.error.empty() ? r.response_excerpt : r.error;
+  // What went wrong and what the ERP said about it (a 4xx's body is why it is dead letter);
+  // the store cuts it to its excerpt length.
+  attempt.response_excerpt = r.error.empty()              ? r.response_excerpt
+                             : r.response_excerpt.empty() ? r.error
+                                                          : r.error + ": " + r.response_excerpt;
   attempt.idempotency_key = delivery.idempotency_key;
   const http::Labels labels{{"partner", delivery.partner}, {"connector", attempt.connector}};
   if (r.outcome == connectors::DeliveryResult::delivered) {
@@ -594,7 +623,6 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     if (!done.ok()) retry_unrecorded(job, done, next);
     return;
   }
-  (void)st.add_delivery_attempt(attempt);
   core_.metrics()
       .counter("edigate_delivery_failures_total", "Delivery attempts that failed", labels)
       .add();
@@ -605,21 +633,31 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
       policy.max_attempts = static_cast<int>(h->max_attempts);
     }
   }
-  // Failed attempts so far (the one just recorded included): claims that only met an open
-  // circuit do not count.
-  int failed_attempts = 1;
-  if (auto history = st.list_deliveries(document_id); history.ok()) {
-    failed_attempts = 0;
+  // In one commit: the attempt (with its audit entry), the job's next run or its end, and the
+  // document's dead_letter status. Failed attempts so far (this one included) decide which;
+  // claims that only met an open circuit do not count.
+  const store::Status recorded = st.batch([&]() -> store::Status {
+    if (auto s = st.add_delivery_attempt(attempt); !s.ok()) return s;
+    auto history = st.list_deliveries(document_id);
+    if (!history.ok()) return history.status();
+    int failed_attempts = 0;
     for (const store::DeliveryAttempt& a : history.value()) {
       if (a.connector == connector_name && a.outcome != store::DeliveryOutcome::delivered) {
         ++failed_attempts;
       }
     }
-  }
-  if (retry_or_dead(st, job, failed_attempts, r.outcome == connectors::DeliveryResult::dead,
-                    r.error, r.retry_after, policy)) {
-    (void)st.set_document_status(document_id, "dead_letter", d.canonical_id, r.error);
-  }
+    bool dead = false;
+    if (auto s = schedule_or_dead(st, job, failed_attempts,
+                                  r.outcome == connectors::DeliveryResult::dead, r.error,
+                                  r.retry_after, policy, dead);
+        !s.ok()) {
+      return s;
+    }
+    return dead ? st.set_document_status(document_id, "dead_letter", d.canonical_id, r.error)
+                : store::Status::success();
+  });
+  // Not recorded: tried again a little later, like a failure to reach the store.
+  if (!recorded.ok()) (void)st.retry(job, recorded.message, now_ms() + kStoreRetryMs);
 }
 
 void JobRunner::send_mdn(const store::Job& job) {
@@ -653,14 +691,15 @@ void JobRunner::send_mdn(const store::Job& job) {
   const as2::SendOutcome sent = as2::send_async_mdn(*message, options);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   if (sent.status == as2::SendStatus::delivered) {
-    (void)st.append_audit(
+    return finish_audited(
+        st, job,
         {"as2", "mdn.sent", subject, store::json_text({{"http_status", sent.http_status}})});
-    (void)st.complete(job);
-    return;
   }
-  if (retry_or_dead(st, job, job.attempts, sent.status == as2::SendStatus::rejected, sent.error)) {
-    (void)st.append_audit({"as2", "mdn.failed", subject, "{}"});
-  }
+  fail_audited(st, job, sent.status == as2::SendStatus::rejected, sent.error, [&] {
+    return st
+        .append_audit({"as2", "mdn.failed", subject, store::json_text({{"error", sent.error}})})
+        .status();
+  });
 }
 
 // Our acknowledgement to the partner over AS2: signed and encrypted per their profile, the MDN
@@ -808,20 +847,20 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
     if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
     return;
   }
-  if (retry_or_dead(st, job, job.attempts, outcome.status == as2::SendStatus::rejected,
-                    outcome.error)) {
-    store::SentAs2Change change;
-    change.state =
-        outcome.mdn ? store::as2_sent_state::mdn_failed : store::as2_sent_state::send_failed;
-    change.disposition = outcome.mdn ? outcome.mdn->disposition : "";
-    change.error = outcome.error;
-    change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
-    (void)st.batch([&]() -> store::Status {
-      if (auto r = record_mdn(change); !r.ok()) return r;
-      if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
-      return st.append_audit({"as2", "ack.failed", subject, details}).status();
-    });
-  }
+  // Given up: the sent record moves to send-failed / mdn-failed with its audit entry in the
+  // same commit as the job's end, so it never stays `sending` (which a resend refuses).
+  store::SentAs2Change change;
+  change.state =
+      outcome.mdn ? store::as2_sent_state::mdn_failed : store::as2_sent_state::send_failed;
+  change.disposition = outcome.mdn ? outcome.mdn->disposition : "";
+  change.error = outcome.error;
+  change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
+  fail_audited(st, job, outcome.status == as2::SendStatus::rejected, outcome.error,
+               [&]() -> store::Status {
+                 if (auto r = record_mdn(change); !r.ok()) return r;
+                 if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
+                 return st.append_audit({"as2", "ack.failed", subject, details}).status();
+               });
 }
 
 // The deadline of an async MDN: when it has not come, the sent message is marked timed out
@@ -882,15 +921,11 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   const std::string details = store::json_text(
       {{"ack", ack.id}, {"type", ack.type}, {"transport", "sftp"}, {"file", name}});
-  if (pushed.ok()) {
-    (void)st.append_audit({"sftp", "ack.sent", subject, details});
-    (void)st.complete(job);
-    return;
-  }
-  if (retry_or_dead(st, job, job.attempts, pushed.status().code == sftp::ErrorCode::refused,
-                    pushed.status().message)) {
-    (void)st.append_audit({"sftp", "ack.failed", subject, details});
-  }
+  if (pushed.ok()) return finish_audited(st, job, {"sftp", "ack.sent", subject, details});
+  fail_audited(st, job, pushed.status().code == sftp::ErrorCode::refused, pushed.status().message,
+               [&] {
+                 return st.append_audit({"sftp", "ack.failed", subject, details}).status();
+               });
 }
 
 }  // namespace edigate::gateway::daemon

@@ -275,25 +275,39 @@ int serve(const ServeOptions& options) {
                                          store::json_text(nlohmann::json{{"error", tls.error}})});
         log("reload refused: " + tls.error + "; the running configuration stays");
       } else if (const std::string error = core.apply(again.config); !error.empty()) {
+        (void)core.store().append_audit({"daemon", "config.reload_failed",
+                                         "config:" + cfg->file.string(),
+                                         store::json_text(nlohmann::json{{"error", error}})});
         log("reload refused: " + error);
       } else {
+        // What did not take is logged and audited with the reload.
+        nlohmann::json not_applied = nlohmann::json::array();
         if (sftp) {
           // Checked above; only a jail removed since then can make this fail.
           if (const std::string why = sftp->reload(*again.config); !why.empty()) {
             log("SFTP logins not reloaded (the others are): " + why);
+            not_applied.push_back("sftp logins: " + why);
           }
         }
+        std::size_t tls_reloaded = 0;
         for (auto& [name, context] : tls.contexts) {
-          if (auto s = partners.replace_tls(name, context); !s.ok()) log(s.error);
+          if (auto s = partners.replace_tls(name, context); !s.ok()) {
+            log(s.error);
+            not_applied.push_back("tls " + name + ": " + s.error);
+          } else {
+            ++tls_reloaded;
+          }
         }
         for (const std::string& where : tls.restart_needed) {
           log("listener " + where + " changed: listeners are added, moved or removed at restart");
         }
-        (void)core.store().append_audit(
-            {"daemon", "config.reloaded", "config:" + cfg->file.string(),
-             store::json_text(nlohmann::json{{"tls_reloaded", tls.contexts.size()}})});
+        nlohmann::json details{{"tls_reloaded", tls_reloaded}};
+        if (!not_applied.empty()) details["not_applied"] = not_applied;
+        (void)core.store().append_audit({"daemon", "config.reloaded",
+                                         "config:" + cfg->file.string(),
+                                         store::json_text(details)});
         log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
-            std::to_string(tls.contexts.size()) + " TLS certificate(s))");
+            std::to_string(tls_reloaded) + " TLS certificate(s))");
       }
       sd_notify(0, "READY=1");
     } else if (sig == SIGTERM || sig == SIGINT) {
