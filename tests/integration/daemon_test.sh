@@ -380,6 +380,15 @@ sent_id=$(python3 -c 'import json; print(json.load(open("sent.json"))["id"])')
 curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/sent/$sent_id/mdn" >sync.mdn
 has "API: its bytes as received" sync.mdn "disposition-notification"
 kill -TERM "$partner_daemon"
+# Queue gauges by kind: an acknowledgement's job counts under send_ack (not one series per
+# acknowledgement), every kind the configuration can queue has its series, 0 when idle.
+wait_for 10 sh -c "curl -s '$admin/metrics' | grep -q '^edigate_queue_ready{kind=\"send_ack\"} 0'" &&
+  ok || fail "send_ack jobs gauged under one label, back to 0"
+check "metrics again" 0 curl -sf "$admin/metrics"
+grep -q 'kind="send_ack:' out && fail "a queue series per acknowledgement" || ok
+has "running jobs are gauged too" out '^edigate_queue_running{kind="process"} 0'
+has "the ERP's dead letter is gauged" out '^edigate_queue_dead{kind="deliver:erp"} 1'
+has "a connector's resends are gauged" out '^edigate_queue_ready{kind="redeliver:files"} 0'
 
 # --- the operator CLI on the live store --------------------------------------------------
 resends_before=$(grep -c resend erp-requests.jsonl)

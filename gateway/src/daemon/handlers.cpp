@@ -2,9 +2,11 @@
 
 #include <charconv>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 
 #include "config/token_hash.hpp"
 #include "daemon/jobs.hpp"
@@ -383,15 +385,48 @@ bool admin_allowed(const Live& live, const Request& r) {
   return match;
 }
 
+// A job kind as a metric label: a delivery keeps its connector (a configured, bounded set);
+// kinds that carry an id (send_ack:<ack>, mdn_timeout:<sent>) are counted under their prefix,
+// or every acknowledgement would leave a series behind.
+std::string queue_label(std::string_view kind) {
+  if (kind.starts_with(kDeliverJob) || kind.starts_with(kRedeliverJob)) return std::string(kind);
+  return std::string(kind.substr(0, kind.find(':')));
+}
+
 void update_queue_gauges(Core& core) {
   auto depth = core.store().queue_depth();
   if (!depth.ok()) return;
+  // Every kind this configuration can queue has its series, 0 when none is waiting.
+  std::map<std::string, store::QueueDepth> by_label;
+  for (std::string_view kind : {kProcessJob, kSendMdnJob, kSendAckJob, kMdnTimeoutJob}) {
+    by_label.try_emplace(queue_label(kind));
+  }
+  for (const config::ConnectorConfig& c : core.live()->config->connectors) {
+    by_label.try_emplace(std::string(kDeliverJob) + c.name);
+    by_label.try_emplace(std::string(kRedeliverJob) + c.name);
+  }
   for (const store::QueueDepth& q : depth.value()) {
+    store::QueueDepth& sum = by_label[queue_label(q.kind)];
+    sum.ready += q.ready;
+    sum.running += q.running;
+    sum.dead += q.dead;
+  }
+  // A kind whose jobs are all done no longer comes back from the store (nor, after a reload,
+  // a connector's): its gauges go to 0 rather than keep their last values.
+  static std::mutex seen_mu;
+  static std::set<std::string> seen;
+  std::lock_guard seen_lock(seen_mu);
+  for (const std::string& label : seen) by_label.try_emplace(label);
+  for (const auto& [label, q] : by_label) {
+    seen.insert(label);
     core.metrics()
-        .gauge("edigate_queue_ready", "Jobs waiting", {{"kind", q.kind}})
+        .gauge("edigate_queue_ready", "Jobs waiting", {{"kind", label}})
         .set(static_cast<double>(q.ready));
     core.metrics()
-        .gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", q.kind}})
+        .gauge("edigate_queue_running", "Jobs being run", {{"kind", label}})
+        .set(static_cast<double>(q.running));
+    core.metrics()
+        .gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", label}})
         .set(static_cast<double>(q.dead));
   }
   // The store counts its commits and disk flushes itself; the counters catch up at each scrape
