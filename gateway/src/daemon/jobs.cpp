@@ -801,7 +801,14 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
   std::optional<store::PendingBlob> mdn_blob;
   if (outcome.mdn_http) {
     mdn_bytes = serialize_http(outcome.mdn_http->headers, outcome.mdn_http->body);
-    if (auto put = core_.blobs().prepare(mdn_bytes); put.ok()) mdn_blob = std::move(put.value());
+    auto put = core_.blobs().prepare(mdn_bytes);
+    if (!put.ok()) {
+      // The receipt cannot be kept (a spool write failed): sent again later, under the same
+      // Message-ID, the partner answers with the same MDN, rather than settle without it.
+      (void)st.retry(job, put.status().message, now_ms() + kStoreRetryMs);
+      return;
+    }
+    mdn_blob = std::move(put.value());
   }
   const auto record_mdn = [&](store::SentAs2Change& change) -> store::Status {
     if (!mdn_blob) return store::Status::success();

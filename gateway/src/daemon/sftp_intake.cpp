@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -58,8 +61,13 @@ sftp::Status SftpIntake::ingest(const sftp::CompletedUpload& upload) {
   if (!added.ok()) {
     return sftp::Status::error(sftp::ErrorCode::sink_failed, added.status().message);
   }
-  // Committed: the inbox copy has served its purpose (the store keeps the bytes).
-  unlinkat(upload.inbox_fd, upload.filename.c_str(), 0);
+  // Committed: the inbox copy has served its purpose (the store keeps the bytes). Left behind,
+  // it would make the partner's next upload under that name fail: say so.
+  if (unlinkat(upload.inbox_fd, upload.filename.c_str(), 0) != 0) {
+    std::fprintf(stderr,
+                 "edigate: sftp: partner=%s stored %s but cannot remove it from the inbox: %s\n",
+                 upload.partner.c_str(), upload.filename.c_str(), std::strerror(errno));
+  }
   core_.metrics()
       .counter("edigate_messages_received_total", "Messages received",
                {{"partner", upload.partner}, {"transport", "sftp"}})
@@ -134,7 +142,10 @@ std::string SftpService::start() {
   if (auto s = server_->start(); !s.ok()) return s.message;
   thread_ = std::thread([this] {
     name_this_thread("sftp-server");
-    (void)server_->run();
+    // It returns when stopped, or on an error that ends SFTP intake: that one is said.
+    if (auto s = server_->run(); !s.ok()) {
+      std::fprintf(stderr, "edigate: SFTP intake stopped: %s\n", s.message.c_str());
+    }
   });
   return {};
 }
