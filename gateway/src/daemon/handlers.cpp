@@ -360,8 +360,9 @@ void upload_status(Core& core, Request& request, Responder& responder) {
       parse_id(std::string_view(request.path).substr(std::string_view("/upload/").size()));
   auto message = id ? core.store().get_message(*id)
                     : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
+  if (!message.ok()) return responder.send(problem(500, message.status().message));
   // Another partner's message is as good as absent.
-  if (!message.ok() || !message.value() || message.value()->partner != partner->id) {
+  if (!message.value() || message.value()->partner != partner->id) {
     return responder.send(problem(404, "no such message"));
   }
   json body = store::message_json(*message.value());
