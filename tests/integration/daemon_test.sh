@@ -156,6 +156,24 @@ check "unknown partner is refused with an MDN" 1 "$bin" as2 send \
   "http://127.0.0.1:$http_port/as2" stranger --partner-cert certs/as2/our.pem \
   --expect-mic "$mic" --attempts 1
 has "authentication-failed" out "authentication-failed"
+# A stranger asking for an async MDN at a URL of its choosing: the gateway posts nothing there
+# (it would make requests into its own network for anyone); the refusal comes in the answer.
+"$bin" as2 pack "$po" -o stranger-async --from NOBODY --to EDIGATE-TEST \
+  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+  --partner-cert certs/as2/our.pem --async-mdn-url "http://127.0.0.1:$mdn_port/stranger" >/dev/null
+mdn_posts=$(grep -c 'Message-ID\|Original-Message-ID' async-mdn.txt)
+check "a stranger's async request: the refusal in the answer" 0 sh -c \
+  "python3 - stranger-async <<'PY' | grep -q authentication-failed
+import sys, urllib.request
+raw = open(sys.argv[1], 'rb').read()
+head, _, body = raw.partition(b'\\r\\n\\r\\n')
+headers = dict(l.split(': ', 1) for l in head.decode().split('\\r\\n') if ': ' in l)
+req = urllib.request.Request('http://127.0.0.1:$http_port/as2', data=body, headers=headers, method='POST')
+print(urllib.request.urlopen(req).read().decode('latin-1'))
+PY"
+sleep 1
+[ "$(grep -c 'Message-ID\|Original-Message-ID' async-mdn.txt)" -eq "$mdn_posts" ] && ok ||
+  fail "an MDN was posted to the URL a stranger gave"
 "$bin" as2 pack "$po" -o wrong-signer --from TEST-RETAILER --to EDIGATE-TEST \
   --cert certs/as2/our.pem --key certs/as2/our.key --partner-cert certs/as2/our.pem >/dev/null
 check "a message signed by someone else's certificate is refused" 1 "$bin" as2 send \

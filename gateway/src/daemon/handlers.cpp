@@ -158,6 +158,15 @@ std::optional<as2::HttpMessage> parse_http(std::string_view bytes) {
 
 namespace {
 
+// Is the MDN posted later to the URL the message names (Receipt-Delivery-Option)? Only for a
+// message its partner's policy accepted (signed by that partner, when it must be): the URL
+// comes from the request, and a gateway that posted a refusal wherever anyone asked would
+// make requests into its own network for strangers. A refused message gets its negative MDN
+// in the answer to its POST instead.
+bool posts_mdn_later(const as2::ReceiveOutcome& outcome) {
+  return !outcome.mdn_request.async_url.empty() && as2::is_positive(outcome.disposition);
+}
+
 // A message we have already taken (the same AS2-From and Message-ID: its row's unique key
 // refused this one): the MDN stored for it again, nothing processed twice. Found at the insert
 // rather than looked up before it, so that no query is spent on the messages that are not
@@ -170,9 +179,7 @@ void answer_duplicate(Core& core, const std::string& partner_id, const as2::Rece
   if (!st.sync().ok()) return responder.send(problem(500, "cannot record the message"));
   (void)st.append_audit({"as2", "as2.duplicate", "partner:" + partner_id,
                          store::json_text(json{{"message_id", outcome.message_id}})});
-  if (!outcome.mdn || !outcome.mdn_request.async_url.empty()) {
-    return responder.send(Response::text(200, ""));
-  }
+  if (!outcome.mdn || posts_mdn_later(outcome)) return responder.send(Response::text(200, ""));
   auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
   if (!earlier.ok()) return responder.send(problem(500, "cannot read the stored MDN"));
   // The first copy asked for no MDN: it is safe, say so.
@@ -218,7 +225,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     payload = std::move(prepared.value());
   }
   // The MDN's bytes too, so that a duplicate later gets exactly these.
-  const bool async_mdn = outcome.mdn && !outcome.mdn_request.async_url.empty();
+  const bool async_mdn = outcome.mdn && posts_mdn_later(outcome);
   std::string mdn_bytes;
   std::optional<store::PendingBlob> mdn_blob;
   if (outcome.mdn) {
@@ -295,7 +302,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
         .add();
   }
   core.wake();
-  if (outcome.mdn && outcome.mdn_request.async_url.empty()) {
+  if (outcome.mdn && !async_mdn) {
     return responder.send(mdn_response(*outcome.mdn));
   }
   // Async MDN (posted later) or none asked for: the message is safe, say so now.
