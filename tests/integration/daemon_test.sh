@@ -464,6 +464,8 @@ check "audit export" 0 "$bin" audit export --db var/edigate.db
 for action in message.received as2.duplicate mdn.sent ack.sent config.reloaded config.reload_failed message.resend http.refused daemon.stopped; do
   has "audited: $action" out "\"$action\""
 done
+grep '"message.resend"' out | grep -q '"actor":"admin:test"' && ok ||
+  fail "an admin action is audited with the name of the token that made it"
 grep '"http.refused"' out >refused.txt
 has "the oversized upload's refusal is audited with its status and target" refused.txt '413.*/upload'
 [ "$(wc -l <refused.txt)" -eq 10 ] && ok || fail "$(wc -l <refused.txt) refusals audited one by one, not 10"

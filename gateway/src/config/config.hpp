@@ -97,7 +97,7 @@ struct Limits {
   std::size_t header_bytes = kDefaultHeaderBytes;     // one request's header block
   std::uint64_t body_bytes = kDefaultBodyBytes;       // one request's body, as received
   unsigned idle_seconds = kDefaultIdleSeconds;        // no byte received for this long: close
-  unsigned request_seconds = kDefaultRequestSeconds;  // one whole request, slow senders included
+  unsigned request_seconds = kDefaultRequestSeconds;  // a request body, slow senders included
   unsigned connections = kDefaultConnections;         // open at once, all clients
   unsigned connections_per_ip = kDefaultConnectionsPerIp;
   std::uint64_t decompressed_bytes = kDefaultDecompressedBytes;  // AS2 compressed data (bombs)

@@ -382,15 +382,18 @@ void upload_status(Core& core, Request& request, Responder& responder) {
 
 // --- admin API --------------------------------------------------------------------------------
 
-bool admin_allowed(const Live& live, const Request& r) {
+// The name of the admin token the request presents (what the audit log records as the actor),
+// or nothing. Every configured token is compared, in constant time, whatever matches first.
+std::optional<std::string> admin_token_name(const Live& live, const Request& r) {
   const auto token = bearer(r);
-  if (!token) return false;
+  if (!token) return std::nullopt;
   const config::Sha256 presented = config::sha256_of(*token);
-  bool match = false;
+  const config::AdminToken* match = nullptr;
   for (const config::AdminToken& t : live.config->admin.tokens) {
-    match = config::equal_constant_time(presented, t.sha256) || match;
+    if (config::equal_constant_time(presented, t.sha256) && match == nullptr) match = &t;
   }
-  return match;
+  if (match == nullptr) return std::nullopt;
+  return match->name;
 }
 
 // A job kind as a metric label: a delivery keeps its connector (a configured, bounded set);
@@ -468,14 +471,15 @@ std::pair<std::optional<std::int64_t>, std::string_view> id_and_action(std::stri
 
 void admin_api(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
-  if (!admin_allowed(*live, request)) {
+  const std::optional<std::string> token_name = admin_token_name(*live, request);
+  if (!token_name) {
     Response r = problem(401, "an admin token is needed (Authorization: Bearer)");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return responder.send(std::move(r));
   }
   store::Store& st = core.store();
   const std::string_view path = request.path;
-  const std::string actor = "admin";
+  const std::string actor = "admin:" + *token_name;
   if (path == "/api/partners") {
     json list = json::array();
     for (const config::PartnerProfile& p : live->config->partners) {
