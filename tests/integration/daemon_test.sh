@@ -106,11 +106,17 @@ check "CLI: a malformed time" 2 "$bin" messages list --db var/edigate.db --since
 
 # --- async MDN: 200 at once, the signed MDN posted later to the URL the sender gave -------
 mdn_port=$(free_port)
+# The sender's MDN endpoint: refuses the first post (503), keeps the ones after it.
 cat >mdn_sink.py <<'PY'
 import http.server, sys
+posts = []
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        posts.append(1)
+        if len(posts) == 1:
+            self.send_response(503); self.send_header("Content-Length", "0"); self.end_headers()
+            return
         with open("async-mdn.txt", "ab") as f:
             f.write(self.headers.get("Content-Type", "").encode() + b"\n" + body)
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
@@ -464,6 +470,7 @@ check "audit export" 0 "$bin" audit export --db var/edigate.db
 for action in message.received as2.duplicate mdn.sent ack.sent config.reloaded config.reload_failed message.resend http.refused daemon.stopped; do
   has "audited: $action" out "\"$action\""
 done
+has "the async MDN's failed first post is audited" out '"action":"mdn.attempt_failed"'
 grep '"message.resend"' out | grep -q '"actor":"admin:test"' && ok ||
   fail "an admin action is audited with the name of the token that made it"
 grep '"http.refused"' out >refused.txt

@@ -97,17 +97,20 @@ void finish_audited(store::Store& st, const store::Job& job, const store::AuditE
   if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
 }
 
-// A sending job that failed: its next attempt scheduled, or its end as dead together with what
-// `on_dead` records (the audit entry, a state), in one commit; tried again a little later if
-// that commit fails.
+// A sending job that failed: its next attempt scheduled with `retry_event` audited (each
+// failed attempt is in the audit log, as a document delivery's is), or its end as dead
+// together with what `on_dead` records (the audit entry, a state), in one commit; tried again
+// a little later if that commit fails.
 void fail_audited(store::Store& st, const store::Job& job, bool final, const std::string& error,
+                  const store::AuditEvent& retry_event,
                   const std::function<store::Status()>& on_dead) {
   bool dead = false;
   const store::Status done = st.batch([&]() -> store::Status {
     if (auto s = schedule_or_dead(st, job, job.attempts, final, error, {}, {}, dead); !s.ok()) {
       return s;
     }
-    return dead ? on_dead() : store::Status::success();
+    if (dead) return on_dead();
+    return st.append_audit(retry_event).status();
   });
   if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
 }
@@ -695,11 +698,15 @@ void JobRunner::send_mdn(const store::Job& job) {
         st, job,
         {"as2", "mdn.sent", subject, store::json_text({{"http_status", sent.http_status}})});
   }
-  fail_audited(st, job, sent.status == as2::SendStatus::rejected, sent.error, [&] {
-    return st
-        .append_audit({"as2", "mdn.failed", subject, store::json_text({{"error", sent.error}})})
-        .status();
-  });
+  fail_audited(
+      st, job, sent.status == as2::SendStatus::rejected, sent.error,
+      {"as2", "mdn.attempt_failed", subject,
+       store::json_text({{"attempt", job.attempts}, {"error", sent.error}})},
+      [&] {
+        return st
+            .append_audit({"as2", "mdn.failed", subject, store::json_text({{"error", sent.error}})})
+            .status();
+      });
 }
 
 // Our acknowledgement to the partner over AS2: signed and encrypted per their profile, the MDN
@@ -863,6 +870,8 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
   change.error = outcome.error;
   change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
   fail_audited(st, job, outcome.status == as2::SendStatus::rejected, outcome.error,
+               {"as2", "ack.attempt_failed", subject,
+                store::json_text({{"attempt", job.attempts}, {"error", outcome.error}})},
                [&]() -> store::Status {
                  if (auto r = record_mdn(change); !r.ok()) return r;
                  if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
@@ -930,6 +939,8 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
       {{"ack", ack.id}, {"type", ack.type}, {"transport", "sftp"}, {"file", name}});
   if (pushed.ok()) return finish_audited(st, job, {"sftp", "ack.sent", subject, details});
   fail_audited(st, job, pushed.status().code == sftp::ErrorCode::refused, pushed.status().message,
+               {"sftp", "ack.attempt_failed", subject,
+                store::json_text({{"attempt", job.attempts}, {"error", pushed.status().message}})},
                [&] {
                  return st.append_audit({"sftp", "ack.failed", subject, details}).status();
                });
