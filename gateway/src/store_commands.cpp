@@ -209,37 +209,14 @@ int run_requeue(const RequeueOptions& o, bool resend) {
     std::cerr << "edigate: no message " << o.id << "\n";
     return kFailed;
   }
-  json jobs = json::array();
-  const st::Status done = store.batch([&]() -> st::Status {
-    if (!resend) {
-      auto job = store.enqueue(gateway::daemon::kProcessJob, st::JobRef{o.id, std::nullopt},
-                               st::system_now_ms());
-      if (!job.ok()) return job.status();
-      jobs.push_back(job.value());
-    } else {
-      auto documents = store.list_documents(o.id);
-      if (!documents.ok()) return documents.status();
-      for (const st::Document& d : documents.value()) {
-        if (d.canonical_id.empty()) continue;
-        for (const std::string& connector : o.connectors) {
-          auto job = store.enqueue(std::string(gateway::daemon::kRedeliverJob) + connector,
-                                   st::JobRef{o.id, d.id}, st::system_now_ms());
-          if (!job.ok()) return job.status();
-          jobs.push_back(job.value());
-        }
-      }
-    }
-    auto audited = store.append_audit({"cli", resend ? "message.resend" : "message.reprocess",
-                                       "message:" + std::to_string(o.id),
-                                       st::json_text(json{{"jobs", jobs}})});
-    return audited.ok() ? st::Status::success() : audited.status();
-  });
-  if (!done.ok()) {
-    std::cerr << "edigate: " << done.message << "\n";
+  auto jobs = gateway::daemon::requeue_message(
+      store, o.id, resend, [&](const st::Document&) { return o.connectors; }, "cli");
+  if (!jobs.ok()) {
+    std::cerr << "edigate: " << jobs.status().message << "\n";
     return kCannotRun;
   }
-  std::cout << st::json_text(json{{"message", o.id}, {"jobs", jobs}}) << "\n";
-  return jobs.empty() ? kFailed : 0;
+  std::cout << st::json_text(json{{"message", o.id}, {"jobs", jobs.value()}}) << "\n";
+  return jobs.value().empty() ? kFailed : 0;
 }
 
 // Queues an outbound AS2 message (an acknowledgement) to be sent again by the daemon.

@@ -581,49 +581,34 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   // The jobs and the audit entry of an operator's action commit together, or neither does and
   // the operator is told.
   if (request.method == "POST" && action == "reprocess") {
-    std::int64_t job = 0;
-    const store::Status done = st.batch([&]() -> store::Status {
-      auto queued = st.enqueue(kProcessJob, store::JobRef{m.id, std::nullopt}, now_ms());
-      if (!queued.ok()) return queued.status();
-      job = queued.value();
-      auto audited = st.append_audit({actor, "message.reprocess", subject, "{}"});
-      return audited.ok() ? store::Status::success() : audited.status();
-    });
-    if (!done.ok()) return responder.send(problem(500, done.message));
+    auto jobs = requeue_message(st, m.id, false, {}, actor);
+    if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));
     core.wake();
-    return responder.send(json_response(202, json{{"job", job}}));
+    return responder.send(json_response(202, json{{"job", jobs.value().front()}}));
   }
   if (request.method == "POST" && action == "resend") {
     const config::PartnerProfile* partner = live->partners->by_id(m.partner);
     if (partner == nullptr) {
       return responder.send(problem(409, "partner " + m.partner + " is not configured now"));
     }
-    auto documents = st.list_documents(m.id);
-    if (!documents.ok()) return responder.send(problem(500, documents.status().message));
-    json jobs = json::array();
-    const store::Status done = st.batch([&]() -> store::Status {
-      for (const store::Document& d : documents.value()) {
-        if (d.canonical_id.empty()) continue;
-        for (const config::Route& route : partner->routes) {
-          if (to_string(route.document) != d.type) continue;
-          auto job = st.enqueue(std::string(kRedeliverJob) + route.connector,
-                                store::JobRef{m.id, d.id}, now_ms());
-          if (!job.ok()) return job.status();
-          jobs.push_back(job.value());
-        }
-      }
-      if (jobs.empty()) return store::Status::success();
-      auto audited = st.append_audit(
-          {actor, "message.resend", subject, store::json_text(json{{"jobs", jobs}})});
-      return audited.ok() ? store::Status::success() : audited.status();
-    });
-    if (!done.ok()) return responder.send(problem(500, done.message));
-    if (jobs.empty()) {
+    // Each document to the connectors its partner's routes name for its type.
+    auto jobs = requeue_message(
+        st, m.id, true,
+        [partner](const store::Document& d) {
+          std::vector<std::string> connectors;
+          for (const config::Route& route : partner->routes) {
+            if (to_string(route.document) == d.type) connectors.push_back(route.connector);
+          }
+          return connectors;
+        },
+        actor);
+    if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));
+    if (jobs.value().empty()) {
       return responder.send(
           problem(409, "nothing to resend: no mapped document of this message has a route"));
     }
     core.wake();
-    return responder.send(json_response(202, json{{"jobs", jobs}}));
+    return responder.send(json_response(202, json{{"jobs", jobs.value()}}));
   }
   responder.send(problem(404, "no such action"));
 }

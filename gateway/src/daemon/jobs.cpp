@@ -117,6 +117,41 @@ void fail_audited(store::Store& st, const store::Job& job, bool final, const std
 
 }  // namespace
 
+store::Result<std::vector<std::int64_t>> requeue_message(
+    store::Store& st, std::int64_t message_id, bool resend,
+    const std::function<std::vector<std::string>(const store::Document&)>& connectors_for,
+    std::string_view actor) {
+  std::vector<std::int64_t> jobs;
+  const store::Status done = st.batch([&]() -> store::Status {
+    jobs.clear();  // a batch can run again
+    if (!resend) {
+      auto job = st.enqueue(kProcessJob, store::JobRef{message_id, std::nullopt}, now_ms());
+      if (!job.ok()) return job.status();
+      jobs.push_back(job.value());
+    } else {
+      auto documents = st.list_documents(message_id);
+      if (!documents.ok()) return documents.status();
+      for (const store::Document& d : documents.value()) {
+        if (d.canonical_id.empty()) continue;  // not mapped: nothing to deliver
+        for (const std::string& connector : connectors_for(d)) {
+          auto job = st.enqueue(std::string(kRedeliverJob) + connector,
+                                store::JobRef{message_id, d.id}, now_ms());
+          if (!job.ok()) return job.status();
+          jobs.push_back(job.value());
+        }
+      }
+    }
+    if (jobs.empty()) return store::Status::success();
+    auto audited =
+        st.append_audit({std::string(actor), resend ? "message.resend" : "message.reprocess",
+                         "message:" + std::to_string(message_id),
+                         store::json_text(nlohmann::json{{"jobs", jobs}})});
+    return audited.ok() ? store::Status::success() : audited.status();
+  });
+  if (!done.ok()) return done;
+  return jobs;
+}
+
 store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
                                         std::string_view actor) {
   namespace state = store::as2_sent_state;

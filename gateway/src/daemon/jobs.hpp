@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -30,6 +31,16 @@ inline constexpr std::string_view kRedeliverJob = "redeliver:";
 inline constexpr std::string_view kSendMdnJob = "send_mdn";
 inline constexpr std::string_view kSendAckJob = "send_ack:";
 inline constexpr std::string_view kMdnTimeoutJob = "mdn_timeout:";
+
+// An operator's reprocess or resend of a received message, in one commit with its audit entry
+// (`message.reprocess` / `message.resend` by `actor`, naming the jobs): reprocess queues its
+// process job; resend queues a redeliver job for each mapped document to each connector
+// `connectors_for(document)` names. Returns the jobs queued; none (and no audit entry) when
+// there was nothing to resend.
+store::Result<std::vector<std::int64_t>> requeue_message(
+    store::Store& st, std::int64_t message_id, bool resend,
+    const std::function<std::vector<std::string>(const store::Document&)>& connectors_for,
+    std::string_view actor);
 
 // Sends an outbound AS2 message (an acknowledgement) that failed, got a negative MDN or none
 // by its deadline again: moves it back to "sending" (audited as as2.resend, plus `actor`'s
