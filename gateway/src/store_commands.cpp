@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <variant>
 
 #include "daemon/jobs.hpp"
 #include "json_output.hpp"
@@ -291,6 +292,103 @@ int run_messages_add(AddOptions& o) {
   return 0;
 }
 
+struct PurgeOptions {
+  std::string db;
+  std::string spool;
+  std::string before;  // ISO 8601 UTC
+  int older_than_days = 0;
+  std::size_t batch = 1000;
+  bool dry_run = false;
+};
+
+// The cutoff asked for, or a message saying why it cannot be used.
+std::variant<std::int64_t, std::string> purge_cutoff(const PurgeOptions& o) {
+  constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+  const std::int64_t now = st::system_now_ms();
+  if (o.before.empty() == (o.older_than_days == 0)) {
+    return std::string("give one of --before and --older-than-days");
+  }
+  std::int64_t cutoff = now - std::int64_t{o.older_than_days} * kDayMs;
+  if (!o.before.empty()) {
+    const auto t = st::parse_iso_time(o.before);
+    if (!t) return "--before: not a UTC time (2026-11-30, 2026-11-30T07:05Z): " + o.before;
+    cutoff = *t;
+  }
+  // A purged AS2 message is no longer recognised as a duplicate when its partner sends it
+  // again, so what is still within any partner's retries stays.
+  if (cutoff > now - st::kMinRetentionDays * kDayMs) {
+    return "the cutoff must be at least " + std::to_string(st::kMinRetentionDays) + " day(s) ago";
+  }
+  return cutoff;
+}
+
+void print_purge(const PurgeOptions& o, std::int64_t cutoff, const st::PurgeSummary& total) {
+  json out = {{"before", st::iso_time(cutoff)},
+              {"messages", total.rows.messages},
+              {"documents", total.rows.documents},
+              {"blobs", total.rows.blobs}};
+  if (o.dry_run) {
+    out["dry_run"] = true;
+  } else {
+    out["spool_files"] = total.files;
+  }
+  std::cout << st::json_text(out) << "\n";
+}
+
+int run_messages_purge(const PurgeOptions& o) {
+  const auto cutoff = purge_cutoff(o);
+  if (const auto* why = std::get_if<std::string>(&cutoff)) {
+    std::cerr << "edigate: " << *why << "\n";
+    return kCannotRun;
+  }
+  const std::int64_t before = std::get<std::int64_t>(cutoff);
+  const auto opened = open_existing(o.db);
+  if (!opened) return kCannotRun;
+  st::Spool spool(o.spool);
+  st::Blobs blobs(*opened, spool);
+  st::PurgeSummary total;
+  // Batches, each its own transaction, so that a running daemon waits for one at a time.
+  for (;;) {
+    auto r = blobs.purge(before, o.dry_run ? SIZE_MAX : o.batch, "cli", o.dry_run);
+    if (!r.ok()) {
+      std::cerr << "edigate: " << r.status().message << "\n";
+      print_purge(o, before, total);
+      return kCannotRun;
+    }
+    total.rows.messages += r.value().rows.messages;
+    total.rows.documents += r.value().rows.documents;
+    total.rows.blobs += r.value().rows.blobs;
+    total.files += r.value().files;
+    if (r.value().file_errors > 0 && total.file_errors++ == 0) {
+      total.first_error = r.value().first_error;
+    }
+    if (o.dry_run || r.value().rows.messages == 0) break;
+  }
+  print_purge(o, before, total);
+  if (total.file_errors > 0) {
+    std::cerr << "edigate: some spool files could not be removed: " << total.first_error << "\n";
+    return kFailed;
+  }
+  return 0;
+}
+
+void add_messages_purge(CLI::App* messages, int& exit_code) {
+  auto o = std::make_shared<PurgeOptions>();
+  CLI::App* p = messages->add_subcommand(
+      "purge",
+      "Delete messages received before a time whose processing has ended, with their "
+      "documents, MDNs, acks, deliveries, jobs and payloads (audited; the audit log stays)");
+  p->add_option("--db", o->db, "Store database file")->required();
+  p->add_option("--spool", o->spool, "Spool directory")->required();
+  p->add_option("--before", o->before, "Received before this time (UTC)");
+  p->add_option("--older-than-days", o->older_than_days, "Received more than N days ago")
+      ->check(CLI::PositiveNumber);
+  p->add_option("--batch", o->batch, "Messages per transaction")
+      ->check(CLI::Range(std::size_t{1}, st::kMaxPurgeBatch));
+  p->add_flag("--dry-run", o->dry_run, "Count what would be deleted; change nothing");
+  p->callback([o, &exit_code] { exit_code = run_messages_purge(*o); });
+}
+
 void add_audit(CLI::App& app, int& exit_code) {
   CLI::App* audit = app.add_subcommand("audit", "Verify or export the hash-chained audit log");
   audit->require_subcommand(1);
@@ -387,6 +485,7 @@ void add_messages(CLI::App& app, int& exit_code) {
   a->add_option("ID", *sent_id, "Sent message id (the id column of `messages sent`)")->required();
   a->callback([sent_db, sent_id, &exit_code] { exit_code = run_resend_sent(*sent_db, *sent_id); });
   add_messages_add(messages, exit_code);
+  add_messages_purge(messages, exit_code);
 }
 
 }  // namespace

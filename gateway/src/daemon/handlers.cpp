@@ -247,6 +247,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   m.partner = partner_id;
   m.as2_message_id = outcome.message_id;
   m.payload_id = payload ? payload->id : raw.value().id;
+  if (payload) m.raw_id = raw.value().id;
   m.size = processed ? outcome.payload.size() : request.body.size();
   m.content_type = processed ? outcome.payload_content_type : "";
   // One commit: the message, its first job, its status, the MDN and its sending, the audit.
@@ -572,9 +573,16 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     return responder.send(json_response(200, body));
   }
   if (request.method == "GET" && action == "raw") {
-    auto bytes = core.blobs().read(m.payload_id);
+    // ?as=received: the request as it came (an AS2 message still signed and encrypted).
+    const std::string as = query_value(request.query, "as");
+    if (!as.empty() && as != "received" && as != "payload") {
+      return responder.send(problem(400, "as must be payload or received"));
+    }
+    const std::string& bytes_id = as == "received" && !m.raw_id.empty() ? m.raw_id : m.payload_id;
+    auto bytes = core.blobs().read(bytes_id);
     if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
-    (void)st.append_audit({actor, "message.raw", subject, "{}"});
+    (void)st.append_audit({actor, "message.raw", subject,
+                           store::json_text(json{{"as", as.empty() ? "payload" : as}})});
     return responder.send(
         Response::text(200, std::move(bytes.value()), "application/octet-stream"));
   }

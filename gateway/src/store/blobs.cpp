@@ -1,5 +1,6 @@
 #include "store/blobs.hpp"
 
+#include <chrono>
 #include <optional>
 
 #include "store/sha256.hpp"
@@ -36,6 +37,28 @@ Result<ReceivedMessage> Blobs::add_received(NewMessage m, std::string_view paylo
   });
   if (!s.ok()) return s;
   return *added;
+}
+
+Result<PurgeSummary> Blobs::purge(std::int64_t before, std::size_t limit, std::string_view actor,
+                                  bool dry_run) {
+  const std::int64_t idle_since = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count() -
+                                  kSpoolPurgeGraceMs;
+  auto rows = store_.purge(before, limit, actor, dry_run);
+  if (!rows.ok()) return rows.status();
+  PurgeSummary out;
+  out.rows = std::move(rows.value());
+  if (dry_run) return out;
+  for (const std::string& id : out.rows.unreferenced) {
+    auto removed = spool_.remove_idle(id, idle_since);
+    if (removed.ok()) {
+      out.files += removed.value() ? 1 : 0;
+    } else if (out.file_errors++ == 0) {
+      out.first_error = removed.status().message;
+    }
+  }
+  return out;
 }
 
 Result<std::string> Blobs::read(std::string_view id, std::size_t limit) {

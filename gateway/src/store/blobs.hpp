@@ -28,6 +28,18 @@ struct PendingBlob {
   bool in_spool = false;
 };
 
+// A purge with the spool files it freed.
+struct PurgeSummary {
+  PurgeResult rows;
+  std::int64_t files = 0;  // spool files removed
+  std::int64_t file_errors = 0;
+  std::string first_error;  // of those errors, for the log (the files stay: harmless)
+};
+
+// A spool file a put() used less than this long ago is not removed by a purge: the row that
+// will name it may not be committed yet.
+inline constexpr std::int64_t kSpoolPurgeGraceMs = 60LL * 60 * 1000;
+
 class Blobs {
  public:
   Blobs(Store& store, Spool& spool, std::size_t inline_limit = kDefaultInlineBlobBytes)
@@ -43,6 +55,10 @@ class Blobs {
   // the message row and its first job. Returns once that commit is durable.
   Result<ReceivedMessage> add_received(NewMessage m, std::string_view payload,
                                        std::string_view first_job);
+
+  // Store::purge, then (unless dry_run) the spool files of the byte strings it left unnamed.
+  Result<PurgeSummary> purge(std::int64_t before, std::size_t limit, std::string_view actor,
+                             bool dry_run);
 
   // The bytes of `id`, from the database or the spool, checked against the id.
   Result<std::string> read(std::string_view id, std::size_t limit = kDefaultSpoolReadLimit);

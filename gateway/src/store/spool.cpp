@@ -56,6 +56,27 @@ bool Spool::exists(std::string_view id) const {
   return !p.empty() && regular_file_size(p, size);
 }
 
+Result<bool> Spool::remove_idle(std::string_view id, std::int64_t idle_since) {
+  const std::string p = path(id);
+  if (p.empty()) return Status::error(StoreErrc::bad_input, "not a spool id: " + std::string(id));
+  const std::string held = temp_name(p.substr(0, p.size() - id.size() - 1));
+  if (ops_->rename(p.c_str(), held.c_str()) != 0) {
+    if (errno == ENOENT) return false;
+    return io_error("cannot remove", p, errno);
+  }
+  struct stat st {};
+  const bool idle =
+      ::stat(held.c_str(), &st) == 0 &&
+      std::int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000 < idle_since;
+  if (!idle) {
+    // Used since: back under its name (a put that found it gone wrote the same bytes there).
+    if (ops_->rename(held.c_str(), p.c_str()) != 0) return io_error("cannot restore", p, errno);
+    return false;
+  }
+  if (ops_->unlink(held.c_str()) != 0) return io_error("cannot remove", held, errno);
+  return true;
+}
+
 Status Spool::fsync_dir(const std::string& dir) {
   const int fd = ops_->open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0) return io_error("cannot open directory", dir, errno);
@@ -101,7 +122,9 @@ Result<std::string> Spool::put(std::string_view bytes) {
   const std::string dir = root_ + "/" + id.substr(0, 2);
   const std::string final_path = dir + "/" + id;
   std::size_t existing = 0;
-  if (regular_file_size(final_path, existing) && existing == bytes.size()) {
+  // Marking the file used (remove_idle) fails when a purge has just taken it: write it again.
+  if (regular_file_size(final_path, existing) && existing == bytes.size() &&
+      ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0) == 0) {
     // The file may come from a put whose directory fsync failed; make its entry durable now
     // rather than trusting that earlier attempt.
     if (auto s = fsync_dir(dir); !s.ok()) return s;

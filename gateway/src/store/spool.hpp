@@ -42,6 +42,14 @@ class Spool {
 
   bool exists(std::string_view id) const;
 
+  // Retention: removes the file of `id` unless a put() used it after `idle_since` (ms since the
+  // epoch). True when removed, false when missing or in use. A put() that finds its bytes
+  // already stored marks the file used (its modification time) before its row is committed,
+  // and the removal checks that mark after taking the file out of its name, so a file that a
+  // new row is about to name is put back instead. Pass a time well before the purge's own
+  // transaction began (purge_spool_files below allows an hour).
+  Result<bool> remove_idle(std::string_view id, std::int64_t idle_since);
+
   const std::string& root() const { return root_; }
 
  private:

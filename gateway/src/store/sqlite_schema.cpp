@@ -183,8 +183,15 @@ CREATE INDEX messages_created ON messages (created_at);
 CREATE INDEX messages_as2_message_id ON messages (as2_message_id);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{
-    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}}};
+// Migration 5: the bytes of an AS2 request as received (signed, encrypted), when the payload
+// named by payload_id is what was unwrapped from them. They were stored before too, but no row
+// named them, so nobody could read them back and a purge could not tell them from garbage.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE messages ADD COLUMN raw_id TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{
+    {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}}};
 
 // The recorded version, 0 for a database without schema_version (new, or not ours).
 Result<int> recorded_version(sqlite3* db) {

@@ -23,7 +23,7 @@ namespace {
 
 constexpr const char* kMessageColumns =
     "id, direction, transport, partner, as2_message_id, filename, payload_id, size, "
-    "content_type, status, error, created_at, updated_at";
+    "content_type, status, error, created_at, updated_at, raw_id";
 
 Message message_from(const Statement& q) {
   Message m;
@@ -40,6 +40,7 @@ Message message_from(const Statement& q) {
   m.error = q.text_at(10);
   m.created_at = q.int_at(11);
   m.updated_at = q.int_at(12);
+  m.raw_id = q.text_at(13);
   return m;
 }
 
@@ -262,8 +263,8 @@ Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
                                                         std::string_view status) {
   Statement q(statements_,
               "INSERT INTO messages (direction, transport, partner, as2_message_id, filename, "
-              "payload_id, size, content_type, status, created_at, updated_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+              "payload_id, size, content_type, status, created_at, updated_at, raw_id) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   const std::int64_t t = now();
   q.bind(1, to_string(m.direction))
       .bind(2, m.transport)
@@ -275,7 +276,8 @@ Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
       .bind(8, m.content_type)
       .bind(9, status)
       .bind(10, t)
-      .bind(11, t);
+      .bind(11, t)
+      .bind(12, m.raw_id);
   auto id = q.single_int();
   if (!id.ok() && id.status().code == StoreErrc::duplicate) {
     return Status::error(StoreErrc::duplicate, "message " + m.as2_message_id + " from " +
@@ -297,9 +299,10 @@ Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
       if (!job.ok()) return job.status();
       job_id = job.value();
     }
-    const nlohmann::json details = {
+    nlohmann::json details = {
         {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
         {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
+    if (!m.raw_id.empty()) details["as_received"] = m.raw_id;
     auto audit = append_audit_locked({m.transport, "message.received",
                                       "message:" + std::to_string(id.value()), json_text(details)});
     if (!audit.ok()) return audit.status();

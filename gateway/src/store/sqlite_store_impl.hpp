@@ -90,6 +90,8 @@ class SqliteStore final : public Store {
   Result<AuditVerification> verify_audit() override;
   Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) override;
   Status export_audit(std::ostream& out) override;
+  Result<PurgeResult> purge(std::int64_t before, std::size_t limit, std::string_view actor,
+                            bool dry_run) override;
   Status put_blob(std::string_view id, std::string_view bytes) override;
   Result<std::optional<std::string>> get_blob(std::string_view id, std::size_t limit) override;
 

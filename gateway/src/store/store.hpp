@@ -27,6 +27,8 @@ inline constexpr std::size_t kMaxErrorText = 4096;          // last_error, messa
 inline constexpr std::size_t kMaxResponseExcerpt = 4096;    // ERP response kept per attempt
 inline constexpr std::size_t kMaxAuditDetails = 64 * 1024;  // details JSON per audit entry
 inline constexpr std::size_t kMaxListLimit = 10000;         // rows returned by one list call
+inline constexpr std::size_t kMaxPurgeBatch = 10000;        // messages deleted by one purge()
+inline constexpr std::int64_t kMinRetentionDays = 1;        // purge nothing younger
 
 enum class Direction { inbound, outbound };
 std::string_view to_string(Direction d);  // "in" / "out"
@@ -47,6 +49,9 @@ struct NewMessage {
   std::string as2_message_id;  // empty when the transport is not AS2
   std::string filename;
   std::string payload_id;  // spool id of the received bytes (already durable)
+  // The request as received when payload_id names what was unwrapped from it (AS2: the
+  // signed, encrypted MIME with its HTTP headers); empty when payload_id is what came.
+  std::string raw_id;
   std::uint64_t size = 0;
   std::string content_type;
 };
@@ -248,6 +253,16 @@ struct AuditVerification {
   std::string head_hash;  // hash of the last entry; record it elsewhere to detect truncation
 };
 
+// What purge() removed (with dry_run: would remove).
+struct PurgeResult {
+  std::int64_t messages = 0;
+  std::int64_t documents = 0;
+  std::int64_t blobs = 0;  // byte strings deleted from the database
+  // Ids of the byte strings that no row names any more. Those kept in the database are gone
+  // with the commit; the caller removes the spool files among them (Spool::remove_idle).
+  std::vector<std::string> unreferenced;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -348,6 +363,16 @@ class Store {
   virtual Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) = 0;
   // One JSON object per line, in seq order.
   virtual Status export_audit(std::ostream& out) = 0;
+
+  // Retention. Deletes, oldest first, up to `limit` messages received before `before` whose
+  // processing has ended (no job ready or running, no AS2 message sent for it still waiting
+  // for its MDN), with their documents, jobs, deliveries, MDN, acknowledgements and sent AS2
+  // rows, and the byte strings no remaining row names (at most kMaxPurgeBatch messages unless
+  // dry_run, which counts them all). One transaction, audited (store.purged,
+  // by `actor`, with the counts). The audit log and the interchange control numbers seen
+  // (duplicate detection) are kept. With dry_run nothing changes; the result says what would.
+  virtual Result<PurgeResult> purge(std::int64_t before, std::size_t limit, std::string_view actor,
+                                    bool dry_run) = 0;
 
   // Small byte strings kept in the database itself, named by their SHA-256 hex like spool files
   // (see Blobs, which chooses between the two). Inside a batch the bytes commit with the rows

@@ -90,6 +90,7 @@ json message_json(const Message& m) {
           {"as2_message_id", m.as2_message_id},
           {"filename", m.filename},
           {"payload", m.payload_id},
+          {"as_received", m.raw_id},
           {"size", m.size},
           {"content_type", m.content_type},
           {"status", m.status},

@@ -1,0 +1,160 @@
+// Retention in the SQLite backend: one transaction picks the messages whose life has ended,
+// deletes their rows child tables first (foreign keys are on), then the byte strings nothing
+// names any more. Temp tables hold the picked ids so that each delete is one indexed statement.
+#include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "store/sqlite_store_impl.hpp"
+#include "store/store_json.hpp"
+
+namespace edigate::gateway::store::sqlite {
+namespace {
+
+constexpr const char* kPrepare = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS purge_messages (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS purge_documents (id INTEGER PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS purge_blobs (id TEXT PRIMARY KEY);
+DELETE FROM temp.purge_messages;
+DELETE FROM temp.purge_documents;
+DELETE FROM temp.purge_blobs;
+)sql";
+
+// Every job names its message (document jobs too), so one indexed probe per message finds
+// whether any work is still to be done for it.
+constexpr const char* kPickMessages = R"sql(
+INSERT INTO temp.purge_messages (id)
+SELECT m.id FROM messages AS m
+WHERE m.created_at < ?1
+  AND NOT EXISTS (SELECT 1 FROM jobs AS j
+                  WHERE j.message_id = m.id AND j.state IN ('ready', 'running'))
+  AND NOT EXISTS (SELECT 1 FROM as2_sent AS s
+                  WHERE s.message_id = m.id AND s.state IN ('sending', 'sent-awaiting-mdn'))
+ORDER BY m.created_at, m.id
+LIMIT ?2
+)sql";
+
+constexpr const char* kPickDocuments = R"sql(
+INSERT INTO temp.purge_documents (id)
+SELECT d.id FROM documents AS d WHERE d.message_id IN (SELECT id FROM temp.purge_messages)
+)sql";
+
+// What the picked rows name.
+constexpr const char* kPickBlobs = R"sql(
+INSERT OR IGNORE INTO temp.purge_blobs (id)
+SELECT payload_id FROM messages WHERE id IN (SELECT id FROM temp.purge_messages)
+UNION SELECT raw_id FROM messages WHERE id IN (SELECT id FROM temp.purge_messages)
+UNION SELECT spool_id FROM mdns WHERE message_id IN (SELECT id FROM temp.purge_messages)
+UNION SELECT spool_id FROM acks WHERE message_id IN (SELECT id FROM temp.purge_messages)
+UNION SELECT mdn_spool_id FROM as2_sent WHERE message_id IN (SELECT id FROM temp.purge_messages)
+UNION SELECT canonical_id FROM documents WHERE id IN (SELECT id FROM temp.purge_documents)
+)sql";
+
+// Children before parents.
+constexpr std::array<const char*, 7> kDeleteRows{
+    "DELETE FROM deliveries WHERE document_id IN (SELECT id FROM temp.purge_documents)",
+    "DELETE FROM jobs WHERE message_id IN (SELECT id FROM temp.purge_messages)",
+    "DELETE FROM acks WHERE message_id IN (SELECT id FROM temp.purge_messages)",
+    "DELETE FROM mdns WHERE message_id IN (SELECT id FROM temp.purge_messages)",
+    "DELETE FROM as2_sent WHERE message_id IN (SELECT id FROM temp.purge_messages)",
+    "DELETE FROM documents WHERE id IN (SELECT id FROM temp.purge_documents)",
+    "DELETE FROM messages WHERE id IN (SELECT id FROM temp.purge_messages)"};
+
+// Content-addressed: the same bytes may be named by a row that stays (a payload sent twice).
+// The columns have no index (one would cost every insert), so each is read once for the whole
+// batch, probing the few candidates by their key, rather than once per candidate.
+struct BlobColumn {
+  const char* table;
+  const char* column;
+};
+constexpr std::array<BlobColumn, 6> kBlobColumns{{{"messages", "payload_id"},
+                                                  {"messages", "raw_id"},
+                                                  {"mdns", "spool_id"},
+                                                  {"acks", "spool_id"},
+                                                  {"as2_sent", "mdn_spool_id"},
+                                                  {"documents", "canonical_id"}}};
+
+std::string keep_named_sql(const BlobColumn& c) {
+  return std::string("DELETE FROM temp.purge_blobs WHERE id IN (SELECT t.") + c.column + " FROM " +
+         c.table + " AS t JOIN temp.purge_blobs AS b ON b.id = t." + c.column + ")";
+}
+
+constexpr const char* kDeleteBlobs =
+    "DELETE FROM blobs WHERE id IN (SELECT id FROM temp.purge_blobs)";
+
+Result<std::int64_t> count(StatementCache& cache, const char* sql) {
+  Statement q(cache, sql);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return q.int_at(0);
+}
+
+Status run_counted(StatementCache& cache, std::string_view sql, std::int64_t* changes) {
+  Statement q(cache, sql);
+  if (auto s = q.run(); !s.ok()) return s;
+  if (changes != nullptr) *changes = sqlite3_changes(cache.db());
+  return Status::success();
+}
+
+}  // namespace
+
+Result<PurgeResult> SqliteStore::purge(std::int64_t before, std::size_t limit,
+                                       std::string_view actor, bool dry_run) {
+  return write([&]() -> Result<PurgeResult> {
+    Transaction txn(statements_);
+    if (!txn.status().ok()) return txn.status();
+    PurgeResult out;
+    if (auto s = exec(db_, kPrepare); !s.ok()) return s;
+    {
+      Statement pick(statements_, kPickMessages);
+      const std::size_t most = dry_run ? limit : std::min(limit, kMaxPurgeBatch);
+      pick.bind(1, before).bind(2,
+                                static_cast<std::int64_t>(std::min<std::size_t>(most, INT64_MAX)));
+      if (auto s = pick.run(); !s.ok()) return s;
+      out.messages = sqlite3_changes(db_);
+    }
+    if (out.messages == 0) return out;  // nothing to do: the transaction rolls back
+    if (auto s = run_counted(statements_, kPickDocuments, &out.documents); !s.ok()) return s;
+    if (auto s = run_counted(statements_, kPickBlobs, nullptr); !s.ok()) return s;
+    for (const char* sql : kDeleteRows) {
+      if (auto s = run_counted(statements_, sql, nullptr); !s.ok()) return s;
+    }
+    if (auto s = run_counted(statements_, "DELETE FROM temp.purge_blobs WHERE id = ''", nullptr);
+        !s.ok()) {
+      return s;
+    }
+    for (const BlobColumn& c : kBlobColumns) {
+      if (auto s = run_counted(statements_, keep_named_sql(c), nullptr); !s.ok()) return s;
+    }
+    {
+      Statement q(statements_, "SELECT id FROM temp.purge_blobs ORDER BY id");
+      for (;;) {
+        auto row = q.next();
+        if (!row.ok()) return row.status();
+        if (!row.value()) break;
+        out.unreferenced.push_back(q.text_at(0));
+      }
+    }
+    if (auto s = run_counted(statements_, kDeleteBlobs, &out.blobs); !s.ok()) return s;
+    auto first = count(statements_, "SELECT MIN(id) FROM temp.purge_messages");
+    auto last = count(statements_, "SELECT MAX(id) FROM temp.purge_messages");
+    if (!first.ok()) return first.status();
+    if (!last.ok()) return last.status();
+    if (dry_run) return out;  // the destructor rolls everything back
+    const nlohmann::json details = {{"before", iso_time(before)},
+                                    {"messages", out.messages},
+                                    {"first_message", first.value()},
+                                    {"last_message", last.value()},
+                                    {"documents", out.documents},
+                                    {"blobs", out.blobs},
+                                    {"unreferenced", out.unreferenced.size()}};
+    auto audit =
+        append_audit_locked({std::string(actor), "store.purged", "store", json_text(details)});
+    if (!audit.ok()) return audit.status();
+    if (auto s = txn.commit(); !s.ok()) return s;
+    return out;
+  });
+}
+
+}  // namespace edigate::gateway::store::sqlite
