@@ -365,6 +365,14 @@ has "list has the AS2 message" out '"transport":"as2"'
 check "message show" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/messages/1"
 has "show has deliveries" out '"outcome":"delivered"'
 has "show has the MDN" out '"disposition"'
+# The payload unwrapped, and the request as it came: signed and encrypted, with its headers.
+check "raw payload" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw"
+has "raw is the EDI" out '^ISA'
+check "raw as received" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw?as=received"
+has "as received has the AS2 headers" out '^AS2-From: '
+has "as received is still encrypted" out 'application/pkcs7-mime'
+check "raw: a bad as" 0 curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw?as=other"
+has "a bad as is a 400" out "400"
 check "resend" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/resend"
 wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -ge 2 ]" && ok || fail "resend reached the ERP"
 # A message with no mapped document (the garbage one): nothing to resend is a 409, not a 202.

@@ -82,6 +82,9 @@ struct AdminConfig {
 struct StoreConfig {
   fs::path database;  // SQLite file
   fs::path spool;     // payload directory
+  // Retention: messages received more than this many days ago whose work has ended are purged
+  // by the daemon (store::Store::purge); 0 keeps everything.
+  int retain_days = 0;
 };
 
 // Every untrusted size and time the gateway enforces, with its setting in <limits>.

@@ -243,6 +243,7 @@ void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigI
     r.fail(store, "database: " + *problem);
   }
   config.store.spool = r.directory(store, "spool", true);
+  config.store.retain_days = store.attribute("retain-days").as_int(0);  // the XSD: 1 or more
   r.limits(root.child("limits"), config.limits);
   if (pugi::xml_node w = root.child("workers")) {
     config.workers = w.attribute("count").as_uint(Workers::kDefaultCount);

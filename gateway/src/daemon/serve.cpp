@@ -11,6 +11,7 @@
 #include "daemon/handlers.hpp"
 #include "daemon/jobs.hpp"
 #include "daemon/refusal_gate.hpp"
+#include "daemon/retention.hpp"
 #include "daemon/sftp_intake.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
@@ -238,6 +239,8 @@ int serve(const ServeOptions& options) {
 
   JobRunner runner(core, cfg->workers);
   runner.start();
+  Retention retention(core);
+  retention.start();
   if (!partners.start().ok() || !admin.start().ok()) {
     log("cannot start the listeners");
     return 2;
@@ -321,6 +324,7 @@ int serve(const ServeOptions& options) {
   audit_suppressed(core, refusals.finish(now_ms()));
   if (sftp) sftp->stop();
   pool.stop();
+  retention.stop();
   runner.stop();
   (void)core.store().append_audit(
       {"daemon", "daemon.stopped", "config:" + cfg->file.string(), "{}"});
