@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the AS2 libFuzzer targets one after another: tests/fuzz/run_as2.sh BUILD_DIR SECONDS
-# (MIME, MDN, CMS/CompressedData; SECONDS each). Seeds: tests/fuzz/corpus/as2_<name>/. New
+# (MIME, MDN, CMS/CompressedData, whole requests; SECONDS each). Seeds: tests/fuzz/corpus/as2_<name>/. New
 # inputs and any crash go to a temp directory, which is kept and printed. Non-zero on a finding.
 set -uo pipefail
 
@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/edigate-fuzz-as2.XXXXXX")
 failed=0
 
-for target in as2_mime as2_mdn as2_cms; do
+for target in as2_mime as2_mdn as2_cms as2_receive; do
   bin="$build/tests/fuzz/fuzz_$target"
   [ -x "$bin" ] || { echo "missing $bin"; exit 2; }
   out="$work/$target"
