@@ -52,12 +52,13 @@ const EVP_MD* digest_md(DigestAlgorithm alg) {
   return EVP_sha256();
 }
 
-std::optional<DigestAlgorithm> first_supported_micalg(std::string_view list) {
+std::optional<DigestAlgorithm> first_supported_micalg(std::string_view list, bool allow_sha1) {
   std::size_t pos = 0;
   while (pos <= list.size()) {
     std::size_t comma = list.find(',', pos);
     if (comma == std::string_view::npos) comma = list.size();
-    if (auto alg = parse_digest_name(list.substr(pos, comma - pos))) return alg;
+    const auto alg = parse_digest_name(list.substr(pos, comma - pos));
+    if (alg && (allow_sha1 || *alg != DigestAlgorithm::sha1)) return alg;
     pos = comma + 1;
   }
   return std::nullopt;

@@ -151,17 +151,23 @@ void attach_mdn(ReceiveOutcome& out, const LocalStation& local) {
 
 }  // namespace
 
+DigestAlgorithm mdn_digest(const MdnRequest& request, bool allow_sha1) {
+  // "optional, sha1, sha-256": skip the importance token, take the first algorithm we support
+  // and may use; SHA-1 only for a partner whose profile allows it (else the next one listed,
+  // or SHA-256: the MIC says which, and senders check the MIC by the algorithm it names).
+  return first_supported_micalg(request.micalg_offered, allow_sha1)
+      .value_or(DigestAlgorithm::sha256);
+}
+
 MdnRequest read_mdn_request(const Headers& headers) {
   MdnRequest r;
   r.notification_to = std::string(find_header(headers, "Disposition-Notification-To"));
   r.requested = !r.notification_to.empty();
   r.async_url = std::string(trim(find_header(headers, "Receipt-Delivery-Option")));
   const std::string_view options = find_header(headers, "Disposition-Notification-Options");
-  const std::string micalg = header_param("x;" + std::string(options), "signed-receipt-micalg");
-  // "optional, sha-256, sha1": skip the importance token, take the first supported algorithm.
-  const auto alg = first_supported_micalg(micalg);
+  r.micalg_offered = header_param("x;" + std::string(options), "signed-receipt-micalg");
   r.signed_receipt = lower(options).find("pkcs7-signature") != std::string::npos;
-  r.micalg = alg.value_or(DigestAlgorithm::sha256);
+  r.micalg = mdn_digest(r, false);  // until a partner's profile allows SHA-1
   return r;
 }
 
@@ -180,6 +186,7 @@ ReceiveOutcome receive(const Headers& headers, std::string_view body, const Loca
     return fail({ErrorCode::limit_exceeded, "message too large"});
   auto partner = identify(out, headers, local, partners);
   if (!partner) return fail(partner.error());
+  out.mdn_request.micalg = mdn_digest(out.mdn_request, (*partner)->accept_sha1_signatures);
   auto entity = parse_mime(headers, body, limits.mime);
   if (!entity) return fail(entity.error());
   Unwrapper unwrapper(out, local, **partner, limits);

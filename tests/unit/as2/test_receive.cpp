@@ -268,3 +268,69 @@ TEST_CASE("receive: a retry keeps its Message-ID, an MDN is produced only when r
   CHECK(out.disposition == DispositionStatus::processed);
   CHECK_FALSE(out.mdn);
 }
+
+TEST_CASE("receive: an MDN is signed with SHA-1 only when the partner's profile allows SHA-1",
+          "[as2][receive]") {
+  Scenario s;
+  auto packed = pack(s.request, t::partner_station(), s.us);
+  REQUIRE(packed.ok());
+  const auto received = [&](const std::string& micalgs, const PartnerProfile& them) {
+    Headers headers = packed->http.headers;
+    for (Header& h : headers) {
+      if (h.name == "Disposition-Notification-Options")
+        h.value =
+            "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=" + micalgs;
+    }
+    const PartnerLookup lookup = [&](std::string_view id) {
+      return id == them.as2_id ? &them : nullptr;
+    };
+    return receive(headers, packed->http.body, t::local_station(), lookup);
+  };
+  const auto mdn_micalg = [](const ReceiveOutcome& out) {
+    REQUIRE(out.mdn);
+    return header_param(find_header(out.mdn->headers, "Content-Type"), "micalg");
+  };
+  PartnerProfile strict = s.them;
+  strict.accept_sha1_signatures = false;
+  PartnerProfile legacy = s.them;
+  legacy.accept_sha1_signatures = true;
+
+  // Not allowed: the next algorithm listed, or SHA-256 when SHA-1 was all.
+  auto out = received("optional, sha1, sha-384", strict);
+  REQUIRE(out.disposition == DispositionStatus::processed);
+  REQUIRE(out.mic);
+  CHECK(out.mic->algorithm == DigestAlgorithm::sha384);
+  CHECK(mdn_micalg(out) == "sha-384");
+  out = received("required, SHA1", strict);
+  REQUIRE(out.mic);
+  CHECK(out.mic->algorithm == DigestAlgorithm::sha256);
+  CHECK(mdn_micalg(out) == "sha-256");
+  // Allowed: as asked.
+  out = received("optional, sha1, sha-384", legacy);
+  REQUIRE(out.mic);
+  CHECK(out.mic->algorithm == DigestAlgorithm::sha1);
+  CHECK(mdn_micalg(out) == "sha-1");
+  // A stranger's refusal is never signed with SHA-1.
+  PartnerProfile other = legacy;
+  other.as2_id = "SOMEONE ELSE";
+  out = received("optional, sha1", other);
+  CHECK(out.disposition == DispositionStatus::authentication_failed);
+  CHECK(mdn_micalg(out) == "sha-256");
+}
+
+TEST_CASE("receive: a SHA-1 signature is insufficient-message-security unless allowed",
+          "[as2][receive]") {
+  Scenario s;
+  s.us.sign.digest = DigestAlgorithm::sha1;
+  s.us.sign.allow_sha1 = true;  // the sender may; whether we accept it is our profile's call
+  s.them.accept_sha1_signatures = false;
+  const ReceiveOutcome refused = s.run();
+  CHECK(refused.disposition == DispositionStatus::insufficient_message_security);
+  CHECK(refused.payload.empty());
+  CHECK(mdn_status(refused) == DispositionStatus::insufficient_message_security);
+  s.them.accept_sha1_signatures = true;
+  const ReceiveOutcome accepted = s.run();
+  CHECK(accepted.disposition == DispositionStatus::processed);
+  REQUIRE(accepted.signature_digest);
+  CHECK(*accepted.signature_digest == DigestAlgorithm::sha1);
+}

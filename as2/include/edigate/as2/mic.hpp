@@ -20,7 +20,8 @@ std::string_view digest_name(DigestAlgorithm alg);
 const EVP_MD* digest_md(DigestAlgorithm alg);
 
 // First supported algorithm of a `signed-receipt-micalg` list ("sha-512, sha-256").
-std::optional<DigestAlgorithm> first_supported_micalg(std::string_view list);
+std::optional<DigestAlgorithm> first_supported_micalg(std::string_view list,
+                                                      bool allow_sha1 = true);
 
 struct Mic {
   std::string digest_base64;

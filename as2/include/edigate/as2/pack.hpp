@@ -16,6 +16,7 @@ struct MdnRequest {
   DigestAlgorithm micalg = DigestAlgorithm::sha256;
   std::string async_url;  // empty: synchronous MDN
   std::string notification_to = "edigate";
+  std::string micalg_offered;  // inbound: the sender's signed-receipt-micalg list, as received
 };
 
 struct PackRequest {

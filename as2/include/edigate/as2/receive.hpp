@@ -36,7 +36,13 @@ struct ReceiveOutcome {
 ReceiveOutcome receive(const Headers& headers, std::string_view body, const LocalStation& local,
                        const PartnerLookup& partners, const Limits& limits = {});
 
-// Reads Disposition-Notification-To / -Options and Receipt-Delivery-Option.
+// Reads Disposition-Notification-To / -Options and Receipt-Delivery-Option. Its micalg is the
+// MDN digest for a sender whose profile does not allow SHA-1 (see mdn_digest).
 MdnRequest read_mdn_request(const Headers& headers);
+
+// The digest of the MDN we sign (and of the MIC it returns): the first algorithm of the
+// sender's signed-receipt-micalg that we support, skipping SHA-1 unless allow_sha1; SHA-256
+// when none is left.
+DigestAlgorithm mdn_digest(const MdnRequest& request, bool allow_sha1);
 
 }  // namespace edigate::as2
