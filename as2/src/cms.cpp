@@ -132,6 +132,13 @@ std::optional<ContentCipher> parse_cipher_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<ContentCipher> cipher_from_openssl_name(std::string_view short_name) {
+  for (const auto& e : kCiphers) {
+    if (OBJ_nid2sn(EVP_CIPHER_get_nid(evp_cipher(e.cipher))) == short_name) return e.cipher;
+  }
+  return std::nullopt;
+}
+
 Result<std::string> sign_detached(std::string_view content, const Identity& signer,
                                   const SignOptions& options) {
   if (options.digest == DigestAlgorithm::sha1 && !options.allow_sha1)

@@ -1,5 +1,7 @@
 #include "edigate/as2/receive.hpp"
 
+#include <algorithm>
+
 #include "edigate/as2/compression.hpp"
 #include "signed_entity.hpp"
 #include "text.hpp"
@@ -55,6 +57,14 @@ class Unwrapper {
     out_.was_encrypted = true;
     out_.authenticated_encryption = plain->authenticated;
     out_.content_cipher = plain->cipher;
+    if (!partner_.accept_ciphers.empty()) {
+      const auto cipher = cipher_from_openssl_name(plain->cipher);
+      if (!cipher || std::find(partner_.accept_ciphers.begin(), partner_.accept_ciphers.end(),
+                               *cipher) == partner_.accept_ciphers.end())
+        return Error{ErrorCode::insufficient_security,
+                     "content encrypted with " + plain->cipher +
+                         ", which this partner's policy does not accept"};
+    }
     return reparse(plain->content, ErrorCode::decryption_failed);
   }
 
@@ -75,6 +85,12 @@ class Unwrapper {
     if (verified->digest == DigestAlgorithm::sha1 && !partner_.accept_sha1_signatures)
       return Error{ErrorCode::insufficient_security,
                    "SHA-1 signatures are not accepted from this partner"};
+    if (!partner_.accept_digests.empty() &&
+        std::find(partner_.accept_digests.begin(), partner_.accept_digests.end(),
+                  verified->digest) == partner_.accept_digests.end())
+      return Error{ErrorCode::insufficient_security,
+                   "signed with " + std::string(digest_name(verified->digest)) +
+                       ", which this partner's policy does not accept"};
     out_.was_signed = true;
     out_.signature_digest = verified->digest;
     out_.signature_had_attributes = verified->had_signed_attributes;

@@ -175,8 +175,12 @@ struct PartnerAs2 {
   std::string url;               // outbound; empty: we never send to them over AS2
   bool require_signed = true;
   bool require_encrypted = true;
-  std::vector<as2::DigestAlgorithm> sign_algorithms;  // accepted inbound, preferred first
-  std::vector<as2::ContentCipher> encrypt_algorithms;
+  std::vector<as2::DigestAlgorithm> sign_algorithms;   // what we sign with, preferred first
+  std::vector<as2::ContentCipher> encrypt_algorithms;  // what we encrypt with, preferred first
+  // Inbound: what this partner's messages may use; empty: any supported (3DES included, as
+  // interop needs; SHA-1 still only with allow_sha1).
+  std::vector<as2::DigestAlgorithm> accept_digests;
+  std::vector<as2::ContentCipher> accept_ciphers;
   bool allow_sha1 = false;
   bool allow_3des = false;
   static constexpr unsigned kDefaultMdnTimeoutSeconds = 3600;

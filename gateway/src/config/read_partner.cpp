@@ -66,10 +66,21 @@ struct Reader {
     for (std::string_view w : words(node.attribute("encrypt-algorithms").as_string("aes256-cbc"))) {
       if (auto c = as2::parse_cipher_name(w)) a.encrypt_algorithms.push_back(*c);
     }
+    for (std::string_view w : words(node.attribute("accept-digests").as_string(""))) {
+      if (auto d = as2::parse_digest_name(w)) a.accept_digests.push_back(*d);
+    }
+    for (std::string_view w : words(node.attribute("accept-ciphers").as_string(""))) {
+      if (auto c = as2::parse_cipher_name(w)) a.accept_ciphers.push_back(*c);
+    }
     // SHA-1 and 3DES are weak: only a partner that cannot do better gets them, by name.
     for (as2::DigestAlgorithm d : a.sign_algorithms) {
       if (d == as2::DigestAlgorithm::sha1 && !a.allow_sha1) {
         fail(node, "sign-algorithms lists sha1 but allow-sha1 is not true");
+      }
+    }
+    for (as2::DigestAlgorithm d : a.accept_digests) {
+      if (d == as2::DigestAlgorithm::sha1 && !a.allow_sha1) {
+        fail(node, "accept-digests lists sha1 but allow-sha1 is not true");
       }
     }
     for (as2::ContentCipher c : a.encrypt_algorithms) {

@@ -114,6 +114,8 @@ as2::PartnerProfile as2_profile(const config::PartnerAs2& p) {
   profile.require_signed = p.require_signed;
   profile.require_encrypted = p.require_encrypted;
   profile.accept_sha1_signatures = p.allow_sha1;
+  profile.accept_digests = p.accept_digests;
+  profile.accept_ciphers = p.accept_ciphers;
   return profile;
 }
 

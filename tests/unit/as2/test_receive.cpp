@@ -115,7 +115,36 @@ TEST_CASE("receive: the content cipher our packer chose is reported by its OpenS
     INFO(cipher_name(cipher));
     CHECK(out.disposition == DispositionStatus::processed);
     CHECK(out.content_cipher == name);
+    CHECK(cipher_from_openssl_name(out.content_cipher) == cipher);
   }
+  CHECK_FALSE(cipher_from_openssl_name("RC2-40-CBC").has_value());
+}
+
+TEST_CASE("receive: a partner's accepted ciphers and digests, when listed, are enforced",
+          "[as2][receive]") {
+  Scenario s;
+  s.us.encrypt.cipher = ContentCipher::aes128_cbc;
+  s.them.accept_ciphers = {ContentCipher::aes256_cbc, ContentCipher::aes256_gcm};
+  ReceiveOutcome out = s.run();
+  CHECK(out.disposition == DispositionStatus::insufficient_message_security);
+  CHECK(out.error.find("AES-128-CBC") != std::string::npos);
+  CHECK(out.payload.empty());
+  CHECK(mdn_status(out) == DispositionStatus::insufficient_message_security);
+  s.us.encrypt.cipher = ContentCipher::aes256_gcm;
+  CHECK(s.run().disposition == DispositionStatus::processed);
+
+  s.them.accept_digests = {DigestAlgorithm::sha384, DigestAlgorithm::sha512};
+  s.us.sign.digest = DigestAlgorithm::sha256;
+  out = s.run();
+  CHECK(out.disposition == DispositionStatus::insufficient_message_security);
+  CHECK(out.error.find("sha-256") != std::string::npos);
+  s.us.sign.digest = DigestAlgorithm::sha512;
+  CHECK(s.run().disposition == DispositionStatus::processed);
+  // Empty lists: anything supported, 3DES included.
+  Scenario open;
+  open.us.encrypt.cipher = ContentCipher::des3_cbc;
+  open.us.encrypt.allow_3des = true;
+  CHECK(open.run().disposition == DispositionStatus::processed);
 }
 
 TEST_CASE("receive: unsigned where signing is required is insufficient-message-security",

@@ -24,6 +24,9 @@ enum class ContentCipher : unsigned char {
 
 std::string_view cipher_name(ContentCipher c);
 std::optional<ContentCipher> parse_cipher_name(std::string_view name);
+// The cipher OpenSSL names `short_name` (Decrypted::cipher: "AES-256-CBC", "id-aes128-GCM",
+// "DES-EDE3-CBC"), if it is one of ours.
+std::optional<ContentCipher> cipher_from_openssl_name(std::string_view short_name);
 
 struct SignOptions {
   DigestAlgorithm digest = DigestAlgorithm::sha256;

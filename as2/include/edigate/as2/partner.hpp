@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "edigate/as2/cms.hpp"
 #include "edigate/as2/credentials.hpp"
@@ -19,6 +20,10 @@ struct PartnerProfile {
   bool require_signed = true;
   bool require_encrypted = true;
   bool accept_sha1_signatures = true;  // inbound; IBM Sterling still sends SHA-1
+  // Inbound: the signature digests and content ciphers accepted from this partner; empty: any
+  // supported. A message using another is insufficient-message-security.
+  std::vector<DigestAlgorithm> accept_digests;
+  std::vector<ContentCipher> accept_ciphers;
   // Outbound
   SignOptions sign;
   EncryptOptions encrypt;

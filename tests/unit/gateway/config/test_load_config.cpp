@@ -363,6 +363,32 @@ TEST_CASE("weak algorithms need an explicit allowance", "[config]") {
   CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<policy"), "allow-sha1"));
 }
 
+TEST_CASE("inbound algorithm lists: read when given, SHA-1 among them needs allow-sha1",
+          "[config]") {
+  const ConfigFixture f;
+  const std::string strict =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"), R"( allow-sha1="true")",
+               R"( allow-sha1="true" accept-digests="sha384 sha512" accept-ciphers="aes256-gcm")");
+  f.write("partners/acme.xml", strict);
+  const LoadResult ok = load_config(f.config_file());
+  REQUIRE(ok.ok());
+  const PartnerAs2& a = *ok.config->partners[0].as2;
+  CHECK(a.accept_digests == std::vector<as2::DigestAlgorithm>{as2::DigestAlgorithm::sha384,
+                                                              as2::DigestAlgorithm::sha512});
+  CHECK(a.accept_ciphers == std::vector<as2::ContentCipher>{as2::ContentCipher::aes256_gcm});
+
+  const std::string sha1 = replaced(ConfigFixture::partner_xml("acme", "ACME"),
+                                    R"(<policy sign-algorithms="sha256 sha1" allow-sha1="true"/>)",
+                                    R"(<policy accept-digests="sha256 sha1"/>)");
+  f.write("partners/acme.xml", sha1);
+  CHECK(has_issue(load_config(f.config_file()), f.partner_file("acme"), line_of(sha1, "<policy"),
+                  "accept-digests lists sha1"));
+  const std::string unknown = replaced(ConfigFixture::partner_xml("acme", "ACME"),
+                                       R"( allow-sha1="true")", R"( accept-ciphers="rc2-cbc")");
+  f.write("partners/acme.xml", unknown);
+  CHECK_FALSE(load_config(f.config_file()).ok());  // the schema knows the names
+}
+
 TEST_CASE("a missing configuration file is one issue", "[config]") {
   const LoadResult r = load_config("/nonexistent/edigate.xml");
   CHECK_FALSE(r.ok());
