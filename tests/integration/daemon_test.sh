@@ -393,6 +393,14 @@ expiry_is "metrics: the https listener's certificate expiry" 'use="tls-listener"
   certs/tls/server.pem
 [ "$(grep -c '^edigate_certificate_expiry_timestamp_seconds{' out)" -eq 3 ] && ok ||
   fail "three certificates gauged (the partner without AS2 has none)"
+check "partners list" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/partners"
+python3 - "$(not_after certs/partners/demo-retailer.pem)" <<'PY' && ok || fail "partners list: certificate_not_after"
+import datetime, json, sys
+partners = {p["id"]: p for p in json.load(open("out"))}
+at = datetime.datetime.fromtimestamp(int(sys.argv[1]), datetime.timezone.utc)
+assert partners["retailer"]["certificate_not_after"] == at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), partners
+assert partners["other"]["certificate_not_after"] is None, partners
+PY
 
 # --- our 997 back to the partner over AS2: a second edigate plays the partner --------------
 p_port=$(free_port)
