@@ -2,10 +2,12 @@
 
 #include <openssl/crypto.h>
 
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
 
+#include "config/cert_expiry.hpp"
 #include "config/config.hpp"
 #include "config/token_hash.hpp"
 #include "edigate/sftp/password_hash.hpp"
@@ -23,6 +25,11 @@ int check(const std::string& file) {
   if (!loaded.ok()) {
     for (const config::ConfigIssue& i : loaded.issues) std::cerr << i.to_string() << "\n";
     return 1;
+  }
+  // Certificates about to expire are reported but do not fail the check (cert_expiry.hpp).
+  for (const config::ConfigIssue& w :
+       config::certificate_warnings(*loaded.config, std::time(nullptr))) {
+    std::cerr << "warning: " << w.to_string() << "\n";
   }
   std::cout << "ok: " << loaded.config->partners.size() << " partners, "
             << loaded.config->connectors.size() << " connectors\n";

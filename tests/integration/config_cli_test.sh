@@ -94,6 +94,8 @@ cat > gw/partners/retailer.xml <<XML
 XML
 check "config check ok" 0 "$bin" config check --config gw/edigate.xml
 expect_output "config check summary" '^ok: 1 partners, 2 connectors$'
+if grep -q warning err; then failed=$((failed + 1)); echo "FAIL: warnings for fresh certificates"; cat err
+else passed=$((passed + 1)); fi
 check "config check -c" 0 "$bin" config check -c "$tmp/gw/edigate.xml"
 
 # The demo configuration, in a copy of the tree with its certificates where the docs say.
@@ -104,6 +106,21 @@ ln -s "$repo/mappings" demo-tree/mappings
 check "demo certs" 0 "$repo/certs/make-dev-certs.sh" demo-tree/gateway/demo/var/certs
 check "demo config check" 0 "$bin" config check -c demo-tree/gateway/demo/edigate.xml
 expect_output "demo summary" '^ok: 1 partners, 2 connectors$'
+
+# A partner whose certificate expires in 9 days: a warning at its <as2> line, still exit 0.
+rm -rf soon && cp -r gw soon
+openssl req -x509 -newkey rsa:2048 -nodes -days 9 -subj /CN=SOON -keyout soon/soon.key \
+  -out soon/certs/partners/soon.pem 2>/dev/null
+sed -e 's/id="retailer"/id="soon"/' -e 's/RETAILER/SOON/' -e 's/6111470100/6111470199/' \
+  -e 's#demo-retailer.pem#soon.pem#' -e '/<upload>/,/<\/upload>/d' gw/partners/retailer.xml \
+  >soon/partners/soon.xml
+soon_date=$(date -u -d "$(openssl x509 -in soon/certs/partners/soon.pem -noout -enddate | cut -d= -f2)" +%F)
+check "expiring partner certificate" 0 "$bin" config check --config soon/edigate.xml
+expect_output "expiring partner certificate summary" '^ok: 2 partners, 2 connectors$'
+expect_output "expiring partner certificate warning" \
+  "^warning: soon/partners/soon.xml:3: soon's AS2 certificate \(certs/partners/soon.pem\) expires $soon_date \(in [89] days\)$"
+[ "$(grep -c warning err)" -eq 1 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: one warning expected"; cat err; }
 
 # Broken variants: each exits 1 and names the file and line.
 broken() {  # broken NAME FILE SED-EXPRESSION PATTERN

@@ -398,6 +398,28 @@ has "reprocess names its job" out '"job":[1-9]'
 check "metrics" 0 curl -sf "$admin/metrics"
 has "metrics count messages" out 'edigate_messages_received_total{partner="retailer",transport="as2"}'
 has "metrics: delivery latency" out 'edigate_delivery_latency_seconds_count'
+# Certificate expiry: one series per configured certificate, the value its notAfter.
+not_after() { date -u -d "$(openssl x509 -in "$1" -noout -enddate | cut -d= -f2)" +%s; }
+expiry_is() {  # expiry_is NAME LABELS CERT: the gauge with exactly LABELS reads CERT's notAfter
+  awk -v want="edigate_certificate_expiry_timestamp_seconds{$2}" -v at="$(not_after "$3")" \
+    '$1 == want && $2 + 0 == at + 0 { found = 1 } END { exit !found }' out && ok ||
+    { fail "$1: no $2 at $(not_after "$3")"; grep certificate_expiry out; }
+}
+expiry_is "metrics: the partner's certificate expiry" 'use="partner-as2",partner="retailer"' \
+  certs/partners/demo-retailer.pem
+expiry_is "metrics: our AS2 certificate expiry" 'use="as2"' certs/as2/our.pem
+expiry_is "metrics: the https listener's certificate expiry" 'use="tls-listener",name="https-1"' \
+  certs/tls/server.pem
+[ "$(grep -c '^edigate_certificate_expiry_timestamp_seconds{' out)" -eq 3 ] && ok ||
+  fail "three certificates gauged (the partner without AS2 has none)"
+check "partners list" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/partners"
+python3 - "$(not_after certs/partners/demo-retailer.pem)" <<'PY' && ok || fail "partners list: certificate_not_after"
+import datetime, json, sys
+partners = {p["id"]: p for p in json.load(open("out"))}
+at = datetime.datetime.fromtimestamp(int(sys.argv[1]), datetime.timezone.utc)
+assert partners["retailer"]["certificate_not_after"] == at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), partners
+assert partners["other"]["certificate_not_after"] is None, partners
+PY
 
 # --- our 997 back to the partner over AS2: a second edigate plays the partner --------------
 p_port=$(free_port)

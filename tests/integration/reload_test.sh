@@ -2,17 +2,33 @@
 # SIGHUP: with a renewed TLS certificate a connection opened before the reload keeps working
 # (with the certificate it started with), new connections get the new certificate, and a reload
 # whose key does not fit its certificate is refused with the running certificate kept. A
-# partner's rotated SFTP key works after a reload and the old one no longer does.
+# partner's rotated SFTP key works after a reload and the old one no longer does. A partner
+# whose certificate expires soon is warned about at start and at each reload, and its expiry
+# series goes when the partner is removed.
 # Usage: reload_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
 src=$2
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
+openssl req -x509 -newkey rsa:2048 -nodes -days 5 -subj /CN=SOON -keyout soon.key \
+  -out certs/partners/soon.pem 2>/dev/null
+cat >partners/soon.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="soon" name="Expires soon">
+  <as2 id="SOON" cert="../certs/partners/soon.pem"/>
+  <acks type="none" send="none"/>
+</partner>
+XML
 "$bin" serve --config edigate.xml >daemon.log 2>&1 &
 daemon=$!
 pids+=($daemon)
 wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+soon_warning="edigate: warning: .*partners/soon.xml:3: soon's AS2 certificate (certs/partners/soon.pem) expires "
+[ "$(grep -c "$soon_warning" daemon.log)" -eq 1 ] && ok || { fail "the expiring certificate is logged at start"; cat daemon.log; }
+soon_series='^edigate_certificate_expiry_timestamp_seconds{use="partner-as2",partner="soon"} '
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "the expiring certificate is gauged" metrics.txt "$soon_series"
 
 fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f; }
 old=$(fingerprint certs/tls/server.pem)
@@ -47,6 +63,7 @@ new=$(fingerprint certs/tls/server.pem)
 [ "$new" != "$old" ] && ok || fail "the renewed certificate differs"
 kill -HUP "$daemon"
 wait_for 5 grep -q "1 TLS certificate" daemon.log && ok || { fail "reload with the renewed certificate"; cat daemon.log; }
+[ "$(grep -c "$soon_warning" daemon.log)" -eq 2 ] && ok || fail "the expiring certificate is logged again at the reload"
 touch reloaded
 wait "$conn"
 has "the first request saw the old certificate" conn.out "first 405 $old"
@@ -114,6 +131,18 @@ kill -HUP "$daemon"
 wait_for 5 grep -q "listeners are added, moved or removed at restart" daemon.log && ok ||
   fail "a moved listener is reported"
 check "the old port still serves" 0 curl -s -o /dev/null "http://127.0.0.1:$http_port/upload"
+
+# A removed partner's certificate is no longer gauged (nor warned about).
+rm partners/soon.xml
+reloads=$(grep -c "configuration reloaded" daemon.log)
+warnings=$(grep -c "$soon_warning" daemon.log)
+kill -HUP "$daemon"
+wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -gt $reloads ]" && ok ||
+  fail "reload without the expiring partner"
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+grep -q "$soon_series" metrics.txt && fail "a removed partner's certificate is still gauged" || ok
+has "the other partner's certificate still is" metrics.txt 'partner="retailer"'
+[ "$(grep -c "$soon_warning" daemon.log)" -eq "$warnings" ] && ok || fail "a removed partner is warned about"
 
 kill -TERM "$daemon"
 wait "$daemon"

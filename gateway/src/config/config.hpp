@@ -50,6 +50,13 @@ struct ConfigIssue {
   std::string to_string() const;
 };
 
+// Where the configuration names something (a certificate), for messages about it made after
+// loading: the file as issues name it and the line of the element.
+struct ConfigPlace {
+  std::string file;
+  long line = 0;
+};
+
 // What an HTTP listener serves.
 struct Endpoints {
   bool as2 = false;     // POST of AS2 messages from partners
@@ -58,10 +65,13 @@ struct Endpoints {
 };
 
 struct ListenerConfig {
+  std::string name;  // "http-<index>" or "https-<index>": metric labels, log lines
   std::string address;
   std::uint16_t port = 0;
   bool tls = false;
-  fs::path cert, key;  // PEM; tls only
+  fs::path cert, key;            // PEM; tls only
+  as2::Certificate certificate;  // of `cert`, loaded at check time (the daemon reads it again)
+  ConfigPlace place;
   fs::path client_ca;  // empty: no client certificates requested
   Endpoints serves;
 };
@@ -117,6 +127,7 @@ struct As2Station {
   std::string our_id;
   fs::path key, cert;
   as2::Identity identity;  // loaded at check time
+  ConfigPlace place;
   // Our public URL for asynchronous MDNs (Receipt-Delivery-Option); empty: we can only ask
   // for synchronous ones.
   std::string mdn_url;
@@ -151,8 +162,10 @@ struct HttpConnector {
   unsigned timeout_seconds = kDefaultTimeoutSeconds;
   unsigned max_attempts = kDefaultMaxAttempts;
   HttpAuth auth;
-  fs::path mtls_cert, mtls_key;  // empty: no client certificate
-  fs::path ca;                   // empty: the system trust store
+  fs::path mtls_cert, mtls_key;       // empty: no client certificate
+  as2::Certificate mtls_certificate;  // of mtls_cert, loaded at check time
+  ConfigPlace mtls_place;
+  fs::path ca;  // empty: the system trust store
 };
 
 struct FileConnector {
@@ -172,7 +185,8 @@ struct PartnerAs2 {
   std::string id;
   fs::path cert_file;
   as2::Certificate certificate;  // loaded at check time
-  std::string url;               // outbound; empty: we never send to them over AS2
+  ConfigPlace place;
+  std::string url;  // outbound; empty: we never send to them over AS2
   bool require_signed = true;
   bool require_encrypted = true;
   std::vector<as2::DigestAlgorithm> sign_algorithms;   // what we sign with, preferred first

@@ -87,15 +87,17 @@ struct Reader {
     for (pugi::xml_node l : node.children()) {
       if (l.type() != pugi::node_element) continue;
       ListenerConfig out;
+      out.tls = std::string_view(l.name()) == "https";
+      out.name = (out.tls ? "https-" : "http-") + std::to_string(c.listeners.size());
+      out.place = xml.place_of(l);
       out.address = l.attribute("address").value();
       if (!bindable(out.address)) fail(l, "address '" + out.address + "' is not an IP address");
       out.port = static_cast<std::uint16_t>(l.attribute("port").as_uint());
       out.serves = endpoints(l.attribute("serve").value());
-      out.tls = std::string_view(l.name()) == "https";
       if (out.tls) {
         out.cert = xml.resolve(l.attribute("cert").value());
         out.key = xml.resolve(l.attribute("key").value());
-        (void)identity(l, "cert", "key");
+        out.certificate = identity(l, "cert", "key").certificate;
         out.client_ca = readable(l, "client-ca");
       }
       if (!seen.insert({out.address, out.port}).second) {
@@ -165,6 +167,7 @@ struct Reader {
     s.key = xml.resolve(node.attribute("key").value());
     s.cert = xml.resolve(node.attribute("cert").value());
     s.identity = identity(node, "cert", "key");
+    s.place = xml.place_of(node);
     s.mdn_url = node.attribute("mdn-url").value();
     c.as2 = std::move(s);
   }
@@ -197,7 +200,8 @@ struct Reader {
     if (pugi::xml_node m = node.child("mtls")) {
       h.mtls_cert = xml.resolve(m.attribute("cert").value());
       h.mtls_key = xml.resolve(m.attribute("key").value());
-      (void)identity(m, "cert", "key");
+      h.mtls_certificate = identity(m, "cert", "key").certificate;
+      h.mtls_place = xml.place_of(m);
     }
     h.ca = readable(node, "ca");
     if (h.url.rfind("http://", 0) == 0 && !std::holds_alternative<NoAuth>(h.auth)) {

@@ -112,6 +112,7 @@ struct Reader {
     LoadedCertificate cert = load_certificate_file(a.cert_file);
     if (!cert.error.empty()) fail(node, "cert: " + cert.error);
     a.certificate = cert.certificate;
+    a.place = xml.place_of(node);
     policy(node.child("policy"), a);
     mdn(node.child("mdn"), a);
     p.as2 = std::move(a);

@@ -84,7 +84,8 @@ long XmlFile::line_of(pugi::xml_node node) const {
 
 void XmlFile::add_issue(std::vector<ConfigIssue>& issues, pugi::xml_node node,
                         std::string message) const {
-  issues.push_back({name_, line_of(node), std::move(message)});
+  const ConfigPlace place = place_of(node);
+  issues.push_back({place.file, place.line, std::move(message)});
 }
 
 fs::path XmlFile::resolve(std::string_view path) const {

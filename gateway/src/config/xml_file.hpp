@@ -25,6 +25,7 @@ class XmlFile {
   pugi::xml_node root() const { return doc_->document_element(); }
   const std::string& name() const { return name_; }
   long line_of(pugi::xml_node node) const;
+  ConfigPlace place_of(pugi::xml_node node) const { return {name_, line_of(node)}; }
   void add_issue(std::vector<ConfigIssue>& issues, pugi::xml_node node, std::string message) const;
   // A path from the file, relative to the file's directory unless absolute.
   fs::path resolve(std::string_view path) const;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "config/cert_expiry.hpp"
 #include "config/token_hash.hpp"
 #include "daemon/jobs.hpp"
 #include "daemon/mdn_receipt.hpp"
@@ -463,6 +464,15 @@ void update_queue_gauges(Core& core) {
               "Copies of the write-ahead log into the database file", core.store().checkpoints());
 }
 
+// A partner in the partners listing; certificate_not_after is null for a partner without AS2.
+json partner_json(const config::PartnerProfile& p) {
+  json out{{"id", p.id}, {"name", p.name}, {"as2_id", p.as2 ? p.as2->id : ""}};
+  const auto validity = p.as2 ? config::validity_of(p.as2->certificate) : std::nullopt;
+  out["certificate_not_after"] =
+      validity ? json(store::iso_time(validity->not_after * 1000)) : json(nullptr);
+  return out;
+}
+
 // "<prefix><id>[/<action>]" -> the id (nullopt when not one) and the action ("" when none).
 std::pair<std::optional<std::int64_t>, std::string_view> id_and_action(std::string_view path,
                                                                        std::string_view prefix) {
@@ -485,9 +495,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   const std::string actor = "admin:" + *token_name;
   if (path == "/api/partners") {
     json list = json::array();
-    for (const config::PartnerProfile& p : live->config->partners) {
-      list.push_back({{"id", p.id}, {"name", p.name}, {"as2_id", p.as2 ? p.as2->id : ""}});
-    }
+    for (const config::PartnerProfile& p : live->config->partners) list.push_back(partner_json(p));
     return responder.send(json_response(200, list));
   }
   if (path == "/api/messages") {

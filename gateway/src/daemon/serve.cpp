@@ -7,6 +7,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "config/cert_expiry.hpp"
+#include "daemon/certificate_gauge.hpp"
 #include "daemon/core.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/jobs.hpp"
@@ -93,10 +95,6 @@ void audit_suppressed(Core& core, const std::optional<RefusalGate::Summary>& s) 
                                                      {"top", std::move(top)}})});
 }
 
-std::string listener_name(const config::ListenerConfig& l, std::size_t index) {
-  return (l.tls ? "https-" : "http-") + std::to_string(index);
-}
-
 http::Result<http::TlsContextPtr> listener_tls(const config::ListenerConfig& l) {
   return http::make_server_tls_context(
       read_file(l.cert), read_file(l.key),
@@ -131,13 +129,23 @@ TlsReload prepare_tls_reload(const config::GatewayConfig& running,
       r.error = "listener " + l.address + ":" + std::to_string(l.port) + ": " + tls.error();
       return r;
     }
-    r.contexts.emplace_back(listener_name(l, i), tls.value());
+    r.contexts.emplace_back(l.name, tls.value());
   }
   for (std::size_t i = next.listeners.size(); i < running.listeners.size(); ++i) {
     const config::ListenerConfig& l = running.listeners[i];
     r.restart_needed.push_back(l.address + ":" + std::to_string(l.port));
   }
   return r;
+}
+
+// At start and after each reload: certificates that have expired, are not valid yet or expire
+// soon are logged (never refused: one partner's expired certificate must not stop the others),
+// and the expiry gauge follows the running configuration.
+void report_certificates(Core& core, const config::GatewayConfig& c) {
+  for (const config::ConfigIssue& w : config::certificate_warnings(c, now_ms() / 1000)) {
+    log("warning: " + w.to_string());
+  }
+  set_certificate_gauges(core.metrics(), c);
 }
 
 // The watchdog interval systemd asked for (half of WatchdogSec), or zero.
@@ -181,6 +189,7 @@ int serve(const ServeOptions& options) {
     log(error);
     return 2;
   }
+  report_certificates(core, *cfg);
 
   http::WorkerPool pool(cfg->workers, http::kDefaultWorkerQueueCapacity);
   ListenerEndpoints endpoints;
@@ -188,7 +197,7 @@ int serve(const ServeOptions& options) {
   for (std::size_t i = 0; i < cfg->listeners.size(); ++i) {
     const config::ListenerConfig& l = cfg->listeners[i];
     http::ListenerConfig lc;
-    lc.name = listener_name(l, i);
+    lc.name = l.name;
     lc.address = l.address;
     lc.port = l.port;
     if (l.tls) {
@@ -311,6 +320,7 @@ int serve(const ServeOptions& options) {
                                          store::json_text(details)});
         log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
             std::to_string(tls_reloaded) + " TLS certificate(s))");
+        report_certificates(core, *again.config);
       }
       sd_notify(0, "READY=1");
     } else if (sig == SIGTERM || sig == SIGINT) {

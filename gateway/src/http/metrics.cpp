@@ -108,6 +108,29 @@ Histogram& Metrics::histogram(std::string_view name, std::string_view help,
   return *slot;
 }
 
+void Metrics::set_gauge_family(std::string_view name, std::string_view help,
+                               const std::vector<std::pair<Labels, double>>& series) {
+  std::lock_guard lock(mutex_);
+  Family* f = family(name, help, Type::gauge);
+  if (f == nullptr) return;
+  std::map<std::string, std::unique_ptr<Gauge>> kept;
+  for (const auto& [labels, value] : series) {
+    const std::string key = render_labels(labels);
+    auto& slot = kept[key];
+    if (!slot) {
+      // The same label set keeps its gauge, so references to it stay attached.
+      auto old = f->gauges.find(key);
+      const bool reuse = old != f->gauges.end() && old->second;
+      slot = reuse ? std::move(old->second) : std::make_unique<Gauge>();
+    }
+    slot->set(value);
+  }
+  for (auto& [labels, gauge] : f->gauges) {
+    if (gauge) detached_gauges_.push_back(std::move(gauge));
+  }
+  f->gauges = std::move(kept);
+}
+
 std::string Metrics::render_prometheus() const {
   std::lock_guard lock(mutex_);
   std::string out;

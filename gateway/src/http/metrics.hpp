@@ -65,6 +65,11 @@ class Metrics {
   // Buckets are fixed by the first call for a name.
   Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> buckets,
                        const Labels& labels = {});
+  // Makes `series` the whole of gauge `name`, at once for a scrape: a label set not in it is no
+  // longer rendered (a removed partner's), rather than left reading its last value. A reference
+  // handed out for such a label set stays valid but is detached.
+  void set_gauge_family(std::string_view name, std::string_view help,
+                        const std::vector<std::pair<Labels, double>>& series);
 
   std::string render_prometheus() const;
 

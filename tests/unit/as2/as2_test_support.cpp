@@ -30,6 +30,24 @@ const Identity& identity(const std::string& name, int bits) {
   return it->second;
 }
 
+Certificate certificate_valid(const PrivateKey& key, std::int64_t not_before,
+                              std::int64_t not_after) {
+  Certificate cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(not_before));
+  ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(not_after));
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("dated"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  X509_set_pubkey(cert.get(), key.get());
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
+    throw std::runtime_error("cannot sign the test certificate");
+  }
+  return cert;
+}
+
 std::string pem_certificate(const Certificate& cert) {
   BIO* bio = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(bio, cert.get());

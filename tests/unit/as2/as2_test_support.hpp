@@ -1,6 +1,7 @@
 // Test support: RSA identities generated at test time, temp dirs and file helpers.
 #pragma once
 
+#include <cstdint>
 #include <edigate/as2/credentials.hpp>
 #include <edigate/as2/partner.hpp>
 #include <filesystem>
@@ -10,6 +11,10 @@ namespace edigate::as2::test {
 
 // A fresh RSA key and self-signed certificate (cached per name+bits within the test run).
 const Identity& identity(const std::string& name, int bits = 2048);
+
+// A self-signed certificate for `key` valid from `not_before` to `not_after` (Unix seconds).
+Certificate certificate_valid(const PrivateKey& key, std::int64_t not_before,
+                              std::int64_t not_after);
 
 std::string pem_certificate(const Certificate& cert);
 std::string pem_private_key(const PrivateKey& key);
