@@ -18,6 +18,20 @@
 #include "store/store_json.hpp"
 
 namespace edigate::cli {
+
+std::unique_ptr<gateway::store::Store> open_existing_store(const std::string& db) {
+  gateway::store::SqliteOptions options;
+  options.create_if_missing = false;
+  options.migrate = false;  // a running daemon owns the schema
+  options.group_commit = false;
+  auto store = gateway::store::open_sqlite_store(db, options);
+  if (!store.ok()) {
+    std::cerr << "edigate: " << store.status().message << "\n";
+    return nullptr;
+  }
+  return std::move(store.value());
+}
+
 namespace {
 
 namespace st = gateway::store;
@@ -32,19 +46,6 @@ constexpr std::size_t kMaxAddFileBytes = 256U * 1024U * 1024U;
 // Exit codes: 0 ok, 1 the check failed (audit broken, no such message), 2 cannot run.
 constexpr int kFailed = 1;
 constexpr int kCannotRun = 2;
-
-std::unique_ptr<st::Store> open_existing(const std::string& db) {
-  st::SqliteOptions options;
-  options.create_if_missing = false;
-  options.migrate = false;  // a running daemon owns the schema
-  options.group_commit = false;
-  auto store = st::open_sqlite_store(db, options);
-  if (!store.ok()) {
-    std::cerr << "edigate: " << store.status().message << "\n";
-    return nullptr;
-  }
-  return std::move(store.value());
-}
 
 struct VerifyOptions {
   std::string db;
@@ -80,7 +81,7 @@ int check_anchor(st::Store& store, const std::string& anchor) {
 }
 
 int run_audit_verify(const VerifyOptions& o) {
-  auto store = open_existing(o.db);
+  auto store = open_existing_store(o.db);
   if (!store) return kCannotRun;
   auto v = store->verify_audit();
   if (!v.ok()) {
@@ -101,7 +102,7 @@ int run_audit_verify(const VerifyOptions& o) {
 }
 
 int run_audit_export(const std::string& db) {
-  auto store = open_existing(db);
+  auto store = open_existing_store(db);
   if (!store) return kCannotRun;
   if (auto s = store->export_audit(std::cout); !s.ok()) {
     std::cerr << "edigate: " << s.message << "\n";
@@ -122,7 +123,7 @@ int run_messages_list(ListOptions o) {
     std::cerr << "edigate: --" << *bad << "\n";
     return kCannotRun;
   }
-  auto store = open_existing(o.db);
+  auto store = open_existing_store(o.db);
   if (!store) return kCannotRun;
   auto list = store->list_messages(o.filter);
   if (!list.ok()) {
@@ -150,7 +151,7 @@ struct SentOptions {
 
 // What we sent over AS2 (our acknowledgements) and where each one's MDN stands.
 int run_messages_sent(const SentOptions& o) {
-  auto store = open_existing(o.db);
+  auto store = open_existing_store(o.db);
   if (!store) return kCannotRun;
   auto list = store->list_as2_sent(o.filter);
   if (!list.ok()) {
@@ -172,7 +173,7 @@ int run_messages_sent(const SentOptions& o) {
 }
 
 int run_messages_show(const std::string& db, std::int64_t id) {
-  auto store = open_existing(db);
+  auto store = open_existing_store(db);
   if (!store) return kCannotRun;
   auto m = store->get_message(id);
   if (!m.ok()) {
@@ -202,7 +203,7 @@ struct RequeueOptions {
 
 // Queues work for a running (or the next) daemon: its job runners poll the store.
 int run_requeue(const RequeueOptions& o, bool resend) {
-  const auto opened = open_existing(o.db);
+  const auto opened = open_existing_store(o.db);
   if (!opened) return kCannotRun;
   st::Store& store = *opened;
   auto m = store.get_message(o.id);
@@ -222,7 +223,7 @@ int run_requeue(const RequeueOptions& o, bool resend) {
 
 // Queues an outbound AS2 message (an acknowledgement) to be sent again by the daemon.
 int run_resend_sent(const std::string& db, std::int64_t sent_id) {
-  const auto opened = open_existing(db);
+  const auto opened = open_existing_store(db);
   if (!opened) return kCannotRun;
   auto job = gateway::daemon::resend_sent(*opened, sent_id, "cli");
   if (!job.ok()) {
@@ -342,7 +343,7 @@ int run_messages_purge(const PurgeOptions& o) {
     return kCannotRun;
   }
   const std::int64_t before = std::get<std::int64_t>(cutoff);
-  const auto opened = open_existing(o.db);
+  const auto opened = open_existing_store(o.db);
   if (!opened) return kCannotRun;
   st::Spool spool(o.spool);
   st::Blobs blobs(*opened, spool);
@@ -493,6 +494,7 @@ void add_messages(CLI::App& app, int& exit_code) {
 void add_store_commands(CLI::App& app, int& exit_code) {
   add_audit(app, exit_code);
   add_messages(app, exit_code);
+  add_store_check_command(app, exit_code);
 }
 
 }  // namespace edigate::cli

@@ -1,6 +1,7 @@
-// Retention in the SQLite backend: one transaction picks the messages whose life has ended,
-// deletes their rows child tables first (foreign keys are on), then the byte strings nothing
-// names any more. Temp tables hold the picked ids so that each delete is one indexed statement.
+// Retention and the blob census in the SQLite backend. A purge is one transaction: it picks the
+// messages whose life has ended, deletes their rows child tables first (foreign keys are on),
+// then the byte strings nothing names any more. Temp tables hold the picked ids so that each
+// delete is one indexed statement. The census (edigate store check) reads what names what.
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
@@ -99,6 +100,87 @@ Status run_counted(StatementCache& cache, std::string_view sql, std::int64_t* ch
 
 }  // namespace
 
+Status SqliteStore::drop_named_candidates() {
+  if (auto s = run_counted(statements_, "DELETE FROM temp.purge_blobs WHERE id = ''", nullptr);
+      !s.ok()) {
+    return s;
+  }
+  for (const BlobColumn& c : kBlobColumns) {
+    if (auto s = run_counted(statements_, keep_named_sql(c), nullptr); !s.ok()) return s;
+  }
+  return Status::success();
+}
+
+Result<std::int64_t> SqliteStore::delete_unnamed_blobs(const std::vector<std::string>& ids) {
+  return write([&]() -> Result<std::int64_t> {
+    Transaction txn(statements_);
+    if (!txn.status().ok()) return txn.status();
+    if (auto s = exec(db_, kPrepare); !s.ok()) return s;
+    for (const std::string& id : ids) {
+      Statement q(statements_, "INSERT OR IGNORE INTO temp.purge_blobs (id) VALUES (?)");
+      if (auto s = q.bind(1, id).run(); !s.ok()) return s;
+    }
+    if (auto s = drop_named_candidates(); !s.ok()) return s;
+    std::int64_t deleted = 0;
+    if (auto s = run_counted(statements_, kDeleteBlobs, &deleted); !s.ok()) return s;
+    if (auto s = txn.commit(); !s.ok()) return s;
+    return deleted;
+  });
+}
+
+Result<BlobCensus> SqliteStore::blob_census() {
+  std::lock_guard lock(mu_);
+  // One snapshot for all the queries: a read transaction (BEGIN DEFERRED), which unlike a
+  // Transaction takes no write lock, so a running daemon is not held up by a long census.
+  if (auto s = exec(db_, "BEGIN"); !s.ok()) return s;
+  struct EndRead {
+    sqlite3* db;
+    ~EndRead() { (void)exec(db, "COMMIT"); }
+  } end_read{db_};
+  BlobCensus out;
+  for (const BlobColumn& c : kBlobColumns) {
+    const std::string key = std::string(c.table) == "mdns" ? "message_id" : "id";
+    Statement q(statements_, "SELECT " + key + ", " + c.column + " FROM " + c.table + " WHERE " +
+                                 c.column + " <> '' AND " + c.column +
+                                 " NOT IN (SELECT id FROM blobs)");
+    for (;;) {
+      auto row = q.next();
+      if (!row.ok()) return row.status();
+      if (!row.value()) break;
+      out.outside.push_back({c.table, q.int_at(0), q.text_at(1)});
+    }
+  }
+  std::string named;
+  for (const BlobColumn& c : kBlobColumns) {
+    named += (named.empty() ? "SELECT " : " UNION ALL SELECT ") + std::string(c.column) + " FROM " +
+             c.table;
+  }
+  Statement unnamed(statements_,
+                    "SELECT id FROM blobs WHERE id NOT IN (" + named + ") ORDER BY id");
+  for (;;) {
+    auto row = unnamed.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.unnamed.push_back(unnamed.text_at(0));
+  }
+  auto stored = count(statements_, "SELECT COUNT(*) FROM blobs");
+  if (!stored.ok()) return stored.status();
+  out.stored = stored.value();
+  return out;
+}
+
+Status SqliteStore::for_each_stored_blob(
+    const std::function<Status(std::string_view id, std::string_view bytes)>& visit) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_, "SELECT id, bytes FROM blobs ORDER BY id");
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return Status::success();
+    if (auto s = visit(q.text_at(0), q.blob_at(1)); !s.ok()) return s;
+  }
+}
+
 Result<PurgeResult> SqliteStore::purge(std::int64_t before, std::size_t limit,
                                        std::string_view actor, bool dry_run) {
   return write([&]() -> Result<PurgeResult> {
@@ -120,13 +202,7 @@ Result<PurgeResult> SqliteStore::purge(std::int64_t before, std::size_t limit,
     for (const char* sql : kDeleteRows) {
       if (auto s = run_counted(statements_, sql, nullptr); !s.ok()) return s;
     }
-    if (auto s = run_counted(statements_, "DELETE FROM temp.purge_blobs WHERE id = ''", nullptr);
-        !s.ok()) {
-      return s;
-    }
-    for (const BlobColumn& c : kBlobColumns) {
-      if (auto s = run_counted(statements_, keep_named_sql(c), nullptr); !s.ok()) return s;
-    }
+    if (auto s = drop_named_candidates(); !s.ok()) return s;
     {
       Statement q(statements_, "SELECT id FROM temp.purge_blobs ORDER BY id");
       for (;;) {

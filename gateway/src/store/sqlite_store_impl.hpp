@@ -92,6 +92,10 @@ class SqliteStore final : public Store {
   Status export_audit(std::ostream& out) override;
   Result<PurgeResult> purge(std::int64_t before, std::size_t limit, std::string_view actor,
                             bool dry_run) override;
+  Result<BlobCensus> blob_census() override;
+  Status for_each_stored_blob(
+      const std::function<Status(std::string_view id, std::string_view bytes)>& visit) override;
+  Result<std::int64_t> delete_unnamed_blobs(const std::vector<std::string>& ids) override;
   Status put_blob(std::string_view id, std::string_view bytes) override;
   Result<std::optional<std::string>> get_blob(std::string_view id, std::size_t limit) override;
 
@@ -116,6 +120,9 @@ class SqliteStore final : public Store {
   // the process only inside an acknowledgement recorded by a later write that waits, whose
   // flush covers them).
   enum class Wait { own, earlier, none };
+  // Takes out of temp.purge_blobs the ids that a row still names (inside the caller's
+  // transaction; sqlite_purge.cpp).
+  Status drop_named_candidates();
   // `work` in a transaction of its own (inside write()).
   Status run_transaction(const std::function<Status()>& work);
 

@@ -263,6 +263,20 @@ struct PurgeResult {
   std::vector<std::string> unreferenced;
 };
 
+// A row that names a byte string kept outside the database (a spool file).
+struct BlobReference {
+  std::string table;  // messages, documents, mdns, acks, as2_sent
+  std::int64_t row = 0;
+  std::string id;
+};
+
+// Where the store's byte strings are, for a consistency check (edigate store check).
+struct BlobCensus {
+  std::vector<BlobReference> outside;  // named by rows, not in the database: spool files
+  std::vector<std::string> unnamed;    // in the database, named by no row
+  std::int64_t stored = 0;             // in the database
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -373,6 +387,17 @@ class Store {
   // (duplicate detection) are kept. With dry_run nothing changes; the result says what would.
   virtual Result<PurgeResult> purge(std::int64_t before, std::size_t limit, std::string_view actor,
                                     bool dry_run) = 0;
+
+  // What a store check needs: which named byte strings must be spool files, and which kept in
+  // the database nothing names. A read (one snapshot).
+  virtual Result<BlobCensus> blob_census() = 0;
+  // Calls `visit` with each byte string kept in the database (a read, in id order); stops at
+  // the first error `visit` returns.
+  virtual Status for_each_stored_blob(
+      const std::function<Status(std::string_view id, std::string_view bytes)>& visit) = 0;
+  // Deletes the byte strings among `ids` kept in the database that no row names (checked again
+  // inside the transaction); returns how many went.
+  virtual Result<std::int64_t> delete_unnamed_blobs(const std::vector<std::string>& ids) = 0;
 
   // Small byte strings kept in the database itself, named by their SHA-256 hex like spool files
   // (see Blobs, which chooses between the two). Inside a batch the bytes commit with the rows
