@@ -9,6 +9,7 @@
 
 #include "config/cert_expiry.hpp"
 #include "config/config.hpp"
+#include "config/exposure.hpp"
 #include "config/token_hash.hpp"
 #include "edigate/sftp/password_hash.hpp"
 
@@ -26,9 +27,13 @@ int check(const std::string& file) {
     for (const config::ConfigIssue& i : loaded.issues) std::cerr << i.to_string() << "\n";
     return 1;
   }
-  // Certificates about to expire are reported but do not fail the check (cert_expiry.hpp).
+  // Certificates about to expire and secrets served in clear are reported but do not fail the
+  // check (cert_expiry.hpp, exposure.hpp).
   for (const config::ConfigIssue& w :
        config::certificate_warnings(*loaded.config, std::time(nullptr))) {
+    std::cerr << "warning: " << w.to_string() << "\n";
+  }
+  for (const config::ConfigIssue& w : config::exposure_warnings(*loaded.config)) {
     std::cerr << "warning: " << w.to_string() << "\n";
   }
   std::cout << "ok: " << loaded.config->partners.size() << " partners, "

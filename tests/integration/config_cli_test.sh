@@ -122,6 +122,15 @@ expect_output "expiring partner certificate warning" \
 [ "$(grep -c warning err)" -eq 1 ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: one warning expected"; cat err; }
 
+# Upload on plain HTTP beyond loopback and an admin API on another address: warned, exit 0.
+rm -rf open && cp -r gw open
+sed -i -e 's#<listeners>#<listeners><http address="0.0.0.0" port="18080" serve="upload"/>#' \
+  -e 's#<admin>#<admin address="0.0.0.0">#' open/edigate.xml
+check "exposed secrets" 0 "$bin" config check --config open/edigate.xml
+expect_output "plain upload warned" \
+  "^warning: open/edigate.xml:3: upload is served on plain HTTP at 0.0.0.0:18080: partners' bearer tokens"
+expect_output "remote admin warned" "^warning: open/edigate.xml:7: the admin API listens on 0.0.0.0 without TLS"
+
 # Broken variants: each exits 1 and names the file and line.
 broken() {  # broken NAME FILE SED-EXPRESSION PATTERN
   local name=$1 file=$2 expr=$3 pattern=$4

@@ -87,6 +87,7 @@ struct AdminConfig {
   std::string address = kDefaultAddress;
   std::uint16_t port = kDefaultPort;
   std::vector<AdminToken> tokens;
+  ConfigPlace place;  // of <admin>, when there is one
 };
 
 struct StoreConfig {

@@ -109,6 +109,7 @@ struct Reader {
 
   void admin(pugi::xml_node node, GatewayConfig& c) const {
     if (!node) return;
+    c.admin.place = xml.place_of(node);
     c.admin.address = node.attribute("address").as_string(AdminConfig::kDefaultAddress);
     if (!bindable(c.admin.address)) {
       fail(node, "address '" + c.admin.address + "' is not an IP address");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/cert_expiry.hpp"
+#include "config/exposure.hpp"
 #include "daemon/certificate_gauge.hpp"
 #include "daemon/core.hpp"
 #include "daemon/handlers.hpp"
@@ -138,13 +139,16 @@ TlsReload prepare_tls_reload(const config::GatewayConfig& running,
   return r;
 }
 
-// At start and after each reload: certificates that have expired, are not valid yet or expire
+// At start and after each reload: secrets served in clear (exposure.hpp), and certificates that
+// have expired, are not valid yet or expire
 // soon are logged (never refused: one partner's expired certificate must not stop the others),
 // and the expiry gauge follows the running configuration.
 void report_certificates(Core& core, const config::GatewayConfig& c) {
   for (const config::ConfigIssue& w : config::certificate_warnings(c, now_ms() / 1000)) {
     log("warning: " + w.to_string());
   }
+  for (const config::ConfigIssue& w : config::exposure_warnings(c))
+    log("warning: " + w.to_string());
   set_certificate_gauges(core.metrics(), c);
 }
 
