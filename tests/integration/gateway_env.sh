@@ -45,6 +45,17 @@ wait_for() {  # wait_for SECONDS COMMAND...
   while [ $SECONDS -lt $until ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   return 1
 }
+# SHA-256 fingerprints (lowercase hex): of a PEM file, and of what a TLS port on loopback serves.
+fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f; }
+served_fingerprint() {
+  echo | openssl s_client -connect "127.0.0.1:$1" -CAfile certs/ca/ca.pem 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f
+}
+# A new server key and certificate from the same CA, in place (the old ones go to renewed/).
+renew_server_certificate() {
+  mkdir -p renewed && mv certs/tls/server.pem certs/tls/server.key renewed/
+  "$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 "$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1 || { echo "cannot make certificates"; exit 2; }

@@ -30,7 +30,6 @@ soon_series='^edigate_certificate_expiry_timestamp_seconds{use="partner-as2",par
 curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
 has "the expiring certificate is gauged" metrics.txt "$soon_series"
 
-fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f; }
 old=$(fingerprint certs/tls/server.pem)
 
 # One keep-alive connection across the reload, driven from a Python process that waits for a
@@ -57,8 +56,7 @@ pids+=($conn)
 wait_for 10 test -f conn-ready && ok || { fail "first TLS request"; cat conn.out; }
 
 # Renew: a new key and certificate from the same CA, in place.
-mkdir renewed && mv certs/tls/server.pem certs/tls/server.key renewed/
-"$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1
+renew_server_certificate
 new=$(fingerprint certs/tls/server.pem)
 [ "$new" != "$old" ] && ok || fail "the renewed certificate differs"
 kill -HUP "$daemon"
@@ -69,8 +67,7 @@ wait "$conn"
 has "the first request saw the old certificate" conn.out "first 405 $old"
 has "the open connection still works, on its old certificate" conn.out "same-connection 405 $old"
 has "a new connection gets the renewed certificate" conn.out "new-connection 405 $new"
-served=$(echo | openssl s_client -connect "127.0.0.1:$https_port" -CAfile certs/ca/ca.pem 2>/dev/null |
-  openssl x509 -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+served=$(served_fingerprint "$https_port")
 [ "$served" = "$new" ] && ok || fail "openssl s_client sees the renewed certificate ($served)"
 
 # A key that does not fit the certificate: refused, the renewed certificate stays in service.
@@ -78,8 +75,7 @@ cp certs/tls/server.key good.key
 cp renewed/server.key certs/tls/server.key
 kill -HUP "$daemon"
 wait_for 5 grep -q "reload refused" daemon.log && ok || { fail "mismatched key refused"; cat daemon.log; }
-served=$(echo | openssl s_client -connect "127.0.0.1:$https_port" -CAfile certs/ca/ca.pem 2>/dev/null |
-  openssl x509 -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+served=$(served_fingerprint "$https_port")
 [ "$served" = "$new" ] && ok || fail "after a refused reload the running certificate is served ($served)"
 check "health after a refused reload" 0 curl -sf "http://127.0.0.1:$admin_port/health"
 

@@ -123,6 +123,10 @@ std::vector<ConfiguredCertificate> list_certificates(const GatewayConfig& config
     if (!l.tls) continue;
     add(out, l.certificate, {CertificateUse::tls_listener, {}, l.name, l.cert, l.place, {}});
   }
+  if (config.admin.tls) {
+    add(out, config.admin.certificate,
+        {CertificateUse::tls_listener, {}, "admin", config.admin.cert, config.admin.place, {}});
+  }
   for (const ConnectorConfig& c : config.connectors) {
     const auto* http = std::get_if<HttpConnector>(&c.target);
     if (http == nullptr || http->mtls_cert.empty()) continue;

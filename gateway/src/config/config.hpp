@@ -88,6 +88,10 @@ struct AdminConfig {
   std::uint16_t port = kDefaultPort;
   std::vector<AdminToken> tokens;
   ConfigPlace place;  // of <admin>, when there is one
+  // HTTPS when `cert` and `key` are given (TLS 1.2/1.3 like the partner listeners).
+  bool tls = false;
+  fs::path cert, key;
+  as2::Certificate certificate;  // of `cert`, loaded at check time
 };
 
 struct StoreConfig {

@@ -17,12 +17,12 @@ std::vector<ConfigIssue> exposure_warnings(const GatewayConfig& config) {
                        ": partners' bearer tokens and documents cross the network in clear "
                        "(serve it on an <https> listener)"});
   }
-  if (!is_loopback_address(config.admin.address)) {
+  if (!config.admin.tls && !is_loopback_address(config.admin.address)) {
     out.push_back({config.admin.place.file.empty() ? config.file.string() : config.admin.place.file,
                    config.admin.place.line,
                    "the admin API listens on " + config.admin.address +
-                       " without TLS: its bearer tokens cross the network in clear (keep it on "
-                       "loopback, or reach it through a TLS proxy or an SSH tunnel)"});
+                       " without TLS: its bearer tokens cross the network in clear (give <admin> "
+                       "a cert and key, or keep it on loopback)"});
   }
   return out;
 }

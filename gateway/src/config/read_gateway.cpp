@@ -116,6 +116,16 @@ struct Reader {
     }
     c.admin.port =
         static_cast<std::uint16_t>(node.attribute("port").as_uint(AdminConfig::kDefaultPort));
+    if (node.attribute("cert") || node.attribute("key")) {
+      if (!node.attribute("cert") || !node.attribute("key")) {
+        fail(node, "cert and key go together (HTTPS for the admin API)");
+      } else {
+        c.admin.tls = true;
+        c.admin.cert = xml.resolve(node.attribute("cert").value());
+        c.admin.key = xml.resolve(node.attribute("key").value());
+        c.admin.certificate = identity(node, "cert", "key").certificate;
+      }
+    }
     std::set<std::string> names;
     for (pugi::xml_node t : node.children("token")) {
       AdminToken token;

@@ -103,12 +103,17 @@ http::Result<http::TlsContextPtr> listener_tls(const config::ListenerConfig& l) 
       false);
 }
 
+http::Result<http::TlsContextPtr> admin_tls(const config::AdminConfig& a) {
+  return http::make_server_tls_context(read_file(a.cert), read_file(a.key), std::nullopt, false);
+}
+
 // On SIGHUP: the TLS files of listeners that stay (same position, address, port and kind) are
 // read again, so a renewed certificate takes effect without a restart. Every new context is
 // built before any is swapped in: if one fails the reload is refused and nothing changes.
 // Listeners added, removed or moved need a restart; they are only reported.
 struct TlsReload {
   std::vector<std::pair<std::string, http::TlsContextPtr>> contexts;
+  http::TlsContextPtr admin;  // the admin listener's, when it is HTTPS and stays
   std::vector<std::string> restart_needed;
   std::string error;
 };
@@ -135,6 +140,18 @@ TlsReload prepare_tls_reload(const config::GatewayConfig& running,
   for (std::size_t i = next.listeners.size(); i < running.listeners.size(); ++i) {
     const config::ListenerConfig& l = running.listeners[i];
     r.restart_needed.push_back(l.address + ":" + std::to_string(l.port));
+  }
+  const config::AdminConfig& a = next.admin;
+  if (a.address != running.admin.address || a.port != running.admin.port ||
+      a.tls != running.admin.tls) {
+    r.restart_needed.push_back("admin " + a.address + ":" + std::to_string(a.port));
+  } else if (a.tls) {
+    auto tls = admin_tls(a);
+    if (!tls.ok()) {
+      r.error = "admin API: " + tls.error();
+      return r;
+    }
+    r.admin = tls.value();
   }
   return r;
 }
@@ -232,11 +249,20 @@ int serve(const ServeOptions& options) {
   admin_listener.name = "admin";
   admin_listener.address = cfg->admin.address;
   admin_listener.port = cfg->admin.port;
+  if (cfg->admin.tls) {
+    auto tls = admin_tls(cfg->admin);
+    if (!tls.ok()) {
+      log("admin API: " + tls.error());
+      return 2;
+    }
+    admin_listener.tls = tls.value();
+  }
   if (auto port = admin.add_listener(admin_listener); !port.ok()) {
     log("cannot listen on the admin address: " + port.error());
     return 2;
   } else {
-    log("admin API on " + cfg->admin.address + ":" + std::to_string(port.value()));
+    log("admin API on " + cfg->admin.address + ":" + std::to_string(port.value()) +
+        (cfg->admin.tls ? " (https)" : ""));
   }
 
   std::unique_ptr<SftpService> sftp;
@@ -310,6 +336,14 @@ int serve(const ServeOptions& options) {
           if (auto s = partners.replace_tls(name, context); !s.ok()) {
             log(s.error);
             not_applied.push_back("tls " + name + ": " + s.error);
+          } else {
+            ++tls_reloaded;
+          }
+        }
+        if (tls.admin) {
+          if (auto s = admin.replace_tls("admin", tls.admin); !s.ok()) {
+            log(s.error);
+            not_applied.push_back("tls admin: " + s.error);
           } else {
             ++tls_reloaded;
           }

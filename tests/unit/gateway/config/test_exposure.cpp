@@ -38,6 +38,8 @@ TEST_CASE("exposure: upload on plain HTTP beyond loopback, and a remote admin AP
   CHECK(warnings[1].line == 9);
   CHECK(warnings[1].message.find("admin API listens on 192.0.2.10 without TLS") !=
         std::string::npos);
+  c.admin.tls = true;  // HTTPS: nothing in clear
+  CHECK(exposure_warnings(c).size() == 1);
   CHECK(is_loopback_address("127.8.9.1"));
   CHECK_FALSE(is_loopback_address("::"));
 }
