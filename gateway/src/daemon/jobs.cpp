@@ -86,6 +86,25 @@ store::Status schedule_or_dead(store::Store& st, const store::Job& job, int fail
           .count());
 }
 
+// A job that could not read or write what it needs. Tried again in a while when waiting may
+// mend it (a database or file system error: a full disk, a lock); dead with the reason when it
+// will not (stored bytes that do not match their id, bytes or rows that are gone, over a limit,
+// malformed): dead jobs are counted (edigate_queue_dead) and shown with their last error, for
+// an operator to look at (`edigate store check`) and reprocess, instead of a retry every few
+// seconds for ever.
+void store_failed(store::Store& st, const store::Job& job, const store::Status& why) {
+  switch (why.code) {
+    case store::StoreErrc::corrupt:
+    case store::StoreErrc::not_found:
+    case store::StoreErrc::too_large:
+    case store::StoreErrc::bad_input:
+      (void)st.dead(job, why.message);
+      return;
+    default:
+      (void)st.retry(job, why.message, now_ms() + kStoreRetryMs);
+  }
+}
+
 // A sending job that worked: its end and its audit entry in one commit. Should that fail, the
 // job runs again a little later (and sends again, under the same Message-ID or file name)
 // rather than stay running, unaudited, until the next start.
@@ -94,7 +113,7 @@ void finish_audited(store::Store& st, const store::Job& job, const store::AuditE
     if (auto a = st.append_audit(event); !a.ok()) return a.status();
     return st.complete(job);
   });
-  if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+  if (!done.ok()) store_failed(st, job, done);
 }
 
 // A sending job that failed: its next attempt scheduled with `retry_event` audited (each
@@ -112,7 +131,7 @@ void fail_audited(store::Store& st, const store::Job& job, bool final, const std
     if (dead) return on_dead();
     return st.append_audit(retry_event).status();
   });
-  if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+  if (!done.ok()) store_failed(st, job, done);
 }
 
 }  // namespace
@@ -295,7 +314,7 @@ void JobRunner::claim_next(const std::string& worker, std::optional<store::Job>*
 void JobRunner::retry_unrecorded(const store::Job& job, const store::Status& why,
                                  std::optional<store::Job>* next) {
   if (next != nullptr) next->reset();  // its claim was rolled back with the rest
-  (void)core_.store().retry(job, why.message, now_ms() + kStoreRetryMs);
+  store_failed(core_.store(), job, why);
 }
 
 void JobRunner::run(const store::Job& job, const std::string& worker) {
@@ -342,7 +361,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
   const std::int64_t message_id = *job.ref.message_id;
   auto found = st.get_message(message_id);
   if (!found.ok()) {
-    (void)st.retry(job, found.status().message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, found.status());
     return;
   }
   if (!found.value()) {
@@ -360,7 +379,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
   }
   auto payload = core_.blobs().read(message.payload_id);
   if (!payload.ok()) {
-    (void)st.retry(job, payload.status().message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, payload.status());
     return;
   }
   // No "processing" status of its own: one commit fewer per message, and the status goes from
@@ -383,7 +402,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     if (!set.accepted || set.json.empty()) continue;
     auto put = core_.blobs().prepare(set.json);
     if (!put.ok()) {
-      (void)st.retry(job, put.status().message, now_ms() + kStoreRetryMs);
+      store_failed(st, job, put.status());
       return;
     }
     canonical[set.index] = put.value().id;
@@ -589,7 +608,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
   }
   auto json = core_.blobs().read(document->canonical_id);
   if (!json.ok()) {
-    (void)st.retry(job, json.status().message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, json.status());
     return;
   }
   Deliverable d;
@@ -604,7 +623,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     // Delivered without the raw EDI it is configured to carry would be delivered wrong.
     auto raw = core_.blobs().read(message.value()->payload_id);
     if (!raw.ok()) {
-      (void)st.retry(job, raw.status().message, now_ms() + kStoreRetryMs);
+      store_failed(st, job, raw.status());
       return;
     }
     d.delivery.raw_edi = std::move(raw.value());
@@ -695,7 +714,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
                 : store::Status::success();
   });
   // Not recorded: tried again a little later, like a failure to reach the store.
-  if (!recorded.ok()) (void)st.retry(job, recorded.message, now_ms() + kStoreRetryMs);
+  if (!recorded.ok()) store_failed(st, job, recorded);
 }
 
 void JobRunner::send_mdn(const store::Job& job) {
@@ -703,7 +722,7 @@ void JobRunner::send_mdn(const store::Job& job) {
   auto mdn = job.ref.message_id ? st.get_mdn(*job.ref.message_id)
                                 : store::Result<std::optional<store::Mdn>>(std::nullopt);
   if (!mdn.ok()) {  // the store, not the MDN: try again later
-    (void)st.retry(job, mdn.status().message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, mdn.status());
     return;
   }
   if (!mdn.value()) {
@@ -711,9 +730,13 @@ void JobRunner::send_mdn(const store::Job& job) {
     return;
   }
   auto bytes = core_.blobs().read(mdn.value()->spool_id);
-  std::optional<as2::HttpMessage> message = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
+  if (!bytes.ok()) {
+    store_failed(st, job, bytes.status());
+    return;
+  }
+  std::optional<as2::HttpMessage> message = parse_http(bytes.value());
   if (!message) {
-    (void)st.retry(job, "cannot read the stored MDN", now_ms() + kStoreRetryMs);
+    (void)st.dead(job, "the stored MDN is not an HTTP message");
     return;
   }
   as2::SendOptions options;
@@ -757,8 +780,7 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
                   ? st.list_acks(*job.ref.message_id)
                   : store::Result<std::vector<store::Ack>>(std::vector<store::Ack>{});
   if (!message.ok() || !acks.ok()) {  // the store, not the acknowledgement: try again later
-    (void)st.retry(job, !message.ok() ? message.status().message : acks.status().message,
-                   now_ms() + kStoreRetryMs);
+    store_failed(st, job, !message.ok() ? message.status() : acks.status());
     return;
   }
   const store::Ack* ack = nullptr;
@@ -777,7 +799,7 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   }
   auto bytes = core_.blobs().read(ack->spool_id);
   if (!bytes.ok()) {
-    (void)st.retry(job, bytes.status().message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, bytes.status());
     return;
   }
   const config::As2Station& station = *live->config->as2;
@@ -811,7 +833,7 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   record.async_mdn = async;
   auto sent = st.begin_as2_send(record);
   if (!sent.ok()) {
-    (void)st.retry(job, sent.status().message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, sent.status());
     return;
   }
   if (sent.value().state != store::as2_sent_state::sending) {
@@ -847,7 +869,7 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
     if (!put.ok()) {
       // The receipt cannot be kept (a spool write failed): sent again later, under the same
       // Message-ID, the partner answers with the same MDN, rather than settle without it.
-      (void)st.retry(job, put.status().message, now_ms() + kStoreRetryMs);
+      store_failed(st, job, put.status());
       return;
     }
     mdn_blob = std::move(put.value());
@@ -893,7 +915,7 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
       return queued.ok() ? store::Status::success() : queued.status();
     });
     // Not recorded: the job runs again and posts again under the same Message-ID.
-    if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+    if (!done.ok()) store_failed(st, job, done);
     return;
   }
   // Given up: the sent record moves to send-failed / mdn-failed with its audit entry in the
@@ -937,7 +959,7 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
     return;
   }
   if (!done.ok()) {
-    (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, done);
     return;
   }
   if (timed_out) {
@@ -965,7 +987,7 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
   const std::string name = "edigate-" + ack.type + "-" + ack.control_number + ".edi";
   auto bytes = core_.blobs().read(ack.spool_id);
   if (!bytes.ok()) {
-    (void)st.retry(job, bytes.status().message, now_ms() + kStoreRetryMs);
+    store_failed(st, job, bytes.status());
     return;
   }
   const auto pushed = sftp::push_bytes(target, bytes.value(), name);
