@@ -181,6 +181,9 @@ head -c 100000 /dev/urandom >old-large.bin
 printf 'ISA*old small~' >old-small.edi
 check "add old large" 0 "$bin" messages add --db store.db --spool spool --partner old old-large.bin
 check "add old small" 0 "$bin" messages add --db store.db --spool spool --partner old old-small.edi
+# The newest message stays whatever its age (it keeps the id counter: docs/store.md).
+printf 'ISA*newest~' >newest.edi
+check "add newest" 0 "$bin" messages add --db store.db --spool spool --partner newest newest.edi
 large_sha=$(sha256sum old-large.bin | cut -d' ' -f1)
 small_sha=$(sha256sum old-small.edi | cut -d' ' -f1)
 # Three days old; the daemon has processed those of 'old' and 'crash' (p1 still waits).

@@ -23,7 +23,10 @@ DELETE FROM temp.purge_blobs;
 )sql";
 
 // Every job names its message (document jobs too), so one indexed probe per message finds
-// whether any work is still to be done for it.
+// whether any work is still to be done for it. The message holding the highest message,
+// document, acknowledgement or sent-AS2 id stays: SQLite gives a new row the highest id in
+// use plus one, so deleting that row would hand its id out again, and ids name what leaves the
+// gateway (file names, Idempotency-Keys, our acknowledgements' AS2 Message-IDs).
 constexpr const char* kPickMessages = R"sql(
 INSERT INTO temp.purge_messages (id)
 SELECT m.id FROM messages AS m
@@ -32,6 +35,10 @@ WHERE m.created_at < ?1
                   WHERE j.message_id = m.id AND j.state IN ('ready', 'running'))
   AND NOT EXISTS (SELECT 1 FROM as2_sent AS s
                   WHERE s.message_id = m.id AND s.state IN ('sending', 'sent-awaiting-mdn'))
+  AND m.id IS NOT (SELECT MAX(id) FROM messages)
+  AND m.id IS NOT (SELECT message_id FROM documents ORDER BY id DESC LIMIT 1)
+  AND m.id IS NOT (SELECT message_id FROM acks ORDER BY id DESC LIMIT 1)
+  AND m.id IS NOT (SELECT message_id FROM as2_sent ORDER BY id DESC LIMIT 1)
 ORDER BY m.created_at, m.id
 LIMIT ?2
 )sql";

@@ -100,6 +100,7 @@ TEST_CASE("purge: ended messages before the cutoff go with their rows and bytes,
   x.f.clock->store(t0 + 10 * kDay);
   const std::int64_t recent = x.message("<recent@acme>", "ISA*recent~");
   const std::int64_t shared_new = x.message("<shared-new@acme>", "ISA*same payload~");
+  x.processed(recent, "recent");  // the highest document and acknowledgement ids are recent
 
   auto before = x.store->get_message(done);
   REQUIRE(before.ok());
@@ -146,10 +147,10 @@ TEST_CASE("purge: ended messages before the cutoff go with their rows and bytes,
       REQUIRE(m.ok());
       CHECK(m.value());
     }
-    CHECK(x.f.raw_count("documents") == 0);
-    CHECK(x.f.raw_count("deliveries") == 0);
-    CHECK(x.f.raw_count("acks") == 0);
-    CHECK(x.f.raw_count("mdns") == 0);
+    CHECK(x.f.raw_count("documents") == 1);  // recent's
+    CHECK(x.f.raw_count("deliveries") == 1);
+    CHECK(x.f.raw_count("acks") == 1);
+    CHECK(x.f.raw_count("mdns") == 1);
     CHECK(x.f.raw_count("as2_sent") == 1);  // the one awaiting its MDN
     CHECK(x.f.raw_count("jobs") == 1);      // waiting's process job
     // The bytes of the purged: the payload, the request as received, the canonical JSON, the
@@ -236,4 +237,29 @@ TEST_CASE("spool: remove_idle leaves a file a put used since, removes an idle on
   // And a put after the removal writes the file again.
   REQUIRE(spool.put("bytes a purge may remove").ok());
   CHECK(spool.exists(id.value()));
+}
+
+TEST_CASE("purge: ids are never handed out twice", "[store][purge]") {
+  PurgeFixture x;
+  const std::int64_t t0 = x.f.clock->load();
+  const std::int64_t first = x.message("<1@acme>", "ISA*1~");
+  x.processed(first, "1");
+  const std::int64_t second = x.message("<2@acme>", "ISA*2~");
+  // The newest message holds the highest message id, the first one the highest document and
+  // acknowledgement ids: both stay, though everything is past the cutoff.
+  x.f.clock->store(t0 + 10 * kDay);
+  auto r = x.blobs.purge(t0 + 5 * kDay, 100, "test", false);
+  REQUIRE(r.ok());
+  CHECK(r.value().rows.messages == 0);
+  const std::int64_t third = x.message("<3@acme>", "ISA*3~");
+  r = x.blobs.purge(t0 + 5 * kDay, 100, "test", false);
+  REQUIRE(r.ok());
+  CHECK(r.value().rows.messages == 1);  // the second: neither newest nor holding a highest id
+  auto kept = x.store->get_message(first);
+  REQUIRE(kept.ok());
+  CHECK(kept.value());
+  auto gone = x.store->get_message(second);
+  REQUIRE(gone.ok());
+  CHECK_FALSE(gone.value());
+  CHECK(x.message("<4@acme>", "ISA*4~") > third);
 }
