@@ -6,7 +6,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 
 #include "config/cert_expiry.hpp"
 #include "config/token_hash.hpp"
@@ -426,24 +425,18 @@ void update_queue_gauges(Core& core) {
     sum.running += q.running;
     sum.dead += q.dead;
   }
-  // A kind whose jobs are all done no longer comes back from the store (nor, after a reload,
-  // a connector's): its gauges go to 0 rather than keep their last values.
-  static std::mutex seen_mu;
-  static std::set<std::string> seen;
-  std::lock_guard seen_lock(seen_mu);
-  for (const std::string& label : seen) by_label.try_emplace(label);
+  // Each family is replaced whole: a kind no longer configured and with no job left (a
+  // connector removed by a reload) goes away instead of keeping its last values.
+  std::vector<std::pair<http::Labels, double>> ready, running, dead;
   for (const auto& [label, q] : by_label) {
-    seen.insert(label);
-    core.metrics()
-        .gauge("edigate_queue_ready", "Jobs waiting", {{"kind", label}})
-        .set(static_cast<double>(q.ready));
-    core.metrics()
-        .gauge("edigate_queue_running", "Jobs being run", {{"kind", label}})
-        .set(static_cast<double>(q.running));
-    core.metrics()
-        .gauge("edigate_queue_dead", "Jobs in dead letter", {{"kind", label}})
-        .set(static_cast<double>(q.dead));
+    const http::Labels kind{{"kind", label}};
+    ready.emplace_back(kind, static_cast<double>(q.ready));
+    running.emplace_back(kind, static_cast<double>(q.running));
+    dead.emplace_back(kind, static_cast<double>(q.dead));
   }
+  core.metrics().set_gauge_family("edigate_queue_ready", "Jobs waiting", ready);
+  core.metrics().set_gauge_family("edigate_queue_running", "Jobs being run", running);
+  core.metrics().set_gauge_family("edigate_queue_dead", "Jobs in dead letter", dead);
   // The store counts its commits and disk flushes itself; the counters catch up at each scrape
   // (under a lock, so two scrapes at once do not both add the same difference).
   static std::mutex catch_up;
