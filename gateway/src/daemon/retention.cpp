@@ -1,5 +1,6 @@
 #include "daemon/retention.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -41,7 +42,10 @@ bool Retention::pass() {
   std::int64_t messages = 0;
   std::int64_t files = 0;
   for (;;) {
+    const auto started = std::chrono::steady_clock::now();
     auto r = core_.blobs().purge(before, kRetentionBatch, "retention", false);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
     if (!r.ok()) {
       std::fprintf(stderr, "edigate: retention: %s\n", r.status().message.c_str());
       break;  // the next pass tries again
@@ -56,7 +60,7 @@ bool Retention::pass() {
         .counter("edigate_store_purged_messages_total", "Messages removed by retention")
         .add(static_cast<double>(r.value().rows.messages));
     if (r.value().rows.messages < static_cast<std::int64_t>(kRetentionBatch)) break;
-    if (!wait(kRetentionPause)) return false;
+    if (!wait(std::max(kRetentionPause, took))) return false;
   }
   if (messages > 0) {
     std::fprintf(
