@@ -37,10 +37,12 @@ struct CheckOptions {
   std::string spool;
   bool verify_bytes = false;
   bool remove_orphans = false;
+  bool remove_unnamed_blobs = false;
 };
 
 struct Findings {
   std::int64_t missing = 0;
+  std::vector<st::BlobReference> missing_refs;
   std::int64_t corrupt = 0;
   std::int64_t spool_files = 0;
   std::vector<std::string> orphan_files;  // spool ids no row names
@@ -73,8 +75,7 @@ std::set<std::string> check_named_files(const st::BlobCensus& census, st::Spool&
     const std::string where = ref.table + " " + std::to_string(ref.row) + ": " + ref.id;
     if (!named.insert(ref.id).second) continue;
     if (!spool.exists(ref.id)) {
-      ++f.missing;
-      f.problem("missing: " + where + " (neither in the database nor a spool file)");
+      f.missing_refs.push_back(ref);  // reported by still_named
     } else if (verify) {
       auto bytes = spool.read(ref.id);
       if (!bytes.ok()) {
@@ -84,6 +85,26 @@ std::set<std::string> check_named_files(const st::BlobCensus& census, st::Spool&
     }
   }
   return named;
+}
+
+// A file the census named may have gone with its row since (a purge running meanwhile): only
+// what a second look still names, and still cannot find, is missing. False when the store
+// cannot be read.
+bool still_named(st::Store& store, Findings& f) {
+  auto again = store.blob_census();
+  if (!again.ok()) {
+    std::cerr << "edigate: " << again.status().message << "\n";
+    return false;
+  }
+  std::set<std::pair<std::string, std::int64_t>> rows;
+  for (const st::BlobReference& ref : again.value().outside) rows.insert({ref.table, ref.row});
+  for (const st::BlobReference& ref : f.missing_refs) {
+    if (!rows.contains({ref.table, ref.row})) continue;
+    ++f.missing;
+    f.problem("missing: " + ref.table + " " + std::to_string(ref.row) + ": " + ref.id +
+              " (neither in the database nor a spool file)");
+  }
+  return true;
 }
 
 st::Status verify_stored(st::Store& store, Findings& f) {
@@ -114,9 +135,10 @@ void walk_spool(const fs::path& root, const std::set<std::string>& named, Findin
   }
 }
 
+// `idle_since` is from before the census: a file written after the census began is not in it,
+// and must not look idle however long the check took.
 json remove_orphans(st::Store& store, st::Spool& spool, const st::BlobCensus& census,
-                    const Findings& f, bool& failed) {
-  const std::int64_t idle_since = now_ms() - st::kSpoolPurgeGraceMs;
+                    const Findings& f, std::int64_t idle_since, bool unnamed_blobs, bool& failed) {
   std::int64_t files = 0;
   std::int64_t temps = 0;
   for (const std::string& id : f.orphan_files) {
@@ -132,14 +154,15 @@ json remove_orphans(st::Store& store, st::Spool& spool, const st::BlobCensus& ce
     std::error_code ec;
     if (mtime_ms(temp) < idle_since && fs::remove(temp, ec)) ++temps;
   }
+  json out = {{"orphan_files", files}, {"temp_files", temps}};
+  if (!unnamed_blobs) return out;
   auto blobs = store.delete_unnamed_blobs(census.unnamed);
   if (!blobs.ok()) {
     failed = true;
     std::cerr << "edigate: " << blobs.status().message << "\n";
   }
-  return {{"unnamed_blobs", blobs.ok() ? blobs.value() : 0},
-          {"orphan_files", files},
-          {"temp_files", temps}};
+  out["unnamed_blobs"] = blobs.ok() ? blobs.value() : 0;
+  return out;
 }
 
 int run_store_check(const CheckOptions& o) {
@@ -150,6 +173,7 @@ int run_store_check(const CheckOptions& o) {
     std::cerr << "edigate: no spool directory " << o.spool << "\n";
     return kCannotRun;
   }
+  const std::int64_t idle_since = now_ms() - st::kSpoolPurgeGraceMs;
   auto census = store->blob_census();
   if (!census.ok()) {
     std::cerr << "edigate: " << census.status().message << "\n";
@@ -157,6 +181,7 @@ int run_store_check(const CheckOptions& o) {
   }
   Findings f;
   const auto named = check_named_files(census.value(), spool, o.verify_bytes, f);
+  if (!f.missing_refs.empty() && !still_named(*store, f)) return kCannotRun;
   if (o.verify_bytes) {
     if (auto s = verify_stored(*store, f); !s.ok()) {
       std::cerr << "edigate: " << s.message << "\n";
@@ -175,7 +200,8 @@ int run_store_check(const CheckOptions& o) {
               {"unknown_files", f.unknown_files}};
   bool removal_failed = false;
   if (o.remove_orphans) {
-    out["removed"] = remove_orphans(*store, spool, census.value(), f, removal_failed);
+    out["removed"] = remove_orphans(*store, spool, census.value(), f, idle_since,
+                                    o.remove_unnamed_blobs, removal_failed);
   }
   std::cout << st::json_text(out) << "\n";
   if (removal_failed) return kCannotRun;
@@ -197,8 +223,11 @@ void add_store_check_command(CLI::App& app, int& exit_code) {
   c->add_flag("--verify-bytes", o->verify_bytes,
               "Also read every byte string and check it against its SHA-256 id");
   c->add_flag("--remove-orphans", o->remove_orphans,
-              "Remove what nothing names (spool files and temp files unused for an hour, "
-              "database blobs)");
+              "Remove spool files nothing names and temp files, unused for an hour");
+  c->add_flag("--remove-unnamed-blobs", o->remove_unnamed_blobs,
+              "With --remove-orphans: also the database's byte strings no row names (in a store "
+              "from before schema version 5, these include the AS2 requests as received of "
+              "earlier messages)");
   c->callback([o, &exit_code] { exit_code = run_store_check(*o); });
 }
 

@@ -1,5 +1,6 @@
 #include "store_commands.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 #include <variant>
 
 #include "daemon/jobs.hpp"
@@ -298,7 +300,7 @@ struct PurgeOptions {
   std::string spool;
   std::string before;  // ISO 8601 UTC
   int older_than_days = 0;
-  std::size_t batch = 1000;
+  std::size_t batch = 500;
   bool dry_run = false;
 };
 
@@ -326,11 +328,11 @@ std::variant<std::int64_t, std::string> purge_cutoff(const PurgeOptions& o) {
 void print_purge(const PurgeOptions& o, std::int64_t cutoff, const st::PurgeSummary& total) {
   json out = {{"before", st::iso_time(cutoff)},
               {"messages", total.rows.messages},
-              {"documents", total.rows.documents},
-              {"blobs", total.rows.blobs}};
+              {"documents", total.rows.documents}};
   if (o.dry_run) {
     out["dry_run"] = true;
   } else {
+    out["blobs"] = total.rows.blobs;
     out["spool_files"] = total.files;
   }
   std::cout << st::json_text(out) << "\n";
@@ -348,9 +350,12 @@ int run_messages_purge(const PurgeOptions& o) {
   st::Spool spool(o.spool);
   st::Blobs blobs(*opened, spool);
   st::PurgeSummary total;
-  // Batches, each its own transaction, so that a running daemon waits for one at a time.
+  // Batches, each its own transaction, so that a running daemon waits for one at a time (for up
+  // to its busy timeout, 5 s), with a pause after each as long as it took.
   for (;;) {
+    const auto started = std::chrono::steady_clock::now();
     auto r = blobs.purge(before, o.dry_run ? SIZE_MAX : o.batch, "cli", o.dry_run);
+    const auto took = std::chrono::steady_clock::now() - started;
     if (!r.ok()) {
       std::cerr << "edigate: " << r.status().message << "\n";
       print_purge(o, before, total);
@@ -364,6 +369,7 @@ int run_messages_purge(const PurgeOptions& o) {
       total.first_error = r.value().first_error;
     }
     if (o.dry_run || r.value().rows.messages == 0) break;
+    std::this_thread::sleep_for(took);
   }
   print_purge(o, before, total);
   if (total.file_errors > 0) {

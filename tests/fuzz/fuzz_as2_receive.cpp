@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_decompressed_bytes = 1 << 20;
   const as2::ReceiveOutcome out = as2::receive(
       header_lines(head), body, local,
-      [](std::string_view from) { return from == "partner" ? &fuzz_partner() : nullptr; });
+      [](std::string_view from) { return from == "partner" ? &fuzz_partner() : nullptr; }, limits);
   // A refusal hands nothing on, and says why.
   if (!as2::is_positive(out.disposition) && (!out.payload.empty() || out.error.empty())) {
     std::abort();

@@ -382,6 +382,10 @@ has "raw is the EDI" out '^ISA'
 check "raw as received" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw?as=received"
 has "as received has the AS2 headers" out '^AS2-From: '
 has "as received is still encrypted" out 'application/pkcs7-mime'
+# A message from before the request was named with it (schema 4): 404, not the payload instead.
+check "forget the request" 0 sqlite3 -cmd ".timeout 5000" var/edigate.db "UPDATE messages SET raw_id = '' WHERE id = 1"
+check "raw as received, not named" 0 curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw?as=received"
+has "404 when not named" out "404"
 check "raw: a bad as" 0 curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw?as=other"
 has "a bad as is a 400" out "400"
 check "resend" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/resend"

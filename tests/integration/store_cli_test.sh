@@ -237,7 +237,11 @@ expect_output "orphan file counted" '"orphan_files":1'
 expect_output "temp file counted" '"temp_files":1'
 expect_output "unnamed blob counted" '"unnamed_blobs":1'
 check "remove orphans" 0 "$bin" store check --db store.db --spool spool --remove-orphans
-expect_output "removed" '"removed":{"orphan_files":1,"temp_files":1,"unnamed_blobs":1}'
+expect_output "files removed, database blobs kept" '"removed":{"orphan_files":1,"temp_files":1}'
+[ "$(sqlite3 store.db "SELECT count(*) FROM blobs WHERE id = '$unnamed_sha'")" = 1 ] &&
+  passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: an unnamed blob went without --remove-unnamed-blobs"; }
+check "remove unnamed blobs" 0 "$bin" store check --db store.db --spool spool --remove-orphans --remove-unnamed-blobs
+expect_output "blob removed" '"removed":{"orphan_files":0,"temp_files":0,"unnamed_blobs":1}'
 [ ! -e "spool/${orphan_sha:0:2}/$orphan_sha" ] && [ ! -e "spool/${orphan_sha:0:2}/.tmp-1-2-3" ] &&
   [ "$(sqlite3 store.db "SELECT count(*) FROM blobs WHERE id = '$unnamed_sha'")" = 0 ] &&
   passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: orphans not removed"; }

@@ -581,6 +581,14 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     if (!as.empty() && as != "received" && as != "payload") {
       return responder.send(problem(400, "as must be payload or received"));
     }
+    // An AS2 message whose payload was unwrapped (it has a content type) and that names no
+    // request as received came before those were named (migration 5): not the payload instead.
+    if (as == "received" && m.raw_id.empty() && m.transport == "as2" && !m.content_type.empty()) {
+      return responder.send(
+          problem(404,
+                  "the request as received is not named for this message (received "
+                  "before this edigate kept it with the message)"));
+    }
     const std::string& bytes_id = as == "received" && !m.raw_id.empty() ? m.raw_id : m.payload_id;
     auto bytes = core.blobs().read(bytes_id);
     if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));

@@ -1,6 +1,7 @@
 #include "store/spool.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,24 +57,69 @@ bool Spool::exists(std::string_view id) const {
   return !p.empty() && regular_file_size(p, size);
 }
 
+// The shard directory open and flock'd (shared by a put reusing a file, exclusive by a removal),
+// closed (and so unlocked) when it goes. flock works across processes: the CLI's purge and the
+// daemon's puts exclude each other too.
+class Spool::DirLock {
+ public:
+  DirLock(FileOps& ops, const std::string& dir, int how) : ops_(ops) {
+    fd_ = ops_.open(dir.c_str(), O_RDONLY | O_DIRECTORY, 0);
+    if (fd_ >= 0 && ::flock(fd_, how) != 0) {
+      const int err = errno;
+      ops_.close(fd_);
+      fd_ = -1;
+      errno = err;
+    }
+  }
+  ~DirLock() {
+    if (fd_ >= 0) ops_.close(fd_);
+  }
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  FileOps& ops_;
+  int fd_ = -1;
+};
+
 Result<bool> Spool::remove_idle(std::string_view id, std::int64_t idle_since) {
   const std::string p = path(id);
   if (p.empty()) return Status::error(StoreErrc::bad_input, "not a spool id: " + std::string(id));
-  const std::string held = temp_name(p.substr(0, p.size() - id.size() - 1));
-  if (ops_->rename(p.c_str(), held.c_str()) != 0) {
+  const std::string dir = p.substr(0, p.size() - id.size() - 1);
+  const DirLock lock(*ops_, dir, LOCK_EX);
+  if (lock.fd() < 0) {
     if (errno == ENOENT) return false;
-    return io_error("cannot remove", p, errno);
+    return io_error("cannot lock", dir, errno);
   }
   struct stat st {};
-  const bool idle =
-      ::stat(held.c_str(), &st) == 0 &&
-      std::int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000 < idle_since;
-  if (!idle) {
-    // Used since: back under its name (a put that found it gone wrote the same bytes there).
-    if (ops_->rename(held.c_str(), p.c_str()) != 0) return io_error("cannot restore", p, errno);
+  if (::stat(p.c_str(), &st) != 0) {
+    if (errno == ENOENT) return false;
+    return io_error("cannot stat", p, errno);
+  }
+  // A put that reused the file marked it under the shared lock before its row was committed.
+  if (std::int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000 >= idle_since) {
     return false;
   }
-  if (ops_->unlink(held.c_str()) != 0) return io_error("cannot remove", held, errno);
+  // Need not be durable: a file that comes back after a crash is an orphan again.
+  if (ops_->unlink(p.c_str()) != 0) return io_error("cannot remove", p, errno);
+  return true;
+}
+
+// The file for `size` bytes is there: marked used and its directory entry made durable, under
+// the shared lock, so that a removal either happened before (false: write it again) or sees
+// the mark.
+Result<bool> Spool::reuse(const std::string& dir, const std::string& final_path, std::size_t size) {
+  const DirLock lock(*ops_, dir, LOCK_SH);
+  if (lock.fd() < 0) return io_error("cannot lock", dir, errno);
+  std::size_t existing = 0;
+  if (!regular_file_size(final_path, existing) || existing != size ||
+      ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0) != 0) {
+    return false;
+  }
+  // The file may come from a put whose directory fsync failed; make its entry durable now
+  // rather than trusting that earlier attempt.
+  if (ops_->fsync(lock.fd()) != 0) return io_error("cannot fsync", dir, errno);
   return true;
 }
 
@@ -122,13 +168,10 @@ Result<std::string> Spool::put(std::string_view bytes) {
   const std::string dir = root_ + "/" + id.substr(0, 2);
   const std::string final_path = dir + "/" + id;
   std::size_t existing = 0;
-  // Marking the file used (remove_idle) fails when a purge has just taken it: write it again.
-  if (regular_file_size(final_path, existing) && existing == bytes.size() &&
-      ::utimensat(AT_FDCWD, final_path.c_str(), nullptr, 0) == 0) {
-    // The file may come from a put whose directory fsync failed; make its entry durable now
-    // rather than trusting that earlier attempt.
-    if (auto s = fsync_dir(dir); !s.ok()) return s;
-    return id;
+  if (regular_file_size(final_path, existing) && existing == bytes.size()) {
+    auto reused = reuse(dir, final_path, bytes.size());
+    if (!reused.ok()) return reused.status();
+    if (reused.value()) return id;  // else a purge removed it meanwhile: write it again
   }
   std::atomic<bool>& known = known_dirs_[std::stoul(id.substr(0, 2), nullptr, 16)];
   if (!known.load(std::memory_order_acquire)) {

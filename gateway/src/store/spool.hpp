@@ -45,9 +45,10 @@ class Spool {
   // Retention: removes the file of `id` unless a put() used it after `idle_since` (ms since the
   // epoch). True when removed, false when missing or in use. A put() that finds its bytes
   // already stored marks the file used (its modification time) before its row is committed,
-  // and the removal checks that mark after taking the file out of its name, so a file that a
-  // new row is about to name is put back instead. Pass a time well before the purge's own
-  // transaction began (purge_spool_files below allows an hour).
+  // holding its directory's lock shared; the removal checks that mark and unlinks holding it
+  // exclusive (flock, so across processes too): either the put came first and the file stays,
+  // or the removal did and the put writes the file again. Pass a time well before the one at
+  // which you learned that no row names `id` (Blobs::purge allows an hour).
   Result<bool> remove_idle(std::string_view id, std::int64_t idle_since);
 
   const std::string& root() const { return root_; }
@@ -56,6 +57,8 @@ class Spool {
   Status ensure_dir(const std::string& dir, const std::string& parent);
   Status write_temp(const std::string& temp, std::string_view bytes);
   Status fsync_dir(const std::string& dir);
+  class DirLock;
+  Result<bool> reuse(const std::string& dir, const std::string& final_path, std::size_t size);
 
   std::string root_;
   FileOps* ops_;

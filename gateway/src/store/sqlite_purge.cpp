@@ -188,23 +188,36 @@ Status SqliteStore::for_each_stored_blob(
   }
 }
 
+Result<PurgeResult> SqliteStore::pick_purge(std::int64_t before, std::size_t limit) {
+  PurgeResult out;
+  if (auto s = exec(db_, kPrepare); !s.ok()) return s;
+  Statement pick(statements_, kPickMessages);
+  pick.bind(1, before).bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  if (auto s = pick.run(); !s.ok()) return s;
+  out.messages = sqlite3_changes(db_);
+  if (out.messages == 0) return out;
+  if (auto s = run_counted(statements_, kPickDocuments, &out.documents); !s.ok()) return s;
+  return out;
+}
+
 Result<PurgeResult> SqliteStore::purge(std::int64_t before, std::size_t limit,
                                        std::string_view actor, bool dry_run) {
+  if (dry_run) {
+    // Counted in a read transaction: the picks go to temp tables, which take no lock on the
+    // database, so a running daemon is not held up however large the backlog.
+    std::lock_guard lock(mu_);
+    if (auto s = exec(db_, "BEGIN"); !s.ok()) return s;
+    auto counted = pick_purge(before, limit);
+    (void)exec(db_, "COMMIT");
+    return counted;
+  }
   return write([&]() -> Result<PurgeResult> {
     Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
-    PurgeResult out;
-    if (auto s = exec(db_, kPrepare); !s.ok()) return s;
-    {
-      Statement pick(statements_, kPickMessages);
-      const std::size_t most = dry_run ? limit : std::min(limit, kMaxPurgeBatch);
-      pick.bind(1, before).bind(2,
-                                static_cast<std::int64_t>(std::min<std::size_t>(most, INT64_MAX)));
-      if (auto s = pick.run(); !s.ok()) return s;
-      out.messages = sqlite3_changes(db_);
-    }
+    auto picked = pick_purge(before, std::min(limit, kMaxPurgeBatch));
+    if (!picked.ok()) return picked.status();
+    PurgeResult out = std::move(picked.value());
     if (out.messages == 0) return out;  // nothing to do: the transaction rolls back
-    if (auto s = run_counted(statements_, kPickDocuments, &out.documents); !s.ok()) return s;
     if (auto s = run_counted(statements_, kPickBlobs, nullptr); !s.ok()) return s;
     for (const char* sql : kDeleteRows) {
       if (auto s = run_counted(statements_, sql, nullptr); !s.ok()) return s;
@@ -224,7 +237,6 @@ Result<PurgeResult> SqliteStore::purge(std::int64_t before, std::size_t limit,
     auto last = count(statements_, "SELECT MAX(id) FROM temp.purge_messages");
     if (!first.ok()) return first.status();
     if (!last.ok()) return last.status();
-    if (dry_run) return out;  // the destructor rolls everything back
     const nlohmann::json details = {{"before", iso_time(before)},
                                     {"messages", out.messages},
                                     {"first_message", first.value()},

@@ -123,6 +123,8 @@ class SqliteStore final : public Store {
   // Takes out of temp.purge_blobs the ids that a row still names (inside the caller's
   // transaction; sqlite_purge.cpp).
   Status drop_named_candidates();
+  // Fills temp.purge_messages and temp.purge_documents with what a purge would take; the counts.
+  Result<PurgeResult> pick_purge(std::int64_t before, std::size_t limit);
   // `work` in a transaction of its own (inside write()).
   Status run_transaction(const std::function<Status()>& work);
 

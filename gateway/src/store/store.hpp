@@ -384,7 +384,8 @@ class Store {
   // rows, and the byte strings no remaining row names (at most kMaxPurgeBatch messages unless
   // dry_run, which counts them all). One transaction, audited (store.purged,
   // by `actor`, with the counts). The audit log and the interchange control numbers seen
-  // (duplicate detection) are kept. With dry_run nothing changes; the result says what would.
+  // (duplicate detection) are kept. With dry_run nothing changes and no write lock is taken; the
+  // result counts the messages and documents a purge would take (blobs stays 0).
   virtual Result<PurgeResult> purge(std::int64_t before, std::size_t limit, std::string_view actor,
                                     bool dry_run) = 0;
 
