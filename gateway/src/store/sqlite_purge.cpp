@@ -83,9 +83,12 @@ constexpr std::array<BlobColumn, 6> kBlobColumns{{{"messages", "payload_id"},
                                                   {"as2_sent", "mdn_spool_id"},
                                                   {"documents", "canonical_id"}}};
 
+// CROSS JOIN fixes the loop order: the table once, the few candidates probed by their key.
+// With a plain JOIN the planner may loop over the candidates and scan the table for each (no
+// index on the column): a second per batch of 500 on a store of 50,000 messages.
 std::string keep_named_sql(const BlobColumn& c) {
   return std::string("DELETE FROM temp.purge_blobs WHERE id IN (SELECT t.") + c.column + " FROM " +
-         c.table + " AS t JOIN temp.purge_blobs AS b ON b.id = t." + c.column + ")";
+         c.table + " AS t CROSS JOIN temp.purge_blobs AS b ON b.id = t." + c.column + ")";
 }
 
 constexpr const char* kDeleteBlobs =
