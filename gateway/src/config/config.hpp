@@ -136,6 +136,9 @@ struct As2Station {
   // Our public URL for asynchronous MDNs (Receipt-Delivery-Option); empty: we can only ask
   // for synchronous ones.
   std::string mdn_url;
+  // A TLS client certificate we present to partners' HTTPS endpoints that ask for one (our
+  // messages and async MDNs to them); empty: none.
+  fs::path tls_cert, tls_key;
 };
 
 // HTTP connector authentication. Secrets stay in their files; connectors read them when they
@@ -192,6 +195,9 @@ struct PartnerAs2 {
   as2::Certificate certificate;  // loaded at check time
   ConfigPlace place;
   std::string url;  // outbound; empty: we never send to them over AS2
+  // PEM certificates trusted for their HTTPS endpoints (url, and the async MDN URLs their
+  // messages name) instead of the system's: a private CA or their self-signed certificate.
+  fs::path tls_ca;
   bool require_signed = true;
   bool require_encrypted = true;
   std::vector<as2::DigestAlgorithm> sign_algorithms;   // what we sign with, preferred first

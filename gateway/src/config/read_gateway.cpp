@@ -180,6 +180,15 @@ struct Reader {
     s.identity = identity(node, "cert", "key");
     s.place = xml.place_of(node);
     s.mdn_url = node.attribute("mdn-url").value();
+    if (node.attribute("tls-cert") || node.attribute("tls-key")) {
+      if (!node.attribute("tls-cert") || !node.attribute("tls-key")) {
+        fail(node, "tls-cert and tls-key go together (our TLS client certificate)");
+      } else {
+        s.tls_cert = xml.resolve(node.attribute("tls-cert").value());
+        s.tls_key = xml.resolve(node.attribute("tls-key").value());
+        (void)identity(node, "tls-cert", "tls-key");  // loads, and the key fits
+      }
+    }
     c.as2 = std::move(s);
   }
 

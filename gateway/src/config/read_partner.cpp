@@ -113,6 +113,11 @@ struct Reader {
     if (!cert.error.empty()) fail(node, "cert: " + cert.error);
     a.certificate = cert.certificate;
     a.place = xml.place_of(node);
+    if (const pugi::xml_attribute ca = node.attribute("tls-ca")) {
+      a.tls_ca = xml.resolve(ca.value());
+      LoadedCertificate trusted = load_certificate_file(a.tls_ca);
+      if (!trusted.error.empty()) fail(node, "tls-ca: " + trusted.error);
+    }
     policy(node.child("policy"), a);
     mdn(node.child("mdn"), a);
     p.as2 = std::move(a);

@@ -86,6 +86,18 @@ store::Status schedule_or_dead(store::Store& st, const store::Job& job, int fail
           .count());
 }
 
+// How we reach a partner's HTTPS endpoint: the certificates its profile trusts (empty: the
+// system's) and our client certificate, when the station has one.
+as2::SendOptions tls_options(const config::GatewayConfig& config, const config::PartnerAs2& their) {
+  as2::SendOptions options;
+  options.ca_file = their.tls_ca.string();
+  if (config.as2) {
+    options.client_cert_file = config.as2->tls_cert.string();
+    options.client_key_file = config.as2->tls_key.string();
+  }
+  return options;
+}
+
 // A job that could not read or write what it needs. Tried again in a while when waiting may
 // mend it (a database or file system error: a full disk, a lock); dead with the reason when it
 // will not (stored bytes that do not match their id, bytes or rows that are gone, over a limit,
@@ -749,6 +761,17 @@ void JobRunner::send_mdn(const store::Job& job) {
   }
   options.max_attempts = 1;  // the job is the retry loop, with its backoff
   options.timeout_seconds = 60;
+  // The URL is the partner's: its profile's trusted certificates, our client certificate.
+  auto of = st.get_message(*job.ref.message_id);
+  const auto live = core_.live();
+  const config::PartnerProfile* partner =
+      of.ok() && of.value() ? live->partners->by_id(of.value()->partner) : nullptr;
+  if (partner != nullptr && partner->as2) {
+    const as2::SendOptions tls = tls_options(*live->config, *partner->as2);
+    options.ca_file = tls.ca_file;
+    options.client_cert_file = tls.client_cert_file;
+    options.client_key_file = tls.client_key_file;
+  }
   const as2::SendOutcome sent = as2::send_async_mdn(*message, options);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   if (sent.status == as2::SendStatus::delivered) {
@@ -840,7 +863,7 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
     (void)st.complete(job);  // settled (its MDN came) before a crash let this job end
     return;
   }
-  as2::SendOptions options;
+  as2::SendOptions options = tls_options(*live->config, their);
   options.url = their.url;
   options.max_attempts = 1;  // the job is the retry loop
   const as2::SendOutcome outcome = as2::send(packed.value(), profile, options);
