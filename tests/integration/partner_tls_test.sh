@@ -55,6 +55,9 @@ upload() {  # upload CONTROL: an 850 with its own control numbers, over HTTPS up
   check "upload $1" 0 curl -sf -H "Authorization: Bearer upload-token" \
     --data-binary @"order-$1.edi" "http://127.0.0.1:$http_port/upload"
 }
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "our client certificate's expiry exported" metrics.txt 'edigate_certificate_expiry_timestamp_seconds{use="as2-tls-client"}'
+has "the partner's tls-ca expiry exported" metrics.txt 'edigate_certificate_expiry_timestamp_seconds{use="partner-tls-ca",partner="retailer"}'
 upload 771001
 wait_for 15 test -s partner-requests.jsonl && ok || { fail "the partner got our 997"; cat partner.err; tail -5 daemon.log; }
 has "over a connection with our client certificate" partner-requests.jsonl \

@@ -67,6 +67,10 @@ std::string description(const ConfiguredCertificate& c) {
       return c.partner + "'s AS2 certificate";
     case CertificateUse::connector_tls:
       return "connector " + c.name + "'s client certificate";
+    case CertificateUse::as2_tls_client:
+      return "our TLS client certificate for AS2";
+    case CertificateUse::partner_tls_ca:
+      return c.partner + "'s trusted TLS certificate (tls-ca)";
   }
   return "a certificate";
 }
@@ -100,6 +104,10 @@ std::string_view to_string(CertificateUse use) {
       return "partner-as2";
     case CertificateUse::connector_tls:
       return "connector-tls";
+    case CertificateUse::as2_tls_client:
+      return "as2-tls-client";
+    case CertificateUse::partner_tls_ca:
+      return "partner-tls-ca";
   }
   return "unknown";
 }
@@ -118,6 +126,10 @@ std::vector<ConfiguredCertificate> list_certificates(const GatewayConfig& config
   if (config.as2) {
     const As2Station& s = *config.as2;
     add(out, s.identity.certificate, {CertificateUse::as2, {}, {}, s.cert, s.place, {}});
+    if (!s.tls_cert.empty()) {
+      add(out, s.tls_certificate,
+          {CertificateUse::as2_tls_client, {}, {}, s.tls_cert, s.place, {}});
+    }
   }
   for (const ListenerConfig& l : config.listeners) {
     if (!l.tls) continue;
@@ -137,6 +149,10 @@ std::vector<ConfiguredCertificate> list_certificates(const GatewayConfig& config
     if (!p.as2) continue;
     add(out, p.as2->certificate,
         {CertificateUse::partner_as2, p.id, {}, p.as2->cert_file, p.as2->place, {}});
+    if (!p.as2->tls_ca.empty()) {
+      add(out, p.as2->tls_ca_certificate,
+          {CertificateUse::partner_tls_ca, p.id, {}, p.as2->tls_ca, p.as2->place, {}});
+    }
   }
   return out;
 }

@@ -20,12 +20,15 @@ namespace edigate::gateway::config {
 inline constexpr std::int64_t kExpiryWarningSeconds = 30 * 86400;
 
 enum class CertificateUse : unsigned char {
-  as2,            // our AS2 station (<as2 cert>)
-  tls_listener,   // an <https> listener
-  partner_as2,    // a partner's pinned AS2 certificate
-  connector_tls,  // an HTTP connector's mTLS client certificate
+  as2,             // our AS2 station (<as2 cert>)
+  tls_listener,    // an <https> listener
+  partner_as2,     // a partner's pinned AS2 certificate
+  connector_tls,   // an HTTP connector's mTLS client certificate
+  as2_tls_client,  // the TLS client certificate we present to partners (<as2 tls-cert>)
+  partner_tls_ca,  // the first certificate of a partner's <as2 tls-ca>
 };
-// "as2", "tls-listener", "partner-as2", "connector-tls": the metric's `use` label.
+// "as2", "tls-listener", "partner-as2", "connector-tls", "as2-tls-client", "partner-tls-ca":
+// the metric's `use` label.
 std::string_view to_string(CertificateUse use);
 
 // Unix seconds.

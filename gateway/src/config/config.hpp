@@ -139,6 +139,7 @@ struct As2Station {
   // A TLS client certificate we present to partners' HTTPS endpoints that ask for one (our
   // messages and async MDNs to them); empty: none.
   fs::path tls_cert, tls_key;
+  as2::Certificate tls_certificate;  // of `tls_cert`, loaded at check time
 };
 
 // HTTP connector authentication. Secrets stay in their files; connectors read them when they
@@ -198,6 +199,7 @@ struct PartnerAs2 {
   // PEM certificates trusted for their HTTPS endpoints (url, and the async MDN URLs their
   // messages name) instead of the system's: a private CA or their self-signed certificate.
   fs::path tls_ca;
+  as2::Certificate tls_ca_certificate;  // its first certificate, loaded at check time
   bool require_signed = true;
   bool require_encrypted = true;
   std::vector<as2::DigestAlgorithm> sign_algorithms;   // what we sign with, preferred first

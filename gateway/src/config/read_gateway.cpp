@@ -186,7 +186,7 @@ struct Reader {
       } else {
         s.tls_cert = xml.resolve(node.attribute("tls-cert").value());
         s.tls_key = xml.resolve(node.attribute("tls-key").value());
-        (void)identity(node, "tls-cert", "tls-key");  // loads, and the key fits
+        s.tls_certificate = identity(node, "tls-cert", "tls-key").certificate;
       }
     }
     c.as2 = std::move(s);

@@ -117,6 +117,7 @@ struct Reader {
       a.tls_ca = xml.resolve(ca.value());
       LoadedCertificate trusted = load_certificate_file(a.tls_ca);
       if (!trusted.error.empty()) fail(node, "tls-ca: " + trusted.error);
+      a.tls_ca_certificate = trusted.certificate;
     }
     policy(node.child("policy"), a);
     mdn(node.child("mdn"), a);
