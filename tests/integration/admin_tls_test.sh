@@ -56,5 +56,16 @@ wait_for 5 grep -q "2 TLS certificate" daemon.log && ok || { fail "reload with t
 [ "$(served_fingerprint "$admin_port")" = "$new" ] && ok || fail "the admin listener serves the renewed certificate"
 check "health after the reload" 0 curl -sf --cacert certs/ca/ca.pem "$admin/health"
 
+# A reload that would move the admin API off loopback without TLS takes a restart: until then
+# the HTTPS one on loopback serves, and warnings and the certificate series say so.
+sed -i 's|<admin address="127.0.0.1" port="\([0-9]*\)" cert="certs/tls/server.pem" key="certs/tls/server.key">|<admin address="0.0.0.0" port="\1">|' edigate.xml
+grep -q '<admin address="0.0.0.0"' edigate.xml && ok || fail "admin moved in the file"
+kill -HUP "$daemon"
+wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -ge 2 ]" && ok || { fail "second reload"; tail -3 daemon.log; }
+has "the move waits for a restart" daemon.log "admin 0.0.0.0:$admin_port changed"
+if grep -q "admin API listens on 0.0.0.0" daemon.log; then fail "warned about an admin API that is not running"; else ok; fi
+check "still HTTPS on loopback" 0 curl -sf --cacert certs/ca/ca.pem "$admin/metrics"
+has "its certificate still exported" out 'edigate_certificate_expiry_timestamp_seconds{use="tls-listener",name="admin"}'
+
 echo "admin_tls: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -156,6 +156,32 @@ TlsReload prepare_tls_reload(const config::GatewayConfig& running,
   return r;
 }
 
+// What a reload put in force: `next`, but with the listeners and the admin listener still
+// bound as at start where the reload changed their address, port or TLS (those take a
+// restart), so that warnings and the certificate series describe what is serving.
+config::GatewayConfig as_running(const config::GatewayConfig& started,
+                                 const config::GatewayConfig& next) {
+  config::GatewayConfig out = next;
+  out.listeners = started.listeners;
+  for (std::size_t i = 0; i < out.listeners.size() && i < next.listeners.size(); ++i) {
+    const config::ListenerConfig& l = next.listeners[i];
+    if (l.address == out.listeners[i].address && l.port == out.listeners[i].port &&
+        l.tls == out.listeners[i].tls) {
+      out.listeners[i] = l;  // its renewed certificate
+    }
+  }
+  const config::AdminConfig& a = started.admin;
+  if (next.admin.address != a.address || next.admin.port != a.port || next.admin.tls != a.tls) {
+    out.admin.address = a.address;
+    out.admin.port = a.port;
+    out.admin.tls = a.tls;
+    out.admin.cert = a.cert;
+    out.admin.key = a.key;
+    out.admin.certificate = a.certificate;
+  }
+  return out;
+}
+
 // At start and after each reload: secrets served in clear (exposure.hpp), and certificates that
 // have expired, are not valid yet or expire
 // soon are logged (never refused: one partner's expired certificate must not stop the others),
@@ -358,7 +384,7 @@ int serve(const ServeOptions& options) {
                                          store::json_text(details)});
         log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
             std::to_string(tls_reloaded) + " TLS certificate(s))");
-        report_certificates(core, *again.config);
+        report_certificates(core, as_running(*cfg, *again.config));
       }
       sd_notify(0, "READY=1");
     } else if (sig == SIGTERM || sig == SIGINT) {
