@@ -39,6 +39,9 @@ See what arrived and what happened:
   curl -s -H 'Authorization: Bearer edigate-demo-admin-token' http://127.0.0.1:9090/api/messages
   curl -s http://127.0.0.1:9090/metrics | grep ^edigate_
   $bin audit verify --db $var/edigate.db
+  $bin store check --db $var/edigate.db --spool $var/spool --verify-bytes
+  curl -s -H 'Authorization: Bearer edigate-demo-admin-token' \
+      'http://127.0.0.1:9090/api/messages/1/raw?as=received'   # the AS2 request as it came
   $bin map in --partner $here/mappings/partners/retailer $po      # the mapping alone
 
 MSG
