@@ -6,7 +6,6 @@
 // flight is left alone.
 #include <sys/stat.h>
 
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -17,6 +16,7 @@
 #include "store/blobs.hpp"
 #include "store/sha256.hpp"
 #include "store/spool.hpp"
+#include "store/sqlite_store.hpp"
 #include "store/store_json.hpp"
 #include "store_commands.hpp"
 
@@ -54,12 +54,6 @@ struct Findings {
     if (listed++ < kMaxListed) std::cerr << line << "\n";
   }
 };
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::int64_t mtime_ms(const fs::path& p) {
   struct stat s {};
@@ -173,7 +167,7 @@ int run_store_check(const CheckOptions& o) {
     std::cerr << "edigate: no spool directory " << o.spool << "\n";
     return kCannotRun;
   }
-  const std::int64_t idle_since = now_ms() - st::kSpoolPurgeGraceMs;
+  const std::int64_t idle_since = st::system_now_ms() - st::kSpoolPurgeGraceMs;
   auto census = store->blob_census();
   if (!census.ok()) {
     std::cerr << "edigate: " << census.status().message << "\n";

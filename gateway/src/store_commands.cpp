@@ -349,29 +349,29 @@ int run_messages_purge(const PurgeOptions& o) {
   if (!opened) return kCannotRun;
   st::Spool spool(o.spool);
   st::Blobs blobs(*opened, spool);
-  st::PurgeSummary total;
-  // Batches, each its own transaction, so that a running daemon waits for one at a time (for up
-  // to its busy timeout, 5 s), with a pause after each as long as it took.
-  for (;;) {
-    const auto started = std::chrono::steady_clock::now();
-    auto r = blobs.purge(before, o.dry_run ? SIZE_MAX : o.batch, "cli", o.dry_run);
-    const auto took = std::chrono::steady_clock::now() - started;
-    if (!r.ok()) {
-      std::cerr << "edigate: " << r.status().message << "\n";
-      print_purge(o, before, total);
+  if (o.dry_run) {
+    auto counted = opened->count_purgeable(before);
+    if (!counted.ok()) {
+      std::cerr << "edigate: " << counted.status().message << "\n";
       return kCannotRun;
     }
-    total.rows.messages += r.value().rows.messages;
-    total.rows.documents += r.value().rows.documents;
-    total.rows.blobs += r.value().rows.blobs;
-    total.files += r.value().files;
-    if (r.value().file_errors > 0 && total.file_errors++ == 0) {
-      total.first_error = r.value().first_error;
-    }
-    if (o.dry_run || r.value().rows.messages == 0) break;
-    std::this_thread::sleep_for(took);
+    st::PurgeSummary counts;
+    counts.rows = counted.value();
+    print_purge(o, before, counts);
+    return 0;
   }
+  // Batches, each its own transaction, so that a running daemon waits for one at a time (for up
+  // to its busy timeout, 5 s).
+  const st::PurgeSummary total = blobs.purge(before, o.batch, "cli", std::chrono::milliseconds(0),
+                                             [](std::chrono::milliseconds d) {
+                                               std::this_thread::sleep_for(d);
+                                               return true;
+                                             });
   print_purge(o, before, total);
+  if (!total.status.ok()) {
+    std::cerr << "edigate: " << total.status.message << "\n";
+    return kCannotRun;
+  }
   if (total.file_errors > 0) {
     std::cerr << "edigate: some spool files could not be removed: " << total.first_error << "\n";
     return kFailed;

@@ -143,12 +143,17 @@ openssl cms -sign -binary -in part.mime -signer certs/partners/demo-retailer.pem
   -inkey certs/partners/demo-retailer.key -md sha256 -out signed.mime 2>/dev/null
 openssl cms -encrypt -binary -in signed.mime -aes256 -outform DER -out enc.der certs/as2/our.pem \
   2>/dev/null
-check "curl AS2 post" 0 curl -sS -o mdn.bin -D mdn.headers "http://127.0.0.1:$http_port/as2" \
-  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "AS2-Version: 1.2" \
-  -H "Message-ID: <openssl-1@test>" -H "Disposition-Notification-To: test@example.com" \
-  -H 'Disposition-Notification-Options: signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256' \
-  -H 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m' \
-  --data-binary @enc.der
+# post_cms MESSAGE_ID DER NAME: the enveloped DER posted as AS2 with curl; the MDN in NAME.bin,
+# the answer's headers in NAME.headers.
+post_cms() {
+  curl -sS -o "$3.bin" -D "$3.headers" "http://127.0.0.1:$http_port/as2" \
+    -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "AS2-Version: 1.2" \
+    -H "Message-ID: <$1@test>" -H "Disposition-Notification-To: test@example.com" \
+    -H 'Disposition-Notification-Options: signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256' \
+    -H 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m' \
+    --data-binary @"$2"
+}
+check "curl AS2 post" 0 post_cms openssl-1 enc.der mdn
 has "openssl message: MDN is a signed report" mdn.headers "multipart/signed"
 has "openssl message: processed" mdn.bin "processed"
 wait_for 10 sh -c 'ls erp | grep -c json | grep -q 8' && ok || fail "openssl-made 850s delivered"
@@ -156,12 +161,7 @@ wait_for 10 sh -c 'ls erp | grep -c json | grep -q 8' && ok || fail "openssl-mad
 # refusal when a profile does is in the unit tests (receive: accepted ciphers and digests).
 openssl cms -encrypt -binary -in signed.mime -des3 -outform DER -out enc3.der certs/as2/our.pem \
   2>/dev/null
-check "curl AS2 post, 3DES" 0 curl -sS -o mdn3.bin "http://127.0.0.1:$http_port/as2" \
-  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "AS2-Version: 1.2" \
-  -H "Message-ID: <openssl-3des@test>" -H "Disposition-Notification-To: test@example.com" \
-  -H 'Disposition-Notification-Options: signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256' \
-  -H 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m' \
-  --data-binary @enc3.der
+check "curl AS2 post, 3DES" 0 post_cms openssl-3des enc3.der mdn3
 has "3DES message: processed" mdn3.bin "processed"
 
 # --- bad AS2: unknown partner, unsigned, garbage --------------------------------------------

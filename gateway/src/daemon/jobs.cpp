@@ -88,14 +88,13 @@ store::Status schedule_or_dead(store::Store& st, const store::Job& job, int fail
 
 // How we reach a partner's HTTPS endpoint: the certificates its profile trusts (empty: the
 // system's) and our client certificate, when the station has one.
-as2::SendOptions tls_options(const config::GatewayConfig& config, const config::PartnerAs2& their) {
-  as2::SendOptions options;
+void use_partner_tls(as2::SendOptions& options, const config::GatewayConfig& config,
+                     const config::PartnerAs2& their) {
   options.ca_file = their.tls_ca.string();
   if (config.as2) {
     options.client_cert_file = config.as2->tls_cert.string();
     options.client_key_file = config.as2->tls_key.string();
   }
-  return options;
 }
 
 // A job that could not read or write what it needs. Tried again in a while when waiting may
@@ -766,12 +765,7 @@ void JobRunner::send_mdn(const store::Job& job) {
   const auto live = core_.live();
   const config::PartnerProfile* partner =
       of.ok() && of.value() ? live->partners->by_id(of.value()->partner) : nullptr;
-  if (partner != nullptr && partner->as2) {
-    const as2::SendOptions tls = tls_options(*live->config, *partner->as2);
-    options.ca_file = tls.ca_file;
-    options.client_cert_file = tls.client_cert_file;
-    options.client_key_file = tls.client_key_file;
-  }
+  if (partner != nullptr && partner->as2) use_partner_tls(options, *live->config, *partner->as2);
   const as2::SendOutcome sent = as2::send_async_mdn(*message, options);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   if (sent.status == as2::SendStatus::delivered) {
@@ -863,7 +857,8 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
     (void)st.complete(job);  // settled (its MDN came) before a crash let this job end
     return;
   }
-  as2::SendOptions options = tls_options(*live->config, their);
+  as2::SendOptions options;
+  use_partner_tls(options, *live->config, their);
   options.url = their.url;
   options.max_attempts = 1;  // the job is the retry loop
   const as2::SendOutcome outcome = as2::send(packed.value(), profile, options);

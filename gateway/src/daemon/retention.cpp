@@ -39,36 +39,30 @@ bool Retention::pass() {
   if (days <= 0) return true;
   constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
   const std::int64_t before = store::system_now_ms() - std::int64_t{days} * kDayMs;
-  std::int64_t messages = 0;
-  std::int64_t files = 0;
-  for (;;) {
-    const auto started = std::chrono::steady_clock::now();
-    auto r = core_.blobs().purge(before, kRetentionBatch, "retention", false);
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    if (!r.ok()) {
-      std::fprintf(stderr, "edigate: retention: %s\n", r.status().message.c_str());
-      break;  // the next pass tries again
-    }
-    messages += r.value().rows.messages;
-    files += r.value().files;
-    if (r.value().file_errors > 0) {
-      std::fprintf(stderr, "edigate: retention: %lld spool file(s) not removed: %s\n",
-                   static_cast<long long>(r.value().file_errors), r.value().first_error.c_str());
-    }
-    core_.metrics()
-        .counter("edigate_store_purged_messages_total", "Messages removed by retention")
-        .add(static_cast<double>(r.value().rows.messages));
-    if (r.value().rows.messages < static_cast<std::int64_t>(kRetentionBatch)) break;
-    if (!wait(std::max(kRetentionPause, took))) return false;
+  bool stopped = false;
+  const store::PurgeSummary r =
+      core_.blobs().purge(before, kRetentionBatch, "retention", kRetentionPause,
+                          [this, &stopped](std::chrono::milliseconds d) {
+                            stopped = !wait(d);
+                            return !stopped;
+                          });
+  core_.metrics()
+      .counter("edigate_store_purged_messages_total", "Messages removed by retention")
+      .add(static_cast<double>(r.rows.messages));
+  if (!r.status.ok()) {
+    std::fprintf(stderr, "edigate: retention: %s\n", r.status.message.c_str());  // next pass
   }
-  if (messages > 0) {
+  if (r.file_errors > 0) {
+    std::fprintf(stderr, "edigate: retention: %lld spool file(s) not removed: %s\n",
+                 static_cast<long long>(r.file_errors), r.first_error.c_str());
+  }
+  if (r.rows.messages > 0) {
     std::fprintf(
         stderr,
         "edigate: retention: purged %lld message(s) older than %d day(s), %lld spool file(s)\n",
-        static_cast<long long>(messages), days, static_cast<long long>(files));
+        static_cast<long long>(r.rows.messages), days, static_cast<long long>(r.files));
   }
-  return true;
+  return !stopped;
 }
 
 }  // namespace edigate::gateway::daemon

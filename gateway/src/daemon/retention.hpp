@@ -16,9 +16,7 @@ namespace edigate::gateway::daemon {
 inline constexpr std::chrono::seconds kRetentionFirstPass{5};
 inline constexpr std::chrono::minutes kRetentionInterval{60};
 inline constexpr std::size_t kRetentionBatch = 500;
-// Between batches, so that writers queued behind one get the store first: at least this, and at
-// least as long as the batch took (a large store's batches read whole tables while they hold
-// the store; a backlog is purged in at most half of the store's time).
+// The least pause between batches (Blobs::purge pauses at least as long as a batch took).
 inline constexpr std::chrono::milliseconds kRetentionPause{50};
 
 class Retention {

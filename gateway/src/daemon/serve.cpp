@@ -118,13 +118,18 @@ struct TlsReload {
   std::string error;
 };
 
+// A listener keeps its socket across a reload only when address, port and TLS stay.
+template <typename Listener>
+bool same_binding(const Listener& a, const Listener& b) {
+  return a.address == b.address && a.port == b.port && a.tls == b.tls;
+}
+
 TlsReload prepare_tls_reload(const config::GatewayConfig& running,
                              const config::GatewayConfig& next) {
   TlsReload r;
   for (std::size_t i = 0; i < next.listeners.size(); ++i) {
     const config::ListenerConfig& l = next.listeners[i];
-    const bool same = i < running.listeners.size() && running.listeners[i].address == l.address &&
-                      running.listeners[i].port == l.port && running.listeners[i].tls == l.tls;
+    const bool same = i < running.listeners.size() && same_binding(running.listeners[i], l);
     if (!same) {
       r.restart_needed.push_back(l.address + ":" + std::to_string(l.port));
       continue;
@@ -142,8 +147,7 @@ TlsReload prepare_tls_reload(const config::GatewayConfig& running,
     r.restart_needed.push_back(l.address + ":" + std::to_string(l.port));
   }
   const config::AdminConfig& a = next.admin;
-  if (a.address != running.admin.address || a.port != running.admin.port ||
-      a.tls != running.admin.tls) {
+  if (!same_binding(a, running.admin)) {
     r.restart_needed.push_back("admin " + a.address + ":" + std::to_string(a.port));
   } else if (a.tls) {
     auto tls = admin_tls(a);
@@ -164,14 +168,12 @@ config::GatewayConfig as_running(const config::GatewayConfig& started,
   config::GatewayConfig out = next;
   out.listeners = started.listeners;
   for (std::size_t i = 0; i < out.listeners.size() && i < next.listeners.size(); ++i) {
-    const config::ListenerConfig& l = next.listeners[i];
-    if (l.address == out.listeners[i].address && l.port == out.listeners[i].port &&
-        l.tls == out.listeners[i].tls) {
-      out.listeners[i] = l;  // its renewed certificate
+    if (same_binding(next.listeners[i], out.listeners[i])) {
+      out.listeners[i] = next.listeners[i];  // its renewed certificate
     }
   }
   const config::AdminConfig& a = started.admin;
-  if (next.admin.address != a.address || next.admin.port != a.port || next.admin.tls != a.tls) {
+  if (!same_binding(next.admin, a)) {
     out.admin.address = a.address;
     out.admin.port = a.port;
     out.admin.tls = a.tls;

@@ -1,5 +1,6 @@
 #include "store/blobs.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -39,26 +40,37 @@ Result<ReceivedMessage> Blobs::add_received(NewMessage m, std::string_view paylo
   return *added;
 }
 
-Result<PurgeSummary> Blobs::purge(std::int64_t before, std::size_t limit, std::string_view actor,
-                                  bool dry_run) {
-  const std::int64_t idle_since = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count() -
-                                  kSpoolPurgeGraceMs;
-  auto rows = store_.purge(before, limit, actor, dry_run);
-  if (!rows.ok()) return rows.status();
-  PurgeSummary out;
-  out.rows = std::move(rows.value());
-  if (dry_run) return out;
-  for (const std::string& id : out.rows.unreferenced) {
-    auto removed = spool_.remove_idle(id, idle_since);
-    if (removed.ok()) {
-      out.files += removed.value() ? 1 : 0;
-    } else if (out.file_errors++ == 0) {
-      out.first_error = removed.status().message;
+PurgeSummary Blobs::purge(std::int64_t before, std::size_t batch, std::string_view actor,
+                          std::chrono::milliseconds min_pause,
+                          const std::function<bool(std::chrono::milliseconds)>& pause) {
+  PurgeSummary total;
+  for (;;) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::int64_t idle_since = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count() -
+                                    kSpoolPurgeGraceMs;
+    auto rows = store_.purge(before, batch, actor);
+    if (!rows.ok()) {
+      total.status = rows.status();
+      return total;
     }
+    total.rows.messages += rows.value().messages;
+    total.rows.documents += rows.value().documents;
+    total.rows.blobs += rows.value().blobs;
+    for (const std::string& id : rows.value().unreferenced) {
+      auto removed = spool_.remove_idle(id, idle_since);
+      if (removed.ok()) {
+        total.files += removed.value() ? 1 : 0;
+      } else if (total.file_errors++ == 0) {
+        total.first_error = removed.status().message;
+      }
+    }
+    if (rows.value().messages < static_cast<std::int64_t>(batch)) return total;
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (!pause(std::max(min_pause, took))) return total;
   }
-  return out;
 }
 
 Result<std::string> Blobs::read(std::string_view id, std::size_t limit) {

@@ -9,7 +9,9 @@
 // records the row naming it. (docs/benchmarks.md, gateway section, has the figures.)
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -28,12 +30,13 @@ struct PendingBlob {
   bool in_spool = false;
 };
 
-// A purge with the spool files it freed.
+// Purges with the spool files they freed.
 struct PurgeSummary {
-  PurgeResult rows;
+  PurgeResult rows;        // counts only: `unreferenced` is left empty
   std::int64_t files = 0;  // spool files removed
   std::int64_t file_errors = 0;
   std::string first_error;  // of those errors, for the log (the files stay: harmless)
+  Status status;            // the error that ended the run early, if one did
 };
 
 // A spool file a put() used less than this long ago is not removed by a purge: the row that
@@ -56,9 +59,15 @@ class Blobs {
   Result<ReceivedMessage> add_received(NewMessage m, std::string_view payload,
                                        std::string_view first_job);
 
-  // Store::purge, then (unless dry_run) the spool files of the byte strings it left unnamed.
-  Result<PurgeSummary> purge(std::int64_t before, std::size_t limit, std::string_view actor,
-                             bool dry_run);
+  // Everything due with that cutoff, in batches: Store::purge (at most `batch` messages, one
+  // transaction each), then the spool files of the byte strings each left unnamed, until a
+  // batch takes fewer than `batch`. After each batch `pause(d)` is called with d as long as the
+  // batch took and at least `min_pause`, so that writers queued behind a batch get the store
+  // (at most half of its time goes to a backlog); it returns false to stop early. The totals,
+  // with the error that ended the run if one did.
+  PurgeSummary purge(std::int64_t before, std::size_t batch, std::string_view actor,
+                     std::chrono::milliseconds min_pause,
+                     const std::function<bool(std::chrono::milliseconds)>& pause);
 
   // The bytes of `id`, from the database or the spool, checked against the id.
   Result<std::string> read(std::string_view id, std::size_t limit = kDefaultSpoolReadLimit);

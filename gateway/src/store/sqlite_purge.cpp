@@ -203,17 +203,17 @@ Result<PurgeResult> SqliteStore::pick_purge(std::int64_t before, std::size_t lim
   return out;
 }
 
+Result<PurgeResult> SqliteStore::count_purgeable(std::int64_t before) {
+  // A read transaction: the picks go to temp tables, which take no lock on the database.
+  std::lock_guard lock(mu_);
+  if (auto s = exec(db_, "BEGIN"); !s.ok()) return s;
+  auto counted = pick_purge(before, SIZE_MAX);
+  (void)exec(db_, "COMMIT");
+  return counted;
+}
+
 Result<PurgeResult> SqliteStore::purge(std::int64_t before, std::size_t limit,
-                                       std::string_view actor, bool dry_run) {
-  if (dry_run) {
-    // Counted in a read transaction: the picks go to temp tables, which take no lock on the
-    // database, so a running daemon is not held up however large the backlog.
-    std::lock_guard lock(mu_);
-    if (auto s = exec(db_, "BEGIN"); !s.ok()) return s;
-    auto counted = pick_purge(before, limit);
-    (void)exec(db_, "COMMIT");
-    return counted;
-  }
+                                       std::string_view actor) {
   return write([&]() -> Result<PurgeResult> {
     Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();

@@ -90,8 +90,9 @@ class SqliteStore final : public Store {
   Result<AuditVerification> verify_audit() override;
   Result<std::optional<AuditEntry>> get_audit(std::int64_t seq) override;
   Status export_audit(std::ostream& out) override;
-  Result<PurgeResult> purge(std::int64_t before, std::size_t limit, std::string_view actor,
-                            bool dry_run) override;
+  Result<PurgeResult> purge(std::int64_t before, std::size_t limit,
+                            std::string_view actor) override;
+  Result<PurgeResult> count_purgeable(std::int64_t before) override;
   Result<BlobCensus> blob_census() override;
   Status for_each_stored_blob(
       const std::function<Status(std::string_view id, std::string_view bytes)>& visit) override;

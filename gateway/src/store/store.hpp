@@ -253,7 +253,7 @@ struct AuditVerification {
   std::string head_hash;  // hash of the last entry; record it elsewhere to detect truncation
 };
 
-// What purge() removed (with dry_run: would remove).
+// What purge() removed (count_purgeable: the messages and documents it would take).
 struct PurgeResult {
   std::int64_t messages = 0;
   std::int64_t documents = 0;
@@ -381,13 +381,14 @@ class Store {
   // Retention. Deletes, oldest first, up to `limit` messages received before `before` whose
   // processing has ended (no job ready or running, no AS2 message sent for it still waiting
   // for its MDN), with their documents, jobs, deliveries, MDN, acknowledgements and sent AS2
-  // rows, and the byte strings no remaining row names (at most kMaxPurgeBatch messages unless
-  // dry_run, which counts them all). One transaction, audited (store.purged,
-  // by `actor`, with the counts). The audit log and the interchange control numbers seen
-  // (duplicate detection) are kept. With dry_run nothing changes and no write lock is taken; the
-  // result counts the messages and documents a purge would take (blobs stays 0).
-  virtual Result<PurgeResult> purge(std::int64_t before, std::size_t limit, std::string_view actor,
-                                    bool dry_run) = 0;
+  // rows, and the byte strings no remaining row names (at most kMaxPurgeBatch messages). One
+  // transaction, audited (store.purged, by `actor`, with the counts). The audit log and the
+  // interchange control numbers seen (duplicate detection) are kept.
+  virtual Result<PurgeResult> purge(std::int64_t before, std::size_t limit,
+                                    std::string_view actor) = 0;
+  // The messages and documents purges with that cutoff would take, all of them: a read, which
+  // takes no write lock however large the backlog (a dry run).
+  virtual Result<PurgeResult> count_purgeable(std::int64_t before) = 0;
 
   // What a store check needs: which named byte strings must be spool files, and which kept in
   // the database nothing names. A read (one snapshot).

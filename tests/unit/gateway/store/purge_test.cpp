@@ -25,6 +25,13 @@ struct PurgeFixture {
 
   PurgeFixture() { REQUIRE(spool.open().ok()); }
 
+  // A purge run of batches of `batch`, stopped after `batches` of them (the pause says stop).
+  PurgeSummary purge(std::int64_t before, std::size_t batch, int batches = 1000) {
+    int done = 0;
+    return blobs.purge(before, batch, "test", std::chrono::milliseconds(0),
+                       [&](std::chrono::milliseconds) { return ++done < batches; });
+  }
+
   std::string put(std::string_view bytes) {
     auto pending = blobs.prepare(bytes);
     REQUIRE(pending.ok());
@@ -119,11 +126,11 @@ TEST_CASE("purge: ended messages before the cutoff go with their rows and bytes,
   const std::int64_t audit_before = x.f.raw_count("audit");
 
   SECTION("a dry run counts and changes nothing") {
-    auto r = x.blobs.purge(t0 + 5 * kDay, SIZE_MAX, "test", true);
+    auto r = x.store->count_purgeable(t0 + 5 * kDay);
     REQUIRE(r.ok());
-    CHECK(r.value().rows.messages == 3);  // done, big, shared_old
-    CHECK(r.value().rows.documents == 1);
-    CHECK(r.value().files == 0);
+    CHECK(r.value().messages == 3);  // done, big, shared_old
+    CHECK(r.value().documents == 1);
+    CHECK(x.spool.exists(big_payload));  // no file removed
     CHECK(x.f.raw_count("messages") == 7);
     CHECK(x.f.raw_count("audit") == audit_before);
     CHECK(x.has_blob(done_row.payload_id));
@@ -131,12 +138,12 @@ TEST_CASE("purge: ended messages before the cutoff go with their rows and bytes,
 
   SECTION("a purge") {
     age_file(x.spool.path(big_payload), 2 * 60 * 60);  // written more than the grace ago
-    auto r = x.blobs.purge(t0 + 5 * kDay, 100, "test", false);
-    REQUIRE(r.ok());
-    CHECK(r.value().rows.messages == 3);
-    CHECK(r.value().rows.documents == 1);
-    CHECK(r.value().files == 1);
-    CHECK(r.value().file_errors == 0);
+    auto r = x.purge(t0 + 5 * kDay, 100);
+    REQUIRE(r.status.ok());
+    CHECK(r.rows.messages == 3);
+    CHECK(r.rows.documents == 1);
+    CHECK(r.files == 1);
+    CHECK(r.file_errors == 0);
     for (std::int64_t gone : {done, big, shared_old}) {
       auto m = x.store->get_message(gone);
       REQUIRE(m.ok());
@@ -179,26 +186,26 @@ TEST_CASE("purge: ended messages before the cutoff go with their rows and bytes,
     REQUIRE(verified.ok());
     CHECK(verified.value().ok);
     // Nothing left to do: nothing written.
-    auto second = x.blobs.purge(t0 + 5 * kDay, 100, "test", false);
-    REQUIRE(second.ok());
-    CHECK(second.value().rows.messages == 0);
+    auto second = x.purge(t0 + 5 * kDay, 100);
+    REQUIRE(second.status.ok());
+    CHECK(second.rows.messages == 0);
     CHECK(x.f.raw_count("audit") == audit_before + 1);
   }
 
   SECTION("batches take the oldest first") {
-    auto r = x.blobs.purge(t0 + 5 * kDay, 2, "test", false);
-    REQUIRE(r.ok());
-    CHECK(r.value().rows.messages == 2);
+    auto r = x.purge(t0 + 5 * kDay, 2, 1);
+    REQUIRE(r.status.ok());
+    CHECK(r.rows.messages == 2);
     auto m = x.store->get_message(shared_old);
     REQUIRE(m.ok());
     CHECK(m.value());
   }
 
   SECTION("a spool file used within the grace period stays") {
-    auto r = x.blobs.purge(t0 + 5 * kDay, 100, "test", false);
-    REQUIRE(r.ok());
-    CHECK(r.value().rows.messages == 3);
-    CHECK(r.value().files == 0);
+    auto r = x.purge(t0 + 5 * kDay, 100);
+    REQUIRE(r.status.ok());
+    CHECK(r.rows.messages == 3);
+    CHECK(r.files == 0);
     CHECK(x.spool.exists(big_payload));
   }
 }
@@ -248,13 +255,13 @@ TEST_CASE("purge: ids are never handed out twice", "[store][purge]") {
   // The newest message holds the highest message id, the first one the highest document and
   // acknowledgement ids: both stay, though everything is past the cutoff.
   x.f.clock->store(t0 + 10 * kDay);
-  auto r = x.blobs.purge(t0 + 5 * kDay, 100, "test", false);
-  REQUIRE(r.ok());
-  CHECK(r.value().rows.messages == 0);
+  auto r = x.purge(t0 + 5 * kDay, 100);
+  REQUIRE(r.status.ok());
+  CHECK(r.rows.messages == 0);
   const std::int64_t third = x.message("<3@acme>", "ISA*3~");
-  r = x.blobs.purge(t0 + 5 * kDay, 100, "test", false);
-  REQUIRE(r.ok());
-  CHECK(r.value().rows.messages == 1);  // the second: neither newest nor holding a highest id
+  r = x.purge(t0 + 5 * kDay, 100);
+  REQUIRE(r.status.ok());
+  CHECK(r.rows.messages == 1);  // the second: neither newest nor holding a highest id
   auto kept = x.store->get_message(first);
   REQUIRE(kept.ok());
   CHECK(kept.value());
