@@ -76,6 +76,8 @@ std::string post_once(const HttpMessage& message, const SendOptions& options, Re
     curl_easy_setopt(curl, CURLOPT_SSLKEY,
                      options.client_key_file.empty() ? options.client_cert_file.c_str()
                                                      : options.client_key_file.c_str());
+    // Also when empty, so an encrypted key without one fails rather than prompting.
+    curl_easy_setopt(curl, CURLOPT_KEYPASSWD, options.client_key_passphrase.c_str());
   }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);

@@ -90,6 +90,9 @@ CURLcode attempt(const PushTarget& t, const Source& source, const std::string& n
   curl_easy_setopt(c, CURLOPT_USERNAME, t.user.c_str());
   curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, static_cast<long>(CURLSSH_AUTH_PUBLICKEY));
   curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, t.private_key_file.c_str());
+  if (!t.private_key_passphrase.empty()) {
+    curl_easy_setopt(c, CURLOPT_KEYPASSWD, t.private_key_passphrase.c_str());
+  }
   if (!t.public_key_file.empty()) {
     curl_easy_setopt(c, CURLOPT_SSH_PUBLIC_KEYFILE, t.public_key_file.c_str());
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Acknowledgements pushed to the partner's own SFTP server (<acks send="sftp"/> and
-# <sftp-push>): a real OpenSSH sshd plays the partner; its host key is pinned.
+# <sftp-push>): a real OpenSSH sshd plays the partner; its host key is pinned. Our SFTP key is
+# encrypted (ssh-keygen -N), its passphrase in edigate.xml's <keys passphrase-file>.
 # Usage: ack_push_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -12,7 +13,10 @@ cleanup_extra() { [ -n "${sshd_pid:-}" ] && kill "$sshd_pid" 2>/dev/null; }
 . "$src/tests/integration/test_sshd.sh"
 
 mkdir -p sshd remote
-ssh-keygen -q -t ed25519 -N '' -f sshd/client_key
+ssh-keygen -q -t ed25519 -N 'push key passphrase' -f sshd/client_key
+printf 'push key passphrase\n' >keys.pass
+chmod 600 keys.pass
+sed -i 's|<listeners>|<keys passphrase-file="keys.pass"/>\n  <listeners>|' edigate.xml
 start_test_sshd "$tmp/sshd" || exit 1
 fingerprint=$(ssh-keygen -lf sshd/host_key.pub | awk '{print $2}')
 push="<sftp-push host=\"127.0.0.1\" port=\"$sshd_port\" user=\"$(id -un)\" key=\"../sshd/client_key\" host-key-sha256=\"$fingerprint\" dir=\"$tmp/remote\"/>"

@@ -57,6 +57,24 @@ struct ConfigPlace {
   long line = 0;
 };
 
+// A secret held in memory (the passphrase of our encrypted keys): its bytes are overwritten
+// when it is destroyed, so a dropped configuration does not leave it in freed memory.
+class SecretText {
+ public:
+  SecretText() = default;
+  explicit SecretText(std::string text) : text_(std::move(text)) {}
+  SecretText(const SecretText&) = default;
+  SecretText(SecretText&&) = default;
+  SecretText& operator=(const SecretText&) = default;
+  SecretText& operator=(SecretText&&) = default;
+  ~SecretText();
+  const std::string& str() const { return text_; }
+  bool empty() const { return text_.empty(); }
+
+ private:
+  std::string text_;
+};
+
 // What an HTTP listener serves.
 struct Endpoints {
   bool as2 = false;     // POST of AS2 messages from partners
@@ -287,6 +305,9 @@ struct PartnerProfile {
 
 struct GatewayConfig {
   fs::path file;  // edigate.xml, absolute
+  // <keys>: the passphrase of our encrypted PEM private keys (AS2, TLS listeners, admin,
+  // connectors' mTLS, our AS2 TLS client key, SFTP push keys); empty: keys are not encrypted.
+  SecretText key_passphrase;
   std::vector<ListenerConfig> listeners;
   AdminConfig admin;
   StoreConfig store;

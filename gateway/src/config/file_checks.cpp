@@ -1,5 +1,6 @@
 #include "config/file_checks.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include <fstream>
@@ -42,13 +43,50 @@ LoadedCertificate load_certificate_file(const fs::path& file) {
   return {*cert, {}};
 }
 
-LoadedKey load_key_file(const fs::path& file) {
+namespace {
+
+bool encrypted_pem(std::string_view pem) {
+  return pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
+         pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
+}
+
+}  // namespace
+
+LoadedKey load_key_file(const fs::path& file, const std::string& passphrase) {
   if (auto exposed = check_private(file)) return {{}, *exposed};
   as2::Result<std::string> bytes = as2::read_file_bytes(file.string());
   if (!bytes) return {{}, bytes.error().message};
-  as2::Result<as2::PrivateKey> key = as2::load_private_key(*bytes);
-  if (!key) return {{}, "'" + file.string() + "': " + key.error().message};
-  return {*key, {}};
+  as2::Result<as2::PrivateKey> key = as2::load_private_key(*bytes, passphrase);
+  const bool encrypted = encrypted_pem(*bytes);
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  if (key) return {*key, {}};
+  if (encrypted && passphrase.empty()) {
+    return {{},
+            "'" + file.string() +
+                "' is encrypted: give its passphrase in <keys passphrase-file> or "
+                "<keys passphrase-credential>"};
+  }
+  if (encrypted) {
+    return {{}, "'" + file.string() + "' does not decrypt with the passphrase in <keys>"};
+  }
+  return {{}, "'" + file.string() + "': " + key.error().message};
+}
+
+LoadedSecret load_passphrase_file(const fs::path& file) {
+  if (auto exposed = check_private(file)) return {{}, *exposed};
+  as2::Result<std::string> bytes = as2::read_file_bytes(file.string());
+  if (!bytes) return {{}, bytes.error().message};
+  std::string line = bytes->substr(0, bytes->find('\n'));
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  // OpenSSL's PEM password callbacks take at most PEM_BUFSIZE (1024) bytes.
+  constexpr std::size_t kMaxPassphraseBytes = 1023;
+  if (line.empty()) return {{}, "'" + file.string() + "' holds no passphrase on its first line"};
+  if (line.size() > kMaxPassphraseBytes) {
+    OPENSSL_cleanse(line.data(), line.size());
+    return {{}, "'" + file.string() + "': the passphrase is longer than 1023 bytes"};
+  }
+  return {std::move(line), {}};
 }
 
 bool key_matches(const as2::Certificate& cert, const as2::PrivateKey& key) {

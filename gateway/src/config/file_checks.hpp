@@ -27,7 +27,17 @@ struct LoadedKey {
   as2::PrivateKey key;
   std::string error;
 };
-LoadedKey load_key_file(const fs::path& file);
+// A PEM or DER private key; an encrypted PEM key (PKCS#8 or OpenSSL's legacy form) is
+// decrypted with `passphrase` (empty: none configured, and the error says so).
+LoadedKey load_key_file(const fs::path& file, const std::string& passphrase);
+
+// The passphrase of our encrypted keys from a file: its first line, without the line end (as
+// `openssl ... -passin file:` reads it). The file must be private and the line not empty.
+struct LoadedSecret {
+  std::string text;
+  std::string error;
+};
+LoadedSecret load_passphrase_file(const fs::path& file);
 
 // The key belongs to the certificate.
 bool key_matches(const as2::Certificate& cert, const as2::PrivateKey& key);

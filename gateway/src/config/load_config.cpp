@@ -1,4 +1,6 @@
 // load_config(): edigate.xml, then every partner profile, then the checks across files.
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <map>
 #include <system_error>
@@ -13,6 +15,8 @@ std::string ConfigIssue::to_string() const {
   // Like edi::XmlIssue: no line when the issue is about the file as a whole.
   return file + ":" + (line > 0 ? std::to_string(line) + ":" : std::string()) + " " + message;
 }
+
+SecretText::~SecretText() { OPENSSL_cleanse(text_.data(), text_.capacity()); }
 
 const ConnectorConfig* GatewayConfig::find_connector(std::string_view name) const {
   for (const ConnectorConfig& c : connectors) {

@@ -2,6 +2,7 @@
 // this reads attributes directly and checks what an XSD cannot: files, keys, unique names.
 #include <arpa/inet.h>
 
+#include <cstdlib>
 #include <set>
 #include <string_view>
 
@@ -23,6 +24,7 @@ bool bindable(const std::string& address) {
 struct Reader {
   const XmlFile& xml;
   std::vector<ConfigIssue>& issues;
+  const SecretText& passphrase;  // of our encrypted keys; read first, from <keys>
 
   void fail(pugi::xml_node node, std::string message) const {
     xml.add_issue(issues, node, std::move(message));
@@ -57,7 +59,7 @@ struct Reader {
     as2::Identity out;
     LoadedCertificate cert = load_certificate_file(xml.resolve(node.attribute(cert_attr).value()));
     if (!cert.error.empty()) fail(node, std::string(cert_attr) + ": " + cert.error);
-    LoadedKey key = load_key_file(xml.resolve(node.attribute(key_attr).value()));
+    LoadedKey key = load_key_file(xml.resolve(node.attribute(key_attr).value()), passphrase.str());
     if (!key.error.empty()) fail(node, std::string(key_attr) + ": " + key.error);
     if (cert.certificate && key.key && !key_matches(cert.certificate, key.key)) {
       fail(node, std::string(key_attr) + " does not belong to " + cert_attr);
@@ -254,11 +256,46 @@ Sha256 Reader::parse_hex(pugi::xml_node node, std::string_view hex) const {
   return digest.value_or(Sha256{});
 }
 
+// <keys>: the passphrase from its file, or from the systemd credential of that name (systemd
+// puts a service's credentials, decrypted, in the directory $CREDENTIALS_DIRECTORY names).
+SecretText key_passphrase(const XmlFile& xml, pugi::xml_node node,
+                          std::vector<ConfigIssue>& issues) {
+  if (!node) return {};
+  const pugi::xml_attribute file = node.attribute("passphrase-file");
+  const pugi::xml_attribute credential = node.attribute("passphrase-credential");
+  if (file.empty() == credential.empty()) {
+    xml.add_issue(issues, node, "give one of passphrase-file and passphrase-credential");
+    return {};
+  }
+  fs::path path;
+  if (file) {
+    path = xml.resolve(file.value());
+  } else {
+    const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
+    if (dir == nullptr || *dir == '\0') {
+      xml.add_issue(issues, node,
+                    std::string("passphrase-credential '") + credential.value() +
+                        "': $CREDENTIALS_DIRECTORY is not set (systemd sets it for a service "
+                        "with LoadCredential= or LoadCredentialEncrypted=)");
+      return {};
+    }
+    path = fs::path(dir) / credential.value();
+  }
+  LoadedSecret secret = load_passphrase_file(path);
+  if (!secret.error.empty()) {
+    xml.add_issue(
+        issues, node,
+        std::string(file ? "passphrase-file" : "passphrase-credential") + ": " + secret.error);
+  }
+  return SecretText(std::move(secret.text));
+}
+
 }  // namespace
 
 void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigIssue>& issues) {
-  const Reader r{xml, issues};
   const pugi::xml_node root = xml.root();
+  config.key_passphrase = key_passphrase(xml, root.child("keys"), issues);
+  const Reader r{xml, issues, config.key_passphrase};
   r.listeners(root.child("listeners"), config);
   r.admin(root.child("admin"), config);
   const pugi::xml_node store = root.child("store");

@@ -98,6 +98,9 @@ void apply_transport(CURL* c, const HttpConnectorOptions& o, Exchange& ex, char*
   if (!o.client_cert_file.empty()) {
     curl_easy_setopt(c, CURLOPT_SSLCERT, o.client_cert_file.c_str());
     curl_easy_setopt(c, CURLOPT_SSLKEY, o.client_key_file.c_str());
+    // Also when empty: curl then answers OpenSSL's passphrase callback itself, so an
+    // encrypted key without a passphrase fails instead of prompting on a terminal.
+    curl_easy_setopt(c, CURLOPT_KEYPASSWD, o.client_key_passphrase.c_str());
   }
   curl_easy_setopt(c, CURLOPT_USERAGENT, "edigate");
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);

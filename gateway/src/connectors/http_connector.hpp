@@ -55,6 +55,7 @@ struct HttpConnectorOptions {
   std::string ca_file;           // empty: the system trust store
   std::string client_cert_file;  // mTLS: both or neither (PEM)
   std::string client_key_file;
+  std::string client_key_passphrase;  // for an encrypted client_key_file
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds total_timeout{std::chrono::seconds(60)};
   // http:// (no TLS) is refused unless this is set — for loopback tests and local sidecars.

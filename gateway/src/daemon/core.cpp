@@ -10,7 +10,8 @@ namespace edigate::gateway::daemon {
 namespace {
 
 connectors::HttpConnectorOptions http_options(const std::string& name,
-                                              const config::HttpConnector& c) {
+                                              const config::HttpConnector& c,
+                                              const config::SecretText& key_passphrase) {
   connectors::HttpConnectorOptions o;
   o.name = name;
   o.url = c.url;
@@ -18,6 +19,7 @@ connectors::HttpConnectorOptions http_options(const std::string& name,
   o.ca_file = c.ca.string();
   o.client_cert_file = c.mtls_cert.string();
   o.client_key_file = c.mtls_key.string();
+  o.client_key_passphrase = key_passphrase.str();
   // Plain http:// only to loopback (a sidecar, the test harness); everything else is TLS.
   o.allow_plain_http = c.url.starts_with("http://127.0.0.1") || c.url.starts_with("http://[::1]") ||
                        c.url.starts_with("http://localhost");
@@ -48,7 +50,9 @@ connectors::HttpConnectorOptions http_options(const std::string& name,
 
 // One connector from its configuration, behind a circuit breaker; null and `error` when it
 // cannot be built (an unreadable secret file, say).
-std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c, std::string& error) {
+std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c,
+                                             const config::SecretText& key_passphrase,
+                                             std::string& error) {
   std::unique_ptr<connectors::Connector> inner;
   if (const auto* file = std::get_if<config::FileConnector>(&c.target)) {
     connectors::FileConnectorOptions o;
@@ -58,7 +62,7 @@ std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c, s
     inner = std::make_unique<connectors::FileConnector>(o);
   } else {
     auto made = connectors::HttpConnector::create(
-        http_options(c.name, std::get<config::HttpConnector>(c.target)));
+        http_options(c.name, std::get<config::HttpConnector>(c.target), key_passphrase));
     if (!made.ok()) {
       error = "connector " + c.name + ": " + made.error().message;
       return nullptr;
@@ -84,7 +88,7 @@ std::string Core::apply(std::shared_ptr<const config::GatewayConfig> config) {
   live->partners = std::make_shared<const config::PartnerRegistry>(config);
   for (const config::ConnectorConfig& c : config->connectors) {
     std::string error;
-    auto connector = build(c, error);
+    auto connector = build(c, config->key_passphrase, error);
     if (connector == nullptr) return error;
     live->connectors.emplace(c.name, std::move(connector));
   }

@@ -94,6 +94,7 @@ void use_partner_tls(as2::SendOptions& options, const config::GatewayConfig& con
   if (config.as2) {
     options.client_cert_file = config.as2->tls_cert.string();
     options.client_key_file = config.as2->tls_key.string();
+    options.client_key_passphrase = config.key_passphrase.str();
   }
 }
 
@@ -808,7 +809,7 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
       message.ok() && message.value() ? live->partners->by_id(message.value()->partner) : nullptr;
   if (ack != nullptr && partner != nullptr && partner->ack_send == config::AckSend::sftp &&
       partner->sftp_push) {
-    return push_ack(job, *ack, *partner);
+    return push_ack(job, *ack, *partner, live->config->key_passphrase.str());
   }
   if (ack == nullptr || partner == nullptr || !partner->as2 || !live->config->as2) {
     (void)st.dead(job, "no acknowledgement, partner or AS2 station to send it with");
@@ -990,7 +991,7 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
 // Our acknowledgement to the partner's own SFTP server: uploaded under a temporary name and
 // renamed, their host key pinned; a refused login or wrong host key is final.
 void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
-                         const config::PartnerProfile& partner) {
+                         const config::PartnerProfile& partner, const std::string& key_passphrase) {
   store::Store& st = core_.store();
   const config::PartnerSftpPush& p = *partner.sftp_push;
   sftp::PushTarget target;
@@ -998,6 +999,7 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
   target.port = p.port;
   target.user = p.user;
   target.private_key_file = p.key.string();
+  target.private_key_passphrase = key_passphrase;
   target.host_key_sha256 = p.host_key_sha256;
   target.remote_dir = p.dir;
   target.temp_then_rename = p.temp_then_rename;

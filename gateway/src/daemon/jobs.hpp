@@ -120,8 +120,8 @@ class JobRunner {
                           const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
                           const std::string& details);
   void mdn_timeout(const store::Job& job, std::string_view sent_id);
-  void push_ack(const store::Job& job, const store::Ack& ack,
-                const config::PartnerProfile& partner);
+  void push_ack(const store::Job& job, const store::Ack& ack, const config::PartnerProfile& partner,
+                const std::string& key_passphrase);
 
   Core& core_;
   unsigned threads_;

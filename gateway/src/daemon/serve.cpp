@@ -96,15 +96,18 @@ void audit_suppressed(Core& core, const std::optional<RefusalGate::Summary>& s) 
                                                      {"top", std::move(top)}})});
 }
 
-http::Result<http::TlsContextPtr> listener_tls(const config::ListenerConfig& l) {
+http::Result<http::TlsContextPtr> listener_tls(const config::ListenerConfig& l,
+                                               const config::SecretText& passphrase) {
   return http::make_server_tls_context(
       read_file(l.cert), read_file(l.key),
       l.client_ca.empty() ? std::nullopt : std::optional<std::string>(read_file(l.client_ca)),
-      false);
+      false, passphrase.str());
 }
 
-http::Result<http::TlsContextPtr> admin_tls(const config::AdminConfig& a) {
-  return http::make_server_tls_context(read_file(a.cert), read_file(a.key), std::nullopt, false);
+http::Result<http::TlsContextPtr> admin_tls(const config::AdminConfig& a,
+                                            const config::SecretText& passphrase) {
+  return http::make_server_tls_context(read_file(a.cert), read_file(a.key), std::nullopt, false,
+                                       passphrase.str());
 }
 
 // On SIGHUP: the TLS files of listeners that stay (same position, address, port and kind) are
@@ -135,7 +138,7 @@ TlsReload prepare_tls_reload(const config::GatewayConfig& running,
       continue;
     }
     if (!l.tls) continue;
-    auto tls = listener_tls(l);
+    auto tls = listener_tls(l, next.key_passphrase);
     if (!tls.ok()) {
       r.error = "listener " + l.address + ":" + std::to_string(l.port) + ": " + tls.error();
       return r;
@@ -150,7 +153,7 @@ TlsReload prepare_tls_reload(const config::GatewayConfig& running,
   if (!same_binding(a, running.admin)) {
     r.restart_needed.push_back("admin " + a.address + ":" + std::to_string(a.port));
   } else if (a.tls) {
-    auto tls = admin_tls(a);
+    auto tls = admin_tls(a, next.key_passphrase);
     if (!tls.ok()) {
       r.error = "admin API: " + tls.error();
       return r;
@@ -250,7 +253,7 @@ int serve(const ServeOptions& options) {
     lc.address = l.address;
     lc.port = l.port;
     if (l.tls) {
-      auto tls = listener_tls(l);
+      auto tls = listener_tls(l, cfg->key_passphrase);
       if (!tls.ok()) {
         log("listener " + l.address + ":" + std::to_string(l.port) + ": " + tls.error());
         return 2;
@@ -278,7 +281,7 @@ int serve(const ServeOptions& options) {
   admin_listener.address = cfg->admin.address;
   admin_listener.port = cfg->admin.port;
   if (cfg->admin.tls) {
-    auto tls = admin_tls(cfg->admin);
+    auto tls = admin_tls(cfg->admin, cfg->key_passphrase);
     if (!tls.ok()) {
       log("admin API: " + tls.error());
       return 2;

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include <boost/asio/ssl/context.hpp>
+#include <cstring>
 
 namespace edigate::gateway::http {
 
@@ -62,11 +63,28 @@ Status apply_protocol_policy(SSL_CTX* ctx) {
   return Status::success();
 }
 
-Status load_identity(ssl::context& ctx, const std::string& cert_pem, const std::string& key_pem) {
+// OpenSSL's pem_password_cb: copies the passphrase `userdata` points at (a std::string).
+int copy_passphrase(char* buffer, int size, int /*rwflag*/, void* userdata) {
+  const auto* passphrase = static_cast<const std::string*>(userdata);
+  if (passphrase == nullptr || passphrase->size() > static_cast<std::size_t>(size)) return 0;
+  std::memcpy(buffer, passphrase->data(), passphrase->size());
+  return static_cast<int>(passphrase->size());
+}
+
+Status load_identity(ssl::context& ctx, const TlsServerSettings& settings) {
   boost::system::error_code ec;
-  ctx.use_certificate_chain(boost::asio::buffer(cert_pem), ec);
+  ctx.use_certificate_chain(boost::asio::buffer(settings.cert_pem), ec);
   if (ec) return Status::failure("server certificate: " + ec.message());
-  ctx.use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
+  // An encrypted key is decrypted with the configured passphrase; without one the callback
+  // answers nothing, so OpenSSL never falls back to prompting on a terminal. The callback is
+  // removed again: it points at this frame.
+  SSL_CTX* native = ctx.native_handle();
+  SSL_CTX_set_default_passwd_cb(native, &copy_passphrase);
+  SSL_CTX_set_default_passwd_cb_userdata(native,
+                                         const_cast<std::string*>(&settings.key_passphrase));
+  ctx.use_private_key(boost::asio::buffer(settings.key_pem), ssl::context::pem, ec);
+  SSL_CTX_set_default_passwd_cb(native, nullptr);
+  SSL_CTX_set_default_passwd_cb_userdata(native, nullptr);
   if (ec) return Status::failure("server private key: " + ec.message());
   if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
     return Status::failure(openssl_error("the private key does not match the certificate"));
@@ -95,7 +113,7 @@ Status load_client_ca(ssl::context& ctx, const std::string& ca_pem, bool require
 Result<TlsContextPtr> make_server_tls_context(const TlsServerSettings& settings) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   if (auto s = apply_protocol_policy(ctx->native_handle()); !s.ok()) return s;
-  if (auto s = load_identity(*ctx, settings.cert_pem, settings.key_pem); !s.ok()) return s;
+  if (auto s = load_identity(*ctx, settings); !s.ok()) return s;
   if (settings.client_ca) {
     if (auto s = load_client_ca(*ctx, *settings.client_ca, settings.require_client_cert); !s.ok()) {
       return s;
@@ -109,9 +127,10 @@ Result<TlsContextPtr> make_server_tls_context(const TlsServerSettings& settings)
 Result<TlsContextPtr> make_server_tls_context(const std::string& cert_pem,
                                               const std::string& key_pem,
                                               const std::optional<std::string>& client_ca,
-                                              bool require_client_cert) {
+                                              bool require_client_cert,
+                                              const std::string& key_passphrase) {
   return make_server_tls_context(
-      TlsServerSettings{cert_pem, key_pem, client_ca, require_client_cert});
+      TlsServerSettings{cert_pem, key_pem, client_ca, require_client_cert, key_passphrase});
 }
 
 }  // namespace edigate::gateway::http

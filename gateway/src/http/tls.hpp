@@ -26,9 +26,10 @@ inline constexpr const char* kTlsGroups = "X25519:P-256:P-384";
 
 struct TlsServerSettings {
   std::string cert_pem;                  // server certificate, then any intermediates
-  std::string key_pem;                   // its private key (unencrypted PEM)
+  std::string key_pem;                   // its private key (PEM, encrypted or not)
   std::optional<std::string> client_ca;  // PEM CA bundle; when set, client certs are verified
   bool require_client_cert = false;      // refuse the handshake without a valid client cert
+  std::string key_passphrase;            // decrypts an encrypted key_pem; never prompted for
 };
 
 using TlsContextPtr = std::shared_ptr<boost::asio::ssl::context>;
@@ -37,6 +38,7 @@ Result<TlsContextPtr> make_server_tls_context(const TlsServerSettings& settings)
 Result<TlsContextPtr> make_server_tls_context(const std::string& cert_pem,
                                               const std::string& key_pem,
                                               const std::optional<std::string>& client_ca,
-                                              bool require_client_cert);
+                                              bool require_client_cert,
+                                              const std::string& key_passphrase = {});
 
 }  // namespace edigate::gateway::http

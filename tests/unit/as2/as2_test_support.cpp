@@ -68,6 +68,17 @@ std::string pem_private_key(const PrivateKey& key) {
   return out;
 }
 
+std::string pem_encrypted_private_key(const PrivateKey& key, const std::string& passphrase) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PKCS8PrivateKey(bio, key.get(), EVP_aes_256_cbc(), passphrase.data(),
+                                static_cast<int>(passphrase.size()), nullptr, nullptr);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
 TempDir::TempDir() {
   std::string templ = (std::filesystem::temp_directory_path() / "edigate-as2-XXXXXX").string();
   path_ = ::mkdtemp(templ.data());

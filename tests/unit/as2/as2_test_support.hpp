@@ -18,6 +18,8 @@ Certificate certificate_valid(const PrivateKey& key, std::int64_t not_before,
 
 std::string pem_certificate(const Certificate& cert);
 std::string pem_private_key(const PrivateKey& key);
+// PKCS#8, encrypted with AES-256-CBC under `passphrase` (what `openssl pkey -aes256` writes).
+std::string pem_encrypted_private_key(const PrivateKey& key, const std::string& passphrase);
 
 // A temporary directory removed at destruction.
 class TempDir {

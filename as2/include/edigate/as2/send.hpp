@@ -27,6 +27,7 @@ struct SendOptions {
   // A client certificate for partners whose HTTPS endpoint asks for one (PEM files).
   std::string client_cert_file;
   std::string client_key_file;
+  std::string client_key_passphrase;  // for an encrypted client_key_file
   // Injected so tests (and the gateway's scheduler) control waiting.
   std::function<void(std::chrono::milliseconds)> sleep;
 };

@@ -1,7 +1,10 @@
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include "../../as2/as2_test_support.hpp"
 #include "config/config.hpp"
 #include "config_fixture.hpp"
 
@@ -442,6 +445,113 @@ TEST_CASE("async MDNs: our MDN URL and the partner's timeout", "[config]") {
     const LoadResult p = load_config(f.config_file());
     CHECK(has_issue(p, f.partner_file("acme"), line_of(partner, "<mdn "), "timeout"));
   }
+}
+
+namespace {
+
+// certs/our.key and certs/tls.key of the fixture, encrypted under `passphrase`.
+void encrypt_keys(const ConfigFixture& f, const std::string& passphrase) {
+  for (const char* name : {"our", "tls"}) {
+    const fs::path key = f.dir() / "certs" / (std::string(name) + ".key");
+    const as2::Identity& id = as2::test::identity(std::string("config-") + name);
+    f.write("certs/" + std::string(name) + ".key",
+            as2::test::pem_encrypted_private_key(id.key, passphrase));
+    fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  }
+}
+
+void write_secret(const ConfigFixture& f, const std::string& relative, const std::string& text) {
+  f.write(relative, text);
+  fs::permissions(f.dir() / relative, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+// Sets an environment variable for one test and puts the old value back.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("encrypted keys need the passphrase in <keys>", "[config]") {
+  const ConfigFixture f;
+  encrypt_keys(f, "correct horse");
+  const std::string plain = ConfigFixture::gateway_xml();
+  const LoadResult without = load_config(f.config_file());
+  INFO(all_issues(without));
+  CHECK(has_issue(without, f.config_file(), line_of(plain, "<as2 "), "is encrypted"));
+  CHECK(has_issue(without, f.config_file(), line_of(plain, "<https "), "is encrypted"));
+
+  const std::string text = replaced(plain, "  <listeners>",
+                                    "  <keys passphrase-file=\"secrets/keys.pass\"/>\n"
+                                    "  <listeners>");
+  f.write("edigate.xml", text);
+  write_secret(f, "secrets/keys.pass", "correct horse\n");
+  const LoadResult good = load_config(f.config_file());
+  INFO(all_issues(good));
+  REQUIRE(good.ok());
+  CHECK(good.config->key_passphrase.str() == "correct horse");
+  REQUIRE(good.config->as2);
+  CHECK(good.config->as2->identity.key);
+
+  write_secret(f, "secrets/keys.pass", "wrong horse\r\nsecond line\n");
+  const LoadResult wrong = load_config(f.config_file());
+  CHECK(has_issue(wrong, f.config_file(), line_of(text, "<as2 "), "does not decrypt"));
+  CHECK(has_issue(wrong, f.config_file(), line_of(text, "<https "), "does not decrypt"));
+
+  write_secret(f, "secrets/keys.pass", "\ncorrect horse\n");
+  CHECK(has_issue(load_config(f.config_file()), f.config_file(), line_of(text, "<keys "),
+                  "no passphrase on its first line"));
+
+  write_secret(f, "secrets/keys.pass", "correct horse\n");
+  fs::permissions(f.dir() / "secrets/keys.pass", fs::perms::others_read, fs::perm_options::add);
+  CHECK(has_issue(load_config(f.config_file()), f.config_file(), line_of(text, "<keys "),
+                  "readable by everyone"));
+}
+
+TEST_CASE("the key passphrase from a systemd credential", "[config]") {
+  const ConfigFixture f;
+  encrypt_keys(f, "from systemd");
+  const std::string text = replaced(ConfigFixture::gateway_xml(), "  <listeners>",
+                                    "  <keys passphrase-credential=\"edigate-keys\"/>\n"
+                                    "  <listeners>");
+  f.write("edigate.xml", text);
+  write_secret(f, "credentials/edigate-keys", "from systemd");  // systemd writes no newline
+  {
+    const ScopedEnv unset("CREDENTIALS_DIRECTORY", std::nullopt);
+    const LoadResult r = load_config(f.config_file());
+    CHECK(has_issue(r, f.config_file(), line_of(text, "<keys "), "CREDENTIALS_DIRECTORY"));
+  }
+  const ScopedEnv set("CREDENTIALS_DIRECTORY", (f.dir() / "credentials").string());
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->key_passphrase.str() == "from systemd");
+
+  const std::string both = replaced(text, "<keys ", "<keys passphrase-file=\"secrets/erp-token\" ");
+  f.write("edigate.xml", both);
+  CHECK(has_issue(load_config(f.config_file()), f.config_file(), line_of(both, "<keys "),
+                  "one of passphrase-file and passphrase-credential"));
 }
 
 }  // namespace edigate::gateway::config::test

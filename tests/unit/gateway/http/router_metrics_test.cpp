@@ -66,6 +66,6 @@ TEST_CASE("tls: a context is refused for bad PEM or a required cert without a CA
   auto bad = make_server_tls_context("not a cert", "not a key", std::nullopt, false);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().find("certificate") != std::string::npos);
-  auto no_ca = make_server_tls_context(TlsServerSettings{"", "", std::nullopt, true});
+  auto no_ca = make_server_tls_context(TlsServerSettings{"", "", std::nullopt, true, ""});
   CHECK_FALSE(no_ca.ok());
 }
