@@ -20,10 +20,7 @@ sed 's| key="certs/tls/server.key">|>|' edigate.xml >half.xml
 check "cert without key refused" 1 "$bin" config check --config half.xml
 has "cert and key together" err "cert and key go together"
 
-"$bin" serve --config edigate.xml >daemon.log 2>&1 &
-daemon=$!
-pids+=($daemon)
-wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+start_daemon
 has "logged as https" daemon.log "admin API on 127.0.0.1:$admin_port (https)"
 admin="https://127.0.0.1:$admin_port"
 check "health over HTTPS" 0 curl -sf --cacert certs/ca/ca.pem "$admin/health"

@@ -24,20 +24,14 @@ cat >partners/other.xml <<XML
 </partner>
 XML
 check "config check" 0 "$bin" config check -c edigate.xml
-"$bin" serve --config edigate.xml >daemon.log 2>&1 &
-daemon=$!
-pids+=($daemon)
-wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+start_daemon
 ok
 
 po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
 po5010="$src/tests/fixtures/edi/canonical/850-5010-retail-orders.edi"
 
 # --- AS2 with edigate as2 send: a signed MDN with the MIC, then the ERP gets both orders ----
-"$bin" as2 pack "$po" -o msg --from TEST-RETAILER --to EDIGATE-TEST \
-  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
-  --partner-cert certs/as2/our.pem >pack.out
-mic=$(sed -n 's/^Expected-MIC: //p' pack.out)
+pack_retailer_message "$po" msg
 check "as2 send" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" msg \
   --partner-cert certs/as2/our.pem --expect-mic "$mic"
 has "positive signed MDN" out "mdn_disposition: processed"

@@ -56,6 +56,24 @@ renew_server_certificate() {
   mkdir -p renewed && mv certs/tls/server.pem certs/tls/server.key renewed/
   "$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1
 }
+# Starts the gateway under test on edigate.xml (its log: daemon.log), sets daemon, and waits
+# until it is ready; a daemon that does not start ends the test.
+start_daemon() {
+  "$bin" serve --config edigate.xml >daemon.log 2>&1 &
+  daemon=$!
+  pids+=($daemon)
+  wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+}
+# The retailer's AS2 message to the gateway: PAYLOAD signed and encrypted into OUT (more
+# `as2 pack` options may follow); sets mic, the MIC its MDN must return.
+pack_retailer_message() {  # pack_retailer_message PAYLOAD OUT [OPTION...]
+  local payload=$1 out=$2
+  shift 2
+  "$bin" as2 pack "$payload" -o "$out" --from TEST-RETAILER --to EDIGATE-TEST \
+    --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+    --partner-cert certs/as2/our.pem "$@" >pack.out
+  mic=$(sed -n 's/^Expected-MIC: //p' pack.out)
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 "$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1 || { echo "cannot make certificates"; exit 2; }

@@ -45,18 +45,12 @@ has "says it does not decrypt" err "does not decrypt with the passphrase in <key
 printf 'a long passphrase for the keys' >creds/edigate-keys
 check "config check with the credential" 0 "$bin" config check --config edigate.xml
 
-"$bin" serve --config edigate.xml >daemon.log 2>&1 &
-daemon=$!
-pids+=($daemon)
-wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+start_daemon
 ! grep -q "a long passphrase" daemon.log && ok || fail "the passphrase is not logged"
 
 # AS2 over HTTPS: TLS with the encrypted listener key, the CMS content key decrypted and the MDN
 # signed with our encrypted AS2 key.
-"$bin" as2 pack "$po" -o msg --from TEST-RETAILER --to EDIGATE-TEST \
-  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
-  --partner-cert certs/as2/our.pem >pack.out
-mic=$(sed -n 's/^Expected-MIC: //p' pack.out)
+pack_retailer_message "$po" msg
 check "as2 send over https" 0 "$bin" as2 send "https://127.0.0.1:$https_port/as2" msg \
   --cacert certs/ca/ca.pem --partner-cert certs/as2/our.pem --expect-mic "$mic"
 has "a signed positive MDN" out "mdn_disposition: processed"

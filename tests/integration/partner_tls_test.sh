@@ -46,10 +46,7 @@ has "named" err "tls-cert and tls-key go together"
 sed -i 's|cert="certs/as2/our.pem"/>|cert="certs/as2/our.pem" tls-cert="certs/clients/upload-client.pem" tls-key="certs/clients/upload-client.key"/>|' edigate.xml
 check "config check" 0 "$bin" config check --config edigate.xml
 
-"$bin" serve --config edigate.xml >daemon.log 2>&1 &
-daemon=$!
-pids+=($daemon)
-wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+start_daemon
 upload() {  # upload CONTROL: an 850 with its own control numbers, over HTTPS upload
   sed -e "s/000118830/000$1/g" -e "s/\*118830\*/*$1*/; s/GE\*2\*118830/GE*2*$1/" "$po" >"order-$1.edi"
   check "upload $1" 0 curl -sf -H "Authorization: Bearer upload-token" \

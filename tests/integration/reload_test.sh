@@ -20,10 +20,7 @@ cat >partners/soon.xml <<XML
   <acks type="none" send="none"/>
 </partner>
 XML
-"$bin" serve --config edigate.xml >daemon.log 2>&1 &
-daemon=$!
-pids+=($daemon)
-wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+start_daemon
 soon_warning="edigate: warning: .*partners/soon.xml:3: soon's AS2 certificate (certs/partners/soon.pem) expires "
 [ "$(grep -c "$soon_warning" daemon.log)" -eq 1 ] && ok || { fail "the expiring certificate is logged at start"; cat daemon.log; }
 soon_series='^edigate_certificate_expiry_timestamp_seconds{use="partner-as2",partner="soon"} '

@@ -47,10 +47,7 @@ check "age the store" 0 sqlite3 var/edigate.db "
 find var/spool -type f -exec touch -d '2 hours ago' {} +
 check "corrupt a payload" 0 sqlite3 var/edigate.db "UPDATE blobs SET bytes = CAST('changed' AS BLOB) WHERE id = '$corrupt_sha'"
 
-"$bin" serve --config edigate.xml >daemon.log 2>&1 &
-daemon=$!
-pids+=($daemon)
-wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
+start_daemon
 count() { sqlite3 var/edigate.db "SELECT count(*) FROM messages WHERE id IN ($1)"; }
 purged() { [ "$(count "$old, $large")" = 0 ]; }
 wait_for 30 purged && ok || fail "old messages not purged: $(count "$old, $large") left"

@@ -129,6 +129,7 @@ struct Limits {
   static constexpr unsigned kDefaultConnections = 512;
   static constexpr unsigned kDefaultConnectionsPerIp = 16;
   static constexpr std::uint64_t kDefaultDecompressedBytes = as2::kDefaultMaxDecompressedBytes;
+  static constexpr std::uint64_t kDefaultRefusedKeepBytes = 64 * 1024;
 
   std::size_t header_bytes = kDefaultHeaderBytes;     // one request's header block
   std::uint64_t body_bytes = kDefaultBodyBytes;       // one request's body, as received
@@ -137,7 +138,10 @@ struct Limits {
   unsigned connections = kDefaultConnections;         // open at once, all clients
   unsigned connections_per_ip = kDefaultConnectionsPerIp;
   std::uint64_t decompressed_bytes = kDefaultDecompressedBytes;  // AS2 compressed data (bombs)
-  edi::Limits edi;                                               // <limits><edi .../>
+  // Of an AS2 request we refuse (not authenticated, so anyone's), the body's first this many
+  // bytes are stored as evidence, with the size and SHA-256 of all of it.
+  std::uint64_t refused_keep_bytes = kDefaultRefusedKeepBytes;
+  edi::Limits edi;  // <limits><edi .../>
 };
 
 struct Workers {

@@ -155,6 +155,7 @@ struct Reader {
     l.connections = node.attribute("connections").as_uint(l.connections);
     l.connections_per_ip = node.attribute("connections-per-ip").as_uint(l.connections_per_ip);
     l.decompressed_bytes = node.attribute("decompressed-bytes").as_ullong(l.decompressed_bytes);
+    l.refused_keep_bytes = node.attribute("refused-keep-bytes").as_ullong(l.refused_keep_bytes);
     if (l.connections_per_ip > l.connections) {
       fail(node, "connections-per-ip is larger than connections");
     }

@@ -12,6 +12,7 @@
 #include "daemon/jobs.hpp"
 #include "daemon/mdn_receipt.hpp"
 #include "edigate/as2/receive.hpp"
+#include "store/sha256.hpp"
 #include "store/store_json.hpp"
 
 namespace edigate::gateway::daemon {
@@ -192,6 +193,33 @@ void answer_duplicate(Core& core, const std::string& partner_id, const as2::Rece
   responder.send(mdn_response(*mdn));
 }
 
+// The counters of an AS2 request received. Labels name configured partners only: a stranger's
+// AS2-From is the sender's to choose, and a series per value would grow without bound.
+void count_as2_received(Core& core, const config::PartnerProfile* partner, std::size_t bytes,
+                        bool processed) {
+  const std::string label = partner != nullptr ? partner->id : "unknown";
+  core.metrics()
+      .counter("edigate_messages_received_total", "Messages received",
+               {{"partner", label}, {"transport", "as2"}})
+      .add();
+  core.metrics()
+      .counter("edigate_bytes_received_total", "Bytes received",
+               {{"partner", label}, {"transport", "as2"}})
+      .add(static_cast<double>(bytes));
+  if (!processed) {
+    core.metrics()
+        .counter("edigate_receive_errors_total", "Messages refused",
+                 {{"partner", label}, {"transport", "as2"}})
+        .add();
+  }
+}
+
+// What is kept of a refused request's body: its first `limit` bytes. The bytes are no
+// partner's for sure (nothing verified them), and anyone can send `body-bytes` of them.
+std::string_view kept_of_refused(std::string_view body, std::uint64_t limit) {
+  return body.size() <= limit ? body : body.substr(0, static_cast<std::size_t>(limit));
+}
+
 void as2_intake(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const auto& station = live->config->as2;
@@ -212,14 +240,36 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   as2::ReceiveOutcome outcome = as2::receive(headers, request.body, local, lookup, limits);
   const std::string partner_id =
       partner != nullptr ? partner->id : "unknown:" + outcome.as2_from.substr(0, 128);
+  const bool processed = as2::is_positive(outcome.disposition);
+  // A stranger past its share of stored refusals (RefusalGate): the same answer, nothing
+  // stored, counted and summed up once a minute.
+  if (!processed && partner == nullptr &&
+      !core.strangers().admit(request.remote_address, now_ms())) {
+    count_as2_received(core, partner, request.body.size(), processed);
+    core.metrics()
+        .counter("edigate_as2_refusals_unrecorded_total",
+                 "AS2 requests from strangers refused and not stored (past the per-minute "
+                 "share; summed up in as2.refusals_suppressed)")
+        .add();
+    if (outcome.mdn) return responder.send(mdn_response(*outcome.mdn));
+    return responder.send(Response::text(200, ""));
+  }
 
-  // In one commit: the request as received, the payload unwrapped from it and the MDN (small:
-  // database blobs; large: spool files written here, before it), the message row and its
-  // first job.
-  const std::string raw_bytes = serialize_http(request.headers, request.body);
+  // In one commit: the request as received (of a refused one, the start of its body), the
+  // payload unwrapped from it and the MDN (small: database blobs; large: spool files written
+  // here, before it), the message row and its first job.
+  const std::string_view kept =
+      processed ? std::string_view(request.body)
+                : kept_of_refused(request.body, live->config->limits.refused_keep_bytes);
+  std::string error = outcome.error;
+  if (kept.size() < request.body.size()) {
+    error += "; stored the first " + std::to_string(kept.size()) + " of " +
+             std::to_string(request.body.size()) +
+             " bytes of the body (SHA-256 of all: " + store::sha256_hex(request.body) + ")";
+  }
+  const std::string raw_bytes = serialize_http(request.headers, kept);
   auto raw = core.blobs().prepare(raw_bytes);
   if (!raw.ok()) return responder.send(problem(500, "cannot store the message"));
-  const bool processed = as2::is_positive(outcome.disposition);
   std::optional<store::PendingBlob> payload;
   if (processed) {
     auto prepared = core.blobs().prepare(outcome.payload);
@@ -266,7 +316,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     if (!added.ok()) return added.status();
     message_id = added.value().message_id;
     if (!processed) {
-      if (auto s = st.set_message_status(message_id, store::message_status::failed, outcome.error);
+      if (auto s = st.set_message_status(message_id, store::message_status::failed, error);
           !s.ok()) {
         return s;
       }
@@ -290,20 +340,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     }
     return responder.send(problem(500, "cannot record the message"));
   }
-  core.metrics()
-      .counter("edigate_messages_received_total", "Messages received",
-               {{"partner", partner_id}, {"transport", "as2"}})
-      .add();
-  core.metrics()
-      .counter("edigate_bytes_received_total", "Bytes received",
-               {{"partner", partner_id}, {"transport", "as2"}})
-      .add(static_cast<double>(request.body.size()));
-  if (!processed) {
-    core.metrics()
-        .counter("edigate_receive_errors_total", "Messages refused",
-                 {{"partner", partner_id}, {"transport", "as2"}})
-        .add();
-  }
+  count_as2_received(core, partner, request.body.size(), processed);
   core.wake();
   if (outcome.mdn && !async_mdn) {
     return responder.send(mdn_response(*outcome.mdn));

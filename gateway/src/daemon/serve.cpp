@@ -83,17 +83,21 @@ http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool, Refusal
   };
 }
 
-// One entry for the refusals of a window that were counted but not audited one by one.
-void audit_suppressed(Core& core, const std::optional<RefusalGate::Summary>& s) {
+// One entry for the refusals of a window that were counted but not audited one by one: the
+// HTTP server's (http.refusals_suppressed) or strangers' AS2 requests not stored
+// (as2.refusals_suppressed).
+void audit_suppressed(Core& core, std::string_view source,
+                      const std::optional<RefusalGate::Summary>& s) {
   if (!s) return;
   nlohmann::json top = nlohmann::json::array();
   for (const auto& [address, count] : s->top)
     top.push_back({{"address", address}, {"count", count}});
-  (void)core.store().append_audit({"http", "http.refusals_suppressed", "http",
-                                   store::json_text({{"from", store::iso_time(s->from)},
-                                                     {"until", store::iso_time(s->until)},
-                                                     {"suppressed", s->suppressed},
-                                                     {"top", std::move(top)}})});
+  (void)core.store().append_audit(
+      {std::string(source), std::string(source) + ".refusals_suppressed", std::string(source),
+       store::json_text({{"from", store::iso_time(s->from)},
+                         {"until", store::iso_time(s->until)},
+                         {"suppressed", s->suppressed},
+                         {"top", std::move(top)}})});
 }
 
 http::Result<http::TlsContextPtr> listener_tls(const config::ListenerConfig& l,
@@ -328,7 +332,8 @@ int serve(const ServeOptions& options) {
                      static_cast<long>((tick.count() % 1000) * 1'000'000)};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (watchdog.count() > 0) sd_notify(0, "WATCHDOG=1");
-    audit_suppressed(core, refusals.take_ended(now_ms()));
+    audit_suppressed(core, "http", refusals.take_ended(now_ms()));
+    audit_suppressed(core, "as2", core.strangers().take_ended(now_ms()));
     if (sig == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       config::LoadResult again = config::load_config(options.config);
@@ -400,7 +405,8 @@ int serve(const ServeOptions& options) {
   log("stopping");
   partners.stop();
   admin.stop();
-  audit_suppressed(core, refusals.finish(now_ms()));
+  audit_suppressed(core, "http", refusals.finish(now_ms()));
+  audit_suppressed(core, "as2", core.strangers().finish(now_ms()));
   if (sftp) sftp->stop();
   pool.stop();
   retention.stop();

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# What a stranger can make the gateway keep. AS2 requests whose AS2-From is no partner's are
+# refused with a negative MDN; the first ten a minute from an address are stored, each with
+# only the first <limits refused-keep-bytes> of its body (and the size and SHA-256 of all of
+# it); the rest get the same answer, are counted, and are summed up in one
+# as2.refusals_suppressed audit entry. Their AS2-From values never become metric labels. A
+# partner's refused message is cut the same way; a partner's good message is untouched.
+# Usage: strangers_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+# shellcheck source=gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+sed -i 's|<limits body-bytes="1048576"|<limits body-bytes="1048576" refused-keep-bytes="4096"|' edigate.xml
+check "config check" 0 "$bin" config check --config edigate.xml
+
+start_daemon
+
+# 14 strangers' requests of 100,000 bytes each, each with an AS2-From of its own.
+python3 - "$http_port" <<'PY' && ok || fail "every stranger's request is answered with a negative MDN"
+import hashlib, sys, urllib.request
+body = bytes(range(256)) * 390 + b"x" * 160  # 100,000 bytes
+open("stranger-sha256", "w").write(hashlib.sha256(body).hexdigest())
+for i in range(14):
+    req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/as2", data=body, method="POST",
+        headers={"AS2-From": f"STRANGER-{i}", "AS2-To": "EDIGATE-TEST",
+                 "Message-ID": f"<stranger-{i}@test>", "Disposition-Notification-To": "x",
+                 "Content-Type": "application/pkcs7-mime"})
+    answer = urllib.request.urlopen(req, timeout=10).read().decode("latin-1")
+    assert "authentication-failed" in answer, (i, answer[:300])
+PY
+db() { sqlite3 -cmd ".timeout 5000" var/edigate.db "$@"; }
+[ "$(db "SELECT count(*) FROM messages WHERE partner LIKE 'unknown:%'")" = 10 ] && ok ||
+  fail "ten strangers' requests stored, not $(db "SELECT count(*) FROM messages WHERE partner LIKE 'unknown:%'")"
+sha=$(cat stranger-sha256)
+db "SELECT error FROM messages WHERE partner = 'unknown:STRANGER-0'" >error.txt
+has "the error says what was kept" error.txt "stored the first 4096 of 100000 bytes of the body (SHA-256 of all: $sha)"
+id=$(db "SELECT id FROM messages WHERE partner = 'unknown:STRANGER-0'")
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages/$id/raw" >raw.bin
+size=$(wc -c <raw.bin)
+[ "$size" -gt 4096 ] && [ "$size" -lt 6000 ] && ok || fail "the stored request is headers + 4096 bytes, not $size"
+grep -qi "AS2-From: STRANGER-0" raw.bin && ok || fail "the stored request keeps its headers"
+
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "strangers counted under one label" metrics.txt 'edigate_messages_received_total{partner="unknown",transport="as2"} 14'
+has "their bytes too" metrics.txt 'edigate_bytes_received_total{partner="unknown",transport="as2"} 1400000'
+has "the unrecorded ones counted" metrics.txt 'edigate_as2_refusals_unrecorded_total 4'
+! grep -q 'STRANGER' metrics.txt && ok || fail "a stranger's AS2-From became a metric label"
+
+# A partner's message that fails (garbage): stored, not gated, cut the same way.
+head -c 50000 /dev/zero | tr '\0' 'g' >garbage.bin
+check "a partner's garbage" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_port/as2" \
+  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage@test>" \
+  -H "Disposition-Notification-To: x" -H "Content-Type: application/pkcs7-mime" --data-binary @garbage.bin
+has "a negative MDN" garbage.mdn "processed/error"
+db "SELECT size, error FROM messages WHERE partner = 'retailer' AND as2_message_id = '<garbage@test>'" >partner.txt
+has "its size and what was kept" partner.txt "^50000|.*stored the first 4096 of 50000 bytes"
+
+# A partner's good message after all that: processed, delivered.
+pack_retailer_message "$po" msg
+check "a partner's message" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" msg \
+  --partner-cert certs/as2/our.pem --expect-mic "$mic"
+wait_for 15 sh -c 'ls erp | grep -q json' && ok || fail "the partner's order delivered"
+
+kill -TERM "$daemon"
+wait "$daemon"
+"$bin" audit export --db var/edigate.db >audit.jsonl
+python3 - <<'PY' && ok || fail "the four not stored are summed up in one as2.refusals_suppressed entry"
+import json
+entries = [json.loads(l) for l in open("audit.jsonl")]
+summed = [json.loads(e["details"]) for e in entries if e["action"] == "as2.refusals_suppressed"]
+assert len(summed) == 1, summed
+assert summed[0]["suppressed"] == 4 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 4}], summed
+PY
+check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db
+
+echo "strangers: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
