@@ -51,6 +51,11 @@ Result<Certificate> load_certificate(std::string_view bytes) {
   return Certificate(cert);
 }
 
+bool is_encrypted_pem_key(std::string_view bytes) {
+  return bytes.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
+         bytes.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
+}
+
 Result<PrivateKey> load_private_key(std::string_view bytes, std::string_view password) {
   std::string pass(password);
   Bio bio = memory_bio(bytes);
@@ -59,6 +64,12 @@ Result<PrivateKey> load_private_key(std::string_view bytes, std::string_view pas
     ERR_clear_error();
     const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
     key = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(bytes.size()));
+  }
+  if (key == nullptr && is_encrypted_pem_key(bytes)) {
+    ERR_clear_error();
+    return Error{ErrorCode::crypto_error, password.empty()
+                                              ? "the key is encrypted and no password was given"
+                                              : "the password does not decrypt the key"};
   }
   if (key == nullptr)
     return Error{ErrorCode::crypto_error, "not a PEM or DER private key: " + openssl_error()};

@@ -8,7 +8,7 @@
 namespace edigate::cli {
 
 struct KeyOptions {
-  std::string cert, key, p12, password;
+  std::string cert, key, p12, password, password_file;
   void add_to(CLI::App* command, const std::string& whose);
 };
 

@@ -52,6 +52,25 @@ expect_output "unpack reports the layers" '"compressed": true'
 expect_output "unpack reports the MIC" "\"mic\": \"$mic\""
 expect_output "unpack reports the content cipher" '"content_cipher": "id-aes128-GCM"'
 check "payload is byte-identical" 0 cmp payload.edi got.edi
+# The password from a file (first line), so it is not on the command line; an encrypted PEM
+# key the same way.
+printf 'secret\n' >p12.pass
+chmod 600 p12.pass
+check "unpack with --password-file" 0 "$bin" as2 unpack msg --p12 us.p12 --password-file p12.pass \
+  --partner-cert partner.der -o got2.edi
+check "the same payload" 0 cmp payload.edi got2.edi
+openssl pkey -in us.key -aes256 -passout file:p12.pass -out us.enc.key 2>/dev/null
+check "unpack with an encrypted PEM key and --password-file" 0 "$bin" as2 unpack msg --cert us.pem \
+  --key us.enc.key --password-file p12.pass --partner-cert partner.der -o got3.edi
+check "a wrong password is an error" 2 "$bin" as2 unpack msg --cert us.pem --key us.enc.key \
+  --password wrong --partner-cert partner.der -o got4.edi
+expect_output "says so" "us.enc.key: the password does not decrypt the key"
+chmod 644 p12.pass
+check "a password file readable by everyone is refused" 2 "$bin" as2 unpack msg --p12 us.p12 \
+  --password-file p12.pass --partner-cert partner.der -o got5.edi
+expect_output "says why" "readable by everyone"
+check "--password and --password-file exclude each other" 2 "$bin" as2 unpack msg --p12 us.p12 \
+  --password secret --password-file p12.pass --partner-cert partner.der -o got6.edi
 check "our signed MDN verifies and its MIC matches" 0 "$bin" as2 mdn mdn --partner-cert us.pem --expect-mic "$mic"
 expect_output "mdn shows the disposition" "disposition: processed"
 check "MIC mismatch is reported" 1 "$bin" as2 mdn mdn --partner-cert us.pem \

@@ -43,21 +43,12 @@ LoadedCertificate load_certificate_file(const fs::path& file) {
   return {*cert, {}};
 }
 
-namespace {
-
-bool encrypted_pem(std::string_view pem) {
-  return pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos ||
-         pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
-}
-
-}  // namespace
-
 LoadedKey load_key_file(const fs::path& file, const std::string& passphrase) {
   if (auto exposed = check_private(file)) return {{}, *exposed};
   as2::Result<std::string> bytes = as2::read_file_bytes(file.string());
   if (!bytes) return {{}, bytes.error().message};
   as2::Result<as2::PrivateKey> key = as2::load_private_key(*bytes, passphrase);
-  const bool encrypted = encrypted_pem(*bytes);
+  const bool encrypted = as2::is_encrypted_pem_key(*bytes);
   OPENSSL_cleanse(bytes->data(), bytes->size());
   if (key) return {*key, {}};
   if (encrypted && passphrase.empty()) {

@@ -53,6 +53,9 @@ struct Identity {
 // Bytes in PEM or DER.
 Result<Certificate> load_certificate(std::string_view bytes);
 Result<PrivateKey> load_private_key(std::string_view bytes, std::string_view password = {});
+// A PEM private key under a password: PKCS#8 (BEGIN ENCRYPTED PRIVATE KEY) or OpenSSL's older
+// form (Proc-Type: 4,ENCRYPTED).
+bool is_encrypted_pem_key(std::string_view bytes);
 Result<Identity> load_pkcs12(std::string_view bytes, std::string_view password);
 Result<std::string> read_file_bytes(const std::string& path);
 
