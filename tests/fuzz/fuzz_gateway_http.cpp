@@ -1,15 +1,15 @@
 // libFuzzer target: HTTP requests through the daemon's own handlers, handed over as the server
 // hands them: the partner listener's routes (AS2 intake, the upload API and its status pages,
-// async MDN receipt) and the admin API (message search, show, raw, reprocess, resend; what we
-// sent; partners; health; metrics). The input's first byte picks the listener (even: partner,
-// odd: admin); the rest is a raw HTTP/1.1 request, parsed by Beast with the server's limits for
-// this target (16 KiB of headers, 64 KiB of body); one Beast refuses is what the server would
-// answer 400 itself. Handlers run on a worker pool against a real store (SQLite and spool in a
-// temporary directory, replaced every kInputsPerStore inputs so it does not grow without end)
-// and a configuration of one partner: AS2 id FUZZ-PARTNER (neither signature nor encryption
-// required, so plain bodies reach the store and its jobs; unsigned MDNs taken), upload token
-// "fuzz-upload-token", admin token "fuzz-admin-token". No job runner runs: what is queued stays
-// queued.
+// async MDN receipt) and the admin API (message search, show, raw, reprocess, resend; outbound
+// documents, rendered and stored; what we sent; partners; health; metrics). The input's first byte
+// picks the listener (even: partner, odd: admin); the rest is a raw HTTP/1.1 request, parsed by
+// Beast with the server's limits for this target (16 KiB of headers, 64 KiB of body); one Beast
+// refuses is what the server would answer 400 itself. Handlers run on a worker pool against a real
+// store (SQLite and spool in a temporary directory, replaced every kInputsPerStore inputs so it
+// does not grow without end) and a configuration of one partner: AS2 id FUZZ-PARTNER (neither
+// signature nor encryption required, so plain bodies reach the store and its jobs; unsigned MDNs
+// taken), upload token "fuzz-upload-token", admin token "fuzz-admin-token". No job runner runs:
+// what is queued stays queued.
 //
 // Each request must be answered (a handler that forgets is answered 500 by its Responder), in
 // time (a hang is libFuzzer's -timeout), without a sanitizer report.
@@ -113,7 +113,7 @@ fs::path write_configuration() {
 )");
   write_file(dir / "partners/fuzz.xml", R"(<?xml version="1.0" encoding="UTF-8"?>
 <partner xmlns="urn:edigate:partner:1" id="fuzz" name="Fuzz partner">
-  <as2 id="FUZZ-PARTNER" cert="../partner.pem">
+  <as2 id="FUZZ-PARTNER" cert="../partner.pem" url="http://127.0.0.1:9/as2">
     <policy require-signed="false" require-encrypted="false"/>
     <mdn signed="false"/>
   </as2>

@@ -1,17 +1,22 @@
 #include "daemon/handlers.hpp"
 
+#include <openssl/rand.h>
+
 #include <charconv>
 #include <cstdio>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <variant>
 
 #include "config/cert_expiry.hpp"
 #include "config/token_hash.hpp"
 #include "daemon/jobs.hpp"
 #include "daemon/mdn_receipt.hpp"
 #include "edigate/as2/receive.hpp"
+#include "edigate/edi/mapping.hpp"
+#include "store/control_numbers.hpp"
 #include "store/sha256.hpp"
 #include "store/store_json.hpp"
 
@@ -449,7 +454,8 @@ void update_queue_gauges(Core& core) {
   if (!depth.ok()) return;
   // Every kind this configuration can queue has its series, 0 when none is waiting.
   std::map<std::string, store::QueueDepth> by_label;
-  for (std::string_view kind : {kProcessJob, kSendMdnJob, kSendAckJob, kMdnTimeoutJob}) {
+  for (std::string_view kind :
+       {kProcessJob, kSendMdnJob, kSendAckJob, kMdnTimeoutJob, kSendOutJob}) {
     by_label.try_emplace(queue_label(kind));
   }
   for (const config::ConnectorConfig& c : core.live()->config->connectors) {
@@ -512,6 +518,166 @@ std::pair<std::optional<std::int64_t>, std::string_view> id_and_action(std::stri
           slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1)};
 }
 
+// --- outbound documents from the ERP ----------------------------------------------------------
+
+// The Message-ID of an outbound message: from the ERP's Idempotency-Key when it sends one (the
+// same key for the same partner is the same message), else random. Also the message's unique
+// key in the store, whatever transport carries it.
+std::string outbound_message_id(const Live& live, const config::PartnerProfile& partner,
+                                const Request& request) {
+  std::string unique;
+  if (const auto key = request.header("Idempotency-Key"); key && !key->empty()) {
+    unique = store::sha256_hex(partner.id + "\n" + std::string(*key)).substr(0, 32);
+  } else {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (unsigned char b : bytes) {
+      unique += kHex[b >> 4];
+      unique += kHex[b & 0x0f];
+    }
+  }
+  return "<edigate-out-" + unique + "@" + live.config->as2->our_id + ">";
+}
+
+// The documents of an outbound request: one canonical document (a JSON object) or an array of
+// them; an error text otherwise.
+std::variant<std::vector<json>, std::string> outbound_documents(const std::string& body) {
+  json parsed;
+  try {
+    parsed = json::parse(body);
+  } catch (const json::parse_error& e) {
+    return std::string("the body is not JSON: ") + e.what();
+  }
+  std::vector<json> docs;
+  if (parsed.is_object()) docs.push_back(std::move(parsed));
+  if (parsed.is_array()) {
+    for (json& d : parsed) {
+      if (!d.is_object()) return std::string("the array holds something that is not a document");
+      docs.push_back(std::move(d));
+    }
+  }
+  if (docs.empty()) return std::string("the body is neither a document nor an array of them");
+  if (docs.size() > kMaxOutboundDocuments) {
+    return "more than " + std::to_string(kMaxOutboundDocuments) + " documents in one request";
+  }
+  return docs;
+}
+
+// POST /api/outbound?partner=ID[&standard=x12|edifact]: canonical documents from the ERP for a
+// partner, rendered at once into one interchange with our control numbers (422 naming each
+// problem's JSON path when they cannot be), then stored (what the ERP sent, the interchange)
+// with its send job in one commit: 202 with the message id. The send job carries it to the
+// partner over AS2 (signed and encrypted as their profile says) and tracks its MDN.
+void outbound_intake(Core& core, const Live& live, const Request& request, Responder& responder,
+                     const std::string& actor) {
+  store::Store& st = core.store();
+  const std::string partner_id = query_value(request.query, "partner");
+  if (partner_id.empty()) return responder.send(problem(400, "name the partner: ?partner=ID"));
+  const config::PartnerProfile* partner = live.partners->by_id(partner_id);
+  if (partner == nullptr) return responder.send(problem(404, "no partner " + partner_id));
+  if (!partner->as2 || partner->as2->url.empty() || !live.config->as2) {
+    return responder.send(
+        problem(409, "partner " + partner_id +
+                         " has no AS2 url to send to (or this gateway has no AS2 station)"));
+  }
+  if (!partner->mapping) {
+    return responder.send(problem(409, "partner " + partner_id + " has no <mapping dir>"));
+  }
+  const std::string standard_name = query_value(request.query, "standard");
+  if (!standard_name.empty() && standard_name != "x12" && standard_name != "edifact") {
+    return responder.send(problem(400, "standard is x12 or edifact"));
+  }
+  const edi::Standard standard =
+      standard_name == "edifact" || (standard_name.empty() && !partner->x12 && partner->edifact)
+          ? edi::Standard::edifact
+          : edi::Standard::x12;
+  auto docs = outbound_documents(request.body);
+  if (const auto* error = std::get_if<std::string>(&docs)) {
+    return responder.send(problem(400, *error));
+  }
+  const std::string message_id = outbound_message_id(live, *partner, request);
+  if (message_id.empty()) return responder.send(problem(500, "no random bytes for a Message-ID"));
+  // A repeated request (the same Idempotency-Key): the message it made, nothing new. Looked up
+  // before rendering (no control numbers spent on it) and again after a duplicate insert (a
+  // repeat that raced the first).
+  const auto existing = [&]() -> store::Result<std::vector<store::Message>> {
+    store::MessageFilter filter;
+    filter.partner = partner->id;
+    filter.direction = "out";
+    filter.as2_message_id = message_id;
+    filter.limit = 1;
+    return st.list_messages(filter);
+  };
+  const auto answer_existing = [&](const std::vector<store::Message>& found) {
+    if (found.empty()) return responder.send(problem(500, "a duplicate, yet not found"));
+    const std::int64_t id = found.front().id;
+    responder.send(json_response(200, json{{"message_id", id},
+                                           {"as2_message_id", message_id},
+                                           {"duplicate", true},
+                                           {"status", "/api/messages/" + std::to_string(id)}}));
+  };
+  if (auto found = existing(); found.ok() && !found.value().empty()) {
+    return answer_existing(found.value());
+  }
+  // Rendered once with numbers of no consequence to find what is wrong, so that a refused
+  // request leaves no gap in the partner's control numbers; then with ours.
+  const std::vector<json>& documents = std::get<std::vector<json>>(docs);
+  edi::InMemoryControlNumbers trial_numbers;
+  const edi::mapping::RenderResult trial =
+      edi::mapping::render_interchange(*partner->mapping, standard, documents, trial_numbers);
+  if (!trial.ok()) {
+    json problems = json::array();
+    for (const edi::mapping::Issue& i : trial.issues) problems.push_back(i.to_string());
+    return responder.send(
+        json_response(422, json{{"error", "the documents cannot be rendered for " + partner_id},
+                                {"problems", std::move(problems)}}));
+  }
+  store::ControlNumbers numbers(st);
+  const edi::mapping::RenderResult rendered =
+      edi::mapping::render_interchange(*partner->mapping, standard, documents, numbers);
+  if (!numbers.first_error().ok()) {
+    return responder.send(problem(500, "control numbers: " + numbers.first_error().message));
+  }
+  if (!rendered.ok()) return responder.send(problem(500, "the documents rendered only once"));
+  auto payload = core.blobs().prepare(request.body);
+  auto interchange = core.blobs().prepare(rendered.bytes);
+  if (!payload.ok() || !interchange.ok()) {
+    return responder.send(problem(500, "cannot store the documents"));
+  }
+  store::NewMessage m;
+  m.transport = "as2";
+  m.partner = partner->id;
+  m.as2_message_id = message_id;
+  m.payload_id = payload.value().id;
+  m.raw_id = interchange.value().id;
+  m.size = rendered.bytes.size();
+  m.content_type = "application/json";
+  std::int64_t id = 0;
+  const store::Status recorded = st.batch([&]() -> store::Status {
+    if (auto s = core.blobs().record(payload.value()); !s.ok()) return s;
+    if (auto s = core.blobs().record(interchange.value()); !s.ok()) return s;
+    auto added = st.add_outbound_message(m, kSendOutJob, actor);
+    if (!added.ok()) return added.status();
+    id = added.value().message_id;
+    return store::Status::success();
+  });
+  if (recorded.code == store::StoreErrc::duplicate) {
+    auto found = existing();
+    if (!found.ok()) return responder.send(problem(500, found.status().message));
+    return answer_existing(found.value());
+  }
+  if (!recorded.ok()) return responder.send(problem(500, "cannot record the documents"));
+  core.metrics()
+      .counter("edigate_outbound_messages_total", "Outbound messages taken from the ERP",
+               {{"partner", partner->id}})
+      .add();
+  core.wake();
+  responder.send(json_response(202, json{{"message_id", id},
+                                         {"as2_message_id", message_id},
+                                         {"status", "/api/messages/" + std::to_string(id)}}));
+}
+
 void admin_api(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const std::optional<std::string> token_name = admin_token_name(*live, request);
@@ -523,6 +689,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   store::Store& st = core.store();
   const std::string_view path = request.path;
   const std::string actor = "admin:" + *token_name;
+  if (path == "/api/outbound") return outbound_intake(core, *live, request, responder, actor);
   if (path == "/api/partners") {
     json list = json::array();
     for (const config::PartnerProfile& p : live->config->partners) list.push_back(partner_json(p));
@@ -756,6 +923,7 @@ http::Router admin_router(Core& core, http::WorkerPool& pool) {
               [&core](Request& q, Responder& o) { admin_api(core, q, o); });
   };
   router.add("GET", "/api/partners", api);
+  router.add("POST", "/api/outbound", api);
   router.add("GET", "/api/messages", api);
   router.add("GET", "/api/sent", api);
   router.add_prefix("GET", "/api/sent/", api);

@@ -196,7 +196,9 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
     }
     const store::SentAs2& sent = *found.value();
     constexpr std::string_view kAck = "ack:";
-    if (!std::string_view(sent.carries).starts_with(kAck)) {
+    constexpr std::string_view kMessage = "message:";
+    const bool outbound = std::string_view(sent.carries).starts_with(kMessage);
+    if (!outbound && !std::string_view(sent.carries).starts_with(kAck)) {
       return store::Status::error(store::StoreErrc::conflict,
                                   "sent AS2 message " + std::to_string(sent_id) + " carries " +
                                       sent.carries + ", which cannot be sent again");
@@ -209,7 +211,8 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
           "sent AS2 message " + std::to_string(sent_id) + " is " + sent.state +
               "; only send-failed, mdn-failed and mdn-timeout ones can be sent again");
     }
-    auto job = st.enqueue(std::string(kSendAckJob) + sent.carries.substr(kAck.size()),
+    auto job = st.enqueue(outbound ? std::string(kSendOutJob)
+                                   : std::string(kSendAckJob) + sent.carries.substr(kAck.size()),
                           store::JobRef{sent.message_id, std::nullopt}, now_ms());
     if (!job.ok()) return job.status();
     job_id = job.value();
@@ -346,6 +349,7 @@ void JobRunner::run(const store::Job& job, const std::string& worker,
   // Any other job commits on its own: deliveries made before it are recorded first.
   (void)record_unrecorded(worker, nullptr);
   if (job.kind == kSendMdnJob) return send_mdn(job);
+  if (job.kind == kSendOutJob) return send_outbound(job);
   if (job.kind.starts_with(kSendAckJob)) {
     return send_ack(job, std::string_view(job.kind).substr(kSendAckJob.size()));
   }
@@ -820,8 +824,62 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
     store_failed(st, job, bytes.status());
     return;
   }
-  const config::As2Station& station = *live->config->as2;
-  const config::PartnerAs2& their = *partner->as2;
+  As2Outgoing out;
+  out.payload = std::move(bytes.value());
+  out.content_type = ack->type == "CONTRL" ? "application/edifact" : "application/edi-x12";
+  out.message_id =
+      "<edigate-ack-" + std::string(ack_id_text) + "@" + live->config->as2->our_id + ">";
+  out.subject = ack->type + " " + ack->control_number;
+  out.carries = "ack:" + std::string(ack_id_text);
+  out.audit_prefix = "ack";
+  out.details = {{"ack", ack->id}, {"type", ack->type}};
+  send_as2(job, *live->config, *partner, std::move(out));
+}
+
+// An outbound message (documents from the ERP, rendered when they were taken) to its partner
+// over AS2, like an acknowledgement; the message's status follows: sent once the partner took
+// the POST, failed when the attempts ran out or the partner refused it for good.
+void JobRunner::send_outbound(const store::Job& job) {
+  store::Store& st = core_.store();
+  const auto live = core_.live();
+  auto message = job.ref.message_id ? st.get_message(*job.ref.message_id)
+                                    : store::Result<std::optional<store::Message>>(std::nullopt);
+  if (!message.ok()) {
+    store_failed(st, job, message.status());
+    return;
+  }
+  const config::PartnerProfile* partner =
+      message.value() ? live->partners->by_id(message.value()->partner) : nullptr;
+  if (partner == nullptr || !partner->as2 || partner->as2->url.empty() || !live->config->as2) {
+    (void)st.dead(job, "no outbound message, partner with an AS2 url or AS2 station to send it");
+    return;
+  }
+  const store::Message& m = *message.value();
+  auto bytes = core_.blobs().read(m.raw_id);
+  if (!bytes.ok()) {
+    store_failed(st, job, bytes.status());
+    return;
+  }
+  As2Outgoing out;
+  out.content_type =
+      bytes.value().starts_with("ISA") ? "application/edi-x12" : "application/edifact";
+  out.payload = std::move(bytes.value());
+  out.message_id = m.as2_message_id;
+  out.subject = "edigate message " + std::to_string(m.id);
+  out.carries = "message:" + std::to_string(m.id);
+  out.audit_prefix = "outbound";
+  out.settles_message = true;
+  send_as2(job, *live->config, *partner, std::move(out));
+}
+
+// One AS2 message we send (an acknowledgement, an outbound message): signed and encrypted for
+// the partner as their profile says, recorded in as2_sent before the POST (so an async MDN that
+// beats the answer is matched), posted once (the job is the retry loop), its outcome recorded.
+void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& config,
+                         const config::PartnerProfile& partner, As2Outgoing out) {
+  store::Store& st = core_.store();
+  const config::As2Station& station = *config.as2;
+  const config::PartnerAs2& their = *partner.as2;
   const bool async = their.mdn == config::MdnMode::async && !station.mdn_url.empty();
   as2::PartnerProfile profile;
   profile.as2_id = their.id;
@@ -829,10 +887,10 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   profile.sign.digest = their.micalg;
   profile.sign.allow_sha1 = their.allow_sha1;
   as2::PackRequest request;
-  request.payload = bytes.value();
-  request.content_type = ack->type == "CONTRL" ? "application/edifact" : "application/edi-x12";
-  request.message_id = "<edigate-ack-" + std::string(ack_id_text) + "@" + station.our_id + ">";
-  request.subject = ack->type + " " + ack->control_number;
+  request.payload = std::move(out.payload);
+  request.content_type = out.content_type;
+  request.message_id = out.message_id;
+  request.subject = out.subject;
   request.mdn.micalg = their.micalg;
   request.mdn.signed_receipt = their.mdn_signed;
   if (async) request.mdn.async_url = station.mdn_url;
@@ -843,9 +901,9 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   }
   store::NewSentAs2 record;
   record.message_id = *job.ref.message_id;
-  record.partner = partner->id;
+  record.partner = partner.id;
   record.as2_message_id = packed.value().message_id;
-  record.carries = "ack:" + std::string(ack_id_text);
+  record.carries = out.carries;
   record.mic = packed.value().expected_mic.digest_base64;
   record.mic_algorithm = std::string(as2::digest_name(packed.value().expected_mic.algorithm));
   record.async_mdn = async;
@@ -859,26 +917,27 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
     return;
   }
   as2::SendOptions options;
-  use_partner_tls(options, *live->config, their);
+  use_partner_tls(options, config, their);
   options.url = their.url;
   options.max_attempts = 1;  // the job is the retry loop
   const as2::SendOutcome outcome = as2::send(packed.value(), profile, options);
-  const std::string details = store::json_text({{"ack", ack->id},
-                                                {"type", ack->type},
-                                                {"http_status", outcome.http_status},
-                                                {"as2_message_id", record.as2_message_id},
-                                                {"mdn", async ? "async" : "sync"}});
-  record_ack_outcome(job, sent.value(), outcome, their.mdn_timeout_seconds, details);
+  out.details["http_status"] = outcome.http_status;
+  out.details["as2_message_id"] = record.as2_message_id;
+  out.details["mdn"] = async ? "async" : "sync";
+  record_send_outcome(job, sent.value(), outcome, their.mdn_timeout_seconds, out);
 }
 
-// What the POST of an acknowledgement came to: taken (as2.sent; async: now awaiting its MDN
-// until the deadline, the timeout job queued in the same commit; sync: then the MDN it got), or
-// failed for now (retried) or for good (dead letter, and the sent message says why).
-void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& sent,
-                                   const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
-                                   const std::string& details) {
+// What the POST of an AS2 message we sent came to: taken (<prefix>.sent; async: now awaiting its
+// MDN until the deadline, the timeout job queued in the same commit; sync: then the MDN it got),
+// or failed for now (<prefix>.attempt_failed, retried) or for good (dead letter,
+// <prefix>.failed, and the sent message says why). An outbound message's status follows.
+void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2& sent,
+                                    const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
+                                    const As2Outgoing& out) {
   store::Store& st = core_.store();
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
+  const std::string details = store::json_text(out.details);
+  const std::string& prefix = out.audit_prefix;
   // A synchronous MDN is kept as it came (the partner's signed receipt), good or bad.
   std::string mdn_bytes;
   std::optional<store::PendingBlob> mdn_blob;
@@ -927,8 +986,12 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
         if (auto r = record_mdn(got); !r.ok()) return r;
         if (auto m = st.update_as2_sent(sent.id, got); !m.ok()) return m.status();
       }
-      if (auto a = st.append_audit({"as2", "ack.sent", subject, details}); !a.ok()) {
+      if (auto a = st.append_audit({"as2", prefix + ".sent", subject, details}); !a.ok()) {
         return a.status();
+      }
+      if (out.settles_message) {
+        auto s = st.set_message_status(*job.ref.message_id, store::message_status::sent, "");
+        if (!s.ok()) return s;
       }
       auto queued = st.complete_and_enqueue(job, next);
       return queued.ok() ? store::Status::success() : queued.status();
@@ -946,12 +1009,17 @@ void JobRunner::record_ack_outcome(const store::Job& job, const store::SentAs2& 
   change.error = outcome.error;
   change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
   fail_audited(st, job, outcome.status == as2::SendStatus::rejected, outcome.error,
-               {"as2", "ack.attempt_failed", subject,
+               {"as2", prefix + ".attempt_failed", subject,
                 store::json_text({{"attempt", job.attempts}, {"error", outcome.error}})},
                [&]() -> store::Status {
                  if (auto r = record_mdn(change); !r.ok()) return r;
                  if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
-                 return st.append_audit({"as2", "ack.failed", subject, details}).status();
+                 if (out.settles_message) {
+                   auto s = st.set_message_status(*job.ref.message_id,
+                                                  store::message_status::failed, outcome.error);
+                   if (!s.ok()) return s;
+                 }
+                 return st.append_audit({"as2", prefix + ".failed", subject, details}).status();
                });
 }
 

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -31,6 +32,9 @@ inline constexpr std::string_view kRedeliverJob = "redeliver:";
 inline constexpr std::string_view kSendMdnJob = "send_mdn";
 inline constexpr std::string_view kSendAckJob = "send_ack:";
 inline constexpr std::string_view kMdnTimeoutJob = "mdn_timeout:";
+inline constexpr std::string_view kSendOutJob = "send_out";  // an outbound message to its partner
+// Canonical documents in one outbound request (one interchange).
+inline constexpr std::size_t kMaxOutboundDocuments = 1000;
 
 // An operator's reprocess or resend of a received message, in one commit with its audit entry
 // (`message.reprocess` / `message.resend` by `actor`, naming the jobs): reprocess queues its
@@ -115,10 +119,24 @@ class JobRunner {
   // the same file written again under the same name.
   static thread_local std::vector<Delivered> unrecorded_;
   void send_mdn(const store::Job& job);
+  // One AS2 message we send: what it carries and how its audit entries are named.
+  struct As2Outgoing {
+    std::string payload;
+    std::string content_type;
+    std::string message_id;
+    std::string subject;
+    std::string carries;           // as2_sent.carries: "ack:<id>" or "message:<id>"
+    std::string audit_prefix;      // "ack" or "outbound": <prefix>.sent, .failed, ...
+    bool settles_message = false;  // the message's status follows (outbound messages)
+    nlohmann::json details;        // what the audit entries say about it
+  };
   void send_ack(const store::Job& job, std::string_view ack_id);
-  void record_ack_outcome(const store::Job& job, const store::SentAs2& sent,
-                          const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
-                          const std::string& details);
+  void send_outbound(const store::Job& job);
+  void send_as2(const store::Job& job, const config::GatewayConfig& config,
+                const config::PartnerProfile& partner, As2Outgoing out);
+  void record_send_outcome(const store::Job& job, const store::SentAs2& sent,
+                           const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
+                           const As2Outgoing& out);
   void mdn_timeout(const store::Job& job, std::string_view sent_id);
   void push_ack(const store::Job& job, const store::Ack& ack, const config::PartnerProfile& partner,
                 const std::string& key_passphrase);

@@ -286,12 +286,16 @@ Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
   return id;
 }
 
-Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
-                                                          std::string_view first_job) {
+// A message row, its first job (none when `first_job` is empty) and its audit entry, in one
+// commit.
+Result<ReceivedMessage> SqliteStore::add_message(const NewMessage& m, std::string_view status,
+                                                 std::string_view first_job, std::string_view actor,
+                                                 std::string_view action,
+                                                 const nlohmann::json& details) {
   return write([&]() -> Result<ReceivedMessage> {
     Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
-    auto id = insert_message_locked(m, message_status::received);
+    auto id = insert_message_locked(m, status);
     if (!id.ok()) return id.status();
     std::int64_t job_id = 0;
     if (!first_job.empty()) {
@@ -299,11 +303,7 @@ Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
       if (!job.ok()) return job.status();
       job_id = job.value();
     }
-    nlohmann::json details = {
-        {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
-        {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
-    if (!m.raw_id.empty()) details["as_received"] = m.raw_id;
-    auto audit = append_audit_locked({m.transport, "message.received",
+    auto audit = append_audit_locked({std::string(actor), std::string(action),
                                       "message:" + std::to_string(id.value()), json_text(details)});
     if (!audit.ok()) return audit.status();
     if (auto s = txn.commit(); !s.ok()) return s;
@@ -311,23 +311,26 @@ Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
   });
 }
 
-Result<std::int64_t> SqliteStore::add_outbound_message(const NewMessage& m) {
-  return write([&]() -> Result<std::int64_t> {
-    Transaction txn(statements_);
-    if (!txn.status().ok()) return txn.status();
-    auto id = insert_message_locked(m, message_status::processing);
-    if (!id.ok()) return id.status();
-    const nlohmann::json details = {{"transport", m.transport},
-                                    {"partner", m.partner},
-                                    {"as2_message_id", m.as2_message_id},
-                                    {"payload", m.payload_id},
-                                    {"size", m.size}};
-    auto audit = append_audit_locked({"pipeline", "message.outbound",
-                                      "message:" + std::to_string(id.value()), json_text(details)});
-    if (!audit.ok()) return audit.status();
-    if (auto s = txn.commit(); !s.ok()) return s;
-    return id.value();
-  });
+Result<ReceivedMessage> SqliteStore::add_received_message(const NewMessage& m,
+                                                          std::string_view first_job) {
+  nlohmann::json details = {
+      {"transport", m.transport}, {"partner", m.partner},    {"as2_message_id", m.as2_message_id},
+      {"filename", m.filename},   {"payload", m.payload_id}, {"size", m.size}};
+  if (!m.raw_id.empty()) details["as_received"] = m.raw_id;
+  return add_message(m, message_status::received, first_job, m.transport, "message.received",
+                     details);
+}
+
+Result<ReceivedMessage> SqliteStore::add_outbound_message(const NewMessage& m,
+                                                          std::string_view first_job,
+                                                          std::string_view actor) {
+  NewMessage out = m;
+  out.direction = Direction::outbound;
+  const nlohmann::json details = {
+      {"transport", m.transport}, {"partner", m.partner}, {"as2_message_id", m.as2_message_id},
+      {"payload", m.payload_id},  {"rendered", m.raw_id}, {"size", m.size}};
+  return add_message(out, message_status::processing, first_job, actor, "message.outbound",
+                     details);
 }
 
 Result<std::optional<Message>> SqliteStore::one_message(Statement& q) {

@@ -33,7 +33,8 @@ class SqliteStore final : public Store {
 
   Result<ReceivedMessage> add_received_message(const NewMessage& m,
                                                std::string_view first_job) override;
-  Result<std::int64_t> add_outbound_message(const NewMessage& m) override;
+  Result<ReceivedMessage> add_outbound_message(const NewMessage& m, std::string_view first_job,
+                                               std::string_view actor) override;
   Result<std::optional<Message>> get_message(std::int64_t id) override;
   Result<std::optional<Message>> find_as2_message(std::string_view partner,
                                                   std::string_view as2_message_id) override;
@@ -193,6 +194,9 @@ class SqliteStore final : public Store {
 
   // The *_locked helpers run inside a caller's transaction with mu_ held.
   Result<std::int64_t> append_audit_locked(const AuditEvent& e);
+  Result<ReceivedMessage> add_message(const NewMessage& m, std::string_view status,
+                                      std::string_view first_job, std::string_view actor,
+                                      std::string_view action, const nlohmann::json& details);
   Result<std::int64_t> insert_message_locked(const NewMessage& m, std::string_view status);
   Result<std::int64_t> enqueue_locked(std::string_view kind, const JobRef& ref,
                                       std::int64_t run_at);

@@ -287,7 +287,13 @@ class Store {
   // inbound message with the same (partner, as2_message_id) fails with StoreErrc::duplicate.
   virtual Result<ReceivedMessage> add_received_message(const NewMessage& m,
                                                        std::string_view first_job) = 0;
-  virtual Result<std::int64_t> add_outbound_message(const NewMessage& m) = 0;
+  // An outbound document from the ERP (payload_id: what the ERP posted; raw_id: the
+  // interchange rendered from it), its first job and its audit entry (message.outbound by
+  // `actor`), in one
+  // commit; status `processing`. The same (partner, as2_message_id) twice: StoreErrc::duplicate.
+  virtual Result<ReceivedMessage> add_outbound_message(const NewMessage& m,
+                                                       std::string_view first_job,
+                                                       std::string_view actor) = 0;
   virtual Result<std::optional<Message>> get_message(std::int64_t id) = 0;
   virtual Result<std::optional<Message>> find_as2_message(std::string_view partner,
                                                           std::string_view as2_message_id) = 0;

@@ -62,6 +62,41 @@ TEST_CASE("a received message commits with its first job and audit entry", "[sto
   CHECK(f.raw_count("audit") == 1);
 }
 
+TEST_CASE("an outbound message commits with its send job and audit entry, once per Message-ID",
+          "[store]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  NewMessage m = as2_message("acme", "<edigate-out-1@us>");
+  m.payload_id = std::string(64, 'a');
+  m.raw_id = std::string(64, 'b');
+  auto added = store.add_outbound_message(m, "send_out", "admin:erp");
+  REQUIRE(added.ok());
+  auto got = store.get_message(added.value().message_id);
+  REQUIRE(got.ok());
+  REQUIRE(got.value());
+  CHECK(got.value()->direction == Direction::outbound);
+  CHECK(got.value()->status == "processing");
+  CHECK(got.value()->raw_id == std::string(64, 'b'));
+  auto jobs = store.list_jobs(added.value().message_id);
+  REQUIRE(jobs.ok());
+  REQUIRE(jobs.value().size() == 1);
+  CHECK(jobs.value()[0].kind == "send_out");
+  auto entry = store.get_audit(1);
+  REQUIRE(entry.ok());
+  REQUIRE(entry.value());
+  CHECK(entry.value()->actor == "admin:erp");
+  CHECK(entry.value()->action == "message.outbound");
+  // The same partner and Message-ID again (a repeated request): refused, nothing added.
+  auto again = store.add_outbound_message(m, "send_out", "admin:erp");
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().code == StoreErrc::duplicate);
+  CHECK(f.raw_count("messages") == 1);
+  CHECK(f.raw_count("jobs") == 1);
+  // An inbound message may carry the same Message-ID: the key includes the direction.
+  CHECK(store.add_received_message(as2_message("acme", "<edigate-out-1@us>"), "unwrap").ok());
+}
+
 TEST_CASE("a failure inside the receive transaction leaves neither message nor job", "[store]") {
   StoreFixture f;
   auto opened = f.open_store();

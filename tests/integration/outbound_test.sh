@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Outbound documents from the ERP: canonical JSON posted to the admin API's /api/outbound is
+# rendered with our control numbers into the partner's EDI at once (a bad document gets a 422
+# naming its JSON path), stored, and sent to the partner over AS2 (signed, encrypted, a signed
+# sync MDN tracked in as2_sent). A second edigate plays the partner. The same Idempotency-Key
+# twice is one message; the partner down: retried, sent once it is back; resend from the API.
+# Usage: outbound_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+# shellcheck source=gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+asn="$src/docs/schemas/examples/ship_notice.json"
+p_port=$(free_port)
+p_admin=$(free_port)
+
+sed -i "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
+  partners/retailer.xml
+check "config check" 0 "$bin" config check --config edigate.xml
+start_daemon
+start_partner_side "$p_port" "$p_admin"
+wait_for 10 grep -q "edigate: ready" partner.log || { echo "partner side did not start"; cat partner.log; exit 1; }
+api="http://127.0.0.1:$admin_port/api"
+post() {  # post NAME EXPECTED_HTTP QUERY FILE [CURL OPTION...]
+  local name=$1 code=$2 query=$3 file=$4
+  shift 4
+  check "$name" 0 curl -s -o post.json -w '%{http_code}' -H 'Authorization: Bearer admin-token' \
+    -H 'Content-Type: application/json' --data-binary @"$file" "$@" "$api/outbound?$query"
+  has "$name: $code" out "^$code$"
+}
+message() { curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$1"; }
+
+# Refused before anything is stored.
+printf '{"type": "ship_notice"' >broken.json
+post "not JSON" 400 "partner=retailer" broken.json
+post "an unknown partner" 404 "partner=nobody" "$asn"
+python3 -c "
+import json; d = json.load(open('$asn')); d['shipment_date'] = 'yesterday'
+json.dump(d, open('bad-date.json', 'w'))"
+post "a document the partner's maps cannot render" 422 "partner=retailer" bad-date.json
+has "the problem names the JSON path" post.json "/shipment_date: 'yesterday' is not an ISO 8601 date"
+check "no token" 0 curl -s -o /dev/null -w '%{http_code}' --data-binary @"$asn" "$api/outbound?partner=retailer"
+has "401 without a token" out "401"
+[ "$(sqlite3 var/edigate.db "SELECT count(*) FROM messages WHERE direction = 'out'")" = 0 ] && ok ||
+  fail "a refused request stored a message"
+
+# A ship notice for the retailer: 202, then sent and its signed MDN recorded.
+post "a ship notice" 202 "partner=retailer" "$asn" -H 'Idempotency-Key: asn-0001'
+id=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])")
+sent_state() { message "$id" | python3 -c "
+import json, sys; m = json.load(sys.stdin)
+print(m['status'], m['as2_sent'][0]['state'] if m['as2_sent'] else '-')"; }
+wait_for 15 sh -c "$(declare -f message sent_state); api='$api' id='$id' sent_state | grep -q '^sent mdn-ok$'" && ok ||
+  { fail "sent, with a positive MDN"; message "$id"; tail -5 daemon.log; }
+message "$id" >shown.json
+has "its MDN was signed" shown.json '"mdn_signed":true'
+curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$id/raw?as=received" >rendered.edi
+has "the interchange we rendered" rendered.edi '^ISA\*00\*'
+has "with the ship notice" rendered.edi 'BSN\*00\*ASN-20261201-01'
+# The partner side has it, byte for byte what we rendered.
+wait_for 10 sh -c "[ \$(sqlite3 partner-side/var/edigate.db \"SELECT count(*) FROM messages WHERE partner = 'gateway'\") -ge 1 ]" &&
+  ok || fail "the partner received it"
+their=$(sqlite3 partner-side/var/edigate.db "SELECT id FROM messages WHERE partner = 'gateway' LIMIT 1")
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$p_admin/api/messages/$their/raw" >theirs.edi
+cmp -s rendered.edi theirs.edi && ok || fail "the partner got exactly the interchange we rendered"
+
+isa13() { sed -n 's/^ISA\*\([^*]*\*\)\{12\}\([0-9]*\)\*.*/\2/p' "$1"; }
+# The same Idempotency-Key again: the first message, nothing new sent.
+post "the same request again" 200 "partner=retailer" "$asn" -H 'Idempotency-Key: asn-0001'
+has "names the first message" post.json "\"message_id\":$id"
+[ "$(sqlite3 var/edigate.db "SELECT count(*) FROM messages WHERE direction = 'out'")" = 1 ] && ok ||
+  fail "a repeated request made a second message"
+
+# Our control numbers, from 1 (the refused requests took none), never reused.
+[ "$(isa13 rendered.edi)" = 000000001 ] && ok || fail "the first interchange is number 1, not $(isa13 rendered.edi)"
+post "a second ship notice" 202 "partner=retailer" "$asn"
+id2=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])")
+curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$id2/raw?as=received" >second.edi
+[ -n "$(isa13 rendered.edi)" ] && [ "$(isa13 rendered.edi)" != "$(isa13 second.edi)" ] && ok ||
+  fail "the second interchange has its own control number ($(isa13 rendered.edi) / $(isa13 second.edi))"
+
+# The partner down: the attempt fails and is retried; back up, the message goes.
+kill "$partner_daemon"
+wait "$partner_daemon" 2>/dev/null
+post "a third ship notice, partner down" 202 "partner=retailer" "$asn"
+id3=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])")
+audit_has() { "$bin" audit export --db var/edigate.db | grep "\"action\":\"$1\"" | grep -q "message:$2"; }
+wait_for 15 audit_has outbound.attempt_failed "$id3" && ok || fail "the failed attempt is audited"
+"$bin" serve --config partner-side/edigate.xml >>partner.log 2>&1 &
+pids+=($!)
+wait_for 40 audit_has outbound.sent "$id3" && ok || { fail "sent once the partner is back"; tail -5 daemon.log; }
+
+# Resend from the API: the same Message-ID again; the partner answers with its stored MDN.
+sent_id=$(message "$id" | python3 -c "import json, sys; print(json.load(sys.stdin)['as2_sent'][0]['id'])")
+check "resend of a settled message is refused" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "$api/sent/$sent_id/resend"
+has "409 for mdn-ok" out "409"
+
+"$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
+echo "outbound: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
