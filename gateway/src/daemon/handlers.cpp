@@ -16,6 +16,7 @@
 #include "daemon/mdn_receipt.hpp"
 #include "edigate/as2/receive.hpp"
 #include "edigate/edi/mapping.hpp"
+#include "pipeline/process.hpp"
 #include "store/control_numbers.hpp"
 #include "store/sha256.hpp"
 #include "store/store_json.hpp"
@@ -564,6 +565,41 @@ std::variant<std::vector<json>, std::string> outbound_documents(const std::strin
   return docs;
 }
 
+}  // namespace
+
+store::NewDocument new_document(std::int64_t message_id, const ProcessedSet& set) {
+  store::NewDocument d;
+  d.message_id = message_id;
+  d.set_index = static_cast<int>(set.index);
+  d.type = set.document_type;
+  d.standard = set.standard == edi::Standard::x12 ? "x12" : "edifact";
+  d.transaction = set.transaction;
+  d.interchange_control = set.interchange_control;
+  d.group_control = set.group_control;
+  d.set_control = set.set_control;
+  return d;
+}
+
+namespace {
+
+// Every error found reading back an interchange we rendered, with its position.
+json outbound_problems(const ProcessResult& result) {
+  json problems = json::array();
+  for (const edi::Problem& p : result.problems) {
+    if (p.is_error()) problems.push_back(edi::to_string(p));
+  }
+  for (const ProcessedSet& set : result.sets) {
+    for (const edi::Problem& p : set.problems) {
+      if (p.is_error()) {
+        problems.push_back("set " + std::to_string(set.index + 1) + " (" + set.transaction +
+                           "): " + edi::to_string(p));
+      }
+    }
+  }
+  if (!result.readable()) problems.push_back("no interchange could be read back");
+  return problems;
+}
+
 // POST /api/outbound?partner=ID[&standard=x12|edifact]: canonical documents from the ERP for a
 // partner, rendered at once into one interchange with our control numbers (422 naming each
 // problem's JSON path when they cannot be), then stored (what the ERP sent, the interchange)
@@ -633,6 +669,19 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
         json_response(422, json{{"error", "the documents cannot be rendered for " + partner_id},
                                 {"problems", std::move(problems)}}));
   }
+  // What we would send is read back as the partner will read it (envelopes, the transaction
+  // set schemas, the maps): a value the maps let through but the standard does not (too long,
+  // a wrong code) is refused here rather than by the partner's 997.
+  ProcessOptions check;
+  check.send_acks = false;
+  check.partner_id = partner->id;
+  check.limits = live.config->limits.edi;
+  if (json problems = outbound_problems(process_edi(trial.bytes, *partner->mapping, check));
+      !problems.empty()) {
+    return responder.send(json_response(
+        422, json{{"error", "the interchange rendered for " + partner_id + " does not validate"},
+                  {"problems", std::move(problems)}}));
+  }
   store::ControlNumbers numbers(st);
   const edi::mapping::RenderResult rendered =
       edi::mapping::render_interchange(*partner->mapping, standard, documents, numbers);
@@ -640,6 +689,8 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
     return responder.send(problem(500, "control numbers: " + numbers.first_error().message));
   }
   if (!rendered.ok()) return responder.send(problem(500, "the documents rendered only once"));
+  // Its transaction sets with our control numbers: the documents a 997/999/CONTRL names.
+  const ProcessResult sets = process_edi(rendered.bytes, *partner->mapping, check);
   auto payload = core.blobs().prepare(request.body);
   auto interchange = core.blobs().prepare(rendered.bytes);
   if (!payload.ok() || !interchange.ok()) {
@@ -660,6 +711,11 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
     auto added = st.add_outbound_message(m, kSendOutJob, actor);
     if (!added.ok()) return added.status();
     id = added.value().message_id;
+    for (const ProcessedSet& set : sets.sets) {
+      store::NewDocument d = new_document(id, set);
+      d.status = std::string(store::document_status::awaiting_ack);
+      if (auto doc = st.add_document(d); !doc.ok()) return doc.status();
+    }
     return store::Status::success();
   });
   if (recorded.code == store::StoreErrc::duplicate) {

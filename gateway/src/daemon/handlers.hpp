@@ -20,6 +20,7 @@
 #include "edigate/as2/mdn.hpp"
 #include "http/router.hpp"
 #include "http/worker_pool.hpp"
+#include "pipeline/process.hpp"
 
 namespace edigate::gateway::daemon {
 
@@ -33,6 +34,9 @@ http::Router admin_router(Core& core, http::WorkerPool& pool);
 std::string serialize_http(const http::HeaderList& headers, std::string_view body);
 std::string serialize_http(const as2::Headers& headers, std::string_view body);
 std::optional<as2::HttpMessage> parse_http(std::string_view bytes);
+
+// The document row of a transaction set read from message `message_id` (no status yet).
+store::NewDocument new_document(std::int64_t message_id, const ProcessedSet& set);
 
 // A JSON error body {"error": message} with that status.
 http::Response problem(unsigned status, std::string_view message);

@@ -1,12 +1,14 @@
 #include "daemon/jobs.hpp"
 
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
 #include "connectors/retry_policy.hpp"
 #include "daemon/handlers.hpp"
+#include "daemon/reconcile.hpp"
 #include "edigate/as2/send.hpp"
 #include "edigate/sftp/push.hpp"
 #include "pipeline/process.hpp"
@@ -409,6 +411,13 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
   options.partner_id = partner->id;
   options.limits = live->config->limits.edi;
   const ProcessResult result = process_edi(payload.value(), *partner->mapping, options);
+  // The partner's acknowledgements of what we sent, if the payload holds any.
+  bool holds_acks = payload.value().find("TA1") != std::string::npos;
+  for (const ProcessedSet& set : result.sets) {
+    holds_acks = holds_acks || set.transaction == "997" || set.transaction == "999" ||
+                 set.transaction == "CONTRL";
+  }
+  const edi::AckReport acks_read = holds_acks ? edi::read_acks(payload.value()) : edi::AckReport{};
 
   // Large outputs go to spool files first (fsync'd on their own); small ones are database
   // blobs recorded with every row in one transaction.
@@ -474,15 +483,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
       }
     }
     for (const ProcessedSet& set : result.sets) {
-      store::NewDocument d;
-      d.message_id = message_id;
-      d.set_index = static_cast<int>(set.index);
-      d.type = set.document_type;
-      d.standard = set.standard == edi::Standard::x12 ? "x12" : "edifact";
-      d.transaction = set.transaction;
-      d.interchange_control = set.interchange_control;
-      d.group_control = set.group_control;
-      d.set_control = set.set_control;
+      store::NewDocument d = new_document(message_id, set);
       if (duplicates.contains(set.interchange_control)) {
         d.status = "duplicate";
       } else if (!set.accepted) {
@@ -526,6 +527,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         queued_for_others = true;
       }
     }
+    if (auto s = reconcile_acks(st, partner->id, acks_read, message_id); !s.ok()) return s;
     // Acknowledgements once per message: a job run again after a crash does not send a second
     // 997 with new control numbers. Built here, so their control numbers are taken in this
     // transaction (no commit of their own) and only when they are used.

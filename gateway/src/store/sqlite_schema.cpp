@@ -198,12 +198,20 @@ constexpr const char* kSchemaV6 = R"sql(
 CREATE INDEX jobs_document ON jobs (document_id) WHERE document_id IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{{1, kSchemaV1},
+// Migration 7: documents by group control number, for the partner's 997/999 (AK1 names our
+// GS06) to find the outbound documents it acknowledges without a scan. Partial: only
+// documents with a group (X12, and EDIFACT with UNG).
+constexpr const char* kSchemaV7 = R"sql(
+CREATE INDEX documents_group ON documents (group_control) WHERE group_control <> '';
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{{1, kSchemaV1},
                                                 {2, kSchemaV2},
                                                 {3, kSchemaV3},
                                                 {4, kSchemaV4},
                                                 {5, kSchemaV5},
-                                                {6, kSchemaV6}}};
+                                                {6, kSchemaV6},
+                                                {7, kSchemaV7}}};
 
 // The recorded version, 0 for a database without schema_version (new, or not ours).
 Result<int> recorded_version(sqlite3* db) {

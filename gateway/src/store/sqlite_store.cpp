@@ -67,6 +67,18 @@ Document document_from(const Statement& q) {
   return d;
 }
 
+// Every row the query returns, each read by `from`.
+template <typename Row>
+Result<std::vector<Row>> all_rows(Statement& q, Row (*from)(const Statement&)) {
+  std::vector<Row> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(from(q));
+  }
+}
+
 Mdn mdn_from(const Statement& q) {
   Mdn m;
   m.message_id = q.int_at(0);
@@ -388,13 +400,7 @@ Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& fil
   if (filter.until > 0) q.bind(7, filter.until);
   if (filter.before_id > 0) q.bind(8, filter.before_id);
   q.bind(9, limit);
-  std::vector<Message> out;
-  for (;;) {
-    auto row = q.next();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(message_from(q));
-  }
+  return all_rows<Message>(q, message_from);
 }
 
 Status SqliteStore::set_message_status(std::int64_t id, std::string_view status,
@@ -504,13 +510,23 @@ Result<std::vector<Document>> SqliteStore::list_documents(std::int64_t message_i
   Statement q(statements_, std::string("SELECT ") + kDocumentColumns +
                                " FROM documents WHERE message_id = ? ORDER BY set_index");
   q.bind(1, message_id);
-  std::vector<Document> out;
-  for (;;) {
-    auto row = q.next();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(document_from(q));
-  }
+  return all_rows<Document>(q, document_from);
+}
+
+Result<std::vector<Document>> SqliteStore::find_outbound_documents(std::string_view partner,
+                                                                   ControlLevel level,
+                                                                   std::string_view control) {
+  std::lock_guard lock(mu_);
+  // The index on the control number picks the few candidates; their message decides.
+  const std::string column = level == ControlLevel::group ? "group_control" : "interchange_control";
+  Statement q(statements_, std::string("SELECT ") + kDocumentColumns + " FROM documents WHERE " +
+                               column + " = ?" +
+                               (level == ControlLevel::group ? " AND group_control <> ''" : "") +
+                               " AND EXISTS (SELECT 1 FROM messages m WHERE m.id = "
+                               "documents.message_id AND m.direction = 'out' AND m.partner = ?) "
+                               "ORDER BY message_id, set_index");
+  q.bind(1, control).bind(2, partner);
+  return all_rows<Document>(q, document_from);
 }
 
 Result<bool> SqliteStore::record_interchange(std::string_view partner, std::string_view sender,

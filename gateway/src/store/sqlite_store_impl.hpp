@@ -50,6 +50,9 @@ class SqliteStore final : public Store {
   Result<std::int64_t> add_document(const NewDocument& d) override;
   Status set_document_status(std::int64_t id, std::string_view status,
                              std::string_view canonical_id, std::string_view error) override;
+  Result<std::vector<Document>> find_outbound_documents(std::string_view partner,
+                                                        ControlLevel level,
+                                                        std::string_view control) override;
   Result<std::vector<Document>> list_documents(std::int64_t message_id) override;
 
   Result<bool> record_interchange(std::string_view partner, std::string_view sender,

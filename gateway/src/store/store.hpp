@@ -40,7 +40,20 @@ inline constexpr std::string_view processing = "processing";
 inline constexpr std::string_view processed = "processed";
 inline constexpr std::string_view failed = "failed";
 inline constexpr std::string_view sent = "sent";
+// Outbound, once the partner's acknowledgements answered for every document (accepted) or
+// refused one (rejected).
+inline constexpr std::string_view accepted = "accepted";
+inline constexpr std::string_view rejected = "rejected";
 }  // namespace message_status
+
+// Statuses of an outbound document (one transaction set we rendered): awaiting the partner's
+// acknowledgement, then what their 997/999/CONTRL (or a TA1 refusing the interchange) said.
+namespace document_status {
+inline constexpr std::string_view awaiting_ack = "awaiting_ack";
+inline constexpr std::string_view accepted = "accepted";
+inline constexpr std::string_view accepted_with_errors = "accepted_with_errors";
+inline constexpr std::string_view rejected = "rejected";
+}  // namespace document_status
 
 struct NewMessage {
   Direction direction = Direction::inbound;
@@ -313,6 +326,12 @@ class Store {
   virtual Status set_document_status(std::int64_t id, std::string_view status,
                                      std::string_view canonical_id, std::string_view error) = 0;
   virtual Result<std::vector<Document>> list_documents(std::int64_t message_id) = 0;
+  // The documents of outbound messages to `partner` with that interchange (ISA13 / UNB 0020)
+  // or group (GS06 / UNG 0048) control number: what a partner's acknowledgement names.
+  enum class ControlLevel : unsigned char { interchange, group };
+  virtual Result<std::vector<Document>> find_outbound_documents(std::string_view partner,
+                                                                ControlLevel level,
+                                                                std::string_view control) = 0;
 
   // True the first time (partner, sender, control) is seen, false for a duplicate interchange.
   // With a message id, the message that recorded it first gets true again (a job that runs a
