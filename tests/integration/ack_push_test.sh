@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Acknowledgements pushed to the partner's own SFTP server (<acks send="sftp"/> and
-# <sftp-push>): a real OpenSSH sshd plays the partner; its host key is pinned. Our SFTP key is
-# encrypted (ssh-keygen -N), its passphrase in edigate.xml's <keys passphrase-file>.
+# Acknowledgements and outbound documents pushed to the partner's own SFTP server (<acks
+# send="sftp"/> and <sftp-push>): a real OpenSSH sshd plays the partner; its host key is
+# pinned. Our SFTP key is encrypted (ssh-keygen -N), its passphrase in <keys passphrase-file>.
 # Usage: ack_push_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -36,9 +36,22 @@ wait_for 15 sh -c 'ls remote | grep -q "^edigate-997-.*\.edi$"' && ok ||
 ack=$(ls remote/edigate-997-*.edi 2>/dev/null | head -1)
 [ -n "$ack" ] && has "the pushed file is our 997 accepting both sets" "$ack" "AK9\*A\*2\*2\*2"
 [ -z "$(ls -A remote | grep '^\.')" ] && ok || fail "no temporary file left behind"
+# An outbound document for a partner without an AS2 url goes to their SFTP server the same way.
+check "an outbound ship notice" 0 curl -s -o out.json -w '%{http_code}' \
+  -H 'Authorization: Bearer admin-token' --data-binary @"$src/docs/schemas/examples/ship_notice.json" \
+  "http://127.0.0.1:$admin_port/api/outbound?partner=retailer"
+has "202" out "202"
+out_id=$(python3 -c "import json; print(json.load(open('out.json'))['message_id'])")
+wait_for 15 test -s "remote/edigate-out-$out_id.edi" && ok || { fail "the interchange on their server"; tail -5 daemon.log; }
+curl -s -H 'Authorization: Bearer admin-token' \
+  "http://127.0.0.1:$admin_port/api/messages/$out_id/raw?as=received" >out.edi
+cmp -s out.edi "remote/edigate-out-$out_id.edi" && ok || fail "exactly the interchange we rendered"
+wait_for 5 sh -c "curl -s -H 'Authorization: Bearer admin-token' http://127.0.0.1:$admin_port/api/messages/$out_id | grep -q '\"status\":\"sent\"'" &&
+  ok || fail "the outbound message is sent"
 kill -TERM "$daemon"
 wait "$daemon"
 check "audited" 0 sh -c "'$bin' audit export --db var/edigate.db | grep 'ack.sent' | grep -q sftp"
+check "the outbound push audited" 0 sh -c "'$bin' audit export --db var/edigate.db | grep 'outbound.sent' | grep -q sftp"
 
 # A wrong pinned host key: the push is refused at once (not retried), the job is a dead letter
 # and the failure is in the audit log.
@@ -56,6 +69,27 @@ check "upload another 850" 0 curl -sf -H "Authorization: Bearer upload-token" --
 wait_for 15 sh -c "'$bin' audit export --db var/edigate.db | grep 'ack.failed' | grep -q sftp" && ok ||
   { fail "a push refused for its host key is audited as ack.failed"; tail -5 daemon2.log; }
 [ "$(ls remote | wc -l)" -eq "$before" ] && ok || fail "nothing reached a server with the wrong host key"
+# An outbound document refused the same way fails for good; once the host key is right again
+# (a reload), the operator sends it again from the API and it arrives.
+admin_api() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
+check "another outbound ship notice" 0 curl -s -o out2.json -w '%{http_code}' \
+  -H 'Authorization: Bearer admin-token' --data-binary @"$src/docs/schemas/examples/ship_notice.json" \
+  "http://127.0.0.1:$admin_port/api/outbound?partner=retailer"
+out2=$(python3 -c "import json; print(json.load(open('out2.json'))['message_id'])")
+wait_for 15 sh -c "$(declare -f admin_api); admin_api http://127.0.0.1:$admin_port/api/messages/$out2 | grep -q '\"status\":\"failed\"'" &&
+  ok || fail "the refused outbound message is failed"
+check "resend before the fix" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages/$out_id/resend"
+has "409 for a message that was sent" out "409"
+sed -i "s|host-key-sha256=\"$wrong\"|host-key-sha256=\"$fingerprint\"|" partners/retailer.xml
+kill -HUP "$daemon"
+wait_for 5 grep -q "configuration reloaded" daemon2.log && ok || fail "reload with the right host key"
+check "resend from the API" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages/$out2/resend"
+has "202" out "202"
+wait_for 15 test -s "remote/edigate-out-$out2.edi" && ok || { fail "sent again, it arrives"; tail -5 daemon2.log; }
+wait_for 5 sh -c "$(declare -f admin_api); admin_api http://127.0.0.1:$admin_port/api/messages/$out2 | grep -q '\"status\":\"sent\"'" &&
+  ok || fail "and is sent"
 kill -TERM "$daemon"
 wait "$daemon"
 echo "ack_push_test: $passed passed, $failed failed"

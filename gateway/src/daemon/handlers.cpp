@@ -538,7 +538,8 @@ std::string outbound_message_id(const Live& live, const config::PartnerProfile& 
       unique += kHex[b & 0x0f];
     }
   }
-  return "<edigate-out-" + unique + "@" + live.config->as2->our_id + ">";
+  return "<edigate-out-" + unique + "@" +
+         (live.config->as2 ? live.config->as2->our_id : "edigate") + ">";
 }
 
 // The documents of an outbound request: one canonical document (a JSON object) or an array of
@@ -612,10 +613,12 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
   if (partner_id.empty()) return responder.send(problem(400, "name the partner: ?partner=ID"));
   const config::PartnerProfile* partner = live.partners->by_id(partner_id);
   if (partner == nullptr) return responder.send(problem(404, "no partner " + partner_id));
-  if (!partner->as2 || partner->as2->url.empty() || !live.config->as2) {
-    return responder.send(
-        problem(409, "partner " + partner_id +
-                         " has no AS2 url to send to (or this gateway has no AS2 station)"));
+  // AS2 when the partner has a url (and we a station), else their SFTP server.
+  const bool by_as2 = partner->as2 && !partner->as2->url.empty() && live.config->as2;
+  if (!by_as2 && !partner->sftp_push) {
+    return responder.send(problem(409, "partner " + partner_id +
+                                           " has neither an AS2 url (with our AS2 station) nor "
+                                           "an <sftp-push> to send to"));
   }
   if (!partner->mapping) {
     return responder.send(problem(409, "partner " + partner_id + " has no <mapping dir>"));
@@ -697,7 +700,7 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
     return responder.send(problem(500, "cannot store the documents"));
   }
   store::NewMessage m;
-  m.transport = "as2";
+  m.transport = by_as2 ? "as2" : "sftp";
   m.partner = partner->id;
   m.as2_message_id = message_id;
   m.payload_id = payload.value().id;
@@ -864,6 +867,15 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));
     core.wake();
     return responder.send(json_response(202, json{{"job", jobs.value().front()}}));
+  }
+  if (request.method == "POST" && action == "resend" && m.direction == store::Direction::outbound) {
+    auto job = resend_outbound(st, m, actor);
+    if (!job.ok()) {
+      const bool refused = job.status().code == store::StoreErrc::conflict;
+      return responder.send(problem(refused ? 409 : 500, job.status().message));
+    }
+    core.wake();
+    return responder.send(json_response(202, json{{"jobs", json::array({job.value()})}}));
   }
   if (request.method == "POST" && action == "resend") {
     const config::PartnerProfile* partner = live->partners->by_id(m.partner);

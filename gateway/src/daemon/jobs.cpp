@@ -122,9 +122,13 @@ void store_failed(store::Store& st, const store::Job& job, const store::Status& 
 // A sending job that worked: its end and its audit entry in one commit. Should that fail, the
 // job runs again a little later (and sends again, under the same Message-ID or file name)
 // rather than stay running, unaudited, until the next start.
-void finish_audited(store::Store& st, const store::Job& job, const store::AuditEvent& event) {
+void finish_audited(store::Store& st, const store::Job& job, const store::AuditEvent& event,
+                    const std::function<store::Status()>& also = {}) {
   const store::Status done = st.batch([&]() -> store::Status {
     if (auto a = st.append_audit(event); !a.ok()) return a.status();
+    if (also) {
+      if (auto s = also(); !s.ok()) return s;
+    }
     return st.complete(job);
   });
   if (!done.ok()) store_failed(st, job, done);
@@ -222,6 +226,36 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
         .append_audit({std::string(actor), "as2.resend_requested",
                        "message:" + std::to_string(sent.message_id),
                        store::json_text({{"as2_sent", sent_id}, {"job", job_id}})})
+        .status();
+  });
+  if (!done.ok()) return done;
+  return job_id;
+}
+
+store::Result<std::int64_t> resend_outbound(store::Store& st, const store::Message& m,
+                                            std::string_view actor) {
+  if (m.direction != store::Direction::outbound || m.status != store::message_status::failed) {
+    return store::Status::error(store::StoreErrc::conflict,
+                                "message " + std::to_string(m.id) + " is " + m.status +
+                                    "; only an outbound message that failed is sent again here");
+  }
+  if (m.transport == "as2") {  // its AS2 state (as2_sent) decides, and moves back to sending
+    return store::Status::error(store::StoreErrc::conflict,
+                                "message " + std::to_string(m.id) +
+                                    " went over AS2: resend its sent message (POST "
+                                    "/api/sent/<id>/resend, the id in its as2_sent)");
+  }
+  std::int64_t job_id = 0;
+  const store::Status done = st.batch([&]() -> store::Status {
+    auto job = st.enqueue(kSendOutJob, store::JobRef{m.id, std::nullopt}, now_ms());
+    if (!job.ok()) return job.status();
+    job_id = job.value();
+    if (auto s = st.set_message_status(m.id, store::message_status::processing, ""); !s.ok()) {
+      return s;
+    }
+    return st
+        .append_audit({std::string(actor), "message.resend", "message:" + std::to_string(m.id),
+                       store::json_text({{"job", job_id}})})
         .status();
   });
   if (!done.ok()) return done;
@@ -826,7 +860,7 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
     store_failed(st, job, bytes.status());
     return;
   }
-  As2Outgoing out;
+  Outgoing out;
   out.payload = std::move(bytes.value());
   out.content_type = ack->type == "CONTRL" ? "application/edifact" : "application/edi-x12";
   out.message_id =
@@ -852,23 +886,37 @@ void JobRunner::send_outbound(const store::Job& job) {
   }
   const config::PartnerProfile* partner =
       message.value() ? live->partners->by_id(message.value()->partner) : nullptr;
-  if (partner == nullptr || !partner->as2 || partner->as2->url.empty() || !live->config->as2) {
-    (void)st.dead(job, "no outbound message, partner with an AS2 url or AS2 station to send it");
+  const store::Message* m = message.value() ? &*message.value() : nullptr;
+  const bool by_sftp = partner != nullptr && m != nullptr && m->transport == "sftp" &&
+                       partner->sftp_push.has_value();
+  const bool by_as2 = partner != nullptr && m != nullptr && m->transport == "as2" && partner->as2 &&
+                      !partner->as2->url.empty() && live->config->as2;
+  if (!by_sftp && !by_as2) {
+    (void)st.dead(job,
+                  "no outbound message, or its partner has no way to it any more (AS2 url "
+                  "and station, or <sftp-push>)");
     return;
   }
-  const store::Message& m = *message.value();
-  auto bytes = core_.blobs().read(m.raw_id);
+  auto bytes = core_.blobs().read(m->raw_id);
   if (!bytes.ok()) {
     store_failed(st, job, bytes.status());
     return;
   }
-  As2Outgoing out;
+  if (by_sftp) {
+    Outgoing out;
+    out.payload = std::move(bytes.value());
+    out.file_name = "edigate-out-" + std::to_string(m->id) + ".edi";
+    out.audit_prefix = "outbound";
+    out.settles_message = true;
+    return push_sftp(job, *partner, live->config->key_passphrase.str(), std::move(out));
+  }
+  Outgoing out;
   out.content_type =
       bytes.value().starts_with("ISA") ? "application/edi-x12" : "application/edifact";
   out.payload = std::move(bytes.value());
-  out.message_id = m.as2_message_id;
-  out.subject = "edigate message " + std::to_string(m.id);
-  out.carries = "message:" + std::to_string(m.id);
+  out.message_id = m->as2_message_id;
+  out.subject = "edigate message " + std::to_string(m->id);
+  out.carries = "message:" + std::to_string(m->id);
   out.audit_prefix = "outbound";
   out.settles_message = true;
   send_as2(job, *live->config, *partner, std::move(out));
@@ -878,7 +926,7 @@ void JobRunner::send_outbound(const store::Job& job) {
 // the partner as their profile says, recorded in as2_sent before the POST (so an async MDN that
 // beats the answer is matched), posted once (the job is the retry loop), its outcome recorded.
 void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& config,
-                         const config::PartnerProfile& partner, As2Outgoing out) {
+                         const config::PartnerProfile& partner, Outgoing out) {
   store::Store& st = core_.store();
   const config::As2Station& station = *config.as2;
   const config::PartnerAs2& their = *partner.as2;
@@ -935,7 +983,7 @@ void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& con
 // <prefix>.failed, and the sent message says why). An outbound message's status follows.
 void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2& sent,
                                     const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
-                                    const As2Outgoing& out) {
+                                    const Outgoing& out) {
   store::Store& st = core_.store();
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
   const std::string details = store::json_text(out.details);
@@ -1062,6 +1110,24 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
 // renamed, their host key pinned; a refused login or wrong host key is final.
 void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
                          const config::PartnerProfile& partner, const std::string& key_passphrase) {
+  auto bytes = core_.blobs().read(ack.spool_id);
+  if (!bytes.ok()) {
+    store_failed(core_.store(), job, bytes.status());
+    return;
+  }
+  Outgoing out;
+  out.payload = std::move(bytes.value());
+  out.file_name = "edigate-" + ack.type + "-" + ack.control_number + ".edi";
+  out.audit_prefix = "ack";
+  out.details = {{"ack", ack.id}, {"type", ack.type}};
+  push_sftp(job, partner, key_passphrase, std::move(out));
+}
+
+// A file to the partner's own SFTP server (an acknowledgement, an outbound message): uploaded
+// under a temporary name and renamed, their host key pinned; a refused login or wrong host key
+// is final. An outbound message's status follows (sent, or failed for good).
+void JobRunner::push_sftp(const store::Job& job, const config::PartnerProfile& partner,
+                          const std::string& key_passphrase, Outgoing out) {
   store::Store& st = core_.store();
   const config::PartnerSftpPush& p = *partner.sftp_push;
   sftp::PushTarget target;
@@ -1074,22 +1140,31 @@ void JobRunner::push_ack(const store::Job& job, const store::Ack& ack,
   target.remote_dir = p.dir;
   target.temp_then_rename = p.temp_then_rename;
   target.max_attempts = 1;  // the job is the retry loop
-  const std::string name = "edigate-" + ack.type + "-" + ack.control_number + ".edi";
-  auto bytes = core_.blobs().read(ack.spool_id);
-  if (!bytes.ok()) {
-    store_failed(st, job, bytes.status());
-    return;
-  }
-  const auto pushed = sftp::push_bytes(target, bytes.value(), name);
+  const auto pushed = sftp::push_bytes(target, out.payload, out.file_name);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
-  const std::string details = store::json_text(
-      {{"ack", ack.id}, {"type", ack.type}, {"transport", "sftp"}, {"file", name}});
-  if (pushed.ok()) return finish_audited(st, job, {"sftp", "ack.sent", subject, details});
+  out.details["transport"] = "sftp";
+  out.details["file"] = out.file_name;
+  const std::string details = store::json_text(out.details);
+  const std::string& prefix = out.audit_prefix;
+  const auto settle = [&](std::string_view status, const std::string& error) {
+    return [&st, &job, &out, status, error]() -> store::Status {
+      if (!out.settles_message) return store::Status::success();
+      return st.set_message_status(*job.ref.message_id, status, error);
+    };
+  };
+  if (pushed.ok()) {
+    return finish_audited(st, job, {"sftp", prefix + ".sent", subject, details},
+                          settle(store::message_status::sent, ""));
+  }
   fail_audited(st, job, pushed.status().code == sftp::ErrorCode::refused, pushed.status().message,
-               {"sftp", "ack.attempt_failed", subject,
+               {"sftp", prefix + ".attempt_failed", subject,
                 store::json_text({{"attempt", job.attempts}, {"error", pushed.status().message}})},
                [&] {
-                 return st.append_audit({"sftp", "ack.failed", subject, details}).status();
+                 if (auto s = settle(store::message_status::failed, pushed.status().message)();
+                     !s.ok()) {
+                   return s;
+                 }
+                 return st.append_audit({"sftp", prefix + ".failed", subject, details}).status();
                });
 }
 

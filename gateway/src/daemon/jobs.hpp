@@ -53,6 +53,13 @@ store::Result<std::vector<std::int64_t>> requeue_message(
 store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
                                         std::string_view actor);
 
+// Sends an outbound message pushed over SFTP whose sending failed for good again (its send_out
+// job, the message back to processing, audited as message.resend by `actor`, in one commit;
+// the same file name). conflict for a message that is not outbound, not failed, or went over
+// AS2 (resend_sent does that, for its as2_sent row).
+store::Result<std::int64_t> resend_outbound(store::Store& st, const store::Message& m,
+                                            std::string_view actor);
+
 class JobRunner {
  public:
   JobRunner(Core& core, unsigned threads);
@@ -119,9 +126,11 @@ class JobRunner {
   // the same file written again under the same name.
   static thread_local std::vector<Delivered> unrecorded_;
   void send_mdn(const store::Job& job);
-  // One AS2 message we send: what it carries and how its audit entries are named.
-  struct As2Outgoing {
+  // One thing we send a partner (over AS2 or SFTP push): what it carries and how its audit
+  // entries are named.
+  struct Outgoing {
     std::string payload;
+    std::string file_name;  // SFTP push: the name on their server
     std::string content_type;
     std::string message_id;
     std::string subject;
@@ -133,13 +142,15 @@ class JobRunner {
   void send_ack(const store::Job& job, std::string_view ack_id);
   void send_outbound(const store::Job& job);
   void send_as2(const store::Job& job, const config::GatewayConfig& config,
-                const config::PartnerProfile& partner, As2Outgoing out);
+                const config::PartnerProfile& partner, Outgoing out);
   void record_send_outcome(const store::Job& job, const store::SentAs2& sent,
                            const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
-                           const As2Outgoing& out);
+                           const Outgoing& out);
   void mdn_timeout(const store::Job& job, std::string_view sent_id);
   void push_ack(const store::Job& job, const store::Ack& ack, const config::PartnerProfile& partner,
                 const std::string& key_passphrase);
+  void push_sftp(const store::Job& job, const config::PartnerProfile& partner,
+                 const std::string& key_passphrase, Outgoing out);
 
   Core& core_;
   unsigned threads_;
