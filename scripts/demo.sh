@@ -34,6 +34,15 @@ Upload the same file over HTTPS with the partner's token, then ask for its statu
       --data-binary @$po https://127.0.0.1:8443/upload
   curl -s -H 'Authorization: Bearer demo-retailer-upload-token' http://127.0.0.1:8080/upload/1
 
+The ERP sends the retailer a ship notice: canonical JSON rendered into an 856 with our control
+numbers, then sent over AS2 to the retailer's URL (nothing listens on 127.0.0.1:8081 in the
+demo, so its attempts fail and are retried: see them in the message and the audit log):
+  curl -s -H 'Authorization: Bearer edigate-demo-admin-token' \
+      --data-binary @$here/docs/schemas/examples/ship_notice.json \
+      'http://127.0.0.1:9090/api/outbound?partner=demo-retailer'
+  curl -s -H 'Authorization: Bearer edigate-demo-admin-token' \
+      'http://127.0.0.1:9090/api/messages/N/raw?as=received'   # N from the answer: the 856
+
 See what arrived and what happened:
   ls $var/erp/
   curl -s -H 'Authorization: Bearer edigate-demo-admin-token' http://127.0.0.1:9090/api/messages
