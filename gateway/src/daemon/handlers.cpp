@@ -862,6 +862,10 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   }
   // The jobs and the audit entry of an operator's action commit together, or neither does and
   // the operator is told.
+  if (request.method == "POST" && action == "reprocess" &&
+      m.direction == store::Direction::outbound) {
+    return responder.send(problem(409, "an outbound message is not processed: resend it"));
+  }
   if (request.method == "POST" && action == "reprocess") {
     auto jobs = requeue_message(st, m.id, false, {}, actor);
     if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));

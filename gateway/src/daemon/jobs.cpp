@@ -106,17 +106,37 @@ void use_partner_tls(as2::SendOptions& options, const config::GatewayConfig& con
 // malformed): dead jobs are counted (edigate_queue_dead) and shown with their last error, for
 // an operator to look at (`edigate store check`) and reprocess, instead of a retry every few
 // seconds for ever.
-void store_failed(store::Store& st, const store::Job& job, const store::Status& why) {
+bool waiting_mends(const store::Status& why) {
   switch (why.code) {
     case store::StoreErrc::corrupt:
     case store::StoreErrc::not_found:
     case store::StoreErrc::too_large:
     case store::StoreErrc::bad_input:
-      (void)st.dead(job, why.message);
-      return;
+      return false;
     default:
-      (void)st.retry(job, why.message, now_ms() + kStoreRetryMs);
+      return true;
   }
+}
+
+void store_failed(store::Store& st, const store::Job& job, const store::Status& why) {
+  if (waiting_mends(why)) {
+    (void)st.retry(job, why.message, now_ms() + kStoreRetryMs);
+  } else {
+    (void)st.dead(job, why.message);
+  }
+}
+
+// An outbound message's job that cannot succeed: dead, and the message failed with the reason,
+// in one commit (so it can be seen, and sent again once mended).
+void dead_outbound(store::Store& st, const store::Job& job, const std::string& why) {
+  const store::Status done = st.batch([&]() -> store::Status {
+    if (auto s = st.dead(job, why); !s.ok()) return s;
+    namespace ms = store::message_status;
+    auto changed =
+        st.change_message_status(*job.ref.message_id, {ms::processing, ms::sent}, ms::failed, why);
+    return changed.ok() ? store::Status::success() : changed.status();
+  });
+  if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
 }
 
 // A sending job that worked: its end and its audit entry in one commit. Should that fail, the
@@ -232,6 +252,18 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
   return job_id;
 }
 
+store::Status settle_outbound(store::Store& st, const store::SentAs2& sent, std::string_view state,
+                              std::string_view error) {
+  constexpr std::string_view kMessage = "message:";
+  if (!std::string_view(sent.carries).starts_with(kMessage)) return store::Status::success();
+  namespace ms = store::message_status;
+  const bool ok = state == store::as2_sent_state::mdn_ok;
+  auto changed =
+      ok ? st.change_message_status(sent.message_id, {ms::processing, ms::failed}, ms::sent, "")
+         : st.change_message_status(sent.message_id, {ms::processing, ms::sent}, ms::failed, error);
+  return changed.ok() ? store::Status::success() : changed.status();
+}
+
 store::Result<std::int64_t> resend_outbound(store::Store& st, const store::Message& m,
                                             std::string_view actor) {
   if (m.direction != store::Direction::outbound || m.status != store::message_status::failed) {
@@ -247,12 +279,17 @@ store::Result<std::int64_t> resend_outbound(store::Store& st, const store::Messa
   }
   std::int64_t job_id = 0;
   const store::Status done = st.batch([&]() -> store::Status {
+    // Only from failed, in this commit: of two resends at once, one starts a job.
+    auto changed = st.change_message_status(m.id, {store::message_status::failed},
+                                            store::message_status::processing, "");
+    if (!changed.ok()) return changed.status();
+    if (!changed.value()) {
+      return store::Status::error(store::StoreErrc::conflict,
+                                  "message " + std::to_string(m.id) + " is no longer failed");
+    }
     auto job = st.enqueue(kSendOutJob, store::JobRef{m.id, std::nullopt}, now_ms());
     if (!job.ok()) return job.status();
     job_id = job.value();
-    if (auto s = st.set_message_status(m.id, store::message_status::processing, ""); !s.ok()) {
-      return s;
-    }
     return st
         .append_audit({std::string(actor), "message.resend", "message:" + std::to_string(m.id),
                        store::json_text({{"job", job_id}})})
@@ -891,16 +928,19 @@ void JobRunner::send_outbound(const store::Job& job) {
                        partner->sftp_push.has_value();
   const bool by_as2 = partner != nullptr && m != nullptr && m->transport == "as2" && partner->as2 &&
                       !partner->as2->url.empty() && live->config->as2;
-  if (!by_sftp && !by_as2) {
-    (void)st.dead(job,
-                  "no outbound message, or its partner has no way to it any more (AS2 url "
-                  "and station, or <sftp-push>)");
+  if (m == nullptr) {
+    (void)st.dead(job, "no outbound message");
     return;
+  }
+  if (!by_sftp && !by_as2) {
+    return dead_outbound(st, job,
+                         "its partner has no way to it now (an AS2 url and our AS2 station, or "
+                         "<sftp-push>, as when it was taken)");
   }
   auto bytes = core_.blobs().read(m->raw_id);
   if (!bytes.ok()) {
-    store_failed(st, job, bytes.status());
-    return;
+    if (waiting_mends(bytes.status())) return store_failed(st, job, bytes.status());
+    return dead_outbound(st, job, bytes.status().message);
   }
   if (by_sftp) {
     Outgoing out;
@@ -946,7 +986,9 @@ void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& con
   if (async) request.mdn.async_url = station.mdn_url;
   auto packed = as2::pack(request, as2::LocalStation{station.our_id, station.identity}, profile);
   if (!packed.ok()) {
-    (void)st.dead(job, "cannot build the AS2 message: " + packed.error().message);
+    const std::string why = "cannot build the AS2 message: " + packed.error().message;
+    if (out.settles_message) return dead_outbound(st, job, why);
+    (void)st.dead(job, why);
     return;
   }
   store::NewSentAs2 record;
@@ -963,7 +1005,12 @@ void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& con
     return;
   }
   if (sent.value().state != store::as2_sent_state::sending) {
-    (void)st.complete(job);  // settled (its MDN came) before a crash let this job end
+    // Settled (its MDN came) before a crash let this job end: the message follows it.
+    const store::Status done = st.batch([&]() -> store::Status {
+      auto s = settle_outbound(st, sent.value(), sent.value().state, sent.value().error);
+      return s.ok() ? st.complete(job) : s;
+    });
+    if (!done.ok()) store_failed(st, job, done);
     return;
   }
   as2::SendOptions options;
@@ -1039,9 +1086,12 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
       if (auto a = st.append_audit({"as2", prefix + ".sent", subject, details}); !a.ok()) {
         return a.status();
       }
-      if (out.settles_message) {
-        auto s = st.set_message_status(*job.ref.message_id, store::message_status::sent, "");
-        if (!s.ok()) return s;
+      // The message follows, unless its async MDN came first and settled it already.
+      if (out.settles_message && moved.value()) {
+        namespace ms = store::message_status;
+        auto s = st.change_message_status(*job.ref.message_id, {ms::processing, ms::failed},
+                                          ms::sent, "");
+        if (!s.ok()) return s.status();
       }
       auto queued = st.complete_and_enqueue(job, next);
       return queued.ok() ? store::Status::success() : queued.status();
@@ -1064,10 +1114,8 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
                [&]() -> store::Status {
                  if (auto r = record_mdn(change); !r.ok()) return r;
                  if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
-                 if (out.settles_message) {
-                   auto s = st.set_message_status(*job.ref.message_id,
-                                                  store::message_status::failed, outcome.error);
-                   if (!s.ok()) return s;
+                 if (auto s = settle_outbound(st, sent, change.state, outcome.error); !s.ok()) {
+                   return s;
                  }
                  return st.append_audit({"as2", prefix + ".failed", subject, details}).status();
                });
@@ -1089,6 +1137,15 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
         id, {store::as2_sent_state::mdn_timeout, "", "no MDN by the deadline", "", false, 0});
     if (!moved.ok()) return moved.status();
     timed_out = moved.value();
+    if (timed_out) {  // an outbound message it carried has failed, to be sent again
+      auto sent = st.get_as2_sent(id);
+      if (!sent.ok()) return sent.status();
+      if (sent.value()) {
+        auto s = settle_outbound(st, *sent.value(), store::as2_sent_state::mdn_timeout,
+                                 "no MDN by the deadline");
+        if (!s.ok()) return s;
+      }
+    }
     return st.complete(job);
   });
   if (done.code == store::StoreErrc::not_found) {
@@ -1146,10 +1203,15 @@ void JobRunner::push_sftp(const store::Job& job, const config::PartnerProfile& p
   out.details["file"] = out.file_name;
   const std::string details = store::json_text(out.details);
   const std::string& prefix = out.audit_prefix;
+  namespace ms = store::message_status;
   const auto settle = [&](std::string_view status, const std::string& error) {
     return [&st, &job, &out, status, error]() -> store::Status {
       if (!out.settles_message) return store::Status::success();
-      return st.set_message_status(*job.ref.message_id, status, error);
+      const std::int64_t id = *job.ref.message_id;
+      auto changed = status == ms::sent
+                         ? st.change_message_status(id, {ms::processing, ms::failed}, status, "")
+                         : st.change_message_status(id, {ms::processing, ms::sent}, status, error);
+      return changed.ok() ? store::Status::success() : changed.status();
     };
   };
   if (pushed.ok()) {

@@ -53,6 +53,13 @@ store::Result<std::vector<std::int64_t>> requeue_message(
 store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
                                         std::string_view actor);
 
+// The status of the outbound message an AS2 message we sent carries (as2_sent.carries
+// "message:<id>"; nothing for an acknowledgement), after that sent message moved to `state`:
+// mdn-ok -> sent (from processing or failed), mdn-failed / send-failed / mdn-timeout -> failed
+// with `error` (from processing or sent). A partner's later verdict (accepted, rejected) stays.
+store::Status settle_outbound(store::Store& st, const store::SentAs2& sent, std::string_view state,
+                              std::string_view error);
+
 // Sends an outbound message pushed over SFTP whose sending failed for good again (its send_out
 // job, the message back to processing, audited as message.resend by `actor`, in one commit;
 // the same file name). conflict for a message that is not outbound, not failed, or went over

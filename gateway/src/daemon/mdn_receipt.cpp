@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/handlers.hpp"
+#include "daemon/jobs.hpp"
 #include "edigate/as2/send.hpp"
 #include "store/store_json.hpp"
 
@@ -140,7 +141,8 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
     if (!moved.ok()) return moved.status();
     // Settled meanwhile (the same MDN posted twice at once): keep nothing of this one.
     if (!moved.value()) return store::Status::error(store::StoreErrc::conflict, "settled");
-    return store::Status::success();
+    // An outbound message it carries: sent, or failed with why.
+    return settle_outbound(st, record, change.state, change.error);
   });
   if (recorded.code == store::StoreErrc::conflict) {
     (void)st.append_audit({"as2", "as2.mdn_duplicate", subject, store::json_text(about)});

@@ -93,13 +93,22 @@ store::Status reconcile_acks(store::Store& st, const std::string& partner,
       continue;
     }
     for (const store::Document& d : docs.value()) {  // CONTRL
+      // Its own UCM, else its group's UCF when that speaks for all (7 or 4), else the UCI.
       const edi::SetAck* a = set_answer(ia.sets, d.set_control);
+      const edi::GroupAck* group = nullptr;
       for (const edi::GroupAck& g : ia.groups) {
+        if (g.control_number == d.group_control) group = &g;
         if (a == nullptr) a = set_answer(g.sets, d.set_control);
       }
-      const edi::AckStatus status = a != nullptr ? a->status : ia.status;
-      const std::vector<std::string> codes =
-          a != nullptr ? a->codes : std::vector<std::string>{ia.note_code};
+      const bool group_speaks = group != nullptr && (group->status == edi::AckStatus::accepted ||
+                                                     group->status == edi::AckStatus::rejected);
+      const edi::AckStatus status = a != nullptr   ? a->status
+                                    : group_speaks ? group->status
+                                                   : ia.status;
+      std::vector<std::string> codes = a != nullptr   ? a->codes
+                                       : group_speaks ? group->codes
+                                                      : std::vector<std::string>{};
+      if (a == nullptr && !group_speaks && !ia.note_code.empty()) codes.push_back(ia.note_code);
       if (auto s = judge(d, verdict_of(status), codes_text("CONTRL", status, codes)); !s.ok()) {
         return s;
       }

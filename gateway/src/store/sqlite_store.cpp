@@ -417,6 +417,24 @@ Status SqliteStore::set_message_status(std::int64_t id, std::string_view status,
   });
 }
 
+Result<bool> SqliteStore::change_message_status(std::int64_t id,
+                                                std::initializer_list<std::string_view> from,
+                                                std::string_view status, std::string_view error) {
+  return write([&]() -> Result<bool> {
+    std::string in;
+    for (std::size_t i = 0; i < from.size(); ++i) in += i == 0 ? "?" : ", ?";
+    Statement q(statements_,
+                "UPDATE messages SET status = ?, error = ?, updated_at = ? WHERE id = ? "
+                "AND status IN (" +
+                    in + ")");
+    q.bind(1, status).bind(2, bounded(error, kMaxErrorText)).bind(3, now()).bind(4, id);
+    int n = 5;
+    for (std::string_view f : from) q.bind(n++, f);
+    if (auto s = q.run(); !s.ok()) return s;
+    return sqlite3_changes(db_) > 0;
+  });
+}
+
 Status SqliteStore::store_mdn(const NewMdn& mdn) {
   return write([&]() -> Status {
     Transaction txn(statements_);

@@ -39,6 +39,8 @@ class SqliteStore final : public Store {
   Result<std::optional<Message>> find_as2_message(std::string_view partner,
                                                   std::string_view as2_message_id) override;
   Result<std::vector<Message>> list_messages(const MessageFilter& filter) override;
+  Result<bool> change_message_status(std::int64_t id, std::initializer_list<std::string_view> from,
+                                     std::string_view status, std::string_view error) override;
   Status set_message_status(std::int64_t id, std::string_view status,
                             std::string_view error) override;
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -313,6 +314,11 @@ class Store {
   virtual Result<std::vector<Message>> list_messages(const MessageFilter& filter) = 0;
   virtual Status set_message_status(std::int64_t id, std::string_view status,
                                     std::string_view error) = 0;
+  // The same, only from one of the statuses `from` (a later verdict is not overwritten by an
+  // earlier step's, two resends do not both start): true when it changed the row.
+  virtual Result<bool> change_message_status(std::int64_t id,
+                                             std::initializer_list<std::string_view> from,
+                                             std::string_view status, std::string_view error) = 0;
 
   // MDNs: one per message.
   virtual Status store_mdn(const NewMdn& mdn) = 0;

@@ -172,3 +172,21 @@ TEST_CASE("reconcile: CONTRL per message, or for the whole interchange", "[recon
   CHECK(statuses(*st, m) == std::vector<std::string>{"accepted", "accepted_with_errors"});
   CHECK(message_status(*st, m) == "accepted");
 }
+
+TEST_CASE("reconcile: a CONTRL group (UCF) that rejects outweighs an accepting UCI",
+          "[reconcile]") {
+  store::test::StoreFixture f;
+  auto st = f.open_store();
+  const auto m = outbound(*st, "acme", "<out-1@us>", "102", "G1", {"1"});
+  AckReport report;
+  InterchangeAck uci = interchange_ack(AckKind::contrl, "102", AckStatus::accepted);
+  GroupAck ucf = group_ack("G1", AckStatus::rejected);
+  ucf.codes = {"18"};
+  uci.groups.push_back(ucf);
+  report.interchanges.push_back(uci);
+  REQUIRE(reconcile_acks(*st, "acme", report, 99).ok());
+  CHECK(statuses(*st, m) == std::vector<std::string>{"rejected"});
+  auto docs = st->list_documents(m);
+  REQUIRE(docs.ok());
+  CHECK(docs.value()[0].error == "CONTRL: rejected (codes 18)");
+}

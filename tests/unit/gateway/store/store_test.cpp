@@ -93,6 +93,17 @@ TEST_CASE("an outbound message commits with its send job and audit entry, once p
   CHECK(again.status().code == StoreErrc::duplicate);
   CHECK(f.raw_count("messages") == 1);
   CHECK(f.raw_count("jobs") == 1);
+  // A status changes only from the ones named: a later verdict is not overwritten.
+  auto changed =
+      store.change_message_status(added.value().message_id, {"processing", "failed"}, "sent", "");
+  REQUIRE(changed.ok());
+  CHECK(changed.value());
+  REQUIRE(store.set_message_status(added.value().message_id, "accepted", "").ok());
+  changed =
+      store.change_message_status(added.value().message_id, {"processing", "failed"}, "sent", "");
+  REQUIRE(changed.ok());
+  CHECK_FALSE(changed.value());
+  CHECK(store.get_message(added.value().message_id).value()->status == "accepted");
   // An inbound message may carry the same Message-ID: the key includes the direction.
   CHECK(store.add_received_message(as2_message("acme", "<edigate-out-1@us>"), "unwrap").ok());
 }
