@@ -5,7 +5,8 @@
 # records mdn-ok. Then MDNs posted with curl: a duplicate, one signed by a stranger's key, one
 # for a Message-ID A never sent, one whose MIC is not the one A sent, a negative one; a partner
 # whose MDN overtakes its answer to our POST; and a partner that takes the 997 but never sends
-# its MDN, so it times out.
+# its MDN, so it times out. An outbound document from the ERP whose async MDN is negative fails
+# and is sent again.
 # Usage: async_mdn_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -201,6 +202,29 @@ api "/api/sent?state=mdn-failed" >failed.json
 has "with its disposition" failed.json '"disposition":"processed/error: decryption-failed"'
 [ "$(audit_count as2.mdn_failed)" -eq 2 ] && ok || fail "both mdn-failed audited"
 
+# --- an outbound document (from the ERP) whose async MDN is negative: the message fails, and a
+# resend of its sent message makes it sent again ---------------------------------------------
+message_status() { api "/api/messages/$1" | python3 -c "import json, sys; print(json.load(sys.stdin)['status'])"; }
+check "an outbound ship notice" 0 curl -s -o outbound.json -w '%{http_code}' \
+  -H 'Authorization: Bearer admin-token' --data-binary @"$src/docs/schemas/examples/ship_notice.json" \
+  "http://127.0.0.1:$admin_port/api/outbound?partner=retailer"
+has "202" out 202
+out_id=$(python3 -c "import json; print(json.load(open('outbound.json'))['message_id'])")
+out_mid=$(python3 -c "import json; print(json.load(open('outbound.json'))['as2_message_id'])")
+wait_for 15 sh -c "[ \"\$('$bin' messages sent --db var/edigate.db | awk -F'\t' -v id='$out_mid' '\$8 == id {print \$6}')\" = sent-awaiting-mdn ]" &&
+  ok || fail "the outbound message awaits its async MDN"
+[ "$(message_status "$out_id")" = sent ] && ok || fail "the outbound message is sent, not $(message_status "$out_id")"
+make_mdn outneg "$out_mid" "${retailer[@]}" stranger.pem
+[ "$(post_mdn outneg)" = 200 ] && ok || fail "its negative MDN is taken"
+[ "$(message_status "$out_id")" = failed ] && ok || fail "a negative async MDN fails the outbound message"
+out_sent=$(api "/api/messages/$out_id" | python3 -c "import json, sys; print(json.load(sys.stdin)['as2_sent'][0]['id'])")
+check "resend its sent message" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/sent/$out_sent/resend"
+has "202" out 202
+wait_for 15 sh -c "[ \$(grep -c '$out_mid' sink.log) -ge 2 ]" && ok || fail "the partner got it again"
+wait_for 5 sh -c "$(declare -f api message_status); admin_port=$admin_port; [ \"\$(message_status $out_id)\" = sent ]" &&
+  ok || fail "sent again: the message is sent"
+
 # --- a partner whose async MDN arrives before its answer to our POST ------------------------
 # It posts an MDN for the Message-ID it got (made as above) and only then answers 200.
 export bin http_port
@@ -257,11 +281,14 @@ wait_for 15 sh -c "'$bin' messages sent --db var/edigate.db | grep -q mdn-timeou
 sent_id() { "$bin" messages sent --db var/edigate.db | awk -F'\t' -v id="$1" '$8 == id {print $1}'; }
 third_id=$(sent_id "$third")
 first_id=$(sent_id "$first")
+resends_before=$(audit_count as2.resend)
+requests_before=$(audit_count as2.resend_requested)
 check "messages resend-sent: the timed-out 997" 0 "$bin" messages resend-sent --db var/edigate.db "$third_id"
 wait_for 15 sh -c "[ \$(grep -cF '$third' sink.log) -ge 2 ]" && ok ||
   fail "sent again with the same Message-ID"
-[ "$(audit_count as2.resend)" -eq 1 ] && ok || fail "as2.resend audited"
-[ "$(audit_count as2.resend_requested)" -eq 1 ] && ok || fail "the operator's request audited"
+[ "$(audit_count as2.resend)" -eq $((resends_before + 1)) ] && ok || fail "as2.resend audited"
+[ "$(audit_count as2.resend_requested)" -eq $((requests_before + 1)) ] && ok ||
+  fail "the operator's request audited"
 wait_for 15 sh -c "[ \"\$('$bin' messages sent --db var/edigate.db | awk -F'\t' -v id='$third' '\$8 == id {print \$6}')\" = mdn-timeout ]" &&
   ok || fail "no MDN again: timed out again"
 check "resend-sent of one settled by its MDN is refused" 1 "$bin" messages resend-sent --db var/edigate.db "$first_id"
