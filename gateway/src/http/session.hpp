@@ -310,6 +310,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     msg->body() = std::move(response.body);
     msg->prepare_payload();
     response_ = msg;
+    // The handler has answered: its request body no longer counts against the budget. Given
+    // back before the write starts, so a client that reads this response and sends the next
+    // request cannot find the budget still spent by this one.
+    release_body();
     tcp().expires_after(limits().write_timeout);
     bhttp::async_write(stream_, *response_,
                        [self = this->shared_from_this(), close](
