@@ -1,23 +1,18 @@
 #include "daemon/handlers.hpp"
 
-#include <openssl/rand.h>
-
 #include <charconv>
 #include <cstdio>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <variant>
 
 #include "config/cert_expiry.hpp"
 #include "config/token_hash.hpp"
 #include "daemon/jobs.hpp"
 #include "daemon/mdn_receipt.hpp"
+#include "daemon/outbound.hpp"
 #include "edigate/as2/receive.hpp"
-#include "edigate/edi/mapping.hpp"
-#include "pipeline/process.hpp"
-#include "store/control_numbers.hpp"
 #include "store/sha256.hpp"
 #include "store/store_json.hpp"
 
@@ -30,12 +25,6 @@ using http::Response;
 using nlohmann::json;
 
 constexpr std::size_t kMaxFilename = 255;
-
-// JSON text for a response or an audit entry: bytes that are not UTF-8 (a header a partner
-// sent, a file name) become U+FFFD instead of an exception.
-Response json_response(unsigned status, const json& body) {
-  return Response::text(status, store::json_text(body), "application/json");
-}
 
 // Runs `work` on the worker pool; when the pool is full the client is told to come back. An
 // exception a handler lets out (a bug, out of memory) ends that request with a 500, never the
@@ -85,20 +74,6 @@ std::string form_decode(std::string_view text) {
   return out;
 }
 
-std::string query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
-      return form_decode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 // ?limit=N of a listing, or `otherwise` when absent or not a positive number (the store caps
 // it at kMaxListLimit).
 std::size_t list_limit(const Request& r, std::size_t otherwise) {
@@ -135,6 +110,26 @@ Response mdn_response(const as2::HttpMessage& mdn) {
 }
 
 }  // namespace
+
+// JSON text for a response or an audit entry: bytes that are not UTF-8 (a header a partner
+// sent, a file name) become U+FFFD instead of an exception.
+Response json_response(unsigned status, const json& body) {
+  return Response::text(status, store::json_text(body), "application/json");
+}
+
+std::string query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name && eq != std::string_view::npos) {
+      return form_decode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
 
 Response problem(unsigned status, std::string_view message) {
   return json_response(status, json{{"error", message}});
@@ -519,53 +514,6 @@ std::pair<std::optional<std::int64_t>, std::string_view> id_and_action(std::stri
           slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1)};
 }
 
-// --- outbound documents from the ERP ----------------------------------------------------------
-
-// The Message-ID of an outbound message: from the ERP's Idempotency-Key when it sends one (the
-// same key for the same partner is the same message), else random. Also the message's unique
-// key in the store, whatever transport carries it.
-std::string outbound_message_id(const Live& live, const config::PartnerProfile& partner,
-                                const Request& request) {
-  std::string unique;
-  if (const auto key = request.header("Idempotency-Key"); key && !key->empty()) {
-    unique = store::sha256_hex(partner.id + "\n" + std::string(*key)).substr(0, 32);
-  } else {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (unsigned char b : bytes) {
-      unique += kHex[b >> 4];
-      unique += kHex[b & 0x0f];
-    }
-  }
-  return "<edigate-out-" + unique + "@" +
-         (live.config->as2 ? live.config->as2->our_id : "edigate") + ">";
-}
-
-// The documents of an outbound request: one canonical document (a JSON object) or an array of
-// them; an error text otherwise.
-std::variant<std::vector<json>, std::string> outbound_documents(const std::string& body) {
-  json parsed;
-  try {
-    parsed = json::parse(body);
-  } catch (const json::parse_error& e) {
-    return std::string("the body is not JSON: ") + e.what();
-  }
-  std::vector<json> docs;
-  if (parsed.is_object()) docs.push_back(std::move(parsed));
-  if (parsed.is_array()) {
-    for (json& d : parsed) {
-      if (!d.is_object()) return std::string("the array holds something that is not a document");
-      docs.push_back(std::move(d));
-    }
-  }
-  if (docs.empty()) return std::string("the body is neither a document nor an array of them");
-  if (docs.size() > kMaxOutboundDocuments) {
-    return "more than " + std::to_string(kMaxOutboundDocuments) + " documents in one request";
-  }
-  return docs;
-}
-
 }  // namespace
 
 store::NewDocument new_document(std::int64_t message_id, const ProcessedSet& set) {
@@ -582,160 +530,6 @@ store::NewDocument new_document(std::int64_t message_id, const ProcessedSet& set
 }
 
 namespace {
-
-// Every error found reading back an interchange we rendered, with its position.
-json outbound_problems(const ProcessResult& result) {
-  json problems = json::array();
-  for (const edi::Problem& p : result.problems) {
-    if (p.is_error()) problems.push_back(edi::to_string(p));
-  }
-  for (const ProcessedSet& set : result.sets) {
-    for (const edi::Problem& p : set.problems) {
-      if (p.is_error()) {
-        problems.push_back("set " + std::to_string(set.index + 1) + " (" + set.transaction +
-                           "): " + edi::to_string(p));
-      }
-    }
-  }
-  if (!result.readable()) problems.push_back("no interchange could be read back");
-  return problems;
-}
-
-// POST /api/outbound?partner=ID[&standard=x12|edifact]: canonical documents from the ERP for a
-// partner, rendered at once into one interchange with our control numbers (422 naming each
-// problem's JSON path when they cannot be), then stored (what the ERP sent, the interchange)
-// with its send job in one commit: 202 with the message id. The send job carries it to the
-// partner over AS2 (signed and encrypted as their profile says) and tracks its MDN.
-void outbound_intake(Core& core, const Live& live, const Request& request, Responder& responder,
-                     const std::string& actor) {
-  store::Store& st = core.store();
-  const std::string partner_id = query_value(request.query, "partner");
-  if (partner_id.empty()) return responder.send(problem(400, "name the partner: ?partner=ID"));
-  const config::PartnerProfile* partner = live.partners->by_id(partner_id);
-  if (partner == nullptr) return responder.send(problem(404, "no partner " + partner_id));
-  // AS2 when the partner has a url (and we a station), else their SFTP server.
-  const bool by_as2 = partner->as2 && !partner->as2->url.empty() && live.config->as2;
-  if (!by_as2 && !partner->sftp_push) {
-    return responder.send(problem(409, "partner " + partner_id +
-                                           " has neither an AS2 url (with our AS2 station) nor "
-                                           "an <sftp-push> to send to"));
-  }
-  if (!partner->mapping) {
-    return responder.send(problem(409, "partner " + partner_id + " has no <mapping dir>"));
-  }
-  const std::string standard_name = query_value(request.query, "standard");
-  if (!standard_name.empty() && standard_name != "x12" && standard_name != "edifact") {
-    return responder.send(problem(400, "standard is x12 or edifact"));
-  }
-  const edi::Standard standard =
-      standard_name == "edifact" || (standard_name.empty() && !partner->x12 && partner->edifact)
-          ? edi::Standard::edifact
-          : edi::Standard::x12;
-  auto docs = outbound_documents(request.body);
-  if (const auto* error = std::get_if<std::string>(&docs)) {
-    return responder.send(problem(400, *error));
-  }
-  const std::string message_id = outbound_message_id(live, *partner, request);
-  if (message_id.empty()) return responder.send(problem(500, "no random bytes for a Message-ID"));
-  // A repeated request (the same Idempotency-Key): the message it made, nothing new. Looked up
-  // before rendering (no control numbers spent on it) and again after a duplicate insert (a
-  // repeat that raced the first).
-  const auto existing = [&]() -> store::Result<std::vector<store::Message>> {
-    store::MessageFilter filter;
-    filter.partner = partner->id;
-    filter.direction = "out";
-    filter.as2_message_id = message_id;
-    filter.limit = 1;
-    return st.list_messages(filter);
-  };
-  const auto answer_existing = [&](const std::vector<store::Message>& found) {
-    if (found.empty()) return responder.send(problem(500, "a duplicate, yet not found"));
-    const std::int64_t id = found.front().id;
-    responder.send(json_response(200, json{{"message_id", id},
-                                           {"as2_message_id", message_id},
-                                           {"duplicate", true},
-                                           {"status", "/api/messages/" + std::to_string(id)}}));
-  };
-  if (auto found = existing(); found.ok() && !found.value().empty()) {
-    return answer_existing(found.value());
-  }
-  // Rendered once with numbers of no consequence to find what is wrong, so that a refused
-  // request leaves no gap in the partner's control numbers; then with ours.
-  const std::vector<json>& documents = std::get<std::vector<json>>(docs);
-  edi::InMemoryControlNumbers trial_numbers;
-  const edi::mapping::RenderResult trial =
-      edi::mapping::render_interchange(*partner->mapping, standard, documents, trial_numbers);
-  if (!trial.ok()) {
-    json problems = json::array();
-    for (const edi::mapping::Issue& i : trial.issues) problems.push_back(i.to_string());
-    return responder.send(
-        json_response(422, json{{"error", "the documents cannot be rendered for " + partner_id},
-                                {"problems", std::move(problems)}}));
-  }
-  // What we would send is read back as the partner will read it (envelopes, the transaction
-  // set schemas, the maps): a value the maps let through but the standard does not (too long,
-  // a wrong code) is refused here rather than by the partner's 997.
-  ProcessOptions check;
-  check.send_acks = false;
-  check.partner_id = partner->id;
-  check.limits = live.config->limits.edi;
-  if (json problems = outbound_problems(process_edi(trial.bytes, *partner->mapping, check));
-      !problems.empty()) {
-    return responder.send(json_response(
-        422, json{{"error", "the interchange rendered for " + partner_id + " does not validate"},
-                  {"problems", std::move(problems)}}));
-  }
-  store::ControlNumbers numbers(st);
-  const edi::mapping::RenderResult rendered =
-      edi::mapping::render_interchange(*partner->mapping, standard, documents, numbers);
-  if (!numbers.first_error().ok()) {
-    return responder.send(problem(500, "control numbers: " + numbers.first_error().message));
-  }
-  if (!rendered.ok()) return responder.send(problem(500, "the documents rendered only once"));
-  // Its transaction sets with our control numbers: the documents a 997/999/CONTRL names.
-  const ProcessResult sets = process_edi(rendered.bytes, *partner->mapping, check);
-  auto payload = core.blobs().prepare(request.body);
-  auto interchange = core.blobs().prepare(rendered.bytes);
-  if (!payload.ok() || !interchange.ok()) {
-    return responder.send(problem(500, "cannot store the documents"));
-  }
-  store::NewMessage m;
-  m.transport = by_as2 ? "as2" : "sftp";
-  m.partner = partner->id;
-  m.as2_message_id = message_id;
-  m.payload_id = payload.value().id;
-  m.raw_id = interchange.value().id;
-  m.size = rendered.bytes.size();
-  m.content_type = "application/json";
-  std::int64_t id = 0;
-  const store::Status recorded = st.batch([&]() -> store::Status {
-    if (auto s = core.blobs().record(payload.value()); !s.ok()) return s;
-    if (auto s = core.blobs().record(interchange.value()); !s.ok()) return s;
-    auto added = st.add_outbound_message(m, kSendOutJob, actor);
-    if (!added.ok()) return added.status();
-    id = added.value().message_id;
-    for (const ProcessedSet& set : sets.sets) {
-      store::NewDocument d = new_document(id, set);
-      d.status = std::string(store::document_status::awaiting_ack);
-      if (auto doc = st.add_document(d); !doc.ok()) return doc.status();
-    }
-    return store::Status::success();
-  });
-  if (recorded.code == store::StoreErrc::duplicate) {
-    auto found = existing();
-    if (!found.ok()) return responder.send(problem(500, found.status().message));
-    return answer_existing(found.value());
-  }
-  if (!recorded.ok()) return responder.send(problem(500, "cannot record the documents"));
-  core.metrics()
-      .counter("edigate_outbound_messages_total", "Outbound messages taken from the ERP",
-               {{"partner", partner->id}})
-      .add();
-  core.wake();
-  responder.send(json_response(202, json{{"message_id", id},
-                                         {"as2_message_id", message_id},
-                                         {"status", "/api/messages/" + std::to_string(id)}}));
-}
 
 void admin_api(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "daemon/core.hpp"
@@ -37,6 +38,11 @@ std::optional<as2::HttpMessage> parse_http(std::string_view bytes);
 
 // The document row of a transaction set read from message `message_id` (no status yet).
 store::NewDocument new_document(std::int64_t message_id, const ProcessedSet& set);
+
+// A JSON response (bytes that are not UTF-8 become U+FFFD instead of an exception).
+http::Response json_response(unsigned status, const nlohmann::json& body);
+// A query parameter's value (form-decoded), empty when absent.
+std::string query_value(std::string_view query, std::string_view name);
 
 // A JSON error body {"error": message} with that status.
 http::Response problem(unsigned status, std::string_view message);

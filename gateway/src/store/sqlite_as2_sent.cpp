@@ -186,13 +186,7 @@ Result<std::vector<SentAs2>> SqliteStore::list_as2_sent(const SentAs2Filter& fil
                                "ORDER BY id DESC LIMIT ?4");
   const auto limit = static_cast<std::int64_t>(std::min(filter.limit, kMaxListLimit));
   q.bind(1, filter.message_id).bind(2, filter.partner).bind(3, filter.state).bind(4, limit);
-  std::vector<SentAs2> out;
-  for (;;) {
-    auto row = q.next();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(sent_from(q));
-  }
+  return all_rows<SentAs2>(q, sent_from);
 }
 
 }  // namespace edigate::gateway::store::sqlite

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "store/result.hpp"
 
@@ -119,5 +120,17 @@ class Transaction {
   Status status_;
   bool open_ = false;
 };
+
+// Every row the query returns, each read by `from`.
+template <typename Row>
+Result<std::vector<Row>> all_rows(Statement& q, Row (*from)(const Statement&)) {
+  std::vector<Row> out;
+  for (;;) {
+    auto row = q.next();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(from(q));
+  }
+}
 
 }  // namespace edigate::gateway::store::sqlite

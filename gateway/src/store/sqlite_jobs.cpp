@@ -220,13 +220,7 @@ Result<std::vector<Job>> SqliteStore::list_jobs(std::int64_t message_id) {
                                " FROM jobs WHERE message_id = ?1 OR document_id IN "
                                "(SELECT id FROM documents WHERE message_id = ?1) ORDER BY id");
   q.bind(1, message_id);
-  std::vector<Job> out;
-  for (;;) {
-    auto row = q.next();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(job_from(q));
-  }
+  return all_rows<Job>(q, job_from);
 }
 
 Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {

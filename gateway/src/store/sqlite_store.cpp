@@ -67,18 +67,6 @@ Document document_from(const Statement& q) {
   return d;
 }
 
-// Every row the query returns, each read by `from`.
-template <typename Row>
-Result<std::vector<Row>> all_rows(Statement& q, Row (*from)(const Statement&)) {
-  std::vector<Row> out;
-  for (;;) {
-    auto row = q.next();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(from(q));
-  }
-}
-
 Mdn mdn_from(const Statement& q) {
   Mdn m;
   m.message_id = q.int_at(0);

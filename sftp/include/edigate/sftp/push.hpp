@@ -20,7 +20,7 @@ struct PushTarget {
   std::string user;
   std::string private_key_file;
   std::string private_key_passphrase;  // for an encrypted key; empty: the key is not encrypted
-  std::string public_key_file;   // optional; libssh2 derives it from the private key if empty
+  std::string public_key_file;         // optional; libssh2 derives it from the private key if empty
   std::string host_key_sha256;   // "SHA256:..." as printed by ssh-keygen -lf, or the bare base64
   std::string remote_dir;        // absolute, e.g. /inbound
   bool temp_then_rename = true;  // upload as .NAME.part, then rename to NAME
