@@ -81,19 +81,6 @@ curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$id2/raw?as=receiv
 
 # The partner's 997s come back over AS2: one accepts the first notice's set, one rejects the
 # second's. Each outbound document gets the verdict; the messages become accepted / rejected.
-ack997() {  # ack997 INTERCHANGE OUR_EDI STATUS: a 997 from the retailer for our interchange
-  local gs st
-  gs=$(sed -n 's/^GS\*\([^*]*\*\)\{5\}\([0-9]*\)\*.*/\2/p' "$2")
-  st=$(sed -n 's/^ST\*856\*\([0-9]*\).*/\1/p' "$2")
-  local ak5="AK5*A" ak9="AK9*A*1*1*1"
-  [ "$3" = R ] && ak5="AK5*R*5" && ak9="AK9*R*1*1*0"
-  printf '%s\n' "ISA*00*          *00*          *08*6111470100     *ZZ*BLUERIDGEHW    *261130*2100*U*00401*00000$1*0*P*>~" \
-    "GS*FA*6111470100*BLUERIDGEHW*20261130*2100*$1*X*004010~" "ST*997*0001~" "AK1*SH*$gs~" \
-    "AK2*856*$st~" "$ak5~" "$ak9~" "SE*6*0001~" "GE*1*$1~" "IEA*1*00000$1~" >"ack-$1.edi"
-  pack_retailer_message "ack-$1.edi" "ack-$1.msg"
-  check "the partner's 997 ($3) over AS2" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" \
-    "ack-$1.msg" --partner-cert certs/as2/our.pem --expect-mic "$mic"
-}
 status_of() { message "$1" | python3 -c "import json, sys; m = json.load(sys.stdin); print(m['status'], [d['status'] for d in m['documents']])"; }
 ack997 9001 rendered.edi A
 wait_for 10 sh -c "$(declare -f message status_of); api='$api' status_of $id | grep -q \"^accepted \\['accepted'\\]\"" && ok ||

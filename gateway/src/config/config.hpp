@@ -301,6 +301,10 @@ struct PartnerProfile {
   AckType acks = AckType::automatic;
   AckSend ack_send = AckSend::as2;
   DuplicatePolicy duplicates = DuplicatePolicy::reject;
+  // <expect-acks within="N">: seconds the partner has, once an outbound message of ours is
+  // sent, to acknowledge every document in it before the message is marked overdue; 0: not
+  // watched.
+  unsigned expect_ack_seconds = 0;
   std::vector<Route> routes;
 
   // The connector for a document type; null when the partner does not route it.

@@ -248,6 +248,9 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     const std::string_view send = a.attribute("send").as_string("as2");
     p.ack_send = send == "none" ? AckSend::none : send == "sftp" ? AckSend::sftp : AckSend::as2;
   }
+  if (pugi::xml_node e = root.child("expect-acks")) {
+    p.expect_ack_seconds = e.attribute("within").as_uint();
+  }
   if (pugi::xml_node d = root.child("duplicates")) {
     p.duplicates = duplicate_policy(d.attribute("interchange").as_string("reject"));
   }

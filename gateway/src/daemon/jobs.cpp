@@ -131,9 +131,8 @@ void store_failed(store::Store& st, const store::Job& job, const store::Status& 
 void dead_outbound(store::Store& st, const store::Job& job, const std::string& why) {
   const store::Status done = st.batch([&]() -> store::Status {
     if (auto s = st.dead(job, why); !s.ok()) return s;
-    namespace ms = store::message_status;
-    auto changed =
-        st.change_message_status(*job.ref.message_id, {ms::processing, ms::sent}, ms::failed, why);
+    auto changed = st.change_message_status(*job.ref.message_id, kOutboundFailsFrom,
+                                            store::message_status::failed, why);
     return changed.ok() ? store::Status::success() : changed.status();
   });
   if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
@@ -253,15 +252,25 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
 }
 
 store::Status settle_outbound(store::Store& st, const store::SentAs2& sent, std::string_view state,
-                              std::string_view error) {
+                              std::string_view error, unsigned expect_ack_seconds) {
   constexpr std::string_view kMessage = "message:";
   if (!std::string_view(sent.carries).starts_with(kMessage)) return store::Status::success();
-  namespace ms = store::message_status;
-  const bool ok = state == store::as2_sent_state::mdn_ok;
-  auto changed =
-      ok ? st.change_message_status(sent.message_id, {ms::processing, ms::failed}, ms::sent, "")
-         : st.change_message_status(sent.message_id, {ms::processing, ms::sent}, ms::failed, error);
+  auto changed = state == store::as2_sent_state::mdn_ok
+                     ? outbound_sent(st, sent.message_id, expect_ack_seconds)
+                     : st.change_message_status(sent.message_id, kOutboundFailsFrom,
+                                                store::message_status::failed, error);
   return changed.ok() ? store::Status::success() : changed.status();
+}
+
+store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
+                                  unsigned expect_ack_seconds) {
+  namespace ms = store::message_status;
+  auto changed = st.change_message_status(message_id, {ms::processing, ms::failed}, ms::sent, "");
+  if (!changed.ok() || !changed.value() || expect_ack_seconds == 0) return changed;
+  auto job = st.enqueue(kAckDueJob, store::JobRef{message_id, std::nullopt},
+                        now_ms() + std::int64_t{expect_ack_seconds} * 1000);
+  if (!job.ok()) return job.status();
+  return true;
 }
 
 store::Result<std::int64_t> resend_outbound(store::Store& st, const store::Message& m,
@@ -429,6 +438,7 @@ void JobRunner::run(const store::Job& job, const std::string& worker,
   if (job.kind.starts_with(kMdnTimeoutJob)) {
     return mdn_timeout(job, std::string_view(job.kind).substr(kMdnTimeoutJob.size()));
   }
+  if (job.kind == kAckDueJob) return ack_due(job);
   if (job.kind.starts_with(kDeliverJob)) {
     return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false, next);
   }
@@ -948,6 +958,7 @@ void JobRunner::send_outbound(const store::Job& job) {
     out.file_name = "edigate-out-" + std::to_string(m->id) + ".edi";
     out.audit_prefix = "outbound";
     out.settles_message = true;
+    out.expect_ack_seconds = partner->expect_ack_seconds;
     return push_sftp(job, *partner, live->config->key_passphrase.str(), std::move(out));
   }
   Outgoing out;
@@ -959,6 +970,7 @@ void JobRunner::send_outbound(const store::Job& job) {
   out.carries = "message:" + std::to_string(m->id);
   out.audit_prefix = "outbound";
   out.settles_message = true;
+  out.expect_ack_seconds = partner->expect_ack_seconds;
   send_as2(job, *live->config, *partner, std::move(out));
 }
 
@@ -1007,7 +1019,8 @@ void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& con
   if (sent.value().state != store::as2_sent_state::sending) {
     // Settled (its MDN came) before a crash let this job end: the message follows it.
     const store::Status done = st.batch([&]() -> store::Status {
-      auto s = settle_outbound(st, sent.value(), sent.value().state, sent.value().error);
+      auto s = settle_outbound(st, sent.value(), sent.value().state, sent.value().error,
+                               out.expect_ack_seconds);
       return s.ok() ? st.complete(job) : s;
     });
     if (!done.ok()) store_failed(st, job, done);
@@ -1088,9 +1101,7 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
       }
       // The message follows, unless its async MDN came first and settled it already.
       if (out.settles_message && moved.value()) {
-        namespace ms = store::message_status;
-        auto s = st.change_message_status(*job.ref.message_id, {ms::processing, ms::failed},
-                                          ms::sent, "");
+        auto s = outbound_sent(st, *job.ref.message_id, out.expect_ack_seconds);
         if (!s.ok()) return s.status();
       }
       auto queued = st.complete_and_enqueue(job, next);
@@ -1114,7 +1125,7 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
                [&]() -> store::Status {
                  if (auto r = record_mdn(change); !r.ok()) return r;
                  if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
-                 if (auto s = settle_outbound(st, sent, change.state, outcome.error); !s.ok()) {
+                 if (auto s = settle_outbound(st, sent, change.state, outcome.error, 0); !s.ok()) {
                    return s;
                  }
                  return st.append_audit({"as2", prefix + ".failed", subject, details}).status();
@@ -1142,7 +1153,7 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
       if (!sent.ok()) return sent.status();
       if (sent.value()) {
         auto s = settle_outbound(st, *sent.value(), store::as2_sent_state::mdn_timeout,
-                                 "no MDN by the deadline");
+                                 "no MDN by the deadline", 0);
         if (!s.ok()) return s;
       }
     }
@@ -1159,6 +1170,79 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
   if (timed_out) {
     core_.metrics()
         .counter("edigate_mdn_timeouts_total", "Async MDNs that did not come by their deadline")
+        .add();
+  }
+}
+
+// An outbound message's acknowledgement deadline. Still `sent` with documents awaiting_ack when
+// the partner's current <expect-acks within> has passed since it was sent: overdue, audited as
+// outbound.ack_overdue with the documents still unanswered (a late acknowledgement still
+// settles it). Not due yet under the current window (a reload made it longer): queued again at
+// the new deadline. Settled, failed, or no longer watched: nothing to do.
+void JobRunner::ack_due(const store::Job& job) {
+  store::Store& st = core_.store();
+  if (!job.ref.message_id) {
+    (void)st.dead(job, "an ack_due job without a message");
+    return;
+  }
+  const std::int64_t id = *job.ref.message_id;
+  auto found = st.get_message(id);
+  if (!found.ok()) return store_failed(st, job, found.status());
+  if (!found.value()) {
+    (void)st.dead(job, "message " + std::to_string(id) + " does not exist");
+    return;
+  }
+  const store::Message& m = *found.value();
+  const auto live = core_.live();
+  const config::PartnerProfile* partner = live->partners->by_id(m.partner);
+  const unsigned within = partner != nullptr ? partner->expect_ack_seconds : 0;
+  if (m.status != store::message_status::sent || within == 0) {
+    (void)st.complete(job);
+    return;
+  }
+  const std::int64_t due = m.updated_at + std::int64_t{within} * 1000;
+  if (now_ms() < due) {
+    auto again = st.complete_and_enqueue(job, {{std::string(kAckDueJob), job.ref, due}});
+    if (!again.ok()) store_failed(st, job, again.status());
+    return;
+  }
+  auto docs = st.list_documents(id);
+  if (!docs.ok()) return store_failed(st, job, docs.status());
+  nlohmann::json unanswered = nlohmann::json::array();
+  for (const store::Document& d : docs.value()) {
+    if (d.status != store::document_status::awaiting_ack) continue;
+    unanswered.push_back({{"transaction_set", d.transaction},
+                          {"interchange_control", d.interchange_control},
+                          {"group_control", d.group_control},
+                          {"set_control", d.set_control}});
+  }
+  bool overdue = false;
+  const std::string why = std::to_string(unanswered.size()) + " of " +
+                          std::to_string(docs.value().size()) +
+                          " document(s) not acknowledged within " + std::to_string(within) + " s";
+  const store::Status done = st.batch([&]() -> store::Status {
+    if (!unanswered.empty()) {
+      auto changed = st.change_message_status(id, {store::message_status::sent},
+                                              store::message_status::overdue, why);
+      if (!changed.ok()) return changed.status();
+      overdue = changed.value();
+    }
+    if (overdue) {
+      auto a = st.append_audit(
+          {"pipeline", "outbound.ack_overdue", "message:" + std::to_string(id),
+           store::json_text(
+               {{"partner", m.partner}, {"within_seconds", within}, {"documents", unanswered}})});
+      if (!a.ok()) return a.status();
+    }
+    return st.complete(job);
+  });
+  if (!done.ok()) return store_failed(st, job, done);
+  if (overdue) {
+    core_.metrics()
+        .counter("edigate_outbound_ack_overdue_total",
+                 "Outbound messages whose documents were not all acknowledged within the "
+                 "partner's <expect-acks>",
+                 {{"partner", m.partner}})
         .add();
   }
 }
@@ -1209,8 +1293,8 @@ void JobRunner::push_sftp(const store::Job& job, const config::PartnerProfile& p
       if (!out.settles_message) return store::Status::success();
       const std::int64_t id = *job.ref.message_id;
       auto changed = status == ms::sent
-                         ? st.change_message_status(id, {ms::processing, ms::failed}, status, "")
-                         : st.change_message_status(id, {ms::processing, ms::sent}, status, error);
+                         ? outbound_sent(st, id, out.expect_ack_seconds)
+                         : st.change_message_status(id, kOutboundFailsFrom, status, error);
       return changed.ok() ? store::Status::success() : changed.status();
     };
   };

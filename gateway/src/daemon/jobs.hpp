@@ -11,10 +11,14 @@
 //   send_ack:<ack id>       our 997/999/TA1/CONTRL to the partner over AS2 or SFTP push
 //   mdn_timeout:<sent id>   at an async MDN's deadline: still none, so the sent message is
 //                           marked mdn-timeout (a durable job, so a restart keeps the deadline)
+//   send_out                an outbound message (POST /api/outbound) to its partner
+//   ack_due                 an outbound message's acknowledgement deadline (<expect-acks>):
+//                           documents still awaiting_ack then make the message overdue
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,6 +37,7 @@ inline constexpr std::string_view kSendMdnJob = "send_mdn";
 inline constexpr std::string_view kSendAckJob = "send_ack:";
 inline constexpr std::string_view kMdnTimeoutJob = "mdn_timeout:";
 inline constexpr std::string_view kSendOutJob = "send_out";  // an outbound message to its partner
+inline constexpr std::string_view kAckDueJob = "ack_due";
 // Canonical documents in one outbound request (one interchange).
 inline constexpr std::size_t kMaxOutboundDocuments = 1000;
 
@@ -55,10 +60,22 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
 
 // The status of the outbound message an AS2 message we sent carries (as2_sent.carries
 // "message:<id>"; nothing for an acknowledgement), after that sent message moved to `state`:
-// mdn-ok -> sent (from processing or failed), mdn-failed / send-failed / mdn-timeout -> failed
-// with `error` (from processing or sent). A partner's later verdict (accepted, rejected) stays.
+// mdn-ok -> sent (outbound_sent), mdn-failed / send-failed / mdn-timeout -> failed with `error`
+// (from processing, sent or overdue). A partner's later verdict (accepted, rejected) stays.
 store::Status settle_outbound(store::Store& st, const store::SentAs2& sent, std::string_view state,
-                              std::string_view error);
+                              std::string_view error, unsigned expect_ack_seconds);
+
+// Inside a transaction: the partner took outbound message `message_id`. It becomes sent (from
+// processing or failed; a verdict that came first stays) and, when their profile expects
+// acknowledgements within `expect_ack_seconds` (not 0), its ack_due job is queued at that
+// deadline. True when the status changed.
+store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
+                                  unsigned expect_ack_seconds);
+
+// The statuses an outbound message fails from (a transport failure after a partner's verdict
+// does not undo the verdict).
+inline constexpr std::initializer_list<std::string_view> kOutboundFailsFrom = {
+    store::message_status::processing, store::message_status::sent, store::message_status::overdue};
 
 // Sends an outbound message pushed over SFTP whose sending failed for good again (its send_out
 // job, the message back to processing, audited as message.resend by `actor`, in one commit;
@@ -141,10 +158,11 @@ class JobRunner {
     std::string content_type;
     std::string message_id;
     std::string subject;
-    std::string carries;           // as2_sent.carries: "ack:<id>" or "message:<id>"
-    std::string audit_prefix;      // "ack" or "outbound": <prefix>.sent, .failed, ...
-    bool settles_message = false;  // the message's status follows (outbound messages)
-    nlohmann::json details;        // what the audit entries say about it
+    std::string carries;              // as2_sent.carries: "ack:<id>" or "message:<id>"
+    std::string audit_prefix;         // "ack" or "outbound": <prefix>.sent, .failed, ...
+    bool settles_message = false;     // the message's status follows (outbound messages)
+    unsigned expect_ack_seconds = 0;  // outbound: the partner's <expect-acks within>
+    nlohmann::json details;           // what the audit entries say about it
   };
   void send_ack(const store::Job& job, std::string_view ack_id);
   void send_outbound(const store::Job& job);
@@ -154,6 +172,7 @@ class JobRunner {
                            const as2::SendOutcome& outcome, unsigned mdn_timeout_seconds,
                            const Outgoing& out);
   void mdn_timeout(const store::Job& job, std::string_view sent_id);
+  void ack_due(const store::Job& job);
   void push_ack(const store::Job& job, const store::Ack& ack, const config::PartnerProfile& partner,
                 const std::string& key_passphrase);
   void push_sftp(const store::Job& job, const config::PartnerProfile& partner,

@@ -142,7 +142,7 @@ void mdn_receipt(Core& core, Request& request, Responder& responder) {
     // Settled meanwhile (the same MDN posted twice at once): keep nothing of this one.
     if (!moved.value()) return store::Status::error(store::StoreErrc::conflict, "settled");
     // An outbound message it carries: sent, or failed with why.
-    return settle_outbound(st, record, change.state, change.error);
+    return settle_outbound(st, record, change.state, change.error, partner->expect_ack_seconds);
   });
   if (recorded.code == store::StoreErrc::conflict) {
     (void)st.append_audit({"as2", "as2.mdn_duplicate", subject, store::json_text(about)});

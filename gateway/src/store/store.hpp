@@ -45,6 +45,9 @@ inline constexpr std::string_view sent = "sent";
 // refused one (rejected).
 inline constexpr std::string_view accepted = "accepted";
 inline constexpr std::string_view rejected = "rejected";
+// Outbound, sent, but not every document acknowledged within the partner's <expect-acks>: still
+// settled by a late acknowledgement (accepted, rejected), or failed by a late negative MDN.
+inline constexpr std::string_view overdue = "overdue";
 }  // namespace message_status
 
 // Statuses of an outbound document (one transaction set we rendered): awaiting the partner's

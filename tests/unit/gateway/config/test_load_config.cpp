@@ -493,6 +493,37 @@ class ScopedEnv {
 
 }  // namespace
 
+TEST_CASE("acknowledgements expected of a partner: <expect-acks within>", "[config]") {
+  const ConfigFixture f;
+  {
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    REQUIRE(r.ok());
+    CHECK(r.config->partners.at(0).expect_ack_seconds == 0);  // not watched unless asked
+  }
+  SECTION("read in seconds") {
+    f.write("partners/acme.xml",
+            replaced(ConfigFixture::partner_xml("acme", "ACME"), R"(<acks type="997"/>)",
+                     R"(<acks type="997"/><expect-acks within="86400"/>)"));
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    REQUIRE(r.ok());
+    CHECK(r.config->partners.at(0).expect_ack_seconds == 86400);
+  }
+  SECTION("zero, more than 90 days or missing: reported at the element") {
+    for (const char* bad : {R"(<expect-acks within="0"/>)", R"(<expect-acks within="7776001"/>)",
+                            R"(<expect-acks/>)"}) {
+      const std::string text =
+          replaced(ConfigFixture::partner_xml("acme", "ACME"), R"(<acks type="997"/>)",
+                   R"(<acks type="997"/>)" + std::string("\n  ") + bad);
+      f.write("partners/acme.xml", text);
+      const LoadResult r = load_config(f.config_file());
+      INFO(bad << ": " << all_issues(r));
+      CHECK(has_issue(r, f.partner_file("acme"), line_of(text, "<expect-acks"), "within"));
+    }
+  }
+}
+
 TEST_CASE("encrypted keys need the passphrase in <keys>", "[config]") {
   const ConfigFixture f;
   encrypt_keys(f, "correct horse");

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Acknowledgements we wait for: with <expect-acks within="N"/> in a partner's profile, an
+# outbound message sent to them whose documents are not all acknowledged N seconds later
+# becomes overdue (audited as outbound.ack_overdue, counted per partner, listed by status);
+# a late 997 still settles it. A reload that makes the window longer moves a pending deadline.
+# A second edigate plays the partner (it takes our AS2 messages and never acknowledges them).
+# Usage: ack_overdue_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+# shellcheck source=gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+asn="$src/docs/schemas/examples/ship_notice.json"
+p_port=$(free_port)
+p_admin=$(free_port)
+
+sed -i -e "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
+  -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="none"/>\n  <expect-acks within="2"/>|' \
+  partners/retailer.xml
+check "config check" 0 "$bin" config check --config edigate.xml
+sed 's|within="2"|within="0"|' partners/retailer.xml >bad.xml
+mkdir -p bad-partners && mv bad.xml bad-partners/retailer.xml
+sed 's|<partners dir="partners"/>|<partners dir="bad-partners"/>|' edigate.xml >bad-edigate.xml
+check "a window of 0 s is refused" 1 "$bin" config check --config bad-edigate.xml
+has "at its line" err "retailer.xml:[0-9]*:.*within"
+start_daemon
+start_partner_side "$p_port" "$p_admin"
+wait_for 10 grep -q "edigate: ready" partner.log || { echo "partner side did not start"; cat partner.log; exit 1; }
+api="http://127.0.0.1:$admin_port/api"
+message() { curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$1"; }
+status_of() { message "$1" | python3 -c "import json, sys; m = json.load(sys.stdin); print(m['status'], [d['status'] for d in m['documents']])"; }
+post_asn() {  # post_asn: a ship notice to the retailer; sets id
+  check "a ship notice" 0 curl -s -o post.json -w '%{http_code}' -H 'Authorization: Bearer admin-token' \
+    -H 'Content-Type: application/json' --data-binary @"$asn" "$api/outbound?partner=retailer"
+  has "202" out "^202$"
+  id=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])")
+}
+
+reload_profile() {  # reload_profile SED_EXPRESSION NAME: change the retailer's profile, reload
+  sed -i "$1" partners/retailer.xml
+  reloads=$((reloads + 1))
+  kill -HUP "$daemon"
+  wait_for 10 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -ge $reloads ]" && ok || fail "reloaded ($2)"
+}
+reloads=0
+wait_sent() {  # wait_sent ID NAME
+  wait_for 15 sh -c "$(declare -f message status_of); api='$api' status_of $1 | grep -q \"^sent \"" && ok ||
+    { fail "$2 is sent"; status_of "$1"; }
+}
+
+# Sent, then no 997 within 2 s: overdue, with the document still awaiting its acknowledgement.
+post_asn
+first=$id
+wait_for 15 sh -c "$(declare -f message status_of); api='$api' status_of $first | grep -q \"^sent \\|^overdue \"" && ok ||
+  { fail "the ship notice is sent"; status_of "$first"; tail -5 daemon.log; }
+wait_for 15 sh -c "$(declare -f message status_of); api='$api' status_of $first | grep -q \"^overdue \\['awaiting_ack'\\]\"" && ok ||
+  { fail "overdue after 2 s without an acknowledgement"; status_of "$first"; }
+message "$first" >overdue.json
+has "the message says why" overdue.json '1 of 1 document(s) not acknowledged within 2 s'
+curl -s -H 'Authorization: Bearer admin-token' "$api/messages?direction=out&status=overdue" >list.json
+has "listed by status" list.json "\"id\":$first"
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "counted for the partner" metrics.txt '^edigate_outbound_ack_overdue_total{partner="retailer"} 1$'
+audit_has() { "$bin" audit export --db var/edigate.db | grep "\"action\":\"$1\"" | grep -q "message:$2"; }
+audit_has outbound.ack_overdue "$first" && ok || fail "audited as outbound.ack_overdue"
+"$bin" audit export --db var/edigate.db | grep '"action":"outbound.ack_overdue"' >overdue-audit.txt
+sed -n 's/^GS\*\([^*]*\*\)\{5\}\([0-9]*\)\*.*/\2/p' <(curl -s -H 'Authorization: Bearer admin-token' \
+  "$api/messages/$first/raw?as=received") >gs06
+has "the audit entry names the unanswered set's group" overdue-audit.txt "group_control[^0-9]*$(cat gs06)[^0-9]"
+
+# The partner's 997 comes late: it still settles the message.
+curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$first/raw?as=received" >first.edi
+ack997 9101 first.edi A
+wait_for 10 sh -c "$(declare -f message status_of); api='$api' status_of $first | grep -q \"^accepted \\['accepted'\\]\"" && ok ||
+  { fail "a late 997 accepts the overdue message"; status_of "$first"; }
+
+# A longer window by reload: the pending deadline moves with it.
+reload_profile 's|within="2"|within="3"|' "3 s"
+post_asn
+second=$id
+wait_sent "$second" "the second ship notice"
+reload_profile 's|within="3"|within="600"|' "600 s"
+sleep 4
+status_of "$second" | grep -q "^sent " && ok || { fail "still sent under the longer window"; status_of "$second"; }
+due=$(sqlite3 -cmd ".timeout 5000" var/edigate.db \
+  "SELECT count(*) FROM jobs WHERE kind = 'ack_due' AND message_id = $second AND state = 'ready' AND run_at > (strftime('%s','now') + 500) * 1000")
+[ "$due" = 1 ] && ok || fail "its deadline queued again 600 s after it was sent (found $due)"
+
+# A partner that is not watched: nothing is queued for its messages.
+reload_profile 's|  <expect-acks within="600"/>||' "not watched"
+post_asn
+third=$id
+wait_sent "$third" "the third ship notice"
+none=$(sqlite3 -cmd ".timeout 5000" var/edigate.db "SELECT count(*) FROM jobs WHERE kind = 'ack_due' AND message_id = $third")
+[ "$none" = 0 ] && ok || fail "no deadline for a partner without <expect-acks> (found $none)"
+
+kill -TERM "$daemon"
+wait "$daemon"
+"$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
+echo "ack_overdue: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
