@@ -3,11 +3,14 @@
 # outbound message sent to them whose documents are not all acknowledged N seconds later
 # becomes overdue (audited as outbound.ack_overdue, counted per partner, listed by status);
 # a late 997 still settles it. A reload that makes the window longer moves a pending deadline.
-# A second edigate plays the partner (it takes our AS2 messages and never acknowledges them).
+# Each status an outbound message takes is told to the ERP (<connectors outbound-status>), its
+# first answer a 500 (retried). A second edigate plays the partner (it takes our AS2 messages
+# and never acknowledges them).
 # Usage: ack_overdue_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
 src=$2
+export ERP_FAIL_FIRST=1
 # shellcheck source=gateway_env.sh
 . "$src/tests/integration/gateway_env.sh"
 asn="$src/docs/schemas/examples/ship_notice.json"
@@ -17,6 +20,7 @@ p_admin=$(free_port)
 sed -i -e "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
   -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="none"/>\n  <expect-acks within="2"/>|' \
   partners/retailer.xml
+sed -i 's|<connectors>|<connectors outbound-status="erp">|' edigate.xml
 check "config check" 0 "$bin" config check --config edigate.xml
 sed 's|within="2"|within="0"|' partners/retailer.xml >bad.xml
 mkdir -p bad-partners && mv bad.xml bad-partners/retailer.xml
@@ -93,6 +97,37 @@ third=$id
 wait_sent "$third" "the third ship notice"
 none=$(sqlite3 -cmd ".timeout 5000" var/edigate.db "SELECT count(*) FROM jobs WHERE kind = 'ack_due' AND message_id = $third")
 [ "$none" = 0 ] && ok || fail "no deadline for a partner without <expect-acks> (found $none)"
+
+# The ERP was told of the statuses under their own Idempotency-Keys, each event showing the
+# message as it was when it went out (a status overtaken before its event could go is not told
+# on its own); the first event's 500 was retried.
+events() { python3 -c "
+import json
+for line in open('erp-requests.jsonl'):
+    r = json.loads(line)
+    if r['type'] == 'outbound_status' and r['key'].startswith('edigate-outbound-$1-'):
+        print(r['key'], r['status'], r['auth'])"; }
+wait_for 15 sh -c "$(declare -f events); events $first | grep -q accepted" && ok || fail "the ERP was told of the verdict"
+events "$first" | sort -u >first-events.txt
+grep -q "^edigate-outbound-$first-overdue overdue Bearer erp-secret-token$" first-events.txt && ok ||
+  { fail "the ERP was told it is overdue"; cat first-events.txt; }
+grep -v -q "^edigate-outbound-$first-\([a-z]*\) \1 Bearer erp-secret-token$" first-events.txt && 
+  { fail "each event's key names the status it shows"; cat first-events.txt; } || ok
+first_key=$(head -1 erp-requests.jsonl | python3 -c "import json, sys; print(json.load(sys.stdin)['key'])")
+[ "$(grep -c "\"$first_key\"" erp-requests.jsonl)" -ge 2 ] && ok ||
+  fail "the event the ERP answered with 500 was posted again ($first_key)"
+python3 - "$src/docs/schemas/events/outbound_status.schema.json" >schema.out 2>&1 <<'PY' && ok || { fail "every event as its JSON Schema says"; cat schema.out; }
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+validator = jsonschema.Draft202012Validator(schema)
+lines = open("erp-events.jsonl").read().splitlines()
+bad = [e.message for line in lines for e in validator.iter_errors(json.loads(line))]
+print(len(lines), "events", bad)
+sys.exit(1 if bad or not lines else 0)
+PY
+wait_for 15 sh -c "$(declare -f events); events $third | grep -q sent" && ok || fail "the third message's event"
+audit_has outbound.notified "$first" && ok || fail "audited as outbound.notified"
 
 kill -TERM "$daemon"
 wait "$daemon"

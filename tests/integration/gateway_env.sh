@@ -101,7 +101,8 @@ ssh-keygen -q -t ed25519 -N "" -C retailer-sftp -f sftp_key
 mkdir -p partners erp archive var/spool
 cat >erp.py <<'PY'
 # The ERP: answers 500 to the first N posts (argv[2]), then 200, but 422 with a reason to an
-# order numbered REJECT-ME; records each request.
+# order numbered REJECT-ME; records each request (an outbound_status event with its status, and
+# its body in erp-events.jsonl).
 import http.server, json, sys
 fail_first = int(sys.argv[2])
 seen = []
@@ -112,7 +113,11 @@ class H(http.server.BaseHTTPRequestHandler):
         with open("erp-requests.jsonl", "a") as f:
             f.write(json.dumps({"key": self.headers.get("Idempotency-Key"),
                                 "auth": self.headers.get("Authorization"),
-                                "type": json.loads(body).get("type")}) + "\n")
+                                "type": json.loads(body).get("type"),
+                                "status": (json.loads(body).get("message") or {}).get("status")}) + "\n")
+        if json.loads(body).get("type") == "outbound_status":
+            with open("erp-events.jsonl", "ab") as f:
+                f.write(body + b"\n")
         if b"REJECT-ME" in body:
             reason = b'{"error":"order REJECT-ME: unknown ship-to"}'
             self.send_response(422); self.send_header("Content-Length", str(len(reason)))

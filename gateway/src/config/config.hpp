@@ -328,6 +328,9 @@ struct GatewayConfig {
   std::optional<As2Station> as2;
   std::optional<SftpServer> sftp;
   std::vector<ConnectorConfig> connectors;
+  // <connectors outbound-status="NAME">: the connector told of each status an outbound message
+  // takes; empty: none (the ERP polls GET /api/messages/N).
+  std::string outbound_status_connector;
   std::vector<PartnerProfile> partners;  // sorted by file name
 
   const ConnectorConfig* find_connector(std::string_view name) const;

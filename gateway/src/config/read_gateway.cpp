@@ -248,6 +248,11 @@ struct Reader {
       }
       c.connectors.push_back(std::move(out));
     }
+    c.outbound_status_connector = node.attribute("outbound-status").value();
+    if (!c.outbound_status_connector.empty() && !names.contains(c.outbound_status_connector)) {
+      fail(node, "outbound-status names connector '" + c.outbound_status_connector +
+                     "', which is not defined here");
+    }
   }
 };
 

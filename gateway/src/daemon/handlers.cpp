@@ -450,8 +450,8 @@ void update_queue_gauges(Core& core) {
   if (!depth.ok()) return;
   // Every kind this configuration can queue has its series, 0 when none is waiting.
   std::map<std::string, store::QueueDepth> by_label;
-  for (std::string_view kind :
-       {kProcessJob, kSendMdnJob, kSendAckJob, kMdnTimeoutJob, kSendOutJob, kAckDueJob}) {
+  for (std::string_view kind : {kProcessJob, kSendMdnJob, kSendAckJob, kMdnTimeoutJob, kSendOutJob,
+                                kAckDueJob, kNotifyOutJob}) {
     by_label.try_emplace(queue_label(kind));
   }
   for (const config::ConnectorConfig& c : core.live()->config->connectors) {

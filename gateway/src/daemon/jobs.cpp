@@ -126,13 +126,31 @@ void store_failed(store::Store& st, const store::Job& job, const store::Status& 
   }
 }
 
+// The message a job is about; nothing when it has none, it is gone (the job dead) or the store
+// cannot say now (the job tried again later).
+std::optional<store::Message> message_of(store::Store& st, const store::Job& job) {
+  if (!job.ref.message_id) {
+    (void)st.dead(job, "a " + job.kind + " job without a message");
+    return std::nullopt;
+  }
+  auto found = st.get_message(*job.ref.message_id);
+  if (!found.ok()) {
+    store_failed(st, job, found.status());
+    return std::nullopt;
+  }
+  if (!found.value()) {
+    (void)st.dead(job, "message " + std::to_string(*job.ref.message_id) + " does not exist");
+  }
+  return std::move(found.value());
+}
+
 // An outbound message's job that cannot succeed: dead, and the message failed with the reason,
 // in one commit (so it can be seen, and sent again once mended).
 void dead_outbound(store::Store& st, const store::Job& job, const std::string& why) {
   const store::Status done = st.batch([&]() -> store::Status {
     if (auto s = st.dead(job, why); !s.ok()) return s;
-    auto changed = st.change_message_status(*job.ref.message_id, kOutboundFailsFrom,
-                                            store::message_status::failed, why);
+    auto changed = move_outbound(st, *job.ref.message_id, kOutboundFailsFrom,
+                                 store::message_status::failed, why);
     return changed.ok() ? store::Status::success() : changed.status();
   });
   if (!done.ok()) (void)st.retry(job, done.message, now_ms() + kStoreRetryMs);
@@ -257,15 +275,25 @@ store::Status settle_outbound(store::Store& st, const store::SentAs2& sent, std:
   if (!std::string_view(sent.carries).starts_with(kMessage)) return store::Status::success();
   auto changed = state == store::as2_sent_state::mdn_ok
                      ? outbound_sent(st, sent.message_id, expect_ack_seconds)
-                     : st.change_message_status(sent.message_id, kOutboundFailsFrom,
-                                                store::message_status::failed, error);
+                     : move_outbound(st, sent.message_id, kOutboundFailsFrom,
+                                     store::message_status::failed, error);
   return changed.ok() ? store::Status::success() : changed.status();
+}
+
+store::Result<bool> move_outbound(store::Store& st, std::int64_t id,
+                                  std::initializer_list<std::string_view> from, std::string_view to,
+                                  std::string_view error) {
+  auto changed = st.change_message_status(id, from, to, error);
+  if (!changed.ok() || !changed.value()) return changed;
+  auto job = st.enqueue(kNotifyOutJob, store::JobRef{id, std::nullopt}, now_ms());
+  if (!job.ok()) return job.status();
+  return true;
 }
 
 store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
                                   unsigned expect_ack_seconds) {
   namespace ms = store::message_status;
-  auto changed = st.change_message_status(message_id, {ms::processing, ms::failed}, ms::sent, "");
+  auto changed = move_outbound(st, message_id, {ms::processing, ms::failed}, ms::sent, "");
   if (!changed.ok() || !changed.value() || expect_ack_seconds == 0) return changed;
   auto job = st.enqueue(kAckDueJob, store::JobRef{message_id, std::nullopt},
                         now_ms() + std::int64_t{expect_ack_seconds} * 1000);
@@ -439,6 +467,7 @@ void JobRunner::run(const store::Job& job, const std::string& worker,
     return mdn_timeout(job, std::string_view(job.kind).substr(kMdnTimeoutJob.size()));
   }
   if (job.kind == kAckDueJob) return ack_due(job);
+  if (job.kind == kNotifyOutJob) return notify_outbound(job);
   if (job.kind.starts_with(kDeliverJob)) {
     return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false, next);
   }
@@ -1181,18 +1210,10 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
 // the new deadline. Settled, failed, or no longer watched: nothing to do.
 void JobRunner::ack_due(const store::Job& job) {
   store::Store& st = core_.store();
-  if (!job.ref.message_id) {
-    (void)st.dead(job, "an ack_due job without a message");
-    return;
-  }
-  const std::int64_t id = *job.ref.message_id;
-  auto found = st.get_message(id);
-  if (!found.ok()) return store_failed(st, job, found.status());
-  if (!found.value()) {
-    (void)st.dead(job, "message " + std::to_string(id) + " does not exist");
-    return;
-  }
-  const store::Message& m = *found.value();
+  const std::optional<store::Message> found = message_of(st, job);
+  if (!found) return;
+  const store::Message& m = *found;
+  const std::int64_t id = m.id;
   const auto live = core_.live();
   const config::PartnerProfile* partner = live->partners->by_id(m.partner);
   const unsigned within = partner != nullptr ? partner->expect_ack_seconds : 0;
@@ -1222,8 +1243,8 @@ void JobRunner::ack_due(const store::Job& job) {
                           " document(s) not acknowledged within " + std::to_string(within) + " s";
   const store::Status done = st.batch([&]() -> store::Status {
     if (!unanswered.empty()) {
-      auto changed = st.change_message_status(id, {store::message_status::sent},
-                                              store::message_status::overdue, why);
+      auto changed =
+          move_outbound(st, id, {store::message_status::sent}, store::message_status::overdue, why);
       if (!changed.ok()) return changed.status();
       overdue = changed.value();
     }
@@ -1245,6 +1266,85 @@ void JobRunner::ack_due(const store::Job& job) {
                  {{"partner", m.partner}})
         .add();
   }
+}
+
+// The ERP's view of an outbound message it sent us, as it is now: the message and its documents
+// as GET /api/messages/N shows them (docs/schemas/outbound_status.schema.json). Delivered to
+// the connector <connectors outbound-status> names, with the Idempotency-Key
+// edigate-outbound-<id>-<status>: two jobs that find the same status (a change that a later
+// one overtook) send the same event under the same key. Retried like a document delivery
+// (the connector's max-attempts, backoff, Retry-After; waiting on an open circuit is no
+// attempt); a refusal for good is dead letter, audited as outbound.notify_failed.
+void JobRunner::notify_outbound(const store::Job& job) {
+  store::Store& st = core_.store();
+  const auto live = core_.live();
+  const std::string& name = live->config->outbound_status_connector;
+  if (name.empty()) {  // not asked for (or no longer): nothing to tell
+    (void)st.complete(job);
+    return;
+  }
+  const auto connector = live->connectors.find(name);
+  if (connector == live->connectors.end()) {
+    (void)st.dead(job, "no connector '" + name + "'");
+    return;
+  }
+  const std::optional<store::Message> found = message_of(st, job);
+  if (!found) return;
+  const store::Message& m = *found;
+  const std::int64_t id = m.id;
+  auto docs = st.list_documents(id);
+  if (!docs.ok()) return store_failed(st, job, docs.status());
+  nlohmann::json documents = nlohmann::json::array();
+  for (const store::Document& d : docs.value()) documents.push_back(store::document_json(d));
+  connectors::Delivery delivery;
+  delivery.document_id = "outbound-" + std::to_string(id) + "-" + m.status;
+  delivery.idempotency_key = "edigate-" + delivery.document_id;
+  delivery.document_type = "outbound_status";
+  delivery.partner = m.partner;
+  delivery.attempt = job.attempts;
+  delivery.json = store::json_text({{"type", "outbound_status"},
+                                    {"message", store::message_json(m)},
+                                    {"documents", std::move(documents)}});
+  const connectors::DeliveryResult r = connector->second->deliver(delivery);
+  if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
+      r.error == kCircuitOpen) {
+    (void)st.postpone(job, r.error, now_ms() + kCircuitWaitMs);
+    return;
+  }
+  const std::string subject = "message:" + std::to_string(id);
+  nlohmann::json details = {
+      {"connector", name}, {"status", m.status}, {"http_status", r.http_status}};
+  if (r.outcome == connectors::DeliveryResult::delivered) {
+    return finish_audited(st, job,
+                          {"pipeline", "outbound.notified", subject, store::json_text(details)});
+  }
+  core_.metrics()
+      .counter("edigate_outbound_notify_failures_total",
+               "Outbound status events the connector did not take", {{"connector", name}})
+      .add();
+  connectors::RetryPolicy policy;
+  if (const auto* configured = live->config->find_connector(name)) {
+    if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
+      policy.max_attempts = static_cast<int>(h->max_attempts);
+    }
+  }
+  const std::string error =
+      r.response_excerpt.empty() ? r.error : r.error + ": " + r.response_excerpt;
+  details["error"] = error;
+  bool dead = false;
+  const store::Status done = st.batch([&]() -> store::Status {
+    if (auto s =
+            schedule_or_dead(st, job, job.attempts, r.outcome == connectors::DeliveryResult::dead,
+                             error, r.retry_after, policy, dead);
+        !s.ok()) {
+      return s;
+    }
+    if (!dead) return store::Status::success();
+    return st
+        .append_audit({"pipeline", "outbound.notify_failed", subject, store::json_text(details)})
+        .status();
+  });
+  if (!done.ok()) store_failed(st, job, done);
 }
 
 // Our acknowledgement to the partner's own SFTP server: uploaded under a temporary name and
@@ -1292,9 +1392,8 @@ void JobRunner::push_sftp(const store::Job& job, const config::PartnerProfile& p
     return [&st, &job, &out, status, error]() -> store::Status {
       if (!out.settles_message) return store::Status::success();
       const std::int64_t id = *job.ref.message_id;
-      auto changed = status == ms::sent
-                         ? outbound_sent(st, id, out.expect_ack_seconds)
-                         : st.change_message_status(id, kOutboundFailsFrom, status, error);
+      auto changed = status == ms::sent ? outbound_sent(st, id, out.expect_ack_seconds)
+                                        : move_outbound(st, id, kOutboundFailsFrom, status, error);
       return changed.ok() ? store::Status::success() : changed.status();
     };
   };

@@ -14,6 +14,8 @@
 //   send_out                an outbound message (POST /api/outbound) to its partner
 //   ack_due                 an outbound message's acknowledgement deadline (<expect-acks>):
 //                           documents still awaiting_ack then make the message overdue
+//   notify_out              an outbound message's status, as it is when the job runs, to the
+//                           connector <connectors outbound-status> names (none: nothing to do)
 #pragma once
 
 #include <atomic>
@@ -38,6 +40,7 @@ inline constexpr std::string_view kSendAckJob = "send_ack:";
 inline constexpr std::string_view kMdnTimeoutJob = "mdn_timeout:";
 inline constexpr std::string_view kSendOutJob = "send_out";  // an outbound message to its partner
 inline constexpr std::string_view kAckDueJob = "ack_due";
+inline constexpr std::string_view kNotifyOutJob = "notify_out";
 // Canonical documents in one outbound request (one interchange).
 inline constexpr std::size_t kMaxOutboundDocuments = 1000;
 
@@ -64,6 +67,14 @@ store::Result<std::int64_t> resend_sent(store::Store& st, std::int64_t sent_id,
 // (from processing, sent or overdue). A partner's later verdict (accepted, rejected) stays.
 store::Status settle_outbound(store::Store& st, const store::SentAs2& sent, std::string_view state,
                               std::string_view error, unsigned expect_ack_seconds);
+
+// Inside a transaction: outbound message `id` moves from one of `from` to `to` (with `error`);
+// when it moved, a notify_out job is queued in the same commit (the ERP's status event).
+// Every status change of an outbound message, but for a resend's move back to processing,
+// goes through here. True when it moved.
+store::Result<bool> move_outbound(store::Store& st, std::int64_t id,
+                                  std::initializer_list<std::string_view> from, std::string_view to,
+                                  std::string_view error);
 
 // Inside a transaction: the partner took outbound message `message_id`. It becomes sent (from
 // processing or failed; a verdict that came first stays) and, when their profile expects
@@ -173,6 +184,7 @@ class JobRunner {
                            const Outgoing& out);
   void mdn_timeout(const store::Job& job, std::string_view sent_id);
   void ack_due(const store::Job& job);
+  void notify_outbound(const store::Job& job);
   void push_ack(const store::Job& job, const store::Ack& ack, const config::PartnerProfile& partner,
                 const std::string& key_passphrase);
   void push_sftp(const store::Job& job, const config::PartnerProfile& partner,

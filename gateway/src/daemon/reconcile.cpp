@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "daemon/jobs.hpp"
 #include "store/store_json.hpp"
 
 namespace edigate::gateway::daemon {
@@ -124,10 +125,17 @@ store::Status reconcile_acks(store::Store& st, const std::string& partner,
                             d.status == store::document_status::accepted_with_errors);
     }
     if (rejected || settled) {
-      auto s = st.set_message_status(
-          message_id, rejected ? store::message_status::rejected : store::message_status::accepted,
-          rejected ? "the partner's acknowledgement rejected a document" : "");
-      if (!s.ok()) return s;
+      // From any status but the verdict itself (no event for a verdict said again).
+      namespace ms = store::message_status;
+      auto s =
+          rejected
+              ? move_outbound(st, message_id,
+                              {ms::processing, ms::sent, ms::overdue, ms::failed, ms::accepted},
+                              ms::rejected, "the partner's acknowledgement rejected a document")
+              : move_outbound(st, message_id,
+                              {ms::processing, ms::sent, ms::overdue, ms::failed, ms::rejected},
+                              ms::accepted, "");
+      if (!s.ok()) return s.status();
     }
     auto audited = st.append_audit(
         {"pipeline", "outbound.acknowledged", "message:" + std::to_string(message_id),

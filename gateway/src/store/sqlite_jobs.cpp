@@ -141,19 +141,21 @@ Status SqliteStore::finish_job(const Job& job, std::string_view state, std::stri
 }
 
 Status SqliteStore::finish_job_locked(const Job& job, std::string_view state,
-                                      std::string_view error, std::int64_t run_at) {
+                                      std::string_view error, std::int64_t run_at,
+                                      int attempts_back) {
   Statement q(statements_,
               "UPDATE jobs SET state = ?, last_error = ?, run_at = ?, locked_by = NULL, "
-              "locked_at = NULL WHERE id = ? AND state = 'running' AND locked_by = ? AND "
-              "attempts = ?");
+              "locked_at = NULL, attempts = attempts - ? WHERE id = ? AND state = 'running' AND "
+              "locked_by = ? AND attempts = ?");
   // attempts grows with every claim, so a handle from an earlier claim by a worker of the
   // same name (a restarted process) does not match either.
   q.bind(1, state)
       .bind(2, bounded(error, kMaxErrorText))
       .bind(3, run_at)
-      .bind(4, job.id)
-      .bind(5, job.locked_by)
-      .bind(6, std::int64_t{job.attempts});
+      .bind(4, std::int64_t{attempts_back})
+      .bind(5, job.id)
+      .bind(6, job.locked_by)
+      .bind(7, std::int64_t{job.attempts});
   if (auto s = q.run(); !s.ok()) return s;
   if (sqlite3_changes(db_) == 0) {
     return Status::error(StoreErrc::conflict, "job " + std::to_string(job.id) +
@@ -183,6 +185,10 @@ Result<std::vector<std::int64_t>> SqliteStore::complete_and_enqueue(
 
 Status SqliteStore::retry(const Job& job, std::string_view error, std::int64_t run_at) {
   return finish_job(job, "ready", error, run_at);
+}
+
+Status SqliteStore::postpone(const Job& job, std::string_view error, std::int64_t run_at) {
+  return write([&]() -> Status { return finish_job_locked(job, "ready", error, run_at, 1); });
 }
 
 Status SqliteStore::dead(const Job& job, std::string_view error) {

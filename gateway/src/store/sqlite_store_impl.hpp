@@ -70,6 +70,7 @@ class SqliteStore final : public Store {
   Result<std::vector<std::int64_t>> complete_and_enqueue(const Job& job,
                                                          const std::vector<NextJob>& next) override;
   Status retry(const Job& job, std::string_view error, std::int64_t run_at) override;
+  Status postpone(const Job& job, std::string_view error, std::int64_t run_at) override;
   Status dead(const Job& job, std::string_view error) override;
   Result<std::int64_t> release_stale(std::int64_t older_than) override;
   Result<std::vector<QueueDepth>> queue_depth() override;
@@ -207,8 +208,9 @@ class SqliteStore final : public Store {
                                       std::int64_t run_at);
   Status finish_job(const Job& job, std::string_view state, std::string_view error,
                     std::int64_t run_at);
+  // attempts_back: claims taken back from the job's count (postpone: the claim was no attempt).
   Status finish_job_locked(const Job& job, std::string_view state, std::string_view error,
-                           std::int64_t run_at);
+                           std::int64_t run_at, int attempts_back = 0);
   Result<std::optional<Message>> one_message(Statement& q);
   std::int64_t now() const { return clock_(); }
 

@@ -367,6 +367,9 @@ class Store {
   virtual Result<std::vector<std::int64_t>> complete_and_enqueue(
       const Job& job, const std::vector<NextJob>& next) = 0;
   virtual Status retry(const Job& job, std::string_view error, std::int64_t run_at) = 0;
+  // The same, for a claim that was not an attempt (nothing was tried: a connector's circuit
+  // breaker held it): the claim's count is taken back, so waiting does not use up attempts.
+  virtual Status postpone(const Job& job, std::string_view error, std::int64_t run_at) = 0;
   virtual Status dead(const Job& job, std::string_view error) = 0;
   // Running jobs locked before `older_than` become ready again; returns how many.
   virtual Result<std::int64_t> release_stale(std::int64_t older_than) = 0;

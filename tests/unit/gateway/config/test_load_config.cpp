@@ -524,6 +524,31 @@ TEST_CASE("acknowledgements expected of a partner: <expect-acks within>", "[conf
   }
 }
 
+TEST_CASE("the connector told of outbound statuses: <connectors outbound-status>", "[config]") {
+  const ConfigFixture f;
+  {
+    const LoadResult r = load_config(f.config_file());
+    REQUIRE(r.ok());
+    CHECK(r.config->outbound_status_connector.empty());
+  }
+  SECTION("a connector defined there") {
+    f.write("edigate.xml", replaced(ConfigFixture::gateway_xml(), "<connectors>",
+                                    R"(<connectors outbound-status="erp">)"));
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    REQUIRE(r.ok());
+    CHECK(r.config->outbound_status_connector == "erp");
+  }
+  SECTION("one that is not defined is reported at <connectors>") {
+    const std::string text = replaced(ConfigFixture::gateway_xml(), "<connectors>",
+                                      R"(<connectors outbound-status="nowhere">)");
+    f.write("edigate.xml", text);
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    CHECK(has_issue(r, f.config_file(), line_of(text, "<connectors"), "'nowhere'"));
+  }
+}
+
 TEST_CASE("encrypted keys need the passphrase in <keys>", "[config]") {
   const ConfigFixture f;
   encrypt_keys(f, "correct horse");

@@ -3,6 +3,7 @@
 // that accepts (says nothing) or rejects (takes every set), CONTRL, other partners untouched.
 #include "daemon/reconcile.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "../store/store_fixture.hpp"
@@ -110,10 +111,20 @@ TEST_CASE("reconcile: a 997 answers each set, the message follows its documents"
   CHECK(statuses(*st, other) == std::vector<std::string>{"awaiting_ack"});
   CHECK(message_status(*st, other) == "processing");
   CHECK(f.raw_count("audit") == audits + 1);  // outbound.acknowledged, once for the message
+  // The ERP's status event for the change is queued with it, for that message only.
+  const auto notify_jobs = [&](std::int64_t message) {
+    auto jobs = st->list_jobs(message);
+    REQUIRE(jobs.ok());
+    return std::count_if(jobs.value().begin(), jobs.value().end(),
+                         [](const store::Job& j) { return j.kind == "notify_out"; });
+  };
+  CHECK(notify_jobs(first) == 1);
+  CHECK(notify_jobs(other) == 0);
 
-  // Run again (a process step redone): the same verdicts.
+  // Run again (a process step redone): the same verdicts, and no second event.
   REQUIRE(reconcile_acks(*st, "acme", report, 99).ok());
   CHECK(statuses(*st, first) == std::vector<std::string>{"accepted", "rejected"});
+  CHECK(notify_jobs(first) == 1);
 }
 
 TEST_CASE("reconcile: a group answer without set detail covers every set", "[reconcile]") {

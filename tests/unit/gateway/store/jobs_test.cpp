@@ -50,6 +50,28 @@ TEST_CASE("jobs: a job enqueued already claimed, whether any is ready", "[store]
   CHECK(taken.contains(other.value().id));
 }
 
+TEST_CASE("jobs: a postponed claim is not an attempt", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  const auto id = store.enqueue("notify_out", {}, 1000).value();
+  auto first = store.claim("w1", 1000).value();
+  REQUIRE(first);
+  CHECK(first->attempts == 1);
+  REQUIRE(store.postpone(*first, "circuit open", 3000).ok());
+  CHECK_FALSE(store.claim("w1", 2999).value());  // it waits as asked
+  auto second = store.claim("w2", 3000).value();
+  REQUIRE(second);
+  CHECK(second->id == id);
+  CHECK(second->attempts == 1);  // the postponed claim was taken back
+  CHECK(second->last_error == "circuit open");
+  CHECK(store.postpone(*first, "stale", 4000).code == StoreErrc::conflict);  // not its holder
+  REQUIRE(store.retry(*second, "HTTP 503", 4000).ok());
+  auto third = store.claim("w1", 4000).value();
+  REQUIRE(third);
+  CHECK(third->attempts == 2);  // a real attempt counts
+}
+
 TEST_CASE("jobs: claim, complete, retry and dead", "[store][jobs]") {
   StoreFixture f;
   auto opened = f.open_store();
