@@ -36,7 +36,8 @@ Upload the same file over HTTPS with the partner's token, then ask for its statu
 
 The ERP sends the retailer a ship notice: canonical JSON rendered into an 856 with our control
 numbers, then sent over AS2 to the retailer's URL (nothing listens on 127.0.0.1:8081 in the
-demo, so its attempts fail and are retried: see them in the message and the audit log):
+demo, so its attempts fail and are retried: see them in the message and the audit log; once
+they run out, the ERP's file connector gets its status, $var/erp/outbound-N-failed.json):
   curl -s -H 'Authorization: Bearer edigate-demo-admin-token' \
       --data-binary @$here/docs/schemas/examples/ship_notice.json \
       'http://127.0.0.1:9090/api/outbound?partner=demo-retailer'
