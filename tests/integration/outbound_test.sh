@@ -16,6 +16,11 @@ p_admin=$(free_port)
 
 sed -i "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
   partners/retailer.xml
+# Tokens with scopes: the ERP's may only send documents and read its outbound messages; a
+# monitor's may read, not see partners' data nor act.
+erp_hash=$(printf 'erp-outbound-token' | "$bin" config hash-token)
+monitor_hash=$(printf 'monitor-token' | "$bin" config hash-token)
+sed -i "s|<token name=\"test\" sha256=\"$admin_hash\"/>|&<token name=\"erp\" sha256=\"$erp_hash\" scopes=\"outbound\"/><token name=\"monitor\" sha256=\"$monitor_hash\" scopes=\"read\"/>|" edigate.xml
 check "config check" 0 "$bin" config check --config edigate.xml
 start_daemon
 start_partner_side "$p_port" "$p_admin"
@@ -109,6 +114,42 @@ sent_id=$(message "$id" | python3 -c "import json, sys; print(json.load(sys.stdi
 check "resend of a settled message is refused" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
   -H 'Authorization: Bearer admin-token' "$api/sent/$sent_id/resend"
 has "409 for mdn-ok" out "409"
+
+# Scoped tokens.
+as_token() {  # as_token TOKEN METHOD PATH [CURL OPTION...]: prints the HTTP status
+  local token=$1 method=$2 path=$3
+  shift 3
+  curl -s -o scoped.out -w '%{http_code}' -X "$method" -H "Authorization: Bearer $token" "$@" "$api$path"
+}
+scoped() {  # scoped NAME EXPECTED TOKEN METHOD PATH [CURL OPTION...]
+  local name=$1 expected=$2
+  shift 2
+  local got
+  got=$(as_token "$@")
+  [ "$got" = "$expected" ] && ok || { fail "$name: $got, expected $expected"; head -c 300 scoped.out; echo; }
+}
+inbound=$(sqlite3 -cmd ".timeout 5000" var/edigate.db "SELECT id FROM messages WHERE direction = 'in' LIMIT 1")
+scoped "the ERP's token sends documents" 202 erp-outbound-token POST "/outbound?partner=retailer" \
+  -H 'Content-Type: application/json' --data-binary @"$asn"
+erp_id=$(python3 -c "import json; print(json.load(open('scoped.out'))['message_id'])")
+scoped "and reads its outbound message" 200 erp-outbound-token GET "/messages/$erp_id"
+scoped "and what we rendered of it" 200 erp-outbound-token GET "/messages/$erp_id/raw?as=received"
+scoped "but not a partner's message" 403 erp-outbound-token GET "/messages/$inbound"
+has "the refusal names the scope" scoped.out "does not have the scope 'read'"
+scoped "nor its bytes" 403 erp-outbound-token GET "/messages/$inbound/raw"
+scoped "nor the message list" 403 erp-outbound-token GET "/messages"
+scoped "nor a message that does not exist (no 404)" 403 erp-outbound-token GET "/messages/999999"
+scoped "nor resend its own" 403 erp-outbound-token POST "/messages/$erp_id/resend"
+scoped "a monitor's token reads the list" 200 monitor-token GET "/messages"
+scoped "and a partner's message" 200 monitor-token GET "/messages/$inbound"
+scoped "but not its bytes" 403 monitor-token GET "/messages/$inbound/raw"
+has "raw is a scope of its own" scoped.out "scope 'raw'"
+scoped "nor sends documents" 403 monitor-token POST "/outbound?partner=retailer" --data-binary @"$asn"
+scoped "nor reprocesses" 403 monitor-token POST "/messages/$inbound/reprocess"
+scoped "a token with every scope still does all" 200 admin-token GET "/messages/$inbound/raw"
+"$bin" audit export --db var/edigate.db | grep '"action":"admin.forbidden"' >forbidden.txt
+[ "$(wc -l <forbidden.txt)" = 8 ] && ok || fail "each refusal audited (found $(wc -l <forbidden.txt))"
+grep -q '"actor":"admin:monitor"' forbidden.txt && ok || fail "the refusal names the token"
 
 "$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
 echo "outbound: $passed passed, $failed failed"

@@ -94,9 +94,22 @@ struct ListenerConfig {
   Endpoints serves;
 };
 
+// What an admin token may do on the admin API (<token scopes="...">).
+enum AdminScope : unsigned {
+  kScopeRead = 1,      // read: partners, messages and their documents, jobs, sent AS2 messages
+  kScopeRaw = 2,       // raw: the bytes of messages and MDNs (partners' data)
+  kScopeOperate = 4,   // operate: resend, reprocess
+  kScopeOutbound = 8,  // outbound: POST /api/outbound, and read the outbound messages
+  kScopeAll = 15,
+};
+// "read" -> kScopeRead, ...; 0 for any other word.
+unsigned admin_scope(std::string_view word);
+std::string_view admin_scope_name(unsigned scope);
+
 struct AdminToken {
   std::string name;
-  Sha256 sha256{};  // of the bearer token; the token itself is never stored
+  Sha256 sha256{};              // of the bearer token; the token itself is never stored
+  unsigned scopes = kScopeAll;  // AdminScope bits; every one when the token names none
 };
 
 struct AdminConfig {

@@ -18,6 +18,27 @@ std::string ConfigIssue::to_string() const {
 
 SecretText::~SecretText() { OPENSSL_cleanse(text_.data(), text_.capacity()); }
 
+namespace {
+constexpr std::pair<unsigned, std::string_view> kScopeNames[] = {{kScopeRead, "read"},
+                                                                 {kScopeRaw, "raw"},
+                                                                 {kScopeOperate, "operate"},
+                                                                 {kScopeOutbound, "outbound"}};
+}  // namespace
+
+unsigned admin_scope(std::string_view word) {
+  for (const auto& [bit, name] : kScopeNames) {
+    if (name == word) return bit;
+  }
+  return 0;
+}
+
+std::string_view admin_scope_name(unsigned scope) {
+  for (const auto& [bit, name] : kScopeNames) {
+    if (bit == scope) return name;
+  }
+  return "";
+}
+
 const ConnectorConfig* GatewayConfig::find_connector(std::string_view name) const {
   for (const ConnectorConfig& c : connectors) {
     if (c.name == name) return &c;

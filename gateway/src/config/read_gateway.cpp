@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <set>
+#include <sstream>
 #include <string_view>
 
 #include "config/file_checks.hpp"
@@ -133,6 +134,11 @@ struct Reader {
       AdminToken token;
       token.name = t.attribute("name").value();
       token.sha256 = parse_hex(t, t.attribute("sha256").value());
+      if (pugi::xml_attribute scopes = t.attribute("scopes")) {
+        token.scopes = 0;  // the XSD has checked each word
+        std::istringstream words(scopes.value());
+        for (std::string w; words >> w;) token.scopes |= admin_scope(w);
+      }
       if (!names.insert(token.name).second)
         fail(t, "duplicate admin token name '" + token.name + "'");
       c.admin.tokens.push_back(std::move(token));

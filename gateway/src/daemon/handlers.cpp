@@ -423,18 +423,18 @@ void upload_status(Core& core, Request& request, Responder& responder) {
 
 // --- admin API --------------------------------------------------------------------------------
 
-// The name of the admin token the request presents (what the audit log records as the actor),
-// or nothing. Every configured token is compared, in constant time, whatever matches first.
-std::optional<std::string> admin_token_name(const Live& live, const Request& r) {
+// The admin token the request presents (its name is what the audit log records as the actor;
+// it lives as long as `live`), or null. Every configured token is compared, in constant time,
+// whatever matches first.
+const config::AdminToken* admin_token(const Live& live, const Request& r) {
   const auto token = bearer(r);
-  if (!token) return std::nullopt;
+  if (!token) return nullptr;
   const config::Sha256 presented = config::sha256_of(*token);
   const config::AdminToken* match = nullptr;
   for (const config::AdminToken& t : live.config->admin.tokens) {
     if (config::equal_constant_time(presented, t.sha256) && match == nullptr) match = &t;
   }
-  if (match == nullptr) return std::nullopt;
-  return match->name;
+  return match;
 }
 
 // A job kind as a metric label: a delivery keeps its connector (a configured, bounded set);
@@ -533,16 +533,37 @@ namespace {
 
 void admin_api(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
-  const std::optional<std::string> token_name = admin_token_name(*live, request);
-  if (!token_name) {
+  const config::AdminToken* token = admin_token(*live, request);
+  if (token == nullptr) {
     Response r = problem(401, "an admin token is needed (Authorization: Bearer)");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return responder.send(std::move(r));
   }
   store::Store& st = core.store();
   const std::string_view path = request.path;
-  const std::string actor = "admin:" + *token_name;
-  if (path == "/api/outbound") return outbound_intake(core, *live, request, responder, actor);
+  const std::string actor = "admin:" + token->name;
+  // Whether the token has `scope` (or, for what concerns an outbound message, `outbound`);
+  // when not, 403 naming the scope, audited as admin.forbidden.
+  const auto allowed = [&](unsigned scope, bool outbound_ok = false) {
+    if ((token->scopes & scope) != 0) return true;
+    if (outbound_ok && (token->scopes & config::kScopeOutbound) != 0) return true;
+    const std::string needs(config::admin_scope_name(scope));
+    (void)st.append_audit(
+        {actor, "admin.forbidden", "admin:" + token->name,
+         store::json_text(
+             json{{"method", request.method}, {"path", std::string(path)}, {"needs", needs}})});
+    responder.send(
+        problem(403, "the token '" + token->name + "' does not have the scope '" + needs + "'"));
+    return false;
+  };
+  if (path == "/api/outbound") {
+    if (!allowed(config::kScopeOutbound)) return;
+    return outbound_intake(core, *live, request, responder, actor);
+  }
+  const bool operating = request.method == "POST";  // resend, reprocess
+  if (path == "/api/partners" || path == "/api/messages" || path == "/api/sent") {
+    if (!allowed(config::kScopeRead)) return;
+  }
   if (path == "/api/partners") {
     json list = json::array();
     for (const config::PartnerProfile& p : live->config->partners) list.push_back(partner_json(p));
@@ -590,6 +611,12 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     auto sent = id ? st.get_as2_sent(*id)
                    : store::Result<std::optional<store::SentAs2>>(std::optional<store::SentAs2>{});
     if (!sent.ok()) return responder.send(problem(500, sent.status().message));
+    // Scopes before existence, so that a token without them learns nothing of ids.
+    if (!allowed(operating         ? config::kScopeOperate
+                 : action == "mdn" ? config::kScopeRaw
+                                   : config::kScopeRead)) {
+      return;
+    }
     if (!sent.value()) return responder.send(problem(404, "no such sent message"));
     const std::string subject = "message:" + std::to_string(sent.value()->message_id);
     if (request.method == "GET" && action.empty()) {
@@ -620,6 +647,12 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   auto message = id ? st.get_message(*id)
                     : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
   if (!message.ok()) return responder.send(problem(500, message.status().message));
+  const unsigned needs = operating         ? config::kScopeOperate
+                         : action == "raw" ? config::kScopeRaw
+                                           : config::kScopeRead;
+  // An outbound message is the ERP's own: an `outbound` token reads it and what we rendered.
+  const bool outbound = message.value() && message.value()->direction == store::Direction::outbound;
+  if (!allowed(needs, outbound && !operating)) return;
   if (!message.value()) return responder.send(problem(404, "no such message"));
   const store::Message& m = *message.value();
   const std::string subject = "message:" + std::to_string(m.id);

@@ -549,6 +549,38 @@ TEST_CASE("the connector told of outbound statuses: <connectors outbound-status>
   }
 }
 
+TEST_CASE("admin token scopes", "[config]") {
+  const ConfigFixture f;
+  {
+    const LoadResult r = load_config(f.config_file());
+    REQUIRE(r.ok());
+    CHECK(r.config->admin.tokens.at(0).scopes == kScopeAll);  // none named: every scope
+  }
+  const std::string hash = "f3cd1ffaef5fe7dc79b21040734d266a61ea0c4415d7eb97142355f01fa2dc3b";
+  SECTION("named ones only") {
+    const std::string text =
+        replaced(ConfigFixture::gateway_xml(), "</admin>",
+                 R"(<token name="erp" sha256=")" + hash + R"(" scopes="outbound read"/></admin>)");
+    f.write("edigate.xml", text);
+    const LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    REQUIRE(r.ok());
+    REQUIRE(r.config->admin.tokens.size() == 2);
+    CHECK(r.config->admin.tokens[1].scopes == (kScopeOutbound | kScopeRead));
+  }
+  SECTION("an unknown scope, or none, is a schema error at the token") {
+    for (const char* scopes : {"admin", ""}) {
+      const std::string text = replaced(
+          ConfigFixture::gateway_xml(), "</admin>",
+          R"(<token name="erp" sha256=")" + hash + R"(" scopes=")" + scopes + R"("/></admin>)");
+      f.write("edigate.xml", text);
+      const LoadResult r = load_config(f.config_file());
+      INFO(scopes << ": " << all_issues(r));
+      CHECK(has_issue(r, f.config_file(), line_of(text, R"(<token name="erp")"), "scopes"));
+    }
+  }
+}
+
 TEST_CASE("encrypted keys need the passphrase in <keys>", "[config]") {
   const ConfigFixture f;
   encrypt_keys(f, "correct horse");
