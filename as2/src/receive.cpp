@@ -151,7 +151,7 @@ Result<const PartnerProfile*> identify(ReceiveOutcome& out, const Headers& heade
   return partner;
 }
 
-void attach_mdn(ReceiveOutcome& out, const LocalStation& local) {
+void attach_mdn(ReceiveOutcome& out, const LocalStation& local, bool sign_refusal) {
   if (!out.mdn_request.requested) return;
   MdnFields fields;
   fields.original_recipient = out.as2_to.empty() ? local.as2_id : out.as2_to;
@@ -159,7 +159,8 @@ void attach_mdn(ReceiveOutcome& out, const LocalStation& local) {
   if (is_positive(out.disposition)) fields.received_mic = out.mic;
   fields.status = out.disposition;
   const MdnAddressing addressing{local.as2_id, out.as2_from, make_message_id(local.as2_id)};
-  const bool sign = out.mdn_request.signed_receipt && local.identity.key;
+  const bool sign = out.mdn_request.signed_receipt && local.identity.key &&
+                    (sign_refusal || is_positive(out.disposition));
   auto mdn =
       build_mdn(fields, addressing, sign ? &local.identity : nullptr, out.mdn_request.micalg);
   if (mdn) out.mdn = std::move(*mdn);
@@ -195,7 +196,7 @@ ReceiveOutcome receive(const Headers& headers, std::string_view body, const Loca
     out.disposition = disposition_for(e.code);
     out.error = e.message;
     out.payload.clear();
-    attach_mdn(out, local);
+    attach_mdn(out, local, limits.sign_refusals);
     return out;
   };
   if (body.size() > limits.max_message_bytes)
@@ -208,7 +209,7 @@ ReceiveOutcome receive(const Headers& headers, std::string_view body, const Loca
   Unwrapper unwrapper(out, local, **partner, limits);
   auto done = unwrapper.run(std::move(*entity));
   if (!done) return fail(done.error());
-  attach_mdn(out, local);
+  attach_mdn(out, local, limits.sign_refusals);
   return out;
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# What a stranger can make the gateway keep. AS2 requests whose AS2-From is no partner's are
-# refused with a negative MDN; the first ten a minute from an address are stored, each with
-# only the first <limits refused-keep-bytes> of its body (and the size and SHA-256 of all of
-# it); the rest get the same answer, are counted, and are summed up in one
-# as2.refusals_suppressed audit entry. Their AS2-From values never become metric labels. A
-# partner's refused message is cut the same way; a partner's good message is untouched.
+# What a stranger can make the gateway keep. A refused AS2 request (an AS2-From that is no
+# partner's, or one that names a partner and fails its checks) is answered with a negative MDN;
+# the first ten a minute from an address are stored, each with only the first <limits
+# refused-keep-bytes> of its body (and the size and SHA-256 of all of it); the rest get the same
+# answer but unsigned (no private-key operation for them), are counted, and are summed up in one
+# as2.refusals_suppressed audit entry. Strangers' AS2-From values never become metric labels. A
+# partner's good message is untouched.
 # Usage: strangers_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -16,23 +17,38 @@ sed -i 's|<limits body-bytes="1048576"|<limits body-bytes="1048576" refused-keep
 check "config check" 0 "$bin" config check --config edigate.xml
 
 start_daemon
+db() { sqlite3 -cmd ".timeout 5000" var/edigate.db "$@"; }
 
-# 14 strangers' requests of 100,000 bytes each, each with an AS2-From of its own.
-python3 - "$http_port" <<'PY' && ok || fail "every stranger's request is answered with a negative MDN"
+# A partner's message that fails (garbage): stored, cut the same way; it takes one of the ten.
+head -c 50000 /dev/zero | tr '\0' 'g' >garbage.bin
+check "a partner's garbage" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_port/as2" \
+  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage@test>" \
+  -H "Disposition-Notification-To: x" -H "Content-Type: application/pkcs7-mime" --data-binary @garbage.bin
+has "a negative MDN" garbage.mdn "processed/error"
+db "SELECT size, error FROM messages WHERE partner = 'retailer' AND as2_message_id = '<garbage@test>'" >partner.txt
+has "its size and what was kept" partner.txt "^50000|.*stored the first 4096 of 50000 bytes"
+
+# 14 strangers' requests of 100,000 bytes each, each with an AS2-From of its own, asking for a
+# signed MDN: the nine that fit in the ten a minute get one, the five past them an unsigned one.
+python3 - "$http_port" <<'PY' && ok || fail "every stranger's request is answered with a negative MDN, signed while stored"
 import hashlib, sys, urllib.request
 body = bytes(range(256)) * 390 + b"x" * 160  # 100,000 bytes
 open("stranger-sha256", "w").write(hashlib.sha256(body).hexdigest())
+signed = []
 for i in range(14):
     req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/as2", data=body, method="POST",
         headers={"AS2-From": f"STRANGER-{i}", "AS2-To": "EDIGATE-TEST",
                  "Message-ID": f"<stranger-{i}@test>", "Disposition-Notification-To": "x",
+                 "Disposition-Notification-Options": "signed-receipt-protocol=optional, pkcs7-signature; signed-receipt-micalg=optional, sha-256",
                  "Content-Type": "application/pkcs7-mime"})
-    answer = urllib.request.urlopen(req, timeout=10).read().decode("latin-1")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        answer = r.read().decode("latin-1")
+        signed.append(r.headers.get("Content-Type", "").startswith("multipart/signed"))
     assert "authentication-failed" in answer, (i, answer[:300])
+assert signed == [True] * 9 + [False] * 5, signed
 PY
-db() { sqlite3 -cmd ".timeout 5000" var/edigate.db "$@"; }
-[ "$(db "SELECT count(*) FROM messages WHERE partner LIKE 'unknown:%'")" = 10 ] && ok ||
-  fail "ten strangers' requests stored, not $(db "SELECT count(*) FROM messages WHERE partner LIKE 'unknown:%'")"
+[ "$(db "SELECT count(*) FROM messages WHERE partner LIKE 'unknown:%'")" = 9 ] && ok ||
+  fail "nine strangers' requests stored, not $(db "SELECT count(*) FROM messages WHERE partner LIKE 'unknown:%'")"
 sha=$(cat stranger-sha256)
 db "SELECT error FROM messages WHERE partner = 'unknown:STRANGER-0'" >error.txt
 has "the error says what was kept" error.txt "stored the first 4096 of 100000 bytes of the body (SHA-256 of all: $sha)"
@@ -45,17 +61,17 @@ grep -qi "AS2-From: STRANGER-0" raw.bin && ok || fail "the stored request keeps 
 curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
 has "strangers counted under one label" metrics.txt 'edigate_messages_received_total{partner="unknown",transport="as2"} 14'
 has "their bytes too" metrics.txt 'edigate_bytes_received_total{partner="unknown",transport="as2"} 1400000'
-has "the unrecorded ones counted" metrics.txt 'edigate_as2_refusals_unrecorded_total 4'
-! grep -q 'STRANGER' metrics.txt && ok || fail "a stranger's AS2-From became a metric label"
+has "the unrecorded ones counted" metrics.txt 'edigate_as2_refusals_unrecorded_total 5'
 
-# A partner's message that fails (garbage): stored, not gated, cut the same way.
-head -c 50000 /dev/zero | tr '\0' 'g' >garbage.bin
-check "a partner's garbage" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_port/as2" \
-  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage@test>" \
+# A partner's name in a request that fails its checks earns it nothing past the share: answered,
+# not stored.
+check "a partner's garbage past the share" 0 curl -sS -o garbage2.mdn "http://127.0.0.1:$http_port/as2" \
+  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage-2@test>" \
   -H "Disposition-Notification-To: x" -H "Content-Type: application/pkcs7-mime" --data-binary @garbage.bin
-has "a negative MDN" garbage.mdn "processed/error"
-db "SELECT size, error FROM messages WHERE partner = 'retailer' AND as2_message_id = '<garbage@test>'" >partner.txt
-has "its size and what was kept" partner.txt "^50000|.*stored the first 4096 of 50000 bytes"
+has "a negative MDN for it too" garbage2.mdn "processed/error"
+[ "$(db "SELECT count(*) FROM messages WHERE as2_message_id = '<garbage-2@test>'")" = 0 ] && ok ||
+  fail "a refusal past the share is not stored, whatever partner it names"
+! grep -q 'STRANGER' metrics.txt && ok || fail "a stranger's AS2-From became a metric label"
 
 # A partner's good message after all that: processed, delivered.
 pack_retailer_message "$po" msg
@@ -66,12 +82,12 @@ wait_for 15 sh -c 'ls erp | grep -q json' && ok || fail "the partner's order del
 kill -TERM "$daemon"
 wait "$daemon"
 "$bin" audit export --db var/edigate.db >audit.jsonl
-python3 - <<'PY' && ok || fail "the four not stored are summed up in one as2.refusals_suppressed entry"
+python3 - <<'PY' && ok || fail "the six not stored are summed up in one as2.refusals_suppressed entry"
 import json
 entries = [json.loads(l) for l in open("audit.jsonl")]
 summed = [json.loads(e["details"]) for e in entries if e["action"] == "as2.refusals_suppressed"]
 assert len(summed) == 1, summed
-assert summed[0]["suppressed"] == 4 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 4}], summed
+assert summed[0]["suppressed"] == 6 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 6}], summed
 PY
 check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db
 

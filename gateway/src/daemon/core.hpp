@@ -44,10 +44,11 @@ class Core {
   // Payloads go to the spool; everything else the rows name goes through here.
   store::Blobs& blobs() { return blobs_; }
   http::Metrics& metrics() { return *metrics_; }
-  // Which AS2 requests from strangers (an AS2-From that is no partner's) we refuse are stored:
-  // at most so many a minute per address and overall; the rest are answered the same way and
-  // only counted (as2.refusals_suppressed sums them up).
-  RefusalGate& strangers() { return strangers_; }
+  // Which AS2 requests we refuse are stored (nothing in them was verified to be a partner's:
+  // a stranger's, or one that names a partner and fails its checks): at most so many a minute
+  // per address and overall; the rest get the same answer, unsigned, and are only counted
+  // (as2.refusals_suppressed sums them up).
+  RefusalGate& as2_refusals() { return as2_refusals_; }
 
   // Job runners sleep until woken (new work was committed) or the timeout passes. A runner
   // takes a token before it looks for work and waits with it, so a wake-up between looking and
@@ -62,7 +63,7 @@ class Core {
   std::unique_ptr<store::Spool> spool_;
   store::Blobs blobs_;
   std::shared_ptr<http::Metrics> metrics_;
-  RefusalGate strangers_;
+  RefusalGate as2_refusals_;
   mutable std::mutex live_mutex_;
   std::shared_ptr<const Live> live_;
   std::mutex wake_mutex_;

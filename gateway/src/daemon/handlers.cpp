@@ -238,19 +238,22 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   };
   as2::Limits limits;
   limits.max_decompressed_bytes = live->config->limits.decompressed_bytes;
+  // An address past its share of stored refusals gets its refusal unsigned: a flood of
+  // requests asking for signed MDNs costs no private-key operation each.
+  limits.sign_refusals = core.as2_refusals().has_room(request.remote_address);
   as2::ReceiveOutcome outcome = as2::receive(headers, request.body, local, lookup, limits);
   const std::string partner_id =
       partner != nullptr ? partner->id : "unknown:" + outcome.as2_from.substr(0, 128);
   const bool processed = as2::is_positive(outcome.disposition);
-  // A stranger past its share of stored refusals (RefusalGate): the same answer, nothing
-  // stored, counted and summed up once a minute.
-  if (!processed && partner == nullptr &&
-      !core.strangers().admit(request.remote_address, now_ms())) {
+  // Past that share (RefusalGate): the same answer, nothing stored, counted and summed up once
+  // a minute. A refused request is no partner's for sure (a stranger's, or one that names a
+  // partner and failed their checks), so a partner's name in it earns it nothing more.
+  if (!processed && !core.as2_refusals().admit(request.remote_address, now_ms())) {
     count_as2_received(core, partner, request.body.size(), processed);
     core.metrics()
         .counter("edigate_as2_refusals_unrecorded_total",
-                 "AS2 requests from strangers refused and not stored (past the per-minute "
-                 "share; summed up in as2.refusals_suppressed)")
+                 "AS2 requests refused and not stored (past the per-minute share of their "
+                 "address or of all; summed up in as2.refusals_suppressed)")
         .add();
     if (outcome.mdn) return responder.send(mdn_response(*outcome.mdn));
     return responder.send(Response::text(200, ""));

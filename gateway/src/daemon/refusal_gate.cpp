@@ -23,6 +23,16 @@ bool RefusalGate::admit(const std::string& address, std::int64_t now) {
   return false;
 }
 
+bool RefusalGate::has_room(const std::string& address) {
+  std::lock_guard lock(mu_);
+  if (audited_ >= limits_.total) return false;
+  auto it = by_address_.find(address);
+  if (it == by_address_.end() && by_address_.size() >= limits_.addresses) {
+    it = by_address_.find("other");
+  }
+  return it == by_address_.end() || it->second.audited < limits_.per_address;
+}
+
 std::optional<RefusalGate::Summary> RefusalGate::take_ended(std::int64_t now) {
   std::lock_guard lock(mu_);
   if (window_start_ < 0 || now < window_start_ + limits_.window_ms) return std::nullopt;

@@ -40,6 +40,9 @@ class RefusalGate {
   // Counts a refusal from `address` at `now` (ms); true when it gets an audit entry of its own.
   // Safe from any thread (the network threads call it).
   bool admit(const std::string& address, std::int64_t now);
+  // Whether a refusal from `address` would be admitted now (nothing is counted): for work worth
+  // saving on refusals that will not be admitted (a signature on their answer).
+  bool has_room(const std::string& address);
   // The window that ended by `now`, when it suppressed any refusals (a new one starts then);
   // nullopt otherwise. The daemon asks once a second.
   std::optional<Summary> take_ended(std::int64_t now);

@@ -84,7 +84,7 @@ http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool, Refusal
 }
 
 // One entry for the refusals of a window that were counted but not audited one by one: the
-// HTTP server's (http.refusals_suppressed) or strangers' AS2 requests not stored
+// HTTP server's (http.refusals_suppressed) or refused AS2 requests not stored
 // (as2.refusals_suppressed).
 void audit_suppressed(Core& core, std::string_view source,
                       const std::optional<RefusalGate::Summary>& s) {
@@ -333,7 +333,7 @@ int serve(const ServeOptions& options) {
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (watchdog.count() > 0) sd_notify(0, "WATCHDOG=1");
     audit_suppressed(core, "http", refusals.take_ended(now_ms()));
-    audit_suppressed(core, "as2", core.strangers().take_ended(now_ms()));
+    audit_suppressed(core, "as2", core.as2_refusals().take_ended(now_ms()));
     if (sig == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       config::LoadResult again = config::load_config(options.config);
@@ -406,7 +406,7 @@ int serve(const ServeOptions& options) {
   partners.stop();
   admin.stop();
   audit_suppressed(core, "http", refusals.finish(now_ms()));
-  audit_suppressed(core, "as2", core.strangers().finish(now_ms()));
+  audit_suppressed(core, "as2", core.as2_refusals().finish(now_ms()));
   if (sftp) sftp->stop();
   pool.stop();
   retention.stop();

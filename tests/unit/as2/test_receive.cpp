@@ -173,6 +173,33 @@ TEST_CASE("receive: signed by a certificate that is not the partner's is authent
   CHECK(out.error.find("not the partner") != std::string::npos);
 }
 
+TEST_CASE("receive: without sign_refusals a negative MDN goes unsigned, a positive one signed",
+          "[as2][receive]") {
+  Scenario s;
+  s.request.mdn.signed_receipt = true;
+  Limits limits;
+  limits.sign_refusals = false;
+  const auto received = [&](const PartnerProfile& them) {
+    auto packed = pack(s.request, t::partner_station(2048), s.us);
+    REQUIRE(packed.ok());
+    const PartnerLookup lookup = [&](std::string_view id) {
+      return id == them.as2_id ? &them : nullptr;
+    };
+    ReceiveOutcome out =
+        receive(packed->http.headers, packed->http.body, t::local_station(2048), lookup, limits);
+    REQUIRE(out.mdn);
+    auto mdn = parse_mdn(out.mdn->headers, out.mdn->body, &t::identity("edigate").certificate);
+    REQUIRE(mdn.ok());
+    return std::pair{out.disposition, mdn->signed_mdn};
+  };
+  CHECK(received(s.them) == std::pair{DispositionStatus::processed, true});
+  PartnerProfile wrong = s.them;
+  wrong.certificate = t::identity("stranger").certificate;  // their signature does not verify
+  CHECK(received(wrong) == std::pair{DispositionStatus::authentication_failed, false});
+  limits.sign_refusals = true;  // the default
+  CHECK(received(wrong) == std::pair{DispositionStatus::authentication_failed, true});
+}
+
 TEST_CASE("receive: encrypted to another key is decryption-failed", "[as2][receive]") {
   Scenario s;
   s.us.certificate = t::identity("stranger").certificate;

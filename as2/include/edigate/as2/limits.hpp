@@ -27,6 +27,10 @@ struct Limits {
   std::size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes;
   std::size_t max_message_bytes = kDefaultMaxMessageBytes;
   std::size_t max_recipients = kMaxRecipients;
+  // false: a negative MDN goes unsigned even when a signed one was asked for (a flood guard:
+  // a refusal then costs no private-key operation). A positive MDN is signed as asked either
+  // way.
+  bool sign_refusals = true;
 };
 
 }  // namespace edigate::as2

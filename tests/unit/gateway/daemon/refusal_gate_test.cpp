@@ -64,3 +64,16 @@ TEST_CASE("refusal gate: the summary names at most the top addresses", "[daemon]
   CHECK(ended->top.front().first == "198.51.100.49");
   CHECK(ended->top.back().second == 50 - RefusalGate::kTopAddresses + 1);
 }
+
+TEST_CASE("refusal gate: has_room says what admit would, counting nothing", "[daemon][refusals]") {
+  RefusalGate gate({.per_address = 2, .total = 3, .window_ms = 1000, .addresses = 1});
+  CHECK(gate.has_room("a"));
+  CHECK(gate.has_room("a"));  // asking twice counts nothing
+  CHECK(admitted(gate, "a", 2, 0) == 2);
+  CHECK_FALSE(gate.has_room("a"));
+  CHECK(gate.has_room("b"));  // a second address shares "other", which has room
+  CHECK(admitted(gate, "b", 1, 0) == 1);
+  CHECK_FALSE(gate.has_room("c"));  // the total is spent
+  CHECK(gate.finish(10).has_value() == false);
+  CHECK(gate.has_room("a"));  // a new window
+}
