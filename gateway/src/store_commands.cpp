@@ -239,6 +239,60 @@ int run_resend_sent(const std::string& db, std::int64_t sent_id) {
   return 0;
 }
 
+struct DeadOptions {
+  std::string db;
+  std::string kind;  // a prefix of the job kind: deliver:erp, notify_out, ...
+  std::size_t limit = 100;
+  bool as_json = false;
+  std::int64_t id = 0;  // retry-dead: one job (0: every revivable one of `kind`)
+  bool all = false;     // retry-dead --all
+};
+
+// Dead jobs, newest first: what an operator looks at after an outage or a refusal.
+int run_messages_dead(const DeadOptions& o) {
+  auto store = open_existing_store(o.db);
+  if (!store) return kCannotRun;
+  auto list = store->list_dead_jobs(o.kind, o.limit);
+  if (!list.ok()) {
+    std::cerr << "edigate: " << list.status().message << "\n";
+    return kCannotRun;
+  }
+  if (!o.as_json) std::cout << "JOB\tKIND\tMESSAGE\tDOCUMENT\tATTEMPTS\tREVIVABLE\tLAST-ERROR\n";
+  for (const st::Job& j : list.value()) {
+    const bool can = gateway::daemon::revivable(j.kind);
+    if (o.as_json) {
+      json item = st::job_json(j);
+      item["revivable"] = can;
+      std::cout << dump(item) << "\n";
+      continue;
+    }
+    const auto id_or_dash = [](const std::optional<std::int64_t>& v) {
+      return v ? std::to_string(*v) : std::string("-");
+    };
+    std::cout << j.id << '\t' << j.kind << '\t' << id_or_dash(j.ref.message_id) << '\t'
+              << id_or_dash(j.ref.document_id) << '\t' << j.attempts << '\t' << (can ? "yes" : "no")
+              << '\t' << j.last_error.substr(0, 200) << '\n';
+  }
+  return 0;
+}
+
+// Dead jobs back to work (retry_dead_jobs), audited as the CLI's.
+int run_retry_dead(const DeadOptions& o) {
+  const auto opened = open_existing_store(o.db);
+  if (!opened) return kCannotRun;
+  auto revived = gateway::daemon::retry_dead_jobs(
+      *opened, o.id == 0 ? std::nullopt : std::optional<std::int64_t>(o.id), o.kind, "cli");
+  if (!revived.ok()) {
+    std::cerr << "edigate: " << revived.status().message << "\n";
+    return revived.status().code == st::StoreErrc::not_found ||
+                   revived.status().code == st::StoreErrc::conflict
+               ? kFailed
+               : kCannotRun;
+  }
+  std::cout << st::json_text(json{{"jobs", revived.value()}}) << "\n";
+  return 0;
+}
+
 struct AddOptions {
   std::string db;
   std::string spool;
@@ -491,6 +545,36 @@ void add_messages(CLI::App& app, int& exit_code) {
   a->add_option("--db", *sent_db, "Store database file")->required();
   a->add_option("ID", *sent_id, "Sent message id (the id column of `messages sent`)")->required();
   a->callback([sent_db, sent_id, &exit_code] { exit_code = run_resend_sent(*sent_db, *sent_id); });
+  auto dead = std::make_shared<DeadOptions>();
+  CLI::App* dl = messages->add_subcommand(
+      "dead", "Jobs in dead letter (deliveries, acknowledgements, ...), newest first");
+  dl->add_option("--db", dead->db, "Store database file")->required();
+  dl->add_option("--kind", dead->kind, "Only kinds starting with this (deliver:erp, notify_out)");
+  dl->add_option("--limit", dead->limit, "At most this many")
+      ->check(CLI::Range(std::size_t{1}, st::kMaxListLimit));
+  dl->add_flag("--json", dead->as_json, "One JSON object per line");
+  dl->callback([dead, &exit_code] { exit_code = run_messages_dead(*dead); });
+  auto retry = std::make_shared<DeadOptions>();
+  CLI::App* t = messages->add_subcommand(
+      "retry-dead",
+      "Put dead deliveries, ERP status events and async MDNs back to work with a full set of "
+      "attempts: one by its job id, or every one whose kind starts with --kind (the daemon "
+      "runs them)");
+  t->add_option("--db", retry->db, "Store database file")->required();
+  auto* by_id = t->add_option("ID", retry->id, "Job id (the JOB column of `messages dead`)");
+  auto* by_kind =
+      t->add_option("--kind", retry->kind, "Every revivable dead job whose kind starts with this");
+  auto* all = t->add_flag("--all", retry->all, "Every revivable dead job");
+  by_id->excludes(by_kind)->excludes(all);
+  by_kind->excludes(all);
+  t->callback([retry, t, &exit_code] {
+    if (retry->id == 0 && t->count("--kind") == 0 && !retry->all) {
+      std::cerr << "edigate: name a job id, --kind PREFIX or --all\n";
+      exit_code = kCannotRun;
+      return;
+    }
+    exit_code = run_retry_dead(*retry);
+  });
   add_messages_add(messages, exit_code);
   add_messages_purge(messages, exit_code);
 }

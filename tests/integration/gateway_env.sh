@@ -101,9 +101,10 @@ ssh-keygen -q -t ed25519 -N "" -C retailer-sftp -f sftp_key
 mkdir -p partners erp archive var/spool
 cat >erp.py <<'PY'
 # The ERP: answers 500 to the first N posts (argv[2]), then 200, but 422 with a reason to an
-# order numbered REJECT-ME; records each request (an outbound_status event with its status, and
-# its body in erp-events.jsonl).
-import http.server, json, sys
+# order numbered REJECT-ME, and the status in the file erp-answer while there is one;
+# records each request (an outbound_status event with its status, and its body in
+# erp-events.jsonl).
+import http.server, json, os, sys
 fail_first = int(sys.argv[2])
 seen = []
 class H(http.server.BaseHTTPRequestHandler):
@@ -115,6 +116,10 @@ class H(http.server.BaseHTTPRequestHandler):
                                 "auth": self.headers.get("Authorization"),
                                 "type": json.loads(body).get("type"),
                                 "status": (json.loads(body).get("message") or {}).get("status")}) + "\n")
+        if os.path.exists("erp-answer"):  # the test makes the ERP answer this for now
+            self.send_response(int(open("erp-answer").read()))
+            self.send_header("Content-Length", "0"); self.end_headers()
+            return
         if json.loads(body).get("type") == "outbound_status":
             with open("erp-events.jsonl", "ab") as f:
                 f.write(body + b"\n")

@@ -534,6 +534,46 @@ store::NewDocument new_document(std::int64_t message_id, const ProcessedSet& set
 
 namespace {
 
+// Dead letters: GET /api/jobs?state=dead[&kind=PREFIX][&limit=N] lists them, newest first;
+// POST /api/jobs/<id>/retry revives one, POST /api/jobs/retry[?kind=PREFIX] every revivable one
+// (retry_dead_jobs): 202 with the jobs revived.
+void dead_jobs_api(Core& core, Request& request, Responder& responder, const std::string& actor) {
+  store::Store& st = core.store();
+  const std::string_view path = request.path;
+  const std::string kind = query_value(request.query, "kind");
+  if (request.method == "GET" && path == "/api/jobs") {
+    if (query_value(request.query, "state") != "dead") {
+      return responder.send(problem(400, "state=dead: dead letters are what is listed here"));
+    }
+    auto jobs = st.list_dead_jobs(kind, list_limit(request, 100));
+    if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));
+    json list = json::array();
+    for (const store::Job& j : jobs.value()) {
+      json item = store::job_json(j);
+      item["revivable"] = revivable(j.kind);
+      list.push_back(std::move(item));
+    }
+    return responder.send(json_response(200, list));
+  }
+  if (request.method != "POST") return responder.send(problem(404, "no such resource"));
+  std::optional<std::int64_t> id;
+  if (path != "/api/jobs/retry") {
+    const auto [job, action] = id_and_action(path, "/api/jobs/");
+    if (!job || action != "retry") return responder.send(problem(404, "no such action"));
+    id = job;
+  }
+  auto revived = retry_dead_jobs(st, id, kind, actor);
+  if (!revived.ok()) {
+    const store::StoreErrc code = revived.status().code;
+    return responder.send(problem(code == store::StoreErrc::conflict    ? 409
+                                  : code == store::StoreErrc::not_found ? 404
+                                                                        : 500,
+                                  revived.status().message));
+  }
+  if (!revived.value().empty()) core.wake();
+  return responder.send(json_response(202, json{{"jobs", revived.value()}}));
+}
+
 void admin_api(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const config::AdminToken* token = admin_token(*live, request);
@@ -563,9 +603,13 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     if (!allowed(config::kScopeOutbound)) return;
     return outbound_intake(core, *live, request, responder, actor);
   }
-  const bool operating = request.method == "POST";  // resend, reprocess
+  const bool operating = request.method == "POST";  // resend, reprocess, retry
   if (path == "/api/partners" || path == "/api/messages" || path == "/api/sent") {
     if (!allowed(config::kScopeRead)) return;
+  }
+  if (path == "/api/jobs" || path.starts_with("/api/jobs/")) {
+    if (!allowed(operating ? config::kScopeOperate : config::kScopeRead)) return;
+    return dead_jobs_api(core, request, responder, actor);
   }
   if (path == "/api/partners") {
     json list = json::array();
@@ -832,6 +876,8 @@ http::Router admin_router(Core& core, http::WorkerPool& pool) {
   router.add_prefix("POST", "/api/sent/", api);
   router.add_prefix("GET", "/api/messages/", api);
   router.add_prefix("POST", "/api/messages/", api);
+  router.add("GET", "/api/jobs", api);
+  router.add_prefix("POST", "/api/jobs/", api);
   return router;
 }
 

@@ -301,6 +301,71 @@ store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
   return true;
 }
 
+bool revivable(std::string_view kind) {
+  return kind.starts_with(kDeliverJob) || kind.starts_with(kRedeliverJob) ||
+         kind == kNotifyOutJob || kind == kSendMdnJob;
+}
+
+store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
+                                                         std::optional<std::int64_t> id,
+                                                         std::string_view kind_prefix,
+                                                         std::string_view actor) {
+  std::vector<std::int64_t> revived;
+  const store::Status done = st.batch([&]() -> store::Status {
+    revived.clear();  // a batch can run again
+    std::vector<store::Job> dead;
+    if (id) {
+      auto job = st.get_job(*id);
+      if (!job.ok()) return job.status();
+      if (!job.value()) {
+        return store::Status::error(store::StoreErrc::not_found, "no job " + std::to_string(*id));
+      }
+      if (job.value()->state != store::JobState::dead) {
+        return store::Status::error(store::StoreErrc::conflict,
+                                    "job " + std::to_string(*id) + " is " +
+                                        std::string(store::to_string(job.value()->state)) +
+                                        ", not dead");
+      }
+      dead.push_back(*job.value());
+      if (!revivable(dead.front().kind)) {
+        return store::Status::error(
+            store::StoreErrc::conflict,
+            "a dead " + dead.front().kind +
+                " job is sent again through its own resend (messages resend-sent, POST "
+                "/api/sent/<id>/resend or /api/messages/<id>/resend), not revived");
+      }
+    } else {
+      auto jobs = st.list_dead_jobs(kind_prefix, kMaxRevived);
+      if (!jobs.ok()) return jobs.status();
+      for (const store::Job& j : jobs.value()) {
+        if (revivable(j.kind)) dead.push_back(j);
+      }
+    }
+    for (const store::Job& j : dead) {
+      auto moved = st.revive_job(j.id, now_ms());
+      if (!moved.ok()) return moved.status();
+      if (!moved.value()) continue;
+      revived.push_back(j.id);
+      if (!j.ref.document_id || !j.ref.message_id) continue;
+      auto docs = st.list_documents(*j.ref.message_id);
+      if (!docs.ok()) return docs.status();
+      for (const store::Document& d : docs.value()) {
+        if (d.id != *j.ref.document_id || d.status != "dead_letter") continue;
+        if (auto s = st.set_document_status(d.id, "mapped", d.canonical_id, ""); !s.ok()) return s;
+      }
+    }
+    if (revived.empty()) return store::Status::success();
+    return st
+        .append_audit(
+            {std::string(actor), "job.retry", "jobs",
+             store::json_text(
+                 {{"jobs", revived}, {"kind", id ? dead.front().kind : std::string(kind_prefix)}})})
+        .status();
+  });
+  if (!done.ok()) return done;
+  return revived;
+}
+
 store::Result<std::int64_t> resend_outbound(store::Store& st, const store::Message& m,
                                             std::string_view actor) {
   if (m.direction != store::Direction::outbound || m.status != store::message_status::failed) {
@@ -818,18 +883,20 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
       policy.max_attempts = static_cast<int>(h->max_attempts);
     }
   }
-  // In one commit: the attempt (with its audit entry), the job's next run or its end, and the
-  // document's dead_letter status. Failed attempts so far (this one included) decide which;
-  // claims that only met an open circuit do not count.
+  // In one commit: the attempt (with its audit entry; `dead` when it ends the job), the job's
+  // next run or its end, and the document's dead_letter status. Failed attempts since the last
+  // delivery or dead letter, this one included, decide which: a redelivery after a success, or
+  // a dead job revived or resent by an operator, starts a full set of attempts. Claims that
+  // only met an open circuit do not count.
   const store::Status recorded = st.batch([&]() -> store::Status {
-    if (auto s = st.add_delivery_attempt(attempt); !s.ok()) return s;
     auto history = st.list_deliveries(document_id);
     if (!history.ok()) return history.status();
-    int failed_attempts = 0;
+    int failed_attempts = 1;
     for (const store::DeliveryAttempt& a : history.value()) {
-      if (a.connector == connector_name && a.outcome != store::DeliveryOutcome::delivered) {
-        ++failed_attempts;
-      }
+      if (a.connector != connector_name) continue;
+      const bool ends_a_run = a.outcome == store::DeliveryOutcome::delivered ||
+                              a.outcome == store::DeliveryOutcome::dead;
+      failed_attempts = ends_a_run ? 1 : failed_attempts + 1;
     }
     bool dead = false;
     if (auto s = schedule_or_dead(st, job, failed_attempts,
@@ -838,6 +905,9 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
         !s.ok()) {
       return s;
     }
+    store::DeliveryAttempt ended = attempt;
+    if (dead) ended.outcome = store::DeliveryOutcome::dead;
+    if (auto s = st.add_delivery_attempt(ended); !s.ok()) return s;
     return dead ? st.set_document_status(document_id, "dead_letter", d.canonical_id, r.error)
                 : store::Status::success();
   });

@@ -54,6 +54,22 @@ store::Result<std::vector<std::int64_t>> requeue_message(
     const std::function<std::vector<std::string>(const store::Document&)>& connectors_for,
     std::string_view actor);
 
+// Whether a dead job of this kind can simply run again (a delivery, a redelivery, an ERP status
+// event, an async MDN): what sends to a partner over AS2 or SFTP is sent again through its own
+// resend instead (resend_sent, resend_outbound), which moves its state back first.
+bool revivable(std::string_view kind);
+
+// Dead jobs back to ready, now, with a full set of attempts: job `id`, or every revivable dead
+// job whose kind starts with `kind_prefix` (at most kMaxRevived, newest first); a delivery's
+// document leaves dead_letter. One commit with the audit entry (`job.retry` by `actor`, naming
+// the jobs). Returns the jobs revived; not_found for an unknown id, conflict for one that is not
+// dead or not revivable.
+inline constexpr std::size_t kMaxRevived = 10000;
+store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
+                                                         std::optional<std::int64_t> id,
+                                                         std::string_view kind_prefix,
+                                                         std::string_view actor);
+
 // Sends an outbound AS2 message (an acknowledgement) that failed, got a negative MDN or none
 // by its deadline again: moves it back to "sending" (audited as as2.resend, plus `actor`'s
 // action) and queues its send job. Returns the job id; not_found for an unknown id, conflict

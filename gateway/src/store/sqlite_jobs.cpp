@@ -229,6 +229,38 @@ Result<std::vector<Job>> SqliteStore::list_jobs(std::int64_t message_id) {
   return all_rows<Job>(q, job_from);
 }
 
+Result<std::optional<Job>> SqliteStore::get_job(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
+  q.bind(1, id);
+  auto rows = all_rows<Job>(q, job_from);
+  if (!rows.ok()) return rows.status();
+  if (rows.value().empty()) return std::optional<Job>{};
+  return std::optional<Job>{std::move(rows.value().front())};
+}
+
+Result<std::vector<Job>> SqliteStore::list_dead_jobs(std::string_view kind_prefix,
+                                                     std::size_t limit) {
+  std::lock_guard lock(mu_);
+  // The prefix compared as text, not a LIKE pattern (a kind may hold '_').
+  Statement q(statements_, std::string("SELECT ") + kJobColumns +
+                               " FROM jobs WHERE state = 'dead' AND substr(kind, 1, length(?1)) = "
+                               "?1 ORDER BY id DESC LIMIT ?2");
+  q.bind(1, kind_prefix).bind(2, static_cast<std::int64_t>(limit));
+  return all_rows<Job>(q, job_from);
+}
+
+Result<bool> SqliteStore::revive_job(std::int64_t id, std::int64_t run_at) {
+  return write([&]() -> Result<bool> {
+    Statement q(statements_,
+                "UPDATE jobs SET state = 'ready', attempts = 0, run_at = ?, locked_by = NULL, "
+                "locked_at = NULL WHERE id = ? AND state = 'dead'");
+    q.bind(1, run_at).bind(2, id);
+    if (auto s = q.run(); !s.ok()) return s;
+    return sqlite3_changes(db_) > 0;
+  });
+}
+
 Status SqliteStore::add_delivery_attempt(const DeliveryAttempt& a) {
   return write([&]() -> Status {
     Transaction txn(statements_);

@@ -75,6 +75,9 @@ class SqliteStore final : public Store {
   Result<std::int64_t> release_stale(std::int64_t older_than) override;
   Result<std::vector<QueueDepth>> queue_depth() override;
   Result<std::vector<Job>> list_jobs(std::int64_t message_id) override;
+  Result<std::optional<Job>> get_job(std::int64_t id) override;
+  Result<std::vector<Job>> list_dead_jobs(std::string_view kind_prefix, std::size_t limit) override;
+  Result<bool> revive_job(std::int64_t id, std::int64_t run_at) override;
 
   Status add_delivery_attempt(const DeliveryAttempt& a) override;
   Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) override;

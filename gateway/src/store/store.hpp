@@ -375,6 +375,13 @@ class Store {
   virtual Result<std::int64_t> release_stale(std::int64_t older_than) = 0;
   virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
   virtual Result<std::vector<Job>> list_jobs(std::int64_t message_id) = 0;
+  virtual Result<std::optional<Job>> get_job(std::int64_t id) = 0;
+  // Dead jobs whose kind starts with `kind_prefix` (empty: any), newest first, at most `limit`.
+  virtual Result<std::vector<Job>> list_dead_jobs(std::string_view kind_prefix,
+                                                  std::size_t limit) = 0;
+  // Dead job `id` back to ready at `run_at`, its attempts counted from 0 again; false when it
+  // is not dead (nothing changed).
+  virtual Result<bool> revive_job(std::int64_t id, std::int64_t run_at) = 0;
 
   // Deliveries (audited).
   virtual Status add_delivery_attempt(const DeliveryAttempt& a) = 0;

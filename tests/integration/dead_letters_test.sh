@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Dead letters after the ERP failed for a while (503 until the attempts ran out, then 401: its
+# token rotated): listed by `messages dead` and GET /api/jobs?state=dead, put back to work one
+# by one from the CLI or all of a connector's from the API, each with a full set of attempts
+# again (a 503 after the revival is retried, not dead at once), then delivered; audited as
+# job.retry.
+# Usage: dead_letters_test.sh EDIGATE SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+# shellcheck source=gateway_env.sh
+. "$src/tests/integration/gateway_env.sh"
+po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+db() { sqlite3 -cmd ".timeout 5000" var/edigate.db "$@"; }
+api="http://127.0.0.1:$admin_port/api"
+admin() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
+
+sed -i 's|max-attempts="5"|max-attempts="2"|' edigate.xml
+for n in 1 2 3; do
+  sed -e "s/000118830/00011883$n/g" -e "s/\*118830\*/*11883$n*/; s/GE\*2\*118830/GE*2*11883$n/" "$po" >"po$n.edi"
+done
+upload() { check "upload order $1" 0 curl -sf -H "Authorization: Bearer upload-token" --data-binary @"po$1.edi" \
+  "http://127.0.0.1:$http_port/upload"; }
+dead_count() { "$bin" messages dead --db var/edigate.db --kind deliver:erp --json | wc -l; }
+wait_dead() {  # wait_dead N: until N deliveries to the ERP are dead letters
+  wait_for 20 sh -c "[ \$('$bin' messages dead --db var/edigate.db --kind deliver:erp --json | wc -l) -eq $1 ]" && ok ||
+    { fail "$1 deliveries to the ERP dead, not $(dead_count)"; tail -5 daemon.log; }
+}
+start_daemon
+
+# The ERP fails (503) until the deliveries of an order (two sets) have used their two attempts.
+echo 503 >erp-answer
+upload 1
+wait_dead 2
+"$bin" messages dead --db var/edigate.db >dead.txt
+has "the table names kind, and whether it can be revived" dead.txt "deliver:erp.*yes.*503"
+[ "$(db "SELECT count(*) FROM documents WHERE status = 'dead_letter'")" = 2 ] && ok || fail "their documents are dead_letter"
+
+# One back from the CLI while the ERP still answers 503: tried, and waiting to be tried again
+# rather than dead at once (the attempts before its dead letter are not counted again).
+first=$(db "SELECT id FROM jobs WHERE kind = 'deliver:erp' AND state = 'dead' ORDER BY id LIMIT 1")
+doc=$(db "SELECT document_id FROM jobs WHERE id = $first")
+check "retry-dead one job" 0 "$bin" messages retry-dead --db var/edigate.db "$first"
+has "names it" out "\"jobs\":\[$first\]"
+wait_for 15 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM deliveries WHERE document_id = $doc AND connector = 'erp'\") -ge 3 ]" &&
+  ok || fail "the revived job was tried"
+[ "$(db "SELECT status FROM documents WHERE id = $doc")" = mapped ] && ok || fail "its document left dead_letter"
+[ "$(db "SELECT state FROM jobs WHERE id = $first")" != dead ] && ok ||
+  fail "a failure after the revival is retried (a full set of attempts), not dead at once"
+# Five failures in a row have opened the ERP connector's circuit breaker: a restart closes it.
+kill -TERM "$daemon"
+wait "$daemon"
+rm -f erp-answer
+start_daemon
+wait_for 20 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT status FROM documents WHERE id = $doc\")\" = delivered ]" &&
+  ok || fail "then delivered once the ERP takes it"
+
+# The ERP refuses (401: its token rotated): dead at once. The API lists them.
+echo 401 >erp-answer
+upload 2
+upload 3
+wait_dead 5
+admin "$api/jobs?state=dead&kind=deliver:erp" >listed.json
+python3 -c "
+import json; jobs = json.load(open('listed.json'))
+assert len(jobs) == 5 and all(j['revivable'] and j['state'] == 'dead' for j in jobs), jobs" && ok ||
+  fail "the API lists them"
+check "a list without state=dead" 0 curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer admin-token' "$api/jobs"
+has "is a 400" out "400"
+rm -f erp-answer
+
+# The rest from the API, in one request.
+check "retry the connector's dead deliveries" 0 curl -s -o retried.json -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "$api/jobs/retry?kind=deliver:erp"
+has "202" out "202"
+python3 -c "import json; assert len(json.load(open('retried.json'))['jobs']) == 5" && ok || fail "five revived"
+wait_for 20 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM documents WHERE status = 'delivered'\") -eq 6 ]" &&
+  ok || fail "every document delivered to the ERP"
+[ "$(dead_count)" -eq 0 ] && ok || fail "no dead letter left"
+check "retry of a job that is done" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "$api/jobs/$first/retry"
+has "is a 409" out "409"
+check "retry of a job that does not exist" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "$api/jobs/999999/retry"
+has "is a 404" out "404"
+check "retry-dead with nothing named" 2 "$bin" messages retry-dead --db var/edigate.db
+
+kill -TERM "$daemon"
+wait "$daemon"
+"$bin" audit export --db var/edigate.db | grep '"action":"job.retry"' >retries.txt
+[ "$(wc -l <retries.txt)" = 2 ] && ok || fail "two job.retry entries, not $(wc -l <retries.txt)"
+grep -q '"actor":"cli"' retries.txt && grep -q '"actor":"admin:test"' retries.txt && ok ||
+  fail "by the CLI and by the admin token"
+"$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
+echo "dead_letters: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
