@@ -89,7 +89,20 @@ ack997() {  # ack997 NNNN OUR_EDI A|R
   check "the partner's 997 ($3) over AS2" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" \
     "ack-$1.msg" --partner-cert certs/as2/our.pem --expect-mic "$mic"
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A loopback port nothing listens on now, and never one this test was given before: the kernel
+# may hand out the same free port twice in a row (two listeners on one port fail the start).
+free_port() {
+  python3 - "$tmp/ports-given" <<'PY'
+import os, socket, sys
+given = set(open(sys.argv[1]).read().split()) if os.path.exists(sys.argv[1]) else set()
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = str(s.getsockname()[1]); s.close()
+    if port not in given:
+        break
+open(sys.argv[1], "a").write(port + "\n")
+print(port)
+PY
+}
 
 "$src/certs/make-dev-certs.sh" certs >/dev/null 2>&1 || { echo "cannot make certificates"; exit 2; }
 http_port=$(free_port)

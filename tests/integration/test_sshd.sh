@@ -3,7 +3,8 @@
 # sftp served by OpenSSH's sftp-server. Sets sshd_pid and sshd_port; stop_test_sshd ends it.
 # With SSHD_IPV6=1 it also listens on [::1] (same port).
 
-free_port() {
+# gateway_env.sh's, when it was sourced first (it never gives a port twice).
+declare -F free_port >/dev/null || free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
