@@ -116,7 +116,7 @@ cat >erp.py <<'PY'
 # The ERP: answers 500 to the first N posts (argv[2]), then 200, but 422 with a reason to an
 # order numbered REJECT-ME, and the status in the file erp-answer while there is one;
 # records each request (an outbound_status event with its status, and its body in
-# erp-events.jsonl).
+# erp-events.jsonl; a body that is not JSON, an interchange, in posted-<n>.edi).
 import http.server, json, os, sys
 fail_first = int(sys.argv[2])
 seen = []
@@ -124,16 +124,22 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         seen.append(1)
+        content_type = self.headers.get("Content-Type", "")
+        doc = json.loads(body) if content_type == "application/json" else {}
+        if not doc:  # an interchange posted to a partner's API: kept as it came
+            with open(f"posted-{len(seen)}.edi", "wb") as f:
+                f.write(body)
         with open("erp-requests.jsonl", "a") as f:
             f.write(json.dumps({"key": self.headers.get("Idempotency-Key"),
                                 "auth": self.headers.get("Authorization"),
-                                "type": json.loads(body).get("type"),
-                                "status": (json.loads(body).get("message") or {}).get("status")}) + "\n")
+                                "content_type": content_type, "path": self.path, "n": len(seen),
+                                "type": doc.get("type"),
+                                "status": (doc.get("message") or {}).get("status")}) + "\n")
         if os.path.exists("erp-answer"):  # the test makes the ERP answer this for now
             self.send_response(int(open("erp-answer").read()))
             self.send_header("Content-Length", "0"); self.end_headers()
             return
-        if json.loads(body).get("type") == "outbound_status":
+        if doc.get("type") == "outbound_status":
             with open("erp-events.jsonl", "ab") as f:
                 f.write(body + b"\n")
         if b"REJECT-ME" in body:

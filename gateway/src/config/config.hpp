@@ -309,6 +309,9 @@ struct PartnerProfile {
   UploadCredentials upload;
   std::optional<PartnerSftp> sftp;
   std::optional<PartnerSftpPush> sftp_push;
+  // <https-push connector="NAME">: outbound interchanges POSTed to the partner's API through
+  // that <http> connector of edigate.xml (its URL, authentication, TLS, retries); empty: none.
+  std::string https_push_connector;
   fs::path mapping_dir;                                  // empty: no maps
   std::shared_ptr<const edi::mapping::Partner> mapping;  // loaded from mapping_dir
   AckType acks = AckType::automatic;

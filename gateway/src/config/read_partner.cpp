@@ -242,6 +242,14 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     s.temp_then_rename = push.attribute("temp-rename").as_bool(true);
     p.sftp_push = std::move(s);
   }
+  if (pugi::xml_node push = root.child("https-push")) {
+    p.https_push_connector = push.attribute("connector").value();
+    const ConnectorConfig* c = gateway.find_connector(p.https_push_connector);
+    if (c == nullptr || !std::holds_alternative<HttpConnector>(c->target)) {
+      r.fail(push, "https-push names '" + p.https_push_connector +
+                       "', which is not an <http> connector of edigate.xml");
+    }
+  }
   r.mapping(root.child("mapping"), gateway.standard_maps, p);
   if (pugi::xml_node a = root.child("acks")) {
     p.acks = ack_type(a.attribute("type").as_string("auto"));

@@ -17,7 +17,8 @@ inline constexpr std::size_t kMaxResponseExcerptBytes = 4 * 1024;
 struct Delivery {
   std::string document_id;      // stable id of the canonical document (names files, logs)
   std::string idempotency_key;  // the same on every attempt; the ERP dedupes on it
-  std::string json;             // canonical JSON document
+  std::string json;             // canonical JSON document (or the body content_type names)
+  std::string content_type;     // empty: application/json
   std::string raw_edi;          // the source interchange, may be empty
   std::string document_type;    // e.g. "850"
   std::string partner;          // partner id from the registry

@@ -264,8 +264,9 @@ int HttpConnector::token_fetches() const {
 }
 
 DeliveryResult HttpConnector::deliver(const Delivery& delivery) {
-  for (const std::string* v : {&delivery.idempotency_key, &delivery.document_id,
-                               &delivery.document_type, &delivery.partner}) {
+  for (const std::string* v :
+       {&delivery.idempotency_key, &delivery.document_id, &delivery.document_type,
+        &delivery.partner, &delivery.content_type}) {
     if (!safe_header_value(*v)) {
       DeliveryResult r;
       r.outcome = DeliveryResult::dead;
@@ -295,7 +296,8 @@ DeliveryResult HttpConnector::post(const Delivery& d, const std::string& oauth_t
   char errbuf[CURL_ERROR_SIZE] = {0};
   apply_transport(c, options_, ex, errbuf);
   HeaderList headers;
-  headers.add("Content-Type: application/json");
+  headers.add("Content-Type: " +
+              (d.content_type.empty() ? std::string("application/json") : d.content_type));
   headers.add("Idempotency-Key: " + d.idempotency_key);
   headers.add("X-Edigate-Document-Id: " + d.document_id);
   headers.add("X-Edigate-Document-Type: " + d.document_type);

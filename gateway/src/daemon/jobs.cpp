@@ -1037,19 +1037,63 @@ void JobRunner::send_outbound(const store::Job& job) {
                        partner->sftp_push.has_value();
   const bool by_as2 = partner != nullptr && m != nullptr && m->transport == "as2" && partner->as2 &&
                       !partner->as2->url.empty() && live->config->as2;
+  const bool by_https = partner != nullptr && m != nullptr && m->transport == "https" &&
+                        !partner->https_push_connector.empty();
   if (m == nullptr) {
     (void)st.dead(job, "no outbound message");
     return;
   }
-  if (!by_sftp && !by_as2) {
+  if (!by_sftp && !by_as2 && !by_https) {
     return dead_outbound(st, job,
-                         "its partner has no way to it now (an AS2 url and our AS2 station, or "
-                         "<sftp-push>, as when it was taken)");
+                         "its partner has no way to it now (an AS2 url and our AS2 station, an "
+                         "<https-push> or an <sftp-push>, as when it was taken)");
   }
   auto bytes = core_.blobs().read(m->raw_id);
   if (!bytes.ok()) {
     if (waiting_mends(bytes.status())) return store_failed(st, job, bytes.status());
     return dead_outbound(st, job, bytes.status().message);
+  }
+  if (by_https) {
+    const auto connector = live->connectors.find(partner->https_push_connector);
+    if (connector == live->connectors.end()) {
+      return dead_outbound(st, job, "no connector '" + partner->https_push_connector + "'");
+    }
+    const std::string subject = "message:" + std::to_string(m->id);
+    connectors::Delivery d;
+    d.document_id = "edigate-out-" + std::to_string(m->id);
+    // The same on every attempt and resend: the partner's API can tell a repeat.
+    d.idempotency_key = d.document_id;
+    d.content_type =
+        bytes.value().starts_with("ISA") ? "application/edi-x12" : "application/edifact";
+    d.document_type = "interchange";
+    d.partner = partner->id;
+    d.attempt = job.attempts;
+    d.json = std::move(bytes.value());
+    const nlohmann::json details = {{"transport", "https"},
+                                    {"connector", partner->https_push_connector}};
+    const unsigned expect = partner->expect_ack_seconds;
+    return post_via_connector(
+        job, partner->https_push_connector, *connector->second, d,
+        {"https", "outbound.sent", subject, store::json_text(details)},
+        [&](const std::string& error) -> store::Status {
+          auto failed =
+              move_outbound(st, m->id, kOutboundFailsFrom, store::message_status::failed, error);
+          if (!failed.ok()) return failed.status();
+          nlohmann::json why = details;
+          why["error"] = error;
+          return st.append_audit({"https", "outbound.failed", subject, store::json_text(why)})
+              .status();
+        },
+        [&]() -> store::Status {
+          auto sent = outbound_sent(st, m->id, expect);
+          return sent.ok() ? store::Status::success() : sent.status();
+        },
+        [&](const std::string& error) -> store::Status {
+          return st
+              .append_audit({"https", "outbound.attempt_failed", subject,
+                             store::json_text({{"attempt", job.attempts}, {"error", error}})})
+              .status();
+        });
   }
   if (by_sftp) {
     Outgoing out;
@@ -1375,46 +1419,71 @@ void JobRunner::notify_outbound(const store::Job& job) {
   delivery.json = store::json_text({{"type", "outbound_status"},
                                     {"message", store::message_json(m)},
                                     {"documents", std::move(documents)}});
-  const connectors::DeliveryResult r = connector->second->deliver(delivery);
+  const std::string subject = "message:" + std::to_string(id);
+  post_via_connector(
+      job, name, *connector->second, delivery,
+      {"pipeline", "outbound.notified", subject,
+       store::json_text({{"connector", name}, {"status", m.status}})},
+      [&](const std::string& error) -> store::Status {
+        core_.metrics()
+            .counter("edigate_outbound_notify_failures_total",
+                     "Outbound status events that ended in dead letter", {{"connector", name}})
+            .add();
+        return st
+            .append_audit(
+                {"pipeline", "outbound.notify_failed", subject,
+                 store::json_text({{"connector", name}, {"status", m.status}, {"error", error}})})
+            .status();
+      });
+}
+
+// A job's POST through an <http> connector that is not a document's delivery (an ERP status
+// event, an outbound interchange to a partner's API). Waiting on the connector's open circuit
+// uses no attempt (Store::postpone). Taken: `done` audited (with the HTTP status) and `also`
+// run in the job's ending commit. Not taken: tried again as the connector's policy says
+// (backoff, Retry-After, max-attempts; the job's attempts count) with `on_retry(error)`, or,
+// when refused for good or out of attempts, dead with `on_dead(error)`, in that commit.
+void JobRunner::post_via_connector(
+    const store::Job& job, const std::string& name, connectors::Connector& connector,
+    const connectors::Delivery& delivery, store::AuditEvent done,
+    const std::function<store::Status(const std::string&)>& on_dead,
+    const std::function<store::Status()>& also,
+    const std::function<store::Status(const std::string&)>& on_retry) {
+  store::Store& st = core_.store();
+  const connectors::DeliveryResult r = connector.deliver(delivery);
   if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
       r.error == kCircuitOpen) {
     (void)st.postpone(job, r.error, now_ms() + kCircuitWaitMs);
     return;
   }
-  const std::string subject = "message:" + std::to_string(id);
-  nlohmann::json details = {
-      {"connector", name}, {"status", m.status}, {"http_status", r.http_status}};
   if (r.outcome == connectors::DeliveryResult::delivered) {
-    return finish_audited(st, job,
-                          {"pipeline", "outbound.notified", subject, store::json_text(details)});
+    auto details = nlohmann::json::parse(done.details, nullptr, false);
+    if (details.is_object()) {
+      details["http_status"] = r.http_status;
+      done.details = store::json_text(details);
+    }
+    return finish_audited(st, job, done, also);
   }
-  core_.metrics()
-      .counter("edigate_outbound_notify_failures_total",
-               "Outbound status events the connector did not take", {{"connector", name}})
-      .add();
   connectors::RetryPolicy policy;
-  if (const auto* configured = live->config->find_connector(name)) {
+  if (const auto* configured = core_.live()->config->find_connector(name)) {
     if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
       policy.max_attempts = static_cast<int>(h->max_attempts);
     }
   }
   const std::string error =
       r.response_excerpt.empty() ? r.error : r.error + ": " + r.response_excerpt;
-  details["error"] = error;
   bool dead = false;
-  const store::Status done = st.batch([&]() -> store::Status {
+  const store::Status recorded = st.batch([&]() -> store::Status {
     if (auto s =
             schedule_or_dead(st, job, job.attempts, r.outcome == connectors::DeliveryResult::dead,
                              error, r.retry_after, policy, dead);
         !s.ok()) {
       return s;
     }
-    if (!dead) return store::Status::success();
-    return st
-        .append_audit({"pipeline", "outbound.notify_failed", subject, store::json_text(details)})
-        .status();
+    if (dead) return on_dead(error);
+    return on_retry ? on_retry(error) : store::Status::success();
   });
-  if (!done.ok()) store_failed(st, job, done);
+  if (!recorded.ok()) store_failed(st, job, recorded);
 }
 
 // Our acknowledgement to the partner's own SFTP server: uploaded under a temporary name and

@@ -201,6 +201,12 @@ class JobRunner {
   void mdn_timeout(const store::Job& job, std::string_view sent_id);
   void ack_due(const store::Job& job);
   void notify_outbound(const store::Job& job);
+  void post_via_connector(const store::Job& job, const std::string& name,
+                          connectors::Connector& connector, const connectors::Delivery& delivery,
+                          store::AuditEvent done,
+                          const std::function<store::Status(const std::string&)>& on_dead,
+                          const std::function<store::Status()>& also = {},
+                          const std::function<store::Status(const std::string&)>& on_retry = {});
   void push_ack(const store::Job& job, const store::Ack& ack, const config::PartnerProfile& partner,
                 const std::string& key_passphrase);
   void push_sftp(const store::Job& job, const config::PartnerProfile& partner,

@@ -99,12 +99,14 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
   if (partner_id.empty()) return responder.send(problem(400, "name the partner: ?partner=ID"));
   const config::PartnerProfile* partner = live.partners->by_id(partner_id);
   if (partner == nullptr) return responder.send(problem(404, "no partner " + partner_id));
-  // AS2 when the partner has a url (and we a station), else their SFTP server.
+  // AS2 when the partner has a url (and we a station), else their HTTPS API, else their SFTP
+  // server.
   const bool by_as2 = partner->as2 && !partner->as2->url.empty() && live.config->as2;
-  if (!by_as2 && !partner->sftp_push) {
+  const bool by_https = !by_as2 && !partner->https_push_connector.empty();
+  if (!by_as2 && !by_https && !partner->sftp_push) {
     return responder.send(problem(409, "partner " + partner_id +
-                                           " has neither an AS2 url (with our AS2 station) nor "
-                                           "an <sftp-push> to send to"));
+                                           " has neither an AS2 url (with our AS2 station), an "
+                                           "<https-push> nor an <sftp-push> to send to"));
   }
   if (!partner->mapping) {
     return responder.send(problem(409, "partner " + partner_id + " has no <mapping dir>"));
@@ -186,7 +188,7 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
     return responder.send(problem(500, "cannot store the documents"));
   }
   store::NewMessage m;
-  m.transport = by_as2 ? "as2" : "sftp";
+  m.transport = by_as2 ? "as2" : by_https ? "https" : "sftp";
   m.partner = partner->id;
   m.as2_message_id = message_id;
   m.payload_id = payload.value().id;
