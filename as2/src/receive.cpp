@@ -160,7 +160,7 @@ void attach_mdn(ReceiveOutcome& out, const LocalStation& local, bool sign_refusa
   fields.status = out.disposition;
   const MdnAddressing addressing{local.as2_id, out.as2_from, make_message_id(local.as2_id)};
   const bool sign = out.mdn_request.signed_receipt && local.identity.key &&
-                    (sign_refusal || is_positive(out.disposition));
+                    (sign_refusal || is_positive(out.disposition) || out.was_signed);
   auto mdn =
       build_mdn(fields, addressing, sign ? &local.identity : nullptr, out.mdn_request.micalg);
   if (mdn) out.mdn = std::move(*mdn);

@@ -8,7 +8,8 @@
 // store (SQLite and spool in a temporary directory, replaced every kInputsPerStore inputs so it
 // does not grow without end) and a configuration of one partner: AS2 id FUZZ-PARTNER (neither
 // signature nor encryption required, so plain bodies reach the store and its jobs; unsigned MDNs
-// taken), upload token "fuzz-upload-token", admin token "fuzz-admin-token". No job runner runs:
+// taken), upload token "fuzz-upload-token", admin token "fuzz-admin-token" (every scope) and
+// "fuzz-erp-token" (scope outbound only). No job runner runs:
 // what is queued stays queued.
 //
 // Each request must be answered (a handler that forgets is answered 500 by its Responder), in
@@ -102,6 +103,8 @@ fs::path write_configuration() {
   <admin address="127.0.0.1" port="19090">
     <token name="fuzz" sha256=")" + gw::store::sha256_hex("fuzz-admin-token") +
                                       R"("/>
+    <token name="erp" scopes="outbound" sha256=")" +
+                                      gw::store::sha256_hex("fuzz-erp-token") + R"("/>
   </admin>
   <store database="var/edigate.db" spool="var/spool"/>
   <limits body-bytes="65536"/>

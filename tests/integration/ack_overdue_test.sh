@@ -70,6 +70,7 @@ audit_has outbound.ack_overdue "$first" && ok || fail "audited as outbound.ack_o
 "$bin" audit export --db var/edigate.db | grep '"action":"outbound.ack_overdue"' >overdue-audit.txt
 sed -n 's/^GS\*\([^*]*\*\)\{5\}\([0-9]*\)\*.*/\2/p' <(curl -s -H 'Authorization: Bearer admin-token' \
   "$api/messages/$first/raw?as=received") >gs06
+[ -n "$(cat gs06)" ] && ok || fail "our GS06 read from the interchange"
 has "the audit entry names the unanswered set's group" overdue-audit.txt "group_control[^0-9]*$(cat gs06)[^0-9]"
 
 # The partner's 997 comes late: it still settles the message.
@@ -109,23 +110,14 @@ for line in open('erp-requests.jsonl'):
         print(r['key'], r['status'], r['auth'])"; }
 wait_for 15 sh -c "$(declare -f events); events $first | grep -q accepted" && ok || fail "the ERP was told of the verdict"
 events "$first" | sort -u >first-events.txt
-grep -q "^edigate-outbound-$first-overdue overdue Bearer erp-secret-token$" first-events.txt && ok ||
+grep -q "^edigate-outbound-$first-[0-9]*-overdue overdue Bearer erp-secret-token$" first-events.txt && ok ||
   { fail "the ERP was told it is overdue"; cat first-events.txt; }
-grep -v -q "^edigate-outbound-$first-\([a-z]*\) \1 Bearer erp-secret-token$" first-events.txt && 
+grep -v -q "^edigate-outbound-$first-[0-9]*-\([a-z]*\) \1 Bearer erp-secret-token$" first-events.txt && 
   { fail "each event's key names the status it shows"; cat first-events.txt; } || ok
 first_key=$(head -1 erp-requests.jsonl | python3 -c "import json, sys; print(json.load(sys.stdin)['key'])")
 [ "$(grep -c "\"$first_key\"" erp-requests.jsonl)" -ge 2 ] && ok ||
   fail "the event the ERP answered with 500 was posted again ($first_key)"
-python3 - "$src/docs/schemas/events/outbound_status.schema.json" >schema.out 2>&1 <<'PY' && ok || { fail "every event as its JSON Schema says"; cat schema.out; }
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1]))
-validator = jsonschema.Draft202012Validator(schema)
-lines = open("erp-events.jsonl").read().splitlines()
-bad = [e.message for line in lines for e in validator.iter_errors(json.loads(line))]
-print(len(lines), "events", bad)
-sys.exit(1 if bad or not lines else 0)
-PY
+events_valid && ok || fail "every event as its JSON Schema says"
 wait_for 15 sh -c "$(declare -f events); events $third | grep -q sent" && ok || fail "the third message's event"
 audit_has outbound.notified "$first" && ok || fail "audited as outbound.notified"
 

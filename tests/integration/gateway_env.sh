@@ -89,6 +89,20 @@ ack997() {  # ack997 NNNN OUR_EDI A|R
   check "the partner's 997 ($3) over AS2" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" \
     "ack-$1.msg" --partner-cert certs/as2/our.pem --expect-mic "$mic"
 }
+# Whether every outbound_status event the ERP got (erp-events.jsonl) is as its JSON Schema
+# says; prints the problems.
+events_valid() {
+  python3 - "$src/docs/schemas/events/outbound_status.schema.json" <<'PY'
+import json, sys
+import jsonschema
+validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+lines = open("erp-events.jsonl").read().splitlines()
+bad = [e.message for line in lines for e in validator.iter_errors(json.loads(line))]
+if bad or not lines:
+    print(len(lines), "events", bad)
+sys.exit(1 if bad or not lines else 0)
+PY
+}
 # A loopback port nothing listens on now, and never one this test was given before: the kernel
 # may hand out the same free port twice in a row (two listeners on one port fail the start).
 free_port() {

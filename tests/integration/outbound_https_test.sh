@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Outbound documents to a partner's own HTTPS API (<https-push connector="..."/>): the
 # interchange we rendered is POSTed through an <http> connector (its URL, bearer token, CA,
-# max-attempts) as application/edi-x12 with a stable Idempotency-Key; a 503 is retried, a 400
-# fails it for good (resend after the fix); the message becomes sent / failed like over AS2.
+# max-attempts) as application/edi-x12 with an Idempotency-Key stable over retries (a resend
+# gets its own); a 503 is retried, a 400 fails it for good (resend after the fix); the message
+# becomes sent / failed like over AS2, and the ERP is told.
 # The partner's API is the test's HTTPS server (erp.py).
 # Usage: outbound_https_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
@@ -14,6 +15,7 @@ asn="$src/docs/schemas/examples/ship_notice.json"
 write_config "<http name=\"partner-api\" url=\"https://127.0.0.1:$erp_port/edi/inbound\" timeout=\"5\"
           max-attempts=\"3\" ca=\"certs/ca/ca.pem\"><bearer token-file=\"erp-token\"/></http>"
 sed -i 's|</sftp>|</sftp>\n  <https-push connector="partner-api"/>|' partners/retailer.xml
+sed -i 's|<connectors>|<connectors outbound-status="erp">|' edigate.xml
 check "config check" 0 "$bin" config check --config edigate.xml
 # Only an <http> connector of edigate.xml will do.
 mkdir -p bad/partners
@@ -36,9 +38,10 @@ wait_status() {  # wait_status ID STATUS NAME
   wait_for 20 sh -c "$(declare -f message status_of); api='$api' status_of $1 | grep -q '^$2 https$'" && ok ||
     { fail "$3"; status_of "$1"; tail -5 daemon.log; }
 }
-request_for() {  # the recorded request(s) with this Idempotency-Key, one JSON per line
-  grep "\"key\": \"edigate-out-$1\"" erp-requests.jsonl
+request_for() {  # the recorded request(s) for this message, one JSON per line
+  grep "\"key\": \"edigate-out-$1-" erp-requests.jsonl
 }
+keys_for() { request_for "$1" | python3 -c "import json, sys; print(len({json.loads(l)['key'] for l in sys.stdin}))"; }
 
 # Taken by the partner's API: sent, the body exactly what we rendered.
 post_asn
@@ -61,7 +64,8 @@ second=$id
 wait_for 15 audit_has outbound.attempt_failed "$second" && ok || fail "the failed attempt is audited"
 rm -f erp-answer
 wait_status "$second" sent "sent once their API is back"
-[ "$(request_for "$second" | wc -l)" -ge 2 ] && ok || fail "posted again under the same Idempotency-Key"
+[ "$(request_for "$second" | wc -l)" -ge 2 ] && [ "$(keys_for "$second")" = 1 ] && ok ||
+  fail "posted again under the same Idempotency-Key"
 
 # Refused for good (400): failed at once; after the fix, resent from the API under the same key.
 echo 400 >erp-answer
@@ -74,6 +78,11 @@ check "resend" 0 curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorizatio
   "$api/messages/$third/resend"
 has "202" out "202"
 wait_status "$third" sent "sent again after the fix"
+[ "$(keys_for "$third")" = 2 ] && ok || fail "the resend under a key of its own (an API may keep its refusal of the first)"
+
+# The ERP was told of each status, HTTPS ones too, as the event schema says.
+wait_for 10 sh -c "grep -q '\"status\": \"sent\"' erp-requests.jsonl" && ok || fail "the ERP told of the statuses"
+events_valid && ok || fail "every event as its JSON Schema says"
 
 kill -TERM "$daemon"
 wait "$daemon"

@@ -246,9 +246,12 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
       partner != nullptr ? partner->id : "unknown:" + outcome.as2_from.substr(0, 128);
   const bool processed = as2::is_positive(outcome.disposition);
   // Past that share (RefusalGate): the same answer, nothing stored, counted and summed up once
-  // a minute. A refused request is no partner's for sure (a stranger's, or one that names a
-  // partner and failed their checks), so a partner's name in it earns it nothing more.
-  if (!processed && !core.as2_refusals().admit(request.remote_address, now_ms())) {
+  // a minute. Only for refusals that nothing verified to be a partner's (a stranger's, or one
+  // that names a partner and failed before its signature verified): a partner's name in it
+  // earns it nothing more. One whose signature verified (then refused for its policy or a
+  // limit) is the partner's, and is always stored and answered signed.
+  if (!processed && !outcome.was_signed &&
+      !core.as2_refusals().admit(request.remote_address, now_ms())) {
     count_as2_received(core, partner, request.body.size(), processed);
     core.metrics()
         .counter("edigate_as2_refusals_unrecorded_total",

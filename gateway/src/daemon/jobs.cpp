@@ -331,14 +331,23 @@ store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
         return store::Status::error(
             store::StoreErrc::conflict,
             "a dead " + dead.front().kind +
-                " job is sent again through its own resend (messages resend-sent, POST "
-                "/api/sent/<id>/resend or /api/messages/<id>/resend), not revived");
+                " job is not revived: an AS2 message is sent again with messages resend-sent "
+                "or POST /api/sent/<id>/resend, an outbound message pushed over SFTP or HTTPS "
+                "with POST /api/messages/<id>/resend, a message processed again with "
+                "reprocess");
       }
     } else {
-      auto jobs = st.list_dead_jobs(kind_prefix, kMaxRevived);
-      if (!jobs.ok()) return jobs.status();
-      for (const store::Job& j : jobs.value()) {
-        if (revivable(j.kind)) dead.push_back(j);
+      // Listed by the revivable kinds, so that dead jobs of other kinds do not use the limit.
+      for (std::string_view kind : {kDeliverJob, kRedeliverJob, kNotifyOutJob, kSendMdnJob}) {
+        const std::string_view prefix = kind_prefix.starts_with(kind)   ? kind_prefix
+                                        : kind.starts_with(kind_prefix) ? kind
+                                                                        : std::string_view();
+        if (prefix.empty() || dead.size() >= kMaxRevived) continue;
+        auto jobs = st.list_dead_jobs(prefix, kMaxRevived - dead.size());
+        if (!jobs.ok()) return jobs.status();
+        for (const store::Job& j : jobs.value()) {
+          if (revivable(j.kind)) dead.push_back(j);
+        }
       }
     }
     for (const store::Job& j : dead) {
@@ -347,6 +356,15 @@ store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
       if (!moved.value()) continue;
       revived.push_back(j.id);
       if (!j.ref.document_id || !j.ref.message_id) continue;
+      // The document leaves dead_letter unless another delivery of it is still dead.
+      auto jobs = st.list_jobs(*j.ref.message_id);
+      if (!jobs.ok()) return jobs.status();
+      bool still_dead = false;
+      for (const store::Job& other : jobs.value()) {
+        still_dead = still_dead || (other.ref.document_id == j.ref.document_id &&
+                                    other.state == store::JobState::dead && other.id != j.id);
+      }
+      if (still_dead) continue;
       auto docs = st.list_documents(*j.ref.message_id);
       if (!docs.ok()) return docs.status();
       for (const store::Document& d : docs.value()) {
@@ -1060,8 +1078,10 @@ void JobRunner::send_outbound(const store::Job& job) {
     }
     const std::string subject = "message:" + std::to_string(m->id);
     connectors::Delivery d;
-    d.document_id = "edigate-out-" + std::to_string(m->id);
-    // The same on every attempt and resend: the partner's API can tell a repeat.
+    // The same on every attempt of this job (the partner's API can tell a repeat); a resend is
+    // a new job, and a new key, so that an API that kept its refusal of the first does not
+    // answer the resend with it.
+    d.document_id = "edigate-out-" + std::to_string(m->id) + "-" + std::to_string(job.id);
     d.idempotency_key = d.document_id;
     d.content_type =
         bytes.value().starts_with("ISA") ? "application/edi-x12" : "application/edifact";
@@ -1341,21 +1361,24 @@ void JobRunner::ack_due(const store::Job& job) {
     if (!again.ok()) store_failed(st, job, again.status());
     return;
   }
-  auto docs = st.list_documents(id);
-  if (!docs.ok()) return store_failed(st, job, docs.status());
-  nlohmann::json unanswered = nlohmann::json::array();
-  for (const store::Document& d : docs.value()) {
-    if (d.status != store::document_status::awaiting_ack) continue;
-    unanswered.push_back({{"transaction_set", d.transaction},
-                          {"interchange_control", d.interchange_control},
-                          {"group_control", d.group_control},
-                          {"set_control", d.set_control}});
-  }
   bool overdue = false;
-  const std::string why = std::to_string(unanswered.size()) + " of " +
-                          std::to_string(docs.value().size()) +
-                          " document(s) not acknowledged within " + std::to_string(within) + " s";
   const store::Status done = st.batch([&]() -> store::Status {
+    // Read in the commit that moves the message, so that an acknowledgement committed just
+    // before is counted.
+    overdue = false;
+    auto docs = st.list_documents(id);
+    if (!docs.ok()) return docs.status();
+    nlohmann::json unanswered = nlohmann::json::array();
+    for (const store::Document& d : docs.value()) {
+      if (d.status != store::document_status::awaiting_ack) continue;
+      unanswered.push_back({{"transaction_set", d.transaction},
+                            {"interchange_control", d.interchange_control},
+                            {"group_control", d.group_control},
+                            {"set_control", d.set_control}});
+    }
+    const std::string why = std::to_string(unanswered.size()) + " of " +
+                            std::to_string(docs.value().size()) +
+                            " document(s) not acknowledged within " + std::to_string(within) + " s";
     if (!unanswered.empty()) {
       auto changed =
           move_outbound(st, id, {store::message_status::sent}, store::message_status::overdue, why);
@@ -1383,12 +1406,11 @@ void JobRunner::ack_due(const store::Job& job) {
 }
 
 // The ERP's view of an outbound message it sent us, as it is now: the message and its documents
-// as GET /api/messages/N shows them (docs/schemas/outbound_status.schema.json). Delivered to
-// the connector <connectors outbound-status> names, with the Idempotency-Key
-// edigate-outbound-<id>-<status>: two jobs that find the same status (a change that a later
-// one overtook) send the same event under the same key. Retried like a document delivery
-// (the connector's max-attempts, backoff, Retry-After; waiting on an open circuit is no
-// attempt); a refusal for good is dead letter, audited as outbound.notify_failed.
+// as GET /api/messages/N shows them (docs/schemas/events/outbound_status.schema.json).
+// Delivered to the connector <connectors outbound-status> names, with the Idempotency-Key
+// edigate-outbound-<id>-<job>-<status>: one per status change, the same on each attempt. Retried
+// like a document delivery (the connector's max-attempts, backoff, Retry-After; waiting on an open
+// circuit is no attempt); a refusal for good is dead letter, audited as outbound.notify_failed.
 void JobRunner::notify_outbound(const store::Job& job) {
   store::Store& st = core_.store();
   const auto live = core_.live();
@@ -1411,7 +1433,10 @@ void JobRunner::notify_outbound(const store::Job& job) {
   nlohmann::json documents = nlohmann::json::array();
   for (const store::Document& d : docs.value()) documents.push_back(store::document_json(d));
   connectors::Delivery delivery;
-  delivery.document_id = "outbound-" + std::to_string(id) + "-" + m.status;
+  // One key per status change (this job's, the same on each of its attempts): a status the
+  // message takes again (sent after a resend) is a new event, not a repeat to drop.
+  delivery.document_id =
+      "outbound-" + std::to_string(id) + "-" + std::to_string(job.id) + "-" + m.status;
   delivery.idempotency_key = "edigate-" + delivery.document_id;
   delivery.document_type = "outbound_status";
   delivery.partner = m.partner;

@@ -205,13 +205,28 @@ constexpr const char* kSchemaV7 = R"sql(
 CREATE INDEX documents_group ON documents (group_control) WHERE group_control <> '';
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations{{{1, kSchemaV1},
+// Migration 8: the attempt that ended a delivery in dead letter says so. Before, a delivery
+// whose attempts ran out left its last attempt as `retry`; the attempts are now counted from the
+// last `delivered` or `dead` one, so without this a dead letter from before, revived or resent,
+// would go dead again at its first failure.
+constexpr const char* kSchemaV8 = R"sql(
+UPDATE deliveries SET outcome = 'dead'
+WHERE outcome = 'retry' AND id IN (
+  SELECT MAX(d.id) FROM deliveries AS d
+  JOIN jobs AS j ON j.document_id = d.document_id
+                AND (j.kind = 'deliver:' || d.connector OR j.kind = 'redeliver:' || d.connector)
+  WHERE j.state = 'dead'
+  GROUP BY d.document_id, d.connector);
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations{{{1, kSchemaV1},
                                                 {2, kSchemaV2},
                                                 {3, kSchemaV3},
                                                 {4, kSchemaV4},
                                                 {5, kSchemaV5},
                                                 {6, kSchemaV6},
-                                                {7, kSchemaV7}}};
+                                                {7, kSchemaV7},
+                                                {8, kSchemaV8}}};
 
 // The recorded version, 0 for a database without schema_version (new, or not ours).
 Result<int> recorded_version(sqlite3* db) {

@@ -196,6 +196,11 @@ TEST_CASE("receive: without sign_refusals a negative MDN goes unsigned, a positi
   PartnerProfile wrong = s.them;
   wrong.certificate = t::identity("stranger").certificate;  // their signature does not verify
   CHECK(received(wrong) == std::pair{DispositionStatus::authentication_failed, false});
+  // Refused after its signature verified (unencrypted against the partner's policy): the
+  // partner's own message, answered signed even past the gate.
+  s.us.encrypt_outbound = false;
+  CHECK(received(s.them) == std::pair{DispositionStatus::insufficient_message_security, true});
+  s.us.encrypt_outbound = true;
   limits.sign_refusals = true;  // the default
   CHECK(received(wrong) == std::pair{DispositionStatus::authentication_failed, true});
 }

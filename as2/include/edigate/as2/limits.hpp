@@ -28,7 +28,8 @@ struct Limits {
   std::size_t max_message_bytes = kDefaultMaxMessageBytes;
   std::size_t max_recipients = kMaxRecipients;
   // false: a negative MDN goes unsigned even when a signed one was asked for (a flood guard:
-  // a refusal then costs no private-key operation). A positive MDN is signed as asked either
+  // a refusal then costs no private-key operation), unless the message's signature verified
+  // as the partner's (ReceiveOutcome::was_signed). A positive MDN is signed as asked either
   // way.
   bool sign_refusals = true;
 };

@@ -241,3 +241,44 @@ TEST_CASE("jobs: a handle from an earlier claim by the same worker name is stale
   CHECK(store.complete(*before_crash).code == StoreErrc::conflict);
   CHECK(store.complete(*after_restart).ok());
 }
+
+TEST_CASE("jobs: migration 8 marks the attempt that ended a dead delivery", "[store][jobs]") {
+  StoreFixture f;
+  std::int64_t doc = 0;
+  {
+    auto opened = f.open();
+    REQUIRE(opened.ok());
+    Store& store = *opened.value();
+    const std::int64_t message =
+        store.add_received_message(as2_message("acme", "<m8@test>"), {}).value().message_id;
+    NewDocument d;
+    d.message_id = message;
+    d.status = "dead_letter";
+    doc = store.add_document(d).value();
+    REQUIRE(store.enqueue("deliver:erp", {message, doc}, 0).ok());
+    auto job = store.claim("w1", 0).value();
+    REQUIRE(job);
+    REQUIRE(store.dead(*job, "HTTP 503").ok());
+    for (const char* connector : {"erp", "files", "erp"}) {
+      DeliveryAttempt a;
+      a.document_id = doc;
+      a.connector = connector;
+      a.attempt = 1;
+      a.outcome = DeliveryOutcome::retry;
+      REQUIRE(store.add_delivery_attempt(a).ok());
+    }
+  }
+  // As a store of the release before migration 8 left it.
+  REQUIRE(f.raw_sql("DELETE FROM schema_version WHERE version >= 8") == SQLITE_OK);
+  auto reopened = f.open();
+  REQUIRE(reopened.ok());
+  std::vector<DeliveryOutcome> outcomes;
+  const auto history = reopened.value()->list_deliveries(doc);
+  REQUIRE(history.ok());
+  for (const DeliveryAttempt& a : history.value()) {
+    outcomes.push_back(a.outcome);
+  }
+  // The dead job's connector: its last attempt; the other connector's (no dead job) stays.
+  CHECK(outcomes == std::vector<DeliveryOutcome>{DeliveryOutcome::retry, DeliveryOutcome::retry,
+                                                 DeliveryOutcome::dead});
+}
