@@ -259,7 +259,12 @@ int run_messages_dead(const DeadOptions& o) {
   }
   if (!o.as_json) std::cout << "JOB\tKIND\tMESSAGE\tDOCUMENT\tATTEMPTS\tREVIVABLE\tLAST-ERROR\n";
   for (const st::Job& j : list.value()) {
-    const bool can = gateway::daemon::revivable(j.kind);
+    const auto revivable = gateway::daemon::revivable(*store, j);
+    if (!revivable.ok()) {
+      std::cerr << "edigate: " << revivable.status().message << "\n";
+      return kCannotRun;
+    }
+    const bool can = revivable.value();
     if (o.as_json) {
       json item = st::job_json(j);
       item["revivable"] = can;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Acknowledgements and outbound documents pushed to the partner's own SFTP server (<acks
 # send="sftp"/> and <sftp-push>): a real OpenSSH sshd plays the partner; its host key is
-# pinned. Our SFTP key is encrypted (ssh-keygen -N), its passphrase in <keys passphrase-file>.
+# pinned (a wrong one: dead letters, revived or resent once it is mended). Our SFTP key is encrypted (ssh-keygen -N), its passphrase in <keys passphrase-file>.
 # Usage: ack_push_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -90,6 +90,11 @@ has "202" out "202"
 wait_for 15 test -s "remote/edigate-out-$out2.edi" && ok || { fail "sent again, it arrives"; tail -5 daemon2.log; }
 wait_for 5 sh -c "$(declare -f admin_api); admin_api http://127.0.0.1:$admin_port/api/messages/$out2 | grep -q '\"status\":\"sent\"'" &&
   ok || fail "and is sent"
+# The acknowledgement that went dead for the wrong host key: revived from the CLI, it arrives.
+check "revive the dead acknowledgement" 0 "$bin" messages retry-dead --db var/edigate.db --kind send_ack:
+has "one job revived" out '"jobs":\[[0-9]*\]'
+wait_for 15 sh -c '[ "$(ls remote | grep -c "^edigate-997-")" -eq 2 ]' && ok ||
+  { fail "the second 997 arrived once revived"; ls remote; tail -5 daemon2.log; }
 kill -TERM "$daemon"
 wait "$daemon"
 echo "ack_push_test: $passed passed, $failed failed"

@@ -553,7 +553,9 @@ void dead_jobs_api(Core& core, Request& request, Responder& responder, const std
     json list = json::array();
     for (const store::Job& j : jobs.value()) {
       json item = store::job_json(j);
-      item["revivable"] = revivable(j.kind);
+      auto can = revivable(st, j);
+      if (!can.ok()) return responder.send(problem(500, can.status().message));
+      item["revivable"] = can.value();
       list.push_back(std::move(item));
     }
     return responder.send(json_response(200, list));

@@ -301,9 +301,23 @@ store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
   return true;
 }
 
-bool revivable(std::string_view kind) {
-  return kind.starts_with(kDeliverJob) || kind.starts_with(kRedeliverJob) ||
-         kind == kNotifyOutJob || kind == kSendMdnJob;
+store::Result<bool> revivable(store::Store& st, const store::Job& job) {
+  const std::string_view kind = job.kind;
+  if (kind.starts_with(kDeliverJob) || kind.starts_with(kRedeliverJob) || kind == kNotifyOutJob ||
+      kind == kSendMdnJob) {
+    return true;
+  }
+  if (!kind.starts_with(kSendAckJob) || !job.ref.message_id) return false;
+  // An acknowledgement sent over AS2 has its as2_sent row, whose state a resend moves back.
+  store::SentAs2Filter filter;
+  filter.message_id = job.ref.message_id;
+  auto sent = st.list_as2_sent(filter);
+  if (!sent.ok()) return sent.status();
+  const std::string carries = "ack:" + std::string(kind.substr(kSendAckJob.size()));
+  for (const store::SentAs2& s : sent.value()) {
+    if (s.carries == carries) return false;
+  }
+  return true;
 }
 
 store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
@@ -327,18 +341,21 @@ store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
                                         ", not dead");
       }
       dead.push_back(*job.value());
-      if (!revivable(dead.front().kind)) {
+      auto can = revivable(st, dead.front());
+      if (!can.ok()) return can.status();
+      if (!can.value()) {
         return store::Status::error(
             store::StoreErrc::conflict,
             "a dead " + dead.front().kind +
-                " job is not revived: an AS2 message is sent again with messages resend-sent "
-                "or POST /api/sent/<id>/resend, an outbound message pushed over SFTP or HTTPS "
-                "with POST /api/messages/<id>/resend, a message processed again with "
-                "reprocess");
+                " job is not revived: an AS2 message we sent is sent again with messages "
+                "resend-sent or POST /api/sent/<id>/resend, an outbound message pushed over "
+                "SFTP or HTTPS with POST /api/messages/<id>/resend, a message processed again "
+                "with reprocess");
       }
     } else {
       // Listed by the revivable kinds, so that dead jobs of other kinds do not use the limit.
-      for (std::string_view kind : {kDeliverJob, kRedeliverJob, kNotifyOutJob, kSendMdnJob}) {
+      for (std::string_view kind :
+           {kDeliverJob, kRedeliverJob, kNotifyOutJob, kSendMdnJob, kSendAckJob}) {
         const std::string_view prefix = kind_prefix.starts_with(kind)   ? kind_prefix
                                         : kind.starts_with(kind_prefix) ? kind
                                                                         : std::string_view();
@@ -346,7 +363,9 @@ store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
         auto jobs = st.list_dead_jobs(prefix, kMaxRevived - dead.size());
         if (!jobs.ok()) return jobs.status();
         for (const store::Job& j : jobs.value()) {
-          if (revivable(j.kind)) dead.push_back(j);
+          auto can = revivable(st, j);
+          if (!can.ok()) return can.status();
+          if (can.value()) dead.push_back(j);
         }
       }
     }

@@ -54,10 +54,11 @@ store::Result<std::vector<std::int64_t>> requeue_message(
     const std::function<std::vector<std::string>(const store::Document&)>& connectors_for,
     std::string_view actor);
 
-// Whether a dead job of this kind can simply run again (a delivery, a redelivery, an ERP status
-// event, an async MDN): what sends to a partner over AS2 or SFTP is sent again through its own
-// resend instead (resend_sent, resend_outbound), which moves its state back first.
-bool revivable(std::string_view kind);
+// Whether a dead job can simply run again: a delivery, a redelivery, an ERP status event, an
+// async MDN, or an acknowledgement that no AS2 message carries (pushed over SFTP). What went to
+// a partner over AS2, and outbound messages, are sent again through their own resend instead
+// (resend_sent, resend_outbound), which moves their state back first.
+store::Result<bool> revivable(store::Store& st, const store::Job& job);
 
 // Dead jobs back to ready, now, with a full set of attempts: job `id`, or every revivable dead
 // job whose kind starts with `kind_prefix` (at most kMaxRevived, newest first); a delivery's
