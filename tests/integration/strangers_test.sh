@@ -28,8 +28,27 @@ has "a negative MDN" garbage.mdn "processed/error"
 db "SELECT size, error FROM messages WHERE partner = 'retailer' AND as2_message_id = '<garbage@test>'" >partner.txt
 has "its size and what was kept" partner.txt "^50000|.*stored the first 4096 of 50000 bytes"
 
+# The retailer's order encrypted to three recipients (us, and two more), as openssl cms makes
+# it: within the share, every RecipientInfo may be tried and it is processed.
+printf 'Content-Type: application/edi-x12\r\nContent-Transfer-Encoding: binary\r\n\r\n' >part.mime
+cat "$po" >>part.mime
+openssl cms -sign -binary -in part.mime -signer certs/partners/demo-retailer.pem \
+  -inkey certs/partners/demo-retailer.key -md sha256 -out signed.mime 2>/dev/null
+openssl cms -encrypt -binary -in signed.mime -aes256 -outform DER -out three.der \
+  certs/partners/demo-retailer.pem certs/tls/server.pem certs/as2/our.pem 2>/dev/null
+post_three() {  # post_three MESSAGE_ID: the MDN in MESSAGE_ID.mdn
+  curl -sS -o "$1.mdn" "http://127.0.0.1:$http_port/as2" \
+    -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <$1@test>" \
+    -H "Disposition-Notification-To: x" \
+    -H 'Content-Type: application/pkcs7-mime; smime-type=enveloped-data' --data-binary @three.der
+}
+check "three recipients, within the share" 0 post_three three-1
+has "processed" three-1.mdn "processed"
+! grep -q "processed/error" three-1.mdn && ok || fail "three recipients within the share: no error"
+
 # 14 strangers' requests of 100,000 bytes each, each with an AS2-From of its own, asking for a
 # signed MDN: the nine that fit in the ten a minute get one, the five past them an unsigned one.
+# (The processed order above is no refusal: it takes none of the ten.)
 python3 - "$http_port" <<'PY' && ok || fail "every stranger's request is answered with a negative MDN, signed while stored"
 import hashlib, sys, urllib.request
 body = bytes(range(256)) * 390 + b"x" * 160  # 100,000 bytes
@@ -63,6 +82,11 @@ has "strangers counted under one label" metrics.txt 'edigate_messages_received_t
 has "their bytes too" metrics.txt 'edigate_bytes_received_total{partner="unknown",transport="as2"} 1400000'
 has "the unrecorded ones counted" metrics.txt 'edigate_as2_refusals_unrecorded_total 5'
 
+# Past the share, at most two RecipientInfos are tried (each is a private-key operation): the
+# same order encrypted to three recipients is not decrypted.
+check "three recipients, past the share" 0 post_three three-2
+has "decryption-failed" three-2.mdn "decryption-failed"
+
 # A partner's name in a request that fails its checks earns it nothing past the share: answered,
 # not stored.
 check "a partner's garbage past the share" 0 curl -sS -o garbage2.mdn "http://127.0.0.1:$http_port/as2" \
@@ -82,12 +106,12 @@ wait_for 15 sh -c 'ls erp | grep -q json' && ok || fail "the partner's order del
 kill -TERM "$daemon"
 wait "$daemon"
 "$bin" audit export --db var/edigate.db >audit.jsonl
-python3 - <<'PY' && ok || fail "the six not stored are summed up in one as2.refusals_suppressed entry"
+python3 - <<'PY' && ok || fail "the seven not stored are summed up in one as2.refusals_suppressed entry"
 import json
 entries = [json.loads(l) for l in open("audit.jsonl")]
 summed = [json.loads(e["details"]) for e in entries if e["action"] == "as2.refusals_suppressed"]
 assert len(summed) == 1, summed
-assert summed[0]["suppressed"] == 6 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 6}], summed
+assert summed[0]["suppressed"] == 7 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 7}], summed
 PY
 check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db
 

@@ -221,6 +221,9 @@ std::string_view kept_of_refused(std::string_view body, std::uint64_t limit) {
   return body.size() <= limit ? body : body.substr(0, static_cast<std::size_t>(limit));
 }
 
+// RecipientInfos tried for a request from an address past its share of refusals.
+constexpr std::size_t kRecipientsPastTheGate = 2;
+
 void as2_intake(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const auto& station = live->config->as2;
@@ -238,9 +241,13 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   };
   as2::Limits limits;
   limits.max_decompressed_bytes = live->config->limits.decompressed_bytes;
-  // An address past its share of stored refusals gets its refusal unsigned: a flood of
-  // requests asking for signed MDNs costs no private-key operation each.
-  limits.sign_refusals = core.as2_refusals().has_room(request.remote_address);
+  // An address past its share of stored refusals gets its refusal unsigned (a flood of requests
+  // asking for signed MDNs costs no private-key operation each), and at most two
+  // RecipientInfos tried (ours and the sender's own copy), not sixteen: a flood of enveloped
+  // data naming a partner costs two private-key operations a request at most.
+  const bool room = core.as2_refusals().has_room(request.remote_address);
+  limits.sign_refusals = room;
+  if (!room) limits.max_recipients = std::min(limits.max_recipients, kRecipientsPastTheGate);
   as2::ReceiveOutcome outcome = as2::receive(headers, request.body, local, lookup, limits);
   const std::string partner_id =
       partner != nullptr ? partner->id : "unknown:" + outcome.as2_from.substr(0, 128);
