@@ -20,7 +20,22 @@ sed -i "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\"
 # monitor's may read, not see partners' data nor act.
 erp_hash=$(printf 'erp-outbound-token' | "$bin" config hash-token)
 monitor_hash=$(printf 'monitor-token' | "$bin" config hash-token)
-sed -i "s|<token name=\"test\" sha256=\"$admin_hash\"/>|&<token name=\"erp\" sha256=\"$erp_hash\" scopes=\"outbound\"/><token name=\"monitor\" sha256=\"$monitor_hash\" scopes=\"read\"/>|" edigate.xml
+retailer_hash=$(printf 'retailer-desk-token' | "$bin" config hash-token)
+sed -i "s|<token name=\"test\" sha256=\"$admin_hash\"/>|&<token name=\"erp\" sha256=\"$erp_hash\" scopes=\"outbound\"/><token name=\"monitor\" sha256=\"$monitor_hash\" scopes=\"read\"/><token name=\"desk\" sha256=\"$retailer_hash\" partners=\"retailer\"/>|" edigate.xml
+# A second partner, for the token limited to the retailer not to see.
+cat >partners/other.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<partner xmlns="urn:edigate:partner:1" id="other" name="Another partner">
+  <x12 qualifier="ZZ" id="OTHERPARTNER"/>
+  <sftp-push host="127.0.0.1" port="1" user="x" key="../sftp_key"
+             host-key-sha256="SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ" dir="/in"/>
+  <mapping dir="$src/mappings/partners/retailer"/>
+  <acks type="none" send="none"/>
+</partner>
+XML
+sed 's|partners="retailer"|partners="retailer nobody"|' edigate.xml >typo.xml
+check "a token naming a partner without a profile" 1 "$bin" config check --config typo.xml
+has "is refused" err "admin token 'desk' names partner 'nobody'"
 check "config check" 0 "$bin" config check --config edigate.xml
 start_daemon
 start_partner_side "$p_port" "$p_admin"
@@ -150,6 +165,25 @@ scoped "a token with every scope still does all" 200 admin-token GET "/messages/
 "$bin" audit export --db var/edigate.db | grep '"action":"admin.forbidden"' >forbidden.txt
 [ "$(wc -l <forbidden.txt)" = 8 ] && ok || fail "each refusal audited (found $(wc -l <forbidden.txt))"
 grep -q '"actor":"admin:monitor"' forbidden.txt && ok || fail "the refusal names the token"
+
+# A token limited to the retailer: its messages only, every scope on them.
+scoped "the desk's token lists the retailer's messages" 200 retailer-desk-token GET "/messages?partner=retailer"
+scoped "but not every partner's at once" 403 retailer-desk-token GET "/messages"
+has "and says to name one" scoped.out "name one"
+scoped "nor another partner's" 403 retailer-desk-token GET "/messages?partner=other"
+scoped "it reads a retailer message's bytes" 200 retailer-desk-token GET "/messages/$inbound/raw"
+scoped "it sends the retailer documents" 202 retailer-desk-token POST "/outbound?partner=retailer" \
+  -H 'Content-Type: application/json' --data-binary @"$asn"
+scoped "not another partner's" 403 retailer-desk-token POST "/outbound?partner=other" \
+  -H 'Content-Type: application/json' --data-binary @"$asn"
+other_id=$(curl -s -o other.json -w '' -X POST -H 'Authorization: Bearer admin-token' \
+  -H 'Content-Type: application/json' --data-binary @"$asn" "$api/outbound?partner=other";
+  python3 -c "import json; print(json.load(open('other.json'))['message_id'])")
+scoped "nor reads another partner's message" 403 retailer-desk-token GET "/messages/$other_id"
+scoped "nor one that does not exist (no 404)" 403 retailer-desk-token GET "/messages/999999"
+scoped "nor dead letters, which span partners" 403 retailer-desk-token GET "/jobs?state=dead"
+admin_partners=$(as_token retailer-desk-token GET /partners; python3 -c "import json; print(sorted(p['id'] for p in json.load(open('scoped.out'))))")
+[ "$admin_partners" = "200['retailer']" ] && ok || fail "its partner list is the retailer only ($admin_partners)"
 
 "$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
 echo "outbound: $passed passed, $failed failed"

@@ -14,6 +14,7 @@
 // builds a new one and swaps the pointer, so readers never see a half-applied configuration.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -110,6 +111,13 @@ struct AdminToken {
   std::string name;
   Sha256 sha256{};              // of the bearer token; the token itself is never stored
   unsigned scopes = kScopeAll;  // AdminScope bits; every one when the token names none
+  // <token partners="...">: the partners whose messages it may see and act on; empty: all.
+  std::vector<std::string> partners;
+
+  bool sees(std::string_view partner) const {
+    return partners.empty() ||
+           std::find(partners.begin(), partners.end(), partner) != partners.end();
+  }
 };
 
 struct AdminConfig {

@@ -181,6 +181,27 @@ void check_reachable(const GatewayConfig& config, const XmlFile& gateway_xml,
   }
 }
 
+// An admin token limited to partners names partners that exist (a typo would leave it seeing
+// nothing, or a partner added later with that id).
+void check_token_partners(const GatewayConfig& config, const XmlFile& gateway_xml,
+                          std::vector<ConfigIssue>& issues) {
+  const pugi::xml_node admin = gateway_xml.root().child("admin");
+  for (const AdminToken& t : config.admin.tokens) {
+    for (const std::string& id : t.partners) {
+      const bool known = std::any_of(config.partners.begin(), config.partners.end(),
+                                     [&](const PartnerProfile& p) { return p.id == id; });
+      if (known) continue;
+      pugi::xml_node node = admin;
+      for (pugi::xml_node n : admin.children("token")) {
+        if (t.name == n.attribute("name").value()) node = n;
+      }
+      gateway_xml.add_issue(issues, node,
+                            "admin token '" + t.name + "' names partner '" + id +
+                                "', which has no profile in the partners directory");
+    }
+  }
+}
+
 }  // namespace
 
 LoadResult load_config(const fs::path& file) {
@@ -212,6 +233,7 @@ LoadResult load_config(const fs::path& file) {
   }
   check_unique(*config, partner_xml, issues);
   check_reachable(*config, *xml, partner_xml, issues);
+  check_token_partners(*config, *xml, issues);
   if (issues.empty()) result.config = std::move(config);
   return result;
 }

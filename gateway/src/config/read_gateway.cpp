@@ -134,6 +134,10 @@ struct Reader {
       AdminToken token;
       token.name = t.attribute("name").value();
       token.sha256 = parse_hex(t, t.attribute("sha256").value());
+      if (pugi::xml_attribute partners = t.attribute("partners")) {
+        std::istringstream words(partners.value());
+        for (std::string w; words >> w;) token.partners.push_back(w);
+      }
       if (pugi::xml_attribute scopes = t.attribute("scopes")) {
         token.scopes = 0;  // the XSD has checked each word
         std::istringstream words(scopes.value());

@@ -611,8 +611,22 @@ void admin_api(Core& core, Request& request, Responder& responder) {
         problem(403, "the token '" + token->name + "' does not have the scope '" + needs + "'"));
     return false;
   };
+  // Whether a token limited to partners (<token partners>) may see `partner`'s messages (an id
+  // that names nothing, a stranger's `unknown:...`, is none of its partners); when not, 403,
+  // audited as admin.forbidden.
+  const auto sees = [&](const std::string& partner) {
+    if (token->sees(partner)) return true;
+    (void)st.append_audit(
+        {actor, "admin.forbidden", "admin:" + token->name,
+         store::json_text(
+             json{{"method", request.method}, {"path", std::string(path)}, {"partner", partner}})});
+    responder.send(problem(403, "the token '" + token->name + "' is not for partner '" + partner +
+                                    "'" + (partner.empty() ? " (name one: ?partner=ID)" : "")));
+    return false;
+  };
   if (path == "/api/outbound") {
     if (!allowed(config::kScopeOutbound)) return;
+    if (!sees(query_value(request.query, "partner"))) return;
     return outbound_intake(core, *live, request, responder, actor);
   }
   const bool operating = request.method == "POST";  // resend, reprocess, retry
@@ -621,16 +635,29 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   }
   if (path == "/api/jobs" || path.starts_with("/api/jobs/")) {
     if (!allowed(operating ? config::kScopeOperate : config::kScopeRead)) return;
+    // Dead letters span partners: for tokens of every partner.
+    if (!token->partners.empty()) {
+      (void)st.append_audit(
+          {actor, "admin.forbidden", "admin:" + token->name,
+           store::json_text(
+               json{{"method", request.method}, {"path", std::string(path)}, {"partner", "*"}})});
+      return responder.send(problem(403, "the token '" + token->name +
+                                             "' is limited to partners; dead letters are for "
+                                             "tokens of every partner"));
+    }
     return dead_jobs_api(core, request, responder, actor);
   }
   if (path == "/api/partners") {
     json list = json::array();
-    for (const config::PartnerProfile& p : live->config->partners) list.push_back(partner_json(p));
+    for (const config::PartnerProfile& p : live->config->partners) {
+      if (token->sees(p.id)) list.push_back(partner_json(p));
+    }
     return responder.send(json_response(200, list));
   }
   if (path == "/api/messages") {
     store::MessageFilter filter;
     filter.partner = query_value(request.query, "partner");
+    if (!token->partners.empty() && !sees(filter.partner)) return;
     filter.status = query_value(request.query, "status");
     filter.direction = query_value(request.query, "direction");
     filter.as2_message_id = query_value(request.query, "as2_message_id");
@@ -657,6 +684,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   if (path == "/api/sent") {
     store::SentAs2Filter filter;
     filter.partner = query_value(request.query, "partner");
+    if (!token->partners.empty() && !sees(filter.partner)) return;
     filter.state = query_value(request.query, "state");
     filter.limit = list_limit(request, filter.limit);
     auto sent = st.list_as2_sent(filter);
@@ -676,6 +704,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
                                    : config::kScopeRead)) {
       return;
     }
+    if (!token->partners.empty() && !sees(sent.value() ? sent.value()->partner : "")) return;
     if (!sent.value()) return responder.send(problem(404, "no such sent message"));
     const std::string subject = "message:" + std::to_string(sent.value()->message_id);
     if (request.method == "GET" && action.empty()) {
@@ -712,6 +741,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   // An outbound message is the ERP's own: an `outbound` token reads it and what we rendered.
   const bool outbound = message.value() && message.value()->direction == store::Direction::outbound;
   if (!allowed(needs, outbound && !operating)) return;
+  if (!token->partners.empty() && !sees(message.value() ? message.value()->partner : "")) return;
   if (!message.value()) return responder.send(problem(404, "no such message"));
   const store::Message& m = *message.value();
   const std::string subject = "message:" + std::to_string(m.id);

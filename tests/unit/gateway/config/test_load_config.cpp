@@ -568,6 +568,25 @@ TEST_CASE("admin token scopes", "[config]") {
     REQUIRE(r.config->admin.tokens.size() == 2);
     CHECK(r.config->admin.tokens[1].scopes == (kScopeOutbound | kScopeRead));
   }
+  SECTION("limited to partners that have a profile") {
+    std::string text =
+        replaced(ConfigFixture::gateway_xml(), "</admin>",
+                 R"(<token name="desk" sha256=")" + hash + R"(" partners="acme"/></admin>)");
+    f.write("edigate.xml", text);
+    LoadResult r = load_config(f.config_file());
+    INFO(all_issues(r));
+    REQUIRE(r.ok());
+    const AdminToken& desk = r.config->admin.tokens.at(1);
+    CHECK(desk.partners == std::vector<std::string>{"acme"});
+    CHECK(desk.sees("acme"));
+    CHECK_FALSE(desk.sees("globex"));
+    CHECK_FALSE(desk.sees("unknown:acme"));
+    CHECK(r.config->admin.tokens.at(0).sees("globex"));  // no partners: every one
+    text = replaced(text, R"(partners="acme")", R"(partners="acme globex")");
+    f.write("edigate.xml", text);
+    r = load_config(f.config_file());
+    CHECK(has_issue(r, f.config_file(), line_of(text, R"(<token name="desk")"), "'globex'"));
+  }
   SECTION("an unknown scope, or none, is a schema error at the token") {
     for (const char* scopes : {"admin", ""}) {
       const std::string text = replaced(
