@@ -92,7 +92,7 @@ wait_for 5 sh -c "$(declare -f admin_api); admin_api http://127.0.0.1:$admin_por
   ok || fail "and is sent"
 # The acknowledgement that went dead for the wrong host key: revived from the CLI, it arrives.
 check "revive the dead acknowledgement" 0 "$bin" messages retry-dead --db var/edigate.db --kind send_ack:
-has "one job revived" out '"jobs":\[[0-9]*\]'
+has "one job revived" out '"jobs":\[[0-9][0-9]*\]'
 wait_for 15 sh -c '[ "$(ls remote | grep -c "^edigate-997-")" -eq 2 ]' && ok ||
   { fail "the second 997 arrived once revived"; ls remote; tail -5 daemon2.log; }
 kill -TERM "$daemon"

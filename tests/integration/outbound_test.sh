@@ -179,8 +179,15 @@ scoped "not another partner's" 403 retailer-desk-token POST "/outbound?partner=o
 other_id=$(curl -s -o other.json -w '' -X POST -H 'Authorization: Bearer admin-token' \
   -H 'Content-Type: application/json' --data-binary @"$asn" "$api/outbound?partner=other";
   python3 -c "import json; print(json.load(open('other.json'))['message_id'])")
+[[ $other_id =~ ^[0-9]+$ ]] && ok || fail "a message for the other partner ($other_id)"
 scoped "nor reads another partner's message" 403 retailer-desk-token GET "/messages/$other_id"
+cp scoped.out other-403.json
 scoped "nor one that does not exist (no 404)" 403 retailer-desk-token GET "/messages/999999"
+cmp -s scoped.out other-403.json && ok || fail "the same answer for another partner's message and a missing id"
+! grep -q other other-403.json && ok || fail "the refusal does not name the other partner"
+scoped "nor its bytes" 403 retailer-desk-token GET "/messages/$other_id/raw?as=received"
+scoped "nor resends it" 403 retailer-desk-token POST "/messages/$other_id/resend"
+scoped "nor lists another partner's sent messages" 403 retailer-desk-token GET "/sent?partner=other"
 scoped "nor dead letters, which span partners" 403 retailer-desk-token GET "/jobs?state=dead"
 admin_partners=$(as_token retailer-desk-token GET /partners; python3 -c "import json; print(sorted(p['id'] for p in json.load(open('scoped.out'))))")
 [ "$admin_partners" = "200['retailer']" ] && ok || fail "its partner list is the retailer only ($admin_partners)"

@@ -245,9 +245,12 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   // asking for signed MDNs costs no private-key operation each), and at most two
   // RecipientInfos tried (ours and the sender's own copy), not sixteen: a flood of enveloped
   // data naming a partner costs two private-key operations a request at most.
-  const bool room = core.as2_refusals().has_room(request.remote_address);
-  limits.sign_refusals = room;
-  if (!room) limits.max_recipients = std::min(limits.max_recipients, kRecipientsPastTheGate);
+  // The cap goes by the address's own share only: strangers elsewhere filling the total must not
+  // make a partner's message encrypted to several recipients fail.
+  limits.sign_refusals = core.as2_refusals().has_room(request.remote_address);
+  if (core.as2_refusals().over_own_share(request.remote_address)) {
+    limits.max_recipients = std::min(limits.max_recipients, kRecipientsPastTheGate);
+  }
   as2::ReceiveOutcome outcome = as2::receive(headers, request.body, local, lookup, limits);
   const std::string partner_id =
       partner != nullptr ? partner->id : "unknown:" + outcome.as2_from.substr(0, 128);
@@ -624,6 +627,19 @@ void admin_api(Core& core, Request& request, Responder& responder) {
                                     "'" + (partner.empty() ? " (name one: ?partner=ID)" : "")));
     return false;
   };
+  // For a message or sent message by id, a token limited to partners is asked first whether the
+  // row is one of its partners', with one answer for a row of another partner and for an id
+  // that names nothing (the audit entry has the partner): it learns nothing of other ids.
+  const auto its_own = [&](const std::optional<std::string>& partner) {
+    if (token->partners.empty() || (partner && token->sees(*partner))) return true;
+    (void)st.append_audit({actor, "admin.forbidden", "admin:" + token->name,
+                           store::json_text(json{{"method", request.method},
+                                                 {"path", std::string(path)},
+                                                 {"partner", partner.value_or("")}})});
+    responder.send(problem(
+        403, "the token '" + token->name + "' may not see this: not a message of its partners"));
+    return false;
+  };
   if (path == "/api/outbound") {
     if (!allowed(config::kScopeOutbound)) return;
     if (!sees(query_value(request.query, "partner"))) return;
@@ -698,13 +714,13 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     auto sent = id ? st.get_as2_sent(*id)
                    : store::Result<std::optional<store::SentAs2>>(std::optional<store::SentAs2>{});
     if (!sent.ok()) return responder.send(problem(500, sent.status().message));
+    if (!its_own(sent.value() ? std::optional(sent.value()->partner) : std::nullopt)) return;
     // Scopes before existence, so that a token without them learns nothing of ids.
     if (!allowed(operating         ? config::kScopeOperate
                  : action == "mdn" ? config::kScopeRaw
                                    : config::kScopeRead)) {
       return;
     }
-    if (!token->partners.empty() && !sees(sent.value() ? sent.value()->partner : "")) return;
     if (!sent.value()) return responder.send(problem(404, "no such sent message"));
     const std::string subject = "message:" + std::to_string(sent.value()->message_id);
     if (request.method == "GET" && action.empty()) {
@@ -735,13 +751,13 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   auto message = id ? st.get_message(*id)
                     : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
   if (!message.ok()) return responder.send(problem(500, message.status().message));
+  if (!its_own(message.value() ? std::optional(message.value()->partner) : std::nullopt)) return;
   const unsigned needs = operating         ? config::kScopeOperate
                          : action == "raw" ? config::kScopeRaw
                                            : config::kScopeRead;
   // An outbound message is the ERP's own: an `outbound` token reads it and what we rendered.
   const bool outbound = message.value() && message.value()->direction == store::Direction::outbound;
   if (!allowed(needs, outbound && !operating)) return;
-  if (!token->partners.empty() && !sees(message.value() ? message.value()->partner : "")) return;
   if (!message.value()) return responder.send(problem(404, "no such message"));
   const store::Message& m = *message.value();
   const std::string subject = "message:" + std::to_string(m.id);

@@ -311,6 +311,7 @@ store::Result<bool> revivable(store::Store& st, const store::Job& job) {
   // An acknowledgement sent over AS2 has its as2_sent row, whose state a resend moves back.
   store::SentAs2Filter filter;
   filter.message_id = job.ref.message_id;
+  filter.limit = store::kMaxListLimit;  // every one the message has
   auto sent = st.list_as2_sent(filter);
   if (!sent.ok()) return sent.status();
   const std::string carries = "ack:" + std::string(kind.substr(kSendAckJob.size()));
@@ -353,7 +354,8 @@ store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
                 "with reprocess");
       }
     } else {
-      // Listed by the revivable kinds, so that dead jobs of other kinds do not use the limit.
+      // Listed by the kinds that may be revivable, so that dead jobs of other kinds do not use
+      // the limit (dead acknowledgements sent over AS2 still may: they share send_ack:).
       for (std::string_view kind :
            {kDeliverJob, kRedeliverJob, kNotifyOutJob, kSendMdnJob, kSendAckJob}) {
         const std::string_view prefix = kind_prefix.starts_with(kind)   ? kind_prefix

@@ -55,7 +55,8 @@ store::Result<std::vector<std::int64_t>> requeue_message(
     std::string_view actor);
 
 // Whether a dead job can simply run again: a delivery, a redelivery, an ERP status event, an
-// async MDN, or an acknowledgement that no AS2 message carries (pushed over SFTP). What went to
+// async MDN, or an acknowledgement that no AS2 message carries (pushed over SFTP, or one that
+// died before it was packed). What went to
 // a partner over AS2, and outbound messages, are sent again through their own resend instead
 // (resend_sent, resend_outbound), which moves their state back first.
 store::Result<bool> revivable(store::Store& st, const store::Job& job);

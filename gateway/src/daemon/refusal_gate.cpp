@@ -33,6 +33,12 @@ bool RefusalGate::has_room(const std::string& address) {
   return it == by_address_.end() || it->second.audited < limits_.per_address;
 }
 
+bool RefusalGate::over_own_share(const std::string& address) {
+  std::lock_guard lock(mu_);
+  const auto it = by_address_.find(address);
+  return it != by_address_.end() && it->second.audited >= limits_.per_address;
+}
+
 std::optional<RefusalGate::Summary> RefusalGate::take_ended(std::int64_t now) {
   std::lock_guard lock(mu_);
   if (window_start_ < 0 || now < window_start_ + limits_.window_ms) return std::nullopt;

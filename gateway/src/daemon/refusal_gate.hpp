@@ -43,6 +43,9 @@ class RefusalGate {
   // Whether a refusal from `address` would be admitted now (nothing is counted): for work worth
   // saving on refusals that will not be admitted (a signature on their answer).
   bool has_room(const std::string& address);
+  // Whether `address` itself has used its per-address share in this window (the total, and the
+  // "other" bucket of addresses past the table, do not count here).
+  bool over_own_share(const std::string& address);
   // The window that ended by `now`, when it suppressed any refusals (a new one starts then);
   // nullopt otherwise. The daemon asks once a second.
   std::optional<Summary> take_ended(std::int64_t now);

@@ -77,3 +77,16 @@ TEST_CASE("refusal gate: has_room says what admit would, counting nothing", "[da
   CHECK(gate.finish(10).has_value() == false);
   CHECK(gate.has_room("a"));  // a new window
 }
+
+TEST_CASE("refusal gate: over_own_share counts the address's own refusals only",
+          "[daemon][refusals]") {
+  RefusalGate gate({.per_address = 2, .total = 3, .window_ms = 1000, .addresses = 2});
+  CHECK(admitted(gate, "a", 2, 0) == 2);
+  CHECK(gate.over_own_share("a"));
+  CHECK_FALSE(gate.over_own_share("b"));  // never refused
+  CHECK(admitted(gate, "b", 1, 0) == 1);  // the total is spent now
+  CHECK_FALSE(gate.has_room("b"));
+  CHECK_FALSE(gate.over_own_share("b"));  // but b has used one of its two
+  CHECK(admitted(gate, "c", 5, 0) == 0);  // past the table: "other"
+  CHECK_FALSE(gate.over_own_share("c"));
+}
