@@ -673,7 +673,9 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   if (path == "/api/messages") {
     store::MessageFilter filter;
     filter.partner = query_value(request.query, "partner");
-    if (!token->partners.empty() && !sees(filter.partner)) return;
+    // A token limited to partners lists theirs: the one it names, or all of them.
+    if (!token->partners.empty() && !filter.partner.empty() && !sees(filter.partner)) return;
+    filter.partner_in = token->partners;
     filter.status = query_value(request.query, "status");
     filter.direction = query_value(request.query, "direction");
     filter.as2_message_id = query_value(request.query, "as2_message_id");

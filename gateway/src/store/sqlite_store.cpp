@@ -372,6 +372,7 @@ Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& fil
   if (filter.since > 0) sql += " AND created_at >= ?6";
   if (filter.until > 0) sql += " AND created_at < ?7";
   if (filter.before_id > 0) sql += " AND id < ?8";
+  if (!filter.partner_in.empty()) sql += " AND partner IN (SELECT value FROM json_each(?10))";
   sql += " ORDER BY id DESC LIMIT ?9";
   std::lock_guard lock(mu_);
   Statement q(statements_, sql);
@@ -387,6 +388,7 @@ Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& fil
   if (filter.since > 0) q.bind(6, filter.since);
   if (filter.until > 0) q.bind(7, filter.until);
   if (filter.before_id > 0) q.bind(8, filter.before_id);
+  if (!filter.partner_in.empty()) q.bind(10, nlohmann::json(filter.partner_in).dump());
   q.bind(9, limit);
   return all_rows<Message>(q, message_from);
 }

@@ -88,10 +88,11 @@ struct ReceivedMessage {
 
 // Every field set narrows the search; newest first.
 struct MessageFilter {
-  std::string partner;         // empty: any
-  std::string status;          // empty: any
-  std::string direction;       // "in", "out"; empty: any
-  std::string as2_message_id;  // with or without its angle brackets; empty: any
+  std::string partner;                  // empty: any
+  std::vector<std::string> partner_in;  // one of these (a token's partners); empty: any
+  std::string status;                   // empty: any
+  std::string direction;                // "in", "out"; empty: any
+  std::string as2_message_id;           // with or without its angle brackets; empty: any
   std::string control;         // an interchange control number (ISA13, UNB 0020) of one of its
                                // documents, as in the EDI; empty: any
   std::int64_t since = 0;      // received at or after (ms since the epoch); 0: any

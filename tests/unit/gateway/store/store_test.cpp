@@ -195,6 +195,20 @@ TEST_CASE("messages are listed by partner and status", "[store]") {
             }())
             .value()
             .size() == 3);
+  // One of several partners (a partner-limited admin token's), with the other conditions.
+  const auto of_partners = [&](std::vector<std::string> partners, std::string partner) {
+    MessageFilter q;
+    q.partner_in = std::move(partners);
+    q.partner = std::move(partner);
+    auto listed = store.list_messages(q);
+    REQUIRE(listed.ok());
+    return listed.value().size();
+  };
+  CHECK(of_partners({"acme", "globex"}, "") == 5);
+  CHECK(of_partners({"globex"}, "") == 2);
+  CHECK(of_partners({"initech"}, "") == 0);
+  CHECK(of_partners({"globex"}, "acme") == 0);  // both conditions hold
+  CHECK(of_partners({"acme", "it's"}, "acme") == 3);
   auto failed = store
                     .list_messages([&] {
                       MessageFilter q;
