@@ -186,6 +186,10 @@ cmp -s scoped.out other-403.json && ok || fail "the same answer for another part
 scoped "nor its bytes" 403 retailer-desk-token GET "/messages/$other_id/raw?as=received"
 scoped "nor resends it" 403 retailer-desk-token POST "/messages/$other_id/resend"
 scoped "nor lists another partner's sent messages" 403 retailer-desk-token GET "/sent?partner=other"
+scoped "the desk lists its partners' sent AS2 messages" 200 retailer-desk-token GET "/sent"
+python3 -c "
+import json; ss = json.load(open('scoped.out'))
+assert ss and {x['partner'] for x in ss} == {'retailer'}, ss" && ok || fail "the retailer's sent messages listed"
 # With the other partner's message stored: listed without naming a partner, its own only.
 scoped "the desk lists every message of its partners" 200 retailer-desk-token GET "/messages?limit=1000"
 python3 -c "

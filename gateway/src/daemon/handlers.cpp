@@ -702,7 +702,8 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   if (path == "/api/sent") {
     store::SentAs2Filter filter;
     filter.partner = query_value(request.query, "partner");
-    if (!token->partners.empty() && !sees(filter.partner)) return;
+    if (!token->partners.empty() && !filter.partner.empty() && !sees(filter.partner)) return;
+    filter.partner_in = token->partners;
     filter.state = query_value(request.query, "state");
     filter.limit = list_limit(request, filter.limit);
     auto sent = st.list_as2_sent(filter);

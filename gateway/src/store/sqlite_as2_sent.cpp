@@ -182,10 +182,13 @@ Result<std::vector<SentAs2>> SqliteStore::list_as2_sent(const SentAs2Filter& fil
   std::lock_guard lock(mu_);
   Statement q(statements_, std::string("SELECT ") + kSentColumns +
                                " FROM as2_sent WHERE (?1 IS NULL OR message_id = ?1) AND "
-                               "(?2 = '' OR partner = ?2) AND (?3 = '' OR state = ?3) "
+                               "(?2 = '' OR partner = ?2) AND (?3 = '' OR state = ?3) AND "
+                               "(?5 = '[]' OR partner IN (SELECT value FROM json_each(?5))) "
                                "ORDER BY id DESC LIMIT ?4");
   const auto limit = static_cast<std::int64_t>(std::min(filter.limit, kMaxListLimit));
+  const std::string partner_in = nlohmann::json(filter.partner_in).dump();
   q.bind(1, filter.message_id).bind(2, filter.partner).bind(3, filter.state).bind(4, limit);
+  q.bind(5, partner_in);
   return all_rows<SentAs2>(q, sent_from);
 }
 

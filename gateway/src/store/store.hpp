@@ -240,8 +240,9 @@ struct SentAs2Change {
 
 struct SentAs2Filter {
   std::optional<std::int64_t> message_id;
-  std::string partner;  // empty: any
-  std::string state;    // empty: any
+  std::string partner;                  // empty: any
+  std::vector<std::string> partner_in;  // one of these (a token's partners); empty: any
+  std::string state;                    // empty: any
   std::size_t limit = 100;
 };
 

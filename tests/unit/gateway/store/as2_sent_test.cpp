@@ -204,6 +204,11 @@ TEST_CASE("as2_sent: the same Message-ID of another partner is another message",
   filter.partner = "globex";
   CHECK(f.store->list_as2_sent(filter).value().size() == 1);
   filter = {};
+  filter.partner_in = {"globex", "initech"};  // a partner-limited token's
+  CHECK(f.store->list_as2_sent(filter).value().size() == 1);
+  filter.partner_in = {"initech"};
+  CHECK(f.store->list_as2_sent(filter).value().empty());
+  filter = {};
   filter.message_id = f.message_id;
   CHECK(f.store->list_as2_sent(filter).value().size() == 2);
   filter.state = "mdn-ok";
