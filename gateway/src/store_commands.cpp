@@ -223,18 +223,20 @@ int run_requeue(const RequeueOptions& o, bool resend) {
   return jobs.value().empty() ? kFailed : 0;
 }
 
+// Prints why an operator's action did not happen; its exit status: 1 when the store refused it
+// (an unknown id, a row in another state), 2 when the store could not be used.
+int not_done(const st::Status& why) {
+  std::cerr << "edigate: " << why.message << "\n";
+  return why.code == st::StoreErrc::not_found || why.code == st::StoreErrc::conflict ? kFailed
+                                                                                     : kCannotRun;
+}
+
 // Queues an outbound AS2 message (an acknowledgement) to be sent again by the daemon.
 int run_resend_sent(const std::string& db, std::int64_t sent_id) {
   const auto opened = open_existing_store(db);
   if (!opened) return kCannotRun;
   auto job = gateway::daemon::resend_sent(*opened, sent_id, "cli");
-  if (!job.ok()) {
-    std::cerr << "edigate: " << job.status().message << "\n";
-    return job.status().code == st::StoreErrc::not_found ||
-                   job.status().code == st::StoreErrc::conflict
-               ? kFailed
-               : kCannotRun;
-  }
+  if (!job.ok()) return not_done(job.status());
   std::cout << st::json_text(json{{"sent", sent_id}, {"job", job.value()}}) << "\n";
   return 0;
 }
@@ -287,13 +289,7 @@ int run_retry_dead(const DeadOptions& o) {
   if (!opened) return kCannotRun;
   auto revived = gateway::daemon::retry_dead_jobs(
       *opened, o.id == 0 ? std::nullopt : std::optional<std::int64_t>(o.id), o.kind, "cli");
-  if (!revived.ok()) {
-    std::cerr << "edigate: " << revived.status().message << "\n";
-    return revived.status().code == st::StoreErrc::not_found ||
-                   revived.status().code == st::StoreErrc::conflict
-               ? kFailed
-               : kCannotRun;
-  }
+  if (!revived.ok()) return not_done(revived.status());
   std::cout << st::json_text(json{{"jobs", revived.value()}}) << "\n";
   return 0;
 }

@@ -247,8 +247,9 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   // data naming a partner costs two private-key operations a request at most.
   // The cap goes by the address's own share only: strangers elsewhere filling the total must not
   // make a partner's message encrypted to several recipients fail.
-  limits.sign_refusals = core.as2_refusals().has_room(request.remote_address);
-  if (core.as2_refusals().over_own_share(request.remote_address)) {
+  const RefusalGate::Standing standing = core.as2_refusals().standing(request.remote_address);
+  limits.sign_refusals = standing.room;
+  if (standing.over_own_share) {
     limits.max_recipients = std::min(limits.max_recipients, kRecipientsPastTheGate);
   }
   as2::ReceiveOutcome outcome = as2::receive(headers, request.body, local, lookup, limits);
@@ -600,45 +601,37 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   store::Store& st = core.store();
   const std::string_view path = request.path;
   const std::string actor = "admin:" + token->name;
-  // Whether the token has `scope` (or, for what concerns an outbound message, `outbound`);
-  // when not, 403 naming the scope, audited as admin.forbidden.
+  // A request outside the token's scopes or partners: 403 with `message`, audited as
+  // admin.forbidden with the method, the path and `why`. Returns false, for `if (!...) return`.
+  const auto forbid = [&](json why, const std::string& message) {
+    why["method"] = request.method;
+    why["path"] = std::string(path);
+    (void)st.append_audit(
+        {actor, "admin.forbidden", "admin:" + token->name, store::json_text(why)});
+    responder.send(problem(403, "the token '" + token->name + "' " + message));
+    return false;
+  };
+  // Whether the token has `scope` (or, for what concerns an outbound message, `outbound`).
   const auto allowed = [&](unsigned scope, bool outbound_ok = false) {
     if ((token->scopes & scope) != 0) return true;
     if (outbound_ok && (token->scopes & config::kScopeOutbound) != 0) return true;
     const std::string needs(config::admin_scope_name(scope));
-    (void)st.append_audit(
-        {actor, "admin.forbidden", "admin:" + token->name,
-         store::json_text(
-             json{{"method", request.method}, {"path", std::string(path)}, {"needs", needs}})});
-    responder.send(
-        problem(403, "the token '" + token->name + "' does not have the scope '" + needs + "'"));
-    return false;
+    return forbid({{"needs", needs}}, "does not have the scope '" + needs + "'");
   };
-  // Whether a token limited to partners (<token partners>) may see `partner`'s messages (an id
-  // that names nothing, a stranger's `unknown:...`, is none of its partners); when not, 403,
-  // audited as admin.forbidden.
+  // Whether a token limited to partners (<token partners>) may see `partner`'s messages (a
+  // stranger's `unknown:...` is none of its partners).
   const auto sees = [&](const std::string& partner) {
     if (token->sees(partner)) return true;
-    (void)st.append_audit(
-        {actor, "admin.forbidden", "admin:" + token->name,
-         store::json_text(
-             json{{"method", request.method}, {"path", std::string(path)}, {"partner", partner}})});
-    responder.send(problem(403, "the token '" + token->name + "' is not for partner '" + partner +
-                                    "'" + (partner.empty() ? " (name one: ?partner=ID)" : "")));
-    return false;
+    return forbid({{"partner", partner}}, "is not for partner '" + partner + "'" +
+                                              (partner.empty() ? " (name one: ?partner=ID)" : ""));
   };
   // For a message or sent message by id, a token limited to partners is asked first whether the
   // row is one of its partners', with one answer for a row of another partner and for an id
   // that names nothing (the audit entry has the partner): it learns nothing of other ids.
   const auto its_own = [&](const std::optional<std::string>& partner) {
     if (token->partners.empty() || (partner && token->sees(*partner))) return true;
-    (void)st.append_audit({actor, "admin.forbidden", "admin:" + token->name,
-                           store::json_text(json{{"method", request.method},
-                                                 {"path", std::string(path)},
-                                                 {"partner", partner.value_or("")}})});
-    responder.send(problem(
-        403, "the token '" + token->name + "' may not see this: not a message of its partners"));
-    return false;
+    return forbid({{"partner", partner.value_or("")}},
+                  "may not see this: not a message of its partners");
   };
   if (path == "/api/outbound") {
     if (!allowed(config::kScopeOutbound)) return;
@@ -653,13 +646,9 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     if (!allowed(operating ? config::kScopeOperate : config::kScopeRead)) return;
     // Dead letters span partners: for tokens of every partner.
     if (!token->partners.empty()) {
-      (void)st.append_audit(
-          {actor, "admin.forbidden", "admin:" + token->name,
-           store::json_text(
-               json{{"method", request.method}, {"path", std::string(path)}, {"partner", "*"}})});
-      return responder.send(problem(403, "the token '" + token->name +
-                                             "' is limited to partners; dead letters are for "
-                                             "tokens of every partner"));
+      (void)forbid({{"partner", "*"}},
+                   "is limited to partners; dead letters are for tokens of every partner");
+      return;
     }
     return dead_jobs_api(core, request, responder, actor);
   }

@@ -23,20 +23,17 @@ bool RefusalGate::admit(const std::string& address, std::int64_t now) {
   return false;
 }
 
-bool RefusalGate::has_room(const std::string& address) {
+RefusalGate::Standing RefusalGate::standing(const std::string& address) {
   std::lock_guard lock(mu_);
-  if (audited_ >= limits_.total) return false;
+  Standing out;
   auto it = by_address_.find(address);
+  out.over_own_share = it != by_address_.end() && it->second.audited >= limits_.per_address;
   if (it == by_address_.end() && by_address_.size() >= limits_.addresses) {
     it = by_address_.find("other");
   }
-  return it == by_address_.end() || it->second.audited < limits_.per_address;
-}
-
-bool RefusalGate::over_own_share(const std::string& address) {
-  std::lock_guard lock(mu_);
-  const auto it = by_address_.find(address);
-  return it != by_address_.end() && it->second.audited >= limits_.per_address;
+  out.room = audited_ < limits_.total &&
+             (it == by_address_.end() || it->second.audited < limits_.per_address);
+  return out;
 }
 
 std::optional<RefusalGate::Summary> RefusalGate::take_ended(std::int64_t now) {

@@ -40,12 +40,18 @@ class RefusalGate {
   // Counts a refusal from `address` at `now` (ms); true when it gets an audit entry of its own.
   // Safe from any thread (the network threads call it).
   bool admit(const std::string& address, std::int64_t now);
-  // Whether a refusal from `address` would be admitted now (nothing is counted): for work worth
-  // saving on refusals that will not be admitted (a signature on their answer).
-  bool has_room(const std::string& address);
-  // Whether `address` itself has used its per-address share in this window (the total, and the
-  // "other" bucket of addresses past the table, do not count here).
-  bool over_own_share(const std::string& address);
+  // Where `address` stands now (nothing is counted), read under one lock: `room`, whether a
+  // refusal from it would be admitted (work worth saving on refusals that will not be, such as
+  // a signature on their answer); `over_own_share`, whether it has itself used its per-address
+  // share in this window (the total, and the "other" bucket of addresses past the table, do not
+  // count here).
+  struct Standing {
+    bool room = true;
+    bool over_own_share = false;
+  };
+  Standing standing(const std::string& address);
+  bool has_room(const std::string& address) { return standing(address).room; }
+  bool over_own_share(const std::string& address) { return standing(address).over_own_share; }
   // The window that ended by `now`, when it suppressed any refusals (a new one starts then);
   // nullopt otherwise. The daemon asks once a second.
   std::optional<Summary> take_ended(std::int64_t now);

@@ -133,4 +133,13 @@ Result<std::vector<Row>> all_rows(Statement& q, Row (*from)(const Statement&)) {
   }
 }
 
+// The first row the query returns, read by `from`; nothing when it returns none.
+template <typename Row>
+Result<std::optional<Row>> first_row(Statement& q, Row (*from)(const Statement&)) {
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<Row>{};
+  return std::optional<Row>{from(q)};
+}
+
 }  // namespace edigate::gateway::store::sqlite

@@ -233,10 +233,7 @@ Result<std::optional<Job>> SqliteStore::get_job(std::int64_t id) {
   std::lock_guard lock(mu_);
   Statement q(statements_, std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?");
   q.bind(1, id);
-  auto rows = all_rows<Job>(q, job_from);
-  if (!rows.ok()) return rows.status();
-  if (rows.value().empty()) return std::optional<Job>{};
-  return std::optional<Job>{std::move(rows.value().front())};
+  return first_row<Job>(q, job_from);
 }
 
 Result<std::vector<Job>> SqliteStore::list_dead_jobs(std::string_view kind_prefix,

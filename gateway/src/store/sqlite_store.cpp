@@ -334,10 +334,7 @@ Result<ReceivedMessage> SqliteStore::add_outbound_message(const NewMessage& m,
 }
 
 Result<std::optional<Message>> SqliteStore::one_message(Statement& q) {
-  auto row = q.next();
-  if (!row.ok()) return row.status();
-  if (!row.value()) return std::optional<Message>{};
-  return std::optional<Message>{message_from(q)};
+  return first_row<Message>(q, message_from);
 }
 
 Result<std::optional<Message>> SqliteStore::get_message(std::int64_t id) {
