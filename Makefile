@@ -31,7 +31,7 @@ fuzz-build: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DEDIGATE_FUZZ=ON -DEDIGATE_TESTS=OFF \
 	  -DEDIGATE_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_x12 fuzz_edifact fuzz_as2_mime fuzz_as2_mdn fuzz_as2_cms fuzz_as2_receive \
-	  fuzz_mapping fuzz_canonical fuzz_sftp_path fuzz_gateway_http
+	  fuzz_mapping fuzz_canonical fuzz_sftp_path fuzz_gateway_http fuzz_http_session
 
 fuzz: fuzz-build
 	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)

@@ -213,6 +213,25 @@ int run_requeue(const RequeueOptions& o, bool resend) {
     std::cerr << "edigate: no message " << o.id << "\n";
     return kFailed;
   }
+  if (m.value()->direction == st::Direction::outbound) {
+    // An outbound message is sent, not processed or delivered: as POST .../resend does.
+    if (!resend) {
+      std::cerr << "edigate: message " << o.id << " is outbound: it is not processed (resend it)\n";
+      return kFailed;
+    }
+    auto job = gateway::daemon::resend_outbound(store, *m.value(), "cli");
+    if (!job.ok()) {
+      std::cerr << "edigate: " << job.status().message << "\n";
+      return kFailed;
+    }
+    std::cout << st::json_text(json{{"message", o.id}, {"jobs", json::array({job.value()})}})
+              << "\n";
+    return 0;
+  }
+  if (resend && o.connectors.empty()) {
+    std::cerr << "edigate: name the connectors to deliver to: --connector NAME\n";
+    return kCannotRun;
+  }
   auto jobs = gateway::daemon::requeue_message(
       store, o.id, resend, [&](const st::Document&) { return o.connectors; }, "cli");
   if (!jobs.ok()) {
@@ -531,10 +550,12 @@ void add_messages(CLI::App& app, int& exit_code) {
   r->callback([again, &exit_code] { exit_code = run_requeue(*again, false); });
   auto resend = std::make_shared<RequeueOptions>();
   CLI::App* d = messages->add_subcommand(
-      "resend", "Deliver a message's documents again to connectors (the daemon runs the jobs)");
+      "resend",
+      "Deliver a received message's documents again to connectors, or send a failed outbound "
+      "message again (the daemon runs the jobs)");
   d->add_option("--db", resend->db, "Store database file")->required();
-  d->add_option("--connector", resend->connectors, "Connector name (repeat for several)")
-      ->required();
+  d->add_option("--connector", resend->connectors,
+                "Connector name (repeat for several; a received message needs one)");
   d->add_option("ID", resend->id, "Message id")->required();
   d->callback([resend, &exit_code] { exit_code = run_requeue(*resend, true); });
   auto sent_db = std::make_shared<std::string>();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the AS2 libFuzzer targets one after another: tests/fuzz/run_as2.sh BUILD_DIR SECONDS
-# (MIME, MDN, CMS/CompressedData, whole requests, then the daemon's HTTP handlers on a real
-# store; SECONDS each). Seeds: tests/fuzz/corpus/<name>/. New
+# (MIME, MDN, CMS/CompressedData, whole requests, the daemon's HTTP handlers on a real store,
+# then the HTTP server's connection handling over loopback sockets; SECONDS each). Seeds: tests/fuzz/corpus/<name>/. New
 # inputs and any crash go to a temp directory, which is kept and printed. Non-zero on a finding.
 set -uo pipefail
 
@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/edigate-fuzz-as2.XXXXXX")
 failed=0
 
-for target in as2_mime as2_mdn as2_cms as2_receive gateway_http; do
+for target in as2_mime as2_mdn as2_cms as2_receive gateway_http http_session; do
   bin="$build/tests/fuzz/fuzz_$target"
   [ -x "$bin" ] || { echo "missing $bin"; exit 2; }
   out="$work/$target"

@@ -305,6 +305,31 @@ has "API: the MDN kept for the first 997" first.mdn "disposition-notification"
 api "/api/sent/$third_id" >third.json
 has "API: one sent message" third.json "\"as2_message_id\":\"$third\""
 
+sleep_until() { local left=$(($1 - $(date +%s))); [ "$left" -le 0 ] || sleep "$left"; }
+# --- a resend's deadline is its own: the first send's deadline job does not time it out -----
+set_partner "http://127.0.0.1:$sink_port/as2" 10
+reload
+check "a ship notice with a 10 s MDN deadline" 0 curl -s -o outbound2.json -w '%{http_code}' \
+  -H 'Authorization: Bearer admin-token' --data-binary @"$src/docs/schemas/examples/ship_notice.json" \
+  "http://127.0.0.1:$admin_port/api/outbound?partner=retailer"
+t0=$(date +%s)
+out2_id=$(python3 -c "import json; print(json.load(open('outbound2.json'))['message_id'])")
+out2_mid=$(python3 -c "import json; print(json.load(open('outbound2.json'))['as2_message_id'])")
+wait_for 10 sh -c "[ \"\$('$bin' messages sent --db var/edigate.db | awk -F'\t' -v id='$out2_mid' '\$8 == id {print \$6}')\" = sent-awaiting-mdn ]" &&
+  ok || fail "the second ship notice awaits its MDN"
+make_mdn outneg2 "$out2_mid" "${retailer[@]}" stranger.pem
+[ "$(post_mdn outneg2)" = 200 ] && ok || fail "its negative MDN is taken"
+out2_sent=$(api "/api/messages/$out2_id" | python3 -c "import json, sys; print(json.load(sys.stdin)['as2_sent'][0]['id'])")
+sleep_until $((t0 + 5))
+check "resend it 5 s later" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/sent/$out2_sent/resend"
+# Past the first deadline (t0 + 10 s), before the resend's (>= t0 + 15 s).
+sleep_until $((t0 + 12))
+[ "$(sent_state "$out2_mid")" = sent-awaiting-mdn ] && ok ||
+  fail "the resent message still awaits its MDN after the first send's deadline ($(sent_state "$out2_mid"))"
+wait_for 15 sh -c "[ \"\$('$bin' messages sent --db var/edigate.db | awk -F'\t' -v id='$out2_mid' '\$8 == id {print \$6}')\" = mdn-timeout ]" &&
+  ok || fail "then its own deadline times it out"
+
 kill -TERM "$daemon"
 wait "$daemon"
 check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db

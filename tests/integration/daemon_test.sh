@@ -338,6 +338,36 @@ curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api
 has "SFTP message has its transport" sftp-messages.json '"transport":"sftp"'
 # every document delivered so far (the large upload's included) and the SFTP file's
 wait_for 10 sh -c "ls erp | grep -c json | grep -q 13" && ok || fail "SFTP documents delivered"
+# A good interchange followed by one whose ISA is cut short: the good one is processed and
+# delivered, the broken one is skipped, and the message says so with the position.
+sed -e 's/000118830/000556001/g' -e 's/\*118830\*/*556001*/; s/GE\*2\*118830/GE*2*556001/' "$po" >skipped.edi
+printf 'ISA*00*          *00*          *08*6111470100~\nGS*PO*X~\n' >>skipped.edi
+upload "an upload with a broken interchange after a good one" skipped.edi
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"status\": \"processed\"'" &&
+  ok || fail "the message with a skipped interchange is processed"
+"$bin" messages show --db var/edigate.db "$id" >skipped.json
+python3 - <<'PY' && ok || fail "the skipped interchange is noted on the message with its line"
+import json
+shown = json.load(open("skipped.json"))
+err = shown["message"]["error"]
+assert "1 envelope error(s) outside the transaction sets" in err and "line 63" in err, err
+assert len(shown["documents"]) == 2, shown["documents"]
+PY
+# Interchange 000556001 again from the retailer (a duplicate), and from another sender in the
+# same file (not one: duplicates are per sender).
+sed -e 's/000118830/000556001/g' -e 's/\*118830\*/*556001*/; s/GE\*2\*118830/GE*2*556001/' "$po" >dupmix.edi
+sed -e 's/000118830/000556001/g' -e 's/\*118830\*/*556001*/; s/GE\*2\*118830/GE*2*556001/' \
+  -e 's/\*08\*6111470100     \*/*ZZ*OTHERSENDER    */' "$po" >>dupmix.edi
+upload "the same interchange number from two senders" dupmix.edi
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"status\": \"processed\"'" &&
+  ok || fail "the two-sender upload is processed"
+"$bin" messages show --db var/edigate.db "$id" >dupmix.json
+python3 - <<'PY' && ok || fail "only the retailer's repeated interchange is a duplicate"
+import json
+docs = json.load(open("dupmix.json"))["documents"]
+assert len(docs) == 4, docs
+assert [d["status"] == "duplicate" for d in docs] == [True, True, False, False], [d["status"] for d in docs]
+PY
 [ -z "$(ls var/jails/retailer/inbox)" ] && ok || fail "the inbox copy is removed once stored"
 printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
 check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \
@@ -470,6 +500,18 @@ wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\
 # circuit breaker would hold every delivery for its 30-second cool-down.
 wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | python3 -c 'import json, sys; sys.exit(any(j[\"state\"] in (\"ready\", \"running\") for j in json.load(sys.stdin)[\"jobs\"]))'" &&
   ok || fail "the reprocessed message's deliveries are done"
+# Processed three times, delivered once: a connector that has a document does not get it again
+# from a reprocess (resend is for that), and the documents stay delivered.
+"$bin" messages show --db var/edigate.db 1 >reprocessed.json
+python3 - <<'PY' && ok || fail "reprocess does not deliver again what was delivered"
+import json
+shown = json.load(open("reprocessed.json"))
+for d in shown["documents"]:
+    assert d["status"] == "delivered", d
+    files = [a for a in d["deliveries"] if a["connector"] == "files" and a["outcome"] == "delivered"
+             and "-resend-" not in a["idempotency_key"]]  # the resends above are operators'
+    assert len(files) == 1, d["deliveries"]
+PY
 mv erp erp.away && touch erp
 sed -e 's/000118830/000000888/g' -e 's/\*118830\*/*888*/; s/GE\*2\*118830/GE*2*888/' "$po" >po888.edi
 upload "upload while the file drop fails" po888.edi

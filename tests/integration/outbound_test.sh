@@ -98,6 +98,15 @@ id2=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])
 curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$id2/raw?as=received" >second.edi
 [ -n "$(isa13 rendered.edi)" ] && [ "$(isa13 rendered.edi)" != "$(isa13 second.edi)" ] && ok ||
   fail "the second interchange has its own control number ($(isa13 rendered.edi) / $(isa13 second.edi))"
+# The 997 we build for an order the retailer sends is numbered from the same sequence as the
+# interchanges we send it: the partner never sees one ISA13 twice.
+check "an order from the retailer" 0 curl -sS -o up.json -w '%{http_code}' -H "Authorization: Bearer upload-token" \
+  "http://127.0.0.1:$http_port/upload" --data-binary @"$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM acks WHERE direction = 'out'\") = 1 ]" &&
+  ok || fail "a 997 was built for the order"
+ack_isa13=$(sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT control_number FROM acks WHERE direction = 'out'")
+[ "$ack_isa13" = 000000003 ] && ok ||
+  fail "the 997 takes the next number after the two interchanges sent (000000003, not $ack_isa13)"
 
 # The partner's 997s come back over AS2: one accepts the first notice's set, one rejects the
 # second's. Each outbound document gets the verdict; the messages become accepted / rejected.
@@ -199,6 +208,21 @@ assert ms and {m['partner'] for m in ms} == {'retailer'}, {m['partner'] for m in
 scoped "nor dead letters, which span partners" 403 retailer-desk-token GET "/jobs?state=dead"
 admin_partners=$(as_token retailer-desk-token GET /partners; python3 -c "import json; print(sorted(p['id'] for p in json.load(open('scoped.out'))))")
 [ "$admin_partners" = "200['retailer']" ] && ok || fail "its partner list is the retailer only ($admin_partners)"
+
+# A store from before the shared sequence: acknowledgements numbered under the sender id (up
+# to 700 here). At start the retailer's sequence is raised above them.
+kill -TERM "$daemon"; wait "$daemon" 2>/dev/null
+sqlite3 var/edigate.db "INSERT INTO control_numbers (partner, kind, last) VALUES ('6111470100', 'interchange', 700)"
+start_daemon
+sed -e 's/000118830/000118999/g' -e 's/\*118830\*/*118999*/; s/GE\*2\*118830/GE*2*118999/' \
+  "$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi" >later-order.edi
+check "an order after the restart" 0 curl -sS -o up.json -w '%{http_code}' -H "Authorization: Bearer upload-token" \
+  "http://127.0.0.1:$http_port/upload" --data-binary @later-order.edi
+later=$(python3 -c "import json; print(json.load(open('up.json'))['message_id'])")
+wait_for 10 sh -c "[ -n \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT 1 FROM acks WHERE message_id = $later\")\" ]" ||
+  fail "a 997 was built for the later order"
+later_isa13=$(sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT control_number FROM acks WHERE message_id = $later")
+[ "$later_isa13" = 000000701 ] && ok || fail "the sequence starts above the old acknowledgements' (000000701, not $later_isa13)"
 
 "$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
 echo "outbound: $passed passed, $failed failed"

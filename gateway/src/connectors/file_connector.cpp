@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -25,6 +28,10 @@ DeliveryResult retry_with(std::string error) {
   return r;
 }
 
+// For temp file names: one counter for the process, not per connector object, since a reload
+// makes new connector objects while the old ones may still be writing the same documents.
+std::atomic<std::uint64_t> g_temp_counter{0};
+
 }  // namespace
 
 bool is_safe_document_id(std::string_view id) {
@@ -41,10 +48,12 @@ std::string FileConnector::place(const std::string& final_name, std::string_view
   const std::string& dir = options_.directory;
   // Unique per process and call, so concurrent deliveries of the same id never share a temp file.
   const std::string temp = dir + "/." + final_name + ".tmp." + std::to_string(::getpid()) + "." +
-                           std::to_string(temp_counter_.fetch_add(1));
+                           std::to_string(g_temp_counter.fetch_add(1));
   const std::string target = dir + "/" + final_name;
   if (const int err = fs_.write_synced(temp, data, options_.file_mode); err != 0) {
-    fs_.remove(temp);
+    // Created exclusively: a name already there is not ours to remove (a process before this
+    // one with the same pid left it).
+    if (err != EEXIST) fs_.remove(temp);
     return errno_text("write", temp, err);
   }
   if (const int err = fs_.rename(temp, target); err != 0) {

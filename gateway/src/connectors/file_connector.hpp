@@ -61,7 +61,6 @@ class FileConnector final : public Connector {
 
   FileConnectorOptions options_;
   FileSystem& fs_;
-  std::atomic<unsigned long> temp_counter_{0};
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   bool syncing_ = false;

@@ -1,5 +1,6 @@
 #include "daemon/jobs.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -601,6 +602,14 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     return;
   }
   const store::Message& message = *found.value();
+  if (message.direction == store::Direction::outbound) {
+    // Its payload is the ERP's JSON, not EDI: processing it would fail it with "no interchange"
+    // and overwrite what its sending recorded. Reprocess refuses outbound messages; a job
+    // queued anyway (by an older CLI, say) ends here with the message as it was.
+    (void)st.dead(job, "message " + std::to_string(message_id) +
+                           " is outbound: it is not processed (resend it instead)");
+    return;
+  }
   const config::PartnerProfile* partner = live->partners->by_id(message.partner);
   if (partner == nullptr || partner->mapping == nullptr) {
     const std::string why = partner == nullptr ? "no partner profile for '" + message.partner + "'"
@@ -661,11 +670,28 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     connectors::Connector* connector = nullptr;
   };
   std::vector<DeliverNow> deliver_now;
+  // Envelope errors outside the sets (an interchange too broken to open, skipped; a group or
+  // interchange trailer that does not match) are the message's: failed when nothing could be
+  // read, else processed with the first of them noted, so that a skipped interchange beside
+  // good ones is not silent.
+  const auto outside = std::count_if(result.problems.begin(), result.problems.end(),
+                                     [](const edi::Problem& p) { return p.is_error(); });
+  const auto first_outside = std::find_if(result.problems.begin(), result.problems.end(),
+                                          [](const edi::Problem& p) { return p.is_error(); });
   if (!result.readable()) {
     error =
         result.problems.empty() ? "no interchange found" : edi::to_string(result.problems.front());
   }
+  const std::string note =
+      !result.readable() || outside == 0
+          ? error
+          : std::to_string(outside) +
+                " envelope error(s) outside the transaction sets, the first: " +
+                edi::to_string(*first_outside);
 
+  // A message processed before (reprocess) may have documents its connectors already have.
+  const bool processed_before = message.status != store::message_status::received &&
+                                message.status != store::message_status::processing;
   // Redoable: lost in a crash, the job (still claimed) runs again and does the same, and the
   // files it drops are written under the same names again.
   bool queued_for_others = false;  // jobs another runner may take (HTTP deliveries, acks)
@@ -678,7 +704,9 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     for (const store::PendingBlob& blob : blobs) {
       if (auto s = core_.blobs().record(blob); !s.ok()) return s;
     }
-    // Interchange control numbers seen before from this sender (per partner policy).
+    // Interchange control numbers seen before from this sender (per partner policy), as
+    // "qualifier:id\ncontrol": another sender's interchange in the same file with the same
+    // number is not one.
     std::set<std::string> duplicates;
     for (const ProcessedInterchange& ic : result.interchanges) {
       const std::string sender = ic.sender_qualifier + ":" + ic.sender_id;
@@ -693,12 +721,13 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         return audited.status();
       }
       if (partner->duplicates == config::DuplicatePolicy::reject) {
-        duplicates.insert(ic.control_number);
+        duplicates.insert(sender + "\n" + ic.control_number);
       }
     }
     for (const ProcessedSet& set : result.sets) {
       store::NewDocument d = new_document(message_id, set);
-      if (duplicates.contains(set.interchange_control)) {
+      if (duplicates.contains(set.sender_qualifier + ":" + set.sender_id + "\n" +
+                              set.interchange_control)) {
         d.status = "duplicate";
       } else if (!set.accepted) {
         d.status = "rejected";
@@ -724,8 +753,20 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
       auto document_id = st.add_document(d);
       if (!document_id.ok()) return document_id.status();
       if (!routed) continue;
+      bool queued = false, delivered_before = false;
       for (const config::Route& route : partner->routes) {
         if (to_string(route.document) != set.document_type) continue;
+        if (processed_before) {
+          // Processed again (reprocess): a connector that already has the document does not
+          // get it again (resend is for that), the same for file drops and HTTP deliveries.
+          auto done = st.was_delivered(document_id.value(), route.connector);
+          if (!done.ok()) return done.status();
+          if (done.value()) {
+            delivered_before = true;
+            continue;
+          }
+        }
+        queued = true;
         const std::string kind = std::string(kDeliverJob) + route.connector;
         const store::JobRef ref{message_id, document_id.value()};
         const auto target = live->connectors.find(route.connector);
@@ -736,9 +777,15 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
               {std::move(claimed.value()), &set, document_id.value(), target->second.get()});
           continue;
         }
-        auto queued = st.enqueue(kind, ref, now_ms());
-        if (!queued.ok()) return queued.status();
+        auto enqueued = st.enqueue(kind, ref, now_ms());
+        if (!enqueued.ok()) return enqueued.status();
         queued_for_others = true;
+      }
+      if (delivered_before && !queued) {
+        if (auto s = st.set_document_status(document_id.value(), "delivered", d.canonical_id, "");
+            !s.ok()) {
+          return s;
+        }
       }
     }
     if (auto s = reconcile_acks(st, partner->id, acks_read, message_id); !s.ok()) return s;
@@ -747,7 +794,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     // transaction (no commit of their own) and only when they are used.
     auto earlier = st.list_acks(message_id);
     if (!earlier.ok()) return earlier.status();
-    store::ControlNumbers numbers(st);
+    store::ControlNumbers numbers(st, partner->id);
     const std::vector<edi::BuiltAck> acks = earlier.value().empty()
                                                 ? build_process_acks(result, options, numbers)
                                                 : std::vector<edi::BuiltAck>{};
@@ -772,8 +819,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     }
     if (auto s = st.set_message_status(
             message_id,
-            error.empty() ? store::message_status::processed : store::message_status::failed,
-            error);
+            error.empty() ? store::message_status::processed : store::message_status::failed, note);
         !s.ok()) {
       return s;
     }
@@ -874,7 +920,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
       r.error == kCircuitOpen) {
     // Nothing was sent: the breaker holds deliveries while the ERP is failing. Not an attempt,
     // so it neither counts towards dead letter nor goes in the delivery history.
-    (void)st.retry(job, r.error, now_ms() + kCircuitWaitMs);
+    (void)st.postpone(job, r.error, now_ms() + kCircuitWaitMs);
     return;
   }
   store::DeliveryAttempt attempt;
@@ -1328,6 +1374,12 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
   }
   bool timed_out = false;
   const store::Status done = st.batch([&]() -> store::Status {
+    timed_out = false;
+    // A message sent again since this job was queued awaits its MDN until a later deadline,
+    // which has its own job: this one is stale.
+    auto current = st.get_as2_sent(id);
+    if (!current.ok()) return current.status();
+    if (current.value() && current.value()->mdn_deadline > now_ms()) return st.complete(job);
     auto moved = st.update_as2_sent(
         id, {store::as2_sent_state::mdn_timeout, "", "no MDN by the deadline", "", false, 0});
     if (!moved.ok()) return moved.status();

@@ -173,7 +173,7 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
         422, json{{"error", "the interchange rendered for " + partner_id + " does not validate"},
                   {"problems", std::move(problems)}}));
   }
-  store::ControlNumbers numbers(st);
+  store::ControlNumbers numbers(st, partner->id);
   const edi::mapping::RenderResult rendered =
       edi::mapping::render_interchange(*partner->mapping, standard, documents, numbers);
   if (!numbers.first_error().ok()) {

@@ -204,6 +204,24 @@ void report_certificates(Core& core, const config::GatewayConfig& c) {
   set_certificate_gauges(core.metrics(), c);
 }
 
+// At start and after each reload: everything sent to a partner is numbered under the
+// partner's id (store::ControlNumbers' key). Until 2026-12 acknowledgements were numbered under
+// the partner's interchange sender ids and outbound interchanges under its mapping directory's
+// id, so that the two could carry the same ISA13; the partner's counters start above every
+// number handed out under those keys. Idempotent: raising to a maximum twice changes nothing.
+void merge_control_numbers(Core& core, const config::GatewayConfig& c) {
+  for (const config::PartnerProfile& p : c.partners) {
+    std::vector<std::string> from;
+    if (p.x12) from.push_back(p.x12->id);
+    if (p.edifact) from.push_back(p.edifact->id);
+    if (p.mapping) from.push_back(p.mapping->id);
+    if (from.empty()) continue;
+    if (auto s = core.store().merge_control_numbers(p.id, from); !s.ok()) {
+      log("warning: control numbers of partner " + p.id + " not merged: " + s.message);
+    }
+  }
+}
+
 // The watchdog interval systemd asked for (half of WatchdogSec), or zero.
 std::chrono::milliseconds watchdog_interval() {
   std::uint64_t usec = 0;
@@ -246,6 +264,7 @@ int serve(const ServeOptions& options) {
     return 2;
   }
   report_certificates(core, *cfg);
+  merge_control_numbers(core, *cfg);
 
   http::WorkerPool pool(cfg->workers, http::kDefaultWorkerQueueCapacity);
   ListenerEndpoints endpoints;
@@ -342,6 +361,9 @@ int serve(const ServeOptions& options) {
       if (again.ok()) tls = prepare_tls_reload(*cfg, *again.config);
       // The SFTP logins are checked before anything is applied, so a refusal changes nothing.
       if (again.ok() && tls.error.empty() && sftp) tls.error = sftp->check(*again.config);
+      // Before the new partners are in force (raising counters is harmless if the reload is
+      // then refused).
+      if (again.ok() && tls.error.empty()) merge_control_numbers(core, *again.config);
       if (!again.ok()) {
         for (const auto& i : again.issues) std::cerr << i.to_string() << "\n";
         (void)core.store().append_audit(

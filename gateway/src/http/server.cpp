@@ -276,4 +276,6 @@ std::optional<std::uint16_t> HttpServer::port(std::string_view listener_name) co
 
 std::size_t HttpServer::open_connections() const { return impl_->core->open_connections(); }
 
+std::uint64_t HttpServer::reserved_body_bytes() const { return impl_->core->reserved_body_bytes(); }
+
 }  // namespace edigate::gateway::http

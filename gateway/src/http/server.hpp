@@ -59,6 +59,8 @@ class HttpServer {
 
   std::optional<std::uint16_t> port(std::string_view listener_name) const;
   std::size_t open_connections() const;
+  // Request-body bytes held for connections now (see ServerLimits::max_total_body_bytes).
+  std::uint64_t reserved_body_bytes() const;
 
  private:
   struct Impl;

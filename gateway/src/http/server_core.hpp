@@ -62,6 +62,7 @@ class ServerCore : public ResponseSink {
   // The memory budget for request bodies (ServerLimits::max_total_body_bytes).
   bool reserve_body_bytes(std::uint64_t n);
   void release_body_bytes(std::uint64_t n) { body_bytes_.fetch_sub(n); }
+  std::uint64_t reserved_body_bytes() const { return body_bytes_.load(); }
 
   void request_stop_all();
   // True when every connection closed before the deadline.

@@ -47,6 +47,7 @@ class Recorder final : public edi::ValidationListener {
     i.control_number = h.control_number;
     i.test = h.test;
     result_.interchanges.push_back(std::move(i));
+    in_interchange_ = true;
     acks_.on_interchange_start(h);
   }
   void on_group_start(const edi::GroupHeader& h) override { acks_.on_group_start(h); }
@@ -57,15 +58,20 @@ class Recorder final : public edi::ValidationListener {
   }
   void on_interchange_end(const edi::InterchangeResult& r) override {
     for (const edi::Problem& p : r.problems) result_.problems.push_back(p);
+    in_interchange_ = false;
     acks_.on_interchange_end(r);
   }
+  // Within an interchange its problems arrive again in its result (above) or its sets'; outside
+  // one (bytes that are no envelope, an ISA or UNB too broken to open the interchange it starts,
+  // which is then skipped) this is the only report of them.
   void on_problem(const edi::Problem& p) override {
-    if (edi::scope_of(p.code) == edi::Scope::input) result_.problems.push_back(p);
+    if (!in_interchange_) result_.problems.push_back(p);
   }
 
  private:
   ProcessResult& result_;
   edi::AckCollector& acks_;
+  bool in_interchange_ = false;
 };
 
 void stamp(std::string& date, std::string& time) {

@@ -15,7 +15,8 @@ std::string_view control_kind_name(edi::ControlKind kind) {
 }
 
 std::uint64_t ControlNumbers::next(edi::ControlKind kind, std::string_view partner) {
-  auto n = store_->allocate_control_number(partner, control_kind_name(kind));
+  auto n = store_->allocate_control_number(key_.empty() ? partner : std::string_view(key_),
+                                           control_kind_name(kind));
   if (!n.ok()) {
     last_error_ = n.status();
     if (first_error_.ok()) first_error_ = last_error_;

@@ -11,8 +11,13 @@ namespace edigate::gateway::store {
 
 class ControlNumbers final : public edi::ControlNumberAllocator {
  public:
-  // `store` must outlive this object.
-  explicit ControlNumbers(Store& store) : store_(&store) {}
+  // `store` must outlive this object. With a `key`, every number is drawn under it whatever
+  // key the EDI code asks for: the daemon passes the partner's id, so that its
+  // acknowledgements (which the EDI code numbers by the received sender id) and its outbound
+  // interchanges (numbered by the mapping's partner id) to one partner share one sequence and
+  // never carry the same ISA13/GS06/ST02 or UNB/UNH reference.
+  explicit ControlNumbers(Store& store, std::string key = {})
+      : store_(&store), key_(std::move(key)) {}
 
   // The allocator interface has no error channel: on a store failure this returns 0, which
   // is never a valid control number, and last_error() says why. Callers must check for 0
@@ -25,6 +30,7 @@ class ControlNumbers final : public edi::ControlNumberAllocator {
 
  private:
   Store* store_;
+  std::string key_;
   Status last_error_;
   Status first_error_;
 };

@@ -572,6 +572,19 @@ Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view part
       Wait::none);
 }
 
+Status SqliteStore::merge_control_numbers(std::string_view into,
+                                          const std::vector<std::string>& from) {
+  return write([&]() -> Status {
+    Statement q(statements_,
+                "INSERT INTO control_numbers (partner, kind, last) "
+                "SELECT ?1, kind, MAX(last) FROM control_numbers "
+                "WHERE partner IN (SELECT value FROM json_each(?2)) GROUP BY kind "
+                "ON CONFLICT (partner, kind) DO UPDATE SET last = MAX(last, excluded.last)");
+    q.bind(1, into).bind(2, nlohmann::json(from).dump());
+    return q.run();
+  });
+}
+
 Status SqliteStore::batch(const std::function<Status()>& work) {
   return write([&]() -> Status { return run_transaction(work); });
 }

@@ -95,6 +95,8 @@ class SqliteStore final : public Store {
 
   Result<std::uint64_t> allocate_control_number(std::string_view partner,
                                                 std::string_view kind) override;
+  Status merge_control_numbers(std::string_view into,
+                               const std::vector<std::string>& from) override;
 
   Result<std::int64_t> append_audit(const AuditEvent& e) override;
   Result<AuditVerification> verify_audit() override;

@@ -2,6 +2,7 @@
 // what a rejected set and unreadable bytes give.
 #include "pipeline/process.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
@@ -81,4 +82,27 @@ TEST_CASE("bytes that are not EDI give problems and no documents", "[pipeline]")
   CHECK(r.acks.empty());
   REQUIRE_FALSE(r.problems.empty());
   CHECK(r.problems[0].code == edi::ProblemCode::unrecognized_data);
+}
+
+TEST_CASE("an interchange too broken to open is reported with its position, beside good ones",
+          "[pipeline]") {
+  const std::string good =
+      read(EDIGATE_FIXTURES "/edi/canonical/partners/retailer/850-4010-retailer.edi");
+  // An ISA cut short: the reader cannot open the interchange it starts and skips it.
+  const std::string broken = "ISA*00*          *00*          *08*6111470100~\nGS*PO*X~\n";
+  gateway::ProcessOptions options;
+  options.send_acks = false;
+  const auto both = gateway::process_edi(good + broken, retailer(), options);
+  CHECK(both.readable());
+  CHECK(both.sets.size() == 2);
+  const auto is_isa_error = [](const edi::Problem& p) {
+    return p.is_error() && p.code == edi::ProblemCode::isa_invalid;
+  };
+  REQUIRE(std::any_of(both.problems.begin(), both.problems.end(), is_isa_error));
+  const auto it = std::find_if(both.problems.begin(), both.problems.end(), is_isa_error);
+  CHECK(it->location.line > 1);  // where the broken ISA is, not the file's start
+  const auto alone = gateway::process_edi(broken, retailer(), options);
+  CHECK_FALSE(alone.readable());
+  REQUIRE_FALSE(alone.problems.empty());
+  CHECK(std::any_of(alone.problems.begin(), alone.problems.end(), is_isa_error));
 }

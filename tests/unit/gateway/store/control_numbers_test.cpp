@@ -43,3 +43,39 @@ TEST_CASE("a control number allocation failure returns 0 with the reason", "[sto
   CHECK_FALSE(numbers.last_error().ok());
   CHECK_FALSE(numbers.first_error().ok());
 }
+
+TEST_CASE("a keyed allocator draws every number under its key", "[store][control]") {
+  StoreFixture f;
+  auto store = f.open_store();
+  ControlNumbers acks(*store, "retailer");
+  ControlNumbers outbound(*store, "retailer");
+  // The EDI code asks by the received sender id and by the mapping's id: one sequence.
+  CHECK(acks.next(ControlKind::interchange, "6111470100") == 1);
+  CHECK(outbound.next(ControlKind::interchange, "retailer-maps") == 2);
+  CHECK(acks.next(ControlKind::interchange, "6111470100") == 3);
+  ControlNumbers unkeyed(*store);
+  CHECK(unkeyed.next(ControlKind::interchange, "6111470100") == 1);
+}
+
+TEST_CASE("merged control numbers start above every number of the keys merged in",
+          "[store][control]") {
+  StoreFixture f;
+  auto store = f.open_store();
+  ControlNumbers numbers(*store);
+  for (int i = 0; i < 7; ++i) numbers.next(ControlKind::interchange, "6111470100");  // acks
+  for (int i = 0; i < 3; ++i) numbers.next(ControlKind::interchange, "retailer");    // outbound
+  for (int i = 0; i < 4; ++i) numbers.next(ControlKind::group, "retailer");
+  numbers.next(ControlKind::transaction, "someone-else");
+  REQUIRE(store->merge_control_numbers("retailer", {"6111470100", "retailer"}).ok());
+  REQUIRE(store->merge_control_numbers("retailer", {"6111470100", "retailer"}).ok());
+  ControlNumbers keyed(*store, "retailer");
+  CHECK(keyed.next(ControlKind::interchange, "x") == 8);  // above the acks' 7
+  CHECK(keyed.next(ControlKind::group, "x") == 5);        // its own 4 kept
+  CHECK(keyed.next(ControlKind::transaction, "x") == 1);  // nothing merged in
+  // Never lowers: merging keys with smaller counters changes nothing.
+  REQUIRE(store->merge_control_numbers("retailer", {"someone-else", "nobody"}).ok());
+  CHECK(keyed.next(ControlKind::interchange, "x") == 9);
+  // A partner with no counters of its own gets the legacy ones.
+  REQUIRE(store->merge_control_numbers("new-partner", {"6111470100"}).ok());
+  CHECK(numbers.next(ControlKind::interchange, "new-partner") == 8);
+}
