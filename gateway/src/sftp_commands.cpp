@@ -88,6 +88,9 @@ void add_push(CLI::App* sftp, int& exit_code) {
   push->add_flag("--no-rename", o->no_rename, "Upload under the final name directly");
   push->add_option("--attempts", o->target.max_attempts, "Attempts before giving up");
   push->add_option("--backoff-ms", o->target.initial_backoff_ms, "First retry delay");
+  push->add_option("--stall-seconds", o->target.stall_seconds,
+                   "Give an attempt up when under a byte a second moves for this long")
+      ->check(CLI::Range(1L, 86400L));
   push->callback([o, &exit_code] { exit_code = run_push(*o); });
 }
 

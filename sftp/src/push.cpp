@@ -1,6 +1,7 @@
 #include "edigate/sftp/push.hpp"
 
 #include <curl/curl.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
@@ -62,6 +63,11 @@ struct Source {
         fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb"));
   }
   std::string describe() const { return path.empty() ? "the bytes to upload" : path; }
+  std::uint64_t size() const {
+    if (path.empty()) return bytes.size();
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  }
 };
 
 CURLcode attempt(const PushTarget& t, const Source& source, const std::string& name,
@@ -85,22 +91,47 @@ CURLcode attempt(const PushTarget& t, const Source& source, const std::string& n
   const std::string pin = fingerprint_base64(t.host_key_sha256);
   char errbuf[CURL_ERROR_SIZE] = "";
   CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "sftp");
-  curl_easy_setopt(c, CURLOPT_USERNAME, t.user.c_str());
-  curl_easy_setopt(c, CURLOPT_SSH_AUTH_TYPES, static_cast<long>(CURLSSH_AUTH_PUBLICKEY));
-  curl_easy_setopt(c, CURLOPT_SSH_PRIVATE_KEYFILE, t.private_key_file.c_str());
+  // Every option must take: one this libcurl does not know (the host key pin needs its libssh2
+  // backend) would otherwise be dropped silently and the push go ahead without it.
+  CURLcode refused = CURLE_OK;
+  const char* refused_option = nullptr;
+  const auto set = [&](CURLoption option, const char* option_name, auto value) {
+    const CURLcode rc = curl_easy_setopt(c, option, value);
+    if (rc != CURLE_OK && refused == CURLE_OK) {
+      refused = rc;
+      refused_option = option_name;
+    }
+  };
+  set(CURLOPT_URL, "URL", url.c_str());
+  set(CURLOPT_PROTOCOLS_STR, "PROTOCOLS_STR", "sftp");
+  set(CURLOPT_USERNAME, "USERNAME", t.user.c_str());
+  set(CURLOPT_SSH_AUTH_TYPES, "SSH_AUTH_TYPES", static_cast<long>(CURLSSH_AUTH_PUBLICKEY));
+  set(CURLOPT_SSH_PRIVATE_KEYFILE, "SSH_PRIVATE_KEYFILE", t.private_key_file.c_str());
   if (!t.private_key_passphrase.empty()) {
-    curl_easy_setopt(c, CURLOPT_KEYPASSWD, t.private_key_passphrase.c_str());
+    set(CURLOPT_KEYPASSWD, "KEYPASSWD", t.private_key_passphrase.c_str());
   }
   if (!t.public_key_file.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSH_PUBLIC_KEYFILE, t.public_key_file.c_str());
+    set(CURLOPT_SSH_PUBLIC_KEYFILE, "SSH_PUBLIC_KEYFILE", t.public_key_file.c_str());
   }
-  curl_easy_setopt(c, CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256, pin.c_str());
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_READDATA, in.get());
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, t.connect_timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  set(CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256, "SSH_HOST_PUBLIC_KEY_SHA256", pin.c_str());
+  set(CURLOPT_UPLOAD, "UPLOAD", 1L);
+  set(CURLOPT_READDATA, "READDATA", in.get());
+  set(CURLOPT_CONNECTTIMEOUT, "CONNECTTIMEOUT", t.connect_timeout_seconds);
+  // A server that stops reading (or a path that black-holes) ends the attempt: under a byte a
+  // second for stall_seconds, or longer in all than the size allows; keepalives find a peer
+  // that is gone while nothing is being sent.
+  set(CURLOPT_LOW_SPEED_LIMIT, "LOW_SPEED_LIMIT", 1L);
+  set(CURLOPT_LOW_SPEED_TIME, "LOW_SPEED_TIME", t.stall_seconds);
+  set(CURLOPT_TIMEOUT, "TIMEOUT",
+      static_cast<long>(kPushBaseSeconds + source.size() / kPushBytesPerSecond) +
+          t.connect_timeout_seconds);
+  set(CURLOPT_TCP_KEEPALIVE, "TCP_KEEPALIVE", 1L);
+  set(CURLOPT_ERRORBUFFER, "ERRORBUFFER", errbuf);
+  if (refused != CURLE_OK) {
+    error = std::string("this libcurl refuses CURLOPT_") + refused_option + " (" +
+            curl_easy_strerror(refused) + "); an SFTP push needs libcurl built with libssh2";
+    return CURLE_PEER_FAILED_VERIFICATION;  // final: no attempt can do better
+  }
   const CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) error = std::string(curl_easy_strerror(rc)) + ": " + errbuf;
   return rc;

@@ -52,7 +52,10 @@ class ServerState {
 
   std::mutex mutex;
   std::condition_variable all_done;
-  std::set<int> session_fds;  // shut down on stop()
+  // The accepted sockets of the sessions running, shut down on stop(). Each stays open (libssh
+  // is given a duplicate) until its session thread has left it, so its number cannot be
+  // handed to another connection while it is listed here.
+  std::set<int> session_fds;
   std::map<std::string, std::uint32_t> per_partner;
   bool stopping = false;
 };
@@ -167,9 +170,18 @@ void session_thread(ServerState& s, ssh_session session, int fd) {
                           std::lock_guard lock(s.mutex);
                           --s.per_partner[id];
                         }};
-  serve_connection(session, ctx);  // closes fd through ssh_free
+  serve_connection(session, ctx);  // closes libssh's duplicate of fd through ssh_free
   std::lock_guard lock(s.mutex);
   s.session_fds.erase(fd);
+  ::close(fd);
+  s.all_done.notify_all();
+}
+
+// Forgets and closes an accepted socket whose session never started.
+void drop_connection(ServerState& s, int fd) {
+  std::lock_guard lock(s.mutex);
+  s.session_fds.erase(fd);
+  ::close(fd);
   s.all_done.notify_all();
 }
 
@@ -183,14 +195,21 @@ void admit_connection(ServerState& s, int fd) {
     }
     s.session_fds.insert(fd);
   }
+  // libssh owns (and closes, in ssh_free) a duplicate; fd itself stays ours until the session
+  // is over.
+  const int lib_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (lib_fd < 0) {
+    log_event(std::string("accept failed: ") + std::strerror(errno));
+    return drop_connection(s, fd);
+  }
   ssh_session session = ssh_new();
-  if (session == nullptr || ssh_bind_accept_fd(s.bind, session, fd) != SSH_OK) {
+  if (session == nullptr || ssh_bind_accept_fd(s.bind, session, lib_fd) != SSH_OK) {
     log_event(std::string("accept failed: ") + ssh_get_error(s.bind));
+    // Taken by the session (it closes it when freed) or not at all: closed once either way.
+    const bool taken = session != nullptr && ssh_get_fd(session) == lib_fd;
     if (session != nullptr) ssh_free(session);
-    ::close(fd);
-    std::lock_guard lock(s.mutex);
-    s.session_fds.erase(fd);
-    return;
+    if (!taken) ::close(lib_fd);
+    return drop_connection(s, fd);
   }
   std::thread(session_thread, std::ref(s), session, fd).detach();
 }

@@ -1,6 +1,7 @@
 #include "sftp_session.hpp"
 
 #include <fcntl.h>
+#include <libssh/server.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -104,6 +105,12 @@ bool SftpSession::wait_for_request() {
 }
 
 void SftpSession::run() {
+  // From here on nothing reads libssh's queue of channel and global requests (env, exec,
+  // port forwarding, another channel...): without a callback libssh would keep every one a
+  // client sends until the session ends, memory without bound. Each is refused at once and
+  // freed (a keepalive gets its failure reply, which is all a keepalive wants).
+  ssh_set_message_callback(
+      session_, [](ssh_session, ssh_message, void*) -> int { return 1; }, nullptr);
   sftp_ = sftp_server_new(session_, channel_);
   if (sftp_ == nullptr || !wait_for_request() || sftp_server_init(sftp_) != 0) return;
   while (wait_for_request()) {
@@ -315,6 +322,13 @@ void SftpSession::on_write(sftp_client_message msg) {
   if (msg->offset > limits_.max_upload_bytes || len > limits_.max_upload_bytes - msg->offset) {
     h->write_failed = true;
     return refuse(msg, SSH_FX_FAILURE, "upload larger than max_upload_bytes");
+  }
+  // Past the end written so far would leave a hole: the file would grow by what was skipped,
+  // not by what was sent (a byte at offset 500 MB, or nothing there, as a 500 MB upload).
+  // Clients write in order; a write may go over what was written, never beyond it.
+  if (msg->offset > h->bytes) {
+    h->write_failed = true;
+    return refuse(msg, SSH_FX_FAILURE, "write past the end of the upload (no holes)");
   }
   if (!write_all(h->fd, static_cast<const char*>(ssh_string_data(msg->data)), len, msg->offset)) {
     h->write_failed = true;

@@ -149,6 +149,43 @@ def big_packet(sftp, size, expect):
     return write_refused and not closed and still_serving
 
 
+def sparse_write(sftp):
+    """Writes that would leave a hole (past the end written so far), zero-length ones included,
+    are refused, so an upload's size is what was sent: one byte at offset 500 MB, or nothing
+    at offset 500 MB, must not become a 500 MB file. In-order writes are taken."""
+    f = sftp.open("inbox/sparse.edi", "w")
+    in_order = not refused(lambda: sftp._request(CMD_WRITE, f.handle, long(0), b"ISA" * 10))
+    overwrite = not refused(lambda: sftp._request(CMD_WRITE, f.handle, long(3), b"ISA"))
+    hole = refused(lambda: sftp._request(CMD_WRITE, f.handle, long(600000), b"x"))
+    empty_hole = refused(lambda: sftp._request(CMD_WRITE, f.handle, long(600000), b""))
+    closed = not refused(lambda: sftp._request(CMD_CLOSE, f.handle))
+    print("in order:", in_order, "overwrite:", overwrite, "hole refused:", hole,
+          "empty hole refused:", empty_hole, "closed:", closed)
+    return in_order and overwrite and hole and empty_hole and not closed and \
+        sorted(sftp.listdir("/")) == ["inbox", "outbox"]
+
+
+def env_flood(sftp, count, pid):
+    """Channel requests sent while the SFTP session runs (env, 30 KB each) are refused and
+    freed, not kept: the server's memory does not grow by what was sent, and the session goes
+    on."""
+    def rss_kb():
+        with open("/proc/%d/status" % pid) as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+    before = rss_kb()
+    channel = sftp.get_channel()
+    value = "v" * 30000
+    for i in range(count):
+        channel.set_environment_variable("E%d" % i, value)
+        if i % 200 == 0:
+            sftp.stat("inbox")
+    sftp.stat("inbox")
+    grew = rss_kb() - before
+    sent = count * 30000 // 1024
+    print("sent %d KB of env requests; the server grew by %d KB" % (sent, grew))
+    return grew < sent // 4 and sorted(sftp.listdir("/")) == ["inbox", "outbox"]
+
+
 def stat_error(sftp, path):
     try:
         sftp._request(CMD_STAT, path)
@@ -224,6 +261,10 @@ def main():
             ok = too_many_handles(sftp, int(args[0]))
         elif command == "big-packet":
             ok = big_packet(sftp, int(args[0]), args[1])
+        elif command == "env-flood":
+            ok = env_flood(sftp, int(args[0]), int(args[1]))
+        elif command == "sparse-write":
+            ok = sparse_write(sftp)
         elif command == "long-path":
             ok = long_path(sftp, int(args[0]))
         elif command == "list-count":

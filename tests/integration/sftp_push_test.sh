@@ -28,6 +28,7 @@ said() {  # said NAME PATTERN: the last command printed it
   if grep -q -- "$2" "$tmp/out"; then passed=$((passed + 1)); else
     failed=$((failed + 1))
     echo "FAIL: $1: output lacks '$2'"
+    tail -3 "$tmp/out"
   fi
 }
 
@@ -75,6 +76,37 @@ if [ "$have_ipv6" = 1 ]; then
 else
   echo "SKIP: this machine has no IPv6 loopback (::1); push over IPv6 not tested"
 fi
+# A server that stops answering mid-push (its sftp-server stopped once the login is done):
+# the attempt is given up after --stall-seconds without progress, not held until the SSH
+# library's own minute-long timeout or for ever.
+descendants() { local p; for p in $(ps -o pid= --ppid "$1"); do echo "$p"; descendants "$p"; done; }
+( end=$((SECONDS + 20))
+  while [ $SECONDS -lt $end ]; do
+    # Once the transfer is under way (its temporary file is there), not during the SFTP
+    # handshake before it.
+    if [ -e remote/.stalled.edi.part ]; then
+      for p in $(descendants "$sshd_pid"); do
+        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = sftp-server ] && kill -STOP "$p" && echo "$p" >>stopped.pids
+      done
+    fi
+    [ -s stopped.pids ] && break
+    sleep 0.01
+  done ) &
+stopper=$!
+started=$SECONDS
+head -c 50000000 /dev/zero >large.edi  # more than sshd buffers: the push is still sending when stopped
+check "a stalled server: the attempt is given up" 1 "$bin" sftp push large.edi --host 127.0.0.1 \
+  --port "$port" --user "$user" --remote-dir "$tmp/remote" --key client_key \
+  --host-key-sha256 "$fp" --as stalled.edi --attempts 1 --stall-seconds 2
+took=$((SECONDS - started))
+said "the stall says so" "Operation too slow"
+[ "$took" -lt 20 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: a stalled push took ${took} s (--stall-seconds 2)"; }
+wait "$stopper" 2>/dev/null
+[ -s stopped.pids ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: no sftp-server was stopped for the stall test"; }
+for p in $(cat stopped.pids 2>/dev/null); do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+
 dead=$(free_port)
 check "unreachable server retried then failed" 1 "$bin" sftp push outbound.edi --host 127.0.0.1 \
   --port "$dead" --user "$user" --key client_key --host-key-sha256 "$fp" --remote-dir /tmp \

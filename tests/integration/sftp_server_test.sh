@@ -67,7 +67,8 @@ cat >server.xml <<XML
 XML
 
 "$bin" sftp serve --config server.xml >"$tmp/server.log" 2>&1 &
-pids+=($!)
+server_pid=$!
+pids+=($server_pid)
 for _ in $(seq 300); do [ -s port ] && break; sleep 0.1; done  # RSA host key generation
 port=$(cat port)
 [ -n "$port" ] || { echo "server did not start"; cat "$tmp/server.log"; exit 1; }
@@ -195,6 +196,12 @@ logged "upload limit logged" "upload larger than max_upload_bytes"
 check "too-big upload not ingested" 1 grep -q 'file="too-big.edi" size' journal.log
 check "too-big upload recorded as partial" 0 grep -q 'event=partial partner="oldpeer" file="too-big.edi"' journal.log
 absent "too-big upload not in inbox" jails/oldpeer/inbox/too-big.edi
+check "channel requests during the session (2,000 env of 30 KB) are not kept" 0 \
+  $client "$port" oldpeer oldpeer.key env-flood 2000 "$server_pid"
+check "writes past the end (holes) refused, in-order ones taken" 0 $client "$port" oldpeer oldpeer.key sparse-write
+logged "hole refusal logged" "write past the end of the upload"
+check "the sparse upload not ingested" 1 grep -q 'file="sparse.edi" size' journal.log
+absent "the sparse upload not in inbox" jails/oldpeer/inbox/sparse.edi
 check "auth attempts limited to 3 per connection" 0 $client "$port" oldpeer beta.key auth-attempts 3
 logged "auth attempt limit logged" "too many authentication attempts"
 check "forged USERAUTH_SUCCESS (CVE-2018-10933) does not log in" 0 $client "$port" acme acme.key forged-success

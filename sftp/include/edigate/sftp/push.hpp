@@ -13,6 +13,12 @@ namespace edigate::sftp {
 inline constexpr unsigned kDefaultPushAttempts = 4;
 inline constexpr unsigned kDefaultPushBackoffMillis = 500;  // doubled per retry, with jitter
 inline constexpr long kDefaultPushConnectTimeoutSeconds = 15;
+// A transfer that moves less than a byte a second for this long is given up (and retried): a
+// partner's server that stops reading must not hold the caller (a job runner) for ever.
+inline constexpr long kDefaultPushStallSeconds = 60;
+// Beyond the stall check, one attempt as a whole may take 5 minutes plus a second per 16 KiB.
+inline constexpr long kPushBaseSeconds = 300;
+inline constexpr long kPushBytesPerSecond = 16 * 1024;
 
 struct PushTarget {
   std::string host;
@@ -27,6 +33,7 @@ struct PushTarget {
   unsigned max_attempts = kDefaultPushAttempts;
   unsigned initial_backoff_ms = kDefaultPushBackoffMillis;
   long connect_timeout_seconds = kDefaultPushConnectTimeoutSeconds;
+  long stall_seconds = kDefaultPushStallSeconds;
 };
 
 struct PushOutcome {
