@@ -7,6 +7,7 @@
 #include <string>
 
 #include "edigate/sftp/result.hpp"
+#include "edigate/sftp/upload_sink.hpp"  // kUploadTempPrefix
 
 namespace edigate::sftp {
 
@@ -18,9 +19,6 @@ struct JailPath {
   Area area = Area::inbox;
   std::string name;  // the file name inside the area (Kind::file only)
 };
-
-// Temporary upload names start with this prefix; clients can neither see nor name them.
-inline constexpr const char* kUploadTempPrefix = ".edigate-upload-";
 
 const char* area_name(Area area);
 

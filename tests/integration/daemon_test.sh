@@ -564,5 +564,25 @@ summed = [json.loads(e["details"]) for e in entries if e["action"] == "http.refu
 assert len(summed) == 1, summed
 assert summed[0]["suppressed"] == 11 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 11}], summed
 PY
+
+# --- SFTP: what a stop left in an inbox is handled at the next start -----------------------
+# A complete upload renamed to its name but not stored, one stored whose removal was cut off,
+# and a temporary file of an upload cut off mid-way.
+inbox=var/jails/retailer/inbox
+sed -e 's/000118830/000557001/g' -e 's/\*118830\*/*557001*/; s/GE\*2\*118830/GE*2*557001/' "$po" >"$inbox/left-behind.edi"
+cp sftp-orders.edi "$inbox/orders-555001.edi"
+head -c 5000 /dev/zero >"$inbox/.edigate-upload-cutoff"
+start_daemon
+[ -z "$(ls -A "$inbox")" ] && ok || fail "the inbox is emptied at start: $(ls -A "$inbox")"
+count_file() { sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT count(*) FROM messages WHERE filename = '$1'"; }
+[ "$(count_file left-behind.edi)" = 1 ] && ok || fail "the upload left complete in the inbox is stored"
+[ "$(count_file orders-555001.edi)" = 1 ] && ok || fail "the upload stored before is not stored again"
+wait_for 10 grep -lr "557001" erp >/dev/null && ok || fail "the recovered upload is processed and delivered"
+kill -TERM "$daemon"
+wait "$daemon"
+"$bin" audit export --db var/edigate.db >out
+has "the recovered upload is audited" out '"sftp.recovered_upload"'
+has "the cut-off temporary file is audited" out 'cut off by a stop before its close'
+check "audit verify after the restart" 0 "$bin" audit verify --db var/edigate.db
 echo "daemon_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,6 +21,8 @@ namespace edigate::gateway::daemon {
 namespace {
 
 constexpr std::chrono::milliseconds kIdlePoll{1000};
+// How often an idle runner looks for jobs still running under its name (see loop()).
+constexpr std::chrono::seconds kStuckSweep{60};
 constexpr std::int64_t kStoreRetryMs = 5000;   // a job whose store or spool access failed
 constexpr std::int64_t kCircuitWaitMs = 2000;  // how often a held delivery asks the breaker
 constexpr std::string_view kCircuitOpen = "circuit open";  // BreakerConnector's refusal
@@ -469,6 +471,7 @@ void JobRunner::stop() {
 
 void JobRunner::loop(std::string worker) {
   std::optional<store::Job> next;
+  auto last_sweep = std::chrono::steady_clock::now();
   while (!stopping_) {
     if (!next) {
       const std::uint64_t token = core_.work_token();
@@ -480,6 +483,23 @@ void JobRunner::loop(std::string worker) {
                  claimed.ok() && claimed.value()) {
         next = std::move(claimed.value());
         continue;
+      }
+      // Idle, with nothing claimed and nothing unrecorded, this runner holds no job: one still
+      // running under its name is one whose outcome could not be written (the store failed
+      // then, and the write that would have given the job back failed too). Without this it
+      // would wait for the next restart.
+      if (unrecorded_.empty() && std::chrono::steady_clock::now() - last_sweep >= kStuckSweep) {
+        last_sweep = std::chrono::steady_clock::now();
+        if (auto released = core_.store().release_worker(worker);
+            released.ok() && released.value() > 0) {
+          core_.metrics()
+              .counter("edigate_jobs_released_total",
+                       "Jobs left running by a failed store write, made ready again")
+              .add(static_cast<double>(released.value()));
+          (void)core_.store().append_audit({"daemon", "job.released", "worker:" + worker,
+                                            store::json_text({{"jobs", released.value()}})});
+          core_.wake();
+        }
       }
       core_.wait_for_work(token, kIdlePoll);
       continue;

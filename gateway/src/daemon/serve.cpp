@@ -323,7 +323,7 @@ int serve(const ServeOptions& options) {
   if (cfg->sftp) {
     // Address, port and host keys are read at start; partners and their keys again on SIGHUP.
     sftp = std::make_unique<SftpService>(core, *cfg);
-    if (const std::string error = sftp->start(); !error.empty()) {
+    if (const std::string error = sftp->start(*cfg); !error.empty()) {
       log("cannot start the SFTP server: " + error);
       return 2;
     }

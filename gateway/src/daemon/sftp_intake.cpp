@@ -1,6 +1,7 @@
 #include "daemon/sftp_intake.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/jobs.hpp"
+#include "store/sha256.hpp"
 #include "store/store_json.hpp"
 #include "thread_name.hpp"
 
@@ -87,6 +89,68 @@ sftp::Status SftpIntake::record_partial(const sftp::PartialUpload& upload) {
   return sftp::Status::success();
 }
 
+std::size_t SftpIntake::recover(const config::GatewayConfig& config) {
+  std::size_t handled = 0;
+  for (const config::PartnerProfile& p : config.partners) {
+    if (!p.sftp) continue;
+    const std::filesystem::path inbox = config.sftp->jails / p.id / "inbox";
+    const int dir = ::open(inbox.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) continue;  // made with the accounts when missing: nothing in it
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(inbox, ec)) {
+      if (entry.is_regular_file(ec) && !entry.is_symlink(ec)) {
+        names.push_back(entry.path().filename().string());
+      }
+    }
+    for (const std::string& name : names) {
+      struct stat st {};
+      if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        continue;
+      }
+      const auto size = static_cast<std::uint64_t>(st.st_size);
+      if (name.rfind(sftp::kUploadTempPrefix, 0) == 0) {
+        if (unlinkat(dir, name.c_str(), 0) == 0) {
+          (void)record_partial(
+              {p.id, name, size, "cut off by a stop before its close (removed at start)"});
+          ++handled;
+        }
+        continue;
+      }
+      sftp::CompletedUpload upload{p.id, name, dir, size};
+      std::string bytes, error;
+      if (!read_upload(upload, config.limits.body_bytes, bytes, error)) {
+        std::fprintf(stderr, "edigate: sftp: partner=%s %s left in the inbox: %s\n", p.id.c_str(),
+                     name.c_str(), error.c_str());
+        continue;
+      }
+      auto stored = core_.store().find_received_file(p.id, name, store::sha256_hex(bytes));
+      if (!stored.ok()) {
+        std::fprintf(stderr, "edigate: sftp: partner=%s %s left in the inbox: %s\n", p.id.c_str(),
+                     name.c_str(), stored.status().message.c_str());
+        continue;
+      }
+      if (stored.value()) {  // its commit happened, its removal did not
+        if (unlinkat(dir, name.c_str(), 0) == 0) ++handled;
+        continue;
+      }
+      if (auto s = ingest(upload); !s.ok()) {
+        std::fprintf(stderr, "edigate: sftp: partner=%s %s left in the inbox: %s\n", p.id.c_str(),
+                     name.c_str(), s.message.c_str());
+        continue;
+      }
+      (void)core_.store().append_audit(
+          {"sftp", "sftp.recovered_upload", "partner:" + p.id,
+           store::json_text({{"filename", name},
+                             {"bytes", size},
+                             {"reason", "complete in the inbox at start, not stored before"}})});
+      ++handled;
+    }
+    ::close(dir);
+  }
+  return handled;
+}
+
 namespace {
 
 // The SFTP logins of a configuration; each partner's jail folders are made here (the server
@@ -138,7 +202,11 @@ std::string SftpService::check(const config::GatewayConfig& config) const {
 
 SftpService::~SftpService() { stop(); }
 
-std::string SftpService::start() {
+std::string SftpService::start(const config::GatewayConfig& config) {
+  if (const std::size_t n = intake_.recover(config); n > 0) {
+    std::fprintf(stderr, "edigate: sftp: %zu file(s) left in inboxes by the last stop handled\n",
+                 n);
+  }
   if (auto s = server_->start(); !s.ok()) return s.message;
   thread_ = std::thread([this] {
     name_this_thread("sftp-server");

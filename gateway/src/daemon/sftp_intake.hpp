@@ -18,6 +18,13 @@ class SftpIntake final : public sftp::UploadSink {
   explicit SftpIntake(Core& core) : core_(core) {}
   sftp::Status ingest(const sftp::CompletedUpload& upload) override;
   sftp::Status record_partial(const sftp::PartialUpload& upload) override;
+  // Before the server starts: what a stop (crash, kill) left in the partners' inboxes. An
+  // upload renamed to its final name was complete (fsync'd first): stored before (the commit
+  // happened, the removal did not), it is removed; else it is stored now, as its CLOSE would
+  // have (audited `sftp.recovered_upload`; the partner, not told, may send it again, which the
+  // interchange duplicate check sees). A temporary file of an upload cut off mid-way is removed
+  // and audited as a partial upload. Returns how many files it handled.
+  std::size_t recover(const config::GatewayConfig& config);
 
  private:
   Core& core_;
@@ -28,8 +35,9 @@ class SftpService {
  public:
   SftpService(Core& core, const config::GatewayConfig& config);
   ~SftpService();
-  // Binds and starts accepting; an error says why (a taken port, unreadable host keys).
-  std::string start();
+  // Handles what the last stop left in the inboxes (SftpIntake::recover), then binds and starts
+  // accepting; an error says why (a taken port, unreadable host keys).
+  std::string start(const config::GatewayConfig& config);
   std::uint16_t port() const;
   // The partner logins of a reloaded configuration, for connections accepted from now on
   // (address, port and host keys stay as started). An error says why nothing changed.

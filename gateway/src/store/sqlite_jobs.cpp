@@ -206,6 +206,17 @@ Result<std::int64_t> SqliteStore::release_stale(std::int64_t older_than) {
   });
 }
 
+Result<std::int64_t> SqliteStore::release_worker(std::string_view worker) {
+  return write([&]() -> Result<std::int64_t> {
+    Statement q(statements_,
+                "UPDATE jobs SET state = 'ready', locked_by = NULL, locked_at = NULL "
+                "WHERE state = 'running' AND locked_by = ?");
+    q.bind(1, worker);
+    if (auto s = q.run(); !s.ok()) return s;
+    return std::int64_t{sqlite3_changes(db_)};
+  });
+}
+
 Result<std::vector<QueueDepth>> SqliteStore::queue_depth() {
   std::lock_guard lock(mu_);
   Statement q(statements_,

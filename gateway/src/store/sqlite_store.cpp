@@ -355,6 +355,17 @@ Result<std::optional<Message>> SqliteStore::find_as2_message(std::string_view pa
   return one_message(q);
 }
 
+Result<std::optional<Message>> SqliteStore::find_received_file(std::string_view partner,
+                                                               std::string_view filename,
+                                                               std::string_view payload_id) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_, std::string("SELECT ") + kMessageColumns +
+                               " FROM messages WHERE direction = 'in' AND partner = ? AND "
+                               "filename = ? AND payload_id = ? ORDER BY id DESC LIMIT 1");
+  q.bind(1, partner).bind(2, filename).bind(3, payload_id);
+  return one_message(q);
+}
+
 Result<std::vector<Message>> SqliteStore::list_messages(const MessageFilter& filter) {
   // Only the conditions asked for, so SQLite plans each with the index that fits it (one
   // cached statement per combination).

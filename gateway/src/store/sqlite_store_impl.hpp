@@ -38,6 +38,9 @@ class SqliteStore final : public Store {
   Result<std::optional<Message>> get_message(std::int64_t id) override;
   Result<std::optional<Message>> find_as2_message(std::string_view partner,
                                                   std::string_view as2_message_id) override;
+  Result<std::optional<Message>> find_received_file(std::string_view partner,
+                                                    std::string_view filename,
+                                                    std::string_view payload_id) override;
   Result<std::vector<Message>> list_messages(const MessageFilter& filter) override;
   Result<bool> change_message_status(std::int64_t id, std::initializer_list<std::string_view> from,
                                      std::string_view status, std::string_view error) override;
@@ -73,6 +76,7 @@ class SqliteStore final : public Store {
   Status postpone(const Job& job, std::string_view error, std::int64_t run_at) override;
   Status dead(const Job& job, std::string_view error) override;
   Result<std::int64_t> release_stale(std::int64_t older_than) override;
+  Result<std::int64_t> release_worker(std::string_view worker) override;
   Result<std::vector<QueueDepth>> queue_depth() override;
   Result<std::vector<Job>> list_jobs(std::int64_t message_id) override;
   Result<std::optional<Job>> get_job(std::int64_t id) override;

@@ -316,6 +316,11 @@ class Store {
   virtual Result<std::optional<Message>> get_message(std::int64_t id) = 0;
   virtual Result<std::optional<Message>> find_as2_message(std::string_view partner,
                                                           std::string_view as2_message_id) = 0;
+  // The newest message received from `partner` as file `filename` with that payload (an SFTP
+  // upload found in the inbox at start: stored before, or not).
+  virtual Result<std::optional<Message>> find_received_file(std::string_view partner,
+                                                            std::string_view filename,
+                                                            std::string_view payload_id) = 0;
   virtual Result<std::vector<Message>> list_messages(const MessageFilter& filter) = 0;
   virtual Status set_message_status(std::int64_t id, std::string_view status,
                                     std::string_view error) = 0;
@@ -375,6 +380,10 @@ class Store {
   virtual Status dead(const Job& job, std::string_view error) = 0;
   // Running jobs locked before `older_than` become ready again; returns how many.
   virtual Result<std::int64_t> release_stale(std::int64_t older_than) = 0;
+  // Running jobs locked by `worker` become ready again; returns how many. For a worker that
+  // holds no job (an idle one): any still running under its name was left so by a failed
+  // write of its outcome.
+  virtual Result<std::int64_t> release_worker(std::string_view worker) = 0;
   virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
   virtual Result<std::vector<Job>> list_jobs(std::int64_t message_id) = 0;
   virtual Result<std::optional<Job>> get_job(std::int64_t id) = 0;

@@ -9,6 +9,10 @@
 
 namespace edigate::sftp {
 
+// Temporary upload names start with this prefix; clients can neither see nor name them. One
+// found in an inbox when the server is not running was left by a stop mid-upload.
+inline constexpr const char* kUploadTempPrefix = ".edigate-upload-";
+
 // A complete upload: fsync'd and renamed to `filename` inside the partner's inbox directory.
 // `inbox_fd` stays valid only during the ingest() call; open the file relative to it.
 struct CompletedUpload {

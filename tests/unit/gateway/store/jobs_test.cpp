@@ -282,3 +282,21 @@ TEST_CASE("jobs: migration 8 marks the attempt that ended a dead delivery", "[st
   CHECK(outcomes == std::vector<DeliveryOutcome>{DeliveryOutcome::retry, DeliveryOutcome::retry,
                                                  DeliveryOutcome::dead});
 }
+
+TEST_CASE("jobs: release_worker gives back only that worker's running jobs", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  const std::int64_t message =
+      store.add_received_message(as2_message("acme", "<stuck@test>"), {}).value().message_id;
+  const auto mine = store.enqueue_claimed("deliver:files", {message, std::nullopt}, "w1", 1000);
+  const auto theirs = store.enqueue_claimed("deliver:erp", {message, std::nullopt}, "w2", 1000);
+  REQUIRE(mine.ok());
+  REQUIRE(theirs.ok());
+  CHECK(store.release_worker("w1").value() == 1);
+  CHECK(store.release_worker("w1").value() == 0);  // nothing left under w1
+  const auto again = store.claim("w3", 1000).value();
+  REQUIRE(again);
+  CHECK(again->id == mine.value().id);           // ready again, claimed by another
+  CHECK_FALSE(store.claim("w3", 1000).value());  // w2's is still running
+}
