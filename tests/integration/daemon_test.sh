@@ -368,6 +368,18 @@ docs = json.load(open("dupmix.json"))["documents"]
 assert len(docs) == 4, docs
 assert [d["status"] == "duplicate" for d in docs] == [True, True, False, False], [d["status"] for d in docs]
 PY
+# The same interchange twice in one file: the second copy is the duplicate.
+sed -e 's/000118830/000558001/g' -e 's/\*118830\*/*558001*/; s/GE\*2\*118830/GE*2*558001/' "$po" >twice.edi
+cat twice.edi twice.edi >twice2.edi
+upload "one interchange twice in a file" twice2.edi
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"status\": \"processed\"'" &&
+  ok || fail "the file with an interchange twice is processed"
+"$bin" messages show --db var/edigate.db "$id" >twice.json
+python3 - <<'PY' && ok || fail "the second copy of an interchange in one file is a duplicate"
+import json
+docs = json.load(open("twice.json"))["documents"]
+assert [d["status"] == "duplicate" for d in docs] == [False, False, True, True], [d["status"] for d in docs]
+PY
 [ -z "$(ls var/jails/retailer/inbox)" ] && ok || fail "the inbox copy is removed once stored"
 printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
 check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \

@@ -724,15 +724,19 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     for (const store::PendingBlob& blob : blobs) {
       if (auto s = core_.blobs().record(blob); !s.ok()) return s;
     }
-    // Interchange control numbers seen before from this sender (per partner policy), as
-    // "qualifier:id\ncontrol": another sender's interchange in the same file with the same
-    // number is not one.
-    std::set<std::string> duplicates;
-    for (const ProcessedInterchange& ic : result.interchanges) {
+    // Interchanges whose control number was seen before from the same sender (per partner
+    // policy), by their index in the file: in an earlier message, or earlier in this one.
+    // Another sender's interchange with the same number is not one.
+    std::set<std::size_t> duplicates;
+    std::set<std::string> in_this_message;
+    for (std::size_t i = 0; i < result.interchanges.size(); ++i) {
+      const ProcessedInterchange& ic = result.interchanges[i];
       const std::string sender = ic.sender_qualifier + ":" + ic.sender_id;
       auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
       if (!first.ok()) return first.status();
-      if (first.value()) continue;
+      if (first.value() && in_this_message.insert(sender + "\n" + ic.control_number).second) {
+        continue;
+      }
       // Inside this transaction: whatever fails here fails the whole step, which runs again.
       if (auto audited = st.append_audit(
               {"pipeline", "interchange.duplicate", "message:" + std::to_string(message_id),
@@ -740,14 +744,11 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
           !audited.ok()) {
         return audited.status();
       }
-      if (partner->duplicates == config::DuplicatePolicy::reject) {
-        duplicates.insert(sender + "\n" + ic.control_number);
-      }
+      if (partner->duplicates == config::DuplicatePolicy::reject) duplicates.insert(i);
     }
     for (const ProcessedSet& set : result.sets) {
       store::NewDocument d = new_document(message_id, set);
-      if (duplicates.contains(set.sender_qualifier + ":" + set.sender_id + "\n" +
-                              set.interchange_control)) {
+      if (duplicates.contains(set.interchange)) {
         d.status = "duplicate";
       } else if (!set.accepted) {
         d.status = "rejected";

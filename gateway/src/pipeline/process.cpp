@@ -13,6 +13,8 @@ class SetCollector final : public edi::mapping::DocumentSink {
   void on_document(const edi::mapping::MappedDocument& d) override {
     ProcessedSet s;
     s.index = result_.sets.size();
+    // The Recorder notes each interchange as it starts, before any of its sets is mapped.
+    s.interchange = result_.interchanges.empty() ? 0 : result_.interchanges.size() - 1;
     s.standard = d.interchange->standard;
     s.transaction = d.set->header.id;
     s.version = d.set->header.version;

@@ -18,8 +18,9 @@
 namespace edigate::gateway {
 
 struct ProcessedSet {
-  std::size_t index = 0;      // 0-based, in file order
-  std::string document_type;  // canonical type ("purchase_order"); empty when no map
+  std::size_t index = 0;        // 0-based, in file order
+  std::size_t interchange = 0;  // its interchange: an index into ProcessResult::interchanges
+  std::string document_type;    // canonical type ("purchase_order"); empty when no map
   edi::Standard standard = edi::Standard::x12;
   std::string transaction;  // "850", "ORDERS"
   std::string version;      // "004010", "D96A"

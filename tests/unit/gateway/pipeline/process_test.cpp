@@ -106,3 +106,17 @@ TEST_CASE("an interchange too broken to open is reported with its position, besi
   REQUIRE_FALSE(alone.problems.empty());
   CHECK(std::any_of(alone.problems.begin(), alone.problems.end(), is_isa_error));
 }
+
+TEST_CASE("each set names the interchange it came in", "[pipeline]") {
+  const std::string one =
+      read(EDIGATE_FIXTURES "/edi/canonical/partners/retailer/850-4010-retailer.edi");
+  gateway::ProcessOptions options;
+  options.send_acks = false;
+  const auto r = gateway::process_edi(one + one, retailer(), options);
+  REQUIRE(r.interchanges.size() == 2);
+  REQUIRE(r.sets.size() == 4);
+  CHECK(r.sets[0].interchange == 0);
+  CHECK(r.sets[1].interchange == 0);
+  CHECK(r.sets[2].interchange == 1);
+  CHECK(r.sets[3].interchange == 1);
+}
