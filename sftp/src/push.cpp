@@ -70,29 +70,11 @@ struct Source {
   }
 };
 
-CURLcode attempt(const PushTarget& t, const Source& source, const std::string& name,
-                 std::string& error) {
-  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
-  std::unique_ptr<FILE, FileClose> in = source.open();
-  if (!curl || !in) {
-    error = "cannot open " + source.describe();
-    return CURLE_READ_ERROR;
-  }
-  const std::string upload_name = t.temp_then_rename ? "." + name + ".part" : name;
-  const std::string url = "sftp://" + url_host(t.host) + ":" + std::to_string(t.port) +
-                          t.remote_dir + "/" + escaped(curl.get(), upload_name);
-  std::unique_ptr<curl_slist, SlistFree> post;
-  if (t.temp_then_rename) {
-    const std::string cmd =
-        "rename \"" + t.remote_dir + "/" + upload_name + "\" \"" + t.remote_dir + "/" + name + "\"";
-    post.reset(curl_slist_append(nullptr, cmd.c_str()));
-    curl_easy_setopt(curl.get(), CURLOPT_POSTQUOTE, post.get());
-  }
-  const std::string pin = fingerprint_base64(t.host_key_sha256);
-  char errbuf[CURL_ERROR_SIZE] = "";
-  CURL* c = curl.get();
-  // Every option must take: one this libcurl does not know (the host key pin needs its libssh2
-  // backend) would otherwise be dropped silently and the push go ahead without it.
+// One connection's options, for an upload or a look at a file. Every option must take: one
+// this libcurl does not know (the host key pin needs its libssh2 backend) would otherwise be
+// dropped silently and the push go ahead without it. Returns why not, or "".
+std::string set_options(CURL* c, const PushTarget& t, const std::string& url,
+                        const std::string& pin, std::uint64_t size, char* errbuf) {
   CURLcode refused = CURLE_OK;
   const char* refused_option = nullptr;
   const auto set = [&](CURLoption option, const char* option_name, auto value) {
@@ -114,8 +96,6 @@ CURLcode attempt(const PushTarget& t, const Source& source, const std::string& n
     set(CURLOPT_SSH_PUBLIC_KEYFILE, "SSH_PUBLIC_KEYFILE", t.public_key_file.c_str());
   }
   set(CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256, "SSH_HOST_PUBLIC_KEY_SHA256", pin.c_str());
-  set(CURLOPT_UPLOAD, "UPLOAD", 1L);
-  set(CURLOPT_READDATA, "READDATA", in.get());
   set(CURLOPT_CONNECTTIMEOUT, "CONNECTTIMEOUT", t.connect_timeout_seconds);
   // A server that stops reading (or a path that black-holes) ends the attempt: under a byte a
   // second for stall_seconds, or longer in all than the size allows; keepalives find a peer
@@ -123,16 +103,81 @@ CURLcode attempt(const PushTarget& t, const Source& source, const std::string& n
   set(CURLOPT_LOW_SPEED_LIMIT, "LOW_SPEED_LIMIT", 1L);
   set(CURLOPT_LOW_SPEED_TIME, "LOW_SPEED_TIME", t.stall_seconds);
   set(CURLOPT_TIMEOUT, "TIMEOUT",
-      static_cast<long>(kPushBaseSeconds + source.size() / kPushBytesPerSecond) +
-          t.connect_timeout_seconds);
+      static_cast<long>(kPushBaseSeconds + size / kPushBytesPerSecond) + t.connect_timeout_seconds);
   set(CURLOPT_TCP_KEEPALIVE, "TCP_KEEPALIVE", 1L);
   set(CURLOPT_ERRORBUFFER, "ERRORBUFFER", errbuf);
-  if (refused != CURLE_OK) {
-    error = std::string("this libcurl refuses CURLOPT_") + refused_option + " (" +
-            curl_easy_strerror(refused) + "); an SFTP push needs libcurl built with libssh2";
+  if (refused == CURLE_OK) return {};
+  return std::string("this libcurl refuses CURLOPT_") + refused_option + " (" +
+         curl_easy_strerror(refused) + "); an SFTP push needs libcurl built with libssh2";
+}
+
+std::string file_url(CURL* c, const PushTarget& t, const std::string& name) {
+  return "sftp://" + url_host(t.host) + ":" + std::to_string(t.port) + t.remote_dir + "/" +
+         escaped(c, name);
+}
+
+// After a rename refused because `name` exists: is it this very file, put there by an earlier
+// attempt whose answer was lost (the rename done, the connection gone before we heard)? Names
+// are ours and unique per document, so a file of that name and size is taken as ours. Our new
+// temporary copy is removed in the same connection.
+bool already_there(const PushTarget& t, const Source& source, const std::string& name) {
+  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  if (!curl) return false;
+  CURL* c = curl.get();
+  char errbuf[CURL_ERROR_SIZE] = "";
+  const std::string pin = fingerprint_base64(t.host_key_sha256);
+  // '*': a failed removal does not fail the look.
+  const std::string rm = "*rm \"" + t.remote_dir + "/." + name + ".part\"";
+  std::unique_ptr<curl_slist, SlistFree> post(curl_slist_append(nullptr, rm.c_str()));
+  if (!set_options(c, t, file_url(c, t, name), pin, 0, errbuf).empty() ||
+      curl_easy_setopt(c, CURLOPT_NOBODY, 1L) != CURLE_OK ||
+      curl_easy_setopt(c, CURLOPT_POSTQUOTE, post.get()) != CURLE_OK ||
+      curl_easy_perform(c) != CURLE_OK) {
+    return false;
+  }
+  curl_off_t length = -1;
+  return curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
+         length >= 0 && static_cast<std::uint64_t>(length) == source.size();
+}
+
+CURLcode attempt(const PushTarget& t, const Source& source, const std::string& name,
+                 std::string& error) {
+  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  std::unique_ptr<FILE, FileClose> in = source.open();
+  if (!curl || !in) {
+    error = "cannot open " + source.describe();
+    return CURLE_READ_ERROR;
+  }
+  CURL* c = curl.get();
+  const std::string upload_name = t.temp_then_rename ? "." + name + ".part" : name;
+  const std::string pin = fingerprint_base64(t.host_key_sha256);
+  char errbuf[CURL_ERROR_SIZE] = "";
+  if (std::string why = set_options(c, t, file_url(c, t, upload_name), pin, source.size(), errbuf);
+      !why.empty()) {
+    error = std::move(why);
     return CURLE_PEER_FAILED_VERIFICATION;  // final: no attempt can do better
   }
+  std::unique_ptr<curl_slist, SlistFree> post;
+  if (t.temp_then_rename) {
+    const std::string cmd =
+        "rename \"" + t.remote_dir + "/" + upload_name + "\" \"" + t.remote_dir + "/" + name + "\"";
+    post.reset(curl_slist_append(nullptr, cmd.c_str()));
+    if (curl_easy_setopt(c, CURLOPT_POSTQUOTE, post.get()) != CURLE_OK) {
+      error = "this libcurl refuses CURLOPT_POSTQUOTE";
+      return CURLE_PEER_FAILED_VERIFICATION;
+    }
+  }
+  if (curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+      curl_easy_setopt(c, CURLOPT_READDATA, in.get()) != CURLE_OK) {
+    error = "this libcurl refuses an upload option";
+    return CURLE_PEER_FAILED_VERIFICATION;
+  }
   const CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_QUOTE_ERROR && t.temp_then_rename && already_there(t, source, name)) {
+    log_event("push: " + t.remote_dir + "/" + name +
+              " is already on the server (an earlier attempt's answer was lost)");
+    return CURLE_OK;
+  }
   if (rc != CURLE_OK) error = std::string(curl_easy_strerror(rc)) + ": " + errbuf;
   return rc;
 }
