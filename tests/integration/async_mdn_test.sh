@@ -323,8 +323,14 @@ out2_sent=$(api "/api/messages/$out2_id" | python3 -c "import json, sys; print(j
 sleep_until $((t0 + 5))
 check "resend it 5 s later" 0 curl -s -o /dev/null -w '%{http_code}' -X POST \
   -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/sent/$out2_sent/resend"
-# Past the first deadline (t0 + 10 s), before the resend's (>= t0 + 15 s).
-sleep_until $((t0 + 12))
+# The first send's deadline job has run (t0 + 10 s), before the resend's (>= t0 + 15 s).
+first_deadline_done() {
+  "$bin" messages show --db var/edigate.db "$out2_id" | python3 -c "
+import json, sys
+jobs = [j for j in json.load(sys.stdin)['jobs'] if j['kind'].startswith('mdn_timeout')]
+sys.exit(0 if len(jobs) == 2 and min(jobs, key=lambda j: j['id'])['state'] == 'done' else 1)"
+}
+wait_for 20 first_deadline_done && ok || fail "the first send's deadline job ran"
 [ "$(sent_state "$out2_mid")" = sent-awaiting-mdn ] && ok ||
   fail "the resent message still awaits its MDN after the first send's deadline ($(sent_state "$out2_mid"))"
 wait_for 15 sh -c "[ \"\$('$bin' messages sent --db var/edigate.db | awk -F'\t' -v id='$out2_mid' '\$8 == id {print \$6}')\" = mdn-timeout ]" &&

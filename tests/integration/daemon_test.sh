@@ -26,6 +26,12 @@ XML
 check "config check" 0 "$bin" config check -c edigate.xml
 start_daemon
 ok
+# A second daemon on the same store (other ports) is refused before it touches anything.
+sed -e "s/port=\"$http_port\"/port=\"$(free_port)\"/; s/port=\"$https_port\"/port=\"$(free_port)\"/" \
+  -e "s/port=\"$admin_port\"/port=\"$(free_port)\"/; s/port=\"$sftp_port\"/port=\"$(free_port)\"/" \
+  edigate.xml >second.xml
+check "a second daemon on the same store exits" 2 timeout 20 "$bin" serve --config second.xml
+has "it says which process has it" err "another edigate serve uses the store .*var/edigate.db (pid $daemon)"
 
 po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
 po5010="$src/tests/fixtures/edi/canonical/850-5010-retail-orders.edi"
@@ -380,6 +386,23 @@ import json
 docs = json.load(open("twice.json"))["documents"]
 assert [d["status"] == "duplicate" for d in docs] == [False, False, True, True], [d["status"] for d in docs]
 PY
+# Reprocessed after its maps changed (as if the first set had been mapped differently before):
+# that document goes to the connectors again, under a key of its own; the other does not.
+twice_id=$id
+sqlite3 -cmd '.timeout 5000' var/edigate.db \
+  "UPDATE documents SET canonical_id = 'an-earlier-mapping' WHERE message_id = $twice_id AND set_index = 0"
+check "reprocess after a remap" 0 "$bin" messages reprocess --db var/edigate.db "$twice_id"
+wait_for 15 sh -c "'$bin' messages show --db var/edigate.db $twice_id | grep -c 'resend-' | grep -q '^2$'" ||
+  fail "the remapped document redelivered to both connectors"
+"$bin" messages show --db var/edigate.db "$twice_id" >remapped.json
+python3 - <<'PY' && ok || fail "only the remapped document went again, under a key of its own"
+import json
+docs = json.load(open("remapped.json"))["documents"]
+again = lambda d: sorted(a["connector"] for a in d["deliveries"] if "-resend-" in a["idempotency_key"])
+assert again(docs[0]) == ["erp", "files"], docs[0]["deliveries"]
+assert again(docs[1]) == [], docs[1]["deliveries"]
+assert docs[0]["status"] == "delivered", docs[0]
+PY
 [ -z "$(ls var/jails/retailer/inbox)" ] && ok || fail "the inbox copy is removed once stored"
 printf 'put sftp-orders.edi ../escape.edi\n' >escape.batch
 check "no way out of the jail" 1 sftp -q -b escape.batch -i sftp_key -P "$sftp_port" \
@@ -584,8 +607,11 @@ inbox=var/jails/retailer/inbox
 sed -e 's/000118830/000557001/g' -e 's/\*118830\*/*557001*/; s/GE\*2\*118830/GE*2*557001/' "$po" >"$inbox/left-behind.edi"
 cp sftp-orders.edi "$inbox/orders-555001.edi"
 head -c 5000 /dev/zero >"$inbox/.edigate-upload-cutoff"
+cp big.bin "$inbox/too-big.edi"  # over the body limit (1 MiB) lowered since it came, say
 start_daemon
 [ -z "$(ls -A "$inbox")" ] && ok || fail "the inbox is emptied at start: $(ls -A "$inbox")"
+ls var/jails/.quarantine/retailer/ | grep -q '^too-big.edi\.' && ok ||
+  fail "the file that cannot be stored is moved aside, not left to block its name"
 count_file() { sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT count(*) FROM messages WHERE filename = '$1'"; }
 [ "$(count_file left-behind.edi)" = 1 ] && ok || fail "the upload left complete in the inbox is stored"
 [ "$(count_file orders-555001.edi)" = 1 ] && ok || fail "the upload stored before is not stored again"
@@ -595,6 +621,7 @@ wait "$daemon"
 "$bin" audit export --db var/edigate.db >out
 has "the recovered upload is audited" out '"sftp.recovered_upload"'
 has "the cut-off temporary file is audited" out 'cut off by a stop before its close'
+has "the file moved aside is audited" out '"sftp.quarantined_upload"'
 check "audit verify after the restart" 0 "$bin" audit verify --db var/edigate.db
 echo "daemon_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -105,7 +105,7 @@ descendants() { local p; for p in $(ps -o pid= --ppid "$1"); do echo "$p"; desce
   done ) &
 stopper=$!
 started=$SECONDS
-head -c 50000000 /dev/zero >large.edi  # more than sshd buffers: the push is still sending when stopped
+head -c 200000000 /dev/zero >large.edi  # far more than sshd buffers: still sending when stopped
 check "a stalled server: the attempt is given up" 1 "$bin" sftp push large.edi --host 127.0.0.1 \
   --port "$port" --user "$user" --remote-dir "$tmp/remote" --key client_key \
   --host-key-sha256 "$fp" --as stalled.edi --attempts 1 --stall-seconds 2
@@ -117,6 +117,7 @@ wait "$stopper" 2>/dev/null
 [ -s stopped.pids ] && passed=$((passed + 1)) ||
   { failed=$((failed + 1)); echo "FAIL: no sftp-server was stopped for the stall test"; }
 for p in $(cat stopped.pids 2>/dev/null); do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+rm -f large.edi remote/.stalled.edi.part
 
 dead=$(free_port)
 check "unreachable server retried then failed" 1 "$bin" sftp push outbound.edi --host 127.0.0.1 \

@@ -699,8 +699,9 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
   const auto first_outside = std::find_if(result.problems.begin(), result.problems.end(),
                                           [](const edi::Problem& p) { return p.is_error(); });
   if (!result.readable()) {
-    error =
-        result.problems.empty() ? "no interchange found" : edi::to_string(result.problems.front());
+    error = first_outside != result.problems.end() ? edi::to_string(*first_outside)
+            : result.problems.empty()              ? "no interchange found"
+                                                   : edi::to_string(result.problems.front());
   }
   const std::string note =
       !result.readable() || outside == 0
@@ -723,6 +724,15 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     }
     for (const store::PendingBlob& blob : blobs) {
       if (auto s = core_.blobs().record(blob); !s.ok()) return s;
+    }
+    // Processed again: the canonical JSON each document had (by set index), so that one the
+    // connectors already have is not delivered again, and one remapped since is.
+    std::map<int, std::string> canonical_before;
+    if (processed_before) {
+      auto earlier = st.list_documents(message_id);
+      if (!earlier.ok()) return earlier.status();
+      for (const store::Document& e : earlier.value())
+        canonical_before[e.set_index] = e.canonical_id;
     }
     // Interchanges whose control number was seen before from the same sender (per partner
     // policy), by their index in the file: in an earlier message, or earlier in this one.
@@ -779,11 +789,22 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         if (to_string(route.document) != set.document_type) continue;
         if (processed_before) {
           // Processed again (reprocess): a connector that already has the document does not
-          // get it again (resend is for that), the same for file drops and HTTP deliveries.
+          // get it again (resend is for that), the same for file drops and HTTP deliveries;
+          // one that has an earlier mapping of it (the maps changed) gets the new one, as a
+          // redelivery with a key of its own (under the first key the ERP would drop it).
           auto done = st.was_delivered(document_id.value(), route.connector);
           if (!done.ok()) return done.status();
           if (done.value()) {
-            delivered_before = true;
+            const auto before = canonical_before.find(static_cast<int>(set.index));
+            if (before != canonical_before.end() && before->second == d.canonical_id) {
+              delivered_before = true;
+              continue;
+            }
+            queued = true;
+            auto redeliver = st.enqueue(std::string(kRedeliverJob) + route.connector,
+                                        store::JobRef{message_id, document_id.value()}, now_ms());
+            if (!redeliver.ok()) return redeliver.status();
+            queued_for_others = true;
             continue;
           }
         }

@@ -89,6 +89,27 @@ sftp::Status SftpIntake::record_partial(const sftp::PartialUpload& upload) {
   return sftp::Status::success();
 }
 
+// Moves an inbox file recover() cannot store to <jails>/.quarantine/<partner>/ (outside every
+// jail), audited as sftp.quarantined_upload with where it went and why.
+bool SftpIntake::quarantine(const config::GatewayConfig& config, const std::string& partner,
+                            int inbox_fd, const std::string& name, const std::string& why) {
+  const std::filesystem::path dir = config.sftp->jails / ".quarantine" / partner;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string kept = name + "." + std::to_string(now_ms());
+  if (ec || renameat(inbox_fd, name.c_str(), AT_FDCWD, (dir / kept).c_str()) != 0) {
+    std::fprintf(stderr,
+                 "edigate: sftp: partner=%s %s left in the inbox: %s (cannot move it aside)\n",
+                 partner.c_str(), name.c_str(), why.c_str());
+    return false;
+  }
+  (void)core_.store().append_audit(
+      {"sftp", "sftp.quarantined_upload", "partner:" + partner,
+       store::json_text(
+           {{"filename", name}, {"kept_as", (dir / kept).string()}, {"reason", why}})});
+  return true;
+}
+
 std::size_t SftpIntake::recover(const config::GatewayConfig& config) {
   std::size_t handled = 0;
   for (const config::PartnerProfile& p : config.partners) {
@@ -120,8 +141,8 @@ std::size_t SftpIntake::recover(const config::GatewayConfig& config) {
       sftp::CompletedUpload upload{p.id, name, dir, size};
       std::string bytes, error;
       if (!read_upload(upload, config.limits.body_bytes, bytes, error)) {
-        std::fprintf(stderr, "edigate: sftp: partner=%s %s left in the inbox: %s\n", p.id.c_str(),
-                     name.c_str(), error.c_str());
+        // Left there, it would block the partner's uploads under that name at every start.
+        if (quarantine(config, p.id, dir, name, error)) ++handled;
         continue;
       }
       auto stored = core_.store().find_received_file(p.id, name, store::sha256_hex(bytes));

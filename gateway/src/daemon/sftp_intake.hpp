@@ -22,11 +22,15 @@ class SftpIntake final : public sftp::UploadSink {
   // upload renamed to its final name was complete (fsync'd first): stored before (the commit
   // happened, the removal did not), it is removed; else it is stored now, as its CLOSE would
   // have (audited `sftp.recovered_upload`; the partner, not told, may send it again, which the
-  // interchange duplicate check sees). A temporary file of an upload cut off mid-way is removed
-  // and audited as a partial upload. Returns how many files it handled.
+  // interchange duplicate check sees). One that cannot be read or is over the body limit is
+  // moved to <jails>/.quarantine/<partner>/ (audited sftp.quarantined_upload). A temporary file
+  // of an upload cut off mid-way is removed and audited as a partial upload. Returns how many
+  // files it handled.
   std::size_t recover(const config::GatewayConfig& config);
 
  private:
+  bool quarantine(const config::GatewayConfig& config, const std::string& partner, int inbox_fd,
+                  const std::string& name, const std::string& why);
   Core& core_;
 };
 

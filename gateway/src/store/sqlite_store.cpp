@@ -589,7 +589,11 @@ Status SqliteStore::merge_control_numbers(std::string_view into,
     Statement q(statements_,
                 "INSERT INTO control_numbers (partner, kind, last) "
                 "SELECT ?1, kind, MAX(last) FROM control_numbers "
-                "WHERE partner IN (SELECT value FROM json_each(?2)) GROUP BY kind "
+                "WHERE partner IN (SELECT value FROM json_each(?2)) "
+                // Acknowledgements were numbered under the sender id as received, which need
+                // not be the one configured: every sender seen from this partner too.
+                "OR partner IN (SELECT substr(sender, instr(sender, ':') + 1) "
+                "FROM interchanges_seen WHERE partner = ?1) GROUP BY kind "
                 "ON CONFLICT (partner, kind) DO UPDATE SET last = MAX(last, excluded.last)");
     q.bind(1, into).bind(2, nlohmann::json(from).dump());
     return q.run();

@@ -425,8 +425,9 @@ class Store {
   // because nothing carrying it was sent.
   virtual Result<std::uint64_t> allocate_control_number(std::string_view partner,
                                                         std::string_view kind) = 0;
-  // Raises each of `into`'s counters to the highest of the same kind under `from` (and its
-  // own): numbers handed out under those keys are never handed out under `into`. Idempotent.
+  // Raises each of `into`'s counters to the highest of the same kind under `from`, under the
+  // id of every sender seen from partner `into` (interchanges_seen), and its own: numbers
+  // handed out under those keys are never handed out under `into`. Idempotent.
   // The gateway numbers everything it sends a partner under the partner's id; before, its
   // acknowledgements were numbered under the partner's interchange sender ids and its outbound
   // interchanges under the mapping directory's partner id (see serve.cpp).

@@ -79,3 +79,16 @@ TEST_CASE("merged control numbers start above every number of the keys merged in
   REQUIRE(store->merge_control_numbers("new-partner", {"6111470100"}).ok());
   CHECK(numbers.next(ControlKind::interchange, "new-partner") == 8);
 }
+
+TEST_CASE("merged control numbers also start above those of every sender seen from the partner",
+          "[store][control]") {
+  StoreFixture f;
+  auto store = f.open_store();
+  ControlNumbers numbers(*store);
+  // Acknowledgements once numbered under a second ISA06 id the partner sent with.
+  for (int i = 0; i < 9; ++i) numbers.next(ControlKind::interchange, "SECONDID");
+  REQUIRE(store->record_interchange("retailer", "ZZ:SECONDID", "000000042").ok());
+  REQUIRE(store->merge_control_numbers("retailer", {"6111470100"}).ok());
+  ControlNumbers keyed(*store, "retailer");
+  CHECK(keyed.next(ControlKind::interchange, "x") == 10);
+}
