@@ -99,6 +99,14 @@ wait_sent "$third" "the third ship notice"
 none=$(sqlite3 -cmd ".timeout 5000" var/edigate.db "SELECT count(*) FROM jobs WHERE kind = 'ack_due' AND message_id = $third")
 [ "$none" = 0 ] && ok || fail "no deadline for a partner without <expect-acks> (found $none)"
 
+# <expect-acks> back in the profile: a message sent while it was not there is watched from the
+# reload, from when it was sent.
+reload_profile 's|<acks type="auto" send="none"/>|<acks type="auto" send="none"/>\n  <expect-acks within="2"/>|' "watched again"
+wait_for 15 sh -c "$(declare -f message status_of); api='$api' status_of $third | grep -q \"^overdue \"" && ok ||
+  { fail "a message sent before <expect-acks> is watched once it is there"; status_of "$third"; }
+grep -q "1 message(s) sent to retailer before its <expect-acks> now watched" daemon.log && ok ||
+  fail "the daemon says it watches them"
+
 # The ERP was told of the statuses under their own Idempotency-Keys, each event showing the
 # message as it was when it went out (a status overtaken before its event could go is not told
 # on its own); the first event's 500 was retried.

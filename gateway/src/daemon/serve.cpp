@@ -227,6 +227,38 @@ void merge_control_numbers(Core& core, const config::GatewayConfig& c) {
   }
 }
 
+// At start and after each reload: a partner whose <expect-acks> is new (or back) watches the
+// messages already sent to it too, from when they were sent: each gets an ack_due job now, which
+// queues itself again at its deadline when that is still ahead (JobRunner::ack_due).
+void watch_sent_messages(Core& core, const config::GatewayConfig& c) {
+  for (const config::PartnerProfile& p : c.partners) {
+    if (p.expect_ack_seconds == 0) continue;
+    auto unwatched =
+        core.store().list_outbound_without_job(p.id, store::message_status::sent, kAckDueJob);
+    if (!unwatched.ok()) {
+      log("warning: messages sent to " + p.id +
+          " not watched for acknowledgements: " + unwatched.status().message);
+      continue;
+    }
+    if (unwatched.value().empty()) continue;
+    const store::Status queued = core.store().batch([&]() -> store::Status {
+      for (const std::int64_t id : unwatched.value()) {
+        auto job = core.store().enqueue(kAckDueJob, store::JobRef{id, std::nullopt}, now_ms());
+        if (!job.ok()) return job.status();
+      }
+      return store::Status::success();
+    });
+    if (!queued.ok()) {
+      log("warning: messages sent to " + p.id +
+          " not watched for acknowledgements: " + queued.message);
+    } else {
+      log(std::to_string(unwatched.value().size()) + " message(s) sent to " + p.id +
+          " before its <expect-acks> now watched");
+      core.wake();
+    }
+  }
+}
+
 // One daemon per store: two would run each other's jobs (their runners share names, and each
 // gives back what looks stale under its names). An exclusive flock on <database>.lock, held
 // until the process ends, with the holder's pid in it for the message.
@@ -303,6 +335,7 @@ int serve(const ServeOptions& options) {
   }
   report_certificates(core, *cfg);
   merge_control_numbers(core, *cfg);
+  watch_sent_messages(core, *cfg);
 
   http::WorkerPool pool(cfg->workers, http::kDefaultWorkerQueueCapacity);
   ListenerEndpoints endpoints;
@@ -455,6 +488,7 @@ int serve(const ServeOptions& options) {
         log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
             std::to_string(tls_reloaded) + " TLS certificate(s))");
         report_certificates(core, as_running(*cfg, *again.config));
+        watch_sent_messages(core, *again.config);
       }
       sd_notify(0, "READY=1");
     } else if (sig == SIGTERM || sig == SIGINT) {

@@ -217,6 +217,18 @@ Result<std::int64_t> SqliteStore::release_worker(std::string_view worker) {
   });
 }
 
+Result<std::vector<std::int64_t>> SqliteStore::list_outbound_without_job(std::string_view partner,
+                                                                         std::string_view status,
+                                                                         std::string_view kind) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_,
+              "SELECT id FROM messages m WHERE direction = 'out' AND partner = ? AND status = ? "
+              "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.message_id = m.id AND j.kind = ? "
+              "AND j.state IN ('ready', 'running')) ORDER BY id");
+  q.bind(1, partner).bind(2, status).bind(3, kind);
+  return all_rows<std::int64_t>(q, [](const Statement& row) { return row.int_at(0); });
+}
+
 Result<std::vector<QueueDepth>> SqliteStore::queue_depth() {
   std::lock_guard lock(mu_);
   Statement q(statements_,

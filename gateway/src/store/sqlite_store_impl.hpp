@@ -77,6 +77,9 @@ class SqliteStore final : public Store {
   Status dead(const Job& job, std::string_view error) override;
   Result<std::int64_t> release_stale(std::int64_t older_than) override;
   Result<std::int64_t> release_worker(std::string_view worker) override;
+  Result<std::vector<std::int64_t>> list_outbound_without_job(std::string_view partner,
+                                                              std::string_view status,
+                                                              std::string_view kind) override;
   Result<std::vector<QueueDepth>> queue_depth() override;
   Result<std::vector<Job>> list_jobs(std::int64_t message_id) override;
   Result<std::optional<Job>> get_job(std::int64_t id) override;

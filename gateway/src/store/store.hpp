@@ -384,6 +384,11 @@ class Store {
   // holds no job (an idle one): any still running under its name was left so by a failed
   // write of its outcome.
   virtual Result<std::int64_t> release_worker(std::string_view worker) = 0;
+  // Outbound messages of `partner` in status `status` with no job of `kind` ready or running
+  // (oldest first): messages sent before the partner's <expect-acks> existed, say.
+  virtual Result<std::vector<std::int64_t>> list_outbound_without_job(std::string_view partner,
+                                                                      std::string_view status,
+                                                                      std::string_view kind) = 0;
   virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
   virtual Result<std::vector<Job>> list_jobs(std::int64_t message_id) = 0;
   virtual Result<std::optional<Job>> get_job(std::int64_t id) = 0;
