@@ -205,9 +205,10 @@ void SftpSession::on_stat(sftp_client_message msg) {
     if (area_fd >= 0 && path.kind == JailPath::Kind::file) {
       fd = Jail::open_beneath(area_fd, path.name, O_PATH, 0);
     }
-    const int err = errno;
+    int err = errno;  // of the open, when it failed
     struct stat st {};
     const bool ok = fd >= 0 && ::fstat(fd, &st) == 0;
+    if (fd >= 0 && !ok) err = errno;  // of the fstat
     if (fd != area_fd && fd >= 0) ::close(fd);
     if (area_fd >= 0) ::close(area_fd);
     if (!ok) return reply_errno(msg, err, "stat " + display_path(path));
@@ -364,12 +365,23 @@ void SftpSession::finish_upload(sftp_client_message msg, OpenHandle& up) {
     return refuse(msg, SSH_FX_FAILURE,
                   err == EEXIST ? "a file of that name is waiting in inbox/" : "upload failed");
   }
-  ::fsync(up.area_fd);
+  // The rename must be on disk before anyone is told the file is there (the stand-alone
+  // journal records it by name).
+  if (::fsync(up.area_fd) != 0) {
+    const int err = errno;
+    ::unlinkat(up.area_fd, up.name.c_str(), 0);
+    up.temp_name.clear();  // nothing left under the temporary name for abandon() to remove
+    abandon(up, std::string("the inbox could not be synced: ") + std::strerror(err));
+    return refuse(msg, SSH_FX_FAILURE, "upload failed");
+  }
   const Status ingested = sink_.ingest({partner_.id, up.name, up.area_fd, up.bytes});
   if (!ingested.ok()) {
     ::unlinkat(up.area_fd, up.name.c_str(), 0);
-    ::close(up.area_fd);
-    return refuse(msg, SSH_FX_FAILURE, "ingestion failed: " + ingested.message);
+    up.temp_name.clear();
+    // Recorded with the reason; the client is told only that it did not go through (the
+    // store's error text is ours, not the partner's).
+    abandon(up, "not stored: " + ingested.message);
+    return refuse(msg, SSH_FX_FAILURE, "upload could not be stored; send it again");
   }
   ::close(up.area_fd);
   log_event("partner=" + partner_.id + " upload complete file=" + up.name +
@@ -381,7 +393,7 @@ void SftpSession::finish_upload(sftp_client_message msg, OpenHandle& up) {
 void SftpSession::abandon(OpenHandle& h, const std::string& reason) {
   if (h.fd >= 0) ::close(h.fd);
   if (h.kind == OpenHandle::Kind::upload) {
-    ::unlinkat(h.area_fd, h.temp_name.c_str(), 0);
+    if (!h.temp_name.empty()) ::unlinkat(h.area_fd, h.temp_name.c_str(), 0);
     ::close(h.area_fd);
     const Status s = sink_.record_partial({partner_.id, h.name, h.bytes, reason});
     log_event("partner=" + partner_.id + " partial upload file=" + h.name +

@@ -268,6 +268,20 @@ start_server() {  # start_server DIR: runs DIR/server.xml, sets server_port
   [ -n "$server_port" ] || { fail "server $1 did not start"; cat "$tmp/$1/server.log"; }
 }
 
+# --- a sink that cannot record (a journal on a full disk): the upload is refused, not kept ---
+mkdir -p full && cat >full/server.xml <<XML
+<sftp listen="127.0.0.1" port="0" host_keys="../host_keys" journal="/dev/full" ready_file="port">
+  <partner id="oldpeer" jail="../jails/oldpeer" legacy_algorithms="true"><key>$(cat oldpeer.key.pub)</key></partner>
+</sftp>
+XML
+start_server full
+printf 'put order.edi inbox/unrecorded.edi\n' >full.batch
+check "an upload the sink cannot record fails" 1 sftp -q -b full.batch -i oldpeer.key -P "$server_port" \
+  -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null oldpeer@127.0.0.1
+logged "the client is told to send it again" "upload could not be stored; send it again" full/server.log
+logged "the reason is logged" "reason=not stored: journal write failed" full/server.log
+absent "nothing left in the inbox under its name" jails/oldpeer/inbox/unrecorded.edi
+
 # --- limits with their own server: total sessions, login grace, packet and path size ---------
 mkdir -p l && cat >l/server.xml <<XML
 <sftp listen="127.0.0.1" port="0" host_keys="../host_keys" journal="journal.log" ready_file="port">
