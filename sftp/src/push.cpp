@@ -117,10 +117,32 @@ std::string file_url(CURL* c, const PushTarget& t, const std::string& name) {
 }
 
 // After a rename refused because `name` exists: is it this very file, put there by an earlier
-// attempt whose answer was lost (the rename done, the connection gone before we heard)? Names
-// are ours and unique per document, so a file of that name and size is taken as ours. Our new
-// temporary copy is removed in the same connection.
+// attempt whose answer was lost (the rename done, the connection gone before we heard)? It is
+// read back (at most one byte more than ours) and compared byte for byte; our new temporary
+// copy is removed first, in the same connection, either way.
+struct Capped {
+  std::string bytes;
+  std::size_t limit = 0;
+};
+std::size_t keep_capped(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* out = static_cast<Capped*>(user);
+  const std::size_t got = size * n;
+  if (out->bytes.size() + got > out->limit) return 0;  // larger than ours: not ours; stop
+  out->bytes.append(data, got);
+  return got;
+}
+
 bool already_there(const PushTarget& t, const Source& source, const std::string& name) {
+  std::string ours;
+  if (!source.path.empty()) {
+    std::unique_ptr<FILE, FileClose> in = source.open();
+    if (!in) return false;
+    char buffer[65536];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, in.get())) > 0) ours.append(buffer, n);
+  } else {
+    ours.assign(source.bytes);
+  }
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
   if (!curl) return false;
   CURL* c = curl.get();
@@ -128,16 +150,17 @@ bool already_there(const PushTarget& t, const Source& source, const std::string&
   const std::string pin = fingerprint_base64(t.host_key_sha256);
   // '*': a failed removal does not fail the look.
   const std::string rm = "*rm \"" + t.remote_dir + "/." + name + ".part\"";
-  std::unique_ptr<curl_slist, SlistFree> post(curl_slist_append(nullptr, rm.c_str()));
-  if (!set_options(c, t, file_url(c, t, name), pin, 0, errbuf).empty() ||
-      curl_easy_setopt(c, CURLOPT_NOBODY, 1L) != CURLE_OK ||
-      curl_easy_setopt(c, CURLOPT_POSTQUOTE, post.get()) != CURLE_OK ||
+  std::unique_ptr<curl_slist, SlistFree> pre(curl_slist_append(nullptr, rm.c_str()));
+  Capped theirs;
+  theirs.limit = ours.size() + 1;
+  if (!set_options(c, t, file_url(c, t, name), pin, ours.size(), errbuf).empty() ||
+      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_capped) != CURLE_OK ||
+      curl_easy_setopt(c, CURLOPT_WRITEDATA, &theirs) != CURLE_OK ||
+      curl_easy_setopt(c, CURLOPT_QUOTE, pre.get()) != CURLE_OK ||
       curl_easy_perform(c) != CURLE_OK) {
     return false;
   }
-  curl_off_t length = -1;
-  return curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK &&
-         length >= 0 && static_cast<std::uint64_t>(length) == source.size();
+  return theirs.bytes == ours;
 }
 
 CURLcode attempt(const PushTarget& t, const Source& source, const std::string& name,

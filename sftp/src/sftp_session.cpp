@@ -381,6 +381,9 @@ void SftpSession::finish_upload(sftp_client_message msg, OpenHandle& up) {
     // Recorded with the reason; the client is told only that it did not go through (the
     // store's error text is ours, not the partner's).
     abandon(up, "not stored: " + ingested.message);
+    if (ingested.code == ErrorCode::refused) {  // for good, and the reason is the partner's
+      return refuse(msg, SSH_FX_FAILURE, "upload refused: " + ingested.message);
+    }
     return refuse(msg, SSH_FX_FAILURE, "upload could not be stored; send it again");
   }
   ::close(up.area_fd);

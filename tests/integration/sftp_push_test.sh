@@ -62,11 +62,12 @@ check "no temporary name left behind" 1 sh -c 'ls -A remote | grep -q part'
 check "the same file again: already there" 0 push --key client_key --host-key-sha256 "$fp" --as order-7.edi --attempts 1
 said "says it is already there" "already on the server"
 check "no temporary copy left" 1 sh -c 'ls -A remote | grep -q part'
-head -c 1000 /dev/urandom >other.edi
-check "another file under a taken name fails" 1 "$bin" sftp push other.edi --host 127.0.0.1 --port "$port" \
+head -c 100000 /dev/urandom >other.edi  # the same size, other bytes
+check "another file of the same size under a taken name fails" 1 "$bin" sftp push other.edi --host 127.0.0.1 --port "$port" \
   --user "$user" --remote-dir "$tmp/remote" --key client_key --host-key-sha256 "$fp" --as order-7.edi \
   --attempts 1
 check "the file there is unchanged" 0 cmp outbound.edi remote/order-7.edi
+check "no temporary copy of it left either" 1 sh -c 'ls -A remote | grep -q part'
 check "push without rename" 0 push --key client_key --host-key-sha256 "$fp" --as direct.edi --no-rename
 check "direct push arrived" 0 cmp outbound.edi remote/direct.edi
 check "wrong host key refused" 1 push --key client_key --host-key-sha256 "$wrong" --as evil.edi

@@ -297,7 +297,10 @@ store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
                                   unsigned expect_ack_seconds) {
   namespace ms = store::message_status;
   auto changed = move_outbound(st, message_id, {ms::processing, ms::failed}, ms::sent, "");
-  if (!changed.ok() || !changed.value() || expect_ack_seconds == 0) return changed;
+  if (!changed.ok() || !changed.value()) return changed;
+  // Queued even when the partner is not watched (the window the send started with is 0): the
+  // job reads the window in force when it runs, so a reload that adds <expect-acks> while this
+  // message was being sent still watches it (one that was not watched ends at once).
   auto job = st.enqueue(kAckDueJob, store::JobRef{message_id, std::nullopt},
                         now_ms() + std::int64_t{expect_ack_seconds} * 1000);
   if (!job.ok()) return job.status();
@@ -725,8 +728,8 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     for (const store::PendingBlob& blob : blobs) {
       if (auto s = core_.blobs().record(blob); !s.ok()) return s;
     }
-    // Processed again: the canonical JSON each document had (by set index), so that one the
-    // connectors already have is not delivered again, and one remapped since is.
+    // Processed again: the canonical JSON each document had (by set index), to say when a
+    // document the connectors already have maps differently now.
     std::map<int, std::string> canonical_before;
     if (processed_before) {
       auto earlier = st.list_documents(message_id);
@@ -789,22 +792,14 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         if (to_string(route.document) != set.document_type) continue;
         if (processed_before) {
           // Processed again (reprocess): a connector that already has the document does not
-          // get it again (resend is for that), the same for file drops and HTTP deliveries;
-          // one that has an earlier mapping of it (the maps changed) gets the new one, as a
-          // redelivery with a key of its own (under the first key the ERP would drop it).
+          // get it again, the same for file drops and HTTP deliveries. Sending it again is
+          // the operator's call (resend: a key of its own), also when the maps changed since:
+          // the ERP may have acted on what it got, and a second order under a new key is not
+          // something to make by default.
           auto done = st.was_delivered(document_id.value(), route.connector);
           if (!done.ok()) return done.status();
           if (done.value()) {
-            const auto before = canonical_before.find(static_cast<int>(set.index));
-            if (before != canonical_before.end() && before->second == d.canonical_id) {
-              delivered_before = true;
-              continue;
-            }
-            queued = true;
-            auto redeliver = st.enqueue(std::string(kRedeliverJob) + route.connector,
-                                        store::JobRef{message_id, document_id.value()}, now_ms());
-            if (!redeliver.ok()) return redeliver.status();
-            queued_for_others = true;
+            delivered_before = true;
             continue;
           }
         }
@@ -824,7 +819,14 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         queued_for_others = true;
       }
       if (delivered_before && !queued) {
-        if (auto s = st.set_document_status(document_id.value(), "delivered", d.canonical_id, "");
+        const auto before = canonical_before.find(static_cast<int>(set.index));
+        const bool remapped = before != canonical_before.end() && !before->second.empty() &&
+                              before->second != d.canonical_id;
+        if (auto s = st.set_document_status(
+                document_id.value(), "delivered", d.canonical_id,
+                remapped ? "maps differently since it was delivered: resend to deliver this "
+                           "mapping"
+                         : "");
             !s.ok()) {
           return s;
         }

@@ -220,7 +220,6 @@ void merge_control_numbers(Core& core, const config::GatewayConfig& c) {
     if (p.x12) from.push_back(p.x12->id);
     if (p.edifact) from.push_back(p.edifact->id);
     if (p.mapping) from.push_back(p.mapping->id);
-    if (from.empty()) continue;
     if (auto s = core.store().merge_control_numbers(p.id, from); !s.ok()) {
       log("warning: control numbers of partner " + p.id + " not merged: " + s.message);
     }

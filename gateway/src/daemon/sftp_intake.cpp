@@ -51,6 +51,13 @@ bool read_upload(const sftp::CompletedUpload& upload, std::uint64_t limit, std::
 
 sftp::Status SftpIntake::ingest(const sftp::CompletedUpload& upload) {
   const auto live = core_.live();
+  if (upload.size > live->config->limits.body_bytes) {
+    // For good (the limit may have been lowered by a reload since the server started): the
+    // partner is told, rather than to send it again.
+    return sftp::Status::error(sftp::ErrorCode::refused,
+                               "larger than the body limit of " +
+                                   std::to_string(live->config->limits.body_bytes) + " bytes");
+  }
   std::string bytes, error;
   if (!read_upload(upload, live->config->limits.body_bytes, bytes, error)) {
     return sftp::Status::error(sftp::ErrorCode::sink_failed, error);
@@ -89,6 +96,14 @@ sftp::Status SftpIntake::record_partial(const sftp::PartialUpload& upload) {
   return sftp::Status::success();
 }
 
+static bool sync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  return synced;
+}
+
 // Moves an inbox file recover() cannot store to <jails>/.quarantine/<partner>/ (outside every
 // jail), audited as sftp.quarantined_upload with where it went and why.
 bool SftpIntake::quarantine(const config::GatewayConfig& config, const std::string& partner,
@@ -97,7 +112,8 @@ bool SftpIntake::quarantine(const config::GatewayConfig& config, const std::stri
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const std::string kept = name + "." + std::to_string(now_ms());
-  if (ec || renameat(inbox_fd, name.c_str(), AT_FDCWD, (dir / kept).c_str()) != 0) {
+  if (ec || renameat(inbox_fd, name.c_str(), AT_FDCWD, (dir / kept).c_str()) != 0 ||
+      !sync_directory(dir) || ::fsync(inbox_fd) != 0) {
     std::fprintf(stderr,
                  "edigate: sftp: partner=%s %s left in the inbox: %s (cannot move it aside)\n",
                  partner.c_str(), name.c_str(), why.c_str());

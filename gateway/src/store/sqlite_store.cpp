@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_schema.hpp"
@@ -585,18 +586,43 @@ Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view part
 
 Status SqliteStore::merge_control_numbers(std::string_view into,
                                           const std::vector<std::string>& from) {
-  return write([&]() -> Status {
-    Statement q(statements_,
-                "INSERT INTO control_numbers (partner, kind, last) "
-                "SELECT ?1, kind, MAX(last) FROM control_numbers "
-                "WHERE partner IN (SELECT value FROM json_each(?2)) "
-                // Acknowledgements were numbered under the sender id as received, which need
-                // not be the one configured: every sender seen from this partner too.
-                "OR partner IN (SELECT substr(sender, instr(sender, ':') + 1) "
-                "FROM interchanges_seen WHERE partner = ?1) GROUP BY kind "
-                "ON CONFLICT (partner, kind) DO UPDATE SET last = MAX(last, excluded.last)");
-    q.bind(1, into).bind(2, nlohmann::json(from).dump());
+  static constexpr const char* kMerge =
+      "INSERT INTO control_numbers (partner, kind, last) "
+      "SELECT ?1, kind, MAX(last) FROM control_numbers "
+      "WHERE kind IN ('interchange', 'group', 'transaction') AND partner IN (%s) GROUP BY kind "
+      "ON CONFLICT (partner, kind) DO UPDATE SET last = MAX(last, excluded.last)";
+  const auto merge_from = [&](const char* keys, bool listed) {
+    char sql[512];
+    std::snprintf(sql, sizeof sql, kMerge, keys);
+    Statement q(statements_, sql);
+    q.bind(1, into);
+    if (listed) q.bind(2, nlohmann::json(from).dump());
     return q.run();
+  };
+  return write([&]() -> Status {
+    if (Status s = merge_from("SELECT value FROM json_each(?2)", true); !s.ok()) return s;
+    // Acknowledgements were numbered under the sender id as received, which need not be the
+    // one configured: every sender seen from this partner too. Those counters stopped moving
+    // with the change, so once per partner is enough (a marker row records it), and a reload
+    // does not read all of interchanges_seen again.
+    Statement marked(statements_,
+                     "SELECT count(*) FROM control_numbers WHERE partner = ? AND kind = "
+                     "'senders-merged'");
+    marked.bind(1, into);
+    auto already = marked.single_int();
+    if (!already.ok()) return already.status();
+    if (already.value() > 0) return Status::success();
+    if (Status s = merge_from("SELECT substr(sender, instr(sender, ':') + 1) FROM "
+                              "interchanges_seen WHERE partner = ?1",
+                              false);
+        !s.ok()) {
+      return s;
+    }
+    Statement mark(statements_,
+                   "INSERT INTO control_numbers (partner, kind, last) VALUES (?, "
+                   "'senders-merged', 1) ON CONFLICT DO NOTHING");
+    mark.bind(1, into);
+    return mark.run();
   });
 }
 
