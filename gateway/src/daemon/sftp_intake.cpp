@@ -112,12 +112,17 @@ bool SftpIntake::quarantine(const config::GatewayConfig& config, const std::stri
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const std::string kept = name + "." + std::to_string(now_ms());
-  if (ec || renameat(inbox_fd, name.c_str(), AT_FDCWD, (dir / kept).c_str()) != 0 ||
-      !sync_directory(dir) || ::fsync(inbox_fd) != 0) {
+  if (ec || renameat(inbox_fd, name.c_str(), AT_FDCWD, (dir / kept).c_str()) != 0) {
     std::fprintf(stderr,
                  "edigate: sftp: partner=%s %s left in the inbox: %s (cannot move it aside)\n",
                  partner.c_str(), name.c_str(), why.c_str());
     return false;
+  }
+  if (!sync_directory(dir) || ::fsync(inbox_fd) != 0) {  // moved, but maybe not for good
+    std::fprintf(stderr,
+                 "edigate: sftp: partner=%s %s moved aside, but the move may not survive a crash: "
+                 "%s\n",
+                 partner.c_str(), name.c_str(), std::strerror(errno));
   }
   (void)core_.store().append_audit(
       {"sftp", "sftp.quarantined_upload", "partner:" + partner,
