@@ -107,6 +107,12 @@ wait_for 15 sh -c "$(declare -f message status_of); api='$api' status_of $third 
   { fail "a message sent before <expect-acks> is watched once it is there"; status_of "$third"; }
 grep -q "1 message(s) sent to retailer before its <expect-acks> now watched" daemon.log && ok ||
   fail "the daemon says it watches them"
+# The second message's deadline was queued under the 600 s window: the 2 s one brings it
+# forward, and it is overdue now rather than in ten minutes.
+wait_for 15 sh -c "$(declare -f message status_of); api='$api' status_of $second | grep -q \"^overdue \"" && ok ||
+  { fail "a shortened window takes effect at the reload"; status_of "$second"; }
+grep -q "1 acknowledgement deadline(s) of retailer brought forward" daemon.log && ok ||
+  fail "the daemon says it brought the deadline forward"
 
 # The ERP was told of the statuses under their own Idempotency-Keys, each event showing the
 # message as it was when it went out (a status overtaken before its event could go is not told

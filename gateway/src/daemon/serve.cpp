@@ -232,6 +232,14 @@ void merge_control_numbers(Core& core, const config::GatewayConfig& c) {
 void watch_sent_messages(Core& core, const config::GatewayConfig& c) {
   for (const config::PartnerProfile& p : c.partners) {
     if (p.expect_ack_seconds == 0) continue;
+    // A window shortened since: deadlines queued under the longer one come forward.
+    auto moved = core.store().bring_forward(p.id, store::message_status::sent, kAckDueJob,
+                                            std::int64_t{p.expect_ack_seconds} * 1000);
+    if (moved.ok() && moved.value() > 0) {
+      log(std::to_string(moved.value()) + " acknowledgement deadline(s) of " + p.id +
+          " brought forward to its shorter <expect-acks>");
+      core.wake();
+    }
     auto unwatched =
         core.store().list_outbound_without_job(p.id, store::message_status::sent, kAckDueJob);
     if (!unwatched.ok()) {

@@ -229,6 +229,22 @@ Result<std::vector<std::int64_t>> SqliteStore::list_outbound_without_job(std::st
   return all_rows<std::int64_t>(q, [](const Statement& row) { return row.int_at(0); });
 }
 
+Result<std::int64_t> SqliteStore::bring_forward(std::string_view partner, std::string_view status,
+                                                std::string_view kind, std::int64_t window_ms) {
+  return write([&]() -> Result<std::int64_t> {
+    Statement q(
+        statements_,
+        "UPDATE jobs SET run_at = (SELECT m.updated_at FROM messages m "
+        "WHERE m.id = jobs.message_id) + ?4 "
+        "WHERE kind = ?3 AND state = 'ready' AND message_id IN (SELECT id FROM messages "
+        "WHERE direction = 'out' AND partner = ?1 AND status = ?2) "
+        "AND run_at > (SELECT m.updated_at FROM messages m WHERE m.id = jobs.message_id) + ?4");
+    q.bind(1, partner).bind(2, status).bind(3, kind).bind(4, window_ms);
+    if (auto s = q.run(); !s.ok()) return s;
+    return std::int64_t{sqlite3_changes(db_)};
+  });
+}
+
 Result<std::vector<QueueDepth>> SqliteStore::queue_depth() {
   std::lock_guard lock(mu_);
   Statement q(statements_,

@@ -80,6 +80,8 @@ class SqliteStore final : public Store {
   Result<std::vector<std::int64_t>> list_outbound_without_job(std::string_view partner,
                                                               std::string_view status,
                                                               std::string_view kind) override;
+  Result<std::int64_t> bring_forward(std::string_view partner, std::string_view status,
+                                     std::string_view kind, std::int64_t window_ms) override;
   Result<std::vector<QueueDepth>> queue_depth() override;
   Result<std::vector<Job>> list_jobs(std::int64_t message_id) override;
   Result<std::optional<Job>> get_job(std::int64_t id) override;

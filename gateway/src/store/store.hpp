@@ -389,6 +389,11 @@ class Store {
   virtual Result<std::vector<std::int64_t>> list_outbound_without_job(std::string_view partner,
                                                                       std::string_view status,
                                                                       std::string_view kind) = 0;
+  // Ready `kind` jobs of outbound messages of `partner` in status `status` that are due later
+  // than the message's last change + `window_ms` are made due then (a window shortened by a
+  // reload takes effect at once); returns how many.
+  virtual Result<std::int64_t> bring_forward(std::string_view partner, std::string_view status,
+                                             std::string_view kind, std::int64_t window_ms) = 0;
   virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
   virtual Result<std::vector<Job>> list_jobs(std::int64_t message_id) = 0;
   virtual Result<std::optional<Job>> get_job(std::int64_t id) = 0;
