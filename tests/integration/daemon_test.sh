@@ -34,6 +34,17 @@ check "a second daemon on the same store exits" 2 timeout 20 "$bin" serve --conf
 has "it says which process has it" err "another edigate serve uses the store .*var/edigate.db (pid $daemon)"
 
 po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
+# renumbered N: the sample 850 with interchange and group control number N (6 digits), so that
+# it is not a duplicate of the others.
+renumbered() {
+  sed -e "s/000118830/000$1/g" -e "s/\*118830\*/*$1*/; s/GE\*2\*118830/GE*2*$1/" "$po"
+}
+# processed_show NAME FILE: waits until message $id is processed, then shows it into FILE.
+processed_show() {
+  wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"status\": \"processed\"'" &&
+    ok || fail "$1 is processed"
+  "$bin" messages show --db var/edigate.db "$id" >"$2"
+}
 po5010="$src/tests/fixtures/edi/canonical/850-5010-retail-orders.edi"
 
 # --- AS2 with edigate as2 send: a signed MDN with the MIC, then the ERP gets both orders ----
@@ -63,7 +74,7 @@ sleep 1
 # A new message sent four times at once (a sender retrying before its first try was answered):
 # one is taken, the others are refused by the message's unique key whether they come before
 # or after its commit, and every one gets the same stored signed MDN.
-sed -e 's/000118830/000118931/g' -e 's/\*118830\*/*118931*/; s/GE\*2\*118830/GE*2*118931/' "$po" >race.edi
+renumbered 118931 >race.edi
 "$bin" as2 pack race.edi -o race --from TEST-RETAILER --to EDIGATE-TEST \
   --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
   --partner-cert certs/as2/our.pem >race.out
@@ -125,7 +136,7 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 python3 mdn_sink.py "$mdn_port" &
 pids+=($!)
-sed -e 's/000118830/000777001/g' -e 's/\*118830\*/*777001*/; s/GE\*2\*118830/GE*2*777001/' "$po" >async.edi
+renumbered 777001 >async.edi
 "$bin" as2 pack async.edi -o async.msg --from TEST-RETAILER --to EDIGATE-TEST \
   --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
   --partner-cert certs/as2/our.pem --async-mdn-url "http://127.0.0.1:$mdn_port/mdn" >async.out
@@ -334,7 +345,7 @@ sys.exit(0 if time.monotonic() - start < 6 else 1)
 PY
 
 # --- SFTP: OpenSSH's sftp uploads into the partner's inbox; the pipeline takes it ---------
-sed -e 's/000118830/000555001/g' -e 's/\*118830\*/*555001*/; s/GE\*2\*118830/GE*2*555001/' "$po" >sftp-orders.edi
+renumbered 555001 >sftp-orders.edi
 printf 'put sftp-orders.edi inbox/orders-555001.edi\nls inbox\n' >sftp.batch
 check "sftp put" 0 sftp -q -b sftp.batch -i sftp_key -P "$sftp_port" -o BatchMode=yes \
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null retailer@127.0.0.1
@@ -346,12 +357,10 @@ has "SFTP message has its transport" sftp-messages.json '"transport":"sftp"'
 wait_for 10 sh -c "ls erp | grep -c json | grep -q 13" && ok || fail "SFTP documents delivered"
 # A good interchange followed by one whose ISA is cut short: the good one is processed and
 # delivered, the broken one is skipped, and the message says so with the position.
-sed -e 's/000118830/000556001/g' -e 's/\*118830\*/*556001*/; s/GE\*2\*118830/GE*2*556001/' "$po" >skipped.edi
+renumbered 556001 >skipped.edi
 printf 'ISA*00*          *00*          *08*6111470100~\nGS*PO*X~\n' >>skipped.edi
 upload "an upload with a broken interchange after a good one" skipped.edi
-wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"status\": \"processed\"'" &&
-  ok || fail "the message with a skipped interchange is processed"
-"$bin" messages show --db var/edigate.db "$id" >skipped.json
+processed_show "the message with a skipped interchange" skipped.json
 python3 - <<'PY' && ok || fail "the skipped interchange is noted on the message with its line"
 import json
 shown = json.load(open("skipped.json"))
@@ -361,13 +370,10 @@ assert len(shown["documents"]) == 2, shown["documents"]
 PY
 # Interchange 000556001 again from the retailer (a duplicate), and from another sender in the
 # same file (not one: duplicates are per sender).
-sed -e 's/000118830/000556001/g' -e 's/\*118830\*/*556001*/; s/GE\*2\*118830/GE*2*556001/' "$po" >dupmix.edi
-sed -e 's/000118830/000556001/g' -e 's/\*118830\*/*556001*/; s/GE\*2\*118830/GE*2*556001/' \
-  -e 's/\*08\*6111470100     \*/*ZZ*OTHERSENDER    */' "$po" >>dupmix.edi
+renumbered 556001 >dupmix.edi
+renumbered 556001 | sed -e 's/\*08\*6111470100     \*/*ZZ*OTHERSENDER    */' >>dupmix.edi
 upload "the same interchange number from two senders" dupmix.edi
-wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"status\": \"processed\"'" &&
-  ok || fail "the two-sender upload is processed"
-"$bin" messages show --db var/edigate.db "$id" >dupmix.json
+processed_show "the two-sender upload" dupmix.json
 python3 - <<'PY' && ok || fail "only the retailer's repeated interchange is a duplicate"
 import json
 docs = json.load(open("dupmix.json"))["documents"]
@@ -375,12 +381,10 @@ assert len(docs) == 4, docs
 assert [d["status"] == "duplicate" for d in docs] == [True, True, False, False], [d["status"] for d in docs]
 PY
 # The same interchange twice in one file: the second copy is the duplicate.
-sed -e 's/000118830/000558001/g' -e 's/\*118830\*/*558001*/; s/GE\*2\*118830/GE*2*558001/' "$po" >twice.edi
+renumbered 558001 >twice.edi
 cat twice.edi twice.edi >twice2.edi
 upload "one interchange twice in a file" twice2.edi
-wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q '\"status\": \"processed\"'" &&
-  ok || fail "the file with an interchange twice is processed"
-"$bin" messages show --db var/edigate.db "$id" >twice.json
+processed_show "the file with an interchange twice" twice.json
 python3 - <<'PY' && ok || fail "the second copy of an interchange in one file is a duplicate"
 import json
 docs = json.load(open("twice.json"))["documents"]
@@ -505,7 +509,7 @@ sed -i -e "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pe
   -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="as2"/>|' partners/retailer.xml
 kill -HUP "$daemon"
 wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -ge 1 ]" && ok || fail "reload with acks over AS2"
-sed -e 's/000118830/000888001/g' -e 's/\*118830\*/*888001*/; s/GE\*2\*118830/GE*2*888001/' "$po" >acked.edi
+renumbered 888001 >acked.edi
 check "upload for an ack" 0 curl -sf -H "Authorization: Bearer upload-token" \
   --data-binary @acked.edi "http://127.0.0.1:$http_port/upload"
 wait_for 15 sh -c "curl -s -H 'Authorization: Bearer admin-token' http://127.0.0.1:$p_admin/api/messages | grep -q edigate-ack-" &&
@@ -616,7 +620,7 @@ PY
 # A complete upload renamed to its name but not stored, one stored whose removal was cut off,
 # and a temporary file of an upload cut off mid-way.
 inbox=var/jails/retailer/inbox
-sed -e 's/000118830/000557001/g' -e 's/\*118830\*/*557001*/; s/GE\*2\*118830/GE*2*557001/' "$po" >"$inbox/left-behind.edi"
+renumbered 557001 >"$inbox/left-behind.edi"
 cp sftp-orders.edi "$inbox/orders-555001.edi"
 head -c 5000 /dev/zero >"$inbox/.edigate-upload-cutoff"
 cp big.bin "$inbox/too-big.edi"  # over the body limit (1 MiB) lowered since it came, say

@@ -695,23 +695,21 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
   std::vector<DeliverNow> deliver_now;
   // Envelope errors outside the sets (an interchange too broken to open, skipped; a group or
   // interchange trailer that does not match) are the message's: failed when nothing could be
-  // read, else processed with the first of them noted, so that a skipped interchange beside
-  // good ones is not silent.
-  const auto outside = std::count_if(result.problems.begin(), result.problems.end(),
-                                     [](const edi::Problem& p) { return p.is_error(); });
-  const auto first_outside = std::find_if(result.problems.begin(), result.problems.end(),
-                                          [](const edi::Problem& p) { return p.is_error(); });
+  // read (its first error, else its first problem), else processed with the first of them
+  // noted, so that a skipped interchange beside good ones is not silent.
+  const auto is_error = [](const edi::Problem& p) { return p.is_error(); };
+  const auto first_error = std::find_if(result.problems.begin(), result.problems.end(), is_error);
+  std::string note;
   if (!result.readable()) {
-    error = first_outside != result.problems.end() ? edi::to_string(*first_outside)
-            : result.problems.empty()              ? "no interchange found"
-                                                   : edi::to_string(result.problems.front());
+    error = first_error != result.problems.end() ? edi::to_string(*first_error)
+            : result.problems.empty()            ? "no interchange found"
+                                                 : edi::to_string(result.problems.front());
+    note = error;
+  } else if (first_error != result.problems.end()) {
+    note = std::to_string(std::count_if(first_error, result.problems.end(), is_error)) +
+           " envelope error(s) outside the transaction sets, the first: " +
+           edi::to_string(*first_error);
   }
-  const std::string note =
-      !result.readable() || outside == 0
-          ? error
-          : std::to_string(outside) +
-                " envelope error(s) outside the transaction sets, the first: " +
-                edi::to_string(*first_outside);
 
   // A message processed before (reprocess) may have documents its connectors already have.
   const bool processed_before = message.status != store::message_status::received &&
@@ -1428,14 +1426,12 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
         id, {store::as2_sent_state::mdn_timeout, "", "no MDN by the deadline", "", false, 0});
     if (!moved.ok()) return moved.status();
     timed_out = moved.value();
-    if (timed_out) {  // an outbound message it carried has failed, to be sent again
-      auto sent = st.get_as2_sent(id);
-      if (!sent.ok()) return sent.status();
-      if (sent.value()) {
-        auto s = settle_outbound(st, *sent.value(), store::as2_sent_state::mdn_timeout,
-                                 "no MDN by the deadline", 0);
-        if (!s.ok()) return s;
-      }
+    // An outbound message it carried has failed, to be sent again (the row read above: the
+    // update changed its state, not what it carries).
+    if (timed_out && current.value()) {
+      auto s = settle_outbound(st, *current.value(), store::as2_sent_state::mdn_timeout,
+                               "no MDN by the deadline", 0);
+      if (!s.ok()) return s;
     }
     return st.complete(job);
   });
