@@ -5,8 +5,8 @@
 # same run (each message costs the gateway two RSA-2048 private operations: decrypt the content
 # key, sign the MDN). Also HTTPS upload documents/s. Never pass/fail on time.
 # Usage: gateway_bench.sh EDIGATE SOURCE_DIR [--quick]
-# Environment: SENDERS, WORKERS, AS2_LOAD, DAEMON_WRAPPER (a command to run the daemon under),
-# PROFILE.
+# Environment: SENDERS, WORKERS, AS2_LOAD, FLOOR_BENCH (another floor_bench binary),
+# DAEMON_WRAPPER (a command to run the daemon under), PROFILE.
 set -uo pipefail
 bin=$1
 src=$2
@@ -174,4 +174,18 @@ PY
 python3 upload.py "https://127.0.0.1:$https_port/upload" upload-token msgs/1.edi "$uploads" certs/ca/ca.pem
 kill -TERM "$daemon"
 wait "$daemon" 2>/dev/null
+# The floor in the same run, once the daemon has stopped (tests/bench/floor_bench.cpp): the
+# least work per message under the same rules (two private operations, a flushed journal, an
+# fsync'd file drop), as many messages as the burst; the gateway's end-to-end rate over the
+# floor's says how much of what is reachable on this machine it reaches.
+floor_bin=${FLOOR_BENCH:-$(dirname "$bin")/tests/bench/floor_bench}
+if [ -x "$floor_bin" ]; then
+  floor_args=(--messages "$half")
+  [ "$quick" = "--quick" ] && floor_args=(--quick)
+  "$floor_bin" "${floor_args[@]}" --dir "$tmp" | tee floor.txt
+  floor_rate=$(sed -n 's/^  floor: \([0-9.]*\) messages\/s.*/\1/p' floor.txt)
+  python3 -c "f=float('${floor_rate:-0}'); e=float('${e2e:-0}'); print(f'gateway end to end over the floor: {e / f:.3f}' if f > 0 else 'no floor figure')"
+else
+  echo "gateway_bench: no floor_bench at $floor_bin (build the floor_bench target), floor skipped"
+fi
 exit 0
