@@ -347,6 +347,10 @@ int run_messages_add(AddOptions& o) {
   st::Spool spool(o.spool);
   st::SqliteOptions options;
   options.group_commit = false;
+  // A new store is made at the current schema; an existing one is the daemon's to migrate (a
+  // newer CLI next to an older daemon must not upgrade the database under it).
+  std::error_code ec;
+  options.migrate = !std::filesystem::exists(o.db, ec);
   auto store = st::open_sqlite_store(o.db, options);
   if (!store.ok()) {
     std::cerr << "edigate: " << store.status().message << "\n";

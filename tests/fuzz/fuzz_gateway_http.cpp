@@ -173,10 +173,9 @@ struct Daemon {
                                               std::make_shared<gw::http::Metrics>());
     if (!core->apply(config).empty()) std::abort();
     pool = std::make_unique<gw::http::WorkerPool>(1, 16);
-    gw::daemon::ListenerEndpoints endpoints;
-    endpoints.emplace("http-0", config->listeners.front().serves);
-    partner = std::make_unique<gw::http::Router>(
-        gw::daemon::partner_router(*core, *pool, std::move(endpoints)));
+    auto served = std::make_shared<gw::daemon::ServedEndpoints>();
+    served->set({{"http-0", config->listeners.front().serves}});
+    partner = std::make_unique<gw::http::Router>(gw::daemon::partner_router(*core, *pool, served));
     admin = std::make_unique<gw::http::Router>(gw::daemon::admin_router(*core, *pool));
   }
   ~Daemon() { pool->stop(); }  // before the core the queued work uses

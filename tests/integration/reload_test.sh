@@ -118,6 +118,25 @@ sftp_ls rotated_key && ok || fail "the running SFTP key still logs in after the 
 sftp_ls sftp_key && fail "the key of the refused reload logs in" || ok
 cp retailer.good partners/retailer.xml
 
+# What a listener serves changes with a reload: upload taken off the plain-HTTP listener is gone
+# from it at once (404) and still served over HTTPS. Limits and the worker count, which the
+# running listeners and pool were built with, are reported as in force at the next restart.
+printf 'ISA*00*~' >doc.edi
+upload_to() {  # upload_to URL: prints the HTTP status of a POST /upload with the partner's token
+  curl -s -o /dev/null -w '%{http_code}' --cacert certs/ca/ca.pem \
+    -H "Authorization: Bearer upload-token" --data-binary @doc.edi "$1/upload"
+}
+[ "$(upload_to "http://127.0.0.1:$http_port")" = 202 ] && ok || fail "upload served over HTTP before"
+sed -i 's/serve="as2 upload"/serve="as2"/; s/body-bytes="1048576"/body-bytes="1048575"/; s/<workers count="2"\/>/<workers count="3"\/>/' edigate.xml
+reloads=$(grep -c "configuration reloaded" daemon.log)
+kill -HUP "$daemon"
+wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -gt $reloads ]" && ok ||
+  { fail "reload without upload over HTTP"; tail -3 daemon.log; }
+[ "$(upload_to "http://127.0.0.1:$http_port")" = 404 ] && ok || fail "upload still served over HTTP after the reload"
+[ "$(upload_to "https://127.0.0.1:$https_port")" = 202 ] && ok || fail "upload no longer served over HTTPS"
+has "a changed body limit is reported" daemon.log "<limits body-bytes> (HTTP listeners) changed: in force at the next restart"
+has "a changed worker count is reported" daemon.log "<workers count> changed: in force at the next restart"
+
 # A listener moved to another port is reported, not silently ignored.
 sed -i "s/port=\"$http_port\"/port=\"$((http_port + 1))\"/" edigate.xml
 kill -HUP "$daemon"
@@ -146,5 +165,6 @@ wait "$daemon"
   ok || fail "$(grep -c '"config.reloaded"' audit.jsonl) reloads audited, $(grep -c 'configuration reloaded' daemon.log) made"
 has "audited: the TLS contexts a reload rebuilt" audit.jsonl "tls_reloaded[^0-9]*1"
 has "audited: refused reload" audit.jsonl 'config.reload_failed'
+has "audited: what waits for a restart" audit.jsonl '<workers count>: at the next restart'
 echo "reload_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -51,6 +51,16 @@ check "add second" 0 "$bin" messages add --db store.db --spool spool --partner g
 check "add duplicate" 1 "$bin" messages add --db store.db --spool spool --partner acme \
   --as2-message-id '<1@acme>' "$edi"
 expect_output "duplicate named" "already stored"
+# A store at an older schema version is the daemon's to migrate: `messages add` refuses it and
+# leaves it as it was (a newer CLI next to an older daemon).
+cp store.db older.db
+check "older schema" 0 sqlite3 older.db "DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)"
+versions=$(sqlite3 older.db "SELECT count(*) FROM schema_version")
+check "add to older store" 2 "$bin" messages add --db older.db --spool spool --partner acme orders.edifact
+expect_output "older store named" "start the daemon to migrate it"
+[ "$(sqlite3 older.db "SELECT count(*) FROM schema_version")" = "$versions" ] &&
+  [ "$(sqlite3 older.db "SELECT count(*) FROM messages")" = 2 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: messages add migrated or wrote to an older store"; }
 
 # A small payload is a row of the blobs table under its SHA-256, with its exact bytes, and no
 # spool file; a large one (the 2 MB ones below) is a spool file.

@@ -135,6 +135,15 @@ Response problem(unsigned status, std::string_view message) {
   return json_response(status, json{{"error", message}});
 }
 
+// A failure inside the gateway (the store, a spool file): its detail, which may name files and
+// paths, goes to the daemon's log; the client gets `what` and a pointer there.
+Response server_problem(const Request& r, std::string_view what, std::string_view detail) {
+  std::fprintf(stderr, "edigate: %s %s: %.*s: %.*s\n", r.method.c_str(), r.path.c_str(),
+               static_cast<int>(what.size()), what.data(), static_cast<int>(detail.size()),
+               detail.data());
+  return problem(500, std::string(what) + " (see the gateway's log)");
+}
+
 as2::Headers as2_headers(const Request& r) {
   as2::Headers headers;
   for (const auto& [name, value] : r.headers) headers.push_back({name, value});
@@ -425,7 +434,10 @@ void upload_status(Core& core, Request& request, Responder& responder) {
       parse_id(std::string_view(request.path).substr(std::string_view("/upload/").size()));
   auto message = id ? core.store().get_message(*id)
                     : store::Result<std::optional<store::Message>>(std::optional<store::Message>{});
-  if (!message.ok()) return responder.send(problem(500, message.status().message));
+  if (!message.ok()) {
+    return responder.send(
+        server_problem(request, "cannot read the message", message.status().message));
+  }
   // Another partner's message is as good as absent.
   if (!message.value() || message.value()->partner != partner->id) {
     return responder.send(problem(404, "no such message"));
@@ -433,7 +445,7 @@ void upload_status(Core& core, Request& request, Responder& responder) {
   json body = store::message_json(*message.value());
   std::string error;
   if (!store::add_documents(core.store(), *id, body, error)) {
-    return responder.send(problem(500, error));
+    return responder.send(server_problem(request, "cannot read the message's documents", error));
   }
   responder.send(json_response(200, body));
 }
@@ -471,7 +483,9 @@ void update_queue_gauges(Core& core) {
                                 kAckDueJob, kNotifyOutJob}) {
     by_label.try_emplace(queue_label(kind));
   }
-  for (const config::ConnectorConfig& c : core.live()->config->connectors) {
+  // Held for the loop: a reload may drop the last other reference to this configuration.
+  const auto live = core.live();
+  for (const config::ConnectorConfig& c : live->config->connectors) {
     by_label.try_emplace(std::string(kDeliverJob) + c.name);
     by_label.try_emplace(std::string(kRedeliverJob) + c.name);
   }
@@ -723,9 +737,17 @@ void admin_api(Core& core, Request& request, Responder& responder) {
         return responder.send(problem(404, "no MDN kept for this message"));
       }
       auto bytes = core.blobs().read(sent.value()->mdn_spool_id);
-      if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
-      (void)st.append_audit(
-          {actor, "as2.mdn_raw", subject, store::json_text(json{{"as2_sent", *id}})});
+      if (!bytes.ok()) {
+        return responder.send(
+            server_problem(request, "cannot read the MDN", bytes.status().message));
+      }
+      // Partners' bytes go out only with their audit entry written.
+      if (auto a = st.append_audit(
+              {actor, "as2.mdn_raw", subject, store::json_text(json{{"as2_sent", *id}})});
+          !a.ok()) {
+        return responder.send(
+            server_problem(request, "cannot audit this read: nothing sent", a.status().message));
+      }
       return responder.send(Response::text(200, std::move(bytes.value()), "message/rfc822"));
     }
     if (request.method == "POST" && action == "resend") {
@@ -778,9 +800,17 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     }
     const std::string& bytes_id = as == "received" && !m.raw_id.empty() ? m.raw_id : m.payload_id;
     auto bytes = core.blobs().read(bytes_id);
-    if (!bytes.ok()) return responder.send(problem(500, bytes.status().message));
-    (void)st.append_audit({actor, "message.raw", subject,
-                           store::json_text(json{{"as", as.empty() ? "payload" : as}})});
+    if (!bytes.ok()) {
+      return responder.send(
+          server_problem(request, "cannot read the message's bytes", bytes.status().message));
+    }
+    // Partners' bytes go out only with their audit entry written.
+    if (auto a = st.append_audit({actor, "message.raw", subject,
+                                  store::json_text(json{{"as", as.empty() ? "payload" : as}})});
+        !a.ok()) {
+      return responder.send(
+          server_problem(request, "cannot audit this read: nothing sent", a.status().message));
+    }
     return responder.send(
         Response::text(200, std::move(bytes.value()), "application/octet-stream"));
   }
@@ -864,11 +894,21 @@ std::string serialize_http(const as2::Headers& headers, std::string_view body) {
       [](const as2::Header& h) -> const std::string& { return h.value; });
 }
 
-http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoints endpoints) {
-  auto served = std::make_shared<ListenerEndpoints>(std::move(endpoints));
+void ServedEndpoints::set(ListenerEndpoints endpoints) {
+  std::lock_guard lock(mutex_);
+  endpoints_ = std::move(endpoints);
+}
+
+bool ServedEndpoints::serves(std::string_view listener, bool config::Endpoints::*which) const {
+  std::lock_guard lock(mutex_);
+  const auto it = endpoints_.find(listener);
+  return it != endpoints_.end() && it->second.*which;
+}
+
+http::Router partner_router(Core& core, http::WorkerPool& pool,
+                            std::shared_ptr<const ServedEndpoints> served) {
   auto allowed = [served](const Request& r, bool config::Endpoints::*which) {
-    const auto it = served->find(r.listener);
-    return it != served->end() && it->second.*which;
+    return served->serves(r.listener, which);
   };
   http::Router router;
   router.add_prefix("POST", "/as2", [&core, &pool, allowed](Request r, Responder out) {

@@ -14,8 +14,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "daemon/core.hpp"
 #include "edigate/as2/mdn.hpp"
@@ -28,7 +31,21 @@ namespace edigate::gateway::daemon {
 // Which endpoints each partner listener serves, by listener name.
 using ListenerEndpoints = std::map<std::string, config::Endpoints, std::less<>>;
 
-http::Router partner_router(Core& core, http::WorkerPool& pool, ListenerEndpoints endpoints);
+// The endpoints in force, read by every partner request: set at start and replaced by each
+// reload (a listener whose address, port or TLS changed keeps serving what it did until a
+// restart, as it keeps its socket).
+class ServedEndpoints {
+ public:
+  void set(ListenerEndpoints endpoints);
+  bool serves(std::string_view listener, bool config::Endpoints::*which) const;
+
+ private:
+  mutable std::mutex mutex_;
+  ListenerEndpoints endpoints_;
+};
+
+http::Router partner_router(Core& core, http::WorkerPool& pool,
+                            std::shared_ptr<const ServedEndpoints> served);
 http::Router admin_router(Core& core, http::WorkerPool& pool);
 
 // An HTTP message as the spool keeps it: header lines, a blank line, the body.

@@ -1003,7 +1003,9 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
   core_.metrics()
       .counter("edigate_delivery_failures_total", "Delivery attempts that failed", labels)
       .add();
-  const auto* configured = core_.live()->config->find_connector(connector_name);
+  // Held while `configured` is used: a reload may drop the last other reference.
+  const auto live = core_.live();
+  const auto* configured = live->config->find_connector(connector_name);
   connectors::RetryPolicy policy;
   if (configured != nullptr) {
     if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
@@ -1603,7 +1605,8 @@ void JobRunner::post_via_connector(
     return finish_audited(st, job, done, also);
   }
   connectors::RetryPolicy policy;
-  if (const auto* configured = core_.live()->config->find_connector(name)) {
+  const auto live = core_.live();  // held while `configured` is used
+  if (const auto* configured = live->config->find_connector(name)) {
     if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
       policy.max_attempts = static_cast<int>(h->max_attempts);
     }

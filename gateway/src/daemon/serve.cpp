@@ -196,6 +196,32 @@ config::GatewayConfig as_running(const config::GatewayConfig& started,
   return out;
 }
 
+// What each partner listener of `c` serves, by name.
+ListenerEndpoints endpoints_of(const config::GatewayConfig& c) {
+  ListenerEndpoints out;
+  for (const config::ListenerConfig& l : c.listeners) out.emplace(l.name, l.serves);
+  return out;
+}
+
+// Settings a reload cannot change in the running listeners and worker pool (they were built
+// from them at start): reported, in force at the next restart.
+std::vector<std::string> restart_settings(const config::GatewayConfig& started,
+                                          const config::GatewayConfig& next) {
+  std::vector<std::string> out;
+  const config::Limits& a = started.limits;
+  const config::Limits& b = next.limits;
+  if (a.header_bytes != b.header_bytes) out.emplace_back("<limits header-bytes>");
+  if (a.body_bytes != b.body_bytes) out.emplace_back("<limits body-bytes> (HTTP listeners)");
+  if (a.idle_seconds != b.idle_seconds) out.emplace_back("<limits idle-seconds>");
+  if (a.request_seconds != b.request_seconds) out.emplace_back("<limits request-seconds>");
+  if (a.connections != b.connections) out.emplace_back("<limits connections>");
+  if (a.connections_per_ip != b.connections_per_ip) {
+    out.emplace_back("<limits connections-per-ip>");
+  }
+  if (started.workers != next.workers) out.emplace_back("<workers count>");
+  return out;
+}
+
 // At start and after each reload: secrets served in clear (exposure.hpp), and certificates that
 // have expired, are not valid yet or expire
 // soon are logged (never refused: one partner's expired certificate must not stop the others),
@@ -345,7 +371,6 @@ int serve(const ServeOptions& options) {
   watch_sent_messages(core, *cfg);
 
   http::WorkerPool pool(cfg->workers, http::kDefaultWorkerQueueCapacity);
-  ListenerEndpoints endpoints;
   std::vector<http::ListenerConfig> listeners;
   for (std::size_t i = 0; i < cfg->listeners.size(); ++i) {
     const config::ListenerConfig& l = cfg->listeners[i];
@@ -361,13 +386,14 @@ int serve(const ServeOptions& options) {
       }
       lc.tls = tls.value();
     }
-    endpoints.emplace(lc.name, l.serves);
     listeners.push_back(std::move(lc));
   }
   http::ServerOptions http_options = server_options(*cfg);
   RefusalGate refusals;
   http_options.on_refused = audit_refusals(core, pool, refusals);
-  http::HttpServer partners(http_options, partner_router(core, pool, endpoints), metrics);
+  auto served = std::make_shared<ServedEndpoints>();
+  served->set(endpoints_of(*cfg));
+  http::HttpServer partners(http_options, partner_router(core, pool, served), metrics);
   http::HttpServer admin(http_options, admin_router(core, pool), metrics);
   for (const http::ListenerConfig& lc : listeners) {
     auto port = partners.add_listener(lc);
@@ -487,6 +513,13 @@ int serve(const ServeOptions& options) {
         for (const std::string& where : tls.restart_needed) {
           log("listener " + where + " changed: listeners are added, moved or removed at restart");
         }
+        for (const std::string& what : restart_settings(*cfg, *again.config)) {
+          log(what + " changed: in force at the next restart");
+          not_applied.push_back(what + ": at the next restart");
+        }
+        // What each listener serves (serve="...") changes now.
+        const config::GatewayConfig running = as_running(*cfg, *again.config);
+        served->set(endpoints_of(running));
         nlohmann::json details{{"tls_reloaded", tls_reloaded}};
         if (!not_applied.empty()) details["not_applied"] = not_applied;
         (void)core.store().append_audit({"daemon", "config.reloaded",
@@ -494,7 +527,7 @@ int serve(const ServeOptions& options) {
                                          store::json_text(details)});
         log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
             std::to_string(tls_reloaded) + " TLS certificate(s))");
-        report_certificates(core, as_running(*cfg, *again.config));
+        report_certificates(core, running);
         watch_sent_messages(core, *again.config);
       }
       sd_notify(0, "READY=1");

@@ -282,7 +282,7 @@ Result<std::vector<Job>> SqliteStore::list_dead_jobs(std::string_view kind_prefi
   Statement q(statements_, std::string("SELECT ") + kJobColumns +
                                " FROM jobs WHERE state = 'dead' AND substr(kind, 1, length(?1)) = "
                                "?1 ORDER BY id DESC LIMIT ?2");
-  q.bind(1, kind_prefix).bind(2, static_cast<std::int64_t>(limit));
+  q.bind(1, kind_prefix).bind(2, static_cast<std::int64_t>(std::min(limit, kMaxListLimit)));
   return all_rows<Job>(q, job_from);
 }
 

@@ -1,5 +1,6 @@
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -299,4 +300,27 @@ TEST_CASE("jobs: release_worker gives back only that worker's running jobs", "[s
   REQUIRE(again);
   CHECK(again->id == mine.value().id);           // ready again, claimed by another
   CHECK_FALSE(store.claim("w3", 1000).value());  // w2's is still running
+}
+
+TEST_CASE("jobs: dead letters are listed at most kMaxListLimit at a time", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  const Status made = store.batch([&]() -> Status {
+    for (std::size_t i = 0; i <= kMaxListLimit; ++i) {
+      if (auto id = store.enqueue("deliver:files", {}, 1000); !id.ok()) return id.status();
+      auto job = store.claim("w1", 1000);
+      if (!job.ok()) return job.status();
+      if (!job.value()) return Status::error(StoreErrc::not_found, "nothing to claim");
+      if (auto s = store.dead(*job.value(), "gone"); !s.ok()) return s;
+    }
+    return Status::success();
+  });
+  INFO(made.message);
+  REQUIRE(made.ok());
+  // An API caller's ?limit is not trusted to be small: the store caps it.
+  const auto all = store.list_dead_jobs("", std::numeric_limits<std::size_t>::max());
+  REQUIRE(all.ok());
+  CHECK(all.value().size() == kMaxListLimit);
+  CHECK(store.list_dead_jobs("deliver:", 5).value().size() == 5);
 }
