@@ -16,7 +16,7 @@ api="http://127.0.0.1:$admin_port/api"
 admin() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
 
 sed -i 's|max-attempts="5"|max-attempts="2"|' edigate.xml
-for n in 1 2 3; do
+for n in 1 2 3 4; do
   sed -e "s/000118830/00011883$n/g" -e "s/\*118830\*/*11883$n*/; s/GE\*2\*118830/GE*2*11883$n/" "$po" >"po$n.edi"
 done
 upload() { check "upload order $1" 0 curl -sf -H "Authorization: Bearer upload-token" --data-binary @"po$1.edi" \
@@ -85,12 +85,33 @@ check "retry of a job that does not exist" 0 curl -s -o /dev/null -w '%{http_cod
 has "is a 404" out "404"
 check "retry-dead with nothing named" 2 "$bin" messages retry-dead --db var/edigate.db
 
+# A resend that died too, revived by `retry-dead --all` together with the deliveries it was to
+# replace: each document reaches the ERP once, under one key; the other job ends audited as
+# delivery.superseded.
+echo 401 >erp-answer
+upload 4
+order4=$(sed -n 's/.*"message_id":\([0-9]*\).*/\1/p' out)
+wait_dead 2
+check "resend order 4" 0 "$bin" messages resend --db var/edigate.db --connector erp "$order4"
+wait_for 20 sh -c "[ \$('$bin' messages dead --db var/edigate.db --kind redeliver:erp --json | wc -l) -eq 2 ]" && ok ||
+  { fail "the resend of order 4 dead too"; tail -5 daemon.log; }
+rm -f erp-answer
+check "retry-dead --all" 0 "$bin" messages retry-dead --db var/edigate.db --all
+ended="SELECT count(*) FROM jobs WHERE message_id = $order4 AND kind LIKE '%deliver:erp' AND state = 'done'"
+wait_for 20 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$ended\") -eq 4 ]" && ok ||
+  fail "the four revived jobs of order 4 ended"
+[ "$(db "SELECT count(*) FROM deliveries d JOIN documents x ON x.id = d.document_id
+        WHERE x.message_id = $order4 AND d.connector = 'erp' AND d.outcome = 'delivered'")" = 2 ] && ok ||
+  fail "each document of order 4 delivered to the ERP once, not $(db "SELECT count(*) FROM deliveries d JOIN documents x ON x.id = d.document_id WHERE x.message_id = $order4 AND d.connector = 'erp' AND d.outcome = 'delivered'") times"
+
 kill -TERM "$daemon"
 wait "$daemon"
 "$bin" audit export --db var/edigate.db | grep '"action":"job.retry"' >retries.txt
-[ "$(wc -l <retries.txt)" = 2 ] && ok || fail "two job.retry entries, not $(wc -l <retries.txt)"
+[ "$(wc -l <retries.txt)" = 3 ] && ok || fail "three job.retry entries, not $(wc -l <retries.txt)"
 grep -q '"actor":"cli"' retries.txt && grep -q '"actor":"admin:test"' retries.txt && ok ||
   fail "by the CLI and by the admin token"
+[ "$("$bin" audit export --db var/edigate.db | grep -c '"action":"delivery.superseded"')" = 2 ] && ok ||
+  fail "the two superseded jobs audited"
 "$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
 echo "dead_letters: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

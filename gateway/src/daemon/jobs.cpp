@@ -57,6 +57,14 @@ std::string_view ack_name(edi::AckType t) {
   }
 }
 
+// The Idempotency-Key of a document's deliveries: the same on every attempt; a resend (job
+// `job_id` of kind redeliver:) gets a key of its own.
+std::string idempotency_key(std::int64_t document_id, bool again, std::int64_t job_id) {
+  std::string key = "edigate-document-" + std::to_string(document_id);
+  if (again) key += "-resend-" + std::to_string(job_id);
+  return key;
+}
+
 // The connector's view of a document: a file name and an Idempotency-Key that stay the same on
 // every attempt (a resend gets a key of its own), the type and the partner.
 connectors::Delivery delivery_of(const store::Message& message, std::int64_t document_id,
@@ -65,8 +73,7 @@ connectors::Delivery delivery_of(const store::Message& message, std::int64_t doc
   connectors::Delivery delivery;
   delivery.document_id =
       "message-" + std::to_string(message.id) + "-set-" + std::to_string(set_index);
-  delivery.idempotency_key = "edigate-document-" + std::to_string(document_id);
-  if (again) delivery.idempotency_key += "-resend-" + std::to_string(job.id);
+  delivery.idempotency_key = idempotency_key(document_id, again, job.id);
   delivery.document_type = type;
   delivery.partner = message.partner;
   delivery.attempt = job.attempts;
@@ -909,6 +916,24 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     auto done = st.was_delivered(document_id, connector_name);
     if (done.ok() && done.value()) {
       (void)st.complete(job);
+      return;
+    }
+  } else {
+    // A resend that has been tried before (revived from dead letter, say by `retry-dead --all`
+    // together with the delivery it was to replace) ends without a second copy once the
+    // document reached the connector since its first attempt, under whichever key.
+    auto since = st.delivered_since_first(document_id, connector_name,
+                                          idempotency_key(document_id, true, job.id));
+    if (since.ok() && since.value()) {
+      finish_audited(
+          st, job,
+          {"pipeline", "delivery.superseded", "message:" + std::to_string(*job.ref.message_id),
+           store::json_text({{"document_id", document_id},
+                             {"connector", connector_name},
+                             {"job", job.id},
+                             {"reason",
+                              "delivered to the connector since this resend was "
+                              "first tried"}})});
       return;
     }
   }

@@ -219,6 +219,9 @@ std::vector<std::string> restart_settings(const config::GatewayConfig& started,
     out.emplace_back("<limits connections-per-ip>");
   }
   if (started.workers != next.workers) out.emplace_back("<workers count>");
+  if (started.store.database != next.store.database || started.store.spool != next.store.spool) {
+    out.emplace_back("<store>");
+  }
   return out;
 }
 

@@ -337,6 +337,20 @@ Result<bool> SqliteStore::was_delivered(std::int64_t document_id, std::string_vi
   return q.int_at(0) != 0;
 }
 
+Result<bool> SqliteStore::delivered_since_first(std::int64_t document_id,
+                                                std::string_view connector,
+                                                std::string_view idempotency_key) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_,
+              "SELECT EXISTS (SELECT 1 FROM deliveries WHERE document_id = ?1 AND connector = ?2 "
+              "AND outcome = 'delivered' AND id > (SELECT min(id) FROM deliveries WHERE "
+              "document_id = ?1 AND connector = ?2 AND idempotency_key = ?3))");
+  q.bind(1, document_id).bind(2, connector).bind(3, idempotency_key);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return q.int_at(0) != 0;
+}
+
 Result<std::vector<DeliveryAttempt>> SqliteStore::list_deliveries(std::int64_t document_id) {
   std::lock_guard lock(mu_);
   Statement q(statements_,

@@ -407,6 +407,10 @@ class Store {
   // Deliveries (audited).
   virtual Status add_delivery_attempt(const DeliveryAttempt& a) = 0;
   virtual Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) = 0;
+  // Whether the document was delivered to `connector` after the first attempt made under
+  // `idempotency_key` (false when none was made under it).
+  virtual Result<bool> delivered_since_first(std::int64_t document_id, std::string_view connector,
+                                             std::string_view idempotency_key) = 0;
   virtual Result<std::vector<DeliveryAttempt>> list_deliveries(std::int64_t document_id) = 0;
 
   // Functional acknowledgements (audited).
