@@ -3,7 +3,8 @@
 //
 //   connector_probe (--url URL | --dir DIR) [--auth none|bearer|basic|oauth2|hmac]
 //     [--token-file F] [--user U --password-file F] [--token-url U --client-id ID
-//     --client-secret-file F] [--hmac-secret-file F] [--ca-file F] [--cert F --key F]
+//     --client-secret-file F] [--hmac-secret-file F [--hmac-header H] [--hmac-algorithm A]]
+//     [--ca-file F] [--cert F --key F]
 //     [--connect-timeout-ms N] [--timeout-ms N] [--plain-http] [--id ID] [--idempotency-key K]
 //     [--type T] [--partner P] [--json TEXT] [--raw-edi TEXT] [--count N]
 //     [--pause-ms N] (between deliveries) [--threads N] (each delivers --count times)
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
     o.oauth2_client_id = opt["--client-id"];
     o.oauth2_client_secret_file = opt["--client-secret-file"];
     o.hmac_secret_file = opt["--hmac-secret-file"];
+    if (opt.contains("--hmac-header")) o.hmac_header = opt["--hmac-header"];
+    if (opt.contains("--hmac-algorithm")) o.hmac_algorithm = opt["--hmac-algorithm"];
     o.ca_file = opt["--ca-file"];
     o.client_cert_file = opt["--cert"];
     o.client_key_file = opt["--key"];

@@ -135,6 +135,12 @@ expect "HMAC verified by the stub" hmac.jsonl "r['outcome']=='delivered' and las
   and h['X-Edigate-Signature'].startswith('sha256=') and h['X-Edigate-Timestamp'].isdigit()"
 run --url "http://127.0.0.1:$port/in" --plain-http --auth hmac --hmac-secret-file wrong.txt
 expect "HMAC with the wrong secret refused" hmac.jsonl "r['outcome']=='dead' and last['auth']=='failed: signature'"
+# <hmac header="X-Sig" algorithm="sha512">: that header, an HMAC-SHA512 named so.
+start_stub hmac512 --hmac-secret hmac-shared-secret --hmac-header X-Sig --hmac-algorithm sha512
+run --url "http://127.0.0.1:$port/in" --plain-http --auth hmac --hmac-secret-file hmac.txt \
+  --hmac-header X-Sig --hmac-algorithm sha512 --json "$json"
+expect "HMAC-SHA512 under its own header verified by the stub" hmac512.jsonl "r['outcome']=='delivered'
+  and last['auth']=='ok' and h['X-Sig'].startswith('sha512=') and 'X-Edigate-Signature' not in h"
 
 # --- OAuth2 client credentials --------------------------------------------------------------
 start_stub oauth --oauth gw-client:client-s3cret

@@ -4,6 +4,7 @@ answers the way it is told.
 
   erp_stub.py --port-file F --record F [--tls-cert C --tls-key K [--client-ca CA]]
               [--bearer TOKEN | --basic USER:PASS | --hmac-secret S | --oauth ID:SECRET]
+#              [--hmac-header NAME] [--hmac-algorithm sha256|sha384|sha512]
               [--token-ttl SECONDS]
 
 Listens on 127.0.0.1, port 0 (the chosen port is written to --port-file once listening).
@@ -46,6 +47,8 @@ def parse_args():
     p.add_argument("--bearer")
     p.add_argument("--basic")
     p.add_argument("--hmac-secret")
+    p.add_argument("--hmac-header", default="X-Edigate-Signature")
+    p.add_argument("--hmac-algorithm", default="sha256", choices=["sha256", "sha384", "sha512"])
     p.add_argument("--oauth")
     p.add_argument("--token-ttl", type=int, default=3600)
     return p.parse_args()
@@ -69,11 +72,12 @@ def check_auth(headers, body):
         return "ok" if hmac.compare_digest(decoded, ARGS.basic) else "failed: basic credentials"
     if ARGS.hmac_secret:
         ts = headers.get("X-Edigate-Timestamp", "")
-        sig = headers.get("X-Edigate-Signature", "")
+        sig = headers.get(ARGS.hmac_header, "")
         if not ts.isdigit() or abs(int(ts) - time.time()) > 300:
             return "failed: timestamp missing or more than 5 minutes off"
-        mac = hmac.new(ARGS.hmac_secret.encode(), ts.encode() + b"." + body, hashlib.sha256)
-        expected = "sha256=" + mac.hexdigest()
+        digest = getattr(hashlib, ARGS.hmac_algorithm)
+        mac = hmac.new(ARGS.hmac_secret.encode(), ts.encode() + b"." + body, digest)
+        expected = ARGS.hmac_algorithm + "=" + mac.hexdigest()
         return "ok" if hmac.compare_digest(sig, expected) else "failed: signature"
     if ARGS.oauth:
         if not auth.startswith("Bearer "):

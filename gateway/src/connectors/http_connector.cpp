@@ -219,10 +219,39 @@ std::string check_options(const HttpConnectorOptions& o) {
     if (o.oauth2_client_id.empty()) return "oauth2_client_id is required";
     return check_url("oauth2_token_url", o.oauth2_token_url, o.allow_plain_http);
   }
+  if (o.auth == HttpAuth::hmac) {
+    if (hmac_hex(o.hmac_algorithm, "k", "m").empty()) {
+      return "hmac_algorithm must be sha256, sha384 or sha512";
+    }
+    const bool token = !o.hmac_header.empty() && o.hmac_header.size() <= 64 &&
+                       std::all_of(o.hmac_header.begin(), o.hmac_header.end(), [](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+                       });
+    if (!token) return "hmac_header must be 1 to 64 letters, digits or '-'";
+  }
   return {};
 }
 
 }  // namespace
+
+bool is_loopback_http(const std::string& url) {
+  CURLU* u = curl_url();
+  if (u == nullptr) return false;
+  bool loopback = false;
+  char* scheme = nullptr;
+  char* host = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    const std::string_view h(host);
+    loopback = std::string_view(scheme) == "http" &&
+               (h == "127.0.0.1" || h == "[::1]" || h == "localhost");
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_url_cleanup(u);
+  return loopback;
+}
 
 Result<std::unique_ptr<HttpConnector>> HttpConnector::create(HttpConnectorOptions options) {
   if (std::string e = check_options(options); !e.empty()) return Error{e};
@@ -321,7 +350,8 @@ DeliveryResult HttpConnector::post(const Delivery& d, const std::string& oauth_t
     case HttpAuth::hmac: {
       const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
       headers.add("X-Edigate-Timestamp: " + std::to_string(now));
-      headers.add("X-Edigate-Signature: " + edigate_signature(secrets_.hmac_secret, now, d.json));
+      headers.add(options_.hmac_header + ": " +
+                  edigate_signature(secrets_.hmac_secret, now, d.json, options_.hmac_algorithm));
       break;
     }
   }

@@ -52,8 +52,10 @@ struct HttpConnectorOptions {
   // A cached token is renewed this long before it expires (at most half its lifetime).
   std::chrono::seconds oauth2_refresh_margin{60};
   std::string hmac_secret_file;
-  std::string ca_file;           // empty: the system trust store
-  std::string client_cert_file;  // mTLS: both or neither (PEM)
+  std::string hmac_header = "X-Edigate-Signature";  // <hmac header>
+  std::string hmac_algorithm = "sha256";            // <hmac algorithm>: sha256, sha384, sha512
+  std::string ca_file;                              // empty: the system trust store
+  std::string client_cert_file;                     // mTLS: both or neither (PEM)
   std::string client_key_file;
   std::string client_key_passphrase;  // for an encrypted client_key_file
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
@@ -64,6 +66,10 @@ struct HttpConnectorOptions {
 
 // Thread-safe: each deliver() uses its own curl easy handle (no connection reuse across calls);
 // the OAuth2 token cache is behind a mutex and one thread fetches while the others wait.
+// Whether `url` is plain http:// to this machine: its host (as a URL parser reads it, so
+// user info and look-alike names do not count) is 127.0.0.1, [::1] or localhost.
+bool is_loopback_http(const std::string& url);
+
 class HttpConnector final : public Connector {
  public:
   // Checks the options and reads the secret files once; errors name the bad option or file.

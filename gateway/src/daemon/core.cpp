@@ -7,11 +7,10 @@
 #include "connectors/http_connector.hpp"
 
 namespace edigate::gateway::daemon {
-namespace {
 
-connectors::HttpConnectorOptions http_options(const std::string& name,
-                                              const config::HttpConnector& c,
-                                              const config::SecretText& key_passphrase) {
+connectors::HttpConnectorOptions http_connector_options(const std::string& name,
+                                                        const config::HttpConnector& c,
+                                                        const config::SecretText& key_passphrase) {
   connectors::HttpConnectorOptions o;
   o.name = name;
   o.url = c.url;
@@ -21,8 +20,7 @@ connectors::HttpConnectorOptions http_options(const std::string& name,
   o.client_key_file = c.mtls_key.string();
   o.client_key_passphrase = key_passphrase.str();
   // Plain http:// only to loopback (a sidecar, the test harness); everything else is TLS.
-  o.allow_plain_http = c.url.starts_with("http://127.0.0.1") || c.url.starts_with("http://[::1]") ||
-                       c.url.starts_with("http://localhost");
+  o.allow_plain_http = connectors::is_loopback_http(c.url);
   std::visit(
       [&](const auto& auth) {
         using T = std::decay_t<decltype(auth)>;
@@ -42,11 +40,15 @@ connectors::HttpConnectorOptions http_options(const std::string& name,
         } else if constexpr (std::is_same_v<T, config::HmacAuth>) {
           o.auth = connectors::HttpAuth::hmac;
           o.hmac_secret_file = auth.secret_file.string();
+          o.hmac_header = auth.header;
+          o.hmac_algorithm = auth.algorithm;
         }
       },
       c.auth);
   return o;
 }
+
+namespace {
 
 // One connector from its configuration, behind a circuit breaker; null and `error` when it
 // cannot be built (an unreadable secret file, say).
@@ -62,7 +64,7 @@ std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c,
     inner = std::make_unique<connectors::FileConnector>(o);
   } else {
     auto made = connectors::HttpConnector::create(
-        http_options(c.name, std::get<config::HttpConnector>(c.target), key_passphrase));
+        http_connector_options(c.name, std::get<config::HttpConnector>(c.target), key_passphrase));
     if (!made.ok()) {
       error = "connector " + c.name + ": " + made.error().message;
       return nullptr;

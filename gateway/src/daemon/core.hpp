@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "config/partner_registry.hpp"
 #include "connectors/connector.hpp"
+#include "connectors/http_connector.hpp"
 #include "daemon/refusal_gate.hpp"
 #include "http/metrics.hpp"
 #include "store/blobs.hpp"
@@ -70,6 +71,11 @@ class Core {
   std::condition_variable wake_cv_;
   std::uint64_t wake_count_ = 0;
 };
+
+// The HTTP connector options of a <http> connector of edigate.xml.
+connectors::HttpConnectorOptions http_connector_options(const std::string& name,
+                                                        const config::HttpConnector& c,
+                                                        const config::SecretText& key_passphrase);
 
 // Milliseconds since the epoch (what the store's times are).
 std::int64_t now_ms();

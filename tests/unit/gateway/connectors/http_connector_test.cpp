@@ -85,3 +85,43 @@ TEST_CASE("HTTP connector refuses header injection and reports network errors as
   CHECK(r.http_status == 0);
   CHECK_FALSE(r.error.empty());
 }
+
+TEST_CASE("HMAC-SHA384 and -SHA512 match RFC 4231 test case 2; the header value names them",
+          "[connectors]") {
+  CHECK(
+      hmac_hex("sha384", "Jefe", "what do ya want for nothing?") ==
+      "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab"
+      "21649");
+  CHECK(
+      hmac_hex("sha512", "Jefe", "what do ya want for nothing?") ==
+      "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f"
+      "0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+  CHECK(hmac_hex("md5", "Jefe", "x").empty());
+  CHECK(edigate_signature("secret", 1700000000, "{}", "sha512") ==
+        "sha512=" + hmac_hex("sha512", "secret", "1700000000.{}"));
+  HttpConnectorOptions o;
+  o.url = "https://erp.example/in";
+  o.auth = HttpAuth::hmac;
+  o.hmac_secret_file = "/nonexistent";
+  o.hmac_algorithm = "md5";
+  auto made = HttpConnector::create(o);
+  REQUIRE_FALSE(made);
+  CHECK(made.error().message.find("hmac_algorithm") != std::string::npos);
+  o.hmac_algorithm = "sha384";
+  o.hmac_header = "X-Sig\r\nX-Other: 1";
+  made = HttpConnector::create(o);
+  REQUIRE_FALSE(made);
+  CHECK(made.error().message.find("hmac_header") != std::string::npos);
+}
+
+TEST_CASE("plain http is loopback only by the URL's host", "[connectors]") {
+  CHECK(is_loopback_http("http://127.0.0.1:8080/in"));
+  CHECK(is_loopback_http("http://[::1]:8080/in"));
+  CHECK(is_loopback_http("http://localhost/in"));
+  CHECK_FALSE(is_loopback_http("http://127.0.0.1@erp.example.com/in"));
+  CHECK_FALSE(is_loopback_http("http://localhost.example.com/in"));
+  CHECK_FALSE(is_loopback_http("http://127.0.0.1.example.com/in"));
+  CHECK_FALSE(is_loopback_http("https://127.0.0.1/in"));
+  CHECK_FALSE(is_loopback_http("http://erp.example.com/in"));
+  CHECK_FALSE(is_loopback_http("not a url"));
+}
