@@ -295,7 +295,10 @@ store::Result<bool> move_outbound(store::Store& st, std::int64_t id,
                                   std::string_view error) {
   auto changed = st.change_message_status(id, from, to, error);
   if (!changed.ok() || !changed.value()) return changed;
-  auto job = st.enqueue(kNotifyOutJob, store::JobRef{id, std::nullopt}, now_ms());
+  // The status it tells of goes with the job (notify_out:<status>), so that each attempt
+  // posts under the same key even when the message has moved on since.
+  auto job = st.enqueue(std::string(kNotifyOutJob) + ":" + std::string(to),
+                        store::JobRef{id, std::nullopt}, now_ms());
   if (!job.ok()) return job.status();
   return true;
 }
@@ -316,8 +319,8 @@ store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
 
 store::Result<bool> revivable(store::Store& st, const store::Job& job) {
   const std::string_view kind = job.kind;
-  if (kind.starts_with(kDeliverJob) || kind.starts_with(kRedeliverJob) || kind == kNotifyOutJob ||
-      kind == kSendMdnJob) {
+  if (kind.starts_with(kDeliverJob) || kind.starts_with(kRedeliverJob) ||
+      kind.starts_with(kNotifyOutJob) || kind == kSendMdnJob) {
     return true;
   }
   if (!kind.starts_with(kSendAckJob) || !job.ref.message_id) return false;
@@ -602,7 +605,7 @@ void JobRunner::run(const store::Job& job, const std::string& worker,
     return mdn_timeout(job, std::string_view(job.kind).substr(kMdnTimeoutJob.size()));
   }
   if (job.kind == kAckDueJob) return ack_due(job);
-  if (job.kind == kNotifyOutJob) return notify_outbound(job);
+  if (job.kind.starts_with(kNotifyOutJob)) return notify_outbound(job);
   if (job.kind.starts_with(kDeliverJob)) {
     return deliver(job, worker, std::string_view(job.kind).substr(kDeliverJob.size()), false, next);
   }
@@ -919,9 +922,18 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
       return;
     }
   } else {
-    // A resend that has been tried before (revived from dead letter, say by `retry-dead --all`
-    // together with the delivery it was to replace) ends without a second copy once the
-    // document reached the connector since its first attempt, under whichever key.
+    // A resend waits (no attempt used) while the document's own delivery to the connector is
+    // still queued or running (revived with it by `retry-dead --all`, say): the two would
+    // otherwise post at the same time under two keys.
+    auto original =
+        st.has_unfinished_job(document_id, std::string(kDeliverJob) + std::string(connector_name));
+    if (original.ok() && original.value()) {
+      (void)st.postpone(job, "waiting for the document's delivery to this connector to end",
+                        now_ms() + kCircuitWaitMs);
+      return;
+    }
+    // A resend that has been tried before ends without a second copy once the document
+    // reached the connector since its first attempt, under whichever key.
     auto since = st.delivered_since_first(document_id, connector_name,
                                           idempotency_key(document_id, true, job.id));
     if (since.ok() && since.value()) {
@@ -1423,7 +1435,11 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
                 store::json_text({{"attempt", job.attempts}, {"error", outcome.error}})},
                [&]() -> store::Status {
                  if (auto r = record_mdn(change); !r.ok()) return r;
-                 if (auto m = st.update_as2_sent(sent.id, change); !m.ok()) return m.status();
+                 auto moved = st.update_as2_sent(sent.id, change);
+                 if (!moved.ok()) return moved.status();
+                 // Refused: an async MDN settled it while this POST was failing (the partner
+                 // has it). The message stays as that MDN left it, not failed.
+                 if (!moved.value()) return store::Status::success();
                  if (auto s = settle_outbound(st, sent, change.state, outcome.error, 0); !s.ok()) {
                    return s;
                  }
@@ -1574,9 +1590,14 @@ void JobRunner::notify_outbound(const store::Job& job) {
   for (const store::Document& d : docs.value()) documents.push_back(store::document_json(d));
   connectors::Delivery delivery;
   // One key per status change (this job's, the same on each of its attempts): a status the
-  // message takes again (sent after a resend) is a new event, not a repeat to drop.
+  // message takes again (sent after a resend) is a new event, not a repeat to drop. The status
+  // is the one the job was queued for (a job queued before it was named: the current one).
+  const std::string_view kind = job.kind;
+  const std::string status = kind.size() > kNotifyOutJob.size() + 1
+                                 ? std::string(kind.substr(kNotifyOutJob.size() + 1))
+                                 : m.status;
   delivery.document_id =
-      "outbound-" + std::to_string(id) + "-" + std::to_string(job.id) + "-" + m.status;
+      "outbound-" + std::to_string(id) + "-" + std::to_string(job.id) + "-" + status;
   delivery.idempotency_key = "edigate-" + delivery.document_id;
   delivery.document_type = "outbound_status";
   delivery.partner = m.partner;

@@ -39,6 +39,12 @@ constexpr const char* kJobColumns =
     "id, kind, message_id, document_id, state, attempts, run_at, last_error, locked_by, "
     "locked_at";
 
+// The answer of a SELECT EXISTS (...) or other 0/1 query.
+Result<bool> is_true(const Result<std::int64_t>& n) {
+  if (!n.ok()) return n.status();
+  return n.value() != 0;
+}
+
 JobState job_state_from(const std::string& s) {
   if (s == "running") return JobState::running;
   if (s == "done") return JobState::done;
@@ -332,9 +338,16 @@ Result<bool> SqliteStore::was_delivered(std::int64_t document_id, std::string_vi
               "SELECT EXISTS (SELECT 1 FROM deliveries WHERE document_id = ? AND connector = ? "
               "AND outcome = 'delivered')");
   q.bind(1, document_id).bind(2, connector);
-  auto row = q.next();
-  if (!row.ok()) return row.status();
-  return q.int_at(0) != 0;
+  return is_true(q.single_int());
+}
+
+Result<bool> SqliteStore::has_unfinished_job(std::int64_t document_id, std::string_view kind) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_,
+              "SELECT EXISTS (SELECT 1 FROM jobs WHERE document_id = ? AND kind = ? AND state IN "
+              "('ready', 'running'))");
+  q.bind(1, document_id).bind(2, kind);
+  return is_true(q.single_int());
 }
 
 Result<bool> SqliteStore::delivered_since_first(std::int64_t document_id,
@@ -346,9 +359,7 @@ Result<bool> SqliteStore::delivered_since_first(std::int64_t document_id,
               "AND outcome = 'delivered' AND id > (SELECT min(id) FROM deliveries WHERE "
               "document_id = ?1 AND connector = ?2 AND idempotency_key = ?3))");
   q.bind(1, document_id).bind(2, connector).bind(3, idempotency_key);
-  auto row = q.next();
-  if (!row.ok()) return row.status();
-  return q.int_at(0) != 0;
+  return is_true(q.single_int());
 }
 
 Result<std::vector<DeliveryAttempt>> SqliteStore::list_deliveries(std::int64_t document_id) {

@@ -407,6 +407,8 @@ class Store {
   // Deliveries (audited).
   virtual Status add_delivery_attempt(const DeliveryAttempt& a) = 0;
   virtual Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) = 0;
+  // Whether a job of exactly `kind` for the document is ready or running.
+  virtual Result<bool> has_unfinished_job(std::int64_t document_id, std::string_view kind) = 0;
   // Whether the document was delivered to `connector` after the first attempt made under
   // `idempotency_key` (false when none was made under it).
   virtual Result<bool> delivered_since_first(std::int64_t document_id, std::string_view connector,
