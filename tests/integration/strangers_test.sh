@@ -97,6 +97,17 @@ has "a negative MDN for it too" garbage2.mdn "processed/error"
   fail "a refusal past the share is not stored, whatever partner it names"
 ! grep -q 'STRANGER' metrics.txt && ok || fail "a stranger's AS2-From became a metric label"
 
+# Uploads without a partner's token: each answered 401, the first ten from an address audited
+# one by one (a commit each), the rest counted and summed up (upload.refusals_suppressed).
+printf 'ISA*00*~' >anon.edi
+refused=0
+for i in $(seq 25); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer not-a-token" \
+    --data-binary @anon.edi "http://127.0.0.1:$http_port/upload")
+  [ "$code" = 401 ] && refused=$((refused + 1))
+done
+[ "$refused" = 25 ] && ok || fail "uploads without a valid token answered 401 ($refused of 25)"
+
 # A partner's good message after all that: processed, delivered.
 pack_retailer_message "$po" msg
 check "a partner's message" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" msg \
@@ -112,6 +123,14 @@ entries = [json.loads(l) for l in open("audit.jsonl")]
 summed = [json.loads(e["details"]) for e in entries if e["action"] == "as2.refusals_suppressed"]
 assert len(summed) == 1, summed
 assert summed[0]["suppressed"] == 7 and summed[0]["top"] == [{"address": "127.0.0.1", "count": 7}], summed
+PY
+python3 - <<'PY' && ok || fail "ten refused uploads audited one by one, fifteen summed up"
+import json
+entries = [json.loads(l) for l in open("audit.jsonl")]
+assert sum(e["action"] == "upload.refused" for e in entries) == 10, "one by one"
+summed = [json.loads(e["details"]) for e in entries if e["action"] == "upload.refusals_suppressed"]
+assert len(summed) == 1 and summed[0]["suppressed"] == 15, summed
+assert summed[0]["top"] == [{"address": "127.0.0.1", "count": 15}], summed
 PY
 check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db
 

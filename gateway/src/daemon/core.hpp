@@ -50,6 +50,9 @@ class Core {
   // per address and overall; the rest get the same answer, unsigned, and are only counted
   // (as2.refusals_suppressed sums them up).
   RefusalGate& as2_refusals() { return as2_refusals_; }
+  // Which refused partner uploads (no valid token or client certificate) get an audit entry of
+  // their own, the same way; the rest are summed up in upload.refusals_suppressed.
+  RefusalGate& upload_refusals() { return upload_refusals_; }
 
   // Job runners sleep until woken (new work was committed) or the timeout passes. A runner
   // takes a token before it looks for work and waits with it, so a wake-up between looking and
@@ -65,6 +68,7 @@ class Core {
   store::Blobs blobs_;
   std::shared_ptr<http::Metrics> metrics_;
   RefusalGate as2_refusals_;
+  RefusalGate upload_refusals_;
   mutable std::mutex live_mutex_;
   std::shared_ptr<const Live> live_;
   std::mutex wake_mutex_;

@@ -398,12 +398,28 @@ Response unauthorized() {
   return r;
 }
 
+// An upload without a valid token or client certificate: anyone can send one, so each is
+// audited only as far as Core::upload_refusals lets it (a commit each); the rest are counted
+// and summed up once a minute.
+void refused_upload(Core& core, const Request& request) {
+  if (core.upload_refusals().admit(request.remote_address, now_ms())) {
+    (void)core.store().append_audit(
+        {"https", "upload.refused", "address:" + request.remote_address, "{}"});
+    return;
+  }
+  core.metrics()
+      .counter("edigate_upload_refusals_unaudited_total",
+               "Uploads refused for their credentials and not audited one by one (past the "
+               "per-minute share of their address or of all; summed up in "
+               "upload.refusals_suppressed)")
+      .add();
+}
+
 void upload(Core& core, Request& request, Responder& responder) {
   const auto live = core.live();
   const config::PartnerProfile* partner = upload_partner(*live, request);
   if (partner == nullptr) {
-    (void)core.store().append_audit(
-        {"https", "upload.refused", "address:" + request.remote_address, "{}"});
+    refused_upload(core, request);
     return responder.send(unauthorized());
   }
   if (request.body.empty()) return responder.send(problem(400, "the body is empty"));

@@ -89,8 +89,9 @@ http::RefusalObserver audit_refusals(Core& core, http::WorkerPool& pool, Refusal
 }
 
 // One entry for the refusals of a window that were counted but not audited one by one: the
-// HTTP server's (http.refusals_suppressed) or refused AS2 requests not stored
-// (as2.refusals_suppressed).
+// HTTP server's (http.refusals_suppressed), refused AS2 requests not stored
+// (as2.refusals_suppressed) or uploads refused for their credentials
+// (upload.refusals_suppressed).
 void audit_suppressed(Core& core, std::string_view source,
                       const std::optional<RefusalGate::Summary>& s) {
   if (!s) return;
@@ -460,6 +461,7 @@ int serve(const ServeOptions& options) {
     if (watchdog.count() > 0) sd_notify(0, "WATCHDOG=1");
     audit_suppressed(core, "http", refusals.take_ended(now_ms()));
     audit_suppressed(core, "as2", core.as2_refusals().take_ended(now_ms()));
+    audit_suppressed(core, "upload", core.upload_refusals().take_ended(now_ms()));
     if (sig == SIGHUP) {
       sd_notify(0, "RELOADING=1");
       config::LoadResult again = config::load_config(options.config);
@@ -544,6 +546,7 @@ int serve(const ServeOptions& options) {
   admin.stop();
   audit_suppressed(core, "http", refusals.finish(now_ms()));
   audit_suppressed(core, "as2", core.as2_refusals().finish(now_ms()));
+  audit_suppressed(core, "upload", core.upload_refusals().finish(now_ms()));
   if (sftp) sftp->stop();
   pool.stop();
   retention.stop();
