@@ -1,5 +1,6 @@
 #include "connectors/circuit_breaker.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace edigate::gateway::connectors {
@@ -50,6 +51,14 @@ CircuitBreaker::State CircuitBreaker::state() const {
   return state_;
 }
 
+std::chrono::milliseconds CircuitBreaker::cool_down_left() const {
+  std::lock_guard lock(mutex_);
+  if (state_ != State::open) return std::chrono::milliseconds(0);
+  const auto left = options_.cool_down - (clock_() - opened_at_);
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(left));
+}
+
 void CircuitBreaker::open_locked() {
   state_ = State::open;
   opened_at_ = clock_();
@@ -78,6 +87,8 @@ DeliveryResult BreakerConnector::deliver(const Delivery& delivery) {
     DeliveryResult r;
     r.outcome = DeliveryResult::retry;
     r.error = "circuit open";
+    const auto left = breaker_.cool_down_left();
+    r.retry_after = std::chrono::ceil<std::chrono::seconds>(left);
     return r;
   }
   DeliveryResult r = inner_->deliver(delivery);

@@ -35,6 +35,9 @@ class CircuitBreaker {
   void record_success();
   void record_failure();
   State state() const;
+  // While open: how long until the cool-down ends and a trial may go (zero once it has, and
+  // in the other states).
+  std::chrono::milliseconds cool_down_left() const;
 
  private:
   void open_locked();
@@ -51,7 +54,10 @@ class CircuitBreaker {
 std::string_view state_name(CircuitBreaker::State state);
 
 // Wraps a connector with a breaker. Only "retry" outcomes count as failures: a "dead" answer
-// (a 4xx about this document) still proves the ERP is up. Thread-safe if the inner one is.
+// (a 4xx about this document) still proves the ERP is up. A delivery held by the breaker is a
+// "retry" with the error "circuit open" and `retry_after` the cool-down left (rounded up to a
+// second), so the caller can wait that long instead of asking again and again. Thread-safe if
+// the inner one is.
 class BreakerConnector final : public Connector {
  public:
   BreakerConnector(std::unique_ptr<Connector> inner, CircuitBreakerOptions options,

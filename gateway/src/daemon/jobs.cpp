@@ -24,7 +24,7 @@ constexpr std::chrono::milliseconds kIdlePoll{1000};
 // How often an idle runner looks for jobs still running under its name (see loop()).
 constexpr std::chrono::seconds kStuckSweep{60};
 constexpr std::int64_t kStoreRetryMs = 5000;   // a job whose store or spool access failed
-constexpr std::int64_t kCircuitWaitMs = 2000;  // how often a held delivery asks the breaker
+constexpr std::int64_t kCircuitWaitMs = 2000;  // the least a held delivery waits to ask again
 constexpr std::string_view kCircuitOpen = "circuit open";  // BreakerConnector's refusal
 
 edi::AckType ack_type(config::AckType a) {
@@ -100,6 +100,18 @@ store::Status schedule_or_dead(store::Store& st, const store::Job& job, int fail
 
 // How we reach a partner's HTTPS endpoint: the certificates its profile trusts (empty: the
 // system's) and our client certificate, when the station has one.
+// When to ask again for a delivery the connector's circuit breaker held: once its cool-down
+// is over (`retry_after`), at least kCircuitWaitMs from now, spread by up to a quarter more so
+// that a backlog held together does not come back all at once. Asking every kCircuitWaitMs
+// instead cost every held job a claim and a postpone (two writes) that often, for nothing.
+std::int64_t circuit_retry_at(const connectors::DeliveryResult& r) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const std::int64_t wait =
+      std::max<std::int64_t>(kCircuitWaitMs, std::int64_t{r.retry_after.count()} * 1000);
+  std::uniform_int_distribution<std::int64_t> spread(0, wait / 4);
+  return now_ms() + wait + spread(rng);
+}
+
 void use_partner_tls(as2::SendOptions& options, const config::GatewayConfig& config,
                      const config::PartnerAs2& their) {
   options.ca_file = their.tls_ca.string();
@@ -999,7 +1011,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
       r.error == kCircuitOpen) {
     // Nothing was sent: the breaker holds deliveries while the ERP is failing. Not an attempt,
     // so it neither counts towards dead letter nor goes in the delivery history.
-    (void)st.postpone(job, r.error, now_ms() + kCircuitWaitMs);
+    (void)st.postpone(job, r.error, circuit_retry_at(r));
     return;
   }
   store::DeliveryAttempt attempt;
@@ -1639,7 +1651,7 @@ void JobRunner::post_via_connector(
   const connectors::DeliveryResult r = connector.deliver(delivery);
   if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
       r.error == kCircuitOpen) {
-    (void)st.postpone(job, r.error, now_ms() + kCircuitWaitMs);
+    (void)st.postpone(job, r.error, circuit_retry_at(r));
     return;
   }
   if (r.outcome == connectors::DeliveryResult::delivered) {

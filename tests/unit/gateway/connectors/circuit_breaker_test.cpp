@@ -100,9 +100,13 @@ TEST_CASE("breaker connector skips deliveries while open", "[connectors]") {
   const DeliveryResult skipped = c.deliver(d);
   CHECK(skipped.outcome == DeliveryResult::retry);
   CHECK(skipped.error == "circuit open");
-  CHECK(script.calls == calls);  // not attempted
-
-  clock.now += seconds(10);
+  CHECK(skipped.retry_after == seconds(10));  // the cool-down left: when to ask again
+  CHECK(script.calls == calls);               // not attempted
+  clock.now += std::chrono::milliseconds(6500);
+  CHECK(c.breaker().cool_down_left() == std::chrono::milliseconds(3500));
+  CHECK(c.deliver(d).retry_after == seconds(4));  // rounded up
+  clock.now += std::chrono::milliseconds(3500);
+  CHECK(c.breaker().cool_down_left() == std::chrono::milliseconds(0));
   script.next = DeliveryResult::delivered;
   CHECK(c.deliver(d).outcome == DeliveryResult::delivered);
   CHECK(c.breaker().state() == State::closed);
