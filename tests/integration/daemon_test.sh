@@ -263,13 +263,22 @@ lines += ["CTT*%d" % line, "SE*%d*0001" % (len(lines) - 2 + 2), "GE*1*777", "IEA
 open("large.edi", "w").write("~\n".join(lines) + "~\n")
 PY
 # An order the ERP refuses with a 4xx: dead letter at once (no retry), its answer kept; the
-# file connector still got it.
+# file connector still got it. Its drop fails first (the directory gone for a moment) and
+# succeeds on a retry after the ERP's refusal: the document stays dead_letter (one status for
+# all its connectors, a dead letter wins over a later delivery elsewhere).
 sed -e 's/000118830/000444001/g' -e 's/\*118830\*/*444001*/; s/GE\*2\*118830/GE*2*444001/' \
   -e 's/BEG\*00\*SA\*0047712093/BEG*00*SA*REJECT-ME/' "$po" >reject.edi
+mv erp erp.away
 upload "an order the ERP refuses" reject.edi
 reject_id=$id
 wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $reject_id | grep -q '\"status\": \"dead_letter\"'" &&
   ok || fail "the refused order is in dead letter"
+drops="SELECT count(*) FROM deliveries d JOIN documents x ON x.id = d.document_id WHERE x.message_id = $reject_id AND d.connector = 'files' AND d.outcome"
+wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$drops = 'retry'\") -ge 1 ]" && ok ||
+  fail "the refused order's file drop failed while its directory was gone"
+mv erp.away erp
+wait_for 20 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$drops = 'delivered'\") -ge 1 ]" && ok ||
+  fail "the refused order's file drop succeeded on a retry"
 "$bin" messages show --db var/edigate.db "$reject_id" >rejected.json
 python3 - <<'PY' && ok || fail "dead letter: one 422 attempt with the ERP's answer, the job dead, the file delivered"
 import json

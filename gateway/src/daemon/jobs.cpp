@@ -550,6 +550,12 @@ store::Status JobRunner::record(const Delivered& d) {
     return s.code == store::StoreErrc::conflict ? store::Status::success() : s;
   }
   if (auto s = st.add_delivery_attempt(d.attempt); !s.ok()) return s;
+  // One status for all the document's connectors: delivered once every one has it; a dead
+  // letter at another connector wins (its dead path set it), and while another is still being
+  // tried the document stays as it is.
+  auto standing = st.delivery_standing(d.attempt.document_id, d.job.id);
+  if (!standing.ok()) return standing.status();
+  if (standing.value().dead || standing.value().pending) return store::Status::success();
   return st.set_document_status(d.attempt.document_id, "delivered", d.canonical_id, "");
 }
 

@@ -341,6 +341,21 @@ Result<bool> SqliteStore::was_delivered(std::int64_t document_id, std::string_vi
   return is_true(q.single_int());
 }
 
+Result<Store::DeliveryStanding> SqliteStore::delivery_standing(std::int64_t document_id,
+                                                               std::int64_t except_job) {
+  std::lock_guard lock(mu_);
+  Statement q(statements_,
+              "SELECT EXISTS (SELECT 1 FROM jobs WHERE document_id = ?1 AND id <> ?2 AND state IN "
+              "('ready', 'running') AND (substr(kind, 1, 8) = 'deliver:' OR substr(kind, 1, 10) "
+              "= 'redeliver:')), EXISTS (SELECT 1 FROM deliveries d WHERE d.document_id = ?1 AND "
+              "d.outcome = 'dead' AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.document_id "
+              "= ?1 AND e.connector = d.connector AND e.id > d.id AND e.outcome = 'delivered'))");
+  q.bind(1, document_id).bind(2, except_job);
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return DeliveryStanding{q.int_at(0) != 0, q.int_at(1) != 0};
+}
+
 Result<bool> SqliteStore::has_unfinished_job(std::int64_t document_id, std::string_view kind) {
   std::lock_guard lock(mu_);
   Statement q(statements_,

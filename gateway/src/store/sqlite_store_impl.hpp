@@ -90,6 +90,8 @@ class SqliteStore final : public Store {
 
   Status add_delivery_attempt(const DeliveryAttempt& a) override;
   Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) override;
+  Result<DeliveryStanding> delivery_standing(std::int64_t document_id,
+                                             std::int64_t except_job) override;
   Result<bool> has_unfinished_job(std::int64_t document_id, std::string_view kind) override;
   Result<bool> delivered_since_first(std::int64_t document_id, std::string_view connector,
                                      std::string_view idempotency_key) override;

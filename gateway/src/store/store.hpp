@@ -407,6 +407,15 @@ class Store {
   // Deliveries (audited).
   virtual Status add_delivery_attempt(const DeliveryAttempt& a) = 0;
   virtual Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) = 0;
+  // Where a document's deliveries stand apart from job `except_job`: `pending`, some delivery
+  // job of it (deliver: or redeliver:) is ready or running; `dead`, some connector's latest
+  // ending is dead letter (not delivered to that connector since).
+  struct DeliveryStanding {
+    bool pending = false;
+    bool dead = false;
+  };
+  virtual Result<DeliveryStanding> delivery_standing(std::int64_t document_id,
+                                                     std::int64_t except_job) = 0;
   // Whether a job of exactly `kind` for the document is ready or running.
   virtual Result<bool> has_unfinished_job(std::int64_t document_id, std::string_view kind) = 0;
   // Whether the document was delivered to `connector` after the first attempt made under
