@@ -1,5 +1,6 @@
 #include "store_commands.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -59,12 +60,11 @@ struct VerifyOptions {
 int check_anchor(st::Store& store, const std::string& anchor) {
   const auto colon = anchor.find(':');
   std::int64_t seq = 0;
-  try {
-    seq = colon == std::string::npos ? 0 : std::stoll(anchor.substr(0, colon));
-  } catch (const std::exception&) {
-    seq = 0;
-  }
-  if (seq <= 0) {
+  // All of SEQ must be a number: "12junk" is not entry 12.
+  const std::string_view digits = std::string_view(anchor).substr(0, colon);
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  if (colon == std::string::npos || ec != std::errc{} || end != digits.data() + digits.size() ||
+      seq <= 0) {
     std::cerr << "edigate: --anchor must be SEQ:HASH\n";
     return kCannotRun;
   }
@@ -209,7 +209,11 @@ int run_requeue(const RequeueOptions& o, bool resend) {
   if (!opened) return kCannotRun;
   st::Store& store = *opened;
   auto m = store.get_message(o.id);
-  if (!m.ok() || !m.value()) {
+  if (!m.ok()) {  // the store's failure, not an answer about the message
+    std::cerr << "edigate: " << m.status().message << "\n";
+    return kCannotRun;
+  }
+  if (!m.value()) {
     std::cerr << "edigate: no message " << o.id << "\n";
     return kFailed;
   }
