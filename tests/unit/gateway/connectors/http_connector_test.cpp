@@ -86,7 +86,7 @@ TEST_CASE("HTTP connector refuses header injection and reports network errors as
   CHECK_FALSE(r.error.empty());
 }
 
-TEST_CASE("HMAC-SHA384 and -SHA512 match RFC 4231 test case 2; the header value names them",
+TEST_CASE("HMAC-SHA384 and -SHA512 match RFC 4231 test case 2, the header value names them",
           "[connectors]") {
   CHECK(
       hmac_hex("sha384", "Jefe", "what do ya want for nothing?") ==

@@ -111,12 +111,14 @@ TEST_CASE("reconcile: a 997 answers each set, the message follows its documents"
   CHECK(statuses(*st, other) == std::vector<std::string>{"awaiting_ack"});
   CHECK(message_status(*st, other) == "processing");
   CHECK(f.raw_count("audit") == audits + 1);  // outbound.acknowledged, once for the message
-  // The ERP's status event for the change is queued with it, for that message only.
+  // The ERP's status event for the change is queued with it, for that message only, naming
+  // the status it tells of (notify_out:<status>).
   const auto notify_jobs = [&](std::int64_t message) {
     auto jobs = st->list_jobs(message);
     REQUIRE(jobs.ok());
+    const std::string kind = "notify_out:" + message_status(*st, message);
     return std::count_if(jobs.value().begin(), jobs.value().end(),
-                         [](const store::Job& j) { return j.kind == "notify_out"; });
+                         [&](const store::Job& j) { return j.kind == kind; });
   };
   CHECK(notify_jobs(first) == 1);
   CHECK(notify_jobs(other) == 0);
