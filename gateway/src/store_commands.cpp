@@ -197,6 +197,14 @@ int run_messages_show(const std::string& db, std::int64_t id) {
   return 0;
 }
 
+// Prints why an operator's action did not happen; its exit status: 1 when the store refused it
+// (an unknown id, a row in another state), 2 when the store could not be used.
+int not_done(const st::Status& why) {
+  std::cerr << "edigate: " << why.message << "\n";
+  return why.code == st::StoreErrc::not_found || why.code == st::StoreErrc::conflict ? kFailed
+                                                                                     : kCannotRun;
+}
+
 struct RequeueOptions {
   std::string db;
   std::int64_t id = 0;
@@ -224,10 +232,7 @@ int run_requeue(const RequeueOptions& o, bool resend) {
       return kFailed;
     }
     auto job = gateway::daemon::resend_outbound(store, *m.value(), "cli");
-    if (!job.ok()) {
-      std::cerr << "edigate: " << job.status().message << "\n";
-      return kFailed;
-    }
+    if (!job.ok()) return not_done(job.status());
     std::cout << st::json_text(json{{"message", o.id}, {"jobs", json::array({job.value()})}})
               << "\n";
     return 0;
@@ -244,14 +249,6 @@ int run_requeue(const RequeueOptions& o, bool resend) {
   }
   std::cout << st::json_text(json{{"message", o.id}, {"jobs", jobs.value()}}) << "\n";
   return jobs.value().empty() ? kFailed : 0;
-}
-
-// Prints why an operator's action did not happen; its exit status: 1 when the store refused it
-// (an unknown id, a row in another state), 2 when the store could not be used.
-int not_done(const st::Status& why) {
-  std::cerr << "edigate: " << why.message << "\n";
-  return why.code == st::StoreErrc::not_found || why.code == st::StoreErrc::conflict ? kFailed
-                                                                                     : kCannotRun;
 }
 
 // Queues an outbound AS2 message (an acknowledgement) to be sent again by the daemon.
@@ -354,7 +351,7 @@ int run_messages_add(AddOptions& o) {
   // A new store is made at the current schema; an existing one is the daemon's to migrate (a
   // newer CLI next to an older daemon must not upgrade the database under it).
   std::error_code ec;
-  options.migrate = !std::filesystem::exists(o.db, ec);
+  options.migrate = !std::filesystem::exists(o.db, ec) || std::filesystem::file_size(o.db, ec) == 0;
   auto store = st::open_sqlite_store(o.db, options);
   if (!store.ok()) {
     std::cerr << "edigate: " << store.status().message << "\n";

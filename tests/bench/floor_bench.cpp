@@ -278,19 +278,18 @@ class Journal {
     std::size_t size = 0;
     for (std::string_view p : parts) size += p.size();
     off_t at = 0;
-    std::uint64_t ticket = 0;
     {
       std::lock_guard lock(mutex_);
       at = end_;
       end_ += static_cast<off_t>(size);
-      ticket = sync_.ticket();
     }
     for (std::string_view p : parts) {
       need(::pwrite(fd_, p.data(), p.size(), at) == static_cast<ssize_t>(p.size()),
            "journal write");
       at += static_cast<off_t>(p.size());
     }
-    sync_.wait(ticket);
+    // Numbered once written: a flush that started before this could not cover these bytes.
+    sync_.wait(sync_.ticket());
   }
 
  private:

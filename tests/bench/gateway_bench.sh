@@ -179,10 +179,17 @@ wait "$daemon" 2>/dev/null
 # fsync'd file drop), as many messages as the burst; the gateway's end-to-end rate over the
 # floor's says how much of what is reachable on this machine it reaches.
 floor_bin=${FLOOR_BENCH:-$(dirname "$bin")/tests/bench/floor_bench}
+if [ -n "${FLOOR_BENCH:-}" ] && [ ! -x "$floor_bin" ]; then
+  echo "gateway_bench: FLOOR_BENCH=$floor_bin is not an executable" >&2
+  exit 1
+fi
 if [ -x "$floor_bin" ]; then
   floor_args=(--messages "$half")
   [ "$quick" = "--quick" ] && floor_args=(--quick)
-  "$floor_bin" "${floor_args[@]}" --dir "$tmp" | tee floor.txt
+  "$floor_bin" "${floor_args[@]}" --dir "$tmp" >floor.txt
+  floor_status=$?
+  cat floor.txt
+  [ "$floor_status" -eq 0 ] || { echo "gateway_bench: floor_bench failed ($floor_status)" >&2; exit 1; }
   floor_rate=$(sed -n 's/^  floor: \([0-9.]*\) messages\/s.*/\1/p' floor.txt)
   python3 -c "f=float('${floor_rate:-0}'); e=float('${e2e:-0}'); print(f'gateway end to end over the floor: {e / f:.3f}' if f > 0 else 'no floor figure')"
 else

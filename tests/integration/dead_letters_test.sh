@@ -103,6 +103,9 @@ wait_for 20 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$ended\") 
 [ "$(db "SELECT count(*) FROM deliveries d JOIN documents x ON x.id = d.document_id
         WHERE x.message_id = $order4 AND d.connector = 'erp' AND d.outcome = 'delivered'")" = 2 ] && ok ||
   fail "each document of order 4 delivered to the ERP once, not $(db "SELECT count(*) FROM deliveries d JOIN documents x ON x.id = d.document_id WHERE x.message_id = $order4 AND d.connector = 'erp' AND d.outcome = 'delivered'") times"
+# ...and its documents say so, whichever of the two jobs ended last (the superseded one too).
+[ "$(db "SELECT count(*) FROM documents WHERE message_id = $order4 AND status = 'delivered'")" = 2 ] && ok ||
+  fail "order 4's documents delivered: $(db "SELECT group_concat(status) FROM documents WHERE message_id = $order4")"
 
 kill -TERM "$daemon"
 wait "$daemon"

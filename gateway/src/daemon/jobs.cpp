@@ -544,19 +544,48 @@ void JobRunner::loop(std::string worker) {
   (void)core_.store().sync();
 }
 
+// The document's one status for all its connectors once a delivery job of it (`ended`) has
+// ended: left as it is while another delivery of it is queued or running; dead_letter when some
+// connector's latest attempt ended in dead letter and was not delivered since; delivered
+// otherwise.
+namespace {
+
+store::Status settle_document(store::Store& st, const store::Document& document,
+                              std::int64_t ended) {
+  auto standing = st.delivery_standing(document.id, ended);
+  if (!standing.ok()) return standing.status();
+  if (standing.value().pending) return store::Status::success();
+  if (standing.value().dead) {
+    if (document.status == "dead_letter") return store::Status::success();  // keeps its error
+    return st.set_document_status(document.id, "dead_letter", document.canonical_id,
+                                  "a delivery of it is in dead letter (edigate messages show)");
+  }
+  return st.set_document_status(document.id, "delivered", document.canonical_id, "");
+}
+
+}  // namespace
+
 store::Status JobRunner::record(const Delivered& d) {
   store::Store& st = core_.store();
   if (auto s = st.complete(d.job); !s.ok()) {
     return s.code == store::StoreErrc::conflict ? store::Status::success() : s;
   }
   if (auto s = st.add_delivery_attempt(d.attempt); !s.ok()) return s;
-  // One status for all the document's connectors: delivered once every one has it; a dead
-  // letter at another connector wins (its dead path set it), and while another is still being
-  // tried the document stays as it is.
-  auto standing = st.delivery_standing(d.attempt.document_id, d.job.id);
+  // One status for all the document's connectors (settle_document), read in this transaction;
+  // the document itself is read only when a dead letter elsewhere decides it (rare).
+  const std::int64_t document_id = d.attempt.document_id;
+  auto standing = st.delivery_standing(document_id, d.job.id);
   if (!standing.ok()) return standing.status();
-  if (standing.value().dead || standing.value().pending) return store::Status::success();
-  return st.set_document_status(d.attempt.document_id, "delivered", d.canonical_id, "");
+  if (standing.value().pending) return store::Status::success();
+  if (standing.value().dead && d.job.ref.message_id) {
+    auto docs = st.list_documents(*d.job.ref.message_id);
+    if (!docs.ok()) return docs.status();
+    for (const store::Document& doc : docs.value()) {
+      if (doc.id == document_id) return settle_document(st, doc, d.job.id);
+    }
+    return store::Status::success();
+  }
+  return st.set_document_status(document_id, "delivered", d.canonical_id, "");
 }
 
 store::Status JobRunner::record_unrecorded(const std::string& worker,
@@ -927,27 +956,55 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
                         std::optional<store::Job>* next) {
   store::Store& st = core_.store();
   const auto live = core_.live();
-  const auto connector = live->connectors.find(connector_name);
-  if (connector == live->connectors.end() || !job.ref.document_id || !job.ref.message_id) {
-    (void)st.dead(job, "no connector '" + std::string(connector_name) + "'");
+  if (!job.ref.document_id || !job.ref.message_id) {
+    (void)st.dead(job, "a delivery job without a document");
     return;
   }
   const std::int64_t document_id = *job.ref.document_id;
+  auto documents = st.list_documents(*job.ref.message_id);
+  auto message = st.get_message(*job.ref.message_id);
+  if (!documents.ok() || !message.ok() || !message.value()) {
+    (void)st.retry(job, "store unavailable", now_ms() + kStoreRetryMs);
+    return;
+  }
+  const store::Document* document = nullptr;
+  for (const store::Document& d : documents.value()) {
+    if (d.id == document_id) document = &d;
+  }
+  if (document == nullptr) {
+    (void)st.dead(job, "document " + std::to_string(document_id) + " does not exist");
+    return;
+  }
+  const auto connector = live->connectors.find(connector_name);
+  if (connector == live->connectors.end()) {
+    // Removed by a reload while the job waited: a dead letter, and the document says so.
+    const std::string why = "no connector '" + std::string(connector_name) + "'";
+    const store::Status done = st.batch([&]() -> store::Status {
+      if (auto s = st.dead(job, why); !s.ok()) return s;
+      return settle_document(st, *document, job.id);
+    });
+    if (!done.ok()) store_failed(st, job, done);
+    return;
+  }
   if (!again) {
     auto done = st.was_delivered(document_id, connector_name);
     if (done.ok() && done.value()) {
-      (void)st.complete(job);
+      const store::Status ended = st.batch([&]() -> store::Status {
+        if (auto s = st.complete(job); !s.ok()) return s;
+        return settle_document(st, *document, job.id);
+      });
+      if (!ended.ok()) store_failed(st, job, ended);
       return;
     }
   } else {
     // A resend waits (no attempt used) while the document's own delivery to the connector is
-    // still queued or running (revived with it by `retry-dead --all`, say): the two would
-    // otherwise post at the same time under two keys.
+    // still queued or running (revived with it by `retry-dead --all`, say), until that job is
+    // due or at least kCircuitWaitMs: the two would otherwise post under two keys.
     auto original =
-        st.has_unfinished_job(document_id, std::string(kDeliverJob) + std::string(connector_name));
+        st.unfinished_job_due(document_id, std::string(kDeliverJob) + std::string(connector_name));
     if (original.ok() && original.value()) {
       (void)st.postpone(job, "waiting for the document's delivery to this connector to end",
-                        now_ms() + kCircuitWaitMs);
+                        std::max(now_ms() + kCircuitWaitMs, *original.value() + kCircuitWaitMs));
       return;
     }
     // A resend that has been tried before ends without a second copy once the document
@@ -963,23 +1020,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
                              {"job", job.id},
                              {"reason",
                               "delivered to the connector since this resend was "
-                              "first tried"}})});
+                              "first tried"}})},
+          [&]() { return settle_document(st, *document, job.id); });
       return;
     }
-  }
-  auto documents = st.list_documents(*job.ref.message_id);
-  auto message = st.get_message(*job.ref.message_id);
-  if (!documents.ok() || !message.ok() || !message.value()) {
-    (void)st.retry(job, "store unavailable", now_ms() + kStoreRetryMs);
-    return;
-  }
-  const store::Document* document = nullptr;
-  for (const store::Document& d : documents.value()) {
-    if (d.id == document_id) document = &d;
-  }
-  if (document == nullptr) {
-    (void)st.dead(job, "document " + std::to_string(document_id) + " does not exist");
-    return;
   }
   auto json = core_.blobs().read(document->canonical_id);
   if (!json.ok()) {
@@ -1627,7 +1671,7 @@ void JobRunner::notify_outbound(const store::Job& job) {
   post_via_connector(
       job, name, *connector->second, delivery,
       {"pipeline", "outbound.notified", subject,
-       store::json_text({{"connector", name}, {"status", m.status}})},
+       store::json_text({{"connector", name}, {"status", status}})},
       [&](const std::string& error) -> store::Status {
         core_.metrics()
             .counter("edigate_outbound_notify_failures_total",
@@ -1636,7 +1680,7 @@ void JobRunner::notify_outbound(const store::Job& job) {
         return st
             .append_audit(
                 {"pipeline", "outbound.notify_failed", subject,
-                 store::json_text({{"connector", name}, {"status", m.status}, {"error", error}})})
+                 store::json_text({{"connector", name}, {"status", status}, {"error", error}})})
             .status();
       });
 }

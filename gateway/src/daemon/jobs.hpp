@@ -14,8 +14,9 @@
 //   send_out                an outbound message (POST /api/outbound) to its partner
 //   ack_due                 an outbound message's acknowledgement deadline (<expect-acks>):
 //                           documents still awaiting_ack then make the message overdue
-//   notify_out              an outbound message's status, as it is when the job runs, to the
-//                           connector <connectors outbound-status> names (none: nothing to do)
+//   notify_out:<status>     an outbound message's change to <status>: the message as it is
+//                           when the job runs, keyed by the job and <status>, to the connector
+//                           <connectors outbound-status> names (none: nothing to do)
 #pragma once
 
 #include <atomic>

@@ -517,6 +517,7 @@ int serve(const ServeOptions& options) {
         }
         for (const std::string& where : tls.restart_needed) {
           log("listener " + where + " changed: listeners are added, moved or removed at restart");
+          not_applied.push_back("listener " + where + ": at the next restart");
         }
         for (const std::string& what : restart_settings(*cfg, *again.config)) {
           log(what + " changed: in force at the next restart");

@@ -356,13 +356,16 @@ Result<Store::DeliveryStanding> SqliteStore::delivery_standing(std::int64_t docu
   return DeliveryStanding{q.int_at(0) != 0, q.int_at(1) != 0};
 }
 
-Result<bool> SqliteStore::has_unfinished_job(std::int64_t document_id, std::string_view kind) {
+Result<std::optional<std::int64_t>> SqliteStore::unfinished_job_due(std::int64_t document_id,
+                                                                    std::string_view kind) {
   std::lock_guard lock(mu_);
   Statement q(statements_,
-              "SELECT EXISTS (SELECT 1 FROM jobs WHERE document_id = ? AND kind = ? AND state IN "
-              "('ready', 'running'))");
+              "SELECT min(run_at) FROM jobs WHERE document_id = ? AND kind = ? AND state IN "
+              "('ready', 'running')");
   q.bind(1, document_id).bind(2, kind);
-  return is_true(q.single_int());
+  auto row = q.next();
+  if (!row.ok()) return row.status();
+  return q.optional_int_at(0);
 }
 
 Result<bool> SqliteStore::delivered_since_first(std::int64_t document_id,

@@ -92,7 +92,8 @@ class SqliteStore final : public Store {
   Result<bool> was_delivered(std::int64_t document_id, std::string_view connector) override;
   Result<DeliveryStanding> delivery_standing(std::int64_t document_id,
                                              std::int64_t except_job) override;
-  Result<bool> has_unfinished_job(std::int64_t document_id, std::string_view kind) override;
+  Result<std::optional<std::int64_t>> unfinished_job_due(std::int64_t document_id,
+                                                         std::string_view kind) override;
   Result<bool> delivered_since_first(std::int64_t document_id, std::string_view connector,
                                      std::string_view idempotency_key) override;
   Result<std::vector<DeliveryAttempt>> list_deliveries(std::int64_t document_id) override;

@@ -416,8 +416,10 @@ class Store {
   };
   virtual Result<DeliveryStanding> delivery_standing(std::int64_t document_id,
                                                      std::int64_t except_job) = 0;
-  // Whether a job of exactly `kind` for the document is ready or running.
-  virtual Result<bool> has_unfinished_job(std::int64_t document_id, std::string_view kind) = 0;
+  // When the next job of exactly `kind` for the document that is ready or running is due (its
+  // run_at; the earliest of several); nullopt when there is none.
+  virtual Result<std::optional<std::int64_t>> unfinished_job_due(std::int64_t document_id,
+                                                                 std::string_view kind) = 0;
   // Whether the document was delivered to `connector` after the first attempt made under
   // `idempotency_key` (false when none was made under it).
   virtual Result<bool> delivered_since_first(std::int64_t document_id, std::string_view connector,
