@@ -98,8 +98,6 @@ store::Status schedule_or_dead(store::Store& st, const store::Job& job, int fail
           .count());
 }
 
-// How we reach a partner's HTTPS endpoint: the certificates its profile trusts (empty: the
-// system's) and our client certificate, when the station has one.
 // When to ask again for a delivery the connector's circuit breaker held: once its cool-down
 // is over (`retry_after`), at least kCircuitWaitMs from now, spread by up to a quarter more so
 // that a backlog held together does not come back all at once. Asking every kCircuitWaitMs
@@ -112,6 +110,8 @@ std::int64_t circuit_retry_at(const connectors::DeliveryResult& r) {
   return now_ms() + wait + spread(rng);
 }
 
+// How we reach a partner's HTTPS endpoint: the certificates its profile trusts (empty: the
+// system's) and our client certificate, when the station has one.
 void use_partner_tls(as2::SendOptions& options, const config::GatewayConfig& config,
                      const config::PartnerAs2& their) {
   options.ca_file = their.tls_ca.string();
@@ -544,23 +544,29 @@ void JobRunner::loop(std::string worker) {
   (void)core_.store().sync();
 }
 
-// The document's one status for all its connectors once a delivery job of it (`ended`) has
-// ended: left as it is while another delivery of it is queued or running; dead_letter when some
-// connector's latest attempt ended in dead letter and was not delivered since; delivered
-// otherwise.
 namespace {
 
-store::Status settle_document(store::Store& st, const store::Document& document,
-                              std::int64_t ended) {
-  auto standing = st.delivery_standing(document.id, ended);
+// The document's one status for all its connectors once a delivery job of it (`ended`) has
+// ended: left as it is while another delivery of it is queued or running; dead_letter when some
+// connector's latest attempt ended in dead letter and was not delivered since (a status already
+// dead_letter keeps its error; the document is read only then, which is rare); delivered
+// otherwise.
+store::Status settle_document(store::Store& st, std::int64_t message_id, std::int64_t document_id,
+                              const std::string& canonical_id, std::int64_t ended) {
+  auto standing = st.delivery_standing(document_id, ended);
   if (!standing.ok()) return standing.status();
   if (standing.value().pending) return store::Status::success();
-  if (standing.value().dead) {
-    if (document.status == "dead_letter") return store::Status::success();  // keeps its error
-    return st.set_document_status(document.id, "dead_letter", document.canonical_id,
+  if (!standing.value().dead) {
+    return st.set_document_status(document_id, "delivered", canonical_id, "");
+  }
+  auto docs = st.list_documents(message_id);
+  if (!docs.ok()) return docs.status();
+  for (const store::Document& doc : docs.value()) {
+    if (doc.id != document_id || doc.status == "dead_letter") continue;
+    return st.set_document_status(document_id, "dead_letter", canonical_id,
                                   "a delivery of it is in dead letter (edigate messages show)");
   }
-  return st.set_document_status(document.id, "delivered", document.canonical_id, "");
+  return store::Status::success();
 }
 
 }  // namespace
@@ -571,21 +577,8 @@ store::Status JobRunner::record(const Delivered& d) {
     return s.code == store::StoreErrc::conflict ? store::Status::success() : s;
   }
   if (auto s = st.add_delivery_attempt(d.attempt); !s.ok()) return s;
-  // One status for all the document's connectors (settle_document), read in this transaction;
-  // the document itself is read only when a dead letter elsewhere decides it (rare).
-  const std::int64_t document_id = d.attempt.document_id;
-  auto standing = st.delivery_standing(document_id, d.job.id);
-  if (!standing.ok()) return standing.status();
-  if (standing.value().pending) return store::Status::success();
-  if (standing.value().dead && d.job.ref.message_id) {
-    auto docs = st.list_documents(*d.job.ref.message_id);
-    if (!docs.ok()) return docs.status();
-    for (const store::Document& doc : docs.value()) {
-      if (doc.id == document_id) return settle_document(st, doc, d.job.id);
-    }
-    return store::Status::success();
-  }
-  return st.set_document_status(document_id, "delivered", d.canonical_id, "");
+  return settle_document(st, d.job.ref.message_id.value_or(0), d.attempt.document_id,
+                         d.canonical_id, d.job.id);
 }
 
 store::Status JobRunner::record_unrecorded(const std::string& worker,
@@ -981,7 +974,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     const std::string why = "no connector '" + std::string(connector_name) + "'";
     const store::Status done = st.batch([&]() -> store::Status {
       if (auto s = st.dead(job, why); !s.ok()) return s;
-      return settle_document(st, *document, job.id);
+      return settle_document(st, *job.ref.message_id, document_id, document->canonical_id, job.id);
     });
     if (!done.ok()) store_failed(st, job, done);
     return;
@@ -991,7 +984,8 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     if (done.ok() && done.value()) {
       const store::Status ended = st.batch([&]() -> store::Status {
         if (auto s = st.complete(job); !s.ok()) return s;
-        return settle_document(st, *document, job.id);
+        return settle_document(st, *job.ref.message_id, document_id, document->canonical_id,
+                               job.id);
       });
       if (!ended.ok()) store_failed(st, job, ended);
       return;
@@ -1004,7 +998,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
         st.unfinished_job_due(document_id, std::string(kDeliverJob) + std::string(connector_name));
     if (original.ok() && original.value()) {
       (void)st.postpone(job, "waiting for the document's delivery to this connector to end",
-                        std::max(now_ms() + kCircuitWaitMs, *original.value() + kCircuitWaitMs));
+                        std::max(now_ms(), *original.value()) + kCircuitWaitMs);
       return;
     }
     // A resend that has been tried before ends without a second copy once the document
@@ -1021,7 +1015,10 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
                              {"reason",
                               "delivered to the connector since this resend was "
                               "first tried"}})},
-          [&]() { return settle_document(st, *document, job.id); });
+          [&]() {
+            return settle_document(st, *job.ref.message_id, document_id, document->canonical_id,
+                                   job.id);
+          });
       return;
     }
   }
