@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <variant>
 
+#include "config/config.hpp"
 #include "daemon/jobs.hpp"
 #include "json_output.hpp"
 #include "store/blobs.hpp"
@@ -209,7 +211,58 @@ struct RequeueOptions {
   std::string db;
   std::int64_t id = 0;
   std::vector<std::string> connectors;  // resend: where to
+  std::string config;                   // resend: the configuration the names are checked in
 };
+
+// `messages resend --config FILE`: the configuration the daemon runs (loaded and checked as
+// `config check` does); null after saying why it could not be read. The CLI has none
+// otherwise, so without it connector names cannot be checked.
+std::shared_ptr<const gateway::config::GatewayConfig> resend_config(const std::string& file) {
+  const gateway::config::LoadResult loaded = gateway::config::load_config(file);
+  if (!loaded.ok()) {
+    for (const auto& i : loaded.issues) std::cerr << i.to_string() << "\n";
+    std::cerr << "edigate: " << file << " cannot be read: nothing resent\n";
+  }
+  return loaded.config;
+}
+
+// Where a resend delivers each document: the connectors named with --connector (each one
+// checked when a configuration is given), or, with only --config, those the message's
+// partner's routes name for the document's type (as POST /api/messages/N/resend does). Null
+// after saying why not.
+using ConnectorsFor = std::function<std::vector<std::string>(const st::Document&)>;
+std::optional<ConnectorsFor> resend_targets(const RequeueOptions& o, const std::string& partner) {
+  if (o.config.empty()) {
+    if (o.connectors.empty()) {
+      std::cerr << "edigate: name the connectors to deliver to (--connector NAME), or give the "
+                   "configuration to follow the partner's routes (--config FILE)\n";
+      return std::nullopt;
+    }
+    return [names = o.connectors](const st::Document&) { return names; };
+  }
+  const auto config = resend_config(o.config);
+  if (config == nullptr) return std::nullopt;
+  if (!o.connectors.empty()) {
+    for (const std::string& name : o.connectors) {
+      if (config->find_connector(name) != nullptr) continue;
+      std::string known;
+      for (const auto& c : config->connectors) known += (known.empty() ? "" : ", ") + c.name;
+      std::cerr << "edigate: no connector '" << name << "' in " << o.config
+                << " (it has: " << (known.empty() ? "none" : known) << "): nothing resent\n";
+      return std::nullopt;
+    }
+    return [names = o.connectors](const st::Document&) { return names; };
+  }
+  for (const auto& p : config->partners) {
+    if (p.id != partner) continue;
+    return [config, profile = &p](const st::Document& d) {
+      return gateway::daemon::routed_connectors(*profile, d);
+    };
+  }
+  std::cerr << "edigate: partner " << partner << " is not in " << o.config
+            << ": name the connectors (--connector NAME)\n";
+  return std::nullopt;
+}
 
 // Queues work for a running (or the next) daemon: its job runners poll the store.
 int run_requeue(const RequeueOptions& o, bool resend) {
@@ -237,17 +290,22 @@ int run_requeue(const RequeueOptions& o, bool resend) {
               << "\n";
     return 0;
   }
-  if (resend && o.connectors.empty()) {
-    std::cerr << "edigate: name the connectors to deliver to: --connector NAME\n";
-    return kCannotRun;
+  ConnectorsFor connectors_for = [](const st::Document&) { return std::vector<std::string>{}; };
+  if (resend) {
+    auto targets = resend_targets(o, m.value()->partner);
+    if (!targets) return kCannotRun;
+    connectors_for = std::move(*targets);
   }
-  auto jobs = gateway::daemon::requeue_message(
-      store, o.id, resend, [&](const st::Document&) { return o.connectors; }, "cli");
+  auto jobs = gateway::daemon::requeue_message(store, o.id, resend, connectors_for, "cli");
   if (!jobs.ok()) {
     std::cerr << "edigate: " << jobs.status().message << "\n";
     return kCannotRun;
   }
   std::cout << st::json_text(json{{"message", o.id}, {"jobs", jobs.value()}}) << "\n";
+  if (resend && jobs.value().empty()) {
+    std::cerr << "edigate: nothing to resend: no mapped document of message " << o.id
+              << " has a connector to go to\n";
+  }
   return jobs.value().empty() ? kFailed : 0;
 }
 
@@ -560,7 +618,10 @@ void add_messages(CLI::App& app, int& exit_code) {
       "message again (the daemon runs the jobs)");
   d->add_option("--db", resend->db, "Store database file")->required();
   d->add_option("--connector", resend->connectors,
-                "Connector name (repeat for several; a received message needs one)");
+                "Connector name (repeat for several); a received message needs one, or --config");
+  d->add_option("--config", resend->config,
+                "The daemon's edigate.xml: connector names are checked in it, and without "
+                "--connector each document goes where its partner's routes send it");
   d->add_option("ID", resend->id, "Message id")->required();
   d->callback([resend, &exit_code] { exit_code = run_requeue(*resend, true); });
   auto sent_db = std::make_shared<std::string>();

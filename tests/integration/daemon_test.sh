@@ -548,6 +548,30 @@ resends_before=$(grep -c resend erp-requests.jsonl)
 check "messages resend (CLI)" 0 "$bin" messages resend --db var/edigate.db --connector erp 1
 wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -gt $resends_before ]" && ok ||
   fail "CLI resend reached the ERP"
+# With the daemon's configuration the CLI checks connector names, and without --connector
+# follows the partner's routes (as the API's resend does).
+check "messages resend: unknown connector" 2 "$bin" messages resend --db var/edigate.db \
+  --config edigate.xml --connector nosuch 1
+has "the unknown connector is named with those there are" err "no connector 'nosuch' in edigate.xml (it has: "
+check "messages resend: no connector, no configuration" 2 "$bin" messages resend --db var/edigate.db 1
+has "it asks for either" err "--config FILE"
+resends_before=$(grep -c resend erp-requests.jsonl)
+check "messages resend --config (the partner's routes)" 0 "$bin" messages resend --db var/edigate.db \
+  --config edigate.xml 1
+python3 - <<'PY' && ok || fail "the routes' connectors got a resend job per document"
+import json
+queued = json.load(open("out"))
+assert queued["message"] == 1 and len(queued["jobs"]) >= 2, queued
+PY
+"$bin" messages show --db var/edigate.db 1 >shown.json
+python3 - <<'PY' && ok || fail "the resend jobs are those of the routes"
+import json
+shown = json.load(open("shown.json"))
+kinds = {j["kind"] for j in shown["jobs"] if j["kind"].startswith("redeliver:")}
+assert kinds == {"redeliver:erp", "redeliver:files"}, kinds
+PY
+wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -gt $resends_before ]" && ok ||
+  fail "the routed CLI resend reached the ERP"
 # (the third process job of message 1: its first, the API reprocess above, this one)
 check "messages reprocess (CLI)" 0 "$bin" messages reprocess --db var/edigate.db 1
 wait_for 10 sh -c "'$bin' messages show --db var/edigate.db 1 | grep -c '\"kind\": \"process\"' | grep -q 3" &&

@@ -859,14 +859,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     // Each document to the connectors its partner's routes name for its type.
     auto jobs = requeue_message(
         st, m.id, true,
-        [partner](const store::Document& d) {
-          std::vector<std::string> connectors;
-          for (const config::Route& route : partner->routes) {
-            if (to_string(route.document) == d.type) connectors.push_back(route.connector);
-          }
-          return connectors;
-        },
-        actor);
+        [partner](const store::Document& d) { return routed_connectors(*partner, d); }, actor);
     if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));
     if (jobs.value().empty()) {
       return responder.send(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -313,6 +314,52 @@ store::Result<bool> move_outbound(store::Store& st, std::int64_t id,
                         store::JobRef{id, std::nullopt}, now_ms());
   if (!job.ok()) return job.status();
   return true;
+}
+
+std::vector<std::string> routed_connectors(const config::PartnerProfile& partner,
+                                           const store::Document& document) {
+  std::vector<std::string> connectors;
+  for (const config::Route& route : partner.routes) {
+    if (to_string(route.document) == document.type) connectors.push_back(route.connector);
+  }
+  return connectors;
+}
+
+std::vector<std::string> watch_sent_to(Core& core, const config::PartnerProfile& p) {
+  std::vector<std::string> said;
+  if (p.expect_ack_seconds == 0) return said;
+  store::Store& st = core.store();
+  // A window shortened since: deadlines queued under the longer one come forward.
+  auto moved = st.bring_forward(p.id, store::message_status::sent, kAckDueJob,
+                                std::int64_t{p.expect_ack_seconds} * 1000);
+  if (moved.ok() && moved.value() > 0) {
+    said.push_back(std::to_string(moved.value()) + " acknowledgement deadline(s) of " + p.id +
+                   " brought forward to its shorter <expect-acks>");
+    core.wake();
+  }
+  auto unwatched = st.list_outbound_without_job(p.id, store::message_status::sent, kAckDueJob);
+  if (!unwatched.ok()) {
+    said.push_back("warning: messages sent to " + p.id +
+                   " not watched for acknowledgements: " + unwatched.status().message);
+    return said;
+  }
+  if (unwatched.value().empty()) return said;
+  const store::Status queued = st.batch([&]() -> store::Status {
+    for (const std::int64_t id : unwatched.value()) {
+      auto job = st.enqueue(kAckDueJob, store::JobRef{id, std::nullopt}, now_ms());
+      if (!job.ok()) return job.status();
+    }
+    return store::Status::success();
+  });
+  if (!queued.ok()) {
+    said.push_back("warning: messages sent to " + p.id +
+                   " not watched for acknowledgements: " + queued.message);
+  } else {
+    said.push_back(std::to_string(unwatched.value().size()) + " message(s) sent to " + p.id +
+                   " before its <expect-acks> now watched");
+    core.wake();
+  }
+  return said;
 }
 
 store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
@@ -1557,24 +1604,43 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
 // outbound.ack_overdue with the documents still unanswered (a late acknowledgement still
 // settles it). Not due yet under the current window (a reload made it longer): queued again at
 // the new deadline. Settled, failed, or no longer watched: nothing to do.
+//
+// A reload while it runs lists the partner's sent messages without an ack_due job to watch them
+// under the new profile, and leaves this one's message to it: when the configuration changed
+// under the job, the partner's messages are watched again under the one now in force (a second
+// ack_due job for the same message finds it settled or not yet due: nothing happens twice).
 void JobRunner::ack_due(const store::Job& job) {
+  const auto live = core_.live();
+  const std::optional<std::string> partner = ack_due_under(job, *live);
+  if (!partner) return;
+  const auto now = core_.live();
+  if (now == live) return;
+  const config::PartnerProfile* p = now->partners->by_id(*partner);
+  if (p == nullptr) return;
+  for (const std::string& line : watch_sent_to(core_, *p)) {
+    std::cerr << "edigate: " << line << " (after a reload during an acknowledgement deadline)\n";
+  }
+}
+
+// ack_due under the configuration `live`; the message's partner, or nothing when the job named
+// no message.
+std::optional<std::string> JobRunner::ack_due_under(const store::Job& job, const Live& live) {
   store::Store& st = core_.store();
   const std::optional<store::Message> found = message_of(st, job);
-  if (!found) return;
+  if (!found) return std::nullopt;
   const store::Message& m = *found;
   const std::int64_t id = m.id;
-  const auto live = core_.live();
-  const config::PartnerProfile* partner = live->partners->by_id(m.partner);
+  const config::PartnerProfile* partner = live.partners->by_id(m.partner);
   const unsigned within = partner != nullptr ? partner->expect_ack_seconds : 0;
   if (m.status != store::message_status::sent || within == 0) {
     (void)st.complete(job);
-    return;
+    return m.partner;
   }
   const std::int64_t due = m.updated_at + std::int64_t{within} * 1000;
   if (now_ms() < due) {
     auto again = st.complete_and_enqueue(job, {{std::string(kAckDueJob), job.ref, due}});
     if (!again.ok()) store_failed(st, job, again.status());
-    return;
+    return m.partner;
   }
   bool overdue = false;
   const store::Status done = st.batch([&]() -> store::Status {
@@ -1609,7 +1675,10 @@ void JobRunner::ack_due(const store::Job& job) {
     }
     return st.complete(job);
   });
-  if (!done.ok()) return store_failed(st, job, done);
+  if (!done.ok()) {
+    store_failed(st, job, done);
+    return m.partner;
+  }
   if (overdue) {
     core_.metrics()
         .counter("edigate_outbound_ack_overdue_total",
@@ -1618,6 +1687,7 @@ void JobRunner::ack_due(const store::Job& job) {
                  {{"partner", m.partner}})
         .add();
   }
+  return m.partner;
 }
 
 // The ERP's view of an outbound message it sent us, as it is now: the message and its documents

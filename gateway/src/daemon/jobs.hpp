@@ -55,6 +55,11 @@ store::Result<std::vector<std::int64_t>> requeue_message(
     const std::function<std::vector<std::string>(const store::Document&)>& connectors_for,
     std::string_view actor);
 
+// The connectors `partner`'s routes name for `document`'s type: where a resend that names none
+// delivers it (POST /api/messages/N/resend, `messages resend --config`).
+std::vector<std::string> routed_connectors(const config::PartnerProfile& partner,
+                                           const store::Document& document);
+
 // Whether a dead job can simply run again: a delivery, a redelivery, an ERP status event, an
 // async MDN, or an acknowledgement that no AS2 message carries (pushed over SFTP, or one that
 // died before it was packed). What went to
@@ -101,6 +106,13 @@ store::Result<bool> move_outbound(store::Store& st, std::int64_t id,
 // deadline. True when the status changed.
 store::Result<bool> outbound_sent(store::Store& st, std::int64_t message_id,
                                   unsigned expect_ack_seconds);
+
+// Watches what was sent to partner `p` for acknowledgements under its profile as it is now:
+// ack_due deadlines queued under a longer <expect-acks> come forward, and each message still
+// sent without one (the window is new, or back) gets an ack_due job now, which queues itself
+// again at its deadline when that is still ahead (JobRunner::ack_due). Run at start, after each
+// reload, and by an ack_due job a reload ran under. Returns what to log.
+std::vector<std::string> watch_sent_to(Core& core, const config::PartnerProfile& p);
 
 // The statuses an outbound message fails from (a transport failure after a partner's verdict
 // does not undo the verdict).
@@ -203,6 +215,7 @@ class JobRunner {
                            const Outgoing& out);
   void mdn_timeout(const store::Job& job, std::string_view sent_id);
   void ack_due(const store::Job& job);
+  std::optional<std::string> ack_due_under(const store::Job& job, const Live& live);
   void notify_outbound(const store::Job& job);
   void post_via_connector(const store::Job& job, const std::string& name,
                           connectors::Connector& connector, const connectors::Delivery& delivery,

@@ -257,42 +257,10 @@ void merge_control_numbers(Core& core, const config::GatewayConfig& c) {
 }
 
 // At start and after each reload: a partner whose <expect-acks> is new (or back) watches the
-// messages already sent to it too, from when they were sent: each gets an ack_due job now, which
-// queues itself again at its deadline when that is still ahead (JobRunner::ack_due).
+// messages already sent to it too (watch_sent_to).
 void watch_sent_messages(Core& core, const config::GatewayConfig& c) {
   for (const config::PartnerProfile& p : c.partners) {
-    if (p.expect_ack_seconds == 0) continue;
-    // A window shortened since: deadlines queued under the longer one come forward.
-    auto moved = core.store().bring_forward(p.id, store::message_status::sent, kAckDueJob,
-                                            std::int64_t{p.expect_ack_seconds} * 1000);
-    if (moved.ok() && moved.value() > 0) {
-      log(std::to_string(moved.value()) + " acknowledgement deadline(s) of " + p.id +
-          " brought forward to its shorter <expect-acks>");
-      core.wake();
-    }
-    auto unwatched =
-        core.store().list_outbound_without_job(p.id, store::message_status::sent, kAckDueJob);
-    if (!unwatched.ok()) {
-      log("warning: messages sent to " + p.id +
-          " not watched for acknowledgements: " + unwatched.status().message);
-      continue;
-    }
-    if (unwatched.value().empty()) continue;
-    const store::Status queued = core.store().batch([&]() -> store::Status {
-      for (const std::int64_t id : unwatched.value()) {
-        auto job = core.store().enqueue(kAckDueJob, store::JobRef{id, std::nullopt}, now_ms());
-        if (!job.ok()) return job.status();
-      }
-      return store::Status::success();
-    });
-    if (!queued.ok()) {
-      log("warning: messages sent to " + p.id +
-          " not watched for acknowledgements: " + queued.message);
-    } else {
-      log(std::to_string(unwatched.value().size()) + " message(s) sent to " + p.id +
-          " before its <expect-acks> now watched");
-      core.wake();
-    }
+    for (const std::string& line : watch_sent_to(core, p)) log(line);
   }
 }
 
