@@ -22,8 +22,18 @@ test: build
 run: build
 	./scripts/demo.sh $(BUILD)/edigate
 
+# Every benchmark in tests/bench/, one after another (docs/benchmarks.md). BENCH_PAUSE seconds
+# between those that create and delete many files: on ext4 without a journal, files deleted in
+# the last minutes slow the next run's file creation.
+BENCH_PAUSE ?= 90
 bench: build
 	$(BUILD)/tests/bench/edi_bench
+	$(BUILD)/tests/bench/as2_bench
+	tests/bench/gateway_bench.sh "$(abspath $(BUILD))/edigate" "$(CURDIR)"
+	sleep $(BENCH_PAUSE)
+	tests/bench/sftp_bench.sh $(BUILD)/edigate
+	sleep $(BENCH_PAUSE)
+	tests/bench/purge_bench.sh $(BUILD)/edigate
 
 # libFuzzer targets with ASan+UBSan (clang). FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 600
