@@ -1608,7 +1608,8 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
 // A reload while it runs lists the partner's sent messages without an ack_due job to watch them
 // under the new profile, and leaves this one's message to it: when the configuration changed
 // under the job, the partner's messages are watched again under the one now in force (a second
-// ack_due job for the same message finds it settled or not yet due: nothing happens twice).
+// ack_due job for the same message finds it settled or not yet due: the overdue move, its
+// audit entry and its notification happen once).
 void JobRunner::ack_due(const store::Job& job) {
   const auto live = core_.live();
   const std::optional<std::string> partner = ack_due_under(job, *live);
@@ -1618,7 +1619,8 @@ void JobRunner::ack_due(const store::Job& job) {
   const config::PartnerProfile* p = now->partners->by_id(*partner);
   if (p == nullptr) return;
   for (const std::string& line : watch_sent_to(core_, *p)) {
-    std::cerr << "edigate: " << line << " (after a reload during an acknowledgement deadline)\n";
+    // One write per line: other threads log too.
+    std::cerr << ("edigate: " + line + " (after a reload during an acknowledgement deadline)\n");
   }
 }
 
