@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "config/config.hpp"
+#include "config/partner_registry.hpp"
 #include "daemon/jobs.hpp"
 #include "json_output.hpp"
 #include "store/blobs.hpp"
@@ -214,9 +215,9 @@ struct RequeueOptions {
   std::string config;                   // resend: the configuration the names are checked in
 };
 
-// `messages resend --config FILE`: the configuration the daemon runs (loaded and checked as
-// `config check` does); null after saying why it could not be read. The CLI has none
-// otherwise, so without it connector names cannot be checked.
+// `messages resend --config FILE`: the daemon's configuration file as it is on disk (loaded and
+// checked as `config check` does); null after saying why it could not be read. The CLI has no
+// configuration otherwise, so without it connector names cannot be checked.
 std::shared_ptr<const gateway::config::GatewayConfig> resend_config(const std::string& file) {
   const gateway::config::LoadResult loaded = gateway::config::load_config(file);
   if (!loaded.ok()) {
@@ -226,42 +227,49 @@ std::shared_ptr<const gateway::config::GatewayConfig> resend_config(const std::s
   return loaded.config;
 }
 
+// Whether every connector named with --connector is in `config`; says which one is not.
+bool connectors_configured(const gateway::config::GatewayConfig& config, const RequeueOptions& o) {
+  for (const std::string& name : o.connectors) {
+    if (config.find_connector(name) != nullptr) continue;
+    std::string known;
+    for (const auto& c : config.connectors) known += (known.empty() ? "" : ", ") + c.name;
+    std::cerr << "edigate: no connector '" << name << "' in " << o.config
+              << " (it has: " << (known.empty() ? "none" : known) << "): nothing resent\n";
+    return false;
+  }
+  return true;
+}
+
 // Where a resend delivers each document: the connectors named with --connector (each one
 // checked when a configuration is given), or, with only --config, those the message's
 // partner's routes name for the document's type (as POST /api/messages/N/resend does). Null
 // after saying why not.
 using ConnectorsFor = std::function<std::vector<std::string>(const st::Document&)>;
 std::optional<ConnectorsFor> resend_targets(const RequeueOptions& o, const std::string& partner) {
-  if (o.config.empty()) {
-    if (o.connectors.empty()) {
-      std::cerr << "edigate: name the connectors to deliver to (--connector NAME), or give the "
-                   "configuration to follow the partner's routes (--config FILE)\n";
-      return std::nullopt;
-    }
-    return [names = o.connectors](const st::Document&) { return names; };
+  if (o.config.empty() && o.connectors.empty()) {
+    std::cerr << "edigate: name the connectors to deliver to (--connector NAME), or give the "
+                 "configuration to follow the partner's routes (--config FILE)\n";
+    return std::nullopt;
   }
-  const auto config = resend_config(o.config);
-  if (config == nullptr) return std::nullopt;
+  std::shared_ptr<const gateway::config::GatewayConfig> config;
+  if (!o.config.empty()) {
+    config = resend_config(o.config);
+    if (config == nullptr) return std::nullopt;
+  }
   if (!o.connectors.empty()) {
-    for (const std::string& name : o.connectors) {
-      if (config->find_connector(name) != nullptr) continue;
-      std::string known;
-      for (const auto& c : config->connectors) known += (known.empty() ? "" : ", ") + c.name;
-      std::cerr << "edigate: no connector '" << name << "' in " << o.config
-                << " (it has: " << (known.empty() ? "none" : known) << "): nothing resent\n";
-      return std::nullopt;
-    }
+    if (config != nullptr && !connectors_configured(*config, o)) return std::nullopt;
     return [names = o.connectors](const st::Document&) { return names; };
   }
-  for (const auto& p : config->partners) {
-    if (p.id != partner) continue;
-    return [config, profile = &p](const st::Document& d) {
-      return gateway::daemon::routed_connectors(*profile, d);
-    };
+  auto partners = std::make_shared<const gateway::config::PartnerRegistry>(config);
+  const gateway::config::PartnerProfile* profile = partners->by_id(partner);
+  if (profile == nullptr) {
+    std::cerr << "edigate: partner " << partner << " is not in " << o.config
+              << ": name the connectors (--connector NAME)\n";
+    return std::nullopt;
   }
-  std::cerr << "edigate: partner " << partner << " is not in " << o.config
-            << ": name the connectors (--connector NAME)\n";
-  return std::nullopt;
+  return [partners, profile](const st::Document& d) {
+    return gateway::daemon::routed_connectors(*profile, d);
+  };
 }
 
 // Queues work for a running (or the next) daemon: its job runners poll the store.

@@ -144,6 +144,21 @@ Response server_problem(const Request& r, std::string_view what, std::string_vie
   return problem(500, std::string(what) + " (see the gateway's log)");
 }
 
+// Partners' bytes kept under `spool_id` for an operator: sent only with their audit entry
+// (`read`) written; a failure to read them or to audit the read is a server_problem.
+Response audited_read(Core& core, const Request& request, const std::string& spool_id,
+                      std::string_view what, const char* content_type,
+                      const store::AuditEvent& read) {
+  auto bytes = core.blobs().read(spool_id);
+  if (!bytes.ok()) {
+    return server_problem(request, "cannot read " + std::string(what), bytes.status().message);
+  }
+  if (auto a = core.store().append_audit(read); !a.ok()) {
+    return server_problem(request, "cannot audit this read: nothing sent", a.status().message);
+  }
+  return Response::text(200, std::move(bytes.value()), content_type);
+}
+
 as2::Headers as2_headers(const Request& r) {
   as2::Headers headers;
   for (const auto& [name, value] : r.headers) headers.push_back({name, value});
@@ -752,19 +767,9 @@ void admin_api(Core& core, Request& request, Responder& responder) {
       if (sent.value()->mdn_spool_id.empty()) {
         return responder.send(problem(404, "no MDN kept for this message"));
       }
-      auto bytes = core.blobs().read(sent.value()->mdn_spool_id);
-      if (!bytes.ok()) {
-        return responder.send(
-            server_problem(request, "cannot read the MDN", bytes.status().message));
-      }
-      // Partners' bytes go out only with their audit entry written.
-      if (auto a = st.append_audit(
-              {actor, "as2.mdn_raw", subject, store::json_text(json{{"as2_sent", *id}})});
-          !a.ok()) {
-        return responder.send(
-            server_problem(request, "cannot audit this read: nothing sent", a.status().message));
-      }
-      return responder.send(Response::text(200, std::move(bytes.value()), "message/rfc822"));
+      return responder.send(
+          audited_read(core, request, sent.value()->mdn_spool_id, "the MDN", "message/rfc822",
+                       {actor, "as2.mdn_raw", subject, store::json_text(json{{"as2_sent", *id}})}));
     }
     if (request.method == "POST" && action == "resend") {
       auto job = resend_sent(st, *id, actor);
@@ -815,20 +820,10 @@ void admin_api(Core& core, Request& request, Responder& responder) {
                   "before this edigate kept it with the message)"));
     }
     const std::string& bytes_id = as == "received" && !m.raw_id.empty() ? m.raw_id : m.payload_id;
-    auto bytes = core.blobs().read(bytes_id);
-    if (!bytes.ok()) {
-      return responder.send(
-          server_problem(request, "cannot read the message's bytes", bytes.status().message));
-    }
-    // Partners' bytes go out only with their audit entry written.
-    if (auto a = st.append_audit({actor, "message.raw", subject,
-                                  store::json_text(json{{"as", as.empty() ? "payload" : as}})});
-        !a.ok()) {
-      return responder.send(
-          server_problem(request, "cannot audit this read: nothing sent", a.status().message));
-    }
     return responder.send(
-        Response::text(200, std::move(bytes.value()), "application/octet-stream"));
+        audited_read(core, request, bytes_id, "the message's bytes", "application/octet-stream",
+                     {actor, "message.raw", subject,
+                      store::json_text(json{{"as", as.empty() ? "payload" : as}})}));
   }
   // The jobs and the audit entry of an operator's action commit together, or neither does and
   // the operator is told.

@@ -99,6 +99,18 @@ store::Status schedule_or_dead(store::Store& st, const store::Job& job, int fail
           .count());
 }
 
+// How often a connector's deliveries are tried (<http max-attempts>; the default for a file
+// connector, or one a reload removed). `live` is held by the caller while it is read.
+connectors::RetryPolicy retry_policy_of(const Live& live, std::string_view connector) {
+  connectors::RetryPolicy policy;
+  if (const auto* configured = live.config->find_connector(connector)) {
+    if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
+      policy.max_attempts = static_cast<int>(h->max_attempts);
+    }
+  }
+  return policy;
+}
+
 // When to ask again for a delivery the connector's circuit breaker held: once its cool-down
 // is over (`retry_after`), at least kCircuitWaitMs from now, spread by up to a quarter more so
 // that a backlog held together does not come back all at once. Asking every kCircuitWaitMs
@@ -1146,15 +1158,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
   core_.metrics()
       .counter("edigate_delivery_failures_total", "Delivery attempts that failed", labels)
       .add();
-  // Held while `configured` is used: a reload may drop the last other reference.
-  const auto live = core_.live();
-  const auto* configured = live->config->find_connector(connector_name);
-  connectors::RetryPolicy policy;
-  if (configured != nullptr) {
-    if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
-      policy.max_attempts = static_cast<int>(h->max_attempts);
-    }
-  }
+  const connectors::RetryPolicy policy = retry_policy_of(*core_.live(), connector_name);
   // In one commit: the attempt (with its audit entry; `dead` when it ends the job), the job's
   // next run or its end, and the document's dead_letter status. Failed attempts since the last
   // delivery or dead letter, this one included, decide which: a redelivery after a success, or
@@ -1781,13 +1785,7 @@ void JobRunner::post_via_connector(
     }
     return finish_audited(st, job, done, also);
   }
-  connectors::RetryPolicy policy;
-  const auto live = core_.live();  // held while `configured` is used
-  if (const auto* configured = live->config->find_connector(name)) {
-    if (const auto* h = std::get_if<config::HttpConnector>(&configured->target)) {
-      policy.max_attempts = static_cast<int>(h->max_attempts);
-    }
-  }
+  const connectors::RetryPolicy policy = retry_policy_of(*core_.live(), name);
   const std::string error =
       r.response_excerpt.empty() ? r.error : r.error + ": " + r.response_excerpt;
   bool dead = false;
