@@ -216,10 +216,13 @@ struct RequeueOptions {
 };
 
 // `messages resend --config FILE`: the daemon's configuration file as it is on disk (loaded and
-// checked as `config check` does); null after saying why it could not be read. The CLI has no
-// configuration otherwise, so without it connector names cannot be checked.
+// checked as `config check` does, but without our private keys and their passphrase: only
+// names and routes are read, and a passphrase-credential exists only inside the service); null
+// after saying why it could not be read. The CLI has no configuration otherwise, so without it
+// connector names cannot be checked.
 std::shared_ptr<const gateway::config::GatewayConfig> resend_config(const std::string& file) {
-  const gateway::config::LoadResult loaded = gateway::config::load_config(file);
+  const gateway::config::LoadResult loaded =
+      gateway::config::load_config(file, gateway::config::Keys::skip);
   if (!loaded.ok()) {
     for (const auto& i : loaded.issues) std::cerr << i.to_string() << "\n";
     std::cerr << "edigate: " << file << " cannot be read: nothing resent\n";

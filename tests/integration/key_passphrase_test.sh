@@ -4,7 +4,8 @@
 # (<keys passphrase-credential>, read from $CREDENTIALS_DIRECTORY as systemd sets it). Without
 # the credential, or with a wrong passphrase, `config check` names the problem; with it the
 # daemon decrypts AS2 over HTTPS, signs the MDN, serves TLS and delivers to the ERP over mTLS;
-# a reload with a wrong passphrase is refused and the daemon keeps serving.
+# a reload with a wrong passphrase is refused and the daemon keeps serving; `messages resend
+# --config` works without the credential (it reads no keys).
 # Usage: key_passphrase_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -69,6 +70,14 @@ printf 'a long passphrase for the keys' >creds/edigate-keys
 kill -HUP "$daemon"
 wait_for 5 grep -q "configuration reloaded" daemon.log && ok || fail "reload with the passphrase"
 wait_for 15 sh -c "[ \$(ls erp/*.json 2>/dev/null | wc -l) -ge 2 ]" && ok || fail "both documents delivered"
+
+# An operator's resend from a shell, where no credential is: following the partner's routes
+# needs only names and routes from the file, not the keys or their passphrase.
+resends_before=$(grep -c resend erp-requests.jsonl)
+check "messages resend --config without the credential" 0 env -u CREDENTIALS_DIRECTORY \
+  "$bin" messages resend --db var/edigate.db --config edigate.xml 1
+wait_for 15 sh -c "[ \$(grep -c resend erp-requests.jsonl) -gt $resends_before ]" && ok ||
+  fail "the resend reached the ERP"
 
 echo "key_passphrase: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -366,8 +366,17 @@ struct [[nodiscard]] LoadResult {
   bool ok() const { return config != nullptr; }
 };
 
+// What load_config reads besides the files' own checks.
+enum class Keys {
+  load,  // our private keys, decrypted with the <keys> passphrase and matched to their
+         // certificates: what the daemon and `config check` need
+  skip,  // neither the passphrase nor our private keys are read (the config's identities have
+         // no key): for a command that only needs names and routes, run outside the service
+         // (where a passphrase-credential is not there to read)
+};
+
 // Loads and checks edigate.xml at `file` and every partner profile (*.xml) in its partners dir.
-LoadResult load_config(const fs::path& file);
+LoadResult load_config(const fs::path& file, Keys keys = Keys::load);
 
 // The XSDs, compiled in from gateway/schema/.
 const char* edigate_xsd_text();

@@ -204,7 +204,7 @@ void check_token_partners(const GatewayConfig& config, const XmlFile& gateway_xm
 
 }  // namespace
 
-LoadResult load_config(const fs::path& file) {
+LoadResult load_config(const fs::path& file, Keys keys) {
   LoadResult result;
   std::vector<ConfigIssue>& issues = result.issues;
   const std::string name = file.string();
@@ -213,7 +213,7 @@ LoadResult load_config(const fs::path& file) {
 
   auto config = std::make_shared<GatewayConfig>();
   config->file = fs::absolute(file).lexically_normal();
-  read_gateway(*xml, *config, issues);
+  read_gateway(*xml, *config, issues, keys);
   if (!config->standard_maps_dir.empty()) {
     std::vector<edi::mapping::Issue> map_issues;
     config->standard_maps = edi::mapping::load_standard_maps(config->standard_maps_dir, map_issues);

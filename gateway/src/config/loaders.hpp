@@ -9,8 +9,10 @@
 
 namespace edigate::gateway::config {
 
-// Fills `config` from a checked edigate.xml (files named in it are checked too).
-void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigIssue>& issues);
+// Fills `config` from a checked edigate.xml (files named in it are checked too; our private
+// keys only with Keys::load).
+void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigIssue>& issues,
+                  Keys keys);
 
 // Reads a checked partner profile; its mapping directory is loaded against the standard maps
 // of `gateway`, and its routes must name connectors of `gateway`.

@@ -26,6 +26,7 @@ struct Reader {
   const XmlFile& xml;
   std::vector<ConfigIssue>& issues;
   const SecretText& passphrase;  // of our encrypted keys; read first, from <keys>
+  Keys keys;
 
   void fail(pugi::xml_node node, std::string message) const {
     xml.add_issue(issues, node, std::move(message));
@@ -60,12 +61,13 @@ struct Reader {
     as2::Identity out;
     LoadedCertificate cert = load_certificate_file(xml.resolve(node.attribute(cert_attr).value()));
     if (!cert.error.empty()) fail(node, std::string(cert_attr) + ": " + cert.error);
+    out.certificate = cert.certificate;
+    if (keys == Keys::skip) return out;
     LoadedKey key = load_key_file(xml.resolve(node.attribute(key_attr).value()), passphrase.str());
     if (!key.error.empty()) fail(node, std::string(key_attr) + ": " + key.error);
     if (cert.certificate && key.key && !key_matches(cert.certificate, key.key)) {
       fail(node, std::string(key_attr) + " does not belong to " + cert_attr);
     }
-    out.certificate = cert.certificate;
     out.key = key.key;
     return out;
   }
@@ -308,10 +310,11 @@ SecretText key_passphrase(const XmlFile& xml, pugi::xml_node node,
 
 }  // namespace
 
-void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigIssue>& issues) {
+void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigIssue>& issues,
+                  Keys keys) {
   const pugi::xml_node root = xml.root();
-  config.key_passphrase = key_passphrase(xml, root.child("keys"), issues);
-  const Reader r{xml, issues, config.key_passphrase};
+  if (keys == Keys::load) config.key_passphrase = key_passphrase(xml, root.child("keys"), issues);
+  const Reader r{xml, issues, config.key_passphrase, keys};
   r.listeners(root.child("listeners"), config);
   r.admin(root.child("admin"), config);
   const pugi::xml_node store = root.child("store");

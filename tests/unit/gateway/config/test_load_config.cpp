@@ -654,6 +654,39 @@ TEST_CASE("the key passphrase from a systemd credential", "[config]") {
   INFO(all_issues(r));
   REQUIRE(r.ok());
   CHECK(r.config->key_passphrase.str() == "from systemd");
+}
+
+TEST_CASE("Keys::skip reads names and routes without our keys or their passphrase", "[config]") {
+  const ConfigFixture f;
+  encrypt_keys(f, "from systemd");
+  const std::string text = replaced(ConfigFixture::gateway_xml(), "  <listeners>",
+                                    "  <keys passphrase-credential=\"edigate-keys\"/>\n"
+                                    "  <listeners>");
+  f.write("edigate.xml", text);
+  const ScopedEnv unset("CREDENTIALS_DIRECTORY", std::nullopt);
+  REQUIRE_FALSE(load_config(f.config_file()).ok());  // the daemon's load needs the credential
+
+  const LoadResult r = load_config(f.config_file(), Keys::skip);
+  INFO(all_issues(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->key_passphrase.str().empty());
+  REQUIRE(r.config->as2);
+  CHECK(r.config->as2->identity.certificate);  // certificates are still read
+  CHECK_FALSE(r.config->as2->identity.key);
+  CHECK(r.config->find_connector("drop") != nullptr);
+  REQUIRE(r.config->partners.size() == 1);
+  CHECK(r.config->partners[0].route_for(edi::mapping::DocumentType::ship_notice) != nullptr);
+
+  // Everything else is still checked: a broken file is refused the same way.
+  f.write("edigate.xml", replaced(text, R"(<workers count="3"/>)", R"(<workers count="many"/>)"));
+  CHECK_FALSE(load_config(f.config_file(), Keys::skip).ok());
+}
+
+TEST_CASE("a passphrase file and a credential together are refused", "[config]") {
+  const ConfigFixture f;
+  const std::string text = replaced(ConfigFixture::gateway_xml(), "  <listeners>",
+                                    "  <keys passphrase-credential=\"edigate-keys\"/>\n"
+                                    "  <listeners>");
 
   const std::string both = replaced(text, "<keys ", "<keys passphrase-file=\"secrets/erp-token\" ");
   f.write("edigate.xml", both);
