@@ -185,8 +185,9 @@ struct As2Station {
   as2::Certificate tls_certificate;  // of `tls_cert`, loaded at check time
 };
 
-// HTTP connector authentication. Secrets stay in their files; connectors read them when they
-// use them, so a rotated secret needs no reload.
+// HTTP connector authentication. Secrets stay in their files, never in the configuration; a
+// connector reads them once, when it is built (at start and at each reload), so a rotated
+// secret takes effect at the next reload.
 struct NoAuth {};
 struct BearerAuth {
   fs::path token_file;

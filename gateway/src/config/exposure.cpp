@@ -5,7 +5,8 @@
 namespace edigate::gateway::config {
 
 bool is_loopback_address(std::string_view address) {
-  return address == "::1" || address.starts_with("127.");
+  // "localhost" is bound as 127.0.0.1 (http/server.cpp, daemon/sftp_intake.cpp).
+  return address == "::1" || address == "localhost" || address.starts_with("127.");
 }
 
 std::vector<ConfigIssue> exposure_warnings(const GatewayConfig& config) {

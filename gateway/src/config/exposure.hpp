@@ -10,7 +10,7 @@
 
 namespace edigate::gateway::config {
 
-// True for 127.0.0.0/8 and ::1: nothing leaves the host.
+// True for 127.0.0.0/8, ::1 and "localhost" (bound as 127.0.0.1): nothing leaves the host.
 bool is_loopback_address(std::string_view address);
 
 // "file:line: upload is served on plain HTTP at 0.0.0.0:8080: partners' bearer tokens and

@@ -337,6 +337,7 @@ void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigI
   if (pugi::xml_node sftp = root.child("sftp")) {
     SftpServer s;
     s.address = sftp.attribute("address").as_string("127.0.0.1");
+    if (!bindable(s.address)) r.fail(sftp, "address '" + s.address + "' is not an IP address");
     s.port = static_cast<std::uint16_t>(sftp.attribute("port").as_uint());
     s.host_keys = r.directory(sftp, "host-keys", true);
     s.jails = r.directory(sftp, "jails", true);

@@ -88,6 +88,12 @@ struct Reader {
         fail(node, "encrypt-algorithms lists 3des-cbc but allow-3des is not true");
       }
     }
+    // Accepting 3DES from them is as weak as sending it: the same allowance, by name.
+    for (as2::ContentCipher c : a.accept_ciphers) {
+      if (c == as2::ContentCipher::des3_cbc && !a.allow_3des) {
+        fail(node, "accept-ciphers lists 3des-cbc but allow-3des is not true");
+      }
+    }
   }
 
   void mdn(pugi::xml_node node, PartnerAs2& a) const {

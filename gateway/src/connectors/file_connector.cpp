@@ -44,6 +44,15 @@ bool is_safe_document_id(std::string_view id) {
 FileConnector::FileConnector(FileConnectorOptions options, FileSystem& fs)
     : options_(std::move(options)), fs_(fs) {}
 
+std::string FileConnector::ensure_directory() {
+  if (directory_ready_.load(std::memory_order_acquire)) return {};
+  // Concurrent first deliveries may all get here: making a directory that exists is a no-op.
+  if (const int err = fs_.make_directories(options_.directory, options_.directory_mode); err != 0)
+    return errno_text("create directory", options_.directory, err);
+  directory_ready_.store(true, std::memory_order_release);
+  return {};
+}
+
 std::string FileConnector::place(const std::string& final_name, std::string_view data) {
   const std::string& dir = options_.directory;
   // Unique per process and call, so concurrent deliveries of the same id never share a temp file.
@@ -94,6 +103,7 @@ DeliveryResult FileConnector::deliver(const Delivery& delivery) {
     r.error = "document id is not a safe file name ([A-Za-z0-9._-], not starting with '.')";
     return r;
   }
+  if (std::string e = ensure_directory(); !e.empty()) return retry_with(std::move(e));
   if (options_.write_raw_edi && !delivery.raw_edi.empty()) {
     if (std::string e = place(delivery.document_id + ".edi", delivery.raw_edi); !e.empty())
       return retry_with(std::move(e));

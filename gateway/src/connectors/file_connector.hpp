@@ -6,6 +6,12 @@
 // JSON file is the "document complete" signal. Temp files start with a dot (".<id>.json.tmp…")
 // so pollers that skip hidden files never pick them up. Re-delivering the same id replaces the
 // file atomically, so delivery is idempotent.
+//
+// A missing <dir> (and its missing parents) is made, mode 0750, by the connector object's first
+// delivery, so a new drop directory needs no step of its own. Only until one delivery has found
+// or made it: a directory that disappears later (an unmounted share, say) fails deliveries, to
+// be retried, rather than being made again on the wrong file system. A reload builds new
+// connector objects, which make it again.
 #pragma once
 
 #include <sys/types.h>
@@ -28,29 +34,33 @@ inline constexpr std::size_t kMaxDocumentIdLength = 200;
 
 struct FileConnectorOptions {
   std::string name = "file";
-  std::string directory;  // must exist; the connector does not create it
+  std::string directory;  // made at the first delivery when missing
   bool write_raw_edi = false;
   mode_t file_mode = 0640;
+  mode_t directory_mode = 0750;  // of the directories it makes
 };
 
 // True for a non-empty id of [A-Za-z0-9._-] not starting with '.', at most kMaxDocumentIdLength.
 bool is_safe_document_id(std::string_view id);
 
-// Thread-safe: deliver() keeps no mutable state but a counter for unique temp names and the
-// shared directory fsync.
+// Thread-safe: deliver() keeps no mutable state but a counter for unique temp names, whether
+// the directory has been made, and the shared directory fsync.
 class FileConnector final : public Connector {
  public:
   // `fs` must outlive the connector.
   explicit FileConnector(FileConnectorOptions options, FileSystem& fs = posix_file_system());
 
-  // Unsafe id → dead. Any I/O error (ENOSPC, EACCES, a missing directory…) → retry with the
-  // error text: those are fixed by an operator, not by changing the document.
+  // Unsafe id → dead. Any I/O error (ENOSPC, EACCES, a directory that cannot be made…) → retry
+  // with the error text: those are fixed by an operator, not by changing the document.
   DeliveryResult deliver(const Delivery& delivery) override;
   std::string_view name() const override { return options_.name; }
   bool wants_raw_edi() const override { return options_.write_raw_edi; }
   bool local() const override { return true; }
 
  private:
+  // Makes the directory at the first call that finds it missing; an error text or "".
+  std::string ensure_directory();
+
   // Writes `data` to <dir>/<final_name> atomically; returns an error text or "".
   std::string place(const std::string& final_name, std::string_view data);
 
@@ -61,6 +71,7 @@ class FileConnector final : public Connector {
 
   FileConnectorOptions options_;
   FileSystem& fs_;
+  std::atomic<bool> directory_ready_{false};  // made, or found, by an earlier delivery
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   bool syncing_ = false;

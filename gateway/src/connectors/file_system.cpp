@@ -1,6 +1,7 @@
 #include "connectors/file_system.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,6 +29,21 @@ int fsync_retrying(int fd) {
   return 0;
 }
 
+// "a/b" for "a/b/c" and "a/b/c/", "." for "c", "/" for "/c".
+std::string parent_of(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::size_t slash = dir.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : dir.substr(0, slash);
+}
+
+// 0 for a directory, ENOTDIR for something else, the errno of stat() (ENOENT: missing).
+int directory_status(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno;
+  return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
 class PosixFileSystem final : public FileSystem {
  public:
   int write_synced(const std::string& path, std::string_view data, mode_t mode) override {
@@ -50,6 +66,18 @@ class PosixFileSystem final : public FileSystem {
     const int rc = fsync_retrying(fd);
     ::close(fd);
     return rc;
+  }
+
+  int make_directories(const std::string& dir, mode_t mode) override {
+    if (const int status = directory_status(dir); status != ENOENT) return status;
+    const std::string parent = parent_of(dir);
+    if (parent != dir) {
+      if (const int rc = make_directories(parent, mode); rc != 0) return rc;
+    }
+    // EEXIST: made meanwhile by another delivery, or not a directory (then say so).
+    if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) return errno;
+    if (const int status = directory_status(dir); status != 0) return status;
+    return sync_directory(parent);
   }
 
   void remove(const std::string& path) override { ::unlink(path.c_str()); }

@@ -221,7 +221,8 @@ std::vector<sftp::PartnerAccount> sftp_accounts(const config::GatewayConfig& con
 SftpService::SftpService(Core& core, const config::GatewayConfig& config) : intake_(core) {
   const config::SftpServer& s = *config.sftp;
   sftp::ServerConfig c;
-  c.listen_address = s.address;
+  // The server binds numeric addresses only; the configuration also accepts "localhost".
+  c.listen_address = s.address == "localhost" ? "127.0.0.1" : s.address;
   c.port = s.port;
   c.host_key_dir = s.host_keys.string();
   c.limits = s.limits;

@@ -54,6 +54,8 @@ constexpr std::string_view kBusyResponse =
 
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
+const std::string kLocalhost = "127.0.0.1";
+
 void refuse(asio::ip::tcp::socket socket, bool tls) {
   if (tls) {
     beast::error_code ignored;
@@ -83,7 +85,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   Result<std::uint16_t> open() {
     beast::error_code ec;
-    auto address = asio::ip::make_address(config_.address, ec);
+    // The configuration accepts "localhost"; it means IPv4 loopback, never a resolver lookup.
+    const std::string& literal = config_.address == "localhost" ? kLocalhost : config_.address;
+    auto address = asio::ip::make_address(literal, ec);
     if (ec) return Status::failure("listener " + config_.name + ": bad address " + config_.address);
     asio::ip::tcp::endpoint endpoint(address, config_.port);
     acceptor_.open(endpoint.protocol(), ec);

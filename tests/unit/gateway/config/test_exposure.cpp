@@ -41,5 +41,6 @@ TEST_CASE("exposure: upload on plain HTTP beyond loopback, and a remote admin AP
   c.admin.tls = true;  // HTTPS: nothing in clear
   CHECK(exposure_warnings(c).size() == 1);
   CHECK(is_loopback_address("127.8.9.1"));
+  CHECK(is_loopback_address("localhost"));  // bound as 127.0.0.1
   CHECK_FALSE(is_loopback_address("::"));
 }

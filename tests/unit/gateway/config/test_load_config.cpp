@@ -157,6 +157,27 @@ TEST_CASE("a listener address must be an IP address", "[config]") {
   CHECK(has_issue(r, f.config_file(), line_of(text, "127.0.0.256"), "not an IP address"));
 }
 
+TEST_CASE("the SFTP server's address must be an IP address too", "[config]") {
+  const ConfigFixture f;
+  const std::string with_sftp = replaced(ConfigFixture::gateway_xml(), "  <connectors>",
+                                         R"(  <sftp address="localhost" port="2222"
+        host-keys="var/host-keys" jails="var/jails"/>
+  <connectors>)");
+  f.write("edigate.xml", with_sftp);
+  const LoadResult ok = load_config(f.config_file());
+  INFO(all_issues(ok));
+  REQUIRE(ok.ok());
+  REQUIRE(ok.config->sftp.has_value());
+  CHECK(ok.config->sftp->address == "localhost");
+
+  // The XSD lets through anything of hex digits, dots and colons.
+  const std::string junk = replaced(with_sftp, R"(address="localhost")", R"(address="10.0.0.999")");
+  f.write("edigate.xml", junk);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(junk, "<sftp"), "not an IP address"));
+}
+
 TEST_CASE("HTTP connector authentication is read, and never sent over plain http", "[config]") {
   const ConfigFixture f;
   const std::string connectors =
@@ -390,6 +411,27 @@ TEST_CASE("inbound algorithm lists: read when given, SHA-1 among them needs allo
                                        R"( allow-sha1="true")", R"( accept-ciphers="rc2-cbc")");
   f.write("partners/acme.xml", unknown);
   CHECK_FALSE(load_config(f.config_file()).ok());  // the schema knows the names
+}
+
+TEST_CASE("3des-cbc needs allow-3des in accept-ciphers as in encrypt-algorithms", "[config]") {
+  const ConfigFixture f;
+  for (const char* attribute : {"accept-ciphers", "encrypt-algorithms"}) {
+    INFO(attribute);
+    const std::string listed =
+        replaced(ConfigFixture::partner_xml("acme", "ACME"), R"( allow-sha1="true")",
+                 std::string(R"( allow-sha1="true" )") + attribute + R"(="aes256-cbc 3des-cbc")");
+    f.write("partners/acme.xml", listed);
+    const LoadResult refused = load_config(f.config_file());
+    CHECK(has_issue(refused, f.partner_file("acme"), line_of(listed, "<policy"),
+                    std::string(attribute) + " lists 3des-cbc but allow-3des is not true"));
+
+    const std::string allowed =
+        replaced(listed, R"( allow-sha1="true")", R"( allow-sha1="true" allow-3des="true")");
+    f.write("partners/acme.xml", allowed);
+    const LoadResult ok = load_config(f.config_file());
+    INFO(all_issues(ok));
+    CHECK(ok.ok());
+  }
 }
 
 TEST_CASE("a missing configuration file is one issue", "[config]") {

@@ -48,7 +48,7 @@ Delivery doc(std::string id, std::string json) {
 // Fails one chosen operation with a chosen errno; everything else goes to the real disk.
 class FaultyFileSystem final : public FileSystem {
  public:
-  enum class Op { write, rename, sync };
+  enum class Op { write, rename, sync, mkdir };
   FaultyFileSystem(Op op, int err) : op_(op), err_(err) {}
   int write_synced(const std::string& path, std::string_view data, mode_t mode) override {
     if (op_ == Op::write) return err_;
@@ -61,6 +61,10 @@ class FaultyFileSystem final : public FileSystem {
   int sync_directory(const std::string& dir) override {
     if (op_ == Op::sync) return err_;
     return posix_file_system().sync_directory(dir);
+  }
+  int make_directories(const std::string& dir, mode_t mode) override {
+    if (op_ == Op::mkdir) return err_;
+    return posix_file_system().make_directories(dir, mode);
   }
   void remove(const std::string& path) override { posix_file_system().remove(path); }
 
@@ -87,6 +91,29 @@ TEST_CASE("file connector writes one JSON file per document", "[connectors]") {
   // 0640 minus the umask: never readable by others.
   CHECK((fs::status(dir.path / "PO-1.850_a.json").permissions() & fs::perms::others_all) ==
         fs::perms::none);
+}
+
+TEST_CASE("file connector makes its missing directory, and missing parents, then delivers",
+          "[connectors]") {
+  TempDir dir;
+  const fs::path drop = dir.path / "erp" / "inbound";
+  FileConnector fc({.directory = drop.string(), .write_raw_edi = true});
+  Delivery d = doc("d1", R"({"po":"1"})");
+  d.raw_edi = "ISA*00*...~";
+  const DeliveryResult r = fc.deliver(d);
+  CHECK(r.outcome == DeliveryResult::delivered);
+  CHECK(r.error.empty());
+  CHECK(slurp(drop / "d1.json") == R"({"po":"1"})");
+  CHECK(slurp(drop / "d1.edi") == "ISA*00*...~");
+  // 0750 minus the umask, the parent made on the way too: nothing for others.
+  for (const fs::path& made : {drop, drop.parent_path()}) {
+    INFO(made.string());
+    REQUIRE(fs::is_directory(made));
+    CHECK((fs::status(made).permissions() & fs::perms::others_all) == fs::perms::none);
+  }
+  // A directory that exists is used as it is.
+  CHECK(fc.deliver(doc("d2", "{}")).outcome == DeliveryResult::delivered);
+  CHECK(entries(drop) == 3);
 }
 
 TEST_CASE("file connector re-delivery overwrites the same file", "[connectors]") {
@@ -126,11 +153,20 @@ TEST_CASE("file connector refuses unsafe document ids", "[connectors]") {
 
 TEST_CASE("file connector I/O failures are retried with the error text", "[connectors]") {
   TempDir dir;
-  SECTION("missing directory") {
-    FileConnector fc({.directory = (dir.path / "nope").string()});
+  SECTION("a directory that cannot be made (a file in its path)") {
+    std::ofstream(dir.path / "file") << "x";
+    FileConnector fc({.directory = (dir.path / "file" / "drop").string()});
     const DeliveryResult r = fc.deliver(doc("d", "{}"));
     CHECK(r.outcome == DeliveryResult::retry);
-    CHECK_THAT(r.error, Catch::Contains("No such file or directory"));
+    CHECK_THAT(r.error, Catch::Contains("create directory") && Catch::Contains("Not a directory"));
+  }
+  SECTION("a directory that cannot be made (permission denied)") {
+    FaultyFileSystem faulty(FaultyFileSystem::Op::mkdir, EACCES);
+    FileConnector fc({.directory = (dir.path / "nope").string()}, faulty);
+    const DeliveryResult r = fc.deliver(doc("d", "{}"));
+    CHECK(r.outcome == DeliveryResult::retry);
+    CHECK_THAT(r.error,
+               Catch::Contains("create directory") && Catch::Contains("Permission denied"));
   }
   SECTION("disk full while writing") {
     FaultyFileSystem faulty(FaultyFileSystem::Op::write, ENOSPC);
@@ -188,6 +224,9 @@ TEST_CASE("concurrent deliveries share the directory's fsync", "[connectors]") {
       ++syncs;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       return posix_file_system().sync_directory(dir);
+    }
+    int make_directories(const std::string& dir, mode_t mode) override {
+      return posix_file_system().make_directories(dir, mode);
     }
     void remove(const std::string& path) override { posix_file_system().remove(path); }
     std::atomic<int> syncs{0};
