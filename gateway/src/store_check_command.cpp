@@ -72,7 +72,9 @@ std::set<std::string> check_named_files(const st::BlobCensus& census, st::Spool&
       f.missing_refs.push_back(ref);  // reported by still_named
     } else if (verify) {
       auto bytes = spool.read(ref.id);
-      if (!bytes.ok()) {
+      if (!bytes.ok() && bytes.status().code == st::StoreErrc::not_found) {
+        f.missing_refs.push_back(ref);  // removed since exists(): a purge, perhaps; looked at again
+      } else if (!bytes.ok()) {
         ++f.corrupt;
         f.problem("corrupt: " + where + ": " + bytes.status().message);
       }
@@ -82,18 +84,18 @@ std::set<std::string> check_named_files(const st::BlobCensus& census, st::Spool&
 }
 
 // A file the census named may have gone with its row since (a purge running meanwhile): only
-// what a second look still names, and still cannot find, is missing. False when the store
-// cannot be read.
-bool still_named(st::Store& store, Findings& f) {
+// what a second look still names (by any row: the one first seen may be the one purged), and
+// still cannot find, is missing. False when the store cannot be read.
+bool still_named(st::Store& store, const st::Spool& spool, Findings& f) {
   auto again = store.blob_census();
   if (!again.ok()) {
     std::cerr << "edigate: " << again.status().message << "\n";
     return false;
   }
-  std::set<std::pair<std::string, std::int64_t>> rows;
-  for (const st::BlobReference& ref : again.value().outside) rows.insert({ref.table, ref.row});
+  std::set<std::string> ids;
+  for (const st::BlobReference& ref : again.value().outside) ids.insert(ref.id);
   for (const st::BlobReference& ref : f.missing_refs) {
-    if (!rows.contains({ref.table, ref.row})) continue;
+    if (!ids.contains(ref.id) || spool.exists(ref.id)) continue;
     ++f.missing;
     f.problem("missing: " + ref.table + " " + std::to_string(ref.row) + ": " + ref.id +
               " (neither in the database nor a spool file)");
@@ -175,7 +177,7 @@ int run_store_check(const CheckOptions& o) {
   }
   Findings f;
   const auto named = check_named_files(census.value(), spool, o.verify_bytes, f);
-  if (!f.missing_refs.empty() && !still_named(*store, f)) return kCannotRun;
+  if (!f.missing_refs.empty() && !still_named(*store, spool, f)) return kCannotRun;
   if (o.verify_bytes) {
     if (auto s = verify_stored(*store, f); !s.ok()) {
       std::cerr << "edigate: " << s.message << "\n";
@@ -205,7 +207,7 @@ int run_store_check(const CheckOptions& o) {
 }  // namespace
 
 void add_store_check_command(CLI::App& app, int& exit_code) {
-  CLI::App* store = app.add_subcommand("store", "Check the store's byte strings");
+  CLI::App* store = app.add_subcommand("store", "Check, back up and restore the store");
   store->require_subcommand(1);
   auto o = std::make_shared<CheckOptions>();
   CLI::App* c = store->add_subcommand(
@@ -223,6 +225,7 @@ void add_store_check_command(CLI::App& app, int& exit_code) {
               "from before schema version 5, these include the AS2 requests as received of "
               "earlier messages)");
   c->callback([o, &exit_code] { exit_code = run_store_check(*o); });
+  add_store_backup_commands(*store, exit_code);
 }
 
 }  // namespace edigate::cli

@@ -13,6 +13,8 @@ namespace edigate::cli {
 void add_store_commands(CLI::App& app, int& exit_code);
 // `edigate store check` (store_check_command.cpp).
 void add_store_check_command(CLI::App& app, int& exit_code);
+// `edigate store backup|restore` (store_backup_command.cpp), under the `store` command.
+void add_store_backup_commands(CLI::App& store, int& exit_code);
 
 // An existing store for an operator command: not created, not migrated (a running daemon owns
 // the schema), no group commit. Null, with the reason on stderr, when it cannot be opened.

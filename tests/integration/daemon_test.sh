@@ -31,7 +31,7 @@ sed -e "s/port=\"$http_port\"/port=\"$(free_port)\"/; s/port=\"$https_port\"/por
   -e "s/port=\"$admin_port\"/port=\"$(free_port)\"/; s/port=\"$sftp_port\"/port=\"$(free_port)\"/" \
   edigate.xml >second.xml
 check "a second daemon on the same store exits" 2 timeout 20 "$bin" serve --config second.xml
-has "it says which process has it" err "another edigate serve uses the store .*var/edigate.db (pid $daemon)"
+has "it says which process has it" err "another edigate process uses the store .*var/edigate.db (pid $daemon)"
 
 po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
 # renumbered N: the sample 850 with interchange and group control number N (6 digits), so that

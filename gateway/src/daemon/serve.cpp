@@ -25,6 +25,7 @@
 #include "http/tls.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store_json.hpp"
+#include "store/store_lock.hpp"
 
 namespace edigate::gateway::daemon {
 namespace {
@@ -264,34 +265,6 @@ void watch_sent_messages(Core& core, const config::GatewayConfig& c) {
   }
 }
 
-// One daemon per store: two would run each other's jobs (their runners share names, and each
-// gives back what looks stale under its names). An exclusive flock on <database>.lock, held
-// until the process ends, with the holder's pid in it for the message.
-class StoreLock {
- public:
-  // Empty when taken; else why not.
-  std::string take(const std::string& database) {
-    const std::string path = database + ".lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-    if (fd_ < 0) return "cannot open " + path + ": " + std::strerror(errno);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      char holder[32] = {};
-      const ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
-      return "another edigate serve uses the store " + database +
-             (n > 0 ? " (pid " + std::string(holder, static_cast<std::size_t>(n)) + ")" : "");
-    }
-    const std::string pid = std::to_string(::getpid());
-    if (::ftruncate(fd_, 0) == 0) (void)!::pwrite(fd_, pid.data(), pid.size(), 0);
-    return {};
-  }
-  ~StoreLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  int fd_ = -1;
-};
-
 // The watchdog interval systemd asked for (half of WatchdogSec), or zero.
 std::chrono::milliseconds watchdog_interval() {
   std::uint64_t usec = 0;
@@ -317,7 +290,7 @@ int serve(const ServeOptions& options) {
     return 2;
   }
   const auto cfg = loaded.config;
-  StoreLock store_lock;
+  store::StoreLock store_lock;
   if (const std::string why = store_lock.take(cfg->store.database.string()); !why.empty()) {
     log("not started: " + why);
     return 2;

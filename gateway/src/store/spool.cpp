@@ -106,6 +106,26 @@ Result<bool> Spool::remove_idle(std::string_view id, std::int64_t idle_since) {
   return true;
 }
 
+Spool::RemovalHold::~RemovalHold() {
+  for (const int fd : fds_) ::close(fd);
+}
+
+Result<Spool::RemovalHold> Spool::hold_removals() {
+  RemovalHold hold;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shard = 0; shard < 256; ++shard) {
+    const std::string dir = root_ + "/" + kHex[shard >> 4] + kHex[shard & 15];
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return io_error("cannot open", dir, errno);
+    }
+    hold.fds_.push_back(fd);
+    if (::flock(fd, LOCK_SH) != 0) return io_error("cannot lock", dir, errno);
+  }
+  return hold;
+}
+
 // The file for `size` bytes is there: marked used and its directory entry made durable, under
 // the shared lock, so that a removal either happened before (false: write it again) or sees
 // the mark.

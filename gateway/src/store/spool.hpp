@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/file_ops.hpp"
 #include "store/result.hpp"
@@ -50,6 +51,25 @@ class Spool {
   // or the removal did and the put writes the file again. Pass a time well before the one at
   // which you learned that no row names `id` (Blobs::purge allows an hour).
   Result<bool> remove_idle(std::string_view id, std::int64_t idle_since);
+
+  // While alive, every shard directory that exists is locked shared: no remove_idle() (a
+  // purge, `store check --remove-orphans`) unlinks a file, in this process or another, while
+  // puts go on. A backup holds it from its database snapshot until it has copied the files the
+  // snapshot names. A shard made after it was taken holds only files written since, which a
+  // removal leaves alone for an hour (Blobs::purge's grace).
+  class RemovalHold {
+   public:
+    RemovalHold() = default;
+    RemovalHold(RemovalHold&& other) noexcept : fds_(std::move(other.fds_)) {}
+    RemovalHold& operator=(RemovalHold&&) = delete;
+    RemovalHold(const RemovalHold&) = delete;
+    ~RemovalHold();
+
+   private:
+    friend class Spool;
+    std::vector<int> fds_;
+  };
+  Result<RemovalHold> hold_removals();
 
   const std::string& root() const { return root_; }
 

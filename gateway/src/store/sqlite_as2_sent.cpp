@@ -87,9 +87,9 @@ Result<SentAs2> SqliteStore::begin_as2_send(const NewSentAs2& s) {
     const std::int64_t t = now();
     // A retry packs the message again: its MIC is refreshed, but only while nothing settled it.
     Statement insert(statements_,
-                     "INSERT INTO as2_sent (message_id, partner, as2_message_id, carries, mic, "
+                     "INSERT INTO as2_sent (id, message_id, partner, as2_message_id, carries, mic, "
                      "mic_algorithm, async_mdn, state, created_at, updated_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?8) "
+                     "VALUES (" EDIGATE_NEXT_ID("as2_sent") ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'sending', ?8, ?8) "
                      "ON CONFLICT (partner, as2_message_id) DO UPDATE SET mic = ?5, "
                      "mic_algorithm = ?6, async_mdn = ?7, state = 'sending', error = '', "
                      "updated_at = ?8 WHERE state IN ('sending', 'send-failed')");

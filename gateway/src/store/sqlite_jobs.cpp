@@ -78,8 +78,8 @@ DeliveryOutcome outcome_from(const std::string& s) {
 Result<std::int64_t> SqliteStore::enqueue_locked(std::string_view kind, const JobRef& ref,
                                                  std::int64_t run_at) {
   Statement q(statements_,
-              "INSERT INTO jobs (kind, message_id, document_id, state, run_at) "
-              "VALUES (?, ?, ?, 'ready', ?) RETURNING id");
+              "INSERT INTO jobs (id, kind, message_id, document_id, state, run_at) "
+              "VALUES (" EDIGATE_NEXT_ID("jobs") ", ?, ?, ?, 'ready', ?) RETURNING id");
   q.bind(1, kind).bind(2, ref.message_id).bind(3, ref.document_id).bind(4, run_at);
   return q.single_int();
 }
@@ -123,9 +123,9 @@ Result<Job> SqliteStore::enqueue_claimed(std::string_view kind, const JobRef& re
                                          std::string_view worker_id, std::int64_t now) {
   return write([&]() -> Result<Job> {
     Statement q(statements_,
-                std::string("INSERT INTO jobs (kind, message_id, document_id, state, attempts, "
-                            "run_at, locked_by, locked_at) VALUES (?1, ?2, ?3, 'running', 1, ?4, "
-                            "?5, ?4) RETURNING ") +
+                std::string("INSERT INTO jobs (id, kind, message_id, document_id, state, "
+                            "attempts, run_at, locked_by, locked_at) VALUES (" EDIGATE_NEXT_ID(
+                                "jobs") ", ?1, ?2, ?3, 'running', 1, ?4, ?5, ?4) RETURNING ") +
                     kJobColumns);
     q.bind(1, kind)
         .bind(2, ref.message_id)
@@ -409,8 +409,8 @@ Result<std::int64_t> SqliteStore::add_ack(const NewAck& ack) {
     Transaction txn(statements_);
     if (!txn.status().ok()) return txn.status();
     Statement q(statements_,
-                "INSERT INTO acks (message_id, type, control_number, spool_id, direction, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+                "INSERT INTO acks (id, message_id, type, control_number, spool_id, direction, "
+                "created_at) VALUES (" EDIGATE_NEXT_ID("acks") ", ?, ?, ?, ?, ?, ?) RETURNING id");
     q.bind(1, ack.message_id)
         .bind(2, ack.type)
         .bind(3, ack.control_number)

@@ -219,14 +219,25 @@ WHERE outcome = 'retry' AND id IN (
   GROUP BY d.document_id, d.connector);
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations{{{1, kSchemaV1},
+// Migration 9: the lowest id each table may issue next (see EDIGATE_NEXT_ID). A restore from a
+// backup sets them past the backup's highest ids, so that the ids issued after the backup was
+// taken (and lost with the store it replaces) are not issued again.
+constexpr const char* kSchemaV9 = R"sql(
+CREATE TABLE id_floors (
+  name TEXT PRIMARY KEY,
+  floor INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations{{{1, kSchemaV1},
                                                 {2, kSchemaV2},
                                                 {3, kSchemaV3},
                                                 {4, kSchemaV4},
                                                 {5, kSchemaV5},
                                                 {6, kSchemaV6},
                                                 {7, kSchemaV7},
-                                                {8, kSchemaV8}}};
+                                                {8, kSchemaV8},
+                                                {9, kSchemaV9}}};
 
 // The recorded version, 0 for a database without schema_version (new, or not ours).
 Result<int> recorded_version(sqlite3* db) {

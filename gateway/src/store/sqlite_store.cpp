@@ -263,9 +263,10 @@ Status SqliteStore::sync() { return wal_ ? wal_->wait_all() : Status::success();
 Result<std::int64_t> SqliteStore::insert_message_locked(const NewMessage& m,
                                                         std::string_view status) {
   Statement q(statements_,
-              "INSERT INTO messages (direction, transport, partner, as2_message_id, filename, "
-              "payload_id, size, content_type, status, created_at, updated_at, raw_id) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+              "INSERT INTO messages (id, direction, transport, partner, as2_message_id, "
+              "filename, payload_id, size, content_type, status, created_at, updated_at, raw_id) "
+              "VALUES (" EDIGATE_NEXT_ID("messages") ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              "RETURNING id");
   const std::int64_t t = now();
   q.bind(1, to_string(m.direction))
       .bind(2, m.transport)
@@ -480,9 +481,9 @@ Result<std::int64_t> SqliteStore::add_document(const NewDocument& d) {
   return write([&]() -> Result<std::int64_t> {
     Statement q(
         statements_,
-        "INSERT INTO documents (message_id, set_index, type, standard, transaction_set, "
+        "INSERT INTO documents (id, message_id, set_index, type, standard, transaction_set, "
         "interchange_control, group_control, set_control, status, canonical_id, error, "
-        "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+        "created_at, updated_at) VALUES (" EDIGATE_NEXT_ID("documents") ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
         "?12) ON CONFLICT (message_id, set_index) DO UPDATE SET type = ?3, standard = ?4, "
         "transaction_set = ?5, interchange_control = ?6, group_control = ?7, "
         "set_control = ?8, status = ?9, canonical_id = ?10, error = ?11, updated_at = ?12 "

@@ -20,6 +20,17 @@
 #include "store/wal_checkpointer.hpp"
 #include "store/wal_sync.hpp"
 
+// SQL for the id of a new row of TABLE (a string literal naming a table with an `id` primary
+// key): one past the highest there, and past the table's floor in id_floors. A restore sets the
+// floors (`edigate store restore`) so that ids issued after the backup was taken, and so the
+// Idempotency-Keys, file names and Message-IDs made from them, are not issued again; without a
+// floor this is the id SQLite would have chosen.
+// clang-format off
+#define EDIGATE_NEXT_ID(TABLE)                                                  \
+  "(SELECT MAX(COALESCE((SELECT MAX(id) FROM " TABLE "), 0), "                  \
+  "COALESCE((SELECT floor FROM id_floors WHERE name = '" TABLE "'), 0)) + 1)"
+// clang-format on
+
 namespace edigate::gateway::store::sqlite {
 
 class SqliteStore final : public Store {
@@ -220,6 +231,9 @@ class SqliteStore final : public Store {
 
   // The *_locked helpers run inside a caller's transaction with mu_ held.
   Result<std::int64_t> append_audit_locked(const AuditEvent& e);
+  Status copy_to(const std::string& file) override;
+  Result<std::int64_t> mark_restored(std::int64_t id_gap, std::int64_t control_gap,
+                                     std::string_view actor, const std::string& details) override;
   Result<ReceivedMessage> add_message(const NewMessage& m, std::string_view status,
                                       std::string_view first_job, std::string_view actor,
                                       std::string_view action, const nlohmann::json& details);

@@ -461,6 +461,17 @@ class Store {
   virtual Status merge_control_numbers(std::string_view into,
                                        const std::vector<std::string>& from) = 0;
 
+  // After a restore from a backup (`edigate store restore`), in one commit: the next id of
+  // messages, documents, jobs, acknowledgements and sent AS2 messages set `id_gap` past the
+  // highest each holds (id_floors), every interchange, group and transaction control number
+  // counter moved on by `control_gap`, and a `store.restored` audit entry by `actor` with
+  // `details` and what was done. Ids and control numbers handed out after the backup was taken
+  // (lost with the store it replaced) are then not handed out again, as long as fewer than the
+  // gaps were. Returns the audit entry's seq.
+  virtual Result<std::int64_t> mark_restored(std::int64_t id_gap, std::int64_t control_gap,
+                                             std::string_view actor,
+                                             const std::string& details) = 0;
+
   // Audit: append-only and hash-chained (see docs/store.md for the format).
   virtual Result<std::int64_t> append_audit(const AuditEvent& e) = 0;
   virtual Result<AuditVerification> verify_audit() = 0;
@@ -483,6 +494,10 @@ class Store {
   // What a store check needs: which named byte strings must be spool files, and which kept in
   // the database nothing names. A read (one snapshot).
   virtual Result<BlobCensus> blob_census() = 0;
+  // A consistent copy of the whole database written to `file` (which must not exist) and
+  // flushed to disk: one read transaction (VACUUM INTO), so writers, a daemon's included, go on
+  // meanwhile. For backups.
+  virtual Status copy_to(const std::string& file) = 0;
   // Calls `visit` with each byte string kept in the database (a read, in id order); stops at
   // the first error `visit` returns.
   virtual Status for_each_stored_blob(

@@ -217,7 +217,7 @@ TEST_CASE("as2_sent: the same Message-ID of another partner is another message",
   CHECK(missing.status().code == StoreErrc::not_found);
 }
 
-TEST_CASE("as2_sent: a version 2 store is migrated (3 to 7), its data kept", "[store][as2_sent]") {
+TEST_CASE("as2_sent: a version 2 store is migrated (3 to 9), its data kept", "[store][as2_sent]") {
   StoreFixture f;
   {
     auto opened = f.open();
@@ -228,18 +228,18 @@ TEST_CASE("as2_sent: a version 2 store is migrated (3 to 7), its data kept", "[s
   REQUIRE(f.raw_sql("DROP TABLE as2_sent; DROP INDEX documents_interchange; "
                     "DROP INDEX messages_created; DROP INDEX messages_as2_message_id; "
                     "ALTER TABLE messages DROP COLUMN raw_id; DROP INDEX jobs_document; "
-                    "DROP INDEX documents_group; "
+                    "DROP INDEX documents_group; DROP TABLE id_floors; "
                     "DELETE FROM schema_version WHERE version >= 3") == SQLITE_OK);
   auto reopened = f.open();
   REQUIRE(reopened.ok());
   const auto kept = reopened.value()->list_messages({}).value();
   REQUIRE(kept.size() == 1);
   CHECK(kept[0].raw_id.empty());
-  CHECK(f.raw_count("schema_version WHERE version IN (3, 4, 5, 6, 7, 8)") == 6);
+  CHECK(f.raw_count("schema_version WHERE version IN (3, 4, 5, 6, 7, 8, 9)") == 7);
   CHECK(f.raw_count("sqlite_master WHERE type = 'index' AND name IN ('jobs_document', "
                     "'documents_group')") == 2);
   CHECK(f.raw_count("as2_sent") == 0);
   CHECK(f.raw_count("sqlite_master WHERE type = 'index' AND name IN ('documents_interchange', "
                     "'messages_created', 'messages_as2_message_id')") == 3);
-  CHECK(sqlite::latest_schema_version() == 8);
+  CHECK(sqlite::latest_schema_version() == 9);
 }

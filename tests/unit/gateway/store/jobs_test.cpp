@@ -270,7 +270,8 @@ TEST_CASE("jobs: migration 8 marks the attempt that ended a dead delivery", "[st
     }
   }
   // As a store of the release before migration 8 left it.
-  REQUIRE(f.raw_sql("DELETE FROM schema_version WHERE version >= 8") == SQLITE_OK);
+  REQUIRE(f.raw_sql("DROP TABLE id_floors; DELETE FROM schema_version WHERE version >= 8") ==
+          SQLITE_OK);
   auto reopened = f.open();
   REQUIRE(reopened.ok());
   std::vector<DeliveryOutcome> outcomes;

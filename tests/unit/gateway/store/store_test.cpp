@@ -429,3 +429,47 @@ TEST_CASE("a batch commits its calls together, or none of them", "[store]") {
   CHECK(partly.ok());
   CHECK(f.raw_count("messages") == 2);
 }
+
+TEST_CASE("after a restore, ids and control numbers continue past the gaps", "[store]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  auto first = store.add_received_message(as2_message("acme", "<1@x>"), "process");
+  REQUIRE(first.ok());
+  REQUIRE(store.allocate_control_number("acme", "interchange").value() == 1);
+  REQUIRE(store.allocate_control_number("acme", "group").value() == 1);
+  REQUIRE(store.allocate_control_number("acme", "senders-merged").ok());  // a marker: left alone
+
+  CHECK(store.mark_restored(0, 10, "cli", "{}").status().code == StoreErrc::bad_input);
+  auto seq = store.mark_restored(1000, 50, "cli", R"({"from":"/backup"})");
+  REQUIRE(seq.ok());
+  auto entry = store.get_audit(seq.value());
+  REQUIRE(entry.ok());
+  REQUIRE(entry.value());
+  CHECK(entry.value()->action == "store.restored");
+  CHECK_THAT(entry.value()->details, Catch::Contains(R"("from":"/backup")"));
+  CHECK_THAT(entry.value()->details, Catch::Contains(R"("control_counters_moved":2)"));
+
+  // The next message, job and document ids are past the highest before plus the gap.
+  auto second = store.add_received_message(as2_message("acme", "<2@x>"), "process");
+  REQUIRE(second.ok());
+  CHECK(second.value().message_id == first.value().message_id + 1000 + 1);
+  auto jobs = store.list_jobs(second.value().message_id);
+  REQUIRE(jobs.ok());
+  REQUIRE(jobs.value().size() == 1);
+  CHECK(jobs.value()[0].id > 1000);
+  NewDocument d;
+  d.message_id = second.value().message_id;
+  d.status = "mapped";
+  auto doc = store.add_document(d);
+  REQUIRE(doc.ok());
+  CHECK(doc.value() == 1001);  // no document before: the floor is 0 + 1000
+  // And on from there, one at a time.
+  auto third = store.add_received_message(as2_message("acme", "<3@x>"), "");
+  REQUIRE(third.ok());
+  CHECK(third.value().message_id == second.value().message_id + 1);
+  CHECK(store.allocate_control_number("acme", "interchange").value() == 52);
+  CHECK(store.allocate_control_number("acme", "group").value() == 52);
+  CHECK(store.allocate_control_number("acme", "transaction").value() == 1);  // none before
+  CHECK(store.verify_audit().value().ok);
+}

@@ -1,0 +1,294 @@
+// `edigate store backup` and `edigate store restore`.
+//
+// backup: a consistent copy of the database (one read transaction, the daemon goes on) and of
+// every spool file that copy names, each checked against its SHA-256 id, into a new directory;
+// removals from the spool wait while it runs, so a purge cannot take a file the copy names
+// before it is copied.
+//
+// restore: with no daemon on the store, the backup's database and the spool files it names put
+// in place (the database it replaces, with its -wal and -shm, set aside under a new name, not
+// deleted), then ids and control numbers moved past what the lost store may have handed out
+// after the backup (Store::mark_restored), audited as `store.restored`.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/spool.hpp"
+#include "store/sqlite_store.hpp"
+#include "store/store_json.hpp"
+#include "store/store_lock.hpp"
+#include "store_commands.hpp"
+
+namespace edigate::cli {
+namespace {
+
+namespace st = gateway::store;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int kProblems = 1;
+constexpr int kCannotRun = 2;
+constexpr const char* kDatabaseName = "edigate.db";
+// Default gaps (see Store::mark_restored): ids are 64-bit, so a billion per restore costs
+// nothing; X12 control numbers have nine digits, so theirs must stay well under a billion.
+constexpr std::int64_t kDefaultIdGap = 1'000'000'000;
+constexpr std::int64_t kDefaultControlGap = 1'000'000;
+
+struct BackupOptions {
+  std::string db;
+  std::string spool;
+  std::string to;
+};
+
+struct RestoreOptions {
+  std::string from;
+  std::string db;
+  std::string spool;
+  std::int64_t id_gap = kDefaultIdGap;
+  std::int64_t control_gap = kDefaultControlGap;
+};
+
+int cannot(const std::string& why) {
+  std::cerr << "edigate: " << why << "\n";
+  return kCannotRun;
+}
+
+// fsync of a file or directory; empty when done, else why not.
+std::string flush(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? std::string() : "cannot fsync " + path + ": " + std::strerror(err);
+}
+
+// The spool ids the database at `db` names (each once).
+std::optional<std::set<std::string>> named_files(st::Store& store) {
+  auto census = store.blob_census();
+  if (!census.ok()) {
+    std::cerr << "edigate: " << census.status().message << "\n";
+    return std::nullopt;
+  }
+  std::set<std::string> ids;
+  for (const st::BlobReference& ref : census.value().outside) ids.insert(ref.id);
+  return ids;
+}
+
+// Copies each of `ids` from `from` into `into` (read checked against its id, written durably);
+// the ids found in neither `from` nor `into` are returned.
+struct Copied {
+  std::int64_t files = 0;
+  std::int64_t bytes = 0;
+  std::vector<std::string> missing;
+  std::string error;  // a failure to read or write (not a missing file)
+};
+Copied copy_files(const std::set<std::string>& ids, st::Spool& from, st::Spool& into) {
+  Copied out;
+  for (const std::string& id : ids) {
+    if (into.exists(id)) continue;
+    if (!from.exists(id)) {
+      out.missing.push_back(id);
+      continue;
+    }
+    auto bytes = from.read(id);
+    if (!bytes.ok()) {
+      out.error = bytes.status().message;
+      return out;
+    }
+    auto put = into.put(bytes.value());
+    if (!put.ok()) {
+      out.error = put.status().message;
+      return out;
+    }
+    ++out.files;
+    out.bytes += static_cast<std::int64_t>(bytes.value().size());
+  }
+  return out;
+}
+
+void list_missing(const std::vector<std::string>& missing) {
+  for (std::size_t i = 0; i < missing.size() && i < 20; ++i) {
+    std::cerr << "missing: spool file " << missing[i] << "\n";
+  }
+}
+
+int run_backup(const BackupOptions& o) {
+  const fs::path to(o.to);
+  std::error_code ec;
+  if (fs::exists(to, ec) && !fs::is_empty(to, ec)) {
+    return cannot(o.to + " is not empty: back up into a new directory");
+  }
+  if (!fs::is_directory(o.spool)) return cannot("no spool directory " + o.spool);
+  fs::create_directories(to, ec);
+  if (ec) return cannot("cannot create " + o.to + ": " + ec.message());
+  fs::permissions(to, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, ec);
+
+  const auto live = open_existing_store(o.db);
+  if (!live) return kCannotRun;
+  st::Spool spool(o.spool);
+  // From before the snapshot until its files are copied: no removal takes one of them.
+  auto hold = spool.hold_removals();
+  if (!hold.ok()) return cannot(hold.status().message);
+  const std::string copy = (to / kDatabaseName).string();
+  if (auto s = live->copy_to(copy); !s.ok())
+    return cannot("cannot copy the database: " + s.message);
+
+  const auto copied_store = open_existing_store(copy);
+  if (!copied_store) return kCannotRun;
+  const auto ids = named_files(*copied_store);
+  if (!ids) return kCannotRun;
+  st::Spool backup_spool((to / "spool").string());
+  if (auto s = backup_spool.open(); !s.ok()) return cannot(s.message);
+  const Copied copied = copy_files(*ids, spool, backup_spool);
+  if (!copied.error.empty()) return cannot(copied.error);
+  auto audit = copied_store->verify_audit();
+  if (!audit.ok()) return cannot(audit.status().message);
+
+  list_missing(copied.missing);
+  std::cout << st::json_text(json{{"database", copy},
+                                  {"spool_files", copied.files},
+                                  {"spool_bytes", copied.bytes},
+                                  {"missing", copied.missing.size()},
+                                  {"audit_ok", audit.value().ok},
+                                  {"audit_head", std::to_string(audit.value().entries) + ":" +
+                                                     audit.value().head_hash}})
+            << "\n";
+  return copied.missing.empty() && audit.value().ok ? 0 : kProblems;
+}
+
+// Renames `from` to `to` when it exists; false (after saying why) when that fails.
+bool set_aside(const fs::path& from, const fs::path& to, json& moved) {
+  std::error_code ec;
+  if (!fs::exists(from, ec)) return true;
+  fs::rename(from, to, ec);
+  if (ec) {
+    std::cerr << "edigate: cannot move " << from.string() << " aside: " << ec.message() << "\n";
+    return false;
+  }
+  moved.push_back(to.string());
+  return true;
+}
+
+int run_restore(const RestoreOptions& o) {
+  const fs::path from(o.from);
+  const fs::path backup_db = from / kDatabaseName;
+  if (!fs::is_regular_file(backup_db)) return cannot("no " + backup_db.string());
+  if (o.id_gap < 1 || o.control_gap < 0 || o.control_gap >= 999'999'999) {
+    return cannot("--id-gap must be positive and --control-gap from 0 to 999999998");
+  }
+  st::StoreLock lock;
+  if (const std::string why = lock.take(o.db); !why.empty()) {
+    return cannot(why + ": stop the daemon before a restore");
+  }
+  // The backup's database is copied next to the store's and made current there (migrated when
+  // it is from an older release, as the daemon would), checked, and only then put in place.
+  const std::string staged = o.db + ".restoring";
+  std::error_code ec;
+  fs::remove(staged, ec);
+  fs::remove(staged + "-wal", ec);
+  fs::remove(staged + "-shm", ec);
+  fs::copy_file(backup_db, staged, ec);
+  if (ec) return cannot("cannot copy " + backup_db.string() + ": " + ec.message());
+  json summary;
+  {
+    st::SqliteOptions options;
+    options.create_if_missing = false;
+    options.group_commit = false;
+    auto opened = st::open_sqlite_store(staged, options);
+    if (!opened.ok()) return cannot(backup_db.string() + ": " + opened.status().message);
+    st::Store& store = *opened.value();
+    auto audit = store.verify_audit();
+    if (!audit.ok()) return cannot(audit.status().message);
+    if (!audit.value().ok) {
+      std::cout << "audit broken at seq " << audit.value().first_bad_seq.value_or(0) << ": "
+                << audit.value().reason << ": nothing restored\n";
+      return kProblems;
+    }
+    const auto ids = named_files(store);
+    if (!ids) return kCannotRun;
+    st::Spool backup_spool((from / "spool").string());
+    st::Spool spool(o.spool);
+    if (auto s = spool.open(); !s.ok()) return cannot(s.message);
+    const Copied copied = copy_files(*ids, backup_spool, spool);
+    if (!copied.error.empty()) return cannot(copied.error);
+    if (!copied.missing.empty()) {
+      list_missing(copied.missing);
+      std::cerr << "edigate: " << copied.missing.size()
+                << " spool file(s) the backup names are in neither its spool nor " << o.spool
+                << ": nothing restored\n";
+      return kProblems;
+    }
+    const json details = {{"from", fs::absolute(from).lexically_normal().string()},
+                          {"backup_audit_head",
+                           std::to_string(audit.value().entries) + ":" + audit.value().head_hash}};
+    auto seq = store.mark_restored(o.id_gap, o.control_gap, "cli", st::json_text(details));
+    if (!seq.ok()) return cannot(seq.status().message);
+    summary = {{"spool_files", copied.files},
+               {"spool_bytes", copied.bytes},
+               {"backup_audit_head", details["backup_audit_head"]},
+               {"audit_seq", seq.value()}};
+  }  // closed: SQLite checkpoints the staged copy's WAL into it and removes the WAL
+  if (fs::exists(staged + "-wal", ec)) {
+    return cannot(staged + "-wal is still there after closing it: nothing restored");
+  }
+  // The store being replaced, with its WAL (which may hold commits the database file does not
+  // yet), is kept under one new name: nothing of it is deleted.
+  const std::string aside = o.db + ".before-restore-" + std::to_string(st::system_now_ms());
+  json moved = json::array();
+  if (!set_aside(o.db, aside, moved) || !set_aside(o.db + "-wal", aside + "-wal", moved) ||
+      !set_aside(o.db + "-shm", aside + "-shm", moved)) {
+    return kCannotRun;
+  }
+  if (const std::string why = flush(staged, false); !why.empty()) return cannot(why);
+  fs::rename(staged, o.db, ec);
+  if (ec) return cannot("cannot move " + staged + " to " + o.db + ": " + ec.message());
+  fs::remove(staged + "-shm", ec);
+  if (const std::string why = flush(fs::absolute(o.db).parent_path().string(), true);
+      !why.empty()) {
+    return cannot(why);
+  }
+  summary["database"] = o.db;
+  summary["set_aside"] = moved;
+  std::cout << st::json_text(summary) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_store_backup_commands(CLI::App& store, int& exit_code) {
+  auto b = std::make_shared<BackupOptions>();
+  CLI::App* backup = store.add_subcommand(
+      "backup",
+      "Copy the database (a consistent snapshot, the daemon may run) and every spool file it "
+      "names, checked against its id, into a new directory (exit 1 when a named file is "
+      "missing or the audit chain is broken)");
+  backup->add_option("--db", b->db, "Store database file")->required();
+  backup->add_option("--spool", b->spool, "Spool directory")->required();
+  backup->add_option("--to", b->to, "New (or empty) directory for the backup")->required();
+  backup->callback([b, &exit_code] { exit_code = run_backup(*b); });
+
+  auto r = std::make_shared<RestoreOptions>();
+  CLI::App* restore = store.add_subcommand(
+      "restore",
+      "Put a backup in place (the daemon stopped): the database it replaces is set aside, "
+      "ids and control numbers move past what was handed out after the backup");
+  restore->add_option("--from", r->from, "Directory `store backup` wrote")->required();
+  restore->add_option("--db", r->db, "Store database file to restore to")->required();
+  restore->add_option("--spool", r->spool, "Spool directory to restore to")->required();
+  restore->add_option("--id-gap", r->id_gap,
+                      "New ids start this far past the backup's highest (default 1000000000)");
+  restore->add_option("--control-gap", r->control_gap,
+                      "Control number counters move on by this much (default 1000000)");
+  restore->callback([r, &exit_code] { exit_code = run_restore(*r); });
+}
+
+}  // namespace edigate::cli
