@@ -29,10 +29,13 @@ In another terminal, send the demo retailer's 850 over AS2 (signed, encrypted, s
   $bin as2 send http://127.0.0.1:8080/as2 /tmp/po.as2 --partner-cert $var/certs/as2/our.pem \\
       --expect-mic "\$(sed -n 's/^Expected-MIC: //p' /tmp/po.out)"
 
-Upload the same file over HTTPS with the partner's token, then ask for its status:
+Upload it over HTTPS with the partner's token (here with a new interchange control number:
+the same file again is kept, but its documents are flagged duplicate, by the partner's
+policy), then ask for its status (N: message_id from the answer):
+  sed 's/000118830/000118831/g' $po > /tmp/po2.edi
   curl -s --cacert $var/certs/ca/ca.pem -H 'Authorization: Bearer demo-retailer-upload-token' \\
-      --data-binary @$po https://127.0.0.1:8443/upload
-  curl -s -H 'Authorization: Bearer demo-retailer-upload-token' http://127.0.0.1:8080/upload/1
+      --data-binary @/tmp/po2.edi https://127.0.0.1:8443/upload
+  curl -s -H 'Authorization: Bearer demo-retailer-upload-token' http://127.0.0.1:8080/upload/N
 
 The ERP sends the retailer a ship notice: canonical JSON rendered into an 856 with our control
 numbers, then sent over AS2 to the retailer's URL (nothing listens on 127.0.0.1:8081 in the
