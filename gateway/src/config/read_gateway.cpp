@@ -105,8 +105,10 @@ struct Reader {
         out.certificate = identity(l, "cert", "key").certificate;
         out.client_ca = readable(l, "client-ca");
       }
-      if (!seen.insert({out.address, out.port}).second) {
-        fail(l, "another listener already uses " + out.address + ":" + std::to_string(out.port));
+      // "localhost" is bound as 127.0.0.1 (http/server.cpp): the same socket.
+      const std::string bound = out.address == "localhost" ? "127.0.0.1" : out.address;
+      if (!seen.insert({bound, out.port}).second) {
+        fail(l, "another listener already uses " + bound + ":" + std::to_string(out.port));
       }
       c.listeners.push_back(std::move(out));
     }

@@ -157,6 +157,19 @@ TEST_CASE("a listener address must be an IP address", "[config]") {
   CHECK(has_issue(r, f.config_file(), line_of(text, "127.0.0.256"), "not an IP address"));
 }
 
+TEST_CASE("localhost and 127.0.0.1 on one port are one socket: refused", "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::gateway_xml(),
+               R"(    <http address="127.0.0.1" port="18080" serve="as2 upload"/>)",
+               R"(    <http address="127.0.0.1" port="18080" serve="as2 upload"/>
+    <http address="localhost" port="18080" serve="as2"/>)");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  CHECK(has_issue(r, f.config_file(), line_of(text, R"(address="localhost")"),
+                  "another listener already uses 127.0.0.1:18080"));
+}
+
 TEST_CASE("the SFTP server's address must be an IP address too", "[config]") {
   const ConfigFixture f;
   const std::string with_sftp = replaced(ConfigFixture::gateway_xml(), "  <connectors>",
