@@ -9,18 +9,21 @@
 // in place (the database it replaces, with its -wal and -shm, set aside under a new name, not
 // deleted), then ids and control numbers moved past what the lost store may have handed out
 // after the backup (Store::mark_restored), audited as `store.restored`.
-#include <fcntl.h>
+
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "store/file_ops.hpp"
 #include "store/spool.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store_json.hpp"
@@ -61,16 +64,6 @@ int cannot(const std::string& why) {
   return kCannotRun;
 }
 
-// fsync of a file or directory; empty when done, else why not.
-std::string flush(const std::string& path, bool directory) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
-  if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  return rc == 0 ? std::string() : "cannot fsync " + path + ": " + std::strerror(err);
-}
-
 // The spool ids the database at `db` names (each once).
 std::optional<std::set<std::string>> named_files(st::Store& store) {
   auto census = store.blob_census();
@@ -83,25 +76,51 @@ std::optional<std::set<std::string>> named_files(st::Store& store) {
   return ids;
 }
 
-// Copies each of `ids` from `from` into `into` (read checked against its id, written durably);
-// the ids found in neither `from` nor `into` are returned.
+// Copies each of `ids` from `from` into `into` (read checked against its id, written durably).
+// With `check_into`, a file `into` has already is read and checked too, and replaced when it
+// does not match its id (a restore after a disk fault); without, it is taken as it is.
 struct Copied {
   std::int64_t files = 0;
   std::int64_t bytes = 0;
-  std::vector<std::string> missing;
-  std::string error;  // a failure to read or write (not a missing file)
+  std::vector<std::string> missing;  // in neither (or only damaged)
+  std::vector<std::string> damaged;  // `from`'s copy does not match its id
+  std::string error;                 // a failure to read or write (not a missing file)
 };
-Copied copy_files(const std::set<std::string>& ids, st::Spool& from, st::Spool& into) {
+Copied copy_files(const std::set<std::string>& ids, st::Spool& from, st::Spool& into,
+                  bool check_into) {
+  // Whatever the daemon accepted (body-bytes has no ceiling) must be copied.
+  constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
   Copied out;
   for (const std::string& id : ids) {
-    if (into.exists(id)) continue;
+    bool replace = false;
+    if (into.exists(id)) {
+      if (!check_into) continue;
+      auto have = into.read(id, kNoLimit);
+      if (have.ok()) continue;
+      if (have.status().code != st::StoreErrc::corrupt) {
+        out.error = have.status().message;
+        return out;
+      }
+      replace = true;
+    }
     if (!from.exists(id)) {
       out.missing.push_back(id);
       continue;
     }
-    auto bytes = from.read(id);
+    auto bytes = from.read(id, kNoLimit);
     if (!bytes.ok()) {
-      out.error = bytes.status().message;
+      if (bytes.status().code != st::StoreErrc::corrupt) {
+        out.error = bytes.status().message;
+        return out;
+      }
+      out.damaged.push_back(id);
+      out.missing.push_back(id);
+      continue;
+    }
+    // A damaged file of the same size would be taken as the good one: it goes first.
+    std::error_code ec;
+    if (replace && !fs::remove(into.path(id), ec) && ec) {
+      out.error = "cannot remove the damaged " + into.path(id) + ": " + ec.message();
       return out;
     }
     auto put = into.put(bytes.value());
@@ -115,9 +134,12 @@ Copied copy_files(const std::set<std::string>& ids, st::Spool& from, st::Spool& 
   return out;
 }
 
-void list_missing(const std::vector<std::string>& missing) {
-  for (std::size_t i = 0; i < missing.size() && i < 20; ++i) {
-    std::cerr << "missing: spool file " << missing[i] << "\n";
+void list_missing(const Copied& copied) {
+  const std::set<std::string> damaged(copied.damaged.begin(), copied.damaged.end());
+  for (std::size_t i = 0; i < copied.missing.size() && i < 20; ++i) {
+    const std::string& id = copied.missing[i];
+    std::cerr << (damaged.count(id) != 0 ? "damaged: spool file " : "missing: spool file ") << id
+              << "\n";
   }
 }
 
@@ -148,16 +170,23 @@ int run_backup(const BackupOptions& o) {
   if (!ids) return kCannotRun;
   st::Spool backup_spool((to / "spool").string());
   if (auto s = backup_spool.open(); !s.ok()) return cannot(s.message);
-  const Copied copied = copy_files(*ids, spool, backup_spool);
+  const Copied copied = copy_files(*ids, spool, backup_spool, false);
   if (!copied.error.empty()) return cannot(copied.error);
   auto audit = copied_store->verify_audit();
   if (!audit.ok()) return cannot(audit.status().message);
+  // The spool directory's entry in the backup, and the backup's in its parent.
+  for (const fs::path& dir : {to, fs::absolute(to).parent_path()}) {
+    if (const std::string why = st::fsync_path(dir.string(), true); !why.empty()) {
+      return cannot(why);
+    }
+  }
 
-  list_missing(copied.missing);
+  list_missing(copied);
   std::cout << st::json_text(json{{"database", copy},
                                   {"spool_files", copied.files},
                                   {"spool_bytes", copied.bytes},
                                   {"missing", copied.missing.size()},
+                                  {"damaged", copied.damaged.size()},
                                   {"audit_ok", audit.value().ok},
                                   {"audit_head", std::to_string(audit.value().entries) + ":" +
                                                      audit.value().head_hash}})
@@ -178,12 +207,50 @@ bool set_aside(const fs::path& from, const fs::path& to, json& moved) {
   return true;
 }
 
+// The staged database and its -wal/-shm, removed when a restore stops before putting it in
+// place (left once it has begun to: the store refuses to open while it is there).
+class Staged {
+ public:
+  explicit Staged(std::string path) : path_(std::move(path)) { remove(); }
+  ~Staged() {
+    if (!keep_) remove();
+  }
+  Staged(const Staged&) = delete;
+  Staged& operator=(const Staged&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() { keep_ = true; }
+
+ private:
+  void remove() const {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_ + suffix, ec);
+  }
+  std::string path_;
+  bool keep_ = false;
+};
+
+// The restored database gets the mode (and, for root, the owner) of the one it replaces, not
+// the umask of the shell restore runs in.
+std::string take_mode_of(const std::string& old_db, const std::string& staged) {
+  struct stat was {};
+  if (::stat(old_db.c_str(), &was) != 0) return {};
+  if (::chmod(staged.c_str(), was.st_mode & 07777) != 0) {
+    return "cannot set the mode of " + staged + ": " + std::strerror(errno);
+  }
+  if (::geteuid() == 0 && ::chown(staged.c_str(), was.st_uid, was.st_gid) != 0) {
+    return "cannot set the owner of " + staged + ": " + std::strerror(errno);
+  }
+  return {};
+}
+
 int run_restore(const RestoreOptions& o) {
   const fs::path from(o.from);
   const fs::path backup_db = from / kDatabaseName;
   if (!fs::is_regular_file(backup_db)) return cannot("no " + backup_db.string());
-  if (o.id_gap < 1 || o.control_gap < 0 || o.control_gap >= 999'999'999) {
-    return cannot("--id-gap must be positive and --control-gap from 0 to 999999998");
+  if (o.id_gap < 1 || o.id_gap > st::kMaxIdGap || o.control_gap < 0 ||
+      o.control_gap > st::kMaxControlGap) {
+    return cannot("--id-gap must be from 1 to " + std::to_string(st::kMaxIdGap) +
+                  " and --control-gap from 0 to " + std::to_string(st::kMaxControlGap));
   }
   st::StoreLock lock;
   if (const std::string why = lock.take(o.db); !why.empty()) {
@@ -191,21 +258,25 @@ int run_restore(const RestoreOptions& o) {
   }
   // The backup's database is copied next to the store's and made current there (migrated when
   // it is from an older release, as the daemon would), checked, and only then put in place.
-  const std::string staged = o.db + ".restoring";
+  Staged staged(o.db + st::kRestoringSuffix);
   std::error_code ec;
-  fs::remove(staged, ec);
-  fs::remove(staged + "-wal", ec);
-  fs::remove(staged + "-shm", ec);
-  fs::copy_file(backup_db, staged, ec);
+  fs::copy_file(backup_db, staged.path(), ec);
   if (ec) return cannot("cannot copy " + backup_db.string() + ": " + ec.message());
+  if (const std::string why = take_mode_of(o.db, staged.path()); !why.empty()) {
+    return cannot(why);
+  }
   json summary;
   {
     st::SqliteOptions options;
     options.create_if_missing = false;
     options.group_commit = false;
-    auto opened = st::open_sqlite_store(staged, options);
+    auto opened = st::open_sqlite_store(staged.path(), options);
     if (!opened.ok()) return cannot(backup_db.string() + ": " + opened.status().message);
     st::Store& store = *opened.value();
+    if (auto s = store.integrity_check(); !s.ok()) {
+      std::cout << backup_db.string() << ": " << s.message << ": nothing restored\n";
+      return s.code == st::StoreErrc::corrupt ? kProblems : kCannotRun;
+    }
     auto audit = store.verify_audit();
     if (!audit.ok()) return cannot(audit.status().message);
     if (!audit.value().ok) {
@@ -218,13 +289,13 @@ int run_restore(const RestoreOptions& o) {
     st::Spool backup_spool((from / "spool").string());
     st::Spool spool(o.spool);
     if (auto s = spool.open(); !s.ok()) return cannot(s.message);
-    const Copied copied = copy_files(*ids, backup_spool, spool);
+    const Copied copied = copy_files(*ids, backup_spool, spool, true);
     if (!copied.error.empty()) return cannot(copied.error);
     if (!copied.missing.empty()) {
-      list_missing(copied.missing);
+      list_missing(copied);
       std::cerr << "edigate: " << copied.missing.size()
-                << " spool file(s) the backup names are in neither its spool nor " << o.spool
-                << ": nothing restored\n";
+                << " spool file(s) the backup names are sound in neither its spool nor "
+                << o.spool << ": nothing restored\n";
       return kProblems;
     }
     const json details = {{"from", fs::absolute(from).lexically_normal().string()},
@@ -237,25 +308,34 @@ int run_restore(const RestoreOptions& o) {
                {"backup_audit_head", details["backup_audit_head"]},
                {"audit_seq", seq.value()}};
   }  // closed: SQLite checkpoints the staged copy's WAL into it and removes the WAL
-  if (fs::exists(staged + "-wal", ec)) {
-    return cannot(staged + "-wal is still there after closing it: nothing restored");
+  if (fs::exists(staged.path() + "-wal", ec)) {
+    return cannot(staged.path() + "-wal is still there after closing it: nothing restored");
   }
-  // The store being replaced, with its WAL (which may hold commits the database file does not
-  // yet), is kept under one new name: nothing of it is deleted.
+  const std::string dir = fs::absolute(o.db).parent_path().string();
+  if (std::string why = st::fsync_path(staged.path(), false); !why.empty()) return cannot(why);
+  if (std::string why = st::fsync_path(dir, true); !why.empty()) return cannot(why);
+
+  // From here the staged file stays until it is the store: while it is there the store refuses
+  // to open (open_sqlite_store), so a stop half way cannot start a daemon on a store set aside
+  // or missing. The store being replaced goes aside under one new name, its WAL (which may hold
+  // commits the database file does not yet, and would be replayed into the restored database)
+  // first: nothing of it is deleted.
+  staged.keep();
   const std::string aside = o.db + ".before-restore-" + std::to_string(st::system_now_ms());
   json moved = json::array();
-  if (!set_aside(o.db, aside, moved) || !set_aside(o.db + "-wal", aside + "-wal", moved) ||
-      !set_aside(o.db + "-shm", aside + "-shm", moved)) {
+  if (!set_aside(o.db + "-wal", aside + "-wal", moved) ||
+      !set_aside(o.db + "-shm", aside + "-shm", moved) || !set_aside(o.db, aside, moved)) {
+    std::cerr << "edigate: the restore stopped half way (set aside so far: " << moved.dump()
+              << "): run it again\n";
     return kCannotRun;
   }
-  if (const std::string why = flush(staged, false); !why.empty()) return cannot(why);
-  fs::rename(staged, o.db, ec);
-  if (ec) return cannot("cannot move " + staged + " to " + o.db + ": " + ec.message());
-  fs::remove(staged + "-shm", ec);
-  if (const std::string why = flush(fs::absolute(o.db).parent_path().string(), true);
-      !why.empty()) {
-    return cannot(why);
+  fs::rename(staged.path(), o.db, ec);
+  if (ec) {
+    return cannot("cannot move " + staged.path() + " to " + o.db + ": " + ec.message() +
+                  " (set aside so far: " + moved.dump() + "): run the restore again");
   }
+  fs::remove(staged.path() + "-shm", ec);
+  if (const std::string why = st::fsync_path(dir, true); !why.empty()) return cannot(why);
   summary["database"] = o.db;
   summary["set_aside"] = moved;
   std::cout << st::json_text(summary) << "\n";

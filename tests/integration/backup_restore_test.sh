@@ -73,11 +73,29 @@ check "restore of a backup missing a spool file" 1 "$bin" store restore --from b
   --db other/edigate.db --spool other/spool
 has "it names what is missing" err "nothing restored"
 [ ! -e other/edigate.db ] && ok || fail "nothing restored to other/"
+[ ! -e other/edigate.db.restoring ] && ok || fail "the staged copy is removed when a restore is refused"
+check "restore with an id gap past the bound" 2 "$bin" store restore --from backup \
+  --db other/edigate.db --spool other/spool --id-gap 9000000000000000000
+has "it says the bounds" err "--id-gap must be from 1 to"
 
 kill "$daemon"
 wait "$daemon" 2>/dev/null
+# A spool file the backup names, damaged in the live spool (same size, other bytes): the
+# restore puts the backup's sound copy in its place.
+damaged=$(find backup/spool -type f -name '[0-9a-f]*' | head -1)
+live_damaged=var/spool/${damaged#backup/spool/}
+[ -f "$live_damaged" ] && ok || fail "the backup's file is in the live spool: $live_damaged"
+head -c "$(stat -c %s "$live_damaged")" /dev/zero >"$live_damaged"
+chmod 600 $db
+# What a restore stopped half way leaves: the store refuses to open while it is there.
+touch $db.restoring
+check "a store with an unfinished restore" 2 "$bin" messages list --db $db
+has "it says to run the restore again" err "run \`edigate store restore\` again"
 check "restore" 0 "$bin" store restore --from backup --db $db --spool var/spool
 cp out restore.json
+[ ! -e $db.restoring ] && ok || fail "the staged copy is the store now"
+[ "$(stat -c %a $db)" = 600 ] && ok || fail "the restored database has the mode of the one it replaced"
+cmp -s "$damaged" "$live_damaged" && ok || fail "the damaged live spool file was replaced"
 python3 - <<'PY' && ok || fail "the replaced database was set aside with its name"
 import json, os
 r = json.load(open("restore.json"))
@@ -113,6 +131,13 @@ assert len(keys) == 6 and len(set(keys)) == 6, keys
 assert max(int(k.rsplit("-", 1)[1]) for k in keys) == 1000000004, keys
 PY
 check "audit still verifies after new work" 0 "$bin" audit verify --db $db
+
+# A backup of a store with a damaged spool file: made, the file listed, exit 1.
+head -c "$(stat -c %s "$live_damaged")" /dev/zero >"$live_damaged"
+check "backup with a damaged spool file" 1 "$bin" store backup --db $db --spool var/spool \
+  --to backup2
+has "it names the damaged file" err "damaged: spool file $(basename "$live_damaged")"
+has "the summary counts it" out '"damaged":1'
 
 echo "backup_restore: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

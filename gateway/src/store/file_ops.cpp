@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 namespace edigate::gateway::store {
 
@@ -23,6 +25,15 @@ int PosixFileOps::mkdir(const char* path, mode_t mode) { return ::mkdir(path, mo
 FileOps& posix_file_ops() {
   static PosixFileOps ops;
   return ops;
+}
+
+std::string fsync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? std::string() : "cannot fsync " + path + ": " + std::strerror(err);
 }
 
 }  // namespace edigate::gateway::store

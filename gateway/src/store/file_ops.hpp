@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <string>
 
 namespace edigate::gateway::store {
 
@@ -36,5 +37,8 @@ class PosixFileOps : public FileOps {
 
 // A process-wide PosixFileOps for callers that do not inject one.
 FileOps& posix_file_ops();
+
+// fsync(2) of the file, or the directory, at `path`: empty when done, else why not.
+std::string fsync_path(const std::string& path, bool directory);
 
 }  // namespace edigate::gateway::store

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_schema.hpp"
@@ -574,8 +575,11 @@ Result<std::uint64_t> SqliteStore::allocate_control_number(std::string_view part
         // One statement: the increment and the read are atomic, and the commit makes the number
         // taken for every later reader, so it is never handed out twice; it reaches the disk with
         // the next write that waits (see Wait::none).
+        // A counter new since a restore starts past the ones the lost store may have begun
+        // (the `control_numbers` floor, see mark_restored); 1 on a store never restored.
         Statement q(statements_,
-                    "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1) "
+                    "INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, 1 + "
+                    "COALESCE((SELECT floor FROM id_floors WHERE name = 'control_numbers'), 0)) "
                     "ON CONFLICT (partner, kind) DO UPDATE SET last = last + 1 RETURNING last");
         q.bind(1, partner).bind(2, kind);
         auto last = q.single_int();
@@ -646,6 +650,17 @@ Status SqliteStore::run_transaction(const std::function<Status()>& work) {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const SqliteOptions& options) {
+  // `edigate store restore` stages the backup's database as <path>.restoring and renames it to
+  // <path> last: while it is there, <path> may be the old store half set aside, or missing (and
+  // a new empty store made here would hand out ids and control numbers again).
+  std::error_code exists_ec;
+  if (std::filesystem::exists(path + kRestoringSuffix, exists_ec)) {
+    return Status::error(StoreErrc::conflict,
+                         "store " + path + ": a restore into it has not finished (" + path +
+                             kRestoringSuffix +
+                             " is there): run `edigate store restore` again, or remove that "
+                             "file to go on with the store as it is");
+  }
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
                     (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);

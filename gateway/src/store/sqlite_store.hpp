@@ -32,6 +32,7 @@ struct SqliteOptions {
   std::function<std::int64_t()> clock;
 };
 
+// Refused (conflict) while `<path>.restoring` is there: a restore into it has not finished.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const SqliteOptions& options = {});
 

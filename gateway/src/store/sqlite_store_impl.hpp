@@ -232,6 +232,7 @@ class SqliteStore final : public Store {
   // The *_locked helpers run inside a caller's transaction with mu_ held.
   Result<std::int64_t> append_audit_locked(const AuditEvent& e);
   Status copy_to(const std::string& file) override;
+  Status integrity_check() override;
   Result<std::int64_t> mark_restored(std::int64_t id_gap, std::int64_t control_gap,
                                      std::string_view actor, const std::string& details) override;
   Result<ReceivedMessage> add_message(const NewMessage& m, std::string_view status,

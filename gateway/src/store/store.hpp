@@ -30,6 +30,9 @@ inline constexpr std::size_t kMaxAuditDetails = 64 * 1024;  // details JSON per 
 inline constexpr std::size_t kMaxListLimit = 10000;         // rows returned by one list call
 inline constexpr std::size_t kMaxPurgeBatch = 10000;        // messages deleted by one purge()
 inline constexpr std::int64_t kMinRetentionDays = 1;        // purge nothing younger
+inline constexpr const char* kRestoringSuffix = ".restoring";  // a restore's staged database
+inline constexpr std::int64_t kMaxIdGap = 1'000'000'000'000'000;  // restore: ids move on by at most this
+inline constexpr std::int64_t kMaxControlGap = 999'999'998;       // and X12 control numbers (9 digits)
 
 enum class Direction { inbound, outbound };
 std::string_view to_string(Direction d);  // "in" / "out"
@@ -464,10 +467,12 @@ class Store {
   // After a restore from a backup (`edigate store restore`), in one commit: the next id of
   // messages, documents, jobs, acknowledgements and sent AS2 messages set `id_gap` past the
   // highest each holds (id_floors), every interchange, group and transaction control number
-  // counter moved on by `control_gap`, and a `store.restored` audit entry by `actor` with
-  // `details` and what was done. Ids and control numbers handed out after the backup was taken
-  // (lost with the store it replaced) are then not handed out again, as long as fewer than the
-  // gaps were. Returns the audit entry's seq.
+  // counter moved on by `control_gap` (and counters made later start `control_gap` past the
+  // last restore's start: the lost store may have begun some after the backup), and a
+  // `store.restored` audit entry by `actor` with `details` and what was done. Ids and control
+  // numbers handed out after the backup was taken (lost with the store it replaced) are then not
+  // handed out again, as long as fewer than the gaps were. Returns the audit entry's seq;
+  // bad_input when id_gap is not in [1, kMaxIdGap] or control_gap not in [0, kMaxControlGap].
   virtual Result<std::int64_t> mark_restored(std::int64_t id_gap, std::int64_t control_gap,
                                              std::string_view actor,
                                              const std::string& details) = 0;
@@ -498,6 +503,10 @@ class Store {
   // flushed to disk: one read transaction (VACUUM INTO), so writers, a daemon's included, go on
   // meanwhile. For backups.
   virtual Status copy_to(const std::string& file) = 0;
+  // SQLite's own check of the whole database file (every page, every index against its table):
+  // success, or `corrupt` with the first problems it names. Reads everything: for a restore,
+  // not for a running daemon's hot path.
+  virtual Status integrity_check() = 0;
   // Calls `visit` with each byte string kept in the database (a read, in id order); stops at
   // the first error `visit` returns.
   virtual Status for_each_stored_blob(
