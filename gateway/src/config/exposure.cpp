@@ -2,11 +2,14 @@
 
 #include <string>
 
+#include "config/addresses.hpp"
+
 namespace edigate::gateway::config {
 
 bool is_loopback_address(std::string_view address) {
   // "localhost" is bound as 127.0.0.1 (http/server.cpp, daemon/sftp_intake.cpp).
-  return address == "::1" || address == "localhost" || address.starts_with("127.");
+  const std::string bound = bound_address(address);
+  return bound == "::1" || bound.starts_with("127.");
 }
 
 std::vector<ConfigIssue> exposure_warnings(const GatewayConfig& config) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "config/addresses.hpp"
 #include "config/file_checks.hpp"
 #include "config/loaders.hpp"
 #include "config/token_hash.hpp"
@@ -88,7 +89,6 @@ struct Reader {
   }
 
   void listeners(pugi::xml_node node, GatewayConfig& c) const {
-    std::set<std::pair<std::string, unsigned>> seen;
     for (pugi::xml_node l : node.children()) {
       if (l.type() != pugi::node_element) continue;
       ListenerConfig out;
@@ -105,10 +105,12 @@ struct Reader {
         out.certificate = identity(l, "cert", "key").certificate;
         out.client_ca = readable(l, "client-ca");
       }
-      // "localhost" is bound as 127.0.0.1 (http/server.cpp): the same socket.
-      const std::string bound = out.address == "localhost" ? "127.0.0.1" : out.address;
-      if (!seen.insert({bound, out.port}).second) {
-        fail(l, "another listener already uses " + bound + ":" + std::to_string(out.port));
+      for (const ListenerConfig& other : c.listeners) {
+        if (listening_clash(other.address, other.port, out.address, out.port)) {
+          fail(l, "this listener and the one at line " + std::to_string(other.place.line) +
+                      " would take the same socket (" + other.address + ":" +
+                      std::to_string(other.port) + ")");
+        }
       }
       c.listeners.push_back(std::move(out));
     }
@@ -151,10 +153,30 @@ struct Reader {
         fail(t, "duplicate admin token name '" + token.name + "'");
       c.admin.tokens.push_back(std::move(token));
     }
+  }
+
+  // The admin listener and the SFTP server against the partner listeners and each other; the
+  // admin listener runs also when <admin> is absent (on its defaults).
+  void sockets(pugi::xml_node root, const GatewayConfig& c) const {
+    const pugi::xml_node admin = root.child("admin") ? root.child("admin") : root;
     for (const ListenerConfig& l : c.listeners) {
-      if (l.address == c.admin.address && l.port == c.admin.port) {
-        fail(node, "the admin listener uses the same address and port as a listener");
+      if (listening_clash(l.address, l.port, c.admin.address, c.admin.port)) {
+        fail(admin, "the admin listener (" + c.admin.address + ":" + std::to_string(c.admin.port) +
+                        ") and the listener at line " + std::to_string(l.place.line) +
+                        " would take the same socket");
       }
+    }
+    if (!c.sftp) return;
+    const pugi::xml_node sftp = root.child("sftp");
+    const std::string at = c.sftp->address + ":" + std::to_string(c.sftp->port);
+    for (const ListenerConfig& l : c.listeners) {
+      if (listening_clash(l.address, l.port, c.sftp->address, c.sftp->port)) {
+        fail(sftp, "the SFTP server (" + at + ") and the listener at line " +
+                       std::to_string(l.place.line) + " would take the same socket");
+      }
+    }
+    if (listening_clash(c.admin.address, c.admin.port, c.sftp->address, c.sftp->port)) {
+      fail(sftp, "the SFTP server (" + at + ") and the admin listener would take the same socket");
     }
   }
 
@@ -360,6 +382,7 @@ void read_gateway(const XmlFile& xml, GatewayConfig& config, std::vector<ConfigI
     limit("list-entries", s.limits.max_list_entries);
     config.sftp = std::move(s);
   }
+  r.sockets(root, config);
   r.connectors(root.child("connectors"), config);
 }
 

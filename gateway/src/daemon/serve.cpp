@@ -12,6 +12,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "config/addresses.hpp"
 #include "config/cert_expiry.hpp"
 #include "config/exposure.hpp"
 #include "daemon/certificate_gauge.hpp"
@@ -135,7 +136,8 @@ struct TlsReload {
 // A listener keeps its socket across a reload only when address, port and TLS stay.
 template <typename Listener>
 bool same_binding(const Listener& a, const Listener& b) {
-  return a.address == b.address && a.port == b.port && a.tls == b.tls;
+  return config::bound_address(a.address) == config::bound_address(b.address) &&
+         a.port == b.port && a.tls == b.tls;
 }
 
 TlsReload prepare_tls_reload(const config::GatewayConfig& running,
@@ -223,6 +225,19 @@ std::vector<std::string> restart_settings(const config::GatewayConfig& started,
   if (started.workers != next.workers) out.emplace_back("<workers count>");
   if (started.store.database != next.store.database || started.store.spool != next.store.spool) {
     out.emplace_back("<store>");
+  }
+  // The SFTP server takes new partner logins at a reload (SftpService::reload), nothing else.
+  const auto& sa = started.sftp;
+  const auto& sb = next.sftp;
+  if (sa.has_value() != sb.has_value()) {
+    out.emplace_back(sb ? "<sftp> (added)" : "<sftp> (removed)");
+  } else if (sa && (config::bound_address(sa->address) != config::bound_address(sb->address) ||
+                    sa->port != sb->port)) {
+    out.emplace_back("<sftp address port>");
+  } else if (sa && (sa->host_keys != sb->host_keys || sa->jails != sb->jails)) {
+    out.emplace_back("<sftp host-keys jails>");
+  } else if (sa && sa->limits != sb->limits) {
+    out.emplace_back("<sftp limits>");
   }
   return out;
 }

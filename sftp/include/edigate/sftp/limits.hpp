@@ -32,6 +32,8 @@ struct ServerLimits {
   std::uint64_t max_upload_bytes = kDefaultMaxUploadBytes;
   std::uint32_t max_path_bytes = kDefaultMaxPathBytes;
   std::uint32_t max_list_entries = kDefaultMaxListEntries;
+
+  bool operator==(const ServerLimits&) const = default;
 };
 
 }  // namespace edigate::sftp

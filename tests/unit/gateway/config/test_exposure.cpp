@@ -43,4 +43,5 @@ TEST_CASE("exposure: upload on plain HTTP beyond loopback, and a remote admin AP
   CHECK(is_loopback_address("127.8.9.1"));
   CHECK(is_loopback_address("localhost"));  // bound as 127.0.0.1
   CHECK_FALSE(is_loopback_address("::"));
+  CHECK(is_loopback_address("0:0::1"));  // ::1 written another way
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "../../as2/as2_test_support.hpp"
+#include "config/addresses.hpp"
 #include "config/config.hpp"
 #include "config_fixture.hpp"
 
@@ -167,7 +168,59 @@ TEST_CASE("localhost and 127.0.0.1 on one port are one socket: refused", "[confi
   f.write("edigate.xml", text);
   const LoadResult r = load_config(f.config_file());
   CHECK(has_issue(r, f.config_file(), line_of(text, R"(address="localhost")"),
-                  "another listener already uses 127.0.0.1:18080"));
+                  "would take the same socket (127.0.0.1:18080)"));
+}
+
+TEST_CASE("a wildcard listener takes its port on every address: refused beside another",
+          "[config]") {
+  const ConfigFixture f;
+  const std::string text =
+      replaced(ConfigFixture::gateway_xml(),
+               R"(    <http address="127.0.0.1" port="18080" serve="as2 upload"/>)",
+               R"(    <http address="127.0.0.1" port="18080" serve="as2 upload"/>
+    <http address="0.0.0.0" port="18080" serve="as2"/>
+    <http address="::1" port="18081" serve="as2"/>
+    <http address="0:0::1" port="18081" serve="as2"/>
+    <http address="::1" port="18082" serve="as2"/>
+    <http address="0.0.0.0" port="18082" serve="as2"/>)");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, R"(address="0.0.0.0" port="18080")"),
+                  "would take the same socket"));
+  CHECK(has_issue(r, f.config_file(), line_of(text, R"(address="0:0::1")"),
+                  "would take the same socket"));
+  // IPv6 loopback and the IPv4 wildcard are two sockets.
+  CHECK_FALSE(has_issue(r, f.config_file(), line_of(text, R"(address="0.0.0.0" port="18082")"),
+                        "would take the same socket"));
+}
+
+TEST_CASE("the admin listener and the SFTP server must not take a listener's socket",
+          "[config]") {
+  const ConfigFixture f;
+  std::string text = replaced(ConfigFixture::gateway_xml(), "  <admin>",
+                              R"(  <admin address="localhost" port="18080">)");
+  text = replaced(text, "  <connectors>", R"(  <sftp address="::" port="18443"
+        host-keys="var/host-keys" jails="var/jails"/>
+  <connectors>)");
+  f.write("edigate.xml", text);
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<admin"),
+                  "the admin listener (localhost:18080) and the listener at line 4"));
+  CHECK(has_issue(r, f.config_file(), line_of(text, "<sftp"),
+                  "the SFTP server (:::18443) and the listener at line 5"));
+}
+
+TEST_CASE("listening addresses compare as sockets", "[config]") {
+  CHECK(bound_address("localhost") == "127.0.0.1");
+  CHECK(bound_address("0:0:0:0:0:0:0:1") == "::1");
+  CHECK(listening_clash("localhost", 80, "127.0.0.1", 80));
+  CHECK(listening_clash("::", 80, "192.0.2.1", 80));
+  CHECK(listening_clash("0.0.0.0", 80, "127.0.0.1", 80));
+  CHECK_FALSE(listening_clash("0.0.0.0", 80, "::1", 80));
+  CHECK_FALSE(listening_clash("127.0.0.1", 80, "127.0.0.1", 81));
+  CHECK_FALSE(listening_clash("127.0.0.1", 0, "127.0.0.1", 0));  // ports the kernel picks
 }
 
 TEST_CASE("the SFTP server's address must be an IP address too", "[config]") {
