@@ -280,7 +280,8 @@ struct Reader {
       if (std::string_view(n.name()) == "http") {
         out.target = http_connector(n);
       } else {
-        out.target = FileConnector{directory(n, "dir", true), n.attribute("raw").as_bool(false)};
+        out.target = FileConnector{directory(n, "dir", true), n.attribute("raw").as_bool(false),
+                                   n.attribute("create-dir").as_bool(true)};
       }
       c.connectors.push_back(std::move(out));
     }

@@ -46,9 +46,25 @@ FileConnector::FileConnector(FileConnectorOptions options, FileSystem& fs)
 
 std::string FileConnector::ensure_directory() {
   if (directory_ready_.load(std::memory_order_acquire)) return {};
+  const std::string& dir = options_.directory;
+  if (!options_.create_directory) {
+    // Opening it is the check (and its fsync harmless): missing, the share it is on may not be
+    // mounted, and a directory made here would hide what is written under the mount point.
+    const int err = fs_.sync_directory(dir);
+    if (err == ENOENT) {
+      return "directory " + dir + " is missing (create-dir=\"false\": make it, or mount the " +
+             "file system it is on)";
+    }
+    if (err != 0) return errno_text("open directory", dir, err);
+    directory_ready_.store(true, std::memory_order_release);
+    return {};
+  }
   // Concurrent first deliveries may all get here: making a directory that exists is a no-op.
-  if (const int err = fs_.make_directories(options_.directory, options_.directory_mode); err != 0)
-    return errno_text("create directory", options_.directory, err);
+  std::string at;
+  if (const int err = fs_.make_directories(dir, options_.directory_mode, at); err != 0) {
+    if (at.empty() || at == dir) return errno_text("create directory", dir, err);
+    return "create directory " + dir + ": at " + at + ": " + std::strerror(err);
+  }
   directory_ready_.store(true, std::memory_order_release);
   return {};
 }

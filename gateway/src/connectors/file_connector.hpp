@@ -34,7 +34,8 @@ inline constexpr std::size_t kMaxDocumentIdLength = 200;
 
 struct FileConnectorOptions {
   std::string name = "file";
-  std::string directory;  // made at the first delivery when missing
+  std::string directory;  // made at the first delivery when missing, if create_directory
+  bool create_directory = true;
   bool write_raw_edi = false;
   mode_t file_mode = 0640;
   mode_t directory_mode = 0750;  // of the directories it makes

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <vector>
 
 namespace edigate::gateway::connectors {
 namespace {
@@ -68,16 +69,61 @@ class PosixFileSystem final : public FileSystem {
     return rc;
   }
 
-  int make_directories(const std::string& dir, mode_t mode) override {
-    if (const int status = directory_status(dir); status != ENOENT) return status;
-    const std::string parent = parent_of(dir);
-    if (parent != dir) {
-      if (const int rc = make_directories(parent, mode); rc != 0) return rc;
+  int make_directories(const std::string& dir, mode_t mode, std::string& at) override {
+    // The missing components, deepest first.
+    std::vector<std::string> missing;
+    for (std::string p = dir;;) {
+      const int status = directory_status(p);
+      if (status == 0) break;
+      if (status != ENOENT) {
+        // Name the component at fault: the one below the deepest ancestor that is a directory
+        // ("a/file" for "a/file/b/c" when a/file is a regular file).
+        at = p;
+        for (std::string up = parent_of(at); up != at && directory_status(up) != 0;
+             up = parent_of(at)) {
+          at = up;
+        }
+        return status;
+      }
+      missing.push_back(p);
+      const std::string parent = parent_of(p);
+      if (parent == p) break;
+      p = parent;
     }
-    // EEXIST: made meanwhile by another delivery, or not a directory (then say so).
-    if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) return errno;
-    if (const int status = directory_status(dir); status != 0) return status;
-    return sync_directory(parent);
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      // EEXIST: made meanwhile by another delivery, or not a directory (then say so).
+      if (::mkdir(it->c_str(), mode) != 0 && errno != EEXIST) {
+        at = *it;
+        return errno;
+      }
+      if (const int status = directory_status(*it); status != 0) {
+        at = *it;
+        return status;
+      }
+    }
+    // Up to the root of dir's file system: above it, entries belong to another one (a share
+    // mounted there) that no fsync here makes durable. Once per connector, so cheap.
+    struct stat top {};
+    if (::stat(dir.c_str(), &top) != 0) {
+      at = dir;
+      return errno;
+    }
+    for (std::string child = dir;;) {
+      const std::string parent = parent_of(child);
+      struct stat up {};
+      if (parent == child) break;
+      if (::stat(parent.c_str(), &up) != 0) {
+        at = parent;
+        return errno;
+      }
+      if (up.st_dev != top.st_dev) break;
+      if (const int rc = sync_directory(parent); rc != 0) {
+        at = parent;
+        return rc;
+      }
+      child = parent;
+    }
+    return 0;
   }
 
   void remove(const std::string& path) override { ::unlink(path.c_str()); }

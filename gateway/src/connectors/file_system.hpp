@@ -18,9 +18,11 @@ class FileSystem {
   virtual int rename(const std::string& from, const std::string& to) = 0;
   // fsync of the directory, so a rename inside it survives a crash.
   virtual int sync_directory(const std::string& dir) = 0;
-  // Creates `dir` and any missing parents with `mode` (minus the umask), fsyncing the parent of
-  // each one it creates so the creation survives a crash. 0 when `dir` is a directory already.
-  virtual int make_directories(const std::string& dir, mode_t mode) = 0;
+  // Creates `dir` and any missing parents with `mode` (minus the umask), then fsyncs the parent
+  // of `dir` and of each of its ancestors on the same file system, so that its entry survives a
+  // crash whoever made it (a concurrent delivery, or an earlier call whose fsync failed). On
+  // failure `at` names the path that failed (`dir` or one of its ancestors).
+  virtual int make_directories(const std::string& dir, mode_t mode, std::string& at) = 0;
   virtual void remove(const std::string& path) = 0;
 };
 

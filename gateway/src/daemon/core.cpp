@@ -61,6 +61,7 @@ std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c,
     o.name = c.name;
     o.directory = file->dir.string();
     o.write_raw_edi = file->raw;
+    o.create_directory = file->create_dir;
     inner = std::make_unique<connectors::FileConnector>(o);
   } else {
     auto made = connectors::HttpConnector::create(

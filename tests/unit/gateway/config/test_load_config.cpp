@@ -50,6 +50,7 @@ TEST_CASE("the fixture configuration loads with every value read", "[config]") {
   CHECK(erp.max_attempts == 3);
   CHECK(std::get<BearerAuth>(erp.auth).token_file == f.dir() / "secrets/erp-token");
   CHECK(std::get<FileConnector>(c.find_connector("drop")->target).raw);
+  CHECK(std::get<FileConnector>(c.find_connector("drop")->target).create_dir);  // the default
   REQUIRE(c.partners.size() == 1);
   const PartnerProfile& p = c.partners[0];
   CHECK(p.id == "acme");
@@ -145,6 +146,18 @@ TEST_CASE("an SFTP password hash is read, a plain password is refused without re
   f.write("partners/acme.xml", empty_sftp);
   CHECK(has_issue(load_config(f.config_file()), f.partner_file("acme"),
                   line_of(empty_sftp, "<sftp>"), "needs a <key> or a <password-hash>"));
+}
+
+TEST_CASE("a file connector may be told not to make its directory", "[config]") {
+  const ConfigFixture f;
+  f.write("edigate.xml",
+          replaced(ConfigFixture::gateway_xml(), R"(raw="true"/>)", R"(create-dir="false"/>)"));
+  const LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  REQUIRE(r.ok());
+  const auto& drop = std::get<FileConnector>(r.config->find_connector("drop")->target);
+  CHECK_FALSE(drop.create_dir);
+  CHECK_FALSE(drop.raw);
 }
 
 TEST_CASE("a listener address must be an IP address", "[config]") {

@@ -62,9 +62,12 @@ class FaultyFileSystem final : public FileSystem {
     if (op_ == Op::sync) return err_;
     return posix_file_system().sync_directory(dir);
   }
-  int make_directories(const std::string& dir, mode_t mode) override {
-    if (op_ == Op::mkdir) return err_;
-    return posix_file_system().make_directories(dir, mode);
+  int make_directories(const std::string& dir, mode_t mode, std::string& at) override {
+    if (op_ == Op::mkdir) {
+      at = dir;
+      return err_;
+    }
+    return posix_file_system().make_directories(dir, mode, at);
   }
   void remove(const std::string& path) override { posix_file_system().remove(path); }
 
@@ -114,6 +117,36 @@ TEST_CASE("file connector makes its missing directory, and missing parents, then
   // A directory that exists is used as it is.
   CHECK(fc.deliver(doc("d2", "{}")).outcome == DeliveryResult::delivered);
   CHECK(entries(drop) == 3);
+}
+
+TEST_CASE("file connector says which part of its directory's path could not be made",
+          "[connectors]") {
+  TempDir dir;
+  {
+    std::ofstream(dir.path / "afile") << "not a directory";
+  }
+  const fs::path drop = dir.path / "afile" / "erp" / "inbound";
+  FileConnector fc({.directory = drop.string()});
+  const DeliveryResult r = fc.deliver(doc("d1", "{}"));
+  CHECK(r.outcome == DeliveryResult::retry);
+  CHECK(r.error == "create directory " + drop.string() + ": at " + (dir.path / "afile").string() +
+                       ": Not a directory");
+}
+
+TEST_CASE("file connector with create-dir false: a missing directory is retried, not made",
+          "[connectors]") {
+  TempDir dir;
+  const fs::path drop = dir.path / "share" / "inbound";  // a share not mounted yet
+  FileConnector fc({.directory = drop.string(), .create_directory = false});
+  const DeliveryResult r = fc.deliver(doc("d1", "{}"));
+  CHECK(r.outcome == DeliveryResult::retry);
+  CHECK(r.error == "directory " + drop.string() +
+                       " is missing (create-dir=\"false\": make it, or mount the file system it "
+                       "is on)");
+  CHECK_FALSE(fs::exists(drop.parent_path()));
+  fs::create_directories(drop);  // mounted
+  CHECK(fc.deliver(doc("d1", "{}")).outcome == DeliveryResult::delivered);
+  CHECK(entries(drop) == 1);
 }
 
 TEST_CASE("file connector re-delivery overwrites the same file", "[connectors]") {
@@ -225,8 +258,8 @@ TEST_CASE("concurrent deliveries share the directory's fsync", "[connectors]") {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       return posix_file_system().sync_directory(dir);
     }
-    int make_directories(const std::string& dir, mode_t mode) override {
-      return posix_file_system().make_directories(dir, mode);
+    int make_directories(const std::string& dir, mode_t mode, std::string& at) override {
+      return posix_file_system().make_directories(dir, mode, at);
     }
     void remove(const std::string& path) override { posix_file_system().remove(path); }
     std::atomic<int> syncs{0};
