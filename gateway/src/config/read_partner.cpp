@@ -15,7 +15,8 @@ std::vector<std::string_view> words(std::string_view list) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
   while (start < list.size()) {
-    std::size_t end = list.find(' ', start);
+    // XML list types separate with any white space (a tab, a line break), not only spaces.
+    std::size_t end = list.find_first_of(" \t\r\n", start);
     if (end == std::string_view::npos) end = list.size();
     if (end > start) out.push_back(list.substr(start, end - start));
     start = end + 1;
@@ -60,18 +61,21 @@ struct Reader {
     a.require_encrypted = node.attribute("require-encrypted").as_bool(true);
     a.allow_sha1 = node.attribute("allow-sha1").as_bool(false);
     a.allow_3des = node.attribute("allow-3des").as_bool(false);
-    for (std::string_view w : words(node.attribute("sign-algorithms").as_string("sha256"))) {
-      if (auto d = as2::parse_digest_name(w)) a.sign_algorithms.push_back(*d);
-    }
-    for (std::string_view w : words(node.attribute("encrypt-algorithms").as_string("aes256-cbc"))) {
-      if (auto c = as2::parse_cipher_name(w)) a.encrypt_algorithms.push_back(*c);
-    }
-    for (std::string_view w : words(node.attribute("accept-digests").as_string(""))) {
-      if (auto d = as2::parse_digest_name(w)) a.accept_digests.push_back(*d);
-    }
-    for (std::string_view w : words(node.attribute("accept-ciphers").as_string(""))) {
-      if (auto c = as2::parse_cipher_name(w)) a.accept_ciphers.push_back(*c);
-    }
+    // The XSD names the values; a name it let through that we do not know is refused, never
+    // dropped (an accept-ciphers list left empty would accept every cipher).
+    const auto names = [&](const char* attribute, const char* fallback, auto parse, auto& into) {
+      for (std::string_view w : words(node.attribute(attribute).as_string(fallback))) {
+        if (auto v = parse(w)) {
+          into.push_back(*v);
+        } else {
+          fail(node, std::string(attribute) + ": unknown algorithm '" + std::string(w) + "'");
+        }
+      }
+    };
+    names("sign-algorithms", "sha256", as2::parse_digest_name, a.sign_algorithms);
+    names("encrypt-algorithms", "aes256-cbc", as2::parse_cipher_name, a.encrypt_algorithms);
+    names("accept-digests", "", as2::parse_digest_name, a.accept_digests);
+    names("accept-ciphers", "", as2::parse_cipher_name, a.accept_ciphers);
     // SHA-1 and 3DES are weak: only a partner that cannot do better gets them, by name.
     for (as2::DigestAlgorithm d : a.sign_algorithms) {
       if (d == as2::DigestAlgorithm::sha1 && !a.allow_sha1) {

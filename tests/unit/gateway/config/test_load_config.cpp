@@ -511,6 +511,15 @@ TEST_CASE("3des-cbc needs allow-3des in accept-ciphers as in encrypt-algorithms"
     INFO(all_issues(ok));
     CHECK(ok.ok());
   }
+  // Separated by a tab (an XML list may be): still two names, and 3DES still needs allowing.
+  const std::string tabbed =
+      replaced(ConfigFixture::partner_xml("acme", "ACME"), R"( allow-sha1="true")",
+               R"( allow-sha1="true" accept-ciphers="aes256-cbc&#9;3des-cbc")");
+  f.write("partners/acme.xml", tabbed);
+  const LoadResult refused = load_config(f.config_file());
+  INFO(all_issues(refused));
+  CHECK(has_issue(refused, f.partner_file("acme"), line_of(tabbed, "<policy"),
+                  "accept-ciphers lists 3des-cbc but allow-3des is not true"));
 }
 
 TEST_CASE("a missing configuration file is one issue", "[config]") {
