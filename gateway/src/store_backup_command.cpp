@@ -294,8 +294,8 @@ int run_restore(const RestoreOptions& o) {
     if (!copied.missing.empty()) {
       list_missing(copied);
       std::cerr << "edigate: " << copied.missing.size()
-                << " spool file(s) the backup names are sound in neither its spool nor "
-                << o.spool << ": nothing restored\n";
+                << " spool file(s) the backup names are sound in neither its spool nor " << o.spool
+                << ": nothing restored\n";
       return kProblems;
     }
     const json details = {{"from", fs::absolute(from).lexically_normal().string()},

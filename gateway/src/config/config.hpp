@@ -223,8 +223,8 @@ struct HttpConnector {
 
 struct FileConnector {
   fs::path dir;
-  bool raw = false;         // true: the received EDI beside the canonical JSON
-  bool create_dir = true;   // false: a missing dir is a retried failure, not made
+  bool raw = false;        // true: the received EDI beside the canonical JSON
+  bool create_dir = true;  // false: a missing dir is a retried failure, not made
 };
 
 struct ConnectorConfig {

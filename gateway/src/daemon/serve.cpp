@@ -136,8 +136,8 @@ struct TlsReload {
 // A listener keeps its socket across a reload only when address, port and TLS stay.
 template <typename Listener>
 bool same_binding(const Listener& a, const Listener& b) {
-  return config::bound_address(a.address) == config::bound_address(b.address) &&
-         a.port == b.port && a.tls == b.tls;
+  return config::bound_address(a.address) == config::bound_address(b.address) && a.port == b.port &&
+         a.tls == b.tls;
 }
 
 TlsReload prepare_tls_reload(const config::GatewayConfig& running,

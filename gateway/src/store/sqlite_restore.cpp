@@ -50,8 +50,8 @@ Status SqliteStore::integrity_check() {
     problems += (problems.empty() ? "" : "; ") + line;
   }
   if (problems.empty()) return Status::success();
-  return Status::error(StoreErrc::corrupt, "the database fails SQLite's integrity check: " +
-                                               problems);
+  return Status::error(StoreErrc::corrupt,
+                       "the database fails SQLite's integrity check: " + problems);
 }
 
 Result<std::int64_t> SqliteStore::mark_restored(std::int64_t id_gap, std::int64_t control_gap,

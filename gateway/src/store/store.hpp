@@ -30,9 +30,12 @@ inline constexpr std::size_t kMaxAuditDetails = 64 * 1024;  // details JSON per 
 inline constexpr std::size_t kMaxListLimit = 10000;         // rows returned by one list call
 inline constexpr std::size_t kMaxPurgeBatch = 10000;        // messages deleted by one purge()
 inline constexpr std::int64_t kMinRetentionDays = 1;        // purge nothing younger
-inline constexpr const char* kRestoringSuffix = ".restoring";  // a restore's staged database
-inline constexpr std::int64_t kMaxIdGap = 1'000'000'000'000'000;  // restore: ids move on by at most this
-inline constexpr std::int64_t kMaxControlGap = 999'999'998;       // and X12 control numbers (9 digits)
+
+// `edigate store restore`: its staged database is `<database>` + kRestoringSuffix; ids move on
+// by at most kMaxIdGap, X12 control numbers (nine digits) by at most kMaxControlGap.
+inline constexpr const char* kRestoringSuffix = ".restoring";
+inline constexpr std::int64_t kMaxIdGap = 1'000'000'000'000'000;
+inline constexpr std::int64_t kMaxControlGap = 999'999'998;
 
 enum class Direction { inbound, outbound };
 std::string_view to_string(Direction d);  // "in" / "out"

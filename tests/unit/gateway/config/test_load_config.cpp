@@ -208,8 +208,7 @@ TEST_CASE("a wildcard listener takes its port on every address: refused beside a
                         "would take the same socket"));
 }
 
-TEST_CASE("the admin listener and the SFTP server must not take a listener's socket",
-          "[config]") {
+TEST_CASE("the admin listener and the SFTP server must not take a listener's socket", "[config]") {
   const ConfigFixture f;
   std::string text = replaced(ConfigFixture::gateway_xml(), "  <admin>",
                               R"(  <admin address="localhost" port="18080">)");

@@ -122,9 +122,7 @@ TEST_CASE("file connector makes its missing directory, and missing parents, then
 TEST_CASE("file connector says which part of its directory's path could not be made",
           "[connectors]") {
   TempDir dir;
-  {
-    std::ofstream(dir.path / "afile") << "not a directory";
-  }
+  { std::ofstream(dir.path / "afile") << "not a directory"; }
   const fs::path drop = dir.path / "afile" / "erp" / "inbound";
   FileConnector fc({.directory = drop.string()});
   const DeliveryResult r = fc.deliver(doc("d1", "{}"));

@@ -441,8 +441,7 @@ TEST_CASE("after a restore, ids and control numbers continue past the gaps", "[s
   REQUIRE(store.allocate_control_number("acme", "senders-merged").ok());  // a marker: left alone
 
   CHECK(store.mark_restored(0, 10, "cli", "{}").status().code == StoreErrc::bad_input);
-  CHECK(store.mark_restored(kMaxIdGap + 1, 10, "cli", "{}").status().code ==
-        StoreErrc::bad_input);
+  CHECK(store.mark_restored(kMaxIdGap + 1, 10, "cli", "{}").status().code == StoreErrc::bad_input);
   CHECK(store.mark_restored(1, kMaxControlGap + 1, "cli", "{}").status().code ==
         StoreErrc::bad_input);
   CHECK(store.integrity_check().ok());
