@@ -6,7 +6,7 @@
 # key, sign the MDN). Also HTTPS upload documents/s. Never pass/fail on time.
 # Usage: gateway_bench.sh EDIGATE SOURCE_DIR [--quick]
 # Environment: SENDERS, WORKERS, AS2_LOAD, FLOOR_BENCH (another floor_bench binary),
-# DAEMON_WRAPPER (a command to run the daemon under), PROFILE.
+# DAEMON_WRAPPER (a command to run the daemon under), PROFILE, WAL_FRAMES.
 set -uo pipefail
 bin=$1
 src=$2
@@ -115,6 +115,19 @@ if [ -n "${PROFILE:-}" ]; then
   profiler=$!
   sleep 1
 fi
+# WAL_FRAMES=1: copy the store's WAL every 0.1 s (40 copies at most, 17 MB each at this load)
+# during the burst and its deliveries, then say which tables and indexes its frames belong to
+# (tests/bench/wal_frames.py). The copying takes CPU from the same two cores: rates measured
+# with it are not comparable.
+if [ -n "${WAL_FRAMES:-}" ]; then
+  mkdir wal-copies
+  (for i in $(seq 1 40); do
+     [ -e wal-copies/done ] && break
+     cp var/edigate.db-wal "wal-copies/$i"
+     sleep 0.1
+   done) &
+  wal_copier=$!
+fi
 start=$(date +%s.%N)
 # shellcheck disable=SC2086
 "$load" "burst:$senders" "http://127.0.0.1:$http_port/as2" $files_burst | tee burst.txt
@@ -125,6 +138,13 @@ read -r commits_after flushes_after pages_after checkpoints_after <<<"$(store_co
 switches_after=$(switches)
 threads_after=$(thread_ticks)
 [ -n "${PROFILE:-}" ] && { kill -INT "$profiler"; wait "$profiler"; }
+if [ -n "${WAL_FRAMES:-}" ]; then
+  touch wal-copies/done
+  wait "$wal_copier"
+  python3 "$src/tests/bench/wal_frames.py" --top 25 var/edigate.db wal-copies/[0-9]* ||
+    { echo "gateway_bench: wal_frames.py failed" >&2; exit 1; }
+  rm -rf wal-copies
+fi
 python3 -c "print(f'end to end: {$half} messages received, mapped and delivered to files in {$end - $start:.2f} s: {$half / ($end - $start):.1f} messages/s; store commits {($commits_after - $commits_before) / $half:.2f} and disk flushes {($flushes_after - $flushes_before) / $half:.2f} per message, WAL pages {($pages_after - $pages_before) / $half:.1f}, checkpoints {$checkpoints_after - $checkpoints_before} and context switches {($switches_after - $switches_before) / $half:.1f} per message')" | tee e2e.txt
 # shellcheck disable=SC2086
 "$load" "rate:20:$rate_seconds" "http://127.0.0.1:$http_port/as2" $files_rate
