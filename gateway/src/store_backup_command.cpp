@@ -164,7 +164,7 @@ int run_backup(const BackupOptions& o) {
   if (auto s = live->copy_to(copy); !s.ok())
     return cannot("cannot copy the database: " + s.message);
 
-  const auto copied_store = open_existing_store(copy);
+  const auto copied_store = open_existing_store(copy, false);  // no edigate.db.users beside it
   if (!copied_store) return kCannotRun;
   const auto ids = named_files(*copied_store);
   if (!ids) return kCannotRun;
@@ -256,6 +256,9 @@ int run_restore(const RestoreOptions& o) {
   if (const std::string why = lock.take(o.db); !why.empty()) {
     return cannot(why + ": stop the daemon before a restore");
   }
+  // No command may have the store open either, nor open it until this has finished.
+  st::StoreUsers users;
+  if (const std::string why = users.take_alone(o.db); !why.empty()) return cannot(why);
   // The backup's database is copied next to the store's and made current there (migrated when
   // it is from an older release, as the daemon would), checked, and only then put in place.
   Staged staged(o.db + st::kRestoringSuffix);
@@ -270,6 +273,7 @@ int run_restore(const RestoreOptions& o) {
     st::SqliteOptions options;
     options.create_if_missing = false;
     options.group_commit = false;
+    options.share_lock = false;  // a file of its own beside the staged copy is not wanted
     auto opened = st::open_sqlite_store(staged.path(), options);
     if (!opened.ok()) return cannot(backup_db.string() + ": " + opened.status().message);
     st::Store& store = *opened.value();

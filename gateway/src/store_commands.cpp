@@ -25,8 +25,9 @@
 
 namespace edigate::cli {
 
-std::unique_ptr<gateway::store::Store> open_existing_store(const std::string& db) {
+std::unique_ptr<gateway::store::Store> open_existing_store(const std::string& db, bool share_lock) {
   gateway::store::SqliteOptions options;
+  options.share_lock = share_lock;
   options.create_if_missing = false;
   options.migrate = false;  // a running daemon owns the schema
   options.group_commit = false;

@@ -18,6 +18,8 @@ void add_store_backup_commands(CLI::App& store, int& exit_code);
 
 // An existing store for an operator command: not created, not migrated (a running daemon owns
 // the schema), no group commit. Null, with the reason on stderr, when it cannot be opened.
-std::unique_ptr<gateway::store::Store> open_existing_store(const std::string& db);
+// share_lock false: no shared lock on <db>.users (SqliteOptions), for a copy no one else uses.
+std::unique_ptr<gateway::store::Store> open_existing_store(const std::string& db,
+                                                           bool share_lock = true);
 
 }  // namespace edigate::cli

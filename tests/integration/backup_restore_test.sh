@@ -44,6 +44,7 @@ import json
 b = json.load(open("backup.json"))
 assert b["audit_ok"] and b["missing"] == 0 and b["spool_files"] >= 1, b
 PY
+[ ! -e backup/edigate.db.users ] && ok || fail "the backup has no lock file of its own"
 check "the backup's bytes check out" 0 "$bin" store check --db backup/edigate.db \
   --spool backup/spool --verify-bytes
 check "the backup's audit chain verifies" 0 "$bin" audit verify --db backup/edigate.db
@@ -87,6 +88,20 @@ live_damaged=var/spool/${damaged#backup/spool/}
 [ -f "$live_damaged" ] && ok || fail "the backup's file is in the live spool: $live_damaged"
 head -c "$(stat -c %s "$live_damaged")" /dev/zero >"$live_damaged"
 chmod 600 $db
+# A command with the store open (played by a process holding a share of its users lock): the
+# restore refuses; and while a restore runs (played by holding that lock alone), commands
+# refuse to open the store.
+( exec 9<$db.users && flock -s 9 && exec sleep 30 ) &
+holder=$!
+wait_for 5 sh -c "! flock -n -x $db.users true" && ok || fail "the share is held"
+check "restore while a command has the store open" 2 "$bin" store restore --from backup \
+  --db $db --spool var/spool
+has "it says another process has the store open" err "has the store $db open"
+[ ! -e $db.restoring ] && ok || fail "a refused restore stages nothing"
+kill "$holder"
+wait "$holder" 2>/dev/null
+check "a command during a restore" 2 flock -x $db.users "$bin" messages list --db $db
+has "it says a restore is under way" err "is under way"
 # What a restore stopped half way leaves: the store refuses to open while it is there.
 touch $db.restoring
 check "a store with an unfinished restore" 2 "$bin" messages list --db $db

@@ -653,6 +653,14 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   // `edigate store restore` stages the backup's database as <path>.restoring and renames it to
   // <path> last: while it is there, <path> may be the old store half set aside, or missing (and
   // a new empty store made here would hand out ids and control numbers again).
+  // A shared lock on <path>.users, first: while a restore runs it holds that lock exclusively.
+  StoreUsers users;
+  const bool file_path = !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
+  if (options.share_lock && file_path) {
+    if (std::string busy = users.share(path); !busy.empty()) {
+      return Status::error(StoreErrc::conflict, busy);
+    }
+  }
   std::error_code exists_ec;
   if (std::filesystem::exists(path + kRestoringSuffix, exists_ec)) {
     return Status::error(StoreErrc::conflict,
@@ -682,6 +690,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   }
   auto clock = options.clock ? options.clock : std::function<std::int64_t()>(system_now_ms);
   auto store = std::make_unique<sqlite::SqliteStore>(db, std::move(clock));
+  store->hold(std::move(users));
   if (!options.group_commit) return std::unique_ptr<Store>(std::move(store));
   if (auto s = store->enable_group_commit(); !s.ok()) {
     return Status::error(s.code, "store " + path + ": " + s.message);

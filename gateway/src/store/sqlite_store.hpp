@@ -30,9 +30,14 @@ struct SqliteOptions {
   bool group_commit = true;
   // Milliseconds since the epoch; tests pin it. Empty: the system clock.
   std::function<std::int64_t()> clock;
+  // Hold a shared lock on <path>.users while open (store_lock.hpp StoreUsers), so that
+  // `edigate store restore` waits for no one and no one opens the store during a restore. Off
+  // for restore's own open of the copy it stages, and backup's check of the copy it made.
+  bool share_lock = true;
 };
 
-// Refused (conflict) while `<path>.restoring` is there: a restore into it has not finished.
+// Refused (conflict) while a restore into it runs, and while `<path>.restoring` is there: a
+// restore into it has not finished.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const SqliteOptions& options = {});
 

@@ -17,6 +17,7 @@
 
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_store.hpp"
+#include "store/store_lock.hpp"
 #include "store/wal_checkpointer.hpp"
 #include "store/wal_sync.hpp"
 
@@ -41,6 +42,8 @@ class SqliteStore final : public Store {
   // Switches to group commit (see wal_sync.hpp) for a file database in WAL mode: commits stop
   // flushing under the store lock and each writer waits for a shared flush instead.
   Status enable_group_commit();
+  // Keeps the shared lock on <path>.users until the store is closed.
+  void hold(StoreUsers users) { users_ = std::move(users); }
 
   Result<ReceivedMessage> add_received_message(const NewMessage& m,
                                                std::string_view first_job) override;
@@ -152,6 +155,7 @@ class SqliteStore final : public Store {
   }
 
  private:
+  StoreUsers users_;  // first, so it is released after the connection is closed
   // How long a write waits after its commit. `own`: until the commit is on disk (the default:
   // the caller may act on it at once). `earlier`: until every commit before it is on disk, not
   // itself (a job claim: the claim may be lost in a crash, harmlessly, but the job it read must

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace edigate::gateway::store {
 
@@ -26,6 +27,45 @@ std::string StoreLock::take(const std::string& database) {
 
 StoreLock::~StoreLock() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+StoreUsers::~StoreUsers() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+StoreUsers::StoreUsers(StoreUsers&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+StoreUsers& StoreUsers::operator=(StoreUsers&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+std::string StoreUsers::share(const std::string& database) {
+  return take(database, LOCK_SH,
+              "a restore into the store " + database +
+                  " is under way (edigate store restore): try again when it has finished");
+}
+
+std::string StoreUsers::take_alone(const std::string& database) {
+  return take(database, LOCK_EX,
+              "another edigate process has the store " + database +
+                  " open (a command, a backup or a daemon): wait for it to finish");
+}
+
+std::string StoreUsers::take(const std::string& database, int operation, std::string busy) {
+  const std::string path = database + ".users";
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0) return "cannot open " + path + ": " + std::strerror(errno);
+  if (::flock(fd_, operation | LOCK_NB) == 0) return {};
+  const int error = errno;
+  ::close(fd_);
+  fd_ = -1;
+  if (error == EWOULDBLOCK) return busy;
+  return "cannot lock " + path + ": " + std::strerror(error);
 }
 
 }  // namespace edigate::gateway::store
