@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -57,6 +58,7 @@ struct RestoreOptions {
   std::string spool;
   std::int64_t id_gap = kDefaultIdGap;
   std::int64_t control_gap = kDefaultControlGap;
+  bool accept_missing = false;  // restore even without spool files the backup lacks
 };
 
 int cannot(const std::string& why) {
@@ -298,17 +300,29 @@ int run_restore(const RestoreOptions& o) {
     if (!copied.missing.empty()) {
       list_missing(copied);
       std::cerr << "edigate: " << copied.missing.size()
-                << " spool file(s) the backup names are sound in neither its spool nor " << o.spool
-                << ": nothing restored\n";
-      return kProblems;
+                << " spool file(s) the backup names are sound in neither its spool nor " << o.spool;
+      if (!o.accept_missing) {
+        std::cerr << ": nothing restored (--accept-missing restores without them)\n";
+        return kProblems;
+      }
+      std::cerr << ": restoring without them (--accept-missing); what needs them will fail\n";
     }
-    const json details = {{"from", fs::absolute(from).lexically_normal().string()},
-                          {"backup_audit_head",
-                           std::to_string(audit.value().entries) + ":" + audit.value().head_hash}};
+    json details = {{"from", fs::absolute(from).lexically_normal().string()},
+                    {"backup_audit_head",
+                     std::to_string(audit.value().entries) + ":" + audit.value().head_hash}};
+    if (!copied.missing.empty()) {
+      // The audit keeps how many were accepted as lost, and which (the first thousand).
+      constexpr std::size_t kListed = 1000;
+      const std::size_t listed = std::min(copied.missing.size(), kListed);
+      details["missing_spool_files"] = copied.missing.size();
+      details["missing_spool_ids"] =
+          std::vector<std::string>(copied.missing.begin(), copied.missing.begin() + listed);
+    }
     auto seq = store.mark_restored(o.id_gap, o.control_gap, "cli", st::json_text(details));
     if (!seq.ok()) return cannot(seq.status().message);
     summary = {{"spool_files", copied.files},
                {"spool_bytes", copied.bytes},
+               {"missing", copied.missing.size()},
                {"backup_audit_head", details["backup_audit_head"]},
                {"audit_seq", seq.value()}};
   }  // closed: SQLite checkpoints the staged copy's WAL into it and removes the WAL
@@ -372,6 +386,10 @@ void add_store_backup_commands(CLI::App& store, int& exit_code) {
                       "New ids start this far past the backup's highest (default 1000000000)");
   restore->add_option("--control-gap", r->control_gap,
                       "Control number counters move on by this much (default 1000000)");
+  restore->add_flag("--accept-missing", r->accept_missing,
+                    "Restore even when spool files the backup names are sound in neither its "
+                    "spool nor the store's (listed, and audited); the messages and documents "
+                    "that need them fail when used");
   restore->callback([r, &exit_code] { exit_code = run_restore(*r); });
 }
 

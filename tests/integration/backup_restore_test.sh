@@ -78,6 +78,26 @@ has "it names what is missing" err "nothing restored"
 check "restore with an id gap past the bound" 2 "$bin" store restore --from backup \
   --db other/edigate.db --spool other/spool --id-gap 9000000000000000000
 has "it says the bounds" err "--id-gap must be from 1 to"
+# With --accept-missing the operator takes the loss: restored, the file listed and audited,
+# and `store check` still reports it.
+lost=$(comm -23 <(find backup/spool -type f -printf '%f\n' | sort) \
+  <(find broken/spool -type f -printf '%f\n' | sort))
+check "restore accepting the missing file" 0 "$bin" store restore --from broken \
+  --db other/edigate.db --spool other/spool --accept-missing
+has "it says it restores without it" err "restoring without them"
+has "it names the file" err "$lost"
+python3 -c 'import json,sys; r=json.load(open("out")); assert r["missing"] == 1, r' && ok ||
+  fail "the summary counts the missing file"
+check "audit export of the store restored without a file" 0 "$bin" audit export --db other/edigate.db
+python3 - "$lost" <<'PY' && ok || fail "the file accepted as lost is audited"
+import json, sys
+entries = [json.loads(l) for l in open("out")]
+details = [json.loads(e["details"]) for e in entries if e["action"] == "store.restored"]
+assert details and details[-1]["missing_spool_ids"] == [sys.argv[1]], details
+assert details[-1]["missing_spool_files"] == 1, details
+PY
+check "store check reports the lost file" 1 "$bin" store check --db other/edigate.db \
+  --spool other/spool
 
 kill "$daemon"
 wait "$daemon" 2>/dev/null
