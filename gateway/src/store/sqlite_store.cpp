@@ -9,6 +9,7 @@
 #include "store/sqlite_schema.hpp"
 #include "store/sqlite_store_impl.hpp"
 #include "store/store_json.hpp"
+#include "store/wal_write_batch.hpp"
 
 namespace edigate::gateway::store {
 
@@ -672,7 +673,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
                     (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags,
+                      options.batch_wal_writes ? wal_write_batch_vfs() : nullptr) != SQLITE_OK) {
     Status s = Status::error(options.create_if_missing ? StoreErrc::database : StoreErrc::not_found,
                              "cannot open store " + path + ": " +
                                  (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));

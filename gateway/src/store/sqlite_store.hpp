@@ -34,6 +34,9 @@ struct SqliteOptions {
   // `edigate store restore` waits for no one and no one opens the store during a restore. Off
   // for restore's own open of the copy it stages, and backup's check of the copy it made.
   bool share_lock = true;
+  // Each transaction's WAL frames written with one system call (wal_write_batch.hpp); off:
+  // SQLite's default VFS, two a frame (tests compare the two).
+  bool batch_wal_writes = true;
 };
 
 // Refused (conflict) while a restore into it runs, and while `<path>.restoring` is there: a

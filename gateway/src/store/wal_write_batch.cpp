@@ -1,0 +1,243 @@
+#include "store/wal_write_batch.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <mutex>
+
+namespace edigate::gateway::store {
+namespace {
+
+constexpr int kFrameHeader = 24;                   // a WAL frame's header (SQLite's wal.c)
+constexpr sqlite3_int64 kBound = 4 * 1024 * 1024;  // gathered bytes written out past this
+// The most one write to the default VFS takes: the unix VFS cuts a write to 17 bits of length
+// (and reports the rest as a full disk), so the gathered bytes go in pieces under that.
+constexpr sqlite3_int64 kChunk = 0x1ffff & ~0xfff;
+
+// A WAL file: the default VFS's file (`real`, in the same allocation, after this) and the
+// writes gathered for it.
+struct WalFile {
+  sqlite3_file base;  // first: SQLite sees this
+  sqlite3_file* real;
+  unsigned char* buffer;   // sqlite3_malloc'd
+  sqlite3_int64 capacity;  // of buffer
+  sqlite3_int64 length;    // bytes gathered, for the file from `start` on
+  sqlite3_int64 start;
+  // Where this handle has written up to in the current WAL generation (which starts with a
+  // write at offset 0, the WAL header). A write below it goes over something written already
+  // (SQLite rewriting a frame or its checksums in place) and is not gathered: only appends are,
+  // which the commit frame's page ends.
+  sqlite3_int64 high;
+  sqlite3_int64 commit_page;  // offset of the commit frame's page, once its header is gathered;
+                              // -1: none
+};
+
+constexpr std::size_t kWalFileSize = (sizeof(WalFile) + 7) & ~std::size_t{7};
+
+sqlite3_vfs* g_default = nullptr;
+sqlite3_vfs g_vfs;
+
+WalFile* wal(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
+
+int write_out(WalFile* w) {
+  int rc = SQLITE_OK;
+  for (sqlite3_int64 done = 0; done < w->length && rc == SQLITE_OK; done += kChunk) {
+    const sqlite3_int64 amount = std::min(kChunk, w->length - done);
+    rc = w->real->pMethods->xWrite(w->real, w->buffer + done, static_cast<int>(amount),
+                                   w->start + done);
+  }
+  w->length = 0;
+  w->commit_page = -1;
+  return rc;
+}
+
+bool reserve(WalFile* w, sqlite3_int64 need) {
+  if (need <= w->capacity) return true;
+  sqlite3_int64 capacity = w->capacity == 0 ? 256 * 1024 : w->capacity;
+  while (capacity < need) capacity *= 2;
+  auto* grown = static_cast<unsigned char*>(sqlite3_realloc64(w->buffer, capacity));
+  if (grown == nullptr) return false;
+  w->buffer = grown;
+  w->capacity = capacity;
+  return true;
+}
+
+int wal_close(sqlite3_file* f) {
+  WalFile* w = wal(f);
+  const int flushed = write_out(w);
+  const int closed = w->real->pMethods != nullptr ? w->real->pMethods->xClose(w->real) : SQLITE_OK;
+  sqlite3_free(w->buffer);
+  w->buffer = nullptr;
+  w->capacity = 0;
+  return flushed != SQLITE_OK ? flushed : closed;
+}
+
+int wal_read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
+  WalFile* w = wal(f);
+  if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
+  return w->real->pMethods->xRead(w->real, out, amount, offset);
+}
+
+int wal_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
+  WalFile* w = wal(f);
+  if (offset == 0) w->high = 0;  // a new generation: the WAL header first
+  const sqlite3_int64 end = offset + amount;
+  const bool append = offset >= w->high;
+  const bool follows = w->length > 0 && offset == w->start + w->length;
+  if (w->length > 0 && (!append || !follows || w->length + amount > kBound)) {
+    if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
+  }
+  if (!append || amount > kChunk || !reserve(w, w->length + amount)) {
+    if (end > w->high) w->high = end;
+    return w->real->pMethods->xWrite(w->real, data, amount, offset);
+  }
+  if (w->length == 0) w->start = offset;
+  std::memcpy(w->buffer + w->length, data, static_cast<std::size_t>(amount));
+  w->length += amount;
+  w->high = end;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  if (amount == kFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0) {
+    // Only a commit frame's header names the database size: its page comes next, and ends
+    // the transaction.
+    w->commit_page = end;
+  } else if (w->commit_page >= 0 && offset <= w->commit_page && end > w->commit_page) {
+    return write_out(w);
+  }
+  return SQLITE_OK;
+}
+
+int wal_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  WalFile* w = wal(f);
+  if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
+  if (w->high > size) w->high = size;
+  return w->real->pMethods->xTruncate(w->real, size);
+}
+
+int wal_sync(sqlite3_file* f, int flags) {
+  WalFile* w = wal(f);
+  if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
+  return w->real->pMethods->xSync(w->real, flags);
+}
+
+int wal_file_size(sqlite3_file* f, sqlite3_int64* size) {
+  WalFile* w = wal(f);
+  if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
+  return w->real->pMethods->xFileSize(w->real, size);
+}
+
+int wal_lock(sqlite3_file* f, int level) {
+  return wal(f)->real->pMethods->xLock(wal(f)->real, level);
+}
+int wal_unlock(sqlite3_file* f, int level) {
+  return wal(f)->real->pMethods->xUnlock(wal(f)->real, level);
+}
+int wal_check_reserved(sqlite3_file* f, int* out) {
+  return wal(f)->real->pMethods->xCheckReservedLock(wal(f)->real, out);
+}
+
+int wal_file_control(sqlite3_file* f, int op, void* arg) {
+  WalFile* w = wal(f);
+  if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
+  return w->real->pMethods->xFileControl(w->real, op, arg);
+}
+
+int wal_sector_size(sqlite3_file* f) { return wal(f)->real->pMethods->xSectorSize(wal(f)->real); }
+int wal_device(sqlite3_file* f) {
+  return wal(f)->real->pMethods->xDeviceCharacteristics(wal(f)->real);
+}
+
+// A WAL has no shared memory or memory map of its own (those are the database file's); these
+// pass through for completeness.
+int wal_shm_map(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
+  sqlite3_file* real = wal(f)->real;
+  if (real->pMethods->iVersion < 2 || real->pMethods->xShmMap == nullptr) return SQLITE_IOERR;
+  return real->pMethods->xShmMap(real, region, size, extend, out);
+}
+int wal_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
+  sqlite3_file* real = wal(f)->real;
+  if (real->pMethods->iVersion < 2 || real->pMethods->xShmLock == nullptr) return SQLITE_IOERR;
+  return real->pMethods->xShmLock(real, offset, n, flags);
+}
+void wal_shm_barrier(sqlite3_file* f) {
+  sqlite3_file* real = wal(f)->real;
+  if (real->pMethods->iVersion >= 2 && real->pMethods->xShmBarrier != nullptr) {
+    real->pMethods->xShmBarrier(real);
+  }
+}
+int wal_shm_unmap(sqlite3_file* f, int remove) {
+  sqlite3_file* real = wal(f)->real;
+  if (real->pMethods->iVersion < 2 || real->pMethods->xShmUnmap == nullptr) return SQLITE_OK;
+  return real->pMethods->xShmUnmap(real, remove);
+}
+int wal_fetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
+  WalFile* w = wal(f);
+  *out = nullptr;
+  if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
+  if (w->real->pMethods->iVersion < 3 || w->real->pMethods->xFetch == nullptr) return SQLITE_OK;
+  return w->real->pMethods->xFetch(w->real, offset, amount, out);
+}
+int wal_unfetch(sqlite3_file* f, sqlite3_int64 offset, void* page) {
+  sqlite3_file* real = wal(f)->real;
+  if (real->pMethods->iVersion < 3 || real->pMethods->xUnfetch == nullptr) return SQLITE_OK;
+  return real->pMethods->xUnfetch(real, offset, page);
+}
+
+const sqlite3_io_methods kWalMethods = {
+    3,
+    wal_close,
+    wal_read,
+    wal_write,
+    wal_truncate,
+    wal_sync,
+    wal_file_size,
+    wal_lock,
+    wal_unlock,
+    wal_check_reserved,
+    wal_file_control,
+    wal_sector_size,
+    wal_device,
+    wal_shm_map,
+    wal_shm_lock,
+    wal_shm_barrier,
+    wal_shm_unmap,
+    wal_fetch,
+    wal_unfetch,
+};
+
+int batch_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int flags,
+               int* out_flags) {
+  // Anything but a WAL is the default VFS's file, in the space SQLite gave.
+  if ((flags & SQLITE_OPEN_WAL) == 0)
+    return g_default->xOpen(g_default, name, file, flags, out_flags);
+  WalFile* w = wal(file);
+  std::memset(w, 0, sizeof(WalFile));
+  w->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kWalFileSize);
+  w->commit_page = -1;
+  const int rc = g_default->xOpen(g_default, name, w->real, flags, out_flags);
+  // SQLite closes a file whose xOpen failed only when it has methods.
+  w->base.pMethods = w->real->pMethods != nullptr ? &kWalMethods : nullptr;
+  return rc;
+}
+
+}  // namespace
+
+const char* wal_write_batch_vfs() {
+  static std::once_flag once;
+  static const char* name = nullptr;
+  std::call_once(once, [] {
+    if (sqlite3_initialize() != SQLITE_OK) return;
+    g_default = sqlite3_vfs_find(nullptr);
+    if (g_default == nullptr) return;
+    g_vfs = *g_default;
+    g_vfs.zName = "edigate-wal-batch";
+    g_vfs.pNext = nullptr;
+    g_vfs.szOsFile = static_cast<int>(kWalFileSize) + g_default->szOsFile;
+    g_vfs.xOpen = batch_open;
+    if (sqlite3_vfs_register(&g_vfs, 0) == SQLITE_OK) name = g_vfs.zName;
+  });
+  return name;
+}
+
+}  // namespace edigate::gateway::store
