@@ -97,6 +97,14 @@ store_counts() {
 }
 # Context switches of all the daemon's threads so far (thread handoffs cost CPU on a VM).
 switches() { cat /proc/"$daemon"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
+# Context switches (voluntary: the thread waited; involuntary: it was preempted) of the
+# daemon's threads by name, digits dropped: "name voluntary involuntary" lines.
+thread_switches() {
+  for t in /proc/"$daemon"/task/*; do
+    printf '%s %s\n' "$(tr -d '0-9' <"$t/comm" | sed 's/-$//')" \
+      "$(awk '/^voluntary_ctxt/ {v=$2} /^nonvoluntary_ctxt/ {n=$2} END {print v+0, n+0}' "$t/status")"
+  done 2>/dev/null | awk '{v[$1] += $2; n[$1] += $3} END {for (k in v) print k, v[k], n[k]}'
+}
 # CPU clock ticks (user + system) of the daemon's threads by name, digits dropped (job-runner-0
 # and job-runner-1 count as job-runner): "name ticks" lines.
 thread_ticks() {
@@ -108,6 +116,7 @@ read -r commits_before flushes_before pages_before checkpoints_before <<<"$(stor
 switches_before=$(switches)
 cpu_before=$(cpu_ticks)
 threads_before=$(thread_ticks)
+thread_switches_before=$(thread_switches)
 # PROFILE="perf record -g -o FILE" (any command taking -p PID and stopping on SIGINT) watches
 # the daemon for the burst and its deliveries only.
 if [ -n "${PROFILE:-}" ]; then
@@ -137,6 +146,7 @@ cpu_after=$(cpu_ticks)
 read -r commits_after flushes_after pages_after checkpoints_after <<<"$(store_counts)"
 switches_after=$(switches)
 threads_after=$(thread_ticks)
+thread_switches_after=$(thread_switches)
 [ -n "${PROFILE:-}" ] && { kill -INT "$profiler"; wait "$profiler"; }
 if [ -n "${WAL_FRAMES:-}" ]; then
   touch wal-copies/done
@@ -167,7 +177,12 @@ before = dict(l.split() for l in '''$threads_before'''.splitlines() if l.strip()
 after = dict(l.split() for l in '''$threads_after'''.splitlines() if l.strip())
 used = {k: (int(v) - int(before.get(k, 0))) / hz / $half * 1000 for k, v in after.items()}
 if per_msg > 0 and not '${DAEMON_WRAPPER:-}':
-    print('  by thread, ms per message: ' + ', '.join(f'{k} {v:.2f}' for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v > 0))"
+    print('  by thread, ms per message: ' + ', '.join(f'{k} {v:.2f}' for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v > 0))
+sw0 = {l.split()[0]: l.split()[1:] for l in '''$thread_switches_before'''.splitlines() if l.strip()}
+sw1 = {l.split()[0]: l.split()[1:] for l in '''$thread_switches_after'''.splitlines() if l.strip()}
+sw = {k: [(int(v[i]) - int(sw0.get(k, ['0', '0'])[i])) / $half for i in (0, 1)] for k, v in sw1.items()}
+print('  context switches per message by thread (waited + preempted): ' + ', '.join(
+    f'{k} {v[0]:.1f} + {v[1]:.1f}' for k, v in sorted(sw.items(), key=lambda kv: -sum(kv[1])) if sum(v) > 0))"
 
 # A baseline for the file connector: what writing the delivered documents costs by itself here
 # (create, write, fsync, rename, a directory fsync per 8 files), in CPU per file.
