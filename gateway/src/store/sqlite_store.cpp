@@ -99,6 +99,10 @@ Status configure(sqlite3* db, int busy_timeout_ms) {
   // Statement and savepoint journals (every write runs in a savepoint of a shared transaction)
   // in memory, not in temporary files created and deleted per transaction.
   if (auto s = exec(db, "PRAGMA temp_store=MEMORY"); !s.ok()) return s;
+  // No transaction writes WAL frames before its commit (a page cache that fills up grows
+  // instead): wal_write_batch.hpp needs it, or the frames it gathered for a transaction that
+  // spilled and then rolled back could be written after another process took the WAL on.
+  if (auto s = exec(db, "PRAGMA cache_spill=OFF"); !s.ok()) return s;
   // A WAL that grew past this (a checkpoint kept waiting, say) is cut back to it when it starts
   // over, instead of keeping its largest size on disk for good.
   if (auto s = exec(db, "PRAGMA journal_size_limit=67108864"); !s.ok()) return s;

@@ -64,14 +64,16 @@ bool reserve(WalFile* w, sqlite3_int64 need) {
   return true;
 }
 
+// What is still gathered at close belongs to no commit (a commit writes out what it gathered):
+// it is dropped, not written, as the WAL write lock may be another connection's by now.
 int wal_close(sqlite3_file* f) {
   WalFile* w = wal(f);
-  const int flushed = write_out(w);
   const int closed = w->real->pMethods != nullptr ? w->real->pMethods->xClose(w->real) : SQLITE_OK;
   sqlite3_free(w->buffer);
   w->buffer = nullptr;
   w->capacity = 0;
-  return flushed != SQLITE_OK ? flushed : closed;
+  w->length = 0;
+  return closed;
 }
 
 int wal_read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {

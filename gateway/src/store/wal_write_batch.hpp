@@ -7,11 +7,17 @@
 // default VFS's own. A WAL's writes that follow one another in the file are gathered in memory
 // and written in one pwrite when the transaction's commit frame is complete (its header names
 // the database size, which only a commit frame's does), before anything else touches the file
-// (a read, a sync, a truncate, a size, a file control, a close), before a write elsewhere in it,
+// (a read, a sync, a truncate, a size, a file control), before a write elsewhere in it,
 // or when the gathered bytes pass a bound. So each write reaches the file before SQLite
 // publishes the transaction in the WAL index (which it does after writing the commit frame),
 // before it syncs, and in the order SQLite made it; what a crash loses is what a crash before
 // the write would have lost, frames of a transaction that never committed.
+//
+// A connection opened with it must run with `PRAGMA cache_spill=OFF` (open_sqlite_store sets
+// it): a transaction larger than the page cache would otherwise write frames before its commit,
+// and if it then rolled back, what was gathered for it would stay in memory after the WAL write
+// lock was released, to be written out over the frames of the next writer (another process's)
+// at this connection's next WAL access.
 #pragma once
 
 namespace edigate::gateway::store {
