@@ -677,8 +677,10 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
                     (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
-  if (sqlite3_open_v2(path.c_str(), &db, flags,
-                      options.batch_wal_writes ? wal_write_batch_vfs() : nullptr) != SQLITE_OK) {
+  // Not for a URI: one could turn powersafe overwrite off for the database but not for its WAL,
+  // and SQLite's padding would then split frames around syncs (wal_write_batch.cpp).
+  const char* vfs = options.batch_wal_writes && file_path ? wal_write_batch_vfs() : nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, vfs) != SQLITE_OK) {
     Status s = Status::error(options.create_if_missing ? StoreErrc::database : StoreErrc::not_found,
                              "cannot open store " + path + ": " +
                                  (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));

@@ -30,8 +30,12 @@ struct WalFile {
   // (SQLite rewriting a frame or its checksums in place) and is not gathered: only appends are,
   // which the commit frame's page ends.
   sqlite3_int64 high;
-  sqlite3_int64 commit_page;  // offset of the commit frame's page, once its header is gathered;
+  sqlite3_int64 commit_page;  // offset of the commit frame's page, once its header is written;
                               // -1: none
+  // False: every write goes straight to the file. A file without powersafe overwrite makes
+  // SQLite pad a commit under synchronous=FULL by writing its last frame again up to a sector
+  // boundary, split around a sync, and the piece after the sync would stay gathered.
+  bool gather;
 };
 
 constexpr std::size_t kWalFileSize = (sizeof(WalFile) + 7) & ~std::size_t{7};
@@ -49,7 +53,6 @@ int write_out(WalFile* w) {
                                    w->start + done);
   }
   w->length = 0;
-  w->commit_page = -1;
   return rc;
 }
 
@@ -87,27 +90,32 @@ int wal_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offse
   if (offset == 0) w->high = 0;  // a new generation: the WAL header first
   const sqlite3_int64 end = offset + amount;
   const bool append = offset >= w->high;
-  const bool follows = w->length > 0 && offset == w->start + w->length;
-  if (w->length > 0 && (!append || !follows || w->length + amount > kBound)) {
-    if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
-  }
-  if (!append || amount > kChunk || !reserve(w, w->length + amount)) {
-    if (end > w->high) w->high = end;
-    return w->real->pMethods->xWrite(w->real, data, amount, offset);
-  }
-  if (w->length == 0) w->start = offset;
-  std::memcpy(w->buffer + w->length, data, static_cast<std::size_t>(amount));
-  w->length += amount;
-  w->high = end;
   const auto* bytes = static_cast<const unsigned char*>(data);
-  if (amount == kFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0) {
-    // Only a commit frame's header names the database size: its page comes next, and ends
-    // the transaction.
-    w->commit_page = end;
-  } else if (w->commit_page >= 0 && offset <= w->commit_page && end > w->commit_page) {
-    return write_out(w);
+  // Only a commit frame's header names the database size: its page comes next, and ends the
+  // transaction. Decided before anything is written out, which must not lose track of it.
+  const bool commit_header =
+      append && amount == kFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+  const bool ends_commit = w->commit_page >= 0 && offset <= w->commit_page && end > w->commit_page;
+  int rc = SQLITE_OK;
+  if (w->length > 0 && (!append || offset != w->start + w->length)) rc = write_out(w);
+  if (rc != SQLITE_OK) return rc;
+  if (w->gather && append && amount <= kChunk && reserve(w, w->length + amount)) {
+    if (w->length == 0) w->start = offset;
+    std::memcpy(w->buffer + w->length, data, static_cast<std::size_t>(amount));
+    w->length += amount;
+  } else {
+    rc = write_out(w);  // what is gathered goes first (a failed reserve leaves some)
+    if (rc == SQLITE_OK) rc = w->real->pMethods->xWrite(w->real, data, amount, offset);
   }
-  return SQLITE_OK;
+  if (end > w->high) w->high = end;
+  if (commit_header) {
+    w->commit_page = end;
+  } else if (ends_commit) {
+    w->commit_page = -1;
+    if (rc == SQLITE_OK) rc = write_out(w);
+  }
+  if (rc == SQLITE_OK && w->length >= kBound) rc = write_out(w);
+  return rc;
 }
 
 int wal_truncate(sqlite3_file* f, sqlite3_int64 size) {
@@ -220,6 +228,10 @@ int batch_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int f
   const int rc = g_default->xOpen(g_default, name, w->real, flags, out_flags);
   // SQLite closes a file whose xOpen failed only when it has methods.
   w->base.pMethods = w->real->pMethods != nullptr ? &kWalMethods : nullptr;
+  if (rc == SQLITE_OK) {
+    w->gather = (w->real->pMethods->xDeviceCharacteristics(w->real) &
+                 SQLITE_IOCAP_POWERSAFE_OVERWRITE) != 0;
+  }
   return rc;
 }
 

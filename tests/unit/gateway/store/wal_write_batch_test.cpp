@@ -144,3 +144,37 @@ TEST_CASE("WAL write batching: far fewer write calls than SQLite's own VFS", "[s
   CHECK(plain - batched >= 2 * 100);
   CHECK(plain >= 2 * batched);
 }
+
+namespace {
+int frames_in_wal = 0;
+int note_frames(void* /*unused*/, sqlite3* /*db*/, const char* /*name*/, int frames) {
+  frames_in_wal = frames;
+  return SQLITE_OK;
+}
+}  // namespace
+
+// The gathered bytes are written out when they pass 4 MiB (1018 frames of a 4 KiB page, and a
+// header): a commit whose last page is the one that crosses that still ends with its frames in
+// the file. Each size in a new database, so that the commit is the WAL's first.
+TEST_CASE("WAL write batching: a commit is whole at every size around the bound", "[store]") {
+  TempDir dir;
+  bool crossed_on_commit = false;
+  for (int rows = 1008; rows <= 1024; ++rows) {
+    const std::string path = dir.file("bound-" + std::to_string(rows) + ".db");
+    sqlite3* db = open_db(path, wal_write_batch_vfs());
+    exec(db,
+         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_spill=OFF;"
+         "PRAGMA wal_autocheckpoint=0; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);"
+         "PRAGMA wal_checkpoint(TRUNCATE)");
+    sqlite3_wal_hook(db, note_frames, nullptr);
+    // A row of 3,900 bytes fills a page of its own: the commit writes a frame a row, and a few.
+    exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                 std::to_string(rows) + ") INSERT INTO t(v) SELECT randomblob(3900) FROM n");
+    INFO(rows << " rows, " << frames_in_wal << " frames");
+    if (frames_in_wal == 1019) crossed_on_commit = true;
+    CHECK(after_crash(path, dir.file("crash"), "SELECT count(*) FROM t") == std::to_string(rows));
+    sqlite3_close(db);
+    std::filesystem::remove(path);
+  }
+  CHECK(crossed_on_commit);  // the size that crosses the bound on its commit page was made
+}
