@@ -93,8 +93,11 @@ int wal_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offse
   const auto* bytes = static_cast<const unsigned char*>(data);
   // Only a commit frame's header names the database size: its page comes next, and ends the
   // transaction. Decided before anything is written out, which must not lose track of it.
+  // Appended or not: after a failed write `high` can stand mid-frame, and a later commit frame
+  // written there is below it. (A mark left by a header that no page follows only makes a later
+  // write-out early, which is always safe.)
   const bool commit_header =
-      append && amount == kFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+      amount == kFrameHeader && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
   const bool ends_commit = w->commit_page >= 0 && offset <= w->commit_page && end > w->commit_page;
   int rc = SQLITE_OK;
   if (w->length > 0 && (!append || offset != w->start + w->length)) rc = write_out(w);
