@@ -40,9 +40,6 @@ struct WalFile {
 
 constexpr std::size_t kWalFileSize = (sizeof(WalFile) + 7) & ~std::size_t{7};
 
-sqlite3_vfs* g_default = nullptr;
-sqlite3_vfs g_vfs;
-
 WalFile* wal(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
 
 int write_out(WalFile* w) {
@@ -219,16 +216,21 @@ const sqlite3_io_methods kWalMethods = {
     wal_unfetch,
 };
 
-int batch_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int flags,
-               int* out_flags) {
-  // Anything but a WAL is the default VFS's file, in the space SQLite gave.
-  if ((flags & SQLITE_OPEN_WAL) == 0)
-    return g_default->xOpen(g_default, name, file, flags, out_flags);
+// A batching VFS and the one under it.
+struct BatchVfs {
+  sqlite3_vfs vfs;  // first: SQLite passes &vfs back
+  sqlite3_vfs* base;
+};
+
+int batch_open(sqlite3_vfs* vfs, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+  sqlite3_vfs* base = reinterpret_cast<BatchVfs*>(vfs)->base;
+  // Anything but a WAL is the base VFS's file, in the space SQLite gave.
+  if ((flags & SQLITE_OPEN_WAL) == 0) return base->xOpen(base, name, file, flags, out_flags);
   WalFile* w = wal(file);
   std::memset(w, 0, sizeof(WalFile));
   w->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kWalFileSize);
   w->commit_page = -1;
-  const int rc = g_default->xOpen(g_default, name, w->real, flags, out_flags);
+  const int rc = base->xOpen(base, name, w->real, flags, out_flags);
   // SQLite closes a file whose xOpen failed only when it has methods.
   w->base.pMethods = w->real->pMethods != nullptr ? &kWalMethods : nullptr;
   if (rc == SQLITE_OK) {
@@ -238,23 +240,38 @@ int batch_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int f
   return rc;
 }
 
+// Registers a batching VFS named `name` over `base` (kept for the life of the process). The
+// other methods are the base's own, called with this VFS, as SQLite's unix VFS allows (its
+// pAppData, which they may read, is copied).
+const char* register_over(sqlite3_vfs* base, const char* name) {
+  if (base == nullptr) return nullptr;
+  auto* made = new BatchVfs{*base, base};
+  made->vfs.zName = name;
+  made->vfs.pNext = nullptr;
+  made->vfs.szOsFile = static_cast<int>(kWalFileSize) + base->szOsFile;
+  made->vfs.xOpen = batch_open;
+  if (sqlite3_vfs_register(&made->vfs, 0) != SQLITE_OK) {
+    delete made;
+    return nullptr;
+  }
+  return name;
+}
+
 }  // namespace
 
 const char* wal_write_batch_vfs() {
-  static std::once_flag once;
-  static const char* name = nullptr;
-  std::call_once(once, [] {
-    if (sqlite3_initialize() != SQLITE_OK) return;
-    g_default = sqlite3_vfs_find(nullptr);
-    if (g_default == nullptr) return;
-    g_vfs = *g_default;
-    g_vfs.zName = "edigate-wal-batch";
-    g_vfs.pNext = nullptr;
-    g_vfs.szOsFile = static_cast<int>(kWalFileSize) + g_default->szOsFile;
-    g_vfs.xOpen = batch_open;
-    if (sqlite3_vfs_register(&g_vfs, 0) == SQLITE_OK) name = g_vfs.zName;
-  });
+  static const char* const name = [] {
+    if (sqlite3_initialize() != SQLITE_OK) return static_cast<const char*>(nullptr);
+    return register_over(sqlite3_vfs_find(nullptr), "edigate-wal-batch");
+  }();
   return name;
+}
+
+const char* wal_write_batch_vfs_over(sqlite3_vfs* base, const char* name) {
+  static std::mutex mu;
+  const std::lock_guard<std::mutex> lock(mu);
+  if (sqlite3_vfs* found = sqlite3_vfs_find(name); found != nullptr) return found->zName;
+  return register_over(base, name);
 }
 
 }  // namespace edigate::gateway::store

@@ -20,10 +20,16 @@
 // at this connection's next WAL access.
 #pragma once
 
+struct sqlite3_vfs;
+
 namespace edigate::gateway::store {
 
 // The VFS's name, registered (not as the default) on the first call; null when it could not be
 // (no default VFS, out of memory): the caller then opens with SQLite's default.
 const char* wal_write_batch_vfs();
+
+// The same over another VFS, registered as `name` (a string that outlives the process's use of
+// it) on the first call with that name: tests put one under it that fails writes on demand.
+const char* wal_write_batch_vfs_over(sqlite3_vfs* base, const char* name);
 
 }  // namespace edigate::gateway::store

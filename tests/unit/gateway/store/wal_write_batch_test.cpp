@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include "temp_dir.hpp"
 
 using edigate::gateway::store::wal_write_batch_vfs;
+using edigate::gateway::store::wal_write_batch_vfs_over;
 using edigate::gateway::store::test::TempDir;
 
 namespace {
@@ -177,4 +179,123 @@ TEST_CASE("WAL write batching: a commit is whole at every size around the bound"
     std::filesystem::remove(path);
   }
   CHECK(crossed_on_commit);  // the size that crosses the bound on its commit page was made
+}
+
+// A VFS over SQLite's own whose WAL files fail one write on demand: the `fail_in`th write from
+// now (0: none) answers SQLITE_IOERR_WRITE and writes nothing.
+namespace {
+int fail_in = 0;
+struct FailingFile {
+  sqlite3_file base;
+  sqlite3_file* real;
+};
+sqlite3_file* real_of(sqlite3_file* f) { return reinterpret_cast<FailingFile*>(f)->real; }
+int f_close(sqlite3_file* f) { return real_of(f)->pMethods->xClose(real_of(f)); }
+int f_read(sqlite3_file* f, void* out, int n, sqlite3_int64 at) {
+  return real_of(f)->pMethods->xRead(real_of(f), out, n, at);
+}
+int f_write(sqlite3_file* f, const void* data, int n, sqlite3_int64 at) {
+  if (fail_in > 0 && --fail_in == 0) return SQLITE_IOERR_WRITE;
+  return real_of(f)->pMethods->xWrite(real_of(f), data, n, at);
+}
+int f_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  return real_of(f)->pMethods->xTruncate(real_of(f), size);
+}
+int f_sync(sqlite3_file* f, int flags) { return real_of(f)->pMethods->xSync(real_of(f), flags); }
+int f_size(sqlite3_file* f, sqlite3_int64* size) {
+  return real_of(f)->pMethods->xFileSize(real_of(f), size);
+}
+int f_lock(sqlite3_file* f, int level) { return real_of(f)->pMethods->xLock(real_of(f), level); }
+int f_unlock(sqlite3_file* f, int level) {
+  return real_of(f)->pMethods->xUnlock(real_of(f), level);
+}
+int f_reserved(sqlite3_file* f, int* out) {
+  return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
+}
+int f_control(sqlite3_file* f, int op, void* arg) {
+  return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
+}
+int f_sector(sqlite3_file* f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
+int f_device(sqlite3_file* f) { return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f)); }
+const sqlite3_io_methods kFailingMethods = {1,         f_close,  f_read,   f_write,  f_truncate,
+                                            f_sync,    f_size,   f_lock,   f_unlock, f_reserved,
+                                            f_control, f_sector, f_device, nullptr,  nullptr,
+                                            nullptr,   nullptr,  nullptr,  nullptr};
+sqlite3_vfs failing_vfs;
+int failing_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int flags,
+                 int* out_flags) {
+  sqlite3_vfs* plain = sqlite3_vfs_find(nullptr);
+  if ((flags & SQLITE_OPEN_WAL) == 0) return plain->xOpen(plain, name, file, flags, out_flags);
+  auto* f = reinterpret_cast<FailingFile*>(file);
+  f->real = reinterpret_cast<sqlite3_file*>(f + 1);
+  const int rc = plain->xOpen(plain, name, f->real, flags, out_flags);
+  f->base.pMethods = f->real->pMethods != nullptr ? &kFailingMethods : nullptr;
+  return rc;
+}
+const char* batching_over_failing() {
+  if (sqlite3_vfs_find("test-failing") == nullptr) {
+    sqlite3_vfs* plain = sqlite3_vfs_find(nullptr);
+    failing_vfs = *plain;
+    failing_vfs.zName = "test-failing";
+    failing_vfs.pNext = nullptr;
+    failing_vfs.szOsFile = static_cast<int>(sizeof(FailingFile)) + plain->szOsFile;
+    failing_vfs.xOpen = failing_open;
+    REQUIRE(sqlite3_vfs_register(&failing_vfs, 0) == SQLITE_OK);
+  }
+  const char* name = wal_write_batch_vfs_over(&failing_vfs, "test-batch-over-failing");
+  REQUIRE(name != nullptr);
+  return name;
+}
+}  // namespace
+
+// Whichever WAL write fails (in a small commit, a large one, the one that crosses the 4 MiB
+// bound), the transactions that said they committed are there after a crash, those that failed
+// are not, and the connection goes on committing whole transactions.
+TEST_CASE("WAL write batching: a failed write loses only its own transaction", "[store]") {
+  TempDir dir;
+  const char* vfs = batching_over_failing();
+  // Runs the transactions with the `failing`th WAL write failing (0: none); the transactions
+  // that said they committed, and how many WAL writes were made.
+  auto run = [&](int failing, const std::string& path) {
+    sqlite3* db = open_db(path, vfs);
+    exec(db,
+         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_spill=OFF;"
+         "PRAGMA wal_autocheckpoint=0; CREATE TABLE t(txn INTEGER, v BLOB)");
+    constexpr int kMany = 1'000'000;
+    fail_in = failing > 0 ? failing : kMany;
+    std::string committed;
+    for (int txn = 1; txn <= 8; ++txn) {
+      // Small commits, and every third one past the 4 MiB bound (1,100 pages).
+      const int rows = txn % 3 == 0 ? 1100 : 3;
+      const std::string sql =
+          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+          std::to_string(rows) + ") INSERT INTO t SELECT " + std::to_string(txn) +
+          ", randomblob(3900) FROM n";
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK) {
+        committed += std::to_string(txn) + ",";
+      }
+    }
+    const int writes = failing > 0 ? 0 : kMany - fail_in;
+    fail_in = 0;
+    return std::make_tuple(db, committed, writes);
+  };
+  const std::string query =
+      "SELECT group_concat(txn) || ',' FROM (SELECT DISTINCT txn FROM t ORDER BY txn)";
+  auto [clean, all, writes] = run(0, dir.file("clean.db"));
+  sqlite3_close(clean);
+  REQUIRE(all == "1,2,3,4,5,6,7,8,");
+  REQUIRE(writes > 20);
+  for (int failing = 1; failing <= writes; ++failing) {
+    // The first few, every seventh and the last few: each transaction, and pieces of the large.
+    if (failing > 4 && failing % 7 != 0 && failing < writes - 3) continue;
+    const std::string path = dir.file("fail-" + std::to_string(failing) + ".db");
+    auto [db, committed, unused] = run(failing, path);
+    INFO("failing write " << failing << " of " << writes << ", committed " << committed);
+    CHECK(committed.size() < all.size());  // one did fail
+    CHECK(text(db, query) == committed);
+    CHECK(after_crash(path, dir.file("crash"), query) == committed);
+    sqlite3_close(db);
+    std::filesystem::remove(path);
+    std::filesystem::remove(path + "-wal");
+  }
 }
