@@ -655,9 +655,6 @@ Status SqliteStore::run_transaction(const std::function<Status()>& work) {
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
                                                  const SqliteOptions& options) {
-  // `edigate store restore` stages the backup's database as <path>.restoring and renames it to
-  // <path> last: while it is there, <path> may be the old store half set aside, or missing (and
-  // a new empty store made here would hand out ids and control numbers again).
   // A shared lock on <path>.users, first: while a restore runs it holds that lock exclusively.
   StoreUsers users;
   const bool file_path = !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
@@ -666,6 +663,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
       return Status::error(StoreErrc::conflict, busy);
     }
   }
+  // `edigate store restore` stages the backup's database as <path>.restoring and renames it to
+  // <path> last: while it is there, <path> may be the old store half set aside, or missing (and
+  // a new empty store made here would hand out ids and control numbers again).
   std::error_code exists_ec;
   if (std::filesystem::exists(path + kRestoringSuffix, exists_ec)) {
     return Status::error(StoreErrc::conflict,

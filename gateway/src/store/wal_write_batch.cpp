@@ -12,6 +12,7 @@ namespace {
 
 constexpr int kFrameHeader = 24;                   // a WAL frame's header (SQLite's wal.c)
 constexpr sqlite3_int64 kBound = 4 * 1024 * 1024;  // gathered bytes written out past this
+constexpr sqlite3_int64 kKeep = 1024 * 1024;  // a buffer larger than this is freed when emptied
 // The most one write to the default VFS takes: the unix VFS cuts a write to 17 bits of length
 // (and reports the rest as a full disk), so the gathered bytes go in pieces under that.
 constexpr sqlite3_int64 kChunk = 0x1ffff & ~0xfff;
@@ -50,6 +51,12 @@ int write_out(WalFile* w) {
                                    w->start + done);
   }
   w->length = 0;
+  // A large transaction's buffer is not kept for the life of the connection.
+  if (w->capacity > kKeep) {
+    sqlite3_free(w->buffer);
+    w->buffer = nullptr;
+    w->capacity = 0;
+  }
   return rc;
 }
 
@@ -158,44 +165,10 @@ int wal_device(sqlite3_file* f) {
   return wal(f)->real->pMethods->xDeviceCharacteristics(wal(f)->real);
 }
 
-// A WAL has no shared memory or memory map of its own (those are the database file's); these
-// pass through for completeness.
-int wal_shm_map(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
-  sqlite3_file* real = wal(f)->real;
-  if (real->pMethods->iVersion < 2 || real->pMethods->xShmMap == nullptr) return SQLITE_IOERR;
-  return real->pMethods->xShmMap(real, region, size, extend, out);
-}
-int wal_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
-  sqlite3_file* real = wal(f)->real;
-  if (real->pMethods->iVersion < 2 || real->pMethods->xShmLock == nullptr) return SQLITE_IOERR;
-  return real->pMethods->xShmLock(real, offset, n, flags);
-}
-void wal_shm_barrier(sqlite3_file* f) {
-  sqlite3_file* real = wal(f)->real;
-  if (real->pMethods->iVersion >= 2 && real->pMethods->xShmBarrier != nullptr) {
-    real->pMethods->xShmBarrier(real);
-  }
-}
-int wal_shm_unmap(sqlite3_file* f, int remove) {
-  sqlite3_file* real = wal(f)->real;
-  if (real->pMethods->iVersion < 2 || real->pMethods->xShmUnmap == nullptr) return SQLITE_OK;
-  return real->pMethods->xShmUnmap(real, remove);
-}
-int wal_fetch(sqlite3_file* f, sqlite3_int64 offset, int amount, void** out) {
-  WalFile* w = wal(f);
-  *out = nullptr;
-  if (const int rc = write_out(w); rc != SQLITE_OK) return rc;
-  if (w->real->pMethods->iVersion < 3 || w->real->pMethods->xFetch == nullptr) return SQLITE_OK;
-  return w->real->pMethods->xFetch(w->real, offset, amount, out);
-}
-int wal_unfetch(sqlite3_file* f, sqlite3_int64 offset, void* page) {
-  sqlite3_file* real = wal(f)->real;
-  if (real->pMethods->iVersion < 3 || real->pMethods->xUnfetch == nullptr) return SQLITE_OK;
-  return real->pMethods->xUnfetch(real, offset, page);
-}
-
+// Version 1: a WAL has no shared memory or memory map of its own (those are the database
+// file's), so SQLite never asks its file for them.
 const sqlite3_io_methods kWalMethods = {
-    3,
+    1,
     wal_close,
     wal_read,
     wal_write,
@@ -208,12 +181,12 @@ const sqlite3_io_methods kWalMethods = {
     wal_file_control,
     wal_sector_size,
     wal_device,
-    wal_shm_map,
-    wal_shm_lock,
-    wal_shm_barrier,
-    wal_shm_unmap,
-    wal_fetch,
-    wal_unfetch,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
 };
 
 // A batching VFS and the one under it.
