@@ -47,12 +47,16 @@ wait_for 15 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT cou
 [ "$(db "SELECT status FROM documents WHERE id = $doc")" = mapped ] && ok || fail "its document left dead_letter"
 [ "$(db "SELECT state FROM jobs WHERE id = $first")" != dead ] && ok ||
   fail "a failure after the revival is retried (a full set of attempts), not dead at once"
-# Five failures in a row have opened the ERP connector's circuit breaker: a restart closes it.
+# Five failures in a row have opened the ERP connector's circuit breaker, which holds the job
+# (not an attempt) until its 30 s cool-down ends. A restart (or a reload) builds the connector
+# afresh, its breaker closed, and the jobs the old one held are due at once, not 30 s later.
+wait_for 10 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT last_error FROM jobs WHERE id = $first AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 20000\")\" = 'circuit open' ]" &&
+  ok || fail "the revived job held by the open circuit breaker: $(db "SELECT state, last_error FROM jobs WHERE id = $first")"
 kill -TERM "$daemon"
 wait "$daemon"
 rm -f erp-answer
 start_daemon
-wait_for 20 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT status FROM documents WHERE id = $doc\")\" = delivered ]" &&
+wait_for 15 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT status FROM documents WHERE id = $doc\")\" = delivered ]" &&
   ok || fail "then delivered once the ERP takes it"
 
 # The ERP refuses (401: its token rotated): dead at once. The API lists them.

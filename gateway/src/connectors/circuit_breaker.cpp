@@ -86,7 +86,7 @@ DeliveryResult BreakerConnector::deliver(const Delivery& delivery) {
   if (!breaker_.allow()) {
     DeliveryResult r;
     r.outcome = DeliveryResult::retry;
-    r.error = "circuit open";
+    r.error = std::string(kCircuitOpenError);
     const auto left = breaker_.cool_down_left();
     r.retry_after = std::chrono::ceil<std::chrono::seconds>(left);
     return r;

@@ -53,6 +53,9 @@ class CircuitBreaker {
 
 std::string_view state_name(CircuitBreaker::State state);
 
+// The error of a delivery BreakerConnector held (nothing was sent).
+inline constexpr std::string_view kCircuitOpenError = "circuit open";
+
 // Wraps a connector with a breaker. Only "retry" outcomes count as failures: a "dead" answer
 // (a 4xx about this document) still proves the ERP is up. A delivery held by the breaker is a
 // "retry" with the error "circuit open" and `retry_after` the cool-down left (rounded up to a

@@ -95,8 +95,16 @@ std::string Core::apply(std::shared_ptr<const config::GatewayConfig> config) {
     if (connector == nullptr) return error;
     live->connectors.emplace(c.name, std::move(connector));
   }
-  std::lock_guard lock(live_mutex_);
-  live_ = std::move(live);
+  {
+    std::lock_guard lock(live_mutex_);
+    live_ = std::move(live);
+  }
+  // Jobs the replaced connectors' circuit breakers held wait for breakers that are gone: the
+  // new ones are closed, so those jobs may go now rather than when the old cool-down ends.
+  if (auto released = store_->release_postponed(connectors::kCircuitOpenError, now_ms());
+      released.ok() && released.value() > 0) {
+    wake_all();
+  }
   return {};
 }
 

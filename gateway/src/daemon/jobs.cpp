@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "connectors/circuit_breaker.hpp"
 #include "connectors/retry_policy.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/reconcile.hpp"
@@ -26,7 +27,6 @@ constexpr std::chrono::milliseconds kIdlePoll{1000};
 constexpr std::chrono::seconds kStuckSweep{60};
 constexpr std::int64_t kStoreRetryMs = 5000;   // a job whose store or spool access failed
 constexpr std::int64_t kCircuitWaitMs = 2000;  // the least a held delivery waits to ask again
-constexpr std::string_view kCircuitOpen = "circuit open";  // BreakerConnector's refusal
 
 edi::AckType ack_type(config::AckType a) {
   switch (a) {
@@ -1114,7 +1114,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
   const connectors::Delivery& delivery = d.delivery;
   const connectors::DeliveryResult r = connector.deliver(delivery);
   if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
-      r.error == kCircuitOpen) {
+      r.error == connectors::kCircuitOpenError) {
     // Nothing was sent: the breaker holds deliveries while the ERP is failing. Not an attempt,
     // so it neither counts towards dead letter nor goes in the delivery history.
     (void)st.postpone(job, r.error, circuit_retry_at(r));
@@ -1773,7 +1773,7 @@ void JobRunner::post_via_connector(
   store::Store& st = core_.store();
   const connectors::DeliveryResult r = connector.deliver(delivery);
   if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
-      r.error == kCircuitOpen) {
+      r.error == connectors::kCircuitOpenError) {
     (void)st.postpone(job, r.error, circuit_retry_at(r));
     return;
   }

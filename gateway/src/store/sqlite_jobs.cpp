@@ -223,6 +223,17 @@ Result<std::int64_t> SqliteStore::release_worker(std::string_view worker) {
   });
 }
 
+Result<std::int64_t> SqliteStore::release_postponed(std::string_view error, std::int64_t now) {
+  return write([&]() -> Result<std::int64_t> {
+    Statement q(
+        statements_,
+        "UPDATE jobs SET run_at = ? WHERE state = 'ready' AND run_at > ? AND last_error = ?");
+    q.bind(1, now).bind(2, now).bind(3, bounded(error, kMaxErrorText));
+    if (auto s = q.run(); !s.ok()) return s;
+    return std::int64_t{sqlite3_changes(db_)};
+  });
+}
+
 Result<std::vector<std::int64_t>> SqliteStore::list_outbound_without_job(std::string_view partner,
                                                                          std::string_view status,
                                                                          std::string_view kind) {

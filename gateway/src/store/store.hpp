@@ -390,6 +390,10 @@ class Store {
   // holds no job (an idle one): any still running under its name was left so by a failed
   // write of its outcome.
   virtual Result<std::int64_t> release_worker(std::string_view worker) = 0;
+  // Ready jobs postponed with `error` (Store::postpone) that are due after `now` become due
+  // at `now`; returns how many. For jobs a connector's circuit breaker held when that breaker
+  // is gone (a restart or a reload builds the connectors afresh, their breakers closed).
+  virtual Result<std::int64_t> release_postponed(std::string_view error, std::int64_t now) = 0;
   // Outbound messages of `partner` in status `status` with no job of `kind` ready or running
   // (oldest first): messages sent before the partner's <expect-acks> existed, say.
   virtual Result<std::vector<std::int64_t>> list_outbound_without_job(std::string_view partner,

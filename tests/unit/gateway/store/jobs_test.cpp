@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <limits>
@@ -71,6 +72,33 @@ TEST_CASE("jobs: a postponed claim is not an attempt", "[store][jobs]") {
   auto third = store.claim("w1", 4000).value();
   REQUIRE(third);
   CHECK(third->attempts == 2);  // a real attempt counts
+}
+
+TEST_CASE("jobs: release_postponed makes only jobs held for that reason due", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  const auto held = store.enqueue("deliver:erp", {}, 1000).value();
+  const auto backing_off = store.enqueue("deliver:erp", {}, 1000).value();
+  const auto other_reason = store.enqueue("deliver:erp", {}, 1000).value();
+  const auto already_due = store.enqueue("deliver:erp", {}, 1000).value();
+  for (int i = 0; i < 4; ++i) {
+    auto job = store.claim("w1", 1000).value();
+    REQUIRE(job);
+    const std::int64_t id = job->id;
+    if (id == held) REQUIRE(store.postpone(*job, "circuit open", 60000).ok());
+    if (id == backing_off) REQUIRE(store.retry(*job, "HTTP 503", 60000).ok());
+    if (id == other_reason) REQUIRE(store.postpone(*job, "waiting", 60000).ok());
+    if (id == already_due) REQUIRE(store.postpone(*job, "circuit open", 1500).ok());
+  }
+  // Only the one held by the breaker and due later than now: the others back off after an
+  // attempt, wait for another reason, or are due already.
+  CHECK(store.release_postponed("circuit open", 2000).value() == 1);
+  CHECK(store.release_postponed("circuit open", 2000).value() == 0);
+  std::vector<std::int64_t> claimed;
+  while (auto job = store.claim("w2", 2000).value()) claimed.push_back(job->id);
+  std::sort(claimed.begin(), claimed.end());
+  CHECK(claimed == std::vector<std::int64_t>{held, already_due});
 }
 
 TEST_CASE("jobs: claim, complete, retry and dead", "[store][jobs]") {
