@@ -16,7 +16,7 @@ api="http://127.0.0.1:$admin_port/api"
 admin() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
 
 sed -i 's|max-attempts="5"|max-attempts="2"|' edigate.xml
-for n in 1 2 3 4; do
+for n in 1 2 3 4 5 6; do
   sed -e "s/000118830/00011883$n/g" -e "s/\*118830\*/*11883$n*/; s/GE\*2\*118830/GE*2*11883$n/" "$po" >"po$n.edi"
 done
 upload() { check "upload order $1" 0 curl -sf -H "Authorization: Bearer upload-token" --data-binary @"po$1.edi" \
@@ -110,6 +110,21 @@ wait_for 20 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$ended\") 
 # ...and its documents say so, whichever of the two jobs ended last (the superseded one too).
 [ "$(db "SELECT count(*) FROM documents WHERE message_id = $order4 AND status = 'delivered'")" = 2 ] && ok ||
   fail "order 4's documents delivered: $(db "SELECT group_concat(status) FROM documents WHERE message_id = $order4")"
+
+# The same after a reload (SIGHUP) rather than a restart: two orders (four deliveries of two
+# attempts) against an ERP answering 503 open the breaker again, and the deliveries it then
+# holds are due as soon as the reload has put a closed one in its place.
+echo 503 >erp-answer
+upload 5
+upload 6
+held="SELECT id FROM jobs WHERE kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 20000"
+wait_for 20 sh -c "[ -n \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$held\")\" ]" && ok ||
+  { fail "the breaker open again holds deliveries"; tail -5 daemon.log; }
+held_ids=$(db "$held" | paste -sd, -)
+rm -f erp-answer
+kill -HUP "$daemon"
+wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM jobs WHERE id IN ($held_ids) AND state <> 'done'\") -eq 0 ]" &&
+  ok || fail "the deliveries held ($held_ids) done after the reload: $(db "SELECT id, state, last_error FROM jobs WHERE id IN ($held_ids)")"
 
 kill -TERM "$daemon"
 wait "$daemon"

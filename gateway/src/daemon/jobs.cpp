@@ -1113,13 +1113,8 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
   const std::int64_t document_id = d.document_id;
   const connectors::Delivery& delivery = d.delivery;
   const connectors::DeliveryResult r = connector.deliver(delivery);
-  if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
-      r.error == connectors::kCircuitOpenError) {
-    // Nothing was sent: the breaker holds deliveries while the ERP is failing. Not an attempt,
-    // so it neither counts towards dead letter nor goes in the delivery history.
-    (void)st.postpone(job, r.error, circuit_retry_at(r));
-    return;
-  }
+  // Held: not an attempt, so it neither counts towards dead letter nor goes in the history.
+  if (held_by_breaker(job, connector_name, connector, r)) return;
   store::DeliveryAttempt attempt;
   attempt.document_id = document_id;
   attempt.connector = std::string(connector_name);
@@ -1758,6 +1753,25 @@ void JobRunner::notify_outbound(const store::Job& job) {
       });
 }
 
+bool JobRunner::held_by_breaker(const store::Job& job, std::string_view name,
+                                const connectors::Connector& connector,
+                                const connectors::DeliveryResult& r) {
+  if (r.outcome != connectors::DeliveryResult::retry || r.http_status != 0 ||
+      r.error != connectors::kCircuitOpenError) {
+    return false;
+  }
+  store::Store& st = core_.store();
+  (void)st.postpone(job, r.error, circuit_retry_at(r));
+  // Core::apply swaps the connectors, then releases the jobs held. A swap before this look is
+  // seen here; one after it comes with a release after the postpone above.
+  const auto live = core_.live();
+  const auto current = live->connectors.find(name);
+  if (current == live->connectors.end() || current->second.get() != &connector) {
+    (void)st.release_postponed(connectors::kCircuitOpenError, now_ms());
+  }
+  return true;
+}
+
 // A job's POST through an <http> connector that is not a document's delivery (an ERP status
 // event, an outbound interchange to a partner's API). Waiting on the connector's open circuit
 // uses no attempt (Store::postpone). Taken: `done` audited (with the HTTP status) and `also`
@@ -1772,11 +1786,7 @@ void JobRunner::post_via_connector(
     const std::function<store::Status(const std::string&)>& on_retry) {
   store::Store& st = core_.store();
   const connectors::DeliveryResult r = connector.deliver(delivery);
-  if (r.outcome == connectors::DeliveryResult::retry && r.http_status == 0 &&
-      r.error == connectors::kCircuitOpenError) {
-    (void)st.postpone(job, r.error, circuit_retry_at(r));
-    return;
-  }
+  if (held_by_breaker(job, name, connector, r)) return;
   if (r.outcome == connectors::DeliveryResult::delivered) {
     auto details = nlohmann::json::parse(done.details, nullptr, false);
     if (details.is_object()) {

@@ -217,6 +217,11 @@ class JobRunner {
   void ack_due(const store::Job& job);
   std::optional<std::string> ack_due_under(const store::Job& job, const Live& live);
   void notify_outbound(const store::Job& job);
+  // When `r` says the connector's open circuit breaker held the delivery (nothing was sent):
+  // postpones the job until the cool-down is over and returns true. Should a reload or restart
+  // have replaced that connector meanwhile (its breaker gone), the job is due again at once.
+  bool held_by_breaker(const store::Job& job, std::string_view name,
+                       const connectors::Connector& connector, const connectors::DeliveryResult& r);
   void post_via_connector(const store::Job& job, const std::string& name,
                           connectors::Connector& connector, const connectors::Delivery& delivery,
                           store::AuditEvent done,
