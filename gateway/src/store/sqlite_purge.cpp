@@ -24,9 +24,11 @@ DELETE FROM temp.purge_blobs;
 
 // Every job names its message (document jobs too), so one indexed probe per message finds
 // whether any work is still to be done for it. The message holding the highest message,
-// document, acknowledgement or sent-AS2 id stays: SQLite gives a new row the highest id in
-// use plus one, so deleting that row would hand its id out again, and ids name what leaves the
-// gateway (file names, Idempotency-Keys, our acknowledgements' AS2 Message-IDs).
+// document, job, acknowledgement or sent-AS2 id stays: a new row gets the highest id in use
+// plus one (EDIGATE_NEXT_ID), so deleting that row would hand its id out again, and ids name
+// what leaves the gateway (file names, Idempotency-Keys, resend and outbound keys, our
+// acknowledgements' AS2 Message-IDs). (The highest job may be an operator's resend of an old
+// message: that message stays until a newer job exists.)
 constexpr const char* kPickMessages = R"sql(
 INSERT INTO temp.purge_messages (id)
 SELECT m.id FROM messages AS m
@@ -37,6 +39,7 @@ WHERE m.created_at < ?1
                   WHERE s.message_id = m.id AND s.state IN ('sending', 'sent-awaiting-mdn'))
   AND m.id IS NOT (SELECT MAX(id) FROM messages)
   AND m.id IS NOT (SELECT message_id FROM documents ORDER BY id DESC LIMIT 1)
+  AND m.id IS NOT (SELECT message_id FROM jobs ORDER BY id DESC LIMIT 1)
   AND m.id IS NOT (SELECT message_id FROM acks ORDER BY id DESC LIMIT 1)
   AND m.id IS NOT (SELECT message_id FROM as2_sent ORDER BY id DESC LIMIT 1)
 ORDER BY m.created_at, m.id

@@ -270,3 +270,32 @@ TEST_CASE("purge: ids are never handed out twice", "[store][purge]") {
   CHECK_FALSE(gone.value());
   CHECK(x.message("<4@acme>", "ISA*4~") > third);
 }
+
+TEST_CASE("purge: the message of the highest job id stays, so job ids are not handed out twice",
+          "[store][purge]") {
+  PurgeFixture x;
+  const std::int64_t t0 = x.f.clock->load();
+  const std::int64_t old = x.message("<1@acme>", "ISA*1~");
+  x.processed(old, "1");
+  const std::int64_t newest = x.message("<2@acme>", "ISA*2~");
+  x.processed(newest, "2");
+  // An operator resends the old message: its job (resend keys are made from job ids) is the
+  // newest, done before the purge.
+  auto resend = x.store->enqueue("redeliver:erp", {old, std::nullopt}, t0);
+  REQUIRE(resend.ok());
+  auto claimed = x.store->claim("w", t0);
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed.value());
+  REQUIRE(claimed.value()->id == resend.value());
+  REQUIRE(x.store->complete(*claimed.value()).ok());
+  x.f.clock->store(t0 + 10 * kDay);
+  auto r = x.purge(t0 + 5 * kDay, 100);
+  REQUIRE(r.status.ok());
+  CHECK(r.rows.messages == 0);
+  auto kept = x.store->get_job(resend.value());
+  REQUIRE(kept.ok());
+  CHECK(kept.value());
+  auto next = x.store->enqueue("process", {newest, std::nullopt}, t0 + 10 * kDay);
+  REQUIRE(next.ok());
+  CHECK(next.value() > resend.value());
+}
