@@ -15,7 +15,9 @@ db() { sqlite3 -cmd ".timeout 5000" var/edigate.db "$@"; }
 api="http://127.0.0.1:$admin_port/api"
 admin() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
 
-sed -i 's|max-attempts="5"|max-attempts="2"|' edigate.xml
+# Two attempts; the ERP connector's breaker holds 120 s once open (far longer than the default's
+# 30 s plus its spread, so the holds checked below show the setting reached the daemon).
+sed -i 's|max-attempts="5"|max-attempts="2" breaker-cool-down="120"|' edigate.xml
 for n in 1 2 3 4 5 6; do
   sed -e "s/000118830/00011883$n/g" -e "s/\*118830\*/*11883$n*/; s/GE\*2\*118830/GE*2*11883$n/" "$po" >"po$n.edi"
 done
@@ -48,9 +50,9 @@ wait_for 15 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT cou
 [ "$(db "SELECT state FROM jobs WHERE id = $first")" != dead ] && ok ||
   fail "a failure after the revival is retried (a full set of attempts), not dead at once"
 # Five failures in a row have opened the ERP connector's circuit breaker, which holds the job
-# (not an attempt) until its 30 s cool-down ends. A restart (or a reload) builds the connector
-# afresh, its breaker closed, and the jobs the old one held are due at once, not 30 s later.
-wait_for 10 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT last_error FROM jobs WHERE id = $first AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 20000\")\" = 'circuit open' ]" &&
+# (not an attempt) until its 120 s cool-down ends. A restart (or a reload) builds the connector
+# afresh, its breaker closed, and the jobs the old one held are due at once, not 120 s later.
+wait_for 10 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT last_error FROM jobs WHERE id = $first AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000\")\" = 'circuit open' ]" &&
   ok || fail "the revived job held by the open circuit breaker: $(db "SELECT state, last_error FROM jobs WHERE id = $first")"
 kill -TERM "$daemon"
 wait "$daemon"
@@ -117,7 +119,7 @@ wait_for 20 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$ended\") 
 echo 503 >erp-answer
 upload 5
 upload 6
-held="SELECT id FROM jobs WHERE kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 20000"
+held="SELECT id FROM jobs WHERE kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
 wait_for 20 sh -c "[ -n \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$held\")\" ]" && ok ||
   { fail "the breaker open again holds deliveries"; tail -5 daemon.log; }
 held_ids=$(db "$held" | paste -sd, -)

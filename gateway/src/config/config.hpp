@@ -228,8 +228,13 @@ struct FileConnector {
 };
 
 struct ConnectorConfig {
+  static constexpr unsigned kDefaultBreakerFailures = 5;
+  static constexpr unsigned kDefaultBreakerCoolDownSeconds = 30;
   std::string name;
   std::variant<HttpConnector, FileConnector> target;
+  // Its circuit breaker: failed deliveries in a row that open it, seconds it then holds.
+  unsigned breaker_failures = kDefaultBreakerFailures;
+  unsigned breaker_cool_down_seconds = kDefaultBreakerCoolDownSeconds;
 };
 
 enum class MdnMode : unsigned char { sync, async };

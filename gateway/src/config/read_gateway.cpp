@@ -283,6 +283,9 @@ struct Reader {
         out.target = FileConnector{directory(n, "dir", true), n.attribute("raw").as_bool(false),
                                    n.attribute("create-dir").as_bool(true)};
       }
+      out.breaker_failures = n.attribute("breaker-failures").as_uint(out.breaker_failures);
+      out.breaker_cool_down_seconds =
+          n.attribute("breaker-cool-down").as_uint(out.breaker_cool_down_seconds);
       c.connectors.push_back(std::move(out));
     }
     c.outbound_status_connector = node.attribute("outbound-status").value();

@@ -72,8 +72,10 @@ std::shared_ptr<connectors::Connector> build(const config::ConnectorConfig& c,
     }
     inner = std::move(made.value());
   }
-  return std::make_shared<connectors::BreakerConnector>(std::move(inner),
-                                                        connectors::CircuitBreakerOptions{});
+  connectors::CircuitBreakerOptions breaker;
+  breaker.failure_threshold = static_cast<int>(c.breaker_failures);
+  breaker.cool_down = std::chrono::seconds(c.breaker_cool_down_seconds);
+  return std::make_shared<connectors::BreakerConnector>(std::move(inner), breaker);
 }
 
 }  // namespace

@@ -160,6 +160,32 @@ TEST_CASE("a file connector may be told not to make its directory", "[config]") 
   CHECK_FALSE(drop.raw);
 }
 
+TEST_CASE("a connector's circuit breaker may be set, within bounds", "[config]") {
+  const ConfigFixture f;
+  std::string text = replaced(ConfigFixture::gateway_xml(), R"(max-attempts="3">)",
+                              R"(max-attempts="3" breaker-failures="2" breaker-cool-down="120">)");
+  f.write("edigate.xml", text);
+  LoadResult r = load_config(f.config_file());
+  INFO(all_issues(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->find_connector("erp")->breaker_failures == 2);
+  CHECK(r.config->find_connector("erp")->breaker_cool_down_seconds == 120);
+  CHECK(r.config->find_connector("drop")->breaker_failures ==
+        ConnectorConfig::kDefaultBreakerFailures);
+  CHECK(r.config->find_connector("drop")->breaker_cool_down_seconds ==
+        ConnectorConfig::kDefaultBreakerCoolDownSeconds);
+  for (const char* wrong : {R"(breaker-failures="0")", R"(breaker-cool-down="0")",
+                            R"(breaker-cool-down="3601")", R"(breaker-failures="x")"}) {
+    text = replaced(ConfigFixture::gateway_xml(), R"(raw="true"/>)",
+                    std::string(R"(raw="true" )") + wrong + "/>");
+    f.write("edigate.xml", text);
+    r = load_config(f.config_file());
+    INFO(wrong);
+    INFO(all_issues(r));
+    CHECK(has_issue(r, f.config_file(), line_of(text, wrong), "breaker-"));
+  }
+}
+
 TEST_CASE("a listener address must be an IP address", "[config]") {
   const ConfigFixture f;
   const std::string text =
