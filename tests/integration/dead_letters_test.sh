@@ -54,12 +54,17 @@ wait_for 15 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT cou
 # afresh, its breaker closed, and the jobs the old one held are due at once, not 120 s later.
 wait_for 10 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT last_error FROM jobs WHERE id = $first AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000\")\" = 'circuit open' ]" &&
   ok || fail "the revived job held by the open circuit breaker: $(db "SELECT state, last_error FROM jobs WHERE id = $first")"
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "the metrics say the ERP's circuit is open" metrics.txt '^edigate_connector_circuit_open{connector="erp"} 1$'
+has "and the file connector's closed" metrics.txt '^edigate_connector_circuit_open{connector="files"} 0$'
 kill -TERM "$daemon"
 wait "$daemon"
 rm -f erp-answer
 start_daemon
 wait_for 15 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT status FROM documents WHERE id = $doc\")\" = delivered ]" &&
   ok || fail "then delivered once the ERP takes it"
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "the ERP's circuit closed" metrics.txt '^edigate_connector_circuit_open{connector="erp"} 0$'
 
 # The ERP refuses (401: its token rotated): dead at once. The API lists them.
 echo 401 >erp-answer

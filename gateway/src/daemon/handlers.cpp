@@ -9,6 +9,7 @@
 
 #include "config/cert_expiry.hpp"
 #include "config/token_hash.hpp"
+#include "connectors/circuit_breaker.hpp"
 #include "daemon/jobs.hpp"
 #include "daemon/mdn_receipt.hpp"
 #include "daemon/outbound.hpp"
@@ -538,6 +539,18 @@ void update_queue_gauges(Core& core) {
   core.metrics().set_gauge_family("edigate_queue_ready", "Jobs waiting", ready);
   core.metrics().set_gauge_family("edigate_queue_running", "Jobs being run", running);
   core.metrics().set_gauge_family("edigate_queue_dead", "Jobs in dead letter", dead);
+  // Each connector's circuit breaker: 1 from the failure that opened it until a delivery gets
+  // through again (its deliveries held meanwhile), 0 while closed.
+  std::vector<std::pair<http::Labels, double>> circuits;
+  for (const auto& [name, connector] : live->connectors) {
+    const auto* held = dynamic_cast<const connectors::BreakerConnector*>(connector.get());
+    if (held == nullptr) continue;
+    const bool open = held->breaker().state() != connectors::CircuitBreaker::State::closed;
+    circuits.emplace_back(http::Labels{{"connector", name}}, open ? 1.0 : 0.0);
+  }
+  core.metrics().set_gauge_family("edigate_connector_circuit_open",
+                                  "Whether the connector's circuit breaker holds its deliveries",
+                                  circuits);
   // The store counts its commits and disk flushes itself; the counters catch up at each scrape
   // (under a lock, so two scrapes at once do not both add the same difference).
   static std::mutex catch_up;
