@@ -59,7 +59,11 @@ renew_server_certificate() {
 # Starts the gateway under test on edigate.xml (its log: daemon.log), sets daemon, and waits
 # until it is ready; a daemon that does not start ends the test.
 start_daemon() {
-  "$bin" serve --config edigate.xml >daemon.log 2>&1 &
+  # Emptied here, not by the child's redirection: a child slow to start would leave the last
+  # run's "ready" in the log for the wait below to find (seen on a loaded machine: the next
+  # request met a closed port).
+  : >daemon.log
+  "$bin" serve --config edigate.xml >>daemon.log 2>&1 &
   daemon=$!
   pids+=($daemon)
   wait_for 10 grep -q "edigate: ready" daemon.log || { echo "daemon did not start"; cat daemon.log; exit 1; }
