@@ -18,6 +18,9 @@ admin() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
 # Two attempts; the ERP connector's breaker holds 120 s once open (far longer than the default's
 # 30 s plus its spread, so the holds checked below show the setting reached the daemon).
 sed -i 's|max-attempts="5"|max-attempts="2" breaker-cool-down="120"|' edigate.xml
+# A delivery the ERP connector's open breaker holds: waiting, due more than 60 s from now
+# (the default cool-down is at most 37.5 s; sqlite3 3.40 has no millisecond clock).
+held_by_erp_breaker="kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
 for n in 1 2 3 4 5 6; do
   sed -e "s/000118830/00011883$n/g" -e "s/\*118830\*/*11883$n*/; s/GE\*2\*118830/GE*2*11883$n/" "$po" >"po$n.edi"
 done
@@ -52,7 +55,7 @@ wait_for 15 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT cou
 # Five failures in a row have opened the ERP connector's circuit breaker, which holds the job
 # (not an attempt) until its 120 s cool-down ends. A restart (or a reload) builds the connector
 # afresh, its breaker closed, and the jobs the old one held are due at once, not 120 s later.
-wait_for 10 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT last_error FROM jobs WHERE id = $first AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000\")\" = 'circuit open' ]" &&
+wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM jobs WHERE id = $first AND $held_by_erp_breaker\") -eq 1 ]" &&
   ok || fail "the revived job held by the open circuit breaker: $(db "SELECT state, last_error FROM jobs WHERE id = $first")"
 curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
 has "the metrics say the ERP's circuit is open" metrics.txt '^edigate_connector_circuit_open{connector="erp"} 1$'
@@ -124,7 +127,7 @@ wait_for 20 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$ended\") 
 echo 503 >erp-answer
 upload 5
 upload 6
-held="SELECT id FROM jobs WHERE kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
+held="SELECT id FROM jobs WHERE $held_by_erp_breaker"
 wait_for 20 sh -c "[ -n \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$held\")\" ]" && ok ||
   { fail "the breaker open again holds deliveries"; tail -5 daemon.log; }
 held_ids=$(db "$held" | paste -sd, -)
