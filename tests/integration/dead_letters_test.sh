@@ -60,6 +60,11 @@ wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT cou
 curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
 has "the metrics say the ERP's circuit is open" metrics.txt '^edigate_connector_circuit_open{connector="erp"} 1$'
 has "and the file connector's closed" metrics.txt '^edigate_connector_circuit_open{connector="files"} 0$'
+curl -s "http://127.0.0.1:$admin_port/health" >health.json
+python3 -c "
+import json; c = json.load(open('health.json'))['connectors']
+assert c['erp']['circuit'] == 'open' and 60 < c['erp']['retry_in_seconds'] <= 120, c
+assert c['files'] == {'circuit': 'closed'}, c" && ok || fail "/health names the ERP's open circuit: $(cat health.json)"
 kill -TERM "$daemon"
 wait "$daemon"
 rm -f erp-answer
@@ -68,6 +73,8 @@ wait_for 15 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT s
   ok || fail "then delivered once the ERP takes it"
 curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
 has "the ERP's circuit closed" metrics.txt '^edigate_connector_circuit_open{connector="erp"} 0$'
+curl -s "http://127.0.0.1:$admin_port/health" >health.json
+has "and /health says so" health.json '"erp":{"circuit":"closed"}'
 
 # The ERP refuses (401: its token rotated): dead at once. The API lists them.
 echo 401 >erp-answer

@@ -69,7 +69,7 @@ class BreakerConnector final : public Connector {
   std::string_view name() const override { return inner_->name(); }
   bool wants_raw_edi() const override { return inner_->wants_raw_edi(); }
   bool local() const override { return inner_->local(); }
-  const CircuitBreaker& breaker() const { return breaker_; }
+  const CircuitBreaker* breaker() const override { return &breaker_; }
 
  private:
   std::unique_ptr<Connector> inner_;

@@ -39,6 +39,8 @@ std::string_view outcome_name(DeliveryResult::Outcome outcome);
 
 // deliver() is called concurrently from worker threads: every implementation here is
 // thread-safe. It never throws; every failure is a classified DeliveryResult.
+class CircuitBreaker;
+
 class Connector {
  public:
   virtual ~Connector() = default;
@@ -50,6 +52,8 @@ class Connector {
   // system: the job runner that mapped a document then delivers it to such a connector at
   // once, instead of queueing the delivery for the next free runner to read back.
   virtual bool local() const { return false; }
+  // The circuit breaker in front of this connector, if it has one (for /health and /metrics).
+  virtual const CircuitBreaker* breaker() const { return nullptr; }
 };
 
 }  // namespace edigate::gateway::connectors

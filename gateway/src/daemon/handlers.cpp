@@ -543,9 +543,9 @@ void update_queue_gauges(Core& core) {
   // through again (its deliveries held meanwhile), 0 while closed.
   std::vector<std::pair<http::Labels, double>> circuits;
   for (const auto& [name, connector] : live->connectors) {
-    const auto* held = dynamic_cast<const connectors::BreakerConnector*>(connector.get());
-    if (held == nullptr) continue;
-    const bool open = held->breaker().state() != connectors::CircuitBreaker::State::closed;
+    const connectors::CircuitBreaker* breaker = connector->breaker();
+    if (breaker == nullptr) continue;
+    const bool open = breaker->state() != connectors::CircuitBreaker::State::closed;
     circuits.emplace_back(http::Labels{{"connector", name}}, open ? 1.0 : 0.0);
   }
   core.metrics().set_gauge_family("edigate_connector_circuit_open",
@@ -953,6 +953,26 @@ http::Router partner_router(Core& core, http::WorkerPool& pool,
   return router;
 }
 
+namespace {
+
+// Each connector's circuit breaker for /health: {"erp": {"circuit": "open",
+// "retry_in_seconds": 12}}; a closed one says only its state.
+json connector_circuits(const Live& live) {
+  json out = json::object();
+  for (const auto& [name, connector] : live.connectors) {
+    const connectors::CircuitBreaker* breaker = connector->breaker();
+    if (breaker == nullptr) continue;
+    json entry{{"circuit", connectors::state_name(breaker->state())}};
+    if (const auto left = breaker->cool_down_left(); left.count() > 0) {
+      entry["retry_in_seconds"] = std::chrono::ceil<std::chrono::seconds>(left).count();
+    }
+    out[name] = std::move(entry);
+  }
+  return out;
+}
+
+}  // namespace
+
 http::Router admin_router(Core& core, http::WorkerPool& pool) {
   http::Router router;
   // 503 once the store cannot promise durability any more (a failed flush: every write fails
@@ -962,8 +982,12 @@ http::Router admin_router(Core& core, http::WorkerPool& pool) {
     if (!store.ok()) {
       return out.send(json_response(503, json{{"status", "failing"}, {"store", store.message}}));
     }
-    out.send(json_response(
-        200, json{{"status", "ok"}, {"partners", core.live()->config->partners.size()}}));
+    // The gateway is healthy while an ERP is down (its deliveries wait in the store), so a
+    // connector's open circuit does not make this a 503; it is listed for the operator.
+    const auto live = core.live();
+    out.send(json_response(200, json{{"status", "ok"},
+                                     {"partners", live->config->partners.size()},
+                                     {"connectors", connector_circuits(*live)}}));
   });
   router.add("GET", "/metrics", [&core, &pool](Request r, Responder out) {
     on_worker(pool, std::move(r), out, [&core](Request&, Responder& o) {

@@ -90,12 +90,12 @@ TEST_CASE("breaker connector skips deliveries while open", "[connectors]") {
   const Delivery d;
   script.next = DeliveryResult::dead;  // a 4xx proves the ERP is up: not a failure
   for (int i = 0; i < 5; ++i) CHECK(c.deliver(d).outcome == DeliveryResult::dead);
-  CHECK(c.breaker().state() == State::closed);
+  CHECK(c.breaker()->state() == State::closed);
 
   script.next = DeliveryResult::retry;
   c.deliver(d);
   c.deliver(d);
-  REQUIRE(c.breaker().state() == State::open);
+  REQUIRE(c.breaker()->state() == State::open);
   const int calls = script.calls;
   const DeliveryResult skipped = c.deliver(d);
   CHECK(skipped.outcome == DeliveryResult::retry);
@@ -103,13 +103,13 @@ TEST_CASE("breaker connector skips deliveries while open", "[connectors]") {
   CHECK(skipped.retry_after == seconds(10));  // the cool-down left: when to ask again
   CHECK(script.calls == calls);               // not attempted
   clock.now += std::chrono::milliseconds(6500);
-  CHECK(c.breaker().cool_down_left() == std::chrono::milliseconds(3500));
+  CHECK(c.breaker()->cool_down_left() == std::chrono::milliseconds(3500));
   CHECK(c.deliver(d).retry_after == seconds(4));  // rounded up
   clock.now += std::chrono::milliseconds(3500);
-  CHECK(c.breaker().cool_down_left() == std::chrono::milliseconds(0));
+  CHECK(c.breaker()->cool_down_left() == std::chrono::milliseconds(0));
   script.next = DeliveryResult::delivered;
   CHECK(c.deliver(d).outcome == DeliveryResult::delivered);
-  CHECK(c.breaker().state() == State::closed);
+  CHECK(c.breaker()->state() == State::closed);
   CHECK(state_name(State::half_open) == "half-open");
 }
 
