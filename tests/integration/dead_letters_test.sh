@@ -18,6 +18,8 @@ admin() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
 # Two attempts; the ERP connector's breaker holds 120 s once open (far longer than the default's
 # 30 s plus its spread, so the holds checked below show the setting reached the daemon).
 sed -i 's|max-attempts="5"|max-attempts="2" breaker-cool-down="120"|' edigate.xml
+# The file connector's threshold, not the default: /health shows it reached the daemon.
+sed -i 's|<file name="files" dir="erp"/>|<file name="files" dir="erp" breaker-failures="9"/>|' edigate.xml
 # A delivery the ERP connector's open breaker holds: waiting, due more than 60 s from now
 # (the default cool-down is at most 37.5 s; sqlite3 3.40 has no millisecond clock).
 held_by_erp_breaker="kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
@@ -64,7 +66,9 @@ curl -s "http://127.0.0.1:$admin_port/health" >health.json
 python3 -c "
 import json; c = json.load(open('health.json'))['connectors']
 assert c['erp']['circuit'] == 'open' and 60 < c['erp']['retry_in_seconds'] <= 120, c
-assert c['files'] == {'circuit': 'closed'}, c" && ok || fail "/health names the ERP's open circuit: $(cat health.json)"
+assert c['erp']['failure_threshold'] == 5, c
+assert c['files'] == {'circuit': 'closed', 'failures': 0, 'failure_threshold': 9}, c" && ok ||
+  fail "/health names the ERP's open circuit and each threshold: $(cat health.json)"
 kill -TERM "$daemon"
 wait "$daemon"
 rm -f erp-answer
@@ -74,7 +78,7 @@ wait_for 15 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT s
 curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
 has "the ERP's circuit closed" metrics.txt '^edigate_connector_circuit_open{connector="erp"} 0$'
 curl -s "http://127.0.0.1:$admin_port/health" >health.json
-has "and /health says so" health.json '"erp":{"circuit":"closed"}'
+has "and /health says so" health.json '"erp":{"circuit":"closed","failure_threshold":5,"failures":0}'
 
 # The ERP refuses (401: its token rotated): dead at once. The API lists them.
 echo 401 >erp-answer
@@ -138,10 +142,21 @@ held="SELECT id FROM jobs WHERE $held_by_erp_breaker"
 wait_for 20 sh -c "[ -n \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$held\")\" ]" && ok ||
   { fail "the breaker open again holds deliveries"; tail -5 daemon.log; }
 held_ids=$(db "$held" | paste -sd, -)
+# A resend of a message one of them belongs to waits for that delivery (its due time, 120 s
+# away, plus 2 s) without an attempt; the reload releases it too.
+held_message=$(db "SELECT message_id FROM jobs WHERE id IN ($held_ids) LIMIT 1")
+check "resend a message whose delivery is held" 0 "$bin" messages resend --db var/edigate.db --connector erp "$held_message"
+waiting="SELECT count(*) FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp' AND state = 'ready'
+         AND last_error = 'waiting for the document''s delivery to this connector to end'
+         AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
+wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$waiting\") -ge 1 ]" && ok ||
+  fail "the resend waits for the held delivery: $(db "SELECT id, state, last_error, run_at FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp'")"
 rm -f erp-answer
 kill -HUP "$daemon"
 wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM jobs WHERE id IN ($held_ids) AND state <> 'done'\") -eq 0 ]" &&
   ok || fail "the deliveries held ($held_ids) done after the reload: $(db "SELECT id, state, last_error FROM jobs WHERE id IN ($held_ids)")"
+wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp' AND state <> 'done'\") -eq 0 ]" &&
+  ok || fail "the resend done after the reload: $(db "SELECT id, state, last_error FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp'")"
 
 kill -TERM "$daemon"
 wait "$daemon"

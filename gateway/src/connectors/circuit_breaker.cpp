@@ -51,6 +51,11 @@ CircuitBreaker::State CircuitBreaker::state() const {
   return state_;
 }
 
+int CircuitBreaker::consecutive_failures() const {
+  std::lock_guard lock(mutex_);
+  return consecutive_failures_;
+}
+
 std::chrono::milliseconds CircuitBreaker::cool_down_left() const {
   std::lock_guard lock(mutex_);
   if (state_ != State::open) return std::chrono::milliseconds(0);

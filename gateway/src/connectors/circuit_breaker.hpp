@@ -35,6 +35,9 @@ class CircuitBreaker {
   void record_success();
   void record_failure();
   State state() const;
+  // Failures in a row counted towards opening (while closed), and how many open it.
+  int consecutive_failures() const;
+  int failure_threshold() const { return options_.failure_threshold; }
   // While open: how long until the cool-down ends and a trial may go (zero once it has, and
   // in the other states).
   std::chrono::milliseconds cool_down_left() const;

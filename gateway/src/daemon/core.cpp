@@ -1,10 +1,12 @@
 #include "daemon/core.hpp"
 
+#include <iostream>
 #include <variant>
 
 #include "connectors/circuit_breaker.hpp"
 #include "connectors/file_connector.hpp"
 #include "connectors/http_connector.hpp"
+#include "daemon/jobs.hpp"
 
 namespace edigate::gateway::daemon {
 
@@ -102,11 +104,21 @@ std::string Core::apply(std::shared_ptr<const config::GatewayConfig> config) {
     live_ = std::move(live);
   }
   // Jobs the replaced connectors' circuit breakers held wait for breakers that are gone: the
-  // new ones are closed, so those jobs may go now rather than when the old cool-down ends.
-  if (auto released = store_->release_postponed(connectors::kCircuitOpenError, now_ms());
-      released.ok() && released.value() > 0) {
-    wake_all();
+  // new ones are closed, so those jobs may go now rather than when the old cool-down ends. So
+  // may the resends waiting for them (they wait until the held delivery's old due time).
+  std::int64_t released = 0;
+  for (std::string_view why : {connectors::kCircuitOpenError, kWaitingForDeliveryError}) {
+    auto r = store_->release_postponed(why, now_ms(), std::nullopt);
+    if (!r.ok()) {
+      // The jobs still go when their old cool-down ends, through the new connectors.
+      std::cerr << "edigate: warning: deliveries held by the replaced connectors' circuit "
+                   "breakers were not released (they wait out their cool-down): "
+                << r.status().message << "\n";
+      continue;
+    }
+    released += r.value();
   }
+  if (released > 0) wake_all();
   return {};
 }
 

@@ -506,7 +506,25 @@ std::string queue_label(std::string_view kind) {
   return std::string(kind.substr(0, kind.find(':')));
 }
 
+// Each connector's circuit breaker: 1 from the failure that opened it until a delivery gets
+// through again (its deliveries held meanwhile), 0 while closed. Read from memory, so it stays
+// true when the store fails.
+void update_circuit_gauges(Core& core) {
+  const auto live = core.live();  // held for the loop (a reload may drop the last other one)
+  std::vector<std::pair<http::Labels, double>> circuits;
+  for (const auto& [name, connector] : live->connectors) {
+    const connectors::CircuitBreaker* breaker = connector->breaker();
+    if (breaker == nullptr) continue;
+    const bool open = breaker->state() != connectors::CircuitBreaker::State::closed;
+    circuits.emplace_back(http::Labels{{"connector", name}}, open ? 1.0 : 0.0);
+  }
+  core.metrics().set_gauge_family("edigate_connector_circuit_open",
+                                  "Whether the connector's circuit breaker holds its deliveries",
+                                  circuits);
+}
+
 void update_queue_gauges(Core& core) {
+  update_circuit_gauges(core);
   auto depth = core.store().queue_depth();
   if (!depth.ok()) return;
   // Every kind this configuration can queue has its series, 0 when none is waiting.
@@ -539,18 +557,6 @@ void update_queue_gauges(Core& core) {
   core.metrics().set_gauge_family("edigate_queue_ready", "Jobs waiting", ready);
   core.metrics().set_gauge_family("edigate_queue_running", "Jobs being run", running);
   core.metrics().set_gauge_family("edigate_queue_dead", "Jobs in dead letter", dead);
-  // Each connector's circuit breaker: 1 from the failure that opened it until a delivery gets
-  // through again (its deliveries held meanwhile), 0 while closed.
-  std::vector<std::pair<http::Labels, double>> circuits;
-  for (const auto& [name, connector] : live->connectors) {
-    const connectors::CircuitBreaker* breaker = connector->breaker();
-    if (breaker == nullptr) continue;
-    const bool open = breaker->state() != connectors::CircuitBreaker::State::closed;
-    circuits.emplace_back(http::Labels{{"connector", name}}, open ? 1.0 : 0.0);
-  }
-  core.metrics().set_gauge_family("edigate_connector_circuit_open",
-                                  "Whether the connector's circuit breaker holds its deliveries",
-                                  circuits);
   // The store counts its commits and disk flushes itself; the counters catch up at each scrape
   // (under a lock, so two scrapes at once do not both add the same difference).
   static std::mutex catch_up;
@@ -955,14 +961,17 @@ http::Router partner_router(Core& core, http::WorkerPool& pool,
 
 namespace {
 
-// Each connector's circuit breaker for /health: {"erp": {"circuit": "open",
-// "retry_in_seconds": 12}}; a closed one says only its state.
+// Each connector's circuit breaker for /health: {"erp": {"circuit": "open", "failures": 0,
+// "failure_threshold": 5, "retry_in_seconds": 12}}: its state, the failures in a row counted
+// towards opening it (while closed) and how many open it, and while open the seconds left.
 json connector_circuits(const Live& live) {
   json out = json::object();
   for (const auto& [name, connector] : live.connectors) {
     const connectors::CircuitBreaker* breaker = connector->breaker();
     if (breaker == nullptr) continue;
-    json entry{{"circuit", connectors::state_name(breaker->state())}};
+    json entry{{"circuit", connectors::state_name(breaker->state())},
+               {"failures", breaker->consecutive_failures()},
+               {"failure_threshold", breaker->failure_threshold()}};
     if (const auto left = breaker->cool_down_left(); left.count() > 0) {
       entry["retry_in_seconds"] = std::chrono::ceil<std::chrono::seconds>(left).count();
     }

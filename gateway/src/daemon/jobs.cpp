@@ -1056,7 +1056,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     auto original =
         st.unfinished_job_due(document_id, std::string(kDeliverJob) + std::string(connector_name));
     if (original.ok() && original.value()) {
-      (void)st.postpone(job, "waiting for the document's delivery to this connector to end",
+      (void)st.postpone(job, std::string(kWaitingForDeliveryError),
                         std::max(now_ms(), *original.value()) + kCircuitWaitMs);
       return;
     }
@@ -1763,11 +1763,12 @@ bool JobRunner::held_by_breaker(const store::Job& job, std::string_view name,
   store::Store& st = core_.store();
   (void)st.postpone(job, r.error, circuit_retry_at(r));
   // Core::apply swaps the connectors, then releases the jobs held. A swap before this look is
-  // seen here; one after it comes with a release after the postpone above.
+  // seen here (this job alone is released: the others the new breakers may hold already); one
+  // after it comes with a release after the postpone above.
   const auto live = core_.live();
   const auto current = live->connectors.find(name);
   if (current == live->connectors.end() || current->second.get() != &connector) {
-    (void)st.release_postponed(connectors::kCircuitOpenError, now_ms());
+    (void)st.release_postponed(connectors::kCircuitOpenError, now_ms(), job.id);
   }
   return true;
 }

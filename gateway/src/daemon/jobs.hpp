@@ -44,6 +44,10 @@ inline constexpr std::string_view kAckDueJob = "ack_due";
 inline constexpr std::string_view kNotifyOutJob = "notify_out";
 // Canonical documents in one outbound request (one interchange).
 inline constexpr std::size_t kMaxOutboundDocuments = 1000;
+// The error of a resend postponed while the document's own delivery to that connector is
+// queued (no attempt used): it asks again once that delivery is due.
+inline constexpr std::string_view kWaitingForDeliveryError =
+    "waiting for the document's delivery to this connector to end";
 
 // An operator's reprocess or resend of a received message, in one commit with its audit entry
 // (`message.reprocess` / `message.resend` by `actor`, naming the jobs): reprocess queues its

@@ -91,7 +91,8 @@ class SqliteStore final : public Store {
   Status dead(const Job& job, std::string_view error) override;
   Result<std::int64_t> release_stale(std::int64_t older_than) override;
   Result<std::int64_t> release_worker(std::string_view worker) override;
-  Result<std::int64_t> release_postponed(std::string_view error, std::int64_t now) override;
+  Result<std::int64_t> release_postponed(std::string_view error, std::int64_t now,
+                                         std::optional<std::int64_t> only_job) override;
   Result<std::vector<std::int64_t>> list_outbound_without_job(std::string_view partner,
                                                               std::string_view status,
                                                               std::string_view kind) override;

@@ -393,7 +393,9 @@ class Store {
   // Ready jobs postponed with `error` (Store::postpone) that are due after `now` become due
   // at `now`; returns how many. For jobs a connector's circuit breaker held when that breaker
   // is gone (a restart or a reload builds the connectors afresh, their breakers closed).
-  virtual Result<std::int64_t> release_postponed(std::string_view error, std::int64_t now) = 0;
+  // `only_job`: that job alone, if it is one of them.
+  virtual Result<std::int64_t> release_postponed(std::string_view error, std::int64_t now,
+                                                 std::optional<std::int64_t> only_job) = 0;
   // Outbound messages of `partner` in status `status` with no job of `kind` ready or running
   // (oldest first): messages sent before the partner's <expect-acks> existed, say.
   virtual Result<std::vector<std::int64_t>> list_outbound_without_job(std::string_view partner,

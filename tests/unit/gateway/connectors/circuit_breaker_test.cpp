@@ -46,9 +46,12 @@ TEST_CASE("circuit breaker opens after N consecutive failures", "[connectors]") 
   b.record_failure();
   b.record_failure();
   CHECK(b.state() == State::closed);
+  CHECK(b.consecutive_failures() == 2);
+  CHECK(b.failure_threshold() == 3);
   CHECK(b.allow());
   b.record_failure();
   CHECK(b.state() == State::open);
+  CHECK(b.consecutive_failures() == 0);  // counted again from the next close
   CHECK_FALSE(b.allow());
 }
 

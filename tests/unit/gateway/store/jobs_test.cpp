@@ -93,12 +93,36 @@ TEST_CASE("jobs: release_postponed makes only jobs held for that reason due", "[
   }
   // Only the one held by the breaker and due later than now: the others back off after an
   // attempt, wait for another reason, or are due already.
-  CHECK(store.release_postponed("circuit open", 2000).value() == 1);
-  CHECK(store.release_postponed("circuit open", 2000).value() == 0);
+  CHECK(store.release_postponed("circuit open", 2000, std::nullopt).value() == 1);
+  CHECK(store.release_postponed("circuit open", 2000, std::nullopt).value() == 0);
   std::vector<std::int64_t> claimed;
   while (auto job = store.claim("w2", 2000).value()) claimed.push_back(job->id);
   std::sort(claimed.begin(), claimed.end());
   CHECK(claimed == std::vector<std::int64_t>{held, already_due});
+}
+
+TEST_CASE("jobs: release_postponed of one job leaves the others held", "[store][jobs]") {
+  StoreFixture f;
+  auto opened = f.open_store();
+  Store& store = *opened;
+  const auto mine = store.enqueue("deliver:erp", {}, 1000).value();
+  const auto other = store.enqueue("deliver:erp", {}, 1000).value();
+  for (int i = 0; i < 2; ++i) {
+    auto job = store.claim("w1", 1000).value();
+    REQUIRE(job);
+    REQUIRE(store.postpone(*job, "circuit open", 60000).ok());
+  }
+  CHECK(store.release_postponed("circuit open", 2000, mine).value() == 1);
+  CHECK(store.release_postponed("circuit open", 2000, mine).value() == 0);
+  auto job = store.claim("w2", 2000).value();
+  REQUIRE(job);
+  CHECK(job->id == mine);
+  CHECK_FALSE(store.claim("w2", 2000).value());
+  // The other is still held, and a release of all of them reaches it.
+  CHECK(store.release_postponed("circuit open", 2000, std::nullopt).value() == 1);
+  job = store.claim("w2", 2000).value();
+  REQUIRE(job);
+  CHECK(job->id == other);
 }
 
 TEST_CASE("jobs: claim, complete, retry and dead", "[store][jobs]") {
