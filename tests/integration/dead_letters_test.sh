@@ -20,9 +20,10 @@ admin() { curl -s -H 'Authorization: Bearer admin-token' "$@"; }
 sed -i 's|max-attempts="5"|max-attempts="2" breaker-cool-down="120"|' edigate.xml
 # The file connector's threshold, not the default: /health shows it reached the daemon.
 sed -i 's|<file name="files" dir="erp"/>|<file name="files" dir="erp" breaker-failures="9"/>|' edigate.xml
-# A delivery the ERP connector's open breaker holds: waiting, due more than 60 s from now
-# (the default cool-down is at most 37.5 s; sqlite3 3.40 has no millisecond clock).
-held_by_erp_breaker="kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
+# Due more than 60 s from now (the default cool-down is at most 37.5 s; sqlite3 3.40 has no
+# millisecond clock), and a delivery the ERP connector's open breaker holds so.
+due_after_a_minute="run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
+held_by_erp_breaker="kind = 'deliver:erp' AND state = 'ready' AND last_error = 'circuit open' AND $due_after_a_minute"
 for n in 1 2 3 4 5 6; do
   sed -e "s/000118830/00011883$n/g" -e "s/\*118830\*/*11883$n*/; s/GE\*2\*118830/GE*2*11883$n/" "$po" >"po$n.edi"
 done
@@ -148,7 +149,7 @@ held_message=$(db "SELECT message_id FROM jobs WHERE id IN ($held_ids) LIMIT 1")
 check "resend a message whose delivery is held" 0 "$bin" messages resend --db var/edigate.db --connector erp "$held_message"
 waiting="SELECT count(*) FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp' AND state = 'ready'
          AND last_error = 'waiting for the document''s delivery to this connector to end'
-         AND run_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 60000"
+         AND $due_after_a_minute"
 wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"$waiting\") -ge 1 ]" && ok ||
   fail "the resend waits for the held delivery: $(db "SELECT id, state, last_error, run_at FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp'")"
 rm -f erp-answer

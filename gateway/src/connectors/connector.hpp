@@ -37,10 +37,10 @@ struct DeliveryResult {
 
 std::string_view outcome_name(DeliveryResult::Outcome outcome);
 
-// deliver() is called concurrently from worker threads: every implementation here is
-// thread-safe. It never throws; every failure is a classified DeliveryResult.
 class CircuitBreaker;
 
+// deliver() is called concurrently from worker threads: every implementation here is
+// thread-safe. It never throws; every failure is a classified DeliveryResult.
 class Connector {
  public:
   virtual ~Connector() = default;

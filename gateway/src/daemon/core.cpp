@@ -110,9 +110,10 @@ std::string Core::apply(std::shared_ptr<const config::GatewayConfig> config) {
   for (std::string_view why : {connectors::kCircuitOpenError, kWaitingForDeliveryError}) {
     auto r = store_->release_postponed(why, now_ms(), std::nullopt);
     if (!r.ok()) {
-      // The jobs still go when their old cool-down ends, through the new connectors.
-      std::cerr << "edigate: warning: deliveries held by the replaced connectors' circuit "
-                   "breakers were not released (they wait out their cool-down): "
+      // The jobs still go when they were due, through the new connectors.
+      std::cerr << "edigate: warning: jobs postponed with \"" << why
+                << "\" were not made due after the connectors were rebuilt (they wait until "
+                   "their old due time): "
                 << r.status().message << "\n";
       continue;
     }

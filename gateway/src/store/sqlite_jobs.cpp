@@ -226,12 +226,15 @@ Result<std::int64_t> SqliteStore::release_worker(std::string_view worker) {
 Result<std::int64_t> SqliteStore::release_postponed(std::string_view error, std::int64_t now,
                                                     std::optional<std::int64_t> only_job) {
   return write([&]() -> Result<std::int64_t> {
-    Statement q(
-        statements_,
-        "UPDATE jobs SET run_at = ? WHERE state = 'ready' AND run_at > ? AND last_error = ? "
-        "AND (? IS NULL OR id = ?)");
+    // One job by its key; all of them through jobs_ready (state, run_at). One statement with
+    // "? IS NULL OR id = ?" would take the index range for both.
+    Statement q(statements_,
+                only_job ? "UPDATE jobs SET run_at = ? WHERE state = 'ready' AND run_at > ? "
+                           "AND last_error = ? AND id = ?"
+                         : "UPDATE jobs SET run_at = ? WHERE state = 'ready' AND run_at > ? "
+                           "AND last_error = ?");
     q.bind(1, now).bind(2, now).bind(3, bounded(error, kMaxErrorText));
-    q.bind(4, only_job).bind(5, only_job);
+    if (only_job) q.bind(4, *only_job);
     if (auto s = q.run(); !s.ok()) return s;
     return std::int64_t{sqlite3_changes(db_)};
   });
