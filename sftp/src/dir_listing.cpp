@@ -49,13 +49,14 @@ std::vector<DirEntry> area_listing(int area_fd, std::size_t max_entries) {
   return entries;
 }
 
-void fill_attributes(const DirEntry& e, sftp_attributes_struct& attr) {
-  attr = sftp_attributes_struct{};
-  attr.flags = SSH_FILEXFER_ATTR_SIZE | SSH_FILEXFER_ATTR_PERMISSIONS | SSH_FILEXFER_ATTR_ACMODTIME;
+wire::Attributes attributes_of(const DirEntry& e) {
+  wire::Attributes attr;
+  attr.flags = wire::kAttrSize | wire::kAttrPermissions | wire::kAttrAcModTime;
   attr.size = e.size;
   attr.permissions = e.mode;
   attr.atime = static_cast<std::uint32_t>(e.mtime);
   attr.mtime = static_cast<std::uint32_t>(e.mtime);
+  return attr;
 }
 
 std::string long_name(const DirEntry& e, const std::string& owner) {

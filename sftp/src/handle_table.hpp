@@ -2,11 +2,10 @@
 // wire is 8 bytes: slot index and a generation, so a stale or forged handle matches nothing.
 #pragma once
 
-#include <libssh/libssh.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jail.hpp"
@@ -38,10 +37,10 @@ class HandleTable {
   explicit HandleTable(std::uint32_t capacity) : capacity_(capacity) {}
 
   bool full() const { return count_ >= capacity_; }
-  // Stores the handle and returns its wire form (caller frees with ssh_string_free).
-  ssh_string add(OpenHandle handle);
-  OpenHandle* find(ssh_string wire);
-  std::optional<OpenHandle> take(ssh_string wire);
+  // Stores the handle and returns its wire form.
+  std::string add(OpenHandle handle);
+  OpenHandle* find(std::string_view wire);
+  std::optional<OpenHandle> take(std::string_view wire);
   // Takes every handle out, for cleanup when the session ends.
   std::vector<OpenHandle> take_all();
 
@@ -50,7 +49,7 @@ class HandleTable {
     std::optional<OpenHandle> handle;
     std::uint32_t generation = 0;
   };
-  std::optional<std::size_t> slot_of(ssh_string wire) const;
+  std::optional<std::size_t> slot_of(std::string_view wire) const;
 
   std::uint32_t capacity_;
   std::uint32_t count_ = 0;

@@ -1,7 +1,6 @@
 #include "sftp_session.hpp"
 
 #include <fcntl.h>
-#include <libssh/server.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -18,8 +17,9 @@ namespace {
 
 constexpr std::size_t kNamesPerReaddir = 100;  // entries per READDIR reply
 constexpr int kMaxPollMillis = 24 * 3600 * 1000;
+constexpr std::size_t kReadChunkBytes = 64 * 1024;  // taken off the channel at a time
 
-using Handler = void (SftpSession::*)(sftp_client_message);
+using Handler = void (SftpSession::*)(const wire::Request&);
 
 struct Route {
   std::uint8_t type;
@@ -28,12 +28,12 @@ struct Route {
 
 // Everything not listed (SETSTAT, MKDIR, RENAME, SYMLINK, EXTENDED, ...) is refused.
 constexpr Route kRoutes[] = {
-    {SSH_FXP_REALPATH, &SftpSession::on_realpath}, {SSH_FXP_STAT, &SftpSession::on_stat},
-    {SSH_FXP_LSTAT, &SftpSession::on_stat},        {SSH_FXP_FSTAT, &SftpSession::on_fstat},
-    {SSH_FXP_OPEN, &SftpSession::on_open},         {SSH_FXP_READ, &SftpSession::on_read},
-    {SSH_FXP_WRITE, &SftpSession::on_write},       {SSH_FXP_CLOSE, &SftpSession::on_close},
-    {SSH_FXP_OPENDIR, &SftpSession::on_opendir},   {SSH_FXP_READDIR, &SftpSession::on_readdir},
-    {SSH_FXP_REMOVE, &SftpSession::on_remove},
+    {wire::kRealpath, &SftpSession::on_realpath}, {wire::kStat, &SftpSession::on_stat},
+    {wire::kLstat, &SftpSession::on_stat},        {wire::kFstat, &SftpSession::on_fstat},
+    {wire::kOpen, &SftpSession::on_open},         {wire::kRead, &SftpSession::on_read},
+    {wire::kWrite, &SftpSession::on_write},       {wire::kClose, &SftpSession::on_close},
+    {wire::kOpendir, &SftpSession::on_opendir},   {wire::kReaddir, &SftpSession::on_readdir},
+    {wire::kRemove, &SftpSession::on_remove},
 };
 
 std::string random_hex(std::size_t bytes) {
@@ -46,21 +46,6 @@ std::string random_hex(std::size_t bytes) {
     out += kHex[c & 15];
   }
   return out;
-}
-
-std::uint32_t get_u32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-
-// libssh hands us the path as a C string, which silently ends at an embedded NUL. The raw
-// request (id, then the path's length and bytes) tells whether the two agree.
-bool path_has_nul(sftp_client_message msg) {
-  ssh_buffer raw = msg->complete_message;
-  const char* path = sftp_client_message_get_filename(msg);
-  if (raw == nullptr || path == nullptr || ssh_buffer_get_len(raw) < 8) return false;
-  const auto* bytes = static_cast<const unsigned char*>(ssh_buffer_get(raw));
-  return get_u32(bytes + 4) != std::strlen(path);
 }
 
 bool write_all(int fd, const char* data, std::size_t len, std::uint64_t offset) {
@@ -89,7 +74,6 @@ SftpSession::SftpSession(ssh_session session, ssh_channel channel, const Partner
 
 SftpSession::~SftpSession() {
   for (OpenHandle& h : handles_.take_all()) abandon(h, end_reason_);
-  if (sftp_ != nullptr) sftp_server_free(sftp_);
 }
 
 bool SftpSession::wait_for_request() {
@@ -111,37 +95,98 @@ void SftpSession::run() {
   // freed (a keepalive gets its failure reply, which is all a keepalive wants).
   ssh_set_message_callback(
       session_, [](ssh_session, ssh_message, void*) -> int { return 1; }, nullptr);
-  sftp_ = sftp_server_new(session_, channel_);
-  if (sftp_ == nullptr || !wait_for_request() || sftp_server_init(sftp_) != 0) return;
-  while (wait_for_request()) {
-    sftp_client_message msg = sftp_get_client_message(sftp_);
-    if (msg == nullptr) {
-      if (ssh_channel_is_eof(channel_) == 0) {
-        end_reason_ = std::string("malformed request: ") + ssh_get_error(session_);
-        log_event("partner=" + partner_.id + " " + end_reason_);
-      }
+  // The channel's bytes are framed here, not by libssh's SFTP server (which reads a whole
+  // packet of up to 256 MB before its size can be looked at): what one session holds is one
+  // packet of max_packet_bytes, the read chunk and libssh's channel window.
+  wire::Framer framer(limits_.max_packet_bytes);
+  std::vector<char> chunk(kReadChunkBytes);
+  while (!ended_ && wait_for_request()) {
+    const int n = ssh_channel_read_nonblocking(channel_, chunk.data(),
+                                               static_cast<std::uint32_t>(chunk.size()), 0);
+    if (n == SSH_ERROR) {
+      end(std::string("channel read failed: ") + ssh_get_error(session_));
       break;
     }
-    dispatch(msg);
-    sftp_client_message_free(msg);
+    if (n <= 0) continue;  // nothing on stdout yet (or end of file: the poll says so next)
+    framer.feed(chunk.data(), static_cast<std::size_t>(n));
+    while (!ended_) {
+      std::optional<wire::Frame> frame = framer.next();
+      if (!frame) break;
+      if (!handle(*frame)) break;
+    }
+    if (framer.broken()) end("malformed request: a packet of length 0");
   }
 }
 
-void SftpSession::dispatch(sftp_client_message msg) {
-  const std::uint8_t type = sftp_client_message_get_type(msg);
-  if (msg->complete_message != nullptr &&
-      ssh_buffer_get_len(msg->complete_message) > limits_.max_packet_bytes) {
-    // A refused WRITE leaves a hole in the upload: its close must not ingest the file.
-    if (type == SSH_FXP_WRITE) {
-      if (OpenHandle* h = handles_.find(msg->handle); h != nullptr) h->write_failed = true;
+void SftpSession::end(const std::string& reason) {
+  if (ended_) return;
+  ended_ = true;
+  end_reason_ = reason;
+  log_event("partner=" + partner_.id + " " + reason);
+}
+
+void SftpSession::send(const std::string& packet) {
+  if (ended_) return;
+  std::size_t sent = 0;
+  while (sent < packet.size()) {
+    const int n = ssh_channel_write(channel_, packet.data() + sent,
+                                    static_cast<std::uint32_t>(packet.size() - sent));
+    if (n <= 0) {
+      end(std::string("reply could not be sent: ") + ssh_get_error(session_));
+      return;
     }
-    refuse(msg, SSH_FX_FAILURE,
-           "request of " + std::to_string(ssh_buffer_get_len(msg->complete_message)) +
-               " bytes over max_packet_bytes");
-    return;
+    sent += static_cast<std::size_t>(n);
   }
+}
+
+bool SftpSession::handle(const wire::Frame& frame) {
+  Request msg;
+  if (frame.oversized) {
+    if (!initialized_ || wire::decode_head(frame.body, msg) != wire::Decoded::ok) {
+      end("malformed request: a packet of " + std::to_string(frame.length) +
+          " bytes over max_packet_bytes with no readable id");
+      return false;
+    }
+    // A refused WRITE leaves a hole in the upload: its close must not ingest the file.
+    if (msg.type == wire::kWrite) {
+      if (OpenHandle* h = handles_.find(msg.handle); h != nullptr) h->write_failed = true;
+    }
+    refuse(msg, wire::kFailure,
+           "request of " + std::to_string(frame.length) + " bytes over max_packet_bytes");
+    return !ended_;
+  }
+  std::string error;
+  const wire::Decoded decoded = wire::decode(frame.body, msg, error);
+  if (!initialized_) {
+    if (decoded != wire::Decoded::ok || msg.type != wire::kInit) {
+      end("malformed request: the session did not start with INIT");
+      return false;
+    }
+    initialized_ = true;
+    send(wire::version_packet());
+    return !ended_;
+  }
+  if (decoded == wire::Decoded::unreadable || msg.type == wire::kInit) {
+    end("malformed request: " + std::string(decoded == wire::Decoded::unreadable
+                                                ? "no type and id"
+                                                : "INIT once the session had started"));
+    return false;
+  }
+  if (decoded == wire::Decoded::bad_message) {
+    // Framed by its length, the next request is still where it should be: answer and go on.
+    if (msg.type == wire::kWrite) {
+      if (OpenHandle* h = handles_.find(msg.handle); h != nullptr) h->write_failed = true;
+    }
+    refuse(msg, wire::kBadMessage, error);
+    return !ended_;
+  }
+  dispatch(msg);
+  return !ended_;
+}
+
+void SftpSession::dispatch(const Request& msg) {
   for (const Route& r : kRoutes) {
-    if (r.type == type) {
+    if (r.type == msg.type) {
       (this->*r.handler)(msg);
       return;
     }
@@ -149,15 +194,19 @@ void SftpSession::dispatch(sftp_client_message msg) {
   on_unsupported(msg);
 }
 
-void SftpSession::refuse(sftp_client_message msg, std::uint32_t status, const std::string& why) {
-  log_event("partner=" + partner_.id + " refused request type=" +
-            std::to_string(sftp_client_message_get_type(msg)) + ": " + why);
-  sftp_reply_status(msg, status, why.c_str());
+void SftpSession::reply_status(const Request& msg, std::uint32_t status, std::string_view message) {
+  send(wire::status_packet(msg.id, status, message));
 }
 
-void SftpSession::reply_errno(sftp_client_message msg, int err, const std::string& what) {
+void SftpSession::refuse(const Request& msg, std::uint32_t status, const std::string& why) {
+  log_event("partner=" + partner_.id + " refused request type=" + std::to_string(msg.type) + ": " +
+            why);
+  reply_status(msg, status, why);
+}
+
+void SftpSession::reply_errno(const Request& msg, int err, const std::string& what) {
   if (err == ENOENT) {
-    sftp_reply_status(msg, SSH_FX_NO_SUCH_FILE, "no such file");
+    reply_status(msg, wire::kNoSuchFile, "no such file");
     return;
   }
   // ELOOP: a symlink; EXDEV: an escape from the jail. Both are attempts worth a log line.
@@ -165,35 +214,33 @@ void SftpSession::reply_errno(sftp_client_message msg, int err, const std::strin
                           : err == EXDEV ? "escape from the jail refused"
                                          : std::string(std::strerror(err));
   const bool denied = err == ELOOP || err == EXDEV || err == EACCES || err == EPERM;
-  refuse(msg, denied ? SSH_FX_PERMISSION_DENIED : SSH_FX_FAILURE, what + ": " + why);
+  refuse(msg, denied ? wire::kPermissionDenied : wire::kFailure, what + ": " + why);
 }
 
-bool SftpSession::checked_path(sftp_client_message msg, JailPath& out) {
-  const char* raw = sftp_client_message_get_filename(msg);
-  if (raw == nullptr || path_has_nul(msg)) {
-    refuse(msg, SSH_FX_PERMISSION_DENIED, "NUL byte in path");
+bool SftpSession::checked_path(const Request& msg, JailPath& out) {
+  if (msg.path.find('\0') != std::string::npos) {
+    refuse(msg, wire::kPermissionDenied, "NUL byte in path");
     return false;
   }
   std::string reason;
-  if (!parse_jail_path(raw, limits_.max_path_bytes, out, reason)) {
-    refuse(msg, SSH_FX_PERMISSION_DENIED, "path refused (" + reason + ")");
+  if (!parse_jail_path(msg.path, limits_.max_path_bytes, out, reason)) {
+    refuse(msg, wire::kPermissionDenied, "path refused (" + reason + ")");
     return false;
   }
   return true;
 }
 
-void SftpSession::on_unsupported(sftp_client_message msg) {
-  refuse(msg, SSH_FX_OP_UNSUPPORTED, "operation not supported in the jail");
+void SftpSession::on_unsupported(const Request& msg) {
+  refuse(msg, wire::kOpUnsupported, "operation not supported in the jail");
 }
 
-void SftpSession::on_realpath(sftp_client_message msg) {
+void SftpSession::on_realpath(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
-  sftp_attributes_struct attr{};
-  sftp_reply_name(msg, display_path(path).c_str(), &attr);
+  send(wire::name_packet(msg.id, {{display_path(path), display_path(path), {}}}));
 }
 
-void SftpSession::on_stat(sftp_client_message msg) {
+void SftpSession::on_stat(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
   DirEntry entry;
@@ -214,40 +261,36 @@ void SftpSession::on_stat(sftp_client_message msg) {
     if (!ok) return reply_errno(msg, err, "stat " + display_path(path));
     entry = entry_from_stat(path.name, st);
   }
-  sftp_attributes_struct attr{};
-  fill_attributes(entry, attr);
-  sftp_reply_attr(msg, &attr);
+  send(wire::attrs_packet(msg.id, attributes_of(entry)));
 }
 
-void SftpSession::on_fstat(sftp_client_message msg) {
-  OpenHandle* h = handles_.find(msg->handle);
+void SftpSession::on_fstat(const Request& msg) {
+  OpenHandle* h = handles_.find(msg.handle);
   struct stat st {};
   if (h == nullptr || h->fd < 0 || ::fstat(h->fd, &st) != 0) {
-    return refuse(msg, SSH_FX_FAILURE, "fstat on an invalid handle");
+    return refuse(msg, wire::kFailure, "fstat on an invalid handle");
   }
-  sftp_attributes_struct attr{};
-  fill_attributes(entry_from_stat(h->name, st), attr);
-  sftp_reply_attr(msg, &attr);
+  send(wire::attrs_packet(msg.id, attributes_of(entry_from_stat(h->name, st))));
 }
 
-void SftpSession::on_open(sftp_client_message msg) {
+void SftpSession::on_open(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
   if (handles_.full()) {
-    return refuse(msg, SSH_FX_FAILURE, "too many open handles (max_open_handles)");
+    return refuse(msg, wire::kFailure, "too many open handles (max_open_handles)");
   }
   if (path.kind != JailPath::Kind::file) {
-    return refuse(msg, SSH_FX_PERMISSION_DENIED, "only files in inbox/ or outbox/ can be opened");
+    return refuse(msg, wire::kPermissionDenied, "only files in inbox/ or outbox/ can be opened");
   }
-  const std::uint32_t flags = sftp_client_message_get_flags(msg);
-  const bool writing = (flags & (SSH_FXF_WRITE | SSH_FXF_APPEND | SSH_FXF_CREAT)) != 0;
+  const bool writing =
+      (msg.pflags & (wire::kOpenWrite | wire::kOpenAppend | wire::kOpenCreate)) != 0;
   if (writing && path.area == Area::inbox) return open_upload(msg, path);
   if (!writing && path.area == Area::outbox) return open_download(msg, path);
-  refuse(msg, SSH_FX_PERMISSION_DENIED,
+  refuse(msg, wire::kPermissionDenied,
          writing ? "uploads go to inbox/" : "downloads come from outbox/");
 }
 
-void SftpSession::open_download(sftp_client_message msg, const JailPath& path) {
+void SftpSession::open_download(const Request& msg, const JailPath& path) {
   const int area_fd = jail_.open_area(Area::outbox);
   const int fd = area_fd < 0 ? -1 : Jail::open_beneath(area_fd, path.name, O_RDONLY, 0);
   const int err = errno;
@@ -256,7 +299,7 @@ void SftpSession::open_download(sftp_client_message msg, const JailPath& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return refuse(msg, SSH_FX_PERMISSION_DENIED, "not a regular file");
+    return refuse(msg, wire::kPermissionDenied, "not a regular file");
   }
   OpenHandle h;
   h.kind = OpenHandle::Kind::download;
@@ -265,7 +308,7 @@ void SftpSession::open_download(sftp_client_message msg, const JailPath& path) {
   reply_handle(msg, std::move(h));
 }
 
-void SftpSession::open_upload(sftp_client_message msg, const JailPath& path) {
+void SftpSession::open_upload(const Request& msg, const JailPath& path) {
   const int area_fd = jail_.open_area(Area::inbox);
   if (area_fd < 0) return reply_errno(msg, errno, "open inbox");
   OpenHandle h;
@@ -283,18 +326,16 @@ void SftpSession::open_upload(sftp_client_message msg, const JailPath& path) {
   reply_handle(msg, std::move(h));
 }
 
-void SftpSession::reply_handle(sftp_client_message msg, OpenHandle handle) {
-  ssh_string wire = handles_.add(std::move(handle));
-  sftp_reply_handle(msg, wire);
-  ssh_string_free(wire);
+void SftpSession::reply_handle(const Request& msg, OpenHandle handle) {
+  send(wire::handle_packet(msg.id, handles_.add(std::move(handle))));
 }
 
-void SftpSession::on_read(sftp_client_message msg) {
-  OpenHandle* h = handles_.find(msg->handle);
+void SftpSession::on_read(const Request& msg) {
+  OpenHandle* h = handles_.find(msg.handle);
   if (h == nullptr || h->kind != OpenHandle::Kind::download) {
-    return refuse(msg, SSH_FX_FAILURE, "read on an invalid handle");
+    return refuse(msg, wire::kFailure, "read on an invalid handle");
   }
-  std::uint32_t len = msg->len;
+  std::uint32_t len = msg.length;
   if (len > limits_.max_read_bytes) {
     // Answering with fewer bytes is allowed by the protocol; clients ask again.
     log_event("partner=" + partner_.id + " read of " + std::to_string(len) +
@@ -304,56 +345,56 @@ void SftpSession::on_read(sftp_client_message msg) {
   std::vector<char> buf(len);
   ssize_t n;
   do {
-    n = ::pread(h->fd, buf.data(), len, static_cast<off_t>(msg->offset));
+    n = ::pread(h->fd, buf.data(), len, static_cast<off_t>(msg.offset));
   } while (n < 0 && errno == EINTR);
   if (n < 0) return reply_errno(msg, errno, "read");
   if (n == 0) {
-    sftp_reply_status(msg, SSH_FX_EOF, "end of file");
+    reply_status(msg, wire::kEof, "end of file");
     return;
   }
-  sftp_reply_data(msg, buf.data(), static_cast<int>(n));
+  send(wire::data_packet(msg.id, std::string_view(buf.data(), static_cast<std::size_t>(n))));
 }
 
-void SftpSession::on_write(sftp_client_message msg) {
-  OpenHandle* h = handles_.find(msg->handle);
-  if (h == nullptr || h->kind != OpenHandle::Kind::upload || msg->data == nullptr) {
-    return refuse(msg, SSH_FX_FAILURE, "write on an invalid handle");
+void SftpSession::on_write(const Request& msg) {
+  OpenHandle* h = handles_.find(msg.handle);
+  if (h == nullptr || h->kind != OpenHandle::Kind::upload) {
+    return refuse(msg, wire::kFailure, "write on an invalid handle");
   }
-  const std::size_t len = ssh_string_len(msg->data);
-  if (msg->offset > limits_.max_upload_bytes || len > limits_.max_upload_bytes - msg->offset) {
+  const std::size_t len = msg.data.size();
+  if (msg.offset > limits_.max_upload_bytes || len > limits_.max_upload_bytes - msg.offset) {
     h->write_failed = true;
-    return refuse(msg, SSH_FX_FAILURE, "upload larger than max_upload_bytes");
+    return refuse(msg, wire::kFailure, "upload larger than max_upload_bytes");
   }
   // Past the end written so far would leave a hole: the file would grow by what was skipped,
   // not by what was sent (a byte at offset 500 MB, or nothing there, as a 500 MB upload).
   // Clients write in order; a write may go over what was written, never beyond it.
-  if (msg->offset > h->bytes) {
+  if (msg.offset > h->bytes) {
     h->write_failed = true;
-    return refuse(msg, SSH_FX_FAILURE, "write past the end of the upload (no holes)");
+    return refuse(msg, wire::kFailure, "write past the end of the upload (no holes)");
   }
-  if (!write_all(h->fd, static_cast<const char*>(ssh_string_data(msg->data)), len, msg->offset)) {
+  if (!write_all(h->fd, msg.data.data(), len, msg.offset)) {
     h->write_failed = true;
     return reply_errno(msg, errno, "write");
   }
-  h->bytes = std::max<std::uint64_t>(h->bytes, msg->offset + len);
-  sftp_reply_status(msg, SSH_FX_OK, nullptr);
+  h->bytes = std::max<std::uint64_t>(h->bytes, msg.offset + len);
+  reply_status(msg, wire::kOk, "");
 }
 
-void SftpSession::on_close(sftp_client_message msg) {
-  std::optional<OpenHandle> h = handles_.take(msg->handle);
-  if (!h) return refuse(msg, SSH_FX_FAILURE, "close of an invalid handle");
+void SftpSession::on_close(const Request& msg) {
+  std::optional<OpenHandle> h = handles_.take(msg.handle);
+  if (!h) return refuse(msg, wire::kFailure, "close of an invalid handle");
   if (h->kind == OpenHandle::Kind::upload) return finish_upload(msg, *h);
   if (h->fd >= 0) ::close(h->fd);
-  sftp_reply_status(msg, SSH_FX_OK, nullptr);
+  reply_status(msg, wire::kOk, "");
 }
 
 // fsync, rename to the client's name (never over an upload not yet picked up), fsync the
 // directory, then the sink persists its record. Only then is the close answered OK.
-void SftpSession::finish_upload(sftp_client_message msg, OpenHandle& up) {
+void SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
   if (up.write_failed) {
     // The file has a hole or a cut-off end: never hand it on as if it were complete.
     abandon(up, "closed after a failed write");
-    return refuse(msg, SSH_FX_FAILURE, "upload incomplete: a write had failed");
+    return refuse(msg, wire::kFailure, "upload incomplete: a write had failed");
   }
   const bool synced = ::fsync(up.fd) == 0;
   ::close(up.fd);
@@ -362,7 +403,7 @@ void SftpSession::finish_upload(sftp_client_message msg, OpenHandle& up) {
                              RENAME_NOREPLACE) != 0) {
     const int err = errno;
     abandon(up, std::string("upload could not be stored: ") + std::strerror(err));
-    return refuse(msg, SSH_FX_FAILURE,
+    return refuse(msg, wire::kFailure,
                   err == EEXIST ? "a file of that name is waiting in inbox/" : "upload failed");
   }
   // The rename must be on disk before anyone is told the file is there (the stand-alone
@@ -372,7 +413,7 @@ void SftpSession::finish_upload(sftp_client_message msg, OpenHandle& up) {
     ::unlinkat(up.area_fd, up.name.c_str(), 0);
     up.temp_name.clear();  // nothing left under the temporary name for abandon() to remove
     abandon(up, std::string("the inbox could not be synced: ") + std::strerror(err));
-    return refuse(msg, SSH_FX_FAILURE, "upload failed");
+    return refuse(msg, wire::kFailure, "upload failed");
   }
   const Status ingested = sink_.ingest({partner_.id, up.name, up.area_fd, up.bytes});
   if (!ingested.ok()) {
@@ -382,14 +423,14 @@ void SftpSession::finish_upload(sftp_client_message msg, OpenHandle& up) {
     // store's error text is ours, not the partner's).
     abandon(up, "not stored: " + ingested.message);
     if (ingested.code == ErrorCode::refused) {  // for good, and the reason is the partner's
-      return refuse(msg, SSH_FX_FAILURE, "upload refused: " + ingested.message);
+      return refuse(msg, wire::kFailure, "upload refused: " + ingested.message);
     }
-    return refuse(msg, SSH_FX_FAILURE, "upload could not be stored; send it again");
+    return refuse(msg, wire::kFailure, "upload could not be stored; send it again");
   }
   ::close(up.area_fd);
   log_event("partner=" + partner_.id + " upload complete file=" + up.name +
             " bytes=" + std::to_string(up.bytes));
-  sftp_reply_status(msg, SSH_FX_OK, nullptr);
+  reply_status(msg, wire::kOk, "");
 }
 
 // An upload that did not close cleanly: its bytes are removed and the attempt is recorded.
@@ -407,14 +448,14 @@ void SftpSession::abandon(OpenHandle& h, const std::string& reason) {
   h.area_fd = -1;
 }
 
-void SftpSession::on_opendir(sftp_client_message msg) {
+void SftpSession::on_opendir(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
   if (handles_.full()) {
-    return refuse(msg, SSH_FX_FAILURE, "too many open handles (max_open_handles)");
+    return refuse(msg, wire::kFailure, "too many open handles (max_open_handles)");
   }
   if (path.kind == JailPath::Kind::file) {
-    return refuse(msg, SSH_FX_FAILURE, "not a directory");
+    return refuse(msg, wire::kFailure, "not a directory");
   }
   OpenHandle h;
   h.kind = OpenHandle::Kind::directory;
@@ -429,30 +470,29 @@ void SftpSession::on_opendir(sftp_client_message msg) {
   reply_handle(msg, std::move(h));
 }
 
-void SftpSession::on_readdir(sftp_client_message msg) {
-  OpenHandle* h = handles_.find(msg->handle);
+void SftpSession::on_readdir(const Request& msg) {
+  OpenHandle* h = handles_.find(msg.handle);
   if (h == nullptr || h->kind != OpenHandle::Kind::directory) {
-    return refuse(msg, SSH_FX_FAILURE, "readdir on an invalid handle");
+    return refuse(msg, wire::kFailure, "readdir on an invalid handle");
   }
   if (h->next_entry >= h->entries.size()) {
-    sftp_reply_status(msg, SSH_FX_EOF, nullptr);
+    reply_status(msg, wire::kEof, "end of file");
     return;
   }
-  const std::size_t end = std::min(h->entries.size(), h->next_entry + kNamesPerReaddir);
-  for (; h->next_entry < end; ++h->next_entry) {
+  const std::size_t last = std::min(h->entries.size(), h->next_entry + kNamesPerReaddir);
+  std::vector<wire::Name> names;
+  for (; h->next_entry < last; ++h->next_entry) {
     const DirEntry& e = h->entries[h->next_entry];
-    sftp_attributes_struct attr{};
-    fill_attributes(e, attr);
-    sftp_reply_names_add(msg, e.name.c_str(), long_name(e, partner_.id).c_str(), &attr);
+    names.push_back({e.name, long_name(e, partner_.id), attributes_of(e)});
   }
-  sftp_reply_names(msg);
+  send(wire::name_packet(msg.id, names));
 }
 
-void SftpSession::on_remove(sftp_client_message msg) {
+void SftpSession::on_remove(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
   if (path.kind != JailPath::Kind::file || path.area != Area::outbox) {
-    return refuse(msg, SSH_FX_PERMISSION_DENIED, "only files in outbox/ can be deleted");
+    return refuse(msg, wire::kPermissionDenied, "only files in outbox/ can be deleted");
   }
   const int area_fd = jail_.open_area(Area::outbox);
   // A single checked name relative to the outbox descriptor: unlinkat cannot leave the jail.
@@ -461,7 +501,7 @@ void SftpSession::on_remove(sftp_client_message msg) {
   if (area_fd >= 0) ::close(area_fd);
   if (!ok) return reply_errno(msg, err, "remove " + display_path(path));
   log_event("partner=" + partner_.id + " deleted outbox/" + path.name);
-  sftp_reply_status(msg, SSH_FX_OK, nullptr);
+  reply_status(msg, wire::kOk, "");
 }
 
 }  // namespace edigate::sftp

@@ -1,21 +1,27 @@
-// The SFTP protocol for one authenticated partner on one channel: requests are dispatched through
+// The SFTP protocol for one authenticated partner on one channel: packets are framed and decoded
+// by sftp_wire (max_packet_bytes checked before a body is kept), requests are dispatched through
 // a const table, each path is checked against the jail, and every handle is cleaned up on exit.
 #pragma once
 
 #define WITH_SERVER
 #include <libssh/libssh.h>
-#include <libssh/sftp.h>
+#include <libssh/server.h>
+
+#include <string>
 
 #include "edigate/sftp/limits.hpp"
 #include "edigate/sftp/server_config.hpp"
 #include "edigate/sftp/upload_sink.hpp"
 #include "handle_table.hpp"
 #include "jail.hpp"
+#include "sftp_wire.hpp"
 
 namespace edigate::sftp {
 
 class SftpSession {
  public:
+  using Request = wire::Request;
+
   SftpSession(ssh_session session, ssh_channel channel, const PartnerAccount& partner,
               const ServerLimits& limits, UploadSink& sink, const Jail& jail);
   ~SftpSession();
@@ -26,38 +32,44 @@ class SftpSession {
   void run();
 
   // Request handlers (public for the dispatch table only).
-  void on_realpath(sftp_client_message msg);
-  void on_stat(sftp_client_message msg);
-  void on_fstat(sftp_client_message msg);
-  void on_open(sftp_client_message msg);
-  void on_read(sftp_client_message msg);
-  void on_write(sftp_client_message msg);
-  void on_close(sftp_client_message msg);
-  void on_opendir(sftp_client_message msg);
-  void on_readdir(sftp_client_message msg);
-  void on_remove(sftp_client_message msg);
-  void on_unsupported(sftp_client_message msg);
+  void on_realpath(const Request& msg);
+  void on_stat(const Request& msg);
+  void on_fstat(const Request& msg);
+  void on_open(const Request& msg);
+  void on_read(const Request& msg);
+  void on_write(const Request& msg);
+  void on_close(const Request& msg);
+  void on_opendir(const Request& msg);
+  void on_readdir(const Request& msg);
+  void on_remove(const Request& msg);
+  void on_unsupported(const Request& msg);
 
  private:
   bool wait_for_request();
-  void dispatch(sftp_client_message msg);
-  bool checked_path(sftp_client_message msg, JailPath& out);
-  void open_download(sftp_client_message msg, const JailPath& path);
-  void open_upload(sftp_client_message msg, const JailPath& path);
-  void reply_handle(sftp_client_message msg, OpenHandle handle);
-  void finish_upload(sftp_client_message msg, OpenHandle& upload);
-  void refuse(sftp_client_message msg, std::uint32_t status, const std::string& why);
-  void reply_errno(sftp_client_message msg, int err, const std::string& what);
+  // False when the session must end (the reason is in end_reason_).
+  bool handle(const wire::Frame& frame);
+  void dispatch(const Request& msg);
+  void send(const std::string& packet);
+  void end(const std::string& reason);
+  void reply_status(const Request& msg, std::uint32_t status, std::string_view message);
+  bool checked_path(const Request& msg, JailPath& out);
+  void open_download(const Request& msg, const JailPath& path);
+  void open_upload(const Request& msg, const JailPath& path);
+  void reply_handle(const Request& msg, OpenHandle handle);
+  void finish_upload(const Request& msg, OpenHandle& upload);
+  void refuse(const Request& msg, std::uint32_t status, const std::string& why);
+  void reply_errno(const Request& msg, int err, const std::string& what);
   void abandon(OpenHandle& handle, const std::string& reason);
 
   ssh_session session_;
   ssh_channel channel_;
-  sftp_session sftp_ = nullptr;
   const PartnerAccount& partner_;
   const ServerLimits& limits_;
   UploadSink& sink_;
   const Jail& jail_;
   HandleTable handles_;
+  bool initialized_ = false;  // INIT answered
+  bool ended_ = false;
   std::string end_reason_ = "client disconnected";
 };
 

@@ -6,6 +6,7 @@ Usage: sftp_client.py PORT USER KEYFILE COMMAND [ARGS]
 """
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -37,17 +38,13 @@ def bad_names(sftp):
 
 
 def huge_read(sftp, limit, asked):
-    """A read far over max_read_bytes is answered with at most max_read_bytes (short reads are
-    legal SFTP). libssh 0.10.6 itself ends the session on a READ of 256 KiB ("Too large
-    SSH_FXP_READ length"), which also serves nothing over the limit."""
+    """A read far over max_read_bytes (up to 2^32-1) is answered with at most max_read_bytes
+    (short reads are legal SFTP), and the session goes on."""
     f = sftp.open("outbox/big.edi", "r")
-    try:
-        t, msg = sftp._request(CMD_READ, f.handle, long(0), asked)
-    except (EOFError, paramiko.SSHException):
-        return asked >= 0x40000
+    t, msg = sftp._request(CMD_READ, f.handle, long(0), asked)
     data = msg.get_string() if t == CMD_DATA else b""
     f.close()
-    return 0 < len(data) <= limit
+    return 0 < len(data) <= limit and sorted(sftp.listdir("/")) == ["inbox", "outbox"]
 
 
 def too_many_handles(sftp, limit):
@@ -147,6 +144,40 @@ def big_packet(sftp, size, expect):
     if expect == "served":
         return not write_refused and closed and still_serving
     return write_refused and not closed and still_serving
+
+
+def streamed_packet(sftp, size, pid):
+    """One WRITE of `size` bytes over max_packet_bytes, sent in 1 MiB pieces: refused with a
+    failure status once the server has its head, the rest dropped as it arrives. The server's
+    peak memory does not grow by what was sent, the upload is not taken, the session goes on."""
+    def peak_kb():
+        with open("/proc/%d/status" % pid) as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+    f = sftp.open("inbox/streamed.edi", "w")
+    before = peak_kb()
+    num = sftp.request_number
+    sftp.request_number += 1
+    sftp._expecting[num] = type(None)  # what paramiko's own requests register
+    m = Message()
+    m.add_int(num)
+    m.add_string(f.handle)
+    m.add_int64(0)
+    m.add_int(size)  # the data's length; its bytes follow
+    head = bytes([CMD_WRITE]) + m.asbytes()
+    channel = sftp.sock
+    channel.sendall(struct.pack(">I", len(head) + size) + head)
+    piece = b"x" * (1 << 20)
+    left = size
+    while left > 0:
+        channel.sendall(piece[:min(left, len(piece))])
+        left -= min(left, len(piece))
+    write_refused = refused(lambda: sftp._read_response(num))
+    grew = peak_kb() - before
+    closed = not refused(lambda: sftp._request(CMD_CLOSE, f.handle))
+    still_serving = sorted(sftp.listdir("/")) == ["inbox", "outbox"]
+    print("sent a %d KB WRITE; refused: %s, the server's peak memory grew by %d KB" %
+          (size // 1024, write_refused, grew))
+    return write_refused and grew < size // 1024 // 8 and not closed and still_serving
 
 
 def sparse_write(sftp):
@@ -259,6 +290,8 @@ def main():
             ok = huge_read(sftp, int(args[0]), int(args[1], 0))
         elif command == "too-many-handles":
             ok = too_many_handles(sftp, int(args[0]))
+        elif command == "streamed-packet":
+            ok = streamed_packet(sftp, int(args[0]), int(args[1]))
         elif command == "big-packet":
             ok = big_packet(sftp, int(args[0]), args[1])
         elif command == "env-flood":
