@@ -17,12 +17,14 @@ std::string resolve(const fs::path& base, const char* value) {
 }
 
 template <typename T>
-bool read_number(const pugi::xml_node& node, const char* name, T& out, std::string& error) {
+bool read_number(const pugi::xml_node& node, const char* name, T& out, std::string& error,
+                 unsigned long long most = std::numeric_limits<T>::max()) {
   const pugi::xml_attribute attr = node.attribute(name);
   if (!attr) return true;
   const unsigned long long v = attr.as_ullong(0);
-  if (v == 0 || v > std::numeric_limits<T>::max()) {
-    error = std::string("limits/@") + name + " must be a positive number in range";
+  if (v == 0 || v > most) {
+    error =
+        std::string("limits/@") + name + " must be a positive number up to " + std::to_string(most);
     return false;
   }
   out = static_cast<T>(v);
@@ -30,8 +32,8 @@ bool read_number(const pugi::xml_node& node, const char* name, T& out, std::stri
 }
 
 bool read_limits(const pugi::xml_node& node, ServerLimits& l, std::string& error) {
-  return read_number(node, "max_packet_bytes", l.max_packet_bytes, error) &&
-         read_number(node, "max_read_bytes", l.max_read_bytes, error) &&
+  return read_number(node, "max_packet_bytes", l.max_packet_bytes, error, kMaxPacketBytesCeiling) &&
+         read_number(node, "max_read_bytes", l.max_read_bytes, error, kMaxPacketBytesCeiling) &&
          read_number(node, "max_open_handles", l.max_open_handles, error) &&
          read_number(node, "max_sessions_per_partner", l.max_sessions_per_partner, error) &&
          read_number(node, "max_sessions_total", l.max_sessions_total, error) &&

@@ -174,8 +174,15 @@ bool SftpSession::handle(const wire::Frame& frame) {
   }
   if (decoded == wire::Decoded::bad_message) {
     // Framed by its length, the next request is still where it should be: answer and go on.
+    // A WRITE whose upload cannot be told has left a hole in one of them: the session ends,
+    // and every upload still open with it is abandoned rather than ingested.
     if (msg.type == wire::kWrite) {
-      if (OpenHandle* h = handles_.find(msg.handle); h != nullptr) h->write_failed = true;
+      OpenHandle* h = handles_.find(msg.handle);
+      if (h == nullptr) {
+        end("malformed request: a WRITE whose handle cannot be read");
+        return false;
+      }
+      h->write_failed = true;
     }
     refuse(msg, wire::kBadMessage, error);
     return !ended_;

@@ -115,7 +115,7 @@ class Packet {
 void Framer::feed(const char* data, std::size_t size) {
   const std::size_t dropped = static_cast<std::size_t>(std::min<std::uint64_t>(skipping_, size));
   skipping_ -= dropped;
-  if (start_ > 0 && start_ >= buffer_.size() / 2) {
+  if (start_ > 0) {  // only an unfinished packet's bytes are moved
     buffer_.erase(0, start_);
     start_ = 0;
   }
@@ -140,15 +140,11 @@ std::optional<Frame> Framer::next() {
   const std::size_t kept =
       oversized ? std::min<std::size_t>(length, kOversizedHeadBytes) : std::size_t{length};
   if (buffered() - 4 < kept) return std::nullopt;
-  Frame frame{buffer_.substr(start_ + 4, kept), length, oversized};
+  Frame frame{std::string_view(buffer_).substr(start_ + 4, kept), length, oversized};
   start_ += 4 + kept;
   if (oversized) {
     skipping_ = length - kept;
     skip_buffered();
-  }
-  if (start_ == buffer_.size()) {
-    buffer_.clear();
-    start_ = 0;
   }
   return frame;
 }

@@ -61,8 +61,9 @@ inline constexpr std::uint32_t kProtocolVersion = 3;
 // What is kept of a packet over the limit: type, id and a handle of up to 256 bytes.
 inline constexpr std::size_t kOversizedHeadBytes = 1 + 4 + 4 + 256;
 
+// Points into the Framer's buffer: valid until its next feed().
 struct Frame {
-  std::string body;          // from the type byte on; of an oversized packet, its first bytes only
+  std::string_view body;     // from the type byte on; of an oversized packet, its first bytes only
   std::uint32_t length = 0;  // the length the packet declared
   bool oversized = false;
 };
@@ -73,6 +74,8 @@ class Framer {
   explicit Framer(std::uint32_t max_length) : max_length_(max_length) {}
 
   // Takes bytes as they come off the channel (those of an oversized packet's rest are dropped).
+  // What next() handed out so far is let go: the buffer holds at most one packet of the limit
+  // (or an oversized one's head) and what this call adds.
   void feed(const char* data, std::size_t size);
   // The next whole packet, or the head of one over the limit; nullopt when more bytes are needed
   // or the stream is broken.
@@ -80,6 +83,8 @@ class Framer {
   // A packet declared a length of 0 (no type byte): nothing after it can be framed.
   bool broken() const { return broken_; }
   std::size_t buffered() const { return buffer_.size() - start_; }
+  // Bytes in the buffer, those already handed out included.
+  std::size_t held() const { return buffer_.size(); }
 
  private:
   void skip_buffered();

@@ -146,6 +146,9 @@ broken "xsd violation" edigate.xml 's/port="18443"/port="eighty"/' \
 broken "sftp limit of zero" edigate.xml \
   's#  <connectors>#  <sftp port="2222" host-keys="var/keys" jails="var/jails"><limits sessions-total="0"/></sftp>\n  <connectors>#' \
   "^bad/edigate.xml:12: .*'sessions-total': .*'0' is less than"
+broken "sftp packet limit over 16 MiB" edigate.xml \
+  's#  <connectors>#  <sftp port="2222" host-keys="var/keys" jails="var/jails"><limits packet-bytes="16777217"/></sftp>\n  <connectors>#' \
+  "^bad/edigate.xml:12: .*'packet-bytes': .*'16777217' is greater than"
 
 broken "unknown connector" partners/retailer.xml 's/connector="drop"/connector="nowhere"/' \
   "^bad/partners/retailer.xml:11: route to unknown connector 'nowhere'"

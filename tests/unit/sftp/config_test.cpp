@@ -38,6 +38,20 @@ TEST_CASE("sftp config: clear errors for bad files") {
       <partner id="x" jail="j"><key>k</key></partner></sftp>)");
   CHECK(load_server_config(bad_limit.string()).status().message.find("max_open_handles") !=
         std::string::npos);
+  // A session holds a request and a reply of these sizes: 16 MiB each at most.
+  const auto huge = dir.write("h.xml", R"(<sftp><limits max_packet_bytes="16777217"/>
+      <partner id="x" jail="j"><key>k</key></partner></sftp>)");
+  CHECK(load_server_config(huge.string()).status().message ==
+        huge.string() + ": limits/@max_packet_bytes must be a positive number up to 16777216");
+  const auto huge_read = dir.write("r.xml", R"(<sftp><limits max_read_bytes="4294967295"/>
+      <partner id="x" jail="j"><key>k</key></partner></sftp>)");
+  CHECK(load_server_config(huge_read.string()).status().message.find("max_read_bytes") !=
+        std::string::npos);
+  const auto at_ceiling = dir.write("e.xml", R"(<sftp><limits max_packet_bytes="16777216"/>
+      <partner id="x" jail="j"><key>k</key></partner></sftp>)");
+  auto ceiling = load_server_config(at_ceiling.string());
+  REQUIRE(ceiling.ok());
+  CHECK(ceiling.value().limits.max_packet_bytes == 16777216);
   const auto broken = dir.write("c.xml", "<sftp><partner");
   CHECK(!load_server_config(broken.string()).ok());
 }

@@ -8,7 +8,10 @@ namespace edigate::sftp {
 
 inline constexpr std::uint32_t kDefaultMaxPacketBytes = 256 * 1024;  // one SFTP request
 inline constexpr std::uint32_t kDefaultMaxReadBytes = 64 * 1024;     // one READ reply
-inline constexpr std::uint32_t kDefaultMaxOpenHandles = 16;          // per session
+// The most either may be set to: a session holds one request and one reply of these sizes
+// (OpenSSH's client sends 32-256 KiB per request).
+inline constexpr std::uint32_t kMaxPacketBytesCeiling = 16 * 1024 * 1024;
+inline constexpr std::uint32_t kDefaultMaxOpenHandles = 16;  // per session
 inline constexpr std::uint32_t kDefaultMaxSessionsPerPartner = 4;
 inline constexpr std::uint32_t kDefaultMaxSessionsTotal = 64;
 inline constexpr std::uint32_t kDefaultMaxAuthAttempts = 3;
