@@ -26,6 +26,8 @@ int run_serve(const std::string& config_path) {
     std::cerr << "edigate: " << s.message << "\n";
     return 1;
   }
+  // What a stop left in the inboxes, before any partner can add to them.
+  (void)sink.recover(config.value().partners);
   // Block the signals before any thread starts, then wait for them on one thread.
   sigset_t signals;
   sigemptyset(&signals);

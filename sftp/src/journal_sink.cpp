@@ -1,11 +1,19 @@
 #include "edigate/sftp/journal_sink.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <map>
+#include <string_view>
+
+#include "jail.hpp"  // valid_file_name
+#include "log.hpp"
 
 namespace edigate::sftp {
 namespace {
@@ -29,6 +37,25 @@ long long now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// A field of a journal line: `key="value"` (escaped, so no quote inside) or `key=value`.
+std::string_view field(std::string_view line, std::string_view key) {
+  for (std::size_t at = 0; (at = line.find(key, at)) != std::string_view::npos; at += key.size()) {
+    const std::size_t value = at + key.size();
+    if ((at > 0 && line[at - 1] != ' ') || value >= line.size() || line[value] != '=') continue;
+    std::string_view rest = line.substr(value + 1);
+    if (!rest.empty() && rest[0] == '"') {
+      rest.remove_prefix(1);
+      return rest.substr(0, rest.find('"'));
+    }
+    return rest.substr(0, rest.find(' '));
+  }
+  return {};
+}
+
+std::string upload_key(std::string_view partner, std::string_view file, std::string_view size) {
+  return std::string(partner) + '\n' + std::string(file) + '\n' + std::string(size);
 }
 
 }  // namespace
@@ -57,6 +84,72 @@ Status JournalSink::record_partial(const PartialUpload& u) {
   return append("ts=" + std::to_string(now_seconds()) + " event=partial partner=\"" +
                 escaped(u.partner) + "\" file=\"" + escaped(u.filename) + "\" bytes=" +
                 std::to_string(u.bytes_received) + " reason=\"" + escaped(u.reason) + "\"\n");
+}
+
+std::size_t JournalSink::recover(const std::vector<PartnerAccount>& partners) {
+  // The latest `ingested` line of each partner, name (both as escaped in the journal) and size.
+  // A journal that is not a regular file (a device, a pipe) cannot be read back: complete files
+  // are then left as they are.
+  std::map<std::string, long long> journaled;
+  struct stat journal {};
+  bool readable = ::stat(path_.c_str(), &journal) == 0 && S_ISREG(journal.st_mode);
+  if (readable) {
+    std::ifstream in(path_);
+    for (std::string line; std::getline(in, line);) {
+      if (field(line, "event") != "ingested") continue;
+      long long& ts =
+          journaled[upload_key(field(line, "partner"), field(line, "file"), field(line, "size"))];
+      ts = std::max(ts, std::atoll(std::string(field(line, "ts")).c_str()));
+    }
+    readable = !in.bad();
+  }
+  if (!readable) {
+    log_event("journal " + path_ +
+              " cannot be read back: complete files found in the inboxes at start are left "
+              "as they are");
+  }
+  std::size_t handled = 0;
+  for (const PartnerAccount& p : partners) {
+    const std::string inbox = p.jail_dir + "/inbox";
+    const int dir = ::open(inbox.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) continue;  // the server refuses to start without it, and says so
+    std::vector<std::string> names;
+    if (DIR* listing = ::fdopendir(::dup(dir)); listing != nullptr) {
+      while (const dirent* d = ::readdir(listing)) names.emplace_back(d->d_name);
+      ::closedir(listing);
+    }
+    for (const std::string& name : names) {
+      struct stat st {};
+      if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        continue;
+      }
+      const auto size = static_cast<std::uint64_t>(st.st_size);
+      if (name.rfind(kUploadTempPrefix, 0) == 0) {
+        if (::unlinkat(dir, name.c_str(), 0) != 0) continue;
+        const std::string why = "cut off by a stop before its close (removed at start)";
+        const Status s = record_partial({p.id, name, size, why});
+        log_event("partner=" + p.id + " partial upload file=" + name +
+                  " bytes=" + std::to_string(size) + " reason=" + why +
+                  (s.ok() ? "" : " (not recorded: " + s.message + ")"));
+        ++handled;
+        continue;
+      }
+      // Never a name an upload is renamed to; or nothing to compare with.
+      if (!valid_file_name(name) || !readable) continue;
+      const auto line =
+          journaled.find(upload_key(escaped(p.id), escaped(name), std::to_string(size)));
+      if (line != journaled.end() && line->second >= st.st_mtim.tv_sec) continue;
+      const Status s = append("ts=" + std::to_string(now_seconds()) + " event=ingested partner=\"" +
+                              escaped(p.id) + "\" file=\"" + escaped(name) +
+                              "\" size=" + std::to_string(size) + " recovered=1\n");
+      log_event("partner=" + p.id + " file=" + name + " bytes=" + std::to_string(size) +
+                " in the inbox at start without its journal line: " +
+                (s.ok() ? "journaled now" : "left as it is, not journaled: " + s.message));
+      if (s.ok()) ++handled;
+    }
+    ::close(dir);
+  }
+  return handled;
 }
 
 Status JournalSink::append(const std::string& line) {

@@ -2,9 +2,12 @@
 // returning: the durable record used until the gateway's store takes over.
 #pragma once
 
+#include <cstddef>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "edigate/sftp/server_config.hpp"
 #include "edigate/sftp/upload_sink.hpp"
 
 namespace edigate::sftp {
@@ -17,6 +20,14 @@ class JournalSink : public UploadSink {
   JournalSink& operator=(const JournalSink&) = delete;
 
   Status open();
+  // Run once the journal is open and before the server accepts connections: what a stop left in
+  // the partners' inboxes. An upload under its temporary name (cut off before its close) is
+  // removed and journaled as partial. A file under its own name with no `ingested` line for the
+  // same partner, name and size written since the file last changed (renamed into place, the
+  // stop came before its line) is journaled now, as ingested with `recovered=1`: it was
+  // complete, fsync'd before the rename. Returns how many files were handled; each is logged,
+  // and so is one that could not be.
+  std::size_t recover(const std::vector<PartnerAccount>& partners);
   Status ingest(const CompletedUpload& upload) override;
   Status record_partial(const PartialUpload& upload) override;
 
