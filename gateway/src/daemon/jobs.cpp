@@ -1769,6 +1769,11 @@ bool JobRunner::held_by_breaker(const store::Job& job, std::string_view name,
   const auto current = live->connectors.find(name);
   if (current == live->connectors.end() || current->second.get() != &connector) {
     (void)st.release_postponed(connectors::kCircuitOpenError, now_ms(), job.id);
+    // A resend of the document that looked at this job between the swap's release and the
+    // postpone above waits for the old cool-down too: released, each resend looks again (one
+    // whose delivery is still held waits again, as after a reload).
+    (void)st.release_postponed(kWaitingForDeliveryError, now_ms(), std::nullopt);
+    core_.wake();
   }
   return true;
 }
