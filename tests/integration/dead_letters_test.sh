@@ -70,6 +70,14 @@ assert c['erp']['circuit'] == 'open' and 60 < c['erp']['retry_in_seconds'] <= 12
 assert c['erp']['failure_threshold'] == 5, c
 assert c['files'] == {'circuit': 'closed', 'failures': 0, 'failure_threshold': 9}, c" && ok ||
   fail "/health names the ERP's open circuit and each threshold: $(cat health.json)"
+admin "$api/partners" >partners.json
+python3 -c "
+import json; p = {x['id']: x for x in json.load(open('partners.json'))}['retailer']
+erp = [r for r in p['routes'] if r['connector'] == 'erp']
+assert erp and all(r['circuit']['circuit'] == 'open' for r in erp), p['routes']
+files = [r for r in p['routes'] if r['connector'] == 'files']
+assert all(r['circuit']['circuit'] == 'closed' for r in files), p['routes']" && ok ||
+  fail "the partner view shows its routes to the ERP held by the open circuit: $(cat partners.json)"
 kill -TERM "$daemon"
 wait "$daemon"
 rm -f erp-answer

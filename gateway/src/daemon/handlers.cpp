@@ -578,11 +578,34 @@ void update_queue_gauges(Core& core) {
 }
 
 // A partner in the partners listing; certificate_not_after is null for a partner without AS2.
-json partner_json(const config::PartnerProfile& p) {
+// A connector's circuit breaker as /health and the partner view show it.
+json circuit_json(const connectors::CircuitBreaker& breaker) {
+  json entry{{"circuit", connectors::state_name(breaker.state())},
+             {"failures", breaker.consecutive_failures()},
+             {"failure_threshold", breaker.failure_threshold()}};
+  if (const auto left = breaker.cool_down_left(); left.count() > 0) {
+    entry["retry_in_seconds"] = std::chrono::ceil<std::chrono::seconds>(left).count();
+  }
+  return entry;
+}
+
+// A partner, with where its documents go and whether each way is open now (the connector's
+// circuit breaker; none for a connector without one).
+json partner_json(const config::PartnerProfile& p, const Live& live) {
   json out{{"id", p.id}, {"name", p.name}, {"as2_id", p.as2 ? p.as2->id : ""}};
   const auto validity = p.as2 ? config::validity_of(p.as2->certificate) : std::nullopt;
   out["certificate_not_after"] =
       validity ? json(store::iso_time(validity->not_after * 1000)) : json(nullptr);
+  json routes = json::array();
+  for (const config::Route& route : p.routes) {
+    json r{{"document", to_string(route.document)}, {"connector", route.connector}};
+    const auto connector = live.connectors.find(route.connector);
+    if (connector != live.connectors.end() && connector->second->breaker() != nullptr) {
+      r["circuit"] = circuit_json(*connector->second->breaker());
+    }
+    routes.push_back(std::move(r));
+  }
+  out["routes"] = std::move(routes);
   return out;
 }
 
@@ -719,7 +742,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   if (path == "/api/partners") {
     json list = json::array();
     for (const config::PartnerProfile& p : live->config->partners) {
-      if (token->sees(p.id)) list.push_back(partner_json(p));
+      if (token->sees(p.id)) list.push_back(partner_json(p, *live));
     }
     return responder.send(json_response(200, list));
   }
@@ -967,15 +990,9 @@ namespace {
 json connector_circuits(const Live& live) {
   json out = json::object();
   for (const auto& [name, connector] : live.connectors) {
-    const connectors::CircuitBreaker* breaker = connector->breaker();
-    if (breaker == nullptr) continue;
-    json entry{{"circuit", connectors::state_name(breaker->state())},
-               {"failures", breaker->consecutive_failures()},
-               {"failure_threshold", breaker->failure_threshold()}};
-    if (const auto left = breaker->cool_down_left(); left.count() > 0) {
-      entry["retry_in_seconds"] = std::chrono::ceil<std::chrono::seconds>(left).count();
+    if (const connectors::CircuitBreaker* breaker = connector->breaker()) {
+      out[name] = circuit_json(*breaker);
     }
-    out[name] = std::move(entry);
   }
   return out;
 }
