@@ -35,15 +35,22 @@ Status WalSync::flush() {
     if (errno == ENOENT) return Status::success();
     return Status::error(StoreErrc::io, "stat " + path_ + ": " + std::strerror(errno));
   }
-  struct stat held {};
-  if (fd_ >= 0 &&
-      (::fstat(fd_, &held) != 0 || held.st_ino != now.st_ino || held.st_dev != now.st_dev)) {
+  if (fd_ >= 0 && (fd_ino_ != now.st_ino || fd_dev_ != now.st_dev)) {
     ::close(fd_);
     fd_ = -1;
   }
   if (fd_ < 0) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
     if (fd_ < 0) return Status::error(StoreErrc::io, "open " + path_ + ": " + std::strerror(errno));
+    struct stat opened {};
+    if (::fstat(fd_, &opened) != 0) {
+      const int err = errno;
+      ::close(fd_);
+      fd_ = -1;
+      return Status::error(StoreErrc::io, "fstat " + path_ + ": " + std::strerror(err));
+    }
+    fd_ino_ = opened.st_ino;
+    fd_dev_ = opened.st_dev;
   }
   if (::fdatasync(fd_) != 0) {
     return Status::error(StoreErrc::io, "fdatasync " + path_ + ": " + std::strerror(errno));

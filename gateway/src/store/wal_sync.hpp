@@ -12,6 +12,8 @@
 // which recovers from what is really on disk.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -50,6 +52,9 @@ class WalSync {
 
   std::string path_;
   int fd_ = -1;
+  // The file fd_ was opened on (an open descriptor's file never changes: read once, at open).
+  ino_t fd_ino_ = 0;
+  dev_t fd_dev_ = 0;
   std::atomic<std::uint64_t> written_{0};
   mutable std::mutex m_;
   std::condition_variable cv_;

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/wal_sync.hpp"
 #include "store_fixture.hpp"
 
 using namespace edigate::gateway::store;
@@ -321,4 +322,47 @@ TEST_CASE("group commit: after a failed flush every write fails and health() say
   std::filesystem::remove(wal);
   CHECK_FALSE(store.append_audit({"test", "after", "store", "{}"}).ok());
   CHECK_FALSE(store.health().ok());
+}
+
+namespace {
+
+// How many of this process's descriptors are open on `path` as it is now, and on a file that
+// stood there and was removed.
+std::pair<int, int> descriptors_on(const std::filesystem::path& path) {
+  int current = 0;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (target == path.string()) ++current;
+    if (target == path.string() + " (deleted)") ++removed;
+  }
+  return {current, removed};
+}
+
+}  // namespace
+
+TEST_CASE("group commit: a WAL file removed and made again is the one flushed",
+          "[store][group-commit]") {
+  edigate::gateway::store::test::TempDir dir;
+  const std::filesystem::path wal = dir.path() / "store.db-wal";
+  std::FILE* f = std::fopen(wal.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fclose(f);
+  WalSync sync(wal.string());
+  REQUIRE(sync.wait_durable(sync.committed()).ok());
+  CHECK(descriptors_on(wal) == std::pair{1, 0});
+  // Another process closing the last connection removes the WAL; a later one makes it again.
+  std::filesystem::remove(wal);
+  f = std::fopen(wal.c_str(), "w");
+  REQUIRE(f != nullptr);
+  std::fclose(f);
+  REQUIRE(sync.wait_durable(sync.committed()).ok());
+  CHECK(descriptors_on(wal) == std::pair{1, 0});  // the old one closed, the new one open
+  REQUIRE(sync.wait_durable(sync.committed()).ok());
+  CHECK(descriptors_on(wal) == std::pair{1, 0});  // kept while it stays
+  CHECK(sync.flushes() == 3);
+  // Removed and not made again: nothing was committed through it, nothing to flush.
+  std::filesystem::remove(wal);
+  CHECK(sync.wait_durable(sync.committed()).ok());
 }
