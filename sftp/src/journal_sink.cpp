@@ -39,17 +39,28 @@ long long now_seconds() {
       .count();
 }
 
-// A field of a journal line: `key="value"` (escaped, so no quote inside) or `key=value`.
+// A field of a journal line: `key="value"` (escaped, so no quote inside) or `key=value`. The
+// line is read field by field from its start, so a quoted value holding " size=" (a file name
+// may) is never taken for a field.
 std::string_view field(std::string_view line, std::string_view key) {
-  for (std::size_t at = 0; (at = line.find(key, at)) != std::string_view::npos; at += key.size()) {
-    const std::size_t value = at + key.size();
-    if ((at > 0 && line[at - 1] != ' ') || value >= line.size() || line[value] != '=') continue;
-    std::string_view rest = line.substr(value + 1);
-    if (!rest.empty() && rest[0] == '"') {
-      rest.remove_prefix(1);
-      return rest.substr(0, rest.find('"'));
+  while (!line.empty()) {
+    while (!line.empty() && line[0] == ' ') line.remove_prefix(1);
+    const std::size_t equals = line.find('=');
+    if (equals == std::string_view::npos) return {};
+    const std::string_view name = line.substr(0, equals);
+    std::string_view value = line.substr(equals + 1);
+    std::size_t next = 0;  // where the field after this one starts, in `value`
+    if (!value.empty() && value[0] == '"') {
+      const std::size_t close = value.find('"', 1);
+      if (close == std::string_view::npos) return {};  // cut off: not a field
+      next = close + 1;
+      value = value.substr(1, close - 1);
+    } else {
+      next = std::min(value.find(' '), value.size());
+      value = value.substr(0, next);
     }
-    return rest.substr(0, rest.find(' '));
+    if (name == key) return value;
+    line = line.substr(std::min(line.size(), equals + 1 + next));
   }
   return {};
 }
@@ -87,27 +98,14 @@ Status JournalSink::record_partial(const PartialUpload& u) {
 }
 
 std::size_t JournalSink::recover(const std::vector<PartnerAccount>& partners) {
-  // The latest `ingested` line of each partner, name (both as escaped in the journal) and size.
-  // A journal that is not a regular file (a device, a pipe) cannot be read back: complete files
-  // are then left as they are.
-  std::map<std::string, long long> journaled;
-  struct stat journal {};
-  bool readable = ::stat(path_.c_str(), &journal) == 0 && S_ISREG(journal.st_mode);
-  if (readable) {
-    std::ifstream in(path_);
-    for (std::string line; std::getline(in, line);) {
-      if (field(line, "event") != "ingested") continue;
-      long long& ts =
-          journaled[upload_key(field(line, "partner"), field(line, "file"), field(line, "size"))];
-      ts = std::max(ts, std::atoll(std::string(field(line, "ts")).c_str()));
-    }
-    readable = !in.bad();
-  }
-  if (!readable) {
-    log_event("journal " + path_ +
-              " cannot be read back: complete files found in the inboxes at start are left "
-              "as they are");
-  }
+  struct Found {
+    std::string key;  // partner, name (as escaped in the journal) and size
+    const PartnerAccount* partner;
+    std::string name;
+    std::uint64_t size;
+    long long mtime;
+  };
+  std::vector<Found> complete;
   std::size_t handled = 0;
   for (const PartnerAccount& p : partners) {
     const std::string inbox = p.jail_dir + "/inbox";
@@ -125,8 +123,12 @@ std::size_t JournalSink::recover(const std::vector<PartnerAccount>& partners) {
       }
       const auto size = static_cast<std::uint64_t>(st.st_size);
       if (name.rfind(kUploadTempPrefix, 0) == 0) {
-        if (::unlinkat(dir, name.c_str(), 0) != 0) continue;
         const std::string why = "cut off by a stop before its close (removed at start)";
+        if (::unlinkat(dir, name.c_str(), 0) != 0) {
+          log_event("partner=" + p.id + " " + name +
+                    " (an upload cut off by a stop) cannot be removed: " + std::strerror(errno));
+          continue;
+        }
         const Status s = record_partial({p.id, name, size, why});
         log_event("partner=" + p.id + " partial upload file=" + name +
                   " bytes=" + std::to_string(size) + " reason=" + why +
@@ -134,20 +136,47 @@ std::size_t JournalSink::recover(const std::vector<PartnerAccount>& partners) {
         ++handled;
         continue;
       }
-      // Never a name an upload is renamed to; or nothing to compare with.
-      if (!valid_file_name(name) || !readable) continue;
-      const auto line =
-          journaled.find(upload_key(escaped(p.id), escaped(name), std::to_string(size)));
-      if (line != journaled.end() && line->second >= st.st_mtim.tv_sec) continue;
-      const Status s = append("ts=" + std::to_string(now_seconds()) + " event=ingested partner=\"" +
-                              escaped(p.id) + "\" file=\"" + escaped(name) +
-                              "\" size=" + std::to_string(size) + " recovered=1\n");
-      log_event("partner=" + p.id + " file=" + name + " bytes=" + std::to_string(size) +
-                " in the inbox at start without its journal line: " +
-                (s.ok() ? "journaled now" : "left as it is, not journaled: " + s.message));
-      if (s.ok()) ++handled;
+      if (!valid_file_name(name)) continue;  // never a name an upload is renamed to
+      complete.push_back({upload_key(escaped(p.id), escaped(name), std::to_string(size)), &p, name,
+                          size, static_cast<long long>(st.st_mtim.tv_sec)});
     }
     ::close(dir);
+  }
+  if (complete.empty()) return handled;
+  // The latest `ingested` line of each file found (only those: the journal holds every upload
+  // ever made). A journal that cannot be read back (a device, a pipe, no read permission)
+  // leaves the files as they are.
+  std::map<std::string, long long> journaled;
+  for (const Found& f : complete) journaled.emplace(f.key, -1);
+  struct stat journal {};
+  bool readable = ::stat(path_.c_str(), &journal) == 0 && S_ISREG(journal.st_mode);
+  if (readable) {
+    std::ifstream in(path_);
+    for (std::string line; in.is_open() && std::getline(in, line);) {
+      if (field(line, "event") != "ingested") continue;
+      const auto it = journaled.find(
+          upload_key(field(line, "partner"), field(line, "file"), field(line, "size")));
+      if (it == journaled.end()) continue;
+      it->second = std::max(it->second, std::atoll(std::string(field(line, "ts")).c_str()));
+    }
+    readable = in.is_open() && !in.bad();
+  }
+  if (!readable) {
+    log_event("journal " + path_ + " cannot be read back: " + std::to_string(complete.size()) +
+              " complete file(s) found in the inboxes at start are left as they are");
+    return handled;
+  }
+  for (const Found& f : complete) {
+    // A line written at or after the file's last change is its own; an older one is an
+    // earlier upload of that name and size, picked up since.
+    if (journaled[f.key] >= f.mtime) continue;
+    const Status s = append("ts=" + std::to_string(now_seconds()) + " event=ingested partner=\"" +
+                            escaped(f.partner->id) + "\" file=\"" + escaped(f.name) +
+                            "\" size=" + std::to_string(f.size) + " recovered=1\n");
+    log_event("partner=" + f.partner->id + " file=" + f.name + " bytes=" + std::to_string(f.size) +
+              " in the inbox at start without its journal line: " +
+              (s.ok() ? "journaled now" : "left as it is, not journaled: " + s.message));
+    if (s.ok()) ++handled;
   }
   return handled;
 }

@@ -57,25 +57,11 @@ check "hash-password makes a self-describing scrypt hash" 0 \
   sh -c "echo '$carrier_hash' | grep -Eq '^[\$]scrypt[\$]ln=15,r=8,p=1[\$][A-Za-z0-9+/]{22}[\$][A-Za-z0-9+/]{43}$'"
 check "hash-password does not print the password" 1 sh -c "echo '$carrier_hash' | grep -q 'Carrier'"
 check "hash-password with nothing on stdin fails" 1 "$bin" config hash-password </dev/null
-# What an earlier stop left in gamma's inbox: an upload cut off under its temporary name, one
-# renamed into place whose journal line never came, one journaled (nothing to do), and one
-# whose only line of that name and size is older than the file (an upload of a later day).
-mkdir -p jails/gamma/inbox jails/gamma/outbox
-printf 'UNB+UNOC' >jails/gamma/inbox/.edigate-upload-0123456789abcdef01234567
-printf 'ISA*00*leftover' >jails/gamma/inbox/leftover.edi
-printf 'ISA*00*recorded' >jails/gamma/inbox/recorded.edi
-printf 'ISA*00*reupload' >jails/gamma/inbox/reupload.edi
-now=$(date +%s)
-cat >journal.log <<JOURNAL
-ts=1000 event=ingested partner="gamma" file="reupload.edi" size=15
-ts=$((now + 1)) event=ingested partner="gamma" file="recorded.edi" size=15
-JOURNAL
 cat >server.xml <<XML
 <sftp listen="127.0.0.1" port="0" host_keys="host_keys" journal="journal.log" ready_file="port">
   <limits max_open_handles="4" max_sessions_per_partner="2" idle_seconds="3" max_read_bytes="65536"
           max_upload_bytes="1000000" max_auth_attempts="3"/>
   $(partner acme) $(partner beta) $(partner mallory) $(partner oldpeer 'legacy_algorithms="true"')
-  $(partner gamma)
   <partner id="carrier" jail="jails/carrier"><password_hash>$carrier_hash</password_hash></partner>
 </sftp>
 XML
@@ -86,21 +72,6 @@ pids+=($server_pid)
 for _ in $(seq 300); do [ -s port ] && break; sleep 0.1; done  # RSA host key generation
 port=$(cat port)
 [ -n "$port" ] || { echo "server did not start"; cat "$tmp/server.log"; exit 1; }
-
-# --- leftovers of a stop, handled before the first connection -----------------------------------
-absent "an upload cut off by a stop removed at start" \
-  jails/gamma/inbox/.edigate-upload-0123456789abcdef01234567
-check "... and journaled as partial" 0 grep -q \
-  'event=partial partner="gamma" file=".edigate-upload-0123456789abcdef01234567" bytes=8 reason="cut off by a stop before its close (removed at start)"' journal.log
-check "a complete file without its journal line journaled at start" 0 \
-  grep -q 'event=ingested partner="gamma" file="leftover.edi" size=15 recovered=1' journal.log
-check "a file journaled before not journaled again" 0 \
-  test "$(grep -c 'file="recorded.edi"' journal.log)" -eq 1
-check "a file newer than the only line of its name and size journaled" 0 \
-  grep -q 'file="reupload.edi" size=15 recovered=1' journal.log
-logged "recovery logged" "file=leftover.edi bytes=15 in the inbox at start without its journal line: journaled now"
-check "the recovered files stay in the inbox for their reader" 0 \
-  test -f jails/gamma/inbox/leftover.edi -a -f jails/gamma/inbox/reupload.edi
 
 check "host keys are created 0600" 0 sh -c \
   '[ "$(stat -c %a host_keys/ssh_host_ed25519_key)" = 600 ] && [ "$(stat -c %a host_keys/ssh_host_rsa_key)" = 600 ]'
@@ -303,13 +274,56 @@ mkdir -p full && cat >full/server.xml <<XML
   <partner id="oldpeer" jail="../jails/oldpeer" legacy_algorithms="true"><key>$(cat oldpeer.key.pub)</key></partner>
 </sftp>
 XML
+printf 'ISA*00*waiting' >jails/oldpeer/inbox/waiting.edi  # complete, and no journal to read
 start_server full
 printf 'put order.edi inbox/unrecorded.edi\n' >full.batch
 check "an upload the sink cannot record fails" 1 sftp -q -b full.batch -i oldpeer.key -P "$server_port" \
   -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null oldpeer@127.0.0.1
 logged "the client is told to send it again" "upload could not be stored; send it again" full/server.log
 logged "the reason is logged" "reason=not stored: journal write failed" full/server.log
+logged "a journal that cannot be read back leaves complete inbox files alone, and says so" \
+  "journal /dev/full cannot be read back: 1 complete file(s) found in the inboxes at start are left as they are" full/server.log
+rm -f jails/oldpeer/inbox/waiting.edi
 absent "nothing left in the inbox under its name" jails/oldpeer/inbox/unrecorded.edi
+
+# --- leftovers of a stop, handled at start before the first connection ------------------------
+# What an earlier stop left in gamma's inbox: an upload cut off under its temporary name, one
+# renamed into place whose journal line never came (its name holds " size="), one journaled in
+# the second it last changed (nothing to do), and one whose only line of that name and size is
+# older than the file (an upload of a later day). Then a second start on the same journal.
+mkdir -p rec && cat >rec/server.xml <<XML
+<sftp listen="127.0.0.1" port="0" host_keys="../host_keys" journal="journal.log" ready_file="port">
+  <partner id="gamma" jail="../jails/gamma"><key>$(cat gamma.key.pub)</key></partner>
+</sftp>
+XML
+printf 'UNB+UNOC' >jails/gamma/inbox/.edigate-upload-0123456789abcdef01234567
+printf 'ISA*00*leftover' >"jails/gamma/inbox/left size=2.edi"
+printf 'ISA*00*recorded' >jails/gamma/inbox/recorded.edi
+printf 'ISA*00*reupload' >jails/gamma/inbox/reupload.edi
+cat >rec/journal.log <<JOURNAL
+ts=1000 event=ingested partner="gamma" file="reupload.edi" size=15
+ts=$(stat -c %Y jails/gamma/inbox/recorded.edi) event=ingested partner="gamma" file="recorded.edi" size=15
+JOURNAL
+start_server rec
+absent "an upload cut off by a stop removed at start" \
+  jails/gamma/inbox/.edigate-upload-0123456789abcdef01234567
+check "... and journaled as partial" 0 grep -q \
+  'event=partial partner="gamma" file=".edigate-upload-0123456789abcdef01234567" bytes=8 reason="cut off by a stop before its close (removed at start)"' rec/journal.log
+check "a complete file without its journal line journaled at start" 0 \
+  grep -q 'event=ingested partner="gamma" file="left size=2.edi" size=15 recovered=1' rec/journal.log
+check "a file journaled in the second it last changed not journaled again" 0 \
+  test "$(grep -c 'file="recorded.edi"' rec/journal.log)" -eq 1
+check "a file newer than the only line of its name and size journaled" 0 \
+  grep -q 'file="reupload.edi" size=15 recovered=1' rec/journal.log
+logged "recovery logged" "file=left size=2.edi bytes=15 in the inbox at start without its journal line: journaled now" rec/server.log
+check "the recovered files stay in the inbox for their reader" 0 \
+  test -f "jails/gamma/inbox/left size=2.edi" -a -f jails/gamma/inbox/reupload.edi
+lines=$(wc -l <rec/journal.log)
+kill "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null
+rm -f rec/port
+start_server rec
+check "a second start journals nothing again" 0 test "$(wc -l <rec/journal.log)" -eq "$lines"
+kill "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null
 
 # --- limits with their own server: total sessions, login grace, packet and path size ---------
 mkdir -p l && cat >l/server.xml <<XML

@@ -26,7 +26,7 @@ class JournalSink : public UploadSink {
   // same partner, name and size written since the file last changed (renamed into place, the
   // stop came before its line) is journaled now, as ingested with `recovered=1`: it was
   // complete, fsync'd before the rename. Returns how many files were handled; each is logged,
-  // and so is one that could not be.
+  // and so is one that could not be (and a journal that cannot be read back).
   std::size_t recover(const std::vector<PartnerAccount>& partners);
   Status ingest(const CompletedUpload& upload) override;
   Status record_partial(const PartialUpload& upload) override;
