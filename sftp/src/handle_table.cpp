@@ -2,22 +2,17 @@
 
 #include <cstring>
 
+#include "sftp_wire.hpp"
+
 namespace edigate::sftp {
 namespace {
 
 constexpr std::size_t kWireHandleBytes = 8;
 
-void put_u32(char* out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(v >> (24 - 8 * i));
-}
-
-std::uint32_t get_u32(const char* s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s);
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-         std::uint32_t{p[3]};
-}
-
 }  // namespace
+
+using wire::get_u32;
+using wire::put_u32;
 
 std::string HandleTable::add(OpenHandle handle) {
   std::size_t index = 0;

@@ -39,30 +39,47 @@ long long now_seconds() {
       .count();
 }
 
-// A field of a journal line: `key="value"` (escaped, so no quote inside) or `key=value`. The
-// line is read field by field from its start, so a quoted value holding " size=" (a file name
-// may) is never taken for a field.
-std::string_view field(std::string_view line, std::string_view key) {
+// The fields of a journal line that recovery compares. Each field is `key="value"` (escaped, so
+// no quote inside) or `key=value`; the line is read once, field by field from its start, so a
+// quoted value holding " size=" (a file name may) is never taken for a field.
+struct LineFields {
+  std::string_view ts, event, partner, file, size;
+};
+
+LineFields fields_of(std::string_view line) {
+  LineFields out;
   while (!line.empty()) {
     while (!line.empty() && line[0] == ' ') line.remove_prefix(1);
     const std::size_t equals = line.find('=');
-    if (equals == std::string_view::npos) return {};
+    if (equals == std::string_view::npos) break;
     const std::string_view name = line.substr(0, equals);
     std::string_view value = line.substr(equals + 1);
     std::size_t next = 0;  // where the field after this one starts, in `value`
     if (!value.empty() && value[0] == '"') {
       const std::size_t close = value.find('"', 1);
-      if (close == std::string_view::npos) return {};  // cut off: not a field
+      if (close == std::string_view::npos) break;  // cut off: not a field
       next = close + 1;
       value = value.substr(1, close - 1);
     } else {
       next = std::min(value.find(' '), value.size());
       value = value.substr(0, next);
     }
-    if (name == key) return value;
+    if (name == "ts") out.ts = value;
+    if (name == "event") out.event = value;
+    if (name == "partner") out.partner = value;
+    if (name == "file") out.file = value;
+    if (name == "size") out.size = value;
     line = line.substr(std::min(line.size(), equals + 1 + next));
   }
-  return {};
+  return out;
+}
+
+// An `ingested` line (`extra`: more fields, each with its leading space).
+std::string ingested_line(const std::string& partner, const std::string& file, std::uint64_t size,
+                          std::string_view extra) {
+  return "ts=" + std::to_string(now_seconds()) + " event=ingested partner=\"" + escaped(partner) +
+         "\" file=\"" + escaped(file) + "\" size=" + std::to_string(size) + std::string(extra) +
+         "\n";
 }
 
 std::string upload_key(std::string_view partner, std::string_view file, std::string_view size) {
@@ -86,9 +103,7 @@ Status JournalSink::open() {
 }
 
 Status JournalSink::ingest(const CompletedUpload& u) {
-  return append("ts=" + std::to_string(now_seconds()) + " event=ingested partner=\"" +
-                escaped(u.partner) + "\" file=\"" + escaped(u.filename) +
-                "\" size=" + std::to_string(u.size) + "\n");
+  return append(ingested_line(u.partner, u.filename, u.size, ""));
 }
 
 Status JournalSink::record_partial(const PartialUpload& u) {
@@ -153,11 +168,11 @@ std::size_t JournalSink::recover(const std::vector<PartnerAccount>& partners) {
   if (readable) {
     std::ifstream in(path_);
     for (std::string line; in.is_open() && std::getline(in, line);) {
-      if (field(line, "event") != "ingested") continue;
-      const auto it = journaled.find(
-          upload_key(field(line, "partner"), field(line, "file"), field(line, "size")));
+      const LineFields f = fields_of(line);
+      if (f.event != "ingested") continue;
+      const auto it = journaled.find(upload_key(f.partner, f.file, f.size));
       if (it == journaled.end()) continue;
-      it->second = std::max(it->second, std::atoll(std::string(field(line, "ts")).c_str()));
+      it->second = std::max(it->second, std::atoll(std::string(f.ts).c_str()));
     }
     readable = in.is_open() && !in.bad();
   }
@@ -170,9 +185,7 @@ std::size_t JournalSink::recover(const std::vector<PartnerAccount>& partners) {
     // A line written at or after the file's last change is its own; an older one is an
     // earlier upload of that name and size, picked up since.
     if (journaled[f.key] >= f.mtime) continue;
-    const Status s = append("ts=" + std::to_string(now_seconds()) + " event=ingested partner=\"" +
-                            escaped(f.partner->id) + "\" file=\"" + escaped(f.name) +
-                            "\" size=" + std::to_string(f.size) + " recovered=1\n");
+    const Status s = append(ingested_line(f.partner->id, f.name, f.size, " recovered=1"));
     log_event("partner=" + f.partner->id + " file=" + f.name + " bytes=" + std::to_string(f.size) +
               " in the inbox at start without its journal line: " +
               (s.ok() ? "journaled now" : "left as it is, not journaled: " + s.message));

@@ -147,10 +147,7 @@ bool SftpSession::handle(const wire::Frame& frame) {
           " bytes over max_packet_bytes with no readable id");
       return false;
     }
-    // A refused WRITE leaves a hole in the upload: its close must not ingest the file.
-    if (msg.type == wire::kWrite) {
-      if (OpenHandle* h = handles_.find(msg.handle); h != nullptr) h->write_failed = true;
-    }
+    if (!write_refused(msg)) return false;
     refuse(msg, wire::kFailure,
            "request of " + std::to_string(frame.length) + " bytes over max_packet_bytes");
     return !ended_;
@@ -174,21 +171,27 @@ bool SftpSession::handle(const wire::Frame& frame) {
   }
   if (decoded == wire::Decoded::bad_message) {
     // Framed by its length, the next request is still where it should be: answer and go on.
-    // A WRITE whose upload cannot be told has left a hole in one of them: the session ends,
-    // and every upload still open with it is abandoned rather than ingested.
-    if (msg.type == wire::kWrite) {
-      OpenHandle* h = handles_.find(msg.handle);
-      if (h == nullptr) {
-        end("malformed request: a WRITE whose handle cannot be read");
-        return false;
-      }
-      h->write_failed = true;
-    }
+    if (!write_refused(msg)) return false;
     refuse(msg, wire::kBadMessage, error);
     return !ended_;
   }
   dispatch(msg);
   return !ended_;
+}
+
+// A WRITE refused before it was looked at (too large, malformed) leaves a hole in its upload:
+// the close must not ingest the file. One whose upload cannot be told (its handle unreadable,
+// or naming none open) may have left it in any of them: the session ends (false), and every
+// upload still open with it is abandoned rather than ingested.
+bool SftpSession::write_refused(const Request& msg) {
+  if (msg.type != wire::kWrite) return true;
+  OpenHandle* h = handles_.find(msg.handle);
+  if (h == nullptr) {
+    end("malformed request: a refused WRITE whose handle names no open upload");
+    return false;
+  }
+  h->write_failed = true;
+  return true;
 }
 
 void SftpSession::dispatch(const Request& msg) {

@@ -48,6 +48,8 @@ class SftpSession {
   bool wait_for_request();
   // False when the session must end (the reason is in end_reason_).
   bool handle(const wire::Frame& frame);
+  // Marks the upload of a WRITE refused unread as failed; false when none can be told.
+  bool write_refused(const Request& msg);
   void dispatch(const Request& msg);
   void send(const std::string& packet);
   void end(const std::string& reason);

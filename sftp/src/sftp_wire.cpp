@@ -5,12 +5,6 @@
 namespace edigate::sftp::wire {
 namespace {
 
-std::uint32_t get_u32(const char* p) {
-  const auto* b = reinterpret_cast<const unsigned char*>(p);
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
-         std::uint32_t{b[3]};
-}
-
 // Reads big-endian fields off the front of a packet body; each read fails, taking nothing, when
 // the body is too short for it.
 class Reader {
@@ -102,7 +96,7 @@ class Packet {
   }
   std::string finish() {
     const auto length = static_cast<std::uint32_t>(out_.size() - 4);
-    for (int i = 0; i < 4; ++i) out_[i] = static_cast<char>(length >> (24 - 8 * i));
+    put_u32(out_.data(), length);
     return std::move(out_);
   }
 

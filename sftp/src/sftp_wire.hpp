@@ -58,6 +58,16 @@ inline constexpr std::uint32_t kAttrExtended = 0x80000000;
 
 inline constexpr std::uint32_t kProtocolVersion = 3;
 
+// SFTP's big-endian 32-bit fields (also the handle table's wire handles).
+inline std::uint32_t get_u32(const char* p) {
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+         std::uint32_t{b[3]};
+}
+inline void put_u32(char* out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(v >> (24 - 8 * i));
+}
+
 // What is kept of a packet over the limit: type, id and a handle of up to 256 bytes.
 inline constexpr std::size_t kOversizedHeadBytes = 1 + 4 + 4 + 256;
 
