@@ -577,7 +577,6 @@ void update_queue_gauges(Core& core) {
               "Copies of the write-ahead log into the database file", core.store().checkpoints());
 }
 
-// A partner in the partners listing; certificate_not_after is null for a partner without AS2.
 // A connector's circuit breaker as /health and the partner view show it.
 json circuit_json(const connectors::CircuitBreaker& breaker) {
   json entry{{"circuit", connectors::state_name(breaker.state())},
@@ -589,8 +588,9 @@ json circuit_json(const connectors::CircuitBreaker& breaker) {
   return entry;
 }
 
-// A partner, with where its documents go and whether each way is open now (the connector's
-// circuit breaker; none for a connector without one).
+// A partner in the partners listing (certificate_not_after is null for a partner without AS2),
+// with where its documents go and whether each way is open now (the connector's circuit
+// breaker; none for a connector without one).
 json partner_json(const config::PartnerProfile& p, const Live& live) {
   json out{{"id", p.id}, {"name", p.name}, {"as2_id", p.as2 ? p.as2->id : ""}};
   const auto validity = p.as2 ? config::validity_of(p.as2->certificate) : std::nullopt;
