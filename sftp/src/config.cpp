@@ -1,4 +1,6 @@
 // Reads the SFTP server's XML configuration. No DTD, no entities: pugixml is told not to expand.
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <limits>
 #include <pugixml.hpp>
@@ -53,6 +55,12 @@ Status read_partner(const pugi::xml_node& node, const fs::path& base, PartnerAcc
   }
   p.jail_dir = resolve(base, jail);
   p.legacy_algorithms = node.attribute("legacy_algorithms").as_bool(false);
+  if (const pugi::xml_attribute suffixes = node.attribute("temporary_suffixes")) {
+    p.temporary_suffixes = split_suffixes(suffixes.as_string());
+    if (Status s = check_temporary_suffixes(p.temporary_suffixes); !s.ok()) {
+      return Status::error(ErrorCode::bad_config, "partner '" + p.id + "': " + s.message);
+    }
+  }
   for (const pugi::xml_node key : node.children("key")) {
     p.authorized_keys.emplace_back(key.text().as_string());
   }
@@ -72,6 +80,44 @@ Status read_partner(const pugi::xml_node& node, const fs::path& base, PartnerAcc
 }
 
 }  // namespace
+
+std::vector<std::string> split_suffixes(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < list.size()) {
+    const std::size_t end = std::min(list.find(' ', at), list.size());
+    if (end > at) out.push_back(list.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+Status check_temporary_suffixes(const std::vector<std::string>& suffixes) {
+  if (suffixes.size() > kMaxTemporarySuffixes) {
+    return Status::error(ErrorCode::bad_config, "at most " + std::to_string(kMaxTemporarySuffixes) +
+                                                    " temporary suffixes");
+  }
+  for (const std::string& s : suffixes) {
+    const bool shaped = s.size() >= 2 && s.size() <= kMaxTemporarySuffixBytes && s[0] == '.' &&
+                        std::all_of(s.begin() + 1, s.end(), [](char c) {
+                          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' ||
+                                 c == '~' || c == '-' || c == '.';
+                        });
+    if (!shaped) {
+      return Status::error(ErrorCode::bad_config, "temporary suffix '" + s +
+                                                      "' is not a dot and 1-" +
+                                                      std::to_string(kMaxTemporarySuffixBytes - 1) +
+                                                      " of letters, digits, '.', '_', '~', '-'");
+    }
+  }
+  return Status::success();
+}
+
+bool is_temporary_name(const std::string& name, const std::vector<std::string>& suffixes) {
+  return std::any_of(suffixes.begin(), suffixes.end(), [&name](const std::string& s) {
+    return name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  });
+}
 
 Result<ServerConfig> load_server_config(const std::string& path) {
   pugi::xml_document doc;

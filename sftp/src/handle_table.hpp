@@ -1,5 +1,5 @@
-// The open handles of one SFTP session, bounded by the max_open_handles setting. A handle on the
-// wire is 8 bytes: slot index and a generation, so a stale or forged handle matches nothing.
+// The open handles of one SFTP session (the session holds them to max_open_handles). A handle on
+// the wire is 8 bytes: slot index and a generation, so a stale or forged handle matches nothing.
 #pragma once
 
 #include <cstdint>
@@ -34,9 +34,7 @@ struct OpenHandle {
 
 class HandleTable {
  public:
-  explicit HandleTable(std::uint32_t capacity) : capacity_(capacity) {}
-
-  bool full() const { return count_ >= capacity_; }
+  std::uint32_t size() const { return count_; }
   // Stores the handle and returns its wire form.
   std::string add(OpenHandle handle);
   OpenHandle* find(std::string_view wire);
@@ -51,7 +49,6 @@ class HandleTable {
   };
   std::optional<std::size_t> slot_of(std::string_view wire) const;
 
-  std::uint32_t capacity_;
   std::uint32_t count_ = 0;
   std::vector<Slot> slots_;
 };

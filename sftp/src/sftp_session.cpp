@@ -18,6 +18,7 @@ namespace {
 constexpr std::size_t kNamesPerReaddir = 100;  // entries per READDIR reply
 constexpr int kMaxPollMillis = 24 * 3600 * 1000;
 constexpr std::size_t kReadChunkBytes = 64 * 1024;  // taken off the channel at a time
+constexpr std::size_t kFinishedNamesKept = 64;      // for the SETSTAT that follows an upload
 
 using Handler = void (SftpSession::*)(const wire::Request&);
 
@@ -26,14 +27,15 @@ struct Route {
   Handler handler;
 };
 
-// Everything not listed (SETSTAT, MKDIR, RENAME, SYMLINK, EXTENDED, ...) is refused.
+// Everything not listed (MKDIR, RMDIR, SYMLINK, READLINK, EXTENDED, ...) is refused.
 constexpr Route kRoutes[] = {
     {wire::kRealpath, &SftpSession::on_realpath}, {wire::kStat, &SftpSession::on_stat},
     {wire::kLstat, &SftpSession::on_stat},        {wire::kFstat, &SftpSession::on_fstat},
     {wire::kOpen, &SftpSession::on_open},         {wire::kRead, &SftpSession::on_read},
     {wire::kWrite, &SftpSession::on_write},       {wire::kClose, &SftpSession::on_close},
     {wire::kOpendir, &SftpSession::on_opendir},   {wire::kReaddir, &SftpSession::on_readdir},
-    {wire::kRemove, &SftpSession::on_remove},
+    {wire::kRemove, &SftpSession::on_remove},     {wire::kSetstat, &SftpSession::on_setstat},
+    {wire::kFsetstat, &SftpSession::on_fsetstat}, {wire::kRename, &SftpSession::on_rename},
 };
 
 std::string random_hex(std::size_t bytes) {
@@ -69,11 +71,17 @@ SftpSession::SftpSession(ssh_session session, ssh_channel channel, const Partner
       partner_(partner),
       limits_(limits),
       sink_(sink),
-      jail_(jail),
-      handles_(limits.max_open_handles) {}
+      jail_(jail) {}
 
 SftpSession::~SftpSession() {
   for (OpenHandle& h : handles_.take_all()) abandon(h, end_reason_);
+  for (OpenHandle& h : held_) {
+    abandon(h, "closed under a temporary name and never renamed (" + end_reason_ + ")");
+  }
+}
+
+bool SftpSession::out_of_handles() const {
+  return handles_.size() + held_.size() >= limits_.max_open_handles;
 }
 
 bool SftpSession::wait_for_request() {
@@ -227,13 +235,13 @@ void SftpSession::reply_errno(const Request& msg, int err, const std::string& wh
   refuse(msg, denied ? wire::kPermissionDenied : wire::kFailure, what + ": " + why);
 }
 
-bool SftpSession::checked_path(const Request& msg, JailPath& out) {
-  if (msg.path.find('\0') != std::string::npos) {
+bool SftpSession::checked_path(const Request& msg, const std::string& raw, JailPath& out) {
+  if (raw.find('\0') != std::string::npos) {
     refuse(msg, wire::kPermissionDenied, "NUL byte in path");
     return false;
   }
   std::string reason;
-  if (!parse_jail_path(msg.path, limits_.max_path_bytes, out, reason)) {
+  if (!parse_jail_path(raw, limits_.max_path_bytes, out, reason)) {
     refuse(msg, wire::kPermissionDenied, "path refused (" + reason + ")");
     return false;
   }
@@ -254,8 +262,13 @@ void SftpSession::on_stat(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
   DirEntry entry;
+  const auto held_upload = path.area == Area::inbox ? held(path.name) : held_.end();
   if (path.kind == JailPath::Kind::root) {
     entry = DirEntry{"/", true, 0, S_IFDIR | 0500, 0};
+  } else if (path.kind == JailPath::Kind::file && held_upload != held_.end()) {
+    struct stat st {};
+    if (::fstat(held_upload->fd, &st) != 0) return reply_errno(msg, errno, "stat");
+    entry = entry_from_stat(path.name, st);
   } else {
     const int area_fd = jail_.open_area(path.area);
     int fd = area_fd;
@@ -286,7 +299,7 @@ void SftpSession::on_fstat(const Request& msg) {
 void SftpSession::on_open(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
-  if (handles_.full()) {
+  if (out_of_handles()) {
     return refuse(msg, wire::kFailure, "too many open handles (max_open_handles)");
   }
   if (path.kind != JailPath::Kind::file) {
@@ -393,18 +406,25 @@ void SftpSession::on_write(const Request& msg) {
 void SftpSession::on_close(const Request& msg) {
   std::optional<OpenHandle> h = handles_.take(msg.handle);
   if (!h) return refuse(msg, wire::kFailure, "close of an invalid handle");
-  if (h->kind == OpenHandle::Kind::upload) return finish_upload(msg, *h);
+  if (h->kind == OpenHandle::Kind::upload) {
+    if (!h->write_failed && is_temporary_name(h->name, partner_.temporary_suffixes)) {
+      return hold_upload(msg, std::move(*h));
+    }
+    finish_upload(msg, *h);
+    return;
+  }
   if (h->fd >= 0) ::close(h->fd);
   reply_status(msg, wire::kOk, "");
 }
 
 // fsync, rename to the client's name (never over an upload not yet picked up), fsync the
 // directory, then the sink persists its record. Only then is the close answered OK.
-void SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
+bool SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
   if (up.write_failed) {
     // The file has a hole or a cut-off end: never hand it on as if it were complete.
     abandon(up, "closed after a failed write");
-    return refuse(msg, wire::kFailure, "upload incomplete: a write had failed");
+    refuse(msg, wire::kFailure, "upload incomplete: a write had failed");
+    return false;
   }
   const bool synced = ::fsync(up.fd) == 0;
   ::close(up.fd);
@@ -413,8 +433,9 @@ void SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
                              RENAME_NOREPLACE) != 0) {
     const int err = errno;
     abandon(up, std::string("upload could not be stored: ") + std::strerror(err));
-    return refuse(msg, wire::kFailure,
-                  err == EEXIST ? "a file of that name is waiting in inbox/" : "upload failed");
+    refuse(msg, wire::kFailure,
+           err == EEXIST ? "a file of that name is waiting in inbox/" : "upload failed");
+    return false;
   }
   // The rename must be on disk before anyone is told the file is there (the stand-alone
   // journal records it by name).
@@ -423,7 +444,8 @@ void SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
     ::unlinkat(up.area_fd, up.name.c_str(), 0);
     up.temp_name.clear();  // nothing left under the temporary name for abandon() to remove
     abandon(up, std::string("the inbox could not be synced: ") + std::strerror(err));
-    return refuse(msg, wire::kFailure, "upload failed");
+    refuse(msg, wire::kFailure, "upload failed");
+    return false;
   }
   const Status ingested = sink_.ingest({partner_.id, up.name, up.area_fd, up.bytes});
   if (!ingested.ok()) {
@@ -433,14 +455,121 @@ void SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
     // store's error text is ours, not the partner's).
     abandon(up, "not stored: " + ingested.message);
     if (ingested.code == ErrorCode::refused) {  // for good, and the reason is the partner's
-      return refuse(msg, wire::kFailure, "upload refused: " + ingested.message);
+      refuse(msg, wire::kFailure, "upload refused: " + ingested.message);
+    } else {
+      refuse(msg, wire::kFailure, "upload could not be stored; send it again");
     }
-    return refuse(msg, wire::kFailure, "upload could not be stored; send it again");
+    return false;
   }
   ::close(up.area_fd);
   log_event("partner=" + partner_.id + " upload complete file=" + up.name +
             " bytes=" + std::to_string(up.bytes));
+  finished_.push_back(up.name);
+  if (finished_.size() > kFinishedNamesKept) finished_.pop_front();
   reply_status(msg, wire::kOk, "");
+  return true;
+}
+
+// Closed under a temporary name, an upload is not complete for its client until renamed (WinSCP
+// writes NAME.filepart, closes it, then renames it to NAME): it stays under its hidden name,
+// open, and is handed on at the RENAME, fsync'd then like any other. If the session ends first
+// it is abandoned, as one whose handle was left open is: its client never called it complete.
+void SftpSession::hold_upload(const Request& msg, OpenHandle upload) {
+  if (const auto earlier = held(upload.name); earlier != held_.end()) {
+    abandon(*earlier, "replaced by a new upload of the same name");
+    held_.erase(earlier);
+  }
+  log_event("partner=" + partner_.id + " upload held file=" + upload.name +
+            " bytes=" + std::to_string(upload.bytes) + " until it is renamed");
+  held_.push_back(std::move(upload));
+  reply_status(msg, wire::kOk, "");
+}
+
+std::vector<OpenHandle>::iterator SftpSession::held(const std::string& name) {
+  return std::find_if(held_.begin(), held_.end(),
+                      [&name](const OpenHandle& h) { return h.name == name; });
+}
+
+// RENAME serves the held uploads only: from their temporary name to the final one, both in
+// inbox/. The rename is the client's "complete", so this is where the upload is handed on.
+void SftpSession::on_rename(const Request& msg) {
+  JailPath from;
+  JailPath to;
+  if (!checked_path(msg, msg.path, from) || !checked_path(msg, msg.target, to)) return;
+  const auto in_inbox = [](const JailPath& p) {
+    return p.kind == JailPath::Kind::file && p.area == Area::inbox;
+  };
+  if (!in_inbox(from) || !in_inbox(to)) {
+    return refuse(msg, wire::kPermissionDenied, "only a file in inbox/ is renamed, within inbox/");
+  }
+  const auto upload = held(from.name);
+  if (upload == held_.end()) {
+    if (is_temporary_name(from.name, partner_.temporary_suffixes)) {
+      return refuse(msg, wire::kNoSuchFile, "no upload of that name held in this session");
+    }
+    return refuse(msg, wire::kPermissionDenied,
+                  "only an upload closed under a temporary name can be renamed");
+  }
+  if (is_temporary_name(to.name, partner_.temporary_suffixes)) {
+    return refuse(msg, wire::kPermissionDenied, "a held upload is renamed to its final name only");
+  }
+  // A file of that name still waiting (for the stand-alone server's reader) leaves the upload
+  // held: the client may rename it to another name, or retry once the file is picked up.
+  struct stat st {};
+  if (::fstatat(upload->area_fd, to.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    return refuse(msg, wire::kFailure, "a file of that name is waiting in inbox/");
+  }
+  OpenHandle up = std::move(*upload);
+  held_.erase(upload);
+  const std::string held_name = std::move(up.name);
+  up.name = to.name;
+  // From here on it goes as a CLOSE does: on a failure it is dropped, recorded as partial, and
+  // the client is told (to send it again).
+  if (finish_upload(msg, up)) {
+    log_event("partner=" + partner_.id + " held upload file=" + held_name + " renamed to " +
+              to.name);
+  }
+}
+
+// SETSTAT and FSETSTAT. An upload is the gateway's once written (the daemon keeps its bytes in
+// the store and removes the inbox copy), so the times and permissions a client sets on its own
+// upload afterwards (WinSCP sets each upload's modification time by default, OpenSSH's put -p
+// too) are acknowledged and not kept, and the log says so. Size and owner, or anything else,
+// get permission denied (which WinSCP's "ignore permission errors" lets pass).
+bool SftpSession::settable(const Request& msg) {
+  constexpr std::uint32_t kAcknowledged = wire::kAttrPermissions | wire::kAttrAcModTime;
+  if ((msg.attributes.flags & ~kAcknowledged) == 0) return true;
+  refuse(msg, wire::kPermissionDenied, "only times and permissions can be set, on uploads");
+  return false;
+}
+
+void SftpSession::attributes_not_kept(const Request& msg, const std::string& name) {
+  log_event("partner=" + partner_.id + " attributes set on upload file=" + name +
+            " not kept (the gateway owns the upload)");
+  reply_status(msg, wire::kOk, "");
+}
+
+void SftpSession::on_setstat(const Request& msg) {
+  JailPath path;
+  if (!checked_path(msg, path)) return;
+  const bool own_upload =
+      path.kind == JailPath::Kind::file && path.area == Area::inbox &&
+      (held(path.name) != held_.end() ||
+       std::find(finished_.begin(), finished_.end(), path.name) != finished_.end());
+  if (!own_upload) {
+    return refuse(msg, wire::kPermissionDenied,
+                  "attributes are set only on this session's uploads");
+  }
+  if (settable(msg)) attributes_not_kept(msg, path.name);
+}
+
+void SftpSession::on_fsetstat(const Request& msg) {
+  OpenHandle* h = handles_.find(msg.handle);
+  if (h == nullptr) return refuse(msg, wire::kFailure, "fsetstat on an invalid handle");
+  if (h->kind != OpenHandle::Kind::upload) {
+    return refuse(msg, wire::kPermissionDenied, "attributes are set only on uploads");
+  }
+  if (settable(msg)) attributes_not_kept(msg, h->name);
 }
 
 // An upload that did not close cleanly: its bytes are removed and the attempt is recorded.
@@ -461,7 +590,7 @@ void SftpSession::abandon(OpenHandle& h, const std::string& reason) {
 void SftpSession::on_opendir(const Request& msg) {
   JailPath path;
   if (!checked_path(msg, path)) return;
-  if (handles_.full()) {
+  if (out_of_handles()) {
     return refuse(msg, wire::kFailure, "too many open handles (max_open_handles)");
   }
   if (path.kind == JailPath::Kind::file) {

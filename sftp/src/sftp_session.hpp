@@ -7,7 +7,9 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
+#include <deque>
 #include <string>
+#include <vector>
 
 #include "edigate/sftp/limits.hpp"
 #include "edigate/sftp/server_config.hpp"
@@ -42,6 +44,9 @@ class SftpSession {
   void on_opendir(const Request& msg);
   void on_readdir(const Request& msg);
   void on_remove(const Request& msg);
+  void on_setstat(const Request& msg);
+  void on_fsetstat(const Request& msg);
+  void on_rename(const Request& msg);
   void on_unsupported(const Request& msg);
 
  private:
@@ -54,11 +59,20 @@ class SftpSession {
   void send(const std::string& packet);
   void end(const std::string& reason);
   void reply_status(const Request& msg, std::uint32_t status, std::string_view message);
-  bool checked_path(const Request& msg, JailPath& out);
+  // Open handles and held uploads together against max_open_handles.
+  bool out_of_handles() const;
+  bool checked_path(const Request& msg, JailPath& out) { return checked_path(msg, msg.path, out); }
+  bool checked_path(const Request& msg, const std::string& raw, JailPath& out);
   void open_download(const Request& msg, const JailPath& path);
   void open_upload(const Request& msg, const JailPath& path);
   void reply_handle(const Request& msg, OpenHandle handle);
-  void finish_upload(const Request& msg, OpenHandle& upload);
+  // Hands a written upload on; false when it could not be (the client has its failure).
+  bool finish_upload(const Request& msg, OpenHandle& upload);
+  void hold_upload(const Request& msg, OpenHandle upload);
+  std::vector<OpenHandle>::iterator held(const std::string& name);
+  // Whether a SETSTAT or FSETSTAT asks only for what is acknowledged (refused otherwise).
+  bool settable(const Request& msg);
+  void attributes_not_kept(const Request& msg, const std::string& name);
   void refuse(const Request& msg, std::uint32_t status, const std::string& why);
   void reply_errno(const Request& msg, int err, const std::string& what);
   void abandon(OpenHandle& handle, const std::string& reason);
@@ -70,7 +84,11 @@ class SftpSession {
   UploadSink& sink_;
   const Jail& jail_;
   HandleTable handles_;
-  bool initialized_ = false;  // INIT answered
+  // Uploads closed under a temporary name (partner_.temporary_suffixes): still under their hidden
+  // name and open, handed on at their RENAME, abandoned if the session ends first.
+  std::vector<OpenHandle> held_;
+  std::deque<std::string> finished_;  // the names of this session's latest uploads handed on
+  bool initialized_ = false;          // INIT answered
   bool ended_ = false;
   std::string end_reason_ = "client disconnected";
 };

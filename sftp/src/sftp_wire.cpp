@@ -42,17 +42,16 @@ class Reader {
     v.assign(view);
     return true;
   }
-  // ATTRS, read to be skipped (what a client asks for at OPEN is not applied).
-  bool attributes() {
-    std::uint32_t flags = 0;
+  // ATTRS. What a client asks for at OPEN is read to be skipped; SETSTAT's are kept (extended
+  // pairs are read past, their presence left in the flags).
+  bool attributes(Attributes& out) {
     std::uint32_t word = 0;
-    std::uint64_t size = 0;
-    if (!u32(flags)) return false;
-    if ((flags & kAttrSize) != 0 && !u64(size)) return false;
-    if ((flags & kAttrUidGid) != 0 && !(u32(word) && u32(word))) return false;
-    if ((flags & kAttrPermissions) != 0 && !u32(word)) return false;
-    if ((flags & kAttrAcModTime) != 0 && !(u32(word) && u32(word))) return false;
-    if ((flags & kAttrExtended) == 0) return true;
+    if (!u32(out.flags)) return false;
+    if ((out.flags & kAttrSize) != 0 && !u64(out.size)) return false;
+    if ((out.flags & kAttrUidGid) != 0 && !(u32(word) && u32(word))) return false;
+    if ((out.flags & kAttrPermissions) != 0 && !u32(out.permissions)) return false;
+    if ((out.flags & kAttrAcModTime) != 0 && !(u32(out.atime) && u32(out.mtime))) return false;
+    if ((out.flags & kAttrExtended) == 0) return true;
     std::uint32_t count = 0;
     if (!u32(count)) return false;
     std::string_view type;
@@ -61,6 +60,10 @@ class Reader {
       if (!string(type) || !string(data)) return false;
     }
     return true;
+  }
+  bool attributes() {
+    Attributes skipped;
+    return attributes(skipped);
   }
 
  private:
@@ -87,11 +90,13 @@ class Packet {
     out_.append(v);
     return *this;
   }
+  // Only the attributes Attributes holds: their flags, then each of their fields.
   Packet& attributes(const Attributes& a) {
-    u32(a.flags);
-    if ((a.flags & kAttrSize) != 0) u64(a.size);
-    if ((a.flags & kAttrPermissions) != 0) u32(a.permissions);
-    if ((a.flags & kAttrAcModTime) != 0) u32(a.atime).u32(a.mtime);
+    const std::uint32_t flags = a.flags & (kAttrSize | kAttrPermissions | kAttrAcModTime);
+    u32(flags);
+    if ((flags & kAttrSize) != 0) u64(a.size);
+    if ((flags & kAttrPermissions) != 0) u32(a.permissions);
+    if ((flags & kAttrAcModTime) != 0) u32(a.atime).u32(a.mtime);
     return *this;
   }
   std::string finish() {
@@ -162,6 +167,15 @@ Decoded decode(std::string_view body, Request& out, std::string& error) {
       break;
     case kWrite:
       ok = in.string(out.handle) && in.u64(out.offset) && in.string(out.data);
+      break;
+    case kSetstat:
+      ok = in.string(out.path) && in.attributes(out.attributes);
+      break;
+    case kFsetstat:
+      ok = in.string(out.handle) && in.attributes(out.attributes);
+      break;
+    case kRename:
+      ok = in.string(out.path) && in.string(out.target);
       break;
     case kOpendir:
     case kRemove:

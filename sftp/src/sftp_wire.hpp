@@ -23,11 +23,14 @@ inline constexpr std::uint8_t kRead = 5;
 inline constexpr std::uint8_t kWrite = 6;
 inline constexpr std::uint8_t kLstat = 7;
 inline constexpr std::uint8_t kFstat = 8;
+inline constexpr std::uint8_t kSetstat = 9;
+inline constexpr std::uint8_t kFsetstat = 10;
 inline constexpr std::uint8_t kOpendir = 11;
 inline constexpr std::uint8_t kReaddir = 12;
 inline constexpr std::uint8_t kRemove = 13;
 inline constexpr std::uint8_t kRealpath = 16;
 inline constexpr std::uint8_t kStat = 17;
+inline constexpr std::uint8_t kRename = 18;
 inline constexpr std::uint8_t kStatus = 101;
 inline constexpr std::uint8_t kHandle = 102;
 inline constexpr std::uint8_t kData = 103;
@@ -106,15 +109,26 @@ class Framer {
   bool broken_ = false;
 };
 
+struct Attributes {
+  std::uint32_t flags = 0;
+  std::uint64_t size = 0;
+  std::uint32_t permissions = 0;
+  std::uint32_t atime = 0;
+  std::uint32_t mtime = 0;
+};
+
 struct Request {
   std::uint8_t type = 0;
   std::uint32_t id = 0;      // INIT: the client's version
-  std::string path;          // OPEN, OPENDIR, REMOVE, REALPATH, STAT, LSTAT (may hold a NUL)
-  std::string handle;        // CLOSE, READ, WRITE, FSTAT, READDIR
+  std::string path;          // OPEN, OPENDIR, REMOVE, REALPATH, STAT, LSTAT, SETSTAT, RENAME's
+                             // old path (may hold a NUL)
+  std::string target;        // RENAME: the new path
+  std::string handle;        // CLOSE, READ, WRITE, FSTAT, FSETSTAT, READDIR
   std::uint32_t pflags = 0;  // OPEN
   std::uint64_t offset = 0;  // READ, WRITE
   std::uint32_t length = 0;  // READ
   std::string_view data;     // WRITE: points into the frame's body
+  Attributes attributes;     // SETSTAT, FSETSTAT (extended attributes are flagged, not kept)
 };
 
 enum class Decoded {
@@ -127,14 +141,6 @@ enum class Decoded {
 Decoded decode(std::string_view body, Request& out, std::string& error);
 // An oversized packet's head: its type, id and, for a WRITE, its handle when the head holds it.
 Decoded decode_head(std::string_view head, Request& out);
-
-struct Attributes {
-  std::uint32_t flags = 0;
-  std::uint64_t size = 0;
-  std::uint32_t permissions = 0;
-  std::uint32_t atime = 0;
-  std::uint32_t mtime = 0;
-};
 
 struct Name {
   std::string file_name;

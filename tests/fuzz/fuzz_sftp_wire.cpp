@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const wire::Decoded d = wire::decode(f.body, r, error);
     if (d == wire::Decoded::bad_message) check(!error.empty());
     if (d != wire::Decoded::ok) continue;
-    check(r.path.size() + r.handle.size() + r.data.size() <= f.body.size());
+    check(r.path.size() + r.target.size() + r.handle.size() + r.data.size() <= f.body.size());
     if (!r.data.empty()) {
       check(r.data.data() >= f.body.data() &&
             r.data.data() + r.data.size() <= f.body.data() + f.body.size());
@@ -96,6 +96,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     a.size = r.offset;
     check_reply_frames(wire::name_packet(r.id, {{r.path, r.handle, a}}));
     check_reply_frames(wire::attrs_packet(r.id, a));
+    // Attributes come only with SETSTAT and FSETSTAT, each field only with its flag; built into
+    // a reply, those the reply cannot hold (owner, extended) are left out, flag and all.
+    const wire::Attributes& got = r.attributes;
+    if (r.type != wire::kSetstat && r.type != wire::kFsetstat) check(got.flags == 0);
+    if ((got.flags & wire::kAttrSize) == 0) check(got.size == 0);
+    if ((got.flags & wire::kAttrPermissions) == 0) check(got.permissions == 0);
+    if ((got.flags & wire::kAttrAcModTime) == 0) check(got.atime == 0 && got.mtime == 0);
+    const std::string attrs = wire::attrs_packet(r.id, got);
+    check_reply_frames(attrs);
+    const std::uint32_t kept =
+        got.flags & (wire::kAttrSize | wire::kAttrPermissions | wire::kAttrAcModTime);
+    const std::size_t fields = ((kept & wire::kAttrSize) != 0 ? 8u : 0u) +
+                               ((kept & wire::kAttrPermissions) != 0 ? 4u : 0u) +
+                               ((kept & wire::kAttrAcModTime) != 0 ? 8u : 0u);
+    check(attrs.size() == std::size_t{4 + 1 + 4 + 4} + fields);  // length, type, id, flags
   }
   return 0;
 }

@@ -150,6 +150,9 @@ broken "sftp packet limit over 16 MiB" edigate.xml \
   's#  <connectors>#  <sftp port="2222" host-keys="var/keys" jails="var/jails"><limits packet-bytes="16777217"/></sftp>\n  <connectors>#' \
   "^bad/edigate.xml:12: .*'packet-bytes': .*'16777217' is greater than"
 
+broken "temporary suffix without its dot" partners/retailer.xml \
+  's#</upload>#</upload>\n  <sftp temporary-suffixes=".filepart part"><key>ssh-ed25519 AAAAC3Nz x</key></sftp>#' \
+  "^bad/partners/retailer.xml:9: temporary suffix 'part' is not a dot and 1-31 of letters"
 broken "unknown connector" partners/retailer.xml 's/connector="drop"/connector="nowhere"/' \
   "^bad/partners/retailer.xml:11: route to unknown connector 'nowhere'"
 broken "missing key" edigate.xml 's#certs/as2/our.key#certs/as2/none.key#' \

@@ -451,6 +451,23 @@ check "sftp put with the profile's password" 0 sftp_password 'retailer sftp pw' 
 wait_for 10 sh -c "curl -s -H 'Authorization: Bearer admin-token' 'http://127.0.0.1:$admin_port/api/messages' | grep -q orders-555002.edi" &&
   ok || fail "the password upload became a message"
 check "wrong SFTP password refused" 255 sftp_password 'retailer sftp PW' pw.batch
+# Uploaded under a temporary name and renamed into place (as WinSCP does with larger files),
+# the times then set (put -p): one message, under the final name, taken at the rename.
+renumbered 555003 >sftp-part-orders.edi
+cat >part.batch <<'B'
+put -p sftp-part-orders.edi inbox/orders-555003.edi.filepart
+rename inbox/orders-555003.edi.filepart inbox/orders-555003.edi
+chmod 600 inbox/orders-555003.edi
+B
+check "sftp put as .filepart, rename, chmod" 0 sftp -q -b part.batch -i sftp_key -P "$sftp_port" \
+  -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null retailer@127.0.0.1
+curl -s -H 'Authorization: Bearer admin-token' "http://127.0.0.1:$admin_port/api/messages" >part-messages.json
+python3 - <<'PY' && ok || fail "the renamed upload is one message under its final name"
+import json
+names = [m["filename"] for m in json.load(open("part-messages.json")) if m["transport"] == "sftp"]
+assert names.count("orders-555003.edi") == 1 and not any(".filepart" in n for n in names), names
+PY
+has "the held upload logged" daemon.log "held upload file=orders-555003.edi.filepart renamed to orders-555003.edi"
 has "wrong password logged" daemon.log "user 'retailer' method=password (wrong password)"
 
 # --- admin API ----------------------------------------------------------------------------

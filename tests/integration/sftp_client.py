@@ -236,6 +236,85 @@ def long_path(sftp, limit):
         sorted(sftp.listdir("/")) == ["inbox", "outbox"]
 
 
+def missing(sftp, path):
+    try:
+        sftp.lstat(path)
+    except FileNotFoundError:
+        return True
+    return False
+
+
+def winscp_sequence(sftp, data):
+    """The requests WinSCP makes by default (read in its source): a small file is written under
+    its name and closed, then its times set with SETSTAT on the path; a large one (100 KB or
+    more) is first looked for under both names, written as NAME.filepart, closed, renamed to
+    NAME, and then its times set. Each step must succeed, and the held .filepart must be
+    visible to STAT (with its size) and to nothing that lists the inbox."""
+    mtime = 1700000000
+    with sftp.open("inbox/winscp-small.edi", "w") as f:
+        f.write(data[:500])
+    sftp.utime("inbox/winscp-small.edi", (mtime, mtime))
+    target, part = "inbox/winscp-large.edi", "inbox/winscp-large.edi.filepart"
+    if not (missing(sftp, target) and missing(sftp, part)):
+        return False
+    with sftp.open(part, "w") as f:
+        f.write(data)
+    if sftp.stat(part).st_size != len(data) or "winscp-large.edi.filepart" in sftp.listdir("inbox"):
+        return False
+    sftp.rename(part, target)
+    sftp.utime(target, (mtime, mtime))
+    sftp.chmod(target, 0o644)  # what WinSCP adds when it replaced an existing file
+    return missing(sftp, part)
+
+
+def attributes_refused(sftp):
+    """Size and owner are not set, nor anything on a file this session did not upload; a held
+    upload is renamed to a final name only, and only from inbox/ to inbox/."""
+    with sftp.open("inbox/attrs.edi", "w") as f:
+        f.write(b"ISA*00*attrs")
+    with sftp.open("inbox/attrs2.edi.filepart", "w") as f:
+        f.write(b"ISA*00*attrs2")
+    return (refused(lambda: sftp.truncate("inbox/attrs.edi", 3))
+            and refused(lambda: sftp.chown("inbox/attrs.edi", 0, 0))
+            and refused(lambda: sftp.utime("inbox/earlier.edi", (1, 1)))
+            and refused(lambda: sftp.utime("outbox/big.edi", (1, 1)))
+            and refused(lambda: sftp.rename("inbox/attrs2.edi.filepart", "inbox/x.part"))
+            and refused(lambda: sftp.rename("inbox/attrs2.edi.filepart", "outbox/attrs2.edi"))
+            and refused(lambda: sftp.rename("inbox/attrs.edi", "inbox/attrs3.edi"))
+            and refused(lambda: sftp.rename("inbox/gone.edi.filepart", "inbox/gone.edi"))
+            and sftp.stat("inbox/attrs2.edi.filepart").st_size == 13)
+
+
+def held_handles(sftp, limit):
+    """Held uploads keep their files open: with `limit` of them, no other file can be opened
+    until one is renamed. A second upload of a held name replaces the first."""
+    for i in range(limit):
+        with sftp.open("inbox/held-%d.edi.filepart" % i, "w") as f:
+            f.write(b"x" * (i + 1))
+    over = refused(lambda: sftp.open("inbox/one-more.edi", "w"))
+    sftp.rename("inbox/held-0.edi.filepart", "inbox/held-0.edi")
+    sftp.rename("inbox/held-1.edi.filepart", "inbox/held-1.edi")
+    with sftp.open("inbox/twice.edi.filepart", "w") as f:
+        f.write(b"first")
+    with sftp.open("inbox/twice.edi.filepart", "w") as f:
+        f.write(b"second!")
+    # Three held (held-2, held-3, the second twice): one more file fits, if the first twice went.
+    with sftp.open("inbox/fits.edi", "w") as f:
+        f.write(b"x")
+    return over and sftp.stat("inbox/twice.edi.filepart").st_size == 7
+
+
+def rename_onto_waiting(sftp):
+    """A file of the target name still waiting in the inbox: the rename fails and the upload
+    stays held, to be renamed to a free name."""
+    with sftp.open("inbox/free.edi.filepart", "w") as f:
+        f.write(b"ISA*00*")
+    onto = refused(lambda: sftp.rename("inbox/free.edi.filepart", "inbox/waiting-here.edi"))
+    still = sftp.stat("inbox/free.edi.filepart").st_size == 7
+    sftp.rename("inbox/free.edi.filepart", "inbox/free.edi")
+    return onto and still
+
+
 def killed_mid_upload(sftp):
     f = sftp.open("inbox/killed.edi", "w")
     f.write(b"ISA" * 40000)
@@ -307,6 +386,14 @@ def main():
             ok = len(names) == int(args[1]) < on_disk
         elif command == "too-big-upload":
             ok = too_big_upload(sftp, int(args[0]))
+        elif command == "winscp-sequence":
+            ok = winscp_sequence(sftp, open(args[0], "rb").read())
+        elif command == "held-handles":
+            ok = held_handles(sftp, int(args[0]))
+        elif command == "rename-onto-waiting":
+            ok = rename_onto_waiting(sftp)
+        elif command == "attributes-refused":
+            ok = attributes_refused(sftp)
         elif command == "hold-upload":
             f = sftp.open("inbox/held.edi", "w")
             f.write(b"UNB" * 1000)

@@ -61,7 +61,7 @@ cat >server.xml <<XML
 <sftp listen="127.0.0.1" port="0" host_keys="host_keys" journal="journal.log" ready_file="port">
   <limits max_open_handles="4" max_sessions_per_partner="2" idle_seconds="3" max_read_bytes="65536"
           max_upload_bytes="1000000" max_auth_attempts="3"/>
-  $(partner acme) $(partner beta) $(partner mallory) $(partner oldpeer 'legacy_algorithms="true"')
+  $(partner acme) $(partner beta 'temporary_suffixes=""') $(partner mallory) $(partner oldpeer 'legacy_algorithms="true"')
   <partner id="carrier" jail="jails/carrier"><password_hash>$carrier_hash</password_hash></partner>
 </sftp>
 XML
@@ -83,6 +83,8 @@ sftp_as() {  # sftp_as USER BATCHFILE [ssh options...]
     -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes "$@" "$user@127.0.0.1"
 }
 
+one() { echo "$2" >"$1.batch"; }  # one NAME COMMAND: a batch file of one command
+
 # --- the normal exchange ------------------------------------------------------------------
 printf 'ISA*00*          *00*          *ZZ*ACME\n' >order.edi
 cat >normal.batch <<'B'
@@ -102,8 +104,61 @@ echo "put order.edi inbox/order-1.edi" >again.batch
 check "an upload waiting in inbox is not overwritten" 1 sftp_as acme again.batch
 logged "overwrite refused" "a file of that name is waiting in inbox/"
 
+# --- uploads renamed into place, attributes set after an upload -----------------------------
+# A client's own temporary name (WinSCP's NAME.filepart): held at the close, taken at the rename.
+head -c 150000 /dev/urandom >large.edi
+cat >rename.batch <<'B'
+put large.edi inbox/large-1.edi.filepart
+rename inbox/large-1.edi.filepart inbox/large-1.edi
+chmod 640 inbox/large-1.edi
+B
+check "upload as .filepart, rename, chmod (OpenSSH sftp)" 0 sftp_as acme rename.batch
+check "the renamed upload is in place" 0 cmp large.edi jails/acme/inbox/large-1.edi
+check "journaled under its final name" 0 grep -q 'event=ingested partner="acme" file="large-1.edi" size=150000' journal.log
+check "never under its temporary name" 1 grep -q 'large-1.edi.filepart' journal.log
+logged "the hold logged" "upload held file=large-1.edi.filepart bytes=150000 until it is renamed"
+logged "the rename logged" "held upload file=large-1.edi.filepart renamed to large-1.edi"
+logged "attributes acknowledged, not kept" "attributes set on upload file=large-1.edi not kept"
+one never-renamed "put order.edi inbox/never.edi.filepart"
+check "a held upload's close is answered" 0 sftp_as acme never-renamed.batch
+for _ in $(seq 50); do grep -q 'file="never.edi.filepart"' journal.log && break; sleep 0.1; done
+check "never renamed: recorded as partial when the session ends" 0 grep -q \
+  'event=partial partner="acme" file="never.edi.filepart" bytes=[0-9]* reason="closed under a temporary name and never renamed' journal.log
+check "never renamed: nothing left in the inbox" 1 sh -c 'ls -A jails/acme/inbox | grep -q -e never -e edigate-upload'
+one put-p "put -p order.edi inbox/timed.edi"
+check "put -p (FSETSTAT of the times on the open upload)" 0 sftp_as acme put-p.batch
+cp "$tmp/out" put-p.out  # (OpenSSH warns of a refused FSETSTAT and goes on: exit 0 either way)
+check "put -p without a warning" 1 grep -q -i "fsetstat" put-p.out
+logged "put -p's times acknowledged, not kept" "attributes set on upload file=timed.edi not kept"
+check "the WinSCP sequence (small and .filepart uploads, SETSTAT after each)" 0 \
+  $client "$port" oldpeer oldpeer.key winscp-sequence large.edi
+check "WinSCP's large upload journaled once, under its name" 0 sh -c \
+  "[ \$(grep -c 'event=ingested partner=\"oldpeer\" file=\"winscp-large.edi\" size=150000' journal.log) = 1 ]"
+check "WinSCP's small upload journaled" 0 grep -q 'event=ingested partner="oldpeer" file="winscp-small.edi" size=500' journal.log
+printf 'ISA*00*earlier' >jails/oldpeer/inbox/earlier.edi  # not an upload of the next session
+check "size, owner, others' files and other renames refused" 0 $client "$port" oldpeer oldpeer.key attributes-refused
+check "held uploads count against max_open_handles (4)" 0 $client "$port" oldpeer oldpeer.key held-handles 4
+check "a second upload of a held name replaces the first" 0 grep -q \
+  'event=partial partner="oldpeer" file="twice.edi.filepart" bytes=5 reason="replaced by a new upload of the same name"' journal.log
+printf 'ISA*00*waiting' >jails/oldpeer/inbox/waiting-here.edi
+check "a rename onto a waiting file keeps the upload held" 0 $client "$port" oldpeer oldpeer.key rename-onto-waiting
+check "... then renamed to a free name, it is taken" 0 grep -q 'event=ingested partner="oldpeer" file="free.edi" size=7' journal.log
+rm jails/oldpeer/inbox/*.edi  # the inbox as the later checks expect it
+one own-rename "rename inbox/order-1.edi inbox/moved.edi"
+check "a finished upload is not renamed" 1 sftp_as acme own-rename.batch
+logged "... and why" "only an upload closed under a temporary name can be renamed"
+# edigate's own push (libcurl; .NAME.part then rename, by default) into edigate's server.
+ssh-keygen -y -f host_keys/ssh_host_ed25519_key >host_ed25519.pub
+check "edigate sftp push into edigate's server, renamed into place" 0 "$bin" sftp push order.edi \
+  --host 127.0.0.1 --port "$port" --user oldpeer --key oldpeer.key --remote-dir /inbox --as pushed.edi \
+  --host-key-sha256 "$(ssh-keygen -l -E sha256 -f host_ed25519.pub | awk '{print $2}')" --attempts 1
+check "the pushed file journaled under its name" 0 grep -q 'event=ingested partner="oldpeer" file="pushed.edi"' journal.log
+rm jails/oldpeer/inbox/pushed.edi
+one no-suffixes "put order.edi inbox/plain.edi.filepart"
+check "a partner without temporary suffixes: .filepart is a name like any other" 0 sftp_as beta no-suffixes.batch
+check "... taken at its close" 0 grep -q 'event=ingested partner="beta" file="plain.edi.filepart"' journal.log
+
 # --- escapes ------------------------------------------------------------------------------
-one() { echo "$2" >"$1.batch"; }
 one dotdot-get "get ../beta/outbox/beta-only.edi stolen1"
 check "../ download refused" 1 sftp_as acme dotdot-get.batch
 one dotdot-inbox "get inbox/../../beta/outbox/beta-only.edi stolen2"
@@ -209,7 +264,7 @@ logged "forged USERAUTH_SUCCESS rejected" "rejected packet (type 52)"
 check "legacy algorithms refused for a partner without opt-in" 1 $client "$port" acme acme.key huge-read 1 1
 logged "legacy refusal logged" "partner=acme used legacy algorithms without opt-in"
 $client "$port" oldpeer oldpeer.key kill-mid-upload >/dev/null 2>&1
-for _ in $(seq 50); do grep -q 'event=partial' journal.log && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q 'file="killed.edi"' journal.log && break; sleep 0.1; done
 check "killed upload recorded as partial" 0 grep -q 'event=partial partner="oldpeer" file="killed.edi"' journal.log
 check "killed upload not ingested" 1 grep -q 'file="killed.edi" size' journal.log
 absent "killed upload not in inbox" jails/oldpeer/inbox/killed.edi

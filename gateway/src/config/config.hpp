@@ -33,6 +33,7 @@
 #include "edigate/edi/mapping.hpp"
 #include "edigate/sftp/limits.hpp"
 #include "edigate/sftp/password_hash.hpp"
+#include "edigate/sftp/server_config.hpp"
 
 namespace edigate::gateway::config {
 
@@ -281,6 +282,8 @@ struct PartnerSftp {
   std::vector<std::string> keys;  // OpenSSH public key lines
   bool legacy_algorithms = false;
   std::optional<sftp::PasswordHash> password;  // <password-hash>: password login enabled
+  // Upload names held until renamed (temporary-suffixes="..."; "" for none).
+  std::vector<std::string> temporary_suffixes = sftp::kDefaultTemporarySuffixes;
 };
 
 struct X12Ids {

@@ -228,6 +228,12 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     PartnerSftp s;
     for (pugi::xml_node k : sftp.children("key")) s.keys.emplace_back(k.child_value());
     s.legacy_algorithms = sftp.attribute("legacy-algorithms").as_bool();
+    if (pugi::xml_attribute suffixes = sftp.attribute("temporary-suffixes")) {
+      s.temporary_suffixes = sftp::split_suffixes(suffixes.value());
+      if (auto checked = sftp::check_temporary_suffixes(s.temporary_suffixes); !checked.ok()) {
+        r.fail(sftp, checked.message);
+      }
+    }
     if (pugi::xml_node hash = sftp.child("password-hash")) {
       auto parsed = sftp::parse_password_hash(hash.child_value());
       if (parsed.ok()) {

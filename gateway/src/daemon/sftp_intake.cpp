@@ -208,6 +208,7 @@ std::vector<sftp::PartnerAccount> sftp_accounts(const config::GatewayConfig& con
     account.jail_dir = (s.jails / p.id).string();
     account.legacy_algorithms = p.sftp->legacy_algorithms;
     account.password = p.sftp->password;
+    account.temporary_suffixes = p.sftp->temporary_suffixes;
     std::error_code ec;
     std::filesystem::create_directories(s.jails / p.id / "inbox", ec);
     std::filesystem::create_directories(s.jails / p.id / "outbox", ec);

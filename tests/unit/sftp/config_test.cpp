@@ -76,3 +76,40 @@ TEST_CASE(
   CHECK(refused.status().message.find("not a $scrypt$ string") != std::string::npos);
   CHECK(refused.status().message.find("correct horse") == std::string::npos);
 }
+
+TEST_CASE("sftp config: upload names held until renamed, per partner") {
+  edigate::test::TempDir dir;
+  const auto file = dir.write("s.xml", R"(<sftp>
+    <partner id="a" jail="j"><key>k</key></partner>
+    <partner id="b" jail="j" temporary_suffixes=".tmp  .in-progress"><key>k</key></partner>
+    <partner id="c" jail="j" temporary_suffixes=""><key>k</key></partner></sftp>)");
+  auto config = load_server_config(file.string());
+  REQUIRE(config.ok());
+  const auto& p = config.value().partners;
+  CHECK(p[0].temporary_suffixes == kDefaultTemporarySuffixes);
+  CHECK(p[1].temporary_suffixes == std::vector<std::string>{".tmp", ".in-progress"});
+  CHECK(p[2].temporary_suffixes.empty());
+
+  CHECK(is_temporary_name("order.edi.filepart", kDefaultTemporarySuffixes));
+  CHECK(is_temporary_name(".order.edi.part", kDefaultTemporarySuffixes));
+  CHECK_FALSE(is_temporary_name(".filepart", kDefaultTemporarySuffixes));  // nothing before it
+  CHECK_FALSE(is_temporary_name("order.edi", kDefaultTemporarySuffixes));
+  CHECK_FALSE(is_temporary_name("order.partial", kDefaultTemporarySuffixes));
+  CHECK_FALSE(is_temporary_name("order.edi.filepart", {}));
+
+  for (const char* bad : {"part", ".", ".a/b", ".a b", ".0123456789012345678901234567890123"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(check_temporary_suffixes({bad}).ok());
+  }
+  CHECK(check_temporary_suffixes({"." + std::string(31, 'x')}).ok());  // 32 bytes in all
+  CHECK_FALSE(check_temporary_suffixes({"." + std::string(32, 'x')}).ok());
+  CHECK(check_temporary_suffixes({".a", ".b", ".c", ".d", ".e", ".f", ".g", ".h"}).ok());
+  CHECK_FALSE(
+      check_temporary_suffixes({".a", ".b", ".c", ".d", ".e", ".f", ".g", ".h", ".i"}).ok());
+  const auto bad = dir.write("t.xml", R"(<sftp>
+    <partner id="a" jail="j" temporary_suffixes="filepart"><key>k</key></partner></sftp>)");
+  CHECK(load_server_config(bad.string()).status().message ==
+        bad.string() +
+            ": partner 'a': temporary suffix 'filepart' is not a dot and 1-31 of letters, digits, "
+            "'.', '_', '~', '-'");
+}

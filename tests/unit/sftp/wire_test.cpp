@@ -170,11 +170,38 @@ TEST_CASE("sftp wire: requests are decoded field by field") {
   CHECK(r.type == wire::kInit);
   CHECK(r.id == 3);  // the client's version
 
-  // Not served (RENAME): decoded as far as its id, for the refusal.
-  const std::string rename = std::string(1, '\x12') + u32(11) + str("a") + str("b");
+  const std::string rename = std::string(1, static_cast<char>(wire::kRename)) + u32(11) +
+                             str("inbox/a.filepart") + str("inbox/a");
   REQUIRE(wire::decode(rename, r, error) == wire::Decoded::ok);
-  CHECK(r.type == 18);
   CHECK(r.id == 11);
+  CHECK(r.path == "inbox/a.filepart");
+  CHECK(r.target == "inbox/a");
+
+  // SETSTAT's attributes are kept, each where its flag says; extended pairs are read past.
+  const std::string setstat =
+      std::string(1, static_cast<char>(wire::kSetstat)) + u32(12) + str("inbox/a") +
+      u32(wire::kAttrUidGid | wire::kAttrPermissions | wire::kAttrAcModTime | wire::kAttrExtended) +
+      u32(1000) + u32(1000) + u32(0640) + u32(1700000000) + u32(1700000001) + u32(1) + str("t") +
+      str("d");
+  REQUIRE(wire::decode(setstat, r, error) == wire::Decoded::ok);
+  CHECK(r.path == "inbox/a");
+  CHECK(r.attributes.flags ==
+        (wire::kAttrUidGid | wire::kAttrPermissions | wire::kAttrAcModTime | wire::kAttrExtended));
+  CHECK(r.attributes.permissions == 0640);
+  CHECK(r.attributes.atime == 1700000000);
+  CHECK(r.attributes.mtime == 1700000001);
+  const std::string fsetstat = std::string(1, static_cast<char>(wire::kFsetstat)) + u32(13) +
+                               str("HH") + u32(wire::kAttrSize) + u64(7);
+  REQUIRE(wire::decode(fsetstat, r, error) == wire::Decoded::ok);
+  CHECK(r.handle == "HH");
+  CHECK(r.attributes.flags == wire::kAttrSize);
+  CHECK(r.attributes.size == 7);
+
+  // Not served (MKDIR): decoded as far as its id, for the refusal.
+  const std::string mkdir = std::string(1, '\x0e') + u32(14) + str("a") + u32(0);
+  REQUIRE(wire::decode(mkdir, r, error) == wire::Decoded::ok);
+  CHECK(r.type == 14);
+  CHECK(r.id == 14);
 }
 
 TEST_CASE("sftp wire: cut-short and lying requests are told apart from unreadable ones") {
@@ -198,6 +225,12 @@ TEST_CASE("sftp wire: cut-short and lying requests are told apart from unreadabl
                            u32(wire::kOpenRead) + u32(wire::kAttrExtended) + u32(0xFFFFFFFF);
   CHECK(wire::decode(open, r, error) == wire::Decoded::bad_message);
   CHECK(r.id == 14);
+  // A RENAME without its new path; a SETSTAT whose times are cut short.
+  CHECK(wire::decode(std::string(1, static_cast<char>(wire::kRename)) + u32(15) + str("a"), r,
+                     error) == wire::Decoded::bad_message);
+  CHECK(wire::decode(std::string(1, static_cast<char>(wire::kSetstat)) + u32(16) + str("a") +
+                         u32(wire::kAttrAcModTime) + u32(1),
+                     r, error) == wire::Decoded::bad_message);
 }
 
 TEST_CASE("sftp wire: replies are whole packets in the draft's layout") {
@@ -214,6 +247,10 @@ TEST_CASE("sftp wire: replies are whole packets in the draft's layout") {
   a.mtime = 2000;
   const std::string attrs = u32(a.flags) + u64(42) + u32(0100600) + u32(1000) + u32(2000);
   CHECK(wire::attrs_packet(10, a) == packet("\x69" + u32(10) + attrs));
+  // Owner and extended attributes have no fields here: a reply leaves their flags out too.
+  wire::Attributes owned = a;
+  owned.flags |= wire::kAttrUidGid | wire::kAttrExtended;
+  CHECK(wire::attrs_packet(10, owned) == wire::attrs_packet(10, a));
   CHECK(wire::name_packet(11, {{"a.edi", "-rw------- a.edi", a}, {"/", "/", {}}}) ==
         packet("\x68" + u32(11) + u32(2) + str("a.edi") + str("-rw------- a.edi") + attrs +
                str("/") + str("/") + u32(0)));
