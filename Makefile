@@ -41,7 +41,7 @@ fuzz-build: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DEDIGATE_FUZZ=ON -DEDIGATE_TESTS=OFF \
 	  -DEDIGATE_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_x12 fuzz_edifact fuzz_as2_mime fuzz_as2_mdn fuzz_as2_cms fuzz_as2_receive \
-	  fuzz_mapping fuzz_canonical fuzz_sftp_path fuzz_sftp_wire fuzz_gateway_http fuzz_http_session
+	  fuzz_mapping fuzz_canonical fuzz_sftp_path fuzz_sftp_wire fuzz_sftp_session fuzz_gateway_http fuzz_http_session
 
 fuzz: fuzz-build
 	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
@@ -50,6 +50,8 @@ fuzz: fuzz-build
 	build-fuzz/tests/fuzz/fuzz_sftp_path $$(mktemp -d) tests/fuzz/corpus/sftp_path \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=300 -print_final_stats=1
 	build-fuzz/tests/fuzz/fuzz_sftp_wire $$(mktemp -d) tests/fuzz/corpus/sftp_wire \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
+	build-fuzz/tests/fuzz/fuzz_sftp_session $$(mktemp -d) tests/fuzz/corpus/sftp_session \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
 format:

@@ -248,8 +248,7 @@ void serve_partner(ssh_session session, const PartnerAccount& partner,
   if (Status s = jail.open(partner.jail_dir); !s.ok()) {
     log_event("partner=" + partner.id + " " + s.message);
   } else {
-    SftpSession sftp(session, channel, partner, ctx.config.limits, ctx.sink, jail);
-    sftp.run();
+    serve_sftp_channel(session, channel, partner, ctx.config.limits, ctx.sink, jail);
   }
   ssh_channel_send_eof(channel);
   ssh_channel_close(channel);

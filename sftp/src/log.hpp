@@ -7,4 +7,9 @@ namespace edigate::sftp {
 
 void log_event(const std::string& line);
 
+// Where the lines go instead of stderr (nullptr: back to stderr). For the fuzz target, which
+// would otherwise write a line per request it tries.
+using LogWriter = void (*)(const std::string& line);
+void set_log_writer(LogWriter writer);
+
 }  // namespace edigate::sftp

@@ -64,14 +64,17 @@ bool write_all(int fd, const char* data, std::size_t len, std::uint64_t offset) 
 
 }  // namespace
 
-SftpSession::SftpSession(ssh_session session, ssh_channel channel, const PartnerAccount& partner,
+SftpSession::SftpSession(ReplyChannel& replies, const PartnerAccount& partner,
                          const ServerLimits& limits, UploadSink& sink, const Jail& jail)
-    : session_(session),
-      channel_(channel),
+    : replies_(replies),
       partner_(partner),
       limits_(limits),
       sink_(sink),
-      jail_(jail) {}
+      jail_(jail),
+      // The channel's bytes are framed here, not by libssh's SFTP server (which reads a whole
+      // packet of up to 256 MB before its size can be looked at): what one session holds is
+      // one packet of max_packet_bytes, the read chunk and libssh's channel window.
+      framer_(limits.max_packet_bytes) {}
 
 SftpSession::~SftpSession() {
   for (OpenHandle& h : handles_.take_all()) abandon(h, end_reason_);
@@ -84,45 +87,72 @@ bool SftpSession::out_of_handles() const {
   return handles_.size() + held_.size() >= limits_.max_open_handles;
 }
 
-bool SftpSession::wait_for_request() {
-  const long long ms = std::min<long long>(1000LL * limits_.idle_seconds, kMaxPollMillis);
-  const int rc = ssh_channel_poll_timeout(channel_, static_cast<int>(ms), 0);
-  if (rc == 0) {
-    end_reason_ = "idle timeout";
-    log_event("partner=" + partner_.id + " idle for " + std::to_string(limits_.idle_seconds) +
-              "s: session closed");
-    return false;
+bool SftpSession::feed(const char* data, std::size_t size) {
+  if (ended_) return false;
+  framer_.feed(data, size);
+  while (!ended_) {
+    std::optional<wire::Frame> frame = framer_.next();
+    if (!frame) break;
+    if (!handle(*frame)) break;
   }
-  return rc > 0;
+  if (framer_.broken()) end("malformed request: a packet of length 0");
+  return !ended_;
 }
 
-void SftpSession::run() {
+namespace {
+
+class SshChannelReplies final : public ReplyChannel {
+ public:
+  SshChannelReplies(ssh_session session, ssh_channel channel)
+      : session_(session), channel_(channel) {}
+  bool write(const std::string& packet, std::string& error) override {
+    std::size_t sent = 0;
+    while (sent < packet.size()) {
+      const int n = ssh_channel_write(channel_, packet.data() + sent,
+                                      static_cast<std::uint32_t>(packet.size() - sent));
+      if (n <= 0) {
+        error = ssh_get_error(session_);
+        return false;
+      }
+      sent += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+ private:
+  ssh_session session_;
+  ssh_channel channel_;
+};
+
+}  // namespace
+
+void serve_sftp_channel(ssh_session session, ssh_channel channel, const PartnerAccount& partner,
+                        const ServerLimits& limits, UploadSink& sink, const Jail& jail) {
   // From here on nothing reads libssh's queue of channel and global requests (env, exec,
   // port forwarding, another channel...): without a callback libssh would keep every one a
   // client sends until the session ends, memory without bound. Each is refused at once and
   // freed (a keepalive gets its failure reply, which is all a keepalive wants).
   ssh_set_message_callback(
-      session_, [](ssh_session, ssh_message, void*) -> int { return 1; }, nullptr);
-  // The channel's bytes are framed here, not by libssh's SFTP server (which reads a whole
-  // packet of up to 256 MB before its size can be looked at): what one session holds is one
-  // packet of max_packet_bytes, the read chunk and libssh's channel window.
-  wire::Framer framer(limits_.max_packet_bytes);
+      session, [](ssh_session, ssh_message, void*) -> int { return 1; }, nullptr);
+  SshChannelReplies replies(session, channel);
+  SftpSession sftp(replies, partner, limits, sink, jail);
+  const long long ms = std::min<long long>(1000LL * limits.idle_seconds, kMaxPollMillis);
   std::vector<char> chunk(kReadChunkBytes);
-  while (!ended_ && wait_for_request()) {
-    const int n = ssh_channel_read_nonblocking(channel_, chunk.data(),
+  while (!sftp.ended()) {
+    const int ready = ssh_channel_poll_timeout(channel, static_cast<int>(ms), 0);
+    if (ready == 0) {
+      sftp.end("idle for " + std::to_string(limits.idle_seconds) + "s: session closed");
+      break;
+    }
+    if (ready < 0) break;  // the client left ("client disconnected")
+    const int n = ssh_channel_read_nonblocking(channel, chunk.data(),
                                                static_cast<std::uint32_t>(chunk.size()), 0);
     if (n == SSH_ERROR) {
-      end(std::string("channel read failed: ") + ssh_get_error(session_));
+      sftp.end(std::string("channel read failed: ") + ssh_get_error(session));
       break;
     }
     if (n <= 0) continue;  // nothing on stdout yet (or end of file: the poll says so next)
-    framer.feed(chunk.data(), static_cast<std::size_t>(n));
-    while (!ended_) {
-      std::optional<wire::Frame> frame = framer.next();
-      if (!frame) break;
-      if (!handle(*frame)) break;
-    }
-    if (framer.broken()) end("malformed request: a packet of length 0");
+    sftp.feed(chunk.data(), static_cast<std::size_t>(n));
   }
 }
 
@@ -135,16 +165,8 @@ void SftpSession::end(const std::string& reason) {
 
 void SftpSession::send(const std::string& packet) {
   if (ended_) return;
-  std::size_t sent = 0;
-  while (sent < packet.size()) {
-    const int n = ssh_channel_write(channel_, packet.data() + sent,
-                                    static_cast<std::uint32_t>(packet.size() - sent));
-    if (n <= 0) {
-      end(std::string("reply could not be sent: ") + ssh_get_error(session_));
-      return;
-    }
-    sent += static_cast<std::size_t>(n);
-  }
+  std::string error;
+  if (!replies_.write(packet, error)) end("reply could not be sent: " + error);
 }
 
 bool SftpSession::handle(const wire::Frame& frame) {

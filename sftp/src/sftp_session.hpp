@@ -7,6 +7,7 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
+#include <cstddef>
 #include <deque>
 #include <string>
 #include <vector>
@@ -20,18 +21,30 @@
 
 namespace edigate::sftp {
 
+// Where a session's replies go: the SSH channel in the server, a buffer in the fuzz target.
+class ReplyChannel {
+ public:
+  virtual ~ReplyChannel() = default;
+  // Writes the whole packet; false, with why, when it cannot.
+  virtual bool write(const std::string& packet, std::string& error) = 0;
+};
+
 class SftpSession {
  public:
   using Request = wire::Request;
 
-  SftpSession(ssh_session session, ssh_channel channel, const PartnerAccount& partner,
-              const ServerLimits& limits, UploadSink& sink, const Jail& jail);
+  SftpSession(ReplyChannel& replies, const PartnerAccount& partner, const ServerLimits& limits,
+              UploadSink& sink, const Jail& jail);
   ~SftpSession();
   SftpSession(const SftpSession&) = delete;
   SftpSession& operator=(const SftpSession&) = delete;
 
-  // Serves requests until the client leaves, goes idle past the limit, or breaks the protocol.
-  void run();
+  // Takes bytes as they come off the channel and serves every whole request in them. False once
+  // the session has ended (the client broke the protocol, or a reply could not be sent).
+  bool feed(const char* data, std::size_t size);
+  // Ends the session (logged once, with the reason): uploads still open are abandoned with it.
+  void end(const std::string& reason);
+  bool ended() const { return ended_; }
 
   // Request handlers (public for the dispatch table only).
   void on_realpath(const Request& msg);
@@ -50,14 +63,12 @@ class SftpSession {
   void on_unsupported(const Request& msg);
 
  private:
-  bool wait_for_request();
   // False when the session must end (the reason is in end_reason_).
   bool handle(const wire::Frame& frame);
   // Marks the upload of a WRITE refused unread as failed; false when none can be told.
   bool write_refused(const Request& msg);
   void dispatch(const Request& msg);
   void send(const std::string& packet);
-  void end(const std::string& reason);
   void reply_status(const Request& msg, std::uint32_t status, std::string_view message);
   // Open handles and held uploads together against max_open_handles.
   bool out_of_handles() const;
@@ -77,12 +88,12 @@ class SftpSession {
   void reply_errno(const Request& msg, int err, const std::string& what);
   void abandon(OpenHandle& handle, const std::string& reason);
 
-  ssh_session session_;
-  ssh_channel channel_;
+  ReplyChannel& replies_;
   const PartnerAccount& partner_;
   const ServerLimits& limits_;
   UploadSink& sink_;
   const Jail& jail_;
+  wire::Framer framer_;
   HandleTable handles_;
   // Uploads closed under a temporary name (partner_.temporary_suffixes): still under their hidden
   // name and open, handed on at their RENAME, abandoned if the session ends first.
@@ -92,5 +103,10 @@ class SftpSession {
   bool ended_ = false;
   std::string end_reason_ = "client disconnected";
 };
+
+// Serves an SFTP session on an SSH channel (the "sftp" subsystem) until the client leaves, goes
+// idle past idle_seconds, or the session ends.
+void serve_sftp_channel(ssh_session session, ssh_channel channel, const PartnerAccount& partner,
+                        const ServerLimits& limits, UploadSink& sink, const Jail& jail);
 
 }  // namespace edigate::sftp
