@@ -141,7 +141,8 @@ void serve_sftp_channel(ssh_session session, ssh_channel channel, const PartnerA
   while (!sftp.ended()) {
     const int ready = ssh_channel_poll_timeout(channel, static_cast<int>(ms), 0);
     if (ready == 0) {
-      sftp.end("idle for " + std::to_string(limits.idle_seconds) + "s: session closed");
+      sftp.end("idle timeout",
+               "idle for " + std::to_string(limits.idle_seconds) + "s: session closed");
       break;
     }
     if (ready < 0) break;  // the client left ("client disconnected")
@@ -156,11 +157,11 @@ void serve_sftp_channel(ssh_session session, ssh_channel channel, const PartnerA
   }
 }
 
-void SftpSession::end(const std::string& reason) {
+void SftpSession::end(const std::string& reason, const std::string& logged) {
   if (ended_) return;
   ended_ = true;
   end_reason_ = reason;
-  log_event("partner=" + partner_.id + " " + reason);
+  log_event("partner=" + partner_.id + " " + (logged.empty() ? reason : logged));
 }
 
 void SftpSession::send(const std::string& packet) {

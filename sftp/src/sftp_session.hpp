@@ -21,7 +21,9 @@
 
 namespace edigate::sftp {
 
-// Where a session's replies go: the SSH channel in the server, a buffer in the fuzz target.
+// Where a session's replies go: the SSH channel in the server, a checking buffer in the fuzz
+// target. A write must not call back into the session (feed() would move the buffer the
+// request being answered points into).
 class ReplyChannel {
  public:
   virtual ~ReplyChannel() = default;
@@ -42,8 +44,9 @@ class SftpSession {
   // Takes bytes as they come off the channel and serves every whole request in them. False once
   // the session has ended (the client broke the protocol, or a reply could not be sent).
   bool feed(const char* data, std::size_t size);
-  // Ends the session (logged once, with the reason): uploads still open are abandoned with it.
-  void end(const std::string& reason);
+  // Ends the session, logged once (with `logged`, or the reason): uploads still open or held
+  // are abandoned, recorded as partial with the reason.
+  void end(const std::string& reason, const std::string& logged = {});
   bool ended() const { return ended_; }
 
   // Request handlers (public for the dispatch table only).
