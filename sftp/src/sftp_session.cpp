@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "dir_listing.hpp"
@@ -433,7 +434,9 @@ void SftpSession::on_close(const Request& msg) {
     if (!h->write_failed && is_temporary_name(h->name, partner_.temporary_suffixes)) {
       return hold_upload(msg, std::move(*h));
     }
-    finish_upload(msg, *h);
+    if (finish_upload(msg, *h) == Finished::name_taken) {
+      abandon(*h, std::string("upload could not be stored: ") + std::strerror(EEXIST));
+    }
     return;
   }
   if (h->fd >= 0) ::close(h->fd);
@@ -441,25 +444,30 @@ void SftpSession::on_close(const Request& msg) {
 }
 
 // fsync, rename to the client's name (never over an upload not yet picked up), fsync the
-// directory, then the sink persists its record. Only then is the close answered OK.
-bool SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
+// directory, then the sink persists its record. Only then is the close answered OK. On a
+// failure the client is answered here and the upload abandoned, except when the name is taken
+// by a file waiting in the inbox: then the upload is left as it was, for the caller to keep
+// (a held upload, which its client may rename to another name) or abandon.
+SftpSession::Finished SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
   if (up.write_failed) {
     // The file has a hole or a cut-off end: never hand it on as if it were complete.
     abandon(up, "closed after a failed write");
     refuse(msg, wire::kFailure, "upload incomplete: a write had failed");
-    return false;
+    return Finished::failed;
   }
-  const bool synced = ::fsync(up.fd) == 0;
+  if (::fsync(up.fd) != 0 || ::renameat2(up.area_fd, up.temp_name.c_str(), up.area_fd,
+                                         up.name.c_str(), RENAME_NOREPLACE) != 0) {
+    const int err = errno;
+    if (err == EEXIST) {
+      refuse(msg, wire::kFailure, "a file of that name is waiting in inbox/");
+      return Finished::name_taken;
+    }
+    abandon(up, std::string("upload could not be stored: ") + std::strerror(err));
+    refuse(msg, wire::kFailure, "upload failed");
+    return Finished::failed;
+  }
   ::close(up.fd);
   up.fd = -1;
-  if (!synced || ::renameat2(up.area_fd, up.temp_name.c_str(), up.area_fd, up.name.c_str(),
-                             RENAME_NOREPLACE) != 0) {
-    const int err = errno;
-    abandon(up, std::string("upload could not be stored: ") + std::strerror(err));
-    refuse(msg, wire::kFailure,
-           err == EEXIST ? "a file of that name is waiting in inbox/" : "upload failed");
-    return false;
-  }
   // The rename must be on disk before anyone is told the file is there (the stand-alone
   // journal records it by name).
   if (::fsync(up.area_fd) != 0) {
@@ -468,7 +476,7 @@ bool SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
     up.temp_name.clear();  // nothing left under the temporary name for abandon() to remove
     abandon(up, std::string("the inbox could not be synced: ") + std::strerror(err));
     refuse(msg, wire::kFailure, "upload failed");
-    return false;
+    return Finished::failed;
   }
   const Status ingested = sink_.ingest({partner_.id, up.name, up.area_fd, up.bytes});
   if (!ingested.ok()) {
@@ -482,7 +490,7 @@ bool SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
     } else {
       refuse(msg, wire::kFailure, "upload could not be stored; send it again");
     }
-    return false;
+    return Finished::failed;
   }
   ::close(up.area_fd);
   log_event("partner=" + partner_.id + " upload complete file=" + up.name +
@@ -490,7 +498,7 @@ bool SftpSession::finish_upload(const Request& msg, OpenHandle& up) {
   finished_.push_back(up.name);
   if (finished_.size() > kFinishedNamesKept) finished_.pop_front();
   reply_status(msg, wire::kOk, "");
-  return true;
+  return Finished::done;
 }
 
 // Closed under a temporary name, an upload is not complete for its client until renamed (WinSCP
@@ -536,21 +544,24 @@ void SftpSession::on_rename(const Request& msg) {
   if (is_temporary_name(to.name, partner_.temporary_suffixes)) {
     return refuse(msg, wire::kPermissionDenied, "a held upload is renamed to its final name only");
   }
-  // A file of that name still waiting (for the stand-alone server's reader) leaves the upload
-  // held: the client may rename it to another name, or retry once the file is picked up.
-  struct stat st {};
-  if (::fstatat(upload->area_fd, to.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    return refuse(msg, wire::kFailure, "a file of that name is waiting in inbox/");
-  }
   OpenHandle up = std::move(*upload);
   held_.erase(upload);
-  const std::string held_name = std::move(up.name);
-  up.name = to.name;
-  // From here on it goes as a CLOSE does: on a failure it is dropped, recorded as partial, and
-  // the client is told (to send it again).
-  if (finish_upload(msg, up)) {
-    log_event("partner=" + partner_.id + " held upload file=" + held_name + " renamed to " +
-              to.name);
+  std::string held_name = std::exchange(up.name, to.name);
+  // It goes as a CLOSE does: on a failure it is dropped, recorded as partial, and the client is
+  // told (to send it again). A file of that name still waiting (for the stand-alone server's
+  // reader) leaves it held instead: the client may rename it to another name, or retry once
+  // the file is picked up.
+  switch (finish_upload(msg, up)) {
+    case Finished::done:
+      log_event("partner=" + partner_.id + " held upload file=" + held_name + " renamed to " +
+                to.name);
+      break;
+    case Finished::name_taken:
+      up.name = std::move(held_name);
+      held_.push_back(std::move(up));
+      break;
+    case Finished::failed:
+      break;
   }
 }
 

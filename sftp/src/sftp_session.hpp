@@ -80,8 +80,9 @@ class SftpSession {
   void open_download(const Request& msg, const JailPath& path);
   void open_upload(const Request& msg, const JailPath& path);
   void reply_handle(const Request& msg, OpenHandle handle);
-  // Hands a written upload on; false when it could not be (the client has its failure).
-  bool finish_upload(const Request& msg, OpenHandle& upload);
+  // Hands a written upload on, and answers the client either way.
+  enum class Finished { done, failed, name_taken };
+  Finished finish_upload(const Request& msg, OpenHandle& upload);
   void hold_upload(const Request& msg, OpenHandle upload);
   std::vector<OpenHandle>::iterator held(const std::string& name);
   // Whether a SETSTAT or FSETSTAT asks only for what is acknowledged (refused otherwise).
