@@ -44,6 +44,13 @@ std::optional<std::string> peer_certificate_sha256(SSL* ssl) {
 
 bool is_100_continue(std::string_view expect) { return beast::iequals(expect, "100-continue"); }
 
+bool only_chunked(std::string_view transfer_encoding) {
+  const auto first = transfer_encoding.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return false;
+  const auto last = transfer_encoding.find_last_not_of(" \t");
+  return beast::iequals(transfer_encoding.substr(first, last - first + 1), "chunked");
+}
+
 namespace {
 
 // Sent when a connection limit is reached on a plain listener (TLS ones just close: answering

@@ -34,10 +34,17 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // First read of a new request: small, it only tells "the client is talking" from "idle".
 inline constexpr std::size_t kFirstReadBytes = 4096;
 inline constexpr std::size_t kLingerChunkBytes = 16 * 1024;
+// What the read buffer may hold beyond the header limit. The parser moves body bytes out as it
+// reads them, so only a unit it must see whole stays in the buffer: the header block, a chunk
+// header with its extensions, the trailer block. Without a cap, a chunk extension or trailer
+// fields, which the parser's own limits do not count, could grow the buffer without end.
+inline constexpr std::size_t kReadSlackBytes = 64 * 1024;
 
 std::string http_date_now();
 std::optional<std::string> peer_certificate_sha256(SSL* ssl);
 bool is_100_continue(std::string_view expect);
+// A Transfer-Encoding value that names chunked and nothing else (any case, spaces around it).
+bool only_chunked(std::string_view transfer_encoding);
 
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
@@ -56,7 +63,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         remote_ip_(remote.address().to_string()),
         remote_port_(remote.port()),
         tls_(std::move(tls)),
-        stream_(std::forward<StreamArgs>(stream_args)...) {}
+        stream_(std::forward<StreamArgs>(stream_args)...) {
+    buffer_.max_size(limits().max_header_bytes + kReadSlackBytes);
+  }
 
   void start() {
     listener_->open_connections->add(1);
@@ -139,6 +148,18 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void on_header(beast::error_code ec, std::size_t n) {
     listener_->bytes_received->add(static_cast<double>(n));
     if (ec) return on_read_error(ec);
+    // Trailer fields after a chunked body land in the same fields: those read from here on
+    // are dropped (RFC 9110 section 6.5.1 lets a recipient discard them), not taken as headers.
+    header_fields_ =
+        static_cast<std::size_t>(std::distance(parser_->get().begin(), parser_->get().end()));
+    // The parser decodes chunked and nothing else: a body under any other transfer coding
+    // (gzip, chunked) would reach the handler still encoded (RFC 9112 section 6.1: 501).
+    if (const auto te = parser_->get()[bhttp::field::transfer_encoding]; !te.empty()) {
+      if (!only_chunked(std::string_view(te.data(), te.size()))) {
+        return send_local_error(501,
+                                "unsupported transfer coding: " + std::string(te.substr(0, 100)));
+      }
+    }
     if (!parser_->is_done()) {
       // A route with a smaller body limit: a longer announced body is not read at all (the
       // handler answers from the headers); a chunked one is held to the route's limit.
@@ -197,6 +218,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ec == bhttp::error::header_limit) {
       return send_local_error(431, "the request headers are over the limit of " +
                                        std::to_string(limits().max_header_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::buffer_overflow) {
+      return send_local_error(431, "a chunk header or the trailer fields are over the limit of " +
+                                       std::to_string(limits().max_header_bytes + kReadSlackBytes) +
+                                       " bytes");
     }
     if (ec == bhttp::error::body_limit) {
       const std::uint64_t limit =
@@ -262,7 +288,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto q = r.target.find('?');
     r.path = r.target.substr(0, q);
     if (q != std::string::npos) r.query = r.target.substr(q + 1);
+    std::size_t taken = 0;
     for (const auto& field : msg) {
+      if (taken++ == header_fields_) break;  // the rest are trailer fields
       r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     r.body = std::move(msg.body());
@@ -397,6 +425,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<std::string> client_cert_;
   std::uint64_t body_refused_length_ = 0;  // see Request::body_refused_length
   std::uint64_t route_body_limit_ = 0;     // the body limit this request is read under
+  std::size_t header_fields_ = 0;          // the request's fields before any trailer fields
   std::array<char, kLingerChunkBytes> scratch_{};
   Phase phase_ = Phase::idle;
   std::chrono::steady_clock::time_point started_{};

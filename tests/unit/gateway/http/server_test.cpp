@@ -440,3 +440,60 @@ TEST_CASE("server: bodies held by all connections share one memory budget", "[ht
   CHECK(ok->status == 200);
   pool.stop();
 }
+
+TEST_CASE("server: chunk extensions and trailer fields are held to a limit", "[http]") {
+  TestServer ts(echo_router());
+  // The read buffer holds the header limit (2048 here) plus 64 KiB at most.
+  SECTION("a chunk extension longer than that gets 431, not a buffer that grows") {
+    RawConnection c(ts.port);
+    REQUIRE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5;x=" +
+                   std::string(100 * 1024, 'y')));
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 431);
+    CHECK(c.closed_by_peer());
+  }
+  SECTION("so do trailer fields longer than that") {
+    RawConnection c(ts.port);
+    std::string trailers;
+    while (trailers.size() < 100 * 1024) trailers += "X-T: y\r\n";
+    REQUIRE(
+        c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "5\r\nabcde\r\n0\r\n" +
+               trailers + "\r\n"));
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 431);
+  }
+  SECTION("short trailer fields are dropped, not taken as headers") {
+    RawConnection c(ts.port);
+    REQUIRE(
+        c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "5\r\nabcde\r\n0\r\nX-Custom: from-the-trailer\r\n\r\n"));
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "abcde");
+    CHECK(r->headers["x-custom"] == "none");
+  }
+}
+
+TEST_CASE("server: a transfer coding other than chunked gets 501", "[http]") {
+  TestServer ts(echo_router());
+  for (std::string coding : {"gzip, chunked", "deflate,chunked"}) {
+    RawConnection c(ts.port);
+    REQUIRE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding +
+                   "\r\n\r\n5\r\nabcde\r\n0\r\n\r\n"));
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 501);
+    CHECK(c.closed_by_peer());
+  }
+  RawConnection c(ts.port);
+  REQUIRE(
+      c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:  Chunked \r\n\r\n"
+             "5\r\nabcde\r\n0\r\n\r\n"));
+  auto r = c.read_response();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
