@@ -254,6 +254,12 @@ int run_restore(const RestoreOptions& o) {
     return cannot("--id-gap must be from 1 to " + std::to_string(st::kMaxIdGap) +
                   " and --control-gap from 0 to " + std::to_string(st::kMaxControlGap));
   }
+  const fs::path target_dir =
+      fs::path(o.db).parent_path().empty() ? fs::path(".") : fs::path(o.db).parent_path();
+  if (!fs::is_directory(target_dir)) {
+    return cannot("no directory " + target_dir.string() + " for " + o.db +
+                  ": create it (owned by the daemon's user) first");
+  }
   st::StoreLock lock;
   if (const std::string why = lock.take(o.db); !why.empty()) {
     return cannot(why + ": stop the daemon before a restore");

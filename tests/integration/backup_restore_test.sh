@@ -64,6 +64,9 @@ sqlite3 $db "SELECT kind, last FROM control_numbers WHERE kind IN ('interchange'
 
 check "restore while the daemon runs" 2 "$bin" store restore --from backup --db $db --spool var/spool
 has "it says to stop the daemon" err "stop the daemon"
+check "restore into a directory that is not there" 2 "$bin" store restore --from backup \
+  --db nowhere/sub/edigate.db --spool nowhere/spool
+has "it names the missing directory" err "no directory nowhere/sub"
 
 # A backup whose spool lacks a file it names, restored where that file is not either: refused,
 # nothing written.

@@ -32,6 +32,12 @@ sed -e "s/port=\"$http_port\"/port=\"$(free_port)\"/; s/port=\"$https_port\"/por
   edigate.xml >second.xml
 check "a second daemon on the same store exits" 2 timeout 20 "$bin" serve --config second.xml
 has "it says which process has it" err "another edigate process uses the store .*var/edigate.db (pid $daemon)"
+# The same through a symbolic link to the database file (SQLite follows it to the same WAL).
+mkdir -p linked && ln -s "$PWD/var/edigate.db" linked/edigate.db
+sed "s|var/edigate.db|linked/edigate.db|" second.xml >linked.xml
+check "a second daemon on a link to the store's file exits" 2 timeout 20 "$bin" serve --config linked.xml
+has "the link is the same store" err "another edigate process uses the store .*linked/edigate.db (pid $daemon)"
+[ ! -e linked/edigate.db.lock ] && ok || fail "the lock is taken beside the real file, not the link"
 
 po="$src/tests/fixtures/edi/canonical/partners/retailer/850-4010-retailer.edi"
 # renumbered N: the sample 850 with interchange and group control number N (6 digits), so that

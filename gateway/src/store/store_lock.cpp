@@ -5,13 +5,27 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
 namespace edigate::gateway::store {
 
+std::string resolved_store_path(const std::string& database) {
+  char real[PATH_MAX];
+  if (::realpath(database.c_str(), real) != nullptr) return real;
+  // Not there yet: its directory's real path and its name.
+  const auto slash = database.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : database.substr(0, slash));
+  const std::string name = slash == std::string::npos ? database : database.substr(slash + 1);
+  if (::realpath(dir.c_str(), real) != nullptr) return std::string(real) + "/" + name;
+  return database;
+}
+
 std::string StoreLock::take(const std::string& database) {
-  const std::string path = database + ".lock";
+  const std::string path = resolved_store_path(database) + ".lock";
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (fd_ < 0) return "cannot open " + path + ": " + std::strerror(errno);
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -56,7 +70,7 @@ std::string StoreUsers::take_alone(const std::string& database) {
 }
 
 std::string StoreUsers::take(const std::string& database, int operation, std::string busy) {
-  const std::string path = database + ".users";
+  const std::string path = resolved_store_path(database) + ".users";
   if (fd_ >= 0) ::close(fd_);
   fd_ = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd_ < 0) return "cannot open " + path + ": " + std::strerror(errno);

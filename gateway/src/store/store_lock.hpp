@@ -9,6 +9,11 @@
 
 namespace edigate::gateway::store {
 
+// Where a store's .lock and .users files go: beside the database file itself, its path with
+// symbolic links resolved (as SQLite resolves them for the WAL), so that two paths to one
+// database, one through a link to the file, cannot take two different locks.
+std::string resolved_store_path(const std::string& database);
+
 class StoreLock {
  public:
   StoreLock() = default;
