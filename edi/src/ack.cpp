@@ -266,8 +266,12 @@ std::string_view first_contrl_code(const std::vector<Problem>& problems, Scope s
 // UCM for one message, then a UCS per segment in error and a UCD per element in error.
 void message_response(const ReceivedSet& s, Body& out) {
   const std::string& version = s.header.version;
-  const std::string v = version.size() > 3 ? version.substr(0, version.size() - 3) : version;
-  const std::string release = version.size() > 3 ? version.substr(version.size() - 3) : "";
+  // A header the reader did not fill has no split: then take the release as the last three.
+  const std::size_t at = s.header.release_at != 0
+                             ? std::min(s.header.release_at, version.size())
+                             : (version.size() > 3 ? version.size() - 3 : version.size());
+  const std::string v = version.substr(0, at);
+  const std::string release = version.substr(at);
   std::vector<std::string> id{s.header.id, v, release, s.header.agency};
   if (!s.header.association.empty()) id.push_back(s.header.association);
   SegmentData& ucm = out.add("UCM").add(s.header.control_number).add_composite(std::move(id));
@@ -289,6 +293,9 @@ void message_response(const ReceivedSet& s, Body& out) {
   }
 }
 
+bool is_contrl(const ReceivedSet& s) { return s.header.id == "CONTRL"; }
+bool is_fa(const ReceivedGroup& g) { return g.header.functional_id == "FA"; }
+
 // The CONTRL message body: UCI, then a UCM per message.
 std::vector<SegmentData> contrl_body(const ReceivedInterchange& r, const AckOptions& options) {
   const InterchangeHeader& h = r.header;
@@ -301,6 +308,7 @@ std::vector<SegmentData> contrl_body(const ReceivedInterchange& r, const AckOpti
   if (!error.empty()) uci.add(std::string(error));
   for (const ReceivedGroup& g : r.groups) {
     for (const ReceivedSet& s : g.sets) {
+      if (is_contrl(s)) continue;
       if (set_rejected(s) || options.report_accepted) message_response(s, out);
     }
   }
@@ -333,11 +341,12 @@ AckType x12_ack(const ReceivedInterchange& r, const AckOptions& options,
   }
   AckType type = AckType::ta1;
   for (const ReceivedGroup& g : r.groups) {
+    if (is_fa(g)) continue;
     const bool v999 = is_999(g, options.type);
     type = v999 ? AckType::x999 : AckType::x997;
     out.groups.push_back(x12_ack_group(r, g, v999, options, numbers));
   }
-  if (out.groups.empty() && out.interchange_segments.empty()) {
+  if (out.groups.empty() && out.interchange_segments.empty() && r.groups.empty()) {
     out.interchange_segments.push_back(ta1_segment(r));
   }
   return type;
@@ -358,6 +367,20 @@ std::string self_check(std::string_view bytes) {
 
 }  // namespace
 
+bool only_acknowledgements(const ReceivedInterchange& r) {
+  if (r.header.standard == Standard::x12) {
+    return !r.groups.empty() && std::all_of(r.groups.begin(), r.groups.end(), is_fa);
+  }
+  bool any = false;
+  for (const ReceivedGroup& g : r.groups) {
+    for (const ReceivedSet& s : g.sets) {
+      if (!is_contrl(s)) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
 std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& received,
                                  const AckOptions& options, ControlNumberAllocator& numbers) {
   std::vector<BuiltAck> acks;
@@ -366,6 +389,12 @@ std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& receive
     // An explicit type is for one standard: skip interchanges of the other.
     const bool x12_type = options.type != AckType::contrl && options.type != AckType::automatic;
     if ((x12 && options.type == AckType::contrl) || (!x12 && x12_type)) continue;
+    if (only_acknowledgements(r)) {
+      const bool ta1_wanted = x12 && (options.type == AckType::ta1 ||
+                                      (options.type == AckType::automatic &&
+                                       (r.header.ack_requested || interchange_has_ta1_error(r))));
+      if (!ta1_wanted) continue;
+    }
     Interchange envelope = reply_envelope(r, options, numbers);
     BuiltAck ack;
     ack.partner = r.header.sender_id;

@@ -978,6 +978,7 @@ struct Reader::Impl final : detail::ProblemSink {
         version.substr(parts[1].size()) != parts[2]) {
       t.version.assign(parts[1]).append(parts[2]);
     }
+    t.release_at = parts[1].size();
     assign(t.agency, parts[3]);
     assign(t.association, parts[4]);
     t.implementation.clear();

@@ -1,5 +1,6 @@
 #include "ack_command.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 
@@ -83,6 +84,15 @@ int run_ack(edi::Source& source, const AckCommandOptions& command) {
       continue;
     }
     std::cout << ack.bytes << "\n";
+  }
+  const auto& received = collector.interchanges();
+  const bool all_acks =
+      !received.empty() && std::all_of(received.begin(), received.end(),
+                                       [](const auto& r) { return edi::only_acknowledgements(r); });
+  if (acks.empty() && all_acks) {
+    std::cerr << "edigate: nothing to acknowledge: the input holds only acknowledgements "
+                 "(997/999 groups, CONTRL messages), which are not acknowledged\n";
+    return errors == 0 ? 0 : 1;
   }
   if (acks.empty()) std::cerr << "edigate: no interchange to acknowledge\n";
   return errors == 0 && !acks.empty() && !unwritten ? 0 : 1;

@@ -121,6 +121,9 @@ message "$id2" >rejected.json
 has "the rejection says why" rejected.json '997: rejected (codes 5)'
 "$bin" audit export --db var/edigate.db | grep '"action":"outbound.acknowledged"' >acknowledged.txt
 [ "$(wc -l <acknowledged.txt)" = 2 ] && ok || fail "two outbound.acknowledged entries, not $(wc -l <acknowledged.txt)"
+# Their 997s are not acknowledged: the one 997 we built is still the one for their order.
+[ "$(sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT count(*) FROM acks WHERE direction = 'out'")" = 1 ] &&
+  ok || fail "a 997 was built for the partner's 997s"
 
 # The partner down: the attempt fails and is retried; back up, the message goes.
 kill "$partner_daemon"

@@ -21,9 +21,8 @@ std::string fixture(const std::string& name) {
   return out.str();
 }
 
-// The ack's segments after its ISA/UNB line, one string per segment.
-std::vector<std::string> ack_segments(const std::string& name, AckType type) {
-  const std::string input = fixture(name);
+// The segments of the acks built for `input`, one string per segment.
+std::vector<std::string> ack_segments_of(const std::string& input, AckType type) {
   Reader reader(input);
   AckCollector collector;
   ValidatorOptions options;
@@ -45,6 +44,11 @@ std::vector<std::string> ack_segments(const std::string& name, AckType type) {
     }
   }
   return segments;
+}
+
+// The same for a fixture file.
+std::vector<std::string> ack_segments(const std::string& name, AckType type) {
+  return ack_segments_of(fixture(name), type);
 }
 
 }  // namespace
@@ -97,4 +101,55 @@ TEST_CASE("EDIFACT envelope errors: UCI, UCM codes", "[ack][fixtures]") {
             "UCM+1+ORDERS:D:96A:UN+4+29",                                 // UNT count 9, actual 3
             "UCM+2+ORDERS:D:96A:UN+4+28",                                 // UNT reference 3, UNH 2
         });
+}
+
+TEST_CASE("acknowledgements are not acknowledged", "[ack][fixtures]") {
+  SECTION("a 997 gets no 997, and no TA1 unless ISA14 asks for one") {
+    const std::string ack = fixture("acks/997-accepted.edi");
+    CHECK(ack_segments_of(ack, AckType::automatic).empty());
+    CHECK(ack_segments_of(ack, AckType::x997).empty());
+    std::string asked = ack;
+    asked.replace(asked.find("*0*P*"), 5, "*1*P*");  // ISA14 = 1
+    const auto segments = ack_segments_of(asked, AckType::automatic);
+    REQUIRE(segments.size() == 1);  // the TA1 alone
+    CHECK(segments[0].rfind("TA1*000000501*", 0) == 0);
+  }
+  SECTION("a 999 gets no 999") {
+    CHECK(ack_segments_of(fixture("acks/999-errors.edi"), AckType::automatic).empty());
+  }
+  SECTION("a CONTRL gets no CONTRL") {
+    CHECK(ack_segments_of(fixture("acks/contrl-accepted.edi"), AckType::automatic).empty());
+    CHECK(ack_segments_of(fixture("acks/contrl-rejected.edi"), AckType::contrl).empty());
+  }
+  SECTION("beside a PO group, the FA group is left out of the 997") {
+    std::string both = fixture("x12/850-4010-basic.edi");
+    const std::string fa =
+        "GS*FA*ACMERETAIL*EDIGATEDEMO*20241106*0915*502*X*004010~\nST*997*0001~\nAK1*PO*101~\n"
+        "AK9*A*1*1*1~\nSE*4*0001~\nGE*1*502~\n";
+    const auto iea = both.find("IEA*1*");
+    REQUIRE(iea != std::string::npos);
+    both.insert(iea, fa);
+    both.replace(both.find("IEA*1*"), 6, "IEA*2*");
+    std::size_t ak1 = 0;
+    for (const std::string& segment : ack_segments_of(both, AckType::automatic)) {
+      if (segment.rfind("AK1*", 0) == 0) {
+        ++ak1;
+        CHECK(segment.rfind("AK1*PO*", 0) == 0);
+      }
+    }
+    CHECK(ak1 == 1);
+  }
+}
+
+TEST_CASE("CONTRL quotes a message's version and release as they were split", "[ack][fixtures]") {
+  // 0052 "D" and 0054 "3": one character of release, not three.
+  const std::string input =
+      "UNB+UNOC:3+5412345000013:14+5498765000018:14+241105:1432+00000000000101'"
+      "UNH+1+ORDERS:D:96A:UN:EAN008'BGM+220+PO-1+9'UNT+3+1'"
+      "UNH+2+APERAK:D:3:UN'BGM+23+X+9'UNT+3+2'UNZ+2+00000000000101'";
+  std::vector<std::string> ucm;
+  for (const std::string& segment : ack_segments_of(input, AckType::contrl)) {
+    if (segment.rfind("UCM+", 0) == 0) ucm.push_back(segment);
+  }
+  CHECK(ucm == std::vector<std::string>{"UCM+1+ORDERS:D:96A:UN:EAN008+7", "UCM+2+APERAK:D:3:UN+7"});
 }

@@ -84,7 +84,16 @@ struct BuiltAck {
   std::string partner;                // the received interchange's sender id (the addressee)
 };
 
-// Builds one acknowledgement per received interchange (of the standard the type is for). Each
+// Whether a received interchange holds acknowledgements and nothing else: X12 groups that are
+// all FA (997, 999), or EDIFACT messages that are all CONTRL. Acknowledgements are not
+// acknowledged (X12: no 997/999 for an FA group; ISO 9735: no CONTRL for a CONTRL), so
+// build_acks builds none for such an interchange unless a TA1 is asked for (ISA14 = 1, or an
+// explicit TA1) or its envelope has errors a TA1 reports.
+bool only_acknowledgements(const ReceivedInterchange& received);
+
+// Builds one acknowledgement per received interchange (of the standard the type is for), but
+// none for an interchange of acknowledgements (above), and no 997/999 for an FA group or UCM
+// for a CONTRL inside a mixed one. Each
 // ack is read back before it is returned; one that would not read cleanly (the received
 // envelope lacks a sender id, say) comes back with `error` set and no bytes.
 std::vector<BuiltAck> build_acks(const std::vector<ReceivedInterchange>& received,

@@ -44,6 +44,7 @@ struct TransactionHeader {
   std::string control_number;  // ST02 / UNH 0062
   // X12: ST03 if present, otherwise the group's GS08; EDIFACT: 0052 + 0054 ("D96A").
   std::string version;
+  std::size_t release_at = 0;  // EDIFACT: where 0054 starts in `version` (the length of 0052)
   std::string implementation;  // X12 ST03 implementation convention reference, as written
   std::string agency;          // EDIFACT 0051 ("UN")
   std::string association;     // EDIFACT 0057 ("EAN008")
