@@ -51,7 +51,13 @@ processed_show() {
     ok || fail "$1 is processed"
   "$bin" messages show --db var/edigate.db "$id" >"$2"
 }
-po5010="$src/tests/fixtures/edi/canonical/850-5010-retail-orders.edi"
+# The 5010 orders fixture comes from another sender (01:081466849): the copy sent here is
+# addressed from the retailer (08:6111470100), as its profile says, ISA06 still 15 wide.
+po5010=po5010.edi
+sed 's/\*01\*081466849      \*/*08*6111470100     */' \
+  "$src/tests/fixtures/edi/canonical/850-5010-retail-orders.edi" >"$po5010"
+grep -q '^ISA\*00\*          \*00\*          \*08\*6111470100     \*' "$po5010" && ok ||
+  fail "the 5010 orders renamed to the retailer's sender"
 
 # --- AS2 with edigate as2 send: a signed MDN with the MIC, then the ERP gets both orders ----
 pack_retailer_message "$po" msg
@@ -254,6 +260,34 @@ wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.
   ok || fail "upload status processed"
 curl -s -H 'Authorization: Bearer upload-token' "http://127.0.0.1:$http_port/upload/$id" >status.json
 has "duplicate interchange flagged" status.json '"status":"duplicate"'
+# The original, from 01:081466849: the retailer's token does not make it the retailer's. Its
+# sets are rejected and not delivered, nothing acknowledges it, and the audit says why.
+erp_before=$(ls erp | grep -c json)
+acks_before=$(sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT count(*) FROM acks WHERE direction = 'out'")
+check "an upload of another sender's interchange" 0 curl -sS -o up.json -w '%{http_code}' \
+  -H "Authorization: Bearer upload-token" "http://127.0.0.1:$http_port/upload" \
+  --data-binary @"$src/tests/fixtures/edi/canonical/850-5010-retail-orders.edi"
+has "202: it is kept" out "202"
+id=$(python3 -c 'import json; print(json.load(open("up.json"))["message_id"])')
+wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.0.1:$http_port/upload/$id | grep -q '\"status\":\"failed\"'" &&
+  ok || fail "another sender's interchange fails the message"
+"$bin" messages show --db var/edigate.db "$id" >foreign.json
+has "it names the sender it claims and the one expected" foreign.json \
+  "interchange sender 01:081466849 is not this partner's (08:6111470100)"
+has "its sets are rejected" foreign.json '"status": "rejected"'
+sleep 1
+[ "$(ls erp | grep -c json)" = "$erp_before" ] && ok || fail "another sender's orders reached the ERP"
+[ "$(sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT count(*) FROM acks WHERE direction = 'out'")" = "$acks_before" ] &&
+  ok || fail "another sender's interchange was acknowledged"
+"$bin" audit export --db var/edigate.db | grep -q '"action":"interchange.refused"' && ok ||
+  fail "the refusal is audited"
+# Addressed to someone else than us (ISA08 not BLUERIDGEHW): refused the same way.
+sed 's/\*ZZ\*BLUERIDGEHW    \*/*ZZ*SOMEOTHERCO    */' "$po5010" >elsewhere.edi
+check "an upload addressed to someone else" 0 curl -sS -o up.json -w '%{http_code}' \
+  -H "Authorization: Bearer upload-token" "http://127.0.0.1:$http_port/upload" --data-binary @elsewhere.edi
+id=$(python3 -c 'import json; print(json.load(open("up.json"))["message_id"])')
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q 'interchange receiver ZZ:SOMEOTHERCO is not us (ZZ:BLUERIDGEHW)'" &&
+  ok || fail "an interchange not addressed to us is refused"
 # A payload over 64 KiB is a spool file (smaller ones are database blobs), read back from there
 # by the pipeline: a 120 KB 850 is processed and delivered like any other.
 python3 - <<'PY'

@@ -153,6 +153,28 @@ bool waiting_mends(const store::Status& why) {
   }
 }
 
+// Who may send this partner's interchanges: its profile's <x12>/<edifact> (else its mapping's
+// their-ids), addressed to its mapping's our-ids.
+ExpectedParties expected_parties(const config::PartnerProfile& p) {
+  ExpectedParties e;
+  const edi::mapping::Partner* m = p.mapping.get();
+  if (p.x12) {
+    e.x12_sender = {p.x12->qualifier, p.x12->id};
+  } else if (m != nullptr && m->x12) {
+    e.x12_sender = {m->x12->their_qualifier, m->x12->their_id};
+  }
+  if (p.edifact) {
+    e.edifact_sender = {p.edifact->qualifier, p.edifact->id};
+  } else if (m != nullptr && m->edifact) {
+    e.edifact_sender = {m->edifact->their_qualifier, m->edifact->their_id};
+  }
+  if (m != nullptr && m->x12) e.x12_receiver = {m->x12->our_qualifier, m->x12->our_id};
+  if (m != nullptr && m->edifact) {
+    e.edifact_receiver = {m->edifact->our_qualifier, m->edifact->our_id};
+  }
+  return e;
+}
+
 void store_failed(store::Store& st, const store::Job& job, const store::Status& why) {
   if (waiting_mends(why)) {
     (void)st.retry(job, why.message, now_ms() + kStoreRetryMs);
@@ -766,6 +788,29 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
   options.partner_id = partner->id;
   options.limits = live->config->limits.edi;
   const ProcessResult result = process_edi(payload.value(), *partner->mapping, options);
+  // An interchange from someone else than this partner (by its envelope), or not addressed to
+  // us: none of its sets is delivered and nothing acknowledges it (an ack would go to whoever
+  // the envelope names).
+  const ExpectedParties parties = expected_parties(*partner);
+  std::vector<std::string> refused(result.interchanges.size());
+  std::size_t refused_count = 0;
+  for (std::size_t i = 0; i < result.interchanges.size(); ++i) {
+    refused[i] = party_mismatch(result.interchanges[i].standard, result.interchanges[i], parties);
+    if (!refused[i].empty()) ++refused_count;
+  }
+  ProcessResult acks_of;  // what is acknowledged: the interchanges not refused
+  if (refused_count > 0) {
+    for (const edi::ReceivedInterchange& r : result.to_acknowledge) {
+      ProcessedInterchange envelope;
+      envelope.sender_qualifier = r.header.sender_qualifier;
+      envelope.sender_id = r.header.sender_id;
+      envelope.receiver_qualifier = r.header.receiver_qualifier;
+      envelope.receiver_id = r.header.receiver_id;
+      if (party_mismatch(r.header.standard, envelope, parties).empty()) {
+        acks_of.to_acknowledge.push_back(r);
+      }
+    }
+  }
   // The partner's acknowledgements of what we sent, if the payload holds any.
   bool holds_acks = payload.value().find("TA1") != std::string::npos;
   for (const ProcessedSet& set : result.sets) {
@@ -814,6 +859,14 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
             : result.problems.empty()            ? "no interchange found"
                                                  : edi::to_string(result.problems.front());
     note = error;
+  } else if (refused_count == result.interchanges.size()) {
+    error = *std::find_if(refused.begin(), refused.end(),
+                          [](const std::string& why) { return !why.empty(); });
+    note = error;
+  } else if (refused_count > 0) {
+    note = std::to_string(refused_count) + " interchange(s) refused, the first: " +
+           *std::find_if(refused.begin(), refused.end(),
+                         [](const std::string& why) { return !why.empty(); });
   } else if (first_error != result.problems.end()) {
     note = std::to_string(std::count_if(first_error, result.problems.end(), is_error)) +
            " envelope error(s) outside the transaction sets, the first: " +
@@ -852,6 +905,17 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     for (std::size_t i = 0; i < result.interchanges.size(); ++i) {
       const ProcessedInterchange& ic = result.interchanges[i];
       const std::string sender = ic.sender_qualifier + ":" + ic.sender_id;
+      if (!refused[i].empty()) {
+        if (auto audited = st.append_audit({"pipeline", "interchange.refused",
+                                            "message:" + std::to_string(message_id),
+                                            store::json_text({{"sender", sender},
+                                                              {"control", ic.control_number},
+                                                              {"reason", refused[i]}})});
+            !audited.ok()) {
+          return audited.status();
+        }
+        continue;
+      }
       auto first = st.record_interchange(partner->id, sender, ic.control_number, message_id);
       if (!first.ok()) return first.status();
       if (first.value() && in_this_message.insert(sender + "\n" + ic.control_number).second) {
@@ -868,7 +932,10 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     }
     for (const ProcessedSet& set : result.sets) {
       store::NewDocument d = new_document(message_id, set);
-      if (duplicates.contains(set.interchange)) {
+      if (set.interchange < refused.size() && !refused[set.interchange].empty()) {
+        d.status = "rejected";
+        d.error = refused[set.interchange];
+      } else if (duplicates.contains(set.interchange)) {
         d.status = "duplicate";
       } else if (!set.accepted) {
         d.status = "rejected";
@@ -946,9 +1013,10 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     auto earlier = st.list_acks(message_id);
     if (!earlier.ok()) return earlier.status();
     store::ControlNumbers numbers(st, partner->id);
-    const std::vector<edi::BuiltAck> acks = earlier.value().empty()
-                                                ? build_process_acks(result, options, numbers)
-                                                : std::vector<edi::BuiltAck>{};
+    const std::vector<edi::BuiltAck> acks =
+        earlier.value().empty()
+            ? build_process_acks(refused_count > 0 ? acks_of : result, options, numbers)
+            : std::vector<edi::BuiltAck>{};
     if (!numbers.first_error().ok()) return numbers.first_error();
     for (const edi::BuiltAck& built : acks) {
       if (!built.error.empty()) continue;

@@ -93,6 +93,39 @@ void stamp(std::string& date, std::string& time) {
 
 }  // namespace
 
+namespace {
+
+std::string named(const std::string& qualifier, const std::string& id) {
+  return qualifier.empty() ? id : qualifier + ":" + id;
+}
+
+// Whether a party in an envelope is the expected one: the id exactly, the qualifier when both
+// have one.
+bool same_party(const std::string& qualifier, const std::string& id,
+                const ExpectedParties::Party& expected) {
+  if (expected.id.empty()) return true;
+  if (id != expected.id) return false;
+  return expected.qualifier.empty() || qualifier.empty() || qualifier == expected.qualifier;
+}
+
+}  // namespace
+
+std::string party_mismatch(edi::Standard standard, const ProcessedInterchange& i,
+                           const ExpectedParties& expected) {
+  const bool x12 = standard == edi::Standard::x12;
+  const ExpectedParties::Party& sender = x12 ? expected.x12_sender : expected.edifact_sender;
+  const ExpectedParties::Party& receiver = x12 ? expected.x12_receiver : expected.edifact_receiver;
+  if (!same_party(i.sender_qualifier, i.sender_id, sender)) {
+    return "interchange sender " + named(i.sender_qualifier, i.sender_id) +
+           " is not this partner's (" + named(sender.qualifier, sender.id) + ")";
+  }
+  if (!same_party(i.receiver_qualifier, i.receiver_id, receiver)) {
+    return "interchange receiver " + named(i.receiver_qualifier, i.receiver_id) + " is not us (" +
+           named(receiver.qualifier, receiver.id) + ")";
+  }
+  return {};
+}
+
 ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,
                           const ProcessOptions& options) {
   ProcessResult result;

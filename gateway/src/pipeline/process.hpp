@@ -62,6 +62,20 @@ struct ProcessResult {
   bool readable() const { return !interchanges.empty(); }
 };
 
+// Who may send a partner's interchanges, and to whom: X12 ISA05/ISA06 and ISA07/ISA08, EDIFACT
+// UNB 0004/0007 and 0010/0007. An empty id is not checked; an empty qualifier neither.
+struct ExpectedParties {
+  struct Party {
+    std::string qualifier, id;
+  };
+  Party x12_sender, x12_receiver, edifact_sender, edifact_receiver;
+};
+
+// Why an interchange with this envelope is not the partner's to send, or not addressed to us
+// ("interchange sender ZZ:OTHER is not this partner's (08:6111470100)"); empty when it is.
+std::string party_mismatch(edi::Standard standard, const ProcessedInterchange& interchange,
+                           const ExpectedParties& expected);
+
 ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,
                           const ProcessOptions& options);
 

@@ -120,3 +120,40 @@ TEST_CASE("each set names the interchange it came in", "[pipeline]") {
   CHECK(r.sets[2].interchange == 1);
   CHECK(r.sets[3].interchange == 1);
 }
+
+TEST_CASE("party_mismatch: the envelope's sender must be the partner's and its receiver us",
+          "[pipeline]") {
+  gateway::ExpectedParties expected;
+  expected.x12_sender = {"08", "6111470100"};
+  expected.x12_receiver = {"ZZ", "BLUERIDGEHW"};
+  expected.edifact_sender = {"", "5412345000013"};
+  gateway::ProcessedInterchange x12;
+  x12.sender_qualifier = "08";
+  x12.sender_id = "6111470100";
+  x12.receiver_qualifier = "ZZ";
+  x12.receiver_id = "BLUERIDGEHW";
+  CHECK(gateway::party_mismatch(edi::Standard::x12, x12, expected).empty());
+  gateway::ProcessedInterchange other = x12;
+  other.sender_qualifier = "01";
+  other.sender_id = "081466849";
+  CHECK(gateway::party_mismatch(edi::Standard::x12, other, expected) ==
+        "interchange sender 01:081466849 is not this partner's (08:6111470100)");
+  other = x12;
+  other.sender_qualifier = "ZZ";  // the right id under another qualifier is another party
+  CHECK(!gateway::party_mismatch(edi::Standard::x12, other, expected).empty());
+  other = x12;
+  other.receiver_id = "SOMEOTHERCO";
+  CHECK(gateway::party_mismatch(edi::Standard::x12, other, expected) ==
+        "interchange receiver ZZ:SOMEOTHERCO is not us (ZZ:BLUERIDGEHW)");
+  // EDIFACT: a qualifier is compared only when both have one; no receiver expected, none checked.
+  gateway::ProcessedInterchange unb;
+  unb.sender_qualifier = "14";
+  unb.sender_id = "5412345000013";
+  unb.receiver_id = "ANYONE";
+  CHECK(gateway::party_mismatch(edi::Standard::edifact, unb, expected).empty());
+  unb.sender_id = "5412345000099";
+  CHECK(gateway::party_mismatch(edi::Standard::edifact, unb, expected) ==
+        "interchange sender 14:5412345000099 is not this partner's (5412345000013)");
+  // Nothing expected: nothing checked.
+  CHECK(gateway::party_mismatch(edi::Standard::x12, other, gateway::ExpectedParties()).empty());
+}
