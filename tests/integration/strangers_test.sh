@@ -25,8 +25,10 @@ check "a partner's garbage" 0 curl -sS -o garbage.mdn "http://127.0.0.1:$http_po
   -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <garbage@test>" \
   -H "Disposition-Notification-To: x" -H "Content-Type: application/pkcs7-mime" --data-binary @garbage.bin
 has "a negative MDN" garbage.mdn "processed/error"
-db "SELECT size, error FROM messages WHERE partner = 'retailer' AND as2_message_id = '<garbage@test>'" >partner.txt
+db "SELECT size, error, as2_message_id IS NULL FROM messages WHERE partner = 'retailer' AND error LIKE '%(Message-ID <garbage@test>)%'" >partner.txt
 has "its size and what was kept" partner.txt "^50000|.*stored the first 4096 of 50000 bytes"
+# Nothing verified it is the retailer's: its Message-ID is in its error, not its key.
+has "not keyed by its Message-ID" partner.txt "|1$"
 
 # The retailer's order encrypted to three recipients (us, and two more), as openssl cms makes
 # it: within the share, every RecipientInfo may be tried and it is processed.
@@ -133,6 +135,23 @@ assert len(summed) == 1 and summed[0]["suppressed"] == 15, summed
 assert summed[0]["top"] == [{"address": "127.0.0.1", "count": 15}], summed
 PY
 check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db
+
+# Again with the refusal shares fresh (a new daemon).
+start_daemon
+# The retailer's own message under that Message-ID afterwards is no duplicate of it: taken,
+# a positive MDN with its own MIC, delivered.
+sed -e "s/000118830/000424242/g" -e "s/\*118830\*/*424242*/; s/GE\*2\*118830/GE*2*424242/" "$po" >po-424242.edi
+pack_retailer_message po-424242.edi claimed --message-id '<garbage@test>'
+check "the partner's message under a Message-ID a stranger used" 0 "$bin" as2 send \
+  "http://127.0.0.1:$http_port/as2" claimed --partner-cert certs/as2/our.pem --expect-mic "$mic"
+wait_for 15 sh -c 'grep -l 424242 erp/*.json' && ok || fail "the partner's order under that Message-ID delivered"
+# A refused message that asked for no MDN: the HTTP status says it was refused (a 2xx would
+# read as taken).
+check "garbage asking for no MDN" 0 curl -sS -o nomdn.txt -w '%{http_code}' "http://127.0.0.1:$http_port/as2" \
+  -H "AS2-From: TEST-RETAILER" -H "AS2-To: EDIGATE-TEST" -H "Message-ID: <nomdn@test>" \
+  -H "Content-Type: application/pkcs7-mime" --data-binary "not a message"
+has "400" out "^400$"
+has "with the disposition" nomdn.txt "refused: processed/error: decryption-failed"
 
 echo "strangers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -201,13 +201,18 @@ bool posts_mdn_later(const as2::ReceiveOutcome& outcome) {
 // rather than looked up before it, so that no query is spent on the messages that are not
 // duplicates, and a retry that raced the first copy to the commit gets the MDN too.
 void answer_duplicate(Core& core, const std::string& partner_id, const as2::ReceiveOutcome& outcome,
-                      Responder& responder) {
+                      std::string_view body, Responder& responder) {
   store::Store& st = core.store();
   // The first copy may have been committed by another writer and not yet flushed: nothing is
   // said about it before it is on disk.
   if (!st.sync().ok()) return responder.send(problem(500, "cannot record the message"));
-  (void)st.append_audit({"as2", "as2.duplicate", "partner:" + partner_id,
-                         store::json_text(json{{"message_id", outcome.message_id}})});
+  // What this copy was, so that a different content sent under a Message-ID already taken
+  // shows in the audit (its sender sees the first copy's MIC in the MDN, not its own).
+  (void)st.append_audit(
+      {"as2", "as2.duplicate", "partner:" + partner_id,
+       store::json_text(json{{"message_id", outcome.message_id},
+                             {"mic", outcome.mic ? outcome.mic->to_string() : std::string()},
+                             {"body_sha256", store::sha256_hex(body)}})});
   if (!outcome.mdn || posts_mdn_later(outcome)) return responder.send(Response::text(200, ""));
   auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
   if (!earlier.ok()) return responder.send(problem(500, "cannot read the stored MDN"));
@@ -217,6 +222,13 @@ void answer_duplicate(Core& core, const std::string& partner_id, const as2::Rece
   auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
   if (!mdn) return responder.send(problem(500, "cannot read the stored MDN"));
   responder.send(mdn_response(*mdn));
+}
+
+// A refused message whose sender asked for no MDN: nothing else would tell it, so the HTTP
+// status does (400) with the disposition an MDN would have carried.
+Response refused_without_mdn(const as2::ReceiveOutcome& outcome) {
+  return problem(400, "the AS2 message was refused: " +
+                          std::string(as2::disposition_text(outcome.disposition)));
 }
 
 // The counters of an AS2 request received. Labels name configured partners only: a stranger's
@@ -295,7 +307,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
                  "address or of all; summed up in as2.refusals_suppressed)")
         .add();
     if (outcome.mdn) return responder.send(mdn_response(*outcome.mdn));
-    return responder.send(Response::text(200, ""));
+    return responder.send(refused_without_mdn(outcome));
   }
 
   // In one commit: the request as received (of a refused one, the start of its body), the
@@ -340,7 +352,18 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   store::NewMessage m;
   m.transport = "as2";
   m.partner = partner_id;
-  m.as2_message_id = outcome.message_id;
+  // The Message-ID is the key later copies are answered by (the stored MDN, nothing processed
+  // twice) only when the partner's signature verified, or the message was taken without one
+  // its policy allows. Anyone can put a partner's AS2-From and a Message-ID on a request: one
+  // refused before anything verified it keeps its Message-ID in its error, so that it cannot
+  // make the partner's own message with that Message-ID a "duplicate" of it, and a retry of a
+  // message refused for our own mistake (a key renewed too early) is received again.
+  const bool keyed = processed || outcome.was_signed;
+  if (keyed) {
+    m.as2_message_id = outcome.message_id;
+  } else if (!outcome.message_id.empty()) {
+    error += " (Message-ID " + outcome.message_id.substr(0, 256) + ")";
+  }
   m.payload_id = payload ? payload->id : raw.value().id;
   if (payload) m.raw_id = raw.value().id;
   m.size = processed ? outcome.payload.size() : request.body.size();
@@ -379,7 +402,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     // Refused by the message's unique key, in a transaction that committed (had it failed,
     // the status would be the commit's error): the first copy is stored.
     if (recorded.code == store::StoreErrc::duplicate) {
-      return answer_duplicate(core, partner_id, outcome, responder);
+      return answer_duplicate(core, partner_id, outcome, request.body, responder);
     }
     return responder.send(problem(500, "cannot record the message"));
   }
@@ -388,7 +411,9 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   if (outcome.mdn && !async_mdn) {
     return responder.send(mdn_response(*outcome.mdn));
   }
-  // Async MDN (posted later) or none asked for: the message is safe, say so now.
+  // Async MDN (posted later) or none asked for: the message is safe, say so now; refused with
+  // no MDN asked for, the status says so (a 2xx would read as taken).
+  if (!processed && !outcome.mdn) return responder.send(refused_without_mdn(outcome));
   responder.send(Response::text(200, ""));
 }
 
