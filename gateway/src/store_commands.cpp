@@ -302,6 +302,12 @@ int run_requeue(const RequeueOptions& o, bool resend) {
               << "\n";
     return 0;
   }
+  if (!resend) {
+    if (const std::string why = gateway::daemon::not_processable(*m.value()); !why.empty()) {
+      std::cerr << "edigate: " << why << "\n";
+      return kFailed;
+    }
+  }
   ConnectorsFor connectors_for = [](const st::Document&) { return std::vector<std::string>{}; };
   if (resend) {
     auto targets = resend_targets(o, m.value()->partner);

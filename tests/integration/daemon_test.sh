@@ -542,6 +542,15 @@ check "resend of nothing" 0 curl -s -o nothing.json -w '%{http_code}' -X POST \
   -H "Authorization: Bearer admin-token" "$admin/api/messages/$garbage_id/resend"
 has "409 when nothing can be resent" out "409"
 has "it says why" nothing.json "nothing to resend"
+# Nor can it be processed again: what it keeps is the request as received, not EDI.
+check "reprocess of a message refused at receipt" 0 curl -s -o refused.json -w '%{http_code}' -X POST \
+  -H "Authorization: Bearer admin-token" "$admin/api/messages/$garbage_id/reprocess"
+has "409 for it" out "409"
+has "it says it was refused at receipt" refused.json "was refused at receipt"
+check "the CLI refuses it too" 1 "$bin" messages reprocess --db var/edigate.db "$garbage_id"
+has "saying so" err "no unwrapped payload to process"
+"$bin" messages show --db var/edigate.db "$garbage_id" >refused-show.json
+has "its refusal stays as it was" refused-show.json "(Message-ID <garbage@test>)"
 check "reprocess (API)" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/reprocess"
 has "reprocess names its job" out '"job":[1-9]'
 check "metrics" 0 curl -sf "$admin/metrics"

@@ -894,9 +894,10 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   }
   // The jobs and the audit entry of an operator's action commit together, or neither does and
   // the operator is told.
-  if (request.method == "POST" && action == "reprocess" &&
-      m.direction == store::Direction::outbound) {
-    return responder.send(problem(409, "an outbound message is not processed: resend it"));
+  if (request.method == "POST" && action == "reprocess") {
+    if (const std::string why = not_processable(m); !why.empty()) {
+      return responder.send(problem(409, why));
+    }
   }
   if (request.method == "POST" && action == "reprocess") {
     auto jobs = requeue_message(st, m.id, false, {}, actor);

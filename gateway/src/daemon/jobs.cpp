@@ -248,6 +248,21 @@ void fail_audited(store::Store& st, const store::Job& job, bool final, const std
 
 }  // namespace
 
+std::string not_processable(const store::Message& m) {
+  if (m.direction == store::Direction::outbound) {
+    return "message " + std::to_string(m.id) + " is outbound: it is not processed (resend it)";
+  }
+  // Refused at receipt: its payload is the request as received (no raw copy beside it, no
+  // content type of an unwrapped payload).
+  if (m.transport == "as2" && m.raw_id.empty() && m.content_type.empty() &&
+      m.status == store::message_status::failed) {
+    return "message " + std::to_string(m.id) + " was refused at receipt (" +
+           m.error.substr(0, 200) +
+           "): there is no unwrapped payload to process; the partner must send it again";
+  }
+  return {};
+}
+
 store::Result<std::vector<std::int64_t>> requeue_message(
     store::Store& st, std::int64_t message_id, bool resend,
     const std::function<std::vector<std::string>(const store::Document&)>& connectors_for,
@@ -756,12 +771,11 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     return;
   }
   const store::Message& message = *found.value();
-  if (message.direction == store::Direction::outbound) {
-    // Its payload is the ERP's JSON, not EDI: processing it would fail it with "no interchange"
-    // and overwrite what its sending recorded. Reprocess refuses outbound messages; a job
-    // queued anyway (by an older CLI, say) ends here with the message as it was.
-    (void)st.dead(job, "message " + std::to_string(message_id) +
-                           " is outbound: it is not processed (resend it instead)");
+  if (const std::string why = not_processable(message); !why.empty()) {
+    // Its payload is the ERP's JSON or the request as received, not EDI: processing it would
+    // fail it with "no interchange" and overwrite what was recorded. Reprocess refuses such
+    // messages; a job queued anyway (by an older CLI, say) ends here with the message as it was.
+    (void)st.dead(job, why);
     return;
   }
   const config::PartnerProfile* partner = live->partners->by_id(message.partner);

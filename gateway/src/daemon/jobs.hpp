@@ -49,6 +49,11 @@ inline constexpr std::size_t kMaxOutboundDocuments = 1000;
 inline constexpr std::string_view kWaitingForDeliveryError =
     "waiting for the document's delivery to this connector to end";
 
+// Why a message cannot be processed (again), or "" when it can: an outbound one is sent, not
+// processed; an AS2 message refused at receipt (nothing verified or unwrapped it) keeps the
+// request as received, which is not EDI.
+std::string not_processable(const store::Message& m);
+
 // An operator's reprocess or resend of a received message, in one commit with its audit entry
 // (`message.reprocess` / `message.resend` by `actor`, naming the jobs): reprocess queues its
 // process job; resend queues a redeliver job for each mapped document to each connector
