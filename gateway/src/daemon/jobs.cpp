@@ -16,6 +16,7 @@
 #include "edigate/sftp/push.hpp"
 #include "pipeline/process.hpp"
 #include "store/control_numbers.hpp"
+#include "store/sha256.hpp"
 #include "store/store_json.hpp"
 #include "thread_name.hpp"
 
@@ -1362,8 +1363,12 @@ void JobRunner::send_ack(const store::Job& job, std::string_view ack_id_text) {
   Outgoing out;
   out.payload = std::move(bytes.value());
   out.content_type = ack->type == "CONTRL" ? "application/edifact" : "application/edi-x12";
-  out.message_id =
-      "<edigate-ack-" + std::string(ack_id_text) + "@" + live->config->as2->our_id + ">";
+  // The same on every attempt of this acknowledgement, and not the same as any other
+  // gateway's (or this one's after a reinstall with a new store) whose acks are numbered from 1
+  // too: the ack's id and a digest of its bytes, which hold our control number and the time.
+  out.message_id = "<edigate-ack-" + std::string(ack_id_text) + "-" +
+                   store::sha256_hex(ack->spool_id).substr(0, 16) + "@" +
+                   live->config->as2->our_id + ">";
   out.subject = ack->type + " " + ack->control_number;
   out.carries = "ack:" + std::string(ack_id_text);
   out.audit_prefix = "ack";
