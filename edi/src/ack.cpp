@@ -367,6 +367,16 @@ std::string self_check(std::string_view bytes) {
 
 }  // namespace
 
+bool group_rejected(const ReceivedGroup& g) {
+  return std::any_of(g.problems.begin(), g.problems.end(),
+                     [](const Problem& p) { return !ack_codes(p.code).ak9.empty(); });
+}
+
+bool interchange_rejected(const ReceivedInterchange& r) {
+  if (r.header.standard == Standard::x12) return interchange_has_ta1_error(r);
+  return !first_contrl_code(r.problems, Scope::interchange).empty();
+}
+
 bool only_acknowledgements(const ReceivedInterchange& r) {
   if (r.header.standard == Standard::x12) {
     return !r.groups.empty() && std::all_of(r.groups.begin(), r.groups.end(), is_fa);

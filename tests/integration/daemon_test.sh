@@ -281,6 +281,21 @@ sleep 1
   ok || fail "another sender's interchange was acknowledged"
 "$bin" audit export --db var/edigate.db | grep -q '"action":"interchange.refused"' && ok ||
   fail "the refusal is audited"
+# GE01 counting three sets of two (new control numbers: no duplicate): the 997 rejects the
+# group (AK9 R), so neither order is delivered, though each set is sound on its own.
+sed -e 's/^GE\*2\*517~/GE*3*518~/' -e 's/\*000000517\*/*000000518*/; s/^IEA\*1\*000000517/IEA*1*000000518/' \
+  -e 's/^GS\*\(.*\)\*517\*X/GS*\1*518*X/' "$po5010" >miscounted.edi
+erp_before=$(ls erp | grep -c json)
+check "an upload whose group count is wrong" 0 curl -sS -o up.json -w '%{http_code}' \
+  -H "Authorization: Bearer upload-token" "http://127.0.0.1:$http_port/upload" --data-binary @miscounted.edi
+id=$(python3 -c 'import json; print(json.load(open("up.json"))["message_id"])')
+wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q 'its group 518 is rejected'" &&
+  ok || fail "the sets of a rejected group are rejected"
+sleep 1
+[ "$(ls erp | grep -c json)" = "$erp_before" ] && ok || fail "the orders of a rejected group reached the ERP"
+sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT b.bytes FROM acks a JOIN blobs b ON b.id = a.spool_id
+  WHERE a.message_id = $id" >miscounted-997.edi
+has "its 997 rejects the group" miscounted-997.edi 'AK9\*R\*3\*2\*2'
 # Addressed to someone else than us (ISA08 not BLUERIDGEHW): refused the same way.
 sed 's/\*ZZ\*BLUERIDGEHW    \*/*ZZ*SOMEOTHERCO    */' "$po5010" >elsewhere.edi
 check "an upload addressed to someone else" 0 curl -sS -o up.json -w '%{http_code}' \

@@ -954,6 +954,7 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         d.status = "duplicate";
       } else if (!set.accepted) {
         d.status = "rejected";
+        d.error = set.envelope_rejected;
         for (const edi::Problem& p : set.problems) {
           if (p.is_error()) {
             d.error = edi::to_string(p);

@@ -108,6 +108,41 @@ bool same_party(const std::string& qualifier, const std::string& id,
   return expected.qualifier.empty() || qualifier.empty() || qualifier == expected.qualifier;
 }
 
+std::string first_error_text(const std::vector<edi::Problem>& problems) {
+  for (const edi::Problem& p : problems) {
+    if (p.is_error()) return edi::to_string(p);
+  }
+  return problems.empty() ? std::string() : edi::to_string(problems.front());
+}
+
+// Sets inside a group or interchange the acknowledgement rejects as a whole are not taken
+// either: a partner that follows the ack sends them again, and the ERP would get them twice.
+void reject_inside_rejected_envelopes(ProcessResult& result,
+                                      const std::vector<edi::ReceivedInterchange>& received) {
+  // One received record per interchange started, in the same order (the Recorder passes both
+  // events on); should that not hold, nothing is changed rather than the wrong sets.
+  if (received.size() != result.interchanges.size()) return;
+  for (ProcessedSet& set : result.sets) {
+    if (!set.accepted || set.interchange >= received.size()) continue;
+    const edi::ReceivedInterchange& r = received[set.interchange];
+    if (edi::interchange_rejected(r)) {
+      set.accepted = false;
+      set.json.clear();
+      set.envelope_rejected = "its interchange " + r.header.control_number +
+                              " is rejected: " + first_error_text(r.problems);
+      continue;
+    }
+    for (const edi::ReceivedGroup& g : r.groups) {
+      if (g.header.control_number != set.group_control || !edi::group_rejected(g)) continue;
+      set.accepted = false;
+      set.json.clear();
+      set.envelope_rejected =
+          "its group " + g.header.control_number + " is rejected: " + first_error_text(g.problems);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 std::string party_mismatch(edi::Standard standard, const ProcessedInterchange& i,
@@ -144,6 +179,7 @@ ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner&
   edi::ValidatorOptions validator;
   validator.deliver_segments = true;
   result.errors = edi::Validator(edi::SchemaRegistry::builtin(), validator).run(reader, mapper);
+  reject_inside_rejected_envelopes(result, collector.interchanges());
   if (options.send_acks) result.to_acknowledge = collector.interchanges();
   if (options.numbers != nullptr)
     result.acks = build_process_acks(result, options, *options.numbers);

@@ -27,7 +27,10 @@ struct ProcessedSet {
   std::string sender_qualifier, sender_id;
   std::string interchange_control, group_control, set_control;
   bool accepted = false;  // no errors: validated and, with a map, mapped
-  std::string json;       // the canonical document when accepted and mapped
+  // Why the set is not taken although it has no error of its own: the acknowledgement rejects
+  // its whole group or interchange ("its group 101 is rejected: ..."); empty otherwise.
+  std::string envelope_rejected;
+  std::string json;  // the canonical document when accepted and mapped
   std::vector<edi::Problem> problems;
 };
 

@@ -84,6 +84,12 @@ struct BuiltAck {
   std::string partner;                // the received interchange's sender id (the addressee)
 };
 
+// Whether the acknowledgement rejects a whole group (997/999 AK9 R for a group-level error)
+// or a whole interchange (TA1 R; CONTRL UCI action 4): the sets inside are then not taken,
+// whatever their own AK5/UCM says, and a receiver that delivers them would disagree with it.
+bool group_rejected(const ReceivedGroup& group);
+bool interchange_rejected(const ReceivedInterchange& received);
+
 // Whether a received interchange holds acknowledgements and nothing else: X12 groups that are
 // all FA (997, 999), or EDIFACT messages that are all CONTRL. Acknowledgements are not
 // acknowledged (X12: no 997/999 for an FA group; ISO 9735: no CONTRL for a CONTRL), so

@@ -157,3 +157,43 @@ TEST_CASE("party_mismatch: the envelope's sender must be the partner's and its r
   // Nothing expected: nothing checked.
   CHECK(gateway::party_mismatch(edi::Standard::x12, other, gateway::ExpectedParties()).empty());
 }
+
+TEST_CASE("sets in a group or interchange the ack rejects are not taken", "[pipeline]") {
+  const std::string good =
+      read(EDIGATE_FIXTURES "/edi/canonical/partners/retailer/850-4010-retailer.edi");
+  edi::InMemoryControlNumbers numbers;
+  gateway::ProcessOptions options;
+  options.numbers = &numbers;
+  SECTION("GE01 counts three sets of two: AK9 R, neither set taken") {
+    std::string bad = good;
+    bad.replace(bad.find("GE*2*"), 5, "GE*3*");
+    const auto r = gateway::process_edi(bad, retailer(), options);
+    REQUIRE(r.sets.size() == 2);
+    for (const auto& set : r.sets) {
+      CHECK_FALSE(set.accepted);
+      CHECK(set.json.empty());
+      CHECK(set.envelope_rejected.rfind("its group 118830 is rejected: ", 0) == 0);
+    }
+    REQUIRE(r.acks.size() == 1);
+    CHECK(r.acks[0].bytes.find("AK9*R*") != std::string::npos);
+  }
+  SECTION("IEA01 counts two groups of one: TA1 R, neither set taken") {
+    std::string bad = good;
+    bad.replace(bad.find("IEA*1*"), 6, "IEA*2*");
+    const auto r = gateway::process_edi(bad, retailer(), options);
+    REQUIRE(r.sets.size() == 2);
+    for (const auto& set : r.sets) {
+      CHECK_FALSE(set.accepted);
+      CHECK(set.envelope_rejected.rfind("its interchange 000118830 is rejected: ", 0) == 0);
+    }
+    REQUIRE(r.acks.size() == 1);
+    CHECK(r.acks[0].bytes.find("*R*021") != std::string::npos);
+  }
+  SECTION("a good file: both taken") {
+    const auto r = gateway::process_edi(good, retailer(), options);
+    for (const auto& set : r.sets) {
+      CHECK(set.accepted);
+      CHECK(set.envelope_rejected.empty());
+    }
+  }
+}
