@@ -587,7 +587,9 @@ void add_messages(CLI::App& app, int& exit_code) {
   CLI::App* l = messages->add_subcommand("list", "List messages, newest first");
   l->add_option("--db", list->db, "Store database file")->required();
   l->add_option("--partner", list->filter.partner, "Only this partner");
-  l->add_option("--status", list->filter.status, "Only this status");
+  l->add_option("--status", list->filter.status, "Only this status")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(st::message_status::all),
+                                                     std::end(st::message_status::all))));
   l->add_option("--direction", list->filter.direction, "Only in or out")
       ->check(CLI::IsMember({"in", "out"}));
   l->add_option("--as2-id", list->filter.as2_message_id,

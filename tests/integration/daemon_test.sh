@@ -550,6 +550,14 @@ has "a bad as is a 400" out "400"
 check "resend" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/resend"
 wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -ge 2 ]" && ok || fail "resend reached the ERP"
 # A message with no mapped document (the garbage one): nothing to resend is a 409, not a 202.
+# A typo in a list's parameters is a 400, not an empty list.
+for q in "status=faild" "limit=abc" "limit=-1"; do
+  check "list with $q" 0 curl -s -o badlist.json -w '%{http_code}' -H "Authorization: Bearer admin-token" \
+    "$admin/api/messages?$q"
+  has "400 for $q" out "400"
+done
+has "it names the statuses" badlist.json "whole number"
+check "messages list --status faild" 2 "$bin" messages list --db var/edigate.db --status faild
 # (Refused before anything verified it, it is not keyed by its Message-ID: its error names it.)
 garbage_id=$(curl -s -H "Authorization: Bearer admin-token" "$admin/api/messages?status=failed&limit=1000" |
   python3 -c 'import json, sys; print([m["id"] for m in json.load(sys.stdin) if "(Message-ID <garbage@test>)" in m["error"]][0])')

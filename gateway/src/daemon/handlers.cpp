@@ -82,6 +82,25 @@ std::size_t list_limit(const Request& r, std::size_t otherwise) {
   return limit ? static_cast<std::size_t>(*limit) : otherwise;
 }
 
+// What is wrong with a list's `limit` or `status` parameters (a typo must not read as "no
+// messages"); nullopt when nothing is.
+std::optional<std::string> bad_list_query(const Request& r, bool with_status) {
+  if (const std::string limit = query_value(r.query, "limit"); !limit.empty() && !parse_id(limit)) {
+    return "limit is a whole number from 1";
+  }
+  if (!with_status) return std::nullopt;
+  const std::string status = query_value(r.query, "status");
+  if (status.empty()) return std::nullopt;
+  for (std::string_view known : store::message_status::all) {
+    if (status == known) return std::nullopt;
+  }
+  std::string known_list;
+  for (std::string_view known : store::message_status::all) {
+    known_list += (known_list.empty() ? "" : ", ") + std::string(known);
+  }
+  return "status is one of " + known_list;
+}
+
 std::optional<std::string_view> bearer(const Request& r) {
   const auto auth = r.header("Authorization");
   if (!auth || !auth->starts_with("Bearer ")) return std::nullopt;
@@ -671,6 +690,7 @@ void dead_jobs_api(Core& core, Request& request, Responder& responder, const std
     if (query_value(request.query, "state") != "dead") {
       return responder.send(problem(400, "state=dead: dead letters are what is listed here"));
     }
+    if (const auto bad = bad_list_query(request, false)) return responder.send(problem(400, *bad));
     auto jobs = st.list_dead_jobs(kind, list_limit(request, 100));
     if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));
     json list = json::array();
@@ -782,6 +802,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     filter.as2_message_id = query_value(request.query, "as2_message_id");
     filter.control = query_value(request.query, "control");
     filter.limit = list_limit(request, filter.limit);
+    if (const auto bad = bad_list_query(request, true)) return responder.send(problem(400, *bad));
     if (!filter.direction.empty() && filter.direction != "in" && filter.direction != "out") {
       return responder.send(problem(400, "direction is in or out"));
     }
@@ -807,6 +828,7 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     filter.partner_in = token->partners;
     filter.state = query_value(request.query, "state");
     filter.limit = list_limit(request, filter.limit);
+    if (const auto bad = bad_list_query(request, false)) return responder.send(problem(400, *bad));
     auto sent = st.list_as2_sent(filter);
     if (!sent.ok()) return responder.send(problem(500, sent.status().message));
     json list = json::array();

@@ -54,6 +54,8 @@ inline constexpr std::string_view rejected = "rejected";
 // Outbound, sent, but not every document acknowledged within the partner's <expect-acks>: still
 // settled by a late acknowledgement (accepted, rejected), or failed by a late negative MDN.
 inline constexpr std::string_view overdue = "overdue";
+inline constexpr std::string_view all[] = {received, processing, processed, failed,
+                                           sent,     accepted,   rejected,  overdue};
 }  // namespace message_status
 
 // Statuses of an outbound document (one transaction set we rendered): awaiting the partner's
