@@ -378,8 +378,10 @@ bool interchange_rejected(const ReceivedInterchange& r) {
 }
 
 bool only_acknowledgements(const ReceivedInterchange& r) {
+  // An X12 interchange without groups holds a TA1 or nothing: answering it with a TA1 of our
+  // own unasked would let two gateways trade TA1s for ever.
   if (r.header.standard == Standard::x12) {
-    return !r.groups.empty() && std::all_of(r.groups.begin(), r.groups.end(), is_fa);
+    return std::all_of(r.groups.begin(), r.groups.end(), is_fa);
   }
   bool any = false;
   for (const ReceivedGroup& g : r.groups) {

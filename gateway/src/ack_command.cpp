@@ -91,7 +91,7 @@ int run_ack(edi::Source& source, const AckCommandOptions& command) {
                                        [](const auto& r) { return edi::only_acknowledgements(r); });
   if (acks.empty() && all_acks) {
     std::cerr << "edigate: nothing to acknowledge: the input holds only acknowledgements "
-                 "(997/999 groups, CONTRL messages), which are not acknowledged\n";
+                 "(997/999 groups, TA1s, CONTRL messages), which are not acknowledged\n";
     return errors == 0 ? 0 : 1;
   }
   if (acks.empty()) std::cerr << "edigate: no interchange to acknowledge\n";

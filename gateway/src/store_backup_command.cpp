@@ -245,7 +245,12 @@ std::string take_mode_of(const std::string& old_db, const std::string& staged) {
   return {};
 }
 
-int run_restore(const RestoreOptions& o) {
+int run_restore(const RestoreOptions& given) {
+  // Through a link to the database file, the file it points to is what is replaced (and what
+  // the lock, the staged copy and the set-aside names go beside), not the link.
+  RestoreOptions o = given;
+  std::error_code link_ec;
+  if (fs::is_symlink(given.db, link_ec)) o.db = st::resolved_store_path(given.db);
   const fs::path from(o.from);
   const fs::path backup_db = from / kDatabaseName;
   if (!fs::is_regular_file(backup_db)) return cannot("no " + backup_db.string());

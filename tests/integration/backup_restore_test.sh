@@ -177,5 +177,15 @@ check "backup with a damaged spool file" 1 "$bin" store backup --db $db --spool 
 has "it names the damaged file" err "damaged: spool file $(basename "$live_damaged")"
 has "the summary counts it" out '"damaged":1'
 
+# A restore through a symbolic link to the database file replaces the file, not the link.
+kill -TERM "$daemon"
+wait "$daemon" 2>/dev/null
+mkdir -p linked && ln -s "$PWD/$db" linked/edigate.db
+check "restore through a link to the store" 0 "$bin" store restore --from backup \
+  --db linked/edigate.db --spool var/spool
+[ -L linked/edigate.db ] && [ -f $db ] && [ ! -L $db ] && ok ||
+  fail "the link stays a link and the file it names is the restored store"
+check "the store through the link verifies" 0 "$bin" audit verify --db linked/edigate.db
+
 echo "backup_restore: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -152,6 +152,16 @@ check "garbage asking for no MDN" 0 curl -sS -o nomdn.txt -w '%{http_code}' "htt
   -H "Content-Type: application/pkcs7-mime" --data-binary "not a message"
 has "400" out "^400$"
 has "with the disposition" nomdn.txt "refused: processed/error: decryption-failed"
+# Signed by the retailer (so kept under its Message-ID) but not encrypted, as its policy asks,
+# and no MDN asked for: 400, and a retry under the same Message-ID gets 400 again, not the
+# 200 a taken message's copy gets.
+sed -e "s/000118830/000424243/g" -e "s/\*118830\*/*424243*/; s/GE\*2\*118830/GE*2*424243/" "$po" >po-424243.edi
+pack_retailer_message po-424243.edi plain --no-encrypt --no-mdn --message-id '<plain@test>'
+for attempt in first retry; do
+  check "a signed, unencrypted message without MDN ($attempt)" 1 "$bin" as2 send \
+    "http://127.0.0.1:$http_port/as2" plain --partner-cert certs/as2/our.pem --expect-mic "$mic"
+  has "it is refused ($attempt)" out "400"
+done
 
 echo "strangers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -232,11 +232,27 @@ void answer_duplicate(Core& core, const std::string& partner_id, const as2::Rece
        store::json_text(json{{"message_id", outcome.message_id},
                              {"mic", outcome.mic ? outcome.mic->to_string() : std::string()},
                              {"body_sha256", store::sha256_hex(body)}})});
-  if (!outcome.mdn || posts_mdn_later(outcome)) return responder.send(Response::text(200, ""));
+  // No MDN to send back (this copy asks for none, or the first asked for none): the first
+  // copy's fate in the status, so that a retry of a refused message does not read as taken.
+  const auto answer_without_mdn = [&] {
+    store::MessageFilter filter;
+    filter.partner = partner_id;
+    filter.direction = "in";
+    filter.as2_message_id = outcome.message_id;
+    filter.limit = 1;
+    auto first = st.list_messages(filter);
+    // Refused at receipt (not a message taken whose EDI failed later).
+    if (first.ok() && !first.value().empty() &&
+        !not_processable(first.value().front()).empty()) {
+      return responder.send(
+          problem(400, "the AS2 message was refused when its first copy was received"));
+    }
+    responder.send(Response::text(200, ""));
+  };
+  if (!outcome.mdn || posts_mdn_later(outcome)) return answer_without_mdn();
   auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
   if (!earlier.ok()) return responder.send(problem(500, "cannot read the stored MDN"));
-  // The first copy asked for no MDN: it is safe, say so.
-  if (!earlier.value()) return responder.send(Response::text(200, ""));
+  if (!earlier.value()) return answer_without_mdn();
   auto bytes = core.blobs().read(earlier.value()->spool_id);
   auto mdn = bytes.ok() ? parse_http(bytes.value()) : std::nullopt;
   if (!mdn) return responder.send(problem(500, "cannot read the stored MDN"));

@@ -156,22 +156,30 @@ bool waiting_mends(const store::Status& why) {
 
 // Who may send this partner's interchanges: its profile's <x12>/<edifact> (else its mapping's
 // their-ids), addressed to its mapping's our-ids.
+// An envelope id as the reader gives it: X12 ISA fields are padded to their width with spaces,
+// which a profile may or may not have written.
+ExpectedParties::Party party(std::string qualifier, std::string id) {
+  while (!id.empty() && id.back() == ' ') id.pop_back();
+  while (!qualifier.empty() && qualifier.back() == ' ') qualifier.pop_back();
+  return {std::move(qualifier), std::move(id)};
+}
+
 ExpectedParties expected_parties(const config::PartnerProfile& p) {
   ExpectedParties e;
   const edi::mapping::Partner* m = p.mapping.get();
   if (p.x12) {
-    e.x12_sender = {p.x12->qualifier, p.x12->id};
+    e.x12_sender = party(p.x12->qualifier, p.x12->id);
   } else if (m != nullptr && m->x12) {
-    e.x12_sender = {m->x12->their_qualifier, m->x12->their_id};
+    e.x12_sender = party(m->x12->their_qualifier, m->x12->their_id);
   }
   if (p.edifact) {
-    e.edifact_sender = {p.edifact->qualifier, p.edifact->id};
+    e.edifact_sender = party(p.edifact->qualifier, p.edifact->id);
   } else if (m != nullptr && m->edifact) {
-    e.edifact_sender = {m->edifact->their_qualifier, m->edifact->their_id};
+    e.edifact_sender = party(m->edifact->their_qualifier, m->edifact->their_id);
   }
-  if (m != nullptr && m->x12) e.x12_receiver = {m->x12->our_qualifier, m->x12->our_id};
+  if (m != nullptr && m->x12) e.x12_receiver = party(m->x12->our_qualifier, m->x12->our_id);
   if (m != nullptr && m->edifact) {
-    e.edifact_receiver = {m->edifact->our_qualifier, m->edifact->our_id};
+    e.edifact_receiver = party(m->edifact->our_qualifier, m->edifact->our_id);
   }
   return e;
 }
@@ -1022,7 +1030,12 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         }
       }
     }
-    if (auto s = reconcile_acks(st, partner->id, acks_read, message_id); !s.ok()) return s;
+    // The partner's acks of what we sent, unless an interchange here was refused: the payload's
+    // acks are read as a whole, and one in an interchange not the partner's must not settle
+    // our documents (such a message's acks are left alone: a note for the operator).
+    if (refused_count == 0) {
+      if (auto s = reconcile_acks(st, partner->id, acks_read, message_id); !s.ok()) return s;
+    }
     // Acknowledgements once per message: a job run again after a crash does not send a second
     // 997 with new control numbers. Built here, so their control numbers are taken in this
     // transaction (no commit of their own) and only when they are used.

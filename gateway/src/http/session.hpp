@@ -148,17 +148,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void on_header(beast::error_code ec, std::size_t n) {
     listener_->bytes_received->add(static_cast<double>(n));
     if (ec) return on_read_error(ec);
-    // Trailer fields after a chunked body land in the same fields: those read from here on
+    // Trailer fields after a chunked body land in the same fields (Beast files one beside the
+    // header of the same name): the request takes the fields as they are now, so trailer fields
     // are dropped (RFC 9110 section 6.5.1 lets a recipient discard them), not taken as headers.
-    header_fields_ =
-        static_cast<std::size_t>(std::distance(parser_->get().begin(), parser_->get().end()));
+    head_fields_.clear();
+    for (const auto& field : parser_->get()) {
+      head_fields_.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     // The parser decodes chunked and nothing else: a body under any other transfer coding
     // (gzip, chunked) would reach the handler still encoded (RFC 9112 section 6.1: 501).
-    if (const auto te = parser_->get()[bhttp::field::transfer_encoding]; !te.empty()) {
-      if (!only_chunked(std::string_view(te.data(), te.size()))) {
-        return send_local_error(501,
-                                "unsupported transfer coding: " + std::string(te.substr(0, 100)));
-      }
+    // Every Transfer-Encoding field together (an empty one too) must say chunked once.
+    std::string te;
+    bool has_te = false;
+    for (const auto& field : parser_->get()) {
+      if (field.name() != bhttp::field::transfer_encoding) continue;
+      if (has_te) te += ",";
+      te.append(field.value().data(), field.value().size());
+      has_te = true;
+    }
+    if (has_te && !only_chunked(te)) {
+      return send_local_error(501, "unsupported transfer coding: " + te.substr(0, 100));
     }
     if (!parser_->is_done()) {
       // A route with a smaller body limit: a longer announced body is not read at all (the
@@ -288,11 +297,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto q = r.target.find('?');
     r.path = r.target.substr(0, q);
     if (q != std::string::npos) r.query = r.target.substr(q + 1);
-    std::size_t taken = 0;
-    for (const auto& field : msg) {
-      if (taken++ == header_fields_) break;  // the rest are trailer fields
-      r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
+    r.headers = std::move(head_fields_);  // as read with the header: no trailer fields
+    head_fields_.clear();
     r.body = std::move(msg.body());
     r.remote_address = remote_ip_;
     r.remote_port = remote_port_;
@@ -425,7 +431,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<std::string> client_cert_;
   std::uint64_t body_refused_length_ = 0;  // see Request::body_refused_length
   std::uint64_t route_body_limit_ = 0;     // the body limit this request is read under
-  std::size_t header_fields_ = 0;          // the request's fields before any trailer fields
+  HeaderList head_fields_;                 // the header's fields, taken at on_header
   std::array<char, kLingerChunkBytes> scratch_{};
   Phase phase_ = Phase::idle;
   std::chrono::steady_clock::time_point started_{};

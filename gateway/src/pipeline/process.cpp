@@ -118,20 +118,33 @@ std::string first_error_text(const std::vector<edi::Problem>& problems) {
 // Sets inside a group or interchange the acknowledgement rejects as a whole are not taken
 // either: a partner that follows the ack sends them again, and the ERP would get them twice.
 void reject_inside_rejected_envelopes(ProcessResult& result,
-                                      const std::vector<edi::ReceivedInterchange>& received) {
+                                      const std::vector<edi::ReceivedInterchange>& received,
+                                      const ProcessOptions& options) {
+  // Only what the acknowledgement sent says: an interchange rejected by a TA1 (X12: automatic
+  // or TA1 acks) or a UCI (EDIFACT), a group by an AK9 (X12: automatic, 997 or 999 acks). A
+  // CONTRL has no UCF here, so an EDIFACT group is never rejected as a whole; with no acks,
+  // nothing is.
+  if (!options.send_acks) return;
+  const edi::AckType type = options.ack_type;
+  const bool auto_type = type == edi::AckType::automatic;
+  const bool ta1_sent = auto_type || type == edi::AckType::ta1;
+  const bool ak9_sent = auto_type || type == edi::AckType::x997 || type == edi::AckType::x999;
+  const bool uci_sent = auto_type || type == edi::AckType::contrl;
   // One received record per interchange started, in the same order (the Recorder passes both
   // events on); should that not hold, nothing is changed rather than the wrong sets.
   if (received.size() != result.interchanges.size()) return;
   for (ProcessedSet& set : result.sets) {
     if (!set.accepted || set.interchange >= received.size()) continue;
     const edi::ReceivedInterchange& r = received[set.interchange];
-    if (edi::interchange_rejected(r)) {
+    const bool x12 = r.header.standard == edi::Standard::x12;
+    if ((x12 ? ta1_sent : uci_sent) && edi::interchange_rejected(r)) {
       set.accepted = false;
       set.json.clear();
       set.envelope_rejected = "its interchange " + r.header.control_number +
                               " is rejected: " + first_error_text(r.problems);
       continue;
     }
+    if (!x12 || !ak9_sent) continue;
     for (const edi::ReceivedGroup& g : r.groups) {
       if (g.header.control_number != set.group_control || !edi::group_rejected(g)) continue;
       set.accepted = false;
@@ -179,7 +192,7 @@ ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner&
   edi::ValidatorOptions validator;
   validator.deliver_segments = true;
   result.errors = edi::Validator(edi::SchemaRegistry::builtin(), validator).run(reader, mapper);
-  reject_inside_rejected_envelopes(result, collector.interchanges());
+  reject_inside_rejected_envelopes(result, collector.interchanges(), options);
   if (options.send_acks) result.to_acknowledge = collector.interchanges();
   if (options.numbers != nullptr)
     result.acks = build_process_acks(result, options, *options.numbers);

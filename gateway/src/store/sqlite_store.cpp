@@ -667,7 +667,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   // <path> last: while it is there, <path> may be the old store half set aside, or missing (and
   // a new empty store made here would hand out ids and control numbers again).
   std::error_code exists_ec;
-  if (std::filesystem::exists(path + kRestoringSuffix, exists_ec)) {
+  if (file_path &&
+      std::filesystem::exists(resolved_store_path(path) + kRestoringSuffix, exists_ec)) {
     return Status::error(StoreErrc::conflict,
                          "store " + path + ": a restore into it has not finished (" + path +
                              kRestoringSuffix +

@@ -114,6 +114,10 @@ TEST_CASE("acknowledgements are not acknowledged", "[ack][fixtures]") {
     REQUIRE(segments.size() == 1);  // the TA1 alone
     CHECK(segments[0].rfind("TA1*000000501*", 0) == 0);
   }
+  SECTION("a TA1 gets no TA1 (two gateways would trade them for ever)") {
+    CHECK(ack_segments_of(fixture("acks/ta1-rejected.edi"), AckType::automatic).empty());
+    CHECK(ack_segments_of(fixture("acks/ta1-rejected.edi"), AckType::x997).empty());
+  }
   SECTION("a 999 gets no 999") {
     CHECK(ack_segments_of(fixture("acks/999-errors.edi"), AckType::automatic).empty());
   }

@@ -91,7 +91,8 @@ bool group_rejected(const ReceivedGroup& group);
 bool interchange_rejected(const ReceivedInterchange& received);
 
 // Whether a received interchange holds acknowledgements and nothing else: X12 groups that are
-// all FA (997, 999), or EDIFACT messages that are all CONTRL. Acknowledgements are not
+// all FA (997, 999) or no group at all (a TA1, or nothing), or EDIFACT messages that are all
+// CONTRL. Acknowledgements are not
 // acknowledged (X12: no 997/999 for an FA group; ISO 9735: no CONTRL for a CONTRL), so
 // build_acks builds none for such an interchange unless a TA1 is asked for (ISA14 = 1, or an
 // explicit TA1) or its envelope has errors a TA1 reports.

@@ -476,11 +476,22 @@ TEST_CASE("server: chunk extensions and trailer fields are held to a limit", "[h
     CHECK(r->body == "abcde");
     CHECK(r->headers["x-custom"] == "none");
   }
+  SECTION("also one named as a header: the header's value is the one seen") {
+    RawConnection c(ts.port);
+    REQUIRE(
+        c.send("POST /echo HTTP/1.1\r\nHost: t\r\nX-Custom: from-the-header\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\n"
+               "X-Custom: from-the-trailer\r\n\r\n"));
+    auto r = c.read_response();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->headers["x-custom"] == "from-the-header");
+  }
 }
 
 TEST_CASE("server: a transfer coding other than chunked gets 501", "[http]") {
   TestServer ts(echo_router());
-  for (std::string coding : {"gzip, chunked", "deflate,chunked"}) {
+  for (std::string coding : {"gzip, chunked", "deflate,chunked", "chunked, chunked", ""}) {
     RawConnection c(ts.port);
     REQUIRE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding +
                    "\r\n\r\n5\r\nabcde\r\n0\r\n\r\n"));
