@@ -75,6 +75,9 @@ wait_for 5 grep -q "reload refused" daemon.log && ok || { fail "mismatched key r
 served=$(served_fingerprint "$https_port")
 [ "$served" = "$new" ] && ok || fail "after a refused reload the running certificate is served ($served)"
 check "health after a refused reload" 0 curl -sf "http://127.0.0.1:$admin_port/health"
+curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
+has "a refused reload is gauged" metrics.txt "^edigate_config_last_reload_successful 0"
+has "with when it was tried" metrics.txt "^edigate_config_last_reload_timestamp_seconds [0-9]"
 
 # SFTP key rotation: the partner's new key is accepted after a reload, the old one refused.
 cp good.key certs/tls/server.key
@@ -154,6 +157,7 @@ wait_for 5 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -gt $reloads
 curl -s "http://127.0.0.1:$admin_port/metrics" >metrics.txt
 grep -q "$soon_series" metrics.txt && fail "a removed partner's certificate is still gauged" || ok
 has "the other partner's certificate still is" metrics.txt 'partner="retailer"'
+has "an applied reload is gauged" metrics.txt "^edigate_config_last_reload_successful 1"
 [ "$(grep -c "$soon_warning" daemon.log)" -eq "$warnings" ] && ok || fail "a removed partner is warned about"
 
 kill -TERM "$daemon"
@@ -165,6 +169,7 @@ wait "$daemon"
   ok || fail "$(grep -c '"config.reloaded"' audit.jsonl) reloads audited, $(grep -c 'configuration reloaded' daemon.log) made"
 has "audited: the TLS contexts a reload rebuilt" audit.jsonl "tls_reloaded[^0-9]*1"
 has "audited: refused reload" audit.jsonl 'config.reload_failed'
+has "audited: with its problems" audit.jsonl 'config.reload_failed.*problems.*key does not belong to cert'
 has "audited: what waits for a restart" audit.jsonl '<workers count>: at the next restart'
 echo "reload_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -429,10 +429,27 @@ int serve(const ServeOptions& options) {
       // Before the new partners are in force (raising counters is harmless if the reload is
       // then refused).
       if (again.ok() && tls.error.empty()) merge_control_numbers(core, *again.config);
+      // Whether the last reload was applied (1) or refused (0), and when it was tried: an
+      // alert can say what `systemctl reload` (which only sends the signal) cannot.
+      auto& reload_ok = core.metrics().gauge(
+          "edigate_config_last_reload_successful",
+          "1 when the last configuration reload (SIGHUP) was applied, 0 when it was refused");
+      core.metrics()
+          .gauge("edigate_config_last_reload_timestamp_seconds",
+                 "When the last configuration reload (SIGHUP) was tried")
+          .set(static_cast<double>(now_ms()) / 1000.0);
+      reload_ok.set(0);
       if (!again.ok()) {
-        for (const auto& i : again.issues) std::cerr << i.to_string() << "\n";
-        (void)core.store().append_audit(
-            {"daemon", "config.reload_failed", "config:" + cfg->file.string(), "{}"});
+        nlohmann::json problems = nlohmann::json::array();
+        for (const auto& i : again.issues) {
+          std::cerr << i.to_string() << "\n";
+          if (problems.size() < 20) problems.push_back(i.to_string());
+        }
+        nlohmann::json details{{"problems", problems}};
+        if (again.issues.size() > problems.size()) details["more"] = again.issues.size() - 20;
+        (void)core.store().append_audit({"daemon", "config.reload_failed",
+                                         "config:" + cfg->file.string(),
+                                         store::json_text(details)});
         log("reload refused: the running configuration stays");
       } else if (!tls.error.empty()) {
         (void)core.store().append_audit({"daemon", "config.reload_failed",
@@ -487,6 +504,7 @@ int serve(const ServeOptions& options) {
         (void)core.store().append_audit({"daemon", "config.reloaded",
                                          "config:" + cfg->file.string(),
                                          store::json_text(details)});
+        reload_ok.set(1);
         log("configuration reloaded (partners, routes, connectors, SFTP logins, " +
             std::to_string(tls_reloaded) + " TLS certificate(s))");
         report_certificates(core, running);
