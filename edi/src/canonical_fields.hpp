@@ -81,6 +81,7 @@ void fields(V& v, S& x) {
   v.scalar("id", x.id);
   v.object("address", x.address);
   v.array("contacts", x.contacts);
+  v.extensions(x.extensions);
 }
 
 template <class V, Is<Reference> S>

@@ -77,6 +77,7 @@ struct Party {
   Text name, id_qualifier, id;
   std::optional<Address> address;
   std::vector<Contact> contacts;
+  nlohmann::json extensions;  // a partner overlay's party data (N2, N4 extras); null when absent
   bool operator==(const Party&) const = default;
 };
 
