@@ -27,5 +27,11 @@ for f in usr/bin/edigate usr/lib/systemd/system/edigate.service usr/lib/sysusers
   [ -e "$tmp/root/$f" ] || fail "not installed: /$f"
 done
 grep -q '^ExecStart=/usr/bin/edigate serve' "$src/systemd/edigate.service" || fail "ExecStart"
+grep -q '^ExecStart=/usr/bin/edigate serve' "$tmp/root/usr/lib/systemd/system/edigate.service" ||
+  fail "the unit installed under /usr starts /usr/bin/edigate"
+# Under another prefix the unit starts the binary installed there.
+DESTDIR="$tmp/local" cmake --install "$build" --prefix /usr/local >/dev/null || fail "cmake --install (/usr/local)"
+grep -q '^ExecStart=/usr/local/bin/edigate serve' "$tmp/local/usr/local/lib/systemd/system/edigate.service" ||
+  fail "the unit installed under /usr/local starts /usr/local/bin/edigate"
 [ "$failed" -eq 0 ] && echo "systemd_test: ok"
 exit "$failed"
