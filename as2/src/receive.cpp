@@ -46,6 +46,13 @@ class Unwrapper {
     auto der = entity.decoded_body();
     if (!der) return der.error();
     if (smime_type == "compressed-data") {
+      // Encryption is always the outer layer when there is one: compressed data met before it
+      // is a message the policy refuses anyway, and inflating it first would let anyone who
+      // names the partner spend our memory and CPU on a decompression bomb.
+      if (partner_.require_encrypted && !out_.was_encrypted)
+        return Error{ErrorCode::insufficient_security,
+                     "partner policy requires encryption: compressed data outside it is not "
+                     "opened"};
       auto content = decompress_cms(*der, limits_.max_decompressed_bytes);
       if (!content) return content.error();
       out_.was_compressed = true;

@@ -246,6 +246,23 @@ TEST_CASE("receive: decompression bomb is decompression-failed", "[as2][receive]
   CHECK(mdn_status(out) == DispositionStatus::decompression_failed);
 }
 
+TEST_CASE("receive: compressed data outside the encryption a partner requires is not opened",
+          "[as2][receive]") {
+  Scenario s;
+  s.us.compression = Compression::after_signing;
+  s.us.encrypt_outbound = false;  // a bomb anyone can send: compressed, not encrypted
+  s.request.payload = std::string(2 << 20, 'A');
+  auto packed = pack(s.request, t::partner_station(), s.us);
+  REQUIRE(packed.ok());
+  Limits limits;
+  limits.max_decompressed_bytes = 1 << 20;  // were it opened: decompression-failed
+  REQUIRE(s.them.require_encrypted);
+  const PartnerLookup lookup = [&](std::string_view) { return &s.them; };
+  auto out = receive(packed->http.headers, packed->http.body, t::local_station(), lookup, limits);
+  CHECK(mdn_status(out) == DispositionStatus::insufficient_message_security);
+  CHECK_FALSE(out.was_compressed);
+}
+
 TEST_CASE("receive: unknown partner and wrong AS2-To", "[as2][receive]") {
   Scenario s;
   s.them.as2_id = "SOMEONE ELSE";
