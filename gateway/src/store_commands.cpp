@@ -67,9 +67,16 @@ int check_anchor(st::Store& store, const std::string& anchor) {
   // All of SEQ must be a number: "12junk" is not entry 12.
   const std::string_view digits = std::string_view(anchor).substr(0, colon);
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  // HASH is the 64 lowercase hex digits `audit verify` prints: a cut-short copy is a mistake in
+  // the input, not a chain that differs.
+  const std::string_view hash =
+      colon == std::string::npos ? std::string_view() : std::string_view(anchor).substr(colon + 1);
+  const bool hash_ok =
+      hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string_view::npos;
   if (colon == std::string::npos || ec != std::errc{} || end != digits.data() + digits.size() ||
-      seq <= 0) {
-    std::cerr << "edigate: --anchor must be SEQ:HASH\n";
+      seq <= 0 || !hash_ok) {
+    std::cerr << "edigate: --anchor must be SEQ:HASH (the entry's number and its 64 hex digit "
+                 "hash, as audit verify prints them)\n";
     return kCannotRun;
   }
   auto entry = store.get_audit(seq);

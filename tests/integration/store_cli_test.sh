@@ -120,6 +120,7 @@ check "verify anchor" 0 "$bin" audit verify --db store.db --anchor "$anchor"
 check "verify bad anchor" 1 "$bin" audit verify --db store.db --anchor "2:$(printf '%064d' 0)"
 check "verify malformed anchor" 2 "$bin" audit verify --db store.db --anchor nonsense
 check "verify anchor with junk after its number" 2 "$bin" audit verify --db store.db --anchor "${anchor%%:*}junk:${anchor#*:}"
+check "verify anchor with its hash cut short" 2 "$bin" audit verify --db store.db --anchor "${anchor:0:12}"
 check "export" 0 "$bin" audit export --db store.db
 python3 - out <<'PY' && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: export"; cat out; }
 import hashlib, json, sys

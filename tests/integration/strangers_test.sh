@@ -29,6 +29,7 @@ db "SELECT size, error, as2_message_id IS NULL FROM messages WHERE partner = 're
 has "its size and what was kept" partner.txt "^50000|.*stored the first 4096 of 50000 bytes"
 # Nothing verified it is the retailer's: its Message-ID is in its error, not its key.
 has "not keyed by its Message-ID" partner.txt "|1$"
+has "the journal says it was refused" daemon.log "as2: refused message [0-9]* from retailer (127.0.0.1): processed/error: "
 
 # The retailer's order encrypted to three recipients (us, and two more), as openssl cms makes
 # it: within the share, every RecipientInfo may be tried and it is processed.

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -242,8 +243,7 @@ void answer_duplicate(Core& core, const std::string& partner_id, const as2::Rece
     filter.limit = 1;
     auto first = st.list_messages(filter);
     // Refused at receipt (not a message taken whose EDI failed later).
-    if (first.ok() && !first.value().empty() &&
-        !not_processable(first.value().front()).empty()) {
+    if (first.ok() && !first.value().empty() && !not_processable(first.value().front()).empty()) {
       return responder.send(
           problem(400, "the AS2 message was refused when its first copy was received"));
     }
@@ -442,6 +442,15 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     return responder.send(problem(500, "cannot record the message"));
   }
   count_as2_received(core, partner, request.body.size(), processed);
+  if (!processed) {
+    // The journal says so too (stored refusals only: those past the refusal gate are summed
+    // up once a minute, so a flood cannot fill the log).
+    const std::string line = "edigate: as2: refused message " + std::to_string(message_id) +
+                             " from " + partner_id + " (" + request.remote_address +
+                             "): " + std::string(as2::disposition_text(outcome.disposition)) +
+                             ": " + outcome.error.substr(0, 300) + "\n";
+    std::cerr << line;
+  }
   core.wake();
   if (outcome.mdn && !async_mdn) {
     return responder.send(mdn_response(*outcome.mdn));
