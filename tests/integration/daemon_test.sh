@@ -260,6 +260,10 @@ wait_for 10 sh -c "curl -s -H 'Authorization: Bearer upload-token' http://127.0.
   ok || fail "upload status processed"
 curl -s -H 'Authorization: Bearer upload-token' "http://127.0.0.1:$http_port/upload/$id" >status.json
 has "duplicate interchange flagged" status.json '"status":"duplicate"'
+# Rejected by policy as a duplicate: the ack says so (TA1 R 025), not that it was taken.
+sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT b.bytes FROM acks a JOIN blobs b ON b.id = a.spool_id
+  WHERE a.message_id = $id" >duplicate-ack.edi
+has "the duplicate's TA1 rejects it with 025" duplicate-ack.edi 'TA1\*000000517\*[0-9]*\*[0-9]*\*R\*025'
 # The original, from 01:081466849: the retailer's token does not make it the retailer's. Its
 # sets are rejected and not delivered, nothing acknowledges it, and the audit says why.
 erp_before=$(ls erp | grep -c json)

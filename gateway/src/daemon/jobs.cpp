@@ -1042,10 +1042,29 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     auto earlier = st.list_acks(message_id);
     if (!earlier.ok()) return earlier.status();
     store::ControlNumbers numbers(st, partner->id);
+    // What the acks answer: the interchanges not refused; one rejected as a duplicate by the
+    // partner's policy says so (TA1 R 025, CONTRL UCI 4 26) rather than acknowledging it as new.
+    // That takes one record per interchange read, in order; otherwise the duplicates are only
+    // marked on the documents.
+    ProcessResult answered;
+    const ProcessResult* ack_source = refused_count > 0 ? &acks_of : &result;
+    if (!duplicates.empty() && result.to_acknowledge.size() == result.interchanges.size()) {
+      for (std::size_t i = 0; i < result.to_acknowledge.size(); ++i) {
+        if (!refused[i].empty()) continue;
+        edi::ReceivedInterchange r = result.to_acknowledge[i];
+        if (duplicates.contains(i)) {
+          r.problems.emplace_back(edi::ProblemCode::interchange_control_duplicate,
+                                  edi::Severity::error, edi::Location{},
+                                  "interchange control number " + r.header.control_number +
+                                      " was received before from this sender");
+        }
+        answered.to_acknowledge.push_back(std::move(r));
+      }
+      ack_source = &answered;
+    }
     const std::vector<edi::BuiltAck> acks =
-        earlier.value().empty()
-            ? build_process_acks(refused_count > 0 ? acks_of : result, options, numbers)
-            : std::vector<edi::BuiltAck>{};
+        earlier.value().empty() ? build_process_acks(*ack_source, options, numbers)
+                                : std::vector<edi::BuiltAck>{};
     if (!numbers.first_error().ok()) return numbers.first_error();
     for (const edi::BuiltAck& built : acks) {
       if (!built.error.empty()) continue;
