@@ -187,7 +187,9 @@ int run_backup(const BackupOptions& o) {
   std::cout << st::json_text(json{{"database", copy},
                                   {"spool_files", copied.files},
                                   {"spool_bytes", copied.bytes},
-                                  {"missing", copied.missing.size()},
+                                  // Each file once: missing (not there) or damaged (there,
+                                  // with other bytes); neither is in the backup.
+                                  {"missing", copied.missing.size() - copied.damaged.size()},
                                   {"damaged", copied.damaged.size()},
                                   {"audit_ok", audit.value().ok},
                                   {"audit_head", std::to_string(audit.value().entries) + ":" +

@@ -176,6 +176,7 @@ check "backup with a damaged spool file" 1 "$bin" store backup --db $db --spool 
   --to backup2
 has "it names the damaged file" err "damaged: spool file $(basename "$live_damaged")"
 has "the summary counts it" out '"damaged":1'
+has "once: as damaged, not as missing too" out '"missing":0'
 
 # A restore through a symbolic link to the database file replaces the file, not the link.
 kill -TERM "$daemon"
