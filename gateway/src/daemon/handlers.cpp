@@ -92,11 +92,9 @@ std::optional<std::string> bad_list_query(const Request& r, bool with_status) {
   if (!with_status) return std::nullopt;
   const std::string status = query_value(r.query, "status");
   if (status.empty()) return std::nullopt;
-  for (std::string_view known : store::message_status::all) {
-    if (status == known) return std::nullopt;
-  }
   std::string known_list;
   for (std::string_view known : store::message_status::all) {
+    if (status == known) return std::nullopt;
     known_list += (known_list.empty() ? "" : ", ") + std::string(known);
   }
   return "status is one of " + known_list;

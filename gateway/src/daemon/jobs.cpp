@@ -154,8 +154,6 @@ bool waiting_mends(const store::Status& why) {
   }
 }
 
-// Who may send this partner's interchanges: its profile's <x12>/<edifact> (else its mapping's
-// their-ids), addressed to its mapping's our-ids.
 // An envelope id as the reader gives it: X12 ISA fields are padded to their width with spaces,
 // which a profile may or may not have written.
 ExpectedParties::Party party(std::string qualifier, std::string id) {
@@ -164,6 +162,8 @@ ExpectedParties::Party party(std::string qualifier, std::string id) {
   return {std::move(qualifier), std::move(id)};
 }
 
+// Who may send this partner's interchanges: its profile's <x12>/<edifact> (else its mapping's
+// their-ids), addressed to its mapping's our-ids.
 ExpectedParties expected_parties(const config::PartnerProfile& p) {
   ExpectedParties e;
   const edi::mapping::Partner* m = p.mapping.get();
@@ -182,6 +182,29 @@ ExpectedParties expected_parties(const config::PartnerProfile& p) {
     e.edifact_receiver = party(m->edifact->our_qualifier, m->edifact->our_id);
   }
   return e;
+}
+
+// What the acks answer: the interchanges not refused; one rejected as a duplicate under the
+// partner's policy says so (TA1 R 025, CONTRL UCI 4 26) rather than being acknowledged as new.
+// Matched by position (one record per interchange read, in order); should that not hold, by
+// their envelopes, and duplicates are then only marked on the documents.
+ProcessResult acknowledged(const ProcessResult& result, const std::vector<std::string>& refused,
+                           const std::set<std::size_t>& duplicates,
+                           const ExpectedParties& parties) {
+  ProcessResult out;
+  const bool aligned = result.to_acknowledge.size() == result.interchanges.size();
+  for (std::size_t i = 0; i < result.to_acknowledge.size(); ++i) {
+    edi::ReceivedInterchange r = result.to_acknowledge[i];
+    if (aligned ? !refused[i].empty() : !party_mismatch(r.header, parties).empty()) continue;
+    if (aligned && duplicates.contains(i)) {
+      r.problems.emplace_back(edi::ProblemCode::interchange_control_duplicate, edi::Severity::error,
+                              edi::Location{},
+                              "interchange control number " + r.header.control_number +
+                                  " was received before from this sender");
+    }
+    out.to_acknowledge.push_back(std::move(r));
+  }
+  return out;
 }
 
 void store_failed(store::Store& st, const store::Job& job, const store::Status& why) {
@@ -821,19 +844,8 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     refused[i] = party_mismatch(result.interchanges[i].standard, result.interchanges[i], parties);
     if (!refused[i].empty()) ++refused_count;
   }
-  ProcessResult acks_of;  // what is acknowledged: the interchanges not refused
-  if (refused_count > 0) {
-    for (const edi::ReceivedInterchange& r : result.to_acknowledge) {
-      ProcessedInterchange envelope;
-      envelope.sender_qualifier = r.header.sender_qualifier;
-      envelope.sender_id = r.header.sender_id;
-      envelope.receiver_qualifier = r.header.receiver_qualifier;
-      envelope.receiver_id = r.header.receiver_id;
-      if (party_mismatch(r.header.standard, envelope, parties).empty()) {
-        acks_of.to_acknowledge.push_back(r);
-      }
-    }
-  }
+  const auto first_refused = std::find_if(refused.begin(), refused.end(),
+                                          [](const std::string& why) { return !why.empty(); });
   // The partner's acknowledgements of what we sent, if the payload holds any.
   bool holds_acks = payload.value().find("TA1") != std::string::npos;
   for (const ProcessedSet& set : result.sets) {
@@ -883,13 +895,10 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
                                                  : edi::to_string(result.problems.front());
     note = error;
   } else if (refused_count == result.interchanges.size()) {
-    error = *std::find_if(refused.begin(), refused.end(),
-                          [](const std::string& why) { return !why.empty(); });
+    error = *first_refused;
     note = error;
   } else if (refused_count > 0) {
-    note = std::to_string(refused_count) + " interchange(s) refused, the first: " +
-           *std::find_if(refused.begin(), refused.end(),
-                         [](const std::string& why) { return !why.empty(); });
+    note = std::to_string(refused_count) + " interchange(s) refused, the first: " + *first_refused;
   } else if (first_error != result.problems.end()) {
     note = std::to_string(std::count_if(first_error, result.problems.end(), is_error)) +
            " envelope error(s) outside the transaction sets, the first: " +
@@ -1042,28 +1051,11 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
     auto earlier = st.list_acks(message_id);
     if (!earlier.ok()) return earlier.status();
     store::ControlNumbers numbers(st, partner->id);
-    // What the acks answer: the interchanges not refused; one rejected as a duplicate by the
-    // partner's policy says so (TA1 R 025, CONTRL UCI 4 26) rather than acknowledging it as new.
-    // That takes one record per interchange read, in order; otherwise the duplicates are only
-    // marked on the documents.
-    ProcessResult answered;
-    const ProcessResult* ack_source = refused_count > 0 ? &acks_of : &result;
-    if (!duplicates.empty() && result.to_acknowledge.size() == result.interchanges.size()) {
-      for (std::size_t i = 0; i < result.to_acknowledge.size(); ++i) {
-        if (!refused[i].empty()) continue;
-        edi::ReceivedInterchange r = result.to_acknowledge[i];
-        if (duplicates.contains(i)) {
-          r.problems.emplace_back(edi::ProblemCode::interchange_control_duplicate,
-                                  edi::Severity::error, edi::Location{},
-                                  "interchange control number " + r.header.control_number +
-                                      " was received before from this sender");
-        }
-        answered.to_acknowledge.push_back(std::move(r));
-      }
-      ack_source = &answered;
-    }
+    const bool adjusted = refused_count > 0 || !duplicates.empty();
+    const ProcessResult answered =
+        adjusted ? acknowledged(result, refused, duplicates, parties) : ProcessResult{};
     const std::vector<edi::BuiltAck> acks =
-        earlier.value().empty() ? build_process_acks(*ack_source, options, numbers)
+        earlier.value().empty() ? build_process_acks(adjusted ? answered : result, options, numbers)
                                 : std::vector<edi::BuiltAck>{};
     if (!numbers.first_error().ok()) return numbers.first_error();
     for (const edi::BuiltAck& built : acks) {

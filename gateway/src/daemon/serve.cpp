@@ -440,13 +440,16 @@ int serve(const ServeOptions& options) {
           .set(static_cast<double>(now_ms()) / 1000.0);
       reload_ok.set(0);
       if (!again.ok()) {
+        constexpr std::size_t kAuditedProblems = 20;
         nlohmann::json problems = nlohmann::json::array();
         for (const auto& i : again.issues) {
           std::cerr << i.to_string() << "\n";
-          if (problems.size() < 20) problems.push_back(i.to_string());
+          if (problems.size() < kAuditedProblems) problems.push_back(i.to_string());
         }
         nlohmann::json details{{"problems", problems}};
-        if (again.issues.size() > problems.size()) details["more"] = again.issues.size() - 20;
+        if (again.issues.size() > problems.size()) {
+          details["more"] = again.issues.size() - problems.size();
+        }
         (void)core.store().append_audit({"daemon", "config.reload_failed",
                                          "config:" + cfg->file.string(),
                                          store::json_text(details)});

@@ -151,19 +151,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // Trailer fields after a chunked body land in the same fields (Beast files one beside the
     // header of the same name): the request takes the fields as they are now, so trailer fields
     // are dropped (RFC 9110 section 6.5.1 lets a recipient discard them), not taken as headers.
-    head_fields_.clear();
-    for (const auto& field : parser_->get()) {
-      head_fields_.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
     // The parser decodes chunked and nothing else: a body under any other transfer coding
-    // (gzip, chunked) would reach the handler still encoded (RFC 9112 section 6.1: 501).
-    // Every Transfer-Encoding field together (an empty one too) must say chunked once.
+    // (gzip, chunked) would reach the handler still encoded (RFC 9112 section 6.1: 501). Every
+    // Transfer-Encoding field together (an empty one too) must say chunked once.
+    head_fields_.clear();
     std::string te;
     bool has_te = false;
     for (const auto& field : parser_->get()) {
+      head_fields_.emplace_back(std::string(field.name_string()), std::string(field.value()));
       if (field.name() != bhttp::field::transfer_encoding) continue;
       if (has_te) te += ",";
-      te.append(field.value().data(), field.value().size());
+      te += head_fields_.back().second;
       has_te = true;
     }
     if (has_te && !only_chunked(te)) {

@@ -91,10 +91,6 @@ void stamp(std::string& date, std::string& time) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 std::string named(const std::string& qualifier, const std::string& id) {
   return qualifier.empty() ? id : qualifier + ":" + id;
 }
@@ -172,6 +168,15 @@ std::string party_mismatch(edi::Standard standard, const ProcessedInterchange& i
            named(receiver.qualifier, receiver.id) + ")";
   }
   return {};
+}
+
+std::string party_mismatch(const edi::InterchangeHeader& h, const ExpectedParties& expected) {
+  ProcessedInterchange i;
+  i.sender_qualifier = h.sender_qualifier;
+  i.sender_id = h.sender_id;
+  i.receiver_qualifier = h.receiver_qualifier;
+  i.receiver_id = h.receiver_id;
+  return party_mismatch(h.standard, i, expected);
 }
 
 ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,

@@ -78,6 +78,8 @@ struct ExpectedParties {
 // ("interchange sender ZZ:OTHER is not this partner's (08:6111470100)"); empty when it is.
 std::string party_mismatch(edi::Standard standard, const ProcessedInterchange& interchange,
                            const ExpectedParties& expected);
+// The same for an envelope as the acknowledgement collector keeps it.
+std::string party_mismatch(const edi::InterchangeHeader& header, const ExpectedParties& expected);
 
 ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,
                           const ProcessOptions& options);

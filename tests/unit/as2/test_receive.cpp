@@ -250,7 +250,7 @@ TEST_CASE("receive: compressed data outside the encryption a partner requires is
           "[as2][receive]") {
   Scenario s;
   s.us.compression = Compression::after_signing;
-  s.us.encrypt_outbound = false;  // a bomb anyone can send: compressed, not encrypted
+  s.us.encrypt_outbound = false;         // a bomb anyone can send: compressed, not encrypted
   const std::string bomb(2 << 20, 'A');  // the request holds a view of it
   s.request.payload = bomb;
   auto packed = pack(s.request, t::partner_station(), s.us);
