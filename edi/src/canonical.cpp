@@ -56,8 +56,13 @@ void check_extension_value(const json& value, const std::string& path, std::size
 // Reads one JSON object into a struct, checking every member against the field list.
 class Reader {
  public:
-  Reader(const json& object, std::string path, std::size_t depth, std::size_t max_depth)
-      : object_(object), path_(std::move(path)), depth_(depth), max_depth_(max_depth) {
+  Reader(const json& object, std::string path, std::size_t depth, std::size_t max_depth,
+         Need envelope = Need::required)
+      : object_(object),
+        path_(std::move(path)),
+        depth_(depth),
+        max_depth_(max_depth),
+        envelope_(envelope) {
     if (!object_.is_object()) throw Error(path_, "expected an object");
     if (object_.empty()) throw Error(path_, "expected a non-empty object");
     if (depth_ > max_depth_) throw Error(path_, "nested too deeply");
@@ -106,8 +111,9 @@ class Reader {
   }
 
   template <class T>
-  void object(const char* key, T& out) {  // a required object (the envelope)
-    out = read<T>(*find(key, Need::required), child(key), depth_ + 1);
+  void object(const char* key, T& out) {  // the envelope: required unless told otherwise
+    const json* j = find(key, envelope_);
+    if (j != nullptr) out = read<T>(*j, child(key), depth_ + 1);
   }
 
   template <class T>
@@ -172,6 +178,7 @@ class Reader {
   std::string path_;
   std::size_t depth_;  // 1 for the document itself
   std::size_t max_depth_;
+  Need envelope_;
   std::vector<std::string_view> known_;
 };
 
@@ -228,8 +235,9 @@ class Writer {
 };
 
 template <class T>
-T read_document(const json& document, const char* type, std::size_t max_depth) {
-  Reader reader(document, "", 1, max_depth);
+T read_document(const json& document, const char* type, std::size_t max_depth,
+                Need envelope = Need::required) {
+  Reader reader(document, "", 1, max_depth, envelope);
   reader.type(type);
   T value{};
   fields(reader, value);
@@ -277,6 +285,20 @@ FreightInvoice freight_invoice_from_json(const nlohmann::json& document, std::si
 
 ShipmentStatus shipment_status_from_json(const nlohmann::json& document, std::size_t max_depth) {
   return detail::read_document<ShipmentStatus>(document, "shipment_status", max_depth);
+}
+
+void check_outbound(const nlohmann::json& document, std::size_t max_depth) {
+  using detail::read_document, detail::Need;
+  const std::string type = document_type(document);
+  if (type == "purchase_order") {
+    read_document<PurchaseOrder>(document, "purchase_order", max_depth, Need::optional);
+  } else if (type == "ship_notice") {
+    read_document<ShipNotice>(document, "ship_notice", max_depth, Need::optional);
+  } else if (type == "freight_invoice") {
+    read_document<FreightInvoice>(document, "freight_invoice", max_depth, Need::optional);
+  } else {
+    read_document<ShipmentStatus>(document, "shipment_status", max_depth, Need::optional);
+  }
 }
 
 nlohmann::json to_json(const PurchaseOrder& document) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "edigate/edi/canonical.hpp"
 #include "edigate/edi/document.hpp"
 #include "edigate/edi/mapping.hpp"
 #include "edigate/edi/schema.hpp"
@@ -566,7 +567,16 @@ RenderResult render_interchange(const Partner& partner, Standard standard,
     }
     json filled = doc;
     for (const Default& d : map->defaults) apply_default(filled, d.field, d.value);
+    const std::size_t issues_before = result.issues.size();
     std::vector<SegmentData> segments = Renderer(*map, filled, name, result.issues).run();
+    if (result.issues.size() == issues_before) {
+      try {  // what goes out must be a document the schemas accept, as what comes in is
+        canonical::check_outbound(filled);
+      } catch (const canonical::Error& e) {
+        result.issues.push_back(Issue{name, 0, e.what()});
+        continue;
+      }
+    }
     const std::string control = format_control(
         control_numbers.next(ControlKind::transaction, partner.id), ControlKind::transaction, x12);
     Transaction t = make_transaction(*map, id, control, std::move(segments));

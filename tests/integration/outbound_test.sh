@@ -59,6 +59,16 @@ import json; d = json.load(open('$asn')); d['shipment_date'] = 'yesterday'
 json.dump(d, open('bad-date.json', 'w'))"
 post "a document the partner's maps cannot render" 422 "partner=retailer" bad-date.json
 has "the problem names the JSON path" post.json "/shipment_date: 'yesterday' is not an ISO 8601 date"
+# What the maps would write but the schemas refuse: a short SSCC, a field no schema names.
+python3 -c "
+import json; d = json.load(open('$asn')); d['orders'][0]['packs'][0]['sscc'] = '12345'
+json.dump(d, open('short-sscc.json', 'w'))
+d = json.load(open('$asn')); d['orders'][0]['packs'][0]['packs'][0]['items'][0]['colour'] = 'red'
+json.dump(d, open('unknown-field.json', 'w'))"
+post "an SSCC that is not 18 digits" 422 "partner=retailer" short-sscc.json
+has "the SSCC is named" post.json "/orders/0/packs/0/sscc: expected an SSCC of 18 digits"
+post "a field no schema names" 422 "partner=retailer" unknown-field.json
+has "the field is named" post.json "/orders/0/packs/0/packs/0/items/0/colour: unknown field"
 check "no token" 0 curl -s -o /dev/null -w '%{http_code}' --data-binary @"$asn" "$api/outbound?partner=retailer"
 has "401 without a token" out "401"
 [ "$(sqlite3 var/edigate.db "SELECT count(*) FROM messages WHERE direction = 'out'")" = 0 ] && ok ||

@@ -355,6 +355,31 @@ TEST_CASE("canonical: document_type names one of the four types", "[canonical]")
   CHECK(type_error(json("purchase_order")) == "|document: expected an object");
 }
 
+TEST_CASE("canonical: an outbound document is checked as read, its envelope optional",
+          "[canonical]") {
+  const auto outbound_error = [](const json& j) {
+    return error_of([&] { canonical::check_outbound(j); });
+  };
+  for (const char* type : {"purchase_order", "ship_notice", "freight_invoice", "shipment_status"}) {
+    json document = example(type);
+    CHECK(outbound_error(document) == "no error");
+    document.erase("envelope");
+    CHECK(outbound_error(document) == "no error");
+    document["envelope"] = json::object({{"partner", "acme"}});  // present: checked
+    CHECK(outbound_error(document) ==
+          "/envelope/standard|/envelope/standard: required field missing");
+  }
+  json asn = example("ship_notice");
+  asn["orders"][0]["packs"][0]["sscc"] = "12345";
+  CHECK(outbound_error(asn) ==
+        "/orders/0/packs/0/sscc|/orders/0/packs/0/sscc: expected an SSCC of 18 digits");
+  asn = example("ship_notice");
+  asn["orders"][0]["colour"] = "red";
+  CHECK(outbound_error(asn) == "/orders/0/colour|/orders/0/colour: unknown field");
+  CHECK(outbound_error(json::parse(R"({"type": "invoice"})")) ==
+        "/type|/type: unknown document type \"invoice\"");
+}
+
 TEST_CASE("canonical: freight totals reconcile in exact decimals", "[canonical]") {
   using canonical::check_freight_totals;
   const canonical::FreightInvoice fi =

@@ -31,7 +31,7 @@ constexpr const char* kShipNoticeMap = R"(<?xml version="1.0"?>
           <level code="I" array="items" use="item"/>
         </level>
         <level id="item" code="I" array="items">
-          <segment tag="LIN"><element pos="3" field="id"/></segment>
+          <segment tag="LIN"><element pos="3" field="line_number"/></segment>
           <segment tag="SN1">
             <element pos="2" field="quantity" type="decimal"/>
             <element pos="3" field="unit"/>
@@ -113,7 +113,7 @@ TEST_CASE("items above their packs (HL 0002) move into them", "[mapping]") {
   CHECK_FALSE(order.contains("items"));  // the item left the order for its packs
   REQUIRE(order["packs"].size() == 2);
   CHECK(order["packs"][0]["sscc"] == "000123450000000017");
-  CHECK(order["packs"][0]["items"][0]["id"] == "012345678905");
+  CHECK(order["packs"][0]["items"][0]["line_number"] == "012345678905");
   CHECK(order["packs"][1]["items"][0]["quantity"] == "48");  // a copy in the second carton
   CHECK(out.docs[0]["shipment_date"] == "2025-03-14T12:00");
 }
@@ -195,9 +195,9 @@ TEST_CASE("HL segments are numbered on the way out, with child flags and BSN05",
   partner.x12->delimiters = Delimiters::x12_default();
   partner.x12->delimiters.repetition = 0;
   const json with_packs = json::parse(R"({"type":"ship_notice","shipment_id":"A",
-    "orders":[{"order_number":"PO-1","packs":[{"sscc":"1","items":[{"id":"X"}]}]}]})");
+    "orders":[{"order_number":"PO-1","packs":[{"sscc":"000123450000000017","items":[{"line_number":"X"}]}]}]})");
   const json without_packs = json::parse(R"({"type":"ship_notice","shipment_id":"B",
-    "orders":[{"order_number":"PO-2","items":[{"id":"Y"},{"id":"Z"}]}]})");
+    "orders":[{"order_number":"PO-2","items":[{"line_number":"Y"},{"line_number":"Z"}]}]})");
   InMemoryControlNumbers numbers;
   mapping::RenderOptions options;
   options.date = "20250314";
@@ -207,7 +207,8 @@ TEST_CASE("HL segments are numbered on the way out, with child flags and BSN05",
   for (const auto& i : result.issues) FAIL(i.to_string());
   const std::string& edi = result.bytes;
   INFO(edi);
-  CHECK(edi.find("BSN**A***0001~HL*1**S*1~HL*2*1*O*1~PRF*PO-1~HL*3*2*P*1~MAN*GM*1~HL*4*3*I*0~"
+  CHECK(edi.find("BSN**A***0001~HL*1**S*1~HL*2*1*O*1~PRF*PO-1~HL*3*2*P*1~MAN*GM*000123450000000017~"
+                 "HL*4*3*I*0~"
                  "LIN***X~") != std::string::npos);
   CHECK(edi.find("BSN**B***0004~HL*1**S*1~HL*2*1*O*1~PRF*PO-2~HL*3*2*I*0~LIN***Y~HL*4*2*I*0~") !=
         std::string::npos);
@@ -451,7 +452,7 @@ TEST_CASE("HL parents are found whatever their ids look like", "[mapping]") {
     CHECK(order["order_number"] == "PO-1");
     REQUIRE(order["packs"].size() == 2);
     CHECK(order["packs"][0]["sscc"] == "000123450000000017");
-    CHECK(order["packs"][0]["items"][0]["id"] == "012345678905");
+    CHECK(order["packs"][0]["items"][0]["line_number"] == "012345678905");
     CHECK(order["packs"][1]["sscc"] == "000123450000000024");
   }
 }

@@ -320,6 +320,11 @@ FreightInvoice freight_invoice_from_json(const nlohmann::json& document,
 ShipmentStatus shipment_status_from_json(const nlohmann::json& document,
                                          std::size_t max_depth = kDefaultMaxDepth);
 
+// Checks a document the ERP sends out (any of the four types, picked by its `type`) as
+// reading it would, except that the envelope may be left out: the interchange we render gets
+// our envelope, not the document's. Throws Error at the first problem.
+void check_outbound(const nlohmann::json& document, std::size_t max_depth = kDefaultMaxDepth);
+
 nlohmann::json to_json(const PurchaseOrder& document);
 nlohmann::json to_json(const ShipNotice& document);
 nlohmann::json to_json(const FreightInvoice& document);
