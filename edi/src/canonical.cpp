@@ -3,6 +3,8 @@
 #include "edigate/edi/canonical.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <string_view>
 #include <utility>
 
@@ -234,6 +236,67 @@ class Writer {
   json out_ = json::object();
 };
 
+// Collects the dotted path of every field, object and array of a document type ("lines",
+// "lines.unit"); array entries leave no key. Packs hold packs: a type is followed no deeper
+// than kPathDepth keys.
+class Paths {
+ public:
+  static constexpr std::size_t kPathDepth = 12;
+
+  Paths(std::set<std::string, std::less<>>& out, std::string prefix, std::size_t depth)
+      : out_(out), prefix_(std::move(prefix)), depth_(depth) {}
+
+  void type(const char*) { add("type"); }
+  void scalar(const char* key, const Text&, const ScalarRule& = kText, Need = Need::optional) {
+    add(key);
+  }
+  void boolean(const char* key, const std::optional<bool>&) { add(key); }
+  void strings(const char* key, const std::vector<std::string>&) { add(key); }
+  template <class T>
+  void object(const char* key, const std::optional<T>&) {
+    descend<T>(key);
+  }
+  template <class T>
+  void object(const char* key, const T&) {
+    descend<T>(key);
+  }
+  template <class T>
+  void array(const char* key, const std::vector<T>&, Need = Need::optional) {
+    descend<T>(key);
+  }
+  void extensions(const json&) { add("extensions"); }
+
+ private:
+  std::string add(const char* key) {
+    std::string path = prefix_.empty() ? std::string(key) : prefix_ + "." + key;
+    out_.insert(path);
+    return path;
+  }
+
+  template <class T>
+  void descend(const char* key) {
+    const std::string path = add(key);
+    if (depth_ + 1 >= kPathDepth) return;
+    Paths inner(out_, path, depth_ + 1);
+    const T value{};
+    fields(inner, value);
+  }
+
+  std::set<std::string, std::less<>>& out_;
+  std::string prefix_;
+  std::size_t depth_;
+};
+
+template <class T>
+std::set<std::string, std::less<>> paths_of() {
+  std::set<std::string, std::less<>> out;
+  Paths paths(out, "", 0);
+  paths.type("");
+  const T value{};
+  fields(paths, value);
+  return out;
+}
+
 template <class T>
 T read_document(const json& document, const char* type, std::size_t max_depth,
                 Need envelope = Need::required) {
@@ -285,6 +348,27 @@ FreightInvoice freight_invoice_from_json(const nlohmann::json& document, std::si
 
 ShipmentStatus shipment_status_from_json(const nlohmann::json& document, std::size_t max_depth) {
   return detail::read_document<ShipmentStatus>(document, "shipment_status", max_depth);
+}
+
+bool is_field_path(std::string_view type, std::string_view path) {
+  using Set = std::set<std::string, std::less<>>;
+  static const std::map<std::string, Set, std::less<>> kPaths = {
+      {"purchase_order", detail::paths_of<PurchaseOrder>()},
+      {"ship_notice", detail::paths_of<ShipNotice>()},
+      {"freight_invoice", detail::paths_of<FreightInvoice>()},
+      {"shipment_status", detail::paths_of<ShipmentStatus>()}};
+  const auto known = kPaths.find(type);
+  if (known == kPaths.end() || path.empty()) return false;
+  if (known->second.contains(path)) return true;
+  // Inside an extensions object anything goes: find the deepest "…extensions" prefix.
+  for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
+       dot = path.find('.', dot + 1)) {
+    const std::string_view head = path.substr(0, dot);
+    if ((head == "extensions" || head.ends_with(".extensions")) && known->second.contains(head)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void check_outbound(const nlohmann::json& document, std::size_t max_depth) {

@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "edigate/edi/canonical.hpp"
 #include "edigate/edi/xml_check.hpp"
 #include "mapping_model.hpp"
 #include "mapping_tree.hpp"
@@ -314,7 +315,7 @@ class Loader {
     } else if (name == "default") {
       const std::string field = x.attribute("field").value();
       std::erase_if(map.defaults, [&](const Default& d) { return d.field == field; });
-      map.defaults.push_back(Default{field, x.attribute("value").value(), {}});
+      map.defaults.push_back(Default{field, x.attribute("value").value(), {}, file_, line(x)});
     } else if (name == "rule") {
       apply_rule(x, map);
     } else if (name == "add") {
@@ -339,6 +340,8 @@ class Loader {
     CodeTable table;
     table.field = x.attribute("field").value();
     table.strict = x.attribute("strict").as_bool();
+    table.file = file_;
+    table.line = line(x);
     for (const pugi::xml_node c : x.children("code")) {
       const std::string edi = c.attribute("edi").value();
       const std::string canonical = c.attribute("canonical").value();
@@ -421,7 +424,9 @@ class Compiler {
     resolve_uses(map_.root);
     map_.root.scope.clear();
     compile_children(map_.root);
+    for (const CodeTable& t : map_.codes) check_path(t.file, t.line, t.field);
     for (Default& d : map_.defaults) {
+      check_path(d.file, d.line, d.field);
       d.names.clear();
       for (std::string_view rest = d.field; !rest.empty();) {
         const std::size_t dot = rest.find('.');
@@ -540,17 +545,42 @@ class Compiler {
     }
     if (node.kind == NodeKind::segment && node.tag.size() < 2) issue(node, "a segment needs a tag");
     for (FieldPath* path : {&node.array, &node.into, &node.under}) intern(*path);
-    for (ElementRule& e : node.elements) attach(e, node.scope);
+    if (!node.under.empty()) check_field(node, base, {}, node.line);
+    if (!node.array.empty()) check_field(node, base, node.array, node.line);
+    if (!node.into.empty()) check_field(node, base, node.into, node.line);
+    for (ElementRule& e : node.elements) attach(e, node, node.scope);
     for (DateTimeRule& dt : node.datetimes) {
       intern(dt.field);
       intern(dt.zone_field);
+      check_field(node, node.scope, dt.field, node.line);
+      check_field(node, node.scope, dt.zone_field, node.line);
     }
     for (RepeatRule& r : node.repeats) {
       intern(r.array);
+      check_field(node, node.scope, r.array, node.line);
       const std::string scope = join(node.scope, r.array);
-      for (ElementRule& e : r.elements) attach(e, scope);
+      for (ElementRule& e : r.elements) attach(e, node, scope);
     }
     compile_children(node);
+  }
+
+  // A field the map names must be one of the document's canonical fields, or lie inside an
+  // `extensions` object: a misspelt name would deliver JSON the ERP's schema refuses, and
+  // outbound it would write nothing.
+  void check_field(const MapNode& node, const std::string& scope, const FieldPath& path,
+                   long line) {
+    const std::string full = path.empty() ? scope : join(scope, path);
+    if (full.empty()) return;
+    check_path(node.file, line, full);
+  }
+
+  void check_path(const std::string& file, long line, const std::string& full) {
+    const char* type = to_string(map_.info.document);
+    if (canonical::is_field_path(type, full)) return;
+    issues_.push_back(Issue{file, line,
+                            "'" + full + "' is not a field of a canonical " + type +
+                                " (docs/canonical.md); a partner's own data goes under "
+                                "extensions"});
   }
 
   // After the defaults' keys are interned: which repeats may keep their objects as JSON text.
@@ -587,13 +617,16 @@ class Compiler {
     for (const std::string& key : path.keys) path.names.push_back(intern_key(key));
   }
 
-  void attach(ElementRule& rule, const std::string& scope) {
+  void attach(ElementRule& rule, const MapNode& node, const std::string& scope) {
     intern(rule.field);
     intern(rule.each);
     rule.carried = !rule.each.empty();
     rule.codes = nullptr;
     rule.plain_key = {};
+    const long line = rule.line != 0 ? rule.line : node.line;
+    if (!rule.count.empty()) check_field(node, "", rule.count, line);
     if (rule.field.empty()) return;
+    check_field(node, rule.carried ? join(scope, rule.each) : scope, rule.field, line);
     const std::string full = join(scope, rule.field);
     for (const CodeTable& t : map_.codes) {
       if (t.field == full) rule.codes = &t;

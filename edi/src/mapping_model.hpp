@@ -38,6 +38,8 @@ struct CodeTable {
   std::map<std::string, std::string, std::less<>> to_canonical;
   std::map<std::string, std::string, std::less<>> to_edi;
   bool strict = false;  // a code not in the table is an error (else it passes unchanged)
+  std::string file;     // where it is defined
+  long line = 0;
 };
 
 struct ElementRule {
@@ -145,6 +147,8 @@ struct Default {
   std::string field;  // full path from the root: "currency", "lines.unit"
   std::string value;
   std::vector<std::string_view> names;  // field's keys interned (intern_key), by compile()
+  std::string file;                     // where it is defined
+  long line = 0;
 };
 
 class Map {

@@ -1,6 +1,7 @@
 // The mapping engine on small maps written for these tests: HL levels that arrive in another
 // order than the canonical nesting, overlays (replace, remove, codes, defaults, rules), HL
 // numbering on the way out, and what a bad map gets told.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -305,6 +306,46 @@ TEST_CASE("bad maps are refused with their line", "[mapping]") {
   CHECK(issues[0].line == 4);
 }
 
+TEST_CASE("every field a map names is a canonical field or lies under extensions", "[mapping]") {
+  TempDir dir;
+  const std::string standard = std::string(EDIGATE_SOURCE) + "/mappings/standard/x12/";
+  const auto overlay = dir.write("850.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends=")" +
+                                                standard + R"(850.xml">
+  <default field="curency" value="USD"/>
+  <codes field="lines.unitt"><code edi="PC" canonical="EA"/></codes>
+  <add after="po1-ref">
+    <segment id="ia" tag="REF" when="1=IA"><element pos="2" field="vendor_number"/></segment>
+    <segment id="ib" tag="REF" when="1=IB"><element pos="2" field="extensions.vendor.id"/></segment>
+    <segment id="ic" tag="REF" when="1=IC" array="references">
+      <element pos="2" field="value"/>
+    </segment>
+    <segment id="id" tag="REF" when="1=ID" array="refs">
+      <element pos="2" field="value"/>
+    </segment>
+  </add>
+</mapping>
+)");
+  std::vector<mapping::Issue> issues;
+  CHECK(mapping::load_map(overlay, issues) == nullptr);
+  std::vector<std::string> found;
+  for (const auto& i : issues) found.push_back(std::to_string(i.line) + " " + i.message);
+  std::sort(found.begin(), found.end());
+  const std::string tail =
+      " is not a field of a canonical purchase_order (docs/canonical.md); a partner's own data "
+      "goes under extensions";
+  CHECK(found == std::vector<std::string>{"11 'lines.refs'" + tail, "12 'lines.refs.value'" + tail,
+                                          "3 'curency'" + tail, "4 'lines.unitt'" + tail,
+                                          "6 'lines.vendor_number'" + tail});
+  // The standard maps name only canonical fields.
+  for (const char* name : {"x12/850", "x12/856", "x12/210", "x12/214", "edifact/ORDERS",
+                           "edifact/DESADV", "edifact/INVOIC", "edifact/IFTSTA"}) {
+    issues.clear();
+    CHECK(mapping::load_map(standard + "../" + name + ".xml", issues) != nullptr);
+    for (const auto& i : issues) FAIL(i.to_string());
+  }
+}
+
 TEST_CASE("an each rule copies a group's value into every object the group adds", "[mapping]") {
   // The standard IFTSTA map: CNI 1490 goes into the line_number of each event of its group.
   mapping::Partner partner =
@@ -358,12 +399,12 @@ TEST_CASE("a segment finds its node among many sibling tags", "[mapping]") {
   for (int t = 0; t < kTags; ++t) {
     const std::string tag = "Q" + std::string(1, static_cast<char>('A' + t / 10)) +
                             std::string(1, static_cast<char>('0' + t % 10));
-    map += "  <segment tag=\"" + tag + "\"><element pos=\"1\" field=\"f" + std::to_string(t) +
-           "\"/></segment>\n";
+    map += "  <segment tag=\"" + tag + "\"><element pos=\"1\" field=\"extensions.f" +
+           std::to_string(t) + "\"/></segment>\n";
     set += tag + "*v" + std::to_string(t) + "~\n";
   }
-  map += R"(  <segment tag="QZ1" when="1=X"><element pos="2" field="x"/></segment>
-  <segment tag="QZ1" array="others"><element pos="2" field="y"/></segment>
+  map += R"(  <segment tag="QZ1" when="1=X"><element pos="2" field="extensions.x"/></segment>
+  <segment tag="QZ1" array="extensions.others"><element pos="2" field="y"/></segment>
 </mapping>
 )";
   set += "QZ1*X*1~\nQZ1*Z*2~\n";
@@ -379,11 +420,11 @@ TEST_CASE("a segment finds its node among many sibling tags", "[mapping]") {
   const json& doc = out.docs[0];
   for (int t = 0; t < kTags; ++t) {
     INFO("tag " << t);
-    CHECK(doc["f" + std::to_string(t)] == "v" + std::to_string(t));
+    CHECK(doc["extensions"]["f" + std::to_string(t)] == "v" + std::to_string(t));
   }
-  CHECK(doc["x"] == "1");
-  REQUIRE(doc["others"].size() == 1);
-  CHECK(doc["others"][0]["y"] == "2");
+  CHECK(doc["extensions"]["x"] == "1");
+  REQUIRE(doc["extensions"]["others"].size() == 1);
+  CHECK(doc["extensions"]["others"][0]["y"] == "2");
 }
 
 // Repeat objects (product ids) are kept as ready JSON text when nothing else touches them;

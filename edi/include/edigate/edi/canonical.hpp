@@ -22,6 +22,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace edigate::edi::canonical {
@@ -324,6 +325,12 @@ ShipmentStatus shipment_status_from_json(const nlohmann::json& document,
 // reading it would, except that the envelope may be left out: the interchange we render gets
 // our envelope, not the document's. Throws Error at the first problem.
 void check_outbound(const nlohmann::json& document, std::size_t max_depth = kDefaultMaxDepth);
+
+// Whether `path`, keys from the document root joined by '.' with array entries left out
+// ("lines.unit", "orders.packs.items.product_ids.id"), names a field, object or array of
+// document type `type` ("purchase_order", ...), or lies inside an `extensions` object. For
+// checking the fields a mapping file names before any document is read.
+bool is_field_path(std::string_view type, std::string_view path);
 
 nlohmann::json to_json(const PurchaseOrder& document);
 nlohmann::json to_json(const ShipNotice& document);
