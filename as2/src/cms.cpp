@@ -4,6 +4,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
+
 #include "content_cipher.hpp"
 #include "edigate/as2/limits.hpp"
 #include "embedded_certs.hpp"
@@ -213,11 +215,47 @@ Result<std::string> encrypt(std::string_view content, const Certificate& recipie
   return der_of(cms.get());
 }
 
+namespace {
+
+std::string hex_of(const unsigned char* bytes, int size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < size; ++i) {
+    if (i > 0) out += ':';
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+// "serial 01:2f issued by /CN=...", or "key identifier ab:cd", of a key-transport recipient.
+std::string recipient_name(CMS_RecipientInfo* ri) {
+  ASN1_OCTET_STRING* key_id = nullptr;
+  X509_NAME* issuer = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  if (CMS_RecipientInfo_ktri_get0_signer_id(ri, &key_id, &issuer, &serial) != 1) return "?";
+  if (key_id != nullptr) {
+    return "key identifier " + hex_of(ASN1_STRING_get0_data(key_id), ASN1_STRING_length(key_id));
+  }
+  if (issuer == nullptr || serial == nullptr) return "?";
+  char name[256];
+  X509_NAME_oneline(issuer, name, sizeof name);
+  return "serial " + hex_of(ASN1_STRING_get0_data(serial), ASN1_STRING_length(serial)) +
+         " issued by " + name;
+}
+
+}  // namespace
+
 Result<Decrypted> decrypt(std::string_view der, const Identity& recipient,
+                          std::size_t max_recipients) {
+  return decrypt(der, std::vector<const Identity*>{&recipient}, max_recipients);
+}
+
+Result<Decrypted> decrypt(std::string_view der, const std::vector<const Identity*>& keys,
                           std::size_t max_recipients) {
   const Error failed{ErrorCode::decryption_failed, "the message could not be decrypted"};
   Cms cms = parse_cms(der);
-  if (!cms) {
+  if (!cms || keys.empty()) {
     ERR_clear_error();
     return failed;
   }
@@ -225,16 +263,55 @@ Result<Decrypted> decrypt(std::string_view der, const Identity& recipient,
   if (recipients == nullptr ||
       static_cast<std::size_t>(sk_CMS_RecipientInfo_num(recipients)) > max_recipients)
     return failed;  // not enveloped, or more private-key operations than we spend on one message
-  std::string cipher = content_cipher_name(der);  // read before decrypting: same work on every path
-  Bio out(BIO_new(BIO_s_mem()));
-  // No certificate: OpenSSL tries each recipient and, on a key-transport failure, goes on with
-  // a random key (its Bleichenbacher/MMA countermeasure), so all failures end the same way.
-  const int ok =
-      CMS_decrypt(cms.get(), recipient.key.get(), nullptr, nullptr, out.get(), CMS_BINARY);
+  // Which of our keys: the recipients' certificate ids are public, compared before any
+  // private-key operation.
+  std::vector<const Identity*> tries;
+  std::string strangers;
+  bool other_kinds = false;
+  for (int i = 0; i < sk_CMS_RecipientInfo_num(recipients); ++i) {
+    CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(recipients, i);
+    if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS) {
+      other_kinds = true;
+      continue;
+    }
+    const auto ours = std::find_if(keys.begin(), keys.end(), [&](const Identity* k) {
+      return k->certificate && CMS_RecipientInfo_ktri_cert_cmp(ri, k->certificate.get()) == 0;
+    });
+    if (ours != keys.end()) {
+      if (std::find(tries.begin(), tries.end(), *ours) == tries.end()) tries.push_back(*ours);
+    } else {
+      strangers += (strangers.empty() ? "" : "; ") + recipient_name(ri);
+    }
+  }
   ERR_clear_error();
-  if (ok != 1) return failed;
-  const bool gcm = OBJ_obj2nid(CMS_get0_type(cms.get())) == NID_id_smime_ct_authEnvelopedData;
-  return Decrypted{bio_contents(out.get()), gcm, std::move(cipher)};
+  // None named (a certificate renewed on the same key, key agreement): each key in turn. A
+  // wrong key fails like a bad padding, and a failure then still names what the message asked
+  // for, the same for every failure of this message.
+  const bool named = !tries.empty();
+  if (!named || other_kinds) {
+    for (const Identity* k : keys) {
+      if (std::find(tries.begin(), tries.end(), k) == tries.end()) tries.push_back(k);
+    }
+  }
+  std::string cipher = content_cipher_name(der);  // read before decrypting: same work on every path
+  for (const Identity* key : tries) {
+    Bio out(BIO_new(BIO_s_mem()));
+    // No certificate: OpenSSL tries each recipient and, on a key-transport failure, goes on
+    // with a random key (its Bleichenbacher/MMA countermeasure), so all failures end the same
+    // way.
+    const int ok = CMS_decrypt(cms.get(), key->key.get(), nullptr, nullptr, out.get(), CMS_BINARY);
+    ERR_clear_error();
+    if (ok != 1) continue;
+    const bool gcm = OBJ_obj2nid(CMS_get0_type(cms.get())) == NID_id_smime_ct_authEnvelopedData;
+    return Decrypted{bio_contents(out.get()), gcm, std::move(cipher)};
+  }
+  if (!named && !strangers.empty() && !other_kinds) {
+    return Error{ErrorCode::decryption_failed,
+                 "the message could not be decrypted: it is encrypted to a certificate that is "
+                 "not ours (" +
+                     strangers + "), perhaps an old or wrong certificate of ours"};
+  }
+  return failed;
 }
 
 }  // namespace edigate::as2

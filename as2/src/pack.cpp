@@ -86,7 +86,7 @@ Result<PackedMessage> pack(const PackRequest& request, const LocalStation& local
   }
   if (partner.sign_outbound) {
     mic = compute_mic(entity, request.mdn.micalg);  // over the exact bytes we sign
-    auto s = build_signed_entity(entity, local.identity, partner.sign);
+    auto s = build_signed_entity(entity, partner.signer(local), partner.sign);
     if (!s) return s.error();
     entity = build_entity(s->headers, s->body);
   }

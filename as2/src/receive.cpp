@@ -59,7 +59,7 @@ class Unwrapper {
       return reparse(*content, ErrorCode::decompression_failed);
     }
     if (out_.was_encrypted) return Error{ErrorCode::bad_input, "message is encrypted twice"};
-    auto plain = decrypt(*der, local_.identity, limits_.max_recipients);
+    auto plain = decrypt(*der, local_.decryption_keys(), limits_.max_recipients);
     if (!plain) return plain.error();
     out_.was_encrypted = true;
     out_.authenticated_encryption = plain->authenticated;
@@ -158,7 +158,9 @@ Result<const PartnerProfile*> identify(ReceiveOutcome& out, const Headers& heade
   return partner;
 }
 
-void attach_mdn(ReceiveOutcome& out, const LocalStation& local, bool sign_refusal) {
+// `partner`: when known, its profile may name the identity we sign for it with.
+void attach_mdn(ReceiveOutcome& out, const LocalStation& local, const PartnerProfile* partner,
+                bool sign_refusal) {
   if (!out.mdn_request.requested) return;
   MdnFields fields;
   fields.original_recipient = out.as2_to.empty() ? local.as2_id : out.as2_to;
@@ -166,10 +168,10 @@ void attach_mdn(ReceiveOutcome& out, const LocalStation& local, bool sign_refusa
   if (is_positive(out.disposition)) fields.received_mic = out.mic;
   fields.status = out.disposition;
   const MdnAddressing addressing{local.as2_id, out.as2_from, make_message_id(local.as2_id)};
-  const bool sign = out.mdn_request.signed_receipt && local.identity.key &&
+  const Identity& signer = partner != nullptr ? partner->signer(local) : local.identity;
+  const bool sign = out.mdn_request.signed_receipt && signer.key &&
                     (sign_refusal || is_positive(out.disposition) || out.was_signed);
-  auto mdn =
-      build_mdn(fields, addressing, sign ? &local.identity : nullptr, out.mdn_request.micalg);
+  auto mdn = build_mdn(fields, addressing, sign ? &signer : nullptr, out.mdn_request.micalg);
   if (mdn) out.mdn = std::move(*mdn);
 }
 
@@ -199,24 +201,26 @@ ReceiveOutcome receive(const Headers& headers, std::string_view body, const Loca
                        const PartnerLookup& partners, const Limits& limits) {
   ReceiveOutcome out;
   out.mdn_request = read_mdn_request(headers);
+  const PartnerProfile* known = nullptr;
   auto fail = [&](const Error& e) {
     out.disposition = disposition_for(e.code);
     out.error = e.message;
     out.payload.clear();
-    attach_mdn(out, local, limits.sign_refusals);
+    attach_mdn(out, local, known, limits.sign_refusals);
     return out;
   };
   if (body.size() > limits.max_message_bytes)
     return fail({ErrorCode::limit_exceeded, "message too large"});
   auto partner = identify(out, headers, local, partners);
   if (!partner) return fail(partner.error());
+  known = *partner;
   out.mdn_request.micalg = mdn_digest(out.mdn_request, (*partner)->accept_sha1_signatures);
   auto entity = parse_mime(headers, body, limits.mime);
   if (!entity) return fail(entity.error());
   Unwrapper unwrapper(out, local, **partner, limits);
   auto done = unwrapper.run(std::move(*entity));
   if (!done) return fail(done.error());
-  attach_mdn(out, local, limits.sign_refusals);
+  attach_mdn(out, local, known, limits.sign_refusals);
   return out;
 }
 

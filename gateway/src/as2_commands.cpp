@@ -82,7 +82,7 @@ int run_pack(const PackOptions& o) {
   if (!payload) return fail(payload.error().message);
   auto profile = pack_profile(o);
   if (!profile) return fail(profile.error().message);
-  as2::LocalStation local{o.from, {}};
+  as2::LocalStation local{o.from, {}, {}};
   if (profile->sign_outbound) {
     auto id = load_identity(o.keys);
     if (!id) return fail(id.error().message);
@@ -160,7 +160,7 @@ int run_unpack(const UnpackOptions& o) {
   // Debugging tool: accept whatever AS2-From/AS2-To the file names, with the given keys.
   std::string to(as2::find_header(saved->first, "AS2-To"));
   if (to.size() >= 2 && to.front() == '"') to = to.substr(1, to.size() - 2);
-  const as2::LocalStation local{to, *id};
+  const as2::LocalStation local{to, *id, {}};
   const as2::PartnerLookup lookup = [&](std::string_view from) {
     partner.as2_id = std::string(from);
     return &partner;

@@ -74,8 +74,8 @@ double median(std::vector<double> v) {
 
 // Prints one result line; returns false if receive() did not process the generated message.
 bool measure(int bits, int rounds, int batch) {
-  const LocalStation us{"EDIGATE", make_identity("edigate", bits)};
-  const LocalStation them{"PARTNER", make_identity("partner", bits)};
+  const LocalStation us{"EDIGATE", make_identity("edigate", bits), {}};
+  const LocalStation them{"PARTNER", make_identity("partner", bits), {}};
   PartnerProfile partner;  // how we see them
   partner.as2_id = them.as2_id;
   partner.certificate = them.identity.certificate;

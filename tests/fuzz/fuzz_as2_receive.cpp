@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view head = input.substr(0, blank);
   const std::string_view body =
       blank == std::string_view::npos ? std::string_view{} : input.substr(blank + 4);
-  static const as2::LocalStation local{"us", edigate::fuzz::fuzz_identity()};
+  static const as2::LocalStation local{"us", edigate::fuzz::fuzz_identity(), {}};
   as2::Limits limits;
   limits.mime.max_header_bytes = 2048;
   limits.mime.max_parts = 8;

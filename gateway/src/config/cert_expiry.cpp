@@ -71,6 +71,8 @@ std::string description(const ConfiguredCertificate& c) {
       return "our TLS client certificate for AS2";
     case CertificateUse::partner_tls_ca:
       return c.partner + "'s trusted TLS certificate (tls-ca)";
+    case CertificateUse::as2_previous:
+      return "our previous AS2 certificate " + c.name;
   }
   return "a certificate";
 }
@@ -108,6 +110,8 @@ std::string_view to_string(CertificateUse use) {
       return "as2-tls-client";
     case CertificateUse::partner_tls_ca:
       return "partner-tls-ca";
+    case CertificateUse::as2_previous:
+      return "as2-previous";
   }
   return "unknown";
 }
@@ -126,6 +130,10 @@ std::vector<ConfiguredCertificate> list_certificates(const GatewayConfig& config
   if (config.as2) {
     const As2Station& s = *config.as2;
     add(out, s.identity.certificate, {CertificateUse::as2, {}, {}, s.cert, s.place, {}});
+    for (const As2Station::Previous& p : s.previous) {
+      add(out, p.identity.certificate,
+          {CertificateUse::as2_previous, {}, p.name, p.cert, p.place, {}});
+    }
     if (!s.tls_cert.empty()) {
       add(out, s.tls_certificate,
           {CertificateUse::as2_tls_client, {}, {}, s.tls_cert, s.place, {}});

@@ -26,9 +26,10 @@ enum class CertificateUse : unsigned char {
   connector_tls,   // an HTTP connector's mTLS client certificate
   as2_tls_client,  // the TLS client certificate we present to partners (<as2 tls-cert>)
   partner_tls_ca,  // the first certificate of a partner's <as2 tls-ca>
+  as2_previous,    // a previous certificate of ours (<as2><previous>), still decrypted with
 };
-// "as2", "tls-listener", "partner-as2", "connector-tls", "as2-tls-client", "partner-tls-ca":
-// the metric's `use` label.
+// "as2", "tls-listener", "partner-as2", "connector-tls", "as2-tls-client", "partner-tls-ca",
+// "as2-previous": the metric's `use` label.
 std::string_view to_string(CertificateUse use);
 
 // Unix seconds.
@@ -42,7 +43,7 @@ std::optional<Validity> validity_of(const as2::Certificate& certificate);
 struct ConfiguredCertificate {
   CertificateUse use = CertificateUse::as2;
   std::string partner;  // the partner's id (partner_as2); empty for our own
-  std::string name;     // the listener's or connector's name; empty otherwise
+  std::string name;     // the listener's, connector's or previous key's name; else empty
   fs::path file;        // the certificate file
   ConfigPlace place;    // where the configuration names it
   Validity validity;

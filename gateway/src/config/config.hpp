@@ -29,6 +29,7 @@
 #include "edigate/as2/credentials.hpp"
 #include "edigate/as2/limits.hpp"
 #include "edigate/as2/mic.hpp"
+#include "edigate/as2/partner.hpp"
 #include "edigate/edi/limits.hpp"
 #include "edigate/edi/mapping.hpp"
 #include "edigate/sftp/limits.hpp"
@@ -177,6 +178,20 @@ struct As2Station {
   fs::path key, cert;
   as2::Identity identity;  // loaded at check time
   ConfigPlace place;
+  // Keys of certificates we replaced that partners may still encrypt to (<previous>).
+  struct Previous {
+    std::string name;
+    fs::path key, cert;
+    as2::Identity identity;  // loaded at check time
+    ConfigPlace place;
+  };
+  std::vector<Previous> previous;
+  const Previous* find_previous(std::string_view name) const {
+    for (const Previous& p : previous) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  }
   // Our public URL for asynchronous MDNs (Receipt-Delivery-Option); empty: we can only ask
   // for synchronous ones.
   std::string mdn_url;
@@ -251,6 +266,8 @@ struct PartnerAs2 {
   // messages name) instead of the system's: a private CA or their self-signed certificate.
   fs::path tls_ca;
   as2::Certificate tls_ca_certificate;  // its first certificate, loaded at check time
+  // The <previous> key of ours we sign for them with (sign-with); empty: our current one.
+  std::string sign_with;
   bool require_signed = true;
   bool require_encrypted = true;
   std::vector<as2::DigestAlgorithm> sign_algorithms;   // what we sign with, preferred first
@@ -267,6 +284,19 @@ struct PartnerAs2 {
   as2::DigestAlgorithm micalg = as2::DigestAlgorithm::sha256;
   unsigned mdn_timeout_seconds = kDefaultMdnTimeoutSeconds;  // async: then mdn-timeout
 };
+
+// Our AS2 station as the as2 library takes it (the current identity, the previous ones to
+// decrypt with), signing for `partner` (when given) with the previous key its sign-with names.
+inline as2::LocalStation local_station(const As2Station& s) {
+  as2::LocalStation local{s.our_id, s.identity, {}};
+  for (const As2Station::Previous& p : s.previous) local.also_decrypt.push_back(p.identity);
+  return local;
+}
+inline as2::Identity sign_as(const As2Station& s, const PartnerAs2& partner) {
+  const As2Station::Previous* p =
+      partner.sign_with.empty() ? nullptr : s.find_previous(partner.sign_with);
+  return p != nullptr ? p->identity : as2::Identity{};
+}
 
 // The embedded SFTP server (edigate.xml <sftp>).
 struct SftpServer {

@@ -167,6 +167,12 @@ void check_reachable(const GatewayConfig& config, const XmlFile& gateway_xml,
           "an AS2 partner needs our AS2 identity (<as2 our-id> in " + gateway_xml.name() + ")");
     }
     const auto& as2 = config.partners[i].as2;
+    if (as2 && !as2->sign_with.empty() && config.as2 &&
+        config.as2->find_previous(as2->sign_with) == nullptr) {
+      files[i].add_issue(issues, root.child("as2"),
+                         "sign-with=\"" + as2->sign_with +
+                             "\" names no <previous name> in <as2> (" + gateway_xml.name() + ")");
+    }
     if (as2 && as2->mdn == MdnMode::async && config.as2 && config.as2->mdn_url.empty()) {
       files[i].add_issue(
           issues, root.child("as2").child("mdn"),

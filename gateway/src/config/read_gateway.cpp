@@ -218,6 +218,21 @@ struct Reader {
     s.cert = xml.resolve(node.attribute("cert").value());
     s.identity = identity(node, "cert", "key");
     s.place = xml.place_of(node);
+    for (const pugi::xml_node p : node.children("previous")) {
+      As2Station::Previous previous;
+      previous.name = p.attribute("name").value();
+      previous.key = xml.resolve(p.attribute("key").value());
+      previous.cert = xml.resolve(p.attribute("cert").value());
+      previous.identity = identity(p, "cert", "key");
+      previous.place = xml.place_of(p);
+      if (s.find_previous(previous.name) != nullptr) {
+        fail(p, "a second previous key named " + previous.name);
+      } else if (previous.identity.certificate &&
+                 previous.identity.certificate.same_as(s.identity.certificate)) {
+        fail(p, "this is our current certificate (cert), not a previous one");
+      }
+      s.previous.push_back(std::move(previous));
+    }
     s.mdn_url = node.attribute("mdn-url").value();
     if (node.attribute("tls-cert") || node.attribute("tls-key")) {
       if (!node.attribute("tls-cert") || !node.attribute("tls-key")) {

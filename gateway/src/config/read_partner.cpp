@@ -129,6 +129,7 @@ struct Reader {
       if (!trusted.error.empty()) fail(node, "tls-ca: " + trusted.error);
       a.tls_ca_certificate = trusted.certificate;
     }
+    a.sign_with = node.attribute("sign-with").value();
     policy(node.child("policy"), a);
     mdn(node.child("mdn"), a);
     p.as2 = std::move(a);

@@ -108,9 +108,10 @@ std::optional<std::string_view> bearer(const Request& r) {
 
 // --- AS2 --------------------------------------------------------------------------------------
 
-as2::PartnerProfile as2_profile(const config::PartnerAs2& p) {
+as2::PartnerProfile as2_profile(const config::As2Station& station, const config::PartnerAs2& p) {
   as2::PartnerProfile profile;
   profile.as2_id = p.id;
+  profile.sign_as = config::sign_as(station, p);
   profile.certificate = p.certificate;
   profile.require_signed = p.require_signed;
   profile.require_encrypted = p.require_encrypted;
@@ -300,13 +301,13 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   if (!station) return responder.send(problem(503, "this gateway has no AS2 station configured"));
   store::Store& st = core.store();
   const as2::Headers headers = as2_headers(request);
-  const as2::LocalStation local{station->our_id, station->identity};
+  const as2::LocalStation local = config::local_station(*station);
   std::optional<as2::PartnerProfile> profile;
   const config::PartnerProfile* partner = nullptr;
   auto lookup = [&](std::string_view from) -> const as2::PartnerProfile* {
     partner = live->partners->by_as2_id(from);
     if (partner == nullptr || !partner->as2) return nullptr;
-    profile = as2_profile(*partner->as2);
+    profile = as2_profile(*station, *partner->as2);
     return &*profile;
   };
   as2::Limits limits;

@@ -1516,6 +1516,7 @@ void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& con
   profile.certificate = their.certificate;
   profile.sign.digest = their.micalg;
   profile.sign.allow_sha1 = their.allow_sha1;
+  profile.sign_as = config::sign_as(station, their);
   as2::PackRequest request;
   request.payload = std::move(out.payload);
   request.content_type = out.content_type;
@@ -1524,7 +1525,7 @@ void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& con
   request.mdn.micalg = their.micalg;
   request.mdn.signed_receipt = their.mdn_signed;
   if (async) request.mdn.async_url = station.mdn_url;
-  auto packed = as2::pack(request, as2::LocalStation{station.our_id, station.identity}, profile);
+  auto packed = as2::pack(request, config::local_station(station), profile);
   if (!packed.ok()) {
     const std::string why = "cannot build the AS2 message: " + packed.error().message;
     if (out.settles_message) return dead_outbound(st, job, why);

@@ -110,7 +110,9 @@ PartnerProfile partner_profile(int bits) {
   return p;
 }
 
-LocalStation local_station(int bits) { return LocalStation{"EDIGATE", identity("edigate", bits)}; }
+LocalStation local_station(int bits) {
+  return LocalStation{"EDIGATE", identity("edigate", bits), {}};
+}
 
 PartnerProfile as_partner_of_partner(int bits) {
   PartnerProfile p;
@@ -120,7 +122,7 @@ PartnerProfile as_partner_of_partner(int bits) {
 }
 
 LocalStation partner_station(int bits) {
-  return LocalStation{"PARTNER A", identity("partner", bits)};
+  return LocalStation{"PARTNER A", identity("partner", bits), {}};
 }
 
 }  // namespace edigate::as2::test

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <edigate/as2/cms.hpp>
 #include <memory>
 #include <string>
@@ -168,21 +169,67 @@ TEST_CASE("cms: every decryption failure looks the same", "[as2][cms]") {
   // (a key that does not unwrap is replaced by a random one, so that no padding oracle tells
   // the two apart) decrypts with that random key, and about one time in 200 the garbage ends
   // in valid padding: "decrypted" nonsense, which the signature check then refuses.
+  // The message may say which certificate a message names as its recipient (public data, the
+  // same for every failure of one message), never how the private-key operation went.
   const Identity& recipient = identity("edigate");
   auto der = encrypt("secret", recipient.certificate, {ContentCipher::aes256_gcm});
   REQUIRE(der.ok());
-  auto wrong_key = decrypt(*der, identity("stranger"));
-  REQUIRE_FALSE(wrong_key.ok());
   std::string corrupt = *der;
   corrupt[corrupt.size() / 3] = static_cast<char>(corrupt[corrupt.size() / 3] ^ 0x40);
   auto corrupted = decrypt(corrupt, recipient);
   auto junk = decrypt("junk", recipient);
+  std::string wrong_tag = *der;
+  wrong_tag[wrong_tag.size() - 3] = static_cast<char>(wrong_tag[wrong_tag.size() - 3] ^ 0x01);
+  auto tag = decrypt(wrong_tag, recipient);
   REQUIRE_FALSE(corrupted.ok());
   REQUIRE_FALSE(junk.ok());
-  for (const auto* r : {&wrong_key, &corrupted, &junk}) {
+  REQUIRE_FALSE(tag.ok());
+  for (const auto* r : {&corrupted, &junk, &tag}) {
     CHECK(r->error().code == ErrorCode::decryption_failed);
-    CHECK(r->error().message == wrong_key.error().message);
+    CHECK(r->error().message == "the message could not be decrypted");
   }
+  // Encrypted to a certificate that is not ours: every attempt says so, naming it.
+  const auto wrong_key = decrypt(*der, identity("stranger"));
+  const auto again = decrypt(*der, identity("stranger"));
+  REQUIRE_FALSE(wrong_key.ok());
+  CHECK(wrong_key.error().code == ErrorCode::decryption_failed);
+  CHECK(wrong_key.error().message.find("encrypted to a certificate that is not ours (serial ") !=
+        std::string::npos);
+  CHECK(wrong_key.error().message.find("issued by /CN=edigate)") != std::string::npos);
+  CHECK(again.error().message == wrong_key.error().message);
+}
+
+TEST_CASE("cms: a message to a previous certificate of ours is decrypted with its key",
+          "[as2][cms]") {
+  const Identity& current = identity("edigate-2027");
+  const Identity& previous = identity("edigate");
+  const std::vector<const Identity*> ours{&current, &previous};
+  for (const Identity* to : ours) {
+    for (ContentCipher c : {ContentCipher::aes256_cbc, ContentCipher::aes128_gcm}) {
+      auto der = encrypt("for us", to->certificate, {c});
+      REQUIRE(der.ok());
+      auto plain = decrypt(*der, ours);
+      REQUIRE(plain.ok());
+      CHECK(plain->content == "for us");
+    }
+  }
+  // A certificate renewed on the same key: no recipient names a certificate we have, and the
+  // key that fits is found by trying ours in turn.
+  const std::int64_t now = std::time(nullptr);
+  const Certificate renewed = test::certificate_valid(previous.key, now - 60, now + 86400);
+  for (int round = 0; round < 8; ++round) {
+    auto der = encrypt("renewed", renewed, {ContentCipher::aes256_gcm});
+    REQUIRE(der.ok());
+    auto plain = decrypt(*der, ours);
+    REQUIRE(plain.ok());
+    CHECK(plain->content == "renewed");
+  }
+  // To neither: refused, naming the certificate the partner used.
+  auto der = encrypt("lost", identity("stranger").certificate, {ContentCipher::aes256_gcm});
+  REQUIRE(der.ok());
+  auto lost = decrypt(*der, ours);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.error().message.find("issued by /CN=stranger)") != std::string::npos);
 }
 
 TEST_CASE("cms: a SignedData is not decrypted", "[as2][cms]") {

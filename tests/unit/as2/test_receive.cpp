@@ -264,6 +264,53 @@ TEST_CASE("receive: compressed data outside the encryption a partner requires is
   CHECK_FALSE(out.was_compressed);
 }
 
+TEST_CASE("receive: during a rollover, a partner still on our old certificate is answered with it",
+          "[as2][receive]") {
+  // We renewed: "edigate-2027" is current, "edigate" (what the partner has) is previous.
+  LocalStation us{"EDIGATE", t::identity("edigate-2027"), {t::identity("edigate")}};
+  Scenario s;
+  s.request.mdn.signed_receipt = true;
+  auto packed = pack(s.request, t::partner_station(), s.us);  // encrypted to "edigate"
+  REQUIRE(packed.ok());
+  PartnerProfile them = s.them;
+  const PartnerLookup lookup = [&](std::string_view) { return &them; };
+  const auto mdn_signer = [&](const Certificate& cert) {
+    ReceiveOutcome out = receive(packed->http.headers, packed->http.body, us, lookup);
+    CHECK(out.disposition == DispositionStatus::processed);
+    REQUIRE(out.mdn);
+    auto mdn = parse_mdn(out.mdn->headers, out.mdn->body, &cert);
+    return mdn.ok() && mdn->signed_mdn;
+  };
+  // Decrypted with the previous key; the MDN signed with the current one, which the partner
+  // cannot verify yet ...
+  CHECK(mdn_signer(t::identity("edigate-2027").certificate));
+  CHECK_FALSE(mdn_signer(t::identity("edigate").certificate));
+  // ... unless its profile says to sign for it with the previous key.
+  them.sign_as = t::identity("edigate");
+  CHECK(mdn_signer(t::identity("edigate").certificate));
+  // What we send it is signed with the previous key too: the partner, who still has our old
+  // certificate, verifies it.
+  PartnerProfile partner_seen_by_us = t::partner_profile();
+  partner_seen_by_us.sign_as = t::identity("edigate");
+  auto ours = pack(s.request, us, partner_seen_by_us);
+  REQUIRE(ours.ok());
+  PartnerProfile us_seen_by_partner = t::as_partner_of_partner();  // our old certificate
+  const PartnerLookup partner_lookup = [&](std::string_view) { return &us_seen_by_partner; };
+  CHECK(receive(ours->http.headers, ours->http.body, t::partner_station(), partner_lookup)
+            .disposition == DispositionStatus::processed);
+  partner_seen_by_us.sign_as = {};
+  ours = pack(s.request, us, partner_seen_by_us);
+  REQUIRE(ours.ok());
+  CHECK(receive(ours->http.headers, ours->http.body, t::partner_station(), partner_lookup)
+            .disposition == DispositionStatus::authentication_failed);
+  // Without the previous key the message cannot be opened, and the MDN says which certificate
+  // it was encrypted to.
+  us.also_decrypt.clear();
+  ReceiveOutcome lost = receive(packed->http.headers, packed->http.body, us, lookup);
+  CHECK(lost.disposition == DispositionStatus::decryption_failed);
+  CHECK(lost.error.find("not ours (serial ") != std::string::npos);
+}
+
 TEST_CASE("receive: unknown partner and wrong AS2-To", "[as2][receive]") {
   Scenario s;
   s.them.as2_id = "SOMEONE ELSE";

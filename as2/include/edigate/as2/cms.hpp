@@ -71,4 +71,13 @@ struct Decrypted {
 Result<Decrypted> decrypt(std::string_view der, const Identity& recipient,
                           std::size_t max_recipients = kMaxRecipients);
 
+// The same with several keys of ours (the current one and those of certificates we replaced
+// that partners may still encrypt to): the key is the one whose certificate a key-transport
+// recipient names (issuer and serial number, or subject key identifier). When none names a
+// certificate of ours (one renewed on the same key, key agreement), each key is tried in turn;
+// if all fail, the error says which certificates the message was encrypted to (public data: the
+// message is the same for every failure of one message).
+Result<Decrypted> decrypt(std::string_view der, const std::vector<const Identity*>& keys,
+                          std::size_t max_recipients = kMaxRecipients);
+
 }  // namespace edigate::as2

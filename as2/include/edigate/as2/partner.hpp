@@ -13,6 +13,8 @@ namespace edigate::as2 {
 
 enum class Compression : unsigned char { none, before_signing, after_signing };
 
+struct LocalStation;
+
 // Inbound policy and outbound choices for one partner.
 struct PartnerProfile {
   std::string as2_id;
@@ -30,12 +32,31 @@ struct PartnerProfile {
   bool sign_outbound = true;
   bool encrypt_outbound = true;
   Compression compression = Compression::none;
+  // Signs what we send this partner and our MDNs to them when set: one of our previous
+  // identities, for a partner that has not yet installed our new certificate. Empty: the
+  // station's own.
+  Identity sign_as;
+
+  const Identity& signer(const LocalStation& local) const;
 };
 
-// Our station: AS2 id and the identity we sign and decrypt with.
+// Our station: AS2 id, the identity we sign and decrypt with, and the identities of
+// certificates we replaced (or are replacing) that partners may still encrypt to: decrypted
+// with, never signed with.
 struct LocalStation {
   std::string as2_id;
   Identity identity;
+  std::vector<Identity> also_decrypt;
+
+  std::vector<const Identity*> decryption_keys() const {
+    std::vector<const Identity*> keys{&identity};
+    for (const Identity& k : also_decrypt) keys.push_back(&k);
+    return keys;
+  }
 };
+
+inline const Identity& PartnerProfile::signer(const LocalStation& local) const {
+  return sign_as.key ? sign_as : local.identity;
+}
 
 }  // namespace edigate::as2
