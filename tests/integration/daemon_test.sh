@@ -371,6 +371,15 @@ if [ -n "$client_fp" ]; then
     --cacert certs/ca/ca.pem --cert certs/clients/upload-client.pem --key certs/clients/upload-client.key \
     "https://127.0.0.1:$https_port/upload" --data-binary "ISA garbage that is not EDI"
   has "202 with a client certificate" out "202"
+  # Every credential presented must be right: a wrong token, or another partner's, beside the
+  # retailer's certificate is refused.
+  for token in wrong other-token; do
+    check "a client certificate with the token '$token'" 0 curl -sS -o /dev/null -w '%{http_code}' \
+      --cacert certs/ca/ca.pem --cert certs/clients/upload-client.pem \
+      --key certs/clients/upload-client.key -H "Authorization: Bearer $token" \
+      "https://127.0.0.1:$https_port/upload" --data-binary "ISA garbage that is not EDI"
+    has "401 for a client certificate with the token '$token'" out "401"
+  done
 fi
 # The client offers TLS 1.1 (OpenSSL 3's default security level would not even let it try):
 # the refusal is the server's.

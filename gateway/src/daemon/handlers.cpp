@@ -462,16 +462,21 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
 
 // --- upload API -------------------------------------------------------------------------------
 
+// The partner a request's credentials name. Every credential presented must be right: a wrong
+// token is refused even beside a good client certificate, and a token and a certificate of
+// two different partners are refused (either could be the stolen one).
 const config::PartnerProfile* upload_partner(const Live& live, const Request& r) {
-  if (const auto token = bearer(r)) {
-    if (const auto* p = live.partners->by_upload_token(*token)) return p;
-  }
+  const config::PartnerProfile* by_cert = nullptr;
   if (r.client_cert_sha256) {
     if (auto fingerprint = config::parse_sha256_hex(*r.client_cert_sha256)) {
-      return live.partners->by_client_cert(*fingerprint);
+      by_cert = live.partners->by_client_cert(*fingerprint);
     }
   }
-  return nullptr;
+  const auto token = bearer(r);
+  if (!token) return by_cert;
+  const config::PartnerProfile* by_token = live.partners->by_upload_token(*token);
+  if (by_token == nullptr || (by_cert != nullptr && by_cert != by_token)) return nullptr;
+  return by_token;
 }
 
 Response unauthorized() {
