@@ -155,6 +155,9 @@ Result<const PartnerProfile*> identify(ReceiveOutcome& out, const Headers& heade
   const PartnerProfile* partner = partners ? partners(out.as2_from) : nullptr;
   if (partner == nullptr)
     return Error{ErrorCode::unknown_partner, "unknown partner " + out.as2_from};
+  // RFC 4130 5.3.3: every message has one. Without it a retry cannot be told from a new
+  // message, and the MDN could not say which message it answers.
+  if (out.message_id.empty()) return Error{ErrorCode::bad_input, "the message has no Message-ID"};
   return partner;
 }
 

@@ -339,6 +339,27 @@ TEST_CASE("receive: unknown partner and wrong AS2-To", "[as2][receive]") {
   }
 }
 
+TEST_CASE("receive: a message without a Message-ID is refused", "[as2][receive]") {
+  Scenario s;
+  auto packed = pack(s.request, t::partner_station(), s.us);
+  REQUIRE(packed.ok());
+  const PartnerLookup lookup = [&](std::string_view) { return &s.them; };
+  for (const char* value : {"", "   "}) {
+    Headers headers = packed->http.headers;
+    for (Header& h : headers) {
+      if (h.name == "Message-ID") h.value = value;
+    }
+    const ReceiveOutcome out = receive(headers, packed->http.body, t::local_station(), lookup);
+    CHECK(out.disposition == DispositionStatus::unexpected_processing_error);
+    CHECK(out.error == "the message has no Message-ID");
+    CHECK(out.payload.empty());
+  }
+  Headers without = packed->http.headers;
+  std::erase_if(without, [](const Header& h) { return h.name == "Message-ID"; });
+  CHECK(receive(without, packed->http.body, t::local_station(), lookup).error ==
+        "the message has no Message-ID");
+}
+
 TEST_CASE("receive: unsigned message asking for a signed MDN gets the requested micalg",
           "[as2][receive]") {
   Scenario s;
