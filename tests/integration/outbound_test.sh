@@ -237,6 +237,22 @@ wait_for 10 sh -c "[ -n \"\$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELEC
 later_isa13=$(sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT control_number FROM acks WHERE message_id = $later")
 [ "$later_isa13" = 000000701 ] && ok || fail "the sequence starts above the old acknowledgements' (000000701, not $later_isa13)"
 
+# An MDN whose signature does not verify with the certificate we have for the partner (here:
+# the partner's profile names another certificate): the partner answered, so the MDN failed,
+# not the sending.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout not-theirs.key -out not-theirs.pem -days 30 \
+  -subj /CN=NOT-THE-RETAILER 2>/dev/null
+sed -i 's|cert="../certs/partners/demo-retailer.pem"|cert="../not-theirs.pem"|' partners/retailer.xml
+kill -HUP "$daemon"
+wait_for 10 grep -q "configuration reloaded" daemon.log && ok || fail "reload with another certificate"
+post "a ship notice answered by an MDN we cannot verify" 202 "partner=retailer" "$asn"
+bad_sig=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])")
+unverified_state() { message "$bad_sig" | python3 -c "
+import json, sys; m = json.load(sys.stdin); s = m['as2_sent'][0] if m['as2_sent'] else {}
+print(m['status'], s.get('state', '-'), s.get('error', ''))"; }
+wait_for 20 sh -c "$(declare -f message unverified_state); api='$api' bad_sig='$bad_sig' unverified_state | grep -q '^failed mdn-failed MDN not accepted'" && ok ||
+  { fail "an MDN that does not verify makes it mdn-failed"; unverified_state; }
+
 "$bin" audit verify --db var/edigate.db >/dev/null && ok || fail "the audit chain verifies"
 echo "outbound: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1642,9 +1642,11 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
   }
   // Given up: the sent record moves to send-failed / mdn-failed with its audit entry in the
   // same commit as the job's end, so it never stays `sending` (which a resend refuses).
+  // An MDN that came but is not accepted (negative, another MIC, a signature that does not
+  // verify): the partner answered, so it is the MDN that failed, not the sending.
   store::SentAs2Change change;
-  change.state =
-      outcome.mdn ? store::as2_sent_state::mdn_failed : store::as2_sent_state::send_failed;
+  change.state = outcome.mdn || outcome.mdn_http ? store::as2_sent_state::mdn_failed
+                                                 : store::as2_sent_state::send_failed;
   change.disposition = outcome.mdn ? outcome.mdn->disposition : "";
   change.error = outcome.error;
   change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
