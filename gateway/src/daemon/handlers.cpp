@@ -11,6 +11,7 @@
 #include "config/cert_expiry.hpp"
 #include "config/token_hash.hpp"
 #include "connectors/circuit_breaker.hpp"
+#include "daemon/counters.hpp"
 #include "daemon/jobs.hpp"
 #include "daemon/mdn_receipt.hpp"
 #include "daemon/outbound.hpp"
@@ -270,20 +271,9 @@ Response refused_without_mdn(const as2::ReceiveOutcome& outcome) {
 void count_as2_received(Core& core, const config::PartnerProfile* partner, std::size_t bytes,
                         bool processed) {
   const std::string label = partner != nullptr ? partner->id : "unknown";
-  core.metrics()
-      .counter("edigate_messages_received_total", "Messages received",
-               {{"partner", label}, {"transport", "as2"}})
-      .add();
-  core.metrics()
-      .counter("edigate_bytes_received_total", "Bytes received",
-               {{"partner", label}, {"transport", "as2"}})
-      .add(static_cast<double>(bytes));
-  if (!processed) {
-    core.metrics()
-        .counter("edigate_receive_errors_total", "Messages refused",
-                 {{"partner", label}, {"transport", "as2"}})
-        .add();
-  }
+  counters::messages_received(core.metrics(), label, "as2").add();
+  counters::bytes_received(core.metrics(), label, "as2").add(static_cast<double>(bytes));
+  if (!processed) counters::receive_errors(core.metrics(), label, "as2").add();
 }
 
 // What is kept of a refused request's body: its first `limit` bytes. The bytes are no
@@ -519,10 +509,7 @@ void upload(Core& core, Request& request, Responder& responder) {
   m.content_type = std::string(request.header("Content-Type").value_or(""));
   auto added = core.blobs().add_received(std::move(m), request.body, kProcessJob);
   if (!added.ok()) return responder.send(problem(500, "cannot record the document"));
-  core.metrics()
-      .counter("edigate_messages_received_total", "Messages received",
-               {{"partner", partner->id}, {"transport", "https"}})
-      .add();
+  counters::messages_received(core.metrics(), partner->id, "https").add();
   core.wake();
   const std::string id = std::to_string(added.value().message_id);
   Response r = json_response(

@@ -10,6 +10,7 @@
 
 #include "connectors/circuit_breaker.hpp"
 #include "connectors/retry_policy.hpp"
+#include "daemon/counters.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/reconcile.hpp"
 #include "edigate/as2/send.hpp"
@@ -645,10 +646,7 @@ void JobRunner::loop(std::string worker) {
         last_sweep = std::chrono::steady_clock::now();
         if (auto released = core_.store().release_worker(worker);
             released.ok() && released.value() > 0) {
-          core_.metrics()
-              .counter("edigate_jobs_released_total",
-                       "Jobs left running by a failed store write, made ready again")
-              .add(static_cast<double>(released.value()));
+          counters::jobs_released(core_.metrics()).add(static_cast<double>(released.value()));
           (void)core_.store().append_audit({"daemon", "job.released", "worker:" + worker,
                                             store::json_text({{"jobs", released.value()}})});
           core_.wake();
@@ -1086,13 +1084,9 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
   });
   if (!written.ok()) return retry_unrecorded(job, written, next);
   unrecorded_.clear();
-  core_.metrics()
-      .counter("edigate_documents_total", "Transaction sets read", {{"partner", partner->id}})
-      .add(static_cast<double>(result.sets.size()));
+  counters::documents(core_.metrics(), partner->id).add(static_cast<double>(result.sets.size()));
   if (result.errors > 0) {
-    core_.metrics()
-        .counter("edigate_edi_errors_total", "EDI errors found", {{"partner", partner->id}})
-        .add(static_cast<double>(result.errors));
+    counters::edi_errors(core_.metrics(), partner->id).add(static_cast<double>(result.errors));
   }
   if (queued_for_others) core_.wake();
   for (std::size_t i = 0; i < deliver_now.size() && !stopping_; ++i) {
@@ -1258,9 +1252,7 @@ void JobRunner::deliver(const store::Job& job, const std::string& worker,
     if (!done.ok()) retry_unrecorded(job, done, next);
     return;
   }
-  core_.metrics()
-      .counter("edigate_delivery_failures_total", "Delivery attempts that failed", labels)
-      .add();
+  counters::delivery_failures(core_.metrics(), delivery.partner, attempt.connector).add();
   const connectors::RetryPolicy policy = retry_policy_of(*core_.live(), connector_name);
   // In one commit: the attempt (with its audit entry; `dead` when it ends the job), the job's
   // next run or its end, and the document's dead_letter status. Failed attempts since the last
@@ -1707,9 +1699,7 @@ void JobRunner::mdn_timeout(const store::Job& job, std::string_view sent_id) {
     return;
   }
   if (timed_out) {
-    core_.metrics()
-        .counter("edigate_mdn_timeouts_total", "Async MDNs that did not come by their deadline")
-        .add();
+    counters::mdn_timeouts(core_.metrics()).add();
   }
 }
 

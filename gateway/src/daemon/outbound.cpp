@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "daemon/counters.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/jobs.hpp"
 #include "edigate/edi/mapping.hpp"
@@ -215,10 +216,7 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
     return answer_existing(found.value());
   }
   if (!recorded.ok()) return responder.send(problem(500, "cannot record the documents"));
-  core.metrics()
-      .counter("edigate_outbound_messages_total", "Outbound messages taken from the ERP",
-               {{"partner", partner->id}})
-      .add();
+  counters::outbound_messages(core.metrics(), partner->id).add();
   core.wake();
   responder.send(json_response(202, json{{"message_id", id},
                                          {"as2_message_id", message_id},

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "daemon/counters.hpp"
 #include "store/sqlite_store.hpp"
 #include "thread_name.hpp"
 
@@ -46,9 +47,7 @@ bool Retention::pass() {
                             stopped = !wait(d);
                             return !stopped;
                           });
-  core_.metrics()
-      .counter("edigate_store_purged_messages_total", "Messages removed by retention")
-      .add(static_cast<double>(r.rows.messages));
+  counters::purged_messages(core_.metrics()).add(static_cast<double>(r.rows.messages));
   if (!r.status.ok()) {
     std::fprintf(stderr, "edigate: retention: %s\n", r.status.message.c_str());  // next pass
   }

@@ -17,6 +17,7 @@
 #include "config/exposure.hpp"
 #include "daemon/certificate_gauge.hpp"
 #include "daemon/core.hpp"
+#include "daemon/counters.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/jobs.hpp"
 #include "daemon/refusal_gate.hpp"
@@ -247,6 +248,7 @@ std::vector<std::string> restart_settings(const config::GatewayConfig& started,
 // soon are logged (never refused: one partner's expired certificate must not stop the others),
 // and the expiry gauge follows the running configuration.
 void report_certificates(Core& core, const config::GatewayConfig& c) {
+  counters::declare(core.metrics(), c);
   for (const config::ConfigIssue& w : config::certificate_warnings(c, now_ms() / 1000)) {
     log("warning: " + w.to_string());
   }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "daemon/counters.hpp"
 #include "daemon/jobs.hpp"
 #include "store/sha256.hpp"
 #include "store/store_json.hpp"
@@ -77,10 +78,7 @@ sftp::Status SftpIntake::ingest(const sftp::CompletedUpload& upload) {
                  "edigate: sftp: partner=%s stored %s but cannot remove it from the inbox: %s\n",
                  upload.partner.c_str(), upload.filename.c_str(), std::strerror(errno));
   }
-  core_.metrics()
-      .counter("edigate_messages_received_total", "Messages received",
-               {{"partner", upload.partner}, {"transport", "sftp"}})
-      .add();
+  counters::messages_received(core_.metrics(), upload.partner, "sftp").add();
   core_.wake();
   return sftp::Status::success();
 }
