@@ -399,6 +399,12 @@ head -c 2000000 /dev/zero | tr '\0' 'x' >big.bin
 check "an oversized body" 0 curl -s -o /dev/null -w '%{http_code}' \
   -H 'Authorization: Bearer upload-token' --data-binary @big.bin "http://127.0.0.1:$http_port/upload"
 has "413 for an oversized body" out "413"
+check "an empty upload" 0 curl -s -o empty.json -w '%{http_code}' -H 'Authorization: Bearer upload-token' \
+  --data-binary '' "http://127.0.0.1:$http_port/upload"
+has "400 for an empty body" out "400"
+"$bin" audit export --db var/edigate.db | grep '"action":"upload.refused"' >refused-uploads.txt
+has "the empty upload is audited with its partner" refused-uploads.txt \
+  'error\\":\\"the body is empty\\",\\"partner\\":\\"retailer'
 # A flood of malformed requests from one address: each is refused (400) and counted, the first
 # ten of the minute (the 413 above among them) audited one by one, the rest summed up once.
 python3 - "$http_port" <<'PY' && ok || fail "a flood of malformed requests is refused with 400s"

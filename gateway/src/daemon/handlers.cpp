@@ -480,10 +480,12 @@ Response unauthorized() {
 // An upload without a valid token or client certificate: anyone can send one, so each is
 // audited only as far as Core::upload_refusals lets it (a commit each); the rest are counted
 // and summed up once a minute.
-void refused_upload(Core& core, const Request& request) {
+// `details`: what is known of it ("{}" for bad credentials; a partner's upload that is refused
+// for its content says whose it is and why).
+void refused_upload(Core& core, const Request& request, const std::string& details = "{}") {
   if (core.upload_refusals().admit(request.remote_address, now_ms())) {
     (void)core.store().append_audit(
-        {"https", "upload.refused", "address:" + request.remote_address, "{}"});
+        {"https", "upload.refused", "address:" + request.remote_address, details});
     return;
   }
   core.metrics()
@@ -501,7 +503,11 @@ void upload(Core& core, Request& request, Responder& responder) {
     refused_upload(core, request);
     return responder.send(unauthorized());
   }
-  if (request.body.empty()) return responder.send(problem(400, "the body is empty"));
+  if (request.body.empty()) {  // nothing to keep but the attempt
+    refused_upload(core, request,
+                   store::json_text({{"partner", partner->id}, {"error", "the body is empty"}}));
+    return responder.send(problem(400, "the body is empty"));
+  }
   store::NewMessage m;
   m.transport = "https";
   m.partner = partner->id;
