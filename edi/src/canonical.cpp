@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <string_view>
 #include <utility>
 
@@ -237,59 +236,61 @@ class Writer {
 };
 
 // Collects the dotted path of every field, object and array of a document type ("lines",
-// "lines.unit"); array entries leave no key. Packs hold packs: a type is followed no deeper
-// than kPathDepth keys.
+// "lines.unit") with its kind; array entries leave no key. Packs hold packs: a type is followed
+// no deeper than kPathDepth keys.
+using PathKinds = std::map<std::string, FieldKind, std::less<>>;
+
 class Paths {
  public:
-  static constexpr std::size_t kPathDepth = 12;
+  static constexpr std::size_t kPathDepth = 32;
 
-  Paths(std::set<std::string, std::less<>>& out, std::string prefix, std::size_t depth)
+  Paths(PathKinds& out, std::string prefix, std::size_t depth)
       : out_(out), prefix_(std::move(prefix)), depth_(depth) {}
 
-  void type(const char*) { add("type"); }
+  void type(const char*) { add("type", FieldKind::scalar); }
   void scalar(const char* key, const Text&, const ScalarRule& = kText, Need = Need::optional) {
-    add(key);
+    add(key, FieldKind::scalar);
   }
-  void boolean(const char* key, const std::optional<bool>&) { add(key); }
-  void strings(const char* key, const std::vector<std::string>&) { add(key); }
+  void boolean(const char* key, const std::optional<bool>&) { add(key, FieldKind::scalar); }
+  void strings(const char* key, const std::vector<std::string>&) { add(key, FieldKind::strings); }
   template <class T>
   void object(const char* key, const std::optional<T>&) {
-    descend<T>(key);
+    descend<T>(key, FieldKind::object);
   }
   template <class T>
   void object(const char* key, const T&) {
-    descend<T>(key);
+    descend<T>(key, FieldKind::object);
   }
   template <class T>
   void array(const char* key, const std::vector<T>&, Need = Need::optional) {
-    descend<T>(key);
+    descend<T>(key, FieldKind::array);
   }
-  void extensions(const json&) { add("extensions"); }
+  void extensions(const json&) { add("extensions", FieldKind::extensions); }
 
  private:
-  std::string add(const char* key) {
+  std::string add(const char* key, FieldKind kind) {
     std::string path = prefix_.empty() ? std::string(key) : prefix_ + "." + key;
-    out_.insert(path);
+    out_.emplace(path, kind);
     return path;
   }
 
   template <class T>
-  void descend(const char* key) {
-    const std::string path = add(key);
+  void descend(const char* key, FieldKind kind) {
+    const std::string path = add(key, kind);
     if (depth_ + 1 >= kPathDepth) return;
     Paths inner(out_, path, depth_ + 1);
     const T value{};
     fields(inner, value);
   }
 
-  std::set<std::string, std::less<>>& out_;
+  PathKinds& out_;
   std::string prefix_;
   std::size_t depth_;
 };
 
 template <class T>
-std::set<std::string, std::less<>> paths_of() {
-  std::set<std::string, std::less<>> out;
+PathKinds paths_of() {
+  PathKinds out;
   Paths paths(out, "", 0);
   paths.type("");
   const T value{};
@@ -350,25 +351,27 @@ ShipmentStatus shipment_status_from_json(const nlohmann::json& document, std::si
   return detail::read_document<ShipmentStatus>(document, "shipment_status", max_depth);
 }
 
-bool is_field_path(std::string_view type, std::string_view path) {
-  using Set = std::set<std::string, std::less<>>;
-  static const std::map<std::string, Set, std::less<>> kPaths = {
+std::optional<FieldKind> field_kind(std::string_view type, std::string_view path) {
+  static const std::map<std::string, detail::PathKinds, std::less<>> kPaths = {
       {"purchase_order", detail::paths_of<PurchaseOrder>()},
       {"ship_notice", detail::paths_of<ShipNotice>()},
       {"freight_invoice", detail::paths_of<FreightInvoice>()},
       {"shipment_status", detail::paths_of<ShipmentStatus>()}};
   const auto known = kPaths.find(type);
-  if (known == kPaths.end() || path.empty()) return false;
-  if (known->second.contains(path)) return true;
-  // Inside an extensions object anything goes: find the deepest "…extensions" prefix.
+  if (known == kPaths.end() || path.empty()) return std::nullopt;
+  if (const auto it = known->second.find(path); it != known->second.end()) {
+    // An extensions object itself is an object; what is inside it is the partner's.
+    return it->second == FieldKind::extensions ? FieldKind::object : it->second;
+  }
+  // Inside an extensions object anything goes: a prefix that is an extensions field.
   for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
        dot = path.find('.', dot + 1)) {
-    const std::string_view head = path.substr(0, dot);
-    if ((head == "extensions" || head.ends_with(".extensions")) && known->second.contains(head)) {
-      return true;
+    const auto it = known->second.find(path.substr(0, dot));
+    if (it != known->second.end() && it->second == FieldKind::extensions) {
+      return FieldKind::extensions;
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 void check_outbound(const nlohmann::json& document, std::size_t max_depth) {

@@ -716,7 +716,7 @@ struct InboundMapper::Impl {
   void finish(const Location& end, std::vector<Problem>& problems) {
     if (map == nullptr) return;
     pop_to(0, end, problems);
-    for (const Default& d : map->defaults) apply_default(root, d.names, d.value);
+    for (const Default& d : map->defaults) apply_default(root, d, 0);
     if (map->info.document == DocumentType::freight_invoice) check_freight_totals(problems);
   }
 
@@ -759,19 +759,26 @@ struct InboundMapper::Impl {
     problems.push_back(std::move(p));
   }
 
-  void apply_default(TreeNode* object, std::span<const std::string_view> path,
-                     std::string_view value) {
-    if (path.empty()) return;
-    if (path.size() == 1) {
-      TreeNode* v = tree.member(object, path.front(), Kind::string);
-      if (v->kind == Kind::string && v->text.empty()) v->text = tree.keep(value);
+  // Fills d.field in every object on its path that lacks it. A missing object on the way is
+  // made (totals, extensions); a missing array is not (no order, pack or line is made for a
+  // default: it would be an object where the schema wants an array).
+  void apply_default(TreeNode* object, const Default& d, std::size_t depth) {
+    if (depth >= d.names.size()) return;
+    const std::string_view name = d.names[depth];
+    if (depth + 1 == d.names.size()) {
+      TreeNode* v = tree.member(object, name, Kind::string);
+      if (v->kind == Kind::string && v->text.empty()) v->text = tree.keep(d.value);
       return;
     }
-    TreeNode* child = tree.member(object, path.front(), Kind::object);
-    if (child->kind == Kind::object) return apply_default(child, path.subspan(1), value);
+    TreeNode* child = object->find(name);
+    if (child == nullptr) {
+      if (depth >= d.create.size() || !d.create[depth]) return;
+      child = tree.member(object, name, Kind::object);
+    }
+    if (child->kind == Kind::object) return apply_default(child, d, depth + 1);
     if (child->kind == Kind::array) {
       for (TreeNode* item = child->first; item != nullptr; item = item->next) {
-        if (item->kind == Kind::object) apply_default(item, path.subspan(1), value);
+        if (item->kind == Kind::object) apply_default(item, d, depth + 1);
       }
     }
   }

@@ -315,7 +315,7 @@ class Loader {
     } else if (name == "default") {
       const std::string field = x.attribute("field").value();
       std::erase_if(map.defaults, [&](const Default& d) { return d.field == field; });
-      map.defaults.push_back(Default{field, x.attribute("value").value(), {}, file_, line(x)});
+      map.defaults.push_back(Default{field, x.attribute("value").value(), {}, file_, line(x), {}});
     } else if (name == "rule") {
       apply_rule(x, map);
     } else if (name == "add") {
@@ -424,9 +424,10 @@ class Compiler {
     resolve_uses(map_.root);
     map_.root.scope.clear();
     compile_children(map_.root);
-    for (const CodeTable& t : map_.codes) check_path(t.file, t.line, t.field);
+    for (const CodeTable& t : map_.codes) check_path(t.file, t.line, t.field, Want::value);
     for (Default& d : map_.defaults) {
-      check_path(d.file, d.line, d.field);
+      check_path(d.file, d.line, d.field, Want::value);
+      d.create = creatable(d.field);
       d.names.clear();
       for (std::string_view rest = d.field; !rest.empty();) {
         const std::size_t dot = rest.find('.');
@@ -545,19 +546,26 @@ class Compiler {
     }
     if (node.kind == NodeKind::segment && node.tag.size() < 2) issue(node, "a segment needs a tag");
     for (FieldPath* path : {&node.array, &node.into, &node.under}) intern(*path);
-    if (!node.under.empty()) check_field(node, base, {}, node.line);
-    if (!node.array.empty()) check_field(node, base, node.array, node.line);
-    if (!node.into.empty()) check_field(node, base, node.into, node.line);
+    if (!node.under.empty()) check_path(node.file, node.line, base, Want::array);
+    if (!node.array.empty()) check_field(node, base, node.array, node.line, Want::array);
+    if (!node.into.empty()) check_field(node, base, node.into, node.line, Want::object);
+    // A level that stands for another fills the same kind of object: its array is named as
+    // the other's (items for items, packs for packs), wherever it sits.
+    if (node.used != nullptr && !node.array.empty() && !node.used->array.empty() &&
+        node.array.keys.back() != node.used->array.keys.back()) {
+      issue(node, "use='" + node.use + "' stands for a level of '" + node.used->array.keys.back() +
+                      "', not of '" + node.array.keys.back() + "'");
+    }
     for (ElementRule& e : node.elements) attach(e, node, node.scope);
     for (DateTimeRule& dt : node.datetimes) {
       intern(dt.field);
       intern(dt.zone_field);
-      check_field(node, node.scope, dt.field, node.line);
-      check_field(node, node.scope, dt.zone_field, node.line);
+      check_field(node, node.scope, dt.field, node.line, Want::value);
+      check_field(node, node.scope, dt.zone_field, node.line, Want::value);
     }
     for (RepeatRule& r : node.repeats) {
       intern(r.array);
-      check_field(node, node.scope, r.array, node.line);
+      check_field(node, node.scope, r.array, node.line, Want::array);
       const std::string scope = join(node.scope, r.array);
       for (ElementRule& e : r.elements) attach(e, node, scope);
     }
@@ -567,20 +575,59 @@ class Compiler {
   // A field the map names must be one of the document's canonical fields, or lie inside an
   // `extensions` object: a misspelt name would deliver JSON the ERP's schema refuses, and
   // outbound it would write nothing.
-  void check_field(const MapNode& node, const std::string& scope, const FieldPath& path,
-                   long line) {
-    const std::string full = path.empty() ? scope : join(scope, path);
-    if (full.empty()) return;
-    check_path(node.file, line, full);
+  // What a map puts at a path: a value (an element, a date, a default, a code), strings
+  // appended ("lines[]"), an object (into), an array of objects (array, under, each, repeat)
+  // or an array either way (count).
+  enum class Want : unsigned char { value, strings, object, array, any_array };
+
+  void check_field(const MapNode& node, const std::string& scope, const FieldPath& path, long line,
+                   Want want) {
+    if (path.empty()) return;  // nothing named (a datetime without zone-field)
+    check_path(node.file, line, join(scope, path), want);
   }
 
-  void check_path(const std::string& file, long line, const std::string& full) {
+  void check_path(const std::string& file, long line, const std::string& full, Want want) {
+    using canonical::FieldKind;
     const char* type = to_string(map_.info.document);
-    if (canonical::is_field_path(type, full)) return;
+    const std::optional<FieldKind> kind = canonical::field_kind(type, full);
+    if (!kind) {
+      issues_.push_back(Issue{file, line,
+                              "'" + full + "' is not a field of a canonical " + type +
+                                  " (docs/canonical.md); a partner's own data goes under "
+                                  "extensions"});
+      return;
+    }
+    if (*kind == FieldKind::extensions) return;  // the partner's own: any shape
+    const bool fits = want == Want::value     ? *kind == FieldKind::scalar
+                      : want == Want::strings ? *kind == FieldKind::strings
+                      : want == Want::object  ? *kind == FieldKind::object
+                      : want == Want::array
+                          ? *kind == FieldKind::array
+                          : *kind == FieldKind::array || *kind == FieldKind::strings;
+    if (fits) return;
+    static constexpr const char* kKinds[] = {"a value", "an array of values", "an object",
+                                             "an array of objects"};
+    static constexpr const char* kWants[] = {"a value", "values appended ([])", "an object (into)",
+                                             "an array of objects", "an array (count)"};
     issues_.push_back(Issue{file, line,
-                            "'" + full + "' is not a field of a canonical " + type +
-                                " (docs/canonical.md); a partner's own data goes under "
-                                "extensions"});
+                            "'" + full + "' is " + kKinds[static_cast<int>(*kind)] +
+                                " in a canonical " + type + ", where the map puts " +
+                                kWants[static_cast<int>(want)]});
+  }
+
+  // For a default: whether each key of its path, missing from a document, is made (an object,
+  // or inside extensions) or ends the default there (an array: no order, pack or line is made).
+  std::vector<bool> creatable(const std::string& field) const {
+    std::vector<bool> out;
+    const char* type = to_string(map_.info.document);
+    for (std::size_t dot = field.find('.'); dot != std::string::npos;
+         dot = field.find('.', dot + 1)) {
+      const auto kind = canonical::field_kind(type, std::string_view(field).substr(0, dot));
+      out.push_back(kind == canonical::FieldKind::object ||
+                    kind == canonical::FieldKind::extensions);
+    }
+    out.push_back(true);  // the field itself
+    return out;
   }
 
   // After the defaults' keys are interned: which repeats may keep their objects as JSON text.
@@ -624,9 +671,11 @@ class Compiler {
     rule.codes = nullptr;
     rule.plain_key = {};
     const long line = rule.line != 0 ? rule.line : node.line;
-    if (!rule.count.empty()) check_field(node, "", rule.count, line);
+    if (!rule.count.empty()) check_field(node, "", rule.count, line, Want::any_array);
+    if (rule.carried) check_field(node, scope, rule.each, line, Want::array);
     if (rule.field.empty()) return;
-    check_field(node, rule.carried ? join(scope, rule.each) : scope, rule.field, line);
+    check_field(node, rule.carried ? join(scope, rule.each) : scope, rule.field, line,
+                rule.field.append ? Want::strings : Want::value);
     const std::string full = join(scope, rule.field);
     for (const CodeTable& t : map_.codes) {
       if (t.field == full) rule.codes = &t;

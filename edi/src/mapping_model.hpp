@@ -149,6 +149,9 @@ struct Default {
   std::vector<std::string_view> names;  // field's keys interned (intern_key), by compile()
   std::string file;                     // where it is defined
   long line = 0;
+  // Per key of `field`, by compile(): made when a document lacks it (an object), or not (an
+  // array: the default then ends there, making no order, pack or line).
+  std::vector<bool> create;
 };
 
 class Map {

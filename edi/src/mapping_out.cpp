@@ -457,20 +457,28 @@ class Renderer {
   const MapNode* hierarchy_ = nullptr;
 };
 
-void apply_default(json& object, std::string_view path, const std::string& value) {
+// Fills d.field in every object on its path that lacks it. A missing object on the way is made
+// (totals, extensions); a missing array is not (no order, pack or line is made for a default).
+void apply_default(json& object, const Default& d, std::size_t depth = 0,
+                   std::string_view path = {}) {
+  if (depth == 0) path = d.field;
   const std::size_t dot = path.find('.');
   const std::string key(path.substr(0, dot));
   if (!object.is_object()) return;
   if (dot == std::string_view::npos) {
-    if (!object.contains(key)) object[key] = value;
+    if (!object.contains(key)) object[key] = d.value;
     return;
   }
-  json& child = object[key];
-  if (child.is_null()) child = json::object();
+  auto found = object.find(key);
+  if (found == object.end()) {
+    if (depth >= d.create.size() || !d.create[depth]) return;
+    found = object.emplace(key, json::object()).first;
+  }
+  json& child = *found;
   if (child.is_array()) {
-    for (json& item : child) apply_default(item, path.substr(dot + 1), value);
+    for (json& item : child) apply_default(item, d, depth + 1, path.substr(dot + 1));
   } else {
-    apply_default(child, path.substr(dot + 1), value);
+    apply_default(child, d, depth + 1, path.substr(dot + 1));
   }
 }
 
@@ -566,7 +574,7 @@ RenderResult render_interchange(const Partner& partner, Standard standard,
       continue;
     }
     json filled = doc;
-    for (const Default& d : map->defaults) apply_default(filled, d.field, d.value);
+    for (const Default& d : map->defaults) apply_default(filled, d);
     const std::size_t issues_before = result.issues.size();
     std::vector<SegmentData> segments = Renderer(*map, filled, name, result.issues).run();
     if (result.issues.size() == issues_before) {

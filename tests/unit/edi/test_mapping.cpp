@@ -87,6 +87,26 @@ mapping::Partner partner_with(const std::vector<std::filesystem::path>& files) {
   return p;
 }
 
+// Identities between "US" and "THEM" for rendering: X12 004010 (ZZ, no repetition separator)
+// or EDIFACT D96A (14, UNOC).
+void give_identity(mapping::Partner& partner, Standard standard) {
+  const bool x12 = standard == Standard::x12;
+  std::optional<mapping::Identity>& id = x12 ? partner.x12 : partner.edifact;
+  id = mapping::Identity{};
+  id->our_qualifier = id->their_qualifier = x12 ? "ZZ" : "14";
+  id->our_id = "US";
+  id->their_id = "THEM";
+  if (x12) {
+    id->our_group_id = "US";
+    id->their_group_id = "THEM";
+  } else {
+    id->syntax = "UNOC";
+  }
+  id->version = x12 ? "004010" : "D96A";
+  id->delimiters = x12 ? Delimiters::x12_default() : Delimiters::edifact_default();
+  if (x12) id->delimiters.repetition = 0;
+}
+
 // segment_marks as `edigate map in` reads (the mapper's fast paths need them).
 Collect map_in(const mapping::Partner& partner, std::string_view edi, bool segment_marks = false) {
   ReaderOptions reader_options;
@@ -186,15 +206,7 @@ TEST_CASE("decimals read by the mapper: kept when canonical, else converted", "[
 TEST_CASE("HL segments are numbered on the way out, with child flags and BSN05", "[mapping]") {
   TempDir dir;
   mapping::Partner partner = partner_with({dir.write("856.xml", kShipNoticeMap)});
-  partner.x12 = mapping::Identity{};
-  partner.x12->our_qualifier = partner.x12->their_qualifier = "ZZ";
-  partner.x12->our_id = "US";
-  partner.x12->their_id = "THEM";
-  partner.x12->our_group_id = "US";
-  partner.x12->their_group_id = "THEM";
-  partner.x12->version = "004010";
-  partner.x12->delimiters = Delimiters::x12_default();
-  partner.x12->delimiters.repetition = 0;
+  give_identity(partner, Standard::x12);
   const json with_packs = json::parse(R"({"type":"ship_notice","shipment_id":"A",
     "orders":[{"order_number":"PO-1","packs":[{"sscc":"000123450000000017","items":[{"line_number":"X"}]}]}]})");
   const json without_packs = json::parse(R"({"type":"ship_notice","shipment_id":"B",
@@ -337,6 +349,56 @@ TEST_CASE("every field a map names is a canonical field or lies under extensions
   CHECK(found == std::vector<std::string>{"11 'lines.refs'" + tail, "12 'lines.refs.value'" + tail,
                                           "3 'curency'" + tail, "4 'lines.unitt'" + tail,
                                           "6 'lines.vendor_number'" + tail});
+  // A canonical field, but not of the shape the map puts there.
+  const auto shapes = dir.write("shapes.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends=")" +
+                                                  standard + R"(850.xml">
+  <default field="lines" value="x"/>
+  <add after="po1-ref">
+    <segment id="a" tag="REF" when="1=A"><element pos="2" field="product_ids"/></segment>
+    <segment id="b" tag="REF" when="1=B"><element pos="2" field="extensions"/></segment>
+    <segment id="c" tag="REF" when="1=C" into="references"><element pos="2" field="value"/></segment>
+    <segment id="d" tag="REF" when="1=D"><element pos="2" field="descriptions[]"/></segment>
+    <segment id="e" tag="REF" when="1=E"><element pos="2" field="line_number" count="lines.unit"/></segment>
+    <segment id="f" tag="REF" when="1=F" into="extensions.vendor"><element pos="2" field="id"/></segment>
+  </add>
+</mapping>
+)");
+  issues.clear();
+  CHECK(mapping::load_map(shapes, issues) == nullptr);
+  found.clear();
+  for (const auto& i : issues) found.push_back(std::to_string(i.line) + " " + i.message);
+  std::sort(found.begin(), found.end());
+  CHECK(found ==
+        std::vector<std::string>{
+            "3 'lines' is an array of objects in a canonical purchase_order, where the map puts "
+            "a value",
+            "5 'lines.product_ids' is an array of objects in a canonical purchase_order, where "
+            "the map puts a value",
+            "6 'lines.extensions' is an object in a canonical purchase_order, where the map puts "
+            "a value",
+            "7 'lines.references' is an array of objects in a canonical purchase_order, where the "
+            "map puts an object (into)",
+            "8 'lines.descriptions' is an array of objects in a canonical purchase_order, where "
+            "the map puts values appended ([])",
+            "9 'lines.unit' is a value in a canonical purchase_order, where the map puts an array "
+            "(count)"});
+  // A level that stands for another of a different array.
+  const auto use = dir.write("use.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" document="ship_notice" standard="x12" transaction="856">
+  <hierarchy>
+    <level id="order" code="O" array="orders">
+      <level id="pack" code="P" array="packs"><segment tag="MAN"><element pos="2" field="sscc"/></segment></level>
+      <level code="I" array="items" use="pack"/>
+    </level>
+  </hierarchy>
+</mapping>
+)");
+  issues.clear();
+  CHECK(mapping::load_map(use, issues) == nullptr);
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].line == 6);
+  CHECK(issues[0].message == "use='pack' stands for a level of 'packs', not of 'items'");
   // The standard maps name only canonical fields.
   for (const char* name : {"x12/850", "x12/856", "x12/210", "x12/214", "edifact/ORDERS",
                            "edifact/DESADV", "edifact/INVOIC", "edifact/IFTSTA"}) {
@@ -344,6 +406,41 @@ TEST_CASE("every field a map names is a canonical field or lies under extensions
     CHECK(mapping::load_map(standard + "../" + name + ".xml", issues) != nullptr);
     for (const auto& i : issues) FAIL(i.to_string());
   }
+}
+
+TEST_CASE("a default fills the objects a document has and makes no order, pack or line",
+          "[mapping]") {
+  TempDir dir;
+  const std::string standard = std::string(EDIGATE_SOURCE) + "/mappings/standard/x12/";
+  mapping::Partner partner = partner_with({dir.write("856.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends=")" + standard + R"(856.xml">
+  <default field="orders.packs.items.unit" value="EA"/>
+  <default field="extensions.vendor_number" value="00778812"/>
+  <add after="s-ref">
+    <segment id="s-ref-ia" tag="REF" when="1=IA"><element pos="2" field="extensions.vendor_number"/></segment>
+  </add>
+</mapping>
+)")});
+  give_identity(partner, Standard::x12);
+  // One order whose pack holds items, one with items and no packs.
+  const json asn = json::parse(R"({"type":"ship_notice","shipment_id":"S1",
+    "orders":[{"order_number":"PO-1","packs":[{"sscc":"000123450000000017",
+                                               "items":[{"line_number":"1","quantity":"2"}]}]},
+              {"order_number":"PO-2","items":[{"line_number":"1","quantity":"3"}]}],
+    "totals":{"line_count":"2"}})");
+  InMemoryControlNumbers numbers;
+  const auto result = mapping::render_interchange(partner, Standard::x12, {asn}, numbers, {});
+  for (const auto& i : result.issues) FAIL(i.to_string());
+  CHECK(result.bytes.find("SN1**2*EA~") != std::string::npos);  // the default reached the item
+  CHECK(result.bytes.find("REF*IA*00778812~") != std::string::npos);  // extensions made
+  // Read back, the order without packs has none.
+  const Collect back = map_in(partner, result.bytes);
+  REQUIRE(back.docs.size() == 1);
+  const json& doc = back.docs[0];
+  CHECK(doc["extensions"]["vendor_number"] == "00778812");
+  REQUIRE(doc["orders"].size() == 2);
+  CHECK(doc["orders"][0]["packs"][0]["items"][0]["unit"] == "EA");
+  CHECK_FALSE(doc["orders"][1].contains("packs"));
 }
 
 TEST_CASE("an each rule copies a group's value into every object the group adds", "[mapping]") {
@@ -367,13 +464,7 @@ TEST_CASE("an each rule copies a group's value into every object the group adds"
   CHECK_FALSE(out.docs[0].contains("line_number"));  // not in the CNI's own object
 
   // On the way out CNI 1490 is the first event's line_number, 1 when it has none.
-  partner.edifact = mapping::Identity{};
-  partner.edifact->our_qualifier = partner.edifact->their_qualifier = "14";
-  partner.edifact->our_id = "US";
-  partner.edifact->their_id = "THEM";
-  partner.edifact->version = "D96A";
-  partner.edifact->syntax = "UNOC";
-  partner.edifact->delimiters = Delimiters::edifact_default();
+  give_identity(partner, Standard::edifact);
   json numbered = out.docs[0];
   numbered["events"][0]["line_number"] = "7";
   json unnumbered = out.docs[0];

@@ -326,11 +326,16 @@ ShipmentStatus shipment_status_from_json(const nlohmann::json& document,
 // our envelope, not the document's. Throws Error at the first problem.
 void check_outbound(const nlohmann::json& document, std::size_t max_depth = kDefaultMaxDepth);
 
-// Whether `path`, keys from the document root joined by '.' with array entries left out
-// ("lines.unit", "orders.packs.items.product_ids.id"), names a field, object or array of
-// document type `type` ("purchase_order", ...), or lies inside an `extensions` object. For
-// checking the fields a mapping file names before any document is read.
-bool is_field_path(std::string_view type, std::string_view path);
+// What a path of a document names: a string (or a boolean), an array of strings, an object
+// (an `extensions` object too), an array of objects, or anything inside an `extensions` object
+// (the partner's own, of any shape).
+enum class FieldKind : unsigned char { scalar, strings, object, array, extensions };
+
+// The kind of `path`, keys from the document root joined by '.' with array entries left out
+// ("lines.unit", "orders.packs.items.product_ids.id"), in document type `type`
+// ("purchase_order", ...); nothing when it is no field of that type. For checking the fields a
+// mapping file names before any document is read.
+std::optional<FieldKind> field_kind(std::string_view type, std::string_view path);
 
 nlohmann::json to_json(const PurchaseOrder& document);
 nlohmann::json to_json(const ShipNotice& document);
