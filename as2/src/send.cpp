@@ -116,12 +116,17 @@ Verdict judge_answer(const PackedMessage& message, const PartnerProfile& partner
                 ") has no body, not the synchronous MDN the message asked for";
     return Verdict::retry;
   }
-  out.mdn_http = HttpMessage{response.headers, response.body};
+  const bool sync = asks_sync_mdn(message.http);
   auto mdn = parse_mdn(response.headers, response.body, &partner.certificate);
   if (!mdn) {
+    // Asked for an async MDN (or none): a body that is no MDN is the server's note ("Message
+    // received"), not a receipt; the message was taken, and its MDN comes later.
+    if (!sync) return Verdict::delivered;
+    out.mdn_http = HttpMessage{response.headers, response.body};
     out.error = "MDN not accepted: " + mdn.error().message;
     return Verdict::rejected;
   }
+  out.mdn_http = HttpMessage{response.headers, response.body};
   out.mdn = *mdn;
   if (!mdn->status || !is_positive(*mdn->status)) {
     out.error = "negative MDN: " + mdn->disposition;

@@ -250,6 +250,20 @@ TEST_CASE("send: async MDN requested (or none), any 2xx without a body is accept
   out = send(f.packed(none), f.us, f.options);
   CHECK(out.status == SendStatus::delivered);
   CHECK(out.attempts == 1);
+  // A 2xx with a body that is no MDN (the server's note): taken, the MDN comes later.
+  LoopbackServer chatty([](const Headers&, const std::string&) {
+    return HttpAnswer{200, {{{"Content-Type", "text/plain"}}, "Message received"}};
+  });
+  f.options.url = chatty.url();
+  out = send(f.packed(async), f.us, f.options);
+  CHECK(out.status == SendStatus::delivered);
+  CHECK_FALSE(out.mdn);
+  CHECK_FALSE(out.mdn_http);
+  // Where a sync MDN was asked for, the same answer is an MDN that is not accepted.
+  out = send(f.packed(), f.us, f.options);
+  CHECK(out.status == SendStatus::rejected);
+  CHECK(out.mdn_http);
+  CHECK_THAT(out.error, Catch::Contains("MDN not accepted"));
 }
 
 TEST_CASE("send: a sync MDN requested, a 2xx without one is sent again, then given up",
