@@ -217,15 +217,36 @@ Result<std::string> encrypt(std::string_view content, const Certificate& recipie
 
 namespace {
 
+// Hex of at most kMaxNamedBytes bytes (an X.509 serial is at most 20, RFC 5280 4.1.2.2), "..."
+// after: the bytes are the sender's to choose.
+constexpr int kMaxNamedBytes = 32;
+constexpr int kMaxNamedRecipients = 4;
+
 std::string hex_of(const unsigned char* bytes, int size) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  for (int i = 0; i < size; ++i) {
+  for (int i = 0; i < size && i < kMaxNamedBytes; ++i) {
     if (i > 0) out += ':';
     out += kDigits[bytes[i] >> 4];
     out += kDigits[bytes[i] & 0x0f];
   }
+  if (size > kMaxNamedBytes) out += ":...";
   return out;
+}
+
+// Whether decrypted bytes start like a MIME entity (a header field name and its colon), as the
+// content of every AS2 message does. Bytes decrypted with a wrong key's random stand-in pass a
+// CBC padding check about one time in 256, and almost never this.
+bool looks_like_mime(std::string_view content) {
+  constexpr std::string_view kTokenPunct = "!#$%&'*+-.^_`|~";
+  for (std::size_t i = 0; i < content.size() && i < 80; ++i) {
+    const char c = content[i];
+    if (c == ':') return i > 0;
+    const bool token = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       kTokenPunct.find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return false;
 }
 
 // "serial 01:2f issued by /CN=...", or "key identifier ab:cd", of a key-transport recipient.
@@ -238,7 +259,7 @@ std::string recipient_name(CMS_RecipientInfo* ri) {
     return "key identifier " + hex_of(ASN1_STRING_get0_data(key_id), ASN1_STRING_length(key_id));
   }
   if (issuer == nullptr || serial == nullptr) return "?";
-  char name[256];
+  char name[128];  // cut short by X509_NAME_oneline
   X509_NAME_oneline(issuer, name, sizeof name);
   return "serial " + hex_of(ASN1_STRING_get0_data(serial), ASN1_STRING_length(serial)) +
          " issued by " + name;
@@ -264,26 +285,38 @@ Result<Decrypted> decrypt(std::string_view der, const std::vector<const Identity
       static_cast<std::size_t>(sk_CMS_RecipientInfo_num(recipients)) > max_recipients)
     return failed;  // not enveloped, or more private-key operations than we spend on one message
   // Which of our keys: the recipients' certificate ids are public, compared before any
-  // private-key operation.
+  // private-key operation. Every key whose certificate a recipient names (two certificates
+  // of ours may share an issuer and serial).
+  const int recipient_count = sk_CMS_RecipientInfo_num(recipients);
+  if (recipient_count <= 0) return failed;
   std::vector<const Identity*> tries;
   std::string strangers;
+  int strangers_named = 0, strangers_left = 0;
   bool other_kinds = false;
-  for (int i = 0; i < sk_CMS_RecipientInfo_num(recipients); ++i) {
+  for (int i = 0; i < recipient_count; ++i) {
     CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(recipients, i);
     if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS) {
       other_kinds = true;
       continue;
     }
-    const auto ours = std::find_if(keys.begin(), keys.end(), [&](const Identity* k) {
-      return k->certificate && CMS_RecipientInfo_ktri_cert_cmp(ri, k->certificate.get()) == 0;
-    });
-    if (ours != keys.end()) {
-      if (std::find(tries.begin(), tries.end(), *ours) == tries.end()) tries.push_back(*ours);
+    bool ours = false;
+    for (const Identity* k : keys) {
+      if (!k->certificate || CMS_RecipientInfo_ktri_cert_cmp(ri, k->certificate.get()) != 0) {
+        continue;
+      }
+      ours = true;
+      if (std::find(tries.begin(), tries.end(), k) == tries.end()) tries.push_back(k);
+    }
+    if (ours) continue;
+    if (strangers_named == kMaxNamedRecipients) {
+      ++strangers_left;
     } else {
       strangers += (strangers.empty() ? "" : "; ") + recipient_name(ri);
+      ++strangers_named;
     }
   }
   ERR_clear_error();
+  if (strangers_left > 0) strangers += "; and " + std::to_string(strangers_left) + " more";
   // None named (a certificate renewed on the same key, key agreement): each key in turn. A
   // wrong key fails like a bad padding, and a failure then still names what the message asked
   // for, the same for every failure of this message.
@@ -293,6 +326,14 @@ Result<Decrypted> decrypt(std::string_view der, const std::vector<const Identity
       if (std::find(tries.begin(), tries.end(), k) == tries.end()) tries.push_back(k);
     }
   }
+  // Each try may spend a private-key operation per recipient: no more than max_recipients in
+  // all, whatever number of keys we hold (the first try is always made, as with one key).
+  const std::size_t budget =
+      std::max<std::size_t>(1, max_recipients / static_cast<std::size_t>(recipient_count));
+  if (tries.size() > budget) tries.resize(budget);
+  // With several keys tried in turn, one that "succeeds" on a wrong key's random stand-in must
+  // also look like the MIME entity every AS2 content is, or the right key would never be tried.
+  const bool in_turn = tries.size() > 1;
   std::string cipher = content_cipher_name(der);  // read before decrypting: same work on every path
   for (const Identity* key : tries) {
     Bio out(BIO_new(BIO_s_mem()));
@@ -302,8 +343,10 @@ Result<Decrypted> decrypt(std::string_view der, const std::vector<const Identity
     const int ok = CMS_decrypt(cms.get(), key->key.get(), nullptr, nullptr, out.get(), CMS_BINARY);
     ERR_clear_error();
     if (ok != 1) continue;
+    std::string content = bio_contents(out.get());
+    if (in_turn && !looks_like_mime(content)) continue;
     const bool gcm = OBJ_obj2nid(CMS_get0_type(cms.get())) == NID_id_smime_ct_authEnvelopedData;
-    return Decrypted{bio_contents(out.get()), gcm, std::move(cipher)};
+    return Decrypted{std::move(content), gcm, std::move(cipher)};
   }
   if (!named && !strangers.empty() && !other_kinds) {
     return Error{ErrorCode::decryption_failed,

@@ -76,7 +76,11 @@ Result<Decrypted> decrypt(std::string_view der, const Identity& recipient,
 // recipient names (issuer and serial number, or subject key identifier). When none names a
 // certificate of ours (one renewed on the same key, key agreement), each key is tried in turn;
 // if all fail, the error says which certificates the message was encrypted to (public data: the
-// message is the same for every failure of one message).
+// message is the same for every failure of one message). Keys tried in turn spend no more
+// private-key operations than max_recipients in all (at least the first key is tried), and
+// their result must start like a MIME entity, as AS2 content does (a wrong key's random
+// stand-in passes a CBC padding check one time in 256). At most four recipients are named,
+// each id cut at 32 bytes.
 Result<Decrypted> decrypt(std::string_view der, const std::vector<const Identity*>& keys,
                           std::size_t max_recipients = kMaxRecipients);
 
