@@ -344,7 +344,7 @@ TEST_CASE("receive: a message without a Message-ID is refused", "[as2][receive]"
   auto packed = pack(s.request, t::partner_station(), s.us);
   REQUIRE(packed.ok());
   const PartnerLookup lookup = [&](std::string_view) { return &s.them; };
-  for (const char* value : {"", "   "}) {
+  for (const char* value : {"", "   ", "<>"}) {
     Headers headers = packed->http.headers;
     for (Header& h : headers) {
       if (h.name == "Message-ID") h.value = value;
@@ -358,6 +358,19 @@ TEST_CASE("receive: a message without a Message-ID is refused", "[as2][receive]"
   std::erase_if(without, [](const Header& h) { return h.name == "Message-ID"; });
   CHECK(receive(without, packed->http.body, t::local_station(), lookup).error ==
         "the message has no Message-ID");
+  // Its refusal is signed as the partner's profile says (here: with a previous key of ours).
+  s.request.mdn.signed_receipt = true;
+  s.them.sign_as = t::identity("edigate-previous");
+  auto asking = pack(s.request, t::partner_station(), s.us);
+  REQUIRE(asking.ok());
+  std::erase_if(asking->http.headers, [](const Header& h) { return h.name == "Message-ID"; });
+  const ReceiveOutcome refused =
+      receive(asking->http.headers, asking->http.body, t::local_station(), lookup);
+  REQUIRE(refused.mdn);
+  auto mdn = parse_mdn(refused.mdn->headers, refused.mdn->body,
+                       &t::identity("edigate-previous").certificate);
+  REQUIRE(mdn.ok());
+  CHECK(mdn->signed_mdn);
 }
 
 TEST_CASE("receive: unsigned message asking for a signed MDN gets the requested micalg",
