@@ -371,14 +371,14 @@ if [ -n "$client_fp" ]; then
     --cacert certs/ca/ca.pem --cert certs/clients/upload-client.pem --key certs/clients/upload-client.key \
     "https://127.0.0.1:$https_port/upload" --data-binary "ISA garbage that is not EDI"
   has "202 with a client certificate" out "202"
-  # Every credential presented must be right: a wrong token, or another partner's, beside the
-  # retailer's certificate is refused.
-  for token in wrong other-token; do
-    check "a client certificate with the token '$token'" 0 curl -sS -o /dev/null -w '%{http_code}' \
+  # A token presented must be right: a wrong token, or another partner's, beside the
+  # retailer's certificate is refused (the scheme read in any case).
+  for auth in "Bearer wrong" "Bearer other-token" "bearer wrong"; do
+    check "a client certificate with '$auth'" 0 curl -sS -o /dev/null -w '%{http_code}' \
       --cacert certs/ca/ca.pem --cert certs/clients/upload-client.pem \
-      --key certs/clients/upload-client.key -H "Authorization: Bearer $token" \
+      --key certs/clients/upload-client.key -H "Authorization: $auth" \
       "https://127.0.0.1:$https_port/upload" --data-binary "ISA garbage that is not EDI"
-    has "401 for a client certificate with the token '$token'" out "401"
+    has "401 for a client certificate with '$auth'" out "401"
   done
 fi
 # The client offers TLS 1.1 (OpenSSL 3's default security level would not even let it try):

@@ -46,6 +46,7 @@ has "its MDN is positive" out "mdn_disposition: processed"
 has "and signed" out "mdn_signed: 1"
 check "an MDN signed with the new key does not verify with the old certificate" 1 \
   send_order 200002 certs/as2/our.pem
+has "its signature is what fails" out "error: MDN not accepted: message is signed by a certificate that is not the partner's"
 
 # 2. sign-with="2026": what we sign for the retailer is signed with the old key again.
 sed -i 's|<as2 id="TEST-RETAILER" cert="../certs/partners/demo-retailer.pem">|<as2 id="TEST-RETAILER" cert="../certs/partners/demo-retailer.pem" sign-with="2026">|' \
@@ -63,7 +64,13 @@ curl -s "http://127.0.0.1:$admin_port/metrics" -H 'Authorization: Bearer admin-t
 has "the previous certificate's expiry gauge" metrics \
   'edigate_certificate_expiry_timestamp_seconds{use="as2-previous",name="2026"}'
 
-# 4. A sign-with naming no previous key is refused at its line.
+# 4. A previous key that is our current key is refused (a renewal on the same key needs none),
+#    and a sign-with naming no previous key is refused at its line.
+openssl req -x509 -key our-2027.key -out our-2027-again.pem -days 30 -subj /CN=EDIGATE-TEST-AGAIN 2>/dev/null
+sed 's|<previous name="2026" key="certs/as2/our.key" cert="certs/as2/our.pem"/>|<previous name="2026" key="our-2027.key" cert="our-2027-again.pem"/>|' \
+  edigate.xml >same-key.xml
+check "config check: a previous key that is the current one" 1 "$bin" config check -c same-key.xml
+has "is refused" err "this is our current key"
 sed 's|sign-with="2026"|sign-with="2025"|' partners/retailer.xml >retailer-2025.xml
 mkdir -p bad/partners && cp retailer-2025.xml bad/partners/retailer.xml
 sed -e 's|dir="partners"|dir="bad/partners"|' edigate.xml >bad.xml

@@ -1,5 +1,6 @@
 #include "daemon/handlers.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -101,10 +102,15 @@ std::optional<std::string> bad_list_query(const Request& r, bool with_status) {
   return "status is one of " + known_list;
 }
 
+// The token of "Authorization: Bearer <token>" (the scheme in any case, RFC 9110 11.1).
 std::optional<std::string_view> bearer(const Request& r) {
   const auto auth = r.header("Authorization");
-  if (!auth || !auth->starts_with("Bearer ")) return std::nullopt;
-  return auth->substr(7);
+  constexpr std::string_view kScheme = "bearer ";
+  if (!auth || auth->size() < kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>((*auth)[i])) != kScheme[i]) return std::nullopt;
+  }
+  return auth->substr(kScheme.size());
 }
 
 // --- AS2 --------------------------------------------------------------------------------------
