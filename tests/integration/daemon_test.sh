@@ -297,9 +297,11 @@ wait_for 10 sh -c "'$bin' messages show --db var/edigate.db $id | grep -q 'its g
   ok || fail "the sets of a rejected group are rejected"
 sleep 1
 [ "$(ls erp | grep -c json)" = "$erp_before" ] && ok || fail "the orders of a rejected group reached the ERP"
-sqlite3 -cmd '.timeout 5000' var/edigate.db "SELECT b.bytes FROM acks a JOIN blobs b ON b.id = a.spool_id
-  WHERE a.message_id = $id" >miscounted-997.edi
-has "its 997 rejects the group" miscounted-997.edi 'AK9\*R\*3\*2\*2'
+# The 999 we built (a 5010 partner), as the admin API shows it.
+check "the 999 we built for it" 0 curl -sf -o miscounted-997.edi -H "Authorization: Bearer admin-token" \
+  "http://127.0.0.1:$admin_port/api/messages/$id/raw?as=ack"
+has "its 999 rejects the group" miscounted-997.edi 'AK9\*R\*3\*2\*2'
+has "it is a whole interchange" miscounted-997.edi '^ISA\*.*~ST\*999\*'
 # Addressed to someone else than us (ISA08 not BLUERIDGEHW): refused the same way.
 sed 's/\*ZZ\*BLUERIDGEHW    \*/*ZZ*SOMEOTHERCO    */' "$po5010" >elsewhere.edi
 check "an upload addressed to someone else" 0 curl -sS -o up.json -w '%{http_code}' \
@@ -566,6 +568,11 @@ check "raw as received, not named" 0 curl -s -o /dev/null -w '%{http_code}' -H "
 has "404 when not named" out "404"
 check "raw: a bad as" 0 curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw?as=other"
 has "a bad as is a 400" out "400"
+# The acknowledgement built for the first message (acks send="none" still builds it).
+check "raw as ack" 0 curl -sf -H "Authorization: Bearer admin-token" "$admin/api/messages/1/raw?as=ack"
+has "the 997 we built" out 'ST\*997\*'
+"$bin" audit export --db var/edigate.db | grep '"action":"message.raw"' | grep -q 'as\\":\\"ack' && ok ||
+  fail "reading the acknowledgement is audited"
 check "resend" 0 curl -sf -X POST -H "Authorization: Bearer admin-token" "$admin/api/messages/1/resend"
 wait_for 10 sh -c "[ \$(grep -c resend erp-requests.jsonl) -ge 2 ]" && ok || fail "resend reached the ERP"
 # A message with no mapped document (the garbage one): nothing to resend is a 409, not a 202.

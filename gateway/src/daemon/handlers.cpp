@@ -173,6 +173,15 @@ Response server_problem(const Request& r, std::string_view what, std::string_vie
 
 // Partners' bytes kept under `spool_id` for an operator: sent only with their audit entry
 // (`read`) written; a failure to read them or to audit the read is a server_problem.
+// Bytes answered only once their reading is audited.
+Response audited_answer(Core& core, const Request& request, std::string bytes,
+                        const char* content_type, const store::AuditEvent& read) {
+  if (auto a = core.store().append_audit(read); !a.ok()) {
+    return server_problem(request, "cannot audit this read: nothing sent", a.status().message);
+  }
+  return Response::text(200, std::move(bytes), content_type);
+}
+
 Response audited_read(Core& core, const Request& request, const std::string& spool_id,
                       std::string_view what, const char* content_type,
                       const store::AuditEvent& read) {
@@ -180,10 +189,22 @@ Response audited_read(Core& core, const Request& request, const std::string& spo
   if (!bytes.ok()) {
     return server_problem(request, "cannot read " + std::string(what), bytes.status().message);
   }
-  if (auto a = core.store().append_audit(read); !a.ok()) {
-    return server_problem(request, "cannot audit this read: nothing sent", a.status().message);
+  return audited_answer(core, request, std::move(bytes.value()), content_type, read);
+}
+
+// The acknowledgements we built for a received message (997/999/TA1/CONTRL), each a whole
+// interchange, in the order they were made; empty when there are none.
+store::Result<std::string> our_acks(Core& core, std::int64_t message_id) {
+  auto acks = core.store().list_acks(message_id);
+  if (!acks.ok()) return acks.status();
+  std::string out;
+  for (const store::Ack& a : acks.value()) {
+    if (a.direction != store::Direction::outbound) continue;
+    auto bytes = core.blobs().read(a.spool_id);
+    if (!bytes.ok()) return bytes.status();
+    out += bytes.value();
   }
-  return Response::text(200, std::move(bytes.value()), content_type);
+  return out;
 }
 
 as2::Headers as2_headers(const Request& r) {
@@ -925,8 +946,24 @@ void admin_api(Core& core, Request& request, Responder& responder) {
   if (request.method == "GET" && action == "raw") {
     // ?as=received: the request as it came (an AS2 message still signed and encrypted).
     const std::string as = query_value(request.query, "as");
-    if (!as.empty() && as != "received" && as != "payload") {
-      return responder.send(problem(400, "as must be payload or received"));
+    if (!as.empty() && as != "received" && as != "payload" && as != "ack") {
+      return responder.send(problem(400, "as must be payload, received or ack"));
+    }
+    // ?as=ack: the acknowledgements we built for it, as we sent (or would send) them.
+    if (as == "ack") {
+      auto acks = our_acks(core, m.id);
+      if (!acks.ok()) {
+        return responder.send(
+            server_problem(request, "cannot read its acknowledgements", acks.status().message));
+      }
+      if (acks.value().empty()) {
+        return responder.send(problem(404, "no acknowledgement was built for this message"));
+      }
+      const char* type =
+          acks.value().starts_with("UN") ? "application/edifact" : "application/edi-x12";
+      return responder.send(
+          audited_answer(core, request, std::move(acks.value()), type,
+                         {actor, "message.raw", subject, store::json_text(json{{"as", "ack"}})}));
     }
     // An AS2 message whose payload was unwrapped (it has a content type) and that names no
     // request as received came before those were named (migration 5): not the payload instead.
