@@ -2,7 +2,9 @@
 // (`extends` with add/replace/remove/rule/codes/default), then compile() into a Map.
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <pugixml.hpp>
@@ -31,13 +33,15 @@ const XmlSchema& mapping_schema() {
 
 class Loader {
  public:
-  explicit Loader(std::vector<Issue>& issues) : issues_(issues) {}
+  Loader(std::vector<Issue>& issues, std::filesystem::path standard_dir)
+      : issues_(issues), standard_dir_(std::move(standard_dir)) {}
 
   std::shared_ptr<Map> load(const std::filesystem::path& path, int depth) {
     const std::string file = path.string();
     if (depth > kMaxExtendsDepth) return fail(file, 0, "extends chain deeper than 8 files");
     std::string text;
-    if (!read(path, text)) return fail(file, 0, "cannot read the file");
+    if (std::string why; !read(path, text, why))
+      return fail(file, 0, "cannot read the file: " + why);
     if (!xsd_check(text, file)) return nullptr;
     pugi::xml_document doc;
     const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
@@ -47,7 +51,17 @@ class Loader {
     const pugi::xml_node root = doc.document_element();
     std::shared_ptr<Map> map;
     if (const char* base = root.attribute("extends").value(); *base != '\0') {
-      const std::filesystem::path base_path = path.parent_path() / base;
+      constexpr std::string_view kStandard = "standard:";
+      const std::string_view named(base);
+      if (named.starts_with(kStandard) && standard_dir_.empty()) {
+        return fail(file_, line(root),
+                    std::string(base) +
+                        ": no standard maps directory is known here (<mappings "
+                        "standard> in edigate.xml, --standard-maps)");
+      }
+      const std::filesystem::path base_path = named.starts_with(kStandard)
+                                                  ? standard_dir_ / named.substr(kStandard.size())
+                                                  : path.parent_path() / base;
       const std::string saved_file = file_;
       const std::string saved_text = lines_;
       map = load(base_path, depth + 1);
@@ -77,9 +91,12 @@ class Loader {
     return nullptr;
   }
 
-  static bool read(const std::filesystem::path& path, std::string& out) {
+  static bool read(const std::filesystem::path& path, std::string& out, std::string& why) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
+    if (!in) {
+      why = std::strerror(errno);
+      return false;
+    }
     std::ostringstream buffer;
     buffer << in.rdbuf();
     out = buffer.str();
@@ -401,6 +418,7 @@ class Loader {
   }
 
   std::vector<Issue>& issues_;
+  std::filesystem::path standard_dir_;
   std::string file_;
   std::string lines_;
   bool has_document_ = false;
@@ -745,8 +763,9 @@ const MapNode* child_level(const MapNode& parent, std::string_view code) {
   return nullptr;
 }
 
-std::shared_ptr<const Map> load_map(const std::filesystem::path& file, std::vector<Issue>& issues) {
-  std::shared_ptr<Map> map = Loader(issues).load(file, 0);
+std::shared_ptr<const Map> load_map(const std::filesystem::path& file, std::vector<Issue>& issues,
+                                    const std::filesystem::path& standard_dir) {
+  std::shared_ptr<Map> map = Loader(issues, standard_dir).load(file, 0);
   if (map == nullptr) return nullptr;
   if (!Compiler(*map, issues).run()) return nullptr;
   return map;

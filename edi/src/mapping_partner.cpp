@@ -122,12 +122,13 @@ std::optional<Partner> load_partner(const std::filesystem::path& dir,
                                     std::vector<Issue>& issues) {
   std::vector<std::shared_ptr<const Map>> standard;
   if (!standard_dir.empty()) standard = load_standard_maps(standard_dir, issues);
-  return load_partner(dir, std::move(standard), issues);
+  return load_partner(dir, std::move(standard), issues, standard_dir);
 }
 
 std::optional<Partner> load_partner(const std::filesystem::path& dir,
                                     std::vector<std::shared_ptr<const Map>> standard_maps,
-                                    std::vector<Issue>& issues) {
+                                    std::vector<Issue>& issues,
+                                    const std::filesystem::path& standard_dir) {
   const std::filesystem::path file = dir / "partner.xml";
   std::string text;
   if (!read_text(file, text)) {
@@ -160,7 +161,7 @@ std::optional<Partner> load_partner(const std::filesystem::path& dir,
     partner.edifact = read_identity(x, Standard::edifact);
   }
   for (const pugi::xml_node m : root.children("map")) {
-    auto map = load_map(dir / m.attribute("file").value(), issues);
+    auto map = load_map(dir / m.attribute("file").value(), issues, standard_dir);
     if (map == nullptr) return std::nullopt;
     partner.maps.push_back(std::move(map));
   }

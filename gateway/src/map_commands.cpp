@@ -239,7 +239,9 @@ int run_check(const MapOptions& o) {
       if (p.partner.empty()) p.partner = ".";
       mapping::load_partner(p.partner, standard_dir(p), issues);
     } else {
-      mapping::load_map(f, issues);
+      MapOptions p = o;
+      p.partner = fs::path(f).parent_path().string();
+      mapping::load_map(f, issues, standard_dir(p));
     }
     print(issues);
     if (issues.empty()) {

@@ -154,7 +154,7 @@ struct Reader {
 
   void mapping(pugi::xml_node node,
                const std::vector<std::shared_ptr<const edi::mapping::Map>>& standard_maps,
-               PartnerProfile& p) const {
+               const fs::path& standard_dir, PartnerProfile& p) const {
     if (!node) return;
     p.mapping_dir = xml.resolve(node.attribute("dir").value());
     if (auto problem = check_directory(p.mapping_dir, false)) {
@@ -163,7 +163,7 @@ struct Reader {
     }
     std::vector<edi::mapping::Issue> map_issues;
     std::optional<edi::mapping::Partner> loaded =
-        edi::mapping::load_partner(p.mapping_dir, standard_maps, map_issues);
+        edi::mapping::load_partner(p.mapping_dir, standard_maps, map_issues, standard_dir);
     // The mapping files' own file:line come first, then where the profile names them.
     for (const edi::mapping::Issue& i : map_issues) issues.push_back({i.file, i.line, i.message});
     if (!loaded || !map_issues.empty()) {
@@ -267,7 +267,7 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
                        "', which is not an <http> connector of edigate.xml");
     }
   }
-  r.mapping(root.child("mapping"), gateway.standard_maps, p);
+  r.mapping(root.child("mapping"), gateway.standard_maps, gateway.standard_maps_dir, p);
   if (pugi::xml_node a = root.child("acks")) {
     p.acks = ack_type(a.attribute("type").as_string("auto"));
     const std::string_view send = a.attribute("send").as_string("as2");

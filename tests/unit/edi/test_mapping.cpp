@@ -408,6 +408,34 @@ TEST_CASE("every field a map names is a canonical field or lies under extensions
   }
 }
 
+TEST_CASE("an overlay extends a standard map by name, wherever it is copied", "[mapping]") {
+  TempDir dir;
+  const std::string standard = std::string(EDIGATE_SOURCE) + "/mappings/standard";
+  const auto overlay = dir.write("850.xml", R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends="standard:x12/850.xml" versions="004010">
+  <default field="currency" value="USD"/>
+</mapping>
+)");
+  std::vector<mapping::Issue> issues;
+  const auto map = mapping::load_map(overlay, issues, standard);
+  for (const auto& i : issues) FAIL(i.to_string());
+  REQUIRE(map != nullptr);
+  CHECK(mapping::info_of(*map).transaction == "850");
+  CHECK(mapping::info_of(*map).extends_chain.front() == standard + "/x12/850.xml");
+  // Without the standard maps directory it says what is missing, at the line.
+  CHECK(mapping::load_map(overlay, issues) == nullptr);
+  REQUIRE_FALSE(issues.empty());
+  CHECK(issues.front().line == 2);
+  CHECK(issues.front().message ==
+        "standard:x12/850.xml: no standard maps directory is known here (<mappings standard> in "
+        "edigate.xml, --standard-maps)");
+  // A file that is not there says why.
+  issues.clear();
+  CHECK(mapping::load_map(dir.path() / "missing.xml", issues) == nullptr);
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].message == "cannot read the file: No such file or directory");
+}
+
 TEST_CASE("a default fills the objects a document has and makes no order, pack or line",
           "[mapping]") {
   TempDir dir;

@@ -59,9 +59,12 @@ struct MapInfo {
 };
 const MapInfo& info_of(const Map& map);
 
-// Loads, XSD-checks and compiles a mapping file, following `extends`. On failure returns null
-// and appends what is wrong to `issues`.
-std::shared_ptr<const Map> load_map(const std::filesystem::path& file, std::vector<Issue>& issues);
+// Loads, XSD-checks and compiles a mapping file, following `extends`: a path relative to the
+// file, or "standard:x12/850.xml", relative to `standard_dir` (the standard maps), so that an
+// overlay copied anywhere still finds its base. On failure returns null and appends what is
+// wrong to `issues`.
+std::shared_ptr<const Map> load_map(const std::filesystem::path& file, std::vector<Issue>& issues,
+                                    const std::filesystem::path& standard_dir = {});
 
 // How we and the partner appear in one standard's envelopes (partner.xml <x12>/<edifact>).
 struct Identity {
@@ -98,10 +101,12 @@ std::optional<Partner> load_partner(const std::filesystem::path& dir,
                                     const std::filesystem::path& standard_dir,
                                     std::vector<Issue>& issues);
 // The same with standard maps already loaded (shared by every partner of a gateway, so they
-// are read and compiled once, not once per partner).
+// are read and compiled once, not once per partner); `standard_dir` is where they are, for
+// "standard:" in `extends`.
 std::optional<Partner> load_partner(const std::filesystem::path& dir,
                                     std::vector<std::shared_ptr<const Map>> standard_maps,
-                                    std::vector<Issue>& issues);
+                                    std::vector<Issue>& issues,
+                                    const std::filesystem::path& standard_dir = {});
 // Loads only the standard maps (no partner): for checking and for the benchmark.
 std::vector<std::shared_ptr<const Map>> load_standard_maps(const std::filesystem::path& dir,
                                                            std::vector<Issue>& issues);

@@ -460,9 +460,12 @@ TEST_CASE("a bad mapping directory is a configuration error", "[config]") {
 
 TEST_CASE("a route needs a map that makes its document type", "[config]") {
   const ConfigFixture f;
-  // Standard maps with only the 850: nothing makes freight invoices.
+  // Standard maps with only the 850 and the 856 (the bases of the retailer's overlays): nothing
+  // makes freight invoices.
   fs::create_directories(f.dir() / "standard/x12");
-  fs::copy_file(repo_root() / "mappings/standard/x12/850.xml", f.dir() / "standard/x12/850.xml");
+  for (const char* name : {"850.xml", "856.xml"}) {
+    fs::copy_file(repo_root() / "mappings/standard/x12" / name, f.dir() / "standard/x12" / name);
+  }
   f.write("edigate.xml", replaced(ConfigFixture::gateway_xml(),
                                   (repo_root() / "mappings/standard").string(), "standard"));
   const std::string text = replaced(ConfigFixture::partner_xml("acme", "ACME"),
