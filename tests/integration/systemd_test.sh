@@ -33,5 +33,11 @@ grep -q '^ExecStart=/usr/bin/edigate serve' "$tmp/root/usr/lib/systemd/system/ed
 DESTDIR="$tmp/local" cmake --install "$build" --prefix /usr/local >/dev/null || fail "cmake --install (/usr/local)"
 grep -q '^ExecStart=/usr/local/bin/edigate serve' "$tmp/local/usr/local/lib/systemd/system/edigate.service" ||
   fail "the unit installed under /usr/local starts /usr/local/bin/edigate"
+# The directories operations.md lays out are made by tmpfiles; nothing the unit does not use.
+for d in /etc/edigate /etc/edigate/partners /etc/edigate/partners/certs /etc/edigate/tls \
+         /etc/edigate/as2 /etc/edigate/secrets /var/lib/edigate /var/lib/edigate/spool; do
+  grep -q "^d $d " "$src/systemd/edigate.tmpfiles" || fail "tmpfiles does not make $d"
+done
+! grep -q '^LogsDirectory=' "$src/systemd/edigate.service" || fail "a logs directory nothing writes"
 [ "$failed" -eq 0 ] && echo "systemd_test: ok"
 exit "$failed"
