@@ -23,7 +23,8 @@ fi
 DESTDIR="$tmp/root" cmake --install "$build" --prefix /usr >/dev/null || fail "cmake --install"
 for f in usr/bin/edigate usr/lib/systemd/system/edigate.service usr/lib/sysusers.d/edigate.conf \
          usr/lib/tmpfiles.d/edigate.conf usr/share/edigate/mappings/schema/mapping.xsd \
-         usr/share/edigate/mappings/standard/x12/850.xml usr/share/doc/edigate/operations.md; do
+         usr/share/edigate/mappings/standard/x12/850.xml usr/share/doc/edigate/operations.md \
+         usr/share/edigate/examples/edigate.xml usr/share/edigate/examples/partners/demo-retailer.xml; do
   [ -e "$tmp/root/$f" ] || fail "not installed: /$f"
 done
 grep -q '^ExecStart=/usr/bin/edigate serve' "$src/systemd/edigate.service" || fail "ExecStart"
