@@ -167,6 +167,22 @@ wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT cou
 wait_for 10 sh -c "[ \$(sqlite3 -cmd '.timeout 5000' var/edigate.db \"SELECT count(*) FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp' AND state <> 'done'\") -eq 0 ]" &&
   ok || fail "the resend done after the reload: $(db "SELECT id, state, last_error FROM jobs WHERE message_id = $held_message AND kind = 'redeliver:erp'")"
 
+# A resend to a misspelt connector (the CLI without --config cannot know the names) dies "no
+# connector"; the API does not offer it for revival, nor revive it: it would only die again.
+check "resend to a misspelt connector" 0 "$bin" messages resend --db var/edigate.db --connector erpp "$order4"
+wait_for 20 sh -c "[ \$('$bin' messages dead --db var/edigate.db --kind redeliver:erpp --json | wc -l) -ge 1 ]" && ok ||
+  { fail "the misspelt resend is a dead letter"; tail -5 daemon.log; }
+admin "$api/jobs?state=dead&kind=redeliver:erpp" >misspelt.json
+python3 -c "
+import json; jobs = json.load(open('misspelt.json'))
+assert jobs and all(not j['revivable'] and 'no connector' in j['not_now'] for j in jobs), jobs" && ok ||
+  fail "the API says it would die again: $(cat misspelt.json)"
+misspelt=$(python3 -c "import json; print(json.load(open('misspelt.json'))[0]['id'])")
+check "retry of the misspelt resend" 0 curl -s -o retry-misspelt.json -w '%{http_code}' -X POST \
+  -H 'Authorization: Bearer admin-token' "$api/jobs/$misspelt/retry"
+has "is a 409" out "409"
+has "saying why" retry-misspelt.json "no connector 'erpp' in the running configuration"
+
 kill -TERM "$daemon"
 wait "$daemon"
 "$bin" audit export --db var/edigate.db | grep '"action":"job.retry"' >retries.txt

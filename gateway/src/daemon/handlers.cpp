@@ -743,11 +743,14 @@ void dead_jobs_api(Core& core, Request& request, Responder& responder, const std
     auto jobs = st.list_dead_jobs(kind, list_limit(request, 100));
     if (!jobs.ok()) return responder.send(problem(500, jobs.status().message));
     json list = json::array();
+    const auto live = core.live();
     for (const store::Job& j : jobs.value()) {
       json item = store::job_json(j);
       auto can = revivable(st, j);
       if (!can.ok()) return responder.send(problem(500, can.status().message));
-      item["revivable"] = can.value();
+      const std::string why = can.value() ? dies_again(*live, j) : "";
+      item["revivable"] = can.value() && why.empty();
+      if (!why.empty()) item["not_now"] = why;
       list.push_back(std::move(item));
     }
     return responder.send(json_response(200, list));
@@ -759,7 +762,9 @@ void dead_jobs_api(Core& core, Request& request, Responder& responder, const std
     if (!job || action != "retry") return responder.send(problem(404, "no such action"));
     id = job;
   }
-  auto revived = retry_dead_jobs(st, id, kind, actor);
+  const auto live = core.live();
+  auto revived = retry_dead_jobs(st, id, kind, actor,
+                                 [&live](const store::Job& j) { return dies_again(*live, j); });
   if (!revived.ok()) {
     const store::StoreErrc code = revived.status().code;
     return responder.send(problem(code == store::StoreErrc::conflict    ? 409

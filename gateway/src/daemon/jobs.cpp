@@ -478,10 +478,30 @@ store::Result<bool> revivable(store::Store& st, const store::Job& job) {
   return true;
 }
 
+std::string dies_again(const Live& live, const store::Job& job) {
+  const std::string_view kind = job.kind;
+  std::string connector;
+  if (kind.starts_with(kDeliverJob)) {
+    connector = kind.substr(kDeliverJob.size());
+  } else if (kind.starts_with(kRedeliverJob)) {
+    connector = kind.substr(kRedeliverJob.size());
+  } else if (kind == kNotifyOutJob) {
+    connector = live.config->outbound_status_connector;
+    if (connector.empty()) return {};  // not asked for now: it ends at once, nothing to revive for
+  } else {
+    return {};
+  }
+  if (live.connectors.contains(connector)) return {};
+  return "no connector '" + connector +
+         "' in the running configuration: it would die again (add the connector and reload, "
+         "or resend the message to another)";
+}
+
 store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
                                                          std::optional<std::int64_t> id,
                                                          std::string_view kind_prefix,
-                                                         std::string_view actor) {
+                                                         std::string_view actor,
+                                                         const WhyNot& why_not) {
   std::vector<std::int64_t> revived;
   const store::Status done = st.batch([&]() -> store::Status {
     revived.clear();  // a batch can run again
@@ -501,6 +521,10 @@ store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
       dead.push_back(*job.value());
       auto can = revivable(st, dead.front());
       if (!can.ok()) return can.status();
+      if (const std::string why = why_not ? why_not(dead.front()) : "";
+          can.value() && !why.empty()) {
+        return store::Status::error(store::StoreErrc::conflict, why);
+      }
       if (!can.value()) {
         return store::Status::error(
             store::StoreErrc::conflict,
@@ -524,7 +548,7 @@ store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
         for (const store::Job& j : jobs.value()) {
           auto can = revivable(st, j);
           if (!can.ok()) return can.status();
-          if (can.value()) dead.push_back(j);
+          if (can.value() && (!why_not || why_not(j).empty())) dead.push_back(j);
         }
       }
     }

@@ -81,11 +81,20 @@ store::Result<bool> revivable(store::Store& st, const store::Job& job);
 // document leaves dead_letter. One commit with the audit entry (`job.retry` by `actor`, naming
 // the jobs). Returns the jobs revived; not_found for an unknown id, conflict for one that is not
 // dead or not revivable.
+// `why_not` (optional): why a job that is revivable would only die again now (a delivery to a
+// connector the running configuration does not have), empty when it would not; such a job is
+// left dead, and asked for by id it is a conflict with that reason.
 inline constexpr std::size_t kMaxRevived = 10000;
+using WhyNot = std::function<std::string(const store::Job&)>;
 store::Result<std::vector<std::int64_t>> retry_dead_jobs(store::Store& st,
                                                          std::optional<std::int64_t> id,
                                                          std::string_view kind_prefix,
-                                                         std::string_view actor);
+                                                         std::string_view actor,
+                                                         const WhyNot& why_not = {});
+
+// For the running configuration: a dead delivery or status event whose connector it does not
+// have (a misspelt route, a connector removed) dies again if revived. The reason, else empty.
+std::string dies_again(const Live& live, const store::Job& job);
 
 // Sends an outbound AS2 message (an acknowledgement) that failed, got a negative MDN or none
 // by its deadline again: moves it back to "sending" (audited as as2.resend, plus `actor`'s
