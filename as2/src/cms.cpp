@@ -164,6 +164,10 @@ Result<std::string> sign_detached(std::string_view content, const Identity& sign
 
 Result<VerifiedSignature> verify_detached(std::string_view signature_der, std::string_view content,
                                           const Certificate& expected) {
+  if (!expected) {  // nothing to pin the signer to: nothing is verified
+    return Error{ErrorCode::authentication_failed,
+                 "the message is signed, and there is no partner certificate to verify it with"};
+  }
   ERR_set_mark();  // a walk that gives up leaves nothing in the error queue
   const auto without_copies = without_pinned_certificates(signature_der, expected.der());
   ERR_pop_to_mark();

@@ -65,6 +65,9 @@ check "unpack with an encrypted PEM key and --password-file" 0 "$bin" as2 unpack
 check "a wrong password is an error" 2 "$bin" as2 unpack msg --cert us.pem --key us.enc.key \
   --password wrong --partner-cert partner.der -o got4.edi
 expect_output "says so" "us.enc.key: the password does not decrypt the key"
+check "unpack of a signed message without --partner-cert" 1 "$bin" as2 unpack msg --cert us.pem \
+  --key us.enc.key --password-file p12.pass -o got-unpinned.edi
+expect_output "says there is nothing to verify with" "no partner certificate to verify it with"
 chmod 644 p12.pass
 check "a password file readable by everyone is refused" 2 "$bin" as2 unpack msg --p12 us.p12 \
   --password-file p12.pass --partner-cert partner.der -o got5.edi

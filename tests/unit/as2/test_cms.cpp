@@ -127,6 +127,11 @@ TEST_CASE("cms: wrong signer, altered content and altered signature", "[as2][cms
 
   CHECK(verify_detached("garbage", "payload", signer.certificate).error().code ==
         ErrorCode::authentication_failed);
+  // No certificate to pin the signer to (`as2 unpack` without --partner-cert): refused, not a
+  // crash.
+  auto unpinned = verify_detached(*sig, "payload", Certificate{});
+  REQUIRE_FALSE(unpinned.ok());
+  CHECK(unpinned.error().code == ErrorCode::authentication_failed);
 }
 
 TEST_CASE("cms: encrypt and decrypt with AES-CBC, AES-GCM and RSA-OAEP", "[as2][cms]") {
