@@ -119,9 +119,13 @@ Verdict judge_answer(const PackedMessage& message, const PartnerProfile& partner
   const bool sync = asks_sync_mdn(message.http);
   auto mdn = parse_mdn(response.headers, response.body, &partner.certificate);
   if (!mdn) {
-    // Asked for an async MDN (or none): a body that is no MDN is the server's note ("Message
-    // received"), not a receipt; the message was taken, and its MDN comes later.
-    if (!sync) return Verdict::delivered;
+    // Asked for an async MDN (or none): a body that is no MDN at all (not a report, signed or
+    // not) is the server's note ("Message received"), not a receipt; the message was taken,
+    // and its MDN comes later. An MDN that fails its checks is refused as ever.
+    const std::string type = lower(media_type(find_header(response.headers, "Content-Type")));
+    if (!sync && type != "multipart/report" && type != "multipart/signed") {
+      return Verdict::delivered;
+    }
     out.mdn_http = HttpMessage{response.headers, response.body};
     out.error = "MDN not accepted: " + mdn.error().message;
     return Verdict::rejected;

@@ -264,6 +264,19 @@ TEST_CASE("send: async MDN requested (or none), any 2xx without a body is accept
   CHECK(out.status == SendStatus::rejected);
   CHECK(out.mdn_http);
   CHECK_THAT(out.error, Catch::Contains("MDN not accepted"));
+  // A report that fails its checks is refused even where the MDN was to come later: it is an
+  // MDN, not a note.
+  LoopbackServer broken([](const Headers&, const std::string&) {
+    return HttpAnswer{
+        200,
+        {{{"Content-Type", "multipart/report; report-type=disposition-notification; boundary=b"}},
+         "--b\r\nnot a report\r\n--b--\r\n"}};
+  });
+  f.options.url = broken.url();
+  out = send(f.packed(async), f.us, f.options);
+  CHECK(out.status == SendStatus::rejected);
+  CHECK(out.mdn_http);
+  CHECK_THAT(out.error, Catch::Contains("MDN not accepted"));
 }
 
 TEST_CASE("send: a sync MDN requested, a 2xx without one is sent again, then given up",
