@@ -338,6 +338,16 @@ wait_for 20 first_deadline_done && ok || fail "the first send's deadline job ran
 wait_for 15 sh -c "[ \"\$('$bin' messages sent --db var/edigate.db | awk -F'\t' -v id='$out2_mid' '\$8 == id {print \$6}')\" = mdn-timeout ]" &&
   ok || fail "then its own deadline times it out"
 
+# --- a partner asking for its MDN at a URL we cannot post to (mailto:): in the response -------
+sed -e "s/000118830/000118877/g" -e "s/\*118830\*/*118877*/; s/GE\*2\*118830/GE*2*118877/" "$po" >mailto.edi
+"$bin" as2 pack mailto.edi -o mailto.msg --from TEST-RETAILER --to EDIGATE-TEST \
+  --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+  --partner-cert certs/as2/our.pem --async-mdn-url "mailto:edi@retailer.example" >mailto.out
+check "as2 send asking for an MDN by mail" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" mailto.msg \
+  --partner-cert certs/as2/our.pem --expect-mic "$(sed -n 's/^Expected-MIC: //p' mailto.out)"
+has "its signed MDN comes in the response" out "mdn_disposition: processed"
+has "the journal says why" daemon.log "asks for its MDN at a URL we cannot post to"
+
 kill -TERM "$daemon"
 wait "$daemon"
 check "the audit chain verifies" 0 "$bin" audit verify --db var/edigate.db

@@ -1,5 +1,6 @@
 #include "daemon/handlers.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -110,7 +111,9 @@ std::optional<std::string_view> bearer(const Request& r) {
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>((*auth)[i])) != kScheme[i]) return std::nullopt;
   }
-  return auth->substr(kScheme.size());
+  std::string_view token = auth->substr(kScheme.size());
+  while (token.starts_with(' ')) token.remove_prefix(1);  // 1*SP
+  return token;
 }
 
 // --- AS2 --------------------------------------------------------------------------------------
@@ -239,8 +242,25 @@ namespace {
 // comes from the request, and a gateway that posted a refusal wherever anyone asked would
 // make requests into its own network for strangers. A refused message gets its negative MDN
 // in the answer to its POST instead.
+// An async MDN URL we can post to: http:// or https://, printable ASCII without spaces, at most
+// 2048 bytes. Another (a mailto:, a typo) would only fail at every attempt while the partner
+// waits for its receipt: its MDN is answered in the response instead.
+bool postable_url(std::string_view url) {
+  if (url.size() > 2048) return false;
+  const auto lower_starts = [url](std::string_view prefix) {
+    if (url.size() <= prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(url[i])) != prefix[i]) return false;
+    }
+    return true;
+  };
+  if (!lower_starts("http://") && !lower_starts("https://")) return false;
+  return std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 bool posts_mdn_later(const as2::ReceiveOutcome& outcome) {
-  return !outcome.mdn_request.async_url.empty() && as2::is_positive(outcome.disposition);
+  return !outcome.mdn_request.async_url.empty() && as2::is_positive(outcome.disposition) &&
+         postable_url(outcome.mdn_request.async_url);
 }
 
 // A message we have already taken (the same AS2-From and Message-ID: its row's unique key
@@ -352,11 +372,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   if (!processed && !outcome.was_signed &&
       !core.as2_refusals().admit(request.remote_address, now_ms())) {
     count_as2_received(core, partner, request.body.size(), processed);
-    core.metrics()
-        .counter("edigate_as2_refusals_unrecorded_total",
-                 "AS2 requests refused and not stored (past the per-minute share of their "
-                 "address or of all; summed up in as2.refusals_suppressed)")
-        .add();
+    counters::as2_refusals_unrecorded(core.metrics()).add();
     if (outcome.mdn) return responder.send(mdn_response(*outcome.mdn));
     return responder.send(refused_without_mdn(outcome));
   }
@@ -458,6 +474,11 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     return responder.send(problem(500, "cannot record the message"));
   }
   count_as2_received(core, partner, request.body.size(), processed);
+  if (processed && outcome.mdn && !outcome.mdn_request.async_url.empty() && !async_mdn) {
+    std::cerr << "edigate: as2: message " + std::to_string(message_id) + " from " + partner_id +
+                     " asks for its MDN at a URL we cannot post to (not http:// or https://): "
+                     "answered in the response\n";
+  }
   if (!processed) {
     // The journal says so too (stored refusals only: those past the refusal gate are summed
     // up once a minute, so a flood cannot fill the log).
@@ -507,20 +528,13 @@ Response unauthorized() {
 // An upload without a valid token or client certificate: anyone can send one, so each is
 // audited only as far as Core::upload_refusals lets it (a commit each); the rest are counted
 // and summed up once a minute.
-// `details`: what is known of it ("{}" for bad credentials; a partner's upload that is refused
-// for its content says whose it is and why).
-void refused_upload(Core& core, const Request& request, const std::string& details = "{}") {
+void refused_upload(Core& core, const Request& request) {
   if (core.upload_refusals().admit(request.remote_address, now_ms())) {
     (void)core.store().append_audit(
-        {"https", "upload.refused", "address:" + request.remote_address, details});
+        {"https", "upload.refused", "address:" + request.remote_address, "{}"});
     return;
   }
-  core.metrics()
-      .counter("edigate_upload_refusals_unaudited_total",
-               "Uploads refused for their credentials and not audited one by one (past the "
-               "per-minute share of their address or of all; summed up in "
-               "upload.refusals_suppressed)")
-      .add();
+  counters::upload_refusals_unaudited(core.metrics()).add();
 }
 
 void upload(Core& core, Request& request, Responder& responder) {
@@ -530,9 +544,11 @@ void upload(Core& core, Request& request, Responder& responder) {
     refused_upload(core, request);
     return responder.send(unauthorized());
   }
-  if (request.body.empty()) {  // nothing to keep but the attempt
-    refused_upload(core, request,
-                   store::json_text({{"partner", partner->id}, {"error", "the body is empty"}}));
+  if (request.body.empty()) {  // nothing to keep but the attempt, which is the partner's
+    (void)core.store().append_audit({"https", "upload.refused", "partner:" + partner->id,
+                                     store::json_text({{"partner", partner->id},
+                                                       {"address", request.remote_address},
+                                                       {"error", "the body is empty"}})});
     return responder.send(problem(400, "the body is empty"));
   }
   store::NewMessage m;
