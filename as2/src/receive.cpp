@@ -214,13 +214,13 @@ ReceiveOutcome receive(const Headers& headers, std::string_view body, const Loca
   auto partner = identify(out, headers, local, partners);
   if (!partner) return fail(partner.error());
   known = *partner;
+  out.mdn_request.micalg = mdn_digest(out.mdn_request, (*partner)->accept_sha1_signatures);
   // RFC 4130 5.3.3: every message has one. Without it a retry cannot be told from a new
   // message, and the MDN could not say which message it answers. Refused once the partner is
   // known, so that its refusal is signed as its profile says.
   if (const std::string_view id = trim(out.message_id); id.empty() || id == "<>") {
     return fail({ErrorCode::bad_input, "the message has no Message-ID"});
   }
-  out.mdn_request.micalg = mdn_digest(out.mdn_request, (*partner)->accept_sha1_signatures);
   auto entity = parse_mime(headers, body, limits.mime);
   if (!entity) return fail(entity.error());
   Unwrapper unwrapper(out, local, **partner, limits);

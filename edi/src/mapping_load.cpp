@@ -59,6 +59,18 @@ class Loader {
                         ": no standard maps directory is known here (<mappings "
                         "standard> in edigate.xml, --standard-maps)");
       }
+      if (named.starts_with(kStandard)) {
+        const std::filesystem::path inside(named.substr(kStandard.size()));
+        const bool escapes = inside.empty() || inside.is_absolute() ||
+                             std::any_of(inside.begin(), inside.end(),
+                                         [](const std::filesystem::path& p) { return p == ".."; });
+        if (escapes) {
+          return fail(file_, line(root),
+                      std::string(base) +
+                          ": standard: names a map inside the standard maps "
+                          "directory (x12/850.xml)");
+        }
+      }
       const std::filesystem::path base_path = named.starts_with(kStandard)
                                                   ? standard_dir_ / named.substr(kStandard.size())
                                                   : path.parent_path() / base;

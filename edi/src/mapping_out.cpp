@@ -470,9 +470,10 @@ void apply_default(json& object, const Default& d, std::size_t depth = 0,
     return;
   }
   auto found = object.find(key);
-  if (found == object.end()) {
+  if (found == object.end() || found->is_null()) {  // null: as absent, as reading takes it
     if (depth >= d.create.size() || !d.create[depth]) return;
-    found = object.emplace(key, json::object()).first;
+    if (found == object.end()) found = object.emplace(key, json::object()).first;
+    *found = json::object();
   }
   json& child = *found;
   if (child.is_array()) {

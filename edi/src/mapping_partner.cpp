@@ -112,7 +112,7 @@ std::vector<std::shared_ptr<const Map>> load_standard_maps(const std::filesystem
   std::sort(files.begin(), files.end());
   std::vector<std::shared_ptr<const Map>> maps;
   for (const auto& f : files) {
-    if (auto m = load_map(f, issues)) maps.push_back(std::move(m));
+    if (auto m = load_map(f, issues, dir)) maps.push_back(std::move(m));
   }
   return maps;
 }

@@ -28,12 +28,19 @@ struct MapOptions {
 };
 
 // Where the standard maps are: --standard-maps, else beside the partner directory
-// (mappings/partners/X -> mappings/standard), else the installed copy.
+// (mappings/partners/X -> mappings/standard, however the directory is written: ".", a trailing
+// slash), else the installed copy (under /usr or /usr/local).
 fs::path standard_dir(const MapOptions& o) {
   if (!o.standard_maps.empty()) return o.standard_maps;
-  const fs::path beside =
-      fs::path(o.partner).lexically_normal().parent_path().parent_path() / "standard";
-  if (fs::is_directory(beside)) return beside;
+  std::error_code ec;
+  fs::path partner = fs::absolute(o.partner.empty() ? "." : o.partner, ec).lexically_normal();
+  if (!partner.has_filename()) partner = partner.parent_path();  // "dir/" -> "dir"
+  const fs::path beside = partner.parent_path().parent_path() / "standard";
+  if (fs::is_directory(beside, ec)) return beside;
+  for (const char* installed :
+       {"/usr/share/edigate/mappings/standard", "/usr/local/share/edigate/mappings/standard"}) {
+    if (fs::is_directory(installed, ec)) return installed;
+  }
   return "/usr/share/edigate/mappings/standard";
 }
 

@@ -401,6 +401,11 @@ head -c 2000000 /dev/zero | tr '\0' 'x' >big.bin
 check "an oversized body" 0 curl -s -o /dev/null -w '%{http_code}' \
   -H 'Authorization: Bearer upload-token' --data-binary @big.bin "http://127.0.0.1:$http_port/upload"
 has "413 for an oversized body" out "413"
+# The token is taken with the scheme in any case and spaces after it (an empty body: past the
+# credentials, refused for itself).
+check "an upload with the scheme in lower case" 0 curl -s -o /dev/null -w '%{http_code}' \
+  -H 'Authorization: bearer   upload-token' --data-binary '' "http://127.0.0.1:$http_port/upload"
+has "400, not 401: the token was taken" out "400"
 check "an empty upload" 0 curl -s -o empty.json -w '%{http_code}' -H 'Authorization: Bearer upload-token' \
   --data-binary '' "http://127.0.0.1:$http_port/upload"
 has "400 for an empty body" out "400"

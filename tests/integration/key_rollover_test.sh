@@ -64,13 +64,17 @@ curl -s "http://127.0.0.1:$admin_port/metrics" -H 'Authorization: Bearer admin-t
 has "the previous certificate's expiry gauge" metrics \
   'edigate_certificate_expiry_timestamp_seconds{use="as2-previous",name="2026"}'
 
-# 4. A previous key that is our current key is refused (a renewal on the same key needs none),
-#    and a sign-with naming no previous key is refused at its line.
+# 4. A previous certificate on our current key is taken (a partner pinning a certificate
+#    renewed on the same key still needs sign-with); the current certificate itself is not. A
+#    sign-with naming no previous key is refused at its line.
 openssl req -x509 -key our-2027.key -out our-2027-again.pem -days 30 -subj /CN=EDIGATE-TEST-AGAIN 2>/dev/null
 sed 's|<previous name="2026" key="certs/as2/our.key" cert="certs/as2/our.pem"/>|<previous name="2026" key="our-2027.key" cert="our-2027-again.pem"/>|' \
   edigate.xml >same-key.xml
-check "config check: a previous key that is the current one" 1 "$bin" config check -c same-key.xml
-has "is refused" err "this is our current key"
+check "config check: a previous certificate on the current key" 0 "$bin" config check -c same-key.xml
+sed 's|<previous name="2026" key="certs/as2/our.key" cert="certs/as2/our.pem"/>|<previous name="2026" key="our-2027.key" cert="our-2027.pem"/>|' \
+  edigate.xml >same-cert.xml
+check "config check: the current certificate as a previous one" 1 "$bin" config check -c same-cert.xml
+has "is refused" err "this is our current certificate"
 sed 's|sign-with="2026"|sign-with="2025"|' partners/retailer.xml >retailer-2025.xml
 mkdir -p bad/partners && cp retailer-2025.xml bad/partners/retailer.xml
 sed -e 's|dir="partners"|dir="bad/partners"|' edigate.xml >bad.xml

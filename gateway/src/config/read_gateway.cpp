@@ -230,11 +230,6 @@ struct Reader {
       } else if (previous.identity.certificate &&
                  previous.identity.certificate.same_as(s.identity.certificate)) {
         fail(p, "this is our current certificate (cert), not a previous one");
-      } else if (previous.identity.key && s.identity.certificate &&
-                 key_matches(s.identity.certificate, previous.identity.key)) {
-        fail(p,
-             "this is our current key: a certificate renewed on the same key needs no "
-             "<previous>, messages to the old one are decrypted as they are");
       }
       s.previous.push_back(std::move(previous));
     }

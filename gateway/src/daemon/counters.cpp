@@ -1,5 +1,6 @@
 #include "daemon/counters.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace edigate::gateway::daemon::counters {
@@ -63,11 +64,27 @@ http::Counter& purged_messages(http::Metrics& m) {
   return m.counter("edigate_store_purged_messages_total", "Messages removed by retention");
 }
 
+http::Counter& as2_refusals_unrecorded(http::Metrics& m) {
+  return m.counter("edigate_as2_refusals_unrecorded_total",
+                   "AS2 requests refused and not stored (past the per-minute share of their "
+                   "address or of all; summed up in as2.refusals_suppressed)");
+}
+
+http::Counter& upload_refusals_unaudited(http::Metrics& m) {
+  return m.counter("edigate_upload_refusals_unaudited_total",
+                   "Uploads refused for their credentials and not audited one by one (past the "
+                   "per-minute share of their address or of all; summed up in "
+                   "upload.refusals_suppressed)");
+}
+
 void declare(http::Metrics& m, const config::GatewayConfig& config) {
+  const bool upload_served =
+      std::any_of(config.listeners.begin(), config.listeners.end(),
+                  [](const config::ListenerConfig& l) { return l.serves.upload; });
   for (const config::PartnerProfile& p : config.partners) {
     std::vector<std::string_view> transports;
     if (p.as2 && config.as2) transports.emplace_back("as2");
-    if (!p.upload.token_sha256.empty() || !p.upload.client_cert_sha256.empty()) {
+    if (upload_served && (!p.upload.token_sha256.empty() || !p.upload.client_cert_sha256.empty())) {
       transports.emplace_back("https");
     }
     if (p.sftp && config.sftp) transports.emplace_back("sftp");
@@ -79,13 +96,15 @@ void declare(http::Metrics& m, const config::GatewayConfig& config) {
     (void)documents(m, p.id);
     (void)edi_errors(m, p.id);
     for (const config::Route& r : p.routes) (void)delivery_failures(m, p.id, r.connector);
-    if ((p.as2 && !p.as2->url.empty()) || !p.https_push_connector.empty() || p.sftp_push) {
-      (void)outbound_messages(m, p.id);
-    }
+    const bool sendable = (p.as2 && !p.as2->url.empty() && config.as2) ||
+                          !p.https_push_connector.empty() || p.sftp_push;
+    if (p.mapping && sendable) (void)outbound_messages(m, p.id);
   }
   (void)mdn_timeouts(m);
   (void)jobs_released(m);
   (void)purged_messages(m);
+  (void)as2_refusals_unrecorded(m);
+  (void)upload_refusals_unaudited(m);
 }
 
 }  // namespace edigate::gateway::daemon::counters

@@ -27,12 +27,16 @@ http::Counter& outbound_messages(http::Metrics& m, std::string_view partner);
 http::Counter& mdn_timeouts(http::Metrics& m);
 http::Counter& jobs_released(http::Metrics& m);
 http::Counter& purged_messages(http::Metrics& m);
+http::Counter& as2_refusals_unrecorded(http::Metrics& m);
+http::Counter& upload_refusals_unaudited(http::Metrics& m);
 
-// Per partner: messages for each transport it can use (as2 with an <as2>, https with upload
-// credentials, sftp with SFTP logins), bytes and refusals over AS2 (the only transport they
-// are counted for), documents and EDI errors, delivery
-// failures per connector its routes name, outbound messages when it can be sent to; and the
-// counters without labels. Series of a partner removed since stay (counters only grow).
+// Per partner: messages for each transport it can use (as2 with an <as2> and our station,
+// https with upload credentials and a listener serving upload, sftp with SFTP logins and our
+// SFTP server), bytes and refusals over AS2 (the only transport they are counted for),
+// documents and EDI errors, delivery failures per connector its routes name, outbound messages
+// when the ERP can send it documents (a mapping directory and an AS2 url with our station, an
+// https-push or an sftp-push); and the counters above without labels. Series of a partner
+// removed since stay (counters only grow).
 void declare(http::Metrics& m, const config::GatewayConfig& config);
 
 }  // namespace edigate::gateway::daemon::counters

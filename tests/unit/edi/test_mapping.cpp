@@ -429,6 +429,19 @@ TEST_CASE("an overlay extends a standard map by name, wherever it is copied", "[
   CHECK(issues.front().message ==
         "standard:x12/850.xml: no standard maps directory is known here (<mappings standard> in "
         "edigate.xml, --standard-maps)");
+  // standard: stays inside the standard maps directory.
+  for (const char* outside : {"standard:../x12/850.xml", "standard:/etc/hostname", "standard:"}) {
+    issues.clear();
+    const auto escaping = dir.write("out.xml", std::string(R"(<?xml version="1.0"?>
+<mapping xmlns="urn:edigate:mapping:1" extends=")") +
+                                                   outside + R"("/>
+)");
+    CHECK(mapping::load_map(escaping, issues, standard) == nullptr);
+    REQUIRE_FALSE(issues.empty());
+    CHECK(issues.front().message == std::string(outside) +
+                                        ": standard: names a map inside the standard maps "
+                                        "directory (x12/850.xml)");
+  }
   // A file that is not there says why.
   issues.clear();
   CHECK(mapping::load_map(dir.path() / "missing.xml", issues) == nullptr);
