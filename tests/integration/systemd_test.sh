@@ -30,6 +30,17 @@ done
 grep -q '^ExecStart=/usr/bin/edigate serve' "$src/systemd/edigate.service" || fail "ExecStart"
 grep -q '^ExecStart=/usr/bin/edigate serve' "$tmp/root/usr/lib/systemd/system/edigate.service" ||
   fail "the unit installed under /usr starts /usr/bin/edigate"
+# The installed examples name the installed layout, nothing of the source tree's.
+examples="$tmp/root/usr/share/edigate/examples"
+if grep -n '"var/\|"\.\./' "$examples/edigate.xml" "$examples/partners/demo-retailer.xml"; then
+  fail "an installed example names a path of the source tree"
+fi
+grep -q 'standard="/usr/share/edigate/mappings/standard"' "$examples/edigate.xml" ||
+  fail "the example edigate.xml names the installed standard maps"
+grep -q 'database="/var/lib/edigate/edigate.db"' "$examples/edigate.xml" ||
+  fail "the example edigate.xml keeps its store under /var/lib/edigate"
+grep -q 'dir="/usr/share/edigate/mappings/partners/retailer"' "$examples/partners/demo-retailer.xml" ||
+  fail "the example partner names the installed example maps"
 # Under another prefix the unit starts the binary installed there.
 DESTDIR="$tmp/local" cmake --install "$build" --prefix /usr/local >/dev/null || fail "cmake --install (/usr/local)"
 grep -q '^ExecStart=/usr/local/bin/edigate serve' "$tmp/local/usr/local/lib/systemd/system/edigate.service" ||
