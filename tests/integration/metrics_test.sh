@@ -59,5 +59,16 @@ has "the newcomer's AS2 series" metrics.txt '^edigate_messages_received_total{pa
 has "its delivery series" metrics.txt '^edigate_delivery_failures_total{partner="newcomer",connector="files"} 0$'
 grep -q 'partner="newcomer",transport="https"' metrics.txt && fail "an upload series without upload credentials" || ok
 
+# The header limit counts the whole block: many small fields, each far below header-bytes
+# (16384), 24 KB in all, get 431 and are counted as such (Beast's own count let them through).
+python3 - "$http_port" <<'PY' && ok || fail "24 KB of small header fields get 431"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * 3000 + b"\r\n")
+sys.exit(0 if s.recv(64).startswith(b"HTTP/1.1 431") else 1)
+PY
+metrics
+has "the refusal is counted" metrics.txt 'edigate_http_refused_total{listener="http-0",status="431"} 1'
+
 echo "metrics: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -148,6 +148,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void on_header(beast::error_code ec, std::size_t n) {
     listener_->bytes_received->add(static_cast<double>(n));
     if (ec) return on_read_error(ec);
+    // The header block as the parser took it, whole: the limit is on that, however the
+    // parser's own check counted the pieces it came in.
+    if (n > limits().max_header_bytes) return on_read_error(bhttp::error::header_limit);
     // Trailer fields after a chunked body land in the same fields (Beast files one beside the
     // header of the same name): the request takes the fields as they are now, so trailer fields
     // are dropped (RFC 9110 section 6.5.1 lets a recipient discard them), not taken as headers.
