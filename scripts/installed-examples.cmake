@@ -27,6 +27,13 @@ foreach(pair
   list(GET parts 1 to)
   string(REPLACE "${from}" "${to}" gateway "${gateway}")
 endforeach()
+# The demo's tokens are public (their text is in the comments): the example refuses to load,
+# at the token's line, until an operator puts a hash of their own there.
+string(REGEX REPLACE "sha256=\"[0-9a-f]+\"" "sha256=\"PUT-THE-OUTPUT-OF-edigate-config-hash-token-HERE\""
+       gateway "${gateway}")
+string(REGEX REPLACE "<!-- The demo admin token is [^>]*-->"
+       "<!-- Make a token: openssl rand -base64 32; its hash: edigate config hash-token. -->"
+       gateway "${gateway}")
 file(WRITE "${EDIGATE_OUT}/edigate.xml" "${gateway}")
 
 file(READ "${EDIGATE_SOURCE}/gateway/demo/partners/demo-retailer.xml" partner)
@@ -34,4 +41,8 @@ string(REPLACE "../var/certs/partners/demo-retailer.pem" "/etc/edigate/partners/
        partner "${partner}")
 string(REPLACE "../../../mappings/partners/retailer"
        "${EDIGATE_DATADIR}/edigate/mappings/partners/retailer" partner "${partner}")
+string(REGEX REPLACE "sha256=\"[0-9a-f]+\"" "sha256=\"PUT-THE-OUTPUT-OF-edigate-config-hash-token-HERE\""
+       partner "${partner}")
+string(REGEX REPLACE "<!-- The demo upload token is [^>]*-->"
+       "<!-- The partner's upload token, hashed: edigate config hash-token. -->" partner "${partner}")
 file(WRITE "${EDIGATE_OUT}/partners/demo-retailer.xml" "${partner}")

@@ -466,7 +466,9 @@ void apply_default(json& object, const Default& d, std::size_t depth = 0,
   const std::string key(path.substr(0, dot));
   if (!object.is_object()) return;
   if (dot == std::string_view::npos) {
-    if (!object.contains(key)) object[key] = d.value;
+    if (const auto leaf = object.find(key); leaf == object.end() || leaf->is_null()) {
+      object[key] = d.value;
+    }
     return;
   }
   auto found = object.find(key);

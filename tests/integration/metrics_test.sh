@@ -25,7 +25,9 @@ for series in \
   'edigate_delivery_failures_total{partner="retailer",connector="erp"} 0' \
   'edigate_mdn_timeouts_total 0' \
   'edigate_jobs_released_total 0' \
-  'edigate_store_purged_messages_total 0'; do
+  'edigate_store_purged_messages_total 0' \
+  'edigate_as2_refusals_unrecorded_total 0' \
+  'edigate_upload_refusals_unaudited_total 0'; do
   grep -qxF "$series" metrics.txt && ok || fail "at start: $series"
 done
 grep -q 'edigate_outbound_messages_total{partner="retailer"}' metrics.txt &&

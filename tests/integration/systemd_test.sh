@@ -41,13 +41,19 @@ grep -q 'database="/var/lib/edigate/edigate.db"' "$examples/edigate.xml" ||
   fail "the example edigate.xml keeps its store under /var/lib/edigate"
 grep -q 'dir="/usr/share/edigate/mappings/partners/retailer"' "$examples/partners/demo-retailer.xml" ||
   fail "the example partner names the installed example maps"
+# The demo's public tokens are not carried into them: each must be replaced before it loads.
+if grep -n 'd637ba5f\|f3cd1ffa\|edigate-demo-admin-token\|demo-retailer-upload-token' \
+  "$examples/edigate.xml" "$examples/partners/demo-retailer.xml"; then
+  fail "an installed example carries a public demo token"
+fi
 # Under another prefix the unit starts the binary installed there.
 DESTDIR="$tmp/local" cmake --install "$build" --prefix /usr/local >/dev/null || fail "cmake --install (/usr/local)"
 grep -q '^ExecStart=/usr/local/bin/edigate serve' "$tmp/local/usr/local/lib/systemd/system/edigate.service" ||
   fail "the unit installed under /usr/local starts /usr/local/bin/edigate"
 # The directories operations.md lays out are made by tmpfiles; nothing the unit does not use.
 for d in /etc/edigate /etc/edigate/partners /etc/edigate/partners/certs /etc/edigate/tls \
-         /etc/edigate/as2 /etc/edigate/secrets /var/lib/edigate /var/lib/edigate/spool; do
+         /etc/edigate/as2 /etc/edigate/secrets /etc/edigate/push /var/lib/edigate \
+         /var/lib/edigate/spool; do
   grep -q "^d $d " "$src/systemd/edigate.tmpfiles" || fail "tmpfiles does not make $d"
 done
 ! grep -q '^LogsDirectory=' "$src/systemd/edigate.service" || fail "a logs directory nothing writes"

@@ -174,9 +174,8 @@ Response server_problem(const Request& r, std::string_view what, std::string_vie
   return problem(500, std::string(what) + " (see the gateway's log)");
 }
 
-// Partners' bytes kept under `spool_id` for an operator: sent only with their audit entry
-// (`read`) written; a failure to read them or to audit the read is a server_problem.
-// Bytes answered only once their reading is audited.
+// Partners' bytes for an operator: sent only with their audit entry (`read`) written; a
+// failure to read them or to audit the read is a server_problem.
 Response audited_answer(Core& core, const Request& request, std::string bytes,
                         const char* content_type, const store::AuditEvent& read) {
   if (auto a = core.store().append_audit(read); !a.ok()) {
@@ -185,6 +184,7 @@ Response audited_answer(Core& core, const Request& request, std::string bytes,
   return Response::text(200, std::move(bytes), content_type);
 }
 
+// The same for the bytes kept under `spool_id`.
 Response audited_read(Core& core, const Request& request, const std::string& spool_id,
                       std::string_view what, const char* content_type,
                       const store::AuditEvent& read) {
@@ -476,8 +476,8 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
   count_as2_received(core, partner, request.body.size(), processed);
   if (processed && outcome.mdn && !outcome.mdn_request.async_url.empty() && !async_mdn) {
     std::cerr << "edigate: as2: message " + std::to_string(message_id) + " from " + partner_id +
-                     " asks for its MDN at a URL we cannot post to (not http:// or https://): "
-                     "answered in the response\n";
+                     " asks for its MDN at a URL we cannot post to (not an http:// or https:// "
+                     "URL of at most 2048 printable characters): answered in the response\n";
   }
   if (!processed) {
     // The journal says so too (stored refusals only: those past the refusal gate are summed

@@ -485,7 +485,7 @@ std::string dies_again(const Live& live, const store::Job& job) {
     connector = kind.substr(kDeliverJob.size());
   } else if (kind.starts_with(kRedeliverJob)) {
     connector = kind.substr(kRedeliverJob.size());
-  } else if (kind == kNotifyOutJob) {
+  } else if (kind.starts_with(kNotifyOutJob)) {  // notify_out:<status>
     connector = live.config->outbound_status_connector;
     if (connector.empty()) return {};  // not asked for now: it ends at once, nothing to revive for
   } else {

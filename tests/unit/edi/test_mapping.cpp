@@ -474,6 +474,16 @@ TEST_CASE("a default fills the objects a document has and makes no order, pack o
   for (const auto& i : result.issues) FAIL(i.to_string());
   CHECK(result.bytes.find("SN1**2*EA~") != std::string::npos);  // the default reached the item
   CHECK(result.bytes.find("REF*IA*00778812~") != std::string::npos);  // extensions made
+  // A null is as absent, for the default's field and for the objects on its way.
+  json nulls = asn;
+  nulls["extensions"] = json::object({{"vendor_number", nullptr}});
+  auto filled = mapping::render_interchange(partner, Standard::x12, {nulls}, numbers, {});
+  for (const auto& i : filled.issues) FAIL(i.to_string());
+  CHECK(filled.bytes.find("REF*IA*00778812~") != std::string::npos);
+  nulls["extensions"] = nullptr;
+  filled = mapping::render_interchange(partner, Standard::x12, {nulls}, numbers, {});
+  for (const auto& i : filled.issues) FAIL(i.to_string());
+  CHECK(filled.bytes.find("REF*IA*00778812~") != std::string::npos);
   // Read back, the order without packs has none.
   const Collect back = map_in(partner, result.bytes);
   REQUIRE(back.docs.size() == 1);
