@@ -218,7 +218,7 @@ ReceiveOutcome receive(const Headers& headers, std::string_view body, const Loca
   // RFC 4130 5.3.3: every message has one. Without it a retry cannot be told from a new
   // message, and the MDN could not say which message it answers. Refused once the partner is
   // known, so that its refusal is signed as its profile says.
-  if (const std::string_view id = trim(out.message_id); id.empty() || id == "<>") {
+  if (out.message_id.empty() || out.message_id == "<>") {  // trimmed by identify()
     return fail({ErrorCode::bad_input, "the message has no Message-ID"});
   }
   auto entity = parse_mime(headers, body, limits.mime);

@@ -1,7 +1,7 @@
 #include "daemon/handlers.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <boost/beast/core/string.hpp>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -103,14 +103,16 @@ std::optional<std::string> bad_list_query(const Request& r, bool with_status) {
   return "status is one of " + known_list;
 }
 
+// Whether `s` starts with `prefix`, ASCII letters in any case.
+bool starts_with_any_case(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && boost::beast::iequals(s.substr(0, prefix.size()), prefix);
+}
+
 // The token of "Authorization: Bearer <token>" (the scheme in any case, RFC 9110 11.1).
 std::optional<std::string_view> bearer(const Request& r) {
   const auto auth = r.header("Authorization");
   constexpr std::string_view kScheme = "bearer ";
-  if (!auth || auth->size() < kScheme.size()) return std::nullopt;
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>((*auth)[i])) != kScheme[i]) return std::nullopt;
-  }
+  if (!auth || !starts_with_any_case(*auth, kScheme)) return std::nullopt;
   std::string_view token = auth->substr(kScheme.size());
   while (token.starts_with(' ')) token.remove_prefix(1);  // 1*SP
   return token;
@@ -237,27 +239,22 @@ std::optional<as2::HttpMessage> parse_http(std::string_view bytes) {
 
 namespace {
 
-// Is the MDN posted later to the URL the message names (Receipt-Delivery-Option)? Only for a
-// message its partner's policy accepted (signed by that partner, when it must be): the URL
-// comes from the request, and a gateway that posted a refusal wherever anyone asked would
-// make requests into its own network for strangers. A refused message gets its negative MDN
-// in the answer to its POST instead.
 // An async MDN URL we can post to: http:// or https://, printable ASCII without spaces, at most
 // 2048 bytes. Another (a mailto:, a typo) would only fail at every attempt while the partner
 // waits for its receipt: its MDN is answered in the response instead.
 bool postable_url(std::string_view url) {
   if (url.size() > 2048) return false;
-  const auto lower_starts = [url](std::string_view prefix) {
-    if (url.size() <= prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(url[i])) != prefix[i]) return false;
-    }
-    return true;
-  };
-  if (!lower_starts("http://") && !lower_starts("https://")) return false;
+  if (!starts_with_any_case(url, "http://") && !starts_with_any_case(url, "https://")) {
+    return false;
+  }
   return std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// Is the MDN posted later to the URL the message names (Receipt-Delivery-Option)? Only for a
+// message its partner's policy accepted (signed by that partner, when it must be), and to a
+// URL we can post to: the URL comes from the request, and a gateway that posted a refusal
+// wherever anyone asked would make requests into its own network for strangers. A refused
+// message gets its negative MDN in the answer to its POST instead.
 bool posts_mdn_later(const as2::ReceiveOutcome& outcome) {
   return !outcome.mdn_request.async_url.empty() && as2::is_positive(outcome.disposition) &&
          postable_url(outcome.mdn_request.async_url);
