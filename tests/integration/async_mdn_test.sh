@@ -167,7 +167,7 @@ import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open("sink.log", "a") as f: f.write(self.headers.get("Message-ID", "") + "\n")
+        with open("sink.log", "a") as f: f.write(self.headers.get("Message-ID", "") + " " + self.path + "\n")
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
@@ -346,7 +346,30 @@ sed -e "s/000118830/000118877/g" -e "s/\*118830\*/*118877*/; s/GE\*2\*118830/GE*
 check "as2 send asking for an MDN by mail" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" mailto.msg \
   --partner-cert certs/as2/our.pem --expect-mic "$(sed -n 's/^Expected-MIC: //p' mailto.out)"
 has "its signed MDN comes in the response" out "mdn_disposition: processed"
-has "the journal says why" daemon.log "asks for its MDN at a URL we cannot post to"
+has "the journal says why" daemon.log "asks for its MDN at a URL we do not post to (not an http:// or https:// URL"
+
+# --- <policy async-mdn-urls>: MDNs posted only under the prefixes the profile lists ----------
+sed -i "s|<policy require-signed=\"true\" require-encrypted=\"true\"/>|<policy require-signed=\"true\" require-encrypted=\"true\" async-mdn-urls=\"http://127.0.0.1:$sink_port/mdn-allowed\"/>|" \
+  partners/retailer.xml
+check "config with async-mdn-urls" 0 "$bin" config check --config edigate.xml
+reload
+listed() {  # listed NUMBER URL: an 850 asking for its MDN at URL
+  sed -e "s/000118830/000$1/g" -e "s/\*118830\*/*$1*/; s/GE\*2\*118830/GE*2*$1/" "$po" >"listed-$1.edi"
+  "$bin" as2 pack "listed-$1.edi" -o "listed-$1.msg" --from TEST-RETAILER --to EDIGATE-TEST \
+    --cert certs/partners/demo-retailer.pem --key certs/partners/demo-retailer.key \
+    --partner-cert certs/as2/our.pem --async-mdn-url "$2" >"listed-$1.out"
+  "$bin" as2 send "http://127.0.0.1:$http_port/as2" "listed-$1.msg" --partner-cert certs/as2/our.pem \
+    --expect-mic "$(sed -n 's/^Expected-MIC: //p' "listed-$1.out")" >"listed-$1.answer" 2>&1
+}
+check "an MDN asked for under the listed prefix" 0 listed 118878 "http://127.0.0.1:$sink_port/mdn-allowed/x"
+wait_for 15 grep -q " /mdn-allowed/x\$" sink.log && ok || fail "it is posted there"
+check "an MDN asked for at a URL the profile does not list" 0 listed 118879 "http://127.0.0.1:$sink_port/mdn-elsewhere"
+has "its signed MDN comes in the response" listed-118879.answer "mdn_disposition: processed"
+has "the journal says why" daemon.log "at a URL we do not post to (not under the partner's <policy async-mdn-urls>)"
+sleep 1
+if grep -q "/mdn-elsewhere" sink.log; then fail "nothing is posted to the unlisted URL"; else ok; fi
+sed -i "s|async-mdn-urls=\"[^\"]*\"|async-mdn-urls=\"http://127.0.0.1:$sink_port\"|" partners/retailer.xml
+check "a prefix that ends at the host is refused" 1 "$bin" config check --config edigate.xml
 
 kill -TERM "$daemon"
 wait "$daemon"

@@ -278,6 +278,9 @@ struct PartnerAs2 {
   std::vector<as2::ContentCipher> accept_ciphers;
   bool allow_sha1 = false;
   bool allow_3des = false;
+  // Where their messages may have our async MDNs posted (<policy async-mdn-urls>): URL
+  // prefixes, each scheme://host[:port]/path; empty: any http(s) URL a message names.
+  std::vector<std::string> async_mdn_urls;
   static constexpr unsigned kDefaultMdnTimeoutSeconds = 3600;
   MdnMode mdn = MdnMode::sync;
   bool mdn_signed = true;

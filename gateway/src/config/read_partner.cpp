@@ -61,6 +61,9 @@ struct Reader {
     a.require_encrypted = node.attribute("require-encrypted").as_bool(true);
     a.allow_sha1 = node.attribute("allow-sha1").as_bool(false);
     a.allow_3des = node.attribute("allow-3des").as_bool(false);
+    for (std::string_view w : words(node.attribute("async-mdn-urls").value())) {
+      a.async_mdn_urls.emplace_back(w);
+    }
     // The XSD names the values; a name it let through that we do not know is refused, never
     // dropped (an accept-ciphers list left empty would accept every cipher).
     const auto names = [&](const char* attribute, const char* fallback, auto parse, auto& into) {

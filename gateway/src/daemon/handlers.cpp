@@ -250,21 +250,37 @@ bool postable_url(std::string_view url) {
   return std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// Is the MDN posted later to the URL the message names (Receipt-Delivery-Option)? Only for a
-// message its partner's policy accepted (signed by that partner, when it must be), and to a
-// URL we can post to: the URL comes from the request, and a gateway that posted a refusal
-// wherever anyone asked would make requests into its own network for strangers. A refused
-// message gets its negative MDN in the answer to its POST instead.
-bool posts_mdn_later(const as2::ReceiveOutcome& outcome) {
+// Why an MDN asked for at `url` (Receipt-Delivery-Option) is not posted there, or empty. The
+// URL comes from the request: a gateway that posted wherever anyone asked would make requests
+// into its own network for strangers, so a refused message gets its negative MDN in the answer
+// to its POST (only a message its partner's policy accepted is answered later), as does one
+// whose URL we cannot post to or its partner's <policy async-mdn-urls> does not list.
+std::string_view why_mdn_not_posted(const as2::ReceiveOutcome& outcome,
+                                    const config::PartnerProfile* partner) {
+  const std::string_view url = outcome.mdn_request.async_url;
+  if (!postable_url(url)) {
+    return "not an http:// or https:// URL of at most 2048 printable characters";
+  }
+  if (partner == nullptr || !partner->as2 || partner->as2->async_mdn_urls.empty()) return {};
+  const auto& allowed = partner->as2->async_mdn_urls;
+  const bool listed = std::any_of(allowed.begin(), allowed.end(), [url](const std::string& p) {
+    return starts_with_any_case(url, p);
+  });
+  return listed ? std::string_view{} : "not under the partner's <policy async-mdn-urls>";
+}
+
+// Is the MDN posted later to the URL the message names?
+bool posts_mdn_later(const as2::ReceiveOutcome& outcome, const config::PartnerProfile* partner) {
   return !outcome.mdn_request.async_url.empty() && as2::is_positive(outcome.disposition) &&
-         postable_url(outcome.mdn_request.async_url);
+         why_mdn_not_posted(outcome, partner).empty();
 }
 
 // A message we have already taken (the same AS2-From and Message-ID: its row's unique key
 // refused this one): the MDN stored for it again, nothing processed twice. Found at the insert
 // rather than looked up before it, so that no query is spent on the messages that are not
 // duplicates, and a retry that raced the first copy to the commit gets the MDN too.
-void answer_duplicate(Core& core, const std::string& partner_id, const as2::ReceiveOutcome& outcome,
+void answer_duplicate(Core& core, const config::PartnerProfile* partner,
+                      const std::string& partner_id, const as2::ReceiveOutcome& outcome,
                       std::string_view body, Responder& responder) {
   store::Store& st = core.store();
   // The first copy may have been committed by another writer and not yet flushed: nothing is
@@ -293,7 +309,7 @@ void answer_duplicate(Core& core, const std::string& partner_id, const as2::Rece
     }
     responder.send(Response::text(200, ""));
   };
-  if (!outcome.mdn || posts_mdn_later(outcome)) return answer_without_mdn();
+  if (!outcome.mdn || posts_mdn_later(outcome, partner)) return answer_without_mdn();
   auto earlier = st.get_mdn_for(partner_id, outcome.message_id);
   if (!earlier.ok()) return responder.send(problem(500, "cannot read the stored MDN"));
   if (!earlier.value()) return answer_without_mdn();
@@ -396,7 +412,7 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     payload = std::move(prepared.value());
   }
   // The MDN's bytes too, so that a duplicate later gets exactly these.
-  const bool async_mdn = outcome.mdn && posts_mdn_later(outcome);
+  const bool async_mdn = outcome.mdn && posts_mdn_later(outcome, partner);
   std::string mdn_bytes;
   std::optional<store::PendingBlob> mdn_blob;
   if (outcome.mdn) {
@@ -466,15 +482,16 @@ void as2_intake(Core& core, Request& request, Responder& responder) {
     // Refused by the message's unique key, in a transaction that committed (had it failed,
     // the status would be the commit's error): the first copy is stored.
     if (recorded.code == store::StoreErrc::duplicate) {
-      return answer_duplicate(core, partner_id, outcome, request.body, responder);
+      return answer_duplicate(core, partner, partner_id, outcome, request.body, responder);
     }
     return responder.send(problem(500, "cannot record the message"));
   }
   count_as2_received(core, partner, request.body.size(), processed);
   if (processed && outcome.mdn && !outcome.mdn_request.async_url.empty() && !async_mdn) {
     std::cerr << "edigate: as2: message " + std::to_string(message_id) + " from " + partner_id +
-                     " asks for its MDN at a URL we cannot post to (not an http:// or https:// "
-                     "URL of at most 2048 printable characters): answered in the response\n";
+                     " asks for its MDN at a URL we do not post to (" +
+                     std::string(why_mdn_not_posted(outcome, partner)) +
+                     "): answered in the response\n";
   }
   if (!processed) {
     // The journal says so too (stored refusals only: those past the refusal gate are summed
