@@ -73,8 +73,19 @@ sed -n 's/^GS\*\([^*]*\*\)\{5\}\([0-9]*\)\*.*/\2/p' <(curl -s -H 'Authorization:
 [ -n "$(cat gs06)" ] && ok || fail "our GS06 read from the interchange"
 has "the audit entry names the unanswered set's group" overdue-audit.txt "group_control[^0-9]*$(cat gs06)[^0-9]"
 
-# The partner's 997 comes late: it still settles the message.
+# The partner's 997 comes late: it still settles the message. First in an interchange whose IEA02
+# is not its ISA13: our TA1 rejects that interchange (the partner sends it again), so its 997
+# settles nothing.
 curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$first/raw?as=received" >first.edi
+ack997 9100 first.edi A 000009199
+ta1_for_9100() {
+  sqlite3 -cmd '.timeout 5000' var/edigate.db \
+    "SELECT count(*) FROM acks a JOIN messages m ON m.id = a.message_id WHERE a.type = 'TA1' AND m.direction = 'in'" |
+    grep -qv '^0$'
+}
+wait_for 10 ta1_for_9100 && ok || fail "a TA1 rejects the 997's interchange"
+status_of "$first" | grep -q "^overdue \['awaiting_ack'\]" && ok ||
+  { fail "the 997 inside a rejected interchange leaves the message overdue"; status_of "$first"; }
 ack997 9101 first.edi A
 wait_for 10 sh -c "$(declare -f message status_of); api='$api' status_of $first | grep -q \"^accepted \\['accepted'\\]\"" && ok ||
   { fail "a late 997 accepts the overdue message"; status_of "$first"; }

@@ -79,16 +79,17 @@ pack_retailer_message() {  # pack_retailer_message PAYLOAD OUT [OPTION...]
   mic=$(sed -n 's/^Expected-MIC: //p' pack.out)
 }
 # The retailer's 997 (ISA13 00000NNNN) for the 856 in OUR_EDI (an outbound interchange of ours),
-# accepting (A) or rejecting (R) it, sent to the gateway over AS2.
-ack997() {  # ack997 NNNN OUR_EDI A|R
-  local gs st
+# accepting (A) or rejecting (R) it, sent to the gateway over AS2. With a fourth argument, its
+# IEA02 is that instead of the ISA13 (an envelope our TA1 rejects).
+ack997() {  # ack997 NNNN OUR_EDI A|R [IEA02]
+  local gs st iea=${4:-00000$1}
   gs=$(sed -n 's/^GS\*\([^*]*\*\)\{5\}\([0-9]*\)\*.*/\2/p' "$2")
   st=$(sed -n 's/^ST\*856\*\([0-9]*\).*/\1/p' "$2")
   local ak5="AK5*A" ak9="AK9*A*1*1*1"
   [ "$3" = R ] && ak5="AK5*R*5" && ak9="AK9*R*1*1*0"
   printf '%s\n' "ISA*00*          *00*          *08*6111470100     *ZZ*BLUERIDGEHW    *261130*2100*U*00401*00000$1*0*P*>~" \
     "GS*FA*6111470100*BLUERIDGEHW*20261130*2100*$1*X*004010~" "ST*997*0001~" "AK1*SH*$gs~" \
-    "AK2*856*$st~" "$ak5~" "$ak9~" "SE*6*0001~" "GE*1*$1~" "IEA*1*00000$1~" >"ack-$1.edi"
+    "AK2*856*$st~" "$ak5~" "$ak9~" "SE*6*0001~" "GE*1*$1~" "IEA*1*$iea~" >"ack-$1.edi"
   pack_retailer_message "ack-$1.edi" "ack-$1.msg"
   check "the partner's 997 ($3) over AS2" 0 "$bin" as2 send "http://127.0.0.1:$http_port/as2" \
     "ack-$1.msg" --partner-cert certs/as2/our.pem --expect-mic "$mic"

@@ -3,7 +3,8 @@
 # rendered with our control numbers into the partner's EDI at once (a bad document gets a 422
 # naming its JSON path), stored, and sent to the partner over AS2 (signed, encrypted, a signed
 # sync MDN tracked in as2_sent). A second edigate plays the partner. The same Idempotency-Key
-# twice is one message; the partner down: retried, sent once it is back; resend from the API.
+# twice is one message; the partner down: retried, sent once it is back, or given up after its
+# <send-retry max-attempts>; resend from the API.
 # Usage: outbound_test.sh EDIGATE SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -14,8 +15,10 @@ asn="$src/docs/schemas/examples/ship_notice.json"
 p_port=$(free_port)
 p_admin=$(free_port)
 
-sed -i "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
-  partners/retailer.xml
+# Tries spaced at most 2 s apart (the default grows to an hour), so that the partner's return
+# is seen soon.
+sed -i -e "s|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\">|<as2 id=\"TEST-RETAILER\" cert=\"../certs/partners/demo-retailer.pem\" url=\"http://127.0.0.1:$p_port/as2\">|" \
+  -e 's|<duplicates |<send-retry max-interval="2"/>\n  <duplicates |' partners/retailer.xml
 # Tokens with scopes: the ERP's may only send documents and read its outbound messages; a
 # monitor's may read, not see partners' data nor act.
 erp_hash=$(printf 'erp-outbound-token' | "$bin" config hash-token)
@@ -143,8 +146,36 @@ id3=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])
 audit_has() { "$bin" audit export --db var/edigate.db | grep "\"action\":\"$1\"" | grep -q "message:$2"; }
 wait_for 15 audit_has outbound.attempt_failed "$id3" && ok || fail "the failed attempt is audited"
 "$bin" serve --config partner-side/edigate.xml >>partner.log 2>&1 &
-pids+=($!)
+partner_daemon=$!
+pids+=($partner_daemon)
 wait_for 40 audit_has outbound.sent "$id3" && ok || { fail "sent once the partner is back"; tail -5 daemon.log; }
+
+# The partner down past its <send-retry max-attempts>: given up, a dead letter, the message
+# failed (send-failed); the journal and the audit say so.
+reload_retry() {  # reload_retry ATTRIBUTES
+  local before
+  before=$(grep -c 'configuration reloaded' daemon.log)
+  sed -i "s|<send-retry [^>]*/>|<send-retry $1/>|" partners/retailer.xml
+  kill -HUP "$daemon"
+  wait_for 10 sh -c "[ \$(grep -c 'configuration reloaded' daemon.log) -gt $before ]" && ok ||
+    fail "reload with <send-retry $1/>"
+}
+reload_retry 'max-attempts="2" max-interval="1"'
+kill "$partner_daemon"
+wait "$partner_daemon" 2>/dev/null
+post "a fourth ship notice, partner down for good" 202 "partner=retailer" "$asn"
+id4=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])")
+wait_for 15 audit_has outbound.failed "$id4" && ok || fail "given up after two attempts"
+[ "$("$bin" audit export --db var/edigate.db | grep '"action":"outbound.attempt_failed"' | grep -c "message:$id4\"")" = 1 ] &&
+  ok || fail "one failed attempt retried, the second the last"
+message "$id4" | python3 -c "
+import json, sys; m = json.load(sys.stdin)
+assert m['status'] == 'failed' and m['as2_sent'][0]['state'] == 'send-failed', m" && ok ||
+  fail "the message failed, its sending send-failed"
+"$bin" serve --config partner-side/edigate.xml >>partner.log 2>&1 &
+partner_daemon=$!
+pids+=($partner_daemon)
+reload_retry 'max-interval="2"'
 
 # Resend from the API: the same Message-ID again; the partner answers with its stored MDN.
 sent_id=$(message "$id" | python3 -c "import json, sys; print(json.load(sys.stdin)['as2_sent'][0]['id'])")

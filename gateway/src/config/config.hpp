@@ -372,6 +372,16 @@ struct PartnerProfile {
   // sent, to acknowledge every document in it before the message is marked overdue; 0: not
   // watched.
   unsigned expect_ack_seconds = 0;
+  // <send-retry>: how often what we send them (AS2 messages and acknowledgements, async MDNs,
+  // SFTP pushes) is tried before it is given up as a dead letter, and the longest wait between
+  // two tries. The waits grow from kFirstSendRetrySeconds (or the longest, when shorter),
+  // doubling, each drawn at random below its ceiling. The defaults keep trying for about half a
+  // day on average, so that a partner's maintenance night leaves nothing to resend by hand.
+  static constexpr unsigned kDefaultSendAttempts = 30;
+  static constexpr unsigned kDefaultSendMaxIntervalSeconds = 3600;
+  static constexpr unsigned kFirstSendRetrySeconds = 30;
+  unsigned send_attempts = kDefaultSendAttempts;
+  unsigned send_max_interval_seconds = kDefaultSendMaxIntervalSeconds;
   std::vector<Route> routes;
 
   // The connector for a document type; null when the partner does not route it.

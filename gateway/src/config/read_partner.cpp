@@ -276,6 +276,11 @@ PartnerProfile read_partner(const XmlFile& xml, const GatewayConfig& gateway,
     const std::string_view send = a.attribute("send").as_string("as2");
     p.ack_send = send == "none" ? AckSend::none : send == "sftp" ? AckSend::sftp : AckSend::as2;
   }
+  if (pugi::xml_node retry = root.child("send-retry")) {
+    p.send_attempts = retry.attribute("max-attempts").as_uint(p.send_attempts);
+    p.send_max_interval_seconds =
+        retry.attribute("max-interval").as_uint(p.send_max_interval_seconds);
+  }
   if (pugi::xml_node e = root.child("expect-acks")) {
     p.expect_ack_seconds = e.attribute("within").as_uint();
   }

@@ -113,6 +113,20 @@ connectors::RetryPolicy retry_policy_of(const Live& live, std::string_view conne
   return policy;
 }
 
+// How often what we send a partner is tried (its <send-retry>; the defaults for a partner a
+// reload removed).
+connectors::RetryPolicy send_policy_of(const config::PartnerProfile* partner) {
+  using config::PartnerProfile;
+  const unsigned attempts = partner ? partner->send_attempts : PartnerProfile::kDefaultSendAttempts;
+  const unsigned longest =
+      partner ? partner->send_max_interval_seconds : PartnerProfile::kDefaultSendMaxIntervalSeconds;
+  connectors::RetryPolicy policy;
+  policy.max_attempts = static_cast<int>(attempts);
+  policy.cap = std::chrono::seconds(longest);
+  policy.base = std::chrono::seconds(std::min(longest, PartnerProfile::kFirstSendRetrySeconds));
+  return policy;
+}
+
 // When to ask again for a delivery the connector's circuit breaker held: once its cool-down
 // is over (`retry_after`), at least kCircuitWaitMs from now, spread by up to a quarter more so
 // that a backlog held together does not come back all at once. Asking every kCircuitWaitMs
@@ -266,11 +280,11 @@ void finish_audited(store::Store& st, const store::Job& job, const store::AuditE
 // together with what `on_dead` records (the audit entry, a state), in one commit; tried again
 // a little later if that commit fails.
 void fail_audited(store::Store& st, const store::Job& job, bool final, const std::string& error,
-                  const store::AuditEvent& retry_event,
+                  const connectors::RetryPolicy& policy, const store::AuditEvent& retry_event,
                   const std::function<store::Status()>& on_dead) {
   bool dead = false;
   const store::Status done = st.batch([&]() -> store::Status {
-    if (auto s = schedule_or_dead(st, job, job.attempts, final, error, {}, {}, dead); !s.ok()) {
+    if (auto s = schedule_or_dead(st, job, job.attempts, final, error, {}, policy, dead); !s.ok()) {
       return s;
     }
     if (dead) return on_dead();
@@ -1061,10 +1075,14 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         }
       }
     }
-    // The partner's acks of what we sent, unless an interchange here was refused: the payload's
-    // acks are read as a whole, and one in an interchange not the partner's must not settle
-    // our documents (such a message's acks are left alone: a note for the operator).
-    if (refused_count == 0) {
+    // The partner's acks of what we sent, unless an interchange here was refused or its envelope
+    // rejected: the payload's acks are read as a whole, and one in an interchange not the
+    // partner's, or one our TA1/CONTRL tells them to send again, must not settle our documents
+    // (such a message's acks are left alone: the sets say why; the resent copy settles them).
+    const bool envelope_rejected =
+        std::any_of(result.sets.begin(), result.sets.end(),
+                    [](const ProcessedSet& set) { return !set.envelope_rejected.empty(); });
+    if (refused_count == 0 && !envelope_rejected) {
       if (auto s = reconcile_acks(st, partner->id, acks_read, message_id); !s.ok()) return s;
     }
     // Acknowledgements once per message: a job run again after a crash does not send a second
@@ -1356,7 +1374,7 @@ void JobRunner::send_mdn(const store::Job& job) {
         {"as2", "mdn.sent", subject, store::json_text({{"http_status", sent.http_status}})});
   }
   fail_audited(
-      st, job, sent.status == as2::SendStatus::rejected, sent.error,
+      st, job, sent.status == as2::SendStatus::rejected, sent.error, send_policy_of(partner),
       {"as2", "mdn.attempt_failed", subject,
        store::json_text({{"attempt", job.attempts}, {"error", sent.error}})},
       [&] {
@@ -1579,6 +1597,7 @@ void JobRunner::send_as2(const store::Job& job, const config::GatewayConfig& con
   out.details["http_status"] = outcome.http_status;
   out.details["as2_message_id"] = record.as2_message_id;
   out.details["mdn"] = async ? "async" : "sync";
+  out.retry = send_policy_of(&partner);
   record_send_outcome(job, sent.value(), outcome, their.mdn_timeout_seconds, out);
 }
 
@@ -1666,7 +1685,7 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
   change.disposition = outcome.mdn ? outcome.mdn->disposition : "";
   change.error = outcome.error;
   change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
-  fail_audited(st, job, outcome.status == as2::SendStatus::rejected, outcome.error,
+  fail_audited(st, job, outcome.status == as2::SendStatus::rejected, outcome.error, out.retry,
                {"as2", prefix + ".attempt_failed", subject,
                 store::json_text({{"attempt", job.attempts}, {"error", outcome.error}})},
                [&]() -> store::Status {
@@ -2002,6 +2021,7 @@ void JobRunner::push_sftp(const store::Job& job, const config::PartnerProfile& p
                           settle(store::message_status::sent, ""));
   }
   fail_audited(st, job, pushed.status().code == sftp::ErrorCode::refused, pushed.status().message,
+               send_policy_of(&partner),
                {"sftp", prefix + ".attempt_failed", subject,
                 store::json_text({{"attempt", job.attempts}, {"error", pushed.status().message}})},
                [&] {

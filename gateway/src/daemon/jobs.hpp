@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/retry_policy.hpp"
 #include "daemon/core.hpp"
 #include "edigate/as2/send.hpp"
 
@@ -222,6 +223,7 @@ class JobRunner {
     std::string audit_prefix;         // "ack" or "outbound": <prefix>.sent, .failed, ...
     bool settles_message = false;     // the message's status follows (outbound messages)
     unsigned expect_ack_seconds = 0;  // outbound: the partner's <expect-acks within>
+    connectors::RetryPolicy retry;    // the partner's <send-retry>
     nlohmann::json details;           // what the audit entries say about it
   };
   void send_ack(const store::Job& job, std::string_view ack_id);
