@@ -203,6 +203,12 @@ erp_id=$(python3 -c "import json; print(json.load(open('scoped.out'))['message_i
 scoped "and reads its outbound message" 200 erp-outbound-token GET "/messages/$erp_id"
 scoped "and what we rendered of it" 200 erp-outbound-token GET "/messages/$erp_id/raw?as=received"
 scoped "but not a partner's message" 403 erp-outbound-token GET "/messages/$inbound"
+scoped "it lists the outbound messages" 200 erp-outbound-token GET "/messages?direction=out&status=rejected"
+python3 -c "
+import json; l = json.load(open('scoped.out'))
+assert l and all(m['direction'] == 'out' and m['status'] == 'rejected' for m in l), l" && ok ||
+  fail "the outbound list holds the rejected outbound messages only"
+scoped "nor the inbound ones" 403 erp-outbound-token GET "/messages?direction=in"
 has "the refusal names the scope" scoped.out "does not have the scope 'read'"
 scoped "nor its bytes" 403 erp-outbound-token GET "/messages/$inbound/raw"
 scoped "nor the message list" 403 erp-outbound-token GET "/messages"
@@ -216,7 +222,7 @@ scoped "nor sends documents" 403 monitor-token POST "/outbound?partner=retailer"
 scoped "nor reprocesses" 403 monitor-token POST "/messages/$inbound/reprocess"
 scoped "a token with every scope still does all" 200 admin-token GET "/messages/$inbound/raw"
 "$bin" audit export --db var/edigate.db | grep '"action":"admin.forbidden"' >forbidden.txt
-[ "$(wc -l <forbidden.txt)" = 8 ] && ok || fail "each refusal audited (found $(wc -l <forbidden.txt))"
+[ "$(wc -l <forbidden.txt)" = 9 ] && ok || fail "each refusal audited (found $(wc -l <forbidden.txt))"
 grep -q '"actor":"admin:monitor"' forbidden.txt && ok || fail "the refusal names the token"
 
 # A token limited to the retailer: its messages only, every scope on them.

@@ -855,7 +855,11 @@ void admin_api(Core& core, Request& request, Responder& responder) {
     return outbound_intake(core, *live, request, responder, actor);
   }
   const bool operating = request.method == "POST";  // resend, reprocess, retry
-  if (path == "/api/partners" || path == "/api/messages" || path == "/api/sent") {
+  if (path == "/api/messages") {
+    // An outbound token lists the outbound messages (direction=out): each of them it may read
+    // by id already, and the ERP finds what a partner rejected this way.
+    if (!allowed(config::kScopeRead, query_value(request.query, "direction") == "out")) return;
+  } else if (path == "/api/partners" || path == "/api/sent") {
     if (!allowed(config::kScopeRead)) return;
   }
   if (path == "/api/jobs" || path.starts_with("/api/jobs/")) {
