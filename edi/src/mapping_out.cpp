@@ -136,13 +136,16 @@ class Renderer {
   void render_loop(const MapNode& loop, const json& object, const std::string& path) {
     instances(loop, object, path, false, [&](const json& item, const std::string& at, bool) {
       // A loop with neither array nor into is written when any of its segments has data (a
-      // PCI group for a GIN with the SSCC); its first segment opens it in any case.
+      // PCI group for a GIN with the SSCC), or when its first segment is `always` (the
+      // EDIFACT UNS that a message must have); its first segment opens it in any case.
       const bool own = !loop.array.empty() || !loop.into.empty();
       const std::size_t before = out_.size();
       const std::size_t produced_before = produced_;
       render_segment(loop.children.front(), item, at, true);
       render_children(loop, item, at);
-      if (!own && produced_ == produced_before) out_.resize(before);
+      if (!own && produced_ == produced_before && !loop.children.front().always) {
+        out_.resize(before);
+      }
     });
   }
 
@@ -188,10 +191,13 @@ class Renderer {
     const std::string at = join(path, e.field);
     const json* value = lookup(target, e.field, at, more);
     if (value == nullptr) {
+      // A count of the document's own entries is data of the document: it writes its segment
+      // (the EDIFACT CNT+2 of the lines) as a value would.
       if (!e.count.empty()) {
         const json* counted = member(root_, e.count, e.count.keys.size());
         if (counted != nullptr && counted->is_array()) {
           set_element(seg, pos, std::to_string(counted->size()));
+          return true;
         }
       }
       return false;

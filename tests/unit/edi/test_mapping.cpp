@@ -639,3 +639,27 @@ TEST_CASE("HL parents are found whatever their ids look like", "[mapping]") {
     CHECK(order["packs"][1]["sscc"] == "000123450000000024");
   }
 }
+
+TEST_CASE("an ORDERS goes out with its UNS, and its CNT+2 counts the lines", "[mapping]") {
+  // The standard ORDERS map: UNS is `always` in a summary loop with no array of its own, and
+  // CNT+2 is `count="lines"`; neither holds a value the document gives.
+  mapping::Partner partner =
+      partner_with({std::string(EDIGATE_SOURCE) + "/mappings/standard/edifact/ORDERS.xml"});
+  give_identity(partner, Standard::edifact);
+  json order = {{"type", "purchase_order"},
+                {"order_number", "PO-9"},
+                {"order_date", "2025-03-03"},
+                {"lines",
+                 {{{"line_number", "1"}, {"quantity", "1.50"}, {"unit", "PCE"}},
+                  {{"line_number", "2"}, {"quantity", "3"}, {"unit", "PCE"}}}}};
+  InMemoryControlNumbers numbers;
+  auto result = mapping::render_interchange(partner, Standard::edifact, {order}, numbers);
+  for (const auto& i : result.issues) FAIL(i.to_string());
+  INFO(result.bytes);
+  CHECK(result.bytes.find("'UNS+S'UNT+") != std::string::npos);  // no totals: UNS alone
+  order["totals"] = {{"amount", "5.00"}};
+  result = mapping::render_interchange(partner, Standard::edifact, {order}, numbers);
+  for (const auto& i : result.issues) FAIL(i.to_string());
+  INFO(result.bytes);
+  CHECK(result.bytes.find("'UNS+S'MOA+79:5.00'CNT+2:2'UNT+") != std::string::npos);
+}
