@@ -8,6 +8,7 @@
 #include "edigate/edi/ack.hpp"
 #include "edigate/edi/mapping.hpp"
 #include "input.hpp"
+#include "pipeline/process.hpp"
 
 namespace edigate::cli {
 namespace {
@@ -233,7 +234,17 @@ int run_out(const MapOptions& o) {
   if (!result.ok()) return 1;
   std::cout << result.bytes;
   if (!result.bytes.empty() && result.bytes.back() != '\n') std::cout << "\n";
-  return 0;
+  // Read back as the partner will read it (as POST /api/outbound does before it takes them): a
+  // value the maps let through but the standard does not (a code, a length) is an error here
+  // rather than in the partner's acknowledgement. The interchange is still written, to look at.
+  gateway::ProcessOptions check;
+  check.send_acks = false;
+  const std::vector<std::string> errors =
+      gateway::readback_errors(gateway::process_edi(result.bytes, *partner, check));
+  for (const std::string& e : errors) {
+    std::cerr << o.file << ": the interchange written does not validate: " << e << "\n";
+  }
+  return errors.empty() ? 0 : 1;
 }
 
 int run_check(const MapOptions& o) {

@@ -131,6 +131,14 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("map", "out", "--partner", retailer, "--type", "purchase_order", "-",
             stdin=json.dumps(asn))
     check("--type mismatch refused", r.returncode == 1 and "not purchase_order" in r.stderr, r.stderr)
+    # a value the maps let through but X12 does not: read back, refused with its position
+    long_id = dict(asn)
+    long_id["shipment_id"] = "S" * 40  # BSN02 holds 30
+    r = run("map", "out", "--partner", retailer, "--type", "ship_notice", "-",
+            stdin=json.dumps(long_id))
+    check("an interchange that does not validate: exit 1",
+          r.returncode == 1 and "does not validate" in r.stderr and "BSN02" in r.stderr, r.stderr)
+    check("and it is still written", "BSN*00*" + "S" * 40 in r.stdout, r.stdout[:300])
 
     # --- a 005010 partner rule reaches the 999 (IK3/IK5) ----------------------------------
     p5010 = tmp / "partner-5010"

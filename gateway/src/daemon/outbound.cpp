@@ -68,24 +68,6 @@ std::variant<std::vector<json>, std::string> outbound_documents(const std::strin
   return docs;
 }
 
-// Every error found reading back an interchange we rendered, with its position.
-json outbound_problems(const ProcessResult& result) {
-  json problems = json::array();
-  for (const edi::Problem& p : result.problems) {
-    if (p.is_error()) problems.push_back(edi::to_string(p));
-  }
-  for (const ProcessedSet& set : result.sets) {
-    for (const edi::Problem& p : set.problems) {
-      if (p.is_error()) {
-        problems.push_back("set " + std::to_string(set.index + 1) + " (" + set.transaction +
-                           "): " + edi::to_string(p));
-      }
-    }
-  }
-  if (!result.readable()) problems.push_back("no interchange could be read back");
-  return problems;
-}
-
 }  // namespace
 
 // POST /api/outbound?partner=ID[&standard=x12|edifact]: canonical documents from the ERP for a
@@ -168,7 +150,7 @@ void outbound_intake(Core& core, const Live& live, const Request& request, Respo
   check.send_acks = false;
   check.partner_id = partner->id;
   check.limits = live.config->limits.edi;
-  if (json problems = outbound_problems(process_edi(trial.bytes, *partner->mapping, check));
+  if (json problems = readback_errors(process_edi(trial.bytes, *partner->mapping, check));
       !problems.empty()) {
     return responder.send(json_response(
         422, json{{"error", "the interchange rendered for " + partner_id + " does not validate"},

@@ -170,6 +170,23 @@ std::string party_mismatch(edi::Standard standard, const ProcessedInterchange& i
   return {};
 }
 
+std::vector<std::string> readback_errors(const ProcessResult& result) {
+  std::vector<std::string> errors;
+  for (const edi::Problem& p : result.problems) {
+    if (p.is_error()) errors.push_back(edi::to_string(p));
+  }
+  for (const ProcessedSet& set : result.sets) {
+    for (const edi::Problem& p : set.problems) {
+      if (p.is_error()) {
+        errors.push_back("set " + std::to_string(set.index + 1) + " (" + set.transaction +
+                         "): " + edi::to_string(p));
+      }
+    }
+  }
+  if (!result.readable()) errors.push_back("no interchange could be read back");
+  return errors;
+}
+
 std::string party_mismatch(const edi::InterchangeHeader& h, const ExpectedParties& expected) {
   ProcessedInterchange i;
   i.sender_qualifier = h.sender_qualifier;

@@ -81,6 +81,10 @@ std::string party_mismatch(edi::Standard standard, const ProcessedInterchange& i
 // The same for an envelope as the acknowledgement collector keeps it.
 std::string party_mismatch(const edi::InterchangeHeader& header, const ExpectedParties& expected);
 
+// The errors of an interchange read back with process_edi (one we rendered, as the partner's
+// translator will read it): the envelopes' as they are, a set's as "set 1 (ORDERS): ...".
+std::vector<std::string> readback_errors(const ProcessResult& result);
+
 ProcessResult process_edi(std::string_view payload, const edi::mapping::Partner& partner,
                           const ProcessOptions& options);
 
