@@ -145,6 +145,7 @@ post "a third ship notice, partner down" 202 "partner=retailer" "$asn"
 id3=$(python3 -c "import json; print(json.load(open('post.json'))['message_id'])")
 audit_has() { "$bin" audit export --db var/edigate.db | grep "\"action\":\"$1\"" | grep -q "message:$2"; }
 wait_for 15 audit_has outbound.attempt_failed "$id3" && ok || fail "the failed attempt is audited"
+has "and in the journal" daemon.log "edigate: as2: outbound message:$id3 to retailer (<.*>): attempt 1 failed: "
 "$bin" serve --config partner-side/edigate.xml >>partner.log 2>&1 &
 partner_daemon=$!
 pids+=($partner_daemon)

@@ -1685,6 +1685,11 @@ void JobRunner::record_send_outcome(const store::Job& job, const store::SentAs2&
   change.disposition = outcome.mdn ? outcome.mdn->disposition : "";
   change.error = outcome.error;
   change.mdn_signed = outcome.mdn && outcome.mdn->signed_mdn;
+  // The journal too, as each SFTP push attempt is: the operator watching it sees a partner
+  // that is down before its messages become dead letters.
+  std::cerr << ("edigate: as2: " + prefix + " " + subject + " to " + sent.partner + " (" +
+                sent.as2_message_id + "): attempt " + std::to_string(job.attempts) +
+                " failed: " + outcome.error.substr(0, 300) + "\n");
   fail_audited(st, job, outcome.status == as2::SendStatus::rejected, outcome.error, out.retry,
                {"as2", prefix + ".attempt_failed", subject,
                 store::json_text({{"attempt", job.attempts}, {"error", outcome.error}})},
