@@ -261,7 +261,8 @@ Result<std::int64_t> SqliteStore::bring_forward(std::string_view partner, std::s
         "WHERE m.id = jobs.message_id) + ?4 "
         "WHERE kind = ?3 AND state = 'ready' AND message_id IN (SELECT id FROM messages "
         "WHERE direction = 'out' AND partner = ?1 AND status = ?2) "
-        "AND run_at > (SELECT m.updated_at FROM messages m WHERE m.id = jobs.message_id) + ?4");
+        "AND run_at > (SELECT m.updated_at FROM messages m WHERE m.id = jobs.message_id) + ?4 "
+        "+ 1000");
     q.bind(1, partner).bind(2, status).bind(3, kind).bind(4, window_ms);
     if (auto s = q.run(); !s.ok()) return s;
     return std::int64_t{sqlite3_changes(db_)};

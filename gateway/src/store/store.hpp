@@ -404,8 +404,10 @@ class Store {
                                                                       std::string_view status,
                                                                       std::string_view kind) = 0;
   // Ready `kind` jobs of outbound messages of `partner` in status `status` that are due later
-  // than the message's last change + `window_ms` are made due then (a window shortened by a
-  // reload takes effect at once); returns how many.
+  // than the message's last change + `window_ms` + 1 s are made due then (a window shortened by
+  // a reload takes effect at once); returns how many. The second: a deadline is queued from a
+  // clock read a moment after the message's change, and one that is a few ms later than the
+  // window is not one queued under a longer window (a reload said it "brought forward" these).
   virtual Result<std::int64_t> bring_forward(std::string_view partner, std::string_view status,
                                              std::string_view kind, std::int64_t window_ms) = 0;
   virtual Result<std::vector<QueueDepth>> queue_depth() = 0;
