@@ -538,9 +538,10 @@ RenderResult render_interchange(const Partner& partner, Standard standard,
   const bool x12 = standard == Standard::x12;
   const std::optional<Identity>& identity = x12 ? partner.x12 : partner.edifact;
   if (!identity) {
-    result.issues.push_back(Issue{
-        partner.id, 0,
-        std::string("the partner profile has no <") + (x12 ? "x12" : "edifact") + "> identity"});
+    result.issues.push_back(Issue{partner.id, 0,
+                                  std::string("the mapping directory's partner.xml (partner '") +
+                                      partner.id + "') has no <" + (x12 ? "x12" : "edifact") +
+                                      "> identity (our-id, their-id) to write the envelope with"});
     return result;
   }
   const Identity& id = *identity;

@@ -131,6 +131,11 @@ with tempfile.TemporaryDirectory() as tmp:
     r = run("map", "out", "--partner", retailer, "--type", "purchase_order", "-",
             stdin=json.dumps(asn))
     check("--type mismatch refused", r.returncode == 1 and "not purchase_order" in r.stderr, r.stderr)
+    # EDIFACT for a mapping directory with no EDIFACT identity: the file to fix is named
+    r = run("map", "out", "--partner", retailer, "--standard", "edifact", "-", stdin=json.dumps(asn))
+    check("no <edifact> in the mapping's partner.xml: said so",
+          r.returncode == 1 and "partner.xml" in r.stderr and "<edifact> identity" in r.stderr,
+          r.stderr)
     # a value the maps let through but X12 does not: read back, refused with its position
     long_id = dict(asn)
     long_id["shipment_id"] = "S" * 40  # BSN02 holds 30
