@@ -58,11 +58,12 @@ constexpr const char* kSchema856 = R"(<?xml version="1.0"?>
 <transaction standard="X12" version="004010" id="856" group="SH" name="Ship Notice">
   <segment tag="ST" req="M" max="1"><element pos="1" req="M" type="ID" min="3" max="3"/></segment>
   <segment tag="BSN" req="M" max="1"><element pos="1" req="M" type="ID" min="2" max="2"/></segment>
-  <loop id="HL" req="M" max="unbounded" hierarchy="S O T P I">
+  <loop id="HL" req="M" max="unbounded" hierarchy="S O T P I" hierarchy-top="S"
+        hierarchy-not-under="O/P O/I">
     <segment tag="HL" req="M" max="1">
-      <element pos="1" req="M" type="AN" min="1" max="12"/>
-      <element pos="2" req="O" type="AN" min="1" max="12"/>
-      <element pos="3" req="M" type="ID" min="1" max="2"/>
+      <element pos="1" req="M" type="AN" min="1" max="12" name="628"/>
+      <element pos="2" req="O" type="AN" min="1" max="12" name="734"/>
+      <element pos="3" req="M" type="ID" min="1" max="2" name="735"/>
     </segment>
     <segment tag="LIN" req="O" max="1"><element pos="2" req="M" type="ID" min="2" max="2"/></segment>
   </loop>
@@ -258,6 +259,59 @@ TEST_CASE("856 hierarchy: ids, parents, levels", "[validator]") {
   CHECK(codes(bad.sets[0]) == std::vector<ProblemCode>{ProblemCode::hierarchy_parent_unknown,
                                                        ProblemCode::hierarchy_id_duplicate,
                                                        ProblemCode::element_invalid_code});
+}
+
+// Structures 0001 (S-O-T-P-I, S-O-P-I), 0002 (S-O-I-P) and 0004 (S-O-I) are all accepted;
+// a level that names itself, has no parent, or hangs where it cannot is not.
+TEST_CASE("856 hierarchy: levels placed where they can be", "[validator][hierarchy]") {
+  auto set856 = [](const std::string& body) {
+    std::size_t segments = 2;
+    for (char ch : body) segments += ch == '~' ? 1 : 0;
+    return "ST*856*0001~BSN*00~" + body + "SE*" + std::to_string(segments + 1) + "*0001~";
+  };
+  for (const char* good :
+       {"HL*1**S~HL*2*1*O~HL*3*2*T~HL*4*3*P~HL*5*4*I~",
+        "HL*1**S~HL*2*1*O~HL*3*2*I~HL*4*3*P~HL*5*3*P~", "HL*1**S~HL*2*1*O~HL*3*2*I~HL*4*2*I~",
+        "HL*1**S~HL*2*1*P~HL*3*2*I~", "HL*1**S~HL*2*1*O~HL*3*1*O~HL*4*3*P~HL*5*4*P~HL*6*5*I~"}) {
+    INFO(good);
+    CHECK(validate(interchange({set856(good)}, "SH")).sets[0].problems.empty());
+  }
+  struct Bad {
+    const char* body;
+    ProblemCode code;
+    std::uint64_t segment_in_set;  // of the HL in error
+  };
+  const Bad cases[] = {
+      {"HL*1**S~HL*2*2*O~HL*3*2*I~", ProblemCode::hierarchy_parent_unknown, 4},  // itself
+      {"HL*1**S~HL*2**O~HL*3*2*I~", ProblemCode::hierarchy_level_misplaced, 4},  // no parent
+      {"HL*1**O~HL*2*1*I~", ProblemCode::hierarchy_level_misplaced, 3},          // no S above it
+      {"HL*1**S~HL*2*1*O~HL*3*2*I~HL*4*3*O~", ProblemCode::hierarchy_level_misplaced, 6},
+      {"HL*1**S~HL*2*1*P~HL*3*2*O~", ProblemCode::hierarchy_level_misplaced, 5},
+      {"HL*1**S~HL*2*1*O~HL*3*2*S~", ProblemCode::hierarchy_level_misplaced, 5},
+  };
+  for (const Bad& bad : cases) {
+    INFO(bad.body);
+    const Collected c = validate(interchange({set856(bad.body)}, "SH"));
+    REQUIRE(c.sets[0].problems.size() == 1);
+    const Problem& p = c.sets[0].problems[0];
+    CHECK(p.code == bad.code);
+    CHECK(p.location.segment_in_set == bad.segment_in_set);
+    CHECK(p.location.element == 2);
+    CHECK(p.element_ref == "734");
+  }
+  // The 997 rejects the set and names the element: AK4 position 2, reference 734, code 7.
+  const std::string input = interchange({set856("HL*1**S~HL*2*1*I~HL*3*2*O~")}, "SH");
+  Reader reader(input);
+  AckCollector collector;
+  Validator(test_schemas()).run(reader, collector);
+  AckOptions options;
+  options.date = "20241106";
+  options.time = "0900";
+  InMemoryControlNumbers numbers(1);
+  const auto acks = build_acks(collector.interchanges(), options, numbers);
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].bytes.find("AK2*856*0001~AK3*HL*5*HL*8~AK4*2*734*7*2~AK5*R*5~AK9*R*1*1*0~") !=
+        std::string::npos);
 }
 
 TEST_CASE("unsupported sets and wrong functional groups", "[validator]") {
