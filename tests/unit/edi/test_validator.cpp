@@ -466,6 +466,70 @@ TEST_CASE("CONTRL reports rejected messages with UCM/UCS/UCD", "[ack]") {
   }
 }
 
+namespace {
+
+// The CONTRL body for an EDIFACT input, between the UNH and the UNT of the ack.
+std::string contrl_for(const std::string& input) {
+  SchemaRegistry schemas;
+  REQUIRE(schemas.add(kSchemaOrders, "ORDERS.xml").empty());
+  Reader reader(input);
+  AckCollector collector;
+  Validator(schemas).run(reader, collector);
+  AckOptions options;
+  options.date = "20241106";
+  options.time = "0900";
+  InMemoryControlNumbers numbers(7);
+  const auto acks = build_acks(collector.interchanges(), options, numbers);
+  REQUIRE(acks.size() == 1);
+  INFO(acks[0].error);
+  const std::string& bytes = acks[0].bytes;
+  const std::size_t from = bytes.find("UCI+");
+  const std::size_t to = bytes.find("UNT+");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  return bytes.substr(from, to - from);
+}
+
+const std::string kOrdersBody = "BGM+220+PO1'DTM+137:20241105:102'LIN+1'QTY+21:48'UNS+S'";
+
+}  // namespace
+
+TEST_CASE("CONTRL: a UCF per group, and nothing accepted under a rejection", "[ack][contrl]") {
+  const std::string unb = "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'";
+  const std::string ung = "UNG+ORDERS+GS:14+GR:14+241105:1432+G1+UN+D:96A'";
+  SECTION("groups in order: UCF 7 and the group's UCMs") {
+    CHECK(contrl_for(unb + ung + orders("1", kOrdersBody) + "UNE+1+G1'UNZ+1+REF1'") ==
+          "UCI+REF1+SENDER:14+RECEIVER:14+7'UCF+G1+GS+GR+7'UCM+1+ORDERS:D:96A:UN+7'");
+  }
+  SECTION("UNE count and reference wrong: UCF 4 with the first group error, no UCM 7") {
+    const std::string input =
+        unb + ung + orders("1", kOrdersBody) + orders("2", kOrdersBody) + "UNE+3+G2'UNZ+1+REF1'";
+    CHECK(contrl_for(input) == "UCI+REF1+SENDER:14+RECEIVER:14+7'UCF+G1+GS+GR+4+29'");
+    // The gateway takes no message of a group its CONTRL rejects.
+    Reader reader(input);
+    AckCollector collector;
+    Validator(test_schemas()).run(reader, collector);
+    REQUIRE(collector.interchanges().at(0).groups.size() == 1);
+    CHECK(group_rejected(collector.interchanges()[0].groups[0], Standard::edifact));
+    // A message with errors of its own is still reported, rejected, under the UCF.
+    const std::string bad = unb + ung + orders("1", kOrdersBody) +
+                            orders("2", "BGM+999+PO2'DTM+137:20241105:102'LIN+1'UNS+S'") +
+                            "UNE+1+G1'UNZ+1+REF1'";
+    CHECK(contrl_for(bad) ==
+          "UCI+REF1+SENDER:14+RECEIVER:14+7'UCF+G1+GS+GR+4+29'UCM+2+ORDERS:D:96A:UN+4'UCS+2'"
+          "UCD+12+1:1'");
+  }
+  SECTION("UNZ count wrong: UCI 4, and no message said to be accepted") {
+    const std::string input = unb + orders("1", kOrdersBody) + "UNZ+2+REF1'";
+    CHECK(contrl_for(input) == "UCI+REF1+SENDER:14+RECEIVER:14+4+29'");
+  }
+  SECTION("an invalid UNA rejects the interchange read after it (code 20)") {
+    const std::string input = "UNA:+.?+'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'" +
+                              orders("1", kOrdersBody) + "UNZ+1+REF1'";
+    CHECK(contrl_for(input) == "UCI+REF1+SENDER:14+RECEIVER:14+4+20'");
+  }
+}
+
 TEST_CASE("our CONTRL and 997/999 acks validate against the built-in schemas", "[ack][schemas]") {
   const std::vector<std::string> files = {"edi/edifact/orders-d96a-basic.edi",
                                           "edi/x12/850-4010-basic.edi",
