@@ -296,7 +296,33 @@ void message_response(const ReceivedSet& s, Body& out) {
 bool is_contrl(const ReceivedSet& s) { return s.header.id == "CONTRL"; }
 bool is_fa(const ReceivedGroup& g) { return g.header.functional_id == "FA"; }
 
-// The CONTRL message body: UCI, then a UCM per message.
+// UCF for one received group (UNG ... UNE): its reference, its addresses, taken (7) or
+// rejected with the first group-level error (4).
+void group_response(const ReceivedGroup& g, Body& out) {
+  SegmentData& ucf = out.add("UCF").add(g.header.control_number);
+  ucf.add_composite({g.header.sender_id}).add_composite({g.header.receiver_id});
+  const std::string_view error = first_contrl_code(g.problems, Scope::group);
+  ucf.add(error.empty() ? "7" : "4");
+  if (!error.empty()) ucf.add(std::string(error));
+}
+
+// The UCMs of one group's messages. Under a UCI or UCF that says 4 ("this level and all lower
+// levels rejected") a message is rejected whatever its own checks found, so a UCM saying 7
+// would contradict it: only the messages with errors of their own are reported there.
+void group_messages(const ReceivedGroup& g, bool rejected_above, const AckOptions& options,
+                    Body& out) {
+  for (const ReceivedSet& s : g.sets) {
+    if (is_contrl(s)) continue;
+    if (set_rejected(s) || (options.report_accepted && !rejected_above)) message_response(s, out);
+  }
+}
+
+bool only_contrl(const ReceivedGroup& g) {
+  return !g.sets.empty() && std::all_of(g.sets.begin(), g.sets.end(), is_contrl);
+}
+
+// The CONTRL message body: UCI; the UCMs of messages outside groups; then for each group
+// (UNG ... UNE) a UCF followed by its UCMs, the order the CONTRL message defines.
 std::vector<SegmentData> contrl_body(const ReceivedInterchange& r, const AckOptions& options) {
   const InterchangeHeader& h = r.header;
   Body out;
@@ -306,11 +332,15 @@ std::vector<SegmentData> contrl_body(const ReceivedInterchange& r, const AckOpti
   const std::string_view error = first_contrl_code(r.problems, Scope::interchange);
   uci.add(error.empty() ? "7" : "4");
   if (!error.empty()) uci.add(std::string(error));
+  const bool interchange_rejected = !error.empty();
   for (const ReceivedGroup& g : r.groups) {
-    for (const ReceivedSet& s : g.sets) {
-      if (is_contrl(s)) continue;
-      if (set_rejected(s) || options.report_accepted) message_response(s, out);
-    }
+    if (g.implied) group_messages(g, interchange_rejected, options, out);
+  }
+  for (const ReceivedGroup& g : r.groups) {
+    if (g.implied || only_contrl(g)) continue;
+    group_response(g, out);
+    const bool group_rejected = !first_contrl_code(g.problems, Scope::group).empty();
+    group_messages(g, interchange_rejected || group_rejected, options, out);
   }
   return out.take();
 }
@@ -367,7 +397,10 @@ std::string self_check(std::string_view bytes) {
 
 }  // namespace
 
-bool group_rejected(const ReceivedGroup& g) {
+bool group_rejected(const ReceivedGroup& g, Standard standard) {
+  if (standard == Standard::edifact) {
+    return !g.implied && !first_contrl_code(g.problems, Scope::group).empty();
+  }
   return std::any_of(g.problems.begin(), g.problems.end(),
                      [](const Problem& p) { return !ack_codes(p.code).ak9.empty(); });
 }

@@ -688,10 +688,33 @@ struct InboundMapper::Impl {
     entry.level = level;
     entry.object = object;
     entry.holder = holder;
-    (void)problems;
+    // Below a level already reported, the one report covers this level too.
+    const bool parent_unplaced = parent != nullptr && parent->level == nullptr;
+    if (level == nullptr && base != nullptr && !parent_unplaced) {
+      unmapped_level(s, h, code, parent_id, problems);
+    }
     stack.push_back(Frame{level != nullptr ? level : &kUnplaced, object,
                           level != nullptr ? counts_for(*level) : std::vector<std::uint16_t>{},
                           s.location()});
+  }
+
+  // A level the map nests nowhere under its parent (an order under an item, a level without
+  // a parent): the segments of its loop, and the levels under it, are read but reach no
+  // object, so the document would silently lack them. A warning, not an error: the validator judges
+  // the set's syntax (and rejects the misplacements the standard forbids); this says what the
+  // document left out.
+  static void unmapped_level(const Segment& s, const MapNode& h, std::string_view code,
+                             std::string_view parent, std::vector<Problem>& problems) {
+    std::string message = "hierarchy level " + std::string(s[h.id_pos]);
+    if (!code.empty()) message += " (" + std::string(code) + ")";
+    message += parent.empty() ? ", without a parent," : " under level " + std::string(parent);
+    message +=
+        " has no place in the map; its data, and that of the levels under it, is left "
+        "out of the document";
+    Problem p{ProblemCode::hierarchy_level_unmapped, Severity::warning,
+              s.location_of(h.parent_pos != 0 ? h.parent_pos : h.id_pos), std::move(message)};
+    p.segment_id = std::string(s.tag());
+    problems.push_back(std::move(p));
   }
 
   // `level` (a pack) arrived below `below` (an item) although the canonical nesting has it the

@@ -158,26 +158,23 @@ bool time_out(std::string_view canonical, std::string& out) {
   return all_digits(out);
 }
 
+// X12 data element 623 (time code). The letter codes are North American zones, "D" daylight
+// and "S" standard time; A is Alaska, H Hawaii-Aleutian, T Atlantic, N Newfoundland. The "T"
+// codes (ET, CT, MT, PT, AT, HT, TT, NT: the zone's time, daylight or standard as in effect)
+// and LT (local time) name no fixed offset: telling which applies needs the date and the
+// zone's daylight saving rules, so they give none. 01..12 are ISO P01..P12 (UTC+1..+12) and
+// 13..24 are M12..M01 (UTC-12..-1).
 std::string_view zone_offset(std::string_view code) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kZones{{
-      {"UT", "Z"},
-      {"GM", "Z"},
-      {"ES", "-05:00"},
-      {"ED", "-04:00"},
-      {"CS", "-06:00"},
-      {"CD", "-05:00"},
-      {"MS", "-07:00"},
-      {"MD", "-06:00"},
-      {"PS", "-08:00"},
-      {"PD", "-07:00"},
-      {"AS", "-04:00"},
-      {"AD", "-03:00"},
-      {"AK", "-09:00"},
-      {"HS", "-10:00"},
-      {"NS", "-03:30"},
-      {"ND", "-02:30"},
-      {"TS", "-04:00"},
-      {"TD", "-03:00"},
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 42> kZones{{
+      {"UT", "Z"},      {"GM", "Z"},      {"ED", "-04:00"}, {"ES", "-05:00"}, {"CD", "-05:00"},
+      {"CS", "-06:00"}, {"MD", "-06:00"}, {"MS", "-07:00"}, {"PD", "-07:00"}, {"PS", "-08:00"},
+      {"AD", "-08:00"}, {"AS", "-09:00"}, {"HD", "-09:00"}, {"HS", "-10:00"}, {"TD", "-03:00"},
+      {"TS", "-04:00"}, {"ND", "-02:30"}, {"NS", "-03:30"}, {"01", "+01:00"}, {"02", "+02:00"},
+      {"03", "+03:00"}, {"04", "+04:00"}, {"05", "+05:00"}, {"06", "+06:00"}, {"07", "+07:00"},
+      {"08", "+08:00"}, {"09", "+09:00"}, {"10", "+10:00"}, {"11", "+11:00"}, {"12", "+12:00"},
+      {"13", "-12:00"}, {"14", "-11:00"}, {"15", "-10:00"}, {"16", "-09:00"}, {"17", "-08:00"},
+      {"18", "-07:00"}, {"19", "-06:00"}, {"20", "-05:00"}, {"21", "-04:00"}, {"22", "-03:00"},
+      {"23", "-02:00"}, {"24", "-01:00"},
   }};
   for (const auto& [name, offset] : kZones) {
     if (name == code) return offset;

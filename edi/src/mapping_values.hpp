@@ -23,8 +23,8 @@ bool date_out(std::string_view canonical, int width, std::string& out);
 bool time_in(std::string_view edi, std::string& out);
 bool time_out(std::string_view canonical, std::string& out);
 
-// The ISO offset of an X12 time code ("ES" -> "-05:00", "UT" -> "Z"); empty when the code
-// names no fixed offset (ET, LT, ...).
+// The ISO offset of an X12 time code (623: "ES" -> "-05:00", "UT" -> "Z", "13" -> "-12:00");
+// empty when the code names no fixed offset (ET, LT, ...) or is not a 623 code.
 std::string_view zone_offset(std::string_view x12_time_code);
 
 // EDIFACT DTM value with its format qualifier 2379 (101, 102, 201, 203, 204) -> ISO.

@@ -249,6 +249,10 @@ constexpr std::array kProblems = {
                 "hierarchy_id_duplicate",
                 S::element,
                 {{}, {}, "5", "5", "8", "8", "7", "7", "12"}},
+    ProblemInfo{P::hierarchy_level_misplaced,
+                "hierarchy_level_misplaced",
+                S::element,
+                {{}, {}, "5", "5", "8", "8", "7", "7", "12"}},
     ProblemInfo{P::element_mandatory_missing,
                 "element_mandatory_missing",
                 S::element,
@@ -301,6 +305,7 @@ constexpr std::array kProblems = {
                 "interchange_control_duplicate",
                 S::interchange,
                 {"025", {}, {}, {}, {}, {}, {}, {}, "26"}},
+    ProblemInfo{P::hierarchy_level_unmapped, "hierarchy_level_unmapped", S::segment, {}},
     ProblemInfo{P::totals_mismatch, "totals_mismatch", S::segment, {}},
 };
 

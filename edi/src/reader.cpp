@@ -155,8 +155,9 @@ struct Reader::Impl final : detail::ProblemSink {
   std::vector<Problem> problems;
   int current_problem = -1;
   bool finished = false;
-  bool direct_segment = false;  // step() read a body segment to return without the queue
-  bool fast_path = false;       // fast_body_segment() may be tried (see update_fast_path)
+  bool direct_segment = false;          // step() read a body segment to return without the queue
+  bool fast_path = false;               // fast_body_segment() may be tried (see update_fast_path)
+  std::optional<Problem> rejected_una;  // an invalid UNA whose UNB comes next
 
   explicit Impl(ReaderOptions o)
       : options(std::move(o)), bounds(options.limits.max_elements_per_segment) {
@@ -719,9 +720,17 @@ struct Reader::Impl final : detail::ProblemSink {
                                d.repetition != d.component && d.repetition != d.release));
     const bool usable = distinct && std::none_of(std::begin(seps), std::end(seps), is_alnum);
     if (!usable || (d.decimal != '.' && d.decimal != ',')) {
-      error(ProblemCode::invalid_una, at,
-            "UNA service string advice has invalid or clashing delimiters; the interchange is "
-            "skipped");
+      // When its UNB follows, the interchange is read with the default delimiters and the
+      // problem is reported inside it, so its CONTRL rejects it (UCI 4, code 20) rather than
+      // accepting what was read with delimiters the sender did not announce.
+      const bool unb_next = unb_after_una();
+      std::string message = "UNA service string advice has invalid or clashing delimiters; ";
+      message += unb_next ? "the interchange is rejected" : "the interchange is skipped";
+      if (unb_next) {
+        rejected_una = Problem{ProblemCode::invalid_una, Severity::error, at, std::move(message)};
+      } else {
+        error(ProblemCode::invalid_una, at, std::move(message));
+      }
       advance_counting_lines(3);
       skip_to_header();
       return false;
@@ -731,17 +740,46 @@ struct Reader::Impl final : detail::ProblemSink {
     return true;
   }
 
+  // Whether "UNB" comes right after the 9 bytes of the UNA here (line breaks between allowed).
+  bool unb_after_una() {
+    constexpr std::size_t kMaxBreaks = 64;
+    std::size_t n = 9;
+    while (n < 9 + kMaxBreaks && ensure(n + 1) > n &&
+           (data[pos + n] == '\r' || data[pos + n] == '\n')) {
+      ++n;
+    }
+    // As at_interchange_header() sees it, so skip_to_header() stops there.
+    return ensure(n + 4) >= n + 4 && std::memcmp(data + pos + n, "UNB", 3) == 0 &&
+           !is_alnum(data[pos + n + 3]);
+  }
+
+  // The problem of a UNA whose UNB follows: reported once the interchange has started, or on
+  // its own when that UNB cannot start one.
+  void report_rejected_una() {
+    if (!rejected_una) return;
+    Problem p = std::move(*rejected_una);
+    rejected_una.reset();
+    error(p.code, p.location, std::move(p.message));
+  }
+
   void start_edifact() {
     Delimiters d = Delimiters::edifact_default();
     const bool una = starts_with("UNA");
     if (una && !read_una(d)) return;
+    start_unb(d, una);
+    report_rejected_una();  // still there when the UNB did not start an interchange
+  }
+
+  void start_unb(Delimiters d, bool una) {
     if (!starts_with("UNB") || ensure(4) < 4) {
+      report_rejected_una();
       error(ProblemCode::unb_invalid, here(), "expected UNB after the UNA service string advice");
       skip_to_header();
       return;
     }
     if (!una && data[pos + 3] == '\x1D') d = {'\x1D', '\x1F', 0, '\x1C', 0, '.'};  // level B
     if (data[pos + 3] != d.element) {
+      report_rejected_una();
       error(ProblemCode::unb_invalid, here(),
             "UNB is not followed by the data element separator; the interchange is skipped");
       advance_counting_lines(3);
@@ -782,6 +820,7 @@ struct Reader::Impl final : detail::ProblemSink {
       segment.forget_marks();  // scanned before '*' was a separator: its marks would lie
     }
     push(EventKind::interchange_start, segment_location);
+    report_rejected_una();
     detail::check_unb(s, *this);
   }
 

@@ -242,6 +242,29 @@ class SchemaBuilder {
     index_children(parent);
   }
 
+  // hierarchy-top="S" and hierarchy-not-under="O/P O/I": each code must be a listed level.
+  static void hierarchy_rules(const pugi::xml_node& node, SchemaNode& out) {
+    const auto level_key = [&](std::string_view code) {
+      const auto& levels = out.hierarchy_level_list;
+      if (code.empty() || code.size() > 8 ||
+          std::find(levels.begin(), levels.end(), code) == levels.end()) {
+        fail(node, "hierarchy level '" + std::string(code) + "' is not in hierarchy=\"" +
+                       out.hierarchy_levels + "\"");
+      }
+      return pack_code(code);
+    };
+    if (const pugi::xml_attribute top = node.attribute("hierarchy-top")) {
+      out.hierarchy_top = level_key(top.value());
+    }
+    for (const std::string& pair : split_words(node.attribute("hierarchy-not-under").value())) {
+      const std::size_t slash = pair.find('/');
+      if (slash == std::string::npos) fail(node, "hierarchy-not-under wants child/parent pairs");
+      const std::string_view text(pair);
+      out.hierarchy_not_under.emplace_back(level_key(text.substr(0, slash)),
+                                           level_key(text.substr(slash + 1)));
+    }
+  }
+
   void loop(const pugi::xml_node& node, SchemaNode& out) {
     out.is_loop = true;
     out.loop_id = node.attribute("id").value();
@@ -253,6 +276,7 @@ class SchemaBuilder {
     for (const std::string& level : out.hierarchy_level_list) {
       out.hierarchy_level_keys.push_back(pack_code(level));
     }
+    hierarchy_rules(node, out);
     children(node, out);
     if (out.children.empty() || out.children.front().is_loop) {
       fail(node, "loop " + out.loop_id + " must start with a segment (its trigger)");

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <unordered_set>
+#include <unordered_map>
+#include <utility>
 
 #include "element_check.hpp"
 #include "segment_order.hpp"
@@ -18,13 +19,16 @@ bool SetResult::has_errors() const {
 
 namespace {
 
-// HL (X12) and CPS (EDIFACT) hierarchies: ids unique, parents seen before, levels allowed.
-// Ids almost always count 1, 2, 3...: while they do, "seen before" is a comparison with the
-// last id and nothing is stored; the first id out of that order switches to a set.
+// HL (X12) and CPS (EDIFACT) hierarchies: ids unique, parents seen before and not the level
+// itself, levels allowed, and where the schema gives placement rules (hierarchy-top,
+// hierarchy-not-under), each level placed where it can be. Ids almost always count 1, 2, 3...:
+// while they do, "seen before" is a comparison with the last id and each level code sits at
+// its id's index; the first id out of that order switches to a map.
 class HierarchyCheck {
  public:
   void reset() {
     ids_.clear();
+    levels_.clear();
     last_ = 0;
     sequential_ = true;
   }
@@ -32,25 +36,67 @@ class HierarchyCheck {
   void check(const Segment& segment, const SchemaNode& loop, std::vector<Problem>& out) {
     const std::string_view id = segment[1];
     const std::string_view parent = segment[2];
-    if (!id.empty() && !remember(id)) {
-      add(out, ProblemCode::hierarchy_id_duplicate, segment, 1,
+    const std::string_view level = loop.hierarchy_levels.empty() ? std::string_view{} : segment[3];
+    // Asked before the id is remembered, so a level naming itself is not its own parent.
+    const bool parent_known = !parent.empty() && parent != id && seen(parent);
+    if (!id.empty() && !remember(id, pack_code(level))) {
+      add(out, ProblemCode::hierarchy_id_duplicate, segment, loop, 1,
           "hierarchical id " + std::string(id) + " is used twice in this set", id);
     }
-    if (!parent.empty() && !seen(parent)) {
-      add(out, ProblemCode::hierarchy_parent_unknown, segment, 2,
+    if (!parent.empty() && parent == id) {
+      add(out, ProblemCode::hierarchy_parent_unknown, segment, loop, 2,
+          "level " + std::string(id) + " names itself as its parent", parent);
+    } else if (!parent.empty() && !parent_known) {
+      add(out, ProblemCode::hierarchy_parent_unknown, segment, loop, 2,
           "parent id " + std::string(parent) + " does not name an earlier level", parent);
     }
-    if (loop.hierarchy_levels.empty()) return;
-    const std::string_view level = segment[3];
-    if (!level.empty() && !allowed_level(loop, level)) {
-      add(out, ProblemCode::element_invalid_code, segment, 3,
+    if (level.empty()) return;
+    if (!allowed_level(loop, level)) {
+      add(out, ProblemCode::element_invalid_code, segment, loop, 3,
           "hierarchical level code " + std::string(level) + " is not one of " +
               loop.hierarchy_levels,
           level);
     }
+    if (loop.hierarchy_top != 0) place(segment, loop, level, parent, parent_known, out);
   }
 
  private:
+  // The top level has no parent; any other has one, and not one it may not be under. Each
+  // level is judged by its own link only, so the levels under a misplaced one are not reported
+  // again, and a parent already reported as unknown is not reported twice.
+  void place(const Segment& segment, const SchemaNode& loop, std::string_view level,
+             std::string_view parent, bool parent_known, std::vector<Problem>& out) const {
+    const std::string code(level);
+    if (pack_code(level) == loop.hierarchy_top) {
+      if (!parent_known) return;  // no parent, or one already reported as unknown
+      return add(out, ProblemCode::hierarchy_level_misplaced, segment, loop, 2,
+                 "level " + code + " is the top of the hierarchy and cannot be under level " +
+                     std::string(parent),
+                 parent);
+    }
+    if (parent.empty()) {
+      return add(out, ProblemCode::hierarchy_level_misplaced, segment, loop, 2,
+                 "level " + code + " has no parent (HL02): only the top level stands alone",
+                 parent);
+    }
+    if (!parent_known) return;  // reported as hierarchy_parent_unknown
+    const std::uint64_t above = level_of(parent);
+    const std::pair<std::uint64_t, std::uint64_t> link{pack_code(level), above};
+    const auto& banned = loop.hierarchy_not_under;
+    if (above != 0 && std::find(banned.begin(), banned.end(), link) != banned.end()) {
+      add(out, ProblemCode::hierarchy_level_misplaced, segment, loop, 2,
+          "level " + code + " cannot be under level " + std::string(parent) + " (" +
+              std::string(unpack(above)) + ")",
+          parent);
+    }
+  }
+
+  static std::string unpack(std::uint64_t key) {
+    std::string out;
+    for (; key != 0; key >>= 8) out += static_cast<char>(key & 0xFF);
+    return out;
+  }
+
   static bool allowed_level(const SchemaNode& loop, std::string_view level) {
     if (level.size() > 8) {
       const auto& levels = loop.hierarchy_level_list;
@@ -72,17 +118,19 @@ class HierarchyCheck {
     return n;
   }
 
-  // Records an id; false when it was already there.
-  bool remember(std::string_view id) {
+  // Records an id and its packed level code; false when the id was already there.
+  bool remember(std::string_view id, std::uint64_t level) {
     if (sequential_ && number(id) == last_ + 1) {
       ++last_;
+      levels_.push_back(level);
       return true;
     }
-    if (sequential_) {  // leave the fast path: the set takes over from here
+    if (sequential_) {  // leave the fast path: the map takes over from here
       sequential_ = false;
-      for (std::uint64_t n = 1; n <= last_; ++n) ids_.insert(std::to_string(n));
+      for (std::uint64_t n = 1; n <= last_; ++n) ids_.emplace(std::to_string(n), levels_[n - 1]);
+      levels_.clear();
     }
-    return ids_.emplace(id).second;
+    return ids_.emplace(id, level).second;
   }
 
   bool seen(std::string_view id) const {
@@ -93,15 +141,31 @@ class HierarchyCheck {
     return ids_.count(std::string(id)) != 0;
   }
 
+  // The packed level code of an id seen before (0 when unknown).
+  std::uint64_t level_of(std::string_view id) const {
+    if (sequential_) {
+      const std::uint64_t n = number(id);
+      return n != 0 && n <= last_ ? levels_[n - 1] : 0;
+    }
+    const auto it = ids_.find(std::string(id));
+    return it == ids_.end() ? 0 : it->second;
+  }
+
+  // AK402 / IK402 quote the data element number the schema gives the position (HL01 628, HL02
+  // 734, HL03 735).
   static void add(std::vector<Problem>& out, ProblemCode code, const Segment& segment,
-                  std::size_t element, std::string message, std::string_view value) {
+                  const SchemaNode& loop, std::size_t element, std::string message,
+                  std::string_view value) {
     Problem p{code, Severity::error, segment.location_of(element), std::move(message)};
     p.segment_id = std::string(segment.tag());
     p.value = std::string(value);
+    const auto& rules = loop.segment->by_position;
+    if (element < rules.size() && rules[element] != nullptr) p.element_ref = rules[element]->name;
     out.push_back(std::move(p));
   }
 
-  std::unordered_set<std::string> ids_;
+  std::unordered_map<std::string, std::uint64_t> ids_;
+  std::vector<std::uint64_t> levels_;  // while sequential: the level code of id n at n - 1
   std::uint64_t last_ = 0;
   bool sequential_ = true;
 };

@@ -117,9 +117,8 @@ void reject_inside_rejected_envelopes(ProcessResult& result,
                                       const std::vector<edi::ReceivedInterchange>& received,
                                       const ProcessOptions& options) {
   // Only what the acknowledgement sent says: an interchange rejected by a TA1 (X12: automatic
-  // or TA1 acks) or a UCI (EDIFACT), a group by an AK9 (X12: automatic, 997 or 999 acks). A
-  // CONTRL has no UCF here, so an EDIFACT group is never rejected as a whole; with no acks,
-  // nothing is.
+  // or TA1 acks) or a UCI (EDIFACT), a group by an AK9 (X12: automatic, 997 or 999 acks) or a
+  // UCF (EDIFACT: automatic or CONTRL acks); with no acks, nothing is.
   if (!options.send_acks) return;
   const edi::AckType type = options.ack_type;
   const bool auto_type = type == edi::AckType::automatic;
@@ -140,9 +139,12 @@ void reject_inside_rejected_envelopes(ProcessResult& result,
                               " is rejected: " + first_error_text(r.problems);
       continue;
     }
-    if (!x12 || !ak9_sent) continue;
+    if (!(x12 ? ak9_sent : uci_sent)) continue;
     for (const edi::ReceivedGroup& g : r.groups) {
-      if (g.header.control_number != set.group_control || !edi::group_rejected(g)) continue;
+      if (g.header.control_number != set.group_control ||
+          !edi::group_rejected(g, r.header.standard)) {
+        continue;
+      }
       set.accepted = false;
       set.json.clear();
       set.envelope_rejected =

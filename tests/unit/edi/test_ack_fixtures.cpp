@@ -98,6 +98,7 @@ TEST_CASE("EDIFACT envelope errors: UCI, UCM codes", "[ack][fixtures]") {
   CHECK(segments ==
         std::vector<std::string>{
             "UCI+00000000000105+5412345000013:14+5498765000018:14+4+29",  // UNZ count first
+            "UCF+77+5412345000013+5498765000018+4+29",                    // UNE count 3, ref 78
             "UCM+1+ORDERS:D:96A:UN+4+29",                                 // UNT count 9, actual 3
             "UCM+2+ORDERS:D:96A:UN+4+28",                                 // UNT reference 3, UNH 2
         });

@@ -662,4 +662,31 @@ TEST_CASE("an ORDERS goes out with its UNS, and its CNT+2 counts the lines", "[m
   for (const auto& i : result.issues) FAIL(i.to_string());
   INFO(result.bytes);
   CHECK(result.bytes.find("'UNS+S'MOA+79:5.00'CNT+2:2'UNT+") != std::string::npos);
+
+// An HL the map cannot place (no parent, or itself as parent) used to vanish with its loop,
+// leaving a document without that order and no word of it.
+TEST_CASE("an HL level the map cannot place is reported, not dropped silently", "[mapping]") {
+  const auto partner =
+      partner_with({std::string(EDIGATE_SOURCE) + "/mappings/standard/x12/856.xml"});
+  for (const char* parent : {"", "2"}) {
+    INFO("HL02 '" << parent << "'");
+    const std::string edi =
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*1200*U*"
+        "00401*000000001*0*P*>~\nGS*SH*SENDER*RECEIVER*20250314*1200*1*X*004010~\n"
+        "ST*856*0001~\nBSN*00*ASN-1*20250314*1200*0001~\nHL*1**S~\n" +
+        std::string("HL*2*") + parent +
+        "*O~\nPRF*PO-1~\nHL*3*2*I~\nLIN**UP*012345678905~\nSE*8*0001~\nGE*1*1~\n"
+        "IEA*1*000000001~\n";
+    const Collect out = map_in(partner, edi);
+    REQUIRE(out.docs.size() == 1);
+    CHECK_FALSE(out.docs[0].contains("orders"));
+    bool reported = false;
+    for (const Problem& p : out.problems) {
+      if (p.code != ProblemCode::hierarchy_level_unmapped) continue;
+      reported = true;
+      CHECK(p.location.segment_in_set == 4);
+      CHECK(p.severity == Severity::warning);
+    }
+    CHECK(reported);
+  }
 }

@@ -73,12 +73,26 @@ TEST_CASE("dates and times", "[mapping]") {
   CHECK((time_out("14:30:15.99", out) && out == "14301599"));
 }
 
-TEST_CASE("X12 time codes with a fixed offset", "[mapping]") {
-  CHECK(zone_offset("ES") == "-05:00");
-  CHECK(zone_offset("CD") == "-05:00");
-  CHECK(zone_offset("UT") == "Z");
-  CHECK(zone_offset("ET").empty());  // daylight or not: unknown
-  CHECK(zone_offset("LT").empty());
+TEST_CASE("X12 time codes with a fixed offset", "[mapping][zone]") {
+  // The whole 623 list: letter codes by zone (daylight, standard), then the numeric codes.
+  const std::pair<const char*, const char*> fixed[] = {
+      {"UT", "Z"},      {"GM", "Z"},      {"ED", "-04:00"}, {"ES", "-05:00"}, {"CD", "-05:00"},
+      {"CS", "-06:00"}, {"MD", "-06:00"}, {"MS", "-07:00"}, {"PD", "-07:00"}, {"PS", "-08:00"},
+      {"AD", "-08:00"}, {"AS", "-09:00"},  // Alaska, not Atlantic
+      {"HD", "-09:00"}, {"HS", "-10:00"}, {"TD", "-03:00"}, {"TS", "-04:00"},  // T: Atlantic
+      {"ND", "-02:30"}, {"NS", "-03:30"}, {"01", "+01:00"}, {"09", "+09:00"}, {"12", "+12:00"},
+      {"13", "-12:00"}, {"17", "-08:00"}, {"20", "-05:00"}, {"24", "-01:00"},
+  };
+  for (const auto& [code, offset] : fixed) {
+    INFO(code);
+    CHECK(zone_offset(code) == offset);
+  }
+  // The zone's time, daylight or standard as in effect: no fixed offset. Not 623 codes: none.
+  for (const char* code :
+       {"ET", "CT", "MT", "PT", "AT", "HT", "TT", "NT", "LT", "AK", "00", "25", "es", ""}) {
+    INFO(code);
+    CHECK(zone_offset(code).empty());
+  }
 }
 
 TEST_CASE("EDIFACT date-time formats both ways", "[mapping]") {

@@ -359,15 +359,19 @@ TEST_CASE("UNA problems: truncated, clashing or unusable delimiters", "[reader][
       CHECK(same_location(events[0].location, at(0, 1, 0)));
     }
   }
-  SECTION("clashing delimiters: the UNB after it is read with the defaults") {
-    const std::string input = "UNA++.? '" + kUnb + "'UNZ+0+IC1'";
-    const std::vector<Recorded> events = read_all(input);
-    const std::vector<std::string> expected = {"problem invalid_una", "interchange_start UNB",
-                                               "interchange_end UNZ"};
-    CHECK(kinds(events) == expected);
-    CHECK(same_location(events[0].location, at(0, 1, 0)));
-    CHECK_FALSE(events[1].interchange.has_service_string);
-    CHECK(events[1].location.offset == 9);
+  SECTION("clashing delimiters: the UNB after it is read with the defaults, and rejected") {
+    // The problem comes inside the interchange it belongs to, so its CONTRL rejects it.
+    for (const std::string una : {"UNA++.? '", "UNA:+.?+'", "UNA:+.+ '\r\n"}) {
+      CAPTURE(una);
+      const std::string input = una + kUnb + "'UNZ+0+IC1'";
+      const std::vector<Recorded> events = read_all(input);
+      const std::vector<std::string> expected = {"interchange_start UNB", "problem invalid_una",
+                                                 "interchange_end UNZ"};
+      CHECK(kinds(events) == expected);
+      CHECK(same_location(events[1].location, at(0, 1, 0)));
+      CHECK_FALSE(events[0].interchange.has_service_string);
+      CHECK(events[0].location.offset == una.size());
+    }
     CHECK(ack_codes(ProblemCode::invalid_una).contrl == "20");
   }
   SECTION("alphanumeric delimiter, bad decimal mark") {

@@ -58,11 +58,12 @@ constexpr const char* kSchema856 = R"(<?xml version="1.0"?>
 <transaction standard="X12" version="004010" id="856" group="SH" name="Ship Notice">
   <segment tag="ST" req="M" max="1"><element pos="1" req="M" type="ID" min="3" max="3"/></segment>
   <segment tag="BSN" req="M" max="1"><element pos="1" req="M" type="ID" min="2" max="2"/></segment>
-  <loop id="HL" req="M" max="unbounded" hierarchy="S O T P I">
+  <loop id="HL" req="M" max="unbounded" hierarchy="S O T P I" hierarchy-top="S"
+        hierarchy-not-under="O/P O/I">
     <segment tag="HL" req="M" max="1">
-      <element pos="1" req="M" type="AN" min="1" max="12"/>
-      <element pos="2" req="O" type="AN" min="1" max="12"/>
-      <element pos="3" req="M" type="ID" min="1" max="2"/>
+      <element pos="1" req="M" type="AN" min="1" max="12" name="628"/>
+      <element pos="2" req="O" type="AN" min="1" max="12" name="734"/>
+      <element pos="3" req="M" type="ID" min="1" max="2" name="735"/>
     </segment>
     <segment tag="LIN" req="O" max="1"><element pos="2" req="M" type="ID" min="2" max="2"/></segment>
   </loop>
@@ -260,6 +261,59 @@ TEST_CASE("856 hierarchy: ids, parents, levels", "[validator]") {
                                                        ProblemCode::element_invalid_code});
 }
 
+// Structures 0001 (S-O-T-P-I, S-O-P-I), 0002 (S-O-I-P) and 0004 (S-O-I) are all accepted;
+// a level that names itself, has no parent, or hangs where it cannot is not.
+TEST_CASE("856 hierarchy: levels placed where they can be", "[validator][hierarchy]") {
+  auto set856 = [](const std::string& body) {
+    std::size_t segments = 2;
+    for (char ch : body) segments += ch == '~' ? 1 : 0;
+    return "ST*856*0001~BSN*00~" + body + "SE*" + std::to_string(segments + 1) + "*0001~";
+  };
+  for (const char* good :
+       {"HL*1**S~HL*2*1*O~HL*3*2*T~HL*4*3*P~HL*5*4*I~",
+        "HL*1**S~HL*2*1*O~HL*3*2*I~HL*4*3*P~HL*5*3*P~", "HL*1**S~HL*2*1*O~HL*3*2*I~HL*4*2*I~",
+        "HL*1**S~HL*2*1*P~HL*3*2*I~", "HL*1**S~HL*2*1*O~HL*3*1*O~HL*4*3*P~HL*5*4*P~HL*6*5*I~"}) {
+    INFO(good);
+    CHECK(validate(interchange({set856(good)}, "SH")).sets[0].problems.empty());
+  }
+  struct Bad {
+    const char* body;
+    ProblemCode code;
+    std::uint64_t segment_in_set;  // of the HL in error
+  };
+  const Bad cases[] = {
+      {"HL*1**S~HL*2*2*O~HL*3*2*I~", ProblemCode::hierarchy_parent_unknown, 4},  // itself
+      {"HL*1**S~HL*2**O~HL*3*2*I~", ProblemCode::hierarchy_level_misplaced, 4},  // no parent
+      {"HL*1**O~HL*2*1*I~", ProblemCode::hierarchy_level_misplaced, 3},          // no S above it
+      {"HL*1**S~HL*2*1*O~HL*3*2*I~HL*4*3*O~", ProblemCode::hierarchy_level_misplaced, 6},
+      {"HL*1**S~HL*2*1*P~HL*3*2*O~", ProblemCode::hierarchy_level_misplaced, 5},
+      {"HL*1**S~HL*2*1*O~HL*3*2*S~", ProblemCode::hierarchy_level_misplaced, 5},
+  };
+  for (const Bad& bad : cases) {
+    INFO(bad.body);
+    const Collected c = validate(interchange({set856(bad.body)}, "SH"));
+    REQUIRE(c.sets[0].problems.size() == 1);
+    const Problem& p = c.sets[0].problems[0];
+    CHECK(p.code == bad.code);
+    CHECK(p.location.segment_in_set == bad.segment_in_set);
+    CHECK(p.location.element == 2);
+    CHECK(p.element_ref == "734");
+  }
+  // The 997 rejects the set and names the element: AK4 position 2, reference 734, code 7.
+  const std::string input = interchange({set856("HL*1**S~HL*2*1*I~HL*3*2*O~")}, "SH");
+  Reader reader(input);
+  AckCollector collector;
+  Validator(test_schemas()).run(reader, collector);
+  AckOptions options;
+  options.date = "20241106";
+  options.time = "0900";
+  InMemoryControlNumbers numbers(1);
+  const auto acks = build_acks(collector.interchanges(), options, numbers);
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].bytes.find("AK2*856*0001~AK3*HL*5*HL*8~AK4*2*734*7*2~AK5*R*5~AK9*R*1*1*0~") !=
+        std::string::npos);
+}
+
 TEST_CASE("unsupported sets and wrong functional groups", "[validator]") {
   const std::string unknown = "ST*123*0001~XYZ*1~SE*3*0001~";
   const Collected c = validate(interchange({unknown, set850("0002", kGoodBody)}, "IN"));
@@ -409,6 +463,70 @@ TEST_CASE("CONTRL reports rejected messages with UCM/UCS/UCD", "[ack]") {
   Reader again(acks[0].bytes);
   for (Event e = again.next(); e.kind != EventKind::end_of_input; e = again.next()) {
     if (e.kind == EventKind::problem) FAIL(to_string(again.problem()));
+  }
+}
+
+namespace {
+
+// The CONTRL body for an EDIFACT input, between the UNH and the UNT of the ack.
+std::string contrl_for(const std::string& input) {
+  SchemaRegistry schemas;
+  REQUIRE(schemas.add(kSchemaOrders, "ORDERS.xml").empty());
+  Reader reader(input);
+  AckCollector collector;
+  Validator(schemas).run(reader, collector);
+  AckOptions options;
+  options.date = "20241106";
+  options.time = "0900";
+  InMemoryControlNumbers numbers(7);
+  const auto acks = build_acks(collector.interchanges(), options, numbers);
+  REQUIRE(acks.size() == 1);
+  INFO(acks[0].error);
+  const std::string& bytes = acks[0].bytes;
+  const std::size_t from = bytes.find("UCI+");
+  const std::size_t to = bytes.find("UNT+");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  return bytes.substr(from, to - from);
+}
+
+const std::string kOrdersBody = "BGM+220+PO1'DTM+137:20241105:102'LIN+1'QTY+21:48'UNS+S'";
+
+}  // namespace
+
+TEST_CASE("CONTRL: a UCF per group, and nothing accepted under a rejection", "[ack][contrl]") {
+  const std::string unb = "UNA:+.? 'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'";
+  const std::string ung = "UNG+ORDERS+GS:14+GR:14+241105:1432+G1+UN+D:96A'";
+  SECTION("groups in order: UCF 7 and the group's UCMs") {
+    CHECK(contrl_for(unb + ung + orders("1", kOrdersBody) + "UNE+1+G1'UNZ+1+REF1'") ==
+          "UCI+REF1+SENDER:14+RECEIVER:14+7'UCF+G1+GS+GR+7'UCM+1+ORDERS:D:96A:UN+7'");
+  }
+  SECTION("UNE count and reference wrong: UCF 4 with the first group error, no UCM 7") {
+    const std::string input =
+        unb + ung + orders("1", kOrdersBody) + orders("2", kOrdersBody) + "UNE+3+G2'UNZ+1+REF1'";
+    CHECK(contrl_for(input) == "UCI+REF1+SENDER:14+RECEIVER:14+7'UCF+G1+GS+GR+4+29'");
+    // The gateway takes no message of a group its CONTRL rejects.
+    Reader reader(input);
+    AckCollector collector;
+    Validator(test_schemas()).run(reader, collector);
+    REQUIRE(collector.interchanges().at(0).groups.size() == 1);
+    CHECK(group_rejected(collector.interchanges()[0].groups[0], Standard::edifact));
+    // A message with errors of its own is still reported, rejected, under the UCF.
+    const std::string bad = unb + ung + orders("1", kOrdersBody) +
+                            orders("2", "BGM+999+PO2'DTM+137:20241105:102'LIN+1'UNS+S'") +
+                            "UNE+1+G1'UNZ+1+REF1'";
+    CHECK(contrl_for(bad) ==
+          "UCI+REF1+SENDER:14+RECEIVER:14+7'UCF+G1+GS+GR+4+29'UCM+2+ORDERS:D:96A:UN+4'UCS+2'"
+          "UCD+12+1:1'");
+  }
+  SECTION("UNZ count wrong: UCI 4, and no message said to be accepted") {
+    const std::string input = unb + orders("1", kOrdersBody) + "UNZ+2+REF1'";
+    CHECK(contrl_for(input) == "UCI+REF1+SENDER:14+RECEIVER:14+4+29'");
+  }
+  SECTION("an invalid UNA rejects the interchange read after it (code 20)") {
+    const std::string input = "UNA:+.?+'UNB+UNOC:3+SENDER:14+RECEIVER:14+241105:1432+REF1'" +
+                              orders("1", kOrdersBody) + "UNZ+1+REF1'";
+    CHECK(contrl_for(input) == "UCI+REF1+SENDER:14+RECEIVER:14+4+20'");
   }
 }
 

@@ -84,10 +84,11 @@ struct BuiltAck {
   std::string partner;                // the received interchange's sender id (the addressee)
 };
 
-// Whether the acknowledgement rejects a whole group (997/999 AK9 R for a group-level error)
-// or a whole interchange (TA1 R; CONTRL UCI action 4): the sets inside are then not taken,
-// whatever their own AK5/UCM says, and a receiver that delivers them would disagree with it.
-bool group_rejected(const ReceivedGroup& group);
+// Whether the acknowledgement rejects a whole group (997/999 AK9 R for a group-level error;
+// CONTRL UCF action 4) or a whole interchange (TA1 R; CONTRL UCI action 4): the sets inside
+// are then not taken, whatever their own AK5/UCM says, and a receiver that delivers them would
+// disagree with it.
+bool group_rejected(const ReceivedGroup& group, Standard standard = Standard::x12);
 bool interchange_rejected(const ReceivedInterchange& received);
 
 // Whether a received interchange holds acknowledgements and nothing else: X12 groups that are

@@ -88,6 +88,7 @@ enum class ProblemCode : std::uint16_t {
   segment_out_of_sequence,    // AK304 7
   hierarchy_parent_unknown,   // HL02 / CPS 7166 points to no earlier level
   hierarchy_id_duplicate,     // HL01 / CPS 7164 used twice
+  hierarchy_level_misplaced,  // HL02: a level without a parent, or under one it cannot be under
   // Element (schema)
   element_mandatory_missing,     // AK403 1
   element_conditional_missing,   // AK403 2
@@ -104,7 +105,8 @@ enum class ProblemCode : std::uint16_t {
   // Duplicates across interchanges (the gateway's store reports these)
   interchange_control_duplicate,  // TA1 025, CONTRL 26
   // Business rules the mapper checks (warnings: the set is syntactically acceptable)
-  totals_mismatch,  // e.g. 210 L305 is not the sum of the L1 charges
+  hierarchy_level_unmapped,  // an HL/CPS level the map has no place for: its data is left out
+  totals_mismatch,           // e.g. 210 L305 is not the sum of the L1 charges
 };
 
 // Number of ProblemCode values (they run from 0 to kProblemCodeCount - 1).

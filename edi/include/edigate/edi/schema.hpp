@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "edigate/edi/delimiters.hpp"
@@ -83,6 +84,11 @@ struct SchemaNode {
   std::string hierarchy_levels;                     // allowed HL03 codes, space-separated
   std::vector<std::string> hierarchy_level_list;    // the same, split
   std::vector<std::uint64_t> hierarchy_level_keys;  // and packed (pack_code; 0 if longer)
+  // Placement rules (hierarchy-top, hierarchy-not-under), packed; 0 / empty when not given.
+  // The top level has no parent and every other level has one; a pair (child, parent) names
+  // a level that may not be directly under the other.
+  std::uint64_t hierarchy_top = 0;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> hierarchy_not_under;
 };
 
 struct TransactionSchema {
