@@ -662,6 +662,7 @@ TEST_CASE("an ORDERS goes out with its UNS, and its CNT+2 counts the lines", "[m
   for (const auto& i : result.issues) FAIL(i.to_string());
   INFO(result.bytes);
   CHECK(result.bytes.find("'UNS+S'MOA+79:5.00'CNT+2:2'UNT+") != std::string::npos);
+}
 
 // An HL the map cannot place (no parent, or itself as parent) used to vanish with its loop,
 // leaving a document without that order and no word of it.
