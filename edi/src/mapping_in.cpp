@@ -510,6 +510,9 @@ struct InboundMapper::Impl {
       case ValueType::time:
         ok = time_in(value, converted);
         break;
+      case ValueType::sscc:
+        ok = sscc_in(value, converted);
+        break;
     }
     return ok ? std::string_view(converted) : value;
   }

@@ -213,6 +213,7 @@ class Loader {
     if (t == "integer") return ValueType::integer;
     if (t == "date") return ValueType::date;
     if (t == "time") return ValueType::time;
+    if (t == "sscc") return ValueType::sscc;
     return ValueType::text;
   }
 

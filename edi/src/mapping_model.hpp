@@ -31,7 +31,7 @@ struct FieldPath {
   std::string text() const;
 };
 
-enum class ValueType : unsigned char { text, decimal, integer, date, time };
+enum class ValueType : unsigned char { text, decimal, integer, date, time, sscc };
 
 struct CodeTable {
   std::string field;  // full path from the document root: "lines.unit"

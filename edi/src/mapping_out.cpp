@@ -234,6 +234,9 @@ class Renderer {
       case ValueType::time:
         ok = time_out(text, out);
         break;
+      case ValueType::sscc:
+        ok = sscc_in(text, out);
+        break;
     }
     if (!ok) {
       issue(at, "'" + text + "' is not a " + type_name(e) + " the EDI field can hold");
@@ -254,6 +257,8 @@ class Renderer {
         return "date (YYYY-MM-DD)";
       case ValueType::time:
         return "time (HH:MM[:SS])";
+      case ValueType::sscc:
+        return "SSCC (18 digits)";
       default:
         return "text";
     }

@@ -103,6 +103,14 @@ bool integer_in(std::string_view edi, std::string& out) {
   return true;
 }
 
+bool sscc_in(std::string_view edi, std::string& out) {
+  if (!all_digits(edi)) return false;
+  if (edi.size() == 20 && edi.starts_with("00")) edi.remove_prefix(2);
+  if (edi.size() != 18) return false;
+  out = edi;
+  return true;
+}
+
 bool date_in(std::string_view edi, std::string& out) {
   if (!all_digits(edi) || (edi.size() != 8 && edi.size() != 6)) return false;
   char full[8];

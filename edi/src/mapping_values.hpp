@@ -14,6 +14,10 @@ bool decimal_in(std::string_view edi, int implied, char decimal_mark, std::strin
 bool decimal_out(std::string_view canonical, int implied, std::string& out);
 bool is_canonical_decimal(std::string_view value);
 bool integer_in(std::string_view edi, std::string& out);
+// An SSCC as the canonical field holds it (18 digits): 18 digits as they are, or 20 that carry
+// the GS1 application identifier 00 in front ("00" + SSCC, as GS1 labels encode it and many
+// shippers put in MAN GM / GIN BJ), without it. False for anything else.
+bool sscc_in(std::string_view edi, std::string& out);
 
 // CCYYMMDD or YYMMDD -> YYYY-MM-DD.
 bool date_in(std::string_view edi, std::string& out);

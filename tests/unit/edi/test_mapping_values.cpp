@@ -132,3 +132,16 @@ TEST_CASE("exact sums for totals", "[mapping]") {
   CHECK_FALSE(parse_fixed("1234567890123456789012345678901", a));  // 31 digits
   CHECK_FALSE(parse_fixed("1e3", a));
 }
+
+TEST_CASE("SSCCs with and without the GS1 application identifier 00", "[mapping]") {
+  const auto in = [](std::string_view edi) {
+    std::string out;
+    return sscc_in(edi, out) ? out : "ERROR";
+  };
+  CHECK(in("000123456000000017") == "000123456000000017");    // 18 digits: as they are
+  CHECK(in("00000123456000000017") == "000123456000000017");  // AI 00 + SSCC-18
+  CHECK(in("01000123456000000017") == "ERROR");               // 20 digits, another AI
+  CHECK(in("00012345600000001") == "ERROR");                  // 17 digits
+  CHECK(in("00012345600000001X") == "ERROR");                 // not digits
+  CHECK(in("") == "ERROR");
+}
