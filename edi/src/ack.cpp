@@ -297,12 +297,13 @@ bool is_contrl(const ReceivedSet& s) { return s.header.id == "CONTRL"; }
 bool is_fa(const ReceivedGroup& g) { return g.header.functional_id == "FA"; }
 
 // UCF for one received group (UNG ... UNE): its reference, its addresses, taken (7) or
-// rejected with the first group-level error (4).
-void group_response(const ReceivedGroup& g, Body& out) {
+// rejected with the first group-level error (4). Under a rejected interchange a group is
+// rejected too (4, without an error of its own to name).
+void group_response(const ReceivedGroup& g, bool rejected_above, Body& out) {
   SegmentData& ucf = out.add("UCF").add(g.header.control_number);
   ucf.add_composite({g.header.sender_id}).add_composite({g.header.receiver_id});
   const std::string_view error = first_contrl_code(g.problems, Scope::group);
-  ucf.add(error.empty() ? "7" : "4");
+  ucf.add(error.empty() && !rejected_above ? "7" : "4");
   if (!error.empty()) ucf.add(std::string(error));
 }
 
@@ -338,8 +339,14 @@ std::vector<SegmentData> contrl_body(const ReceivedInterchange& r, const AckOpti
   }
   for (const ReceivedGroup& g : r.groups) {
     if (g.implied || only_contrl(g)) continue;
-    group_response(g, out);
     const bool group_rejected = !first_contrl_code(g.problems, Scope::group).empty();
+    // Under a rejected interchange a group with nothing of its own to report is left out,
+    // as its clean messages are: the UCI has said it all.
+    if (interchange_rejected && !group_rejected &&
+        std::none_of(g.sets.begin(), g.sets.end(), set_rejected)) {
+      continue;
+    }
+    group_response(g, interchange_rejected, out);
     group_messages(g, interchange_rejected || group_rejected, options, out);
   }
   return out.take();
@@ -408,6 +415,15 @@ bool group_rejected(const ReceivedGroup& g, Standard standard) {
 bool interchange_rejected(const ReceivedInterchange& r) {
   if (r.header.standard == Standard::x12) return interchange_has_ta1_error(r);
   return !first_contrl_code(r.problems, Scope::interchange).empty();
+}
+
+bool interchange_rejection_sent(const ReceivedInterchange& r, AckType type) {
+  if (!interchange_rejected(r)) return false;
+  if (r.header.standard == Standard::x12) {
+    // A TA1 error makes build_acks answer even an interchange of 997s.
+    return type == AckType::automatic || type == AckType::ta1;
+  }
+  return (type == AckType::automatic || type == AckType::contrl) && !only_acknowledgements(r);
 }
 
 bool only_acknowledgements(const ReceivedInterchange& r) {

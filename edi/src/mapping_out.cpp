@@ -258,7 +258,7 @@ class Renderer {
       case ValueType::time:
         return "time (HH:MM[:SS])";
       case ValueType::sscc:
-        return "SSCC (18 digits)";
+        return "valid SSCC (18 digits)";
       default:
         return "text";
     }

@@ -294,7 +294,7 @@ void add_map_commands(CLI::App& app, int& exit_code) {
   CLI::App* out = map->add_subcommand(
       "out",
       "Write canonical JSON documents as one interchange for the partner.\n"
-      "Exit status: 0 written, 1 a document cannot be written, 2 cannot read or bad usage");
+      "Exit status: 0 written, 1 a document cannot be written or the interchange does not validate, 2 cannot read or bad usage");
   out->add_option("--partner", options->partner, "Partner mapping directory")->required();
   out->add_option("--standard-maps", options->standard_maps, "Standard maps directory");
   out->add_option("--type", options->type, "Expected document type (checked)");

@@ -74,9 +74,10 @@ sed -n 's/^GS\*\([^*]*\*\)\{5\}\([0-9]*\)\*.*/\2/p' <(curl -s -H 'Authorization:
 has "the audit entry names the unanswered set's group" overdue-audit.txt "group_control[^0-9]*$(cat gs06)[^0-9]"
 
 # The partner's 997 comes late: it still settles the message. First in an interchange whose IEA02
-# is not its ISA13: our TA1 rejects that interchange (the partner sends it again), so its 997
-# settles nothing.
+# is not its ISA13: our TA1 rejects that interchange and goes to them (acks sent over AS2), so
+# its 997 settles nothing; the copy they send again does.
 curl -s -H 'Authorization: Bearer admin-token' "$api/messages/$first/raw?as=received" >first.edi
+reload_profile 's|<acks type="auto" send="none"/>|<acks type="auto" send="as2"/>|' "acks sent"
 ack997 9100 first.edi A 000009199
 ta1_for_9100() {
   sqlite3 -cmd '.timeout 5000' var/edigate.db \
@@ -86,6 +87,7 @@ ta1_for_9100() {
 wait_for 10 ta1_for_9100 && ok || fail "a TA1 rejects the 997's interchange"
 status_of "$first" | grep -q "^overdue \['awaiting_ack'\]" && ok ||
   { fail "the 997 inside a rejected interchange leaves the message overdue"; status_of "$first"; }
+reload_profile 's|<acks type="auto" send="as2"/>|<acks type="auto" send="none"/>|' "acks kept"
 ack997 9101 first.edi A
 wait_for 10 sh -c "$(declare -f message status_of); api='$api' status_of $first | grep -q \"^accepted \\['accepted'\\]\"" && ok ||
   { fail "a late 997 accepts the overdue message"; status_of "$first"; }

@@ -74,9 +74,6 @@ set_partner() {  # set_partner URL TIMEOUT
     -e "s|<mdn [^>]*/>|<mdn mode=\"async\" signed=\"true\" micalg=\"sha256\" timeout=\"$2\"/>|" \
     -e 's|<acks type="auto" send="none"/>|<acks type="auto" send="as2"/>|' partners/retailer.xml
 }
-# Tries at most a second apart (the default grows to an hour): a partner here may be a moment
-# from listening when the first one goes.
-sed -i 's|<duplicates |<send-retry max-interval="1"/>\n  <duplicates |' partners/retailer.xml
 set_partner "http://127.0.0.1:$b_port/as2" 60
 check "config with async MDNs" 0 "$bin" config check --config edigate.xml
 "$bin" serve --config edigate.xml >daemon.log 2>&1 &
@@ -371,6 +368,27 @@ has "its signed MDN comes in the response" listed-118879.answer "mdn_disposition
 has "the journal says why" daemon.log "at a URL we do not post to (not under the partner's <policy async-mdn-urls>)"
 sleep 1
 if grep -q "/mdn-elsewhere" sink.log; then fail "nothing is posted to the unlisted URL"; else ok; fi
+# A path that climbs out of the prefix once normalised (libcurl drops "..", servers decode
+# %2e): under none.
+check "an MDN asked for at a path that climbs out of the prefix" 0 listed 118880 \
+  "http://127.0.0.1:$sink_port/mdn-allowed/../secret"
+has "its MDN comes in the response" listed-118880.answer "mdn_disposition: processed"
+check "and one with the dots percent-encoded" 0 listed 118881 \
+  "http://127.0.0.1:$sink_port/mdn-allowed/%2e%2e/secret"
+has "its MDN comes in the response too" listed-118881.answer "mdn_disposition: processed"
+# Judged again before each post: an MDN waiting for its URL to answer (nothing listens on
+# its port) is given up at its next try once a reload no longer lists that URL.
+closed_port=$(free_port)
+sed -i "s|async-mdn-urls=\"[^\"]*\"|async-mdn-urls=\"http://127.0.0.1:$sink_port/mdn-allowed http://127.0.0.1:$closed_port/\"|" \
+  partners/retailer.xml
+reload
+check "an MDN asked for at a listed URL nobody answers" 0 listed 118882 "http://127.0.0.1:$closed_port/mdn"
+wait_for 10 sh -c "'$bin' audit export --db var/edigate.db | grep -q '\"mdn.attempt_failed\"'" && ok ||
+  fail "its posts fail and are retried"
+sed -i "s| http://127.0.0.1:$closed_port/||" partners/retailer.xml
+reload
+wait_for 10 sh -c "'$bin' audit export --db var/edigate.db | grep '\"mdn.failed\"' | grep -q 'not under the partner'" &&
+  ok || fail "after the reload its next try gives it up, saying why"
 sed -i "s|async-mdn-urls=\"[^\"]*\"|async-mdn-urls=\"http://127.0.0.1:$sink_port\"|" partners/retailer.xml
 check "a prefix that ends at the host is refused" 1 "$bin" config check --config edigate.xml
 

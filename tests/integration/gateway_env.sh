@@ -212,6 +212,8 @@ write_config() {  # write_config EXTRA_CONNECTOR_XML
 XML
 }
 write_config ""
+# <send-retry max-interval="1">: what we send the retailer is tried again within a second (the
+# default waits grow to an hour), as the partners these tests start listen a moment late.
 cat >partners/retailer.xml <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <partner xmlns="urn:edigate:partner:1" id="retailer" name="Test Retail">
@@ -224,6 +226,7 @@ cat >partners/retailer.xml <<XML
   <sftp><key>$(cat sftp_key.pub)</key>${sftp_password_hash:+<password-hash>$sftp_password_hash</password-hash>}</sftp>
   <mapping dir="$src/mappings/partners/retailer"/>
   <acks type="auto" send="none"/>
+  <send-retry max-interval="1"/>
   <duplicates interchange="reject"/>
   <route document="purchase_order" connector="files"/>
   <route document="purchase_order" connector="erp"/>

@@ -136,7 +136,11 @@ as2::PartnerProfile as2_profile(const config::As2Station& station, const config:
 Response mdn_response(const as2::HttpMessage& mdn) {
   Response r;
   r.status = 200;
-  for (const auto& h : mdn.headers) r.headers.emplace_back(h.name, h.value);
+  for (const auto& h : mdn.headers) {
+    // Where a stored async MDN goes is ours, not part of the MDN (a duplicate may be answered
+    // with that MDN).
+    if (h.name != kAsyncMdnTarget) r.headers.emplace_back(h.name, h.value);
+  }
   r.body = mdn.body;
   return r;
 }
@@ -250,23 +254,67 @@ bool postable_url(std::string_view url) {
   return std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-// Why an MDN asked for at `url` (Receipt-Delivery-Option) is not posted there, or empty. The
-// URL comes from the request: a gateway that posted wherever anyone asked would make requests
-// into its own network for strangers, so a refused message gets its negative MDN in the answer
-// to its POST (only a message its partner's policy accepted is answered later), as does one
-// whose URL we cannot post to or its partner's <policy async-mdn-urls> does not list.
-std::string_view why_mdn_not_posted(const as2::ReceiveOutcome& outcome,
-                                    const config::PartnerProfile* partner) {
-  const std::string_view url = outcome.mdn_request.async_url;
+// Whether a URL's path could lead out of the path it starts with once a client or server
+// normalises it: a "." or ".." segment (libcurl removes them), a backslash, or a dot, slash or
+// backslash percent-encoded (the server decodes them).
+bool path_climbs(std::string_view path) {
+  path = path.substr(0, path.find_first_of("?#"));
+  if (path.find('\\') != std::string_view::npos) return true;
+  for (std::size_t i = path.find('%'); i != std::string_view::npos; i = path.find('%', i + 1)) {
+    const std::string_view code = path.substr(i + 1, 2);
+    if (boost::beast::iequals(code, "2e") || boost::beast::iequals(code, "2f") ||
+        boost::beast::iequals(code, "5c")) {
+      return true;
+    }
+  }
+  for (std::size_t start = 0; start <= path.size();) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view segment = path.substr(start, end - start);
+    if (segment == "." || segment == "..") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Whether `url` lies under `prefix` (scheme://host[:port]/path, as partner.xsd lets it be
+// written): the scheme and authority the same but for case, the path starting with the
+// prefix's as written, and nothing in it that could climb out of that path.
+bool under_prefix(std::string_view url, std::string_view prefix) {
+  const auto authority_end = [](std::string_view u) {
+    const std::size_t scheme = u.find("://");
+    return scheme == std::string_view::npos ? scheme : u.find('/', scheme + 3);
+  };
+  const std::size_t at = authority_end(prefix);
+  if (at == std::string_view::npos || authority_end(url) != at) return false;
+  if (!boost::beast::iequals(url.substr(0, at), prefix.substr(0, at))) return false;
+  const std::string_view path = url.substr(at);
+  return path.starts_with(prefix.substr(at)) && !path_climbs(path);
+}
+
+}  // namespace
+
+std::string_view why_not_post_mdn_to(std::string_view url, const config::PartnerProfile* partner) {
   if (!postable_url(url)) {
     return "not an http:// or https:// URL of at most 2048 printable characters";
   }
   if (partner == nullptr || !partner->as2 || partner->as2->async_mdn_urls.empty()) return {};
   const auto& allowed = partner->as2->async_mdn_urls;
-  const bool listed = std::any_of(allowed.begin(), allowed.end(), [url](const std::string& p) {
-    return starts_with_any_case(url, p);
-  });
+  const bool listed = std::any_of(allowed.begin(), allowed.end(),
+                                  [url](const std::string& p) { return under_prefix(url, p); });
   return listed ? std::string_view{} : "not under the partner's <policy async-mdn-urls>";
+}
+
+namespace {
+
+// Why an MDN asked for at the URL a message names (Receipt-Delivery-Option) is not posted
+// there, or empty. The URL comes from the request: a gateway that posted wherever anyone asked
+// would make requests into its own network for strangers, so a refused message gets its
+// negative MDN in the answer to its POST (only a message its partner's policy accepted is
+// answered later), as does one whose URL we cannot post to or its partner's
+// <policy async-mdn-urls> does not list.
+std::string_view why_mdn_not_posted(const as2::ReceiveOutcome& outcome,
+                                    const config::PartnerProfile* partner) {
+  return why_not_post_mdn_to(outcome.mdn_request.async_url, partner);
 }
 
 // Is the MDN posted later to the URL the message names?

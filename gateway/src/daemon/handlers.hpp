@@ -65,6 +65,12 @@ std::string query_value(std::string_view query, std::string_view name);
 http::Response problem(unsigned status, std::string_view message);
 as2::Headers as2_headers(const http::Request& r);
 
+// Why our async MDN is not posted to `url` for a message of `partner` (null: a stranger), or
+// empty: not an http(s) URL we can post to, or not under a prefix of the partner's
+// <policy async-mdn-urls>. Asked at receipt and again before each post (a reload may have
+// changed the list).
+std::string_view why_not_post_mdn_to(std::string_view url, const config::PartnerProfile* partner);
+
 // The header a stored async MDN carries for the send_mdn job: the URL it goes to.
 inline constexpr const char* kAsyncMdnTarget = "X-Edigate-Deliver-To";
 

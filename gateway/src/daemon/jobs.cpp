@@ -1075,14 +1075,19 @@ void JobRunner::process(const store::Job& job, const std::string& worker,
         }
       }
     }
-    // The partner's acks of what we sent, unless an interchange here was refused or its envelope
-    // rejected: the payload's acks are read as a whole, and one in an interchange not the
-    // partner's, or one our TA1/CONTRL tells them to send again, must not settle our documents
-    // (such a message's acks are left alone: the sets say why; the resent copy settles them).
-    const bool envelope_rejected =
-        std::any_of(result.sets.begin(), result.sets.end(),
-                    [](const ProcessedSet& set) { return !set.envelope_rejected.empty(); });
-    if (refused_count == 0 && !envelope_rejected) {
+    // The partner's acks of what we sent, unless an interchange here was refused, or one was
+    // rejected and our TA1/CONTRL tells them so: the payload's acks are read as a whole, and
+    // one in an interchange not the partner's, or in one they are told to send again, must
+    // not settle our documents (the copy they send again does). Only when that rejection
+    // goes to them: with <acks send="none">, or for an interchange of acknowledgements only
+    // (no CONTRL answers CONTRLs, no 997 answers 997s), nothing asks for the copy.
+    const bool resend_asked =
+        partner->ack_send != config::AckSend::none &&
+        std::any_of(result.to_acknowledge.begin(), result.to_acknowledge.end(),
+                    [&](const edi::ReceivedInterchange& r) {
+                      return edi::interchange_rejection_sent(r, options.ack_type);
+                    });
+    if (refused_count == 0 && !resend_asked) {
       if (auto s = reconcile_acks(st, partner->id, acks_read, message_id); !s.ok()) return s;
     }
     // Acknowledgements once per message: a job run again after a crash does not send a second
@@ -1366,8 +1371,18 @@ void JobRunner::send_mdn(const store::Job& job) {
   const config::PartnerProfile* partner =
       of.ok() && of.value() ? live->partners->by_id(of.value()->partner) : nullptr;
   if (partner != nullptr && partner->as2) use_partner_tls(options, *live->config, *partner->as2);
-  const as2::SendOutcome sent = as2::send_async_mdn(*message, options);
   const std::string subject = "message:" + std::to_string(*job.ref.message_id);
+  // Judged again before each post: a reload may have narrowed the partner's
+  // <policy async-mdn-urls> since the message came, and retries run for hours.
+  if (const std::string_view why = why_not_post_mdn_to(options.url, partner); !why.empty()) {
+    const std::string error =
+        "not posted to " + options.url.substr(0, 256) + ": " + std::string(why);
+    return fail_audited(st, job, true, error, send_policy_of(partner), {}, [&] {
+      return st.append_audit({"as2", "mdn.failed", subject, store::json_text({{"error", error}})})
+          .status();
+    });
+  }
+  const as2::SendOutcome sent = as2::send_async_mdn(*message, options);
   if (sent.status == as2::SendStatus::delivered) {
     return finish_audited(
         st, job,

@@ -90,6 +90,10 @@ struct BuiltAck {
 // disagree with it.
 bool group_rejected(const ReceivedGroup& group, Standard standard = Standard::x12);
 bool interchange_rejected(const ReceivedInterchange& received);
+// Whether build_acks with `type` writes the rejection of the whole interchange to its sender
+// (a TA1 R, a CONTRL UCI 4): the interchange is rejected, the type answers its standard at
+// that level, and it is answered at all (one of acknowledgements only gets a TA1 at most).
+bool interchange_rejection_sent(const ReceivedInterchange& received, AckType type);
 
 // Whether a received interchange holds acknowledgements and nothing else: X12 groups that are
 // all FA (997, 999) or no group at all (a TA1, or nothing), or EDIFACT messages that are all
