@@ -13,6 +13,18 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
+std::string base64_mime(std::string_view bytes) {
+  constexpr std::size_t kLine = 64;
+  const std::string flat = base64_encode(bytes);
+  std::string out;
+  out.reserve(flat.size() + (flat.size() / kLine + 1) * 2);
+  for (std::size_t i = 0; i < flat.size(); i += kLine) {
+    out.append(flat, i, kLine);
+    out.append("\r\n");
+  }
+  return out;
+}
+
 Result<std::string> base64_decode(std::string_view text) {
   std::string clean;
   clean.reserve(text.size());

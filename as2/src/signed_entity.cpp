@@ -1,5 +1,6 @@
 #include "signed_entity.hpp"
 
+#include "edigate/as2/base64.hpp"
 #include "text.hpp"
 
 namespace edigate::as2 {
@@ -8,11 +9,14 @@ Result<HttpMessage> build_signed_entity(std::string_view content_entity, const I
                                         const SignOptions& options) {
   auto signature = sign_detached(content_entity, signer, options);
   if (!signature) return signature.error();
+  // The signature in base64, as S/MIME tools write and read it (`openssl cms -verify -inform
+  // SMIME`, and partners' translators that expect it): RFC 4130 allows binary, but base64 is
+  // what every implementation takes. It is outside what the MIC covers.
   const std::string sig_part =
       build_entity({{"Content-Type", "application/pkcs7-signature; name=smime.p7s"},
-                    {"Content-Transfer-Encoding", "binary"},
+                    {"Content-Transfer-Encoding", "base64"},
                     {"Content-Disposition", "attachment; filename=smime.p7s"}},
-                   *signature);
+                   base64_mime(*signature));
   const std::string boundary = make_boundary();
   HttpMessage out;
   out.headers.push_back(

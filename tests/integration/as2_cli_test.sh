@@ -114,6 +114,18 @@ check "pack for openssl" 0 "$bin" as2 pack payload.edi -o ours --from US --to "P
   --key us.key --partner-cert partner.pem --oaep
 sed '1,/^\r$/d' ours >ours.der
 check "openssl decrypts ours" 0 openssl cms -decrypt -binary -inform DER -in ours.der -inkey partner.key -out ours.mime
+# Our signature part is base64, as S/MIME readers take it: `openssl cms -verify -inform SMIME`
+# checks it on the decrypted entity. (OpenSSL's SMIME reader makes text lines CRLF, and in
+# -binary mode keeps the CRLF before the boundary: an interchange with CRLF line ends, or none,
+# verifies this way; one with bare LFs needs its two parts split and `-binary -content`.)
+printf 'ISA*00*~\r\nGS*PO*A*B~\r\nST*850*0001~\r\n' >crlf.edi
+check "pack CRLF for openssl" 0 "$bin" as2 pack crlf.edi -o ours-crlf --from US --to "PARTNER A" \
+  --cert us.pem --key us.key --partner-cert partner.pem
+sed '1,/^\r$/d' ours-crlf >ours-crlf.der
+check "openssl decrypts it" 0 openssl cms -decrypt -binary -inform DER -in ours-crlf.der -inkey partner.key -out ours-crlf.mime
+check "openssl verifies our signature as S/MIME" 0 openssl cms -verify -inform SMIME -in ours-crlf.mime \
+  -CAfile us.pem -out ours-crlf.content
+check "and reads the part we signed" 0 grep -q "ST\*850\*0001" ours-crlf.content
 # send: a loopback HTTP server (python3) that answers 202 without a body (async MDN), then 404.
 cat >server.py <<'PY'
 import http.server, sys
