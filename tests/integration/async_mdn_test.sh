@@ -363,6 +363,23 @@ listed() {  # listed NUMBER URL: an 850 asking for its MDN at URL
 }
 check "an MDN asked for under the listed prefix" 0 listed 118878 "http://127.0.0.1:$sink_port/mdn-allowed/x"
 wait_for 15 grep -q " /mdn-allowed/x\$" sink.log && ok || fail "it is posted there"
+# The same message again, now asking for its MDN at a URL the profile does not list: the MDN
+# stored for the first copy comes in the answer, without the header that told us where to
+# post it.
+python3 - listed-118878.msg "http://127.0.0.1:$http_port/as2" >duplicate.answer <<'PY'
+import sys, urllib.request
+raw = open(sys.argv[1], 'rb').read()
+head, _, body = raw.partition(b'\r\n\r\n')
+headers = dict(l.split(': ', 1) for l in head.decode().split('\r\n') if ': ' in l)
+for name in list(headers):
+    if name.lower() == 'receipt-delivery-option':
+        headers[name] = 'http://127.0.0.1:1/elsewhere'
+answer = urllib.request.urlopen(urllib.request.Request(sys.argv[2], data=body, headers=headers, method='POST'))
+print(answer.headers)
+print(answer.read().decode('latin-1'))
+PY
+has "a duplicate asking elsewhere gets the stored MDN" duplicate.answer "disposition-notification"
+if grep -qi "X-Edigate-Deliver-To" duplicate.answer; then fail "without our internal header"; else ok; fi
 check "an MDN asked for at a URL the profile does not list" 0 listed 118879 "http://127.0.0.1:$sink_port/mdn-elsewhere"
 has "its signed MDN comes in the response" listed-118879.answer "mdn_disposition: processed"
 has "the journal says why" daemon.log "at a URL we do not post to (not under the partner's <policy async-mdn-urls>)"
